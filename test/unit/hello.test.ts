@@ -1,0 +1,3 @@
+import t from 'tap'
+import { hello } from '../../src/util/hello.js'
+t.equal(hello('x'), 'hej x')
