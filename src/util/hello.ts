@@ -1,1 +1,0 @@
-export const hello = (n: string): string => `hej ${n}`
