@@ -1,0 +1,72 @@
+/**
+ * Outputs of the pure core: intents the shell carries out (ESL commands, timers, SQLite writes).
+ * The FreeSWITCH adapter maps call/leg commands to ESL; the daemon maps timers to its clock and
+ * log/record commands to the store.
+ */
+import type { Source } from './events.js'
+
+export type Command =
+  // ── caller leg ──
+  | { type: 'answer'; callId: string }
+  /** Early media without answering (callers we will not serve are not charged). */
+  | { type: 'pre-answer'; callId: string }
+  /** Play prompts in order (file ids already resolved to paths by the core or the shell: see `files`). A
+   * `prompt-finished` with the same token follows. */
+  | { type: 'play'; callId: string; files: string[]; token: string }
+  /** Start music on hold: `playback` with loops -1 (interruptible, keys are heard). */
+  | { type: 'hold-music'; callId: string; source: string }
+  /** Stop whatever the caller hears now (uuid_break all). */
+  | { type: 'stop-audio'; callId: string }
+  | { type: 'set-vars'; callId: string; vars: Record<string, string> }
+  /** Ring agents: one originate with one or more parallel legs, each with our own leg id (origination_uuid). */
+  | {
+      type: 'originate'
+      callId: string
+      offerId: string
+      legs: { legId: string; agentId: string; dialString: string; confirm: boolean; whisper: boolean }[]
+      timeoutSec: number
+      callerIdName: string
+      callerIdNumber: string
+      queueId: string
+    }
+  /** Stop a ringing leg (uuid_kill <leg> ORIGINATOR_CANCEL) or end an agent leg. */
+  | { type: 'hangup-leg'; legId: string; cause: string }
+  /** Play to an agent leg (whisper / mobile confirmation prompt). */
+  | { type: 'play-leg'; legId: string; files: string[]; token: string; collectDigit: boolean }
+  /** Bridge caller and leg; the shell sets park_after_bridge=true on the caller first. */
+  | { type: 'bridge'; callId: string; legId: string }
+  | { type: 'hangup'; callId: string; cause: string }
+  /** Forward the caller to another number (uuid_transfer / bridge out). */
+  | { type: 'transfer'; callId: string; destination: string }
+  /** Record a prompt from the caller (feature code *79). */
+  | { type: 'record'; callId: string; path: string; maxSec: number; silenceSec: number; token: string }
+  // ── time ──
+  | { type: 'set-timer'; id: string; at: number }
+  | { type: 'clear-timer'; id: string }
+  // ── persistence / observability ──
+  /** Append to the event log (queue_log style). */
+  | { type: 'log'; at: number; callId: string; queueId: string; agentId: string; event: string; data?: Record<string, unknown> }
+  /** Upsert the call record of a queue call. */
+  | { type: 'call-record'; record: CallRecordUpdate }
+  /** Persist an agent session change (so a restart restores it). */
+  | { type: 'agent-session'; agentId: string; queueId: string; loggedIn: boolean; paused: boolean; pauseReason?: string; at: number; source: Source }
+  /** Persist the agent's chosen device. */
+  | { type: 'agent-device'; agentId: string; deviceIndex: number }
+  /** An announced wait estimate, for accuracy reporting. */
+  | { type: 'ewt'; callId: string; queueId: string; at: number; position: number; seconds: number }
+  /** A prompt recorded by phone was kept: store it as the prompt of that queue and language. */
+  | { type: 'prompt-recorded'; tenantId: string; queueId: string | null; language: string; name: string; path: string }
+
+export interface CallRecordUpdate {
+  callId: string
+  queueId?: string
+  tenantId?: string
+  callerNumber?: string
+  callerName?: string
+  arrivedAt?: number
+  enteredQueueAt?: number
+  answeredAt?: number
+  endedAt?: number
+  outcome?: string
+  agentId?: string
+}
