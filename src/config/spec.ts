@@ -1,0 +1,80 @@
+/**
+ * Every configuration key: its type, default and meaning. loadConfig() validates against this table,
+ * the environment variable names are derived from it (KOPLUS_<SECTION>_<KEY>, camelCase → SNAKE_CASE),
+ * and a test checks that conf/koplus.example.json and docs/configuration.md list every key.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export type KeyKind =
+  | { type: 'string'; re?: RegExp; what?: string; secret?: boolean }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'enum'; values: readonly string[] }
+  /** A file system path; relative paths are resolved against the working directory. null allowed when nullMeans is set. */
+  | { type: 'path'; nullMeans?: string }
+  /** A dial-string template: must contain every `required` variable and no other than `allowed`. */
+  | { type: 'template'; required: readonly string[]; allowed: readonly string[] }
+  | { type: 'featureCode' }
+
+export interface KeySpec {
+  kind: KeyKind
+  default: string | number | null
+  doc: string
+}
+
+const HOST = { type: 'string', re: /^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$|^::1$/, what: 'a host name or IP address' } as const
+const DIAL_VARS = ['target', 'domain', 'gateway'] as const
+
+export const CONFIG_SPEC = {
+  database: {
+    path: { kind: { type: 'path' }, default: './data/koplus.sqlite', doc: 'The SQLite file; its directory is created at start-up.' },
+    synchronous: {
+      kind: { type: 'enum', values: ['NORMAL', 'FULL'] },
+      default: 'NORMAL',
+      doc: 'SQLite synchronous mode with WAL. NORMAL: every change survives a crash of koplus; FULL: also a power loss (an fsync per change).',
+    },
+  },
+  freeswitch: {
+    host: { kind: HOST, default: '127.0.0.1', doc: 'Address of FreeSWITCH mod_event_socket (event_socket.conf.xml listen-ip).' },
+    port: { kind: { type: 'int', min: 1, max: 65535 }, default: 8021, doc: 'Port of mod_event_socket (listen-port).' },
+    password: { kind: { type: 'string', secret: true }, default: 'ClueCon', doc: 'mod_event_socket password. Never logged. Change it in FreeSWITCH and here.' },
+  },
+  api: {
+    host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },
+    port: { kind: { type: 'int', min: 0, max: 65535 }, default: 8080, doc: 'Port of the control API and web pages (0 = any free port, for tests).' },
+  },
+  sounds: {
+    dir: { kind: { type: 'path', nullMeans: 'the sounds shipped with koplus (<package root>/sounds)' }, default: null, doc: 'Directory of the built-in prompts (sv/, en/).' },
+  },
+  recordings: {
+    dir: { kind: { type: 'path' }, default: './data/recordings', doc: 'Where prompts recorded by phone or uploaded are stored.' },
+  },
+  log: {
+    level: { kind: { type: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'pino log level.' },
+  },
+  featureCodes: {
+    login: { kind: { type: 'featureCode' }, default: '*71', doc: 'Log in to all my queues; followed by a queue number: to that queue.' },
+    logout: { kind: { type: 'featureCode' }, default: '*72', doc: 'Log out of all my queues; followed by a queue number: of that queue.' },
+    device: { kind: { type: 'featureCode' }, default: '*73', doc: 'Followed by a device number (1, 2, …): choose the active device.' },
+    pause: { kind: { type: 'featureCode' }, default: '*74', doc: 'Pause / unpause; optionally followed by a reason code.' },
+    wrapUpEnd: { kind: { type: 'featureCode' }, default: '*75', doc: 'End wrap-up now.' },
+    record: { kind: { type: 'featureCode' }, default: '*79', doc: 'Followed by a prompt number: record that prompt (administrators).' },
+  },
+  devices: {
+    softphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a softphone; ${target} = SIP user, ${domain} = the tenant domain.' },
+    deskphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a desk phone.' },
+    mobile: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'sofia/gateway/${gateway}/${target}', doc: 'Dial string of a mobile; ${target} = the phone number, ${gateway} = devices.mobileGateway.' },
+    mobileGateway: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a sofia gateway name' }, default: 'pstn', doc: 'The sofia gateway mobiles are called through.' },
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>
+
+export type ConfigSpec = typeof CONFIG_SPEC
+export type SectionName = keyof ConfigSpec
+
+const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
+
+/** The environment variable overriding a key, e.g. envName('featureCodes', 'wrapUpEnd') → 'KOPLUS_FEATURE_CODES_WRAP_UP_END'. */
+export function envName(section: string, key: string): string {
+  return `KOPLUS_${snake(section)}_${snake(key)}`
+}

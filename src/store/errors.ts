@@ -1,0 +1,22 @@
+/** Errors of the store, each with a stable code (undici style) and a message naming the entity and field. */
+export type StoreErrorCode = 'NOT_FOUND' | 'DUPLICATE' | 'INVALID' | 'IN_USE' | 'SCHEMA'
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError'
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    /** The field at fault, when there is one (e.g. 'number', 'settings.ringTimeSec'). */
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
+
+export function notFound(entity: string, id: string): StoreError {
+  return new StoreError('NOT_FOUND', `${entity} '${id}' not found`)
+}
+
+export function invalid(field: string, message: string): StoreError {
+  return new StoreError('INVALID', `${field}: ${message}`, field)
+}

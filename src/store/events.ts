@@ -1,0 +1,148 @@
+/**
+ * The append-only event log, in the spirit of Asterisk's queue_log (`epoch|callid|queue|agent|EVENT|data`).
+ * The append path uses one prepared statement; appendMany() writes a batch in one transaction.
+ */
+import type Database from 'better-sqlite3'
+import type { StoreContext } from './context.js'
+import { invalid } from './errors.js'
+
+/**
+ * Event names the reports read (others may be logged too: any UPPER_SNAKE name is accepted).
+ * Call events carry call_id and queue_id; agent events agent_id (and queue_id when per queue).
+ */
+export const EVENTS = {
+  /** A caller arrived at a queue number. data: { callerNumber, callerName } */
+  ARRIVE: 'ARRIVE',
+  /** The caller entered the queue (after the welcome). data: { position } */
+  ENTERQUEUE: 'ENTERQUEUE',
+  /** An agent leg started ringing. data: { offerId } */
+  RING: 'RING',
+  /** An offer was not answered. data: { offerId, result, cause } */
+  RINGNOANSWER: 'RINGNOANSWER',
+  /** Caller and agent were bridged. data: { waitMs } */
+  CONNECT: 'CONNECT',
+  /** The call ended after a connection; data: { talkMs, by: 'caller'|'agent' } */
+  COMPLETE: 'COMPLETE',
+  /** The caller hung up while waiting. data: { waitMs, position } */
+  ABANDON: 'ABANDON',
+  /** The queue did not serve the caller. data: { reason: 'closed'|'overflow'|'no-agents'|'max-wait'|'exit-key', action } */
+  EXIT: 'EXIT',
+  /** An announcement of the estimated wait. data: { position, seconds } */
+  EWT: 'EWT',
+  AGENTLOGIN: 'AGENTLOGIN',
+  /** data: { reason?: 'auto-logout' | ... } */
+  AGENTLOGOFF: 'AGENTLOGOFF',
+  /** data: { reason? } */
+  PAUSE: 'PAUSE',
+  UNPAUSE: 'UNPAUSE',
+  /** Wrap-up began after a queue call (agent_id, call_id). */
+  WRAPUPSTART: 'WRAPUPSTART',
+  /** Wrap-up ended (timer or feature code). */
+  WRAPUPEND: 'WRAPUPEND',
+  ADDMEMBER: 'ADDMEMBER',
+  REMOVEMEMBER: 'REMOVEMEMBER',
+  /** Queue open/closed transitions, closures, overflow on/off. data: { reason } */
+  QUEUEOPEN: 'QUEUEOPEN',
+  QUEUECLOSED: 'QUEUECLOSED',
+} as const
+
+export interface LoggedEvent {
+  id: number
+  /** Epoch ms. */
+  at: number
+  callId: string | null
+  queueId: string | null
+  agentId: string | null
+  event: string
+  data: unknown
+}
+
+export type EventInput = Omit<LoggedEvent, 'id' | 'callId' | 'queueId' | 'agentId' | 'data'> &
+  Partial<Pick<LoggedEvent, 'callId' | 'queueId' | 'agentId' | 'data'>>
+
+interface Row {
+  id: number
+  at: number
+  call_id: string | null
+  queue_id: string | null
+  agent_id: string | null
+  event: string
+  data: string | null
+}
+
+const toEvent = (r: Row): LoggedEvent => ({ id: r.id, at: r.at, callId: r.call_id, queueId: r.queue_id, agentId: r.agent_id, event: r.event, data: r.data === null ? null : JSON.parse(r.data) })
+
+const EVENT_RE = /^[A-Z][A-Z0-9_]{0,39}$/
+
+export interface EventFilter {
+  /** at >= since */
+  since?: number
+  /** at < until */
+  until?: number
+  /** id > afterId (tailing) */
+  afterId?: number
+  callId?: string
+  queueId?: string
+  agentId?: string
+  event?: string
+  /** Oldest first; default 1000, at most 100000. */
+  limit?: number
+}
+
+export class EventLog {
+  readonly #insert: Database.Statement
+  readonly #insertMany: (events: readonly EventInput[]) => number
+
+  constructor(private readonly ctx: StoreContext) {
+    this.#insert = ctx.sql('INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?)')
+    this.#insertMany = ctx.db.transaction((events: readonly EventInput[]) => {
+      let last = 0
+      for (const e of events) last = this.#run(e)
+      return last
+    })
+  }
+
+  /** Append one event (committed before returning); returns its id. */
+  append(e: EventInput): number {
+    return this.#run(e)
+  }
+
+  /** Append many events in one transaction; returns the last id. */
+  appendMany(events: readonly EventInput[]): number {
+    return this.#insertMany(events)
+  }
+
+  list(f: EventFilter = {}): LoggedEvent[] {
+    const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 1000)), 100000)
+    const rows = this.ctx
+      .sql(`SELECT * FROM event_log
+                 WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until) AND (@afterId IS NULL OR id > @afterId)
+                   AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
+                   AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
+                 ORDER BY at, id LIMIT @limit`)
+      .all({
+        since: f.since ?? null, until: f.until ?? null, afterId: f.afterId ?? null, callId: f.callId ?? null,
+        queueId: f.queueId ?? null, agentId: f.agentId ?? null, event: f.event ?? null, limit,
+      }) as Row[]
+    return rows.map(toEvent)
+  }
+
+  /** The newest event matching the filter (e.g. an agent's last AGENTLOGOFF, to show an auto-logout reason). */
+  last(f: Omit<EventFilter, 'limit' | 'afterId'> = {}): LoggedEvent | undefined {
+    const r = this.ctx
+      .sql(`SELECT * FROM event_log
+             WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
+               AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
+               AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
+             ORDER BY at DESC, id DESC LIMIT 1`)
+      .get({ since: f.since ?? null, until: f.until ?? null, callId: f.callId ?? null, queueId: f.queueId ?? null, agentId: f.agentId ?? null, event: f.event ?? null }) as Row | undefined
+    return r && toEvent(r)
+  }
+
+  #run(e: EventInput): number {
+    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event)) throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
+    if (typeof e.at !== 'number' || !Number.isFinite(e.at)) throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
+    const data = e.data === undefined || e.data === null ? null : JSON.stringify(e.data)
+    return Number(this.#insert.run(Math.round(e.at), e.callId ?? null, e.queueId ?? null, e.agentId ?? null, e.event, data).lastInsertRowid)
+  }
+}
