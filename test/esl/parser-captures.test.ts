@@ -6,7 +6,7 @@
 import t from 'tap'
 import { EslParser, type EslFrame } from '../../src/freeswitch/esl/parser.js'
 import { eventFromFrame } from '../../src/freeswitch/esl/event.js'
-import { captureNames, readRx, readRxChunks, readTx } from './captures.js'
+import { captureNames, readRx, readRxChunks, readTx } from '../fixtures/esl/captures.js'
 
 /** A comparable form of a frame list. */
 function canon(frames: EslFrame[]): Array<{ headers: Record<string, string>; body: string | null }> {

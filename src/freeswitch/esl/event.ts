@@ -78,6 +78,15 @@ function decodeJsonEvent(body: Buffer): EslEvent | undefined {
     return undefined
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined
+  // Fast path: FreeSWITCH sends every value as a string, so the parsed object is the headers.
+  let plainStrings = true
+  for (const k in obj) {
+    if (k === '_body' || typeof (obj as Record<string, unknown>)[k] !== 'string') {
+      plainStrings = false
+      break
+    }
+  }
+  if (plainStrings) return new Event(obj as Record<string, string>, undefined)
   const headers: Record<string, string> = {}
   let text: string | undefined
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {

@@ -1,0 +1,174 @@
+/**
+ * Tracks `sendmsg call-command: execute` requests until the application really ends.
+ *
+ * We send our own `Event-UUID`; FreeSWITCH stores it as the channel's app_uuid and every
+ * CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE of that execution carries it as `Application-UUID`
+ * (inbound-sendmsg). With a `loops` header FreeSWITCH runs the application in a loop
+ * (switch_ivr.c, switch_ivr_parse_event), firing one CHANNEL_EXECUTE / EXECUTE_COMPLETE pair per
+ * round with the same Application-UUID (inbound-moh-break: rounds 1, 2, 3 of `loops: -1`). The
+ * loop stops after `loops` rounds, when the channel is no longer ready, when CF_STOP_BROADCAST
+ * was set (uuid_break / uuid_break all while the sendmsg runs) or when a round took < 500 ms.
+ * No event marks the end of the loop itself, so a round's EXECUTE_COMPLETE is taken as final when:
+ *  - the execution has no loops (or loops = 1), or current_loop >= total_loops;
+ *  - the round's PLAYBACK_STOP said `Playback-Status: break` and no DTMF arrived in the round
+ *    (a uuid_break: inbound-moh-break round 3, inbound-sip-caller, inbound-real-sip-agent;
+ *    a DTMF terminator also gives `break` but does not end the loop);
+ *  - the round lasted clearly under 500 ms by Event-Date-Timestamp (< 460 ms, as the
+ *    timestamps move in 20 ms steps).
+ * Otherwise it is held as "possibly final" and settled by the next event on that channel that
+ * is not the next round's CHANNEL_EXECUTE (e.g. the next application, a park, a hang-up).
+ */
+import type { Clock, TimerHandle } from '../../util/clock.js'
+import type { EslEvent } from './event.js'
+import { EslChannelGoneError, EslTimeoutError } from './errors.js'
+
+/** What an execute() settles with: the application's response and its last EXECUTE_COMPLETE. */
+export interface ExecutionResult {
+  response: string
+  event?: EslEvent
+}
+
+interface Execution {
+  channel: string
+  appUuid: string
+  loops: number
+  label: string
+  resolve: (r: ExecutionResult) => void
+  reject: (e: Error) => void
+  timer: TimerHandle | undefined
+  /** Event-Date-Timestamp (µs) of the current round's CHANNEL_EXECUTE. */
+  roundStart: number | undefined
+  roundBreak: boolean
+  roundDtmf: boolean
+  /** An EXECUTE_COMPLETE that ends the execution unless another round starts. */
+  possiblyFinal: EslEvent | undefined
+}
+
+const SHORT_ROUND_US = 460_000
+
+function timestamp(ev: EslEvent): number | undefined {
+  const v = ev.get('Event-Date-Timestamp')
+  const n = v === undefined ? NaN : Number(v)
+  return Number.isFinite(n) ? n : undefined
+}
+
+export class ExecutionTracker {
+  /** Executions by channel UUID, in the order they were sent. */
+  #byChannel = new Map<string, Execution[]>()
+  readonly #clock: Clock
+
+  constructor(clock: Clock) {
+    this.#clock = clock
+  }
+
+  /** Number of executions not yet settled. */
+  get size(): number {
+    let n = 0
+    for (const l of this.#byChannel.values()) n += l.length
+    return n
+  }
+
+  /**
+   * Registers an execution before its sendmsg is written. `loops` as sent (1 if none);
+   * `timeoutMs` > 0 rejects with EslTimeoutError if it has not ended by then.
+   */
+  register(channel: string, appUuid: string, loops: number, label: string, timeoutMs?: number): Promise<ExecutionResult> {
+    return new Promise<ExecutionResult>((resolve, reject) => {
+      const ex: Execution = {
+        channel, appUuid, loops, label, resolve, reject, timer: undefined,
+        roundStart: undefined, roundBreak: false, roundDtmf: false, possiblyFinal: undefined,
+      }
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        ex.timer = this.#clock.setTimeout(() => {
+          ex.timer = undefined
+          if (this.#remove(ex)) reject(new EslTimeoutError(label, timeoutMs))
+        }, timeoutMs)
+      }
+      const list = this.#byChannel.get(channel)
+      if (list) list.push(ex)
+      else this.#byChannel.set(channel, [ex])
+    })
+  }
+
+  /** Forgets an execution without settling it (its sendmsg failed; the caller rejects instead). */
+  cancel(channel: string, appUuid: string): void {
+    const ex = this.#byChannel.get(channel)?.find((e) => e.appUuid === appUuid)
+    if (ex) this.#remove(ex)
+  }
+
+  /** Feeds one event; settles the executions it ends. */
+  onEvent(ev: EslEvent): void {
+    const channel = ev.uuid
+    if (channel === undefined) return
+    const list = this.#byChannel.get(channel)
+    if (!list) return
+    const appUuid = ev.get('Application-UUID')
+    for (const ex of [...list]) {
+      if (ex.possiblyFinal && !(ev.name === 'CHANNEL_EXECUTE' && appUuid === ex.appUuid)) {
+        this.#settle(ex, ex.possiblyFinal)
+        continue
+      }
+      switch (ev.name) {
+        case 'CHANNEL_EXECUTE':
+          if (appUuid === ex.appUuid) {
+            ex.possiblyFinal = undefined
+            ex.roundStart = timestamp(ev)
+            ex.roundBreak = false
+            ex.roundDtmf = false
+          }
+          break
+        case 'PLAYBACK_STOP':
+          if (ex.roundStart !== undefined && ev.get('Playback-Status') === 'break') ex.roundBreak = true
+          break
+        case 'DTMF':
+          if (ex.roundStart !== undefined) ex.roundDtmf = true
+          break
+        case 'CHANNEL_EXECUTE_COMPLETE':
+          if (appUuid === ex.appUuid) {
+            if (this.#isFinalRound(ex, ev)) this.#settle(ex, ev)
+            else ex.possiblyFinal = ev
+          }
+          break
+        case 'CHANNEL_HANGUP':
+          if (this.#remove(ex)) ex.reject(new EslChannelGoneError(channel, ev.get('Hangup-Cause')))
+          break
+      }
+    }
+  }
+
+  /** Rejects every execution (connection lost). */
+  flush(err: Error): void {
+    const all = [...this.#byChannel.values()].flat()
+    this.#byChannel.clear()
+    for (const ex of all) {
+      this.#clock.clearTimeout(ex.timer)
+      ex.reject(err)
+    }
+  }
+
+  #isFinalRound(ex: Execution, complete: EslEvent): boolean {
+    if (ex.loops === 1 || ex.loops === 0) return true
+    const current = Number(complete.variable('current_loop'))
+    const total = Number(complete.variable('total_loops') ?? ex.loops)
+    if (Number.isFinite(current) && Number.isFinite(total) && total > 0 && current >= total) return true
+    if (ex.roundBreak && !ex.roundDtmf) return true
+    const end = timestamp(complete)
+    if (ex.roundStart !== undefined && end !== undefined && end - ex.roundStart < SHORT_ROUND_US) return true
+    return false
+  }
+
+  #settle(ex: Execution, complete: EslEvent): void {
+    if (this.#remove(ex)) ex.resolve({ response: complete.get('Application-Response') ?? '', event: complete })
+  }
+
+  #remove(ex: Execution): boolean {
+    const list = this.#byChannel.get(ex.channel)
+    if (!list) return false
+    const i = list.indexOf(ex)
+    if (i === -1) return false
+    list.splice(i, 1)
+    if (list.length === 0) this.#byChannel.delete(ex.channel)
+    this.#clock.clearTimeout(ex.timer)
+    return true
+  }
+}
