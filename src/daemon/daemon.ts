@@ -1,0 +1,330 @@
+/**
+ * The daemon: wires the store, the pure engine (CallCenter), the FreeSWITCH adapter, the ESL connection and the
+ * timers. One event at a time goes through `dispatch`: the engine decides, the daemon carries out the commands
+ * (timers on the Clock, persistence in SQLite, call control through the adapter) in the order given.
+ *
+ * Interface for the HTTP API / CLI (src/api, src/cli):
+ *
+ *   const daemon = await startDaemon(settings, { logger })
+ *   daemon.dispatch({ type: 'agent-login', agentId, source: 'api' })   // → Command[] (already carried out)
+ *   store.queues.update(...); daemon.reloadConfig()                    // after every operator change
+ *   daemon.status()                                                    // CenterStatus (per queue / agent)
+ *   daemon.freeswitch                                                  // { connected, address, lastError }
+ *   await daemon.stop()                                                // leaves live calls alone
+ *
+ * - `dispatch(event)` runs the engine synchronously at `clock.now()` and returns its commands; the persistence
+ *   commands in it are committed before it returns, so an API handler can acknowledge afterwards. A `rejected`
+ *   command in the result tells the API why an agent action was refused.
+ * - `reloadConfig()` re-reads tenants, queues, agents, memberships, sessions, schedules, closures and prompts from
+ *   SQLite and feeds the engine a `config` event (the operator's change takes effect at once); it also re-arms the
+ *   re-evaluation at the next opening/closing instant.
+ *
+ * Restart recovery: on every (re)connection to FreeSWITCH the daemon reads the registrations and every live channel
+ * (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back to the
+ * engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
+ * reported as hung up.
+ */
+import pino, { type Logger } from 'pino'
+import type { Command } from '../core/commands.js'
+import type { CoreEvent } from '../core/events.js'
+import { CallCenter } from '../core/engine/call-center.js'
+import type { CenterStatus } from '../core/engine/status.js'
+import { EslClient } from '../freeswitch/esl/client.js'
+import type { BackoffOptions } from '../freeswitch/esl/backoff.js'
+import type { EslEvent } from '../freeswitch/esl/event.js'
+import { FreeSwitchAdapter } from '../freeswitch/adapter/adapter.js'
+import { parseRegistrations, readLiveChannels } from '../freeswitch/adapter/restore.js'
+import { Store } from '../store/index.js'
+import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
+import { EngineView, type EngineSettings } from './engine-deps.js'
+import { isPersistCommand, persist } from './persist.js'
+import { TimerTable } from './timers.js'
+
+/** What the daemon needs to run (built from the config file by runDaemonCommand). */
+export interface DaemonSettings extends EngineSettings {
+  /** SQLite file (created and migrated if missing). */
+  databasePath: string
+  freeswitch: {
+    host: string
+    port: number
+    password: string
+    /** Context for uuid_transfer of forwarded callers (default 'default'). */
+    transferContext?: string
+    /** ESL reconnect back-off (default 250 ms .. 10 s). */
+    reconnect?: BackoffOptions
+  }
+}
+
+export interface DaemonOptions {
+  clock?: Clock
+  logger?: Logger
+  /** Use this open store instead of opening databasePath (the daemon then does not close it on stop). */
+  store?: Store
+}
+
+/** The state of the FreeSWITCH connection, for `koplus status` and the API. */
+export interface FreeSwitchState {
+  address: string
+  connected: boolean
+  /** Why the last connection attempt failed / the connection was lost. */
+  lastError?: string
+  /** Epoch ms of the last completed rebuild from FreeSWITCH. */
+  rebuiltAt?: number
+}
+
+/** A running daemon. */
+export interface Daemon {
+  /** The engine (read-only use: status, checkLogin). Feed it through dispatch, never handle() directly. */
+  readonly center: CallCenter
+  readonly store: Store
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly freeswitch: FreeSwitchState
+  /** Runs the engine on one event now and carries out its commands; returns them. Never throws. */
+  dispatch(event: CoreEvent): Command[]
+  /** Re-reads the configuration from SQLite and feeds it to the engine (after every operator change). */
+  reloadConfig(): void
+  /** Queue and agent status now. */
+  status(): CenterStatus
+  /** Resolves once the view has been rebuilt from FreeSWITCH on the current connection (at once if it has been). */
+  whenRebuilt(): Promise<void>
+  /** Stops: timers off, ESL closed with `exit` (calls untouched), store closed. Idempotent. */
+  stop(): Promise<void>
+}
+
+/** Events the daemon subscribes to (plus those the ESL client always adds). */
+const EVENTS = [
+  'CHANNEL_PARK',
+  'CHANNEL_ANSWER',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_HANGUP',
+  'DTMF',
+  'CUSTOM sofia::register sofia::unregister sofia::expire',
+]
+
+/** Core events worth an info line (the rest are debug). */
+const INFO_EVENTS = new Set(['call-arrived', 'call-hungup', 'bridged', 'leg-failed', 'leg-hungup', 'agent-login', 'agent-logout', 'feature-call'])
+const INFO_COMMANDS = new Set(['originate', 'bridge', 'hangup', 'transfer', 'rejected'])
+
+/** Starts the daemon: opens the store, loads the engine, connects to FreeSWITCH (in the background, retrying). */
+export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions = {}): Promise<Daemon> {
+  const clock = opts.clock ?? new RealClock()
+  const log = opts.logger ?? pino({ level: 'silent' })
+  const ownStore = !opts.store
+  const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
+  const view = new EngineView(store, settings)
+  const center = new CallCenter(view.deps())
+  const fsState: FreeSwitchState = { address: `${settings.freeswitch.host}:${settings.freeswitch.port}`, connected: false }
+  const client = new EslClient({
+    host: settings.freeswitch.host,
+    port: settings.freeswitch.port,
+    password: settings.freeswitch.password,
+    format: 'json',
+    events: EVENTS,
+    reconnect: settings.freeswitch.reconnect ?? {},
+    logger: log.child({ module: 'esl' }),
+  })
+  const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
+    transferContext: settings.freeswitch.transferContext ?? 'default',
+    logger: log.child({ module: 'adapter' }),
+  })
+  const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
+  let stopped = false
+  let reevaluateTimer: TimerHandle | undefined
+  let rebuildWaiters: (() => void)[] = []
+  /** A rebuild completed on the current connection. */
+  let rebuilt = false
+
+  function dispatch(event: CoreEvent): Command[] {
+    if (stopped) return []
+    const now = clock.now()
+    let commands: Command[]
+    try {
+      commands = center.handle(event, now)
+    } catch (err) {
+      log.error({ err, event: event.type }, 'engine failed on an event')
+      return []
+    }
+    logEvent(event)
+    for (const cmd of commands) carryOut(cmd)
+    return commands
+  }
+
+  function logEvent(event: CoreEvent): void {
+    if (event.type === 'config' || event.type === 'timer') return
+    const ids = eventIds(event)
+    if (INFO_EVENTS.has(event.type)) log.info({ ...ids, event: event.type, ...eventDetail(event) }, event.type)
+    else log.debug({ ...ids, event: event.type }, event.type)
+  }
+
+  function carryOut(cmd: Command): void {
+    switch (cmd.type) {
+      case 'set-timer':
+        timers.set(cmd.id, cmd.at)
+        return
+      case 'clear-timer':
+        timers.clear(cmd.id)
+        return
+      case 'rejected':
+        log.info({ agent: cmd.agentId, action: cmd.action, reason: cmd.reason }, `refused: ${cmd.message}`)
+        return
+      default:
+        break
+    }
+    if (isPersistCommand(cmd)) {
+      persist(store, cmd, log)
+      return
+    }
+    if (FreeSwitchAdapter.handles(cmd)) {
+      if (INFO_COMMANDS.has(cmd.type)) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
+      else log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
+      void adapter.execute(cmd)
+      return
+    }
+    log.warn({ command: cmd.type }, 'no handler for a core command')
+  }
+
+  function reloadConfig(): void {
+    if (stopped) return
+    const config = view.load()
+    dispatch({ type: 'config', config })
+    armReevaluation()
+  }
+
+  /** Re-evaluates open/closed at the next schedule or closure boundary. */
+  function armReevaluation(): void {
+    clock.clearTimeout(reevaluateTimer)
+    reevaluateTimer = undefined
+    const now = clock.now()
+    let next: number | undefined
+    try {
+      next = view.nextChange(now)
+    } catch (err) {
+      log.warn({ err }, 'could not compute the next schedule change')
+    }
+    if (next === undefined) return
+    // Timers further than ~24 days overflow setTimeout; re-check daily instead.
+    const delay = Math.min(next - now, 86_400_000)
+    reevaluateTimer = clock.setTimeout(() => {
+      reevaluateTimer = undefined
+      dispatch({ type: 'reevaluate' })
+      armReevaluation()
+    }, delay)
+  }
+
+  async function rebuild(): Promise<void> {
+    try {
+      for (const r of parseRegistrations(await client.api('show registrations as json'))) {
+        dispatch({ type: 'registration', sipUser: r.sipUser, domain: r.domain, registered: true })
+      }
+      const live = await readLiveChannels(client, clock.now())
+      await adapter.reconcile(live)
+      fsState.rebuiltAt = clock.now()
+      log.info({ calls: live.calls.size, legs: live.legs.size }, 'rebuilt the view of live calls from FreeSWITCH')
+    } catch (err) {
+      log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
+    } finally {
+      rebuilt = fsState.connected
+      const waiters = rebuildWaiters
+      rebuildWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  client.on('event', (ev: EslEvent) => adapter.handleEslEvent(ev))
+  client.on('ready', () => {
+    fsState.connected = true
+    delete fsState.lastError
+    log.info({ freeswitch: fsState.address }, 'connected to FreeSWITCH')
+    void rebuild()
+  })
+  client.on('disconnected', (reason) => {
+    fsState.connected = false
+    rebuilt = false
+    if (reason) fsState.lastError = reason.message
+    if (!stopped) log.warn({ freeswitch: fsState.address, reason: reason?.message }, 'lost the connection to FreeSWITCH; calls stay parked there')
+  })
+  client.on('reconnecting', (info) => {
+    fsState.lastError = info.reason
+    const line = { freeswitch: fsState.address, reason: info.reason, attempt: info.attempt, retryInMs: info.delayMs }
+    // Loud on the first failures, then every 10th so a long outage does not flood the log.
+    if (info.attempt <= 3 || info.attempt % 10 === 0) log.warn(line, `cannot reach FreeSWITCH at ${fsState.address}: ${info.reason}; retrying`)
+    else log.debug(line, 'retrying FreeSWITCH')
+  })
+
+  reloadConfig()
+  const connectLoop = (): void => {
+    client.connect().catch((err: Error & { code?: string }) => {
+      if (stopped) return
+      fsState.lastError = err.message
+      log.error({ freeswitch: fsState.address, code: err.code, reason: err.message }, `cannot connect to FreeSWITCH at ${fsState.address}: ${err.message}`)
+      // Authentication failures are final for the client: try again later (the password may be fixed in FS).
+      clock.setTimeout(() => {
+        if (!stopped) connectLoop()
+      }, 30_000)
+    })
+  }
+  connectLoop()
+
+  const daemon: Daemon = {
+    center,
+    store,
+    clock,
+    logger: log,
+    freeswitch: fsState,
+    dispatch,
+    reloadConfig,
+    status: () => center.status(clock.now()),
+    whenRebuilt: () => (rebuilt ? Promise.resolve() : new Promise<void>((resolve) => rebuildWaiters.push(resolve))),
+    async stop() {
+      if (stopped) return
+      stopped = true
+      timers.clearAll()
+      clock.clearTimeout(reevaluateTimer)
+      try {
+        await client.close()
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'closing the ESL connection failed')
+      }
+      if (ownStore) store.close()
+      log.info('koplus daemon stopped; live calls were left in FreeSWITCH')
+    },
+  }
+  return daemon
+}
+
+function eventIds(e: CoreEvent): Record<string, string> {
+  const out: Record<string, string> = {}
+  if ('callId' in e) out.call = e.callId
+  if ('legId' in e) out.leg = e.legId
+  if ('agentId' in e) out.agent = e.agentId
+  return out
+}
+
+function eventDetail(e: CoreEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'call-arrived':
+      return { queue: e.queueNumber, caller: e.callerNumber, restored: !!e.restored }
+    case 'call-hungup':
+    case 'leg-failed':
+    case 'leg-hungup':
+      return { cause: e.cause }
+    case 'feature-call':
+      return { digits: e.digits, sipUser: e.sipUser }
+    default:
+      return {}
+  }
+}
+
+function commandIds(c: Command): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if ('callId' in c) out.call = c.callId
+  if ('legId' in c) out.leg = c.legId
+  if (c.type === 'originate') out.agents = c.legs.map((l) => l.agentId)
+  if (c.type === 'hangup' || c.type === 'hangup-leg') out.cause = c.cause
+  if (c.type === 'transfer') out.destination = c.destination
+  return out
+}

@@ -1,0 +1,44 @@
+/**
+ * The core's named timers (`set-timer` / `clear-timer` commands) on the daemon's Clock. Setting a timer id again
+ * replaces it; a fired timer is forgotten before its callback runs, so the callback may set it again.
+ */
+import type { Clock, TimerHandle } from '../util/clock.js'
+
+export class TimerTable {
+  readonly #clock: Clock
+  readonly #fire: (id: string) => void
+  readonly #timers = new Map<string, TimerHandle>()
+
+  /** @param fire called with the timer id when it falls due (the daemon turns it into a `timer` core event) */
+  constructor(clock: Clock, fire: (id: string) => void) {
+    this.#clock = clock
+    this.#fire = fire
+  }
+
+  /** Arms timer `id` for the instant `at` (epoch ms); a time in the past fires on the next turn. */
+  set(id: string, at: number): void {
+    this.clear(id)
+    const handle = this.#clock.setTimeout(() => {
+      if (this.#timers.get(id) !== handle) return
+      this.#timers.delete(id)
+      this.#fire(id)
+    }, Math.max(0, at - this.#clock.now()))
+    this.#timers.set(id, handle)
+  }
+
+  clear(id: string): void {
+    const h = this.#timers.get(id)
+    if (h) this.#clock.clearTimeout(h)
+    this.#timers.delete(id)
+  }
+
+  /** Cancels every timer (shutdown). */
+  clearAll(): void {
+    for (const h of this.#timers.values()) this.#clock.clearTimeout(h)
+    this.#timers.clear()
+  }
+
+  get size(): number {
+    return this.#timers.size
+  }
+}

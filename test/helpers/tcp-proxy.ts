@@ -1,0 +1,47 @@
+/** A loopback TCP proxy whose link can be cut, to simulate losing the connection to FreeSWITCH. */
+import net, { type AddressInfo, type Socket } from 'node:net'
+
+export class TcpProxy {
+  readonly #server: net.Server
+  readonly #sockets = new Set<Socket>()
+  #down = false
+
+  constructor(readonly targetPort: number, readonly targetHost = '127.0.0.1') {
+    this.#server = net.createServer((client) => {
+      if (this.#down) {
+        client.destroy()
+        return
+      }
+      const upstream = net.connect(this.targetPort, this.targetHost)
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s)
+        s.on('close', () => this.#sockets.delete(s))
+        s.on('error', () => undefined)
+      }
+      client.pipe(upstream)
+      upstream.pipe(client)
+      client.on('close', () => upstream.destroy())
+      upstream.on('close', () => client.destroy())
+    })
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve))
+    return (this.#server.address() as AddressInfo).port
+  }
+
+  /** Cuts every open link (no ESL `exit`, like a network failure) and refuses new ones until up(). */
+  down(): void {
+    this.#down = true
+    for (const s of this.#sockets) s.destroy()
+  }
+
+  up(): void {
+    this.#down = false
+  }
+
+  async close(): Promise<void> {
+    this.down()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+}

@@ -1,0 +1,119 @@
+/** Unit tests of the daemon's parts: timers, persistence, engine view, logger, config errors, --simulate. */
+import t from 'tap'
+import { Writable } from 'node:stream'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { VirtualClock } from '../../src/util/clock.js'
+import { TimerTable } from '../../src/daemon/timers.js'
+import { persist } from '../../src/daemon/persist.js'
+import { EngineView } from '../../src/daemon/engine-deps.js'
+import { createLogger, runDaemonCommand } from '../../src/daemon/index.js'
+import { startSimulation } from '../../src/daemon/simulate.js'
+import { loadConfig } from '../../src/config/index.js'
+import { Store } from '../../src/store/index.js'
+
+function sink() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
+      cb()
+    },
+  })
+  return { lines, stream }
+}
+
+t.test('TimerTable: set, replace, clear, fire once', async (t) => {
+  const clock = new VirtualClock(1000)
+  const fired: string[] = []
+  const timers = new TimerTable(clock, (id) => fired.push(`${id}@${clock.now()}`))
+  timers.set('a', 1500)
+  timers.set('b', 1200)
+  timers.set('a', 1800) // replaces
+  timers.set('c', 1300)
+  timers.clear('c')
+  clock.advance(1000)
+  t.same(fired, ['b@1200', 'a@1800'])
+  t.equal(timers.size, 0)
+  timers.set('past', 500)
+  clock.advance(0)
+  t.same(fired.at(-1), 'past@2000', 'a time in the past fires at once')
+})
+
+t.test('persist: call records, event log, sessions, ewt; errors are logged, not thrown', async (t) => {
+  const store = Store.open(':memory:')
+  t.teardown(() => store.close())
+  const { lines, stream } = sink()
+  const log = createLogger('info', { pretty: false, destination: stream })
+  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const a = store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
+  store.memberships.add(a.id, q.id)
+  persist(store, { type: 'call-record', record: { callId: 'c1', queueId: q.id, tenantId: 'default', arrivedAt: 1000, callerNumber: '070', callerName: 'X' } }, log)
+  persist(store, { type: 'call-record', record: { callId: 'c1', enteredQueueAt: 1100 } }, log)
+  persist(store, { type: 'ewt', callId: 'c1', queueId: q.id, at: 1200, position: 1, seconds: 30 }, log)
+  persist(store, { type: 'call-record', record: { callId: 'c1', answeredAt: 5000, agentId: a.id } }, log)
+  persist(store, { type: 'call-record', record: { callId: 'c1', endedAt: 9000, outcome: 'answered' } }, log)
+  persist(store, { type: 'log', at: 1100, callId: 'c1', queueId: q.id, agentId: '', event: 'ENTERQUEUE', data: { position: 1 } }, log)
+  persist(store, { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: true, paused: false, at: 500, source: 'api' }, log)
+  const rec = store.calls.get('c1')
+  t.match(rec, { queueId: q.id, callerNumber: '070', enteredQueueAt: 1100, answeredAt: 5000, endedAt: 9000, outcome: 'answered', agentId: a.id, waitMs: 3900, talkMs: 4000 })
+  t.match(store.events.list({ callId: 'c1' }), [{ event: 'ENTERQUEUE', queueId: q.id, agentId: null, data: { position: 1 } }])
+  t.equal(store.sessions.list({ agentId: a.id }).length, 1)
+  t.match(store.ewt.forCall('c1'), [{ position: 1 }])
+  persist(store, { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: false, paused: false, at: 600, source: 'api' }, log)
+  t.equal(store.sessions.list({ agentId: a.id }).length, 0)
+  persist(store, { type: 'call-record', record: { callId: 'unknown', endedAt: 1 } }, log)
+  persist(store, { type: 'call-record', record: { callId: 'c1', outcome: 'no-such-outcome' } }, log)
+  t.equal(lines.filter((l) => l.msg === 'failed to persist a core command').length, 2)
+})
+
+t.test('EngineView: CoreConfig from the store, prompts, open state with closures', async (t) => {
+  const store = Store.open(':memory:')
+  t.teardown(() => store.close())
+  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const view = new EngineView(store, { soundsDir: '/snd', dialTemplates: { softphone: 'user/${target}@${domain}' } })
+  const cfg = view.load()
+  t.equal(cfg.queues.length, 1)
+  t.equal(cfg.tenants[0].domain, 'default')
+  t.equal(cfg.featureCodes.login, '*71')
+  const queue = cfg.queues[0]
+  t.equal(view.prompt('welcome', 'sv', queue), '/snd/sv/welcome.wav')
+  t.equal(view.prompt('/x/y.wav', 'sv', queue), '/x/y.wav')
+  store.prompts.put({ tenantId: 'default', queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
+  view.load()
+  t.equal(view.prompt('welcome', 'sv', queue), '/rec/w.wav')
+  const now = Date.now()
+  t.equal(view.isOpen(queue, now).open, true, 'no schedule: open')
+  store.closures.create({ scope: { kind: 'queues', queueIds: [q.id] }, from: now - 1000, reason: 'fire drill', by: 'test' })
+  view.load()
+  t.equal(view.isOpen(queue, now).open, false, 'a closure closes it')
+})
+
+t.test('logger redacts the ESL password; invalid config names the key', async (t) => {
+  const { lines, stream } = sink()
+  const log = createLogger('info', { pretty: false, destination: stream })
+  log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'x')
+  t.notOk(JSON.stringify(lines).includes('S3cret'))
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-cfg-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const bad = join(dir, 'bad.json')
+  writeFileSync(bad, JSON.stringify({ freeswitch: { port: 'abc' } }))
+  await t.rejects(runDaemonCommand({ configPath: bad, handleSignals: false, env: {} }), { code: 'CONFIG_INVALID', message: /freeswitch\.port/ })
+})
+
+t.test('--simulate: the demo call centre connects a generated call', async (t) => {
+  const { lines, stream } = sink()
+  const log = createLogger('info', { pretty: false, destination: stream })
+  const config = loadConfig({ env: {} })
+  // A fixed "random": every agent answers after 2.6 s; the first caller dials 5000.
+  const sim = await startSimulation(config, log, { random: () => 0.15 })
+  t.teardown(() => sim.stop())
+  await sim.simulator.waitFor(() => lines.some((l) => l.msg === 'bridged'), 15_000, 'a bridged call')
+  const msgs = lines.map((l) => l.msg)
+  t.ok(msgs.some((m) => /^caller 07\d+ dials 5000$/.test(String(m))), 'traffic logged')
+  for (const m of ['connected to FreeSWITCH', 'call-arrived', 'originate', 'bridge', 'bridged']) t.ok(msgs.includes(m), `logged ${m}`)
+  const st = sim.daemon.status()
+  t.equal(st.queues.length, 2)
+  t.equal(st.agents.filter((a) => a.queues.length > 0).length, 4, 'four agents logged in')
+})
