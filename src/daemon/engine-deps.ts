@@ -11,7 +11,7 @@ import type { CallCenterDeps } from '../core/engine/call-center.js'
 import { DEFAULT_FEATURE_CODES } from '../core/engine/feature-codes.js'
 import type { OpenState } from '../core/journey/admission.js'
 import { promptPath } from '../core/prompts.js'
-import { explain, nextChange } from '../core/schedule/index.js'
+import { nextChange, stateAt } from '../core/schedule/index.js'
 import type { Closure, HolidayCalendar, Schedule } from '../core/schedule/types.js'
 import type { Store } from '../store/index.js'
 
@@ -83,7 +83,8 @@ export class EngineView {
   /** Open/closed for a queue at `now` (schedule, holidays, temporary closures). */
   isOpen(queue: Queue, now: number): OpenState {
     const schedule = this.#schedules.get(queue.id) ?? ALWAYS_OPEN
-    const e = explain(schedule, this.#calendars, this.#closures, queue.id, now)
+    // stateAt, not explain: it skips the search for the next change (µs on every call arrival, not ~100 µs).
+    const e = stateAt(schedule, this.#calendars, this.#closures, queue.id, now)
     const out: OpenState = { open: e.open, reason: e.reason }
     if (!e.open && e.decidedBy.kind === 'closure') {
       const cl = this.#closures.find((c) => c.id === e.decidedBy.id)

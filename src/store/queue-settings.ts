@@ -71,7 +71,7 @@ const CHECKS: { [K in keyof QueueSettings]: Check } = {
   language: oneOf(['sv', 'en']),
   strategy: oneOf(['longest-idle', 'ring-parallel', 'skills']),
   parallelCount: int(1, 50),
-  ringTimeSec: int(5, 300),
+  ringTimeSec: int(1, 300),
   wrapUpSec: int(0, 3600),
   autoLogoutAfter: int(0, 100),
   priority: int(-100, 100),

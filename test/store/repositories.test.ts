@@ -64,7 +64,7 @@ t.test('queues: number unique per tenant, settings merged over defaults and vali
 
   // settings: unknown keys named, types and ranges checked
   t.equal(err(t, () => store.queues.update(q.id, { settings: { ringTime: 5, colour: 1 } as never })).message, "settings.ringTime: unknown queue settings 'ringTime', 'colour'")
-  t.equal(err(t, () => store.queues.update(q.id, { settings: { ringTimeSec: 'abc' as never } })).message, 'settings.ringTimeSec: expected an integer 5-300, got "abc"')
+  t.equal(err(t, () => store.queues.update(q.id, { settings: { ringTimeSec: 'abc' as never } })).message, 'settings.ringTimeSec: expected an integer 1-300, got "abc"')
   t.equal(err(t, () => store.queues.update(q.id, { settings: { strategy: 'random' as never } })).message, 'settings.strategy: expected one of longest-idle, ring-parallel, skills, got "random"')
   t.equal(err(t, () => store.queues.update(q.id, { settings: { closedAction: { type: 'forward' } as never } })).message, 'settings.closedAction.destination: expected a phone number or extension, got nothing')
   t.equal(err(t, () => store.queues.update(q.id, { settings: { requiredSkills: { billing: 11 } } })).message, 'settings.requiredSkills.billing: expected an integer 1-10, got 11')
