@@ -56,6 +56,11 @@ export type Command =
   | { type: 'ewt'; callId: string; queueId: string; at: number; position: number; seconds: number }
   /** A prompt recorded by phone was kept: store it as the prompt of that queue and language. */
   | { type: 'prompt-recorded'; tenantId: string; queueId: string | null; language: string; name: string; path: string }
+  /** An agent action (login, logout, pause, device, end wrap-up) was refused; the API/CLI shows `message`. */
+  | { type: 'rejected'; agentId: string; action: string; reason: RejectReason; message: string; source: Source; queueIds?: string[] }
+
+/** Why an agent action was refused (stable codes for the API/CLI). */
+export type RejectReason = 'unknown-agent' | 'plan' | 'not-member' | 'unknown-queue' | 'not-logged-in' | 'bad-device' | 'not-in-wrapup'
 
 export interface CallRecordUpdate {
   callId: string
