@@ -1,0 +1,28 @@
+/**
+ * The local operator token for the CLI: at start-up the daemon makes sure a system operator account exists
+ * (username 'koplus-cli', a random password nobody knows), replaces its 'cli-token' API token with a new one and
+ * writes the secret to <data dir>/cli-token with mode 0600. The CLI reads that file. The secret is never logged.
+ */
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { newSecret } from './auth.js'
+import type { Store } from '../store/index.js'
+
+export const CLI_ACCOUNT = 'koplus-cli'
+export const CLI_TOKEN_FILE = 'cli-token'
+
+/** Create/rotate the CLI token and write it to <dataDir>/cli-token (0600). Returns the file path. */
+export async function writeCliToken(store: Store, dataDir: string): Promise<string> {
+  const account = store.accounts.getByUsername(CLI_ACCOUNT) ?? store.accounts.create({ username: CLI_ACCOUNT, role: 'operator', tenantId: null, agentId: null, password: newSecret() })
+  const secret = store.tx(() => {
+    for (const t of store.accounts.listTokens(account.id)) if (t.name === CLI_TOKEN_FILE) store.accounts.revokeToken(t.id)
+    return store.accounts.createToken(account.id, CLI_TOKEN_FILE, null).token
+  })
+  await mkdir(dataDir, { recursive: true })
+  const path = join(dataDir, CLI_TOKEN_FILE)
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, secret + '\n', { mode: 0o600 })
+  await chmod(tmp, 0o600)
+  await rename(tmp, path)
+  return path
+}

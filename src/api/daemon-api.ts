@@ -1,0 +1,57 @@
+/**
+ * Wiring the API to a running daemon: `startDaemonApi` is what `koplus daemon` passes to runDaemonCommand as
+ * `startApi`. It starts the HTTP server on config.api.host:port with the web pages mounted, binds the Prometheus metrics to the daemon's status
+ * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0600).
+ */
+import { dataDirOf } from './data-dir.js'
+import type { Logger } from 'pino'
+import type { Config } from '../config/index.js'
+import type { Daemon } from '../daemon/index.js'
+import { writeCliToken } from './cli-token.js'
+import { ChangeNotifier, daemonLive } from './live.js'
+import { KoplusMetrics } from './metrics.js'
+import { startApiServer, type ApiServer } from './server.js'
+import { mountWeb } from './static.js'
+
+export { dataDirOf }
+
+export interface DaemonApi {
+  url: string
+  server: ApiServer
+  metrics: KoplusMetrics
+  changes: ChangeNotifier
+  tokenPath: string
+  close(): Promise<void>
+}
+
+export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
+  const changes = new ChangeNotifier()
+  const live = daemonLive(daemon, changes)
+  const metrics = new KoplusMetrics({ defaultMetrics: true })
+  metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
+  const server = await startApiServer({
+    store: daemon.store,
+    live,
+    now: () => daemon.clock.now(),
+    host: config.api.host,
+    port: config.api.port,
+    promptDir: config.recordings.dir,
+    logger: logger.child({ component: 'api' }),
+    metrics,
+    secure: opts.secure,
+  })
+  mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API
+  const tokenPath = await writeCliToken(daemon.store, dataDirOf(config))
+  logger.info({ path: tokenPath }, 'CLI token written')
+  return {
+    url: server.url,
+    server,
+    metrics,
+    changes,
+    tokenPath,
+    close: async () => {
+      live.stop()
+      await server.close()
+    },
+  }
+}

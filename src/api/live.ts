@@ -1,0 +1,110 @@
+/**
+ * What the API needs from the running daemon, besides the Store: apply configuration changes, hand operator
+ * actions to the engine, read its status, and hear about changes (for the SSE stream and metrics).
+ *
+ * Contract: an operator change is first written to the Store (durable), then `reloadConfig()` is awaited, and
+ * only then is the HTTP response sent — so what the API acknowledges is both durable and live.
+ */
+import type { Command } from '../core/commands.js'
+import type { CoreEvent } from '../core/events.js'
+import type { CenterStatus } from '../core/engine/status.js'
+import { statusFingerprint } from './status-watch.js'
+
+export type StatusSnapshot = CenterStatus | Record<string, unknown>
+
+export interface LiveControl {
+  /** Rebuild the engine's configuration from the Store (after every operator change). */
+  reloadConfig(): Promise<void> | void
+  /**
+   * Hand an event to the engine (agent login/logout/pause/device/end-wrapup, reevaluate). May return the engine's
+   * commands; a `rejected` command among them makes the API refuse the request with its message.
+   */
+  dispatch(event: CoreEvent): Promise<unknown> | unknown
+  /** The engine's status now. */
+  status(): StatusSnapshot
+  /** Whether the agent may log in (plan, membership); from CallCenter.checkLogin. */
+  checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
+  /** Subscribe to engine state changes; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void
+}
+
+/** A tiny listener list the daemon can own: call `notify()` after every event the engine handled. */
+export class ChangeNotifier {
+  #listeners = new Set<() => void>()
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+  notify(): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l()
+      } catch {
+        // a listener's failure (a closed SSE socket) must not disturb the engine
+      }
+    }
+  }
+  get size(): number {
+    return this.#listeners.size
+  }
+}
+
+/** The shape of the daemon this adapter needs (src/daemon/daemon.ts `Daemon`). */
+export interface DaemonLike {
+  dispatch(event: CoreEvent): Command[]
+  reloadConfig(): unknown
+  status(): CenterStatus
+  center: { checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string } }
+}
+
+/**
+ * LiveControl over the daemon. `changes` is notified after every change the API makes and — until the daemon
+ * calls `changes.notify()` itself after each handled event — by a watcher that compares the status snapshot every
+ * `watchMs` while anybody listens (so calls arriving and ending reach the SSE stream too); `watchMs: 0` turns the
+ * watcher off (e.g. when the daemon notifies, or src/api/status-watch.ts is wired instead).
+ */
+export function daemonLive(daemon: DaemonLike, changes: ChangeNotifier, opts: { watchMs?: number } = {}): LiveControl & { stop(): void } {
+  const watchMs = opts.watchMs ?? 250
+  let last = ''
+  let timer: NodeJS.Timeout | undefined
+  const fingerprint = (): string => statusFingerprint(daemon.status())
+  const watch = (): void => {
+    if (watchMs <= 0 || timer || changes.size === 0) return
+    last = fingerprint()
+    timer = setInterval(() => {
+      if (changes.size === 0) {
+        clearInterval(timer)
+        timer = undefined
+        return
+      }
+      const now = fingerprint()
+      if (now !== last) {
+        last = now
+        changes.notify()
+      }
+    }, watchMs)
+    timer.unref()
+  }
+  return {
+    reloadConfig: async () => {
+      await daemon.reloadConfig()
+      changes.notify()
+    },
+    dispatch: async (event) => {
+      const commands = daemon.dispatch(event)
+      changes.notify()
+      return commands
+    },
+    status: () => daemon.status(),
+    checkLogin: daemon.center.checkLogin ? (agentId, queueIds) => daemon.center.checkLogin!(agentId, queueIds) : undefined,
+    onChange: (l) => {
+      const off = changes.subscribe(l)
+      watch()
+      return off
+    },
+    stop: () => {
+      if (timer) clearInterval(timer)
+      timer = undefined
+    },
+  }
+}

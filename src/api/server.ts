@@ -1,0 +1,294 @@
+/**
+ * The daemon's HTTP server (node:http): routing over the route table, authentication (Bearer API tokens, web
+ * session cookies with double-submit CSRF), tenant boundaries, validation, JSON / CSV / SSE responses, the OpenAPI
+ * document at /api/openapi.json and Prometheus metrics at /metrics.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import pino, { type Logger } from 'pino'
+import type { Account, Store } from '../store/index.js'
+import type { LiveControl } from './live.js'
+import { LoginRateLimiter, parseCookies, safeEqual, SESSION_COOKIE, sessionCookie, type Principal } from './auth.js'
+import { ApiError, toApiError, validation } from './errors.js'
+import type { KoplusMetrics } from './metrics.js'
+import { buildOpenApi } from './openapi.js'
+import { compileRoute, type CompiledRoute, type Ctx, type Result, type Route } from './router.js'
+import { buildRoutes } from './routes.js'
+import { validate, type JsonSchema } from './validate.js'
+
+export interface ApiServerOptions {
+  store: Store
+  live: LiveControl
+  /** The clock's now (default Date.now). */
+  now?: () => number
+  /** Where converted prompt files are written (e.g. <data dir>/prompts). */
+  promptDir: string
+  logger?: Logger
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 0 (any free port). */
+  port?: number
+  /** Served over https (behind a TLS proxy): adds Secure to the session cookie. Default false (loopback http). */
+  secure?: boolean
+  metrics?: KoplusMetrics
+  /** sox executable for prompt import (default 'sox'). */
+  soxPath?: string
+  /** Web session lifetime (default 12 h). */
+  sessionTtlSec?: number
+  /** Login attempts per username+IP per minute (default 5). */
+  loginLimiter?: LoginRateLimiter
+  /** Version shown in the OpenAPI document. */
+  version?: string
+}
+
+export interface ApiServer {
+  server: Server
+  /** e.g. 'http://127.0.0.1:43123' */
+  url: string
+  routes: readonly Route[]
+  openapi: Record<string, unknown>
+  close(): Promise<void>
+}
+
+const JSON_LIMIT = 1024 * 1024
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end()
+    return
+  }
+  if (body === undefined || status === 204) {
+    res.writeHead(status, { 'cache-control': 'no-store', ...headers })
+    res.end()
+    return
+  }
+  const data = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(data), ...headers })
+  res.end(data)
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > max) {
+        reject(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`))
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/** Convert query-string values to the declared types (integers), then validate. */
+function parseQuery(route: Route, url: URL): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const q of route.query ?? []) {
+    const raw = url.searchParams.get(q.name)
+    if (raw === null) {
+      if (q.required) throw validation(q.name, `${q.name}: is required`)
+      continue
+    }
+    const schema = q.schema as JsonSchema & { type?: string }
+    const value = schema.type === 'integer' || schema.type === 'number' ? (raw.trim() === '' ? NaN : Number(raw)) : raw
+    validate(q.schema, value, q.name)
+    out[q.name] = value
+  }
+  return out
+}
+
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '?'
+}
+
+/** Start the API server; resolves once it listens. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { store, live } = opts
+  const nowFn = opts.now ?? Date.now
+  const log = opts.logger ?? pino({ level: 'silent' })
+  const limiter = opts.loginLimiter ?? new LoginRateLimiter()
+  const serverOpts: Ctx['server'] = { secure: !!opts.secure, soxPath: opts.soxPath ?? 'sox', sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600, promptDir: opts.promptDir, login: (ctx) => login(ctx) }
+  const routes = buildRoutes()
+  const compiled: CompiledRoute[] = routes.map(compileRoute)
+  const openapi = buildOpenApi(routes, opts.version ?? '1')
+
+  async function authenticate(req: IncomingMessage): Promise<(Principal & { sessionId?: string }) | undefined> {
+    const now = nowFn()
+    const auth = req.headers.authorization
+    if (auth) {
+      const m = /^Bearer\s+(\S+)$/i.exec(auth)
+      if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"')
+      const account = store.accounts.verifyToken(m[1]!, now)
+      if (!account) throw new ApiError(401, 'UNAUTHENTICATED', 'invalid or expired API token')
+      return { account, via: 'token' }
+    }
+    const sid = parseCookies(req.headers.cookie).get(SESSION_COOKIE)
+    if (sid) {
+      const session = store.accounts.getSession(sid, now)
+      if (session) return { account: session.account, via: 'session', csrfToken: session.csrfToken, sessionId: sid }
+    }
+    return undefined
+  }
+
+  /** POST /auth/login: rate limit per username+IP, check the password, start a session. */
+  async function login(ctx: Ctx): Promise<Result> {
+    const { username, password } = ctx.body as { username: string; password: string }
+    const ip = clientIp(ctx.req)
+    const wait = limiter.attempt(`${username.toLowerCase()}|${ip}`, ctx.now)
+    if (wait > 0) {
+      log.warn({ username, ip }, 'login rate-limited')
+      throw Object.assign(new ApiError(429, 'RATE_LIMITED', `too many login attempts; try again in ${Math.ceil(wait / 1000)} s`), { retryAfter: Math.ceil(wait / 1000) })
+    }
+    const account = store.accounts.authenticate(username, password)
+    if (!account) {
+      log.info({ username, ip }, 'login failed')
+      throw new ApiError(401, 'UNAUTHENTICATED', 'wrong username or password')
+    }
+    const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, ctx.now)
+    log.info({ username, role: account.role }, 'login')
+    return { body: { account, csrfToken }, headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, serverOpts.secure) } }
+  }
+
+  async function readJson(req: IncomingMessage): Promise<unknown> {
+    const buf = await readBody(req, JSON_LIMIT)
+    if (buf.length === 0) return undefined
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (ct !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
+    try {
+      return JSON.parse(buf.toString('utf8'))
+    } catch {
+      throw validation('', 'body: not valid JSON')
+    }
+  }
+
+  /** The access rule of a route, for an authenticated account (the scope is resolved by the caller). */
+  function authorize(route: Route, ctx: Ctx): void {
+    const acc = ctx.account
+    if (route.access === 'any') return
+    if (route.access === 'operator') {
+      if (route.scope) route.scope(ctx) // 404 for a missing target, even for operators
+      if (acc.role !== 'operator') throw new ApiError(403, 'FORBIDDEN', 'operators only')
+      return
+    }
+    const scope = route.scope!(ctx)
+    if (acc.role === 'operator') return
+    // another tenant's entities do not exist for this account
+    if (scope.tenantId === null || scope.tenantId !== acc.tenantId) {
+      if (scope.tenantId === null) throw new ApiError(403, 'FORBIDDEN', 'operators only')
+      throw new ApiError(404, 'NOT_FOUND', 'not found')
+    }
+    if (acc.role === 'tenant-admin') return
+    if (route.access === 'self' && scope.agentId !== undefined && scope.agentId === acc.agentId) return
+    if (route.access === 'member' && scope.queueId && acc.agentId && store.memberships.has(acc.agentId, scope.queueId)) return
+    throw new ApiError(403, 'FORBIDDEN', 'not allowed for an agent account')
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const method = (req.method ?? 'GET').toUpperCase()
+    if (url.pathname === '/api/openapi.json' && method === 'GET') return send(res, 200, openapi)
+    if (url.pathname === '/metrics' && method === 'GET') {
+      if (!opts.metrics) return send(res, 404, new ApiError(404, 'NOT_FOUND', 'metrics are not enabled').toJSON())
+      const m = await opts.metrics.render()
+      res.writeHead(200, { 'content-type': m.contentType })
+      res.end(m.body)
+      return
+    }
+    let params: Record<string, string> | undefined
+    let route: CompiledRoute | undefined
+    let pathMatched = false
+    for (const r of compiled) {
+      const m = r.regex.exec(url.pathname)
+      if (!m) continue
+      pathMatched = true
+      if (r.method !== method) continue
+      route = r
+      params = Object.fromEntries(r.paramNames.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]))
+      break
+    }
+    if (!route) {
+      if (pathMatched) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`)
+      throw new ApiError(404, 'NOT_FOUND', `no such endpoint: ${method} ${url.pathname}`)
+    }
+    const isPublic = route.access === 'public'
+    const principal = isPublic ? undefined : await authenticate(req)
+    if (!principal && !isPublic) throw new ApiError(401, 'UNAUTHENTICATED', 'log in or send an API token (Authorization: Bearer …)')
+    const mutates = route.mutates ?? method !== 'GET'
+    if (principal?.via === 'session' && mutates) {
+      const header = req.headers['x-csrf-token']
+      if (typeof header !== 'string' || !principal.csrfToken || !safeEqual(header, principal.csrfToken)) {
+        throw new ApiError(403, 'CSRF', 'missing or wrong X-CSRF-Token header')
+      }
+    }
+    const query = parseQuery(route, url)
+    let body: unknown
+    let raw: Buffer | undefined
+    if (route.raw) {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+      const ok = route.raw.contentTypes.some((t) => (t.endsWith('/*') ? ct.startsWith(t.slice(0, -1)) : ct === t))
+      if (!ok) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the file with Content-Type ${route.raw.contentTypes.join(' or ')}`)
+      raw = await readBody(req, route.raw.maxBytes)
+    } else if (route.body) {
+      body = await readJson(req)
+      const required = 'required' in route.body && (route.body.required?.length ?? 0) > 0
+      if (body === undefined && !required) body = {}
+      validate(route.body, body)
+    }
+    const ctx: Ctx = {
+      req, res, params: params!, query, body, raw, principal, store, live, now: nowFn(),
+      account: principal?.account as Account, // undefined only on public routes
+      actor: principal?.account.username ?? 'anonymous',
+      server: serverOpts,
+    }
+    ;(req as unknown as { koplusSessionId?: string }).koplusSessionId = principal?.sessionId
+    if (!isPublic) authorize(route, ctx)
+    const result: Result = await route.handler(ctx)
+    if (result.streamed) return
+    if (mutates) log.info({ route: route.id, actor: ctx.actor, params }, 'api change')
+    if (result.text) {
+      res.writeHead(result.status ?? 200, {
+        'content-type': result.text.contentType,
+        'cache-control': 'no-store',
+        ...(result.text.filename ? { 'content-disposition': `attachment; filename="${result.text.filename}"` } : {}),
+        ...result.headers,
+      })
+      res.end(result.text.data)
+      return
+    }
+    send(res, result.status ?? 200, result.body, result.headers)
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const e = toApiError(err)
+      if (e.status >= 500 && e.code === 'INTERNAL') log.error({ err, url: req.url, method: req.method }, 'api error')
+      const headers: Record<string, string> = {}
+      const retry = (err as { retryAfter?: number }).retryAfter
+      if (retry) headers['retry-after'] = String(retry)
+      send(res, e.status, e.toJSON(), headers)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+  })
+  const addr = server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  log.info({ address: `http://${host}:${addr.port}` }, 'control API listening')
+  return {
+    server,
+    url: `http://${host}:${addr.port}`,
+    routes,
+    openapi,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.()
+        server.close(() => resolve())
+      }),
+  }
+}

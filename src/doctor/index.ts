@@ -1,0 +1,238 @@
+/**
+ * `koplus doctor`: checks, against the configured FreeSWITCH, what koplus needs — one line per check, ok or the
+ * reason — and fails (non-zero exit in the CLI) when any check fails.
+ *
+ *  1. connection and auth   — connect to mod_event_socket and authenticate (EslClient, no reconnect)
+ *  2. version               — `api version` (mod_commands version_function)
+ *  3. modules               — `api module_exists <mod>` for each module koplus uses; mod_commands'
+ *                             module_exists_function answers "true" or "false" (src/mod/applications/mod_commands/mod_commands.c)
+ *  4. events                — `bgapi status`: its result comes back as a BACKGROUND_JOB event, so events arrive
+ *  5. dialplan              — `bgapi originate {…}loopback/koplus-check/<context> &park()`: the -b leg runs our
+ *                             dialplan, which for koplus-check sets koplus_check=true and parks it; we wait for
+ *                             CHANNEL_PARK with variable_koplus_check=true, then kill both legs (uuid_kill)
+ *  6. sounds                — the prompt files (sounds/sv, sounds/en) are readable WAVs on this host
+ */
+import { randomUUID } from 'node:crypto'
+import { constants } from 'node:fs'
+import { access, open, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import pino, { type Logger } from 'pino'
+import { EslClient } from '../freeswitch/esl/client.js'
+import type { EslEvent } from '../freeswitch/esl/event.js'
+import { packageRoot } from '../config/paths.js'
+
+/** Modules koplus relies on, and why (shown when one is missing). */
+export const REQUIRED_MODULES: readonly { name: string; why: string }[] = [
+  { name: 'mod_event_socket', why: 'the Event Socket koplus controls FreeSWITCH through' },
+  { name: 'mod_commands', why: 'uuid_* and originate api commands' },
+  { name: 'mod_dptools', why: 'answer, playback, park, bridge, record' },
+  { name: 'mod_dialplan_xml', why: 'the dialplan that routes queue numbers to koplus' },
+  { name: 'mod_sofia', why: 'SIP: callers and agent phones' },
+  { name: 'mod_loopback', why: 'the doctor dialplan check and local agent legs' },
+  { name: 'mod_sndfile', why: 'playing WAV prompts' },
+  { name: 'mod_tone_stream', why: 'tone_stream:// music on hold and beeps' },
+]
+
+export interface DoctorOptions {
+  host: string
+  port: number
+  password: string
+  /** Dialplan context our dialplan is included in (default 'default'). */
+  context?: string
+  /** Directory of the built-in prompts (default <package root>/sounds). */
+  soundsDir?: string | null
+  /** Wait per check (default 5000 ms). */
+  timeoutMs?: number
+  modules?: readonly { name: string; why: string }[]
+  logger?: Logger
+}
+
+export interface CheckResult {
+  name: string
+  ok: boolean
+  /** What was found (ok) or why it failed. */
+  detail: string
+}
+
+export interface DoctorReport {
+  ok: boolean
+  checks: CheckResult[]
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+const firstLine = (s: string): string => s.split('\n').find((l) => l.trim())?.trim() ?? ''
+
+/** Run every check; never throws. */
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
+  const timeoutMs = opts.timeoutMs ?? 5000
+  const context = opts.context ?? 'default'
+  const checks: CheckResult[] = []
+  const add = (name: string, ok: boolean, detail: string): void => {
+    checks.push({ name, ok, detail })
+  }
+  const address = `${opts.host}:${opts.port}`
+  const client = new EslClient({
+    host: opts.host,
+    port: opts.port,
+    password: opts.password,
+    reconnect: false,
+    connectTimeoutMs: timeoutMs,
+    commandTimeoutMs: timeoutMs,
+    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP'],
+    logger: opts.logger ?? pino({ level: 'silent' }),
+  })
+  client.on('disconnected', () => undefined)
+  try {
+    // 1. connection and auth
+    try {
+      await client.connect()
+      add('connection', true, `connected to ${address} and authenticated`)
+    } catch (err) {
+      const e = err as Error & { code?: string }
+      const reason = e.name === 'EslAuthError' || e.code === 'ESL_AUTH_FAILED' ? `authentication failed at ${address}: wrong password? (freeswitch.password must match event_socket.conf.xml)` : `cannot connect to ${address}: ${e.message}`
+      add('connection', false, reason)
+      for (const n of ['version', 'modules', 'events', 'dialplan']) add(n, false, 'not checked: no connection to FreeSWITCH')
+      await checkSounds(opts.soundsDir, add)
+      return { ok: false, checks }
+    }
+
+    // 2. version
+    try {
+      const v = firstLine(await client.api('version'))
+      const m = /FreeSWITCH Version (\d+)\.(\d+)\.(\d+)/.exec(v)
+      if (!m) add('version', false, `unexpected answer to 'api version': ${v || '(empty)'}`)
+      else if (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 10)) add('version', false, `${v}: koplus needs FreeSWITCH 1.10 or newer`)
+      else add('version', true, v)
+    } catch (err) {
+      add('version', false, `api version failed: ${(err as Error).message}`)
+    }
+
+    // 3. modules
+    for (const mod of opts.modules ?? REQUIRED_MODULES) {
+      try {
+        const answer = (await client.api(`module_exists ${mod.name}`)).trim()
+        if (answer === 'true') add(`module ${mod.name}`, true, 'loaded')
+        else if (answer === 'false') add(`module ${mod.name}`, false, `not loaded (needed for ${mod.why}); add it to modules.conf.xml and 'load ${mod.name}'`)
+        else add(`module ${mod.name}`, false, `cannot tell: 'api module_exists ${mod.name}' answered ${JSON.stringify(firstLine(answer))}`)
+      } catch (err) {
+        add(`module ${mod.name}`, false, `api module_exists failed: ${(err as Error).message}`)
+      }
+    }
+
+    // 4. events
+    try {
+      const job = await withTimeout(client.bgapi('status', { timeoutMs }), timeoutMs, 'bgapi status')
+      const body = (job as { body?: string }).body ?? String(job)
+      add('events', true, `BACKGROUND_JOB event received (${firstLine(body).slice(0, 60)})`)
+    } catch (err) {
+      add('events', false, `no event arrived: ${(err as Error).message} (check the event subscription / ACL of mod_event_socket)`)
+    }
+
+    // 5. dialplan
+    add('dialplan', ...(await checkDialplan(client, context, timeoutMs)))
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+  await checkSounds(opts.soundsDir, add)
+  return { ok: checks.every((c) => c.ok), checks }
+}
+
+/** Originate a loopback call to koplus-check in `context` and wait for our dialplan to park it. */
+async function checkDialplan(client: EslClient, context: string, timeoutMs: number): Promise<[boolean, string]> {
+  const aLeg = randomUUID()
+  const parked: string[] = []
+  let resolveOutcome!: (r: [boolean, string]) => void
+  const outcome = new Promise<[boolean, string]>((r) => (resolveOutcome = r))
+  const onEvent = (ev: EslEvent): void => {
+    const mine = ev.uuid === aLeg || ev.get('Other-Leg-Unique-ID') === aLeg || ev.variable('koplus_check_id') === aLeg
+    if (!mine) return
+    if (ev.name === 'CHANNEL_PARK' && ev.uuid !== aLeg) {
+      parked.push(ev.uuid ?? '')
+      if (ev.variable('koplus_check') === 'true') {
+        resolveOutcome([true, `loopback/koplus-check/${context} reached park with koplus_check=true (tenant ${ev.variable('koplus_tenant') ?? '?'})`])
+      } else {
+        resolveOutcome([false, `loopback/koplus-check/${context} was parked without koplus_check=true: another dialplan handled it; include conf/dialplan/koplus.xml in context '${context}'`])
+      }
+    } else if (ev.name === 'CHANNEL_HANGUP' && ev.uuid !== aLeg) {
+      resolveOutcome([false, `loopback/koplus-check/${context} hung up (${ev.get('Hangup-Cause') ?? 'unknown cause'}) before reaching park: the koplus dialplan is not installed in context '${context}' (see conf/ and the README)`])
+    }
+  }
+  client.on('event', onEvent)
+  try {
+    // bgapi: the originate itself waits for an answer that never comes; the job result tells of early failures.
+    // koplus_check_id travels to the -b leg (mod_loopback copies the a-leg's variables).
+    const job = client.bgapi(`originate {origination_uuid=${aLeg},koplus_check_id=${aLeg},originate_timeout=${Math.ceil(timeoutMs / 1000) + 1},ignore_early_media=true}loopback/koplus-check/${context} &park()`)
+    job.then(
+      (r) => {
+        const body = (r as { body?: string }).body ?? ''
+        if (body.startsWith('-ERR')) resolveOutcome([false, `originate loopback/koplus-check/${context} failed: ${firstLine(body)} — is the koplus dialplan installed in context '${context}'?`])
+      },
+      () => undefined,
+    )
+    return await withTimeout(outcome, timeoutMs, `waiting for loopback/koplus-check/${context} to be parked`).catch((err: Error) => [false, `${err.message}: the koplus dialplan does not seem to be installed in context '${context}'`] as [boolean, string])
+  } finally {
+    client.off('event', onEvent)
+    for (const uuid of [...parked, aLeg]) await client.api(`uuid_kill ${uuid}`).catch(() => undefined)
+  }
+}
+
+/** The prompts directory has sv/ and en/ with readable WAV files. */
+async function checkSounds(dir: string | null | undefined, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+  const root = dir ?? join(packageRoot(), 'sounds')
+  const problems: string[] = []
+  let files = 0
+  for (const lang of ['sv', 'en']) {
+    const d = join(root, lang)
+    let names: string[]
+    try {
+      names = await listWavs(d)
+    } catch (err) {
+      problems.push(`${d}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (err as Error).message}`)
+      continue
+    }
+    if (names.length === 0) problems.push(`${d}: no .wav files`)
+    for (const n of names) {
+      try {
+        await access(n, constants.R_OK)
+        const fh = await open(n, 'r')
+        const head = Buffer.alloc(12)
+        await fh.read(head, 0, 12, 0)
+        await fh.close()
+        if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') problems.push(`${n}: not a WAV file`)
+        else files++
+      } catch (err) {
+        problems.push(`${n}: ${(err as Error).message}`)
+      }
+    }
+  }
+  if (problems.length) add('sounds', false, `${problems.length} problem(s): ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`)
+  else add('sounds', true, `${files} prompt files readable under ${root} (this host; FreeSWITCH must see the same path)`)
+}
+
+async function listWavs(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) out.push(...(await listWavs(p)))
+    else if (e.name.endsWith('.wav')) out.push(p)
+  }
+  return out
+}
+
+/** One line per check: 'ok    name  detail' / 'FAIL  name  reason'. */
+export function formatDoctor(report: DoctorReport): string {
+  const width = Math.max(...report.checks.map((c) => c.name.length))
+  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`)
+  const failed = report.checks.filter((c) => !c.ok).length
+  lines.push(failed ? `${failed} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`)
+  return lines.join('\n')
+}
