@@ -26,9 +26,25 @@ export interface DaemonApi {
 
 export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
   const changes = new ChangeNotifier()
-  const live = daemonLive(daemon, changes)
+  // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
+  const live = daemonLive(daemon, changes, { watchMs: 0 })
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
+  // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
+  // event loop, so a burst of ESL events costs one status snapshot per listener, not one per event.
+  let notifyQueued = false
+  const offHandled = daemon.onHandled((event, commands, now, tookMs) => {
+    metrics.observeEvent(event, now, now - tookMs)
+    metrics.observeCommands(commands, now)
+    if (event.type === 'timer' && commands.length === 0) return
+    if (!notifyQueued && changes.size > 0) {
+      notifyQueued = true
+      setImmediate(() => {
+        notifyQueued = false
+        changes.notify()
+      })
+    }
+  })
   const server = await startApiServer({
     store: daemon.store,
     live,
@@ -50,6 +66,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     changes,
     tokenPath,
     close: async () => {
+      offHandled()
       live.stop()
       await server.close()
     },

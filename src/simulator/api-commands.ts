@@ -7,6 +7,13 @@ import { eventDates, urlEncode, type Header } from './serialize.js'
 import type { FreeSwitchSimulator } from './simulator.js'
 
 const NO_SUCH_CHANNEL = '-ERR No such channel!\n'
+
+/** The modules of the capture instance (esl-captures/README.md, "Modules loaded"). */
+export const LOADED_MODULES: ReadonlySet<string> = new Set([
+  'mod_console', 'mod_logfile', 'mod_event_socket', 'mod_sofia', 'mod_loopback', 'mod_commands', 'mod_db',
+  'mod_dptools', 'mod_expr', 'mod_fifo', 'mod_hash', 'mod_callcenter', 'mod_valet_parking', 'mod_dialplan_xml',
+  'mod_sndfile', 'mod_native_file', 'mod_local_stream', 'mod_tone_stream', 'mod_say_en',
+])
 export const VERSION_TEXT =
   'FreeSWITCH Version 1.10.12-release+git~20240802T210227Z~a88d069d6f~64bit (git a88d069 2024-08-02 21:02:27Z 64bit)\n'
 
@@ -33,6 +40,9 @@ export function runApiCommand(sim: FreeSwitchSimulator, line: string, reply: (te
       return reply(sim.statusText())
     case 'version':
       return reply(VERSION_TEXT)
+    case 'module_exists':
+      // mod_commands.c module_exists_function: "true" / "false", no newline.
+      return reply(args[0] && sim.loadedModules.has(args[0]) ? 'true' : 'false')
     case 'hostname':
       return reply(sim.hostname)
     case 'echo':

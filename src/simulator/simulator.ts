@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
-import { runApiCommand } from './api-commands.js'
+import { LOADED_MODULES, runApiCommand } from './api-commands.js'
 import { startApp } from './apps.js'
 import { CALLING } from './calling.js'
 import { Channel, type AppCall } from './channel.js'
@@ -87,6 +87,8 @@ export class FreeSwitchSimulator {
   readonly dialplan: Dialplan
   readonly hostname: string
   readonly sipDomain: string
+  /** Modules `api module_exists` reports as loaded (tests may delete one to simulate a missing module). */
+  readonly loadedModules = new Set<string>(LOADED_MODULES)
   showChannelsLagMs: number
   readonly fileDurations = new Map<string, number>()
   soundPrefix: string
