@@ -27,7 +27,7 @@ export const QUEUE_SETTINGS: JsonSchema = obj({
   language: LANGUAGE,
   strategy: str({ enum: ['longest-idle', 'ring-parallel', 'skills'] }),
   parallelCount: int(1, 50),
-  ringTimeSec: int(5, 300),
+  ringTimeSec: int(1, 300),
   wrapUpSec: int(0, 3600),
   autoLogoutAfter: int(0, 100),
   priority: int(-100, 100),

@@ -42,7 +42,7 @@ function queueForm(q: Queue | undefined, done: () => void): HTMLElement {
   const strategy = select(['longest-idle', 'ring-parallel', 'skills'].map((v) => [v, t(`queue.strategy.${v}`)]), (s.strategy as string) ?? 'longest-idle', { 'data-field': 'strategy', name: 'strategy' })
   const language = select([['sv', 'Svenska'], ['en', 'English']], (s.language as string) ?? 'sv', { 'data-field': 'language', name: 'language' })
   const parallel = num('parallelCount', s.parallelCount ?? 2, 1, 50)
-  const ring = num('ringTimeSec', s.ringTimeSec ?? 20, 5, 300)
+  const ring = num('ringTimeSec', s.ringTimeSec ?? 20, 1, 300)
   const wrap = num('wrapUpSec', s.wrapUpSec ?? 10, 0, 3600)
   const autoLogout = num('autoLogoutAfter', s.autoLogoutAfter ?? 3, 0, 100)
   const periodic = num('periodicIntervalSec', s.periodicIntervalSec ?? 30, 0, 3600)
