@@ -1,0 +1,196 @@
+/**
+ * The koplus daemon in a process of its own for the end-to-end benchmarks, so that its CPU time, RSS and event
+ * loop are measured apart from the FreeSWITCH simulator's (in production they are different processes too).
+ * Started by ./daemon-process.ts: `node daemon-child.js '<ChildSettings JSON>'` with an IPC channel.
+ *
+ * It runs the real startDaemon (src/daemon/daemon.ts) unchanged; the only instrumentation is a wrapper around the
+ * engine's `center.handle` (read-only: it times the call and looks at the commands returned) to learn when the
+ * engine decided an offer — the "queue entry" instant, which no ESL traffic reveals.
+ *
+ * IPC (parent → child): {type:'stats'} | {type:'probes'} | {type:'reset'} | {type:'stop'}.
+ * IPC (child → parent): {type:'ready'}, and one reply of the same type to each request.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import type { Command } from '../../src/core/commands.js'
+import type { CoreEvent } from '../../src/core/events.js'
+import { startDaemon } from '../../src/daemon/daemon.js'
+import { epochMs } from './clock.js'
+
+/** What the parent passes on the command line. */
+export interface ChildSettings {
+  databasePath: string
+  port: number
+  soundsDir: string
+}
+
+/** One engine step that produced an `originate` (an offer), timed in epoch ms with sub-ms precision. */
+export interface OfferProbe {
+  /** The core event that led to the offer: call-arrived, leg-hungup, timer, … */
+  event: string
+  /** The caller offered. */
+  callId: string
+  /** The agents rung. */
+  agentIds: string[]
+  /** Engine step start / end (the engine's decision — e.g. queue entry and offer — lies inside). */
+  start: number
+  end: number
+  /** When the synchronous carrying-out of the step's commands had finished (a microtask after the step). */
+  afterSync?: number
+  /** For a `timer` event `wrapup:<agent>`: when the engine scheduled the wrap-up to end (epoch ms; ±1 ms, Date.now()). */
+  scheduledAt?: number
+  /** Time spent in the store (SQLite) between the step's end and afterSync: the persistence commands (ms). */
+  persistMs?: number
+}
+
+/** Resource figures of the daemon process. */
+export interface ChildStats {
+  cpuUserUs: number
+  cpuSystemUs: number
+  rss: number
+  heapUsed: number
+  /** Core events handled by the engine, by type, since the last reset. */
+  handled: Record<string, number>
+  /** Total time inside center.handle since the last reset (ms, wall clock). */
+  engineMs: number
+  /** Engine time by core event type since the last reset: total and max of one step (ms, wall clock). */
+  engineByType: Record<string, { ms: number; max: number }>
+  /** Total time inside the store's repositories (SQLite) since the last reset (ms, wall clock). */
+  persistMs: number
+  /** Event-loop utilisation (0..1) since the last reset. */
+  elu: number
+  /** Event-loop delay since the last reset (ms). */
+  loopDelay: { p50: number; p99: number; max: number }
+}
+
+type Request = { type: 'stats' } | { type: 'probes' } | { type: 'reset' } | { type: 'stop' } | { type: 'clock' }
+
+const settings = JSON.parse(process.argv[2] ?? '{}') as ChildSettings
+const send = (m: unknown): void => {
+  process.send?.(m)
+}
+
+const daemon = await startDaemon({
+  databasePath: settings.databasePath,
+  soundsDir: settings.soundsDir,
+  freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
+})
+
+/**
+ * Time spent in the store's repositories used by src/daemon/persist.ts (every method of calls, events, ewt,
+ * sessions, agents, prompts is wrapped with a timer; behaviour unchanged).
+ */
+let persistMs = 0
+let persistBase = 0
+const store = daemon.store as unknown as Record<string, Record<string, unknown>>
+for (const repoName of ['calls', 'events', 'ewt', 'sessions', 'agents', 'prompts']) {
+  const repo = store[repoName]
+  if (!repo) continue
+  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(repo))) {
+    const fn = repo[name]
+    if (name === 'constructor' || typeof fn !== 'function') continue
+    repo[name] = function (this: unknown, ...args: unknown[]) {
+      const t0 = performance.now()
+      try {
+        return (fn as (...a: unknown[]) => unknown).apply(repo, args)
+      } finally {
+        persistMs += performance.now() - t0
+      }
+    }
+  }
+}
+
+const probes: OfferProbe[] = []
+const wrapUpEnds = new Map<string, number>()
+let handled: Record<string, number> = {}
+let engineByType: Record<string, { ms: number; max: number }> = {}
+let engineMs = 0
+const center = daemon.center
+const original = center.handle.bind(center)
+center.handle = (event: CoreEvent, now: number): Command[] => {
+  const start = epochMs()
+  const out = original(event, now)
+  const end = epochMs()
+  engineMs += end - start
+  handled[event.type] = (handled[event.type] ?? 0) + 1
+  const bt = (engineByType[event.type] ??= { ms: 0, max: 0 })
+  bt.ms += end - start
+  bt.max = Math.max(bt.max, end - start)
+  for (const c of out) {
+    // The engine's instant (Date.now() domain) moved onto the epochMs() clock, like every other probe time.
+    if (c.type === 'set-timer' && c.id.startsWith('wrapup:')) wrapUpEnds.set(c.id, epochMs() + (c.at - Date.now()))
+    if (c.type !== 'originate') continue
+    const p: OfferProbe = { event: event.type, callId: c.callId, agentIds: c.legs.map((l) => l.agentId), start, end }
+    if (event.type === 'timer') {
+      p.event = `timer:${event.id.split(':')[0]}`
+      const at = wrapUpEnds.get(event.id)
+      if (at !== undefined) p.scheduledAt = at
+    }
+    probes.push(p)
+    const base = persistMs
+    queueMicrotask(() => {
+      p.afterSync = epochMs()
+      p.persistMs = persistMs - base
+    })
+  }
+  if (event.type === 'timer') wrapUpEnds.delete(event.id)
+  return out
+}
+
+// 5 ms sampling: finer costs the daemon process a timer wake-up every millisecond.
+const eld = monitorEventLoopDelay({ resolution: 5 })
+eld.enable()
+let eluBase = performance.eventLoopUtilization()
+
+await daemon.whenRebuilt()
+send({ type: 'ready' })
+
+// Keep the process alive while the parent is connected (the daemon's timers are unref'd).
+const keepAlive = setInterval(() => undefined, 1 << 30)
+
+process.on('message', (m: Request) => {
+  switch (m.type) {
+    case 'stats': {
+      const cpu = process.cpuUsage()
+      const mem = process.memoryUsage()
+      const stats: ChildStats = {
+        cpuUserUs: cpu.user,
+        cpuSystemUs: cpu.system,
+        rss: mem.rss,
+        heapUsed: mem.heapUsed,
+        handled: { ...handled },
+        engineMs,
+        engineByType: structuredClone(engineByType),
+        persistMs: persistMs - persistBase,
+        elu: performance.eventLoopUtilization(eluBase).utilization,
+        loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+      }
+      send({ type: 'stats', stats })
+      return
+    }
+    case 'clock':
+      send({ type: 'clock', now: epochMs() })
+      return
+    case 'probes':
+      send({ type: 'probes', probes: probes.splice(0) })
+      return
+    case 'reset':
+      handled = {}
+      engineByType = {}
+      engineMs = 0
+      persistBase = persistMs
+      eld.reset()
+      eluBase = performance.eventLoopUtilization()
+      send({ type: 'reset' })
+      return
+    case 'stop':
+      clearInterval(keepAlive)
+      void daemon.stop().finally(() => {
+        send({ type: 'stop' })
+        process.exit(0)
+      })
+      return
+  }
+})
+process.on('disconnect', () => {
+  void daemon.stop().finally(() => process.exit(0))
+})

@@ -1,0 +1,186 @@
+/**
+ * The end-to-end benchmark rig: a temp SQLite file seeded with one queue (5000) and N agents (2001, 2002, …, all
+ * logged in), the FreeSWITCH simulator on 127.0.0.1:<port 0> with the agents' phones registered, and the real koplus
+ * daemon in a child process (./daemon-child.ts) connected to it over TCP. Everything is loopback and bounded;
+ * `stop()` ends the child and the simulator and removes the temp directory.
+ *
+ * The simulator side is observed by ./sim-probe.ts (event send times, originate / command arrival times).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { QueueSettings } from '../../src/core/model.js'
+import { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
+import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
+import { Store } from '../../src/store/index.js'
+import type { ChildSettings, ChildStats, OfferProbe } from './daemon-child.js'
+import { epochMs } from './clock.js'
+import { SimProbe } from './sim-probe.js'
+
+/** The queue's settings in every benchmark unless overridden: no spoken prompts, so the offer is made at entry. */
+export const BENCH_QUEUE: Partial<QueueSettings> = {
+  strategy: 'longest-idle',
+  ringTimeSec: 30,
+  wrapUpSec: 0,
+  autoLogoutAfter: 0,
+  welcomePrompt: '',
+  firstMessagePrompt: '',
+  periodicPrompt: '',
+  announcePosition: false,
+  announceWait: false,
+  maxWaitSec: 0,
+}
+
+export interface RigOptions {
+  agents: number
+  queue?: Partial<QueueSettings>
+  /** Every agent's phone, until changed with `rig.sim.endpoint(ext, …)`. */
+  phone: EndpointBehaviour
+  /** Where sounds/ is (music on hold is read by the simulator for its duration). Default: ./sounds under cwd. */
+  soundsDir?: string
+}
+
+/** Extension of agent i (0-based). */
+export const agentExtension = (i: number): string => String(2001 + i)
+
+/** A running rig. */
+export class BenchRig {
+  private constructor(
+    readonly sim: FreeSwitchSimulator,
+    readonly probe: SimProbe,
+    readonly child: ChildProcess,
+    readonly dir: string,
+    /** agent id → extension */
+    readonly extensionOf: Map<string, string>,
+  ) {}
+
+  /** Seeds the store, starts the simulator and the daemon process, and waits for the daemon's first rebuild. */
+  static async start(opts: RigOptions): Promise<BenchRig> {
+    const soundsDir = opts.soundsDir ?? join(process.cwd(), 'sounds')
+    if (!existsSync(join(soundsDir, 'sv', 'moh.wav'))) throw new Error(`no sounds at ${soundsDir}: run from the repository root`)
+    // BENCH_DB_DIR=<dir> puts the SQLite file elsewhere (e.g. /dev/shm, to take the disk out of the figures).
+    const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'koplus-bench-'))
+    const databasePath = join(dir, 'koplus.sqlite')
+    const extensionOf = new Map<string, string>()
+    const seed = Store.open(databasePath)
+    try {
+      const q = seed.queues.create({ number: '5000', name: 'Bench', settings: { ...BENCH_QUEUE, ...(opts.queue ?? {}) } })
+      const now = Date.now()
+      for (let i = 0; i < opts.agents; i++) {
+        const ext = agentExtension(i)
+        const a = seed.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })
+        seed.memberships.add(a.id, q.id)
+        seed.sessions.login(a.id, q.id, now - 600_000 + i * 10)
+        extensionOf.set(a.id, ext)
+      }
+    } finally {
+      seed.close()
+    }
+
+    const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+    const port = await sim.listen(0, '127.0.0.1')
+    for (let i = 0; i < opts.agents; i++) sim.endpoint(agentExtension(i), { registered: true, ...opts.phone })
+
+    const settings: ChildSettings = { databasePath, port, soundsDir }
+    const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
+    // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+    const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)
+        child.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)))
+        child.on('message', (m: { type: string }) => {
+          if (m.type === 'ready') {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      })
+    } catch (err) {
+      child.kill('SIGKILL')
+      await sim.close()
+      rmSync(dir, { recursive: true, force: true })
+      throw err
+    }
+    // Attached after the daemon's connection, so its listener runs after the ESL server wrote each event.
+    const probe = new SimProbe(sim)
+    const rig = new BenchRig(sim, probe, child, dir, extensionOf)
+    await rig.#calibrate()
+    return rig
+  }
+
+  /** Child epoch-ms minus ours (estimated over IPC round trips; subtract it from the child's timestamps). */
+  clockOffsetMs = 0
+  /** Half the best IPC round trip: the bound on the offset's error (ms). */
+  clockErrorMs = 0
+
+  async #calibrate(): Promise<void> {
+    let best = Infinity
+    for (let i = 0; i < 40; i++) {
+      const t0 = epochMs()
+      const childNow = await this.#request<number>('clock', 'now')
+      const t1 = epochMs()
+      if (t1 - t0 < best) {
+        best = t1 - t0
+        this.clockOffsetMs = childNow - (t0 + t1) / 2
+      }
+    }
+    this.clockErrorMs = best / 2
+  }
+
+  #request<T>(type: string, key: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} reply from the daemon`)), 10_000)
+      const on = (m: Record<string, unknown>): void => {
+        if (m.type !== type) return
+        this.child.off('message', on)
+        clearTimeout(timer)
+        resolve(m[key] as T)
+      }
+      this.child.on('message', on)
+      this.child.send({ type })
+    })
+  }
+
+  /** The daemon process's CPU, memory, event loop and engine counters. */
+  stats(): Promise<ChildStats> {
+    return this.#request<ChildStats>('stats', 'stats')
+  }
+
+  /**
+   * The engine steps that made offers since the last call (drained), with their epoch times moved onto this
+   * process's clock (clockOffsetMs).
+   */
+  async offerProbes(): Promise<OfferProbe[]> {
+    const list = await this.#request<OfferProbe[]>('probes', 'probes')
+    const d = this.clockOffsetMs
+    return list.map((p) => ({ ...p, start: p.start - d, end: p.end - d, ...(p.afterSync !== undefined ? { afterSync: p.afterSync - d } : {}),
+      ...(p.scheduledAt !== undefined ? { scheduledAt: p.scheduledAt - d } : {}),
+    }))
+  }
+
+  /** Resets the daemon's counters (engine counts, event-loop figures). */
+  async reset(): Promise<void> {
+    await this.#request<unknown>('reset', 'type')
+  }
+
+  /** Stops the daemon process, then the simulator; removes the temp directory. */
+  async stop(): Promise<void> {
+    this.probe.detach()
+    if (this.child.exitCode === null && this.child.connected) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()))
+      this.child.send({ type: 'stop' })
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    }
+    await this.sim.close()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+/** Resolves after `ms` of real time. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
