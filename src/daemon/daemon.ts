@@ -24,6 +24,8 @@
  * engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
  * reported as hung up.
  */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import pino, { type Logger } from 'pino'
 import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
@@ -72,6 +74,8 @@ export interface FreeSwitchState {
   rebuiltAt?: number
 }
 
+export type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
+
 /** A running daemon. */
 export interface Daemon {
   /** The engine (read-only use: status, checkLogin). Feed it through dispatch, never handle() directly. */
@@ -88,6 +92,11 @@ export interface Daemon {
   status(): CenterStatus
   /** Resolves once the view has been rebuilt from FreeSWITCH on the current connection (at once if it has been). */
   whenRebuilt(): Promise<void>
+  /**
+   * Called after every event the engine handled, with its commands (already carried out), the engine's `now` and
+   * the wall-clock milliseconds the dispatch took (for metrics and the live stream). Returns an unsubscribe function.
+   */
+  onHandled(listener: HandledListener): () => void
   /** Stops: timers off, ESL closed with `exit` (calls untouched), store closed. Idempotent. */
   stop(): Promise<void>
 }
@@ -138,8 +147,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   /** A rebuild completed on the current connection. */
   let rebuilt = false
 
+  const handledListeners = new Set<HandledListener>()
+
   function dispatch(event: CoreEvent): Command[] {
     if (stopped) return []
+    const started = performance.now()
     const now = clock.now()
     let commands: Command[]
     try {
@@ -149,7 +161,24 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       return []
     }
     logEvent(event)
-    for (const cmd of commands) carryOut(cmd)
+    // Telephony first, bookkeeping second: the ESL commands and timers of this step go out before its SQLite
+    // writes, so an agent's phone does not wait for commits (bench/connect: ~0.4 ms median, most of the p99 tail).
+    // The writes then share one transaction (one commit per event instead of one per row); they are still
+    // committed before dispatch returns, so an API change is durable before it is acknowledged.
+    const writes: Command[] = []
+    for (const cmd of commands) {
+      if (isPersistCommand(cmd)) writes.push(cmd)
+      else carryOut(cmd)
+    }
+    if (writes.length > 0) persistAll(writes)
+    const tookMs = performance.now() - started
+    for (const l of handledListeners) {
+      try {
+        l(event, commands, now, tookMs)
+      } catch (err) {
+        log.warn({ err }, 'an onHandled listener failed')
+      }
+    }
     return commands
   }
 
@@ -160,6 +189,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     else log.debug({ ...ids, event: event.type }, event.type)
   }
 
+  /** Carries out one non-persistence command: timers, refusals (logged) and everything the adapter sends. */
   function carryOut(cmd: Command): void {
     switch (cmd.type) {
       case 'set-timer':
@@ -174,10 +204,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       default:
         break
     }
-    if (isPersistCommand(cmd)) {
-      persist(store, cmd, log)
-      return
-    }
+    if (cmd.type === 'record') ensureRecordingDir(cmd.path)
     if (FreeSwitchAdapter.handles(cmd)) {
       if (INFO_COMMANDS.has(cmd.type)) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
       else log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
@@ -185,6 +212,34 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       return
     }
     log.warn({ command: cmd.type }, 'no handler for a core command')
+  }
+
+  /** Carries out persistence commands in one transaction (persist() logs and swallows a failing row). */
+  function persistAll(cmds: Command[]): void {
+    try {
+      store.tx(() => {
+        for (const cmd of cmds) persist(store, cmd, log)
+      })
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'failed to commit the writes of an event')
+    }
+    // A prompt recorded by phone is the queue's prompt from the next caller on: the engine's prompt lookup
+    // (EngineView) is a snapshot, so reload it (after this event's commands are carried out).
+    if (cmds.some((c) => c.type === 'prompt-recorded')) queueMicrotask(reloadConfig)
+  }
+
+  /**
+   * Recordings go to <recordingsDir>/<tenant>/<queue>/<lang>/, directories nobody made. FreeSWITCH's file open
+   * (switch_core_file.c, switch_core_perform_file_open) does not make them: it fails with "File [...] not created!"
+   * when the format module could not create the file. When FreeSWITCH runs on this host (the usual set-up) the
+   * directory is made here first; if it cannot be, this is logged, and the review plays without the take.
+   */
+  function ensureRecordingDir(path: string): void {
+    try {
+      mkdirSync(dirname(path), { recursive: true })
+    } catch (err) {
+      log.warn({ path, err: (err as Error).message }, 'could not create the directory of a recording')
+    }
   }
 
   function reloadConfig(): void {
@@ -217,9 +272,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
 
   async function rebuild(): Promise<void> {
     try {
-      for (const r of parseRegistrations(await client.api('show registrations as json'))) {
-        dispatch({ type: 'registration', sipUser: r.sipUser, domain: r.domain, registered: true })
-      }
+      adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
       const live = await readLiveChannels(client, clock.now())
       await adapter.reconcile(live)
       fsState.rebuiltAt = clock.now()
@@ -276,6 +329,10 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     logger: log,
     freeswitch: fsState,
     dispatch,
+    onHandled: (l: HandledListener) => {
+      handledListeners.add(l)
+      return () => handledListeners.delete(l)
+    },
     reloadConfig,
     status: () => center.status(clock.now()),
     whenRebuilt: () => (rebuilt ? Promise.resolve() : new Promise<void>((resolve) => rebuildWaiters.push(resolve))),

@@ -104,7 +104,6 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
     daemon = await startDaemon(config, { logger: log })
   }
   const api = opts.startApi ? await opts.startApi(daemon, config, log) : undefined
-  if (api) log.info({ url: api.url }, 'control API listening')
 
   // The clock's timers are unref'd and the ESL socket comes and goes: keep the process alive until stop().
   const keepAlive = setInterval(() => undefined, 1 << 30)
