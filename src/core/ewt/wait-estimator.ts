@@ -112,6 +112,10 @@ export class WaitEstimator {
   /** Serving-agent-seconds spent with callers queued: one sample per interval, value = agent·ms. */
   readonly #backloggedAgentMs: Samples
   #staffing: { at: number; serving: number; busy: number; queued: number } | undefined
+  /** Bumped by every record*; basis and rate are cached per (instant, version): an engine step estimates every
+   * waiting caller at one instant, and each would otherwise rescan every sample in the window. */
+  #version = 0
+  #cache: { now: number; version: number; basis: EstimateBasis; rate?: number } | undefined
 
   constructor(opts: WaitEstimatorOptions = {}) {
     this.windowMs = opts.windowMs ?? 30 * 60_000
@@ -131,6 +135,7 @@ export class WaitEstimator {
    * leaves; it lets the estimator measure the service rate per serving agent.
    */
   recordState(at: number, servingAgents: number, busyAgents: number, queuedCallers: number): void {
+    this.#version++
     const prev = this.#staffing
     if (prev && at > prev.at && prev.queued > 0 && prev.busy >= prev.serving && prev.serving > 0) {
       // Every serving agent was busy and callers waited: agent time here is pure service capacity.
@@ -145,28 +150,40 @@ export class WaitEstimator {
    * waited), so it measures how fast agents come free. Ignored unless recordState is in use.
    */
   recordServiceStart(at: number, backlogged = false): void {
+    this.#version++
     // Only meaningful beside the agent time recordState accumulates.
     if (backlogged && this.#staffing !== undefined) this.#backloggedStarts.add(at, 1)
   }
 
   /** A caller was answered after waiting `waitedMs` in the queue; `ringMs`: offer-to-answer time. */
   recordAnswered(at: number, waitedMs: number, ringMs?: number): void {
+    this.#version++
     this.#served.add(at, waitedMs)
     if (ringMs !== undefined && ringMs >= 0) this.#ring.add(at, ringMs)
   }
 
   /** An agent finished a call of this queue: `handleMs` = talk time + wrap-up time. */
   recordHandled(at: number, handleMs: number): void {
+    this.#version++
     if (handleMs > 0) this.#handle.add(at, handleMs)
   }
 
   /** A caller hung up while waiting, after `waitedMs`. */
   recordAbandoned(at: number, waitedMs: number): void {
+    this.#version++
     this.#abandoned.add(at, waitedMs)
   }
 
   /** The statistics an estimate at `now` is based on. */
   basis(now: number): EstimateBasis {
+    const c = this.#cache
+    if (c && c.now === now && c.version === this.#version) return c.basis
+    const basis = this.#computeBasis(now)
+    this.#cache = { now, version: this.#version, basis }
+    return basis
+  }
+
+  #computeBasis(now: number): EstimateBasis {
     const since = now - this.windowMs
     const handle = this.#handle.recent(since, this.minSamples)
     const handleMs = mean(handle)
@@ -192,6 +209,14 @@ export class WaitEstimator {
    * agents shared between queues the observed rate is lower, and wins as evidence grows.
    */
   #perAgentRate(handleMs: number, now: number): number {
+    const c = this.#cache
+    if (c && c.now === now && c.version === this.#version && c.rate !== undefined) return c.rate
+    const rate = this.#computePerAgentRate(handleMs, now)
+    if (c && c.now === now && c.version === this.#version) c.rate = rate
+    return rate
+  }
+
+  #computePerAgentRate(handleMs: number, now: number): number {
     const since = now - this.windowMs
     const starts = this.#backloggedStarts.countSince(since)
     const agentS = this.#backloggedAgentMs.recent(since, 0).reduce((s, x) => s + x.value, 0) / 1000
