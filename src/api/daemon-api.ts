@@ -57,6 +57,18 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     secure: opts.secure,
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API
+  // Expired web sessions are deleted hourly (and once at start), so the table does not grow without bound.
+  const purge = (): void => {
+    try {
+      const n = daemon.store.accounts.purgeSessions(daemon.clock.now())
+      if (n > 0) logger.debug({ sessions: n }, 'expired web sessions purged')
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'purging expired web sessions failed')
+    }
+  }
+  purge()
+  const purgeTimer = setInterval(purge, 3600_000)
+  purgeTimer.unref()
   const tokenPath = await writeCliToken(daemon.store, dataDirOf(config))
   logger.info({ path: tokenPath }, 'CLI token written')
   return {
@@ -66,6 +78,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     changes,
     tokenPath,
     close: async () => {
+      clearInterval(purgeTimer)
       offHandled()
       live.stop()
       await server.close()

@@ -43,4 +43,6 @@ export const RECORDABLE_PROMPTS: Record<string, string> = {
   '4': 'closed',
   '5': 'overflow',
   '6': 'no-agents',
+  /** The queue's name, whispered to agents before a call and played in the mobile confirmation. */
+  '7': 'queue-name',
 }
