@@ -577,7 +577,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#attempt++
     const delayMs = backoffDelay(this.#attempt, this.#reconnect)
     this.#state = 'waiting'
-    this.#log.warn({ attempt: this.#attempt, delayMs, reason: reason.message }, 'ESL reconnecting')
+    // debug: the owner (the daemon) reports outages at warn level itself, rate-limited; no double lines.
+    this.#log.debug({ attempt: this.#attempt, delayMs, reason: reason.message }, 'ESL reconnecting')
     this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = undefined
       if (this.#state === 'waiting') this.#open()
