@@ -248,6 +248,7 @@ export class CallCenter {
     this.#estimates.clear()
     this.#route(event)
     this.#dispatch()
+    this.#reopenDrainedOverflows()
     this.#recordStaffing()
     const out = this.#out
     this.#out = []
@@ -1017,6 +1018,23 @@ export class CallCenter {
     }
   }
 
+  /**
+   * An overflowing queue reopens as soon as its load falls below the reopen level (hysteresis in updateOverflow),
+   * not only when the next caller arrives: so the status and OVERFLOWEND show the reopening when it happens.
+   * (Added by the issue-4 journey tests, journey-overflow.test.ts; closing is still decided at an arrival.)
+   */
+  #reopenDrainedOverflows(): void {
+    for (const [queueId, prev] of this.#overflow) {
+      if (!prev.overflowing) continue
+      const queue = this.#queues.get(queueId)
+      if (!queue) continue
+      const next = updateOverflow(queue.settings, this.#load(queue), prev, this.#now)
+      if (next.overflowing) continue
+      this.#overflow.set(queueId, next)
+      this.#log('OVERFLOWEND', '', queueId, '', { reason: prev.reason })
+    }
+  }
+
   #callArrived(e: Extract<CoreEvent, { type: 'call-arrived' }>): void {
     if (this.#callers.has(e.callId)) return
     const queue = this.#queueByNumber(e.tenantDomain, e.queueNumber)
@@ -1092,7 +1110,9 @@ export class CallCenter {
     if (first.length) {
       caller.announce = markPlayed(caller.announce, 'first', this.#annCtx(caller))
       this.#play(caller, first, 'first')
-    } else {
+    } else if (!this.#announceIfDue(caller, false)) {
+      // No first message: the position/wait due on entry plays first; music only when nothing is due (not music
+      // started and cut in the same instant — journey-open.test.ts).
       this.#startHoldMusic(caller)
     }
     this.#persist(caller)
@@ -1381,7 +1401,8 @@ export class CallCenter {
     this.#insertInLine(caller)
     this.#log('RESTORED', caller.callId, queue.id, '', { seq: caller.seq, position: this.#position(caller) })
     this.#emit({ type: 'stop-audio', callId: caller.callId })
-    this.#startHoldMusic(caller)
+    // An announcement already due (e.g. the periodic message fell due during the restart) plays first, then music.
+    if (!this.#announceIfDue(caller, false)) this.#startHoldMusic(caller)
     this.#armQueueTimers(caller)
     this.#startNoAgentsGraceIfEmpty(queue.id)
   }
