@@ -15,11 +15,24 @@ export class TimerTable {
     this.#fire = fire
   }
 
-  /** Arms timer `id` for the instant `at` (epoch ms); a time in the past fires on the next turn. */
+  /**
+   * Arms timer `id` for the instant `at` (epoch ms); a time in the past fires on the next turn. It fires at `at` or
+   * later by the clock, never before: Node's setTimeout may call back up to ~1 ms before Date.now() reaches the
+   * instant (its timers run on a monotonic millisecond clock; about 1 in 10 timers here), and the core decides on
+   * `now` (e.g. "has this caller waited the skills widening time?"), so an early timer is re-armed for the rest.
+   */
   set(id: string, at: number): void {
     this.clear(id)
+    this.#arm(id, at)
+  }
+
+  #arm(id: string, at: number): void {
     const handle = this.#clock.setTimeout(() => {
       if (this.#timers.get(id) !== handle) return
+      if (this.#clock.now() < at) {
+        this.#arm(id, at)
+        return
+      }
       this.#timers.delete(id)
       this.#fire(id)
     }, Math.max(0, at - this.#clock.now()))

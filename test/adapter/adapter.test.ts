@@ -169,6 +169,11 @@ t.test('commands: hangup, transfer, hangup-leg, set-vars, record, answer', async
     'execute answer',
     'execute pre_answer',
     'hangup USER_BUSY',
+    // The forwarded caller's koplus variables are cleared first (journey-overflow.test.ts: forward to another queue).
+    'uuid_setvar q1 koplus_queue',
+    'uuid_setvar q1 koplus_seq',
+    'uuid_setvar q1 koplus_joined_at',
+    'uuid_setvar q1 koplus_announce',
     'uuid_transfer q1 0701234567 XML koplus',
     'uuid_kill L1 ORIGINATOR_CANCEL',
     'uuid_setvar q1 koplus_seq 3',

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { agent, config, DOMAIN, Harness, lastOriginate, logs, ofType, queue, T0 } from './harness.js'
+import { CONFIRM_READ_TIMEOUT_SEC } from '../../src/core/engine/call-center.js'
 
 t.test('one call end to end: arrive, welcome, queue, offer to the longest idle, bridge, hang up, wrap-up, free', async (t) => {
   const h = new Harness({}, { check: true })
@@ -290,8 +291,10 @@ t.test('mobile confirmation: only 1 bridges; a voicemail that never presses 1 co
   t.same(pl, { type: 'play-leg', legId: o.legs[0].legId, files: ['sv/queue-name.wav', 'sv/agent-offer-mobile.wav'], token: pl.token, collectDigit: true })
   out = h.send({ type: 'leg-dtmf', legId: o.legs[0].legId, digit: '5' })
   t.equal(ofType(out, 'bridge').length, 0, 'another key does nothing')
-  // … and the prompt ends without a key.
+  // … and the prompt ends without a key; a person would still have CONFIRM_READ_TIMEOUT_SEC to press 1.
   out = h.send({ type: 'prompt-finished', callId: o.legs[0].legId, token: pl.token, interrupted: false })
+  t.equal(ofType(out, 'hangup-leg').length, 0, 'a moment to press 1 after the prompt')
+  out = h.advance(CONFIRM_READ_TIMEOUT_SEC * 1000)
   t.same(ofType(out, 'hangup-leg')[0].legId, o.legs[0].legId)
   t.equal(h.status().agents.find((a) => a.agentId === 'm1')!.unanswered, 1)
   const o2 = lastOriginate(out)!

@@ -98,6 +98,14 @@ export interface CallCenterDeps {
 
 /** Seconds a confirming (mobile) agent has to press 1 after answering. */
 export const CONFIRM_TIMEOUT_SEC = 15
+/**
+ * Seconds a confirming agent still has to press 1 after the "press 1" prompt ended (added by the issue-5
+ * integration tests: a person answers the question just after hearing it, and was hung up on when the prompt's end
+ * counted as a miss). FreeSWITCH's own answer confirmation waits the same way after its prompt
+ * (switch_ivr_originate: group_confirm_read_timeout, 5000 ms by default; FusionPBX call centres use 2000 ms).
+ * A voicemail never presses 1, so it is still moved past within seconds of the prompt.
+ */
+export const CONFIRM_READ_TIMEOUT_SEC = 3
 /** Seconds a prompt-recording caller has to press 1 or 2 after the review played. */
 export const RECORD_CHOICE_TIMEOUT_SEC = 10
 /** Longest recording by phone, and the silence that ends it. */
@@ -634,7 +642,16 @@ export class CallCenter {
     this.#legWins(offer, leg, caller, true)
   }
 
-  /** The confirmation went unanswered (no key before the prompt ended, or the timer): the leg is hung up and counts. */
+  /** The "press 1" prompt ended without the key: CONFIRM_READ_TIMEOUT_SEC more to press it (never past the cap). */
+  #confirmPromptEnded(leg: LegRt): void {
+    const id = `confirm:${leg.legId}`
+    this.#setTimer(id, Math.min(this.#timers.get(id) ?? Infinity, this.#now + CONFIRM_READ_TIMEOUT_SEC * 1000))
+  }
+
+  /**
+   * The confirmation went unanswered (no 1 within CONFIRM_READ_TIMEOUT_SEC of the prompt's end, or
+   * CONFIRM_TIMEOUT_SEC after answering): the leg is hung up and counts.
+   */
   #confirmationMissed(leg: LegRt): void {
     this.#clearTimer(`confirm:${leg.legId}`)
     this.#releaseLeg(leg, CAUSE.noAnswer, true, 'not confirmed')
@@ -1220,7 +1237,7 @@ export class CallCenter {
     const leg = this.#legs.get(id)
     if (leg) {
       if (leg.token !== token) return
-      if (leg.state === 'confirming') return this.#confirmationMissed(leg)
+      if (leg.state === 'confirming') return this.#confirmPromptEnded(leg)
       if (leg.state === 'whisper') {
         const c = this.#callers.get(leg.callId)
         if (c && c.phase === 'connecting') this.#connect(c, leg)

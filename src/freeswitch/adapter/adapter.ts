@@ -10,7 +10,7 @@
  *   "FILE PLAYED" (inbound-moh-break), so "interrupted" is what we know: we broke it, or a terminator was used.
  * - Hold music is `playback` with the sendmsg header `loops: -1`: uuid_break ends it, keys are reported
  *   (inbound-moh-break, inbound-dtmf). Not endless_playback: uuid_break only restarts that.
- * - Offers: one bgapi originate; legs are known by origination_uuid = legId. A leg CHANNEL_HANGUP before its
+ * - Offers: one bgapi originate (one per leg when a leg must confirm with 1); legs are known by origination_uuid = legId. A leg CHANNEL_HANGUP before its
  *   bridge → leg-failed (NO_ANSWER, USER_BUSY, CALL_REJECTED, LOSE_RACE); the job's `-ERR CAUSE` for legs that
  *   never got a channel (USER_NOT_REGISTERED, SUBSCRIBER_ABSENT: inbound-originate-failures) → leg-failed for each
  *   leg still unresolved.
@@ -63,6 +63,8 @@ interface PlayState {
   token: string
   kind: 'play' | 'record' | 'hold'
   interrupted: boolean
+  /** The application argument (to start hold music again after a reconnect). */
+  arg: string
 }
 
 /** The FreeSWITCH adapter. Feed it every ESL event; give it every call/leg command the core returns. */
@@ -78,6 +80,20 @@ export class FreeSwitchAdapter {
   readonly #offers = new Map<string, string[]>()
   /** Plays (prompts, hold music, recordings) still running, to mark them interrupted on stop-audio / bridge. */
   readonly #plays = new Set<PlayState>()
+  /**
+   * Per caller channel, the last play whose end we cannot learn because the ESL connection dropped (its
+   * EXECUTE_COMPLETE went to the old connection, or the command was never sent). Settled by `reconcile` after the
+   * reconnect; a newer audio command for the channel replaces or clears it.
+   */
+  readonly #lostPlays = new Map<string, PlayState>()
+  /**
+   * Channels of agents' phones on calls that are not ours (a private call): channel uuid → device target (SIP
+   * user). Per target, how many such channels are up: device-busy is reported on 0 → 1 and 1 → 0.
+   */
+  readonly #privateCalls = new Map<string, string>()
+  /** Registered SIP users (key user@domain, lower case) and the Call-IDs of their registrations. */
+  readonly #contacts = new Map<string, { sipUser: string; domain: string; callIds: Set<string> }>()
+  readonly #busyTargets = new Map<string, number>()
 
   /**
    * @param port the ESL client (or a fake): api / bgapi / sendmsg
@@ -186,11 +202,50 @@ export class FreeSwitchAdapter {
       return
     }
     const leg = this.#legs.get(uuid)
-    if (leg && (leg.phase === 'dialing' || leg.phase === 'ringing')) {
-      leg.seen = true
-      leg.phase = 'answered'
-      this.#emit({ type: 'leg-answered', legId: uuid })
+    if (leg) {
+      if (leg.phase === 'dialing' || leg.phase === 'ringing') {
+        leg.seen = true
+        leg.phase = 'answered'
+        this.#emit({ type: 'leg-answered', legId: uuid })
+      }
+      return
     }
+    this.#privateCallAnswered(ev)
+  }
+
+  /**
+   * A call that is not ours was answered. If a SIP user's phone is on it — the caller authenticated as that user
+   * (variable_sip_auth_username, the agent dialled out) or the call was to that user (variable_dialed_user, set by
+   * the user/ endpoint) — that device is in use: the core skips agents whose active device it is (issue 5: "agents
+   * whose device is in use on any other call are skipped"). Our own agent legs carry koplus_role=agent (also on
+   * loopback -b legs) and are not counted; queue and feature-code calls are in #calls.
+   */
+  #privateCallAnswered(ev: EslEvent): void {
+    const uuid = ev.uuid!
+    if (this.#privateCalls.has(uuid) || ev.variable('koplus_role') === 'agent' || ev.variable('koplus_queue') || ev.variable('koplus_feature')) return
+    const target = ev.variable('sip_auth_username') || ev.variable('dialed_user')
+    if (target) this.#privateCallUp(uuid, target)
+  }
+
+  #privateCallUp(uuid: string, target: string): void {
+    if (this.#privateCalls.has(uuid)) return
+    this.#privateCalls.set(uuid, target)
+    const n = (this.#busyTargets.get(target) ?? 0) + 1
+    this.#busyTargets.set(target, n)
+    if (n === 1) this.#emit({ type: 'device-busy', target, busy: true })
+  }
+
+  #privateCallGone(uuid: string): void {
+    const target = this.#privateCalls.get(uuid)
+    if (target === undefined) return
+    this.#privateCalls.delete(uuid)
+    const n = (this.#busyTargets.get(target) ?? 1) - 1
+    if (n > 0) {
+      this.#busyTargets.set(target, n)
+      return
+    }
+    this.#busyTargets.delete(target)
+    this.#emit({ type: 'device-busy', target, busy: false })
   }
 
   #onProgress(ev: EslEvent): void {
@@ -233,7 +288,9 @@ export class FreeSwitchAdapter {
     if (leg) {
       leg.seen = true
       this.#legGone(leg, cause)
+      return
     }
+    this.#privateCallGone(uuid)
   }
 
   #onDtmf(ev: EslEvent): void {
@@ -250,7 +307,53 @@ export class FreeSwitchAdapter {
     const sipUser = ev.get('username') || ev.get('from-user') || ev.get('user')
     const domain = ev.get('realm') || ev.get('from-host') || ev.get('host') || ''
     if (!sipUser) return
-    this.#emit({ type: 'registration', sipUser, domain, registered: sub === 'sofia::register' })
+    const callId = ev.get('call-id') ?? ''
+    if (sub === 'sofia::register') this.#contactUp(sipUser, domain, callId)
+    else this.#contactDown(sipUser, domain, callId)
+  }
+
+  /**
+   * The registrations FreeSWITCH holds now (`show registrations`, read on every (re)connect): each is reported
+   * registered, and users we had as registered who are not in the list any more (their unregister / expire went to
+   * a lost connection) are reported unregistered.
+   */
+  registrationsFromSwitch(rows: readonly { sipUser: string; domain: string; token?: string }[]): void {
+    const before = new Map(this.#contacts)
+    this.#contacts.clear()
+    for (const r of rows) this.#contactUp(r.sipUser, r.domain, r.token ?? '')
+    for (const [key, c] of before) {
+      if (!this.#contacts.has(key)) this.#emit({ type: 'registration', sipUser: c.sipUser, domain: c.domain, registered: false })
+    }
+  }
+
+  /** A contact of a SIP user registered (a refresh with the same Call-ID changes nothing). */
+  #contactUp(sipUser: string, domain: string, callId: string): void {
+    const key = `${sipUser}@${domain}`.toLowerCase()
+    let c = this.#contacts.get(key)
+    if (!c) this.#contacts.set(key, (c = { sipUser, domain, callIds: new Set() }))
+    c.callIds.add(callId)
+    this.#emit({ type: 'registration', sipUser, domain, registered: true })
+  }
+
+  /**
+   * A contact unregistered or expired. The user stays registered while another contact of theirs is: a phone that
+   * rebooted registers with a new Call-ID, and its old registration expires ~90 s later (sofia::expire with the
+   * old call-id, inbound-registration); a user may also register from two devices.
+   */
+  #contactDown(sipUser: string, domain: string, callId: string): void {
+    const key = `${sipUser}@${domain}`.toLowerCase()
+    const c = this.#contacts.get(key)
+    if (c) {
+      c.callIds.delete(callId)
+      // '' = a registration read at start-up without its token: it cannot be told apart, so it does not count.
+      c.callIds.delete('')
+      if (c.callIds.size > 0) {
+        this.#log.debug({ sipUser, domain, callId, remaining: c.callIds.size }, 'a contact went away; the user is still registered')
+        return
+      }
+      this.#contacts.delete(key)
+    }
+    this.#emit({ type: 'registration', sipUser, domain, registered: false })
   }
 
   #callGone(callId: string, cause: string): void {
@@ -258,8 +361,16 @@ export class FreeSwitchAdapter {
     if (!call || call.gone) return
     call.gone = true
     this.#calls.delete(callId)
+    this.#lostPlays.delete(callId)
     for (const p of this.#plays) if (p.channel === callId) this.#plays.delete(p)
     this.#emit({ type: 'call-hungup', callId, cause })
+  }
+
+  /** Stops tracking a call that leaves koplus alive (transferred): no call-hungup will be reported for it. */
+  #forgetCall(callId: string): void {
+    this.#calls.delete(callId)
+    this.#lostPlays.delete(callId)
+    for (const p of this.#plays) if (p.channel === callId) this.#plays.delete(p)
   }
 
   #legGone(leg: LegState, cause: string): void {
@@ -329,6 +440,7 @@ export class FreeSwitchAdapter {
       case 'hold-music':
         return [this.#play(cmd.callId, '', 'hold', this.#resolve(cmd.source), { loops: -1 })]
       case 'stop-audio':
+        this.#lostPlays.delete(cmd.callId)
         for (const p of this.#plays) if (p.channel === cmd.callId) p.interrupted = true
         return [this.#api(`uuid_break ${cmd.callId} all`, cmd.callId)]
       case 'set-vars':
@@ -347,13 +459,23 @@ export class FreeSwitchAdapter {
         return [...setvar, this.#play(cmd.legId, cmd.token, 'play', playbackArgument(cmd.files.map(this.#resolve)))]
       }
       case 'bridge': {
+        this.#lostPlays.delete(cmd.callId)
         for (const p of this.#plays) if (p.channel === cmd.callId) p.interrupted = true
         return [this.#api(`uuid_setvar ${cmd.callId} park_after_bridge true`, cmd.callId), this.#bridge(cmd.callId, cmd.legId)]
       }
       case 'hangup':
         return [this.#port.sendmsg(cmd.callId, { 'call-command': 'hangup', 'hangup-cause': hangupCause(cmd.cause) })]
-      case 'transfer':
-        return [this.#api(`uuid_transfer ${cmd.callId} ${cmd.destination} XML ${this.#transferContext}`, cmd.callId)]
+      case 'transfer': {
+        // The caller leaves koplus (the core has forgotten them). Stop tracking the channel, and clear its koplus
+        // variables first, so that (a) a forward to another koplus queue — whose dialplan sets koplus_queue again
+        // and parks — is a new arrival there, not "a repeated park" of a known call, and (b) a rebuild after a
+        // restart does not take a forwarded call back into the queue (restore.ts reads variable_koplus_queue).
+        // uuid_setvar without a value unsets the variable (mod_commands uuid_setvar_function: "<uuid> <var>
+        // [value]", argc 2 → switch_channel_set_variable(channel, var, NULL)). Commands go out in this order.
+        this.#forgetCall(cmd.callId)
+        const unset = ['koplus_queue', 'koplus_seq', 'koplus_joined_at', 'koplus_announce'].map((v) => this.#api(`uuid_setvar ${cmd.callId} ${v}`, cmd.callId))
+        return [...unset, this.#api(`uuid_transfer ${cmd.callId} ${cmd.destination} XML ${this.#transferContext}`, cmd.callId)]
+      }
       case 'record':
         return [
           this.#api(`uuid_setvar ${cmd.callId} playback_terminators #`, cmd.callId),
@@ -372,19 +494,23 @@ export class FreeSwitchAdapter {
   }
 
   /**
-   * Runs playback / record and reports prompt-finished for it when it ends (not for hold music or prompts to agent
-   * legs). The returned promise settles at once with the sendmsg reply's fate only as far as errors go: the wait
+   * Runs playback / record and reports prompt-finished for it when it ends (not for hold music). Prompts to agent
+   * legs (whisper, mobile confirmation) are reported too, with the leg id as `callId`: the core waits for the
+   * whisper's end to bridge, and for the confirmation prompt's end to start the agent's time to press 1. The
+   * returned promise settles at once with the sendmsg reply's fate only as far as errors go: the wait
    * for the end runs detached.
    */
   #play(channel: string, token: string, kind: PlayState['kind'], arg: string, opts?: { loops: number }): Promise<unknown> {
-    const play: PlayState = { channel, token, kind, interrupted: false }
+    const play: PlayState = { channel, token, kind, interrupted: false, arg }
     this.#plays.add(play)
+    // A newer play on the channel supersedes one lost to a disconnect.
+    this.#lostPlays.delete(channel)
     const app = kind === 'record' ? 'record' : 'playback'
     const done = this.#port.execute(channel, app, arg, opts)
     done.then(
       (result) => {
         this.#plays.delete(play)
-        if (kind === 'hold' || !this.#calls.has(channel)) return
+        if (kind === 'hold' || !this.#tracked(channel)) return
         const terminator = result.event?.variable('playback_terminator_used')
         const interrupted = play.interrupted || (kind === 'play' && !!terminator)
         this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted })
@@ -396,12 +522,26 @@ export class FreeSwitchAdapter {
           this.#channelGone(channel, (err as { hangupCause?: string }).hangupCause)
           return
         }
+        if (code === 'ESL_DISCONNECTED') {
+          // Not a failure of the playback: FreeSWITCH plays on (calls survive a lost connection,
+          // inbound-reconnect-1/2), but its end is reported on the old connection. Reporting it finished now
+          // would make the core start the next audio on a dead connection, and the caller would hear silence
+          // after the prompt. `reconcile` settles it after the reconnect (journey-restart.test.ts).
+          if (this.#calls.has(channel) && !play.interrupted) this.#lostPlays.set(channel, play)
+          this.#log.debug({ call: channel, app, kind }, 'playback outcome lost with the ESL connection')
+          return
+        }
         this.#log.warn({ call: channel, app, code, err: (err as Error)?.message }, 'playback failed')
         // The core must not wait forever for this prompt: report it as interrupted.
-        if (kind !== 'hold' && this.#calls.has(channel)) this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted: true })
+        if (kind !== 'hold' && this.#tracked(channel)) this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted: true })
       },
     )
     return Promise.resolve()
+  }
+
+  /** A queue/feature call we track, or an agent leg not yet ended. */
+  #tracked(uuid: string): boolean {
+    return this.#calls.has(uuid) || this.#legs.has(uuid)
   }
 
   #originate(cmd: Extract<Command, { type: 'originate' }>): Promise<unknown> {
@@ -410,19 +550,26 @@ export class FreeSwitchAdapter {
     }
     this.#offers.set(cmd.offerId, cmd.legs.map((l) => l.legId))
     this.#log.debug({ call: cmd.callId, offer: cmd.offerId, legs: cmd.legs.map((l) => ({ leg: l.legId, agent: l.agentId, dial: l.dialString })) }, 'originate')
-    const job = this.#port.bgapi(originateCommand(cmd))
-    job.then(
-      (result) => {
-        const cause = result.ok ? undefined : jobFailureCause(result.body) ?? 'UNKNOWN'
-        if (!cause) return
-        // Legs that got a channel were resolved by their CHANNEL_HANGUP; the rest never existed.
-        for (const l of cmd.legs) {
-          const leg = this.#legs.get(l.legId)
-          if (leg && (leg.phase === 'dialing' || leg.phase === 'ringing')) this.#legGone(leg, cause)
-        }
-      },
-      (err: unknown) => this.#failed(cmd, err),
-    )
+    // One originate rings all legs and FreeSWITCH ends the others with LOSE_RACE at the first answer
+    // (inbound-parallel-ring). A leg that must confirm (mobile: press 1) has not taken the call when it answers —
+    // it may be a voicemail — so then every leg gets its own originate and the core decides the winner, cancelling
+    // the others itself with uuid_kill ORIGINATOR_CANCEL (hangup-leg).
+    const groups = cmd.legs.length > 1 && cmd.legs.some((l) => l.confirm) ? cmd.legs.map((l) => [l]) : [cmd.legs]
+    for (const legs of groups) {
+      const part = groups.length === 1 ? cmd : { ...cmd, legs }
+      this.#port.bgapi(originateCommand(part)).then(
+        (result) => {
+          const cause = result.ok ? undefined : jobFailureCause(result.body) ?? 'UNKNOWN'
+          if (!cause) return
+          // Legs that got a channel were resolved by their CHANNEL_HANGUP; the rest never existed.
+          for (const l of part.legs) {
+            const leg = this.#legs.get(l.legId)
+            if (leg && (leg.phase === 'dialing' || leg.phase === 'ringing')) this.#legGone(leg, cause)
+          }
+        },
+        (err: unknown) => this.#failed(part, err),
+      )
+    }
     return Promise.resolve()
   }
 
@@ -505,6 +652,12 @@ export class FreeSwitchAdapter {
     for (const callId of [...this.#calls.keys()]) {
       if (!live.calls.has(callId) && !(await this.#exists(callId))) this.#callGone(callId, 'NORMAL_CLEARING')
     }
+    // Private calls that ended while we were away (their CHANNEL_HANGUP went to the old connection), and those
+    // that are up now (after a restart the daemon has never seen their CHANNEL_ANSWER).
+    for (const uuid of [...this.#privateCalls.keys()]) {
+      if (!live.privateCalls?.has(uuid) && !(await this.#exists(uuid))) this.#privateCallGone(uuid)
+    }
+    for (const [uuid, target] of live.privateCalls ?? []) this.#privateCallUp(uuid, target)
     for (const leg of [...this.#legs.values()]) {
       // A leg not in FreeSWITCH any more is over (its originate's result, if any, went to the old connection).
       if (!live.legs.has(leg.legId) && !(await this.#exists(leg.legId))) this.#legGone(leg, leg.phase === 'bridged' ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL')
@@ -534,6 +687,25 @@ export class FreeSwitchAdapter {
         this.#log.warn({ leg: l.legId, err: (err as Error).message }, 'uuid_kill failed')
       }
     }
+    this.#settleLostPlays()
+  }
+
+  /**
+   * After a reconnect: audio whose outcome was lost with the old connection. Hold music is started again (if it
+   * still plays, the new playback queues behind the endless one and the next uuid_break all flushes both); a lost
+   * prompt is reported finished (interrupted), so the core goes on with the next announcement or the music — any
+   * audio it starts queues behind the prompt if that still plays, so nothing overlaps and there is no silence.
+   */
+  #settleLostPlays(): void {
+    const lost = [...this.#lostPlays.values()]
+    this.#lostPlays.clear()
+    for (const p of lost) {
+      const call = this.#calls.get(p.channel)
+      if (!call || call.gone || call.bridgedLeg) continue
+      this.#log.info({ call: p.channel, kind: p.kind }, 'resuming audio after the reconnect')
+      if (p.kind === 'hold') void this.#play(p.channel, '', 'hold', p.arg, { loops: -1 })
+      else this.#emit({ type: 'prompt-finished', callId: p.channel, token: p.token, interrupted: true })
+    }
   }
 }
 
@@ -559,4 +731,6 @@ export interface LiveLeg {
 export interface LiveChannels {
   calls: Map<string, LiveCall>
   legs: Map<string, LiveLeg>
+  /** Answered channels that are not koplus's, of SIP users' phones: channel uuid → SIP user (device in use). */
+  privateCalls?: Map<string, string>
 }

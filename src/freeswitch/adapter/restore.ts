@@ -47,12 +47,15 @@ function num(v: string | undefined): number | undefined {
  * - An agent leg: koplus_role=agent with koplus_call; only our own origination legs (Unique-ID = koplus leg id),
  *   not the loopback "-b" halves which inherit the variables, are recognised: those carry koplus_offer too but their
  *   `Channel-Name` ends in `-b` on loopback. We keep the leg whose uuid the daemon chose: origination_uuid.
+ * - privateCalls: answered channels that are not koplus's, of a SIP user's phone (variable_sip_auth_username: the
+ *   user dialled out; variable_dialed_user: the user was called), so the device counts as in use after a restart.
  * - bridgedTo: an answered agent leg whose bridge partner (variable_bridge_uuid / Other-Leg-Unique-ID /
  *   variable_signal_bond) is the caller, while the caller is not back in CS_PARK (park_after_bridge).
  */
 export function classifyChannels(dumps: Record<string, string>[], now: number): LiveChannels {
   const calls = new Map<string, LiveCall>()
   const legs = new Map<string, LiveLeg>()
+  const privateCalls = new Map<string, string>()
   const byId = new Map<string, Record<string, string>>()
   for (const d of dumps) if (d['Unique-ID']) byId.set(d['Unique-ID'], d)
   for (const d of dumps) {
@@ -72,7 +75,12 @@ export function classifyChannels(dumps: Record<string, string>[], now: number): 
       continue
     }
     const queue = d.variable_koplus_queue
-    if (!queue) continue
+    if (!queue) {
+      // A phone on a call that is not ours (see FreeSwitchAdapter#privateCallAnswered): its device is in use.
+      const target = d.variable_sip_auth_username || d.variable_dialed_user
+      if (target && d['Answer-State'] === 'answered' && !d.variable_koplus_feature) privateCalls.set(uuid, target)
+      continue
+    }
     const created = num(d['Caller-Channel-Created-Time'])
     const restored: RestoredCall = {
       joinedAt: num(d.variable_koplus_joined_at) ?? (created !== undefined ? Math.floor(created / 1000) : now),
@@ -98,7 +106,7 @@ export function classifyChannels(dumps: Record<string, string>[], now: number): 
     const linked = partner(ld).includes(leg.callId) || partner(cd).includes(leg.legId)
     if (linked && cd['Channel-State'] !== 'CS_PARK') call.restored.bridgedTo = { legId: leg.legId, agentId: leg.agentId }
   }
-  return { calls, legs }
+  return { calls, legs, privateCalls }
 }
 
 /** Reads every live channel from FreeSWITCH and classifies it (see classifyChannels). */
@@ -112,13 +120,16 @@ export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number):
   return classifyChannels(dumps, now)
 }
 
-/** Parses `show registrations as json` into (user, realm) pairs (inbound-introspection). */
-export function parseRegistrations(body: string): { sipUser: string; domain: string }[] {
+/**
+ * Parses `show registrations as json` into (user, realm) pairs (inbound-introspection), with the registration's
+ * `token` — the REGISTER's Call-ID, the `call-id` of its sofia::register / unregister / expire events — when given.
+ */
+export function parseRegistrations(body: string): { sipUser: string; domain: string; token?: string }[] {
   const text = body.trim()
   if (!text || text.startsWith('-ERR')) return []
   try {
-    const obj = JSON.parse(text) as { rows?: { reg_user?: string; realm?: string }[] }
-    return (obj.rows ?? []).filter((r) => r.reg_user).map((r) => ({ sipUser: r.reg_user!, domain: r.realm ?? '' }))
+    const obj = JSON.parse(text) as { rows?: { reg_user?: string; realm?: string; token?: string }[] }
+    return (obj.rows ?? []).filter((r) => r.reg_user).map((r) => ({ sipUser: r.reg_user!, domain: r.realm ?? '', ...(r.token ? { token: r.token } : {}) }))
   } catch {
     return []
   }
