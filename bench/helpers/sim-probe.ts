@@ -15,26 +15,15 @@
 import type { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
 import type { SimEvent } from '../../src/simulator/serialize.js'
 import { epochMs } from './clock.js'
+import { DAEMON_EVENTS } from '../../src/daemon/daemon.js'
+import { REQUIRED_EVENTS } from '../../src/freeswitch/esl/subscriptions.js'
 
-/**
- * Events the daemon subscribes to: src/daemon/daemon.ts EVENTS plus the ESL client's own REQUIRED_EVENTS
- * (src/freeswitch/esl/subscriptions.ts). Kept in step by hand: daemon.ts does not export its list.
- */
-const SUBSCRIBED = new Set([
-  'CHANNEL_PARK',
-  'CHANNEL_ANSWER',
-  'CHANNEL_PROGRESS',
-  'CHANNEL_PROGRESS_MEDIA',
-  'CHANNEL_BRIDGE',
-  'CHANNEL_UNBRIDGE',
-  'CHANNEL_HANGUP',
-  'DTMF',
-  'BACKGROUND_JOB',
-  'CHANNEL_EXECUTE',
-  'CHANNEL_EXECUTE_COMPLETE',
-  'PLAYBACK_STOP',
-])
-const SUBSCRIBED_CUSTOM = new Set(['sofia::register', 'sofia::unregister', 'sofia::expire'])
+/** Events the daemon subscribes to: its own list plus the ESL client's REQUIRED_EVENTS; CUSTOM subclasses apart. */
+const SUBSCRIBED = new Set<string>([...DAEMON_EVENTS, ...REQUIRED_EVENTS].filter((e) => !e.startsWith('CUSTOM')))
+const SUBSCRIBED_CUSTOM = new Set(
+  DAEMON_EVENTS.filter((e) => e.startsWith('CUSTOM '))
+    .flatMap((e) => e.split(' ').slice(1)),
+)
 
 /** One originate received by the simulator. */
 export interface OriginateArrival {

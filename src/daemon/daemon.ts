@@ -101,8 +101,8 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-/** Events the daemon subscribes to (plus those the ESL client always adds). */
-const EVENTS = [
+/** Events the daemon subscribes to (plus those the ESL client always adds, REQUIRED_EVENTS). */
+export const DAEMON_EVENTS = [
   'CHANNEL_PARK',
   'CHANNEL_ANSWER',
   'CHANNEL_PROGRESS',
@@ -132,7 +132,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     port: settings.freeswitch.port,
     password: settings.freeswitch.password,
     format: 'json',
-    events: EVENTS,
+    events: DAEMON_EVENTS,
     reconnect: settings.freeswitch.reconnect ?? {},
     logger: log.child({ module: 'esl' }),
   })
