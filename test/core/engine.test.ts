@@ -622,3 +622,25 @@ t.test('a caller hanging up during the welcome is abandoned; an unknown queue nu
   t.same(ofType(out, 'hangup'), [{ type: 'hangup', callId: 'c2', cause: 'UNALLOCATED_NUMBER' }])
   t.equal(h.status().queues[0].waiting, 0)
 })
+
+t.test('tenant of a call: a single-tenant install takes any domain; with several tenants only the matching one', async (t) => {
+  // FreeSWITCH's ${domain_name} is often an IP address nobody configured as a tenant domain.
+  const h = new Harness({}, { check: true })
+  h.send({ type: 'config', config: config([queue('q1', '5000', { welcomePrompt: '' })], [agent('a1')]) })
+  let out = h.send({ type: 'call-arrived', callId: 'c1', queueNumber: '5000', tenantDomain: '192.0.2.10', callerNumber: '0701', callerName: '' })
+  t.equal(ofType(out, 'answer').length, 1, 'one tenant: the call is its queue 5000')
+  t.equal(h.status().queues[0].waiting, 1)
+
+  const h2 = new Harness({}, { check: true })
+  const two = config([queue('q1', '5000', { welcomePrompt: '' })], [agent('a1')], {
+    tenants: [
+      { id: 't1', name: 'Tenant', domain: DOMAIN },
+      { id: 't2', name: 'Other', domain: 'other.example' },
+    ],
+  })
+  h2.send({ type: 'config', config: two })
+  out = h2.send({ type: 'call-arrived', callId: 'c2', queueNumber: '5000', tenantDomain: '192.0.2.10', callerNumber: '0701', callerName: '' })
+  t.same(ofType(out, 'hangup'), [{ type: 'hangup', callId: 'c2', cause: 'UNALLOCATED_NUMBER' }], 'several tenants: no guessing across tenants')
+  out = h2.send({ type: 'call-arrived', callId: 'c3', queueNumber: '5000', tenantDomain: DOMAIN.toUpperCase(), callerNumber: '0701', callerName: '' })
+  t.equal(ofType(out, 'answer').length, 1, 'the matching domain, case-insensitively')
+})

@@ -989,8 +989,19 @@ export class CallCenter {
 
   // ───────────────────────────── the caller's journey ─────────────────────────────
 
+  /**
+   * The tenant of a call's domain (koplus_tenant = ${domain_name} in our dialplan). A single-tenant install works
+   * whatever FreeSWITCH's domain is called (often its IP address): with exactly one tenant, a domain no tenant claims
+   * is that tenant's. With several tenants an unclaimed domain matches none, so calls never cross tenants.
+   */
+  #tenantFor(domain: string): Tenant | undefined {
+    const t = this.#tenantByDomain.get(domain.toLowerCase())
+    if (t || this.#tenantByDomain.size !== 1) return t
+    return this.#tenantByDomain.values().next().value
+  }
+
   #queueByNumber(domain: string, number: string): Queue | undefined {
-    const tenant = this.#tenantByDomain.get(domain.toLowerCase())
+    const tenant = this.#tenantFor(domain)
     if (!tenant) return undefined
     for (const q of this.#queues.values()) if (q.tenantId === tenant.id && q.number === number) return q
     return undefined
@@ -1476,6 +1487,7 @@ export class CallCenter {
   /** An agent dialled *7x: identified by the authenticated SIP user in the tenant of the domain, never by caller id. */
   #featureCall(callId: string, digits: string, sipUser: string, domain: string): void {
     if (this.#features.has(callId)) return
+    // Strict: an agent is identified by SIP user AND domain (sip_auth_realm / koplus_tenant), never by a guess.
     const tenant = this.#tenantByDomain.get(domain.toLowerCase())
     const agentRt = tenant && sipUser ? [...this.#agents.values()].find((a) => a.agent.tenantId === tenant.id && a.agent.sipUser === sipUser) : undefined
     const f: FeatureRt = { callId, language: agentRt ? this.#agentLanguage(agentRt) : 'sv', step: 'reply', agentId: agentRt?.agent.id, tenantId: tenant?.id }
