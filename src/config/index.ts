@@ -14,7 +14,7 @@ export { packageRoot } from './paths.js'
 
 export interface Config {
   database: { path: string; synchronous: 'NORMAL' | 'FULL' }
-  freeswitch: { host: string; port: number; password: string }
+  freeswitch: { host: string; port: number; password: string; transferContext: string }
   api: { host: string; port: number }
   /** Absolute path. */
   sounds: { dir: string }
@@ -185,7 +185,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const v = values as Record<string, Record<string, never>>
   return {
     database: { path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
-    freeswitch: { host: v.freeswitch.host, port: v.freeswitch.port, password: v.freeswitch.password },
+    freeswitch: { host: v.freeswitch.host, port: v.freeswitch.port, password: v.freeswitch.password, transferContext: v.freeswitch.transferContext },
     api: { host: v.api.host, port: v.api.port },
     sounds: { dir: v.sounds.dir === null ? join(packageRoot(), 'sounds') : abs(v.sounds.dir) },
     recordings: { dir: abs(v.recordings.dir) },

@@ -39,6 +39,7 @@ export const CONFIG_SPEC = {
     host: { kind: HOST, default: '127.0.0.1', doc: 'Address of FreeSWITCH mod_event_socket (event_socket.conf.xml listen-ip).' },
     port: { kind: { type: 'int', min: 1, max: 65535 }, default: 8021, doc: 'Port of mod_event_socket (listen-port).' },
     password: { kind: { type: 'string', secret: true }, default: 'ClueCon', doc: 'mod_event_socket password. Never logged. Change it in FreeSWITCH and here.' },
+    transferContext: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a dialplan context name' }, default: 'default', doc: 'Dialplan context forwarded callers are transferred into (uuid_transfer <uuid> <number> XML <context>); it must be able to dial the forward numbers.' },
   },
   api: {
     host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },

@@ -20,7 +20,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
   const tpl = (s: string) => s.replaceAll('${gateway}', gw)
   return {
     databasePath: config.database.path,
-    freeswitch: { host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password },
+    freeswitch: { host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password, transferContext: config.freeswitch.transferContext },
     soundsDir: config.sounds.dir,
     recordingsDir: config.recordings.dir,
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
