@@ -84,7 +84,7 @@ export class SimProbe {
     sim.originate = function (arg: string, done: (result: string) => void, jobUuid?: string): void {
       const at = epochMs()
       const callId = /koplus_call=([^,}\s]+)/.exec(arg)?.[1] ?? ''
-      const users = [...arg.matchAll(/user\/([^@,\s]+)@/g)].map((m) => m[1])
+      const users = [...arg.matchAll(/user\/([^@,\s]+)/g)].map((m) => m[1])
       const o: OriginateArrival = { at, callId, users }
       self.originates.push(o)
       for (const u of users) {

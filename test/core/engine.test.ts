@@ -644,3 +644,15 @@ t.test('tenant of a call: a single-tenant install takes any domain; with several
   out = h2.send({ type: 'call-arrived', callId: 'c3', queueNumber: '5000', tenantDomain: DOMAIN.toUpperCase(), callerNumber: '0701', callerName: '' })
   t.equal(ofType(out, 'answer').length, 1, 'the matching domain, case-insensitively')
 })
+
+t.test("agent legs dial user/<ext>@<tenant domain>; the built-in 'default' tenant dials FreeSWITCH's own default domain", async (t) => {
+  const dialled = (domain: string): string => {
+    const h = new Harness({}, { check: true })
+    h.send({ type: 'config', config: config([queue('q1', '5000', { welcomePrompt: '', firstMessagePrompt: '' })], [agent('a1')], { tenants: [{ id: 't1', name: 'T', domain }] }) })
+    h.startAgents(['a1'])
+    const out = h.send({ type: 'call-arrived', callId: 'c1', queueNumber: '5000', tenantDomain: domain, callerNumber: '0701', callerName: '' })
+    return lastOriginate(out)?.legs[0]?.dialString ?? '(no originate)'
+  }
+  t.match(dialled('example.com'), /^user\/\w+@example\.com$/)
+  t.match(dialled('default'), /^user\/\w+$/, 'no @default: FreeSWITCH has no domain called default')
+})

@@ -177,7 +177,7 @@ export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'pa
 export function dialledFor(sim: FreeSwitchSimulator, callId: string): string[][] {
   return sim.originates
     .filter((o) => o.arg.includes(`koplus_call=${callId}`))
-    .map((o) => [...o.arg.matchAll(/\](?:user\/([^@,\s]+)@|sofia\/gateway\/[^/]+\/([^,\s]+))/g)].map((m) => m[1] ?? m[2]))
+    .map((o) => [...o.arg.matchAll(/\](?:user\/([^@,\s]+)(?:@[^,\s]*)?|sofia\/gateway\/[^/]+\/([^,\s]+))/g)].map((m) => m[1] ?? m[2]))
 }
 
 /** Seeds the store, starts the simulator and the daemon, and waits for the daemon's first rebuild. */

@@ -25,7 +25,7 @@ t.teardown(async () => {
 
 const agentOf = (call: SimCall): string => sim.channel(call.bridgedTo ?? '')?.variables.get('koplus_agent') ?? sim.channel(call.bridgedTo ?? '')?.name ?? ''
 const dialled = (callId: string): string[] =>
-  sim.originates.filter((o) => o.arg.includes(`koplus_call=${callId}`)).map((o) => /\]user\/(\d+)@/.exec(o.arg)?.[1] ?? '?')
+  sim.originates.filter((o) => o.arg.includes(`koplus_call=${callId}`)).map((o) => /\]user\/(\d+)/.exec(o.arg)?.[1] ?? '?')
 const wrapUpEnded = (agentId: string, after: number) => () => db.events.list({ agentId, event: 'WRAPUPEND', since: after }).length > 0
 
 await t.test('the daemon connects and rebuilds its view', async (t) => {

@@ -235,6 +235,8 @@ export class CallCenter {
   #overflow = new Map<string, OverflowState>()
   #estimators = new Map<string, WaitEstimatorLike>()
   #registered = new Set<string>()
+  /** SIP user → the domains it is registered in (for a single-tenant install, see #deviceRegistered). */
+  #registeredIn = new Map<string, Set<string>>()
   #busyDevices = new Set<string>()
   #timers = new Map<string, number>()
   #estimates = new Map<string, number | undefined>()
@@ -342,8 +344,17 @@ export class CallCenter {
         return
       case 'registration': {
         const key = `${e.sipUser}@${e.domain}`.toLowerCase()
-        if (e.registered) this.#registered.add(key)
-        else this.#registered.delete(key)
+        const user = e.sipUser.toLowerCase()
+        const domains = this.#registeredIn.get(user) ?? new Set<string>()
+        if (e.registered) {
+          this.#registered.add(key)
+          domains.add(e.domain.toLowerCase())
+          this.#registeredIn.set(user, domains)
+        } else {
+          this.#registered.delete(key)
+          domains.delete(e.domain.toLowerCase())
+          if (domains.size === 0) this.#registeredIn.delete(user)
+        }
         return
       }
       case 'device-busy':
@@ -488,7 +499,13 @@ export class CallCenter {
       const domain = this.#tenants.get(a.agent.tenantId)?.domain ?? ''
       a.regKey = !d ? null : d.type === 'mobile' ? '' : `${d.target}@${domain}`.toLowerCase()
     }
-    return a.regKey === '' || (a.regKey !== null && this.#registered.has(a.regKey))
+    if (a.regKey === '') return true
+    if (a.regKey === null) return false
+    if (this.#registered.has(a.regKey)) return true
+    // A single-tenant install: the tenant's domain need not be FreeSWITCH's (the built-in tenant is 'default',
+    // FreeSWITCH's domain is often its IP address), so a registration of the user in any domain counts.
+    const d = this.#activeDevice(a)
+    return this.#tenantByDomain.size === 1 && !!d && this.#registeredIn.has(d.target.toLowerCase())
   }
 
   #deviceBusy(a: AgentRt): boolean {
@@ -503,7 +520,11 @@ export class CallCenter {
 
   #dialString(a: AgentRt, d: Device): string {
     const domain = this.#tenants.get(a.agent.tenantId)?.domain ?? ''
-    const template = this.#config.dialTemplates[d.type] ?? (d.type === 'mobile' ? 'sofia/gateway/default/${target}' : 'user/${target}@${domain}')
+    let template = this.#config.dialTemplates[d.type] ?? (d.type === 'mobile' ? 'sofia/gateway/default/${target}' : 'user/${target}@${domain}')
+    // The built-in tenant's domain 'default' is a placeholder, not a FreeSWITCH domain: dial `user/1001` and let
+    // FreeSWITCH use its own default domain (as the captures do: `originate … user/1000 &park()` reaches the
+    // registered phone; user/1001 → USER_NOT_REGISTERED, inbound-originate-failures / inbound-real-sip-agent).
+    if (domain === '' || domain === 'default') template = template.replaceAll('@${domain}', '')
     return template.replaceAll('${target}', d.target).replaceAll('${domain}', domain)
   }
 
