@@ -502,6 +502,11 @@ t.test('feature codes: login, logout, device, pause, end wrap-up; identified by 
     type: 'config',
     config: config([queue('q1', '5000'), queue('q2', '6000')], [agent('a1', { sipUser: '1001' }, [{ type: 'softphone', target: '1001' }, { type: 'mobile', target: '4670' }]), agent('b1', { plan: 'basic', sipUser: '1002' })], {
       memberships: [{ agentId: 'a1', queueId: 'q1' }, { agentId: 'a1', queueId: 'q2' }, { agentId: 'b1', queueId: 'q1' }],
+      // Two tenants: the SIP domain decides whose agent a caller is (a single-tenant install takes any domain).
+      tenants: [
+        { id: 't1', name: 'Tenant', domain: DOMAIN },
+        { id: 't2', name: 'Other', domain: 'other.example' },
+      ],
     }),
   })
   let n = 0
@@ -528,7 +533,7 @@ t.test('feature codes: login, logout, device, pause, end wrap-up; identified by 
   r = dial('*71', 'nobody')
   t.same(r.files, ['sv/error.wav'], 'unknown SIP user: error, nothing changes')
   r = dial('*71', '1001', 'other.example')
-  t.same(r.files, ['sv/error.wav'], 'the SIP user of another domain is not our agent')
+  t.same(r.files, ['sv/error.wav'], "the SIP user of another tenant's domain is not our agent")
   r = dial('*732')
   t.same(r.files, ['sv/agent-device-mobile.wav'])
   t.same(ofType(r.out, 'agent-device'), [{ type: 'agent-device', agentId: 'a1', deviceIndex: 1 }])
@@ -621,6 +626,17 @@ t.test('a caller hanging up during the welcome is abandoned; an unknown queue nu
   out = h.arrive('c2', '9999')
   t.same(ofType(out, 'hangup'), [{ type: 'hangup', callId: 'c2', cause: 'UNALLOCATED_NUMBER' }])
   t.equal(h.status().queues[0].waiting, 0)
+})
+
+t.test('feature codes on a single-tenant install: the authenticated SIP user of any domain is that tenant\'s agent', async (t) => {
+  const h = new Harness({}, { check: true })
+  h.send({ type: 'config', config: config([queue('q1', '5000')], [agent('a1', { sipUser: '1001' })], { memberships: [{ agentId: 'a1', queueId: 'q1' }] }) })
+  const out = h.send({ type: 'feature-call', callId: 'f1', digits: '*71', sipUser: '1001', domain: '192.0.2.10' })
+  t.same(ofType(out, 'play')[0].files, ['agent-logged-in-to', 'num-1-common', 'queue'].map((f) => `sv/${f}.wav`))
+  t.same(h.status().agents[0].queues, ['q1'])
+  const anon = h.send({ type: 'feature-call', callId: 'f2', digits: '*72', sipUser: '', domain: '192.0.2.10' })
+  t.same(ofType(anon, 'play')[0].files, ['sv/error.wav'], 'not authenticated: nobody')
+  t.same(h.status().agents[0].queues, ['q1'])
 })
 
 t.test('tenant of a call: a single-tenant install takes any domain; with several tenants only the matching one', async (t) => {

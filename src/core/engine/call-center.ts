@@ -1508,8 +1508,9 @@ export class CallCenter {
   /** An agent dialled *7x: identified by the authenticated SIP user in the tenant of the domain, never by caller id. */
   #featureCall(callId: string, digits: string, sipUser: string, domain: string): void {
     if (this.#features.has(callId)) return
-    // Strict: an agent is identified by SIP user AND domain (sip_auth_realm / koplus_tenant), never by a guess.
-    const tenant = this.#tenantByDomain.get(domain.toLowerCase())
+    // The agent is the authenticated SIP user (never the caller id) of the tenant of the call's domain; with one
+    // tenant that is any domain (#tenantFor), with several only the tenant whose domain it is.
+    const tenant = this.#tenantFor(domain)
     const agentRt = tenant && sipUser ? [...this.#agents.values()].find((a) => a.agent.tenantId === tenant.id && a.agent.sipUser === sipUser) : undefined
     const f: FeatureRt = { callId, language: agentRt ? this.#agentLanguage(agentRt) : 'sv', step: 'reply', agentId: agentRt?.agent.id, tenantId: tenant?.id }
     this.#features.set(callId, f)
