@@ -1,5 +1,6 @@
 /** Request schemas of the API's entities (validation + OpenAPI). Field names match src/core/model.ts. */
 import { arr, bool, int, map, num, obj, str, type JsonSchema } from './validate.js'
+import { QUEUE_SETTING_RANGES as R } from '../core/model.js'
 
 export const ID = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'id: letters, digits, _ . -' })
 export const NUMBER = str({ pattern: '^[0-9*#+]{1,32}$', description: 'a dialable number' })
@@ -26,34 +27,34 @@ const prompt = str({ maxLength: 200, description: "prompt name or file path; '' 
 export const QUEUE_SETTINGS: JsonSchema = obj({
   language: LANGUAGE,
   strategy: str({ enum: ['longest-idle', 'ring-parallel', 'skills'] }),
-  parallelCount: int(1, 50),
-  ringTimeSec: int(1, 300),
-  wrapUpSec: int(0, 3600),
-  autoLogoutAfter: int(0, 100),
-  priority: int(-100, 100),
+  parallelCount: int(...R.parallelCount),
+  ringTimeSec: int(...R.ringTimeSec),
+  wrapUpSec: int(...R.wrapUpSec),
+  autoLogoutAfter: int(...R.autoLogoutAfter),
+  priority: int(...R.priority),
   requiredSkills: map(int(1, 10), 'skill name → minimum level 1..10'),
-  widenSkillsAfterSec: int(0, 86400),
+  widenSkillsAfterSec: int(...R.widenSkillsAfterSec),
   welcomePrompt: prompt,
   firstMessagePrompt: prompt,
   periodicPrompt: prompt,
-  periodicIntervalSec: int(0, 3600),
+  periodicIntervalSec: int(...R.periodicIntervalSec),
   announcePosition: bool(),
-  positionIntervalSec: int(0, 3600),
+  positionIntervalSec: int(...R.positionIntervalSec),
   positionOnlyWhenChanged: bool(),
   announceWait: bool(),
   musicOnHold: prompt,
   closedPrompt: prompt,
   closedAction: END_ACTION,
-  overflowMaxCallers: int(0, 10000),
-  overflowMaxWaitSec: int(0, 86400),
-  overflowMaxEstimatedWaitSec: int(0, 86400),
-  overflowReopenRatio: num(0, 1),
+  overflowMaxCallers: int(...R.overflowMaxCallers),
+  overflowMaxWaitSec: int(...R.overflowMaxWaitSec),
+  overflowMaxEstimatedWaitSec: int(...R.overflowMaxEstimatedWaitSec),
+  overflowReopenRatio: num(...R.overflowReopenRatio),
   overflowPrompt: prompt,
   overflowAction: END_ACTION,
   noAgentsAction: nullableEndAction,
   noAgentsPrompt: prompt,
-  noAgentsGraceSec: int(0, 86400),
-  maxWaitSec: int(0, 86400),
+  noAgentsGraceSec: int(...R.noAgentsGraceSec),
+  maxWaitSec: int(...R.maxWaitSec),
   maxWaitAction: END_ACTION,
   exitKey: str({ pattern: '^[0-9*#]?$' }),
   exitAction: nullableEndAction,
@@ -75,22 +76,10 @@ export const TENANT_PATCH = obj({ name: str({ minLength: 1, maxLength: 100 }), d
 export const DEVICE = obj({ type: DEVICE_TYPE, target: str({ minLength: 1, maxLength: 100 }) }, ['type', 'target'])
 const SKILLS = map(int(1, 10), 'skill name → level 1..10')
 
-export const AGENT_CREATE = obj(
-  {
-    id: ID,
-    tenantId: ID,
-    extension: NUMBER,
-    name: str({ minLength: 1, maxLength: 100 }),
-    plan: PLAN,
-    sipUser: str({ maxLength: 100 }),
-    devices: arr(DEVICE, { maxItems: 10 }),
-    activeDevice: int(0, 9),
-    wrapUpSec: int(0, 3600, { nullable: true }),
-    skills: SKILLS,
-  },
-  ['extension', 'name', 'plan'],
-)
-export const AGENT_PATCH = obj({
+/** An agent's fields: all may be patched; extension, name and plan are needed to create one. */
+const AGENT_FIELDS = {
+  id: ID,
+  tenantId: ID,
   extension: NUMBER,
   name: str({ minLength: 1, maxLength: 100 }),
   plan: PLAN,
@@ -99,7 +88,10 @@ export const AGENT_PATCH = obj({
   activeDevice: int(0, 9),
   wrapUpSec: int(0, 3600, { nullable: true }),
   skills: SKILLS,
-})
+}
+export const AGENT_CREATE = obj(AGENT_FIELDS, ['extension', 'name', 'plan'])
+const { id: _id, tenantId: _tenantId, ...AGENT_PATCH_FIELDS } = AGENT_FIELDS
+export const AGENT_PATCH = obj(AGENT_PATCH_FIELDS)
 
 export const RULE = obj(
   {

@@ -118,6 +118,27 @@ export interface Membership {
   queueId: string
 }
 
+/**
+ * The allowed range of every numeric queue setting, [min, max]: the one table the store's validation and the API's
+ * schema (and so its OpenAPI description) are both built from.
+ */
+export const QUEUE_SETTING_RANGES = {
+  parallelCount: [1, 50],
+  ringTimeSec: [1, 300],
+  wrapUpSec: [0, 3600],
+  autoLogoutAfter: [0, 100],
+  priority: [-100, 100],
+  widenSkillsAfterSec: [0, 86400],
+  periodicIntervalSec: [0, 3600],
+  positionIntervalSec: [0, 3600],
+  overflowMaxCallers: [0, 10000],
+  overflowMaxWaitSec: [0, 86400],
+  overflowMaxEstimatedWaitSec: [0, 86400],
+  overflowReopenRatio: [0, 1],
+  noAgentsGraceSec: [0, 86400],
+  maxWaitSec: [0, 86400],
+} as const satisfies Partial<Record<keyof QueueSettings, readonly [number, number]>>
+
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   language: 'sv',
   strategy: 'longest-idle',

@@ -2,7 +2,7 @@
  * Validation of queue settings (a patch of QueueSettings) — every key checked for type and range,
  * unknown keys refused by name. Exported for the API and CLI so they give the same messages.
  */
-import { DEFAULT_QUEUE_SETTINGS, type DeviceType, type EndAction, type QueueSettings } from '../core/model.js'
+import { DEFAULT_QUEUE_SETTINGS, QUEUE_SETTING_RANGES as R, type DeviceType, type EndAction, type QueueSettings } from '../core/model.js'
 import { invalid } from './errors.js'
 import { describe, isPlainObject } from './util.js'
 
@@ -70,34 +70,34 @@ export function validateSkills(field: string, v: unknown): Record<string, number
 const CHECKS: { [K in keyof QueueSettings]: Check } = {
   language: oneOf(['sv', 'en']),
   strategy: oneOf(['longest-idle', 'ring-parallel', 'skills']),
-  parallelCount: int(1, 50),
-  ringTimeSec: int(1, 300),
-  wrapUpSec: int(0, 3600),
-  autoLogoutAfter: int(0, 100),
-  priority: int(-100, 100),
+  parallelCount: int(...R.parallelCount),
+  ringTimeSec: int(...R.ringTimeSec),
+  wrapUpSec: int(...R.wrapUpSec),
+  autoLogoutAfter: int(...R.autoLogoutAfter),
+  priority: int(...R.priority),
   requiredSkills: validateSkills,
-  widenSkillsAfterSec: int(0, 86400),
+  widenSkillsAfterSec: int(...R.widenSkillsAfterSec),
   welcomePrompt: prompt,
   firstMessagePrompt: prompt,
   periodicPrompt: prompt,
-  periodicIntervalSec: int(0, 3600),
+  periodicIntervalSec: int(...R.periodicIntervalSec),
   announcePosition: bool,
-  positionIntervalSec: int(0, 3600),
+  positionIntervalSec: int(...R.positionIntervalSec),
   positionOnlyWhenChanged: bool,
   announceWait: bool,
   musicOnHold: prompt,
   closedPrompt: prompt,
   closedAction: endAction,
-  overflowMaxCallers: int(0, 10000),
-  overflowMaxWaitSec: int(0, 86400),
-  overflowMaxEstimatedWaitSec: int(0, 86400),
-  overflowReopenRatio: num(0, 1),
+  overflowMaxCallers: int(...R.overflowMaxCallers),
+  overflowMaxWaitSec: int(...R.overflowMaxWaitSec),
+  overflowMaxEstimatedWaitSec: int(...R.overflowMaxEstimatedWaitSec),
+  overflowReopenRatio: num(...R.overflowReopenRatio),
   overflowPrompt: prompt,
   overflowAction: endAction,
   noAgentsAction: endActionOrNull,
   noAgentsPrompt: prompt,
-  noAgentsGraceSec: int(0, 86400),
-  maxWaitSec: int(0, 86400),
+  noAgentsGraceSec: int(...R.noAgentsGraceSec),
+  maxWaitSec: int(...R.maxWaitSec),
   maxWaitAction: endAction,
   exitKey: (field, v) => {
     if (typeof v !== 'string' || !/^[0-9*#]?$/.test(v)) throw invalid(field, `expected one key 0-9, * or #, or '' for none, got ${describe(v)}`)
