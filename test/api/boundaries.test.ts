@@ -3,9 +3,31 @@
  * or 404; the least-privileged account that should be allowed → allowed; for admin-only routes an agent of the same
  * tenant → 403; for self routes another agent of the same tenant → 403. A route missing from CASES fails the suite.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { buildRoutes } from '../../src/api/routes.js'
-import { call, tinyWav, world, type World } from './fixture.js'
+import { call, tinyWav, world as realWorld, type World } from './fixture.js'
+
+/**
+ * This test is about who may call a route, not about audio conversion (surfaces.test.ts covers sox): the upload
+ * route runs a stand-in 'sox' that copies its input to its output, so the result does not depend on whether the
+ * host has sox installed.
+ */
+const standInDir = mkdtempSync(join(tmpdir(), 'koplus-fake-sox-'))
+const fakeSox = join(standInDir, 'sox')
+writeFileSync(
+  fakeSox,
+  `#!${process.execPath}
+const { copyFileSync } = require('node:fs')
+const a = process.argv.slice(2)
+copyFileSync(a[a[0] === '-t' ? 2 : 0], a[a.indexOf('signed-integer') + 1])
+`,
+)
+chmodSync(fakeSox, 0o755)
+t.teardown(() => rmSync(standInDir, { recursive: true, force: true }))
+const world = (): Promise<World> => realWorld({ soxPath: fakeSox })
 
 type Actor = 'operator' | 'adminA' | 'adminB' | 'agentA' | 'agentA2' | 'agentB'
 interface Case {

@@ -251,20 +251,36 @@ await t.test('an agent whose phone is on a private call is skipped until it hang
 })
 
 await t.test("the licence report lists this month's members, one row per user", async (t) => {
-  // 6002 was also a member of queue 5400 for a while in October only: no extra row, no extra licence.
-  const octFrom = Date.parse('2026-10-05T10:00:00Z')
-  const octTo = Date.parse('2026-10-06T10:00:00Z')
-  rig.store.memberships.add(rig.agentId('6002'), rig.queueId('5400'), octFrom)
-  rig.store.memberships.remove(rig.agentId('6002'), rig.queueId('5400'), octTo)
-  const rows = rig.store.report.licences('2026-11')
+  // 6002 was also a member of queue 5400 for a while last month only: no extra row, no extra licence.
+  // Months are those of the report's zone (Europe/Stockholm) around the moment the rig seeded its members, so the
+  // test holds in any month, on any host time zone.
+  const thisMonth = monthIn(Date.now(), 'Europe/Stockholm')
+  const lastMonth = previousMonth(thisMonth)
+  const lastFrom = Date.parse(`${lastMonth}-05T10:00:00Z`)
+  const lastTo = Date.parse(`${lastMonth}-06T10:00:00Z`)
+  rig.store.memberships.add(rig.agentId('6002'), rig.queueId('5400'), lastFrom)
+  rig.store.memberships.remove(rig.agentId('6002'), rig.queueId('5400'), lastTo)
+  const rows = rig.store.report.licences(thisMonth)
   const exts = rows.map((r) => r.extension).sort()
   t.same(exts, ['5001', '5002', '6001', '6002', '7001', '7002', '7101', '7102', '8001', '8101', '8102'], 'every member this month, 9001 (no queue) not')
   t.equal(new Set(rows.map((r) => r.agentId)).size, rows.length, 'one row per user')
   t.equal(rows.find((r) => r.extension === '5001')?.queues, 2, '5001: two queues, one licence')
-  t.equal(rows.find((r) => r.extension === '6002')?.queues, 1, "6002's October membership does not count in November")
-  const october = rig.store.report.licences('2026-10')
-  t.same(october.map((r) => r.extension), ['6002'], 'October: only 6002')
+  t.equal(rows.find((r) => r.extension === '6002')?.queues, 1, "6002's membership of last month does not count this month")
+  const previous = rig.store.report.licences(lastMonth)
+  t.same(previous.map((r) => r.extension), ['6002'], 'last month: only 6002')
 })
+
+/** 'YYYY-MM' of an instant in a time zone. */
+function monthIn(at: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(at)
+  return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`
+}
+
+/** The month before 'YYYY-MM'. */
+function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+}
 
 t.test('timing', async (t) => {
   t.comment(`agents-availability: ${Date.now() - started} ms`)
