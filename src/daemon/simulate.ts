@@ -8,8 +8,8 @@
  * demo again. Calls still open in that file when the last run stopped are closed at start (the simulated switch
  * and its calls went with the process).
  *
- * Demo: tenant "default"; queue 5000 "Support" (longest idle) with agents 1001, 1002, 1003; queue 5001 "Sales"
- * (parallel ringing of 2) with 1002, 1003, 1004; all four logged in. Simulated agents answer after 2–6 s (one in
+ * Demo: tenant "default"; queue 5000 "Support" (tag support, longest idle) with agents 1001, 1002, 1003; queue 5001 "Sales"
+ * (tag sales, parallel ringing of 2) with 1002, 1003, 1004; all four logged in. Simulated agents answer after 2–6 s (one in
  * ten does not answer), talk 8–25 s and hang up. A caller arrives every 3–9 s and gives up after 30–90 s of waiting.
  */
 import { rmSync } from 'node:fs'
@@ -53,8 +53,8 @@ const AGENTS = ['1001', '1002', '1003', '1004']
 
 /** Creates the demo call centre in `store`. */
 export function seedDemo(store: Store, now: number): void {
-  const support = store.queues.create({ number: '5000', name: 'Support', settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
-  const sales = store.queues.create({ number: '5001', name: 'Sales', settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
+  const support = store.queues.create({ number: '5000', name: 'Support', tags: ['support'], settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
+  const sales = store.queues.create({ number: '5001', name: 'Sales', tags: ['sales'], settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
   const ids = AGENTS.map((ext) => store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' }).id)
   const members: [number, string][] = [[0, support.id], [1, support.id], [2, support.id], [1, sales.id], [2, sales.id], [3, sales.id]]
   for (const [i, q] of members) store.memberships.add(ids[i], q)
