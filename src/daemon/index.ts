@@ -105,7 +105,8 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   const { SIMULATE_DB_FILE } = opts.simulate ? await import('./simulate.js') : { SIMULATE_DB_FILE: '' }
   const config: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
   const log = opts.logger ?? createLogger(config.log.level)
-  log.info({ config: redactConfig(config), ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
+  const logged = opts.simulate ? { ...redactConfig(config), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(config)
+  log.info({ config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
 
   let daemon: Daemon
   let stopSim: (() => Promise<void>) | undefined

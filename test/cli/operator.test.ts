@@ -69,7 +69,9 @@ t.test('simulate, status, doctor and tenants with no extra flags', { skip: !buil
     t.notOk(existsSync(join(dir, 'koplus.sqlite')), 'the production database is not touched')
     const starting = logs.find((l) => /koplus daemon starting/.test(l.msg))!
     t.equal((starting.config as { database: { path: string } }).database.path, join(dir, 'simulate.sqlite'), 'the logged config names the file really used')
+    t.match(starting.config, { freeswitch: /built-in simulator/ }, 'nor does it claim the configured FreeSWITCH address')
     t.ok(logs.some((l) => l.msg === `demo call centre created in ${join(dir, 'simulate.sqlite')}`), 'created, with its path')
+    t.notOk(logs.some((l) => JSON.stringify(l).includes('ClueCon')), 'the ESL password is never logged')
     t.notOk(logs.some((l) => JSON.stringify(l).includes('koplus.sqlite')), 'no log line claims koplus.sqlite')
     const info = JSON.parse(readFileSync(join(dir, 'daemon.json'), 'utf8'))
     t.match(info, { pid: process.pid, api: running.api!.url, freeswitch: { host: '127.0.0.1', simulated: true } })
