@@ -80,7 +80,12 @@ export async function startSimulation(config: Config, log: Logger, opts: Simulat
   } else {
     const now = clock.now()
     const open = store.calls.inProgress()
-    for (const c of open) store.calls.update(c.callId, { endedAt: Math.max(now, c.arrivedAt), outcome: c.answeredAt !== null ? 'answered' : 'failed' })
+    for (const c of open) {
+      store.tx(() => {
+        for (const o of store.calls.offersForCall(c.callId)) if (o.result === null) store.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
+        store.calls.update(c.callId, { endedAt: Math.max(now, c.arrivedAt), outcome: c.answeredAt !== null ? 'answered' : 'failed' })
+      })
+    }
     simLog.info({ database: databasePath, closedCalls: open.length }, `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`)
   }
   const settings = { ...settingsFromConfig(config), databasePath, freeswitch: { host: '127.0.0.1', port, password: config.freeswitch.password } }

@@ -14,6 +14,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { runDaemonCommand, type RunningDaemon } from '../../src/daemon/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
+import { Store } from '../../src/store/index.js'
 
 t.setTimeout(240_000)
 const BIN = process.env.KOPLUS_BIN ?? resolve('bin/koplus.js')
@@ -166,12 +167,21 @@ t.test('simulate, status, doctor and tenants with no extra flags', { skip: !buil
     t.notOk(existsSync(join(dir, 'daemon.json')), 'daemon.json removed at stop')
     const down = await koplus(['status'])
     t.equal(down.code, 2, 'no daemon: exit 2')
+    // a call the last run left open (its simulated switch is gone): closed at the next start
+    const db = Store.open(join(dir, 'simulate.sqlite'))
+    const q5000 = db.queues.list().find((q) => q.number === '5000')!
+    db.calls.start({ callId: 'left-open', tenantId: 'default', queueId: q5000.id, arrivedAt: Date.now() - 60_000, callerNumber: '0701234567' })
+    const offer = db.calls.addOffer({ callId: 'left-open', agentId: db.agents.list()[0]!.id, offeredAt: Date.now() - 50_000 })
+    db.close()
 
     ;({ running, logs } = await start())
     t.ok(logs.some((l) => /^demo call centre kept from the last run in .*simulate\.sqlite/.test(l.msg)), 'the log says the demo was kept')
     const q = JSON.parse((await koplus(['queue', 'show', '5000', '--json'])).stdout)
     t.equal(q.name, 'Helpdesk', 'the change survived')
     t.ok(running.daemon.store.tenants.find('acme'), 'and the tenant')
+    t.match(running.daemon.store.calls.get('left-open'), { outcome: 'failed', endedAt: Number }, 'the call left open is closed')
+    t.match(running.daemon.store.calls.getOffer(offer.id), { result: 'cancelled', endedAt: Number }, 'and its offer')
+    t.same(running.daemon.store.calls.inProgress(), [], 'nothing stays in progress')
     await running.stop()
 
     ;({ running, logs } = await start(true))
