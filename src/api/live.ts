@@ -22,10 +22,20 @@ export interface LiveControl {
   dispatch(event: CoreEvent): Promise<unknown> | unknown
   /** The engine's status now. */
   status(): StatusSnapshot
+  /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */
+  freeswitch?(): FreeSwitchLink
   /** Whether the agent may log in (plan, membership); from CallCenter.checkLogin. */
   checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
   /** Subscribe to engine state changes; returns an unsubscribe function. */
   onChange(listener: () => void): () => void
+}
+
+/** Whether the daemon is connected to FreeSWITCH, where, and why not (src/daemon/daemon.ts FreeSwitchState). */
+export interface FreeSwitchLink {
+  address: string
+  connected: boolean
+  lastError?: string
+  rebuiltAt?: number
 }
 
 /** A tiny listener list the daemon can own: call `notify()` after every event the engine handled. */
@@ -54,6 +64,7 @@ export interface DaemonLike {
   dispatch(event: CoreEvent): Command[]
   reloadConfig(): unknown
   status(): CenterStatus
+  readonly freeswitch?: FreeSwitchLink
   center: { checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string } }
 }
 
@@ -96,6 +107,7 @@ export function daemonLive(daemon: DaemonLike, changes: ChangeNotifier, opts: { 
       return commands
     },
     status: () => daemon.status(),
+    freeswitch: () => ({ ...(daemon.freeswitch ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' }) }),
     checkLogin: daemon.center.checkLogin ? (agentId, queueIds) => daemon.center.checkLogin!(agentId, queueIds) : undefined,
     onChange: (l) => {
       const off = changes.subscribe(l)

@@ -18,6 +18,7 @@ import { toCsv } from './csv.js'
 import { convertPrompt } from './prompts.js'
 import { openSse } from './sse.js'
 import { filterStatus } from './status-filter.js'
+import type { StatusSnapshot } from './live.js'
 import { int, str } from './validate.js'
 
 const V1 = '/api/v1'
@@ -210,6 +211,30 @@ function explainQueue(ctx: Ctx, at: number): ReturnType<typeof explainSchedule> 
 function queueTransitions(ctx: Ctx, from: number, to: number): ReturnType<typeof scheduleTransitions> {
   const i = scheduleInputs(ctx)
   return scheduleTransitions(i.schedule, i.calendars, i.closures, i.queueId, from, to)
+}
+
+/**
+ * `GET /status` adds to the engine's snapshot what an operator must see first: per queue whether it is open now
+ * and, when closed, why and until when (schedule, holiday or closure); and the daemon's FreeSWITCH connection
+ * (`connected: false` means no call can be taken; operators also see the address and the last error).
+ */
+function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusSnapshot {
+  const out = { ...snapshot } as Record<string, unknown>
+  if (Array.isArray(out.queues)) {
+    out.queues = (out.queues as Record<string, unknown>[]).map((q) => {
+      const queue = typeof q.queueId === 'string' ? ctx.store.queues.find(q.queueId) : undefined
+      if (!queue) return q
+      const e = explainQueue({ ...ctx, params: { ...ctx.params, queueId: queue.id } } as Ctx, ctx.now)
+      return {
+        ...q,
+        open: e.open,
+        ...(e.open ? {} : { closedReason: e.reason, closedBy: e.decidedBy, ...(e.nextChange !== undefined ? { closedUntil: e.nextChange } : {}) }),
+      }
+    })
+  }
+  const fs = ctx.live.freeswitch?.()
+  if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
+  return out as StatusSnapshot
 }
 
 function findPrompt(store: Store, id: string): ReturnType<Store['prompts']['list']>[number] | undefined {
@@ -828,7 +853,7 @@ export function buildRoutes(): Route[] {
   // ── live view ──
   add({
     id: 'status.get', method: 'GET', path: `${V1}/status`, tag: 'status', access: 'any', summary: "The engine's status now (agents: their queues and themselves)",
-    handler: (ctx) => ({ body: filterStatus(ctx.live.status(), ctx, agentQueueIds) }),
+    handler: (ctx) => ({ body: statusWithOpenState(ctx, filterStatus(ctx.live.status(), ctx, agentQueueIds)) }),
   })
   add({
     id: 'events.stream', method: 'GET', path: `${V1}/events`, tag: 'status', access: 'any',

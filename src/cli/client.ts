@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { dataDirOf } from '../api/data-dir.js'
 import { CLI_TOKEN_FILE } from '../api/cli-token.js'
 import { loadConfig, type Config } from '../config/index.js'
+import { readRuntimeInfo, type RuntimeInfo } from '../daemon/runtime-file.js'
 
 /** An error the CLI prints as `error: <message>` and exits non-zero with. */
 export class CliError extends Error {
@@ -39,11 +40,21 @@ export function cliConfig(opts: GlobalOptions): Config {
   }
 }
 
-/** The API base URL: --api, else KOPLUS_API, else http://<api.host>:<api.port> from the config. */
+/** The running daemon's <data dir>/daemon.json (API address, FreeSWITCH or simulator address), if it runs. */
+export function runtimeInfo(config: Config): RuntimeInfo | undefined {
+  return readRuntimeInfo(dataDirOf(config))
+}
+
+/**
+ * The API base URL: --api, else KOPLUS_API, else the address the running daemon wrote to <data dir>/daemon.json,
+ * else http://<api.host>:<api.port> from the config.
+ */
 export function apiUrl(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
   if (opts.api) return opts.api.replace(/\/+$/, '')
   if (env.KOPLUS_API) return env.KOPLUS_API.replace(/\/+$/, '')
   const c = cliConfig(opts)
+  const running = runtimeInfo(c)?.api
+  if (running) return running.replace(/\/+$/, '')
   const host = c.api.host.includes(':') ? `[${c.api.host}]` : c.api.host
   return `http://${host}:${c.api.port}`
 }

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { ApiClient, apiToken, apiUrl, cliConfig, CliError, type GlobalOptions } from './client.js'
+import { ApiClient, apiToken, apiUrl, cliConfig, CliError, runtimeInfo, type GlobalOptions } from './client.js'
 import { duration, instant, stdio, table, type Output } from './format.js'
 import { parseTime } from './time.js'
+import { registerTenantCommands } from './commands/tenant.js'
 
 interface Queue { id: string; tenantId: string; number: string; name: string; tags: string[]; settings: Record<string, unknown> }
 interface Agent { id: string; tenantId: string; extension: string; name: string; plan: string; sipUser: string; devices: { type: string; target: string }[]; activeDevice: number; wrapUpSec: number | null; skills: Record<string, number> }
@@ -121,11 +122,13 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   program
     .command('daemon')
     .description('run the daemon (connects to FreeSWITCH, serves the control API)')
-    .option('--simulate', 'run against the built-in FreeSWITCH simulator with a demo call centre and generated traffic')
-    .action(async (o: { simulate?: boolean }, cmd: Command) => {
+    .option('--simulate', 'run against the built-in FreeSWITCH simulator with a demo call centre and generated traffic (kept in <data dir>/simulate.sqlite)')
+    .option('--fresh', 'with --simulate: delete the demo database and start the demo over')
+    .action(async (o: { simulate?: boolean; fresh?: boolean }, cmd: Command) => {
+      if (o.fresh && !o.simulate) throw new CliError('--fresh goes with --simulate (it starts the demo over; the real database is never deleted)')
       const { runDaemonCommand } = await import('../daemon/index.js')
       const { startDaemonApi } = await import('../api/daemon-api.js')
-      const running = await runDaemonCommand({ configPath: g(cmd).config, simulate: !!o.simulate, env, startApi: (d, c, l) => startDaemonApi(d, c, l) })
+      const running = await runDaemonCommand({ configPath: g(cmd).config, simulate: !!o.simulate, fresh: !!o.fresh, env, startApi: (d, c, l) => startDaemonApi(d, c, l) })
       if (running.api) out.err(`koplus daemon running; control API at ${running.api.url} (Ctrl-C stops it; live calls stay in FreeSWITCH)`)
       await new Promise<never>(() => undefined) // until a signal stops the process
     })
@@ -133,23 +136,32 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   // ── status ──
   program
     .command('status')
-    .description('per queue: waiting, longest wait, agents logged in / free; per agent: state')
+    .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[] }>('GET', '/api/v1/status')
+      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string } }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
+      const fs = s.freeswitch
+      const fsLine = !fs
+        ? 'FreeSWITCH: unknown (this daemon does not report it)'
+        : fs.connected
+          ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
+          : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
       show(cmd, s, () =>
         [
+          fsLine,
+          '',
           table(s.queues, [
             { header: 'QUEUE', get: (q) => q.number },
             { header: 'NAME', get: (q) => q.name },
+            { header: 'OPEN', get: (q) => (q.open === false ? 'CLOSED' : q.open === true ? 'open' : '?') },
             { header: 'WAITING', get: (q) => q.waiting, align: 'right' },
             { header: 'LONGEST', get: (q) => duration(q.longestWaitSec), align: 'right' },
             { header: 'LOGGED-IN', get: (q) => q.agents?.loggedIn, align: 'right' },
             { header: 'FREE', get: (q) => q.agents?.free, align: 'right' },
             { header: 'ON-CALL', get: (q) => q.agents?.onCall, align: 'right' },
             { header: 'EWT', get: (q) => duration(q.estimatedWaitSec), align: 'right' },
-            { header: 'NOTE', get: (q) => (q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : '') },
+            { header: 'NOTE', get: (q) => [q.open === false ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}` : '', q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : ''].filter(Boolean).join('; ') },
           ]),
           '',
           table(s.agents, [
@@ -164,7 +176,10 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
           ]),
         ].join('\n'),
       )
+      if (fs && !fs.connected) throw new CliError(`the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`, 3)
     })
+
+  registerTenantCommands(program, { client, show })
 
   // ── queue ──
   const queue = program.command('queue').description('queues: add, list, show, set, remove')
@@ -850,9 +865,13 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (o: { context: string; timeout: string }, cmd: Command) => {
       const { runDoctor, formatDoctor } = await import('../doctor/index.js')
       const config = cliConfig(g(cmd))
+      // A running `koplus daemon --simulate` listens on a random port: check its simulator, as the daemon does.
+      const running = runtimeInfo(config)
+      const sim = running?.freeswitch.simulated ? running.freeswitch : undefined
+      if (sim) out.err(`checking the built-in simulator of 'koplus daemon --simulate' (pid ${running!.pid}) at ${sim.host}:${sim.port}`)
       const report = await runDoctor({
-        host: config.freeswitch.host,
-        port: config.freeswitch.port,
+        host: sim?.host ?? config.freeswitch.host,
+        port: sim?.port ?? config.freeswitch.port,
         password: config.freeswitch.password,
         context: o.context,
         soundsDir: config.sounds.dir,

@@ -6,11 +6,15 @@
  * For the API: see the interface documented in ./daemon.ts (startDaemon, Daemon).
  */
 import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config } from '../config/index.js'
 import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
+import { dataDirOf } from '../api/data-dir.js'
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js'
+import type { FreeSwitchSimulator } from '../simulator/simulator.js'
+import type { SimulationOptions } from './simulate.js'
 
 export { type Daemon, type DaemonOptions, type DaemonSettings, type FreeSwitchState } from './daemon.js'
 
@@ -62,6 +66,10 @@ export interface RunDaemonOptions {
   configPath?: string
   /** --simulate: run against the in-process FreeSWITCH simulator with a demo call centre and generated traffic. */
   simulate?: boolean
+  /** With simulate: delete the demo database (<data dir>/simulate.sqlite) and seed the demo again. */
+  fresh?: boolean
+  /** With simulate: clock, random source and traffic of the simulation (tests). */
+  simulation?: Pick<SimulationOptions, 'clock' | 'random' | 'traffic'>
   /** Environment (default process.env). */
   env?: NodeJS.ProcessEnv
   /** Logger (default: createLogger(config.log.level)). */
@@ -80,6 +88,8 @@ export interface RunningDaemon {
   daemon: Daemon
   config: Config
   api?: StartedApi
+  /** The built-in simulator (with simulate). */
+  simulator?: FreeSwitchSimulator
   /** Stops the API, the traffic generator and simulator (if any), then the daemon. */
   stop(): Promise<void>
 }
@@ -89,21 +99,38 @@ export interface RunningDaemon {
  * invalid config; the CLI prints it and exits non-zero.
  */
 export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<RunningDaemon> {
-  const config = loadConfig({ ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const loaded = loadConfig({ ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const dataDir = dataDirOf(loaded)
+  // The simulation keeps its demo in a file of its own beside the real database; the log says which file is used.
+  const { SIMULATE_DB_FILE } = opts.simulate ? await import('./simulate.js') : { SIMULATE_DB_FILE: '' }
+  const config: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
   const log = opts.logger ?? createLogger(config.log.level)
-  log.info({ config: redactConfig(config) }, 'koplus daemon starting')
+  const logged = opts.simulate ? { ...redactConfig(config), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(config)
+  log.info({ config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
 
   let daemon: Daemon
   let stopSim: (() => Promise<void>) | undefined
+  let simulator: FreeSwitchSimulator | undefined
+  let simPort = 0
   if (opts.simulate) {
     const { startSimulation } = await import('./simulate.js')
-    const sim = await startSimulation(config, log)
+    mkdirSync(dataDir, { recursive: true })
+    const sim = await startSimulation(config, log, { ...opts.simulation, databasePath: config.database.path, fresh: !!opts.fresh })
     daemon = sim.daemon
     stopSim = sim.stop
+    simulator = sim.simulator
+    simPort = sim.port
   } else {
     daemon = await startDaemon(config, { logger: log })
   }
   const api = opts.startApi ? await opts.startApi(daemon, config, log) : undefined
+  const fsAddress = opts.simulate ? { host: '127.0.0.1', port: simPort } : { host: config.freeswitch.host, port: config.freeswitch.port }
+  try {
+    const path = writeRuntimeInfo(dataDir, { pid: process.pid, ...(api ? { api: api.url } : {}), freeswitch: { ...fsAddress, simulated: !!opts.simulate }, database: config.database.path, startedAt: Date.now() })
+    log.debug({ path }, 'runtime file written (the CLI and doctor read it)')
+  } catch (err) {
+    log.warn({ err }, 'cannot write the runtime file daemon.json: the CLI needs --api, and doctor does not find the simulator')
+  }
 
   // The clock's timers are unref'd and the ESL socket comes and goes: keep the process alive until stop().
   const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -111,6 +138,11 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       clearInterval(keepAlive)
+      try {
+        removeRuntimeInfo(dataDir)
+      } catch (err) {
+        log.warn({ err }, 'removing the runtime file daemon.json failed')
+      }
       try {
         await api?.close()
       } catch (err) {
@@ -134,5 +166,5 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
     process.once('SIGTERM', onSignal)
     process.once('SIGINT', onSignal)
   }
-  return { daemon, config, ...(api ? { api } : {}), stop }
+  return { daemon, config, ...(api ? { api } : {}), ...(simulator ? { simulator } : {}), stop }
 }

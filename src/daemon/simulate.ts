@@ -1,12 +1,18 @@
 /**
  * `koplus daemon --simulate`: the real daemon against the in-process FreeSWITCH simulator (over TCP on loopback),
- * with a small demo call centre in an in-memory database and generated traffic, so a newcomer sees calls flow
- * without FreeSWITCH. Everything the daemon does is in its log; the simulated world logs as `sim`.
+ * with a small demo call centre and generated traffic, so a newcomer sees calls flow without FreeSWITCH.
+ * Everything the daemon does is in its log; the simulated world logs as `sim`.
  *
- * Demo: tenant "default"; queue 5000 "Support" (longest idle) with agents 1001, 1002, 1003; queue 5001 "Sales"
- * (parallel ringing of 2) with 1002, 1003, 1004; all four logged in. Simulated agents answer after 2–6 s (one in
+ * The demo keeps its state in a database file of its own (`<data dir>/simulate.sqlite`, never the production
+ * database): what you change with the CLI or the web pages survives a restart; `--fresh` deletes it and seeds the
+ * demo again. Calls still open in that file when the last run stopped are closed at start (the simulated switch
+ * and its calls went with the process).
+ *
+ * Demo: tenant "default"; queue 5000 "Support" (tag support, longest idle) with agents 1001, 1002, 1003; queue 5001 "Sales"
+ * (tag sales, parallel ringing of 2) with 1002, 1003, 1004; all four logged in. Simulated agents answer after 2–6 s (one in
  * ten does not answer), talk 8–25 s and hang up. A caller arrives every 3–9 s and gives up after 30–90 s of waiting.
  */
+import { rmSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { Config } from '../config/index.js'
 import { FreeSwitchSimulator } from '../simulator/simulator.js'
@@ -18,6 +24,8 @@ import { settingsFromConfig, startDaemon } from './index.js'
 export interface Simulation {
   daemon: Daemon
   simulator: FreeSwitchSimulator
+  /** The simulator's Event Socket port on 127.0.0.1. */
+  port: number
   stop(): Promise<void>
 }
 
@@ -27,14 +35,26 @@ export interface SimulationOptions {
   random?: () => number
   /** Generate traffic (default true). */
   traffic?: boolean
+  /** The demo's SQLite file (default ':memory:'); an existing file keeps its state, a new one is seeded. */
+  databasePath?: string
+  /** Delete databasePath first and seed the demo again. */
+  fresh?: boolean
+}
+
+/** The demo database file of `koplus daemon --simulate`, in the data directory beside (never instead of) the real one. */
+export const SIMULATE_DB_FILE = 'simulate.sqlite'
+
+/** Deletes a SQLite database file and its WAL/shared-memory files. */
+export function removeDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true })
 }
 
 const AGENTS = ['1001', '1002', '1003', '1004']
 
 /** Creates the demo call centre in `store`. */
 export function seedDemo(store: Store, now: number): void {
-  const support = store.queues.create({ number: '5000', name: 'Support', settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
-  const sales = store.queues.create({ number: '5001', name: 'Sales', settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
+  const support = store.queues.create({ number: '5000', name: 'Support', tags: ['support'], settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
+  const sales = store.queues.create({ number: '5001', name: 'Sales', tags: ['sales'], settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
   const ids = AGENTS.map((ext) => store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' }).id)
   const members: [number, string][] = [[0, support.id], [1, support.id], [2, support.id], [1, sales.id], [2, sales.id], [3, sales.id]]
   for (const [i, q] of members) store.memberships.add(ids[i], q)
@@ -51,9 +71,24 @@ export async function startSimulation(config: Config, log: Logger, opts: Simulat
   simLog.info({ port }, 'FreeSWITCH simulator listening')
   for (const ext of AGENTS) simulator.endpoint(ext, agentBehaviour(random))
 
-  const store = Store.open(':memory:', { logger: log.child({ module: 'store' }), clock })
-  seedDemo(store, clock.now())
-  const settings = { ...settingsFromConfig(config), databasePath: ':memory:', freeswitch: { host: '127.0.0.1', port, password: config.freeswitch.password } }
+  const databasePath = opts.databasePath ?? ':memory:'
+  if (opts.fresh && databasePath !== ':memory:') removeDatabase(databasePath)
+  const store = Store.open(databasePath, { logger: log.child({ module: 'store' }), clock })
+  if (store.queues.list().length === 0) {
+    seedDemo(store, clock.now())
+    simLog.info({ database: databasePath }, `demo call centre created in ${databasePath}`)
+  } else {
+    const now = clock.now()
+    const open = store.calls.inProgress()
+    for (const c of open) {
+      store.tx(() => {
+        for (const o of store.calls.offersForCall(c.callId)) if (o.result === null) store.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
+        store.calls.update(c.callId, { endedAt: Math.max(now, c.arrivedAt), outcome: c.answeredAt !== null ? 'answered' : 'failed' })
+      })
+    }
+    simLog.info({ database: databasePath, closedCalls: open.length }, `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`)
+  }
+  const settings = { ...settingsFromConfig(config), databasePath, freeswitch: { host: '127.0.0.1', port, password: config.freeswitch.password } }
   const daemon = await startDaemon(settings, { logger: log, clock, store })
   await daemon.whenRebuilt()
 
@@ -93,6 +128,7 @@ export async function startSimulation(config: Config, log: Logger, opts: Simulat
   return {
     daemon,
     simulator,
+    port,
     async stop() {
       if (stopped) return
       stopped = true

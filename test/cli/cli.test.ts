@@ -220,7 +220,7 @@ t.test('CLI against the API', { skip: !built && !process.env.CI && `no build at 
     const status = await kj('status')
     t.ok(Array.isArray(status.json.queues))
     const statusTable = await k('status')
-    t.match(statusTable.stdout, /QUEUE\s+NAME\s+WAITING\s+LONGEST\s+LOGGED-IN\s+FREE/)
+    t.match(statusTable.stdout, /QUEUE\s+NAME\s+OPEN\s+WAITING\s+LONGEST\s+LOGGED-IN\s+FREE/)
   })
 
   await t.test('accounts: first operator; password never on the command line', async (t) => {
