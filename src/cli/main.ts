@@ -844,20 +844,32 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   // ── doctor ──
   program
     .command('doctor')
-    .description('check the configured FreeSWITCH: connection, version, modules, events, dialplan, sound files')
-    .option('--context <name>', 'dialplan context koplus is installed in', 'default')
+    .description('check the configured FreeSWITCH: connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files')
+    .option('--context <name>', 'a dialplan context calls arrive in (repeatable; default: default and public)', collect)
     .option('--timeout <ms>', 'per check', '5000')
-    .action(async (o: { context: string; timeout: string }, cmd: Command) => {
+    .action(async (o: { context?: string[]; timeout: string }, cmd: Command) => {
       const { runDoctor, formatDoctor } = await import('../doctor/index.js')
       const config = cliConfig(g(cmd))
+      // the queue numbers come from the running daemon; without it only the feature codes are tested
+      let queues: { number: string; name?: string }[] | undefined
+      let queuesProblem: string | undefined
+      try {
+        const tokenOpts = g(cmd)
+        queues = (await new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env)).request<Items<Queue>>('GET', '/api/v1/queues')).items.map((q) => ({ number: q.number, name: q.name }))
+      } catch (err) {
+        queuesProblem = (err as Error).message
+      }
       const report = await runDoctor({
         host: config.freeswitch.host,
         port: config.freeswitch.port,
         password: config.freeswitch.password,
-        context: o.context,
+        contexts: o.context?.length ? o.context : ['default', 'public'],
+        queues,
+        featureCodes: Object.values(config.featureCodes),
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
       })
+      if (queuesProblem) report.checks.push({ name: 'queues', ok: true, warning: true, detail: `queue numbers not checked: ${queuesProblem}` })
       show(cmd, report, () => formatDoctor(report))
       if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} check(s) failed`, 1)
     })
