@@ -2,6 +2,7 @@
  * The route table of the HTTP API (/api/v1). Each route declares its access rule and, for tenant-bound routes, how
  * to find the target's tenant (`scope`); the server enforces both before the handler runs.
  */
+import { queueNumberWarnings } from '../doctor/vanilla-dialplan.js'
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
 import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
@@ -307,7 +308,8 @@ export function buildRoutes(): Route[] {
     summary: 'Create a queue (tenantId defaults to the caller\'s tenant)',
     handler: async (ctx) => {
       const body = ctx.body as QueueInput
-      return { status: 201, body: await apply(ctx, 'create', 'queue', null, () => ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! })) }
+      const queue = await apply(ctx, 'create', 'queue', null, () => ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! }))
+      return { status: 201, body: { ...queue, warnings: queueNumberWarnings(queue.number) } }
     },
   })
   add({
@@ -317,7 +319,11 @@ export function buildRoutes(): Route[] {
   add({
     id: 'queues.update', method: 'PATCH', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, body: S.QUEUE_PATCH,
     summary: 'Change a queue; settings are merged over the current ones',
-    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object)) }),
+    handler: async (ctx) => {
+      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object))
+      // a renumbered queue: the same warnings as at creation (the change is made either way)
+      return { body: { ...queue, warnings: (ctx.body as { number?: unknown }).number !== undefined ? queueNumberWarnings(queue.number) : [] } }
+    },
   })
   add({
     id: 'queues.remove', method: 'DELETE', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, summary: 'Remove a queue',

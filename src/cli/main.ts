@@ -176,8 +176,9 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (number: string, name: string, settings: string[], o: { tag?: string[] }, cmd: Command) => {
       const body: Record<string, unknown> = { number, name, ...(o.tag ? { tags: o.tag } : {}), ...(g(cmd).tenant ? { tenantId: g(cmd).tenant } : {}) }
       if (settings.length) body.settings = parseAssignments(settings)
-      const q = await client(cmd).request<Queue>('POST', '/api/v1/queues', body)
+      const q = await client(cmd).request<Queue & { warnings?: string[] }>('POST', '/api/v1/queues', body)
       show(cmd, q, () => `queue ${q.number} "${q.name}" added (id ${q.id})`)
+      for (const w of q.warnings ?? []) out.err(`warning: ${w}`)
     })
   queue
     .command('list')
@@ -211,8 +212,9 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         else settings[key] = v
       }
       if (Object.keys(settings).length) body.settings = settings
-      const updated = await api.request<Queue>('PATCH', `/api/v1/queues/${q.id}`, body)
+      const updated = await api.request<Queue & { warnings?: string[] }>('PATCH', `/api/v1/queues/${q.id}`, body)
       show(cmd, updated, () => `queue ${updated.number} updated`)
+      for (const w of updated.warnings ?? []) out.err(`warning: ${w}`)
     })
   queue
     .command('remove <queue>')

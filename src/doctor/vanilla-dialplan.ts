@@ -130,3 +130,20 @@ export function stockOverlapWarning(number: string): string | undefined {
     `(scripts/install-dialplan.sh, docs/install-freeswitch.md) callers never reach koplus; run 'koplus doctor' to check`
   )
 }
+
+/** The queue-number expression of the shipped conf/freeswitch/dialplan/koplus.xml (extension koplus-queue). */
+export const SHIPPED_QUEUE_EXPRESSION = '^(5\\d{3})$'
+
+/**
+ * What an operator should hear when a queue gets `number` (create or renumber: API, CLI, web): the change is made
+ * anyway; these only warn. Empty when nothing is known to catch the number.
+ */
+export function queueNumberWarnings(number: string): string[] {
+  const out: string[] = []
+  const overlap = stockOverlapWarning(number)
+  if (overlap) out.push(overlap)
+  if (!new RegExp(SHIPPED_QUEUE_EXPRESSION).test(number)) {
+    out.push(`${number} is not matched by the queue expression ${SHIPPED_QUEUE_EXPRESSION} of the shipped koplus.xml: unless you changed it, add the number to the koplus-queue extension of dialplan/koplus.xml and reloadxml`)
+  }
+  return out
+}
