@@ -1,7 +1,7 @@
 /**
  * Wiring the API to a running daemon: `startDaemonApi` is what `koplus daemon` passes to runDaemonCommand as
  * `startApi`. It starts the HTTP server on config.api.host:port with the web pages mounted, binds the Prometheus metrics to the daemon's status
- * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0600).
+ * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0640: the daemon's group may read it).
  */
 import { dataDirOf } from './data-dir.js'
 import type { Logger } from 'pino'

@@ -134,3 +134,19 @@ t.test('conf/koplus.example.json holds every key with its default; docs/configur
   }
   t.same(loadConfig({ argvPath: example, env: {}, cwd: dir }), { ...defaultConfig(dir), source: { file: example, env: [] } }, 'the example loads to the defaults')
 })
+
+t.test('the CLI finds its config: --config, else KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists (issue 10.4)', async (t) => {
+  const { cliConfigPath, SYSTEM_CONFIG } = await import('../../src/config/paths.js')
+  t.equal(SYSTEM_CONFIG, '/etc/koplus/koplus.json')
+  const there = (p: string) => p === SYSTEM_CONFIG
+  const nothing = () => false
+  t.equal(cliConfigPath('/x/arg.json', { KOPLUS_CONFIG: '/x/env.json' }, there), '/x/arg.json')
+  t.equal(cliConfigPath(undefined, { KOPLUS_CONFIG: '/x/env.json' }, there), '/x/env.json')
+  t.equal(cliConfigPath(undefined, {}, there), SYSTEM_CONFIG)
+  t.equal(cliConfigPath(undefined, { KOPLUS_CONFIG: '' }, there), SYSTEM_CONFIG, 'an empty KOPLUS_CONFIG is unset')
+  t.equal(cliConfigPath(undefined, {}, nothing), undefined, 'no file: the built-in defaults')
+  // the production config only overrides what differs from the defaults, with absolute paths (any working directory)
+  const prod = loadConfig({ argvPath: join(import.meta.dirname, '..', '..', 'conf', 'koplus.production.json'), env: {}, cwd: '/somewhere/else' })
+  t.equal(prod.database.path, '/var/lib/koplus/koplus.sqlite')
+  t.equal(prod.recordings.dir, '/var/lib/koplus/recordings')
+})
