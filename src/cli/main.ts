@@ -54,7 +54,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .description('koplus: call queues (ACD) for FreeSWITCH — control the running daemon')
     .option('--api <url>', 'the daemon API address (default: from the config, http://127.0.0.1:<api.port>)')
     .option('--token <token>', 'API token (default: KOPLUS_TOKEN, else <data dir>/cli-token written by the daemon)')
-    .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else built-in defaults)')
+    .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists, else built-in defaults)')
     .option('--tenant <id>', 'tenant of the queues/agents named (needed only when a number exists in several tenants)')
     .option('--json', 'print JSON instead of tables')
     .showHelpAfterError('(run with --help for usage)')
