@@ -28,6 +28,11 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
   const live = daemonLive(daemon, changes, { watchMs: 0 })
+  // a new or renumbered queue: a test call through FreeSWITCH's dialplan, as `koplus doctor` makes (issue 15)
+  live.routeCheck = async (number) => {
+    const { checkQueueRouting } = await import('../doctor/index.js')
+    return checkQueueRouting({ host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
+  }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the

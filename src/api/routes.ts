@@ -179,6 +179,22 @@ async function apply<T>(ctx: Ctx, action: string, entity: string, entityId: stri
   return result
 }
 
+/**
+ * Warnings for a queue's (new) number: stock extensions of the vanilla dialplan, the shipped koplus.xml expression,
+ * and — when the daemon can reach FreeSWITCH — a test call through the real dialplan (issue 15). Never blocks.
+ */
+async function numberWarnings(ctx: Ctx, number: string): Promise<string[]> {
+  const out = queueNumberWarnings(number)
+  if (ctx.live.routeCheck) {
+    try {
+      out.push(...(await ctx.live.routeCheck(number)))
+    } catch (err) {
+      out.push(`the routing of ${number} was not tested: ${(err as Error).message}`)
+    }
+  }
+  return out
+}
+
 /** A closure change: durable, then the engine re-evaluates which queues are open. */
 async function applyClosure<T>(ctx: Ctx, action: string, write: () => T): Promise<T> {
   const r = await apply(ctx, action, 'closure', null, write)
@@ -309,7 +325,7 @@ export function buildRoutes(): Route[] {
     handler: async (ctx) => {
       const body = ctx.body as QueueInput
       const queue = await apply(ctx, 'create', 'queue', null, () => ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! }))
-      return { status: 201, body: { ...queue, warnings: queueNumberWarnings(queue.number) } }
+      return { status: 201, body: { ...queue, warnings: await numberWarnings(ctx, queue.number) } }
     },
   })
   add({
@@ -322,7 +338,7 @@ export function buildRoutes(): Route[] {
     handler: async (ctx) => {
       const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object))
       // a renumbered queue: the same warnings as at creation (the change is made either way)
-      return { body: { ...queue, warnings: (ctx.body as { number?: unknown }).number !== undefined ? queueNumberWarnings(queue.number) : [] } }
+      return { body: { ...queue, warnings: (ctx.body as { number?: unknown }).number !== undefined ? await numberWarnings(ctx, queue.number) : [] } }
     },
   })
   add({

@@ -202,6 +202,42 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.ok), checks }
 }
 
+/**
+ * The doctor's routing test for one queue number, as the API runs it when a queue is created or renumbered: a test
+ * call per context; one warning per context the number does not reach koplus in (what ran instead), or one saying
+ * the routing could not be tested. Never throws; [] when the number reaches koplus everywhere.
+ */
+export async function checkQueueRouting(opts: { host: string; port: number; password: string; number: string; contexts?: readonly string[]; timeoutMs?: number; settleMs?: number; logger?: Logger }): Promise<string[]> {
+  const timeoutMs = opts.timeoutMs ?? 3000
+  const client = new EslClient({
+    host: opts.host,
+    port: opts.port,
+    password: opts.password,
+    reconnect: false,
+    connectTimeoutMs: timeoutMs,
+    commandTimeoutMs: timeoutMs,
+    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP', 'CHANNEL_EXECUTE'],
+    logger: opts.logger ?? pino({ level: 'silent' }),
+  })
+  client.on('disconnected', () => undefined)
+  try {
+    await client.connect()
+  } catch (err) {
+    await client.close().catch(() => undefined)
+    return [`the routing of ${opts.number} was not tested: cannot reach FreeSWITCH at ${opts.host}:${opts.port} (${(err as Error).message}); run 'koplus doctor' later`]
+  }
+  const out: string[] = []
+  try {
+    for (const ctx of opts.contexts ?? ['default']) {
+      const r = await testCall(client, opts.number, ctx, { name: 'koplus_queue', value: opts.number }, timeoutMs, opts.settleMs ?? 1000)
+      if (!r.ok) out.push(`queue ${opts.number} in context '${ctx}': ${r.detail}`)
+    }
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+  return out
+}
+
 /** Applications koplus's own dialplan (and the vanilla bookkeeping around it) runs; anything else means "caught". */
 const OURS = new Set(['set', 'export', 'unset', 'hash', 'log', 'info', 'execute_extension', 'park'])
 
@@ -217,6 +253,10 @@ interface CallOutcome {
  * `settleMs` after the first foreign application, or why it failed. Both legs are killed afterwards.
  */
 async function testCall(client: EslClient, dest: string, context: string, want: { name: string; value: string }, timeoutMs: number, settleMs: number, defaultPassword1234 = false): Promise<CallOutcome> {
+  const notRouted =
+    want.name === 'koplus_check'
+      ? `the koplus dialplan is not installed in context '${context}' (see conf/freeswitch and docs/install-freeswitch.md)`
+      : `nothing in context '${context}' sends ${dest} to koplus: add it to the ${want.name === 'koplus_queue' ? 'koplus-queue' : 'koplus-feature'} extension of dialplan/koplus.xml (and put the koplus jump first in the context)`
   const aLeg = randomUUID()
   const legs = new Set<string>()
   const ran: string[] = []
@@ -244,7 +284,7 @@ async function testCall(client: EslClient, dest: string, context: string, want: 
       else resolveOutcome({ ok: false, detail: `parked without ${want.name}=${want.value}${ran.length ? ` after ${ran.join(', ')}` : ''}: another extension handled it; ${hint}` })
     } else if (ev.name === 'CHANNEL_HANGUP') {
       const cause = ev.get('Hangup-Cause') ?? 'unknown cause'
-      resolveOutcome({ ok: false, detail: ran.length ? `${caught()} (hung up: ${cause})` : `hung up (${cause}) before reaching park: the koplus dialplan is not installed in context '${context}' (see conf/freeswitch and docs/install-freeswitch.md)` })
+      resolveOutcome({ ok: false, detail: ran.length ? `${caught()} (hung up: ${cause})` : `hung up (${cause}) before reaching park: ${notRouted}` })
     }
   }
   client.on('event', onEvent)
@@ -261,7 +301,7 @@ async function testCall(client: EslClient, dest: string, context: string, want: 
     )
     return await withTimeout(outcome, timeoutMs, `waiting for loopback/${dest}/${context} to be parked`).catch((err: Error) => ({
       ok: false,
-      detail: ran.length ? caught() : `${err.message}: the koplus dialplan does not seem to be installed in context '${context}'`,
+      detail: ran.length ? caught() : `${err.message}: ${notRouted}`,
     }))
   } finally {
     clearTimeout(settle)

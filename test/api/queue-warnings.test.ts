@@ -68,3 +68,31 @@ t.test('CLI: queue add and set print the warnings on stderr', { skip: !existsSyn
   t.equal(set.code, 0, set.stderr)
   t.equal(set.stderr, '', 'a clean number: no warning')
 })
+
+t.test('API with a switch: the test call through the real dialplan (the doctor check) names what caught the number', async (t) => {
+  const { FreeSwitchSimulator } = await import('../../src/simulator/index.js')
+  const { checkQueueRouting } = await import('../../src/doctor/index.js')
+  // the old layout on a vanilla switch: ivr_demo takes 5000 before koplus's extensions
+  const sim = new FreeSwitchSimulator({ password: 'pw-1', dialplan: { vanilla: 'end', globals: { default_password: 'changed' } } })
+  const port = await sim.listen(0)
+  t.teardown(() => sim.close())
+  const w = await world()
+  t.teardown(() => w.close())
+  w.live.routeCheck = (number) => checkQueueRouting({ host: '127.0.0.1', port, password: 'pw-1', number, timeoutMs: 2000, settleMs: 300 })
+  const admin = { token: w.tokens.adminB }
+  const caught = await call(w.url, 'POST', '/api/v1/queues', { ...admin, body: { number: '5000', name: 'Demo' } })
+  t.equal(caught.status, 201, 'created anyway')
+  t.match(caught.body.warnings, [/stock extension 'ivr_demo'/, /^queue 5000 in context 'default': caught before koplus, the call ran answer, sleep/])
+  const fine = await call(w.url, 'POST', '/api/v1/queues', { ...admin, body: { number: '5500', name: 'Fine' } })
+  t.same(fine.body.warnings, [], 'reaches koplus: no warning')
+  const renumbered = await call(w.url, 'PATCH', `/api/v1/queues/${fine.body.id}`, { ...admin, body: { number: '7777' } })
+  t.equal(renumbered.status, 200)
+  t.match(renumbered.body.warnings, [/not matched by the queue expression/, /^queue 7777 in context 'default': hung up \(\w+\) before reaching park: nothing in context 'default' sends 7777 to koplus/])
+  await sim.waitFor(() => sim.channels().every((c) => c.hungUp), 2000, 'the test calls were hung up')
+
+  // no switch reachable: said so, still created
+  await sim.close()
+  const down = await call(w.url, 'POST', '/api/v1/queues', { ...admin, body: { number: '5600', name: 'Later' } })
+  t.equal(down.status, 201)
+  t.match(down.body.warnings, [/the routing of 5600 was not tested: cannot reach FreeSWITCH/])
+})
