@@ -1,7 +1,8 @@
 /**
  * The local operator token for the CLI: at start-up the daemon makes sure a system operator account exists
  * (username 'koplus-cli', a random password nobody knows), replaces its 'cli-token' API token with a new one and
- * writes the secret to <data dir>/cli-token with mode 0600. The CLI reads that file. The secret is never logged.
+ * writes the secret to <data dir>/cli-token with mode 0640: readable by the daemon's group (`koplus` in the production
+ * install), so operators in that group can use the CLI. The CLI reads that file. The secret is never logged.
  */
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,7 +12,7 @@ import type { Store } from '../store/index.js'
 export const CLI_ACCOUNT = 'koplus-cli'
 export const CLI_TOKEN_FILE = 'cli-token'
 
-/** Create/rotate the CLI token and write it to <dataDir>/cli-token (0600). Returns the file path. */
+/** Create/rotate the CLI token and write it to <dataDir>/cli-token (0640). Returns the file path. */
 export async function writeCliToken(store: Store, dataDir: string): Promise<string> {
   const account = store.accounts.getByUsername(CLI_ACCOUNT) ?? store.accounts.create({ username: CLI_ACCOUNT, role: 'operator', tenantId: null, agentId: null, password: newSecret() })
   const secret = store.tx(() => {
@@ -22,7 +23,7 @@ export async function writeCliToken(store: Store, dataDir: string): Promise<stri
   const path = join(dataDir, CLI_TOKEN_FILE)
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, secret + '\n', { mode: 0o600 })
-  await chmod(tmp, 0o600)
+  await chmod(tmp, 0o640)
   await rename(tmp, path)
   return path
 }

@@ -1,7 +1,7 @@
 /**
  * Wiring the API to a running daemon: `startDaemonApi` is what `koplus daemon` passes to runDaemonCommand as
  * `startApi`. It starts the HTTP server on config.api.host:port with the web pages mounted, binds the Prometheus metrics to the daemon's status
- * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0600).
+ * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0640: the daemon's group may read it).
  */
 import { dataDirOf } from './data-dir.js'
 import type { Logger } from 'pino'
@@ -28,6 +28,11 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
   const live = daemonLive(daemon, changes, { watchMs: 0 })
+  // a new or renumbered queue: a test call through FreeSWITCH's dialplan, as `koplus doctor` makes (issue 15)
+  live.routeCheck = async (number) => {
+    const { checkQueueRouting } = await import('../doctor/index.js')
+    return checkQueueRouting({ host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
+  }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the

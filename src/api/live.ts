@@ -28,6 +28,11 @@ export interface LiveControl {
   checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
   /** Subscribe to engine state changes; returns an unsubscribe function. */
   onChange(listener: () => void): () => void
+  /**
+   * A test call to a queue number through FreeSWITCH's dialplan (src/doctor checkQueueRouting): warnings when it
+   * does not reach koplus. Absent (tests, no switch): only the static checks run.
+   */
+  routeCheck?(number: string): Promise<string[]>
 }
 
 /** Whether the daemon is connected to FreeSWITCH, where, and why not (src/daemon/daemon.ts FreeSwitchState). */

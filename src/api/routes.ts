@@ -2,6 +2,7 @@
  * The route table of the HTTP API (/api/v1). Each route declares its access rule and, for tenant-bound routes, how
  * to find the target's tenant (`scope`); the server enforces both before the handler runs.
  */
+import { queueNumberWarnings } from '../doctor/vanilla-dialplan.js'
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
 import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
@@ -179,6 +180,22 @@ async function apply<T>(ctx: Ctx, action: string, entity: string, entityId: stri
   return result
 }
 
+/**
+ * Warnings for a queue's (new) number: stock extensions of the vanilla dialplan, the shipped koplus.xml expression,
+ * and — when the daemon can reach FreeSWITCH — a test call through the real dialplan (issue 15). Never blocks.
+ */
+async function numberWarnings(ctx: Ctx, number: string): Promise<string[]> {
+  const out = queueNumberWarnings(number)
+  if (ctx.live.routeCheck) {
+    try {
+      out.push(...(await ctx.live.routeCheck(number)))
+    } catch (err) {
+      out.push(`the routing of ${number} was not tested: ${(err as Error).message}`)
+    }
+  }
+  return out
+}
+
 /** A closure change: durable, then the engine re-evaluates which queues are open. */
 async function applyClosure<T>(ctx: Ctx, action: string, write: () => T): Promise<T> {
   const r = await apply(ctx, action, 'closure', null, write)
@@ -332,7 +349,8 @@ export function buildRoutes(): Route[] {
     summary: 'Create a queue (tenantId defaults to the caller\'s tenant)',
     handler: async (ctx) => {
       const body = ctx.body as QueueInput
-      return { status: 201, body: await apply(ctx, 'create', 'queue', null, () => ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! })) }
+      const queue = await apply(ctx, 'create', 'queue', null, () => ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! }))
+      return { status: 201, body: { ...queue, warnings: await numberWarnings(ctx, queue.number) } }
     },
   })
   add({
@@ -342,7 +360,11 @@ export function buildRoutes(): Route[] {
   add({
     id: 'queues.update', method: 'PATCH', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, body: S.QUEUE_PATCH,
     summary: 'Change a queue; settings are merged over the current ones',
-    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object)) }),
+    handler: async (ctx) => {
+      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object))
+      // a renumbered queue: the same warnings as at creation (the change is made either way)
+      return { body: { ...queue, warnings: (ctx.body as { number?: unknown }).number !== undefined ? await numberWarnings(ctx, queue.number) : [] } }
+    },
   })
   add({
     id: 'queues.remove', method: 'DELETE', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, summary: 'Remove a queue',

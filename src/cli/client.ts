@@ -9,6 +9,7 @@ import { dataDirOf } from '../api/data-dir.js'
 import { CLI_TOKEN_FILE } from '../api/cli-token.js'
 import { loadConfig, type Config } from '../config/index.js'
 import { readRuntimeInfo, type RuntimeInfo } from '../daemon/runtime-file.js'
+import { cliConfigPath } from '../config/paths.js'
 
 /** An error the CLI prints as `error: <message>` and exits non-zero with. */
 export class CliError extends Error {
@@ -31,10 +32,14 @@ export interface GlobalOptions {
   tenant?: string
 }
 
-/** Read the config (for the API address and the data dir); a broken config file is reported, not thrown raw. */
+/**
+ * Read the config (for the API address and the data dir): --config, else KOPLUS_CONFIG, else the production
+ * install's /etc/koplus/koplus.json when it exists. A broken config file is reported, not thrown raw.
+ */
 export function cliConfig(opts: GlobalOptions): Config {
   try {
-    return loadConfig(opts.config !== undefined ? { argvPath: opts.config } : {})
+    const path = cliConfigPath(opts.config, process.env)
+    return loadConfig(path !== undefined ? { argvPath: path } : {})
   } catch (err) {
     throw new CliError(`invalid configuration: ${(err as Error).message}`)
   }

@@ -55,7 +55,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .description('koplus: call queues (ACD) for FreeSWITCH — control the running daemon')
     .option('--api <url>', 'the daemon API address (default: from the config, http://127.0.0.1:<api.port>)')
     .option('--token <token>', 'API token (default: KOPLUS_TOKEN, else <data dir>/cli-token written by the daemon)')
-    .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else built-in defaults)')
+    .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists, else built-in defaults)')
     .option('--tenant <id>', 'tenant of the queues/agents named (needed only when a number exists in several tenants)')
     .option('--json', 'print JSON instead of tables')
     .showHelpAfterError('(run with --help for usage)')
@@ -191,8 +191,9 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (number: string, name: string, settings: string[], o: { tag?: string[] }, cmd: Command) => {
       const body: Record<string, unknown> = { number, name, ...(o.tag ? { tags: o.tag } : {}), ...(g(cmd).tenant ? { tenantId: g(cmd).tenant } : {}) }
       if (settings.length) body.settings = parseAssignments(settings)
-      const q = await client(cmd).request<Queue>('POST', '/api/v1/queues', body)
+      const q = await client(cmd).request<Queue & { warnings?: string[] }>('POST', '/api/v1/queues', body)
       show(cmd, q, () => `queue ${q.number} "${q.name}" added (id ${q.id})`)
+      for (const w of q.warnings ?? []) out.err(`warning: ${w}`)
     })
   queue
     .command('list')
@@ -226,8 +227,9 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         else settings[key] = v
       }
       if (Object.keys(settings).length) body.settings = settings
-      const updated = await api.request<Queue>('PATCH', `/api/v1/queues/${q.id}`, body)
+      const updated = await api.request<Queue & { warnings?: string[] }>('PATCH', `/api/v1/queues/${q.id}`, body)
       show(cmd, updated, () => `queue ${updated.number} updated`)
+      for (const w of updated.warnings ?? []) out.err(`warning: ${w}`)
     })
   queue
     .command('remove <queue>')
@@ -859,24 +861,36 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   // ── doctor ──
   program
     .command('doctor')
-    .description('check the configured FreeSWITCH: connection, version, modules, events, dialplan, sound files')
-    .option('--context <name>', 'dialplan context koplus is installed in', 'default')
+    .description('check the configured FreeSWITCH: connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files')
+    .option('--context <name>', 'a dialplan context calls arrive in (repeatable; default: default and public)', collect)
     .option('--timeout <ms>', 'per check', '5000')
-    .action(async (o: { context: string; timeout: string }, cmd: Command) => {
+    .action(async (o: { context?: string[]; timeout: string }, cmd: Command) => {
       const { runDoctor, formatDoctor } = await import('../doctor/index.js')
       const config = cliConfig(g(cmd))
       // A running `koplus daemon --simulate` listens on a random port: check its simulator, as the daemon does.
       const running = runtimeInfo(config)
       const sim = running?.freeswitch.simulated ? running.freeswitch : undefined
       if (sim) out.err(`checking the built-in simulator of 'koplus daemon --simulate' (pid ${running!.pid}) at ${sim.host}:${sim.port}`)
+      // the queue numbers come from the running daemon; without it only the feature codes are tested
+      let queues: { number: string; name?: string }[] | undefined
+      let queuesProblem: string | undefined
+      try {
+        const tokenOpts = g(cmd)
+        queues = (await new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env)).request<Items<Queue>>('GET', '/api/v1/queues')).items.map((q) => ({ number: q.number, name: q.name }))
+      } catch (err) {
+        queuesProblem = (err as Error).message
+      }
       const report = await runDoctor({
         host: sim?.host ?? config.freeswitch.host,
         port: sim?.port ?? config.freeswitch.port,
         password: config.freeswitch.password,
-        context: o.context,
+        contexts: o.context?.length ? o.context : ['default', 'public'],
+        queues,
+        featureCodes: Object.values(config.featureCodes),
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
       })
+      if (queuesProblem) report.checks.push({ name: 'queues', ok: true, warning: true, detail: `queue numbers not checked: ${queuesProblem}` })
       show(cmd, report, () => formatDoctor(report))
       if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} check(s) failed`, 1)
     })

@@ -102,6 +102,34 @@ export function configPathFromArgv(argv: readonly string[]): string | undefined 
 }
 
 /**
+ * The known variable an unknown KOPLUS_<A>_<B…> name was probably meant to be, or undefined: a name with a section
+ * part whose key part is that of a known variable (KOPLUS_FS_PASSWORD → KOPLUS_FREESWITCH_PASSWORD), or one at most
+ * two letters away from a known name. Names without a section part (KOPLUS_CONFIG, KOPLUS_TOKEN, KOPLUS_API,
+ * KOPLUS_PASSWORD: the CLI's own) are never near-misses.
+ */
+export function nearMiss(name: string, known: ReadonlyMap<string, readonly [string, string, KeySpec]>): string | undefined {
+  const rest = name.slice('KOPLUS_'.length)
+  if (!rest.includes('_')) return undefined
+  for (const k of known.keys()) if (editDistance(name, k) <= 2) return k
+  for (const [k, [section]] of known) {
+    const keyPart = k.slice(envName(section, '').length) // 'PASSWORD', 'WRAP_UP_END' …
+    if (name.endsWith(`_${keyPart}`) && name.length > `KOPLUS_${keyPart}`.length + 1) return k
+  }
+  return undefined
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]!
+}
+
+/**
  * Read the configuration: defaults, then the file (opts.argvPath, else env KOPLUS_CONFIG, else none),
  * then KOPLUS_<SECTION>_<KEY> environment variables. Throws ConfigError on the first problem.
  */
@@ -159,6 +187,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       if (sectionPrefixes.some((p) => name.startsWith(p))) {
         throw new ConfigError(name, `unknown environment variable (known: ${[...known.keys()].filter((k) => sectionPrefixes.some((p) => k.startsWith(p) && name.startsWith(p))).join(', ')})`, 'environment')
       }
+      const meant = nearMiss(name, known)
+      if (meant) throw new ConfigError(name, `unknown environment variable; did you mean ${meant}?`, 'environment')
       continue
     }
     const [section, key, spec] = hit

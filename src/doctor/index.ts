@@ -10,7 +10,13 @@
  *  5. dialplan              — `bgapi originate {…}loopback/koplus-check/<context> &park()`: the -b leg runs our
  *                             dialplan, which for koplus-check sets koplus_check=true and parks it; we wait for
  *                             CHANNEL_PARK with variable_koplus_check=true, then kill both legs (uuid_kill)
- *  6. sounds                — the prompt files (sounds/sv, sounds/en) are readable WAVs on this host
+ *  6. default_password      — `api global_getvar default_password`: while it is 1234 the vanilla default context's
+ *                             "global" extension sleeps 10 s before routing a call (warning)
+ *  7. queue <n>, feature <c> — the same test call to every configured queue number and feature code in every
+ *                             context: passes only if the -b leg parks with koplus_queue / koplus_feature; else it
+ *                             names what ran instead (CHANNEL_EXECUTE of the -b leg: "answer, sleep, ivr"). A queue
+ *                             number that is also a stock extension of the vanilla dialplan is a warning.
+ *  8. sounds                — the prompt files (sounds/sv, sounds/en) are readable WAVs on this host
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
@@ -20,6 +26,7 @@ import pino, { type Logger } from 'pino'
 import { EslClient } from '../freeswitch/esl/client.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
 import { packageRoot } from '../config/paths.js'
+import { stockExtensionsCatching } from './vanilla-dialplan.js'
 
 /** Modules koplus relies on, and why (shown when one is missing). */
 export const REQUIRED_MODULES: readonly { name: string; why: string }[] = [
@@ -39,6 +46,14 @@ export interface DoctorOptions {
   password: string
   /** Dialplan context our dialplan is included in (default 'default'). */
   context?: string
+  /** Contexts calls arrive in, each tested (default [context]). Feature codes are not tested in 'public'. */
+  contexts?: readonly string[]
+  /** Queue numbers to test (with a name for the messages). */
+  queues?: readonly { number: string; name?: string }[]
+  /** Feature codes to test (e.g. the config's featureCodes: *71 …). */
+  featureCodes?: readonly string[]
+  /** How long to watch a call that another extension caught before reporting what it ran (default 2500 ms). */
+  settleMs?: number
   /** Directory of the built-in prompts (default <package root>/sounds). */
   soundsDir?: string | null
   /** Wait per check (default 5000 ms). */
@@ -50,6 +65,8 @@ export interface DoctorOptions {
 export interface CheckResult {
   name: string
   ok: boolean
+  /** Passed, but something the operator should know (shown as WARN; does not fail the doctor). */
+  warning?: boolean
   /** What was found (ok) or why it failed. */
   detail: string
 }
@@ -79,6 +96,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const add = (name: string, ok: boolean, detail: string): void => {
     checks.push({ name, ok, detail })
   }
+  const warn = (name: string, detail: string): void => {
+    checks.push({ name, ok: true, warning: true, detail })
+  }
   const address = `${opts.host}:${opts.port}`
   const client = new EslClient({
     host: opts.host,
@@ -87,7 +107,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     reconnect: false,
     connectTimeoutMs: timeoutMs,
     commandTimeoutMs: timeoutMs,
-    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP'],
+    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP', 'CHANNEL_EXECUTE'],
     logger: opts.logger ?? pino({ level: 'silent' }),
   })
   client.on('disconnected', () => undefined)
@@ -138,7 +158,43 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     }
 
     // 5. dialplan
-    add('dialplan', ...(await checkDialplan(client, context, timeoutMs)))
+    const settleMs = opts.settleMs ?? 2500
+    const contexts = opts.contexts?.length ? opts.contexts : [context]
+    for (const ctx of contexts) {
+      const r = await testCall(client, 'koplus-check', ctx, { name: 'koplus_check', value: 'true' }, timeoutMs, settleMs)
+      add(contexts.length > 1 ? `dialplan ${ctx}` : 'dialplan', r.ok, r.ok ? `loopback/koplus-check/${ctx} reached park with koplus_check=true (tenant ${r.tenant ?? '?'})` : `loopback/koplus-check/${ctx}: ${r.detail}`)
+    }
+
+    // 6. default_password
+    let defaultPassword = ''
+    try {
+      defaultPassword = (await client.api('global_getvar default_password')).trim()
+    } catch (err) {
+      add('default_password', false, `api global_getvar failed: ${(err as Error).message}`)
+    }
+    if (defaultPassword === '1234') {
+      warn('default_password', "default_password is still 1234 (vars.xml): the vanilla default context's 'global' extension logs a warning and sleeps 10 s before routing every call it sees; change it in vars.xml and reloadxml")
+    } else if (!checks.some((c) => c.name === 'default_password')) add('default_password', true, defaultPassword ? 'changed from the vanilla 1234' : 'not set')
+
+    // 7. every queue number and feature code, in every context
+    for (const q of opts.queues ?? []) {
+      for (const ctx of contexts) {
+        const name = contexts.length > 1 ? `queue ${q.number} (${ctx})` : `queue ${q.number}`
+        const r = await testCall(client, q.number, ctx, { name: 'koplus_queue', value: q.number }, timeoutMs, settleMs, defaultPassword === '1234')
+        add(name, r.ok, r.ok ? `reaches koplus in context '${ctx}' (parked with koplus_queue=${q.number}${q.name ? `, queue ${q.name}` : ''})` : r.detail)
+      }
+      const stock = stockExtensionsCatching(q.number)
+      if (stock.length) {
+        const e = stock[0]!
+        warn(`overlap ${q.number}`, `queue ${q.number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml (${e.actions.map(([a]) => a).join(', ')}): koplus must come first (the jump at the top of the context), and that stock extension is then unreachable`)
+      }
+    }
+    for (const code of opts.featureCodes ?? []) {
+      for (const ctx of contexts.filter((c) => c !== 'public')) {
+        const r = await testCall(client, code, ctx, { name: 'koplus_feature', value: code }, timeoutMs, settleMs, defaultPassword === '1234')
+        add(contexts.length > 1 ? `feature ${code} (${ctx})` : `feature ${code}`, r.ok, r.ok ? `reaches koplus in context '${ctx}' (parked with koplus_feature=${code})` : r.detail)
+      }
+    }
   } finally {
     await client.close().catch(() => undefined)
   }
@@ -146,42 +202,111 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.ok), checks }
 }
 
-/** Originate a loopback call to koplus-check in `context` and wait for our dialplan to park it. */
-async function checkDialplan(client: EslClient, context: string, timeoutMs: number): Promise<[boolean, string]> {
+/**
+ * The doctor's routing test for one queue number, as the API runs it when a queue is created or renumbered: a test
+ * call per context; one warning per context the number does not reach koplus in (what ran instead), or one saying
+ * the routing could not be tested. Never throws; [] when the number reaches koplus everywhere.
+ */
+export async function checkQueueRouting(opts: { host: string; port: number; password: string; number: string; contexts?: readonly string[]; timeoutMs?: number; settleMs?: number; logger?: Logger }): Promise<string[]> {
+  const timeoutMs = opts.timeoutMs ?? 3000
+  const client = new EslClient({
+    host: opts.host,
+    port: opts.port,
+    password: opts.password,
+    reconnect: false,
+    connectTimeoutMs: timeoutMs,
+    commandTimeoutMs: timeoutMs,
+    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP', 'CHANNEL_EXECUTE'],
+    logger: opts.logger ?? pino({ level: 'silent' }),
+  })
+  client.on('disconnected', () => undefined)
+  try {
+    await client.connect()
+  } catch (err) {
+    await client.close().catch(() => undefined)
+    return [`the routing of ${opts.number} was not tested: cannot reach FreeSWITCH at ${opts.host}:${opts.port} (${(err as Error).message}); run 'koplus doctor' later`]
+  }
+  const out: string[] = []
+  try {
+    for (const ctx of opts.contexts ?? ['default']) {
+      const r = await testCall(client, opts.number, ctx, { name: 'koplus_queue', value: opts.number }, timeoutMs, opts.settleMs ?? 1000)
+      if (!r.ok) out.push(`queue ${opts.number} in context '${ctx}': ${r.detail}`)
+    }
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+  return out
+}
+
+/** Applications koplus's own dialplan (and the vanilla bookkeeping around it) runs; anything else means "caught". */
+const OURS = new Set(['set', 'export', 'unset', 'hash', 'log', 'info', 'execute_extension', 'park'])
+
+interface CallOutcome {
+  ok: boolean
+  detail: string
+  tenant?: string
+}
+
+/**
+ * Originate `loopback/<dest>/<context>` and watch its -b leg run the dialplan: ok when it parks with
+ * `want.name=want.value`. Otherwise the outcome names what ran instead (the -b leg's CHANNEL_EXECUTEs), watched for
+ * `settleMs` after the first foreign application, or why it failed. Both legs are killed afterwards.
+ */
+async function testCall(client: EslClient, dest: string, context: string, want: { name: string; value: string }, timeoutMs: number, settleMs: number, defaultPassword1234 = false): Promise<CallOutcome> {
+  const notRouted =
+    want.name === 'koplus_check'
+      ? `the koplus dialplan is not installed in context '${context}' (see conf/freeswitch and docs/install-freeswitch.md)`
+      : `nothing in context '${context}' sends ${dest} to koplus: add it to the ${want.name === 'koplus_queue' ? 'koplus-queue' : 'koplus-feature'} extension of dialplan/koplus.xml (and put the koplus jump first in the context)`
   const aLeg = randomUUID()
-  const parked: string[] = []
-  let resolveOutcome!: (r: [boolean, string]) => void
-  const outcome = new Promise<[boolean, string]>((r) => (resolveOutcome = r))
+  const legs = new Set<string>()
+  const ran: string[] = []
+  let sleptLong = false
+  let settle: NodeJS.Timeout | undefined
+  let resolveOutcome!: (r: CallOutcome) => void
+  const outcome = new Promise<CallOutcome>((r) => (resolveOutcome = r))
+  const hint = `put the koplus jump first in context '${context}' (scripts/install-dialplan.sh; docs/install-freeswitch.md)`
+  const caught = (): string => {
+    const why = sleptLong && defaultPassword1234 ? " (the 10 s sleep is the vanilla 'global' extension's: default_password is still 1234)" : ''
+    return `caught before koplus, the call ran ${ran.join(', ')}${why}; ${hint}`
+  }
   const onEvent = (ev: EslEvent): void => {
     const mine = ev.uuid === aLeg || ev.get('Other-Leg-Unique-ID') === aLeg || ev.variable('koplus_check_id') === aLeg
-    if (!mine) return
-    if (ev.name === 'CHANNEL_PARK' && ev.uuid !== aLeg) {
-      parked.push(ev.uuid ?? '')
-      if (ev.variable('koplus_check') === 'true') {
-        resolveOutcome([true, `loopback/koplus-check/${context} reached park with koplus_check=true (tenant ${ev.variable('koplus_tenant') ?? '?'})`])
-      } else {
-        resolveOutcome([false, `loopback/koplus-check/${context} was parked without koplus_check=true: another dialplan handled it; include conf/dialplan/koplus.xml in context '${context}'`])
-      }
-    } else if (ev.name === 'CHANNEL_HANGUP' && ev.uuid !== aLeg) {
-      resolveOutcome([false, `loopback/koplus-check/${context} hung up (${ev.get('Hangup-Cause') ?? 'unknown cause'}) before reaching park: the koplus dialplan is not installed in context '${context}' (see conf/ and the README)`])
+    if (!mine || !ev.uuid || ev.uuid === aLeg) return
+    legs.add(ev.uuid)
+    if (ev.name === 'CHANNEL_EXECUTE') {
+      const app = ev.get('Application') ?? '?'
+      if (OURS.has(app) || app === 'hangup') return
+      ran.push(app)
+      if (app === 'sleep' && Number(ev.get('Application-Data')) >= 10000) sleptLong = true
+      settle ??= setTimeout(() => resolveOutcome({ ok: false, detail: caught() }), settleMs)
+    } else if (ev.name === 'CHANNEL_PARK') {
+      if (ev.variable(want.name) === want.value) resolveOutcome({ ok: true, detail: 'parked', tenant: ev.variable('koplus_tenant') })
+      else resolveOutcome({ ok: false, detail: `parked without ${want.name}=${want.value}${ran.length ? ` after ${ran.join(', ')}` : ''}: another extension handled it; ${hint}` })
+    } else if (ev.name === 'CHANNEL_HANGUP') {
+      const cause = ev.get('Hangup-Cause') ?? 'unknown cause'
+      resolveOutcome({ ok: false, detail: ran.length ? `${caught()} (hung up: ${cause})` : `hung up (${cause}) before reaching park: ${notRouted}` })
     }
   }
   client.on('event', onEvent)
   try {
     // bgapi: the originate itself waits for an answer that never comes; the job result tells of early failures.
     // koplus_check_id travels to the -b leg (mod_loopback copies the a-leg's variables).
-    const job = client.bgapi(`originate {origination_uuid=${aLeg},koplus_check_id=${aLeg},originate_timeout=${Math.ceil(timeoutMs / 1000) + 1},ignore_early_media=true}loopback/koplus-check/${context} &park()`)
+    const job = client.bgapi(`originate {origination_uuid=${aLeg},koplus_check_id=${aLeg},originate_timeout=${Math.ceil(timeoutMs / 1000) + 1},ignore_early_media=true}loopback/${dest}/${context} &park()`)
     job.then(
       (r) => {
         const body = (r as { body?: string }).body ?? ''
-        if (body.startsWith('-ERR')) resolveOutcome([false, `originate loopback/koplus-check/${context} failed: ${firstLine(body)} — is the koplus dialplan installed in context '${context}'?`])
+        if (body.startsWith('-ERR') && !ran.length) resolveOutcome({ ok: false, detail: `originate loopback/${dest}/${context} failed: ${firstLine(body)} — is the koplus dialplan installed in context '${context}'?` })
       },
       () => undefined,
     )
-    return await withTimeout(outcome, timeoutMs, `waiting for loopback/koplus-check/${context} to be parked`).catch((err: Error) => [false, `${err.message}: the koplus dialplan does not seem to be installed in context '${context}'`] as [boolean, string])
+    return await withTimeout(outcome, timeoutMs, `waiting for loopback/${dest}/${context} to be parked`).catch((err: Error) => ({
+      ok: false,
+      detail: ran.length ? caught() : `${err.message}: ${notRouted}`,
+    }))
   } finally {
+    clearTimeout(settle)
     client.off('event', onEvent)
-    for (const uuid of [...parked, aLeg]) await client.api(`uuid_kill ${uuid}`).catch(() => undefined)
+    for (const uuid of [...legs, aLeg]) await client.api(`uuid_kill ${uuid}`).catch(() => undefined)
   }
 }
 
@@ -228,11 +353,13 @@ async function listWavs(dir: string): Promise<string[]> {
   return out
 }
 
-/** One line per check: 'ok    name  detail' / 'FAIL  name  reason'. */
+/** One line per check: 'ok    name  detail' / 'WARN  name  detail' / 'FAIL  name  reason'. */
 export function formatDoctor(report: DoctorReport): string {
   const width = Math.max(...report.checks.map((c) => c.name.length))
-  const lines = report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`)
+  const lines = report.checks.map((c) => `${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`)
   const failed = report.checks.filter((c) => !c.ok).length
-  lines.push(failed ? `${failed} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`)
+  const warned = report.checks.filter((c) => c.warning).length
+  const warnings = warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''
+  lines.push(failed ? `${failed} of ${report.checks.length} checks failed${warnings}` : `all ${report.checks.length} checks passed${warnings}`)
   return lines.join('\n')
 }

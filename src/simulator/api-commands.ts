@@ -133,7 +133,7 @@ export function runApiCommand(sim: FreeSwitchSimulator, line: string, reply: (te
     case 'sofia':
       return reply(sofia(sim, args))
     case 'global_getvar':
-      return reply(args[0] === 'hostname' ? sim.hostname : '')
+      return reply(args[0] === 'hostname' ? sim.hostname : (sim.dialplan.globals.get(args[0] ?? '') ?? ''))
     default:
       return reply(`-ERR ${cmd} Command not found!\n`)
   }

@@ -106,6 +106,9 @@ export function startApp(sim: FreeSwitchSimulator, ch: Channel, call: AppCall): 
       return instant(() => undefined)
     case 'park':
       sim.executeEvent(ch, call)
+      // park blocks in switch_ivr_park (mod_dptools park_function) until the call is transferred, bridged or hung
+      // up, all of which leave CS_EXECUTE: the dialplan actions queued after it never run (standard_on_execute).
+      if (call.dialplan) ch.queue = ch.queue.filter((c) => !c.dialplan)
       ch.running = undefined
       run.done = true
       ch.parked = 'app'
@@ -156,6 +159,42 @@ export function startApp(sim: FreeSwitchSimulator, ch: Channel, call: AppCall): 
       sim.transfer(ch, dest, context ?? ch.profile.context)
       return
     }
+    case 'execute_extension': {
+      // switch_core_session_execute_exten: hunt `<exten> [<dialplan> <context>]` now and run its actions in place;
+      // no extension found: nothing runs and the caller goes on with its next action. (Real FreeSWITCH sends this
+      // app's EXECUTE_COMPLETE after the nested actions return; a nested park never returns before koplus takes the
+      // call over, so here the COMPLETE follows at once.)
+      sim.executeEvent(ch, call)
+      const [dest = '', , context] = call.arg.split(/\s+/)
+      const nested = sim.dialplan.route(dest, { context: context ?? ch.profile.context, domain: ch.variables.get('domain_name') ?? 'default' })
+      if (nested) ch.queue.unshift(...nested.map((c) => ({ ...c, dialplan: call.dialplan })))
+      return complete()
+    }
+    case 'hash':
+    case 'eval':
+    case 'group':
+    case 'gentones':
+    case 'deflect':
+      // stock bookkeeping applications of the vanilla dialplan: no effect the simulator models
+      return instant(() => undefined)
+    case 'ivr':
+    case 'conference':
+    case 'fifo':
+    case 'valet_park':
+    case 'voicemail':
+    case 'intercept':
+    case 'eavesdrop':
+    case 'echo':
+    case 'delay_echo':
+    case 'esf_page_group':
+    case 'lua':
+      // stock applications that keep the call (a menu, a conference, a queue of mod_fifo …) until it ends
+      sim.executeEvent(ch, call)
+      run.interrupt = () => {
+        complete()
+        return true
+      }
+      return
     case 'playback':
       return playback(sim, ch, run, complete)
     case 'endless_playback':

@@ -23,6 +23,8 @@ export interface AppCall {
   uuid?: string
   /** sendmsg `loops:` header; -1 = forever. */
   loops: number
+  /** Queued by the dialplan's hunt (not by sendmsg): dropped when the call parks, as FreeSWITCH never runs them. */
+  dialplan?: boolean
 }
 
 /** The app currently executing on a channel; `interrupt` is how breaks/hangups reach it. */

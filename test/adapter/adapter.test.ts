@@ -61,6 +61,14 @@ t.test('CHANNEL_PARK with koplus_queue is a call; the far leg without koplus var
   t.same(events, [{ type: 'call-arrived', callId: 'q1', queueNumber: '5000', tenantDomain: 'default', callerNumber: '15551230001', callerName: 'Lab Caller' }])
 })
 
+t.test("a koplus doctor test call (koplus_check_id) parked with koplus_queue or koplus_feature is not a caller", async (t) => {
+  const { adapter, events } = setup()
+  adapter.handleEslEvent(park('d1', { koplus_queue: '5000', koplus_tenant: 'default', koplus_check_id: 'a-leg' }))
+  adapter.handleEslEvent(park('d2', { koplus_feature: '*71', koplus_tenant: 'default', koplus_check_id: 'a-leg', sip_auth_username: '1001' }))
+  adapter.handleEslEvent(park('q1', { koplus_queue: '5000', koplus_tenant: 'default' }))
+  t.same(events.map((e) => e.type === 'call-arrived' && e.callId), ['q1'])
+})
+
 t.test('feature call: sip user from sip_auth_username, domain from koplus_tenant', async (t) => {
   const { adapter, events } = setup()
   adapter.handleEslEvent(park('f1', { koplus_feature: '*715000', koplus_tenant: 'acme.test', sip_auth_username: '1001', sip_auth_realm: 'x' }))

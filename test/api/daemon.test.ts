@@ -44,7 +44,7 @@ t.test('API over the running daemon', async (t) => {
 
   // the CLI token
   t.equal(api.tokenPath, join(dir, 'cli-token'))
-  t.equal(statSync(api.tokenPath).mode & 0o777, 0o600)
+  t.equal(statSync(api.tokenPath).mode & 0o777, 0o640, "owner and the daemon's group (operators) may read it")
   const token = readFileSync(api.tokenPath, 'utf8').trim()
   const op = { token }
 

@@ -248,7 +248,7 @@ t.test('CLI against the API', { skip: !built && !process.env.CI && `no build at 
 
     const dataDir = mkdtempSync(join(tmpdir(), 'koplus-cli-data-'))
     const path = await writeCliToken(w.store, dataDir)
-    t.equal(statSync(path).mode & 0o777, 0o600, 'mode 0600')
+    t.equal(statSync(path).mode & 0o777, 0o640, 'mode 0640: the owner and its group')
     const token = readFileSync(path, 'utf8').trim()
     t.ok(w.store.accounts.verifyToken(token), 'a valid operator token')
     t.equal(w.store.accounts.verifyToken(token)!.role, 'operator')

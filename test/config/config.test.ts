@@ -79,6 +79,15 @@ t.test('errors name the key, the problem and the source', async (t) => {
   t.equal(configError(t, () => loadConfig({ argvPath: file({ fs: {} }), env: {} })).key, 'fs')
   t.equal(configError(t, () => loadConfig({ argvPath: file({ api: 8080 }), env: {} })).problem, 'expected an object, got 8080')
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_FREESWITCH_PASWORD: 'x' } })).key, 'KOPLUS_FREESWITCH_PASWORD')
+  // near-misses of a known variable outside its section prefix (issue 10: the docs said KOPLUS_FS_PASSWORD)
+  e = configError(t, () => loadConfig({ env: { KOPLUS_FS_PASSWORD: 'secret' } }))
+  t.equal(e.key, 'KOPLUS_FS_PASSWORD')
+  t.match(e.message, /did you mean KOPLUS_FREESWITCH_PASSWORD\?/)
+  t.notMatch(e.message, /secret/, 'the value is not echoed')
+  t.match(configError(t, () => loadConfig({ env: { KOPLUS_DB_PATH: '/x.sqlite' } })).message, /did you mean KOPLUS_DATABASE_PATH/)
+  t.match(configError(t, () => loadConfig({ env: { KOPLUS_FREESWICH_PORT: '8021' } })).message, /did you mean KOPLUS_FREESWITCH_PORT/)
+  // the CLI's own variables and unrelated names are not near-misses
+  t.doesNotThrow(() => loadConfig({ env: { KOPLUS_PASSWORD: 'x', KOPLUS_TOKEN: 't', KOPLUS_API: 'http://127.0.0.1:1', KOPLUS_CONFIG: '', KOPLUS_IT_RUNNER: 'x', KOPLUS_ESL_CAPTURES: '/x' } }))
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_LOG_LEVEL: 'loud' } })).problem, 'expected one of fatal, error, warn, info, debug, trace, silent, got "loud"')
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_FEATURE_CODES_LOGIN: '71' } })).key, 'featureCodes.login')
   t.match(configError(t, () => loadConfig({ env: { KOPLUS_FEATURE_CODES_PAUSE: '*7' } })).problem, /\*71 begins with featureCodes\.pause \(\*7\)/)
@@ -124,4 +133,20 @@ t.test('conf/koplus.example.json holds every key with its default; docs/configur
     t.same(Object.keys(parsed[section]), Object.keys(keys), `example section ${section} has exactly the known keys`)
   }
   t.same(loadConfig({ argvPath: example, env: {}, cwd: dir }), { ...defaultConfig(dir), source: { file: example, env: [] } }, 'the example loads to the defaults')
+})
+
+t.test('the CLI finds its config: --config, else KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists (issue 10.4)', async (t) => {
+  const { cliConfigPath, SYSTEM_CONFIG } = await import('../../src/config/paths.js')
+  t.equal(SYSTEM_CONFIG, '/etc/koplus/koplus.json')
+  const there = (p: string) => p === SYSTEM_CONFIG
+  const nothing = () => false
+  t.equal(cliConfigPath('/x/arg.json', { KOPLUS_CONFIG: '/x/env.json' }, there), '/x/arg.json')
+  t.equal(cliConfigPath(undefined, { KOPLUS_CONFIG: '/x/env.json' }, there), '/x/env.json')
+  t.equal(cliConfigPath(undefined, {}, there), SYSTEM_CONFIG)
+  t.equal(cliConfigPath(undefined, { KOPLUS_CONFIG: '' }, there), SYSTEM_CONFIG, 'an empty KOPLUS_CONFIG is unset')
+  t.equal(cliConfigPath(undefined, {}, nothing), undefined, 'no file: the built-in defaults')
+  // the production config only overrides what differs from the defaults, with absolute paths (any working directory)
+  const prod = loadConfig({ argvPath: join(import.meta.dirname, '..', '..', 'conf', 'koplus.production.json'), env: {}, cwd: '/somewhere/else' })
+  t.equal(prod.database.path, '/var/lib/koplus/koplus.sqlite')
+  t.equal(prod.recordings.dir, '/var/lib/koplus/recordings')
 })

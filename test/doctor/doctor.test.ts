@@ -23,10 +23,14 @@ function soundsDir(): string {
   return dir
 }
 
-async function setup(t: { teardown(fn: () => unknown): void }, opts: { password?: string; dialplanMissing?: boolean; loaded?: string[] } = {}) {
+async function setup(t: { teardown(fn: () => unknown): void }, opts: { password?: string; dialplanMissing?: boolean; loaded?: string[]; vanilla?: 'jump' | 'end' | 'absent'; globals?: Record<string, string> } = {}) {
   const sim = new FreeSwitchSimulator({
     password: 'ClueCon',
-    dialplan: opts.dialplanMissing ? { routes: [{ match: 'koplus-check', apps: () => [{ app: 'hangup', arg: 'NO_ROUTE_DESTINATION', loops: 1 }] }] } : undefined,
+    dialplan: opts.dialplanMissing
+      ? { routes: [{ match: 'koplus-check', apps: () => [{ app: 'hangup', arg: 'NO_ROUTE_DESTINATION', loops: 1 }] }] }
+      : opts.vanilla
+        ? { vanilla: opts.vanilla, globals: opts.globals }
+        : undefined,
   })
   if (opts.loaded) {
     for (const m of [...sim.loadedModules]) if (!opts.loaded.includes(m)) sim.loadedModules.delete(m)
@@ -40,7 +44,7 @@ t.test('all checks pass against the simulator', async (t) => {
   const { port, sim } = await setup(t)
   const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 3000 })
   t.ok(report.ok, formatDoctor(report))
-  t.same(report.checks.map((c) => c.name), ['connection', 'version', ...REQUIRED_MODULES.map((m) => `module ${m.name}`), 'events', 'dialplan', 'sounds'])
+  t.same(report.checks.map((c) => c.name), ['connection', 'version', ...REQUIRED_MODULES.map((m) => `module ${m.name}`), 'events', 'dialplan', 'default_password', 'sounds'])
   t.match(report.checks.find((c) => c.name === 'version')!.detail, /FreeSWITCH Version 1\.10\.12/)
   t.match(report.checks.find((c) => c.name === 'dialplan')!.detail, /koplus_check=true/)
   // the check call was cleaned up
@@ -102,4 +106,56 @@ t.test('a switch without the module: the check names it as not loaded', async (t
   const m = report.checks.find((c) => c.name === 'module mod_sofia')!
   t.notOk(m.ok)
   t.match(m.detail, /not loaded/)
+})
+
+// Issue 15: on a stock FreeSWITCH (vanilla dialplan, modelled by the simulator after conf/vanilla/dialplan/default.xml)
+// the doctor proves every queue number and feature code reaches koplus, and names what ran when one does not.
+const QUEUES = [{ number: '5000', name: 'Support' }, { number: '5100' }]
+const CODES = ['*71', '*72']
+
+t.test('vanilla FreeSWITCH with the koplus jump: every number reaches koplus; default_password and the ivr_demo overlap are warnings', async (t) => {
+  const { port, sim } = await setup(t, { vanilla: 'jump' })
+  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 3000, settleMs: 300, queues: QUEUES, featureCodes: CODES, contexts: ['default', 'public'] })
+  t.ok(report.ok, formatDoctor(report))
+  const by = (n: string) => report.checks.find((c) => c.name === n)
+  t.match(by('queue 5000 (default)')?.detail, /reaches koplus in context 'default' \(parked with koplus_queue=5000, queue Support\)/)
+  t.ok(by('queue 5100 (public)')?.ok, 'PSTN side: public reaches koplus too')
+  t.ok(by('feature *71 (default)')?.ok)
+  t.notOk(report.checks.some((c) => c.name.startsWith('feature') && c.name.includes('public')), 'feature codes are not tested in public')
+  t.match(by('default_password'), { ok: true, warning: true, detail: /still 1234.*sleeps 10 s/ })
+  t.match(by('overlap 5000'), { ok: true, warning: true, detail: /stock extension 'ivr_demo'/ })
+  t.notOk(by('overlap 5100'), 'no stock extension matches 5100')
+  const text = formatDoctor(report)
+  t.match(text, /^WARN {2}default_password/m)
+  t.match(text, /checks passed \(2 warnings\)$/)
+  await sim.waitFor(() => sim.channels().every((c) => c.hungUp), 2000, 'every test call hung up')
+})
+
+t.test('vanilla FreeSWITCH with the old include at the end: queue 5000 is caught by the demo IVR, and the doctor says what ran', async (t) => {
+  const { port } = await setup(t, { vanilla: 'end', globals: { default_password: 'changed-it' } })
+  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 4000, settleMs: 2500, queues: [QUEUES[0]!], featureCodes: ['*71'] })
+  t.notOk(report.ok)
+  const q = report.checks.find((c) => c.name === 'queue 5000')!
+  t.notOk(q.ok)
+  t.match(q.detail, /^caught before koplus, the call ran answer, sleep, ivr; put the koplus jump first in context 'default'/)
+  t.ok(report.checks.find((c) => c.name === 'feature *71')?.ok, 'numbers no stock extension takes still work (as the reporter saw)')
+  t.ok(report.checks.find((c) => c.name === 'dialplan')?.ok, 'the koplus-check call alone did not notice')
+  t.match(formatDoctor(report), /^FAIL {2}queue 5000 +caught before koplus, the call ran answer, sleep, ivr/m)
+})
+
+t.test('the old layout while default_password is 1234: every call sleeps 10 s first, and the doctor names it', async (t) => {
+  const { port } = await setup(t, { vanilla: 'end' })
+  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 2000, settleMs: 300, queues: [{ number: '5500' }] })
+  const q = report.checks.find((c) => c.name === 'queue 5500')!
+  t.notOk(q.ok)
+  t.match(q.detail, /caught before koplus, the call ran sleep \(the 10 s sleep is the vanilla 'global' extension's: default_password is still 1234\)/)
+})
+
+t.test('vanilla FreeSWITCH without koplus: the dialplan and the numbers fail', async (t) => {
+  const { port } = await setup(t, { vanilla: 'absent', globals: { default_password: 'x' } })
+  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 2000, settleMs: 300, queues: [{ number: '5100' }], featureCodes: ['*72'] })
+  t.notOk(report.ok)
+  t.notOk(report.checks.find((c) => c.name === 'dialplan')?.ok)
+  t.match(report.checks.find((c) => c.name === 'queue 5100')?.detail, /hung up|not installed/)
+  t.notOk(report.checks.find((c) => c.name === 'feature *72')?.ok)
 })

@@ -98,6 +98,8 @@ function queueForm(q: Queue | undefined, done: () => void): HTMLElement {
     req.then(
       (saved) => {
         toast(`${t('common.saved')}: ${saved.name}`)
+        // the API's routing warnings (a stock FreeSWITCH extension catches the number …): shown, not blocking
+        for (const w of (saved as Queue & { warnings?: string[] }).warnings ?? []) toast(w, 'error')
         done()
       },
       (e) => showError(form, msg, e),

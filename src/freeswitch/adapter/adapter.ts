@@ -155,6 +155,8 @@ export class FreeSwitchAdapter {
     if (!uuid) return
     // Agent legs park after answering (&park()); their -b "phone" legs inherit koplus_role too.
     if (ev.variable('koplus_role') === 'agent' || this.#legs.has(uuid)) return
+    // A test call of `koplus doctor` (src/doctor) proving a queue number or feature code reaches koplus: not a caller.
+    if (ev.variable('koplus_check_id')) return
     const known = this.#calls.get(uuid)
     if (known) {
       if (known.awaitingParkAfterBridge) {
