@@ -31,7 +31,11 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   // a new or renumbered queue: a test call through FreeSWITCH's dialplan, as `koplus doctor` makes (issue 15)
   live.routeCheck = async (number) => {
     const { checkQueueRouting } = await import('../doctor/index.js')
-    return checkQueueRouting({ host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
+    // the switch the daemon really talks to (under --simulate, the built-in simulator, not the configured address)
+    const at = daemon.freeswitch.address.lastIndexOf(':')
+    const host = daemon.freeswitch.address.slice(0, at).replace(/^\[|\]$/g, '')
+    const port = Number(daemon.freeswitch.address.slice(at + 1))
+    return checkQueueRouting({ host, port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
   }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
