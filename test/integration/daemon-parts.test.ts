@@ -117,3 +117,35 @@ t.test('--simulate: the demo call centre connects a generated call', async (t) =
   t.equal(st.queues.length, 2)
   t.equal(st.agents.filter((a) => a.queues.length > 0).length, 4, 'four agents logged in')
 })
+
+t.test('logger format: JSON lines on a pipe, pino-pretty on a TTY (auto); log.format json/pretty forces one', async (t) => {
+  /** A stream collecting raw text; `tty` makes it look like a terminal (isTTY), as process.stdout on one does. */
+  const stream = (tty: boolean) => {
+    const chunks: string[] = []
+    const s = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString('utf8'))
+        cb()
+      },
+    }) as Writable & { isTTY?: boolean }
+    if (tty) s.isTTY = true
+    return { s, text: () => chunks.join('') }
+  }
+  const isJson = (text: string) => text.trim().split('\n').every((l) => typeof (JSON.parse(l) as { msg?: unknown }).msg === 'string')
+  const cases: [string, boolean, 'auto' | 'json' | 'pretty' | undefined, boolean][] = [
+    ['a pipe, auto', false, undefined, true],
+    ['a pipe, auto (explicit)', false, 'auto', true],
+    ['a terminal, auto', true, 'auto', false],
+    ['a terminal, json forced', true, 'json', true],
+    ['a pipe, pretty forced', false, 'pretty', false],
+  ]
+  for (const [what, tty, format, json] of cases) {
+    const { s, text } = stream(tty)
+    const log = createLogger('info', { destination: s, ...(format ? { format } : {}) })
+    log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'hello from koplus')
+    t.ok(text().includes('hello from koplus'), `${what}: written`)
+    t.notOk(text().includes('S3cret'), `${what}: the password redacted`)
+    if (json) t.ok(isJson(text()), `${what}: JSON lines`)
+    else t.match(text(), /INFO.*hello from koplus/, `${what}: pino-pretty`)
+  }
+})
