@@ -71,3 +71,16 @@ await t.test('a frozen link is dropped within idle + probe timeout, then reconne
   t.same(dialledFor(sim, call.uuid), [['9601']], 'restored from FreeSWITCH by the rebuild and offered exactly once')
   call.hangup()
 })
+
+await t.test('the link freezes right after an originate went out: it is not sent again; the rebuild settles the call', async (t) => {
+  sim.endpoint('9601', { registered: true, answerAfterMs: 3000 }) // rings on past the drop, reconnect and rebuild
+  const connects = logs.filter((l) => l.msg === 'connected to FreeSWITCH').length
+  const call = sim.placeCall({ to: '5960', from: '0701000961' })
+  await until(() => dialledFor(sim, call.uuid).length === 1, 5000, 'the originate')
+  proxy.freeze() // the agent's phone rings on; its answer is not seen by the daemon
+  await until(() => logs.filter((l) => l.msg === 'connected to FreeSWITCH').length > connects, 5000, 'reconnected')
+  await daemon.whenRebuilt()
+  await call.waitForState('bridged', 5000)
+  t.same(dialledFor(sim, call.uuid), [['9601']], 'one originate only: nothing re-sent after the drop')
+  call.hangup()
+})
