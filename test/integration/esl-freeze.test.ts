@@ -15,7 +15,7 @@ const IDLE_MS = 300
 const PROBE_TIMEOUT_MS = 300
 
 const seeded = seedAgents({
-  queues: [{ number: '5960', name: 'Freeze', settings: { wrapUpSec: 0 } }],
+  queues: [{ number: '5960', name: 'Freeze', settings: { wrapUpSec: 0, ringTimeSec: 10 } }],
   agents: [{ extension: '9601', memberOf: ['5960'], loggedIn: ['5960'], loggedInAgoMs: 100_000 }],
 })
 const { sim, port } = await startAgentsSimulator({ phones: { '9601': {} } })
