@@ -49,6 +49,7 @@ export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.D
     const prepared = prepareDatabaseFile(path)
     if (prepared.createdDirs.length > 0) log?.info({ dirs: prepared.createdDirs }, 'created the data directory (mode 0700)')
     for (const t of prepared.tightened) log?.warn({ path: t.path, from: t.from }, 'the database was readable by other users; made it 0600')
+    for (const l of prepared.loose) log?.warn({ path: l.path, mode: l.mode, reason: l.reason }, 'the database is readable by other users and could not be made 0600')
   }
   let db: Database.Database
   try {

@@ -82,11 +82,14 @@ export interface PreparedFile {
   created: boolean
   /** The old mode, when an existing file (or its -wal/-shm) was readable by others and was tightened to 0600. */
   tightened: { path: string; from: string }[]
+  /** Files readable by others that could not be tightened (not ours, e.g. a read-only look by another user). */
+  loose: { path: string; mode: string; reason: string }[]
 }
 
 /**
  * Before SQLite opens `path`: its directory exists (made 0700 if missing), the file exists with mode 0600 (an
- * existing one readable by group or others is tightened, with its -wal and -shm). One clear StoreError('FILE')
+ * existing one readable by group or others is tightened, with its -wal and -shm, or reported in `loose` when it
+ * cannot be: opening it is not refused for that). One clear StoreError('FILE')
  * line for a path that cannot work, instead of SQLite's "unable to open database file".
  */
 export function prepareDatabaseFile(path: string): PreparedFile {
@@ -109,15 +112,17 @@ export function prepareDatabaseFile(path: string): PreparedFile {
     }
   }
   const tightened: PreparedFile['tightened'] = []
+  const loose: PreparedFile['loose'] = []
   for (const p of [file, `${file}-wal`, `${file}-shm`]) {
     const s = statOrUndefined(p)
     if (!s || (s.mode & 0o077) === 0) continue
+    const was = (s.mode & 0o777).toString(8).padStart(4, '0')
     try {
       chmodSync(p, DATABASE_FILE_MODE)
-      tightened.push({ path: p, from: (s.mode & 0o777).toString(8).padStart(4, '0') })
+      tightened.push({ path: p, from: was })
     } catch (err) {
-      throw fileError(`${p} is readable by other users (mode ${(s.mode & 0o777).toString(8)}) and could not be made 0600`, err)
+      loose.push({ path: p, mode: was, reason: reason(err) })
     }
   }
-  return { createdDirs, created, tightened }
+  return { createdDirs, created, tightened, loose }
 }

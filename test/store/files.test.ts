@@ -59,6 +59,7 @@ t.test('an existing world-readable database (and its WAL) is tightened to 0600; 
   ])
   t.equal(r.created, false)
   t.same(r.createdDirs, [])
+  t.same(r.loose, [])
   t.equal(mode(path), '600')
   t.equal(mode(`${path}-wal`), '600')
   t.equal(mode(dir), '755', "a directory koplus did not make keeps its mode (it may be the operator's)")
