@@ -58,9 +58,10 @@ export interface EslClientOptions {
   commandTimeoutMs?: number
   /**
    * Liveness of a ready connection: after this many ms with no byte received, one `api status` probe is sent
-   * (default 5000; 0: never probe). FreeSWITCH itself sends a HEARTBEAT event only every 20 s (switch_core.c,
-   * heartbeat_callback: send_heartbeat(), rescheduled +20 s; `event-heartbeat-interval` in switch.conf.xml on
-   * newer versions) and only to a listener subscribed to it, so the probe is what bounds detection on any config.
+   * (default 5000; 0: never probe). FreeSWITCH itself sends a HEARTBEAT event only every 20 s by default
+   * (switch_core.c, heartbeat_callback: send_heartbeat(), rescheduled after runtime.event_heartbeat_interval,
+   * `event-heartbeat-interval` in switch.conf.xml; older releases a fixed +20 s) and only to a listener subscribed
+   * to HEARTBEAT, so the probe is what bounds detection on any config.
    */
   idleProbeMs?: number
   /** After a probe, how long to wait for any byte before the link is declared dead, ms (default 3000). */
