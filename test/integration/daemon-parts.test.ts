@@ -149,3 +149,39 @@ t.test('logger format: JSON lines on a pipe, pino-pretty on a TTY (auto); log.fo
     else t.match(text(), /INFO.*hello from koplus/, `${what}: pino-pretty`)
   }
 })
+
+t.test('runDaemonCommand: the API cannot listen → one line naming the key, the store closed, FreeSWITCH never contacted', async (t) => {
+  const { FakeEslServer } = await import('../fixtures/esl/fake-esl-server.js')
+  const fs = await FakeEslServer.start()
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-api-fail-'))
+  t.teardown(async () => {
+    await fs.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const env = { KOPLUS_DATABASE_PATH: join(dir, 'koplus.sqlite'), KOPLUS_FREESWITCH_PORT: String(fs.port), KOPLUS_API_PORT: '80' }
+  const cases: [string, string][] = [
+    ['EACCES', 'api.port: no permission to listen on 127.0.0.1:80 (ports below 1024 need privileges)'],
+    ['EADDRINUSE', 'api.port: 127.0.0.1:80 is already in use (another koplus daemon, or another program listening there?)'],
+    ['EADDRNOTAVAIL', 'api.host: 127.0.0.1 is not an address of this machine'],
+  ]
+  for (const [code, message] of cases) {
+    let store: Store | undefined
+    const { stream } = sink()
+    const err = await runDaemonCommand({
+      env,
+      handleSignals: false,
+      logger: createLogger('info', { pretty: false, destination: stream }),
+      startApi: async (daemon) => {
+        store = daemon.store
+        throw Object.assign(new Error(`listen ${code}: 127.0.0.1:80`), { code })
+      },
+    }).then(
+      () => ({ message: 'started', code: '' }),
+      (e: unknown) => e as Error & { code?: string },
+    )
+    t.equal(err.message, message, code)
+    t.equal(err.code, 'STARTUP_FAILED')
+    t.equal(store?.db.open, false, `${code}: the store was closed`)
+  }
+  t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
+})
