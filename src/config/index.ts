@@ -7,20 +7,20 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { packageRoot } from './paths.js'
-import { CONFIG_SPEC, envName, type KeyKind, type KeySpec, type LogLevel } from './spec.js'
+import { CONFIG_SPEC, envName, type KeyKind, type KeySpec, type LogFormat, type LogLevel } from './spec.js'
 
-export { CONFIG_SPEC, envName, LOG_LEVELS, type LogLevel } from './spec.js'
+export { CONFIG_SPEC, envName, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './spec.js'
 export { packageRoot } from './paths.js'
 
 export interface Config {
   database: { path: string; synchronous: 'NORMAL' | 'FULL' }
-  freeswitch: { host: string; port: number; password: string; transferContext: string }
+  freeswitch: { host: string; port: number; password: string; transferContext: string; idleProbeSeconds: number; idleProbeTimeoutSeconds: number }
   api: { host: string; port: number }
   /** Absolute path. */
   sounds: { dir: string }
   /** Absolute path. */
   recordings: { dir: string }
-  log: { level: LogLevel }
+  log: { level: LogLevel; format: LogFormat }
   featureCodes: { login: string; logout: string; device: string; pause: string; wrapUpEnd: string; record: string }
   /** Dial-string templates (see deviceDialString). */
   devices: { softphone: string; deskphone: string; mobile: string; mobileGateway: string }
@@ -215,11 +215,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const v = values as Record<string, Record<string, never>>
   return {
     database: { path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
-    freeswitch: { host: v.freeswitch.host, port: v.freeswitch.port, password: v.freeswitch.password, transferContext: v.freeswitch.transferContext },
+    freeswitch: {
+      host: v.freeswitch.host,
+      port: v.freeswitch.port,
+      password: v.freeswitch.password,
+      transferContext: v.freeswitch.transferContext,
+      idleProbeSeconds: v.freeswitch.idleProbeSeconds,
+      idleProbeTimeoutSeconds: v.freeswitch.idleProbeTimeoutSeconds,
+    },
     api: { host: v.api.host, port: v.api.port },
     sounds: { dir: v.sounds.dir === null ? join(packageRoot(), 'sounds') : abs(v.sounds.dir) },
     recordings: { dir: abs(v.recordings.dir) },
-    log: { level: v.log.level },
+    log: { level: v.log.level, format: v.log.format },
     featureCodes: { ...v.featureCodes } as unknown as Config['featureCodes'],
     devices: { ...v.devices } as unknown as Config['devices'],
     source: { file, env: usedEnv.sort() },

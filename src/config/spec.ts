@@ -6,6 +6,8 @@
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+export type LogFormat = 'auto' | 'json' | 'pretty'
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty']
 
 export type KeyKind =
   | { type: 'string'; re?: RegExp; what?: string; secret?: boolean }
@@ -40,6 +42,8 @@ export const CONFIG_SPEC = {
     port: { kind: { type: 'int', min: 1, max: 65535 }, default: 8021, doc: 'Port of mod_event_socket (listen-port).' },
     password: { kind: { type: 'string', secret: true }, default: 'ClueCon', doc: 'mod_event_socket password. Never logged. Change it in FreeSWITCH and here.' },
     transferContext: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a dialplan context name' }, default: 'default', doc: 'Dialplan context forwarded callers are transferred into (uuid_transfer <uuid> <number> XML <context>); it must be able to dial the forward numbers.' },
+    idleProbeSeconds: { kind: { type: 'int', min: 0, max: 300 }, default: 5, doc: 'After this many seconds without a byte from FreeSWITCH, koplus sends one `api status` to check the link (0 = never).' },
+    idleProbeTimeoutSeconds: { kind: { type: 'int', min: 1, max: 60 }, default: 3, doc: 'If nothing at all arrives within this many seconds of that probe, the link is taken as dead: koplus drops it, reconnects and reconciles.' },
   },
   api: {
     host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },
@@ -53,6 +57,7 @@ export const CONFIG_SPEC = {
   },
   log: {
     level: { kind: { type: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'pino log level.' },
+    format: { kind: { type: 'enum', values: LOG_FORMATS }, default: 'auto', doc: 'auto: pretty lines on a terminal, JSON lines otherwise; json or pretty: always that.' },
   },
   featureCodes: {
     login: { kind: { type: 'featureCode' }, default: '*71', doc: 'Log in to all my queues; followed by a queue number: to that queue.' },

@@ -54,6 +54,10 @@ export interface DaemonSettings extends EngineSettings {
     transferContext?: string
     /** ESL reconnect back-off (default 250 ms .. 10 s). */
     reconnect?: BackoffOptions
+    /** Silence before an `api status` liveness probe, ms (default 5000; 0 = never). See EslClientOptions. */
+    idleProbeMs?: number
+    /** Wait for any byte after that probe before the link is taken as dead, ms (default 3000). */
+    idleProbeTimeoutMs?: number
   }
 }
 
@@ -62,6 +66,11 @@ export interface DaemonOptions {
   logger?: Logger
   /** Use this open store instead of opening databasePath (the daemon then does not close it on stop). */
   store?: Store
+  /**
+   * Connect to FreeSWITCH at once (default true). false: only when `connectFreeSwitch()` is called, so that
+   * `koplus daemon` binds the API port first and a port conflict fails before anything is sent to FreeSWITCH.
+   */
+  connect?: boolean
 }
 
 /** The state of the FreeSWITCH connection, for `koplus status` and the API. */
@@ -90,6 +99,8 @@ export interface Daemon {
   reloadConfig(): void
   /** Queue and agent status now. */
   status(): CenterStatus
+  /** Starts connecting to FreeSWITCH (in the background, retrying), if not started yet. */
+  connectFreeSwitch(): void
   /** Resolves once the view has been rebuilt from FreeSWITCH on the current connection (at once if it has been). */
   whenRebuilt(): Promise<void>
   /**
@@ -134,6 +145,8 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     format: 'json',
     events: DAEMON_EVENTS,
     reconnect: settings.freeswitch.reconnect ?? {},
+    idleProbeMs: settings.freeswitch.idleProbeMs ?? 5000,
+    idleProbeTimeoutMs: settings.freeswitch.idleProbeTimeoutMs ?? 3000,
     logger: log.child({ module: 'esl' }),
   })
   const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
@@ -320,7 +333,13 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       }, 30_000)
     })
   }
-  connectLoop()
+  let connecting = false
+  const connectFreeSwitch = (): void => {
+    if (connecting || stopped) return
+    connecting = true
+    connectLoop()
+  }
+  if (opts.connect !== false) connectFreeSwitch()
 
   const daemon: Daemon = {
     center,
@@ -334,6 +353,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       return () => handledListeners.delete(l)
     },
     reloadConfig,
+    connectFreeSwitch,
     status: () => center.status(clock.now()),
     whenRebuilt: () => (rebuilt ? Promise.resolve() : new Promise<void>((resolve) => rebuildWaiters.push(resolve))),
     async stop() {

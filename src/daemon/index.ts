@@ -5,11 +5,12 @@
  * For the CLI (src/cli): `await runDaemonCommand({ configPath, simulate, startApi })` from the `daemon` command.
  * For the API: see the interface documented in ./daemon.ts (startDaemon, Daemon).
  */
-import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import pretty from 'pino-pretty'
-import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config } from '../config/index.js'
+import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config, type LogFormat } from '../config/index.js'
+import { StoreError } from '../store/errors.js'
+import { ensureDir } from '../store/files.js'
 import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
 import { dataDirOf } from '../api/data-dir.js'
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js'
@@ -24,7 +25,14 @@ export function settingsFromConfig(config: Config): DaemonSettings {
   const tpl = (s: string) => s.replaceAll('${gateway}', gw)
   return {
     databasePath: config.database.path,
-    freeswitch: { host: config.freeswitch.host, port: config.freeswitch.port, password: config.freeswitch.password, transferContext: config.freeswitch.transferContext },
+    freeswitch: {
+      host: config.freeswitch.host,
+      port: config.freeswitch.port,
+      password: config.freeswitch.password,
+      transferContext: config.freeswitch.transferContext,
+      idleProbeMs: config.freeswitch.idleProbeSeconds * 1000,
+      idleProbeTimeoutMs: config.freeswitch.idleProbeTimeoutSeconds * 1000,
+    },
     soundsDir: config.sounds.dir,
     recordingsDir: config.recordings.dir,
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
@@ -38,18 +46,60 @@ function isConfig(c: Config | DaemonSettings): c is Config {
 
 /**
  * Starts the daemon from the loaded Config (or ready-made DaemonSettings). See ./daemon.ts for the Daemon interface.
- * The database directory is created if missing.
+ * The database directory is created if missing (0700, the file 0600: src/store/files.ts). A database path that
+ * cannot work throws StartupError naming database.path.
  */
 export async function startDaemon(config: Config | DaemonSettings, opts: DaemonOptions = {}): Promise<Daemon> {
   const settings = isConfig(config) ? settingsFromConfig(config) : config
-  if (!opts.store && settings.databasePath !== ':memory:') mkdirSync(dirname(settings.databasePath), { recursive: true })
-  return startWithSettings(settings, opts)
+  try {
+    return await startWithSettings(settings, opts)
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'FILE') throw new StartupError('database.path', err.message, { cause: err })
+    throw err
+  }
 }
 
-/** The root logger: JSON lines, or pretty on a terminal (pino-pretty); the ESL password is redacted. */
-export function createLogger(level: string, opts: { pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
+/** The daemon cannot start with this configuration; the message is one line naming the key, e.g. `api.port: …`. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError'
+  readonly code = 'STARTUP_FAILED'
+  constructor(
+    readonly key: string,
+    problem: string,
+    opts?: { cause?: unknown },
+  ) {
+    super(`${key}: ${problem}`, opts)
+  }
+}
+
+/** One clear line for a control API that cannot listen (the Node error says "listen EADDRINUSE: …"). */
+export function apiListenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code
+  const at = `${host}:${port}`
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError('api.port', `${at} is already in use (another koplus daemon, or another program listening there?)`, { cause: err })
+    case 'EACCES':
+      return new StartupError('api.port', `no permission to listen on ${at} (ports below 1024 need privileges)`, { cause: err })
+    case 'EADDRNOTAVAIL':
+      return new StartupError('api.host', `${host} is not an address of this machine`, { cause: err })
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError('api.host', `cannot resolve ${host}`, { cause: err })
+    default:
+      return err instanceof Error ? err : new Error(String(err))
+  }
+}
+
+/**
+ * The root logger: JSON lines, or pretty on a terminal (pino-pretty); the ESL password is redacted.
+ * `format` (config log.format): 'auto' (default) is pretty only when the destination is a TTY; 'json' and 'pretty'
+ * force one. `pretty`, if given, wins (tests).
+ */
+export function createLogger(level: string, opts: { pretty?: boolean; format?: LogFormat; destination?: NodeJS.WritableStream } = {}): Logger {
   const dest = opts.destination ?? process.stdout
-  const usePretty = opts.pretty ?? (dest as NodeJS.WriteStream).isTTY === true
+  const format = opts.format ?? 'auto'
+  const usePretty = opts.pretty ?? (format === 'auto' ? (dest as NodeJS.WriteStream).isTTY === true : format === 'pretty')
   const options: pino.LoggerOptions = { level, redact: { paths: [...CONFIG_REDACT_PATHS], censor: '[redacted]' }, base: { name: 'koplus' } }
   if (usePretty) return pino(options, pretty({ colorize: true, sync: true, destination: dest as NodeJS.WriteStream, ignore: 'pid,hostname,name' }))
   return pino(options, dest as pino.DestinationStream)
@@ -72,7 +122,7 @@ export interface RunDaemonOptions {
   simulation?: Pick<SimulationOptions, 'clock' | 'random' | 'traffic'>
   /** Environment (default process.env). */
   env?: NodeJS.ProcessEnv
-  /** Logger (default: createLogger(config.log.level)). */
+  /** Logger (default: createLogger(config.log.level, { format: config.log.format })). */
   logger?: Logger
   /**
    * Starts the control API for the running daemon (the API/CLI helper passes e.g.
@@ -96,7 +146,11 @@ export interface RunningDaemon {
 
 /**
  * `koplus daemon [--config PATH] [--simulate]`. Throws ConfigError (message names the key and the problem) on an
- * invalid config; the CLI prints it and exits non-zero.
+ * invalid config, StartupError on a database path that cannot work or an API port that cannot be bound; the CLI
+ * prints the message and exits non-zero.
+ *
+ * Start-up order: open the store, bind the API port, then connect to FreeSWITCH. So a port conflict (e.g. a second
+ * daemon started by mistake) fails at once, before anything is sent to FreeSWITCH or the ESL connect timeout runs.
  */
 export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<RunningDaemon> {
   const loaded = loadConfig({ ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
@@ -104,7 +158,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   // The simulation keeps its demo in a file of its own beside the real database; the log says which file is used.
   const { SIMULATE_DB_FILE } = opts.simulate ? await import('./simulate.js') : { SIMULATE_DB_FILE: '' }
   const config: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
-  const log = opts.logger ?? createLogger(config.log.level)
+  const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format })
   const logged = opts.simulate ? { ...redactConfig(config), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(config)
   log.info({ config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
 
@@ -114,16 +168,24 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   let simPort = 0
   if (opts.simulate) {
     const { startSimulation } = await import('./simulate.js')
-    mkdirSync(dataDir, { recursive: true })
+    ensureDir(dataDir)
     const sim = await startSimulation(config, log, { ...opts.simulation, databasePath: config.database.path, fresh: !!opts.fresh })
     daemon = sim.daemon
     stopSim = sim.stop
     simulator = sim.simulator
     simPort = sim.port
   } else {
-    daemon = await startDaemon(config, { logger: log })
+    daemon = await startDaemon(config, { logger: log, connect: false })
   }
-  const api = opts.startApi ? await opts.startApi(daemon, config, log) : undefined
+  let api: StartedApi | undefined
+  try {
+    api = opts.startApi ? await opts.startApi(daemon, config, log) : undefined
+  } catch (err) {
+    // Nothing may stay behind: the store is closed, no ESL connection is made (or the simulation is stopped).
+    await (stopSim ?? (() => daemon.stop()))().catch((e: unknown) => log.warn({ err: e }, 'stopping after a failed start failed'))
+    throw apiListenError(err, config.api.host, config.api.port)
+  }
+  daemon.connectFreeSwitch()
   const fsAddress = opts.simulate ? { host: '127.0.0.1', port: simPort } : { host: config.freeswitch.host, port: config.freeswitch.port }
   try {
     const path = writeRuntimeInfo(dataDir, { pid: process.pid, ...(api ? { api: api.url } : {}), freeswitch: { ...fsAddress, simulated: !!opts.simulate }, database: config.database.path, startedAt: Date.now() })

@@ -7,11 +7,12 @@
  * power loss too, at the cost of an fsync per commit (see opts.synchronous).
  */
 import Database from 'better-sqlite3'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { packageRoot } from '../config/paths.js'
 import { StoreError } from './errors.js'
+import { prepareDatabaseFile } from './files.js'
 import { CURRENT_VERSION, MIGRATIONS } from './migrations.js'
 
 export interface OpenDbOptions {
@@ -43,8 +44,19 @@ export function declaredVersion(schemaSql: string): number {
  */
 export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.Database {
   const log = opts.logger
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
+  if (path !== ':memory:' && !path.startsWith('file:')) {
+    // The directory (0700) and the file (0600) are made here, with a clear error if they cannot be (files.ts).
+    const prepared = prepareDatabaseFile(path)
+    if (prepared.createdDirs.length > 0) log?.info({ dirs: prepared.createdDirs }, 'created the data directory (mode 0700)')
+    for (const t of prepared.tightened) log?.warn({ path: t.path, from: t.from }, 'the database was readable by other users; made it 0600')
+    for (const l of prepared.loose) log?.warn({ path: l.path, mode: l.mode, reason: l.reason }, 'the database is readable by other users and could not be made 0600')
+  }
+  let db: Database.Database
+  try {
+    db = new Database(path)
+  } catch (err) {
+    throw new StoreError('FILE', `cannot open the database ${path}: ${(err as Error).message}`)
+  }
   try {
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`)

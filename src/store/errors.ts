@@ -1,5 +1,6 @@
 /** Errors of the store, each with a stable code (undici style) and a message naming the entity and field. */
-export type StoreErrorCode = 'NOT_FOUND' | 'DUPLICATE' | 'INVALID' | 'IN_USE' | 'SCHEMA'
+/** FILE: the database file or its directory cannot be made or opened (message: one line naming the path). */
+export type StoreErrorCode = 'NOT_FOUND' | 'DUPLICATE' | 'INVALID' | 'IN_USE' | 'SCHEMA' | 'FILE'
 
 export class StoreError extends Error {
   override readonly name = 'StoreError'

@@ -29,11 +29,12 @@ function configError(t: Test, fn: () => unknown): ConfigError {
 t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
   t.same(c.database, { path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
-  t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default' })
+  t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3 })
   t.same(c.api, { host: '127.0.0.1', port: 8080 })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
   t.equal(c.recordings.dir, '/srv/koplus/data/recordings')
   t.equal(c.log.level, 'info')
+  t.equal(c.log.format, 'auto', 'pretty on a terminal, JSON otherwise')
   t.same(c.featureCodes, { login: '*71', logout: '*72', device: '*73', pause: '*74', wrapUpEnd: '*75', record: '*79' })
   t.same(c.devices, { softphone: 'user/${target}@${domain}', deskphone: 'user/${target}@${domain}', mobile: 'sofia/gateway/${gateway}/${target}', mobileGateway: 'pstn' })
   t.same(c.source, { file: null, env: [] })
@@ -75,7 +76,7 @@ t.test('errors name the key, the problem and the source', async (t) => {
 
   e = configError(t, () => loadConfig({ argvPath: file({ freeswitch: { pasword: 'x' } }), env: {} }))
   t.equal(e.key, 'freeswitch.pasword')
-  t.match(e.message, /^freeswitch\.pasword: unknown key \(known in freeswitch: host, port, password, transferContext\)/)
+  t.match(e.message, /^freeswitch\.pasword: unknown key \(known in freeswitch: host, port, password, transferContext, idleProbeSeconds, idleProbeTimeoutSeconds\)/)
   t.equal(configError(t, () => loadConfig({ argvPath: file({ fs: {} }), env: {} })).key, 'fs')
   t.equal(configError(t, () => loadConfig({ argvPath: file({ api: 8080 }), env: {} })).problem, 'expected an object, got 8080')
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_FREESWITCH_PASWORD: 'x' } })).key, 'KOPLUS_FREESWITCH_PASWORD')
@@ -149,4 +150,17 @@ t.test('the CLI finds its config: --config, else KOPLUS_CONFIG, else /etc/koplus
   const prod = loadConfig({ argvPath: join(import.meta.dirname, '..', '..', 'conf', 'koplus.production.json'), env: {}, cwd: '/somewhere/else' })
   t.equal(prod.database.path, '/var/lib/koplus/koplus.sqlite')
   t.equal(prod.recordings.dir, '/var/lib/koplus/recordings')
+})
+
+t.test('the ESL idle probe and the log format: from the environment, checked', async (t) => {
+  const c = loadConfig({ env: { KOPLUS_FREESWITCH_IDLE_PROBE_SECONDS: '0', KOPLUS_FREESWITCH_IDLE_PROBE_TIMEOUT_SECONDS: '10', KOPLUS_LOG_FORMAT: 'json' } })
+  t.equal(c.freeswitch.idleProbeSeconds, 0, '0 turns the probe off')
+  t.equal(c.freeswitch.idleProbeTimeoutSeconds, 10)
+  t.equal(c.log.format, 'json')
+  t.equal(
+    configError(t, () => loadConfig({ env: { KOPLUS_FREESWITCH_IDLE_PROBE_TIMEOUT_SECONDS: '0' } })).message,
+    'freeswitch.idleProbeTimeoutSeconds: expected an integer 1-60, got "0" (from KOPLUS_FREESWITCH_IDLE_PROBE_TIMEOUT_SECONDS)',
+  )
+  t.equal(configError(t, () => loadConfig({ argvPath: file({ freeswitch: { idleProbeSeconds: 301 } }), env: {} })).problem, 'expected an integer 0-300, got 301')
+  t.equal(configError(t, () => loadConfig({ env: { KOPLUS_LOG_FORMAT: 'text' } })).problem, 'expected one of auto, json, pretty, got "text"')
 })

@@ -532,3 +532,81 @@ t.test('a password with a newline is refused up front (it would inject commands)
   t.equal(err?.code, 'ESL_INVALID_COMMAND')
   t.notMatch(err?.message, 'abc')
 })
+
+t.test('a frozen link (TCP open, no bytes) is noticed: one api status probe after the silence, dropped when nothing answers; pending commands rejected, not re-sent', async (t) => {
+  const { logger, lines } = sinkLogger()
+  const { server, clock, client } = await setup(t, { logger, idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
+  await client.connect()
+  const conn = await server.connection(0)
+  const bg = client.bgapi('originate user/1000 &park()')
+  t.equal((await conn.nextCommand()).line, 'bgapi originate user/1000 &park()')
+  // The fake FreeSWITCH freezes here: the socket stays open and nothing more is written.
+  clock.advance(4999)
+  await tick()
+  t.equal(client.idleProbes, 0, 'no probe before idleProbeMs of silence')
+  clock.advance(1)
+  t.equal((await conn.nextCommand()).line, 'api status', 'one probe after 5 s of silence')
+  t.equal(client.idleProbes, 1)
+  const disconnected = once(client, 'disconnected')
+  const reconnecting = once(client, 'reconnecting')
+  clock.advance(2999)
+  await tick()
+  t.equal(client.ready, true, 'still up before the probe deadline')
+  clock.advance(1)
+  const [reason] = (await disconnected) as [Error]
+  t.type(reason, EslDisconnectedError)
+  t.match(reason.message, /did not answer a probe within 3000 ms/)
+  const e = (await bg.catch((x: unknown) => x)) as EslDisconnectedError
+  t.equal(e.code, 'ESL_DISCONNECTED', 'the bgapi sent on the dead link is rejected, for reconcile to decide')
+  const info = (await reconnecting)[0] as { delayMs: number }
+  clock.advance(info.delayMs)
+  const conn2 = await server.connection(1)
+  await once(client, 'ready')
+  t.same(conn2.received.map((c) => c.line), [`auth ${PASSWORD}`, 'event json ALL'], 'nothing re-sent on the new link')
+  const probeLines = lines.map((l) => JSON.parse(l) as { msg: string; level: number; probes?: number }).filter((l) => l.msg === 'ESL idle probe')
+  t.same(probeLines.map((l) => [l.level, l.probes]), [[20, 1]], 'the probe is counted in the log at debug')
+  t.ok(lines.some((l) => JSON.parse(l).msg === 'ESL link frozen: no reply to the idle probe; dropping it'))
+})
+
+t.test('idle probe: a link that answers stays up; traffic keeps the probe away; idleProbeMs 0 turns it off', async (t) => {
+  const { server, clock, client } = await setup(t, { idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
+  let drops = 0
+  client.on('disconnected', () => drops++)
+  await client.connect()
+  const conn = await server.connection(0)
+  for (let i = 0; i < 3; i++) {
+    // Step time 1 s at a time; the probe is written synchronously, so pendingCommands shows it at once.
+    let silentSteps = 0
+    while (client.pendingCommands === 0 && silentSteps < 20) {
+      clock.advance(1000)
+      silentSteps++
+    }
+    t.equal(silentSteps, 5, `probe ${i + 1} after 5 s without a byte`)
+    t.equal((await conn.nextCommand()).line, 'api status')
+    conn.apiResponse('UP 0 years, 0 days\n')
+    await until(() => client.pendingCommands === 0, 'the probe reply')
+  }
+  clock.advance(3000) // past the last deadline
+  await tick()
+  t.equal(client.idleProbes, 3, 'one probe per silence')
+  t.equal(drops, 0, 'a link that answers is kept')
+  t.equal(client.ready, true)
+
+  // An event every 4 s (e.g. HEARTBEATs with a shorter event-heartbeat-interval): never 5 s of silence, no probe.
+  const before = client.idleProbes
+  for (let i = 0; i < 5; i++) {
+    const got = once(client, 'event')
+    conn.event({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': 'x' })
+    await got
+    clock.advance(4000)
+  }
+  await tick()
+  t.equal(client.idleProbes, before, 'no probe while bytes keep arriving')
+
+  const off = await setup(t, { idleProbeMs: 0 })
+  await off.client.connect()
+  off.clock.advance(600_000)
+  await tick()
+  t.equal(off.client.idleProbes, 0, 'idleProbeMs 0: never probes')
+  t.equal(off.client.ready, true)
+})

@@ -1,9 +1,10 @@
-/** A loopback TCP proxy whose link can be cut, to simulate losing the connection to FreeSWITCH. */
+/** A loopback TCP proxy whose link can be cut or frozen, to simulate losing the connection to FreeSWITCH. */
 import net, { type AddressInfo, type Socket } from 'node:net'
 
 export class TcpProxy {
   readonly #server: net.Server
   readonly #sockets = new Set<Socket>()
+  readonly #links = new Set<[Socket, Socket]>()
   #down = false
 
   constructor(readonly targetPort: number, readonly targetHost = '127.0.0.1') {
@@ -20,6 +21,9 @@ export class TcpProxy {
       }
       client.pipe(upstream)
       upstream.pipe(client)
+      const link: [Socket, Socket] = [client, upstream]
+      this.#links.add(link)
+      client.on('close', () => this.#links.delete(link))
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -34,6 +38,20 @@ export class TcpProxy {
   down(): void {
     this.#down = true
     for (const s of this.#sockets) s.destroy()
+  }
+
+  /**
+   * Freezes every open link: TCP stays open but no byte passes either way any more (a hung peer or a black-holed
+   * path; no FIN, no RST). New links made afterwards work normally.
+   */
+  freeze(): void {
+    for (const [client, upstream] of this.#links) {
+      client.unpipe(upstream)
+      upstream.unpipe(client)
+      client.pause()
+      upstream.pause()
+    }
+    this.#links.clear()
   }
 
   up(): void {

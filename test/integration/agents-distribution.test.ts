@@ -6,7 +6,6 @@ import t from 'tap'
 import type { SimEvent } from '../../src/simulator/serialize.js'
 import { EarlyTimersClock, startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'
 
-const started = Date.now()
 const rig: Rig = await startAgentsRig({
   // Every daemon timer calls back 1 ms early, as Node's do now and then: decisions must not depend on luck.
   clock: new EarlyTimersClock(),
@@ -190,9 +189,4 @@ await t.test('ring time is per queue', async (t) => {
   const byQueue = (n: string) => rig.sim.originates.find((o) => o.arg.includes(`koplus_queue_id=${rig.queueId(n)}`))?.arg ?? ''
   t.match(byQueue('5100'), /originate_timeout=3[,}]/, '5100 rings 3 s')
   t.match(byQueue('5200'), /originate_timeout=2[,}]/, '5200 rings 2 s')
-})
-
-t.test('timing', async (t) => {
-  t.comment(`agents-distribution: ${Date.now() - started} ms`)
-  t.pass()
 })

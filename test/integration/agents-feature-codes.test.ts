@@ -14,7 +14,6 @@ import { sayLoggedIn } from '../../src/core/speech/index.js'
 import type { SimCall } from '../../src/simulator/simulator.js'
 import { startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'
 
-const started = Date.now()
 const rig: Rig = await startAgentsRig({
   queues: [
     { number: '5000', name: 'Support', settings: { welcomePrompt: 'welcome' } },
@@ -240,9 +239,4 @@ await t.test('what agents set by phone survives a daemon restart: queues, pause 
   const call = await dial('*74', '1001')
   t.same(rig.heardNames(call), ['agent-unpaused'], 'the restarted daemon answers feature codes')
   t.equal(status(a1001).state, 'free')
-})
-
-t.test('timing', async (t) => {
-  t.comment(`agents-feature-codes: ${Date.now() - started} ms`)
-  t.pass()
 })

@@ -12,7 +12,6 @@ import { DaemonProcess, writeConfig } from '../helpers/daemon-process.js'
 import { dialledFor, seedAgents, startAgentsSimulator, until } from '../helpers/agents-fixture.js'
 import { basename } from 'node:path'
 
-const started = Date.now()
 const MOBILE = '0701900001'
 const seeded = seedAgents({
   queues: [{ number: '5900', name: 'Process' }],
@@ -83,9 +82,4 @@ await t.test('*79 in the daemon process: the recording lands in the configured r
   t.ok(existsSync(path), 'the file exists')
   const row = await until(() => db.prompts.lookup('default', q5900, 'sv', 'queue-first'), 3000, 'prompt row')
   t.equal(row.path, path, 'prompt 2 = the queue\'s first message')
-})
-
-t.test('timing', async (t) => {
-  t.comment(`agents-process: ${Date.now() - started} ms`)
-  t.pass()
 })

@@ -117,3 +117,71 @@ t.test('--simulate: the demo call centre connects a generated call', async (t) =
   t.equal(st.queues.length, 2)
   t.equal(st.agents.filter((a) => a.queues.length > 0).length, 4, 'four agents logged in')
 })
+
+t.test('logger format: JSON lines on a pipe, pino-pretty on a TTY (auto); log.format json/pretty forces one', async (t) => {
+  /** A stream collecting raw text; `tty` makes it look like a terminal (isTTY), as process.stdout on one does. */
+  const stream = (tty: boolean) => {
+    const chunks: string[] = []
+    const s = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString('utf8'))
+        cb()
+      },
+    }) as Writable & { isTTY?: boolean }
+    if (tty) s.isTTY = true
+    return { s, text: () => chunks.join('') }
+  }
+  const isJson = (text: string) => text.trim().split('\n').every((l) => typeof (JSON.parse(l) as { msg?: unknown }).msg === 'string')
+  const cases: [string, boolean, 'auto' | 'json' | 'pretty' | undefined, boolean][] = [
+    ['a pipe, auto', false, undefined, true],
+    ['a pipe, auto (explicit)', false, 'auto', true],
+    ['a terminal, auto', true, 'auto', false],
+    ['a terminal, json forced', true, 'json', true],
+    ['a pipe, pretty forced', false, 'pretty', false],
+  ]
+  for (const [what, tty, format, json] of cases) {
+    const { s, text } = stream(tty)
+    const log = createLogger('info', { destination: s, ...(format ? { format } : {}) })
+    log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'hello from koplus')
+    t.ok(text().includes('hello from koplus'), `${what}: written`)
+    t.notOk(text().includes('S3cret'), `${what}: the password redacted`)
+    if (json) t.ok(isJson(text()), `${what}: JSON lines`)
+    else t.match(text(), /INFO.*hello from koplus/, `${what}: pino-pretty`)
+  }
+})
+
+t.test('runDaemonCommand: the API cannot listen → one line naming the key, the store closed, FreeSWITCH never contacted', async (t) => {
+  const { FakeEslServer } = await import('../fixtures/esl/fake-esl-server.js')
+  const fs = await FakeEslServer.start()
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-api-fail-'))
+  t.teardown(async () => {
+    await fs.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const env = { KOPLUS_DATABASE_PATH: join(dir, 'koplus.sqlite'), KOPLUS_FREESWITCH_PORT: String(fs.port), KOPLUS_API_PORT: '80' }
+  const cases: [string, string][] = [
+    ['EACCES', 'api.port: no permission to listen on 127.0.0.1:80 (ports below 1024 need privileges)'],
+    ['EADDRINUSE', 'api.port: 127.0.0.1:80 is already in use (another koplus daemon, or another program listening there?)'],
+    ['EADDRNOTAVAIL', 'api.host: 127.0.0.1 is not an address of this machine'],
+  ]
+  for (const [code, message] of cases) {
+    let store: Store | undefined
+    const { stream } = sink()
+    const err = await runDaemonCommand({
+      env,
+      handleSignals: false,
+      logger: createLogger('info', { pretty: false, destination: stream }),
+      startApi: async (daemon) => {
+        store = daemon.store
+        throw Object.assign(new Error(`listen ${code}: 127.0.0.1:80`), { code })
+      },
+    }).then(
+      () => ({ message: 'started', code: '' }),
+      (e: unknown) => e as Error & { code?: string },
+    )
+    t.equal(err.message, message, code)
+    t.equal(err.code, 'STARTUP_FAILED')
+    t.equal(store?.db.open, false, `${code}: the store was closed`)
+  }
+  t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
+})

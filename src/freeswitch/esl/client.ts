@@ -12,6 +12,9 @@
  *    EslDisconnectedError; nothing is re-sent automatically (an originate never runs twice);
  *  - after every (re)connection the subscription and filters are replayed before 'ready';
  *  - a throwing or rejecting listener is caught and logged; it never breaks the client;
+ *  - a frozen link (TCP open, nothing arriving) is noticed: after `idleProbeMs` without a byte the client sends
+ *    one `api status` and, if no byte at all arrives within `idleProbeTimeoutMs`, drops the connection (pending
+ *    commands are rejected as on any disconnect, never re-sent) and reconnects;
  *  - the password is written to the socket once per connection and never logged.
  */
 import { EventEmitter } from 'node:events'
@@ -53,6 +56,16 @@ export interface EslClientOptions {
   connectTimeoutMs?: number
   /** Wait for the reply to a command (api, bgapi, sendmsg, auth, event, filter), ms (default 10000). */
   commandTimeoutMs?: number
+  /**
+   * Liveness of a ready connection: after this many ms with no byte received, one `api status` probe is sent
+   * (default 5000; 0: never probe). FreeSWITCH itself sends a HEARTBEAT event only every 20 s by default
+   * (switch_core.c, heartbeat_callback: send_heartbeat(), rescheduled after runtime.event_heartbeat_interval,
+   * `event-heartbeat-interval` in switch.conf.xml; older releases a fixed +20 s) and only to a listener subscribed
+   * to HEARTBEAT, so the probe is what bounds detection on any config.
+   */
+  idleProbeMs?: number
+  /** After a probe, how long to wait for any byte before the link is declared dead, ms (default 3000). */
+  idleProbeTimeoutMs?: number
   /** Reconnect back-off (default on: 250 ms .. 10 s, x2, ±20 %); false: never reconnect. */
   reconnect?: false | BackoffOptions
   logger?: Logger
@@ -118,6 +131,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   readonly #format: 'json' | 'plain'
   readonly #connectTimeoutMs: number
   readonly #commandTimeoutMs: number
+  readonly #idleProbeMs: number
+  readonly #idleProbeTimeoutMs: number
   readonly #reconnect: false | BackoffOptions
   readonly #log: Logger
   readonly #clock: Clock
@@ -140,6 +155,12 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   #closeTimer: TimerHandle | undefined
   /** close() was called on a ready connection: 'disconnected' is still due when it closes. */
   #closingFromReady = false
+  /** Clock time of the last chunk received, and a count of chunks (liveness, see #onIdle). */
+  #lastRxAt = 0
+  #rxChunks = 0
+  #idleTimer: TimerHandle | undefined
+  /** Idle probes sent since the client was made (diagnostics, logged at debug). */
+  #probes = 0
 
   constructor(opts: EslClientOptions) {
     super()
@@ -152,6 +173,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#format = opts.format ?? 'json'
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5000
     this.#commandTimeoutMs = opts.commandTimeoutMs ?? 10_000
+    this.#idleProbeMs = Math.max(0, opts.idleProbeMs ?? 5000)
+    this.#idleProbeTimeoutMs = Math.max(1, opts.idleProbeTimeoutMs ?? 3000)
     this.#reconnect = opts.reconnect === undefined ? {} : opts.reconnect
     this.#clock = opts.clock ?? new RealClock()
     this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ esl: this.#address })
@@ -169,6 +192,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   /** Commands sent and not yet answered (diagnostics). */
   get pendingCommands(): number {
     return this.#queue.length
+  }
+
+  /** Idle probes (`api status` after a silence) sent so far (diagnostics). */
+  get idleProbes(): number {
+    return this.#probes
   }
 
   /** Bytes held back because the socket asked us to wait for 'drain' (diagnostics). */
@@ -409,6 +437,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
 
   #onData(socket: net.Socket, chunk: Buffer): void {
     if (this.#socket !== socket) return
+    this.#lastRxAt = this.#clock.now()
+    this.#rxChunks++
     let frames: EslFrame[]
     try {
       frames = this.#parser.push(chunk)
@@ -512,6 +542,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
         this.#state = 'ready'
         this.#attempt = 0
         this.#log.info('ESL connection ready')
+        this.#lastRxAt = this.#clock.now()
+        this.#armIdle(socket, this.#idleProbeMs)
         const first = this.#firstReady
         this.#firstReady = undefined
         this.emit('ready')
@@ -535,6 +567,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#connectTimer = undefined
     this.#clock.clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
+    this.#clock.clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
 
     const reason =
       this.#failure ??
@@ -584,6 +618,52 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       if (this.#state === 'waiting') this.#open()
     }, delayMs)
     this.emit('reconnecting', { attempt: this.#attempt, delayMs, reason: reason.message })
+  }
+
+  // ---------------------------------------------------------------- liveness
+
+  /** Checks again in `delayMs` whether the link has been silent for idleProbeMs. */
+  #armIdle(socket: net.Socket, delayMs: number): void {
+    if (this.#idleProbeMs === 0) return
+    this.#clock.clearTimeout(this.#idleTimer)
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      this.#idleTimer = undefined
+      this.#onIdle(socket)
+    }, delayMs)
+  }
+
+  /**
+   * One timer per connection, not one per chunk: receiving only records the time, and the timer re-arms itself
+   * for the rest of the silence window. After idleProbeMs of silence: one `api status`, then a deadline.
+   */
+  #onIdle(socket: net.Socket): void {
+    if (this.#socket !== socket || this.#state !== 'ready') return
+    const silentMs = this.#clock.now() - this.#lastRxAt
+    if (silentMs < this.#idleProbeMs) {
+      this.#armIdle(socket, this.#idleProbeMs - silentMs)
+      return
+    }
+    const chunksBefore = this.#rxChunks
+    this.#probes++
+    this.#log.debug({ probes: this.#probes, silentMs }, 'ESL idle probe')
+    // The reply goes through the FIFO like any other; its outcome is not needed (any byte proves the link).
+    this.#send('api status', 'api status\n\n', this.#commandTimeoutMs).catch(() => undefined)
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      this.#idleTimer = undefined
+      if (this.#socket !== socket || this.#state !== 'ready') return
+      if (this.#rxChunks === chunksBefore) {
+        const silent = this.#clock.now() - this.#lastRxAt
+        this.#log.warn({ silentMs: silent, probeTimeoutMs: this.#idleProbeTimeoutMs }, 'ESL link frozen: no reply to the idle probe; dropping it')
+        this.#fail(
+          socket,
+          new EslDisconnectedError(
+            `FreeSWITCH ESL at ${this.#address} sent nothing for ${silent} ms and did not answer a probe within ${this.#idleProbeTimeoutMs} ms; the link is dead`,
+          ),
+        )
+        return
+      }
+      this.#armIdle(socket, Math.max(0, this.#idleProbeMs - (this.#clock.now() - this.#lastRxAt)))
+    }, this.#idleProbeTimeoutMs)
   }
 
   #rejectFirstReady(err: Error): void {
