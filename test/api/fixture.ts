@@ -11,6 +11,7 @@ import { ChangeNotifier, type LiveControl } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { LoginRateLimiter } from '../../src/api/auth.js'
 import { KoplusMetrics } from '../../src/api/metrics.js'
+import { checkAnswer } from './openapi-check.js'
 
 export interface RecordingLive extends LiveControl {
   events: CoreEvent[]
@@ -139,7 +140,7 @@ export interface Reply {
   headers: Headers
 }
 
-/** Call the API. */
+/** Call the API; throws when the answer does not match the served OpenAPI document. */
 export async function call(url: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer; contentType?: string } = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
@@ -159,6 +160,8 @@ export async function call(url: string, method: string, path: string, opts: { to
   } catch {
     parsed = undefined
   }
+  // every answer the API tests receive must match the OpenAPI document the server serves (openapi-check.ts)
+  await checkAnswer(url, { method, path, status: res.status, contentType: res.headers.get('content-type'), body: parsed, text })
   return { status: res.status, body: parsed, text, headers: res.headers }
 }
 
