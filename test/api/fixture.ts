@@ -111,7 +111,7 @@ export const PASSWORD = 'correct horse battery'
 
 let seq = 0
 /** Build the two-tenant world (a copy of the template database) and start the server on 127.0.0.1:0. */
-export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter } = {}): Promise<World> {
+export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter; metricsToken?: string } = {}): Promise<World> {
   const tpl = buildTemplate()
   const now = { t: START }
   const clock = { now: () => now.t, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} }
@@ -122,7 +122,7 @@ export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter
   const promptDir = mkdtempSync(join(tmpRoot, 'prompts-'))
   writeFileSync(join(promptDir, 'seed.wav'), 'x')
   const metrics = new KoplusMetrics()
-  const api = await startApiServer({ store, live, now: clock.now, promptDir, soxPath: opts.soxPath, loginLimiter: opts.limiter, metrics })
+  const api = await startApiServer({ store, live, now: clock.now, promptDir, soxPath: opts.soxPath, loginLimiter: opts.limiter, metrics, metricsToken: opts.metricsToken })
   return {
     store, live, api, url: api.url, promptDir, metrics, now, tokens: tpl.tokens,
     ids: { queueA: 'qa', queueA2: 'qa2', queueB: 'qb', agentA: 'aa', agentA2: 'aa2', agentB: 'ab', tenantA: 'ta', tenantB: 'tb' },
