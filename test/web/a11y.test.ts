@@ -50,6 +50,7 @@ interface World {
   browser: Browser
   stopWatch: () => void
   queueId: string
+  salesId: string
   agentId: string
 }
 
@@ -67,7 +68,26 @@ async function startWorld(): Promise<World> {
   const s = daemon.store
   // a long wrap-up, so the keyboard test has time to end it by hand
   const queue = s.queues.create({ tenantId: 'default', number: '5010', name: 'Support', tags: ['support'], settings: { wrapUpSec: 600, welcomePrompt: '' } })
-  s.queues.create({ tenantId: 'default', number: '5020', name: 'Försäljning', tags: ['sales'] })
+  // a second queue with opening hours (open, closed and special rules) and a closure, so the admin pages show
+  // their week grid, pills and tables filled; and two calls of a minute ago for the statistics
+  const sales = s.queues.create({ tenantId: 'default', number: '5020', name: 'Försäljning', tags: ['sales'] })
+  s.queues.update(sales.id, {
+    schedule: {
+      timeZone: 'Europe/Stockholm',
+      calendarIds: [],
+      rules: [
+        { id: 'weekdays', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540, label: 'Kontorstid' },
+        { id: 'lunch', kind: 'closed', rrule: 'FREQ=WEEKLY;BYDAY=FR', start: '12:00', durationMinutes: 60, label: 'Lunch' },
+        { id: 'sat', kind: 'special', rrule: 'FREQ=WEEKLY;BYDAY=SA', start: '10:00', durationMinutes: 120, label: 'Lördag' },
+      ],
+    },
+  })
+  s.closures.create({ tenantId: 'default', scope: { kind: 'queues', queueIds: [sales.id] }, from: Date.now(), until: Date.now() + 3600_000, reason: 'Personalmöte', by: 'admin' })
+  const minuteAgo = Date.now() - 60_000
+  s.calls.start({ callId: 'c-answered', tenantId: 'default', queueId: sales.id, arrivedAt: minuteAgo, callerNumber: '0701112233', enteredQueueAt: minuteAgo })
+  s.calls.update('c-answered', { answeredAt: minuteAgo + 12_000, endedAt: minuteAgo + 40_000, outcome: 'answered', waitMs: 12_000, talkMs: 28_000 })
+  s.calls.start({ callId: 'c-abandoned', tenantId: 'default', queueId: sales.id, arrivedAt: minuteAgo, callerNumber: '0709998877', enteredQueueAt: minuteAgo })
+  s.calls.update('c-abandoned', { endedAt: minuteAgo + 30_000, outcome: 'abandoned', waitMs: 30_000 })
   const agent = s.agents.create({ tenantId: 'default', extension: '1001', name: 'Anna Berg', plan: 'pro', sipUser: '1001', devices: [{ type: 'softphone', target: '1001' }, { type: 'mobile', target: '0701234567' }] })
   s.memberships.add(agent.id, queue.id)
   s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
@@ -79,7 +99,7 @@ async function startWorld(): Promise<World> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
     env: { ...process.env, TZ: 'Europe/Stockholm' },
   })
-  return { dir, sim, daemon, api, browser, stopWatch, queueId: queue.id, agentId: agent.id }
+  return { dir, sim, daemon, api, browser, stopWatch, queueId: queue.id, salesId: sales.id, agentId: agent.id }
 }
 
 async function stopWorld(w: World): Promise<void> {
@@ -154,8 +174,9 @@ t.test('axe-core: every page, each role, desktop and phone width', async (t) => 
         await page.locator(`a[data-section=${section}][aria-current=page]`).waitFor()
         await check(t, page, `/admin#${section} as ${role} (${size})`)
       }
-      await page.goto(`/admin#hours/${w.queueId}`)
+      await page.goto(`/admin#hours/${w.salesId}`)
       await page.locator('#rule-form').waitFor()
+      await page.locator('.week .block').first().waitFor()
       await check(t, page, `/admin#hours/<queue> as ${role} (${size})`)
       await page.goto('/admin#queues')
       await page.locator('#new-queue').click()
@@ -178,6 +199,10 @@ t.test('axe-core: every page, each role, desktop and phone width', async (t) => 
 
     const agent = await newPage(w, viewport)
     await login(agent, USERS.agent, '/agent')
+    await agent.goto('/wallboard')
+    await agent.locator('.wb-queue').first().waitFor()
+    await check(t, agent, `/wallboard as agent (${size})`)
+    await agent.goto('/agent')
     await agent.locator(`.queue-card[data-queue="${w.queueId}"]`).waitFor()
     await check(t, agent, `/agent logged out of the queues (${size})`)
     await agent.locator(`.queue-card[data-queue="${w.queueId}"] label.switch`).click()
