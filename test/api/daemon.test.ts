@@ -4,6 +4,7 @@
  * daemon, and the CLI token file is written.
  */
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -120,4 +121,10 @@ t.test('API over the running daemon', async (t) => {
   t.match(metrics, new RegExp(`koplus_queue_open\\{queue="${q.id}"\\} 1`), 'a queue without schedule is open')
   t.match(metrics, new RegExp(`koplus_queue_longest_wait_seconds\\{queue="${q.id}"\\} \\d`), 'the longest wait')
   t.match(metrics, new RegExp(`koplus_queue_callers_entered_total\\{queue="${q.id}"\\} 1`), 'entered, from the call records')
+  // the exposition of the running daemon, as Prometheus's own linter reads it (promtool: Debian's prometheus package)
+  if (spawnSync('promtool', ['--version']).status === 0 || process.env.CI) {
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })
+    t.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool check metrics: no complaint about the daemon\'s /metrics')
+    t.equal(lint.status, 0)
+  } else t.comment('promtool not installed (apt-get install prometheus): the daemon\'s exposition is not linted here')
 })
