@@ -41,6 +41,9 @@ export function readMetricsToken(path: string | null): string | undefined {
 }
 
 export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
+  // first, so a bad token file stops the start before anything is running
+  const metricsToken = readMetricsToken(config.api.metricsTokenFile)
+  if (metricsToken !== undefined) logger.info({ path: config.api.metricsTokenFile }, '/metrics needs the bearer token of api.metricsTokenFile')
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
   const live = daemonLive(daemon, changes, { watchMs: 0 })
@@ -74,7 +77,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     promptDir: config.recordings.dir,
     logger: logger.child({ component: 'api' }),
     metrics,
-    metricsToken: readMetricsToken(config.api.metricsTokenFile),
+    metricsToken,
     secure: opts.secure,
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API

@@ -10,7 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KoplusMetrics } from '../../src/api/metrics.js'
-import { readMetricsToken } from '../../src/api/daemon-api.js'
+import { readMetricsToken, startDaemonApi } from '../../src/api/daemon-api.js'
+import { defaultConfig } from '../../src/config/index.js'
+import type { Daemon } from '../../src/daemon/index.js'
+import pino from 'pino'
 import { queuesOpenAt } from '../../src/api/queues-open.js'
 import type { Command } from '../../src/core/commands.js'
 import { world } from './fixture.js'
@@ -132,6 +135,10 @@ t.test('api.metricsTokenFile: /metrics needs the bearer token; the file is check
   t.throws(() => readMetricsToken(join(tmp, 'missing')), /api\.metricsTokenFile: cannot read .*missing: ENOENT/, 'a missing file names the key')
   writeFileSync(file, '\n')
   t.throws(() => readMetricsToken(file), /api\.metricsTokenFile: .* at least 16 characters/, 'an empty file is refused')
+  // the daemon's API refuses to start on a bad file before it touches the daemon (nothing left running)
+  const config = defaultConfig()
+  config.api.metricsTokenFile = join(tmp, 'missing')
+  await t.rejects(startDaemonApi({} as Daemon, config, pino({ level: 'silent' })), /api\.metricsTokenFile: cannot read/, 'startDaemonApi stops with the key named')
 })
 
 /** The alert rules of docs/metrics.md (its yaml block starting with `groups:`). */
