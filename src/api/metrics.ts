@@ -152,7 +152,6 @@ export class KoplusMetrics {
         const n = typeof w === 'number' ? w : Array.isArray(w) ? w.length : undefined
         if (n !== undefined) lengths[queue] = n
         if (typeof q.longestWaitSec === 'number') this.longestWait.set({ queue }, q.longestWaitSec)
-        else if (n !== undefined) this.longestWait.set({ queue }, 0)
         if (typeof q.overflowing === 'boolean') this.queueOverflowing.set({ queue }, q.overflowing ? 1 : 0)
         const agents = q.agents as Record<string, unknown> | undefined
         if (agents && typeof agents === 'object') {
