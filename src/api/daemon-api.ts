@@ -3,6 +3,7 @@
  * `startApi`. It starts the HTTP server on config.api.host:port with the web pages mounted, binds the Prometheus metrics to the daemon's status
  * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0640: the daemon's group may read it).
  */
+import { readFileSync } from 'node:fs'
 import { dataDirOf } from './data-dir.js'
 import type { Logger } from 'pino'
 import type { Config } from '../config/index.js'
@@ -10,6 +11,7 @@ import type { Daemon } from '../daemon/index.js'
 import { writeCliToken } from './cli-token.js'
 import { ChangeNotifier, daemonLive } from './live.js'
 import { KoplusMetrics } from './metrics.js'
+import { queuesOpenAt } from './queues-open.js'
 import { startApiServer, type ApiServer } from './server.js'
 import { mountWeb } from './static.js'
 
@@ -24,7 +26,24 @@ export interface DaemonApi {
   close(): Promise<void>
 }
 
+/** The token of api.metricsTokenFile (undefined: none configured). A missing or empty file stops the start with a clear error. */
+export function readMetricsToken(path: string | null): string | undefined {
+  if (path === null) return undefined
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new Error(`api.metricsTokenFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  const token = text.trim()
+  if (token.length < 16 || /\s/.test(token)) throw new Error(`api.metricsTokenFile: ${path} must hold one token of at least 16 characters without spaces`)
+  return token
+}
+
 export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
+  // first, so a bad token file stops the start before anything is running
+  const metricsToken = readMetricsToken(config.api.metricsTokenFile)
+  if (metricsToken !== undefined) logger.info({ path: config.api.metricsTokenFile }, '/metrics needs the bearer token of api.metricsTokenFile')
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
   const live = daemonLive(daemon, changes, { watchMs: 0 })
@@ -38,7 +57,11 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     return checkQueueRouting({ host, port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
   }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
-  metrics.bindSource({ status: () => daemon.status(), eslConnected: () => daemon.freeswitch.connected })
+  metrics.bindSource({
+    status: () => daemon.status(),
+    eslConnected: () => daemon.freeswitch.connected,
+    queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
+  })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
   // event loop, so a burst of ESL events costs one status snapshot per listener, not one per event.
   let notifyQueued = false
@@ -63,6 +86,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     promptDir: config.recordings.dir,
     logger: logger.child({ component: 'api' }),
     metrics,
+    metricsToken,
     secure: opts.secure,
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API

@@ -1,20 +1,47 @@
 /**
  * Prometheus metrics (prom-client), on a registry of their own. The daemon feeds them through the hooks below:
  * `observeEvent` / `observeCommands` around every `center.handle(event, now)` (offers, answers, arrival→first ring,
- * event-processing lag), `setEslConnected` from the ESL client's connect/close, and `observeStatus` with the
- * engine's status after each change (queue lengths, agent states).
+ * queue outcomes and answer waits from the engine's call records, event-processing lag), `setEslConnected` from the
+ * ESL client's connect/close, and `observeStatus` with the engine's status at each scrape (queue lengths, longest
+ * waits, agent states per queue). Every per-queue series is labelled `queue` = the queue id; `koplus_queue_info`
+ * maps it to the number, name and tenant. Names follow https://prometheus.io/docs/practices/naming/ and pass
+ * `promtool check metrics` (test/api/metrics.test.ts); docs/metrics.md lists them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 
+/** Agent states counted per queue: the status's `agents` counts of a queue → the state names of koplus_agents. */
+const QUEUE_AGENT_STATES = { free: 'free', ringing: 'ringing', onCall: 'on-call', wrapUp: 'wrap-up', paused: 'paused' } as const
+
+/**
+ * prom-client's default Node.js metrics that promtool refuses: gauges ending in `_total`, a suffix Prometheus keeps
+ * for counters. Their per-type twins (`…_active_handles{type}` etc.) stay; `sum()` of those gives the total.
+ */
+const REFUSED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
 export class KoplusMetrics {
   readonly registry = new Registry()
+  readonly queueInfo = new Gauge({ name: 'koplus_queue_info', help: 'Always 1: the number, name and tenant of each queue id', labelNames: ['queue', 'number', 'name', 'tenant'], registers: [this.registry] })
   readonly queueLength = new Gauge({ name: 'koplus_queue_waiting_callers', help: 'Callers waiting per queue', labelNames: ['queue'], registers: [this.registry] })
-  readonly agentStates = new Gauge({ name: 'koplus_agents', help: 'Agents per state (free, ringing, on-call, wrap-up, paused, logged-in)', labelNames: ['state'], registers: [this.registry] })
+  readonly longestWait = new Gauge({ name: 'koplus_queue_longest_wait_seconds', help: 'How long the longest-waiting caller of the queue has waited (0: nobody waits)', labelNames: ['queue'], registers: [this.registry] })
+  readonly queueAgents = new Gauge({ name: 'koplus_queue_agents', help: 'Agents logged in to the queue, per state (free, ringing, on-call, wrap-up, paused)', labelNames: ['queue', 'state'], registers: [this.registry] })
+  readonly queueAgentsLoggedIn = new Gauge({ name: 'koplus_queue_agents_logged_in', help: 'Agents logged in to the queue', labelNames: ['queue'], registers: [this.registry] })
+  readonly queueOpen = new Gauge({ name: 'koplus_queue_open', help: '1 while the queue is open by its schedule, holidays and closures, 0 while closed', labelNames: ['queue'], registers: [this.registry] })
+  readonly queueOverflowing = new Gauge({ name: 'koplus_queue_overflowing', help: '1 while the queue turns new callers away (overflow)', labelNames: ['queue'], registers: [this.registry] })
+  readonly agentStates = new Gauge({ name: 'koplus_agents', help: 'Agents per state (logged-out, free, ringing, on-call, wrap-up, paused)', labelNames: ['state'], registers: [this.registry] })
   readonly offers = new Counter({ name: 'koplus_offers_total', help: 'Agent legs originated (offers)', labelNames: ['queue'], registers: [this.registry] })
   readonly answers = new Counter({ name: 'koplus_answers_total', help: 'Callers bridged to an agent', registers: [this.registry] })
   readonly arrivals = new Counter({ name: 'koplus_calls_arrived_total', help: 'Queue calls arrived', registers: [this.registry] })
+  readonly entered = new Counter({ name: 'koplus_queue_callers_entered_total', help: 'Callers who entered the queue (were offered to agents); the service level is counted against these', labelNames: ['queue'], registers: [this.registry] })
+  readonly ended = new Counter({ name: 'koplus_queue_calls_ended_total', help: 'Queue calls by outcome (answered, abandoned, closed, overflow, no-agents, max-wait, exit-key, transferred, failed)', labelNames: ['queue', 'outcome'], registers: [this.registry] })
+  readonly answerWait = new Histogram({
+    name: 'koplus_queue_answer_wait_seconds',
+    help: 'Wait from entering the queue to being answered by an agent; the le="20" bucket over koplus_queue_callers_entered_total is the 20 s service level',
+    labelNames: ['queue'],
+    buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    registers: [this.registry],
+  })
   readonly arrivalToRing = new Histogram({
     name: 'koplus_arrival_to_first_ring_seconds',
     help: "Time from a caller's arrival to the first agent leg originated",
@@ -28,10 +55,15 @@ export class KoplusMetrics {
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   })
+  /** Queue and entry time of callers in a queue, from the engine's call records, until they are answered or leave. */
+  #inQueue = new Map<string, { queueId: string; enteredAt?: number }>()
   #arrivedAt = new Map<string, number>()
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'koplus_process_' })
+    if (opts.defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'koplus_' })
+      for (const name of REFUSED_DEFAULT_METRICS) this.registry.removeSingleMetric(`koplus_${name}`)
+    }
     this.eslConnected.set(0)
   }
 
@@ -60,7 +92,29 @@ export class KoplusMetrics {
         this.answers.inc()
       } else if (c.type === 'hangup' || c.type === 'transfer') {
         this.#arrivedAt.delete(c.callId)
+      } else if (c.type === 'call-record') {
+        this.#observeRecord(c.record)
       }
+    }
+  }
+
+  /** The engine's call records (src/core/commands.ts CallRecordUpdate): arrival with the queue, entry, answer, outcome. */
+  #observeRecord(r: Extract<Command, { type: 'call-record' }>['record']): void {
+    if (r.queueId !== undefined) this.#inQueue.set(r.callId, { queueId: r.queueId })
+    const call = this.#inQueue.get(r.callId)
+    if (!call) return // restored after a restart: its queue is not known here
+    if (r.enteredQueueAt !== undefined) {
+      call.enteredAt = r.enteredQueueAt
+      this.entered.inc({ queue: call.queueId })
+    }
+    if (r.answeredAt !== undefined && call.enteredAt !== undefined) {
+      this.answerWait.observe({ queue: call.queueId }, Math.max(0, r.answeredAt - call.enteredAt) / 1000)
+    }
+    if (r.outcome !== undefined) {
+      this.ended.inc({ queue: call.queueId, outcome: r.outcome })
+      this.#inQueue.delete(r.callId)
+    } else if (r.endedAt !== undefined) {
+      this.#inQueue.delete(r.callId)
     }
   }
 
@@ -68,7 +122,7 @@ export class KoplusMetrics {
     this.eslConnected.set(connected ? 1 : 0)
   }
 
-  /** Queue lengths per queue (label: queue number or id) and agent counts per state. */
+  /** Queue lengths per queue (label: the queue id) and agent counts per state. */
   setQueueLengths(lengths: Record<string, number>): void {
     this.queueLength.reset()
     for (const [q, n] of Object.entries(lengths)) this.queueLength.set({ queue: q }, n)
@@ -77,19 +131,36 @@ export class KoplusMetrics {
     this.agentStates.reset()
     for (const [s, n] of Object.entries(counts)) this.agentStates.set({ state: s }, n)
   }
+  /** Which queues are open now (queue id → open); queues not listed get no koplus_queue_open series. */
+  setQueuesOpen(open: Record<string, boolean>): void {
+    this.queueOpen.reset()
+    for (const [q, o] of Object.entries(open)) this.queueOpen.set({ queue: q }, o ? 1 : 0)
+  }
 
   /**
-   * Convenience for a status snapshot shaped { queues: [{ id|queueId, number?, waiting|callers }], agents: [{ state }] }:
-   * fields it does not find are skipped.
+   * A status snapshot (CenterStatus, src/core/engine/status.ts) shaped { queues: [{ queueId, number, name, tenantId,
+   * waiting, longestWaitSec, agents: {...}, overflowing }], agents: [{ state }] }: fields it does not find are skipped.
    */
   observeStatus(status: Record<string, unknown>): void {
     if (Array.isArray(status.queues)) {
       const lengths: Record<string, number> = {}
+      for (const g of [this.queueInfo, this.longestWait, this.queueAgents, this.queueAgentsLoggedIn, this.queueOverflowing]) g.reset()
       for (const q of status.queues as Record<string, unknown>[]) {
-        const label = String(q.number ?? q.queueId ?? q.id ?? '?')
+        const queue = String(q.queueId ?? q.id ?? q.number ?? '?')
+        this.queueInfo.set({ queue, number: String(q.number ?? ''), name: String(q.name ?? ''), tenant: String(q.tenantId ?? '') }, 1)
         const w = q.waiting ?? q.callers
         const n = typeof w === 'number' ? w : Array.isArray(w) ? w.length : undefined
-        if (n !== undefined) lengths[label] = n
+        if (n !== undefined) lengths[queue] = n
+        if (typeof q.longestWaitSec === 'number') this.longestWait.set({ queue }, q.longestWaitSec)
+        if (typeof q.overflowing === 'boolean') this.queueOverflowing.set({ queue }, q.overflowing ? 1 : 0)
+        const agents = q.agents as Record<string, unknown> | undefined
+        if (agents && typeof agents === 'object') {
+          if (typeof agents.loggedIn === 'number') this.queueAgentsLoggedIn.set({ queue }, agents.loggedIn)
+          for (const [key, state] of Object.entries(QUEUE_AGENT_STATES)) {
+            const v = agents[key]
+            if (typeof v === 'number') this.queueAgents.set({ queue, state }, v)
+          }
+        }
       }
       this.setQueueLengths(lengths)
     }
@@ -102,18 +173,27 @@ export class KoplusMetrics {
     }
   }
 
-  #source: { status(): Record<string, unknown>; eslConnected(): boolean } | undefined
+  #source: MetricsSource | undefined
 
-  /** Read queue lengths, agent states and the ESL state from the daemon at every scrape. */
-  bindSource(source: { status(): object; eslConnected(): boolean }): void {
-    this.#source = { status: () => source.status() as Record<string, unknown>, eslConnected: () => source.eslConnected() }
+  /** Read queue lengths, agent states, open queues and the ESL state from the daemon at every scrape. */
+  bindSource(source: MetricsSource): void {
+    this.#source = source
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
     if (this.#source) {
-      this.observeStatus(this.#source.status())
+      this.observeStatus(this.#source.status() as Record<string, unknown>)
       this.setEslConnected(this.#source.eslConnected())
+      if (this.#source.queuesOpen) this.setQueuesOpen(this.#source.queuesOpen())
     }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
+}
+
+/** Where the metrics read the daemon's state at each scrape. */
+export interface MetricsSource {
+  status(): object
+  eslConnected(): boolean
+  /** Queue id → open now (schedule, holidays, closures). */
+  queuesOpen?(): Record<string, boolean>
 }

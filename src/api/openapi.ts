@@ -1,5 +1,6 @@
 /** The OpenAPI 3 description, generated from the route table (so it cannot drift from what the server does). */
 import { openApiPath, type Route } from './router.js'
+import { CREATED, RESPONSE_SCHEMAS } from './response-schemas.js'
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -10,7 +11,13 @@ const ERROR_SCHEMA = {
       required: ['code', 'message'],
     },
   },
+  required: ['error'],
 }
+
+const errorResponse = (description: string): Record<string, unknown> => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
+
+/** Routes whose calls are rate-limited (429). */
+const RATE_LIMITED = new Set(['auth.login'])
 
 const ACCESS_TEXT: Record<Route['access'], string> = {
   public: 'No authentication.',
@@ -29,16 +36,23 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
       ...[...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
       ...(r.query ?? []).map((q) => ({ name: q.name, in: 'query', required: !!q.required, schema: q.schema, ...(q.description ? { description: q.description } : {}) })),
     ]
-    const ok = r.response ?? { status: r.method === 'POST' && r.id.endsWith('create') ? 201 : 200, description: 'OK' }
+    // The success answer: declared on the route (audio, SSE), JSON with its schema (response-schemas.ts), or 204.
+    const jsonSchema = RESPONSE_SCHEMAS[r.id]
+    const ok = r.response ?? (jsonSchema ? { status: CREATED.has(r.id) ? 201 : 200, description: CREATED.has(r.id) ? 'Created' : 'OK', schema: jsonSchema } : { status: 204, description: 'Done (no content)' })
+    const types = ok.contentTypes ?? (ok.status === 204 ? [] : ['application/json', ...(r.query?.some((q) => q.name === 'format') ? ['text/csv'] : [])])
     const responses: Record<string, unknown> = {
       [String(ok.status)]: {
         description: ok.description,
-        content: Object.fromEntries((ok.contentTypes ?? ['application/json']).map((ct) => [ct, ok.schema ? { schema: ok.schema } : {}])),
+        ...(types.length ? { content: Object.fromEntries(types.map((ct) => [ct, ct === 'application/json' && ok.schema ? { schema: ok.schema } : ct === 'text/csv' ? { schema: { type: 'string' } } : {}])) } : {}),
       },
-      '400': { description: 'Validation error naming the field', content: { 'application/json': { schema: ERROR_SCHEMA } } },
-      ...(r.access === 'public' ? {} : { '401': { description: 'Not authenticated' }, '403': { description: 'Not allowed for this account' } }),
-      '404': { description: 'Not found (also: an entity of another tenant)' },
-      '409': { description: 'Conflict (duplicate, in use)' },
+      '400': errorResponse('Validation error naming the field'),
+      '401': errorResponse(r.access === 'public' ? 'Wrong credentials' : 'Not authenticated'),
+      ...(r.access === 'public' ? {} : { '403': errorResponse('Not allowed for this account (or a missing CSRF token)') }),
+      '404': errorResponse('Not found (also: an entity of another tenant)'),
+      '409': errorResponse('Conflict (duplicate, in use)'),
+      ...(r.body || r.raw ? { '413': errorResponse('Request body too large'), '415': errorResponse('Unsupported content type') } : {}),
+      ...(RATE_LIMITED.has(r.id) ? { '429': errorResponse('Too many attempts; wait a minute') } : {}),
+      '500': errorResponse('Internal error (for prompt import also: sox missing)'),
     }
     paths[p] ??= {}
     paths[p]![r.method.toLowerCase()] = {

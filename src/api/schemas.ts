@@ -19,7 +19,14 @@ export const END_ACTION: JsonSchema = {
   ],
   description: "{type:'busy'} | {type:'hangup'} | {type:'forward', destination}",
 }
-const nullableEndAction: JsonSchema = { ...END_ACTION, nullable: true }
+/**
+ * END_ACTION or null. OpenAPI 3.0.3 honours `nullable` only beside a `type`, so null is allowed by the first
+ * alternative rather than by a `nullable` next to `oneOf` (which validators reject).
+ */
+const nullableEndAction: JsonSchema = {
+  oneOf: [obj({ type: str({ enum: ['busy', 'hangup'] }) }, ['type'], { nullable: true }), obj({ type: str({ enum: ['forward'] }), destination: NUMBER }, ['type', 'destination'])],
+  description: "null | {type:'busy'} | {type:'hangup'} | {type:'forward', destination}",
+}
 
 const prompt = str({ maxLength: 200, description: "prompt name or file path; '' = none" })
 

@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   /** Served over https (behind a TLS proxy): adds Secure to the session cookie. Default false (loopback http). */
   secure?: boolean
   metrics?: KoplusMetrics
+  /** When set, GET /metrics needs `Authorization: Bearer <this token>` (config api.metricsTokenFile). */
+  metricsToken?: string
   /** sox executable for prompt import (default 'sox'). */
   soxPath?: string
   /** Web session lifetime (default 12 h). */
@@ -194,6 +196,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (url.pathname === '/api/openapi.json' && method === 'GET') return send(res, 200, openapi)
     if (url.pathname === '/metrics' && method === 'GET') {
       if (!opts.metrics) return send(res, 404, new ApiError(404, 'NOT_FOUND', 'metrics are not enabled').toJSON())
+      if (opts.metricsToken !== undefined) {
+        const auth = req.headers.authorization ?? ''
+        const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : ''
+        if (!given || !safeEqual(given, opts.metricsToken)) {
+          return send(res, 401, new ApiError(401, 'UNAUTHENTICATED', 'metrics need the bearer token of api.metricsTokenFile').toJSON(), { 'www-authenticate': 'Bearer realm="koplus metrics"' })
+        }
+      }
       const m = await opts.metrics.render()
       res.writeHead(200, { 'content-type': m.contentType })
       res.end(m.body)

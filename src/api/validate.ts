@@ -111,7 +111,8 @@ export const arr = (items: JsonSchema, extra: { maxItems?: number; description?:
 export const obj = (properties: Record<string, JsonSchema>, required: readonly string[] = [], extra: { description?: string; nullable?: boolean } = {}): JsonSchema => ({
   type: 'object',
   properties,
-  required,
+  // OpenAPI 3.0 (JSON Schema draft 4/5) forbids an empty `required` array: leave it out when nothing is required.
+  ...(required.length ? { required } : {}),
   additionalProperties: false,
   ...extra,
 })

@@ -15,7 +15,8 @@ export { packageRoot } from './paths.js'
 export interface Config {
   database: { path: string; synchronous: 'NORMAL' | 'FULL' }
   freeswitch: { host: string; port: number; password: string; transferContext: string; idleProbeSeconds: number; idleProbeTimeoutSeconds: number }
-  api: { host: string; port: number }
+  /** metricsTokenFile: absolute path, or null (no token on /metrics). */
+  api: { host: string; port: number; metricsTokenFile: string | null }
   /** Absolute path. */
   sounds: { dir: string }
   /** Absolute path. */
@@ -223,7 +224,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       idleProbeSeconds: v.freeswitch.idleProbeSeconds,
       idleProbeTimeoutSeconds: v.freeswitch.idleProbeTimeoutSeconds,
     },
-    api: { host: v.api.host, port: v.api.port },
+    api: { host: v.api.host, port: v.api.port, metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile) },
     sounds: { dir: v.sounds.dir === null ? join(packageRoot(), 'sounds') : abs(v.sounds.dir) },
     recordings: { dir: abs(v.recordings.dir) },
     log: { level: v.log.level, format: v.log.format },

@@ -48,6 +48,11 @@ export const CONFIG_SPEC = {
   api: {
     host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },
     port: { kind: { type: 'int', min: 0, max: 65535 }, default: 8080, doc: 'Port of the control API and web pages (0 = any free port, for tests).' },
+    metricsTokenFile: {
+      kind: { type: 'path', nullMeans: 'no token: /metrics answers whoever reaches api.host' },
+      default: null,
+      doc: 'File holding a bearer token that GET /metrics then requires (Prometheus: authorization.credentials_file). Read at start-up; never logged.',
+    },
   },
   sounds: {
     dir: { kind: { type: 'path', nullMeans: 'the sounds shipped with koplus (<package root>/sounds)' }, default: null, doc: 'Directory of the built-in prompts (sv/, en/).' },

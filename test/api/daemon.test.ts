@@ -4,7 +4,8 @@
  * daemon, and the CLI token file is written.
  */
 import t from 'tap'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -31,6 +32,8 @@ t.test('API over the running daemon', async (t) => {
   config.api.port = 0
   config.recordings.dir = join(dir, 'recordings')
   config.freeswitch.port = port
+  config.api.metricsTokenFile = join(dir, 'metrics-token')
+  writeFileSync(config.api.metricsTokenFile, 'daemon-metrics-token-0123\n')
   const logger = pino({ level: 'silent' })
   const daemon = await startDaemon({ ...config, database: { ...config.database, path: ':memory:' } }, { store, logger })
   await daemon.whenRebuilt()
@@ -110,7 +113,18 @@ t.test('API over the running daemon', async (t) => {
   t.equal(seen.queues[0].callers[0].callerNumber, '0701234567')
 
   // metrics read the daemon
-  const metrics = await (await fetch(`${api.url}/metrics`)).text()
+  t.equal((await fetch(`${api.url}/metrics`)).status, 401, 'api.metricsTokenFile is set: no token, no metrics')
+  const metrics = await (await fetch(`${api.url}/metrics`, { headers: { authorization: 'Bearer daemon-metrics-token-0123' } })).text()
   t.match(metrics, /koplus_esl_connected 1/)
-  t.match(metrics, /koplus_queue_waiting_callers\{queue="5000"\} 1/)
+  t.match(metrics, new RegExp(`koplus_queue_waiting_callers\\{queue="${q.id}"\\} 1`), 'labelled by queue id')
+  t.match(metrics, new RegExp(`koplus_queue_info\\{queue="${q.id}",number="5000",name="Support",tenant="[^"]+"\\} 1`), 'the id maps to the number')
+  t.match(metrics, new RegExp(`koplus_queue_open\\{queue="${q.id}"\\} 1`), 'a queue without schedule is open')
+  t.match(metrics, new RegExp(`koplus_queue_longest_wait_seconds\\{queue="${q.id}"\\} \\d`), 'the longest wait')
+  t.match(metrics, new RegExp(`koplus_queue_callers_entered_total\\{queue="${q.id}"\\} 1`), 'entered, from the call records')
+  // the exposition of the running daemon, as Prometheus's own linter reads it (promtool: Debian's prometheus package)
+  if (spawnSync('promtool', ['--version']).status === 0 || process.env.CI) {
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })
+    t.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool check metrics: no complaint about the daemon\'s /metrics')
+    t.equal(lint.status, 0)
+  } else t.comment('promtool not installed (apt-get install prometheus): the daemon\'s exposition is not linted here')
 })

@@ -11,6 +11,7 @@ import { ChangeNotifier, type LiveControl } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { LoginRateLimiter } from '../../src/api/auth.js'
 import { KoplusMetrics } from '../../src/api/metrics.js'
+import { checkAnswer } from './openapi-check.js'
 
 export interface RecordingLive extends LiveControl {
   events: CoreEvent[]
@@ -110,7 +111,7 @@ export const PASSWORD = 'correct horse battery'
 
 let seq = 0
 /** Build the two-tenant world (a copy of the template database) and start the server on 127.0.0.1:0. */
-export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter } = {}): Promise<World> {
+export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter; metricsToken?: string } = {}): Promise<World> {
   const tpl = buildTemplate()
   const now = { t: START }
   const clock = { now: () => now.t, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} }
@@ -121,7 +122,7 @@ export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter
   const promptDir = mkdtempSync(join(tmpRoot, 'prompts-'))
   writeFileSync(join(promptDir, 'seed.wav'), 'x')
   const metrics = new KoplusMetrics()
-  const api = await startApiServer({ store, live, now: clock.now, promptDir, soxPath: opts.soxPath, loginLimiter: opts.limiter, metrics })
+  const api = await startApiServer({ store, live, now: clock.now, promptDir, soxPath: opts.soxPath, loginLimiter: opts.limiter, metrics, metricsToken: opts.metricsToken })
   return {
     store, live, api, url: api.url, promptDir, metrics, now, tokens: tpl.tokens,
     ids: { queueA: 'qa', queueA2: 'qa2', queueB: 'qb', agentA: 'aa', agentA2: 'aa2', agentB: 'ab', tenantA: 'ta', tenantB: 'tb' },
@@ -139,7 +140,7 @@ export interface Reply {
   headers: Headers
 }
 
-/** Call the API. */
+/** Call the API; throws when the answer does not match the served OpenAPI document. */
 export async function call(url: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer; contentType?: string } = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
@@ -159,6 +160,8 @@ export async function call(url: string, method: string, path: string, opts: { to
   } catch {
     parsed = undefined
   }
+  // every answer the API tests receive must match the OpenAPI document the server serves (openapi-check.ts)
+  await checkAnswer(url, { method, path, status: res.status, contentType: res.headers.get('content-type'), body: parsed, text })
   return { status: res.status, body: parsed, text, headers: res.headers }
 }
 

@@ -133,7 +133,7 @@ t.test('metrics: prom-client registry fed by the engine hooks', async (t) => {
   t.match(text, /koplus_answers_total 1/)
   t.match(text, /koplus_arrival_to_first_ring_seconds_sum 0\.25/)
   t.match(text, /koplus_arrival_to_first_ring_seconds_count 1/)
-  t.match(text, /koplus_queue_waiting_callers\{queue="5000"\} 3/)
+  t.match(text, /koplus_queue_waiting_callers\{queue="qa"\} 3/, 'labelled by queue id')
   t.match(text, /koplus_agents\{state="free"\} 2/)
   t.match(text, /koplus_event_processing_lag_seconds_sum 0\.001/)
 })

@@ -30,7 +30,7 @@ t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
   t.same(c.database, { path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
   t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3 })
-  t.same(c.api, { host: '127.0.0.1', port: 8080 })
+  t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
   t.equal(c.recordings.dir, '/srv/koplus/data/recordings')
   t.equal(c.log.level, 'info')
@@ -51,6 +51,8 @@ t.test('a file overrides defaults; the environment overrides the file', async (t
   t.equal(c.featureCodes.login, '*81')
   t.equal(c.featureCodes.wrapUpEnd, '*85')
   t.equal(c.sounds.dir, join(dir, 'snd'))
+  const m = loadConfig({ env: { KOPLUS_API_METRICS_TOKEN_FILE: 'secrets/metrics-token' }, cwd: dir })
+  t.equal(m.api.metricsTokenFile, join(dir, 'secrets/metrics-token'), 'api.metricsTokenFile from the environment, resolved against the working directory')
   t.same(c.source, { file: p, env: ['KOPLUS_API_PORT', 'KOPLUS_FEATURE_CODES_WRAP_UP_END'] })
 
   // KOPLUS_CONFIG names the file when --config is not given; --config wins over it

@@ -141,13 +141,37 @@ function deviceCard(a: AgentStatus | undefined): HTMLElement | null {
         'div',
         { class: 'device-list' },
         agent.devices.map((d, i) => {
-          const input = h('input', { type: 'radio', name: 'device', value: i, checked: i === active, disabled: busy })
+          const input = h('input', { type: 'radio', name: 'device', id: `device-${i}`, value: i, checked: i === active, disabled: busy })
           input.addEventListener('change', () => void act('device', { index: i }))
           return h('label', {}, input, h('span', {}, t(`agent.device.${d.type}`)), h('span', { class: 'muted small' }, d.target))
         }),
       ),
     ),
   )
+}
+
+/**
+ * Every render replaces the page's elements, so the keyboard focus is carried over by element id (WCAG 2.4.3): to
+ * the same control, or to the one that took its place (Pause ↔ Resume, Log in to all ↔ Log out of all).
+ */
+let focusId: string | undefined
+const FOCUS_SUCCESSOR: Record<string, string> = { pause: 'resume', resume: 'pause', 'end-wrapup': 'pause', 'login-all': 'logout-all', 'logout-all': 'login-all' }
+document.addEventListener('focusin', (e) => {
+  const el = e.target as HTMLElement
+  focusId = byId('app').contains(el) && el.id ? el.id : undefined
+})
+
+function restoreFocus(app: HTMLElement): void {
+  if (!focusId) return
+  const active = document.activeElement
+  if (active && active !== document.body && !app.contains(active)) return // the focus went elsewhere meanwhile
+  for (const id of [focusId, FOCUS_SUCCESSOR[focusId]]) {
+    const el = id ? (document.getElementById(id) as HTMLButtonElement | HTMLInputElement | null) : null
+    if (el && !el.disabled) {
+      el.focus()
+      return
+    }
+  }
 }
 
 function render(): void {
@@ -160,6 +184,7 @@ function render(): void {
     queuesCard(a),
     deviceCard(a),
   )
+  restoreFocus(app)
   app.setAttribute('aria-busy', 'false')
 }
 

@@ -396,7 +396,9 @@ export function langSwitch(container: HTMLElement, onChange: () => void): void {
     b.type = 'button'
     b.textContent = l.toUpperCase()
     b.setAttribute('aria-pressed', String(l === current))
-    b.setAttribute('aria-label', l === 'sv' ? 'Svenska' : 'English')
+    // The accessible name starts with the visible text (WCAG 2.5.3 label in name), then says the language in full.
+    b.setAttribute('aria-label', l === 'sv' ? 'SV – Svenska' : 'EN – English')
+    b.lang = l
     b.addEventListener('click', () => {
       current = l
       try {
