@@ -5,16 +5,16 @@
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
 import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
-import type { Closure, HolidayCalendar, OpeningRule, Schedule } from '../core/schedule/types.js'
+import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type OpeningRule, type Schedule } from '../core/schedule/types.js'
 import { rm } from 'node:fs/promises'
-import type { Account, AgentInput, AgentPatch, ClosureScope, QueueInput, Role, Store } from '../store/index.js'
+import { DEFAULT_REPORT_TIME_ZONE, type Account, type AgentInput, type AgentPatch, type ClosureScope, type QueueInput, type Role, type Store } from '../store/index.js'
 import type { CoreEvent } from '../core/events.js'
 import type { Command } from '../core/commands.js'
 import { sessionCookie } from './auth.js'
 import { ApiError, conflict, forbidden, notFound, validation, type ApiErrorCode } from './errors.js'
 import type { Ctx, Result, Route, Scope } from './router.js'
 import * as S from './schemas.js'
-import { toCsv } from './csv.js'
+import { isoInZone, toCsv } from './csv.js'
 import { convertPrompt } from './prompts.js'
 import { openSse } from './sse.js'
 import { filterStatus } from './status-filter.js'
@@ -193,6 +193,12 @@ async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedul
 }
 
 /** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
+/** queue id → the zone its times are shown in: its schedule's, else the default (a removed queue: the default). */
+function queueZones(store: Store): (queueId: string) => string {
+  const m = new Map(store.queues.list().map((q) => [q.id, q.schedule?.timeZone ?? DEFAULT_TIME_ZONE]))
+  return (id) => m.get(id) ?? DEFAULT_TIME_ZONE
+}
+
 function scheduleInputs(ctx: Ctx): { schedule: Schedule; calendars: HolidayCalendar[]; closures: Closure[]; queueId: string } {
   const q = ctx.store.queues.get(ctx.params.queueId!)
   const schedule: Schedule = q.schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
@@ -381,7 +387,8 @@ export function buildRoutes(): Route[] {
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
     handler: (ctx) => {
       const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now) : ctx.now
-      return { body: { at, ...explainQueue(ctx, at) } }
+      // timeZone: the zone the reason's times of day are in (docs/api.md "Times and time zones")
+      return { body: { at, ...explainQueue(ctx, at), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
   })
   add({
@@ -854,6 +861,10 @@ export function buildRoutes(): Route[] {
         ctx.account.role === 'agent'
           ? ctx.store.calls.list({ tenantId: ctx.account.tenantId!, agentId: ctx.account.agentId!, queueId, limit })
           : ctx.store.calls.list({ tenantId: queryTenant(ctx), queueId, limit })
+      if (ctx.query.format === 'csv') {
+        const zone = queueZones(ctx.store)
+        return csvOrJson(ctx, rows.map((r) => ({ ...r, arrivedAt: isoInZone(r.arrivedAt, zone(r.queueId)), enteredQueueAt: isoInZone(r.enteredQueueAt, zone(r.queueId)), answeredAt: isoInZone(r.answeredAt, zone(r.queueId)), endedAt: isoInZone(r.endedAt, zone(r.queueId)) })), 'calls.csv')
+      }
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'calls.csv')
     },
   })
@@ -871,7 +882,19 @@ export function buildRoutes(): Route[] {
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const { from, to } = range(ctx, 7)
-      const rows = ctx.store.report.queueStats({ tenantId: queryTenant(ctx), queueId: statsQueue(ctx), since: from, until: to, bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day', serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20 })
+      const tenantId = queryTenant(ctx)
+      const queueId = statsQueue(ctx)
+      // Each queue's days and hours are those of its own zone (its schedule's, else the default); one query per zone.
+      const zone = queueZones(ctx.store)
+      const zones = new Set(ctx.store.queues.list(tenantId).filter((q) => !queueId || q.id === queueId).map((q) => zone(q.id)))
+      if (zones.size === 0) zones.add(DEFAULT_TIME_ZONE)
+      const rows = [...zones].flatMap((timeZone) =>
+        ctx.store.report
+          .queueStats({ tenantId, queueId, since: from, until: to, bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day', serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20, timeZone })
+          .filter((r) => zones.size === 1 || zone(r.queueId) === timeZone)
+          .map((r) => ({ ...r, timeZone })),
+      )
+      if (zones.size > 1) rows.sort((a, b) => (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0))
       if (ctx.query.format === 'csv') return csvOrJson(ctx, rows.map(({ abandonedCallers, outcomes, ...r }) => ({ ...r, abandonedCallers: abandonedCallers.map((c) => c.callerNumber).join(' ') })), 'queue-stats.csv')
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'queue-stats.csv')
     },
@@ -903,6 +926,7 @@ export function buildRoutes(): Route[] {
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const rows = ctx.store.report.licences(ctx.query.month as string, queryTenant(ctx))
+      if (ctx.query.format === 'csv') return csvOrJson(ctx, rows.map((r) => ({ ...r, firstMemberAt: isoInZone(r.firstMemberAt, DEFAULT_REPORT_TIME_ZONE) })), `licences-${ctx.query.month as string}.csv`)
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], `licences-${ctx.query.month as string}.csv`)
     },
   })
