@@ -15,6 +15,7 @@ import { ApiError, conflict, forbidden, notFound, validation, type ApiErrorCode 
 import type { Ctx, Result, Route, Scope } from './router.js'
 import * as S from './schemas.js'
 import { isoInZone, toCsv } from './csv.js'
+import { parseIsoInZone } from '../util/local-time.js'
 import { convertPrompt } from './prompts.js'
 import { openSse } from './sse.js'
 import { filterStatus } from './status-filter.js'
@@ -30,13 +31,14 @@ function need<T>(value: T | undefined, what: string, id: string): T {
 }
 
 /** Parse an instant given as epoch ms or an ISO string (field named in the error). */
-export function parseInstant(field: string, v: unknown, now: number): number {
+/** An instant field: epoch ms, 'now', or ISO 8601; a date-time without an offset is read in `zone` (the queue's), never the host's. */
+export function parseInstant(field: string, v: unknown, now: number, zone: string = DEFAULT_TIME_ZONE): number {
   if (typeof v === 'number') return v
   if (typeof v === 'string') {
     if (v === 'now') return now
     if (/^\d+$/.test(v)) return Number(v)
-    const t = Date.parse(v)
-    if (!Number.isNaN(t)) return t
+    const t = parseIsoInZone(v, zone)
+    if (t !== undefined && !Number.isNaN(t)) return t
   }
   throw validation(field, `${field}: expected epoch milliseconds or an ISO 8601 date-time, got ${JSON.stringify(v)}`)
 }
@@ -233,8 +235,11 @@ const DAY = 86_400_000
 
 /** ?from=&to= as instants; default the last `defaultDays` days up to now. */
 function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
-  const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now) : ctx.now
-  const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now) : to - defaultDays * DAY
+  // a date-time without an offset: in the queue's zone (?queue= or the path's), else the default
+  const queueId = ctx.params.queueId ?? (ctx.query.queue as string | undefined)
+  const zone = queueId ? queueZones(ctx.store)(queueId) : DEFAULT_TIME_ZONE
+  const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now, zone) : ctx.now
+  const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
   if (from > to) throw validation('from', "from: is after 'to'")
   return { from, to }
 }
@@ -386,7 +391,7 @@ export function buildRoutes(): Route[] {
     query: [{ name: 'at', schema: str({ minLength: 1 }), description: 'instant (epoch ms or ISO 8601); default now' }],
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
     handler: (ctx) => {
-      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now) : ctx.now
+      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone) : ctx.now
       // timeZone: the zone the reason's times of day are in (docs/api.md "Times and time zones")
       return { body: { at, ...explainQueue(ctx, at), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
@@ -476,8 +481,9 @@ export function buildRoutes(): Route[] {
       const body = ctx.body as { queueIds?: string[]; tag?: string; all?: boolean; from?: unknown; until?: unknown; reason: string; messagePrompt?: string }
       const tenantId = bodyTenantScope(ctx).tenantId!
       const resolved = resolveClosureScope(ctx, tenantId, body)
-      const from = body.from !== undefined ? parseInstant('from', body.from, ctx.now) : ctx.now
-      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now) : undefined
+      const zone = queueZones(ctx.store)(resolved.queueIds[0] ?? '')
+      const from = body.from !== undefined ? parseInstant('from', body.from, ctx.now, zone) : ctx.now
+      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, zone) : undefined
       if (until !== undefined && until <= from) throw validation('until', "until: must be after 'from'")
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
       const created = await applyClosure(ctx, 'close', () => ctx.store.closures.create({ tenantId, scope: resolved.scope, from, until, reason: body.reason, by: ctx.actor, messagePrompt: body.messagePrompt }))
@@ -503,7 +509,7 @@ export function buildRoutes(): Route[] {
     handler: async (ctx) => {
       const q = ctx.store.queues.find(ctx.params.queueId!)!
       const body = ctx.body as { until?: unknown; reason: string; messagePrompt?: string }
-      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now) : undefined
+      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, queueZones(ctx.store)(q.id)) : undefined
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
       const created = await applyClosure(ctx, 'close', () =>
         ctx.store.closures.create({ tenantId: q.tenantId, scope: { kind: 'queues', queueIds: [q.id] }, from: ctx.now, until, reason: body.reason, by: ctx.actor, messagePrompt: body.messagePrompt }),

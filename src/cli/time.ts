@@ -13,6 +13,7 @@
  */
 import { DEFAULT_TIME_ZONE } from '../core/schedule/types.js'
 import { DAY_MS, isValidTimeZone, utcToZonedTime, zonedTimeToUtc } from '../core/schedule/zone.js'
+import { parseIsoInZone } from '../util/local-time.js'
 import { CliError } from './client.js'
 
 export interface TimeContext {
@@ -27,22 +28,6 @@ export interface TimeContext {
 }
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS } as const
-const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
-
-/** Floating (wall-clock-as-UTC) ms of a local date and time, or undefined when a part is out of range. */
-function floating(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return undefined
-  const f = Date.UTC(y, mo - 1, d, h, mi, s, ms)
-  if (new Date(f).getUTCDate() !== d) return undefined // 2026-02-30
-  return f
-}
-
-function offsetMs(o: string): number {
-  if (o.toUpperCase() === 'Z') return 0
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(o)!
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000
-}
-
 export function parseTime(s: string, ctx: TimeContext | number = {}): number {
   const c: TimeContext = typeof ctx === 'number' ? { now: ctx } : ctx
   const now = c.now ?? Date.now()
@@ -68,12 +53,8 @@ export function parseTime(s: string, ctx: TimeContext | number = {}): number {
     }
     throw bad()
   }
-  const iso = ISO_RE.exec(v)
-  if (iso) {
-    const [, y, mo, d, h, mi, sec, frac, off] = iso
-    const f = floating(Number(y), Number(mo), Number(d), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), Number((frac ?? '0').padEnd(3, '0')))
-    if (f === undefined) throw bad(' (no such date or time)')
-    return off ? f - offsetMs(off) : zonedTimeToUtc(f, zone)
-  }
-  throw bad()
+  const iso = parseIsoInZone(v, zone)
+  if (iso === undefined) throw bad()
+  if (Number.isNaN(iso)) throw bad(' (no such date or time)')
+  return iso
 }
