@@ -5,7 +5,7 @@
  * changes (at most every 3 s) — no page reloads.
  */
 import { get, list, requireAccount } from './api.js'
-import { byId, h, mmss, pct, replace } from './dom.js'
+import { byId, DEFAULT_ZONE, h, mmss, pct, replace, zonedDate } from './dom.js'
 import { t, translatePage } from './i18n.js'
 import { subscribeStatus, type QueueStatus, type Status } from './live.js'
 
@@ -15,6 +15,8 @@ interface TodayRow {
   abandoned: number
   offered: number
   serviceLevel: number | null
+  bucket: string
+  timeZone?: string
 }
 
 let status: Status | undefined
@@ -23,18 +25,16 @@ let today = new Map<string, TodayRow>()
 const openState = new Map<string, boolean>()
 let canReadStats = true
 
-function startOfToday(): number {
-  const d = new Date()
-  d.setHours(0, 0, 0, 0)
-  return d.getTime()
-}
 
 async function refreshToday(): Promise<void> {
   if (!canReadStats) return
   try {
-    const rows = await list<TodayRow>(`/stats/queues?by=day&from=${startOfToday()}`)
+    // "today" is each queue's own day (rows carry their zone); ask from yesterday so zones west of the default fit
+    const now = Date.now()
+    const rows = await list<TodayRow>(`/stats/queues?by=day&from=${zonedDate(now, DEFAULT_ZONE, 1)}`)
     const m = new Map<string, TodayRow>()
     for (const r of rows) {
+      if (r.bucket !== zonedDate(now, r.timeZone ?? DEFAULT_ZONE)) continue
       const prev = m.get(r.queueId)
       if (!prev) m.set(r.queueId, { ...r })
       else {
