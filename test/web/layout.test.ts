@@ -13,6 +13,13 @@ import { mountWeb } from '../../src/api/static.js'
 import { LoginRateLimiter } from '../../src/api/auth.js'
 import { PASSWORD, world, type World } from '../api/fixture.js'
 
+// The page.evaluate callbacks run in the browser; the test project has no DOM lib, so name what they use here.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any
+declare const getComputedStyle: (el: any) => { visibility: string; overflow: string }
+declare const innerWidth: number
+type HTMLElement = any
+
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = '/tmp/koplus-shots'
 
@@ -86,8 +93,8 @@ t.test('the wallboard fits at 375 px, 700 px and 1280×900 with three queues', a
     await p.locator('.wb-queue').nth(2).waitFor()
     t.equal(await p.locator('.wb-queue').count(), 3, `${width}px: three queues`)
     const m = await p.evaluate(() => {
-      const overflowing = [...document.querySelectorAll<HTMLElement>('.wb-queue, .wb-queue *')].filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== 'hidden').map((el) => `${el.className}: ${el.textContent}`)
-      const cards = [...document.querySelectorAll<HTMLElement>('.wb-queue')].map((el) => el.getBoundingClientRect())
+      const overflowing = [...document.querySelectorAll('.wb-queue, .wb-queue *')].filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== 'hidden').map((el) => `${el.className}: ${el.textContent}`)
+      const cards = [...document.querySelectorAll('.wb-queue')].map((el) => el.getBoundingClientRect())
       return { docWidth: document.documentElement.scrollWidth, innerWidth, overflowing, tops: cards.map((r) => Math.round(r.top)), bottoms: cards.map((r) => Math.round(r.bottom)), rights: cards.map((r) => Math.round(r.right)) }
     })
     t.ok(m.docWidth <= m.innerWidth, `${width}px: no sideways scrolling (page ${m.docWidth} px wide)`)
