@@ -247,8 +247,8 @@ function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
 // ── query parameters used by several routes ──
 const Q_TENANT = { name: 'tenant', schema: S.ID, description: "tenant id (operators: any; others: their own)" }
 const Q_FORMAT = { name: 'format', schema: str({ enum: ['json', 'csv'] }), description: 'csv for a CSV download' }
-const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: 'epoch ms or ISO 8601 (default: 7 days ago)' }
-const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: 'epoch ms or ISO 8601 (default: now)' }
+const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: 7 days ago)" }
+const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: now)" }
 
 /** Build the route table. */
 export function buildRoutes(): Route[] {
@@ -388,7 +388,7 @@ export function buildRoutes(): Route[] {
   })
   add({
     id: 'schedule.explain', method: 'GET', path: `${V1}/queues/:queueId/schedule/explain`, tag: 'schedules', access: 'member', scope: queueScope,
-    query: [{ name: 'at', schema: str({ minLength: 1 }), description: 'instant (epoch ms or ISO 8601); default now' }],
+    query: [{ name: 'at', schema: str({ minLength: 1 }), description: "instant (epoch ms or ISO 8601; without an offset in the queue's zone); default now" }],
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
     handler: (ctx) => {
       const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone) : ctx.now
