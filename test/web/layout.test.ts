@@ -105,6 +105,13 @@ t.test('the wallboard fits at 375 px, 700 px and 1280×900 with three queues', a
       t.ok(Math.max(...m.bottoms) <= height, `they fit in 900 px without scrolling (bottom ${Math.max(...m.bottoms)} px)`)
     }
     if (width === 375) t.equal(new Set(m.tops).size, 3, 'one column on a phone')
+    if (width === 1280) {
+      // the browser runs in UTC; the queues' zone is Europe/Stockholm (none has a schedule: the default)
+      const clock = (await p.locator('#clock').textContent())!.slice(0, 5)
+      const sto = (at: number): string => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit' }).format(at)
+      t.ok([sto(Date.now()), sto(Date.now() - 60_000)].includes(clock), `the clock shows Stockholm time (${clock}), not the browser's UTC`)
+      t.equal(await p.locator('#clock').getAttribute('title'), 'Europe/Stockholm', 'and names the zone')
+    }
     t.comment(`screenshot: ${await shot(p, `wallboard-${width}x${height}`)}`)
     t.same(errors, [], 'no page errors')
     await close()

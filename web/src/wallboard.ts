@@ -5,7 +5,7 @@
  * changes (at most every 3 s) — no page reloads.
  */
 import { get, list, requireAccount } from './api.js'
-import { byId, DEFAULT_ZONE, h, mmss, pct, replace, zonedDate } from './dom.js'
+import { byId, DEFAULT_ZONE, h, mmss, pct, replace, sharedZone, zonedDate } from './dom.js'
 import { t, translatePage } from './i18n.js'
 import { subscribeStatus, type QueueStatus, type Status } from './live.js'
 
@@ -140,13 +140,18 @@ function render(): void {
   replace(board, queues.map((q) => queueCard(q, elapsed)))
 }
 
+/** The clock shows the zone of the queues (their schedules'; else Europe/Stockholm), not the browser's. */
+let clockZone = DEFAULT_ZONE
 function tickClock(): void {
-  byId('clock').textContent = new Date().toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  const clock = byId('clock')
+  clock.textContent = new Date().toLocaleTimeString('sv-SE', { timeZone: clockZone, hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  clock.title = clockZone
 }
 
 async function main(): Promise<void> {
   translatePage()
   await requireAccount(['operator', 'tenant-admin', 'agent'])
+  clockZone = sharedZone(await list<{ schedule?: { timeZone?: string } | null }>('/queues').catch(() => []))
   subscribeStatus((s, at) => {
     status = s
     receivedAt = at
