@@ -94,6 +94,12 @@ export function settingValue(key: string, v: string): unknown {
   return parseValue(v)
 }
 
+/** `message` with an internal id (quoted or as a whole word) replaced by what the operator typed. */
+export function withTypedName(message: string, id: string, shown: string): string {
+  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return message.replace(new RegExp(`'${esc}'|(?<![\\w-])${esc}(?![\\w-])`, 'g'), shown)
+}
+
 /** A positive whole number option (--limit, --days), or a message naming the option and what was typed. */
 export function wholeNumber(option: string, v: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN
@@ -164,7 +170,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     } catch (err) {
       if (!(err instanceof CliError)) throw err
       let m = err.message
-      for (const r of refs) m = m.split(`'${r.id}'`).join(r.shown).split(r.id).join(r.shown)
+      for (const r of refs) m = withTypedName(m, r.id, r.shown)
       throw new CliError(m, err.exitCode, err.code)
     }
   }

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { instant, offsetLabel, plural } from '../../src/cli/format.js'
 import { parseTime } from '../../src/cli/time.js'
-import { parseValue, settingValue, wholeNumber } from '../../src/cli/main.js'
+import { parseValue, settingValue, wholeNumber, withTypedName } from '../../src/cli/main.js'
 import { alsoUnderZones, hostZone } from '../helpers/under-zones.js'
 
 const STO = 'Europe/Stockholm'
@@ -93,6 +93,8 @@ t.test('queue settings are read by their type; whole numbers; plurals', async (t
   t.equal(plural(1, 'announcement'), '1 announcement')
   t.equal(plural(2, 'announcement'), '2 announcements')
   t.equal(plural(0, 'queue'), '0 queues')
+  t.equal(withTypedName("agent 'a_4cbie34b' is not a member of queue 'q_x1'", 'a_4cbie34b', '1001'), "agent 1001 is not a member of queue 'q_x1'")
+  t.equal(withTypedName('agent aa is busy; aa2 and qaa are not aa', 'aa', '1001'), 'agent 1001 is busy; aa2 and qaa are not 1001', 'whole ids only')
 })
 
 alsoUnderZones(t, import.meta.url)
