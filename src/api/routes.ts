@@ -30,7 +30,6 @@ function need<T>(value: T | undefined, what: string, id: string): T {
   return value
 }
 
-/** Parse an instant given as epoch ms or an ISO string (field named in the error). */
 /** An instant field: epoch ms, 'now', or ISO 8601; a date-time without an offset is read in `zone` (the queue's), never the host's. */
 export function parseInstant(field: string, v: unknown, now: number, zone: string = DEFAULT_TIME_ZONE): number {
   if (typeof v === 'number') return v
@@ -194,13 +193,19 @@ async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedul
   return q.schedule
 }
 
-/** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
 /** queue id → the zone its times are shown in: its schedule's, else the default (a removed queue: the default). */
 function queueZones(store: Store): (queueId: string) => string {
   const m = new Map(store.queues.list().map((q) => [q.id, q.schedule?.timeZone ?? DEFAULT_TIME_ZONE]))
   return (id) => m.get(id) ?? DEFAULT_TIME_ZONE
 }
 
+/** The zone these queues share, else the default (as the CLI and the web pages choose it). */
+function sharedZone(queues: readonly { schedule: Schedule | null }[]): string {
+  const zones = new Set(queues.map((q) => q.schedule?.timeZone ?? DEFAULT_TIME_ZONE))
+  return zones.size === 1 ? [...zones][0]! : DEFAULT_TIME_ZONE
+}
+
+/** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
 function scheduleInputs(ctx: Ctx): { schedule: Schedule; calendars: HolidayCalendar[]; closures: Closure[]; queueId: string } {
   const q = ctx.store.queues.get(ctx.params.queueId!)
   const schedule: Schedule = q.schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
@@ -235,9 +240,9 @@ const DAY = 86_400_000
 
 /** ?from=&to= as instants; default the last `defaultDays` days up to now. */
 function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
-  // a date-time without an offset: in the queue's zone (?queue= or the path's), else the default
+  // a date-time without an offset: in the queue's zone (?queue= or the path's), else the zone the tenant's queues share
   const queueId = ctx.params.queueId ?? (ctx.query.queue as string | undefined)
-  const zone = queueId ? queueZones(ctx.store)(queueId) : DEFAULT_TIME_ZONE
+  const zone = queueId ? queueZones(ctx.store)(queueId) : sharedZone(ctx.store.queues.list(queryTenant(ctx)))
   const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now, zone) : ctx.now
   const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
   if (from > to) throw validation('from', "from: is after 'to'")

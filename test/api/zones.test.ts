@@ -68,4 +68,19 @@ t.test('stats buckets in each queue\'s zone; CSV instants with the offset', asyn
   t.match(lic.text, /\r\nta,aa,1001,Anna,pro,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00,/, 'firstMemberAt with its offset')
 })
 
+t.test('no queue named: from/to in the zone the tenant\'s queues share', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  for (const id of ['qa', 'qa2']) w.store.queues.update(id, { schedule: weekdays('America/New_York') })
+  // 03:00Z on the 25th is 22:00 on the 24th in New York: before a New York '2026-11-25', after a Stockholm one
+  const at = Z('2026-11-25T03:00:00Z')
+  w.store.calls.start({ callId: 'n1', tenantId: 'ta', queueId: 'qa', arrivedAt: at, callerNumber: '0701', enteredQueueAt: at })
+  const offered = async (from: string): Promise<number> => {
+    const r = await call(w.url, 'GET', `/api/v1/stats/queues?tenant=ta&by=total&from=${from}&to=2026-11-26`, op(w))
+    return r.body.items.reduce((n: number, x: { offered: number }) => n + x.offered, 0)
+  }
+  t.equal(await offered('2026-11-25'), 0, "'2026-11-25' is New York's midnight, after the call")
+  t.equal(await offered('2026-11-24'), 1)
+})
+
 alsoUnderZones(t, import.meta.url)

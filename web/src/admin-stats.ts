@@ -39,7 +39,6 @@ const RED = '#e0795f'
 const BLUE = '#3559c7'
 const AMBER = '#c98a1b'
 
-
 /** Sum rows per bucket key. */
 export function sumBy<T extends { offered: number; answered: number; abandoned: number; answeredWithinSl: number }>(rows: T[], key: (r: T) => string): Map<string, { offered: number; answered: number; abandoned: number; withinSl: number; waitSum: number; waitN: number; p90: number | null }> {
   const m = new Map<string, { offered: number; answered: number; abandoned: number; withinSl: number; waitSum: number; waitN: number; p90: number | null }>()
