@@ -407,7 +407,8 @@ export function buildRoutes(): Route[] {
     summary: 'The coming open/closed transitions',
     handler: (ctx) => {
       const days = (ctx.query.days as number | undefined) ?? 14
-      return listResult(queueTransitions(ctx, ctx.now, ctx.now + days * DAY))
+      // timeZone: the zone of the times of day in the reasons, as for explain
+      return { body: { items: queueTransitions(ctx, ctx.now, ctx.now + days * DAY), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
   })
 

@@ -525,12 +525,13 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
       wholeNumber('--days', o.days, 1, 366)
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const r = await api.request<Items<{ at: number; open: boolean; reason: string }>>('GET', `/api/v1/queues/${q.id}/schedule/next?days=${encodeURIComponent(o.days)}`)
-      show(cmd, r.items, () => (r.items.length ? table(r.items, [
-        { header: 'AT', get: (x) => instant(x.at, zoneOf(q)) },
+      const r = await api.request<Items<{ at: number; open: boolean; reason: string }> & { timeZone?: string }>('GET', `/api/v1/queues/${q.id}/schedule/next?days=${encodeURIComponent(o.days)}`)
+      const z = r.timeZone ?? zoneOf(q)
+      show(cmd, r.items, () => (r.items.length ? `${table(r.items, [
+        { header: 'AT', get: (x) => instant(x.at, z) },
         { header: 'BECOMES', get: (x) => (x.open ? 'open' : 'closed') },
         { header: 'REASON', get: (x) => x.reason },
-      ]) : `no change in the next ${o.days} days`))
+      ])}\ntimes in ${z}` : `no change in the next ${o.days} days`))
     })
   schedule
     .command('set <queue>')

@@ -65,6 +65,9 @@ t.test('times in the queue\'s zone under any host zone', { skip: !built && !proc
       t.match(exText.stdout, /^queue 5000 at 2026-11-25 13:00:00 \+01:00: OPEN — open: rule "Weekdays" 08:00–17:00 \(times in Europe\/Stockholm\)\nnext change: 2026-11-25 17:00:00 \+01:00 \(closes\)$/m)
       const ny = await k(['schedule', 'explain', '5001', '--at', '2026-11-25T13:00'])
       t.match(ny.stdout, /^queue 5001 at 2026-11-25 13:00:00 -05:00: OPEN .*America\/New_York.*\nnext change: 2026-11-25 17:00:00 -05:00/m, 'another queue, its own zone')
+      const next = await k(['schedule', 'next', '5001', '--days', '3'])
+      t.match(next.stdout, /^AT\s+BECOMES\s+REASON\n\d{4}-\d\d-\d\d \d\d:00:00 -05:00\s+(open|closed)\s+/, 'the transitions in the queue\'s zone')
+      t.match(next.stdout, /\ntimes in America\/New_York\n?$/)
       const atNine = await k(['schedule', 'explain', '5000', '--at', '09:00', '--json'], Z('2026-11-25T15:00:00Z'))
       t.equal(atNine.json.at, Z('2026-11-25T08:00:00Z'), 'explain --at HH:MM is today in the queue\'s zone')
 
