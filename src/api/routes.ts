@@ -6,16 +6,17 @@ import { queueNumberWarnings } from '../doctor/vanilla-dialplan.js'
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
 import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
-import type { Closure, HolidayCalendar, OpeningRule, Schedule } from '../core/schedule/types.js'
+import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type OpeningRule, type Schedule } from '../core/schedule/types.js'
 import { rm } from 'node:fs/promises'
-import type { Account, AgentInput, AgentPatch, ClosureScope, QueueInput, Role, Store } from '../store/index.js'
+import { DEFAULT_REPORT_TIME_ZONE, type Account, type AgentInput, type AgentPatch, type ClosureScope, type QueueInput, type Role, type Store } from '../store/index.js'
 import type { CoreEvent } from '../core/events.js'
 import type { Command } from '../core/commands.js'
 import { sessionCookie } from './auth.js'
 import { ApiError, conflict, forbidden, notFound, validation, type ApiErrorCode } from './errors.js'
 import type { Ctx, Result, Route, Scope } from './router.js'
 import * as S from './schemas.js'
-import { toCsv } from './csv.js'
+import { isoInZone, toCsv } from './csv.js'
+import { parseIsoInZone } from '../util/local-time.js'
 import { convertPrompt } from './prompts.js'
 import { openSse } from './sse.js'
 import { filterStatus } from './status-filter.js'
@@ -31,14 +32,14 @@ function need<T>(value: T | undefined, what: string, id: string): T {
   return value
 }
 
-/** Parse an instant given as epoch ms or an ISO string (field named in the error). */
-export function parseInstant(field: string, v: unknown, now: number): number {
+/** An instant field: epoch ms, 'now', or ISO 8601; a date-time without an offset is read in `zone` (the queue's), never the host's. */
+export function parseInstant(field: string, v: unknown, now: number, zone: string = DEFAULT_TIME_ZONE): number {
   if (typeof v === 'number') return v
   if (typeof v === 'string') {
     if (v === 'now') return now
     if (/^\d+$/.test(v)) return Number(v)
-    const t = Date.parse(v)
-    if (!Number.isNaN(t)) return t
+    const t = parseIsoInZone(v, zone)
+    if (t !== undefined && !Number.isNaN(t)) return t
   }
   throw validation(field, `${field}: expected epoch milliseconds or an ISO 8601 date-time, got ${JSON.stringify(v)}`)
 }
@@ -210,6 +211,18 @@ async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedul
   return q.schedule
 }
 
+/** queue id → the zone its times are shown in: its schedule's, else the default (a removed queue: the default). */
+function queueZones(store: Store): (queueId: string) => string {
+  const m = new Map(store.queues.list().map((q) => [q.id, q.schedule?.timeZone ?? DEFAULT_TIME_ZONE]))
+  return (id) => m.get(id) ?? DEFAULT_TIME_ZONE
+}
+
+/** The zone these queues share, else the default (as the CLI and the web pages choose it). */
+function sharedZone(queues: readonly { schedule: Schedule | null }[]): string {
+  const zones = new Set(queues.map((q) => q.schedule?.timeZone ?? DEFAULT_TIME_ZONE))
+  return zones.size === 1 ? [...zones][0]! : DEFAULT_TIME_ZONE
+}
+
 /** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
 function scheduleInputs(ctx: Ctx): { schedule: Schedule; calendars: HolidayCalendar[]; closures: Closure[]; queueId: string } {
   const q = ctx.store.queues.get(ctx.params.queueId!)
@@ -269,8 +282,11 @@ const DAY = 86_400_000
 
 /** ?from=&to= as instants; default the last `defaultDays` days up to now. */
 function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
-  const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now) : ctx.now
-  const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now) : to - defaultDays * DAY
+  // a date-time without an offset: in the queue's zone (?queue= or the path's), else the zone the tenant's queues share
+  const queueId = ctx.params.queueId ?? (ctx.query.queue as string | undefined)
+  const zone = queueId ? queueZones(ctx.store)(queueId) : sharedZone(ctx.store.queues.list(queryTenant(ctx)))
+  const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now, zone) : ctx.now
+  const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
   if (from > to) throw validation('from', "from: is after 'to'")
   return { from, to }
 }
@@ -278,8 +294,8 @@ function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
 // ── query parameters used by several routes ──
 const Q_TENANT = { name: 'tenant', schema: S.ID, description: "tenant id (operators: any; others: their own)" }
 const Q_FORMAT = { name: 'format', schema: str({ enum: ['json', 'csv'] }), description: 'csv for a CSV download' }
-const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: 'epoch ms or ISO 8601 (default: 7 days ago)' }
-const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: 'epoch ms or ISO 8601 (default: now)' }
+const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: 7 days ago)" }
+const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: now)" }
 
 /** Build the route table. */
 export function buildRoutes(): Route[] {
@@ -424,11 +440,12 @@ export function buildRoutes(): Route[] {
   })
   add({
     id: 'schedule.explain', method: 'GET', path: `${V1}/queues/:queueId/schedule/explain`, tag: 'schedules', access: 'member', scope: queueScope,
-    query: [{ name: 'at', schema: str({ minLength: 1 }), description: 'instant (epoch ms or ISO 8601); default now' }],
+    query: [{ name: 'at', schema: str({ minLength: 1 }), description: "instant (epoch ms or ISO 8601; without an offset in the queue's zone); default now" }],
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
     handler: (ctx) => {
-      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now) : ctx.now
-      return { body: { at, ...explainQueue(ctx, at) } }
+      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone) : ctx.now
+      // timeZone: the zone the reason's times of day are in (docs/api.md "Times and time zones")
+      return { body: { at, ...explainQueue(ctx, at), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
   })
   add({
@@ -437,7 +454,8 @@ export function buildRoutes(): Route[] {
     summary: 'The coming open/closed transitions',
     handler: (ctx) => {
       const days = (ctx.query.days as number | undefined) ?? 14
-      return listResult(queueTransitions(ctx, ctx.now, ctx.now + days * DAY))
+      // timeZone: the zone of the times of day in the reasons, as for explain
+      return { body: { items: queueTransitions(ctx, ctx.now, ctx.now + days * DAY), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
   })
 
@@ -516,8 +534,9 @@ export function buildRoutes(): Route[] {
       const body = ctx.body as { queueIds?: string[]; tag?: string; all?: boolean; from?: unknown; until?: unknown; reason: string; messagePrompt?: string }
       const tenantId = bodyTenantScope(ctx).tenantId!
       const resolved = resolveClosureScope(ctx, tenantId, body)
-      const from = body.from !== undefined ? parseInstant('from', body.from, ctx.now) : ctx.now
-      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now) : undefined
+      const zone = queueZones(ctx.store)(resolved.queueIds[0] ?? '')
+      const from = body.from !== undefined ? parseInstant('from', body.from, ctx.now, zone) : ctx.now
+      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, zone) : undefined
       if (until !== undefined && until <= from) throw validation('until', "until: must be after 'from'")
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
       const created = await applyClosure(ctx, 'close', () => ctx.store.closures.create({ tenantId, scope: resolved.scope, from, until, reason: body.reason, by: ctx.actor, messagePrompt: body.messagePrompt }))
@@ -543,7 +562,7 @@ export function buildRoutes(): Route[] {
     handler: async (ctx) => {
       const q = ctx.store.queues.find(ctx.params.queueId!)!
       const body = ctx.body as { until?: unknown; reason: string; messagePrompt?: string }
-      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now) : undefined
+      const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, queueZones(ctx.store)(q.id)) : undefined
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
       const created = await applyClosure(ctx, 'close', () =>
         ctx.store.closures.create({ tenantId: q.tenantId, scope: { kind: 'queues', queueIds: [q.id] }, from: ctx.now, until, reason: body.reason, by: ctx.actor, messagePrompt: body.messagePrompt }),
@@ -901,6 +920,10 @@ export function buildRoutes(): Route[] {
         ctx.account.role === 'agent'
           ? ctx.store.calls.list({ tenantId: ctx.account.tenantId!, agentId: ctx.account.agentId!, queueId, limit })
           : ctx.store.calls.list({ tenantId: queryTenant(ctx), queueId, limit })
+      if (ctx.query.format === 'csv') {
+        const zone = queueZones(ctx.store)
+        return csvOrJson(ctx, rows.map((r) => ({ ...r, arrivedAt: isoInZone(r.arrivedAt, zone(r.queueId)), enteredQueueAt: isoInZone(r.enteredQueueAt, zone(r.queueId)), answeredAt: isoInZone(r.answeredAt, zone(r.queueId)), endedAt: isoInZone(r.endedAt, zone(r.queueId)) })), 'calls.csv')
+      }
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'calls.csv')
     },
   })
@@ -918,7 +941,19 @@ export function buildRoutes(): Route[] {
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const { from, to } = range(ctx, 7)
-      const rows = ctx.store.report.queueStats({ tenantId: queryTenant(ctx), queueId: statsQueue(ctx), since: from, until: to, bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day', serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20 })
+      const tenantId = queryTenant(ctx)
+      const queueId = statsQueue(ctx)
+      // Each queue's days and hours are those of its own zone (its schedule's, else the default); one query per zone.
+      const zone = queueZones(ctx.store)
+      const zones = new Set(ctx.store.queues.list(tenantId).filter((q) => !queueId || q.id === queueId).map((q) => zone(q.id)))
+      if (zones.size === 0) zones.add(DEFAULT_TIME_ZONE)
+      const rows = [...zones].flatMap((timeZone) =>
+        ctx.store.report
+          .queueStats({ tenantId, queueId, since: from, until: to, bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day', serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20, timeZone })
+          .filter((r) => zones.size === 1 || zone(r.queueId) === timeZone)
+          .map((r) => ({ ...r, timeZone })),
+      )
+      if (zones.size > 1) rows.sort((a, b) => (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0))
       if (ctx.query.format === 'csv') return csvOrJson(ctx, rows.map(({ abandonedCallers, outcomes, ...r }) => ({ ...r, abandonedCallers: abandonedCallers.map((c) => c.callerNumber).join(' ') })), 'queue-stats.csv')
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'queue-stats.csv')
     },
@@ -950,6 +985,7 @@ export function buildRoutes(): Route[] {
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const rows = ctx.store.report.licences(ctx.query.month as string, queryTenant(ctx))
+      if (ctx.query.format === 'csv') return csvOrJson(ctx, rows.map((r) => ({ ...r, firstMemberAt: isoInZone(r.firstMemberAt, DEFAULT_REPORT_TIME_ZONE) })), `licences-${ctx.query.month as string}.csv`)
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], `licences-${ctx.query.month as string}.csv`)
     },
   })

@@ -1,4 +1,6 @@
 /** Terminal output: aligned tables, durations and instants, and the `--json` switch. */
+import { DEFAULT_TIME_ZONE } from '../core/schedule/types.js'
+import { offsetMinutesAt, utcToZonedTime } from '../core/schedule/zone.js'
 
 export interface Column<T> {
   header: string
@@ -31,12 +33,32 @@ export function duration(sec: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
-/** An instant in local time, 'YYYY-MM-DD HH:MM:SS' (or '-'). */
-export function instant(ms: number | null | undefined, timeZone?: string): string {
-  if (ms === null || ms === undefined) return '-'
-  const d = new Date(ms)
-  const parts = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d)
-  return parts.replace(',', '')
+/**
+ * The zone times are shown in when a row belongs to no queue with opening hours: the schedule default
+ * (src/core/schedule/types.ts DEFAULT_TIME_ZONE). Never the host's zone: a server in UTC shows the same as a laptop.
+ */
+export const DISPLAY_ZONE = DEFAULT_TIME_ZONE
+
+/** '+01:00' / '-05:00' / '+05:30' (Z is written +00:00, like the rest). */
+export function offsetLabel(ms: number, timeZone: string): string {
+  const m = offsetMinutesAt(ms, timeZone)
+  const a = Math.abs(m)
+  return `${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
+}
+
+/**
+ * An instant in a queue's zone with its offset, 'YYYY-MM-DD HH:MM:SS +01:00' (or '-'). The zone is the queue's
+ * (its schedule's timeZone), else DISPLAY_ZONE; the host's zone (TZ) plays no part.
+ */
+export function instant(ms: number | null | undefined, timeZone: string = DISPLAY_ZONE): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-'
+  const local = new Date(utcToZonedTime(ms, timeZone)).toISOString()
+  return `${local.slice(0, 10)} ${local.slice(11, 19)} ${offsetLabel(ms, timeZone)}`
+}
+
+/** 1 → '1 announcement', 2 → '2 announcements'. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
 }
 
 /** Where the CLI writes (tests capture it). */

@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { ApiClient, apiToken, apiUrl, cliConfig, CliError, runtimeInfo, type GlobalOptions } from './client.js'
-import { duration, instant, stdio, table, type Output } from './format.js'
-import { parseTime } from './time.js'
+import { DISPLAY_ZONE, duration, instant, plural, stdio, table, type Output } from './format.js'
+import { parseTime, type TimeContext } from './time.js'
 import { registerTenantCommands } from './commands/tenant.js'
+import { DEFAULT_QUEUE_SETTINGS } from '../core/model.js'
 
-interface Queue { id: string; tenantId: string; number: string; name: string; tags: string[]; settings: Record<string, unknown> }
+interface Queue { id: string; tenantId: string; number: string; name: string; tags: string[]; settings: Record<string, unknown>; schedule?: { timeZone?: string } | null }
 interface Agent { id: string; tenantId: string; extension: string; name: string; plan: string; sipUser: string; devices: { type: string; target: string }[]; activeDevice: number; wrapUpSec: number | null; skills: Record<string, number> }
 interface Items<T> { items: T[] }
 
@@ -28,13 +29,13 @@ export function parseValue(v: string): unknown {
   }
 }
 
-/** key=value pairs → object; refuses a pair without '='. */
-export function parseAssignments(pairs: readonly string[]): Record<string, unknown> {
+/** key=value pairs → object; refuses a pair without '='. `read` turns a value's text into the value (default parseValue). */
+export function parseAssignments(pairs: readonly string[], read: (key: string, v: string) => unknown = (_k, v) => parseValue(v)): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const p of pairs) {
     const i = p.indexOf('=')
     if (i <= 0) throw new CliError(`expected key=value, got '${p}'`)
-    out[p.slice(0, i)] = parseValue(p.slice(i + 1))
+    out[p.slice(0, i)] = read(p.slice(0, i), p.slice(i + 1))
   }
   return out
 }
@@ -46,7 +47,66 @@ export function parseDevice(spec: string): { type: string; target: string } {
   return { type: spec.slice(0, i), target: spec.slice(i + 1) }
 }
 
+/** package.json's version (read once; dist/src/cli/main.js and src/cli/main.ts are both three levels below it). */
+const VERSION: string = (() => {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (p.name === 'koplus' && p.version) return p.version
+    } catch {
+      // try the next place
+    }
+  }
+  return 'unknown'
+})()
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+
+/** The zone a queue's times are shown and typed in: its schedule's, else the default (docs/cli.md). */
+export function zoneOf(q: Pick<Queue, 'schedule'>): string {
+  return q.schedule?.timeZone ?? DISPLAY_ZONE
+}
+/** The zone every one of these queues shares, else the default. */
+function sharedZone(qs: readonly Pick<Queue, 'schedule'>[]): string {
+  const zones = new Set(qs.map(zoneOf))
+  return zones.size === 1 ? [...zones][0]! : DISPLAY_ZONE
+}
+
+interface Names {
+  /** queue id → number */
+  q: (id: string) => string
+  /** agent id → extension */
+  a: (id: string | null) => string
+  /** the zone of the first known queue of these ids, else `zone` */
+  z: (ids: string | readonly string[] | null | undefined) => string
+  /** the zone shared by the tenant's queues, else the default */
+  zone: string
+}
+
+/**
+ * A `key=value` value of a queue setting, read by the setting's type (src/core/model.ts DEFAULT_QUEUE_SETTINGS): a text
+ * setting keeps the text as typed (exitKey=0 is the string "0"), a number or true/false setting and an object setting
+ * are read as JSON; 'null' clears a setting that may be null.
+ */
+export function settingValue(key: string, v: string): unknown {
+  const d = (DEFAULT_QUEUE_SETTINGS as unknown as Record<string, unknown>)[key]
+  if (typeof d === 'string') return v
+  if (typeof d === 'number') return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
+  return parseValue(v)
+}
+
+/** `message` with an internal id (quoted or as a whole word) replaced by what the operator typed. */
+export function withTypedName(message: string, id: string, shown: string): string {
+  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return message.replace(new RegExp(`'${esc}'|(?<![\\w-])${esc}(?![\\w-])`, 'g'), shown)
+}
+
+/** A positive whole number option (--limit, --days), or a message naming the option and what was typed. */
+export function wholeNumber(option: string, v: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`${option}: expected a whole number ${min}-${max}, got '${v}'`)
+  return n
+}
 
 /** Build the program; `out` lets tests capture output. */
 export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = process.env): Command {
@@ -58,6 +118,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists, else built-in defaults)')
     .option('--tenant <id>', 'tenant of the queues/agents named (needed only when a number exists in several tenants)')
     .option('--json', 'print JSON instead of tables')
+    .version(VERSION, '-V, --version', 'print the koplus version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.out(s), writeErr: (s) => out.err(s) })
@@ -90,12 +151,29 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   }
 
   /** id → queue number and id → agent extension, for tables (not fetched with --json). */
-  async function names(cmd: Command, api: ApiClient): Promise<{ q: (id: string) => string; a: (id: string | null) => string }> {
-    if (g(cmd).json) return { q: (id) => id, a: (id) => id ?? '-' }
+  async function names(cmd: Command, api: ApiClient): Promise<Names> {
+    if (g(cmd).json) return { q: (id) => id, a: (id) => id ?? '-', z: () => DISPLAY_ZONE, zone: DISPLAY_ZONE }
     const [qs, as] = await Promise.all([api.request<Items<Queue>>('GET', '/api/v1/queues'), api.request<Items<Agent>>('GET', '/api/v1/agents')])
     const qm = new Map(qs.items.map((x) => [x.id, x.number]))
     const am = new Map(as.items.map((x) => [x.id, x.extension]))
-    return { q: (id) => qm.get(id) ?? id, a: (id) => (id === null ? '-' : (am.get(id) ?? id)) }
+    const zm = new Map(qs.items.map((x) => [x.id, zoneOf(x)]))
+    const zone = sharedZone(qs.items.filter((x) => !g(cmd).tenant || x.tenantId === g(cmd).tenant))
+    const z = (ids: string | readonly string[] | null | undefined): string => {
+      const list = ids === null || ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids
+      return list.map((id) => zm.get(id)).find((x) => x !== undefined) ?? zone
+    }
+    return { q: (id) => qm.get(id) ?? id, a: (id) => (id === null ? '-' : (am.get(id) ?? id)), z, zone }
+  }
+  /** Ids the API names in an error → what the operator typed (agent a_4cbie34b → 1001, queue q_x → 5000). */
+  async function typed<T>(refs: { id: string; shown: string }[], p: Promise<T>): Promise<T> {
+    try {
+      return await p
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err
+      let m = err.message
+      for (const r of refs) m = withTypedName(m, r.id, r.shown)
+      throw new CliError(m, err.exitCode, err.code)
+    }
   }
 
   const queueColumns = [
@@ -170,7 +248,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
             { header: 'STATE', get: (a) => a.state + (a.pauseReason ? ` (${a.pauseReason})` : '') },
             { header: 'QUEUES', get: (a) => (a.queues as string[]).map(n.q) },
             { header: 'DEVICE', get: (a) => (a.activeDevice ? `${a.activeDevice.type}:${a.activeDevice.target}${a.registered === false ? ' (unregistered)' : ''}` : '-') },
-            { header: 'IDLE-SINCE', get: (a) => instant(a.idleSince) },
+            { header: 'IDLE-SINCE', get: (a) => instant(a.idleSince, n.z(a.queues)) },
             { header: 'UNANSWERED', get: (a) => a.unanswered, align: 'right' },
             { header: 'AUTO-LOGOUT', get: (a) => a.autoLogoutReason ?? '' },
           ]),
@@ -190,7 +268,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .argument('[settings...]', 'settings as key=value, e.g. ringTimeSec=30 strategy=ring-parallel')
     .action(async (number: string, name: string, settings: string[], o: { tag?: string[] }, cmd: Command) => {
       const body: Record<string, unknown> = { number, name, ...(o.tag ? { tags: o.tag } : {}), ...(g(cmd).tenant ? { tenantId: g(cmd).tenant } : {}) }
-      if (settings.length) body.settings = parseAssignments(settings)
+      if (settings.length) body.settings = parseAssignments(settings, (k, v) => settingValue(k.replace(/^settings\./, ''), v))
       const q = await client(cmd).request<Queue & { warnings?: string[] }>('POST', '/api/v1/queues', body)
       show(cmd, q, () => `queue ${q.number} "${q.name}" added (id ${q.id})`)
       for (const w of q.warnings ?? []) out.err(`warning: ${w}`)
@@ -218,7 +296,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (ref: string, pairs: string[], _o, cmd: Command) => {
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const kv = parseAssignments(pairs)
+      const kv = parseAssignments(pairs, (k, v) => (QUEUE_TOP.has(k) ? parseValue(v) : settingValue(k.replace(/^settings\./, ''), v)))
       const body: Record<string, unknown> = {}
       const settings: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(kv)) {
@@ -242,7 +320,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     })
 
   // ── agent ──
-  const agent = program.command('agent').description('agents: add, list, show, set, remove, login, logout, pause, unpause, device')
+  const agent = program.command('agent').description('agents: add, list, show, set, remove, login, logout, pause, unpause, wrapup-end, device')
   agent
     .command('add <extension> <name>')
     .description('add an agent')
@@ -278,7 +356,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
           ...agentColumns.slice(0, 5),
           { header: 'STATE', get: (a) => a.live?.state ?? 'logged-out' },
           { header: 'QUEUES', get: (a) => ((a.live?.queues ?? []) as string[]).map(n.q) },
-          { header: 'IDLE-SINCE', get: (a) => instant(a.live?.idleSince) },
+          { header: 'IDLE-SINCE', get: (a) => instant(a.live?.idleSince, n.z(a.live?.queues)) },
           { header: 'UNANSWERED', get: (a) => a.live?.unanswered ?? 0, align: 'right' },
           { header: 'AUTO-LOGOUT', get: (a) => a.live?.autoLogoutReason ?? '' },
         ]),
@@ -333,7 +411,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         const api = client(cmd)
         const a = await findAgent(cmd, api, ref)
         const body = await build(cmd, api, list, o)
-        const r = await api.request('POST', `/api/v1/agents/${a.id}/${path}`, body)
+        const r = await typed([{ id: a.id, shown: a.extension }], api.request('POST', `/api/v1/agents/${a.id}/${path}`, body))
         show(cmd, r, () => done(a))
       })
   const queueIds = async (cmd: Command, api: ApiClient, refs: string[]): Promise<{ queueIds?: string[] }> =>
@@ -366,8 +444,9 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         const api = client(cmd)
         const a = await findAgent(cmd, api, aRef)
         const q = await findQueue(cmd, api, qRef)
-        if (method === 'POST') await api.request('POST', '/api/v1/memberships', { agentId: a.id, queueId: q.id })
-        else await api.request('DELETE', `/api/v1/memberships/${a.id}/${q.id}`)
+        const refs = [{ id: a.id, shown: a.extension }, { id: q.id, shown: q.number }]
+        if (method === 'POST') await typed(refs, api.request('POST', '/api/v1/memberships', { agentId: a.id, queueId: q.id }))
+        else await typed(refs, api.request('DELETE', `/api/v1/memberships/${a.id}/${q.id}`))
         show(cmd, { agentId: a.id, queueId: q.id, member: method === 'POST' }, () => `agent ${a.extension} ${method === 'POST' ? 'is now a member of' : 'is no longer a member of'} queue ${q.number}`)
       })
   }
@@ -400,13 +479,14 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .option('--queue <queue>', 'of one queue')
     .option('--limit <n>', 'how many (default 50)', '50')
     .action(async (o: { queue?: string; limit: string }, cmd: Command) => {
+      const limit = wholeNumber('--limit', o.limit, 1, 1000)
       const api = client(cmd)
       const q = o.queue ? await findQueue(cmd, api, o.queue) : undefined
-      const params = new URLSearchParams({ limit: o.limit, ...(q ? { queue: q.id } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
+      const params = new URLSearchParams({ limit: String(limit), ...(q ? { queue: q.id } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
       const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/calls?${params}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () => table(r.items, [
-        { header: 'ARRIVED', get: (c) => instant(c.arrivedAt) },
+        { header: 'ARRIVED', get: (c) => instant(c.arrivedAt, n.z(c.queueId)) },
         { header: 'QUEUE', get: (c) => n.q(c.queueId) },
         { header: 'CALLER', get: (c) => c.callerNumber },
         { header: 'OUTCOME', get: (c) => c.outcome ?? 'in progress' },
@@ -448,23 +528,27 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (ref: string, o: { at?: string }, cmd: Command) => {
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const at = o.at !== undefined ? `?at=${parseTime(o.at)}` : ''
-      const r = await api.request<{ at: number; open: boolean; reason: string; nextChange?: number }>('GET', `/api/v1/queues/${q.id}/schedule/explain${at}`)
-      show(cmd, r, () => `queue ${q.number} at ${instant(r.at)}: ${r.open ? 'OPEN' : 'CLOSED'} — ${r.reason}${r.nextChange ? `\nnext change: ${instant(r.nextChange)} (${r.open ? 'closes' : 'opens'})` : ''}`)
+      const zone = zoneOf(q)
+      const at = o.at !== undefined ? `?at=${parseTime(o.at, { zone, dayTime: 'today' })}` : ''
+      const r = await api.request<{ at: number; open: boolean; reason: string; nextChange?: number; timeZone?: string }>('GET', `/api/v1/queues/${q.id}/schedule/explain${at}`)
+      const z = r.timeZone ?? zone
+      show(cmd, r, () => `queue ${q.number} at ${instant(r.at, z)}: ${r.open ? 'OPEN' : 'CLOSED'} — ${r.reason} (times in ${z})${r.nextChange ? `\nnext change: ${instant(r.nextChange, z)} (${r.open ? 'closes' : 'opens'})` : ''}`)
     })
   schedule
     .command('next <queue>')
     .description('the coming open/closed transitions')
     .option('--days <n>', 'how many days ahead', '14')
     .action(async (ref: string, o: { days: string }, cmd: Command) => {
+      wholeNumber('--days', o.days, 1, 366)
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const r = await api.request<Items<{ at: number; open: boolean; reason: string }>>('GET', `/api/v1/queues/${q.id}/schedule/next?days=${encodeURIComponent(o.days)}`)
-      show(cmd, r.items, () => (r.items.length ? table(r.items, [
-        { header: 'AT', get: (x) => instant(x.at) },
+      const r = await api.request<Items<{ at: number; open: boolean; reason: string }> & { timeZone?: string }>('GET', `/api/v1/queues/${q.id}/schedule/next?days=${encodeURIComponent(o.days)}`)
+      const z = r.timeZone ?? zoneOf(q)
+      show(cmd, r.items, () => (r.items.length ? `${table(r.items, [
+        { header: 'AT', get: (x) => instant(x.at, z) },
         { header: 'BECOMES', get: (x) => (x.open ? 'open' : 'closed') },
         { header: 'REASON', get: (x) => x.reason },
-      ]) : `no change in the next ${o.days} days`))
+      ])}\ntimes in ${z}` : `no change in the next ${o.days} days`))
     })
   schedule
     .command('set <queue>')
@@ -597,8 +681,8 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
     .option('--tag <tag>', 'every queue with this tag')
     .option('--all', 'every queue of the tenant')
-    .option('--from <time>', "start (default now): ISO 8601, 'HH:MM' today, '+1h'")
-    .option('--until <time>', 'end (default: until reopened)')
+    .option('--from <time>', "start (default now): 'HH:MM' (the next such time, in the queue's zone), 2026-11-25T13:00, '+1h'")
+    .option('--until <time>', "end (default: until reopened); 'HH:MM' is the next such time after the start")
     .option('--message <prompt>', 'a closure message of its own (prompt name)')
     .action(async (refs: string[], o: { reason: string; tag?: string; all?: boolean; from?: string; until?: string; message?: string }, cmd: Command) => {
       const api = client(cmd)
@@ -606,8 +690,10 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
       if (chosen !== 1) throw new CliError('name the queues, or give --tag or --all (exactly one of them)')
       let tenantId = g(cmd).tenant
       const body: Record<string, unknown> = { reason: o.reason }
+      let zone = DISPLAY_ZONE
       if (refs.length) {
         const qs = await Promise.all(refs.map((r) => findQueue(cmd, api, r)))
+        zone = sharedZone(qs)
         const tenants = new Set(qs.map((q) => q.tenantId))
         if (tenants.size > 1) throw new CliError('the queues belong to different tenants; close them one tenant at a time')
         tenantId = qs[0]!.tenantId
@@ -615,11 +701,14 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
       } else if (o.tag) body.tag = o.tag
       else body.all = true
       if (tenantId) body.tenantId = tenantId
-      if (o.from) body.from = parseTime(o.from)
-      if (o.until) body.until = parseTime(o.until)
+      if (!refs.length) zone = sharedZone((await api.request<Items<Queue>>('GET', `/api/v1/queues${tenantId ? `?tenant=${encodeURIComponent(tenantId)}` : ''}`)).items.filter((q) => !o.tag || q.tags.includes(o.tag)))
+      const now = Date.now()
+      const when: TimeContext = { now, zone, dayTime: 'next' }
+      if (o.from) body.from = parseTime(o.from, when)
+      if (o.until) body.until = parseTime(o.until, { ...when, after: Math.max(now, (body.from as number | undefined) ?? now) })
       if (o.message) body.messagePrompt = o.message
       const c = await api.request<{ id: string; queueIds: string[]; from: number; until?: number }>('POST', '/api/v1/closures', body)
-      show(cmd, c, () => `closure ${c.id}: ${c.queueIds.length} queue(s) closed from ${instant(c.from)} ${c.until ? `until ${instant(c.until)}` : 'until reopened'}`)
+      show(cmd, c, () => `closure ${c.id}: ${plural(c.queueIds.length, 'queue')} closed from ${instant(c.from, zone)} ${c.until ? `until ${instant(c.until, zone)}` : 'until reopened'}`)
     })
   program
     .command('reopen [queue]')
@@ -649,15 +738,27 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
       show(cmd, r.items, () => table(r.items, [
         { header: 'ID', get: (c) => c.id },
         { header: 'QUEUES', get: (c) => (c.queueIds as string[]).map(n.q) },
-        { header: 'FROM', get: (c) => instant(c.from) },
-        { header: 'UNTIL', get: (c) => (c.until ? instant(c.until) : 'reopened by hand') },
+        { header: 'FROM', get: (c) => instant(c.from, n.z(c.queueIds)) },
+        { header: 'UNTIL', get: (c) => (c.until ? instant(c.until, n.z(c.queueIds)) : 'until reopened') },
         { header: 'REASON', get: (c) => c.reason },
         { header: 'BY', get: (c) => c.by },
-        { header: 'REOPENED', get: (c) => (c.reopenedAt ? `${instant(c.reopenedAt)} by ${c.reopenedBy ?? '?'}` : '') },
+        { header: 'REOPENED', get: (c) => (c.reopenedAt ? `${instant(c.reopenedAt, n.z(c.queueIds))} by ${c.reopenedBy ?? '?'}` : '') },
       ]))
     })
 
   // ── stats / report ──
+  /**
+   * A subcommand's own options merged over its parent's: commander gives `stats agents --csv --from X` to `stats`,
+   * which has options of the same names, so the subcommand alone would never see them.
+   */
+  const statsOpts = (cmd: Command): { from?: string; to?: string; csv?: boolean } => ({ ...cmd.parent!.opts(), ...cmd.opts() })
+  /** --from/--to as epoch ms; a time without an offset in the queue's zone (else the tenant's), HH:MM today. */
+  async function statsTimes(cmd: Command, api: ApiClient, o: { from?: string; to?: string }, q?: Queue): Promise<Record<string, string>> {
+    if (!o.from && !o.to) return {}
+    const zone = q ? zoneOf(q) : (await names(cmd, api)).zone
+    const ctx: TimeContext = { zone, dayTime: 'today' }
+    return { ...(o.from ? { from: String(parseTime(o.from, ctx)) } : {}), ...(o.to ? { to: String(parseTime(o.to, ctx)) } : {}) }
+  }
   const stats = program
     .command('stats')
     .description('per queue per day (or hour): offered, answered, abandoned, service level, waits, talk time')
@@ -670,7 +771,8 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (o: { queue?: string; from?: string; to?: string; by: string; sl: string; csv?: boolean }, cmd: Command) => {
       const api = client(cmd)
       const q = o.queue ? await findQueue(cmd, api, o.queue) : undefined
-      const params = new URLSearchParams({ by: o.by, sl: o.sl, ...(q ? { queue: q.id } : {}), ...(o.from ? { from: String(parseTime(o.from)) } : {}), ...(o.to ? { to: String(parseTime(o.to)) } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
+      const when = await statsTimes(cmd, api, o, q)
+      const params = new URLSearchParams({ by: o.by, sl: o.sl, ...(q ? { queue: q.id } : {}), ...when, ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
       if (o.csv) {
         params.set('format', 'csv')
         out.out(await api.request<string>('GET', `/api/v1/stats/queues?${params}`, undefined, { text: true }))
@@ -681,7 +783,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
       const ms = (v: number | null) => duration(v === null ? null : v / 1000)
       show(cmd, r.items, () => table(r.items, [
         { header: 'QUEUE', get: (x) => n.q(x.queueId) },
-        { header: 'BUCKET', get: (x) => x.bucket },
+        { header: 'BUCKET', get: (x) => (x.bucket === 'total' || !x.timeZone ? x.bucket : `${x.bucket} ${x.timeZone}`) },
         { header: 'OFFERED', get: (x) => x.offered, align: 'right' },
         { header: 'ANSWERED', get: (x) => x.answered, align: 'right' },
         { header: 'ABANDONED', get: (x) => x.abandoned, align: 'right' },
@@ -698,9 +800,10 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .option('--from <time>', 'start (default 7 days ago)')
     .option('--to <time>', 'end (default now)')
     .option('--csv', 'CSV output')
-    .action(async (o: { from?: string; to?: string; csv?: boolean }, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
+      const o = statsOpts(cmd)
       const api = client(cmd)
-      const params = new URLSearchParams({ ...(o.from ? { from: String(parseTime(o.from)) } : {}), ...(o.to ? { to: String(parseTime(o.to)) } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
+      const params = new URLSearchParams({ ...(await statsTimes(cmd, api, o)), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
       if (o.csv) {
         params.set('format', 'csv')
         out.out(await api.request<string>('GET', `/api/v1/stats/agents?${params}`, undefined, { text: true }))
@@ -722,15 +825,16 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .description('accuracy of the announced wait estimates against the actual waits')
     .option('--from <time>', 'start (default 30 days ago)')
     .option('--to <time>', 'end (default now)')
-    .action(async (ref: string, o: { from?: string; to?: string }, cmd: Command) => {
+    .action(async (ref: string, _o, cmd: Command) => {
+      const o = statsOpts(cmd)
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const params = new URLSearchParams({ ...(o.from ? { from: String(parseTime(o.from)) } : {}), ...(o.to ? { to: String(parseTime(o.to)) } : {}) })
+      const params = new URLSearchParams(await statsTimes(cmd, api, o, q))
       const r = await api.request<{ n: number; maeSeconds: number | null; biasSeconds: number | null; within60Share: number | null }>('GET', `/api/v1/queues/${q.id}/stats/ewt?${params}`)
       show(cmd, r, () =>
         r.n === 0
           ? `queue ${q.number}: no announced estimate with a known outcome yet`
-          : `queue ${q.number}: ${r.n} announcements; mean absolute error ${duration(r.maeSeconds)}; bias ${r.biasSeconds! >= 0 ? '+' : '-'}${duration(Math.abs(r.biasSeconds!))}; within ±60 s: ${Math.round((r.within60Share ?? 0) * 100)}%`,
+          : `queue ${q.number}: ${plural(r.n, 'announcement')}; mean absolute error ${duration(r.maeSeconds)}; bias ${r.biasSeconds! >= 0 ? '+' : '-'}${duration(Math.abs(r.biasSeconds!))}; within ±60 s: ${Math.round((r.within60Share ?? 0) * 100)}%`,
       )
     })
   const report = program.command('report').description('reports')
@@ -841,12 +945,14 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   prompt
     .command('list')
     .action(async (_o, cmd: Command) => {
-      const r = await client(cmd).request<Items<Record<string, any>>>('GET', `/api/v1/prompts${tenantQuery(cmd)}`)
+      const api = client(cmd)
+      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/prompts${tenantQuery(cmd)}`)
+      const n = await names(cmd, api)
       show(cmd, r.items, () => table(r.items, [
         { header: 'NAME', get: (x) => x.name },
         { header: 'LANG', get: (x) => x.language },
         { header: 'TENANT', get: (x) => x.tenantId },
-        { header: 'QUEUE', get: (x) => x.queueId ?? '(all)' },
+        { header: 'QUEUE', get: (x) => (x.queueId ? n.q(x.queueId) : '(all)') },
         { header: 'PATH', get: (x) => x.path },
         { header: 'ID', get: (x) => x.id },
       ]))

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { alsoUnderZones } from '../helpers/under-zones.js';
 import {
   activeClosures, closureEndsAt, explain, isOpen, nextChange, nextClosureBoundary, transitions,
   type Closure, type OpeningRule, type Schedule,
@@ -90,3 +91,6 @@ t.test('nextClosureBoundary: one timer for the daemon', async (t) => {
   t.equal(nextClosureBoundary([{ ...outage, reopenedAt: L('16:00') }], L('15:00')), L('16:00'));
   t.equal(nextClosureBoundary([], L('15:00')), undefined);
 });
+
+// local days, months and closure times must not lean on the host's zone
+alsoUnderZones(t, import.meta.url);

@@ -1,5 +1,6 @@
 /** Report queries: licences across month boundaries, queue and agent statistics, EWT accuracy. */
 import t from 'tap'
+import { alsoUnderZones } from '../helpers/under-zones.js'
 import { Store } from '../../src/store/index.js'
 import { VirtualClock } from '../../src/util/clock.js'
 import { bucketOf, localToInstant, monthRange } from '../../src/store/timezone.js'
@@ -197,3 +198,6 @@ t.test('EWT accuracy from the EWT log', async (t) => {
   t.same(store.report.ewtAccuracy({ queueId: 'q1' }), { n: 2, maeSeconds: 55, biasSeconds: -25, within60Share: 0.5 })
   t.same(store.report.ewtAccuracy(), { n: 3, maeSeconds: 110 / 3, biasSeconds: -50 / 3, within60Share: 2 / 3 })
 })
+
+// local days, months and closure times must not lean on the host's zone
+alsoUnderZones(t, import.meta.url)

@@ -127,7 +127,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await page.getByLabel('Lösenord').fill('wrong-password')
   await page.getByRole('button', { name: 'Logga in' }).click()
   await page.locator('#login-error').waitFor()
-  t.match(await page.locator('#login-error').textContent(), /wrong username or password/, 'a failed login shows the API error')
+  t.equal(await page.locator('#login-error').textContent(), 'Fel användarnamn eller lösenord.', 'a failed login says why, in the page\'s language only')
   await login(page, ADMIN)
   await page.waitForURL('**/admin')
   t.pass('a tenant administrator lands on /admin')

@@ -3,7 +3,7 @@
  * reopened, with a reason; the closures in force or planned, each with a reopen button.
  */
 import { list, post } from './api.js'
-import { dateTime, fromLocalInput, h, replace, toLocalInput } from './dom.js'
+import { dateTime, h, offsetOf, replace, sharedZone, toZonedInput, zoneOf } from './dom.js'
 import { field, input, notice, showError, toast } from './form.js'
 import { lang, t } from './i18n.js'
 import type { AdminCtx, Queue } from './admin-ctx.js'
@@ -35,8 +35,10 @@ export async function renderClosures(app: HTMLElement, ctx: AdminCtx): Promise<v
   })
   const untilReopened = h('input', { type: 'radio', name: 'until-kind', value: 'open', checked: true })
   const untilTime = h('input', { type: 'radio', name: 'until-kind', value: 'time' })
+  // the time is typed in the queues' zone and sent without an offset: the API reads it in the closed queue's zone
+  const zone = sharedZone(queues)
   const inTwoHours = Date.now() + 2 * 3600_000
-  const until = input({ type: 'datetime-local', value: toLocalInput(inTwoHours - (inTwoHours % 900_000)), 'data-field': 'until', name: 'until', 'aria-label': t('closure.untilTime') })
+  const until = input({ type: 'datetime-local', value: toZonedInput(inTwoHours - (inTwoHours % 900_000), zone), 'data-field': 'until', name: 'until', 'aria-label': `${t('closure.untilTime')} (${zone})` })
   // picking a time means "until a time"
   until.addEventListener('input', () => {
     untilTime.checked = true
@@ -55,7 +57,7 @@ export async function renderClosures(app: HTMLElement, ctx: AdminCtx): Promise<v
       h('legend', {}, t('closure.until')),
       h('label', { class: 'check' }, untilReopened, t('closure.untilReopened')),
       h('label', { class: 'check' }, untilTime, t('closure.untilTime')),
-      h('div', { class: 'field', style: 'margin-top:.4rem;max-width:260px' }, until),
+      h('div', { class: 'field', style: 'margin-top:.4rem;max-width:260px' }, until, h('span', { class: 'small muted', id: 'closure-zone' }, `${zone} (${offsetOf(Date.now(), zone)})`)),
     ),
     field(t('common.reason'), reason),
     h('button', { type: 'submit', class: 'primary' }, t('closure.close')),
@@ -67,13 +69,15 @@ export async function renderClosures(app: HTMLElement, ctx: AdminCtx): Promise<v
     if (tag.value.trim()) body.tag = tag.value.trim()
     else if (chosen.length) body.queueIds = chosen
     else return showError(form, msg, new Error(t('closure.pickOne')))
-    if (untilTime.checked) body.until = fromLocalInput(until.value)
+    if (untilTime.checked) body.until = until.value || undefined
     post('/closures', body).then(() => {
       toast(t('common.saved'))
       ctx.refresh()
     }, (e) => showError(form, msg, e))
   })
   const now = Date.now()
+  const byId = new Map(queues.map((q) => [q.id, q]))
+  const zoneOfClosure = (c: Closure): string => zoneOf(byId.get(c.queueIds[0] ?? ''))
   const table = closures.length
     ? h(
         'table',
@@ -85,8 +89,8 @@ export async function renderClosures(app: HTMLElement, ctx: AdminCtx): Promise<v
             { 'data-closure': c.id },
             h('td', {}, c.queueIds.map((id) => h('span', { class: 'tag' }, names.get(id) ?? id))),
             h('td', {}, c.reason),
-            h('td', { class: 'num' }, c.from > now ? dateTime(c.from, lang()) : h('span', { class: 'pill closed' }, t('common.closed'))),
-            h('td', { class: 'num' }, c.until ? dateTime(c.until, lang()) : t('closure.untilReopened')),
+            h('td', { class: 'num' }, c.from > now ? dateTime(c.from, lang(), zoneOfClosure(c)) : h('span', { class: 'pill closed' }, t('common.closed'))),
+            h('td', { class: 'num' }, c.until ? dateTime(c.until, lang(), zoneOfClosure(c)) : t('closure.untilReopened')),
             h('td', { class: 'small muted' }, c.by),
             h('td', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => post(`/closures/${encodeURIComponent(c.id)}/reopen`).then(ctx.refresh, (e: Error) => toast(e.message, 'error')) }, t('closure.reopen'))),
           ),

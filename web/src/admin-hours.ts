@@ -3,7 +3,7 @@
  * calendars it follows, whether it is open now and its next transitions (/queues/:id/schedule/next).
  */
 import { get, list, post, put } from './api.js'
-import { dateTime, h, replace } from './dom.js'
+import { dateTime, h, offsetOf, replace } from './dom.js'
 import { field, input, notice, select, showError, toast } from './form.js'
 import { lang, t } from './i18n.js'
 import { dayNames, describeRule, minutesOf, WEEKDAYS, weekGrid, type OpeningRule } from './week.js'
@@ -137,7 +137,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
   replace(
     app,
     h('div', { class: 'page-head' }, h('h1', {}, t('nav.hours')), picker, h('span', { class: 'spacer' }), h('span', { class: `pill ${now.open ? 'open' : 'closed'}`, id: 'open-now' }, now.open ? t('hours.nowOpen') : t('hours.nowClosed'))),
-    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, t('hours.week')), h('span', { class: 'spacer' }), h('span', { class: 'small muted' }, schedule.timeZone)), weekGrid(schedule.rules, lang())),
+    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, t('hours.week')), h('span', { class: 'spacer' }), h('span', { class: 'small muted', id: 'hours-zone' }, `${schedule.timeZone} (${offsetOf(Date.now(), schedule.timeZone)})`)), weekGrid(schedule.rules, lang(), schedule.timeZone)),
     h(
       'div',
       { class: 'split' },
@@ -148,7 +148,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
         h('section', { class: 'card' }, h('h2', {}, t('hours.next')),
           transitions.length
             ? h('ul', { class: 'transitions', id: 'transitions' }, transitions.slice(0, 10).map((tr) =>
-                h('li', {}, h('span', { class: `pill ${tr.open ? 'open' : 'closed'}` }, tr.open ? t('hours.opens') : t('hours.closes')), h('span', { class: 'num' }, dateTime(tr.at, lang())), h('span', { class: 'small muted' }, reasonText(tr.reason))),
+                h('li', {}, h('span', { class: `pill ${tr.open ? 'open' : 'closed'}` }, tr.open ? t('hours.opens') : t('hours.closes')), h('span', { class: 'num' }, dateTime(tr.at, lang(), schedule.timeZone)), h('span', { class: 'small muted' }, reasonText(tr.reason))),
               ))
             : h('p', { class: 'muted' }, '–'),
         ),

@@ -4,7 +4,7 @@
  * per-agent table, and CSV downloads.
  */
 import { list } from './api.js'
-import { h, mmss, pct, replace } from './dom.js'
+import { dateTime, h, mmss, pct, replace, sharedZone, zonedDate, zoneOf } from './dom.js'
 import { select } from './form.js'
 import { barChart, lineChart } from './charts.js'
 import { lang, t } from './i18n.js'
@@ -39,13 +39,6 @@ const RED = '#e0795f'
 const BLUE = '#3559c7'
 const AMBER = '#c98a1b'
 
-function startOfDay(daysAgo: number): number {
-  const d = new Date()
-  d.setHours(0, 0, 0, 0)
-  d.setDate(d.getDate() - daysAgo)
-  return d.getTime()
-}
-
 /** Sum rows per bucket key. */
 export function sumBy<T extends { offered: number; answered: number; abandoned: number; answeredWithinSl: number }>(rows: T[], key: (r: T) => string): Map<string, { offered: number; answered: number; abandoned: number; withinSl: number; waitSum: number; waitN: number; p90: number | null }> {
   const m = new Map<string, { offered: number; answered: number; abandoned: number; withinSl: number; waitSum: number; waitN: number; p90: number | null }>()
@@ -70,10 +63,14 @@ export function sumBy<T extends { offered: number; answered: number; abandoned: 
 export async function renderStats(app: HTMLElement, ctx: AdminCtx): Promise<void> {
   const days = Number(ctx.arg?.split(':')[0] ?? '7') || 7
   const queueId = ctx.arg?.split(':')[1] ?? ''
-  const from = startOfDay(days - 1)
+  // days are the queue's local days (else the zone the queues share): 'from' is sent as a date without an offset,
+  // which the API reads in the queue's zone (docs/api.md "Times and time zones")
+  const queues = await list<Queue>('/queues')
+  const zone = queueId ? zoneOf(queues.find((q) => q.id === queueId)) : sharedZone(queues)
+  const now = Date.now()
+  const from = zonedDate(now, zone, days - 1)
   const qp = `from=${from}${queueId ? `&queue=${encodeURIComponent(queueId)}` : ''}`
-  const [queues, byDay, byHour, agents] = await Promise.all([
-    list<Queue>('/queues'),
+  const [byDay, byHour, agents] = await Promise.all([
     list<QueueStatsRow>(`/stats/queues?by=day&${qp}`),
     list<QueueStatsRow>(`/stats/queues?by=hour&${qp}`),
     list<AgentStatsRow>(`/stats/agents?from=${from}`),
@@ -90,10 +87,7 @@ export async function renderStats(app: HTMLElement, ctx: AdminCtx): Promise<void
   const hours = Array.from({ length: 24 }, (_, i) => String(i).padStart(2, '0'))
   const perHour = sumBy(byHour, (r) => r.bucket.slice(-2))
   const dayKeys: string[] = []
-  for (let i = days - 1; i >= 0; i--) {
-    const d = new Date(startOfDay(i))
-    dayKeys.push(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`)
-  }
+  for (let i = days - 1; i >= 0; i--) dayKeys.push(zonedDate(now, zone, i))
   const perDay = sumBy(byDay, (r) => r.bucket)
   const dayLabels = dayKeys.map((k) => k.slice(5).replace('-', '/'))
   const kpi = (label: string, value: string, id: string): HTMLElement => h('div', { class: 'kpi', 'data-kpi': id }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value))
@@ -104,7 +98,7 @@ export async function renderStats(app: HTMLElement, ctx: AdminCtx): Promise<void
 
   replace(
     app,
-    h('div', { class: 'page-head' }, h('h1', {}, t('stats.title')), range, queue, h('span', { class: 'spacer' }), csv(`/stats/queues?by=day&format=csv&${qp}`)),
+    h('div', { class: 'page-head' }, h('h1', {}, t('stats.title')), range, queue, h('span', { class: 'small muted', id: 'stats-zone' }, zone), h('span', { class: 'spacer' }), csv(`/stats/queues?by=day&format=csv&${qp}`)),
     h(
       'div',
       { class: 'kpis' },
@@ -145,7 +139,7 @@ export async function renderStats(app: HTMLElement, ctx: AdminCtx): Promise<void
       { class: 'split' },
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, t('stats.callback')), h('span', { class: 'spacer' }), csv(`/calls?format=csv&limit=1000${queueId ? `&queue=${encodeURIComponent(queueId)}` : ''}`)),
         callers.length
-          ? h('table', { id: 'callback-table' }, h('tbody', {}, callers.slice(0, 50).map((c) => h('tr', {}, h('td', { class: 'num' }, h('strong', {}, c.callerNumber), c.callerName && c.callerName !== c.callerNumber ? h('div', { class: 'small muted' }, c.callerName) : null), h('td', {}, qName.get(c.queueId) ?? c.queueId), h('td', { class: 'num small muted' }, new Date(c.arrivedAt).toLocaleString(lang() === 'sv' ? 'sv-SE' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })), h('td', { class: 'num small' }, c.waitMs !== null ? mmss(c.waitMs / 1000) : '')))))
+          ? h('table', { id: 'callback-table' }, h('tbody', {}, callers.slice(0, 50).map((c) => h('tr', {}, h('td', { class: 'num' }, h('strong', {}, c.callerNumber), c.callerName && c.callerName !== c.callerNumber ? h('div', { class: 'small muted' }, c.callerName) : null), h('td', {}, qName.get(c.queueId) ?? c.queueId), h('td', { class: 'num small muted' }, dateTime(c.arrivedAt, lang(), zoneOf(queues.find((q) => q.id === c.queueId)))), h('td', { class: 'num small' }, c.waitMs !== null ? mmss(c.waitMs / 1000) : '')))))
           : h('p', { class: 'empty' }, t('stats.noData'))),
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, t('stats.agents')), h('span', { class: 'spacer' }), csv(`/stats/agents?format=csv&from=${from}`)),
         agents.length

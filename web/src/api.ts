@@ -121,5 +121,7 @@ export async function requireAccount(roles: Role[]): Promise<Account> {
     location.assign(homeOf(acc.role))
     return new Promise<Account>(() => {})
   }
+  // the page stays hidden (html.auth-pending in its HTML) until we know who is there: no empty shell before a redirect
+  document.documentElement.classList.remove('auth-pending')
   return acc
 }

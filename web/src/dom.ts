@@ -64,21 +64,50 @@ export function pct(ratio: number | null | undefined): string {
   return ratio === null || ratio === undefined ? '–' : `${Math.round(ratio * 100)} %`
 }
 
-/** Epoch ms as local date and time in the page's language. */
-export function dateTime(ms: number, lang: string): string {
-  return new Date(ms).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+/** The zone times are shown in when no queue says otherwise (the schedule default; docs/api.md "Times and time zones"). */
+export const DEFAULT_ZONE = 'Europe/Stockholm'
+
+/** The zone of a queue's times: its schedule's, else the default. Never the browser's zone. */
+export function zoneOf(q: { schedule?: { timeZone?: string } | null } | undefined): string {
+  return q?.schedule?.timeZone ?? DEFAULT_ZONE
 }
 
-/** `<input type=datetime-local>` value → epoch ms (local time), undefined when empty. */
-export function fromLocalInput(value: string): number | undefined {
-  if (!value) return undefined
-  const t = new Date(value).getTime()
-  return Number.isNaN(t) ? undefined : t
+/** The zone these queues share, else the default. */
+export function sharedZone(qs: readonly { schedule?: { timeZone?: string } | null }[]): string {
+  const zones = new Set(qs.map(zoneOf))
+  return zones.size === 1 ? [...zones][0]! : DEFAULT_ZONE
 }
 
-/** Epoch ms → `<input type=datetime-local>` value (local time). */
-export function toLocalInput(ms: number): string {
-  const d = new Date(ms)
-  const p = (n: number): string => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+/** Wall-clock parts of an instant in a zone: weekday 0 = Monday. */
+export function zonedParts(ms: number, zone: string): { year: number; month: number; day: number; hour: number; minute: number; weekday: number } {
+  const p: Record<string, string> = {}
+  for (const x of new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23' }).formatToParts(new Date(ms))) p[x.type] = x.value
+  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour) % 24, minute: Number(p.minute), weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday ?? '') }
+}
+
+/** '+01:00' of a zone at an instant. */
+export function offsetOf(ms: number, zone: string): string {
+  const p = zonedParts(ms, zone)
+  const minutes = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000) / 60_000)
+  const a = Math.abs(minutes)
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
+}
+
+/** Epoch ms as date and time in a queue's zone (default Europe/Stockholm) in the page's language, with the offset. */
+export function dateTime(ms: number, lang: string, zone: string = DEFAULT_ZONE): string {
+  const text = new Date(ms).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+  return `${text} ${offsetOf(ms, zone)}`
+}
+
+/** Epoch ms → `<input type=datetime-local>` value: the wall time in `zone`. */
+export function toZonedInput(ms: number, zone: string): string {
+  const p = zonedParts(ms, zone)
+  const d = (n: number): string => String(n).padStart(2, '0')
+  return `${p.year}-${d(p.month)}-${d(p.day)}T${d(p.hour)}:${d(p.minute)}`
+}
+
+/** 'YYYY-MM-DD' of the day `daysAgo` days before today in `zone`. */
+export function zonedDate(now: number, zone: string, daysAgo = 0): string {
+  const p = zonedParts(now, zone)
+  return new Date(Date.UTC(p.year, p.month - 1, p.day - daysAgo)).toISOString().slice(0, 10)
 }

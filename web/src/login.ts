@@ -13,6 +13,15 @@ function target(role: Parameters<typeof homeOf>[0]): string {
   return homeOf(role)
 }
 
+/** The reason in the page's language only (the API's English message is not shown next to Swedish text). */
+function loginError(e: unknown): string {
+  if (!(e instanceof ApiFailure)) return t('login.unreachable')
+  if (e.status === 401) return t('login.wrong')
+  if (e.status === 429) return t('login.tooMany')
+  if (e.status >= 500) return t('login.unreachable')
+  return `${t('login.failed')} (${e.status})`
+}
+
 async function main(): Promise<void> {
   translatePage()
   langSwitch(byId('lang-switch'), () => undefined)
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
     login(user.value.trim(), pass.value)
       .then((acc) => location.assign(target(acc.role)))
       .catch((e: unknown) => {
-        error.textContent = `${t('login.failed')}: ${e instanceof ApiFailure ? e.message : String(e)}`
+        error.textContent = loginError(e)
         error.hidden = false
         pass.value = ''
         pass.focus()

@@ -5,7 +5,7 @@
  * changes (at most every 3 s) — no page reloads.
  */
 import { get, list, requireAccount } from './api.js'
-import { byId, h, mmss, pct, replace } from './dom.js'
+import { byId, DEFAULT_ZONE, h, mmss, pct, replace, sharedZone, zonedDate } from './dom.js'
 import { t, translatePage } from './i18n.js'
 import { subscribeStatus, type QueueStatus, type Status } from './live.js'
 
@@ -15,6 +15,8 @@ interface TodayRow {
   abandoned: number
   offered: number
   serviceLevel: number | null
+  bucket: string
+  timeZone?: string
 }
 
 let status: Status | undefined
@@ -23,18 +25,16 @@ let today = new Map<string, TodayRow>()
 const openState = new Map<string, boolean>()
 let canReadStats = true
 
-function startOfToday(): number {
-  const d = new Date()
-  d.setHours(0, 0, 0, 0)
-  return d.getTime()
-}
 
 async function refreshToday(): Promise<void> {
   if (!canReadStats) return
   try {
-    const rows = await list<TodayRow>(`/stats/queues?by=day&from=${startOfToday()}`)
+    // "today" is each queue's own day (rows carry their zone); ask from yesterday so zones west of the default fit
+    const now = Date.now()
+    const rows = await list<TodayRow>(`/stats/queues?by=day&from=${zonedDate(now, DEFAULT_ZONE, 1)}`)
     const m = new Map<string, TodayRow>()
     for (const r of rows) {
+      if (r.bucket !== zonedDate(now, r.timeZone ?? DEFAULT_ZONE)) continue
       const prev = m.get(r.queueId)
       if (!prev) m.set(r.queueId, { ...r })
       else {
@@ -140,13 +140,18 @@ function render(): void {
   replace(board, queues.map((q) => queueCard(q, elapsed)))
 }
 
+/** The clock shows the zone of the queues (their schedules'; else Europe/Stockholm), not the browser's. */
+let clockZone = DEFAULT_ZONE
 function tickClock(): void {
-  byId('clock').textContent = new Date().toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  const clock = byId('clock')
+  clock.textContent = new Date().toLocaleTimeString('sv-SE', { timeZone: clockZone, hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  clock.title = clockZone
 }
 
 async function main(): Promise<void> {
   translatePage()
   await requireAccount(['operator', 'tenant-admin', 'agent'])
+  clockZone = sharedZone(await list<{ schedule?: { timeZone?: string } | null }>('/queues').catch(() => []))
   subscribeStatus((s, at) => {
     status = s
     receivedAt = at

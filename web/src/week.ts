@@ -2,7 +2,7 @@
  * The weekly view of a queue's opening rules: a 7-column grid (Monday..Sunday) with a block for each weekly or
  * daily rule's occurrence. Rules with other recurrences (monthly, yearly, dated) are listed beside the grid.
  */
-import { h } from './dom.js'
+import { h, zonedParts } from './dom.js'
 import { t } from './i18n.js'
 
 export interface OpeningRule {
@@ -67,8 +67,8 @@ export function describeRule(r: OpeningRule, lang: string): string {
 
 const HOUR_PX = 14 // 24 h × 14 px = 336 px, the column height in the stylesheet
 
-/** The 7-column grid. `now` draws a line at the current time on today's column. */
-export function weekGrid(rules: OpeningRule[], lang: string, now = new Date()): HTMLElement {
+/** The 7-column grid. `now` draws a line at the current time on today's column, both in the schedule's `zone`. */
+export function weekGrid(rules: OpeningRule[], lang: string, zone: string, now = Date.now()): HTMLElement {
   const names = dayNames(lang)
   const cols: HTMLElement[] = names.map((_, i) => h('div', { class: 'col', 'data-day': WEEKDAYS[i] }))
   for (const r of rules) {
@@ -94,8 +94,9 @@ export function weekGrid(rules: OpeningRule[], lang: string, now = new Date()): 
       }
     }
   }
-  const today = (now.getDay() + 6) % 7
-  cols[today]!.append(h('div', { class: 'now', style: `top:${((now.getHours() * 60 + now.getMinutes()) / 60) * HOUR_PX}px`, 'aria-hidden': 'true' }))
+  const local = zonedParts(now, zone)
+  const today = local.weekday
+  cols[today]!.append(h('div', { class: 'now', style: `top:${((local.hour * 60 + local.minute) / 60) * HOUR_PX}px`, 'aria-hidden': 'true', 'data-now': `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}` }))
   const hours = h('div', { class: 'hours', 'aria-hidden': 'true' }, [0, 6, 12, 18, 24].map((hr) => h('span', { style: `top:${hr * HOUR_PX}px` }, `${String(hr).padStart(2, '0')}`)))
   return h(
     'div',
