@@ -55,6 +55,8 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     logger: logger.child({ component: 'api' }),
     metrics,
     secure: opts.secure,
+    clientAddressHeader: config.api.clientAddressHeader,
+    trustedProxies: config.api.trustedProxies,
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API
   // Expired web sessions are deleted hourly (and once at start), so the table does not grow without bound.

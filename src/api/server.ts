@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import type { Account, Store } from '../store/index.js'
 import type { LiveControl } from './live.js'
-import { LoginRateLimiter, parseCookies, safeEqual, SESSION_COOKIE, sessionCookie, type Principal } from './auth.js'
+import { availableParallelism } from 'node:os'
+import { clientAddress, HashGate, LoginRateLimiter, parseCookies, safeEqual, SESSION_COOKIE, sessionCookie, type Principal } from './auth.js'
 import { ApiError, toApiError, validation } from './errors.js'
 import type { KoplusMetrics } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
@@ -35,8 +36,17 @@ export interface ApiServerOptions {
   soxPath?: string
   /** Web session lifetime (default 12 h). */
   sessionTtlSec?: number
-  /** Login attempts per username+IP per minute (default 5). */
+  /** Login throttling per client address and per username+address (defaults: see LoginRateLimiter). */
   loginLimiter?: LoginRateLimiter
+  /** Cap on concurrent password hashing (default: half the CPUs, at least 1; 16 more may wait). */
+  hashGate?: HashGate
+  /**
+   * Behind a reverse proxy: the header it writes the client's address into (default 'none': the socket's peer
+   * address is the client). Honoured only on connections from `trustedProxies`.
+   */
+  clientAddressHeader?: 'none' | 'x-forwarded-for' | 'x-real-ip'
+  /** Addresses of the reverse proxies whose `clientAddressHeader` is believed (default 127.0.0.1 and ::1). */
+  trustedProxies?: readonly string[]
   /** Version shown in the OpenAPI document. */
   version?: string
 }
@@ -102,9 +112,6 @@ function parseQuery(route: Route, url: URL): Record<string, unknown> {
   return out
 }
 
-function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? '?'
-}
 
 /** Start the API server; resolves once it listens. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -112,6 +119,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const nowFn = opts.now ?? Date.now
   const log = opts.logger ?? pino({ level: 'silent' })
   const limiter = opts.loginLimiter ?? new LoginRateLimiter()
+  const hashGate = opts.hashGate ?? new HashGate(Math.max(1, Math.floor(availableParallelism() / 2)))
+  const addressHeader = opts.clientAddressHeader ?? 'none'
+  const trustedProxies = opts.trustedProxies ?? ['127.0.0.1', '::1']
+  const clientIp = (req: IncomingMessage): string => clientAddress(req.socket.remoteAddress, req.headers, addressHeader, trustedProxies)
   const serverOpts: Ctx['server'] = { secure: !!opts.secure, soxPath: opts.soxPath ?? 'sox', sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600, promptDir: opts.promptDir, login: (ctx) => login(ctx) }
   const routes = buildRoutes()
   const compiled: CompiledRoute[] = routes.map(compileRoute)
@@ -135,22 +146,36 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return undefined
   }
 
-  /** POST /auth/login: rate limit per username+IP, check the password, start a session. */
+  /**
+   * POST /auth/login: throttled per client address and per username+address (before any hashing), the password
+   * hashed off the event loop under a global cap on concurrent hashing, then a session.
+   */
   async function login(ctx: Ctx): Promise<Result> {
     const { username, password } = ctx.body as { username: string; password: string }
     const ip = clientIp(ctx.req)
-    const wait = limiter.attempt(`${username.toLowerCase()}|${ip}`, ctx.now)
+    const limited = (wait: number, why: string): ApiError => {
+      const sec = Math.max(1, Math.ceil(wait / 1000))
+      return Object.assign(new ApiError(429, 'RATE_LIMITED', `${why}; try again in ${sec} s`), { retryAfter: sec })
+    }
+    const wait = limiter.attempt(username, ip, ctx.now)
     if (wait > 0) {
       log.warn({ username, ip }, 'login rate-limited')
-      throw Object.assign(new ApiError(429, 'RATE_LIMITED', `too many login attempts; try again in ${Math.ceil(wait / 1000)} s`), { retryAfter: Math.ceil(wait / 1000) })
+      throw limited(wait, 'too many login attempts')
     }
-    const account = store.accounts.authenticate(username, password)
+    const outcome = await hashGate.run(async () => ({ account: await store.accounts.authenticateAsync(username, password) }))
+    if (!outcome) {
+      log.warn({ username, ip }, 'login refused: too many logins in progress')
+      throw limited(1000, 'too many logins in progress')
+    }
+    const account = outcome.account
     if (!account) {
+      limiter.failed(username, ip, nowFn())
       log.info({ username, ip }, 'login failed')
       throw new ApiError(401, 'UNAUTHENTICATED', 'wrong username or password')
     }
-    const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, ctx.now)
-    log.info({ username, role: account.role }, 'login')
+    limiter.succeeded(username, ip)
+    const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, nowFn())
+    log.info({ username, role: account.role, ip }, 'login')
     return { body: { account, csrfToken }, headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, serverOpts.secure) } }
   }
 

@@ -15,7 +15,7 @@ export { packageRoot } from './paths.js'
 export interface Config {
   database: { path: string; synchronous: 'NORMAL' | 'FULL' }
   freeswitch: { host: string; port: number; password: string; transferContext: string }
-  api: { host: string; port: number }
+  api: { host: string; port: number; clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'; trustedProxies: string[] }
   /** Absolute path. */
   sounds: { dir: string }
   /** Absolute path. */
@@ -186,7 +186,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return {
     database: { path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
     freeswitch: { host: v.freeswitch.host, port: v.freeswitch.port, password: v.freeswitch.password, transferContext: v.freeswitch.transferContext },
-    api: { host: v.api.host, port: v.api.port },
+    api: { host: v.api.host, port: v.api.port, clientAddressHeader: v.api.clientAddressHeader, trustedProxies: (v.api.trustedProxies as string).split(',') },
     sounds: { dir: v.sounds.dir === null ? join(packageRoot(), 'sounds') : abs(v.sounds.dir) },
     recordings: { dir: abs(v.recordings.dir) },
     log: { level: v.log.level },

@@ -101,7 +101,7 @@ export class Store {
 export { StoreError, type StoreErrorCode } from './errors.js'
 export { CURRENT_VERSION } from './migrations.js'
 export { validateQueueSettings, validateEndAction, validateSkills, effectiveSettings, QUEUE_SETTING_KEYS } from './queue-settings.js'
-export { hashPassword, verifyPassword, type Account, type Role } from './accounts.js'
+export { hashPassword, verifyPassword, verifyPasswordAsync, type Account, type Role } from './accounts.js'
 export type { TenantRecord } from './tenants.js'
 export type { QueueRecord, QueueInput, QueuePatch } from './queues.js'
 export type { AgentRecord, AgentInput, AgentPatch } from './agents.js'

@@ -30,7 +30,7 @@ t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
   t.same(c.database, { path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
   t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default' })
-  t.same(c.api, { host: '127.0.0.1', port: 8080 })
+  t.same(c.api, { host: '127.0.0.1', port: 8080, clientAddressHeader: 'none', trustedProxies: ['127.0.0.1', '::1'] })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
   t.equal(c.recordings.dir, '/srv/koplus/data/recordings')
   t.equal(c.log.level, 'info')
@@ -124,4 +124,11 @@ t.test('conf/koplus.example.json holds every key with its default; docs/configur
     t.same(Object.keys(parsed[section]), Object.keys(keys), `example section ${section} has exactly the known keys`)
   }
   t.same(loadConfig({ argvPath: example, env: {}, cwd: dir }), { ...defaultConfig(dir), source: { file: example, env: [] } }, 'the example loads to the defaults')
+})
+
+t.test('api.clientAddressHeader and api.trustedProxies (login throttling behind a reverse proxy)', async (t) => {
+  const c = loadConfig({ env: { KOPLUS_API_CLIENT_ADDRESS_HEADER: 'x-forwarded-for', KOPLUS_API_TRUSTED_PROXIES: '10.0.0.5,fd00::5' }, cwd: '/srv/koplus' })
+  t.same(c.api, { host: '127.0.0.1', port: 8080, clientAddressHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.5', 'fd00::5'] })
+  t.throws(() => loadConfig({ env: { KOPLUS_API_CLIENT_ADDRESS_HEADER: 'forwarded-for' }, cwd: '/srv/koplus' }), /api\.clientAddressHeader: expected one of none, x-forwarded-for, x-real-ip/)
+  t.throws(() => loadConfig({ env: { KOPLUS_API_TRUSTED_PROXIES: 'proxy.example' }, cwd: '/srv/koplus' }), /api\.trustedProxies: expected IP addresses separated by commas/)
 })
