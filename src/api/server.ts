@@ -49,6 +49,11 @@ export interface ApiServerOptions {
   trustedProxies?: readonly string[]
   /** Version shown in the OpenAPI document. */
   version?: string
+  /**
+   * How often open event streams re-check their credential (default 5 s), for revocations made outside the API
+   * (the CLI); a revocation through the API closes the streams at once.
+   */
+  streamRecheckMs?: number
 }
 
 export interface ApiServer {
@@ -128,7 +133,47 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const compiled: CompiledRoute[] = routes.map(compileRoute)
   const openapi = buildOpenApi(routes, opts.version ?? '1')
 
-  async function authenticate(req: IncomingMessage): Promise<(Principal & { sessionId?: string }) | undefined> {
+  /**
+   * Open event streams and the credential each was opened with. A stream whose token is revoked or expired, whose
+   * session ended, or whose account was removed is closed (a last `revoked` event, then the end of the response):
+   * after every state-changing API request, and every `streamRecheckMs` for changes made behind the API's back.
+   */
+  const streams = new Map<ServerResponse, { accountId: string; token?: string; sessionId?: string }>()
+  let recheckTimer: NodeJS.Timeout | undefined
+  function credentialValid(c: { accountId: string; token?: string; sessionId?: string }): boolean {
+    const now = nowFn()
+    const account = c.token !== undefined ? store.accounts.tokenAccount(c.token, now) : c.sessionId !== undefined ? store.accounts.getSession(c.sessionId, now)?.account : undefined
+    return account?.id === c.accountId
+  }
+  function recheckStreams(): void {
+    for (const [res, c] of streams) {
+      let ok = false
+      try {
+        ok = credentialValid(c)
+      } catch (err) {
+        log.error({ err }, 'checking an event stream\'s credential failed')
+      }
+      if (ok) continue
+      streams.delete(res)
+      log.info({ accountId: c.accountId, via: c.token !== undefined ? 'token' : 'session' }, 'event stream closed: credential revoked or expired')
+      if (!res.writableEnded) res.end('event: revoked\ndata: {"reason":"credentials revoked or expired"}\n\n')
+    }
+    if (streams.size === 0 && recheckTimer) {
+      clearInterval(recheckTimer)
+      recheckTimer = undefined
+    }
+  }
+  function watchStream(res: ServerResponse, c: { accountId: string; token?: string; sessionId?: string }): void {
+    if (res.writableEnded) return
+    streams.set(res, c)
+    res.once('close', () => streams.delete(res))
+    if (!recheckTimer) {
+      recheckTimer = setInterval(recheckStreams, opts.streamRecheckMs ?? 5000)
+      recheckTimer.unref()
+    }
+  }
+
+  async function authenticate(req: IncomingMessage): Promise<(Principal & { sessionId?: string; token?: string }) | undefined> {
     const now = nowFn()
     const auth = req.headers.authorization
     if (auth) {
@@ -136,7 +181,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"')
       const account = store.accounts.verifyToken(m[1]!, now)
       if (!account) throw new ApiError(401, 'UNAUTHENTICATED', 'invalid or expired API token')
-      return { account, via: 'token' }
+      return { account, via: 'token', token: m[1]! }
     }
     const sid = parseCookies(req.headers.cookie).get(SESSION_COOKIE)
     if (sid) {
@@ -273,8 +318,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ;(req as unknown as { koplusSessionId?: string }).koplusSessionId = principal?.sessionId
     if (!isPublic) authorize(route, ctx)
     const result: Result = await route.handler(ctx)
-    if (result.streamed) return
-    if (mutates) log.info({ route: route.id, actor: ctx.actor, params }, 'api change')
+    if (result.streamed) {
+      if (principal) watchStream(res, { accountId: principal.account.id, token: principal.token, sessionId: principal.sessionId })
+      return
+    }
+    if (mutates) {
+      log.info({ route: route.id, actor: ctx.actor, params }, 'api change')
+      if (streams.size > 0) recheckStreams() // a revoked token, an ended session or a removed account ends its streams now
+    }
     if (result.text) {
       res.writeHead(result.status ?? 200, {
         'content-type': result.text.contentType,
@@ -312,6 +363,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     openapi,
     close: () =>
       new Promise<void>((resolve) => {
+        if (recheckTimer) clearInterval(recheckTimer)
         server.closeAllConnections?.()
         server.close(() => resolve())
       }),

@@ -190,6 +190,14 @@ export class Accounts {
     return this.find(r.account_id)
   }
 
+  /** The account a token belongs to, or undefined if unknown or expired; unlike verifyToken it does not mark it used. */
+  tokenAccount(token: string, now: number = this.ctx.clock.now()): Account | undefined {
+    if (typeof token !== 'string' || token.length < 8) return undefined
+    const r = this.ctx.sql('SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as { account_id: string; expires_at: number | null } | undefined
+    if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
+    return this.find(r.account_id)
+  }
+
   listTokens(accountId: string): { id: string; name: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }[] {
     const rows = this.ctx.sql('SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE account_id = ? ORDER BY created_at').all(accountId) as {
       id: string; name: string; created_at: number; expires_at: number | null; last_used_at: number | null

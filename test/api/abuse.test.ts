@@ -149,3 +149,79 @@ t.test('login: over the hashing cap the answer is 429 at once', async (t) => {
   await held
   t.equal((await call(api.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-a', password: PASSWORD } })).status, 200, 'a free slot: logged in')
 })
+
+/** Read a whole event stream until the server ends it; returns the event names seen. */
+async function readStream(url: string, headers: Record<string, string>, onFirst: () => Promise<void>): Promise<string[]> {
+  const res = await fetch(`${url}/api/v1/events`, { headers })
+  if (res.status !== 200) throw new Error(`status ${res.status}`)
+  const reader = res.body!.getReader()
+  const events: string[] = []
+  let buf = ''
+  let first = true
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) return events
+    buf += Buffer.from(value).toString()
+    let i: number
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i)
+      buf = buf.slice(i + 2)
+      const name = /^event: (.*)$/m.exec(block)?.[1]
+      if (name) events.push(name)
+      if (first && name === 'status') {
+        first = false
+        await onFirst()
+      }
+    }
+  }
+}
+
+t.test('SSE: a stream ends when its API token is revoked', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  const tok = await call(w.url, 'POST', '/api/v1/tokens', { token: w.tokens.adminA, body: { name: 'wallboard' } })
+  const events = await readStream(w.url, { authorization: `Bearer ${tok.body.token}` }, async () => {
+    t.equal((await call(w.url, 'DELETE', `/api/v1/tokens/${tok.body.id}`, { token: w.tokens.adminA })).status, 204)
+  })
+  t.same(events, ['status', 'revoked'], 'a last revoked event, then the end')
+  t.equal(w.live.changes.size, 0, 'unsubscribed from the engine')
+})
+
+t.test('SSE: a session stream ends when the account is removed, or the session logged out', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  const created = await call(w.url, 'POST', '/api/v1/accounts', { token: w.tokens.adminA, body: { username: 'wall-a', password: 'a long password', role: 'tenant-admin' } })
+  t.equal(created.status, 201)
+  const login = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'wall-a', password: 'a long password' } })
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+  const removed = await readStream(w.url, { cookie }, async () => {
+    t.equal((await call(w.url, 'DELETE', `/api/v1/accounts/${created.body.id}`, { token: w.tokens.adminA })).status, 204)
+  })
+  t.same(removed, ['status', 'revoked'], 'account removed: stream ended')
+
+  const login2 = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-b', password: PASSWORD } })
+  const cookie2 = login2.headers.get('set-cookie')!.split(';')[0]!
+  const loggedOut = await readStream(w.url, { cookie: cookie2 }, async () => {
+    t.equal((await call(w.url, 'POST', '/api/v1/auth/logout', { headers: { cookie: cookie2, 'x-csrf-token': login2.body.csrfToken } })).status, 204)
+  })
+  t.same(loggedOut, ['status', 'revoked'], 'logged out: stream ended')
+})
+
+t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the next re-check', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, streamRecheckMs: 20 })
+  t.teardown(() => api.close())
+  const acc = w.store.accounts.getByUsername('agent-a')!
+  const { id, token } = w.store.accounts.createToken(acc.id, 'kiosk')
+  const events = await readStream(api.url, { authorization: `Bearer ${token}` }, async () => {
+    w.store.accounts.revokeToken(id)
+  })
+  t.same(events, ['status', 'revoked'])
+  // an expiring token: the stream ends when it expires
+  const exp = w.store.accounts.createToken(acc.id, 'short', w.now.t + 60_000)
+  const expired = await readStream(api.url, { authorization: `Bearer ${exp.token}` }, async () => {
+    w.now.t += 61_000
+  })
+  t.same(expired, ['status', 'revoked'], 'expired token: stream ended')
+})
