@@ -715,7 +715,7 @@ export function buildRoutes(): Route[] {
       const queueId = (ctx.query.queue as string | undefined) ?? null
       const name = ctx.query.name as string
       const language = ctx.query.language as string
-      const path = await convertPrompt(ctx.raw ?? Buffer.alloc(0), {
+      const path = await convertPrompt(ctx.raw ?? { path: '', size: 0 }, {
         soxPath: ctx.server.soxPath,
         dir: ctx.server.promptDir,
         baseName: `${tenantId}-${queueId ?? 'all'}-${language}-${name}`,

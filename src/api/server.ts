@@ -5,6 +5,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import pino, { type Logger } from 'pino'
 import type { Account, Store } from '../store/index.js'
 import type { LiveControl } from './live.js'
@@ -54,6 +60,8 @@ export interface ApiServerOptions {
    * (the CLI); a revocation through the API closes the streams at once.
    */
   streamRecheckMs?: number
+  /** Size cap of uploads (default: the route's, 50 MB for prompts); uploads are streamed to a temporary file. */
+  maxUploadBytes?: number
 }
 
 export interface ApiServer {
@@ -82,15 +90,34 @@ function send(res: ServerResponse, status: number, body?: unknown, headers: Reco
   res.end(data)
 }
 
+/** 413 with the JSON error; the connection is closed after it (the rest of the body is not read). */
+function tooLarge(max: number): ApiError {
+  return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`), { closeConnection: true })
+}
+
+/** A declared Content-Length over the limit is refused before a byte is read. */
+function checkDeclaredLength(req: IncomingMessage, max: number): void {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(max)
+}
+
+/** Stop reading a request whose body is too large: what is still in flight is discarded, not kept. */
+function abandonBody(req: IncomingMessage): void {
+  req.removeAllListeners('data')
+  req.resume()
+}
+
+/** The whole body into memory, refused with 413 once it passes `max` bytes (JSON bodies: 1 MB). */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  checkDeclaredLength(req, max)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
       if (size > max) {
-        reject(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`))
-        req.destroy()
+        abandonBody(req)
+        reject(tooLarge(max))
         return
       }
       chunks.push(c)
@@ -98,6 +125,37 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/**
+ * The body streamed to a new temporary file in `dir` (mode 0600), never held in memory; refused with 413 (and the
+ * file removed) once it passes `max` bytes. The caller removes the file when done.
+ */
+async function receiveToFile(req: IncomingMessage, dir: string, max: number): Promise<{ path: string; size: number }> {
+  checkDeclaredLength(req, max)
+  await mkdir(dir, { recursive: true })
+  const path = join(dir, `.upload-${randomBytes(8).toString('hex')}`)
+  const out = createWriteStream(path, { mode: 0o600, flags: 'wx' })
+  let size = 0
+  const limit = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length
+      if (size > max) done(tooLarge(max))
+      else done(null, chunk)
+    },
+  })
+  try {
+    await pipeline(req, limit, out)
+    return { path, size }
+  } catch (err) {
+    await rm(path, { force: true })
+    if (err instanceof ApiError) {
+      abandonBody(req)
+      throw err
+    }
+    if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'VALIDATION', 'the upload was interrupted', 'body')
+    throw err
+  }
 }
 
 /** Convert query-string values to the declared types (integers), then validate. */
@@ -297,12 +355,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     const query = parseQuery(route, url)
     let body: unknown
-    let raw: Buffer | undefined
+    let raw: { path: string; size: number } | undefined
     if (route.raw) {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
       const ok = route.raw.contentTypes.some((t) => (t.endsWith('/*') ? ct.startsWith(t.slice(0, -1)) : ct === t))
       if (!ok) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the file with Content-Type ${route.raw.contentTypes.join(' or ')}`)
-      raw = await readBody(req, route.raw.maxBytes)
+      raw = await receiveToFile(req, opts.promptDir, opts.maxUploadBytes ?? route.raw.maxBytes)
     } else if (route.body) {
       body = await readJson(req)
       const required = 'required' in route.body && (route.body.required?.length ?? 0) > 0
@@ -317,7 +375,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     ;(req as unknown as { koplusSessionId?: string }).koplusSessionId = principal?.sessionId
     if (!isPublic) authorize(route, ctx)
-    const result: Result = await route.handler(ctx)
+    let result: Result
+    try {
+      result = await route.handler(ctx)
+    } finally {
+      if (raw) await rm(raw.path, { force: true })
+    }
     if (result.streamed) {
       if (principal) watchStream(res, { accountId: principal.account.id, token: principal.token, sessionId: principal.sessionId })
       return
@@ -346,6 +409,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const headers: Record<string, string> = {}
       const retry = (err as { retryAfter?: number }).retryAfter
       if (retry) headers['retry-after'] = String(retry)
+      if ((err as { closeConnection?: boolean }).closeConnection) headers.connection = 'close'
       send(res, e.status, e.toJSON(), headers)
     })
   })

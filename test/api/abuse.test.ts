@@ -4,6 +4,10 @@
  * password hashing off the event loop.
  */
 import t from 'tap'
+import { request } from 'node:http'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { clientAddress, clientKey, HashGate, LoginRateLimiter } from '../../src/api/auth.js'
 import { startApiServer } from '../../src/api/server.js'
 import { call, PASSWORD, world } from './fixture.js'
@@ -224,4 +228,82 @@ t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the 
     w.now.t += 61_000
   })
   t.same(expired, ['status', 'revoked'], 'expired token: stream ended')
+})
+
+/** POST a body with node:http, chunked (no Content-Length) when `chunked`, and read the answer. */
+function post(url: string, path: string, token: string, contentType: string, body: Buffer, chunked: boolean): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType, ...(chunked ? {} : { 'content-length': body.length }) } }, (res) => {
+      const parts: Buffer[] = []
+      res.on('data', (c: Buffer) => parts.push(c))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(parts).toString() || 'null') }))
+    })
+    req.on('error', reject)
+    if (!chunked) {
+      req.end(body)
+      return
+    }
+    // 64 KB at a time, as a client streaming a file would; stop writing when the server has answered
+    let off = 0
+    const more = (): void => {
+      while (off < body.length && !req.destroyed) {
+        const ok = req.write(body.subarray(off, off + 65536))
+        off += 65536
+        if (!ok) return void req.once('drain', more)
+      }
+      if (!req.destroyed) req.end()
+    }
+    more()
+  })
+}
+
+t.test('oversized bodies: 413 with the JSON error, not a cut connection', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  const before = w.store.tenants.list().length
+  const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), domain: 'big.example' }))
+  for (const chunked of [false, true]) {
+    const r = await post(w.url, '/api/v1/tenants', w.tokens.operator, 'application/json', big, chunked)
+    t.equal(r.status, 413, chunked ? 'streamed without a length' : 'declared length over the limit')
+    t.same(r.json, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body larger than 1048576 bytes' } })
+    t.equal(r.headers.connection, 'close')
+  }
+  t.equal(w.store.tenants.list().length, before, 'nothing created')
+  t.equal((await call(w.url, 'GET', '/api/v1/tenants', { token: w.tokens.operator })).status, 200, 'the server carries on')
+})
+
+t.test('uploads are streamed to a temporary file under a size cap', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-sox-spy-'))
+  const spy = join(dir, 'sox')
+  const seen = join(dir, 'seen.json')
+  // a stand-in sox that notes what it was given (a file on disk and its size) and copies it to the output
+  writeFileSync(spy, `#!${process.execPath}
+const { copyFileSync, statSync, writeFileSync } = require('node:fs')
+const a = process.argv.slice(2)
+const input = a[a[0] === '-t' ? 2 : 0]
+writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ input, size: statSync(input).size }))
+copyFileSync(input, a[a.indexOf('signed-integer') + 1])
+`)
+  chmodSync(spy, 0o755)
+  const w = await world({ soxPath: spy })
+  t.teardown(() => w.close())
+  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, soxPath: spy, maxUploadBytes: 1024 * 1024 })
+  t.teardown(() => api.close())
+  const uploads = (): string[] => readdirSync(w.promptDir).filter((f) => f.startsWith('.upload-'))
+
+  const audio = Buffer.alloc(300 * 1024, 7)
+  const ok = await post(api.url, '/api/v1/prompts/upload?language=sv&name=closed', w.tokens.adminA, 'audio/wav', audio, true)
+  t.equal(ok.status, 201)
+  const s = JSON.parse(readFileSync(seen, 'utf8')) as { input: string; size: number }
+  t.equal(s.size, audio.length, 'sox read the whole upload from a file')
+  t.ok(s.input.startsWith(join(w.promptDir, '.upload-')), 'in the prompt directory')
+  t.same(uploads(), [], 'the temporary file is removed afterwards')
+
+  for (const chunked of [false, true]) {
+    const r = await post(api.url, '/api/v1/prompts/upload?language=sv&name=welcome', w.tokens.adminA, 'audio/wav', Buffer.alloc(3 * 1024 * 1024, 1), chunked)
+    t.equal(r.status, 413)
+    t.equal(r.json.error.code, 'PAYLOAD_TOO_LARGE')
+    t.same(uploads(), [], 'nothing is left of the refused upload')
+  }
+  t.equal(w.store.prompts.list().filter((p) => p.name === 'welcome').length, 0, 'no prompt replaced')
 })
