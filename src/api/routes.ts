@@ -4,7 +4,7 @@
  */
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
-import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
+import { explain as explainSchedule, ruleOccurrence, scheduleIssues, stateAt, transitions as scheduleTransitions } from '../core/schedule/index.js'
 import type { Closure, HolidayCalendar, OpeningRule, Schedule } from '../core/schedule/types.js'
 import { rm } from 'node:fs/promises'
 import type { Account, AgentInput, AgentPatch, ClosureScope, QueueInput, Role, Store } from '../store/index.js'
@@ -185,8 +185,41 @@ async function applyClosure<T>(ctx: Ctx, action: string, write: () => T): Promis
   return r
 }
 
+/**
+ * What validateSchedule cannot see alone: the calendars it names must exist and be the queue's tenant's or shared,
+ * and every rule must occur at least once from today on (30 February never does).
+ */
+function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
+  if (!schedule) return
+  const tenantId = ctx.store.queues.get(ctx.params.queueId!).tenantId
+  schedule.calendarIds.forEach((id, i) => {
+    const c = ctx.store.holidayCalendars.find(id)
+    if (!c || (c.tenantId !== null && c.tenantId !== tenantId)) throw validation(`schedule.calendarIds[${i}]`, `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`)
+  })
+  schedule.rules.forEach((r, i) => {
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'never') throw validation(`schedule.rules[${i}].rrule`, `schedule.rules[${i}]: never occurs (no date from today on within 8 years matches it)`)
+  })
+}
+
+/** Warnings about a saved schedule: rules that ended, and a queue the schedule keeps closed for the next year. */
+function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] {
+  if (!schedule || schedule.alwaysOpen) return []
+  const out: string[] = []
+  schedule.rules.forEach((r, i) => {
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'ended') out.push(`rules[${i}] (${r.label ?? r.id}) ended on ${r.until}; it opens or closes nothing any more`)
+  })
+  const ids = new Set(schedule.calendarIds)
+  const calendars = ctx.store.holidayCalendars.list().filter((c) => ids.has(c.id))
+  const horizon = ctx.now + 366 * DAY
+  if (!stateAt(schedule, calendars, [], ctx.params.queueId!, ctx.now).open && scheduleTransitions(schedule, calendars, [], ctx.params.queueId!, ctx.now, horizon).length === 0) {
+    out.push('the queue does not open at all in the next 366 days under this schedule: callers will only hear it is closed')
+  }
+  return out
+}
+
 async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedule | null> {
   validateSchedule(schedule)
+  checkScheduleAgainst(ctx, schedule)
   const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, { schedule }))
   await ctx.live.dispatch({ type: 'reevaluate' })
   return q.schedule
@@ -345,7 +378,9 @@ export function buildRoutes(): Route[] {
         schedule.timeZone ??= 'Europe/Stockholm'
       }
       validateSchedule(schedule)
-      return { body: { schedule: await setSchedule(ctx, schedule) } }
+      const saved = await setSchedule(ctx, schedule)
+      const warnings = scheduleWarnings(ctx, saved)
+      return { body: { schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
   add({
@@ -362,7 +397,8 @@ export function buildRoutes(): Route[] {
       const current = ctx.store.queues.get(ctx.params.queueId!).schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [] }
       if (current.rules.some((r) => r.id === rule.id)) throw conflict(`rule '${rule.id}' exists`, 'id')
       const saved = await setSchedule(ctx, { ...current, rules: [...current.rules, rule] })
-      return { status: 201, body: { rule, schedule: saved } }
+      const warnings = scheduleWarnings(ctx, saved)
+      return { status: 201, body: { rule, schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
   add({

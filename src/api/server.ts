@@ -387,6 +387,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (mutates) {
       log.info({ route: route.id, actor: ctx.actor, params }, 'api change')
+      const warnings = (result.body as { warnings?: unknown } | undefined)?.warnings
+      if (Array.isArray(warnings) && warnings.length) log.warn({ route: route.id, actor: ctx.actor, params, warnings }, 'api change with warnings')
       if (streams.size > 0) recheckStreams() // a revoked token, an ended session or a removed account ends its streams now
     }
     if (result.text) {
