@@ -857,6 +857,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         context: o.context,
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
+        databasePath: config.database.path,
       })
       show(cmd, report, () => formatDoctor(report))
       if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} check(s) failed`, 1)

@@ -11,6 +11,8 @@
  *                             dialplan, which for koplus-check sets koplus_check=true and parks it; we wait for
  *                             CHANNEL_PARK with variable_koplus_check=true, then kill both legs (uuid_kill)
  *  6. sounds                — the prompt files (sounds/sv, sounds/en) are readable WAVs on this host
+ *  7. tenants               — (with databasePath) no tenant with queues or agents is left on the placeholder domain
+ *                             'default' once there are several tenants (its calls would stop)
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
@@ -20,6 +22,8 @@ import pino, { type Logger } from 'pino'
 import { EslClient } from '../freeswitch/esl/client.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
 import { packageRoot } from '../config/paths.js'
+import Database from 'better-sqlite3'
+import { placeholderDomainWarning, TENANT_USAGE_SQL, type TenantUse } from '../store/tenants.js'
 
 /** Modules koplus relies on, and why (shown when one is missing). */
 export const REQUIRED_MODULES: readonly { name: string; why: string }[] = [
@@ -45,6 +49,8 @@ export interface DoctorOptions {
   timeoutMs?: number
   modules?: readonly { name: string; why: string }[]
   logger?: Logger
+  /** koplus's SQLite file, for the tenants check (read only; the check is left out without it). */
+  databasePath?: string
 }
 
 export interface CheckResult {
@@ -102,6 +108,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       add('connection', false, reason)
       for (const n of ['version', 'modules', 'events', 'dialplan']) add(n, false, 'not checked: no connection to FreeSWITCH')
       await checkSounds(opts.soundsDir, add)
+      if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
       return { ok: false, checks }
     }
 
@@ -143,7 +150,26 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     await client.close().catch(() => undefined)
   }
   await checkSounds(opts.soundsDir, add)
+  if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
   return { ok: checks.every((c) => c.ok), checks }
+}
+
+/** No tenant with queues or agents left on the placeholder domain in a multi-tenant install (read only). */
+function checkTenants(path: string): [boolean, string] {
+  if (path === ':memory:') return [true, 'not checked: in-memory database']
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true })
+    const usage = db.prepare(TENANT_USAGE_SQL).all() as TenantUse[]
+    const warning = placeholderDomainWarning(usage)
+    return warning ? [false, warning] : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'SQLITE_CANTOPEN') return [true, `no database at ${path} yet`]
+    return [false, `cannot read the tenants from ${path}: ${e.message}`]
+  } finally {
+    db?.close()
+  }
 }
 
 /** Originate a loopback call to koplus-check in `context` and wait for our dialplan to park it. */
