@@ -186,6 +186,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const addressHeader = opts.clientAddressHeader ?? 'none'
   const trustedProxies = opts.trustedProxies ?? ['127.0.0.1', '::1']
   const clientIp = (req: IncomingMessage): string => clientAddress(req.socket.remoteAddress, req.headers, addressHeader, trustedProxies)
+  /** Served over https: configured so, or — behind a trusted proxy — the proxy says so (X-Forwarded-Proto: https). */
+  const overHttps = (req: IncomingMessage): boolean => {
+    if (serverOpts.secure) return true
+    if (addressHeader === 'none') return false
+    const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
+    return trustedProxies.includes(peer) && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase() === 'https'
+  }
   const serverOpts: Ctx['server'] = { secure: !!opts.secure, soxPath: opts.soxPath ?? 'sox', sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600, promptDir: opts.promptDir, login: (ctx) => login(ctx) }
   const routes = buildRoutes()
   const compiled: CompiledRoute[] = routes.map(compileRoute)
@@ -279,7 +286,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     limiter.succeeded(username, ip)
     const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, nowFn())
     log.info({ username, role: account.role, ip }, 'login')
-    return { body: { account, csrfToken }, headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, serverOpts.secure) } }
+    return { body: { account, csrfToken }, headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, overHttps(ctx.req)) } }
   }
 
   async function readJson(req: IncomingMessage): Promise<unknown> {

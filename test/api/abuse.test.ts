@@ -117,12 +117,19 @@ t.test('login behind a TLS proxy: an attacker cannot lock another client out of 
   t.same(statuses, [401, 401, 401, 401, 401, 429, 429], 'the attacker backs off')
   const user = await call(api.url, 'POST', '/api/v1/auth/login', { headers: from('198.51.100.20'), body: { username: 'admin-a', password: PASSWORD } })
   t.equal(user.status, 200, 'the real user, from their own address, logs in')
+  t.notMatch(user.headers.get('set-cookie')!, /Secure/, 'the proxy did not say https')
+  const tls = await call(api.url, 'POST', '/api/v1/auth/login', { headers: { ...from('198.51.100.21'), 'x-forwarded-proto': 'https' }, body: { username: 'admin-a', password: PASSWORD } })
+  t.match(tls.headers.get('set-cookie')!, /; Secure$/, 'behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure')
 
   // without the header setting the proxy's address is all there is: the same attack blocks everybody behind it
   const plain = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir })
   t.teardown(() => plain.close())
   for (let i = 0; i < 6; i++) await call(plain.url, 'POST', '/api/v1/auth/login', { headers: from('203.0.113.66'), body: { username: 'admin-b', password: 'wrong password' } })
   t.equal((await call(plain.url, 'POST', '/api/v1/auth/login', { headers: from('198.51.100.20'), body: { username: 'admin-b', password: PASSWORD } })).status, 429, 'X-Forwarded-For is not believed unless configured')
+  w.now.t += 61_000
+  const plainTls = await call(plain.url, 'POST', '/api/v1/auth/login', { headers: { 'x-forwarded-proto': 'https' }, body: { username: 'admin-b', password: PASSWORD } })
+  t.equal(plainTls.status, 200)
+  t.notMatch(plainTls.headers.get('set-cookie')!, /Secure/, 'nor X-Forwarded-Proto')
 })
 
 t.test('login: a flood of usernames from one address is refused before any hashing', async (t) => {
