@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pino, { type Logger } from 'pino'
 import type { Account, Store } from '../store/index.js'
 import type { LiveControl } from './live.js'
-import { availableParallelism } from 'node:os'
 import { clientAddress, HashGate, LoginRateLimiter, parseCookies, safeEqual, SESSION_COOKIE, sessionCookie, type Principal } from './auth.js'
 import { ApiError, toApiError, validation } from './errors.js'
 import type { KoplusMetrics } from './metrics.js'
@@ -174,7 +174,6 @@ function parseQuery(route: Route, url: URL): Record<string, unknown> {
   }
   return out
 }
-
 
 /** Start the API server; resolves once it listens. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {

@@ -99,3 +99,12 @@ t.test('names with NUL or bidi-override characters are refused', async (t) => {
   t.throws(() => w.store.queues.update('qa', { name: 'x\u202Ey' }), { code: 'INVALID', field: 'queue.name' })
   t.throws(() => w.store.tenants.create({ name: 'x\u0000', domain: 'd.example' }), { code: 'INVALID', field: 'tenant.name' })
 })
+
+t.test('a rule added to a schedule stored without a time zone', async (t) => {
+  const w = await world()
+  t.teardown(() => w.close())
+  w.store.db.prepare('UPDATE queues SET schedule = ? WHERE id = ?').run(JSON.stringify({ rules: [], calendarIds: [] }), 'qa')
+  const r = await call(w.url, 'POST', '/api/v1/queues/qa/schedule/rules', { token: w.tokens.adminA, body: rule({ id: 'wd' }) })
+  t.equal(r.status, 201, 'the default zone (Europe/Stockholm) is used')
+  t.equal(ruleOccurrence({ id: 'a', kind: 'open', rrule: 'FREQ=DAILY', start: '08:00', durationMinutes: 60 }, undefined, NOW), 'occurs')
+})

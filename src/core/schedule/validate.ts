@@ -2,7 +2,7 @@
 import type { HolidayCalendar, Schedule } from './types.js';
 import { ScheduleValidationError, type ValidationIssue } from './errors.js';
 import { CompiledRule, ruleIssues } from './rules.js';
-import type { OpeningRule } from './types.js';
+import { DEFAULT_TIME_ZONE, type OpeningRule } from './types.js';
 import { dayNumberOfDate, localDayNumber } from './zone.js';
 import { calendarIssues } from './holidays.js';
 import { isValidTimeZone } from './zone.js';
@@ -61,8 +61,8 @@ export const OCCURRENCE_HORIZON_DAYS = 8 * 366;
  *   any more (a warning);
  * - 'occurs': it occurs.
  */
-export function ruleOccurrence(rule: OpeningRule, zone: string, now: number): 'occurs' | 'ended' | 'never' {
-  const today = localDayNumber(now, zone);
+export function ruleOccurrence(rule: OpeningRule, zone: string | undefined, now: number): 'occurs' | 'ended' | 'never' {
+  const today = localDayNumber(now, zone ?? DEFAULT_TIME_ZONE); // rows saved without a zone use the default
   if (rule.until !== undefined && dayNumberOfDate(rule.until) < today) return 'ended';
   const compiled = new CompiledRule(rule);
   // an occurrence that started in the last days may still be running today
