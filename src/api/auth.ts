@@ -45,7 +45,7 @@ export class LoginRateLimiter {
   constructor(opts: { freeFailures?: number; windowMs?: number; perClientMax?: number; maxBackoffMs?: number; maxEntries?: number } = {}) {
     this.freeFailures = opts.freeFailures ?? 5
     this.windowMs = opts.windowMs ?? 60_000
-    this.perClientMax = opts.perClientMax ?? 30
+    this.perClientMax = opts.perClientMax ?? 100
     this.maxBackoffMs = opts.maxBackoffMs ?? 15 * 60_000
     this.maxEntries = opts.maxEntries ?? 50_000
   }
