@@ -14,6 +14,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
+import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
+import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
 
 /** What the parent passes on the command line. */
@@ -21,6 +23,11 @@ export interface ChildSettings {
   databasePath: string
   port: number
   soundsDir: string
+  /**
+   * Also serve the HTTP API (127.0.0.1, any port; its URL comes with the 'ready' message), e.g. for the login
+   * flood. `clientAddressHeader` as the config key api.clientAddressHeader (the bench process is the trusted proxy).
+   */
+  api?: { clientAddressHeader?: 'none' | 'x-forwarded-for' | 'x-real-ip' }
 }
 
 /** One engine step that produced an `originate` (an offer), timed in epoch ms with sub-ms precision. */
@@ -141,8 +148,19 @@ const eld = monitorEventLoopDelay({ resolution: 5 })
 eld.enable()
 let eluBase = performance.eventLoopUtilization()
 
+let api: ApiServer | undefined
+if (settings.api) {
+  api = await startApiServer({
+    store: daemon.store,
+    live: daemonLive(daemon, new ChangeNotifier(), { watchMs: 0 }),
+    now: () => daemon.clock.now(),
+    promptDir: settings.databasePath + '.prompts',
+    clientAddressHeader: settings.api.clientAddressHeader,
+  })
+}
+
 await daemon.whenRebuilt()
-send({ type: 'ready' })
+send({ type: 'ready', apiUrl: api?.url })
 
 // Keep the process alive while the parent is connected (the daemon's timers are unref'd).
 const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -184,7 +202,7 @@ process.on('message', (m: Request) => {
       return
     case 'stop':
       clearInterval(keepAlive)
-      void daemon.stop().finally(() => {
+      void Promise.resolve(api?.close()).then(() => daemon.stop()).finally(() => {
         send({ type: 'stop' })
         process.exit(0)
       })

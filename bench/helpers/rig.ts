@@ -40,6 +40,8 @@ export interface RigOptions {
   phone: EndpointBehaviour
   /** Where sounds/ is (music on hold is read by the simulator for its duration). Default: ./sounds under cwd. */
   soundsDir?: string
+  /** Also serve the daemon's HTTP API (see ChildSettings.api); its URL is `rig.apiUrl`. */
+  api?: ChildSettings['api']
 }
 
 /** Extension of agent i (0-based). */
@@ -83,7 +85,8 @@ export class BenchRig {
     const port = await sim.listen(0, '127.0.0.1')
     for (let i = 0; i < opts.agents; i++) sim.endpoint(agentExtension(i), { registered: true, ...opts.phone })
 
-    const settings: ChildSettings = { databasePath, port, soundsDir }
+    const settings: ChildSettings = { databasePath, port, soundsDir, ...(opts.api ? { api: opts.api } : {}) }
+    let apiUrl: string | undefined
     const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
     // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
@@ -92,8 +95,9 @@ export class BenchRig {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)
         child.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)))
-        child.on('message', (m: { type: string }) => {
+        child.on('message', (m: { type: string; apiUrl?: string }) => {
           if (m.type === 'ready') {
+            apiUrl = m.apiUrl
             clearTimeout(timer)
             resolve()
           }
@@ -108,9 +112,13 @@ export class BenchRig {
     // Attached after the daemon's connection, so its listener runs after the ESL server wrote each event.
     const probe = new SimProbe(sim)
     const rig = new BenchRig(sim, probe, child, dir, extensionOf)
+    rig.apiUrl = apiUrl
     await rig.#calibrate()
     return rig
   }
+
+  /** The daemon's HTTP API (with RigOptions.api). */
+  apiUrl: string | undefined
 
   /** Child epoch-ms minus ours (estimated over IPC round trips; subtract it from the child's timestamps). */
   clockOffsetMs = 0

@@ -88,6 +88,8 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     metrics,
     metricsToken,
     secure: opts.secure,
+    clientAddressHeader: config.api.clientAddressHeader,
+    trustedProxies: config.api.trustedProxies,
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API
   // Expired web sessions are deleted hourly (and once at start), so the table does not grow without bound.

@@ -1,10 +1,11 @@
 /**
  * Prompt import (SPEC D3): any audio file sox can read → 8 kHz mono 16-bit WAV, loudness-normalised (peak
- * normalised to -3 dBFS with `gain -n -3`). The file is written under a temporary name
+ * normalised to -3 dBFS with `gain -n -3`). The upload arrives as a temporary file (streamed there by the server
+ * under a size cap, never held in memory); the WAV is written under a temporary name
  * and renamed over the old one only when sox succeeded, so a bad or empty upload replaces nothing.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ApiError } from './errors.js'
@@ -35,15 +36,17 @@ function run(cmd: string, args: string[]): Promise<{ code: number | string; stde
   })
 }
 
-/** Convert an uploaded body; returns the path of the final WAV. Throws 400 (bad/empty file) or 500 SOX_MISSING. */
-export async function convertPrompt(body: Buffer, opts: ConvertOptions): Promise<string> {
-  if (body.length === 0) throw new ApiError(400, 'VALIDATION', 'the uploaded file is empty', 'body')
+/**
+ * Convert an uploaded file (the request body as the server streamed it to a temporary file; the caller removes it);
+ * returns the path of the final WAV. Throws 400 (bad/empty file) or 500 SOX_MISSING.
+ */
+export async function convertPrompt(upload: { path: string; size: number }, opts: ConvertOptions): Promise<string> {
+  if (upload.size === 0) throw new ApiError(400, 'VALIDATION', 'the uploaded file is empty', 'body')
   await mkdir(opts.dir, { recursive: true })
   const base = opts.baseName.replace(/[^A-Za-z0-9_.-]/g, '_')
-  const tmpIn = join(opts.dir, `.upload-${randomBytes(6).toString('hex')}`)
+  const tmpIn = upload.path
   const tmpOut = join(opts.dir, `.${base}-${randomBytes(6).toString('hex')}.wav`)
   const final = join(opts.dir, `${base}.wav`)
-  await writeFile(tmpIn, body)
   try {
     const type = soxType(opts.contentType)
     const args = [...(type ? ['-t', type] : []), tmpIn, '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', tmpOut, 'gain', '-n', '-3']
@@ -58,7 +61,6 @@ export async function convertPrompt(body: Buffer, opts: ConvertOptions): Promise
     await rename(tmpOut, final)
     return final
   } finally {
-    await rm(tmpIn, { force: true })
     await rm(tmpOut, { force: true })
   }
 }

@@ -35,8 +35,8 @@ export interface Ctx {
   params: Record<string, string>
   query: Record<string, unknown>
   body: unknown
-  /** Raw request body (routes with `raw`). */
-  raw?: Buffer
+  /** Raw request body (routes with `raw`), streamed to a temporary file that is removed after the handler. */
+  raw?: { path: string; size: number }
   principal: Principal | undefined
   store: Store
   live: LiveControl

@@ -5,10 +5,11 @@
 import { queueNumberWarnings } from '../doctor/vanilla-dialplan.js'
 import { QUEUE_PLANS, type Agent, type Queue } from '../core/model.js'
 import { ruleIssues } from '../core/schedule/rules.js'
-import { explain as explainSchedule, scheduleIssues, transitions as scheduleTransitions } from '../core/schedule/index.js'
+import { explain as explainSchedule, ruleOccurrence, scheduleIssues, stateAt, transitions as scheduleTransitions } from '../core/schedule/index.js'
 import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type OpeningRule, type Schedule } from '../core/schedule/types.js'
 import { rm } from 'node:fs/promises'
 import { DEFAULT_REPORT_TIME_ZONE, type Account, type AgentInput, type AgentPatch, type ClosureScope, type QueueInput, type Role, type Store } from '../store/index.js'
+import { placeholderDomainWarning } from '../store/index.js'
 import type { CoreEvent } from '../core/events.js'
 import type { Command } from '../core/commands.js'
 import { sessionCookie } from './auth.js'
@@ -204,8 +205,41 @@ async function applyClosure<T>(ctx: Ctx, action: string, write: () => T): Promis
   return r
 }
 
+/**
+ * What validateSchedule cannot see alone: the calendars it names must exist and be the queue's tenant's or shared,
+ * and every rule must occur at least once from today on (30 February never does).
+ */
+function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
+  if (!schedule) return
+  const tenantId = ctx.store.queues.get(ctx.params.queueId!).tenantId
+  schedule.calendarIds.forEach((id, i) => {
+    const c = ctx.store.holidayCalendars.find(id)
+    if (!c || (c.tenantId !== null && c.tenantId !== tenantId)) throw validation(`schedule.calendarIds[${i}]`, `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`)
+  })
+  schedule.rules.forEach((r, i) => {
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'never') throw validation(`schedule.rules[${i}].rrule`, `schedule.rules[${i}]: never occurs (no date from today on within 8 years matches it)`)
+  })
+}
+
+/** Warnings about a saved schedule: rules that ended, and a queue the schedule keeps closed for the next year. */
+function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] {
+  if (!schedule || schedule.alwaysOpen) return []
+  const out: string[] = []
+  schedule.rules.forEach((r, i) => {
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'ended') out.push(`rules[${i}] (${r.label ?? r.id}) ended on ${r.until}; it opens or closes nothing any more`)
+  })
+  const ids = new Set(schedule.calendarIds)
+  const calendars = ctx.store.holidayCalendars.list().filter((c) => ids.has(c.id))
+  const horizon = ctx.now + 366 * DAY
+  if (!stateAt(schedule, calendars, [], ctx.params.queueId!, ctx.now).open && scheduleTransitions(schedule, calendars, [], ctx.params.queueId!, ctx.now, horizon).length === 0) {
+    out.push('the queue does not open at all in the next 366 days under this schedule: callers will only hear it is closed')
+  }
+  return out
+}
+
 async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedule | null> {
   validateSchedule(schedule)
+  checkScheduleAgainst(ctx, schedule)
   const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, { schedule }))
   await ctx.live.dispatch({ type: 'reevaluate' })
   return q.schedule
@@ -297,6 +331,12 @@ const Q_FORMAT = { name: 'format', schema: str({ enum: ['json', 'csv'] }), descr
 const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: 7 days ago)" }
 const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: now)" }
 
+/** A tenant answer, with `warnings` when a tenant is left on the placeholder domain in a multi-tenant install. */
+function withTenantWarnings<T extends object>(ctx: Ctx, tenant: T): T & { warnings?: string[] } {
+  const warning = placeholderDomainWarning(ctx.store.tenants.usage())
+  return warning ? { ...tenant, warnings: [warning] } : tenant
+}
+
 /** Build the route table. */
 export function buildRoutes(): Route[] {
   const routes: Route[] = []
@@ -331,7 +371,8 @@ export function buildRoutes(): Route[] {
   })
   add({
     id: 'tenants.create', method: 'POST', path: `${V1}/tenants`, tag: 'tenants', access: 'operator', body: S.TENANT_CREATE, summary: 'Create a tenant',
-    handler: async (ctx) => ({ status: 201, body: await apply(ctx, 'create', 'tenant', null, () => ctx.store.tenants.create(ctx.body as { name: string; domain: string })) }),
+    description: 'The answer carries `warnings` when the built-in tenant still has its placeholder domain and queues or agents: with two tenants its calls stop (docs/security.md, tenant boundaries).',
+    handler: async (ctx) => ({ status: 201, body: withTenantWarnings(ctx, await apply(ctx, 'create', 'tenant', null, () => ctx.store.tenants.create(ctx.body as { name: string; domain: string }))) }),
   })
   add({
     id: 'tenants.get', method: 'GET', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'admin', scope: tenantScope, summary: 'A tenant',
@@ -339,7 +380,7 @@ export function buildRoutes(): Route[] {
   })
   add({
     id: 'tenants.update', method: 'PATCH', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'operator', scope: tenantScope, body: S.TENANT_PATCH, summary: 'Change a tenant',
-    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'tenant', ctx.params.tenantId!, () => ctx.store.tenants.update(ctx.params.tenantId!, ctx.body as object)) }),
+    handler: async (ctx) => ({ body: withTenantWarnings(ctx, await apply(ctx, 'update', 'tenant', ctx.params.tenantId!, () => ctx.store.tenants.update(ctx.params.tenantId!, ctx.body as object))) }),
   })
   add({
     id: 'tenants.remove', method: 'DELETE', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'operator', scope: tenantScope, summary: 'Remove a tenant (refused while it has queues or agents)',
@@ -408,7 +449,9 @@ export function buildRoutes(): Route[] {
         schedule.timeZone ??= 'Europe/Stockholm'
       }
       validateSchedule(schedule)
-      return { body: { schedule: await setSchedule(ctx, schedule) } }
+      const saved = await setSchedule(ctx, schedule)
+      const warnings = scheduleWarnings(ctx, saved)
+      return { body: { schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
   add({
@@ -425,7 +468,8 @@ export function buildRoutes(): Route[] {
       const current = ctx.store.queues.get(ctx.params.queueId!).schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [] }
       if (current.rules.some((r) => r.id === rule.id)) throw conflict(`rule '${rule.id}' exists`, 'id')
       const saved = await setSchedule(ctx, { ...current, rules: [...current.rules, rule] })
-      return { status: 201, body: { rule, schedule: saved } }
+      const warnings = scheduleWarnings(ctx, saved)
+      return { status: 201, body: { rule, schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
   add({
@@ -781,7 +825,7 @@ export function buildRoutes(): Route[] {
       const queueId = (ctx.query.queue as string | undefined) ?? null
       const name = ctx.query.name as string
       const language = ctx.query.language as string
-      const path = await convertPrompt(ctx.raw ?? Buffer.alloc(0), {
+      const path = await convertPrompt(ctx.raw ?? { path: '', size: 0 }, {
         soxPath: ctx.server.soxPath,
         dir: ctx.server.promptDir,
         baseName: `${tenantId}-${queueId ?? 'all'}-${language}-${name}`,

@@ -3,6 +3,7 @@
  * 'settings.ringTimeSec') and, verbatim, as the schemas of the OpenAPI description — so the two cannot drift.
  */
 import { validation } from './errors.js'
+import { unsafeTextProblem } from '../store/util.js'
 
 export type JsonSchema =
   | { type: 'string'; enum?: readonly string[]; pattern?: string; minLength?: number; maxLength?: number; format?: string; description?: string; nullable?: boolean; example?: unknown }
@@ -45,6 +46,8 @@ function check(schema: JsonSchema, value: unknown, path: string): { field: strin
   switch (schema.type) {
     case 'string': {
       if (typeof value !== 'string') return { field: path, message: `expected a string, got ${show(value)}` }
+      const unsafe = unsafeTextProblem(value)
+      if (unsafe) return { field: path, message: unsafe }
       if (schema.enum && !schema.enum.includes(value)) return { field: path, message: `expected one of ${schema.enum.join(', ')}, got ${show(value)}` }
       if (schema.minLength !== undefined && value.length < schema.minLength) {
         return { field: path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters` }

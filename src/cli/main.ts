@@ -995,6 +995,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
         featureCodes: Object.values(config.featureCodes),
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
+        databasePath: config.database.path,
       })
       if (queuesProblem) report.checks.push({ name: 'queues', ok: true, warning: true, detail: `queue numbers not checked: ${queuesProblem}` })
       show(cmd, report, () => formatDoctor(report))

@@ -16,7 +16,7 @@ export interface Config {
   database: { path: string; synchronous: 'NORMAL' | 'FULL' }
   freeswitch: { host: string; port: number; password: string; transferContext: string; idleProbeSeconds: number; idleProbeTimeoutSeconds: number }
   /** metricsTokenFile: absolute path, or null (no token on /metrics). */
-  api: { host: string; port: number; metricsTokenFile: string | null }
+  api: { host: string; port: number; metricsTokenFile: string | null; clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'; trustedProxies: string[] }
   /** Absolute path. */
   sounds: { dir: string }
   /** Absolute path. */
@@ -224,7 +224,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       idleProbeSeconds: v.freeswitch.idleProbeSeconds,
       idleProbeTimeoutSeconds: v.freeswitch.idleProbeTimeoutSeconds,
     },
-    api: { host: v.api.host, port: v.api.port, metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile) },
+    api: { host: v.api.host, port: v.api.port, metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile),
+      clientAddressHeader: v.api.clientAddressHeader,
+      trustedProxies: (v.api.trustedProxies as string).split(','),
+    },
     sounds: { dir: v.sounds.dir === null ? join(packageRoot(), 'sounds') : abs(v.sounds.dir) },
     recordings: { dir: abs(v.recordings.dir) },
     log: { level: v.log.level, format: v.log.format },

@@ -53,6 +53,16 @@ export const CONFIG_SPEC = {
       default: null,
       doc: 'File holding a bearer token that GET /metrics then requires (Prometheus: authorization.credentials_file). Read at start-up; never logged.',
     },
+    clientAddressHeader: {
+      kind: { type: 'enum', values: ['none', 'x-forwarded-for', 'x-real-ip'] },
+      default: 'none',
+      doc: 'Behind a reverse proxy: the header it puts the client address in (login throttling counts per client address). Believed only from api.trustedProxies.',
+    },
+    trustedProxies: {
+      kind: { type: 'string', re: /^[0-9A-Fa-f.:]+(,[0-9A-Fa-f.:]+)*$/, what: 'IP addresses separated by commas' },
+      default: '127.0.0.1,::1',
+      doc: 'Comma-separated addresses of the reverse proxies whose api.clientAddressHeader is believed.',
+    },
   },
   sounds: {
     dir: { kind: { type: 'path', nullMeans: 'the sounds shipped with koplus (<package root>/sounds)' }, default: null, doc: 'Directory of the built-in prompts (sv/, en/).' },

@@ -17,6 +17,8 @@
  *                             names what ran instead (CHANNEL_EXECUTE of the -b leg: "answer, sleep, ivr"). A queue
  *                             number that is also a stock extension of the vanilla dialplan is a warning.
  *  8. sounds                — the prompt files (sounds/sv, sounds/en) are readable WAVs on this host
+ *  9. tenants               — (with databasePath) no tenant with queues or agents is left on the placeholder domain
+ *                             'default' once there are several tenants (its calls would stop)
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
@@ -27,6 +29,8 @@ import { EslClient } from '../freeswitch/esl/client.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
 import { packageRoot } from '../config/paths.js'
 import { stockExtensionsCatching } from './vanilla-dialplan.js'
+import Database from 'better-sqlite3'
+import { placeholderDomainWarning, TENANT_USAGE_SQL, type TenantUse } from '../store/tenants.js'
 
 /** Modules koplus relies on, and why (shown when one is missing). */
 export const REQUIRED_MODULES: readonly { name: string; why: string }[] = [
@@ -60,6 +64,8 @@ export interface DoctorOptions {
   timeoutMs?: number
   modules?: readonly { name: string; why: string }[]
   logger?: Logger
+  /** koplus's SQLite file, for the tenants check (read only; the check is left out without it). */
+  databasePath?: string
 }
 
 export interface CheckResult {
@@ -122,6 +128,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       add('connection', false, reason)
       for (const n of ['version', 'modules', 'events', 'dialplan']) add(n, false, 'not checked: no connection to FreeSWITCH')
       await checkSounds(opts.soundsDir, add)
+      if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
       return { ok: false, checks }
     }
 
@@ -199,7 +206,26 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     await client.close().catch(() => undefined)
   }
   await checkSounds(opts.soundsDir, add)
+  if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
   return { ok: checks.every((c) => c.ok), checks }
+}
+
+/** No tenant with queues or agents left on the placeholder domain in a multi-tenant install (read only). */
+function checkTenants(path: string): [boolean, string] {
+  if (path === ':memory:') return [true, 'not checked: in-memory database']
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true })
+    const usage = db.prepare(TENANT_USAGE_SQL).all() as TenantUse[]
+    const warning = placeholderDomainWarning(usage)
+    return warning ? [false, warning] : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'SQLITE_CANTOPEN') return [true, `no database at ${path} yet`]
+    return [false, `cannot read the tenants from ${path}: ${e.message}`]
+  } finally {
+    db?.close()
+  }
 }
 
 /**

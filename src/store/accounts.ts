@@ -2,7 +2,7 @@
  * Web/API accounts, API tokens and web sessions. Secrets are never stored: tokens and session ids as
  * SHA-256, passwords as scrypt hashes (hashPassword / verifyPassword).
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, newId, requireInt, requireString } from './util.js'
@@ -54,6 +54,24 @@ export function verifyPassword(password: string, stored: string): boolean {
   const expected = Buffer.from(parts[5], 'base64url')
   const got = scryptSync(password, salt, expected.length, { N, r, p })
   return got.length === expected.length && timingSafeEqual(got, expected)
+}
+
+/**
+ * verifyPassword off the event loop: scrypt runs on libuv's thread pool, so a login (~50 ms of hashing) does not
+ * stall call handling. Same result as verifyPassword.
+ */
+export function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$')
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return Promise.resolve(false)
+  const [N, r, p] = parts.slice(1, 4).map(Number)
+  const salt = Buffer.from(parts[4], 'base64url')
+  const expected = Buffer.from(parts[5], 'base64url')
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, expected.length, { N, r, p }, (err, got) => {
+      if (err) reject(err)
+      else resolve(got.length === expected.length && timingSafeEqual(got, expected))
+    })
+  })
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
@@ -122,6 +140,19 @@ export class Accounts {
     return verifyPassword(password, r.password_hash) ? toAccount(r) : undefined
   }
 
+  /** authenticate() with the hashing off the event loop (the API's login). */
+  async authenticateAsync(username: string, password: string): Promise<Account | undefined> {
+    const r = this.ctx.sql('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined
+    if (!r) {
+      await verifyPasswordAsync(password, DUMMY_HASH) // same work whether or not the user exists
+      return undefined
+    }
+    if (!(await verifyPasswordAsync(password, r.password_hash))) return undefined
+    // the account may have been removed, or its password changed, while the hash ran
+    const now = this.ctx.sql('SELECT * FROM accounts WHERE id = ?').get(r.id) as AccountRow | undefined
+    return now && now.password_hash === r.password_hash ? toAccount(now) : undefined
+  }
+
   setPassword(id: string, password: string): void {
     this.get(id)
     this.ctx.sql('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?').run(hashPassword(password), this.ctx.clock.now(), id)
@@ -156,6 +187,14 @@ export class Accounts {
       | undefined
     if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
     this.ctx.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, r.id)
+    return this.find(r.account_id)
+  }
+
+  /** The account a token belongs to, or undefined if unknown or expired; unlike verifyToken it does not mark it used. */
+  tokenAccount(token: string, now: number = this.ctx.clock.now()): Account | undefined {
+    if (typeof token !== 'string' || token.length < 8) return undefined
+    const r = this.ctx.sql('SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as { account_id: string; expires_at: number | null } | undefined
+    if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
     return this.find(r.account_id)
   }
 

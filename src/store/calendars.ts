@@ -1,5 +1,6 @@
 /** Holiday calendars (S3), shared between queues; the definition is src/core/schedule's HolidayCalendar. */
 import type { HolidayCalendar } from '../core/schedule/types.js'
+import { calendarIssues } from '../core/schedule/holidays.js'
 import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, describe, isPlainObject, parseJson, requireString } from './util.js'
@@ -35,6 +36,9 @@ function definitionOf(c: Partial<HolidayCalendar>): Omit<HolidayCalendar, 'id' |
   delete (rest as Record<string, unknown>).createdAt
   delete (rest as Record<string, unknown>).updatedAt
   if (!Array.isArray(rest.customDates)) throw invalid('calendar.customDates', `expected an array, got ${describe(rest.customDates)}`)
+  // the evaluator's own checks: a known country and region ('XX' is not one), holiday types, custom dates
+  const issue = calendarIssues({ ...rest, id: 'calendar', name: 'calendar' })[0]
+  if (issue) throw invalid(`calendar.${issue.field}`, issue.problem)
   return rest
 }
 

@@ -18,6 +18,42 @@ interface Row {
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
 const DOMAIN_WHAT = 'a domain name of lower-case letters, digits, - and .'
 
+/**
+ * The built-in tenant's domain: a placeholder, not a FreeSWITCH domain. While it is the only tenant the engine
+ * takes calls from any domain for it and counts its agents' registrations in FreeSWITCH's own domain; with a second
+ * tenant calls and registrations are matched by domain, and a tenant on the placeholder matches nothing.
+ */
+export const PLACEHOLDER_DOMAIN = 'default'
+
+/** A tenant's domain and how much hangs on it. */
+export interface TenantUse {
+  id: string
+  domain: string
+  queues: number
+  agents: number
+}
+
+/**
+ * The warning for a multi-tenant install in which a tenant with queues or agents is still on the placeholder
+ * domain (its callers and agents are cut off), or undefined. Shared by the API (when a tenant is added or changed)
+ * and `koplus doctor`.
+ */
+export function placeholderDomainWarning(tenants: readonly TenantUse[]): string | undefined {
+  if (tenants.length < 2) return undefined
+  const t = tenants.find((x) => x.domain === PLACEHOLDER_DOMAIN && x.queues + x.agents > 0)
+  if (!t) return undefined
+  return (
+    `tenant '${t.id}' (${t.queues} queue(s), ${t.agents} agent(s)) still has the placeholder domain '${PLACEHOLDER_DOMAIN}': ` +
+    `with ${tenants.length} tenants koplus matches calls and phone registrations by domain, so its queues get no calls and its agents ` +
+    `(phones registered in FreeSWITCH's own domain) are not rung. Give it FreeSWITCH's domain: ` +
+    `PATCH /api/v1/tenants/${t.id} {"domain": "<FreeSWITCH domain>"}`
+  )
+}
+
+/** Every tenant with its number of queues and agents (also read by `koplus doctor` from the file directly). */
+export const TENANT_USAGE_SQL =
+  'SELECT t.id, t.domain, (SELECT count(*) FROM queues q WHERE q.tenant_id = t.id) AS queues, (SELECT count(*) FROM agents a WHERE a.tenant_id = t.id) AS agents FROM tenants t ORDER BY t.id'
+
 const toTenant = (r: Row): TenantRecord => ({ id: r.id, name: r.name, domain: r.domain, createdAt: r.created_at })
 
 export class Tenants {
@@ -37,6 +73,11 @@ export class Tenants {
     const t = this.find(id)
     if (!t) throw notFound('tenant', id)
     return t
+  }
+
+  /** Every tenant with its number of queues and agents. */
+  usage(): TenantUse[] {
+    return this.ctx.sql(TENANT_USAGE_SQL).all() as TenantUse[]
   }
 
   getByDomain(domain: string): TenantRecord | undefined {
@@ -66,13 +107,19 @@ export class Tenants {
     return this.get(id)
   }
 
-  /** Refuses (IN_USE) while the tenant still has queues, agents, calendars or closures. */
+  /**
+   * Refuses (IN_USE) while the tenant still has queues, agents or calendars. Its closures go with it: once its
+   * queues are gone they close nothing, and no route removes a closure (their history stays in the audit log).
+   */
   remove(id: string): void {
     this.get(id)
-    for (const [table, what] of [['queues', 'queues'], ['agents', 'agents'], ['holiday_calendars', 'holiday calendars'], ['closures', 'closures']] as const) {
+    for (const [table, what] of [['queues', 'queues'], ['agents', 'agents'], ['holiday_calendars', 'holiday calendars']] as const) {
       const n = (this.ctx.sql(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).get(id) as { n: number }).n
       if (n > 0) throw new StoreError('IN_USE', `tenant '${id}' still has ${n} ${what}; remove them first`)
     }
-    this.ctx.sql('DELETE FROM tenants WHERE id = ?').run(id)
+    this.ctx.db.transaction(() => {
+      this.ctx.sql('DELETE FROM closures WHERE tenant_id = ?').run(id)
+      this.ctx.sql('DELETE FROM tenants WHERE id = ?').run(id)
+    })()
   }
 }

@@ -28,9 +28,26 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   return JSON.parse(text) as T
 }
 
+/**
+ * Characters no name or text may hold: NUL and the other control characters (tab, line feed and carriage return
+ * excepted), and the bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), which
+ * make a name display as something else ('Trojan Source', CVE-2021-42574).
+ */
+export const UNSAFE_TEXT_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
+
+/** The problem with a text's characters, or undefined. */
+export function unsafeTextProblem(value: string): string | undefined {
+  const m = UNSAFE_TEXT_RE.exec(value)
+  if (!m) return undefined
+  const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+  return `must not contain control or bidirectional-override characters (found ${code} at position ${m.index})`
+}
+
 export function requireString(field: string, value: unknown, opts: { min?: number; max?: number; re?: RegExp; what?: string } = {}): string {
   const { min = 1, max = 200, re, what } = opts
   if (typeof value !== 'string') throw invalid(field, `expected a string, got ${describe(value)}`)
+  const unsafe = unsafeTextProblem(value)
+  if (unsafe) throw invalid(field, unsafe)
   if (value.length < min) throw invalid(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
   if (value.length > max) throw invalid(field, `must be at most ${max} characters`)
   if (re && !re.test(value)) throw invalid(field, `expected ${what ?? re.source}, got ${JSON.stringify(value)}`)

@@ -30,7 +30,7 @@ t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
   t.same(c.database, { path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
   t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3 })
-  t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null })
+  t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null, clientAddressHeader: 'none', trustedProxies: ['127.0.0.1', '::1'] })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
   t.equal(c.recordings.dir, '/srv/koplus/data/recordings')
   t.equal(c.log.level, 'info')
@@ -165,4 +165,11 @@ t.test('the ESL idle probe and the log format: from the environment, checked', a
   )
   t.equal(configError(t, () => loadConfig({ argvPath: file({ freeswitch: { idleProbeSeconds: 301 } }), env: {} })).problem, 'expected an integer 0-300, got 301')
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_LOG_FORMAT: 'text' } })).problem, 'expected one of auto, json, pretty, got "text"')
+})
+
+t.test('api.clientAddressHeader and api.trustedProxies (login throttling behind a reverse proxy)', async (t) => {
+  const c = loadConfig({ env: { KOPLUS_API_CLIENT_ADDRESS_HEADER: 'x-forwarded-for', KOPLUS_API_TRUSTED_PROXIES: '10.0.0.5,fd00::5' }, cwd: '/srv/koplus' })
+  t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null, clientAddressHeader: 'x-forwarded-for', trustedProxies: ['10.0.0.5', 'fd00::5'] })
+  t.throws(() => loadConfig({ env: { KOPLUS_API_CLIENT_ADDRESS_HEADER: 'forwarded-for' }, cwd: '/srv/koplus' }), /api\.clientAddressHeader: expected one of none, x-forwarded-for, x-real-ip/)
+  t.throws(() => loadConfig({ env: { KOPLUS_API_TRUSTED_PROXIES: 'proxy.example' }, cwd: '/srv/koplus' }), /api\.trustedProxies: expected IP addresses separated by commas/)
 })

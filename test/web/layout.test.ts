@@ -32,7 +32,7 @@ if (!existsSync(CHROMIUM)) {
 let w: World
 let browser: Browser
 t.before(async () => {
-  w = await world({ limiter: new LoginRateLimiter(1000) })
+  w = await world({ limiter: new LoginRateLimiter({ freeFailures: 1000, perClientMax: 1000 }) })
   mountWeb(w.api.server)
   // a busy call centre on the wallboard: long names, two-digit figures, waits over ten minutes, a caller list
   const base = w.live.status.bind(w.live)

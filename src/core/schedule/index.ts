@@ -5,7 +5,7 @@
  */
 export * from './types.js';
 export { ScheduleValidationError, type ValidationIssue } from './errors.js';
-export { validateSchedule, validateCalendar, scheduleIssues } from './validate.js';
+export { validateSchedule, validateCalendar, scheduleIssues, ruleOccurrence, OCCURRENCE_HORIZON_DAYS } from './validate.js';
 export { calendarIssues, builtInHolidays, builtInHolidaysOn, type BuiltInHoliday } from './holidays.js';
 export { parseRRule, parseWallTime, isIsoDate, ruleIssues } from './rules.js';
 export { zonedTimeToUtc, utcToZonedTime, offsetMinutesAt, isValidTimeZone, formatLocalDateTime, formatLocalTime } from './zone.js';

@@ -9,7 +9,7 @@ import type { OpeningRule } from './types.js';
 import { MAX_DURATION_MINUTES } from './types.js';
 import { DAY_MS, dayNumberOfDate } from './zone.js';
 
-const { rrulestr } = rrulePkg;
+const { rrulestr, RRule } = rrulePkg;
 
 const FREQS = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'] as const;
 type Freq = (typeof FREQS)[number];
@@ -241,6 +241,22 @@ export class CompiledRule {
       this.years.set(year, set);
     }
     return set.has(day);
+  }
+
+  /**
+   * The first local day in [day, lastDay] on which an occurrence starts, or undefined. The search is capped at
+   * lastDay (an UNTIL added to the rule), so a rule that never matches (30 February) costs no more than the span:
+   * uncapped, rrule would look for it year by year up to 9999.
+   */
+  firstOccurrence(day: number, lastDay: number): number | undefined {
+    const lo = Math.max(day, this.fromDay);
+    const hi = Math.min(lastDay, this.untilDay);
+    if (lo > hi) return undefined;
+    const dtstart = new Date((this.anchorFree ? lo : this.fromDay) * DAY_MS);
+    const parsed = rrulestr(`RRULE:${this.parsed.body}`, { dtstart }) as RRuleType;
+    const capped = new RRule({ ...parsed.origOptions, dtstart, until: new Date(hi * DAY_MS + DAY_MS - 1) });
+    const d = capped.after(new Date(lo * DAY_MS), true);
+    return d ? Math.floor(d.getTime() / DAY_MS) : undefined;
   }
 
   private expandYear(year: number): Set<number> {

@@ -1,7 +1,9 @@
 /** Validation of schedules and holiday calendars before they are saved. */
 import type { HolidayCalendar, Schedule } from './types.js';
 import { ScheduleValidationError, type ValidationIssue } from './errors.js';
-import { ruleIssues } from './rules.js';
+import { CompiledRule, ruleIssues } from './rules.js';
+import { DEFAULT_TIME_ZONE, type OpeningRule } from './types.js';
+import { dayNumberOfDate, localDayNumber } from './zone.js';
 import { calendarIssues } from './holidays.js';
 import { isValidTimeZone } from './zone.js';
 
@@ -46,4 +48,27 @@ export function validateSchedule(schedule: unknown): asserts schedule is Schedul
 export function validateCalendar(calendar: unknown): asserts calendar is HolidayCalendar {
   const issues = calendarIssues(calendar);
   if (issues.length > 0) throw new ScheduleValidationError(issues);
+}
+
+/** How far ahead a rule is looked for: 8 years, so that a rule of 29 February is found. */
+export const OCCURRENCE_HORIZON_DAYS = 8 * 366;
+
+/**
+ * Whether a valid rule (it passed ruleIssues) still occurs, seen from instant `now` in `zone`:
+ * - 'never': it has no occurrence at all from today (or its first date) on within 8 years — e.g. 30 February,
+ *   or a COUNT/UNTIL that ends before its first occurrence: an error;
+ * - 'ended': it had its last day before today (`until` in the past): harmless, but it opens or closes nothing
+ *   any more (a warning);
+ * - 'occurs': it occurs.
+ */
+export function ruleOccurrence(rule: OpeningRule, zone: string | undefined, now: number): 'occurs' | 'ended' | 'never' {
+  const today = localDayNumber(now, zone ?? DEFAULT_TIME_ZONE); // rows saved without a zone use the default
+  if (rule.until !== undefined && dayNumberOfDate(rule.until) < today) return 'ended';
+  const compiled = new CompiledRule(rule);
+  // an occurrence that started in the last days may still be running today
+  const start = Math.max(today, rule.from !== undefined ? dayNumberOfDate(rule.from) : today);
+  if (compiled.firstOccurrence(today - compiled.spanDays, start + OCCURRENCE_HORIZON_DAYS) !== undefined) return 'occurs';
+  // COUNT used up, or an anchored rule whose dates all lie before today
+  if (rule.from !== undefined && compiled.firstOccurrence(dayNumberOfDate(rule.from), today - 1) !== undefined) return 'ended';
+  return 'never';
 }
