@@ -9,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 offset=${1:-+1700d}
 zone=${2:-America/New_York}
-command -v faketime >/dev/null 2>&1 || { echo "faketime is not installed (apt-get install faketime)" >&2; exit 2; }
+lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+[ -n "$lib" ] || { echo "libfaketime is not installed (apt-get install faketime)" >&2; exit 2; }
 npm run -s build
-echo "clock offset ${offset}, TZ=${zone}: $(TZ=$zone faketime -f "$offset" date)"
-TZ=$zone faketime -f "$offset" npx tap "${@:3}"
+# LD_PRELOAD rather than the faketime wrapper (its per-pid semaphore can clash with a stale one)
+export TZ=$zone LD_PRELOAD=$lib FAKETIME=$offset FAKETIME_DONT_FAKE_MONOTONIC=1
+echo "clock offset ${offset}, TZ=${zone}: $(date)"
+npx tap "${@:3}"

@@ -23,6 +23,7 @@ import pino from 'pino'
 import { runDaemonCommand, type RunningDaemon } from '../../src/daemon/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
 import { RealClock } from '../../src/util/clock.js'
+import { libfaketime } from '../helpers/faketime.js'
 
 t.setTimeout(600_000)
 const ROOT = resolve('.')
@@ -113,16 +114,6 @@ function binDir(): string {
   writeFileSync(path, `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`)
   chmodSync(path, 0o755)
   return dir
-}
-
-function libfaketime(): string | undefined {
-  const candidates = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1']
-  try {
-    for (const d of readdirSync('/usr/lib')) candidates.push(join('/usr/lib', d, 'faketime/libfaketime.so.1'))
-  } catch {
-    // no /usr/lib
-  }
-  return candidates.find((p) => existsSync(p))
 }
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
