@@ -15,6 +15,20 @@ export interface RestoredCall {
   answered: boolean
   /** true when the caller was bridged to an agent when the daemon went away. */
   bridgedTo?: { legId: string; agentId: string }
+  /**
+   * The queue's stable id (koplus_queue_id, else the call record's queue): matched before the number, so a queue
+   * renumbered while the daemon was down keeps its callers.
+   */
+  queueId?: string
+  /**
+   * The caller was connected to an agent (koplus_connected / koplus_connected_agent) and is no longer bridged: the
+   * agent hung up while the daemon was away (park_after_bridge parked the caller). Ended as that hang-up would have.
+   */
+  connected?: { at: number; agentId: string }
+  /** The call record is already closed (the daemon wrote the end before it went away): nothing to record again. */
+  recordClosed?: boolean
+  /** Some koplus_* variables were invalid and were replaced (the core saves the repaired values on the channel). */
+  repaired?: boolean
 }
 
 export type CoreEvent =

@@ -40,6 +40,7 @@ import { Store } from '../store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { isPersistCommand, persist } from './persist.js'
+import { annotateFromStore, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
@@ -273,10 +274,19 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   async function rebuild(): Promise<void> {
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
-      const live = await readLiveChannels(client, clock.now())
+      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+      )
+      annotateFromStore(store, live)
       await adapter.reconcile(live)
+      // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end.
+      const records = await closeOrphanRecords(store, {
+        isLive: (id) => live.calls.has(id) || adapter.knownCalls().includes(id),
+        exists: async (id) => (await client.api(`uuid_exists ${id}`)).trim() !== 'false',
+        log,
+      })
       fsState.rebuiltAt = clock.now()
-      log.info({ calls: live.calls.size, legs: live.legs.size }, 'rebuilt the view of live calls from FreeSWITCH')
+      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed }, 'rebuilt the view of live calls from FreeSWITCH')
     } catch (err) {
       log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
     } finally {

@@ -816,6 +816,9 @@ export class CallCenter {
       legId,
     })
     this.#emit({ type: 'call-record', record: { callId, answeredAt: this.#now, agentId: leg.agentId } })
+    // Marks the channel as connected, so a rebuild that finds the caller parked again (the agent hung up while the
+    // daemon was away) ends the call instead of offering it again (docs/channel-variables.md).
+    this.#emit({ type: 'set-vars', callId, vars: { koplus_connected: String(this.#now), koplus_connected_agent: leg.agentId } })
     this.#estimator(queue).recordAnswered(this.#now, this.#now - caller.joinedAt, offer ? this.#now - offer.startedAt : undefined)
     if (offer) this.#offers.delete(offer.id)
     caller.offerId = undefined
@@ -1174,7 +1177,7 @@ export class CallCenter {
     this.#emit({
       type: 'set-vars',
       callId: caller.callId,
-      vars: { koplus_joined_at: String(caller.joinedAt), koplus_seq: String(caller.seq), koplus_announce: encodeAnnounceState(caller.announce) },
+      vars: { koplus_queue_id: caller.queueId, koplus_joined_at: String(caller.joinedAt), koplus_seq: String(caller.seq), koplus_announce: encodeAnnounceState(caller.announce) },
     })
   }
 
@@ -1411,7 +1414,10 @@ export class CallCenter {
   /** A caller rebuilt from the channel after a restart: back in their place (seq), without the welcome again. */
   #restoreCaller(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
     if (this.#callers.has(e.callId)) return
-    const queue = this.#queueByNumber(e.tenantDomain, e.queueNumber)
+    // The stable queue id first (a queue renumbered while the daemon was down keeps its callers), then the number.
+    const byId = r.queueId ? this.#queues.get(r.queueId) : undefined
+    const queue = byId ?? this.#queueByNumber(e.tenantDomain, e.queueNumber)
+    if (r.connected && !r.bridgedTo) return this.#endRestoredConversation(e, r, queue)
     if (!queue || (!r.answered && !r.bridgedTo) || !(r.seq > 0)) {
       // Never got into the queue before the restart: treat as a new arrival.
       const { restored: _r, ...fresh } = e
@@ -1432,7 +1438,12 @@ export class CallCenter {
       tried: new Set(),
     }
     this.#callers.set(caller.callId, caller)
-    this.#seq = Math.max(this.#seq, r.seq + 1)
+    this.#seq = Math.max(this.#seq, Math.floor(r.seq) + 1)
+    if (queue.number !== e.queueNumber) {
+      // Renumbered while the daemon was away: the channel carries the new number from now on.
+      this.#emit({ type: 'set-vars', callId: caller.callId, vars: { koplus_queue: queue.number } })
+    }
+    if (r.repaired || !r.queueId) this.#persist(caller)
     const agent = r.bridgedTo ? this.#agents.get(r.bridgedTo.agentId) : undefined
     if (r.bridgedTo && agent) {
       const leg: LegRt = { legId: r.bridgedTo.legId, offerId: '', callId: caller.callId, agentId: agent.agent.id, confirm: false, whisper: false, state: 'won' }
@@ -1440,7 +1451,7 @@ export class CallCenter {
       caller.phase = 'bridged'
       caller.agentId = agent.agent.id
       caller.legId = leg.legId
-      caller.answeredAt = this.#now
+      caller.answeredAt = r.connected?.at ?? this.#now
       agent.busy = 'on-call'
       agent.legId = leg.legId
       agent.callId = caller.callId
@@ -1454,6 +1465,41 @@ export class CallCenter {
     if (!this.#announceIfDue(caller, false)) this.#startHoldMusic(caller)
     this.#armQueueTimers(caller)
     this.#startNoAgentsGraceIfEmpty(queue.id)
+  }
+
+  /**
+   * A caller who was connected to an agent (koplus_connected) and is parked again: the agent hung up while the
+   * daemon was away and park_after_bridge kept the caller. End the call as that hang-up would have: the
+   * conversation is logged and recorded (once: not when the record was already closed), and the caller is hung up —
+   * never offered again.
+   */
+  #endRestoredConversation(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall, queue: Queue | undefined): void {
+    const agentId = r.connected!.agentId
+    if (!r.recordClosed && queue) {
+      this.#log('COMPLETEAGENT', e.callId, queue.id, agentId, {
+        holdSec: Math.round((r.connected!.at - r.joinedAt) / 1000),
+        talkSec: Math.round((this.#now - r.connected!.at) / 1000),
+        cause: CAUSE.normal,
+        restored: true,
+      })
+      this.#emit({
+        type: 'call-record',
+        record: {
+          callId: e.callId,
+          queueId: queue.id,
+          tenantId: queue.tenantId,
+          callerNumber: e.callerNumber,
+          callerName: e.callerName,
+          arrivedAt: r.joinedAt,
+          enteredQueueAt: r.joinedAt,
+          answeredAt: r.connected!.at,
+          endedAt: this.#now,
+          outcome: 'answered',
+          ...(agentId ? { agentId } : {}),
+        },
+      })
+    }
+    this.#emit({ type: 'hangup', callId: e.callId, cause: CAUSE.normal })
   }
 
   // ───────────────────────────── timers ─────────────────────────────
