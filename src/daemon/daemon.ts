@@ -40,7 +40,7 @@ import { Store } from '../store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { isPersistCommand, persist } from './persist.js'
-import { annotateFromStore, closeOrphanRecords } from './reconcile.js'
+import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
@@ -285,8 +285,9 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
         exists: async (id) => (await client.api(`uuid_exists ${id}`)).trim() !== 'false',
         log,
       })
+      const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
       fsState.rebuiltAt = clock.now()
-      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed }, 'rebuilt the view of live calls from FreeSWITCH')
+      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
     } catch (err) {
       log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
     } finally {

@@ -68,6 +68,22 @@ export async function closeOrphanRecords(
   return figures
 }
 
+/**
+ * Offers left ringing by a daemon that went away, whose legs are gone (the rebuild cancels such legs: their offer
+ * was lost): closed as 'cancelled' at the last time known of them. Returns how many.
+ */
+export function closeOrphanOffers(store: Pick<Store, 'calls' | 'tx'>, isLegLive: (legUuid: string) => boolean): number {
+  let n = 0
+  store.tx(() => {
+    for (const f of store.calls.openOffers()) {
+      if (f.legUuid !== null && isLegLive(f.legUuid)) continue
+      store.calls.finishOffer(f.id, { result: 'cancelled', cause: 'DAEMON_RESTART', endedAt: Math.max(f.offeredAt, f.answeredAt ?? 0) })
+      n++
+    }
+  })
+  return n
+}
+
 function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): CallOutcome | undefined {
   const cur = store.calls.find(rec.callId)
   if (!cur || cur.endedAt !== null) return undefined

@@ -24,7 +24,7 @@
  * - `reevaluate` (schedule/closure changed) affects callers arriving from then on; callers already queued keep
  *   their place.
  */
-import type { Command, RejectReason } from '../commands.js'
+import type { Command, OfferOutcome, RejectReason } from '../commands.js'
 import type { CoreConfig, CoreEvent, RestoredCall, Source } from '../events.js'
 import type { Agent, Device, EndAction, Language, Queue, Tenant } from '../model.js'
 import { QUEUE_PLANS } from '../model.js'
@@ -203,6 +203,26 @@ interface FeatureRt {
   step: FeatureStep
   token?: string
   record?: { name: string; queueId: string | null; path: string }
+}
+
+/** The recorded result of an offer that ended without the caller, from the hang-up cause (inbound-originate-failures). */
+function offerOutcome(cause: string, why?: string): OfferOutcome {
+  if (why === 'not confirmed') return 'confirm-timeout'
+  if (why === 'lost race') return 'lost-race'
+  switch (cause) {
+    case 'NO_ANSWER':
+      return 'no-answer'
+    case 'USER_BUSY':
+      return 'busy'
+    case 'CALL_REJECTED':
+      return 'rejected'
+    case 'LOSE_RACE':
+      return 'lost-race'
+    case 'ORIGINATOR_CANCEL':
+      return 'cancelled'
+    default:
+      return 'failed'
+  }
 }
 
 function cmp(a: number, b: number): number {
@@ -607,6 +627,7 @@ export class CallCenter {
       a.legId = leg.legId
       a.callId = caller.callId
       legs.push({ legId: leg.legId, agentId: a.agent.id, dialString: this.#dialString(a, device), confirm: leg.confirm, whisper: leg.whisper })
+      this.#emit({ type: 'offer-record', legId: leg.legId, callId: caller.callId, agentId: a.agent.id, at: this.#now, device: `${device.type}:${device.target}` })
     }
     this.#offers.set(offer.id, offer)
     caller.offerId = offer.id
@@ -681,8 +702,9 @@ export class CallCenter {
   /** First to answer wins: the other legs are cancelled at once; the caller leaves the waiting line. */
   #legWins(offer: OfferRt, leg: LegRt, caller: CallerRt, confirmed = false): void {
     offer.winner = leg.legId
+    this.#emit({ type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: this.#now, result: 'answered', answeredAt: this.#now })
     this.#clearTimer(`offer:${offer.id}`)
-    for (const other of offer.legs) if (other !== leg && other.state !== 'done') this.#releaseLeg(other, CAUSE.cancel, false)
+    for (const other of offer.legs) if (other !== leg && other.state !== 'done') this.#releaseLeg(other, CAUSE.cancel, false, 'lost race')
     const agent = this.#agents.get(leg.agentId)!
     agent.busy = 'on-call'
     agent.unanswered = 0
@@ -723,6 +745,7 @@ export class CallCenter {
     leg.state = 'done'
     this.#legs.delete(leg.legId)
     if (hangup) this.#emit({ type: 'hangup-leg', legId: leg.legId, cause })
+    this.#emit({ type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: this.#now, result: offerOutcome(cause, why), cause, endedAt: this.#now })
     const offer = this.#offers.get(leg.offerId)
     const caller = this.#callers.get(leg.callId)
     const agent = this.#agents.get(leg.agentId)
@@ -857,6 +880,7 @@ export class CallCenter {
       leg.state = 'done'
       this.#legs.delete(legId)
     }
+    this.#emit({ type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: this.#now, endedAt: this.#now })
     this.#log(event, caller.callId, caller.queueId, caller.agentId ?? '', {
       holdSec: Math.round((caller.answeredAt! - caller.joinedAt) / 1000),
       talkSec: Math.round(talkMs / 1000),
