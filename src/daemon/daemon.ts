@@ -140,6 +140,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
     transferContext: settings.freeswitch.transferContext ?? 'default',
     logger: log.child({ module: 'adapter' }),
+    now: () => clock.now(),
   })
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
@@ -272,6 +273,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   }
 
   async function rebuild(): Promise<void> {
+    adapter.beginRebuild()
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
       const live = await readLiveChannels(client, clock.now(), (call, problems) =>
@@ -291,6 +293,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     } catch (err) {
       log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
     } finally {
+      adapter.endRebuild()
       rebuilt = fsState.connected
       const waiters = rebuildWaiters
       rebuildWaiters = []

@@ -6,6 +6,10 @@
  */
 import t from 'tap'
 import { classifyChannels } from '../../src/freeswitch/adapter/restore.js'
+import { FreeSwitchAdapter } from '../../src/freeswitch/adapter/adapter.js'
+import type { EslPort } from '../../src/freeswitch/adapter/port.js'
+import { makeEvent } from '../../src/freeswitch/esl/event.js'
+import type { CoreEvent } from '../../src/core/events.js'
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0)
 const YEAR = 365 * 86_400_000
@@ -85,4 +89,62 @@ t.test('the connected marker: parked again after the bridge → connected; still
   const garbage = classify([caller('g', 60_000, { ...marks, variable_koplus_connected: 'soon' })])
   t.same(garbage.live.calls.get('g')!.restored.connected, { at: NOW - 50_000, agentId: 'ag-1' }, 'a bad connect time → the join time, still connected')
   t.equal(garbage.warnings.length, 1)
+})
+
+// ── the adapter's side of a rebuild ──
+
+function adapterSetup() {
+  const events: CoreEvent[] = []
+  const port: EslPort = {
+    api: async (cmd) => (cmd.startsWith('uuid_exists') ? 'true' : '+OK'),
+    bgapi: () => new Promise(() => undefined),
+    execute: () => new Promise(() => undefined),
+    sendmsg: async () => '+OK',
+  }
+  const adapter = new FreeSwitchAdapter(port, (e) => events.push(e), { now: () => NOW })
+  const arrivals = () => events.filter((e): e is Extract<CoreEvent, { type: 'call-arrived' }> => e.type === 'call-arrived')
+  return { adapter, events, arrivals }
+}
+const parkEvent = (h: Record<string, string>) => makeEvent({ 'Event-Name': 'CHANNEL_PARK', ...h })
+
+t.test('reconcile reports restored callers in their queue order, whatever order FreeSWITCH lists them in', async (t) => {
+  const { adapter, arrivals } = adapterSetup()
+  const dumps = [9, 3, 7, 5].map((seq) => caller(`s${seq}`, 60_000, { variable_koplus_joined_at: String(NOW - 50_000 + seq), variable_koplus_seq: String(seq) }))
+  await adapter.reconcile(classifyChannels([caller('new', 1000, {}), ...dumps], NOW))
+  t.same(arrivals().map((e) => e.callId), ['s3', 's5', 's7', 's9', 'new'], 'restored by seq, then the new arrival')
+})
+
+t.test('during a rebuild a new caller is held and comes after every restored one', async (t) => {
+  const { adapter, arrivals } = adapterSetup()
+  adapter.beginRebuild()
+  adapter.handleEslEvent(parkEvent({ 'Unique-ID': 'fresh', variable_koplus_queue: '5000', 'Answer-State': 'ringing' }))
+  t.same(arrivals(), [], 'held while the rebuild runs')
+  await adapter.reconcile(classifyChannels([caller('old', 60_000, { variable_koplus_joined_at: String(NOW - 50_000), variable_koplus_seq: '12' })], NOW))
+  t.same(arrivals(), [], 'still held until the rebuild ends')
+  adapter.endRebuild()
+  t.same(arrivals().map((e) => [e.callId, e.restored?.seq ?? 'new']), [['old', 12], ['fresh', 'new']])
+  // A held caller who hangs up before the end of the rebuild is not reported as arrived.
+  adapter.beginRebuild()
+  adapter.handleEslEvent(parkEvent({ 'Unique-ID': 'gone', variable_koplus_queue: '5000' }))
+  adapter.handleEslEvent(makeEvent({ 'Event-Name': 'CHANNEL_HANGUP', 'Unique-ID': 'gone', 'Hangup-Cause': 'ORIGINATOR_CANCEL' }))
+  adapter.endRebuild()
+  t.notOk(arrivals().some((e) => e.callId === 'gone'))
+})
+
+t.test('a CHANNEL_PARK of a call an earlier daemon handled is restored from its variables, not a new caller', async (t) => {
+  const { adapter, arrivals } = adapterSetup()
+  // The park_after_bridge park of a caller whose agent hung up while this daemon was starting.
+  adapter.handleEslEvent(parkEvent({
+    'Unique-ID': 'pab',
+    'Answer-State': 'answered',
+    'Channel-State': 'CS_PARK',
+    'Caller-Channel-Created-Time': String((NOW - 90_000) * 1000),
+    variable_koplus_queue: '5000',
+    variable_koplus_queue_id: 'q-1',
+    variable_koplus_joined_at: String(NOW - 80_000),
+    variable_koplus_seq: '4',
+    variable_koplus_connected: String(NOW - 60_000),
+    variable_koplus_connected_agent: 'ag-1',
+  }))
+  t.match(arrivals()[0]?.restored, { seq: 4, joinedAt: NOW - 80_000, queueId: 'q-1', connected: { at: NOW - 60_000, agentId: 'ag-1' } })
 })
