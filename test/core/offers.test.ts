@@ -27,7 +27,7 @@ t.test('an answered offer: started with its device, answered, ended with the con
     [
       { legId: leg, callId: 'c1', agentId: 'a1', at: t0, device: 'softphone:a1' },
       { legId: leg, callId: 'c1', agentId: 'a1', at: t0 + 4000, result: 'answered', answeredAt: t0 + 4000 },
-      { legId: leg, callId: 'c1', agentId: 'a1', at: t0 + 64_000, endedAt: t0 + 64_000 },
+      { legId: leg, callId: 'c1', agentId: 'a1', at: t0 + 64_000, result: 'answered', endedAt: t0 + 64_000 },
     ],
   )
 })

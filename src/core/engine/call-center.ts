@@ -880,13 +880,15 @@ export class CallCenter {
       leg.state = 'done'
       this.#legs.delete(legId)
     }
-    this.#emit({ type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: this.#now, endedAt: this.#now })
+    // 'answered' again: a daemon killed between the bridge and its writes left the offer open.
+    this.#emit({ type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: this.#now, result: 'answered', endedAt: this.#now })
     this.#log(event, caller.callId, caller.queueId, caller.agentId ?? '', {
       holdSec: Math.round((caller.answeredAt! - caller.joinedAt) / 1000),
       talkSec: Math.round(talkMs / 1000),
       cause,
     })
-    this.#emit({ type: 'call-record', record: { callId: caller.callId, outcome: 'answered', endedAt: this.#now, agentId: caller.agentId } })
+    // The answer time again: a daemon killed between the bridge and its writes never recorded it.
+    this.#emit({ type: 'call-record', record: { callId: caller.callId, outcome: 'answered', endedAt: this.#now, agentId: caller.agentId, ...(caller.answeredAt !== undefined ? { answeredAt: caller.answeredAt } : {}) } })
     const agent = caller.agentId ? this.#agents.get(caller.agentId) : undefined
     if (agent && agent.legId === legId) {
       agent.handling = queue ? { queueId: queue.id, talkMs, wrapFrom: this.#now } : undefined
