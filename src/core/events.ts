@@ -3,7 +3,7 @@
  * into these; the daemon turns fired timers into `timer` events. Every event is handled at an instant `now`
  * (epoch ms) passed alongside it: the core never reads a clock.
  */
-import type { Agent, Membership, Queue, Tenant } from './model.js'
+import type { Agent, EndAction, Membership, Queue, Tenant } from './model.js'
 
 /** What the core needs to put a caller back in its place after a daemon restart (from channel variables + SQLite). */
 export interface RestoredCall {
@@ -27,6 +27,8 @@ export interface RestoredCall {
   connected?: { at: number; agentId: string }
   /** The call record is already closed (the daemon wrote the end before it went away): nothing to record again. */
   recordClosed?: boolean
+  /** A call record exists for the call (it can be updated without its start fields). */
+  hasRecord?: boolean
   /** Some koplus_* variables were invalid and were replaced (the core saves the repaired values on the channel). */
   repaired?: boolean
 }
@@ -99,4 +101,6 @@ export interface CoreConfig {
   dialTemplates: Record<string, string>
   /** Feature codes. */
   featureCodes: { login: string; logout: string; device: string; pause: string; wrapUpEnd: string; record: string }
+  /** A caller restored after a restart whose queue no longer exists: what happens (default busy). */
+  unknownQueueAction?: EndAction
 }

@@ -23,6 +23,7 @@ export function annotateFromStore(store: Pick<Store, 'calls'>, live: LiveChannel
     const rec = store.calls.find(c.callId)
     if (!rec) continue
     if (!c.restored.queueId) c.restored.queueId = rec.queueId
+    c.restored.hasRecord = true
     if (rec.outcome !== null) c.restored.recordClosed = true
   }
 }

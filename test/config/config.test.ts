@@ -125,3 +125,12 @@ t.test('conf/koplus.example.json holds every key with its default; docs/configur
   }
   t.same(loadConfig({ argvPath: example, env: {}, cwd: dir }), { ...defaultConfig(dir), source: { file: example, env: [] } }, 'the example loads to the defaults')
 })
+
+t.test('calls.unknownQueueAction: busy by default, hangup or forward:<number>; anything else is refused', async (t) => {
+  t.equal(defaultConfig(dir).calls.unknownQueueAction, 'busy')
+  t.equal(loadConfig({ env: { KOPLUS_CALLS_UNKNOWN_QUEUE_ACTION: 'forward:0701234567' } }).calls.unknownQueueAction, 'forward:0701234567')
+  t.equal(loadConfig({ argvPath: file({ calls: { unknownQueueAction: 'hangup' } }), env: {} }).calls.unknownQueueAction, 'hangup')
+  const e = configError(t, () => loadConfig({ env: { KOPLUS_CALLS_UNKNOWN_QUEUE_ACTION: 'forward:' } }))
+  t.equal(e.key, 'calls.unknownQueueAction')
+  t.match(e.message, /'busy', 'hangup' or 'forward:<number>'/)
+})

@@ -105,3 +105,23 @@ t.test('a repaired (fractional) seq keeps its place between whole ones and is sa
   const n = h.arrive('n', '5000')
   t.equal(ofType(n, 'set-vars')[0]?.vars.koplus_seq, '4', 'new callers go after every restored one')
 })
+
+t.test('a waiting caller whose queue was deleted while the daemon was down: the configured fallback, not a silent hang-up', async (t) => {
+  const cases = [
+    [undefined, [{ type: 'hangup', callId: 'c1', cause: 'USER_BUSY' }], 'failed'],
+    [{ type: 'hangup' }, [{ type: 'hangup', callId: 'c1', cause: 'NORMAL_CLEARING' }], 'failed'],
+    [{ type: 'forward', destination: '0701234567' }, [{ type: 'transfer', callId: 'c1', destination: '0701234567' }], 'transferred'],
+  ] as const
+  for (const [action, expected, outcome] of cases) {
+    const h = new Harness({}, { check: true })
+    h.send({ type: 'config', config: config([queue('q2', '6000')], [agent('a1')], action ? { unknownQueueAction: action } : {}) })
+    const out = restore(h, 'c1', '5000', { joinedAt: T0 - 10_000, seq: 4, queueId: 'q-gone', hasRecord: true })
+    t.same(out.filter((c) => c.type === 'hangup' || c.type === 'transfer'), expected, `${action?.type ?? 'default (busy)'}`)
+    t.match(logs(out, 'UNKNOWNQUEUE')[0]?.data, { number: '5000', restored: true, action: action?.type ?? 'busy' })
+    t.match(ofType(out, 'call-record')[0]?.record, { callId: 'c1', outcome })
+  }
+  // A new call to an unknown number is still refused as an unallocated number.
+  const h = new Harness({}, { check: true })
+  h.send({ type: 'config', config: config([queue('q2', '6000')], [agent('a1')]) })
+  t.same(ofType(h.arrive('n1', '5999'), 'hangup'), [{ type: 'hangup', callId: 'n1', cause: 'UNALLOCATED_NUMBER' }])
+})

@@ -1444,6 +1444,7 @@ export class CallCenter {
     const byId = r.queueId ? this.#queues.get(r.queueId) : undefined
     const queue = byId ?? this.#queueByNumber(e.tenantDomain, e.queueNumber)
     if (r.connected && !r.bridgedTo) return this.#endRestoredConversation(e, r, queue)
+    if (!queue && r.seq > 0) return this.#restoredQueueGone(e, r)
     if (!queue || (!r.answered && !r.bridgedTo) || !(r.seq > 0)) {
       // Never got into the queue before the restart: treat as a new arrival.
       const { restored: _r, ...fresh } = e
@@ -1526,6 +1527,21 @@ export class CallCenter {
       })
     }
     this.#emit({ type: 'hangup', callId: e.callId, cause: CAUSE.normal })
+  }
+
+  /**
+   * A caller who waited in a queue that no longer exists (deleted while the daemon was down; a renumbered queue is
+   * still found by its id): the configured fallback (calls.unknownQueueAction: busy, hang-up or a forward), logged
+   * as UNKNOWNQUEUE — not the unallocated-number hang-up of a new call to an unknown number.
+   */
+  #restoredQueueGone(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
+    const action = this.#config.unknownQueueAction ?? { type: 'busy' }
+    this.#log('UNKNOWNQUEUE', e.callId, r.queueId ?? '', '', { number: e.queueNumber, domain: e.tenantDomain, restored: true, action: action.type })
+    if (r.hasRecord && !r.recordClosed) {
+      this.#emit({ type: 'call-record', record: { callId: e.callId, outcome: action.type === 'forward' ? 'transferred' : 'failed', endedAt: this.#now } })
+    }
+    if (action.type === 'forward') this.#emit({ type: 'transfer', callId: e.callId, destination: action.destination })
+    else this.#emit({ type: 'hangup', callId: e.callId, cause: action.type === 'busy' ? CAUSE.busy : CAUSE.normal })
   }
 
   // ───────────────────────────── timers ─────────────────────────────
