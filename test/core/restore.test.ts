@@ -91,6 +91,9 @@ t.test('a caller still bridged keeps its agent and its real answer time', async 
   const out = h.send({ type: 'leg-hungup', legId: 'L1', cause: 'NORMAL_CLEARING' })
   const done = logs(out, 'COMPLETEAGENT')[0]
   t.equal((done.data as { talkSec: number }).talkSec, 30, 'talk time from the real connection, not from the restart')
+  // The answer time is written again with the end: a daemon killed between the bridge and its writes lost it.
+  t.match(ofType(out, 'call-record')[0]?.record, { callId: 'c1', outcome: 'answered', answeredAt: T0 - 30_000, endedAt: T0 })
+  t.match(ofType(out, 'offer-record')[0], { legId: 'L1', result: 'answered', endedAt: T0 })
 })
 
 t.test('a repaired (fractional) seq keeps its place between whole ones and is saved again', async (t) => {
