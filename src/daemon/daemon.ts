@@ -43,6 +43,9 @@ import { isPersistCommand, persist } from './persist.js'
 import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
 
+/** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
+export const SHOW_CHANNELS_LAG_MS = 1500
+
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
   /** SQLite file (created and migrated if missing). */
@@ -145,6 +148,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
   let reevaluateTimer: TimerHandle | undefined
+  let rescanTimer: TimerHandle | undefined
   let rebuildWaiters: (() => void)[] = []
   /** A rebuild completed on the current connection. */
   let rebuilt = false
@@ -272,7 +276,34 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     }, delay)
   }
 
+  /**
+   * `show channels` lags new channels by up to a second (capture inbound-introspection): a caller that parked just
+   * before a rebuild — while no daemon listened — is not listed, and parks only once, so it would wait forever.
+   * A second look after the lag finds it (calls already known are left alone by reconcile).
+   */
+  async function lookAgain(): Promise<void> {
+    rescanTimer = undefined
+    if (stopped || !fsState.connected) return
+    const before = adapter.knownCalls().length
+    adapter.beginRebuild()
+    try {
+      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+      )
+      annotateFromStore(store, live)
+      await adapter.reconcile(live)
+    } catch (err) {
+      log.warn({ err, code: (err as { code?: string }).code }, 'second look at the live calls failed')
+    } finally {
+      adapter.endRebuild()
+    }
+    const found = adapter.knownCalls().length - before
+    if (found > 0) log.info({ found }, 'found calls FreeSWITCH had not listed yet at the rebuild')
+  }
+
   async function rebuild(): Promise<void> {
+    clock.clearTimeout(rescanTimer)
+    rescanTimer = undefined
     adapter.beginRebuild()
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
@@ -289,6 +320,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       })
       const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
       fsState.rebuiltAt = clock.now()
+      rescanTimer = clock.setTimeout(() => void lookAgain(), SHOW_CHANNELS_LAG_MS)
       log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
     } catch (err) {
       log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
@@ -355,6 +387,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       stopped = true
       timers.clearAll()
       clock.clearTimeout(reevaluateTimer)
+      clock.clearTimeout(rescanTimer)
       try {
         await client.close()
       } catch (err) {

@@ -86,6 +86,12 @@ t.test('the connected marker: parked again after the bridge → connected; still
     { 'Unique-ID': 'leg-1', 'Answer-State': 'answered', variable_koplus_role: 'agent', variable_koplus_call: 'talking', variable_koplus_agent: 'ag-1', variable_origination_uuid: 'leg-1', variable_bridge_uuid: 'talking' },
   ]).live
   t.same(bridged.calls.get('talking')!.restored.bridgedTo, { legId: 'leg-1', agentId: 'ag-1' })
+  // The daemon died before it could mark the call connected, but FreeSWITCH bridged it with the leg named before.
+  const before = { variable_koplus_joined_at: String(NOW - 50_000), variable_koplus_seq: '2', variable_koplus_bridge_leg: 'leg-7', variable_koplus_bridge_agent: 'ag-2' }
+  const fsSaid = classify([caller('pab', 60_000, { ...before, variable_last_bridge_to: 'leg-7', variable_bridge_uuid: 'leg-7', 'Caller-Channel-Bridged-Time': String((NOW - 20_000) * 1000) })]).live
+  t.same(fsSaid.calls.get('pab')!.restored.connected, { at: NOW - 20_000, agentId: 'ag-2' }, 'connected by last_bridge_to, at the bridged time')
+  const neverBridged = classify([caller('nb', 60_000, { ...before, variable_last_bridge_to: 'other-leg' })]).live
+  t.notOk(neverBridged.calls.get('nb')!.restored.connected, 'a bridge that did not happen (another leg, or none) is not a connection')
   const garbage = classify([caller('g', 60_000, { ...marks, variable_koplus_connected: 'soon' })])
   t.same(garbage.live.calls.get('g')!.restored.connected, { at: NOW - 50_000, agentId: 'ag-1' }, 'a bad connect time → the join time, still connected')
   t.equal(garbage.warnings.length, 1)

@@ -113,7 +113,8 @@ const figures = { killRounds: 0, killedWhileWaiting: 0, killedWhileTalking: 0, a
 
 /** A switch with the three agents' phones; each agent answers after a while and hangs up after talking. */
 async function startSwitch(port = 0): Promise<FreeSwitchSimulator> {
-  const s = new FreeSwitchSimulator({ sipDomain: 'default', heartbeatMs: 1000 })
+  // `show channels` lags the events by up to a second on a real switch (capture inbound-introspection).
+  const s = new FreeSwitchSimulator({ sipDomain: 'default', heartbeatMs: 1000, showChannelsLagMs: 1000 })
   const p = await s.listen(port, '127.0.0.1')
   ;(s as FreeSwitchSimulator & { port?: number }).port = p
   AGENTS.forEach((a, i) => s.endpoint(a, { registered: true, answerAfterMs: 80 + i * 60, hangupAfterMs: 350 + i * 250 }))
@@ -177,6 +178,7 @@ async function check(t: Test, label: string): Promise<void> {
   t.same(open(), [], `${label}: every ended call's record is closed`)
   const twice = callers.filter((c) => c.bridges > 1).map((c) => `${c.call.uuid} ×${c.bridges}`)
   t.same(twice, [], `${label}: nobody connected twice`)
+  if (process.env.KOPLUS_FAULT_DEBUG) for (const c of callers.filter((c) => c.bridges > 1)) t.comment(daemon.lines.filter((l) => JSON.stringify(l).includes(c.call.uuid)).map((l) => `${l.time} ${l.msg} ${JSON.stringify(l).slice(0, 300)}`).join('\n'))
   const lost = ended().filter((c) => c.bridges === 0 && !c.selfHangup && !c.droppedBySwitch).map((c) => `${c.call.uuid} ${c.call.hangupCause}`)
   t.same(lost, [], `${label}: no caller lost (hung up by koplus without a connection)`)
   t.same(orderViolations(), [], `${label}: callers offered in their queue order`)

@@ -730,6 +730,9 @@ export class CallCenter {
     leg.state = 'won'
     caller.playing = undefined
     this.#emit({ type: 'stop-audio', callId: caller.callId })
+    // Names the leg before the bridge: if the daemon dies before it hears of the bridge (and can set
+    // koplus_connected), FreeSWITCH's own last_bridge_to on the caller still tells a rebuild that it was connected.
+    this.#emit({ type: 'set-vars', callId: caller.callId, vars: { koplus_bridge_leg: leg.legId, koplus_bridge_agent: leg.agentId } })
     this.#emit({ type: 'bridge', callId: caller.callId, legId: leg.legId })
   }
 

@@ -135,11 +135,20 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     if (d.variable_koplus_announce) restored.announce = d.variable_koplus_announce
     const queueId = d.variable_koplus_queue_id
     if (queueId) restored.queueId = queueId
+    // Bridged with the leg koplus named before the bridge (koplus_bridge_leg): FreeSWITCH sets last_bridge_to and
+    // bridge_uuid on the caller (capture inbound-queue-call-pab: the park after the bridge carries both), so this
+    // holds even when the daemon died before it could set koplus_connected.
+    const leg = d.variable_koplus_bridge_leg
+    const bridgedWithLeg = !!leg && (d.variable_last_bridge_to === leg || d.variable_bridge_uuid === leg)
     if (d.variable_koplus_connected || d.variable_koplus_connected_agent) {
       const at = num(d.variable_koplus_connected)
       const ok = at !== undefined && at >= joinedAt && at <= now
       if (!ok) problems.push(`koplus_connected ${JSON.stringify(d.variable_koplus_connected ?? '')} is not a time after the join: using the join time`)
       restored.connected = { at: ok ? Math.floor(at) : joinedAt, agentId: d.variable_koplus_connected_agent ?? '' }
+    } else if (bridgedWithLeg) {
+      const bridgedUs = num(d['Caller-Channel-Bridged-Time'])
+      const at = bridgedUs !== undefined && bridgedUs > 0 ? Math.floor(bridgedUs / 1000) : joinedAt
+      restored.connected = { at: Math.min(now, Math.max(joinedAt, at)), agentId: d.variable_koplus_bridge_agent ?? '' }
     }
     const call: LiveCall = {
       callId: uuid,
