@@ -11,7 +11,7 @@
 -- The connection sets journal_mode=WAL, synchronous, foreign_keys=ON and busy_timeout (src/store/db.ts);
 -- those are per connection and are not part of this file.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Tenants: each maps to a FreeSWITCH domain (channel variable koplus_tenant).
 CREATE TABLE tenants (
@@ -150,10 +150,12 @@ CREATE TABLE call_offers (
   answered_at INTEGER,
   ended_at    INTEGER,
   result      TEXT,                          -- NULL while ringing; see OFFER_RESULTS
-  cause       TEXT
+  cause       TEXT,
+  device      TEXT                           -- the device rung: '<type>:<target>', e.g. 'softphone:1001'
 );
 CREATE INDEX call_offers_call ON call_offers (call_id);
 CREATE INDEX call_offers_agent ON call_offers (agent_id, offered_at);
+CREATE INDEX call_offers_leg ON call_offers (leg_uuid) WHERE leg_uuid IS NOT NULL;
 
 -- Append-only event log, in the spirit of Asterisk's queue_log.
 CREATE TABLE event_log (

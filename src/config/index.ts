@@ -23,6 +23,8 @@ export interface Config {
   recordings: { dir: string }
   log: { level: LogLevel; format: LogFormat }
   featureCodes: { login: string; logout: string; device: string; pause: string; wrapUpEnd: string; record: string }
+  /** Calls koplus can no longer place in a queue: `busy`, `hangup` or `forward:<number>`. */
+  calls: { unknownQueueAction: string }
   /** Dial-string templates (see deviceDialString). */
   devices: { softphone: string; deskphone: string; mobile: string; mobileGateway: string }
   /** Where the values came from (for logs and `koplus doctor`). */
@@ -232,6 +234,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     recordings: { dir: abs(v.recordings.dir) },
     log: { level: v.log.level, format: v.log.format },
     featureCodes: { ...v.featureCodes } as unknown as Config['featureCodes'],
+    calls: { unknownQueueAction: v.calls.unknownQueueAction },
     devices: { ...v.devices } as unknown as Config['devices'],
     source: { file, env: usedEnv.sort() },
   }

@@ -82,6 +82,13 @@ export const CONFIG_SPEC = {
     wrapUpEnd: { kind: { type: 'featureCode' }, default: '*75', doc: 'End wrap-up now.' },
     record: { kind: { type: 'featureCode' }, default: '*79', doc: 'Followed by a prompt number: record that prompt (administrators).' },
   },
+  calls: {
+    unknownQueueAction: {
+      kind: { type: 'string', re: /^(busy|hangup|forward:[0-9+*#]{1,32})$/, what: "'busy', 'hangup' or 'forward:<number>'" },
+      default: 'busy',
+      doc: 'What happens to a caller found waiting after a restart whose queue no longer exists (deleted while koplus was down): busy (USER_BUSY), hangup, or forward:<number>.',
+    },
+  },
   devices: {
     softphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a softphone; ${target} = SIP user, ${domain} = the tenant domain.' },
     deskphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a desk phone.' },

@@ -48,6 +48,12 @@ export type Command =
   | { type: 'log'; at: number; callId: string; queueId: string; agentId: string; event: string; data?: Record<string, unknown> }
   /** Upsert the call record of a queue call. */
   | { type: 'call-record'; record: CallRecordUpdate }
+  /**
+   * Record an offer (one agent leg): at the originate (`device`, offeredAt = `at`), when it ends without the caller
+   * (`result`, endedAt = `at`), when it wins (`result` 'answered', `answeredAt`) and when the conversation ends
+   * (`endedAt`). Per-agent statistics are derived from these rows.
+   */
+  | { type: 'offer-record'; legId: string; callId: string; agentId: string; at: number; device?: string; result?: OfferOutcome; cause?: string; answeredAt?: number; endedAt?: number }
   /** Persist an agent session change (so a restart restores it). */
   | { type: 'agent-session'; agentId: string; queueId: string; loggedIn: boolean; paused: boolean; pauseReason?: string; at: number; source: Source }
   /** Persist the agent's chosen device. */
@@ -58,6 +64,9 @@ export type Command =
   | { type: 'prompt-recorded'; tenantId: string; queueId: string | null; language: string; name: string; path: string }
   /** An agent action (login, logout, pause, device, end wrap-up) was refused; the API/CLI shows `message`. */
   | { type: 'rejected'; agentId: string; action: string; reason: RejectReason; message: string; source: Source; queueIds?: string[] }
+
+/** How an offer ended (the store's OFFER_RESULTS). */
+export type OfferOutcome = 'answered' | 'no-answer' | 'busy' | 'rejected' | 'failed' | 'lost-race' | 'cancelled' | 'confirm-timeout'
 
 /** Why an agent action was refused (stable codes for the API/CLI). */
 export type RejectReason = 'unknown-agent' | 'plan' | 'not-member' | 'unknown-queue' | 'not-logged-in' | 'bad-device' | 'not-in-wrapup'

@@ -3,7 +3,7 @@
  * into these; the daemon turns fired timers into `timer` events. Every event is handled at an instant `now`
  * (epoch ms) passed alongside it: the core never reads a clock.
  */
-import type { Agent, Membership, Queue, Tenant } from './model.js'
+import type { Agent, EndAction, Membership, Queue, Tenant } from './model.js'
 
 /** What the core needs to put a caller back in its place after a daemon restart (from channel variables + SQLite). */
 export interface RestoredCall {
@@ -15,6 +15,22 @@ export interface RestoredCall {
   answered: boolean
   /** true when the caller was bridged to an agent when the daemon went away. */
   bridgedTo?: { legId: string; agentId: string }
+  /**
+   * The queue's stable id (koplus_queue_id, else the call record's queue): matched before the number, so a queue
+   * renumbered while the daemon was down keeps its callers.
+   */
+  queueId?: string
+  /**
+   * The caller was connected to an agent (koplus_connected / koplus_connected_agent) and is no longer bridged: the
+   * agent hung up while the daemon was away (park_after_bridge parked the caller). Ended as that hang-up would have.
+   */
+  connected?: { at: number; agentId: string }
+  /** The call record is already closed (the daemon wrote the end before it went away): nothing to record again. */
+  recordClosed?: boolean
+  /** A call record exists for the call (it can be updated without its start fields). */
+  hasRecord?: boolean
+  /** Some koplus_* variables were invalid and were replaced (the core saves the repaired values on the channel). */
+  repaired?: boolean
 }
 
 export type CoreEvent =
@@ -85,4 +101,6 @@ export interface CoreConfig {
   dialTemplates: Record<string, string>
   /** Feature codes. */
   featureCodes: { login: string; logout: string; device: string; pause: string; wrapUpEnd: string; record: string }
+  /** A caller restored after a restart whose queue no longer exists: what happens (default busy). */
+  unknownQueueAction?: EndAction
 }

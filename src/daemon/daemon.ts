@@ -40,7 +40,11 @@ import { Store } from '../store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { isPersistCommand, persist } from './persist.js'
+import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
+
+/** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
+export const SHOW_CHANNELS_LAG_MS = 1500
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
@@ -152,10 +156,12 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
     transferContext: settings.freeswitch.transferContext ?? 'default',
     logger: log.child({ module: 'adapter' }),
+    now: () => clock.now(),
   })
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
   let reevaluateTimer: TimerHandle | undefined
+  let rescanTimer: TimerHandle | undefined
   let rebuildWaiters: (() => void)[] = []
   /** A rebuild completed on the current connection. */
   let rebuilt = false
@@ -283,16 +289,56 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     }, delay)
   }
 
+  /**
+   * `show channels` lags new channels by up to a second (capture inbound-introspection): a caller that parked just
+   * before a rebuild — while no daemon listened — is not listed, and parks only once, so it would wait forever.
+   * A second look after the lag finds it (calls already known are left alone by reconcile).
+   */
+  async function lookAgain(): Promise<void> {
+    rescanTimer = undefined
+    if (stopped || !fsState.connected) return
+    const before = adapter.knownCalls().length
+    adapter.beginRebuild()
+    try {
+      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+      )
+      annotateFromStore(store, live)
+      await adapter.reconcile(live)
+    } catch (err) {
+      log.warn({ err, code: (err as { code?: string }).code }, 'second look at the live calls failed')
+    } finally {
+      adapter.endRebuild()
+    }
+    const found = adapter.knownCalls().length - before
+    if (found > 0) log.info({ found }, 'found calls FreeSWITCH had not listed yet at the rebuild')
+  }
+
   async function rebuild(): Promise<void> {
+    clock.clearTimeout(rescanTimer)
+    rescanTimer = undefined
+    adapter.beginRebuild()
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
-      const live = await readLiveChannels(client, clock.now())
+      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+      )
+      annotateFromStore(store, live)
       await adapter.reconcile(live)
+      // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end.
+      const records = await closeOrphanRecords(store, {
+        isLive: (id) => live.calls.has(id) || adapter.knownCalls().includes(id),
+        exists: async (id) => (await client.api(`uuid_exists ${id}`)).trim() !== 'false',
+        log,
+      })
+      const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
       fsState.rebuiltAt = clock.now()
-      log.info({ calls: live.calls.size, legs: live.legs.size }, 'rebuilt the view of live calls from FreeSWITCH')
+      rescanTimer = clock.setTimeout(() => void lookAgain(), SHOW_CHANNELS_LAG_MS)
+      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
     } catch (err) {
       log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
     } finally {
+      adapter.endRebuild()
       rebuilt = fsState.connected
       const waiters = rebuildWaiters
       rebuildWaiters = []
@@ -361,6 +407,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       stopped = true
       timers.clearAll()
       clock.clearTimeout(reevaluateTimer)
+      clock.clearTimeout(rescanTimer)
       try {
         await client.close()
       } catch (err) {

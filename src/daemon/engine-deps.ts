@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import type { CoreConfig } from '../core/events.js'
-import type { Language, Queue } from '../core/model.js'
+import type { EndAction, Language, Queue } from '../core/model.js'
 import type { CallCenterDeps } from '../core/engine/call-center.js'
 import { DEFAULT_FEATURE_CODES } from '../core/engine/feature-codes.js'
 import type { OpenState } from '../core/journey/admission.js'
@@ -24,6 +24,15 @@ export interface EngineSettings {
   /** Device dial-string templates (CoreConfig.dialTemplates). */
   dialTemplates?: Record<string, string>
   featureCodes?: Partial<CoreConfig['featureCodes']>
+  /** calls.unknownQueueAction: 'busy' | 'hangup' | 'forward:<number>' (default busy). */
+  unknownQueueAction?: string
+}
+
+/** calls.unknownQueueAction as the core's EndAction. */
+export function parseEndAction(text: string | undefined): EndAction {
+  if (text === 'hangup') return { type: 'hangup' }
+  if (text?.startsWith('forward:')) return { type: 'forward', destination: text.slice('forward:'.length) }
+  return { type: 'busy' }
 }
 
 /** An always-open schedule for queues without one (closures still apply). */
@@ -77,6 +86,7 @@ export class EngineView {
       })),
       dialTemplates: this.#settings.dialTemplates ?? {},
       featureCodes: { ...DEFAULT_FEATURE_CODES, ...(this.#settings.featureCodes ?? {}) },
+      unknownQueueAction: parseEndAction(this.#settings.unknownQueueAction),
     }
   }
 

@@ -37,6 +37,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     recordingsDir: config.recordings.dir,
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
     featureCodes: config.featureCodes,
+    unknownQueueAction: config.calls.unknownQueueAction,
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Carrying out the core's persistence commands against the store: `log`, `call-record`, `agent-session`,
+ * Carrying out the core's persistence commands against the store: `log`, `call-record`, `offer-record`, `agent-session`,
  * `agent-device`, `ewt`, `prompt-recorded`. Each write is committed before the next command runs (better-sqlite3
  * is synchronous). A store error (e.g. an invalid value) is logged and does not stop the other commands.
  */
@@ -23,7 +23,7 @@ export interface PersistStore {
   prompts: Prompts
 }
 
-const PERSIST_TYPES = new Set(['log', 'call-record', 'agent-session', 'agent-device', 'ewt', 'prompt-recorded'])
+const PERSIST_TYPES = new Set(['log', 'call-record', 'offer-record', 'agent-session', 'agent-device', 'ewt', 'prompt-recorded'])
 
 /** True for the command types this module handles. */
 export function isPersistCommand(cmd: Command): boolean {
@@ -35,7 +35,7 @@ export function persist(store: PersistStore, cmd: Command, log: Logger): void {
   try {
     apply(store, cmd)
   } catch (err) {
-    const ids = 'callId' in cmd ? { call: cmd.callId } : 'agentId' in cmd ? { agent: cmd.agentId } : cmd.type === 'call-record' ? { call: cmd.record.callId } : {}
+    const ids = cmd.type === 'offer-record' ? { call: cmd.callId, leg: cmd.legId } : 'callId' in cmd ? { call: cmd.callId } : 'agentId' in cmd ? { agent: cmd.agentId } : cmd.type === 'call-record' ? { call: cmd.record.callId } : {}
     log.error({ ...ids, command: cmd.type, err: (err as Error).message }, 'failed to persist a core command')
   }
 }
@@ -78,6 +78,23 @@ function apply(store: PersistStore, cmd: Command): void {
       if (r.queueId !== undefined && existing && existing.queueId !== r.queueId) patch.queueId = r.queueId
       if (Object.keys(patch).length) store.calls.update(r.callId, patch)
       if (r.answeredAt !== undefined) store.ewt.resolve(r.callId, r.answeredAt)
+      return
+    }
+    case 'offer-record': {
+      // One row per agent leg, found again by the leg uuid (the daemon chose it: origination_uuid).
+      let offer = store.calls.findOfferByLeg(cmd.legId)
+      if (!offer) {
+        if (cmd.device === undefined) return // a leg of a call restored after a restart: its offer was not recorded by us
+        offer = store.calls.addOffer({ callId: cmd.callId, agentId: cmd.agentId, offeredAt: cmd.at, legUuid: cmd.legId, device: cmd.device })
+      }
+      const result = cmd.result ?? offer.result
+      if (result === null) return
+      store.calls.finishOffer(offer.id, {
+        result,
+        ...(cmd.cause !== undefined ? { cause: cmd.cause } : {}),
+        ...(cmd.answeredAt !== undefined ? { answeredAt: cmd.answeredAt } : {}),
+        ...(cmd.endedAt !== undefined ? { endedAt: cmd.endedAt } : {}),
+      })
       return
     }
     case 'agent-session':

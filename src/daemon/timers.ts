@@ -4,6 +4,14 @@
  */
 import type { Clock, TimerHandle } from '../util/clock.js'
 
+/**
+ * The longest delay Node's setTimeout takes (2^31 - 1 ms, ~24.8 days): a longer one fires after 1 ms with a
+ * TimeoutOverflowWarning (Node docs, timers: "When delay is larger than 2147483647 … the delay will be set to 1").
+ * A timer further away is armed for this long and re-armed for the rest — a join time a year ahead once made a
+ * timer fire and re-arm every millisecond (issue 9).
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647
+
 export class TimerTable {
   readonly #clock: Clock
   readonly #fire: (id: string) => void
@@ -35,7 +43,7 @@ export class TimerTable {
       }
       this.#timers.delete(id)
       this.#fire(id)
-    }, Math.max(0, at - this.#clock.now()))
+    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#clock.now())))
     this.#timers.set(id, handle)
   }
 

@@ -9,14 +9,16 @@ import { describe, rejectUnknownKeys, requireInstant, requireString } from './ut
 
 export const CALL_OUTCOMES = [
   'answered', 'abandoned', 'closed', 'overflow', 'no-agents', 'max-wait', 'exit-key', 'transferred', 'failed',
+  // The channel was gone when the daemon came back after a crash and nothing tells how the call ended.
+  'unknown',
 ] as const
 export type CallOutcome = (typeof CALL_OUTCOMES)[number]
 
 /** How an offer ended. 'lost-race' / 'cancelled' do not count as unanswered (parallel ringing, caller gone). */
-export const OFFER_RESULTS = ['answered', 'no-answer', 'busy', 'rejected', 'failed', 'lost-race', 'cancelled'] as const
+export const OFFER_RESULTS = ['answered', 'no-answer', 'busy', 'rejected', 'failed', 'lost-race', 'cancelled', 'confirm-timeout'] as const
 export type OfferResult = (typeof OFFER_RESULTS)[number]
-/** Offer results that count as missed by the agent (and toward auto-logout). */
-export const MISSED_RESULTS: readonly OfferResult[] = ['no-answer', 'busy', 'rejected', 'failed']
+/** Offer results that count as missed by the agent (and toward auto-logout). 'confirm-timeout': a mobile answered but 1 was not pressed. */
+export const MISSED_RESULTS: readonly OfferResult[] = ['no-answer', 'busy', 'rejected', 'failed', 'confirm-timeout']
 
 export interface CallRecord {
   callId: string
@@ -50,6 +52,8 @@ export interface CallOffer {
   endedAt: number | null
   result: OfferResult | null
   cause: string | null
+  /** The device rung, '<type>:<target>' (null for offers recorded before it was kept). */
+  device: string | null
 }
 
 interface CallRow {
@@ -78,6 +82,7 @@ interface OfferRow {
   ended_at: number | null
   result: OfferResult | null
   cause: string | null
+  device: string | null
 }
 
 export const toCallRecord = (r: CallRow): CallRecord => ({
@@ -106,6 +111,7 @@ const toOffer = (r: OfferRow): CallOffer => ({
   endedAt: r.ended_at,
   result: r.result,
   cause: r.cause,
+  device: r.device ?? null,
 })
 
 const COLUMN: Record<keyof CallPatch, string> = {
@@ -204,14 +210,26 @@ export class Calls {
   }
 
   /** Record an offer (an agent leg ringing); returns it with its id. */
-  addOffer(o: { callId: string; agentId: string; offeredAt: number; legUuid?: string }): CallOffer {
+  addOffer(o: { callId: string; agentId: string; offeredAt: number; legUuid?: string; device?: string }): CallOffer {
     requireString('offer.callId', o.callId, { max: 128 })
     requireString('offer.agentId', o.agentId, { max: 64 })
     requireInstant('offer.offeredAt', o.offeredAt)
+    if (o.device !== undefined) requireString('offer.device', o.device, { max: 300 })
     const r = this.ctx
-      .sql('INSERT INTO call_offers (call_id, agent_id, leg_uuid, offered_at) VALUES (?, ?, ?, ?)')
-      .run(o.callId, o.agentId, o.legUuid ?? null, o.offeredAt)
+      .sql('INSERT INTO call_offers (call_id, agent_id, leg_uuid, offered_at, device) VALUES (?, ?, ?, ?, ?)')
+      .run(o.callId, o.agentId, o.legUuid ?? null, o.offeredAt, o.device ?? null)
     return this.getOffer(Number(r.lastInsertRowid))
+  }
+
+  /** The offer of an agent leg (the leg uuid the daemon chose), if recorded. */
+  findOfferByLeg(legUuid: string): CallOffer | undefined {
+    const r = this.ctx.sql('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1').get(legUuid) as OfferRow | undefined
+    return r && toOffer(r)
+  }
+
+  /** Offers without a result yet (ringing, or left so by a daemon that went away), oldest first. */
+  openOffers(): CallOffer[] {
+    return (this.ctx.sql('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id').all() as OfferRow[]).map(toOffer)
   }
 
   /** Finish an offer: answered (set answeredAt) or not, and later ended. Fields left out are kept. */

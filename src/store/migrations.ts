@@ -11,6 +11,7 @@
  * - v2: queue tags/schedule (language folded into settings), agent sip_user/wrap-up/skills,
  *   membership_history, pause state in agent_sessions, wait/talk in call_records, call_offers,
  *   ewt_log, holiday_calendars, closures, prompts, accounts, api_tokens, web_sessions, audit.
+ * - v3: call_offers.device (the device an offer rang) and an index on leg_uuid (offers are found by their leg).
  */
 import type Database from 'better-sqlite3'
 
@@ -71,6 +72,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `)
       // The tables v1 did not have at all are taken verbatim from schema.sql's definitions below.
       db.exec(V2_NEW_TABLES)
+    },
+  },
+  {
+    version: 3,
+    description: 'the device each offer rang (per-agent offer statistics)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE call_offers ADD COLUMN device TEXT;
+        CREATE INDEX call_offers_leg ON call_offers (leg_uuid) WHERE leg_uuid IS NOT NULL;
+      `)
     },
   },
 ]

@@ -173,3 +173,12 @@ t.test('api.clientAddressHeader and api.trustedProxies (login throttling behind 
   t.throws(() => loadConfig({ env: { KOPLUS_API_CLIENT_ADDRESS_HEADER: 'forwarded-for' }, cwd: '/srv/koplus' }), /api\.clientAddressHeader: expected one of none, x-forwarded-for, x-real-ip/)
   t.throws(() => loadConfig({ env: { KOPLUS_API_TRUSTED_PROXIES: 'proxy.example' }, cwd: '/srv/koplus' }), /api\.trustedProxies: expected IP addresses separated by commas/)
 })
+
+t.test('calls.unknownQueueAction: busy by default, hangup or forward:<number>; anything else is refused', async (t) => {
+  t.equal(defaultConfig(dir).calls.unknownQueueAction, 'busy')
+  t.equal(loadConfig({ env: { KOPLUS_CALLS_UNKNOWN_QUEUE_ACTION: 'forward:0701234567' } }).calls.unknownQueueAction, 'forward:0701234567')
+  t.equal(loadConfig({ argvPath: file({ calls: { unknownQueueAction: 'hangup' } }), env: {} }).calls.unknownQueueAction, 'hangup')
+  const e = configError(t, () => loadConfig({ env: { KOPLUS_CALLS_UNKNOWN_QUEUE_ACTION: 'forward:' } }))
+  t.equal(e.key, 'calls.unknownQueueAction')
+  t.match(e.message, /'busy', 'hangup' or 'forward:<number>'/)
+})

@@ -84,11 +84,15 @@ export class DaemonProcess {
 }
 
 /** Writes a koplus config file for the daemon under test. */
-export function writeConfig(dir: string, o: { dbPath: string; fsPort: number; password?: string }): string {
+export function writeConfig(dir: string, o: { dbPath: string; fsPort: number; password?: string; idleProbeSeconds?: number; idleProbeTimeoutSeconds?: number }): string {
   const path = join(dir, 'koplus.json')
+  const probe = {
+    ...(o.idleProbeSeconds !== undefined ? { idleProbeSeconds: o.idleProbeSeconds } : {}),
+    ...(o.idleProbeTimeoutSeconds !== undefined ? { idleProbeTimeoutSeconds: o.idleProbeTimeoutSeconds } : {}),
+  }
   const cfg = {
     database: { path: o.dbPath },
-    freeswitch: { host: '127.0.0.1', port: o.fsPort, password: o.password ?? 'ClueCon' },
+    freeswitch: { host: '127.0.0.1', port: o.fsPort, password: o.password ?? 'ClueCon', ...probe },
     api: { host: '127.0.0.1', port: 0 },
     sounds: { dir: join(ROOT, 'sounds') },
     recordings: { dir: join(dir, 'recordings') },

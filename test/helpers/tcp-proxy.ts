@@ -6,6 +6,8 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>()
   readonly #links = new Set<[Socket, Socket]>()
   #down = false
+  /** How many links were accepted so far (a reconnect shows as one more). */
+  connections = 0
 
   constructor(readonly targetPort: number, readonly targetHost = '127.0.0.1') {
     this.#server = net.createServer((client) => {
@@ -13,6 +15,7 @@ export class TcpProxy {
         client.destroy()
         return
       }
+      this.connections++
       const upstream = net.connect(this.targetPort, this.targetHost)
       for (const s of [client, upstream]) {
         this.#sockets.add(s)
@@ -38,6 +41,11 @@ export class TcpProxy {
   down(): void {
     this.#down = true
     for (const s of this.#sockets) s.destroy()
+  }
+
+  /** Cuts every open link (no ESL `exit`) but keeps accepting new ones. */
+  drop(): void {
+    for (const [client, upstream] of this.#links) (client.destroy(), upstream.destroy())
   }
 
   /**

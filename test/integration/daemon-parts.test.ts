@@ -185,3 +185,26 @@ t.test('runDaemonCommand: the API cannot listen → one line naming the key, the
   }
   t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
 })
+
+t.test('TimerTable: a timer months away is armed within setTimeout\'s range, not re-armed every millisecond', async (t) => {
+  // A clock that behaves as Node's setTimeout does with a delay over 2^31 - 1 ms: it fires after 1 ms.
+  const virtual = new VirtualClock(1000)
+  const delays: number[] = []
+  const nodeLike = {
+    now: () => virtual.now(),
+    setTimeout: (fn: () => void, ms: number) => (delays.push(ms), virtual.setTimeout(fn, ms > 2_147_483_647 ? 1 : ms)),
+    clearTimeout: (h: Parameters<VirtualClock['clearTimeout']>[0]) => virtual.clearTimeout(h),
+  }
+  const fired: string[] = []
+  const timers = new TimerTable(nodeLike, (id) => fired.push(id))
+  const YEAR = 365 * 86_400_000
+  timers.set('far', 1000 + YEAR)
+  virtual.advance(100)
+  t.equal(delays.length, 1, `armed once in 100 ms (was ${delays.length} times)`)
+  t.ok(delays.every((d) => d <= 2_147_483_647), 'within setTimeout\'s range')
+  virtual.advance(2_147_483_647)
+  t.same(fired, [], 'not fired at the cap: re-armed for the rest')
+  t.equal(delays.length, 2)
+  virtual.advance(YEAR)
+  t.same(fired, ['far'], 'fires at its time')
+})

@@ -24,7 +24,7 @@
  * - `reevaluate` (schedule/closure changed) affects callers arriving from then on; callers already queued keep
  *   their place.
  */
-import type { Command, RejectReason } from '../commands.js'
+import type { Command, OfferOutcome, RejectReason } from '../commands.js'
 import type { CoreConfig, CoreEvent, RestoredCall, Source } from '../events.js'
 import type { Agent, Device, EndAction, Language, Queue, Tenant } from '../model.js'
 import { QUEUE_PLANS } from '../model.js'
@@ -203,6 +203,26 @@ interface FeatureRt {
   step: FeatureStep
   token?: string
   record?: { name: string; queueId: string | null; path: string }
+}
+
+/** The recorded result of an offer that ended without the caller, from the hang-up cause (inbound-originate-failures). */
+function offerOutcome(cause: string, why?: string): OfferOutcome {
+  if (why === 'not confirmed') return 'confirm-timeout'
+  if (why === 'lost race') return 'lost-race'
+  switch (cause) {
+    case 'NO_ANSWER':
+      return 'no-answer'
+    case 'USER_BUSY':
+      return 'busy'
+    case 'CALL_REJECTED':
+      return 'rejected'
+    case 'LOSE_RACE':
+      return 'lost-race'
+    case 'ORIGINATOR_CANCEL':
+      return 'cancelled'
+    default:
+      return 'failed'
+  }
 }
 
 function cmp(a: number, b: number): number {
@@ -607,6 +627,7 @@ export class CallCenter {
       a.legId = leg.legId
       a.callId = caller.callId
       legs.push({ legId: leg.legId, agentId: a.agent.id, dialString: this.#dialString(a, device), confirm: leg.confirm, whisper: leg.whisper })
+      this.#emit({ type: 'offer-record', legId: leg.legId, callId: caller.callId, agentId: a.agent.id, at: this.#now, device: `${device.type}:${device.target}` })
     }
     this.#offers.set(offer.id, offer)
     caller.offerId = offer.id
@@ -681,8 +702,9 @@ export class CallCenter {
   /** First to answer wins: the other legs are cancelled at once; the caller leaves the waiting line. */
   #legWins(offer: OfferRt, leg: LegRt, caller: CallerRt, confirmed = false): void {
     offer.winner = leg.legId
+    this.#emit({ type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: this.#now, result: 'answered', answeredAt: this.#now })
     this.#clearTimer(`offer:${offer.id}`)
-    for (const other of offer.legs) if (other !== leg && other.state !== 'done') this.#releaseLeg(other, CAUSE.cancel, false)
+    for (const other of offer.legs) if (other !== leg && other.state !== 'done') this.#releaseLeg(other, CAUSE.cancel, false, 'lost race')
     const agent = this.#agents.get(leg.agentId)!
     agent.busy = 'on-call'
     agent.unanswered = 0
@@ -708,6 +730,9 @@ export class CallCenter {
     leg.state = 'won'
     caller.playing = undefined
     this.#emit({ type: 'stop-audio', callId: caller.callId })
+    // Names the leg before the bridge: if the daemon dies before it hears of the bridge (and can set
+    // koplus_connected), FreeSWITCH's own last_bridge_to on the caller still tells a rebuild that it was connected.
+    this.#emit({ type: 'set-vars', callId: caller.callId, vars: { koplus_bridge_leg: leg.legId, koplus_bridge_agent: leg.agentId } })
     this.#emit({ type: 'bridge', callId: caller.callId, legId: leg.legId })
   }
 
@@ -723,6 +748,7 @@ export class CallCenter {
     leg.state = 'done'
     this.#legs.delete(leg.legId)
     if (hangup) this.#emit({ type: 'hangup-leg', legId: leg.legId, cause })
+    this.#emit({ type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: this.#now, result: offerOutcome(cause, why), cause, endedAt: this.#now })
     const offer = this.#offers.get(leg.offerId)
     const caller = this.#callers.get(leg.callId)
     const agent = this.#agents.get(leg.agentId)
@@ -816,6 +842,9 @@ export class CallCenter {
       legId,
     })
     this.#emit({ type: 'call-record', record: { callId, answeredAt: this.#now, agentId: leg.agentId } })
+    // Marks the channel as connected, so a rebuild that finds the caller parked again (the agent hung up while the
+    // daemon was away) ends the call instead of offering it again (docs/channel-variables.md).
+    this.#emit({ type: 'set-vars', callId, vars: { koplus_connected: String(this.#now), koplus_connected_agent: leg.agentId } })
     this.#estimator(queue).recordAnswered(this.#now, this.#now - caller.joinedAt, offer ? this.#now - offer.startedAt : undefined)
     if (offer) this.#offers.delete(offer.id)
     caller.offerId = undefined
@@ -854,12 +883,15 @@ export class CallCenter {
       leg.state = 'done'
       this.#legs.delete(legId)
     }
+    // 'answered' again: a daemon killed between the bridge and its writes left the offer open.
+    this.#emit({ type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: this.#now, result: 'answered', endedAt: this.#now })
     this.#log(event, caller.callId, caller.queueId, caller.agentId ?? '', {
       holdSec: Math.round((caller.answeredAt! - caller.joinedAt) / 1000),
       talkSec: Math.round(talkMs / 1000),
       cause,
     })
-    this.#emit({ type: 'call-record', record: { callId: caller.callId, outcome: 'answered', endedAt: this.#now, agentId: caller.agentId } })
+    // The answer time again: a daemon killed between the bridge and its writes never recorded it.
+    this.#emit({ type: 'call-record', record: { callId: caller.callId, outcome: 'answered', endedAt: this.#now, agentId: caller.agentId, ...(caller.answeredAt !== undefined ? { answeredAt: caller.answeredAt } : {}) } })
     const agent = caller.agentId ? this.#agents.get(caller.agentId) : undefined
     if (agent && agent.legId === legId) {
       agent.handling = queue ? { queueId: queue.id, talkMs, wrapFrom: this.#now } : undefined
@@ -1174,7 +1206,7 @@ export class CallCenter {
     this.#emit({
       type: 'set-vars',
       callId: caller.callId,
-      vars: { koplus_joined_at: String(caller.joinedAt), koplus_seq: String(caller.seq), koplus_announce: encodeAnnounceState(caller.announce) },
+      vars: { koplus_queue_id: caller.queueId, koplus_joined_at: String(caller.joinedAt), koplus_seq: String(caller.seq), koplus_announce: encodeAnnounceState(caller.announce) },
     })
   }
 
@@ -1411,7 +1443,11 @@ export class CallCenter {
   /** A caller rebuilt from the channel after a restart: back in their place (seq), without the welcome again. */
   #restoreCaller(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
     if (this.#callers.has(e.callId)) return
-    const queue = this.#queueByNumber(e.tenantDomain, e.queueNumber)
+    // The stable queue id first (a queue renumbered while the daemon was down keeps its callers), then the number.
+    const byId = r.queueId ? this.#queues.get(r.queueId) : undefined
+    const queue = byId ?? this.#queueByNumber(e.tenantDomain, e.queueNumber)
+    if (r.connected && !r.bridgedTo) return this.#endRestoredConversation(e, r, queue)
+    if (!queue && r.seq > 0) return this.#restoredQueueGone(e, r)
     if (!queue || (!r.answered && !r.bridgedTo) || !(r.seq > 0)) {
       // Never got into the queue before the restart: treat as a new arrival.
       const { restored: _r, ...fresh } = e
@@ -1432,7 +1468,12 @@ export class CallCenter {
       tried: new Set(),
     }
     this.#callers.set(caller.callId, caller)
-    this.#seq = Math.max(this.#seq, r.seq + 1)
+    this.#seq = Math.max(this.#seq, Math.floor(r.seq) + 1)
+    if (queue.number !== e.queueNumber) {
+      // Renumbered while the daemon was away: the channel carries the new number from now on.
+      this.#emit({ type: 'set-vars', callId: caller.callId, vars: { koplus_queue: queue.number } })
+    }
+    if (r.repaired || !r.queueId) this.#persist(caller)
     const agent = r.bridgedTo ? this.#agents.get(r.bridgedTo.agentId) : undefined
     if (r.bridgedTo && agent) {
       const leg: LegRt = { legId: r.bridgedTo.legId, offerId: '', callId: caller.callId, agentId: agent.agent.id, confirm: false, whisper: false, state: 'won' }
@@ -1440,7 +1481,7 @@ export class CallCenter {
       caller.phase = 'bridged'
       caller.agentId = agent.agent.id
       caller.legId = leg.legId
-      caller.answeredAt = this.#now
+      caller.answeredAt = r.connected?.at ?? this.#now
       agent.busy = 'on-call'
       agent.legId = leg.legId
       agent.callId = caller.callId
@@ -1454,6 +1495,56 @@ export class CallCenter {
     if (!this.#announceIfDue(caller, false)) this.#startHoldMusic(caller)
     this.#armQueueTimers(caller)
     this.#startNoAgentsGraceIfEmpty(queue.id)
+  }
+
+  /**
+   * A caller who was connected to an agent (koplus_connected) and is parked again: the agent hung up while the
+   * daemon was away and park_after_bridge kept the caller. End the call as that hang-up would have: the
+   * conversation is logged and recorded (once: not when the record was already closed), and the caller is hung up —
+   * never offered again.
+   */
+  #endRestoredConversation(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall, queue: Queue | undefined): void {
+    const agentId = r.connected!.agentId
+    if (!r.recordClosed && queue) {
+      this.#log('COMPLETEAGENT', e.callId, queue.id, agentId, {
+        holdSec: Math.round((r.connected!.at - r.joinedAt) / 1000),
+        talkSec: Math.round((this.#now - r.connected!.at) / 1000),
+        cause: CAUSE.normal,
+        restored: true,
+      })
+      this.#emit({
+        type: 'call-record',
+        record: {
+          callId: e.callId,
+          queueId: queue.id,
+          tenantId: queue.tenantId,
+          callerNumber: e.callerNumber,
+          callerName: e.callerName,
+          arrivedAt: r.joinedAt,
+          enteredQueueAt: r.joinedAt,
+          answeredAt: r.connected!.at,
+          endedAt: this.#now,
+          outcome: 'answered',
+          ...(agentId ? { agentId } : {}),
+        },
+      })
+    }
+    this.#emit({ type: 'hangup', callId: e.callId, cause: CAUSE.normal })
+  }
+
+  /**
+   * A caller who waited in a queue that no longer exists (deleted while the daemon was down; a renumbered queue is
+   * still found by its id): the configured fallback (calls.unknownQueueAction: busy, hang-up or a forward), logged
+   * as UNKNOWNQUEUE — not the unallocated-number hang-up of a new call to an unknown number.
+   */
+  #restoredQueueGone(e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
+    const action = this.#config.unknownQueueAction ?? { type: 'busy' }
+    this.#log('UNKNOWNQUEUE', e.callId, r.queueId ?? '', '', { number: e.queueNumber, domain: e.tenantDomain, restored: true, action: action.type })
+    if (r.hasRecord && !r.recordClosed) {
+      this.#emit({ type: 'call-record', record: { callId: e.callId, outcome: action.type === 'forward' ? 'transferred' : 'failed', endedAt: this.#now } })
+    }
+    if (action.type === 'forward') this.#emit({ type: 'transfer', callId: e.callId, destination: action.destination })
+    else this.#emit({ type: 'hangup', callId: e.callId, cause: action.type === 'busy' ? CAUSE.busy : CAUSE.normal })
   }
 
   // ───────────────────────────── timers ─────────────────────────────

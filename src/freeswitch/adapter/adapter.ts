@@ -27,6 +27,7 @@ import type { CoreEvent, RestoredCall } from '../../core/events.js'
 import type { EslEvent } from '../esl/event.js'
 import { hangupCause, jobFailureCause, originateCommand, playbackArgument } from './dial.js'
 import type { EslPort } from './port.js'
+import { classifyChannels } from './restore.js'
 
 export interface AdapterOptions {
   /** Dialplan context for `transfer` (uuid_transfer <uuid> <dest> XML <context>); default 'default'. */
@@ -34,6 +35,8 @@ export interface AdapterOptions {
   /** Turns a file id of a `play`/`hold-music` command into what FreeSWITCH plays (default: unchanged). */
   resolveFile?: (file: string) => string
   logger?: Logger
+  /** The daemon's clock (epoch ms), for validating the koplus_* variables of a call from an earlier daemon. */
+  now?: () => number
 }
 
 interface CallState {
@@ -94,6 +97,14 @@ export class FreeSwitchAdapter {
   /** Registered SIP users (key user@domain, lower case) and the Call-IDs of their registrations. */
   readonly #contacts = new Map<string, { sipUser: string; domain: string; callIds: Set<string> }>()
   readonly #busyTargets = new Map<string, number>()
+  readonly #now: () => number
+  /**
+   * While a rebuild runs (beginRebuild … endRebuild), arrivals are held and then reported together, restored callers
+   * in their queue order (koplus_seq) first: a caller restored later must not be overtaken by one restored or
+   * arriving earlier in the rebuild, and a new caller gets a place after every restored one.
+   */
+  #rebuilding = false
+  #held: Extract<CoreEvent, { type: 'call-arrived' }>[] = []
 
   /**
    * @param port the ESL client (or a fake): api / bgapi / sendmsg
@@ -105,6 +116,7 @@ export class FreeSwitchAdapter {
     this.#log = opts.logger ?? pino({ level: 'silent' })
     this.#transferContext = opts.transferContext ?? 'default'
     this.#resolve = opts.resolveFile ?? ((f) => f)
+    this.#now = opts.now ?? (() => Date.now())
   }
 
   /** Call ids of the queue calls the adapter currently tracks. */
@@ -171,13 +183,19 @@ export class FreeSwitchAdapter {
     const tenant = ev.variable('koplus_tenant') || ev.variable('domain_name') || 'default'
     if (queue) {
       this.#calls.set(uuid, { callId: uuid, answered: ev.get('Answer-State') === 'answered', awaitingParkAfterBridge: false, gone: false })
-      this.#emit({
+      // A call an earlier daemon already handled (its variables are on the channel) parks again, e.g. the
+      // park_after_bridge park when its agent hangs up while this daemon is still starting: it is restored from the
+      // event's variables, as a rebuild would (restore.ts), never taken for a new caller.
+      const earlier = ev.variable('koplus_seq') || ev.variable('koplus_joined_at') || ev.variable('koplus_connected')
+      const restored = earlier ? classifyChannels([{ ...ev.headers, 'Unique-ID': uuid }], this.#now(), (call, problems) => this.#log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values')).calls.get(uuid)?.restored : undefined
+      this.#arrive({
         type: 'call-arrived',
         callId: uuid,
         queueNumber: queue,
         tenantDomain: tenant,
         callerNumber: ev.get('Caller-Caller-ID-Number') ?? '',
         callerName: ev.get('Caller-Caller-ID-Name') ?? '',
+        ...(restored ? { restored } : {}),
       })
     } else if (feature) {
       // A feature-code caller is known only by digest authentication (docs/channel-variables.md).
@@ -642,6 +660,27 @@ export class FreeSwitchAdapter {
 
   // ───────────────────────────── rebuilding after (re)connect ─────────────────────────────
 
+  /** A rebuild starts: arrivals are held until endRebuild (see #held). */
+  beginRebuild(): void {
+    this.#rebuilding = true
+  }
+
+  /** The rebuild is over (or failed): the held arrivals are reported, restored callers in queue order first. */
+  endRebuild(): void {
+    this.#rebuilding = false
+    const held = this.#held
+    this.#held = []
+    for (const e of inQueueOrder(held)) {
+      const call = this.#calls.get(e.callId)
+      if (call && !call.gone) this.#emit(e)
+    }
+  }
+
+  #arrive(e: Extract<CoreEvent, { type: 'call-arrived' }>): void {
+    if (this.#rebuilding) this.#held.push(e)
+    else this.#emit(e)
+  }
+
   /**
    * Reconciles the adapter's view with what FreeSWITCH has now (from `LiveChannels`, see restore.ts):
    * calls and legs we track that are gone → call-hungup / leg-failed / leg-hungup; queue calls we do not track →
@@ -664,6 +703,7 @@ export class FreeSwitchAdapter {
       // A leg not in FreeSWITCH any more is over (its originate's result, if any, went to the old connection).
       if (!live.legs.has(leg.legId) && !(await this.#exists(leg.legId))) this.#legGone(leg, leg.phase === 'bridged' ? 'NORMAL_CLEARING' : 'ORIGINATOR_CANCEL')
     }
+    const restoredNow: Extract<CoreEvent, { type: 'call-arrived' }>[] = []
     for (const c of live.calls.values()) {
       if (this.#calls.has(c.callId)) continue
       const bridged = c.restored.bridgedTo
@@ -672,8 +712,9 @@ export class FreeSwitchAdapter {
         this.#legs.set(bridged.legId, { legId: bridged.legId, callId: c.callId, offerId: live.legs.get(bridged.legId)?.offerId ?? '', agentId: bridged.agentId, phase: 'bridged', seen: true })
       }
       this.#log.info({ call: c.callId, queue: c.queueNumber, joinedAt: c.restored.joinedAt, bridged: !!bridged }, 'restored a waiting call from FreeSWITCH')
-      this.#emit({ type: 'call-arrived', callId: c.callId, queueNumber: c.queueNumber, tenantDomain: c.tenantDomain, callerNumber: c.callerNumber, callerName: c.callerName, restored: c.restored })
+      restoredNow.push({ type: 'call-arrived', callId: c.callId, queueNumber: c.queueNumber, tenantDomain: c.tenantDomain, callerNumber: c.callerNumber, callerName: c.callerName, restored: c.restored })
     }
+    for (const e of inQueueOrder(restoredNow)) this.#arrive(e)
     for (const l of live.legs.values()) {
       if (this.#legs.has(l.legId)) continue
       const call = live.calls.get(l.callId)
@@ -709,6 +750,15 @@ export class FreeSwitchAdapter {
       else this.#emit({ type: 'prompt-finished', callId: p.channel, token: p.token, interrupted: true })
     }
   }
+}
+
+/**
+ * Arrivals in the order the core should see them: restored callers with a place (koplus_seq > 0) by that place,
+ * then the others (new callers, callers that never entered a queue) in the order they came (a stable sort).
+ */
+function inQueueOrder(events: Extract<CoreEvent, { type: 'call-arrived' }>[]): Extract<CoreEvent, { type: 'call-arrived' }>[] {
+  const place = (e: Extract<CoreEvent, { type: 'call-arrived' }>) => (e.restored && e.restored.seq > 0 ? e.restored.seq : Infinity)
+  return [...events].sort((a, b) => place(a) - place(b))
 }
 
 /** A koplus queue call found in FreeSWITCH. */

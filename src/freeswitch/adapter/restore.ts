@@ -39,11 +39,48 @@ function num(v: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined
 }
 
+/** Called once per channel whose koplus_* variables were invalid, with what was wrong and what was kept. */
+export type RestoreWarning = (uuid: string, problems: string[]) => void
+
+/**
+ * The caller's place from its channel variables, validated (issue 9: garbage variables on rebuild):
+ * - koplus_joined_at (epoch ms) is clamped to [channel creation, now]; not a number → the creation time;
+ * - koplus_seq must be a positive number; when it is bad, `seq` is left undefined and the order is taken from the
+ *   channel's creation time among the others (see classifyChannels);
+ * - a call without either (parked before the daemon set them) is a new arrival: its creation time and seq 0.
+ * `created` is Caller-Channel-Created-Time in ms (undefined when absent or not plausible).
+ */
+function place(d: Record<string, string>, created: number | undefined, now: number, problems: string[]): { joinedAt: number; seq: number | undefined } {
+  const rawJoined = d.variable_koplus_joined_at
+  const rawSeq = d.variable_koplus_seq
+  const floor = created ?? -Infinity
+  if ((rawJoined === undefined || rawJoined === '') && (rawSeq === undefined || rawSeq === '')) return { joinedAt: created ?? now, seq: 0 }
+  let joinedAt: number
+  const j = num(rawJoined)
+  if (j === undefined) {
+    joinedAt = created ?? now
+    problems.push(`koplus_joined_at ${JSON.stringify(rawJoined ?? '')} is not a time: using the channel's creation time`)
+  } else if (j > now) {
+    joinedAt = Math.max(floor, now)
+    problems.push(`koplus_joined_at ${rawJoined} is in the future: using now`)
+  } else if (j < floor) {
+    joinedAt = floor
+    problems.push(`koplus_joined_at ${rawJoined} is before the channel was created: using its creation time`)
+  } else joinedAt = Math.floor(j)
+  const q = num(rawSeq)
+  if (q === undefined || q <= 0) {
+    problems.push(`koplus_seq ${JSON.stringify(rawSeq ?? '')} is not a positive number: ordering by the channel's creation time`)
+    return { joinedAt, seq: undefined }
+  }
+  return { joinedAt, seq: q }
+}
+
 /**
  * Classifies dumped channels into koplus queue calls and agent legs.
  * - A queue call: variable_koplus_queue set and not koplus_role=agent. Its place: koplus_joined_at / koplus_seq
- *   (set by the daemon when the caller joined); a call parked before the daemon set them gets its channel
- *   creation time (Caller-Channel-Created-Time, µs) and seq 0.
+ *   (set by the daemon when the caller joined, validated: see `place`); a call parked before the daemon set them
+ *   gets its channel creation time (Caller-Channel-Created-Time, µs) and seq 0. Its queue: koplus_queue_id (stable)
+ *   before the number koplus_queue. koplus_connected / koplus_connected_agent: it was connected to an agent.
  * - An agent leg: koplus_role=agent with koplus_call; only our own origination legs (Unique-ID = koplus leg id),
  *   not the loopback "-b" halves which inherit the variables, are recognised: those carry koplus_offer too but their
  *   `Channel-Name` ends in `-b` on loopback. We keep the leg whose uuid the daemon chose: origination_uuid.
@@ -51,12 +88,16 @@ function num(v: string | undefined): number | undefined {
  *   user dialled out; variable_dialed_user: the user was called), so the device counts as in use after a restart.
  * - bridgedTo: an answered agent leg whose bridge partner (variable_bridge_uuid / Other-Leg-Unique-ID /
  *   variable_signal_bond) is the caller, while the caller is not back in CS_PARK (park_after_bridge).
+ * `warn` is called once per channel whose variables were invalid.
  */
-export function classifyChannels(dumps: Record<string, string>[], now: number): LiveChannels {
+export function classifyChannels(dumps: Record<string, string>[], now: number, warn?: RestoreWarning): LiveChannels {
   const calls = new Map<string, LiveCall>()
   const legs = new Map<string, LiveLeg>()
   const privateCalls = new Map<string, string>()
   const byId = new Map<string, Record<string, string>>()
+  /** Calls whose seq was bad, and every queue call's creation time (ms), to derive an order. */
+  const badSeq: LiveCall[] = []
+  const createdOf = new Map<string, number>()
   for (const d of dumps) if (d['Unique-ID']) byId.set(d['Unique-ID'], d)
   for (const d of dumps) {
     const uuid = d['Unique-ID']
@@ -81,22 +122,51 @@ export function classifyChannels(dumps: Record<string, string>[], now: number): 
       if (target && d['Answer-State'] === 'answered' && !d.variable_koplus_feature) privateCalls.set(uuid, target)
       continue
     }
-    const created = num(d['Caller-Channel-Created-Time'])
+    const problems: string[] = []
+    const createdUs = num(d['Caller-Channel-Created-Time'])
+    // µs since the epoch; a creation time after now is not plausible (and would clamp the join time into the future).
+    const created = createdUs !== undefined && createdUs > 0 && createdUs / 1000 <= now ? Math.floor(createdUs / 1000) : undefined
+    const { joinedAt, seq } = place(d, created, now, problems)
     const restored: RestoredCall = {
-      joinedAt: num(d.variable_koplus_joined_at) ?? (created !== undefined ? Math.floor(created / 1000) : now),
-      seq: num(d.variable_koplus_seq) ?? 0,
+      joinedAt,
+      seq: seq ?? 0,
       answered: d['Answer-State'] === 'answered',
     }
     if (d.variable_koplus_announce) restored.announce = d.variable_koplus_announce
-    calls.set(uuid, {
+    const queueId = d.variable_koplus_queue_id
+    if (queueId) restored.queueId = queueId
+    // Bridged with the leg koplus named before the bridge (koplus_bridge_leg): FreeSWITCH sets last_bridge_to and
+    // bridge_uuid on the caller (capture inbound-queue-call-pab: the park after the bridge carries both), so this
+    // holds even when the daemon died before it could set koplus_connected.
+    const leg = d.variable_koplus_bridge_leg
+    const bridgedWithLeg = !!leg && (d.variable_last_bridge_to === leg || d.variable_bridge_uuid === leg)
+    if (d.variable_koplus_connected || d.variable_koplus_connected_agent) {
+      const at = num(d.variable_koplus_connected)
+      const ok = at !== undefined && at >= joinedAt && at <= now
+      if (!ok) problems.push(`koplus_connected ${JSON.stringify(d.variable_koplus_connected ?? '')} is not a time after the join: using the join time`)
+      restored.connected = { at: ok ? Math.floor(at) : joinedAt, agentId: d.variable_koplus_connected_agent ?? '' }
+    } else if (bridgedWithLeg) {
+      const bridgedUs = num(d['Caller-Channel-Bridged-Time'])
+      const at = bridgedUs !== undefined && bridgedUs > 0 ? Math.floor(bridgedUs / 1000) : joinedAt
+      restored.connected = { at: Math.min(now, Math.max(joinedAt, at)), agentId: d.variable_koplus_bridge_agent ?? '' }
+    }
+    const call: LiveCall = {
       callId: uuid,
       queueNumber: queue,
       tenantDomain: d.variable_koplus_tenant || d.variable_domain_name || 'default',
       callerNumber: d['Caller-Caller-ID-Number'] ?? '',
       callerName: d['Caller-Caller-ID-Name'] ?? '',
       restored,
-    })
+    }
+    calls.set(uuid, call)
+    createdOf.set(uuid, created ?? joinedAt)
+    if (seq === undefined) badSeq.push(call)
+    if (problems.length) {
+      restored.repaired = true
+      warn?.(uuid, problems)
+    }
   }
+  deriveSeqs(calls, badSeq, createdOf)
   for (const leg of legs.values()) {
     const call = calls.get(leg.callId)
     const ld = byId.get(leg.legId)
@@ -109,15 +179,35 @@ export function classifyChannels(dumps: Record<string, string>[], now: number): 
   return { calls, legs, privateCalls }
 }
 
+/**
+ * A caller whose koplus_seq was bad takes its place by channel creation time: just after the last caller with a
+ * good seq created before it (ties in creation order), so it is neither sent to the back nor made new.
+ */
+function deriveSeqs(calls: Map<string, LiveCall>, bad: LiveCall[], createdOf: Map<string, number>): void {
+  if (bad.length === 0) return
+  const good = [...calls.values()].filter((c) => c.restored.seq > 0 && !bad.includes(c))
+  const created = (c: LiveCall) => createdOf.get(c.callId) ?? c.restored.joinedAt
+  const sorted = [...bad].sort((a, b) => created(a) - created(b) || (a.callId < b.callId ? -1 : 1))
+  const used = new Map<number, number>()
+  for (const c of sorted) {
+    let base = 0
+    for (const g of good) if (created(g) <= created(c)) base = Math.max(base, g.restored.seq)
+    const k = (used.get(base) ?? 0) + 1
+    used.set(base, k)
+    // Fractions stay between `base` and the next whole seq the daemon ever handed out.
+    c.restored.seq = base + k / 1000
+  }
+}
+
 /** Reads every live channel from FreeSWITCH and classifies it (see classifyChannels). */
-export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number): Promise<LiveChannels> {
+export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number, warn?: RestoreWarning): Promise<LiveChannels> {
   const uuids = parseShowChannels(await port.api('show channels as json'))
   const dumps: Record<string, string>[] = []
   for (const uuid of uuids) {
     const d = parseUuidDump(await port.api(`uuid_dump ${uuid} json`))
     if (d) dumps.push(d)
   }
-  return classifyChannels(dumps, now)
+  return classifyChannels(dumps, now, warn)
 }
 
 /**
