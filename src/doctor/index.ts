@@ -106,17 +106,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     checks.push({ name, ok: true, warning: true, detail })
   }
   const address = `${opts.host}:${opts.port}`
-  const client = new EslClient({
-    host: opts.host,
-    port: opts.port,
-    password: opts.password,
-    reconnect: false,
-    connectTimeoutMs: timeoutMs,
-    commandTimeoutMs: timeoutMs,
-    events: ['CHANNEL_PARK', 'CHANNEL_HANGUP', 'CHANNEL_EXECUTE'],
-    logger: opts.logger ?? pino({ level: 'silent' }),
-  })
-  client.on('disconnected', () => undefined)
+  const client = checkClient(opts, timeoutMs)
   try {
     // 1. connection and auth
     try {
@@ -228,13 +218,8 @@ function checkTenants(path: string): [boolean, string] {
   }
 }
 
-/**
- * The doctor's routing test for one queue number, as the API runs it when a queue is created or renumbered: a test
- * call per context; one warning per context the number does not reach koplus in (what ran instead), or one saying
- * the routing could not be tested. Never throws; [] when the number reaches koplus everywhere.
- */
-export async function checkQueueRouting(opts: { host: string; port: number; password: string; number: string; contexts?: readonly string[]; timeoutMs?: number; settleMs?: number; logger?: Logger }): Promise<string[]> {
-  const timeoutMs = opts.timeoutMs ?? 3000
+/** A one-shot ESL connection for the doctor's checks and test calls (no reconnect; the events the checks watch). */
+function checkClient(opts: { host: string; port: number; password: string; logger?: Logger }, timeoutMs: number): EslClient {
   const client = new EslClient({
     host: opts.host,
     port: opts.port,
@@ -246,6 +231,17 @@ export async function checkQueueRouting(opts: { host: string; port: number; pass
     logger: opts.logger ?? pino({ level: 'silent' }),
   })
   client.on('disconnected', () => undefined)
+  return client
+}
+
+/**
+ * The doctor's routing test for one queue number, as the API runs it when a queue is created or renumbered: a test
+ * call per context; one warning per context the number does not reach koplus in (what ran instead), or one saying
+ * the routing could not be tested. Never throws; [] when the number reaches koplus everywhere.
+ */
+export async function checkQueueRouting(opts: { host: string; port: number; password: string; number: string; contexts?: readonly string[]; timeoutMs?: number; settleMs?: number; logger?: Logger }): Promise<string[]> {
+  const timeoutMs = opts.timeoutMs ?? 3000
+  const client = checkClient(opts, timeoutMs)
   try {
     await client.connect()
   } catch (err) {
