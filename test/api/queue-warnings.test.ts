@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import { call, world } from './fixture.js'
 import { queueNumberWarnings, stockExtensionsCatching } from '../../src/doctor/vanilla-dialplan.js'
+import { clockEnv } from '../helpers/faketime.js'
 
 t.test('the helper: vanilla overlaps and numbers outside the shipped expression', async (t) => {
   t.same(stockExtensionsCatching('5000').map((e) => e.name), ['ivr_demo'])
@@ -56,7 +57,7 @@ t.test('CLI: queue add and set print the warnings on stderr', { skip: !existsSyn
   t.teardown(() => w.close())
   const run = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((r) =>
-      execFile(process.execPath, [BIN, '--api', w.url, '--token', w.tokens.adminA, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() } }, (err, stdout, stderr) =>
+      execFile(process.execPath, [BIN, '--api', w.url, '--token', w.tokens.adminA, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...clockEnv() } }, (err, stdout, stderr) =>
         r({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout, stderr }),
       ),
     )

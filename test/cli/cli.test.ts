@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import net from 'node:net'
 import { world, type World } from '../api/fixture.js'
 import { writeCliToken } from '../../src/api/cli-token.js'
+import { clockEnv } from '../helpers/faketime.js'
 
 t.setTimeout(300_000)
 const BIN = process.env.KOPLUS_BIN ?? resolve('bin/koplus.js')
@@ -24,7 +25,7 @@ interface Run {
 
 function run(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
   return new Promise((resolvePromise) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...opts.env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...clockEnv(), ...opts.env }, timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0
       let json: unknown
       try {

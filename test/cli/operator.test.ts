@@ -15,6 +15,7 @@ import pino from 'pino'
 import { runDaemonCommand, type RunningDaemon } from '../../src/daemon/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
 import { Store } from '../../src/store/index.js'
+import { clockEnv } from '../helpers/faketime.js'
 
 t.setTimeout(240_000)
 const BIN = process.env.KOPLUS_BIN ?? resolve('bin/koplus.js')
@@ -33,7 +34,7 @@ const env = { KOPLUS_DATABASE_PATH: join(dir, 'koplus.sqlite'), KOPLUS_API_PORT:
 
 function koplus(args: string[], stdin?: string): Promise<Run> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: dir, TZ: 'UTC', ...env }, cwd: dir, timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: dir, TZ: 'UTC', ...clockEnv(), ...env }, cwd: dir, timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0
       done({ code, stdout, stderr })
     })

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import { world, type World } from '../api/fixture.js'
 import { HOST_ZONES } from '../helpers/under-zones.js'
-import { faketimeEnv, libfaketime } from '../helpers/faketime.js'
+import { clockEnv, faketimeEnv, libfaketime } from '../helpers/faketime.js'
 
 t.setTimeout(300_000)
 const BIN = process.env.KOPLUS_BIN ?? resolve('bin/koplus.js')
@@ -22,7 +22,7 @@ interface Run { code: number; stdout: string; stderr: string; json: any }
 
 /** The CLI with a host zone and, optionally, its clock at `now` (epoch ms). */
 function run(args: string[], o: { tz: string; now?: number }): Promise<Run> {
-  const clock = o.now !== undefined && faketime ? faketimeEnv(faketime, o.now - Date.now()) : {}
+  const clock = o.now !== undefined && faketime ? faketimeEnv(faketime, o.now - Date.now()) : clockEnv()
   return new Promise((done) => {
     execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), TZ: o.tz, ...clock }, timeout: 30_000 }, (err, stdout, stderr) => {
       let json: unknown

@@ -23,7 +23,7 @@ import pino from 'pino'
 import { runDaemonCommand, type RunningDaemon } from '../../src/daemon/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
 import { RealClock } from '../../src/util/clock.js'
-import { libfaketime } from '../helpers/faketime.js'
+import { faketimeEnv, libfaketime } from '../helpers/faketime.js'
 
 t.setTimeout(600_000)
 const ROOT = resolve('.')
@@ -220,9 +220,7 @@ t.test('every koplus command in README.md and docs/*.md runs', { skip: !built &&
         PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
         HOME: dir,
         TZ: 'Europe/Stockholm',
-        LD_PRELOAD: faketime,
-        FAKETIME: `${offsetSec >= 0 ? '+' : ''}${offsetSec}s`,
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        ...faketimeEnv(faketime, offsetSec * 1000),
         PW: PASSWORD,
         ...daemonEnv,
       }

@@ -13,6 +13,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { FreeSwitchSimulator } from '../../src/simulator/index.js'
+import { clockEnv } from '../helpers/faketime.js'
 
 const REPO = resolve(import.meta.dirname, '..', '..')
 const built = existsSync(join(REPO, 'dist/src/cli/main.js'))
@@ -65,7 +66,7 @@ t.test('install into a scratch root, then status, queue add and doctor against t
   t.equal(JSON.parse(readFileSync(cfgPath, 'utf8')).freeswitch.port, fsPort, 'config kept on re-install')
 
   // the daemon, as the unit runs it
-  const daemon = spawn(bin, ['daemon', '--config', cfgPath], { cwd: join(root, 'var/lib/koplus'), env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const daemon = spawn(bin, ['daemon', '--config', cfgPath], { cwd: join(root, 'var/lib/koplus'), env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...clockEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<void>((r) => daemon.once('exit', () => r()))
   t.teardown(async () => {
     daemon.kill('SIGTERM')
@@ -87,7 +88,7 @@ t.test('install into a scratch root, then status, queue add and doctor against t
   const home = mkdtempSync(join(tmpdir(), 'koplus-operator-'))
   const koplus = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((r) =>
-      execFile(bin, args, { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, KOPLUS_CONFIG: cfgPath }, timeout: 60_000 }, (err, stdout, stderr) =>
+      execFile(bin, args, { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, KOPLUS_CONFIG: cfgPath, ...clockEnv() }, timeout: 60_000 }, (err, stdout, stderr) =>
         r({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout, stderr }),
       ),
     )

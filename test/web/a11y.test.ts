@@ -19,6 +19,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { watchStatus } from '../../src/api/status-watch.js'
 import { mountWeb } from '../../src/api/static.js'
+import { browserEnv } from '../helpers/faketime.js'
 
 /** The browser's globals, used only inside page.evaluate / waitForFunction (the tests compile without the DOM lib). */
 declare const window: object
@@ -97,7 +98,7 @@ async function startWorld(): Promise<World> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
-    env: { ...process.env, TZ: 'Europe/Stockholm' },
+    env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
   })
   return { dir, sim, daemon, api, browser, stopWatch, queueId: queue.id, salesId: sales.id, agentId: agent.id }
 }

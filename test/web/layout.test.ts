@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { mountWeb } from '../../src/api/static.js'
 import { LoginRateLimiter } from '../../src/api/auth.js'
 import { PASSWORD, world, type World } from '../api/fixture.js'
+import { browserEnv } from '../helpers/faketime.js'
 
 // The page.evaluate callbacks run in the browser; the test project has no DOM lib, so name what they use here.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -48,7 +49,7 @@ t.before(async () => {
     } as never
   }
   w.store.queues.create({ id: 'qa3', tenantId: 'ta', number: '5002', name: 'Returns and exchanges', tags: [] })
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
+  browser = await chromium.launch({ executablePath: CHROMIUM, env: browserEnv(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
 })
 t.teardown(async () => {
   await browser?.close()
@@ -58,6 +59,8 @@ t.teardown(async () => {
 async function page(opts: { width: number; height: number; timezoneId?: string; locale?: string }): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
   const ctx = await browser.newContext({ baseURL: w.url, viewport: { width: opts.width, height: opts.height }, locale: opts.locale ?? 'sv-SE', timezoneId: opts.timezoneId ?? 'UTC' })
   ctx.setDefaultTimeout(10_000)
+  // the page's clock is the test's (the assertions compute "now" here), whatever clock the browser process has
+  await ctx.clock.setFixedTime(Date.now())
   const p = await ctx.newPage()
   const errors: string[] = []
   p.on('pageerror', (e) => errors.push(e.message))
@@ -180,7 +183,7 @@ t.test('hours and closures are in the queue\'s zone, not the browser\'s', async 
     t.same(errors, [], 'no page errors')
     await close()
   }
-  const c = w.store.closures.create({ tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'Storm', by: 'op', from: Date.now() - 60_000, until: Date.UTC(2030, 0, 15, 17, 0) })
+  const c = w.store.closures.create({ tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'Storm', by: 'op', from: Date.now() - 60_000, until: Date.UTC(new Date().getUTCFullYear() + 1, 0, 15, 17, 0) }) // a January 17:00 UTC ahead: 12:00 in New York
   const { page: p, close } = await page({ width: 1280, height: 900, timezoneId: 'Asia/Kolkata' })
   await login(p)
   await p.goto('/admin#closures')
