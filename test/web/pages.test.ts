@@ -20,6 +20,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { watchStatus } from '../../src/api/status-watch.js'
 import { mountWeb } from '../../src/api/static.js'
+import { browserEnv } from '../helpers/faketime.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = '/tmp/koplus-shots'
@@ -70,7 +71,7 @@ async function startWorld(): Promise<World> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
-    env: { ...process.env, TZ: 'Europe/Stockholm' },
+    env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
   }).catch(async (err: unknown) => {
     stopWatch()
     await api.close()
@@ -92,6 +93,8 @@ async function stopWorld(w: World): Promise<void> {
 
 async function newPage(w: World, viewport = { width: 1360, height: 900 }): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
   const ctx = await w.browser.newContext({ baseURL: w.api.url, viewport, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' })
+  // the pages' clock runs from the test's (and the daemon's) clock, whatever clock the browser process has
+  await ctx.clock.install({ time: Date.now() })
   ctx.setDefaultTimeout(10_000)
   const page = await ctx.newPage()
   const errors: string[] = []
