@@ -142,7 +142,9 @@ t.test('a logged-out page shows nothing before it goes to the login', async (t) 
   }
   const { page: p, close } = await page({ width: 1000, height: 700 })
   await login(p)
-  t.equal(await p.evaluate(() => getComputedStyle(document.body).visibility), 'visible', 'logged in: the admin page is shown')
+  // the shell is revealed once the page has asked who is logged in (an answer that may come after login() returns)
+  const shown = await p.waitForFunction(() => getComputedStyle(document.body).visibility === 'visible', undefined, { timeout: 5000 }).then(() => true, () => false)
+  t.ok(shown, 'logged in: the admin page is shown')
   await close()
 })
 
