@@ -185,7 +185,7 @@ t.test('hours and closures are in the queue\'s zone, not the browser\'s', async 
     t.same(errors, [], 'no page errors')
     await close()
   }
-  const c = w.store.closures.create({ tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'Storm', by: 'op', from: Date.now() - 60_000, until: Date.UTC(new Date().getUTCFullYear() + 1, 0, 15, 17, 0) }) // a January 17:00 UTC ahead: 12:00 in New York
+  const c = w.store.closures.create({ tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'Storm', by: 'op', from: w.now.t - 60_000, until: Date.UTC(new Date(w.now.t).getUTCFullYear() + 1, 0, 15, 17, 0) }) // a January 17:00 UTC ahead: 12:00 in New York
   const { page: p, close } = await page({ width: 1280, height: 900, timezoneId: 'Asia/Kolkata' })
   await login(p)
   await p.goto('/admin#closures')
