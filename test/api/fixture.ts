@@ -72,6 +72,8 @@ let template: { path: string; tokens: Tokens } | undefined
 const tmpRoot = mkdtempSync(join(tmpdir(), 'koplus-api-test-'))
 process.on('exit', () => rmSync(tmpRoot, { recursive: true, force: true }))
 const START = Date.UTC(2026, 10, 25, 12, 0, 0)
+/** The month ('YYYY-MM', UTC) of the fixture's fixed clock, for reports over "this month". */
+export const FIXTURE_MONTH = new Date(START).toISOString().slice(0, 7)
 
 /** The seeded database, built once per process (scrypt hashing is slow on purpose) and copied for each world. */
 function buildTemplate(): { path: string; tokens: Tokens } {

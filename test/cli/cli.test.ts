@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import net from 'node:net'
-import { world, type World } from '../api/fixture.js'
+import { FIXTURE_MONTH, world, type World } from '../api/fixture.js'
 import { writeCliToken } from '../../src/api/cli-token.js'
 import { clockEnv } from '../helpers/faketime.js'
 
@@ -211,9 +211,9 @@ t.test('CLI against the API', { skip: !built && !process.env.CI && `no build at 
     t.match(ewt.json, { queueId: 'qa', n: 0 })
     const agents = await kj('stats', 'agents', '--from', '2026-11-20T00:00:00Z', '--to', '2026-11-26T00:00:00Z')
     t.ok(Array.isArray(agents.json))
-    const lic = await kj('report', 'licences', '--month', '2026-11', '--tenant', 'ta')
+    const lic = await kj('report', 'licences', '--month', FIXTURE_MONTH, '--tenant', 'ta')
     t.same(lic.json.map((r: { extension: string }) => r.extension).sort(), ['1001', '1002'])
-    const licCsv = await k('report', 'licences', '--month', '2026-11', '--csv')
+    const licCsv = await k('report', 'licences', '--month', FIXTURE_MONTH, '--csv')
     t.match(licCsv.stdout, /^tenant,agentId,extension,name,plan,firstMemberAt,queues\r?\n/)
     const badMonth = await kj('report', 'licences', '--month', 'November')
     t.equal(badMonth.code, 1)
