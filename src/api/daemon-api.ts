@@ -4,11 +4,11 @@
  * and ESL state, and writes the CLI's local operator token to <data dir>/cli-token (0640: the daemon's group may read it).
  */
 import { readFileSync } from 'node:fs'
-import { dataDirOf } from './data-dir.js'
+import { dataDirOf } from '../config/data-dir.js'
 import type { Logger } from 'pino'
 import type { Config } from '../config/index.js'
-import type { Daemon } from '../daemon/index.js'
-import { writeCliToken } from './cli-token.js'
+import type { Daemon } from '../daemon/daemon.js'
+import { writeCliToken } from '../daemon/cli-token.js'
 import { ChangeNotifier, daemonLive } from './live.js'
 import { KoplusMetrics } from './metrics.js'
 import { queuesOpenAt } from './queues-open.js'

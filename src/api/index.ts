@@ -1,11 +1,11 @@
 /** The HTTP control API: server, route table, daemon wiring, live control, metrics and the CLI token. */
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js'
 export { startDaemonApi, type DaemonApi } from './daemon-api.js'
-export { dataDirOf } from './data-dir.js'
+export { dataDirOf } from '../config/data-dir.js'
 export { buildRoutes } from './routes.js'
 export { buildOpenApi } from './openapi.js'
 export { KoplusMetrics } from './metrics.js'
-export { writeCliToken, CLI_TOKEN_FILE, CLI_ACCOUNT } from './cli-token.js'
+export { writeCliToken, CLI_TOKEN_FILE, CLI_ACCOUNT } from '../daemon/cli-token.js'
 export { LoginRateLimiter } from './auth.js'
 export { ApiError, toApiError, type ApiErrorCode } from './errors.js'
 export { ChangeNotifier, daemonLive, type LiveControl, type DaemonLike, type StatusSnapshot } from './live.js'

@@ -5,10 +5,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { dataDirOf } from '../api/data-dir.js'
-import { CLI_TOKEN_FILE } from '../api/cli-token.js'
+import { CLI_TOKEN_FILE, dataDirOf } from '../config/data-dir.js'
 import { loadConfig, type Config } from '../config/index.js'
-import { readRuntimeInfo, type RuntimeInfo } from '../daemon/runtime-file.js'
+import { readRuntimeInfo, type RuntimeInfo } from '../config/runtime-file.js'
 import { cliConfigPath } from '../config/paths.js'
 
 /** An error the CLI prints as `error: <message>` and exits non-zero with. */

@@ -1,6 +1,6 @@
 /** Terminal output: aligned tables, durations and instants, and the `--json` switch. */
-import { DEFAULT_TIME_ZONE } from '../core/schedule/types.js'
-import { offsetMinutesAt, utcToZonedTime } from '../core/schedule/zone.js'
+import { DEFAULT_TIME_ZONE } from '../config/defaults.js'
+import { offsetMinutesAt, utcToZonedTime } from '../util/time-zone.js'
 
 export interface Column<T> {
   header: string
@@ -35,7 +35,7 @@ export function duration(sec: number | null | undefined): string {
 
 /**
  * The zone times are shown in when a row belongs to no queue with opening hours: the schedule default
- * (src/core/schedule/types.ts DEFAULT_TIME_ZONE). Never the host's zone: a server in UTC shows the same as a laptop.
+ * (src/config/defaults.ts DEFAULT_TIME_ZONE). Never the host's zone: a server in UTC shows the same as a laptop.
  */
 export const DISPLAY_ZONE = DEFAULT_TIME_ZONE
 

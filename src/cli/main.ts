@@ -9,7 +9,7 @@ import { ApiClient, apiToken, apiUrl, cliConfig, CliError, runtimeInfo, type Glo
 import { DISPLAY_ZONE, duration, instant, plural, stdio, table, type Output } from './format.js'
 import { parseTime, type TimeContext } from './time.js'
 import { registerTenantCommands } from './commands/tenant.js'
-import { DEFAULT_QUEUE_SETTINGS } from '../core/model.js'
+import { NUMBER_SETTINGS, TEXT_SETTINGS } from './queue-setting-kinds.js'
 
 interface Queue { id: string; tenantId: string; number: string; name: string; tags: string[]; settings: Record<string, unknown>; schedule?: { timeZone?: string } | null }
 interface Agent { id: string; tenantId: string; extension: string; name: string; plan: string; sipUser: string; devices: { type: string; target: string }[]; activeDevice: number; wrapUpSec: number | null; skills: Record<string, number> }
@@ -84,14 +84,13 @@ interface Names {
 }
 
 /**
- * A `key=value` value of a queue setting, read by the setting's type (src/core/model.ts DEFAULT_QUEUE_SETTINGS): a text
+ * A `key=value` value of a queue setting, read by the setting's type (./queue-setting-kinds.ts): a text
  * setting keeps the text as typed (exitKey=0 is the string "0"), a number or true/false setting and an object setting
  * are read as JSON; 'null' clears a setting that may be null.
  */
 export function settingValue(key: string, v: string): unknown {
-  const d = (DEFAULT_QUEUE_SETTINGS as unknown as Record<string, unknown>)[key]
-  if (typeof d === 'string') return v
-  if (typeof d === 'number') return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
+  if (TEXT_SETTINGS.has(key)) return v
+  if (NUMBER_SETTINGS.has(key)) return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v
   return parseValue(v)
 }
 

@@ -11,8 +11,8 @@
  *   2026-11-25T13:00             that wall time in the zone ('T' or a space; seconds optional)
  *   2026-11-25T13:00+01:00       an explicit offset (or Z, +0100, or ' +01:00' as the CLI prints it) wins
  */
-import { DEFAULT_TIME_ZONE } from '../core/schedule/types.js'
-import { DAY_MS, isValidTimeZone, utcToZonedTime, zonedTimeToUtc } from '../core/schedule/zone.js'
+import { DEFAULT_TIME_ZONE } from '../config/defaults.js'
+import { DAY_MS, isValidTimeZone, utcToZonedTime, zonedTimeToUtc } from '../util/time-zone.js'
 import { parseIsoInZone } from '../util/local-time.js'
 import { CliError } from './client.js'
 

@@ -12,8 +12,8 @@ import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config, type LogFor
 import { StoreError } from '../store/errors.js'
 import { ensureDir } from '../store/files.js'
 import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
-import { dataDirOf } from '../api/data-dir.js'
-import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js'
+import { dataDirOf } from '../config/data-dir.js'
+import { removeRuntimeInfo, writeRuntimeInfo } from '../config/runtime-file.js'
 import type { FreeSwitchSimulator } from '../simulator/simulator.js'
 import type { SimulationOptions } from './simulate.js'
 

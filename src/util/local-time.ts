@@ -3,7 +3,7 @@
  * time zones": a date-time without an offset is a wall time in the given zone (the queue's), never in the host's.
  * Pure: no clock, no host zone.
  */
-import { zonedTimeToUtc } from '../core/schedule/zone.js'
+import { zonedTimeToUtc } from './time-zone.js'
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import net from 'node:net'
 import { FIXTURE_MONTH, world, type World } from '../api/fixture.js'
-import { writeCliToken } from '../../src/api/cli-token.js'
+import { writeCliToken } from '../../src/daemon/cli-token.js'
 import { clockEnv } from '../helpers/faketime.js'
 
 t.setTimeout(300_000)

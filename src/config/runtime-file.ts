@@ -6,8 +6,9 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { RUNTIME_FILE } from './data-dir.js'
 
-export const RUNTIME_FILE = 'daemon.json'
+export { RUNTIME_FILE }
 
 export interface RuntimeInfo {
   pid: number

@@ -6,11 +6,11 @@
  */
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { newSecret } from './auth.js'
+import { newSecret } from '../api/auth.js'
+import { CLI_ACCOUNT, CLI_TOKEN_FILE } from '../config/data-dir.js'
 import type { Store } from '../store/index.js'
 
-export const CLI_ACCOUNT = 'koplus-cli'
-export const CLI_TOKEN_FILE = 'cli-token'
+export { CLI_ACCOUNT, CLI_TOKEN_FILE }
 
 /** Create/rotate the CLI token and write it to <dataDir>/cli-token (0640). Returns the file path. */
 export async function writeCliToken(store: Store, dataDir: string): Promise<string> {
