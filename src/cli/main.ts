@@ -204,8 +204,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
     .action(async (o: { simulate?: boolean; fresh?: boolean }, cmd: Command) => {
       if (o.fresh && !o.simulate) throw new CliError('--fresh goes with --simulate (it starts the demo over; the real database is never deleted)')
       const { runDaemonCommand } = await import('../daemon/index.js')
-      const { startDaemonApi } = await import('../api/daemon-api.js')
-      const running = await runDaemonCommand({ configPath: g(cmd).config, simulate: !!o.simulate, fresh: !!o.fresh, env, startApi: (d, c, l) => startDaemonApi(d, c, l) })
+      const running = await runDaemonCommand({ configPath: g(cmd).config, simulate: !!o.simulate, fresh: !!o.fresh, env })
       if (running.api) out.err(`koplus daemon running; control API at ${running.api.url} (Ctrl-C stops it; live calls stay in FreeSWITCH)`)
       await new Promise<never>(() => undefined) // until a signal stops the process
     })

@@ -1,77 +1,27 @@
 /**
- * `koplus daemon`: load the config, start the daemon (or, with --simulate, the daemon against the built-in
- * simulator with a demo call centre), log with pino, stop cleanly on SIGTERM/SIGINT.
+ * `koplus daemon`: the one wiring point. From the config it builds everything in one place, in this order: the
+ * store and the engine (./start.ts, ./daemon.ts), the control API (src/api/daemon-api.ts), then the FreeSWITCH
+ * connection; it logs with pino and stops cleanly on SIGTERM/SIGINT. With --simulate it first starts the built-in
+ * simulator and points the config at it (./simulate.ts prepareSimulation); the rest is the same.
  *
- * For the CLI (src/cli): `await runDaemonCommand({ configPath, simulate, startApi })` from the `daemon` command.
+ * For the CLI (src/cli): `await runDaemonCommand({ configPath, simulate })` from the `daemon` command.
  * For the API: see the interface documented in ./daemon.ts (startDaemon, Daemon).
  */
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import pretty from 'pino-pretty'
+import { startDaemonApi } from '../api/daemon-api.js'
 import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config, type LogFormat } from '../config/index.js'
-import { StoreError } from '../store/errors.js'
-import { ensureDir } from '../store/files.js'
-import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
-import { dataDirOf } from '../config/data-dir.js'
+import { dataDirOf, SIMULATE_DB_FILE } from '../config/data-dir.js'
 import { removeRuntimeInfo, writeRuntimeInfo } from '../config/runtime-file.js'
+import { ensureDir } from '../store/files.js'
 import type { FreeSwitchSimulator } from '../simulator/simulator.js'
-import type { SimulationOptions } from './simulate.js'
+import type { Daemon } from './daemon.js'
+import { prepareSimulation, type SimulatedWorld, type SimulationOptions } from './simulate.js'
+import { StartupError, startDaemon } from './start.js'
 
 export { type Daemon, type DaemonOptions, type DaemonSettings, type FreeSwitchState } from './daemon.js'
-
-/** The daemon's settings from the loaded config file. */
-export function settingsFromConfig(config: Config): DaemonSettings {
-  const gw = config.devices.mobileGateway
-  const tpl = (s: string) => s.replaceAll('${gateway}', gw)
-  return {
-    databasePath: config.database.path,
-    freeswitch: {
-      host: config.freeswitch.host,
-      port: config.freeswitch.port,
-      password: config.freeswitch.password,
-      transferContext: config.freeswitch.transferContext,
-      idleProbeMs: config.freeswitch.idleProbeSeconds * 1000,
-      idleProbeTimeoutMs: config.freeswitch.idleProbeTimeoutSeconds * 1000,
-    },
-    soundsDir: config.sounds.dir,
-    recordingsDir: config.recordings.dir,
-    dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
-    featureCodes: config.featureCodes,
-    unknownQueueAction: config.calls.unknownQueueAction,
-  }
-}
-
-function isConfig(c: Config | DaemonSettings): c is Config {
-  return 'database' in c
-}
-
-/**
- * Starts the daemon from the loaded Config (or ready-made DaemonSettings). See ./daemon.ts for the Daemon interface.
- * The database directory is created if missing (0700, the file 0600: src/store/files.ts). A database path that
- * cannot work throws StartupError naming database.path.
- */
-export async function startDaemon(config: Config | DaemonSettings, opts: DaemonOptions = {}): Promise<Daemon> {
-  const settings = isConfig(config) ? settingsFromConfig(config) : config
-  try {
-    return await startWithSettings(settings, opts)
-  } catch (err) {
-    if (err instanceof StoreError && err.code === 'FILE') throw new StartupError('database.path', err.message, { cause: err })
-    throw err
-  }
-}
-
-/** The daemon cannot start with this configuration; the message is one line naming the key, e.g. `api.port: …`. */
-export class StartupError extends Error {
-  override readonly name = 'StartupError'
-  readonly code = 'STARTUP_FAILED'
-  constructor(
-    readonly key: string,
-    problem: string,
-    opts?: { cause?: unknown },
-  ) {
-    super(`${key}: ${problem}`, opts)
-  }
-}
+export { settingsFromConfig, startDaemon, StartupError } from './start.js'
 
 /** One clear line for a control API that cannot listen (the Node error says "listen EADDRINUSE: …"). */
 export function apiListenError(err: unknown, host: string, port: number): Error {
@@ -125,10 +75,7 @@ export interface RunDaemonOptions {
   env?: NodeJS.ProcessEnv
   /** Logger (default: createLogger(config.log.level, { format: config.log.format })). */
   logger?: Logger
-  /**
-   * Starts the control API for the running daemon (the API/CLI helper passes e.g.
-   * `(daemon, config, logger) => startApiServer({ backend: createDaemonBackend(daemon), host: config.api.host, ... })`).
-   */
+  /** Starts the control API for the running daemon (default: src/api/daemon-api.ts startDaemonApi; tests pass their own). */
   startApi?: (daemon: Daemon, config: Config, logger: Logger) => Promise<StartedApi>
   /** Install SIGTERM/SIGINT handlers that stop the daemon and exit (default true). */
   handleSignals?: boolean
@@ -157,37 +104,41 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   const loaded = loadConfig({ ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
   const dataDir = dataDirOf(loaded)
   // The simulation keeps its demo in a file of its own beside the real database; the log says which file is used.
-  const { SIMULATE_DB_FILE } = opts.simulate ? await import('./simulate.js') : { SIMULATE_DB_FILE: '' }
-  const config: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
-  const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format })
-  const logged = opts.simulate ? { ...redactConfig(config), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(config)
+  const wanted: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
+  const log = opts.logger ?? createLogger(wanted.log.level, { format: wanted.log.format })
+  const logged = opts.simulate ? { ...redactConfig(wanted), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(wanted)
   log.info({ config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
 
-  let daemon: Daemon
-  let stopSim: (() => Promise<void>) | undefined
-  let simulator: FreeSwitchSimulator | undefined
-  let simPort = 0
+  // --simulate adds a simulator and points the config at it; everything else is built the same way.
+  let world: SimulatedWorld | undefined
   if (opts.simulate) {
-    const { startSimulation } = await import('./simulate.js')
     ensureDir(dataDir)
-    const sim = await startSimulation(config, log, { ...opts.simulation, databasePath: config.database.path, fresh: !!opts.fresh })
-    daemon = sim.daemon
-    stopSim = sim.stop
-    simulator = sim.simulator
-    simPort = sim.port
-  } else {
-    daemon = await startDaemon(config, { logger: log, connect: false })
+    world = await prepareSimulation(wanted, log, { ...opts.simulation, databasePath: wanted.database.path, fresh: !!opts.fresh })
+  }
+  const config = world?.config ?? wanted
+  let daemon: Daemon
+  try {
+    daemon = await startDaemon(config, { logger: log, connect: false, ...(world ? { clock: world.clock, store: world.store } : {}) })
+  } catch (err) {
+    await world?.close()
+    throw err
   }
   let api: StartedApi | undefined
   try {
-    api = opts.startApi ? await opts.startApi(daemon, config, log) : undefined
+    api = await (opts.startApi ?? startDaemonApi)(daemon, config, log)
   } catch (err) {
-    // Nothing may stay behind: the store is closed, no ESL connection is made (or the simulation is stopped).
-    await (stopSim ?? (() => daemon.stop()))().catch((e: unknown) => log.warn({ err: e }, 'stopping after a failed start failed'))
+    // Nothing may stay behind: the store is closed, no ESL connection is made, the simulator is stopped.
+    await daemon.stop().catch((e: unknown) => log.warn({ err: e }, 'stopping after a failed start failed'))
+    await world?.close().catch((e: unknown) => log.warn({ err: e }, 'stopping the simulator after a failed start failed'))
     throw apiListenError(err, config.api.host, config.api.port)
   }
   daemon.connectFreeSwitch()
-  const fsAddress = opts.simulate ? { host: '127.0.0.1', port: simPort } : { host: config.freeswitch.host, port: config.freeswitch.port }
+  let stopTraffic: (() => void) | undefined
+  if (world) {
+    await daemon.whenRebuilt()
+    stopTraffic = world.startTraffic()
+  }
+  const fsAddress = { host: config.freeswitch.host, port: config.freeswitch.port }
   try {
     const path = writeRuntimeInfo(dataDir, { pid: process.pid, ...(api ? { api: api.url } : {}), freeswitch: { ...fsAddress, simulated: !!opts.simulate }, database: config.database.path, startedAt: Date.now() })
     log.debug({ path }, 'runtime file written (the CLI and doctor read it)')
@@ -211,8 +162,9 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'closing the API failed')
       }
-      if (stopSim) await stopSim()
-      else await daemon.stop()
+      stopTraffic?.()
+      await daemon.stop()
+      await world?.close()
     })())
 
   if (opts.handleSignals !== false) {
@@ -229,5 +181,5 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
     process.once('SIGTERM', onSignal)
     process.once('SIGINT', onSignal)
   }
-  return { daemon, config, ...(api ? { api } : {}), ...(simulator ? { simulator } : {}), stop }
+  return { daemon, config, ...(api ? { api } : {}), ...(world ? { simulator: world.simulator } : {}), stop }
 }

@@ -18,8 +18,9 @@ import type { Config } from '../config/index.js'
 import { FreeSwitchSimulator } from '../simulator/simulator.js'
 import { Store } from '../store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
+import { SIMULATE_DB_FILE } from '../config/data-dir.js'
 import type { Daemon } from './daemon.js'
-import { settingsFromConfig, startDaemon } from './index.js'
+import { startDaemon } from './start.js'
 
 export interface Simulation {
   daemon: Daemon
@@ -42,7 +43,7 @@ export interface SimulationOptions {
 }
 
 /** The demo database file of `koplus daemon --simulate`, in the data directory beside (never instead of) the real one. */
-export const SIMULATE_DB_FILE = 'simulate.sqlite'
+export { SIMULATE_DB_FILE }
 
 /** Deletes a SQLite database file and its WAL/shared-memory files. */
 export function removeDatabase(path: string): void {
@@ -61,8 +62,28 @@ export function seedDemo(store: Store, now: number): void {
   members.forEach(([i, q], n) => store.sessions.login(ids[i], q, now - (members.length - n) * 1000))
 }
 
-/** Starts simulator, daemon and traffic. */
-export async function startSimulation(config: Config, log: Logger, opts: SimulationOptions = {}): Promise<Simulation> {
+/**
+ * The simulated world, ready for a daemon: the simulator listening on 127.0.0.1, the demo database seeded (or kept
+ * from the last run, its open calls closed), and `config` pointed at both. The daemon is then built from that config
+ * exactly as without --simulate (runDaemonCommand), and `startTraffic` lets callers dial once it runs.
+ */
+export interface SimulatedWorld {
+  /** The config with freeswitch.host/port at the simulator and database.path at the demo database. */
+  config: Config
+  clock: Clock
+  simulator: FreeSwitchSimulator
+  /** The demo database, open (the daemon uses it; close() closes it). */
+  store: Store
+  /** The simulator's Event Socket port on 127.0.0.1. */
+  port: number
+  /** Callers start dialling (unless opts.traffic is false); returns a function that stops them. */
+  startTraffic(): () => void
+  /** Closes the simulator and the demo database (after the daemon has stopped). */
+  close(): Promise<void>
+}
+
+/** Starts the simulator and opens the demo database; no daemon yet (see SimulatedWorld). */
+export async function prepareSimulation(config: Config, log: Logger, opts: SimulationOptions = {}): Promise<SimulatedWorld> {
   const clock = opts.clock ?? new RealClock()
   const random = opts.random ?? Math.random
   const simLog = log.child({ module: 'sim' })
@@ -88,55 +109,79 @@ export async function startSimulation(config: Config, log: Logger, opts: Simulat
     }
     simLog.info({ database: databasePath, closedCalls: open.length }, `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`)
   }
-  const settings = { ...settingsFromConfig(config), databasePath, freeswitch: { host: '127.0.0.1', port, password: config.freeswitch.password } }
-  const daemon = await startDaemon(settings, { logger: log, clock, store })
-  await daemon.whenRebuilt()
+  const pointed: Config = { ...config, database: { ...config.database, path: databasePath }, freeswitch: { ...config.freeswitch, host: '127.0.0.1', port } }
 
-  let stopped = false
-  let next: TimerHandle | undefined
-  const timers = new Set<TimerHandle>()
-  let callers = 0
-  const scheduleCall = (): void => {
-    next = clock.setTimeout(() => {
-      if (stopped) return
+  const startTraffic = (): (() => void) => {
+    let stopped = false
+    let next: TimerHandle | undefined
+    const timers = new Set<TimerHandle>()
+    let callers = 0
+    const scheduleCall = (): void => {
+      next = clock.setTimeout(() => {
+        if (stopped) return
+        placeCall()
+        scheduleCall()
+      }, 3000 + random() * 6000)
+    }
+    const placeCall = (): void => {
+      const queue = random() < 0.6 ? '5000' : '5001'
+      const from = `07${String(Math.floor(random() * 1e8)).padStart(8, '0')}`
+      // Each agent's phone behaves a little differently from call to call.
+      for (const ext of AGENTS) simulator.endpoint(ext, agentBehaviour(random))
+      const call = simulator.placeCall({ to: queue, from, callerName: `Caller ${++callers}` })
+      simLog.info({ caller: from, queue }, `caller ${from} dials ${queue}`)
+      const patience = 30_000 + random() * 60_000
+      const t = clock.setTimeout(() => {
+        timers.delete(t)
+        if (call.state !== 'bridged' && call.state !== 'hungup') {
+          simLog.info({ caller: from, queue, waitedSec: Math.round(patience / 1000) }, `caller ${from} gives up`)
+          call.hangup()
+        }
+      }, patience)
+      timers.add(t)
+    }
+    if (opts.traffic !== false) {
       placeCall()
       scheduleCall()
-    }, 3000 + random() * 6000)
-  }
-  const placeCall = (): void => {
-    const queue = random() < 0.6 ? '5000' : '5001'
-    const from = `07${String(Math.floor(random() * 1e8)).padStart(8, '0')}`
-    // Each agent's phone behaves a little differently from call to call.
-    for (const ext of AGENTS) simulator.endpoint(ext, agentBehaviour(random))
-    const call = simulator.placeCall({ to: queue, from, callerName: `Caller ${++callers}` })
-    simLog.info({ caller: from, queue }, `caller ${from} dials ${queue}`)
-    const patience = 30_000 + random() * 60_000
-    const t = clock.setTimeout(() => {
-      timers.delete(t)
-      if (call.state !== 'bridged' && call.state !== 'hungup') {
-        simLog.info({ caller: from, queue, waitedSec: Math.round(patience / 1000) }, `caller ${from} gives up`)
-        call.hangup()
-      }
-    }, patience)
-    timers.add(t)
-  }
-  if (opts.traffic !== false) {
-    placeCall()
-    scheduleCall()
-  }
-
-  return {
-    daemon,
-    simulator,
-    port,
-    async stop() {
-      if (stopped) return
+    }
+    return () => {
       stopped = true
       clock.clearTimeout(next)
       for (const t of timers) clock.clearTimeout(t)
-      await daemon.stop()
+    }
+  }
+
+  return {
+    config: pointed,
+    clock,
+    simulator,
+    store,
+    port,
+    startTraffic,
+    async close() {
       await simulator.close()
       store.close()
+    },
+  }
+}
+
+/** Simulator, daemon and traffic in one call (tests and benches; `koplus daemon --simulate` wires them itself). */
+export async function startSimulation(config: Config, log: Logger, opts: SimulationOptions = {}): Promise<Simulation> {
+  const world = await prepareSimulation(config, log, opts)
+  const daemon = await startDaemon(world.config, { logger: log, clock: world.clock, store: world.store })
+  await daemon.whenRebuilt()
+  const stopTraffic = world.startTraffic()
+  let stopped = false
+  return {
+    daemon,
+    simulator: world.simulator,
+    port: world.port,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      stopTraffic()
+      await daemon.stop()
+      await world.close()
     },
   }
 }
