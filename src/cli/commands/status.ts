@@ -1,0 +1,57 @@
+/**
+ * `koplus status`: the FreeSWITCH connection, every queue (open or closed, waiting, agents) and every agent's state;
+ * exit 3 when the daemon has no FreeSWITCH.
+ */
+import type { Command } from 'commander'
+import { CliError } from '../client.js'
+import { duration, instant, table } from '../format.js'
+import type { Kit } from '../kit.js'
+
+
+export function registerStatusCommand(program: Command, kit: Kit): void {
+  const { client, show, names } = kit
+  program
+    .command('status')
+    .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
+    .action(async (_o, cmd: Command) => {
+      const api = client(cmd)
+      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string } }>('GET', '/api/v1/status')
+      const n = await names(cmd, api)
+      const fs = s.freeswitch
+      const fsLine = !fs
+        ? 'FreeSWITCH: unknown (this daemon does not report it)'
+        : fs.connected
+          ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
+          : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
+      show(cmd, s, () =>
+        [
+          fsLine,
+          '',
+          table(s.queues, [
+            { header: 'QUEUE', get: (q) => q.number },
+            { header: 'NAME', get: (q) => q.name },
+            { header: 'OPEN', get: (q) => (q.open === false ? 'CLOSED' : q.open === true ? 'open' : '?') },
+            { header: 'WAITING', get: (q) => q.waiting, align: 'right' },
+            { header: 'LONGEST', get: (q) => duration(q.longestWaitSec), align: 'right' },
+            { header: 'LOGGED-IN', get: (q) => q.agents?.loggedIn, align: 'right' },
+            { header: 'FREE', get: (q) => q.agents?.free, align: 'right' },
+            { header: 'ON-CALL', get: (q) => q.agents?.onCall, align: 'right' },
+            { header: 'EWT', get: (q) => duration(q.estimatedWaitSec), align: 'right' },
+            { header: 'NOTE', get: (q) => [q.open === false ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}` : '', q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : ''].filter(Boolean).join('; ') },
+          ]),
+          '',
+          table(s.agents, [
+            { header: 'AGENT', get: (a) => a.extension },
+            { header: 'NAME', get: (a) => a.name },
+            { header: 'STATE', get: (a) => a.state + (a.pauseReason ? ` (${a.pauseReason})` : '') },
+            { header: 'QUEUES', get: (a) => (a.queues as string[]).map(n.q) },
+            { header: 'DEVICE', get: (a) => (a.activeDevice ? `${a.activeDevice.type}:${a.activeDevice.target}${a.registered === false ? ' (unregistered)' : ''}` : '-') },
+            { header: 'IDLE-SINCE', get: (a) => instant(a.idleSince, n.z(a.queues)) },
+            { header: 'UNANSWERED', get: (a) => a.unanswered, align: 'right' },
+            { header: 'AUTO-LOGOUT', get: (a) => a.autoLogoutReason ?? '' },
+          ]),
+        ].join('\n'),
+      )
+      if (fs && !fs.connected) throw new CliError(`the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`, 3)
+    })
+}
