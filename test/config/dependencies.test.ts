@@ -102,6 +102,8 @@ t.test('each folder imports only what its layer may', async (t) => {
     }
     t.same(bad, [], `${folder}/: ${why}`)
   }
+  const occurring = new Set([...graph].flatMap(([file, deps]) => deps.map((d) => `${file} imports ${d}`)))
+  for (const k of KNOWN) if (!occurring.has(k)) t.comment(`known breach gone, drop it from KNOWN: ${k}`)
 })
 
 t.test('a rule catches a breach (the checker is not vacuous)', async (t) => {
