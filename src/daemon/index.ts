@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config, type LogFormat } from '../config/index.js'
+import { KoplusError } from '../errors.js'
 import { StoreError } from '../store/errors.js'
 import { ensureDir } from '../store/files.js'
 import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
@@ -55,21 +56,21 @@ export async function startDaemon(config: Config | DaemonSettings, opts: DaemonO
   try {
     return await startWithSettings(settings, opts)
   } catch (err) {
-    if (err instanceof StoreError && err.code === 'FILE') throw new StartupError('database.path', err.message, { cause: err })
+    if (err instanceof StoreError && err.code === 'KOPLUS_STORE_FILE') throw new StartupError('database.path', err.message, { cause: err })
     throw err
   }
 }
 
 /** The daemon cannot start with this configuration; the message is one line naming the key, e.g. `api.port: …`. */
-export class StartupError extends Error {
+export class StartupError extends KoplusError {
   override readonly name = 'StartupError'
-  readonly code = 'STARTUP_FAILED'
+  declare readonly code: 'KOPLUS_STARTUP_FAILED'
   constructor(
     readonly key: string,
     problem: string,
     opts?: { cause?: unknown },
   ) {
-    super(`${key}: ${problem}`, opts)
+    super('KOPLUS_STARTUP_FAILED', `${key}: ${problem}`, opts)
   }
 }
 

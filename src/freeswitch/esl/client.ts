@@ -444,7 +444,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       frames = this.#parser.push(chunk)
     } catch (err) {
       this.#log.error({ err }, 'ESL framing error; dropping the connection')
-      this.#fail(socket, new EslError('ESL_PROTOCOL', `framing error from ${this.#address}: ${(err as Error).message}`))
+      this.#fail(socket, new EslError('ESL_PROTOCOL', `framing error from ${this.#address}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
       return
     }
     for (const frame of frames) {
