@@ -301,7 +301,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     adapter.beginRebuild()
     try {
       const live = await readLiveChannels(client, clock.now(), (call, problems) =>
-        log.warn({ callId: call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
       )
       annotateFromStore(store, live)
       await adapter.reconcile(live)
@@ -321,7 +321,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
       const live = await readLiveChannels(client, clock.now(), (call, problems) =>
-        log.warn({ callId: call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
+        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
       )
       annotateFromStore(store, live)
       await adapter.reconcile(live)
