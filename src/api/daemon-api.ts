@@ -84,7 +84,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     host: config.api.host,
     port: config.api.port,
     promptDir: config.recordings.dir,
-    logger: logger.child({ component: 'api' }),
+    logger: logger.child({ module: 'api' }),
     metrics,
     metricsToken,
     secure: opts.secure,
@@ -98,7 +98,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
       const n = daemon.store.accounts.purgeSessions(daemon.clock.now())
       if (n > 0) logger.debug({ sessions: n }, 'expired web sessions purged')
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'purging expired web sessions failed')
+      logger.warn({ err }, 'purging expired web sessions failed')
     }
   }
   purge()

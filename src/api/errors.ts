@@ -1,4 +1,10 @@
-/** HTTP errors of the API, each with a stable code and, for validation errors, the field at fault. */
+/**
+ * HTTP errors of the API: a KoplusError (src/errors.ts) with code `KOPLUS_API_<apiCode>`; `apiCode` is what the API
+ * answers with in `{ error: { code } }`, and, for validation errors, the field at fault.
+ */
+import { KoplusError, type KoplusApiCode } from '../errors.js'
+import { StoreError } from '../store/errors.js'
+import { ScheduleValidationError } from '../core/schedule/errors.js'
 
 export type ApiErrorCode =
   | 'VALIDATION'
@@ -16,18 +22,20 @@ export type ApiErrorCode =
   | 'INTERNAL'
 
 /** An error the API answers with: `{ error: { code, field?, message } }` and the HTTP status. */
-export class ApiError extends Error {
+export class ApiError extends KoplusError {
   override readonly name = 'ApiError'
+  declare readonly code: KoplusApiCode
   constructor(
     readonly status: number,
-    readonly code: ApiErrorCode,
+    readonly apiCode: ApiErrorCode,
     message: string,
     readonly field?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message)
+    super(`KOPLUS_API_${apiCode}`, message, options)
   }
   toJSON(): { error: { code: ApiErrorCode; field?: string; message: string } } {
-    return { error: { code: this.code, ...(this.field ? { field: this.field } : {}), message: this.message } }
+    return { error: { code: this.apiCode, ...(this.field ? { field: this.field } : {}), message: this.message } }
   }
 }
 
@@ -37,32 +45,25 @@ export const conflict = (message: string, field?: string): ApiError => new ApiEr
 export const forbidden = (message = 'not allowed for this account'): ApiError => new ApiError(403, 'FORBIDDEN', message)
 
 /**
- * Turn anything a backend threw into an ApiError: StoreError-shaped errors (code NOT_FOUND / DUPLICATE / IN_USE /
- * INVALID, optional field) keep their message and field; anything else is an internal error (message hidden).
+ * Turn anything a backend threw into an ApiError: a StoreError (NOT_FOUND / DUPLICATE / IN_USE / INVALID, optional
+ * field) or a ScheduleValidationError keeps its message and field; anything else is an internal error (message hidden).
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
-    const e = err as { code: string; message?: string; field?: string }
-    const message = e.message ?? e.code
-    switch (e.code) {
+  if (err instanceof StoreError) {
+    switch (err.storeCode) {
       case 'NOT_FOUND':
-        return new ApiError(404, 'NOT_FOUND', message, e.field)
+        return new ApiError(404, 'NOT_FOUND', err.message, err.field, { cause: err })
       case 'DUPLICATE':
       case 'IN_USE':
-        return new ApiError(409, 'CONFLICT', message, e.field)
+        return new ApiError(409, 'CONFLICT', err.message, err.field, { cause: err })
       case 'INVALID':
-      case 'VALIDATION':
-        return new ApiError(400, 'VALIDATION', message, e.field)
-      case 'PLAN':
-        return new ApiError(403, 'PLAN', message, e.field)
+        return new ApiError(400, 'VALIDATION', err.message, err.field, { cause: err })
     }
   }
-  // ScheduleValidationError (src/core/schedule/errors.ts) carries issues [{ field, problem }]
-  if (err && typeof err === 'object' && Array.isArray((err as { issues?: unknown }).issues)) {
-    const issues = (err as { issues: { field?: string; path?: string; problem?: string; message?: string }[] }).issues
-    const first = issues[0]
-    if (first) return validation(first.field ?? first.path ?? '', first.problem ?? first.message ?? String(err))
+  if (err instanceof ScheduleValidationError) {
+    const first = err.issues[0]
+    if (first) return new ApiError(400, 'VALIDATION', first.problem, first.field, { cause: err })
   }
-  return new ApiError(500, 'INTERNAL', 'internal error')
+  return new ApiError(500, 'INTERNAL', 'internal error', undefined, { cause: err })
 }

@@ -422,7 +422,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       const e = toApiError(err)
-      if (e.status >= 500 && e.code === 'INTERNAL') log.error({ err, url: req.url, method: req.method }, 'api error')
+      if (e.status >= 500 && e.apiCode === 'INTERNAL') log.error({ err, url: req.url, method: req.method }, 'api error')
       const headers: Record<string, string> = {}
       const retry = (err as { retryAfter?: number }).retryAfter
       if (retry) headers['retry-after'] = String(retry)

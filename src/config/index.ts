@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
+import { KoplusError } from '../errors.js'
 import { packageRoot } from './paths.js'
 import { CONFIG_SPEC, envName, type KeyKind, type KeySpec, type LogFormat, type LogLevel } from './spec.js'
 
@@ -32,15 +33,16 @@ export interface Config {
 }
 
 /** Invalid configuration: `key` is 'section.key' (or the file), `source` says where the bad value came from. */
-export class ConfigError extends Error {
+export class ConfigError extends KoplusError {
   override readonly name = 'ConfigError'
-  readonly code = 'CONFIG_INVALID'
+  declare readonly code: 'KOPLUS_CONFIG_INVALID'
   constructor(
     readonly key: string,
     readonly problem: string,
     readonly source: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${key}: ${problem}${source === 'default' ? '' : ` (${source})`}`)
+    super('KOPLUS_CONFIG_INVALID', `${key}: ${problem}${source === 'default' ? '' : ` (${source})`}`, options)
   }
 }
 
@@ -156,7 +158,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'))
     } catch (err) {
-      throw new ConfigError('config', `${file} is not valid JSON: ${(err as Error).message}`, opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG')
+      throw new ConfigError('config', `${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG', { cause: err })
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('config', `${file} must hold a JSON object`, where)
     for (const [section, body] of Object.entries(parsed as Record<string, unknown>)) {

@@ -240,7 +240,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
         for (const cmd of cmds) persist(store, cmd, log)
       })
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'failed to commit the writes of an event')
+      log.error({ err }, 'failed to commit the writes of an event')
     }
     // A prompt recorded by phone is the queue's prompt from the next caller on: the engine's prompt lookup
     // (EngineView) is a snapshot, so reload it (after this event's commands are carried out).
@@ -257,7 +257,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     try {
       mkdirSync(dirname(path), { recursive: true })
     } catch (err) {
-      log.warn({ path, err: (err as Error).message }, 'could not create the directory of a recording')
+      log.warn({ path, err }, 'could not create the directory of a recording')
     }
   }
 
@@ -306,7 +306,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       annotateFromStore(store, live)
       await adapter.reconcile(live)
     } catch (err) {
-      log.warn({ err, code: (err as { code?: string }).code }, 'second look at the live calls failed')
+      log.warn({ err }, 'second look at the live calls failed')
     } finally {
       adapter.endRebuild()
     }
@@ -336,7 +336,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       rescanTimer = clock.setTimeout(() => void lookAgain(), SHOW_CHANNELS_LAG_MS)
       log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
     } catch (err) {
-      log.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'rebuild from FreeSWITCH failed')
+      log.error({ err }, 'rebuild from FreeSWITCH failed')
     } finally {
       adapter.endRebuild()
       rebuilt = fsState.connected
@@ -357,7 +357,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     fsState.connected = false
     rebuilt = false
     if (reason) fsState.lastError = reason.message
-    if (!stopped) log.warn({ freeswitch: fsState.address, reason: reason?.message }, 'lost the connection to FreeSWITCH; calls stay parked there')
+    if (!stopped) log.warn({ freeswitch: fsState.address, err: reason }, 'lost the connection to FreeSWITCH; calls stay parked there')
   })
   client.on('reconnecting', (info) => {
     fsState.lastError = info.reason
@@ -369,10 +369,10 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
 
   reloadConfig()
   const connectLoop = (): void => {
-    client.connect().catch((err: Error & { code?: string }) => {
+    client.connect().catch((err: Error) => {
       if (stopped) return
       fsState.lastError = err.message
-      log.error({ freeswitch: fsState.address, code: err.code, reason: err.message }, `cannot connect to FreeSWITCH at ${fsState.address}: ${err.message}`)
+      log.error({ freeswitch: fsState.address, err }, `cannot connect to FreeSWITCH at ${fsState.address}: ${err.message}`)
       // Authentication failures are final for the client: try again later (the password may be fixed in FS).
       clock.setTimeout(() => {
         if (!stopped) connectLoop()
@@ -411,7 +411,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       try {
         await client.close()
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'closing the ESL connection failed')
+        log.warn({ err }, 'closing the ESL connection failed')
       }
       if (ownStore) store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')

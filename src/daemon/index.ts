@@ -160,7 +160,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       try {
         await api?.close()
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'closing the API failed')
+        log.warn({ err }, 'closing the API failed')
       }
       stopTraffic?.()
       await daemon.stop()

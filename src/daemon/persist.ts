@@ -36,7 +36,7 @@ export function persist(store: PersistStore, cmd: Command, log: Logger): void {
     apply(store, cmd)
   } catch (err) {
     const ids = cmd.type === 'offer-record' ? { call: cmd.callId, leg: cmd.legId } : 'callId' in cmd ? { call: cmd.callId } : 'agentId' in cmd ? { agent: cmd.agentId } : cmd.type === 'call-record' ? { call: cmd.record.callId } : {}
-    log.error({ ...ids, command: cmd.type, err: (err as Error).message }, 'failed to persist a core command')
+    log.error({ ...ids, command: cmd.type, err }, 'failed to persist a core command')
   }
 }
 

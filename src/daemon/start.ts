@@ -4,6 +4,7 @@
  * simulation (./simulate.ts); it imports neither, so the two do not import each other.
  */
 import type { Config } from '../config/index.js'
+import { KoplusError } from '../errors.js'
 import { StoreError } from '../store/errors.js'
 import { startDaemon as startWithSettings, type Daemon, type DaemonOptions, type DaemonSettings } from './daemon.js'
 
@@ -43,20 +44,20 @@ export async function startDaemon(config: Config | DaemonSettings, opts: DaemonO
   try {
     return await startWithSettings(settings, opts)
   } catch (err) {
-    if (err instanceof StoreError && err.code === 'FILE') throw new StartupError('database.path', err.message, { cause: err })
+    if (err instanceof StoreError && err.code === 'KOPLUS_STORE_FILE') throw new StartupError('database.path', err.message, { cause: err })
     throw err
   }
 }
 
 /** The daemon cannot start with this configuration; the message is one line naming the key, e.g. `api.port: …`. */
-export class StartupError extends Error {
+export class StartupError extends KoplusError {
   override readonly name = 'StartupError'
-  readonly code = 'STARTUP_FAILED'
+  declare readonly code: 'KOPLUS_STARTUP_FAILED'
   constructor(
     readonly key: string,
     problem: string,
     opts?: { cause?: unknown },
   ) {
-    super(`${key}: ${problem}`, opts)
+    super('KOPLUS_STARTUP_FAILED', `${key}: ${problem}`, opts)
   }
 }

@@ -26,6 +26,7 @@ import { access, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { EslClient } from '../freeswitch/esl/client.js'
+import { EslAuthError } from '../freeswitch/esl/errors.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
 import { packageRoot } from '../config/paths.js'
 import { stockExtensionsCatching } from './vanilla-dialplan.js'
@@ -113,8 +114,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       await client.connect()
       add('connection', true, `connected to ${address} and authenticated`)
     } catch (err) {
-      const e = err as Error & { code?: string }
-      const reason = e.name === 'EslAuthError' || e.code === 'ESL_AUTH_FAILED' ? `authentication failed at ${address}: wrong password? (freeswitch.password must match event_socket.conf.xml)` : `cannot connect to ${address}: ${e.message}`
+      const reason = err instanceof EslAuthError ? `authentication failed at ${address}: wrong password? (freeswitch.password must match event_socket.conf.xml)` : `cannot connect to ${address}: ${err instanceof Error ? err.message : String(err)}`
       add('connection', false, reason)
       for (const n of ['version', 'modules', 'events', 'dialplan']) add(n, false, 'not checked: no connection to FreeSWITCH')
       await checkSounds(opts.soundsDir, add)

@@ -55,7 +55,7 @@ export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.D
   try {
     db = new Database(path)
   } catch (err) {
-    throw new StoreError('FILE', `cannot open the database ${path}: ${(err as Error).message}`)
+    throw new StoreError('FILE', `cannot open the database ${path}: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err })
   }
   try {
     db.pragma('journal_mode = WAL')

@@ -41,7 +41,7 @@ function reason(err: unknown): string {
 }
 
 function fileError(what: string, err: unknown): StoreError {
-  return new StoreError('FILE', `${what}: ${reason(err)}`)
+  return new StoreError('FILE', `${what}: ${reason(err)}`, undefined, { cause: err })
 }
 
 /**

@@ -3,6 +3,7 @@ import { FreeSwitchAdapter } from '../../src/freeswitch/adapter/adapter.js'
 import { originateCommand, playbackArgument, jobFailureCause, originateValue } from '../../src/freeswitch/adapter/dial.js'
 import { classifyChannels, parseRegistrations, parseShowChannels } from '../../src/freeswitch/adapter/restore.js'
 import type { EslPort } from '../../src/freeswitch/adapter/port.js'
+import { EslChannelGoneError } from '../../src/freeswitch/esl/errors.js'
 import { makeEvent } from '../../src/freeswitch/esl/event.js'
 import type { CoreEvent } from '../../src/core/events.js'
 
@@ -198,7 +199,7 @@ t.test('a command on a gone channel becomes call-hungup once; a throwing port ne
   await adapter.execute({ type: 'stop-audio', callId: 'q1' })
   t.same(events.slice(1), [{ type: 'call-hungup', callId: 'q1', cause: 'NORMAL_CLEARING' }])
   const events2: CoreEvent[] = []
-  const gone = Object.assign(new Error('gone'), { code: 'ESL_CHANNEL_GONE' })
+  const gone = new EslChannelGoneError('q2')
   const throwing = new FreeSwitchAdapter({ api: async () => { throw gone }, bgapi: async () => { throw gone }, execute: async () => { throw gone }, sendmsg: async () => { throw gone } }, (e) => events2.push(e))
   throwing.handleEslEvent(park('q2', { koplus_queue: '5000' }))
   await t.resolves(throwing.execute({ type: 'answer', callId: 'q2' }))

@@ -96,8 +96,8 @@ t.test('names with NUL or bidi-override characters are refused', async (t) => {
   t.equal(w.store.queues.get('qa').name, 'Support A', 'nothing changed')
   t.equal((await call(w.url, 'POST', '/api/v1/queues/qa/close', { token: w.tokens.adminA, body: { reason: 'Staff meeting\nback at 14:00' } })).status, 201, 'line breaks in a reason are fine')
   // the store refuses them too (the CLI and imports do not pass the API's validator)
-  t.throws(() => w.store.queues.update('qa', { name: 'x\u202Ey' }), { code: 'INVALID', field: 'queue.name' })
-  t.throws(() => w.store.tenants.create({ name: 'x\u0000', domain: 'd.example' }), { code: 'INVALID', field: 'tenant.name' })
+  t.throws(() => w.store.queues.update('qa', { name: 'x\u202Ey' }), { code: 'KOPLUS_STORE_INVALID', storeCode: 'INVALID', field: 'queue.name' })
+  t.throws(() => w.store.tenants.create({ name: 'x\u0000', domain: 'd.example' }), { code: 'KOPLUS_STORE_INVALID', storeCode: 'INVALID', field: 'tenant.name' })
 })
 
 t.test('a rule added to a schedule stored without a time zone', async (t) => {

@@ -87,7 +87,7 @@ t.test('wrong password: EslAuthError, final (no retry), password nowhere in logs
   client.on('reconnecting', (i) => reconnecting.push(i))
   const err = await client.connect().catch((e: unknown) => e)
   t.type(err, EslAuthError)
-  t.equal((err as EslAuthError).code, 'ESL_AUTH_FAILED')
+  t.equal((err as EslAuthError).code, 'KOPLUS_ESL_AUTH_FAILED')
   t.match((err as Error).message, `127.0.0.1:${server.port}`)
   t.notMatch((err as Error).message, 'WrongPassword-xyz')
   t.notMatch(JSON.stringify(err), 'WrongPassword-xyz')
@@ -122,14 +122,14 @@ t.test('connection refused / host unreachable / connect timeout: named errors wi
   const refused = new EslClient({ host: '127.0.0.1', port, password: PASSWORD, reconnect: false })
   const e1 = (await refused.connect().catch((e: unknown) => e)) as EslConnectError
   t.type(e1, EslConnectError)
-  t.equal(e1.code, 'ESL_CONNECT_REFUSED')
+  t.equal(e1.code, 'KOPLUS_ESL_CONNECT_REFUSED')
   t.match(e1.message, `127.0.0.1:${port}`)
   t.match(e1.message, /refused/)
 
   const nowhere = new EslClient({ host: 'koplus-nowhere.invalid', port: 8021, password: PASSWORD, reconnect: false })
   const e2 = (await nowhere.connect().catch((e: unknown) => e)) as EslConnectError
   t.type(e2, EslConnectError)
-  t.equal(e2.code, 'ESL_HOST_UNREACHABLE')
+  t.equal(e2.code, 'KOPLUS_ESL_HOST_UNREACHABLE')
   t.match(e2.message, 'koplus-nowhere.invalid:8021')
 
   const silent = await FakeEslServer.start()
@@ -145,7 +145,7 @@ t.test('connection refused / host unreachable / connect timeout: named errors wi
   clock.advance(1)
   const e3 = (await p) as EslConnectError
   t.type(e3, EslConnectError)
-  t.equal(e3.code, 'ESL_CONNECT_TIMEOUT')
+  t.equal(e3.code, 'KOPLUS_ESL_CONNECT_TIMEOUT')
   t.match(e3.message, /3000 ms/)
 })
 
@@ -161,7 +161,7 @@ t.test('rude rejection is a named error', async (t) => {
   conn.socket.end()
   const err = (await p) as EslRudeRejectionError
   t.type(err, EslRudeRejectionError)
-  t.equal(err.code, 'ESL_RUDE_REJECTION')
+  t.equal(err.code, 'KOPLUS_ESL_RUDE_REJECTION')
   t.match(err.message, 'Access Denied')
 })
 
@@ -180,7 +180,7 @@ t.test('api: strictly ordered replies, bodies with blank lines, -ERR bodies retu
   t.equal(await a, '{"row_count": 0}')
   t.equal(await b, '-ERR No such channel!\n')
   t.equal(await c, '\nUP\n\n\nready\n\n')
-  await t.rejects(client.api('bad\ncommand'), { code: 'ESL_INVALID_COMMAND' }, 'newlines cannot smuggle commands')
+  await t.rejects(client.api('bad\ncommand'), { code: 'KOPLUS_ESL_INVALID_COMMAND' }, 'newlines cannot smuggle commands')
 })
 
 t.test('command timeout: named error; the late reply goes nowhere, the next command gets its own', async (t) => {
@@ -194,7 +194,7 @@ t.test('command timeout: named error; the late reply goes nowhere, the next comm
   clock.advance(1)
   const err = (await slow.catch((e: unknown) => e)) as EslTimeoutError
   t.type(err, EslTimeoutError)
-  t.equal(err.code, 'ESL_COMMAND_TIMEOUT')
+  t.equal(err.code, 'KOPLUS_ESL_COMMAND_TIMEOUT')
   t.match(err.message, 'api slow')
   const next = client.api('next')
   await conn.nextCommand()
@@ -205,7 +205,7 @@ t.test('command timeout: named error; the late reply goes nowhere, the next comm
   // default timeout from options
   const d = client.api('never')
   clock.advance(10_000)
-  await t.rejects(d, { code: 'ESL_COMMAND_TIMEOUT' })
+  await t.rejects(d, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT' })
 })
 
 t.test('command(): Reply-Text, or EslCommandError on -ERR', async (t) => {
@@ -221,7 +221,7 @@ t.test('command(): Reply-Text, or EslCommandError on -ERR', async (t) => {
   conn.reply('-ERR command not found')
   const err = (await bad.catch((e: unknown) => e)) as EslCommandError
   t.type(err, EslCommandError)
-  t.equal(err.code, 'ESL_COMMAND_FAILED')
+  t.equal(err.code, 'KOPLUS_ESL_COMMAND_FAILED')
   t.equal(err.reply, '-ERR command not found')
 })
 
@@ -249,7 +249,7 @@ t.test('bgapi: our own Job-UUID, settled by BACKGROUND_JOB (also when the event 
   const r = client.bgapi('')
   await conn.nextCommand()
   conn.reply('-ERR no reply')
-  await t.rejects(r, { code: 'ESL_COMMAND_FAILED' })
+  await t.rejects(r, { code: 'KOPLUS_ESL_COMMAND_FAILED' })
 })
 
 function execEvents(conn: FakeConnection, uuid: string, appUuid: string, app: string, response: string) {
@@ -286,7 +286,7 @@ t.test('execute: sendmsg with event-lock and our Event-UUID; settles on the matc
   t.equal(cmd2.headers['loops'], '2')
   t.equal(cmd2.headers['event-lock'], undefined)
   conn.reply('-ERR invalid session id [chan-1]')
-  await t.rejects(q, { code: 'ESL_COMMAND_FAILED' })
+  await t.rejects(q, { code: 'KOPLUS_ESL_COMMAND_FAILED' })
 })
 
 t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs → EslTimeoutError', async (t) => {
@@ -299,7 +299,7 @@ t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs �
   conn.event({ 'Event-Name': 'CHANNEL_HANGUP', 'Unique-ID': 'chan-9', 'Hangup-Cause': 'NORMAL_CLEARING' })
   const err = (await p.catch((e: unknown) => e)) as EslChannelGoneError
   t.type(err, EslChannelGoneError)
-  t.equal(err.code, 'ESL_CHANNEL_GONE')
+  t.equal(err.code, 'KOPLUS_ESL_CHANNEL_GONE')
   t.equal(err.hangupCause, 'NORMAL_CLEARING')
 
   const q = client.execute('chan-8', 'playback', 'x.wav', { timeoutMs: 5000 })
@@ -307,7 +307,7 @@ t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs �
   conn.reply('+OK')
   await tick()
   clock.advance(5000)
-  await t.rejects(q, { code: 'ESL_COMMAND_TIMEOUT' })
+  await t.rejects(q, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT' })
 })
 
 t.test('disconnect: every pending command rejected with EslDisconnectedError, nothing re-sent; subscriptions and filters replayed before ready', async (t) => {
@@ -338,9 +338,9 @@ t.test('disconnect: every pending command rejected with EslDisconnectedError, no
   for (const p of [bg, ex]) {
     const e = (await p.catch((x: unknown) => x)) as EslDisconnectedError
     t.type(e, EslDisconnectedError)
-    t.equal(e.code, 'ESL_DISCONNECTED')
+    t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED')
   }
-  await t.rejects(client.api('status'), { code: 'ESL_DISCONNECTED' }, 'no commands while disconnected')
+  await t.rejects(client.api('status'), { code: 'KOPLUS_ESL_DISCONNECTED' }, 'no commands while disconnected')
 
   const [info] = (await reconnecting) as [{ attempt: number; delayMs: number; reason: string }]
   t.equal(info.attempt, 1)
@@ -509,7 +509,7 @@ t.test('close(): sends exit, stops reconnecting, rejects a pending connect()', a
   clock.advance(60_000)
   await tick()
   t.equal(server.connections.length, 1)
-  await t.rejects(client.connect(), { code: 'ESL_DISCONNECTED' })
+  await t.rejects(client.connect(), { code: 'KOPLUS_ESL_DISCONNECTED' })
 
   const down = await FakeEslServer.start()
   const port = down.port
@@ -518,7 +518,7 @@ t.test('close(): sends exit, stops reconnecting, rejects a pending connect()', a
   const pending = c2.connect()
   await once(c2, 'reconnecting')
   await c2.close()
-  await t.rejects(pending, { code: 'ESL_DISCONNECTED' })
+  await t.rejects(pending, { code: 'KOPLUS_ESL_DISCONNECTED' })
 })
 
 t.test('a password with a newline is refused up front (it would inject commands), without echoing it', async (t) => {
@@ -529,7 +529,7 @@ t.test('a password with a newline is refused up front (it would inject commands)
       return e as Error & { code: string }
     }
   })()
-  t.equal(err?.code, 'ESL_INVALID_COMMAND')
+  t.equal(err?.code, 'KOPLUS_ESL_INVALID_COMMAND')
   t.notMatch(err?.message, 'abc')
 })
 
@@ -557,7 +557,7 @@ t.test('a frozen link (TCP open, no bytes) is noticed: one api status probe afte
   t.type(reason, EslDisconnectedError)
   t.match(reason.message, /did not answer a probe within 3000 ms/)
   const e = (await bg.catch((x: unknown) => x)) as EslDisconnectedError
-  t.equal(e.code, 'ESL_DISCONNECTED', 'the bgapi sent on the dead link is rejected, for reconcile to decide')
+  t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED', 'the bgapi sent on the dead link is rejected, for reconcile to decide')
   const info = (await reconnecting)[0] as { delayMs: number }
   clock.advance(info.delayMs)
   const conn2 = await server.connection(1)

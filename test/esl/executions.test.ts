@@ -167,7 +167,7 @@ t.test('timeout and flush', async (t) => {
   const tracker = new ExecutionTracker(clock)
   const p = tracker.register('c', 'a', 1, 'execute playback', 1000)
   clock.advance(1000)
-  await t.rejects(p, { code: 'ESL_COMMAND_TIMEOUT' })
+  await t.rejects(p, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT' })
   const q = tracker.register('c', 'b', 1, 'execute playback')
   tracker.flush(new Error('gone'))
   await t.rejects(q, /gone/)

@@ -14,7 +14,7 @@ t.test('CommandsQueue: FIFO; a timed-out slot swallows its late reply; flush rej
   const a = q.add('api a', 100)
   const b = q.add('api b', 0)
   clock.advance(100)
-  await t.rejects(a, { code: 'ESL_COMMAND_TIMEOUT', command: 'api a', timeoutMs: 100 })
+  await t.rejects(a, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT', command: 'api a', timeoutMs: 100 })
   t.equal(q.length, 2, 'the timed-out command keeps its place')
   t.equal(q.resolveNext({ headers: { n: 'late a' } }), true)
   t.equal(q.resolveNext({ headers: { n: 'b' } }), true)
@@ -23,8 +23,8 @@ t.test('CommandsQueue: FIFO; a timed-out slot swallows its late reply; flush rej
   const c = q.add('api c', 100)
   const d = q.add('api d', undefined)
   q.flush(new errors.EslDisconnectedError())
-  await t.rejects(c, { code: 'ESL_DISCONNECTED' })
-  await t.rejects(d, { code: 'ESL_DISCONNECTED' })
+  await t.rejects(c, { code: 'KOPLUS_ESL_DISCONNECTED' })
+  await t.rejects(d, { code: 'KOPLUS_ESL_DISCONNECTED' })
   t.equal(clock.pendingCount, 0, 'timers cleared')
   // many commands: the array is compacted, order kept
   const ps: Array<Promise<unknown>> = []
@@ -73,30 +73,31 @@ t.test('BackgroundJobs: settles by Job-UUID; ok unless -ERR/-USAGE; timeout; flu
   t.equal(jobs.onEvent(ev('j1', 'UP 0 years\n')), true)
   t.same(await a, { ok: true, body: 'UP 0 years\n', jobUuid: 'j1' })
   clock.advance(50)
-  await t.rejects(b, { code: 'ESL_COMMAND_TIMEOUT' })
+  await t.rejects(b, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT' })
   const c = jobs.register('j3', 'bgapi x')
   t.equal(jobs.onEvent(ev('j3', '-USAGE: <uuid>\n')), true)
   t.equal((await c).ok, false)
   const d = jobs.register('j4', 'bgapi x')
   jobs.flush(new errors.EslDisconnectedError())
-  await t.rejects(d, { code: 'ESL_DISCONNECTED' })
+  await t.rejects(d, { code: 'KOPLUS_ESL_DISCONNECTED' })
   t.equal(jobs.size, 0)
 })
 
 t.test('errors: classes, stable codes, names', async (t) => {
   const list: Array<[errors.EslError, string, string]> = [
-    [new errors.EslAuthError('h:1'), 'ESL_AUTH_FAILED', 'EslAuthError'],
-    [new errors.EslConnectError('ESL_CONNECT_REFUSED', 'h:1', 'connection refused'), 'ESL_CONNECT_REFUSED', 'EslConnectError'],
-    [new errors.EslTimeoutError('api x', 5), 'ESL_COMMAND_TIMEOUT', 'EslTimeoutError'],
-    [new errors.EslDisconnectedError(), 'ESL_DISCONNECTED', 'EslDisconnectedError'],
-    [new errors.EslChannelGoneError('u', 'NORMAL_CLEARING'), 'ESL_CHANNEL_GONE', 'EslChannelGoneError'],
-    [new errors.EslRudeRejectionError('h:1', 'Access Denied, go away.\n'), 'ESL_RUDE_REJECTION', 'EslRudeRejectionError'],
-    [new errors.EslCommandError('api x', '-ERR no'), 'ESL_COMMAND_FAILED', 'EslCommandError'],
+    [new errors.EslAuthError('h:1'), 'KOPLUS_ESL_AUTH_FAILED', 'EslAuthError'],
+    [new errors.EslConnectError('ESL_CONNECT_REFUSED', 'h:1', 'connection refused'), 'KOPLUS_ESL_CONNECT_REFUSED', 'EslConnectError'],
+    [new errors.EslTimeoutError('api x', 5), 'KOPLUS_ESL_COMMAND_TIMEOUT', 'EslTimeoutError'],
+    [new errors.EslDisconnectedError(), 'KOPLUS_ESL_DISCONNECTED', 'EslDisconnectedError'],
+    [new errors.EslChannelGoneError('u', 'NORMAL_CLEARING'), 'KOPLUS_ESL_CHANNEL_GONE', 'EslChannelGoneError'],
+    [new errors.EslRudeRejectionError('h:1', 'Access Denied, go away.\n'), 'KOPLUS_ESL_RUDE_REJECTION', 'EslRudeRejectionError'],
+    [new errors.EslCommandError('api x', '-ERR no'), 'KOPLUS_ESL_COMMAND_FAILED', 'EslCommandError'],
   ]
   for (const [e, code, name] of list) {
     t.type(e, errors.EslError)
     t.type(e, Error)
     t.equal(e.code, code)
+    t.equal(e.eslCode, code.slice('KOPLUS_'.length), 'eslCode: the code without its prefix')
     t.equal(e.name, name)
   }
   t.match(list[1][0].message, 'h:1')

@@ -99,7 +99,7 @@ t.test('logger redacts the ESL password; invalid config names the key', async (t
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const bad = join(dir, 'bad.json')
   writeFileSync(bad, JSON.stringify({ freeswitch: { port: 'abc' } }))
-  await t.rejects(runDaemonCommand({ configPath: bad, handleSignals: false, env: {} }), { code: 'CONFIG_INVALID', message: /freeswitch\.port/ })
+  await t.rejects(runDaemonCommand({ configPath: bad, handleSignals: false, env: {} }), { code: 'KOPLUS_CONFIG_INVALID', message: /freeswitch\.port/ })
 })
 
 t.test('--simulate: the demo call centre connects a generated call', async (t) => {
@@ -180,7 +180,7 @@ t.test('runDaemonCommand: the API cannot listen → one line naming the key, the
       (e: unknown) => e as Error & { code?: string },
     )
     t.equal(err.message, message, code)
-    t.equal(err.code, 'STARTUP_FAILED')
+    t.equal(err.code, 'KOPLUS_STARTUP_FAILED')
     t.equal(store?.db.open, false, `${code}: the store was closed`)
   }
   t.equal(fs.connections.length, 0, 'no ESL connection was ever made')

@@ -69,7 +69,7 @@ t.test('a parent that is a file: one line naming it, not "EEXIST … mkdir"', as
   const dir = tmp(t)
   writeFileSync(join(dir, 'file'), 'x')
   let e = storeError(() => Store.open(join(dir, 'file', 'koplus.sqlite')))
-  t.equal(e.code, 'FILE')
+  t.equal(e.storeCode, 'FILE')
   t.equal(e.message, `${join(dir, 'file')} is a file, not a directory`)
   e = storeError(() => Store.open(join(dir, 'file', 'deeper', 'koplus.sqlite')))
   t.equal(e.message, `${join(dir, 'file')} is a file, not a directory, so ${join(dir, 'file', 'deeper')} cannot be made`)
@@ -81,7 +81,7 @@ t.test('a parent that is a file: one line naming it, not "EEXIST … mkdir"', as
 t.test('a path under /proc fails at once (Node\'s recursive mkdir loops forever there)', { skip: !existsSync('/proc/self') && 'no /proc here' }, async (t) => {
   const started = performance.now()
   let e = storeError(() => Store.open('/proc/koplus-test/data/koplus.sqlite'))
-  t.equal(e.code, 'FILE')
+  t.equal(e.storeCode, 'FILE')
   t.match(e.message, /^cannot create the directory \/proc\/koplus-test: .*\(ENOENT\)$/)
   e = storeError(() => Store.open('/proc/koplus-test.sqlite'))
   t.match(e.message, /^cannot create the database file \/proc\/koplus-test\.sqlite: .*\(ENOENT\)$/)

@@ -151,7 +151,7 @@ t.test('refuses a newer file and a non-koplus file', async (t) => {
   const db = new Database(newer)
   db.pragma(`user_version = ${CURRENT_VERSION + 1}`)
   db.close()
-  t.throws(() => Store.open(newer), { name: 'StoreError', code: 'SCHEMA', message: /newer than this koplus/ })
+  t.throws(() => Store.open(newer), { name: 'StoreError', code: 'KOPLUS_STORE_SCHEMA', message: /newer than this koplus/ })
 
   const other = join(dir, 'other.sqlite')
   const db2 = new Database(other)

@@ -74,7 +74,7 @@ t.test('licences: any membership in the month, one per agent, across month bound
   t.same(store.report.licences('2026-11', 'acme', { timeZone: 'UTC' }).map((l) => [l.agentId, l.firstMemberAt]), [['eve', Date.UTC(2026, 10, 30, 23, 30)]], 'but in November, UTC')
   t.same(store.report.licences('2026-12').map((l) => [l.tenant, l.agentId]), [['acme', 'eve'], ['default', 'bo']], 'sorted by tenant, extension')
   t.same(store.report.licences('2026-09').map((l) => l.agentId), ['cia'])
-  t.throws(() => store.report.licences('Nov 2026'), { code: 'INVALID', field: 'month' })
+  t.throws(() => store.report.licences('Nov 2026'), { code: 'KOPLUS_STORE_INVALID', field: 'month' })
 })
 
 /** A hand-made day of queue 5000 (q1) and 5001 (q2) through the repositories, as the daemon writes it. */
@@ -158,8 +158,8 @@ t.test('queue statistics per hour, per day and in total', async (t) => {
 
   const total = store.report.queueStats({ since, until, bucket: 'total', serviceLevelSec: 120 })
   t.same(total.map((r) => [r.queueId, r.answered, r.serviceLevel]), [['q1', 3, 3 / 4], ['q2', 1, 1]])
-  t.throws(() => store.report.queueStats({ since: until, until: since }), { code: 'INVALID' })
-  t.throws(() => store.report.queueStats({ since, until, timeZone: 'Mars/Olympus' }), { code: 'INVALID', field: 'timeZone' })
+  t.throws(() => store.report.queueStats({ since: until, until: since }), { code: 'KOPLUS_STORE_INVALID' })
+  t.throws(() => store.report.queueStats({ since, until, timeZone: 'Mars/Olympus' }), { code: 'KOPLUS_STORE_INVALID', field: 'timeZone' })
 })
 
 t.test('agent statistics: answered, missed, talk and wrap-up time', async (t) => {

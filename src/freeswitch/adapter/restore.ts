@@ -8,8 +8,34 @@
  * call appeared); a call that parks during the rebuild still arrives through its CHANNEL_PARK event.
  */
 import type { RestoredCall } from '../../core/events.js'
-import type { LiveCall, LiveChannels, LiveLeg } from './adapter.js'
 import type { EslPort } from './port.js'
+
+/** A koplus queue call found in FreeSWITCH. */
+export interface LiveCall {
+  callId: string
+  queueNumber: string
+  tenantDomain: string
+  callerNumber: string
+  callerName: string
+  restored: RestoredCall
+}
+
+/** An agent leg (koplus_role=agent) found in FreeSWITCH. */
+export interface LiveLeg {
+  legId: string
+  callId: string
+  agentId: string
+  offerId: string
+  answered: boolean
+}
+
+/** What FreeSWITCH has now, as koplus reads it after a (re)connect. */
+export interface LiveChannels {
+  calls: Map<string, LiveCall>
+  legs: Map<string, LiveLeg>
+  /** Answered channels that are not koplus's, of SIP users' phones: channel uuid → SIP user (device in use). */
+  privateCalls?: Map<string, string>
+}
 
 /** Parses `show channels as json` ({"row_count":N,"rows":[{uuid,…}]}, or {"row_count":0}); returns the uuids. */
 export function parseShowChannels(body: string): string[] {
@@ -117,7 +143,7 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     }
     const queue = d.variable_koplus_queue
     if (!queue) {
-      // A phone on a call that is not ours (see FreeSwitchAdapter#privateCallAnswered): its device is in use.
+      // A phone on a call that is not ours (see Inbound#privateCallAnswered, inbound.ts): its device is in use.
       const target = d.variable_sip_auth_username || d.variable_dialed_user
       if (target && d['Answer-State'] === 'answered' && !d.variable_koplus_feature) privateCalls.set(uuid, target)
       continue

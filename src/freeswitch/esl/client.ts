@@ -177,7 +177,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#idleProbeTimeoutMs = Math.max(1, opts.idleProbeTimeoutMs ?? 3000)
     this.#reconnect = opts.reconnect === undefined ? {} : opts.reconnect
     this.#clock = opts.clock ?? new RealClock()
-    this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ esl: this.#address })
+    this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ freeswitch: this.#address })
     this.#queue = new CommandsQueue(this.#clock)
     this.#jobs = new BackgroundJobs(this.#clock)
     this.#executions = new ExecutionTracker(this.#clock)
@@ -444,7 +444,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       frames = this.#parser.push(chunk)
     } catch (err) {
       this.#log.error({ err }, 'ESL framing error; dropping the connection')
-      this.#fail(socket, new EslError('ESL_PROTOCOL', `framing error from ${this.#address}: ${(err as Error).message}`))
+      this.#fail(socket, new EslError('ESL_PROTOCOL', `framing error from ${this.#address}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
       return
     }
     for (const frame of frames) {
@@ -595,7 +595,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       return
     }
     if (wasReady) {
-      this.#log.warn({ reason: reason.message }, 'ESL connection lost')
+      this.#log.warn({ err: reason }, 'ESL connection lost')
       this.emit('disconnected', reason)
     }
     if (reason instanceof EslAuthError) {
@@ -612,7 +612,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     const delayMs = backoffDelay(this.#attempt, this.#reconnect)
     this.#state = 'waiting'
     // debug: the owner (the daemon) reports outages at warn level itself, rate-limited; no double lines.
-    this.#log.debug({ attempt: this.#attempt, delayMs, reason: reason.message }, 'ESL reconnecting')
+    this.#log.debug({ attempt: this.#attempt, delayMs, err: reason }, 'ESL reconnecting')
     this.#reconnectTimer = this.#clock.setTimeout(() => {
       this.#reconnectTimer = undefined
       if (this.#state === 'waiting') this.#open()

@@ -1,16 +1,24 @@
 /**
- * Every error the ESL client produces is an EslError with a stable `code` (in the manner of
- * undici's lib/core/errors.js), so callers branch on `err.code`, never on message text.
- * No message ever contains the ESL password.
+ * Every error the ESL client produces is an EslError (a KoplusError, src/errors.ts) with a stable `code`
+ * (`KOPLUS_ESL_…`, in the manner of undici's lib/core/errors.js), so callers branch on `instanceof` and `err.code`,
+ * never on message text. `eslCode` keeps the code without the prefix (`ESL_…`). No message ever contains the ESL
+ * password.
  */
+import { KoplusError, type KoplusEslCode } from '../../errors.js'
+
+/** The ESL codes without the KOPLUS_ prefix (what the constructors take; `eslCode`). */
+export type EslErrorCode = KoplusEslCode extends `KOPLUS_${infer C}` ? C : never
 
 /** Base class of all ESL client errors. */
-export class EslError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+export class EslError extends KoplusError {
+  declare readonly code: KoplusEslCode
+  constructor(code: EslErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`KOPLUS_${code}`, message, options)
     this.name = 'EslError'
-    this.code = code
+  }
+  /** The code without its KOPLUS_ prefix, e.g. `ESL_CHANNEL_GONE`. */
+  get eslCode(): EslErrorCode {
+    return this.code.slice('KOPLUS_'.length) as EslErrorCode
   }
 }
 
@@ -26,7 +34,7 @@ export type EslConnectErrorCode = 'ESL_CONNECT_REFUSED' | 'ESL_HOST_UNREACHABLE'
 
 /** The TCP connection (or the wait for auth/request) failed. */
 export class EslConnectError extends EslError {
-  declare readonly code: EslConnectErrorCode
+  declare readonly code: `KOPLUS_${EslConnectErrorCode}`
   readonly address: string
   constructor(code: EslConnectErrorCode, address: string, reason: string, options?: { cause?: unknown }) {
     super(code, `cannot connect to FreeSWITCH ESL at ${address}: ${reason}`, options)
@@ -84,5 +92,13 @@ export class EslCommandError extends EslError {
     this.name = 'EslCommandError'
     this.command = command
     this.reply = reply
+  }
+}
+
+/** The byte stream is not ESL framing (e.g. a Content-Length that is not a non-negative integer). */
+export class EslFramingError extends EslError {
+  constructor(message: string) {
+    super('ESL_FRAMING', message)
+    this.name = 'EslFramingError'
   }
 }

@@ -10,6 +10,7 @@
  * The end of the header block may itself be split across reads (one `\n` in each read).
  * The parser never recurses per frame: a single read holding 100,000 frames is a flat loop.
  */
+import { EslFramingError } from './errors.js'
 
 /** One ESL frame: the outer envelope headers (raw, not URL-decoded) and the body bytes if any. */
 export interface EslFrame {
@@ -21,13 +22,7 @@ const LF = 0x0a
 const EMPTY = Buffer.alloc(0)
 
 /** Thrown (from push) for a Content-Length that is not a non-negative integer; the parser is reset. */
-export class EslFramingError extends Error {
-  readonly code = 'ESL_FRAMING'
-  constructor(message: string) {
-    super(message)
-    this.name = 'EslFramingError'
-  }
-}
+export { EslFramingError }
 
 /** Sets a header on a plain object without letting a `__proto__` header touch the prototype. */
 export function setHeader(target: Record<string, string>, name: string, value: string): void {
