@@ -236,8 +236,8 @@ export class WriteQueue extends EventEmitter {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.#wake = resolve
+      // Not unref'd: while writes are pending, the process stays up to write them.
       this.#timer = setTimeout(resolve, ms)
-      this.#timer.unref?.()
     })
   }
 }
