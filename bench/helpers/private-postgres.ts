@@ -13,7 +13,7 @@
  * power cut. The benchmark runs with them on (PostgreSQL's defaults).
  * The tests run as root; PostgreSQL refuses to run as root, so every server command runs as `postgres` (runuser).
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net, { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -67,6 +67,21 @@ export class PrivatePostgres {
       const { uid, gid } = postgresIds()
       chownSync(this.dir, uid, gid)
     }
+    // Safety net for a process that ends without its teardown (a crashed test, an unfinished promise): stop the
+    // server and remove the directory synchronously on exit.
+    process.once('exit', this.#onExit)
+  }
+
+  readonly #onExit = (): void => {
+    try {
+      if (this.#running) {
+        const [cmd, args] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '20', 'stop'])
+        execFileSync(cmd, args, { cwd: this.dir, stdio: 'ignore' })
+      }
+    } catch {
+      // already stopped
+    }
+    rmSync(this.dir, { recursive: true, force: true })
   }
 
   get url(): string {
@@ -115,6 +130,7 @@ export class PrivatePostgres {
       await this.stop()
     } finally {
       rmSync(this.dir, { recursive: true, force: true })
+      process.removeListener('exit', this.#onExit)
     }
   }
 }
