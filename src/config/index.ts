@@ -14,7 +14,8 @@ export { CONFIG_SPEC, envName, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Log
 export { packageRoot } from './paths.js'
 
 export interface Config {
-  database: { path: string; synchronous: 'NORMAL' | 'FULL' }
+  /** url: a postgres:// URL (PostgreSQL store) or null (SQLite at path). */
+  database: { url: string | null; path: string; synchronous: 'NORMAL' | 'FULL' }
   freeswitch: { host: string; port: number; password: string; transferContext: string; idleProbeSeconds: number; idleProbeTimeoutSeconds: number }
   /** metricsTokenFile: absolute path, or null (no token on /metrics). */
   api: { host: string; port: number; metricsTokenFile: string | null; clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'; trustedProxies: string[] }
@@ -92,8 +93,28 @@ function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): stri
     case 'featureCode':
       if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw `expected * or # followed by 1-6 digits, got ${show(v)}`
       return v
+    case 'postgresUrl':
+      if (v === null || (fromEnv && v === '')) return null
+      return checkPostgresUrl(v)
   }
   throw `unsupported kind for ${field}`
+}
+
+/** A database.url: postgres(ql)://[user[:password]@]host[:port]/database. Problems never quote the password. */
+function checkPostgresUrl(v: unknown): string {
+  const what = 'a postgres://user:password@host:port/database URL or null'
+  if (typeof v !== 'string' || v === '') throw `expected ${what}, got ${show(v)}`
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw `expected ${what}, got a value that is not a URL`
+  }
+  if (u.password) u.password = '***'
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw `expected ${what}, got ${JSON.stringify(u.toString())}`
+  if (!u.hostname) throw `names no host: ${JSON.stringify(u.toString())}`
+  if (u.pathname.replace(/^\//, '') === '') throw `names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`
+  return v
 }
 
 /** `--config PATH` or `--config=PATH` from an argv array, if present. */
@@ -219,7 +240,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p))
   const v = values as Record<string, Record<string, never>>
   return {
-    database: { path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
+    database: { url: v.database.url, path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
     freeswitch: {
       host: v.freeswitch.host,
       port: v.freeswitch.port,
@@ -253,6 +274,11 @@ export const REDACTED = '[redacted]'
 export function redactConfig(cfg: Config): Config {
   const copy = structuredClone(cfg)
   copy.freeswitch.password = REDACTED
+  if (copy.database.url !== null) {
+    const u = new URL(copy.database.url)
+    if (u.password) u.password = '***' // URL would percent-encode '[redacted]'
+    copy.database.url = u.toString()
+  }
   return copy
 }
 

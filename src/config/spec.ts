@@ -18,6 +18,8 @@ export type KeyKind =
   /** A dial-string template: must contain every `required` variable and no other than `allowed`. */
   | { type: 'template'; required: readonly string[]; allowed: readonly string[] }
   | { type: 'featureCode' }
+  /** A postgres:// or postgresql:// URL with a host and a database name; it may hold a password (never shown). */
+  | { type: 'postgresUrl'; nullMeans: string }
 
 export interface KeySpec {
   kind: KeyKind
@@ -30,6 +32,11 @@ const DIAL_VARS = ['target', 'domain', 'gateway'] as const
 
 export const CONFIG_SPEC = {
   database: {
+    url: {
+      kind: { type: 'postgresUrl', nullMeans: 'SQLite at database.path (the default)' },
+      default: null,
+      doc: 'postgres://user:password@host:port/database selects PostgreSQL as the shared store (docs/scale-out.md); unset: SQLite. The password is never logged.',
+    },
     path: { kind: { type: 'path' }, default: './data/koplus.sqlite', doc: 'The SQLite file; its directory is created at start-up.' },
     synchronous: {
       kind: { type: 'enum', values: ['NORMAL', 'FULL'] },

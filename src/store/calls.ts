@@ -56,7 +56,7 @@ export interface CallOffer {
   device: string | null
 }
 
-interface CallRow {
+export interface CallRow {
   call_id: string
   tenant_id: string
   queue_id: string
@@ -72,7 +72,7 @@ interface CallRow {
   talk_ms: number | null
 }
 
-interface OfferRow {
+export interface OfferRow {
   id: number
   call_id: string
   agent_id: string
@@ -101,7 +101,7 @@ export const toCallRecord = (r: CallRow): CallRecord => ({
   talkMs: r.talk_ms,
 })
 
-const toOffer = (r: OfferRow): CallOffer => ({
+export const toOffer = (r: OfferRow): CallOffer => ({
   id: r.id,
   callId: r.call_id,
   agentId: r.agent_id,

@@ -116,3 +116,8 @@ export type { HolidayCalendarRecord } from './calendars.js'
 export type { ClosureRecord, ClosureInput, ClosureScope } from './closures.js'
 export type { AuditEntry, AuditInput } from './audit.js'
 export { DEFAULT_REPORT_TIME_ZONE, type LicenceRow, type QueueStatsRow, type QueueStatsQuery, type AgentStatsRow, type EwtAccuracy, type AbandonedCaller } from './reports.js'
+// The asynchronous store (SQLite or PostgreSQL) and its write queue: docs/scale-out.md.
+export { AsyncStore, isPostgresUrl, type AsyncStoreOptions, type AsyncStoreHealth } from './async-store.js'
+export { CallPathRepository, type EventQuery } from './call-path-repository.js'
+export { WriteQueue, isRetryable, type WriteJob, type WriteQueueHealth, type WriteQueueOptions } from './write-queue.js'
+export type { AsyncSqlDb, SqlRunner, SqlValue } from './sql/async-db.js'

@@ -28,7 +28,7 @@ function configError(t: Test, fn: () => unknown): ConfigError {
 
 t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
-  t.same(c.database, { path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
+  t.same(c.database, { url: null, path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
   t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3 })
   t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null, clientAddressHeader: 'none', trustedProxies: ['127.0.0.1', '::1'] })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
@@ -181,4 +181,25 @@ t.test('calls.unknownQueueAction: busy by default, hangup or forward:<number>; a
   const e = configError(t, () => loadConfig({ env: { KOPLUS_CALLS_UNKNOWN_QUEUE_ACTION: 'forward:' } }))
   t.equal(e.key, 'calls.unknownQueueAction')
   t.match(e.message, /'busy', 'hangup' or 'forward:<number>'/)
+})
+
+t.test('database.url: postgres:// selects PostgreSQL; unset or empty in the environment means SQLite; bad URLs refused without showing the password', async (t) => {
+  t.equal(loadConfig({ env: {}, cwd: '/srv/koplus' }).database.url, null)
+  const url = 'postgres://koplus:s3cret-pw@db.example:5432/koplus'
+  t.equal(loadConfig({ env: { KOPLUS_DATABASE_URL: url }, cwd: '/srv/koplus' }).database.url, url)
+  t.equal(loadConfig({ env: { KOPLUS_DATABASE_URL: '' }, cwd: '/srv/koplus' }).database.url, null)
+  t.equal(loadConfig({ argvPath: file({ database: { url: 'postgresql://db.example/koplus' } }), env: {}, cwd: dir }).database.url, 'postgresql://db.example/koplus')
+
+  const bad = (value: string): ConfigError => configError(t, () => loadConfig({ env: { KOPLUS_DATABASE_URL: value }, cwd: '/srv/koplus' }))
+  for (const [value, problem] of [
+    ['mysql://koplus:s3cret-pw@db.example/koplus', /database\.url: expected a postgres:\/\/user:password@host:port\/database URL or null, got "mysql:\/\/koplus:\*\*\*@db\.example\/koplus"/],
+    ['postgres://koplus:s3cret-pw@db.example', /database\.url: names no database/],
+    ['not a url s3cret-pw', /database\.url: expected .* got a value that is not a URL/],
+  ] as const) {
+    const e = bad(value)
+    t.match(e.message, problem)
+    t.notMatch(e.message, /s3cret-pw/, 'the password is not in the error')
+  }
+  const redacted = redactConfig(loadConfig({ env: { KOPLUS_DATABASE_URL: url }, cwd: '/srv/koplus' }))
+  t.equal(redacted.database.url, 'postgres://koplus:***@db.example:5432/koplus')
 })

@@ -1,0 +1,243 @@
+/**
+ * The ordered write queue between the call path and the store (issue 12: "Nothing on the call path waits for
+ * PostgreSQL"). The daemon sends its commands to FreeSWITCH first, then enqueue()s the event's writes and goes on:
+ * enqueue() returns at once. A single worker applies the jobs in order, each in ONE transaction.
+ *
+ * - Outage: a job that fails for a connection reason (the server is down, restarting, unreachable) is kept at the
+ *   head and retried with backoff (retryMinMs doubling up to retryMaxMs) until it commits; later jobs wait behind
+ *   it, so order is kept and nothing is dropped. health() turns 'degraded' with the queue length and the error, an
+ *   error is logged when the outage starts and a warning every `logEveryMs` while it lasts; 'ok' again once the
+ *   queue has drained ('recovered' event, info log).
+ * - Exactly once: every job's transaction also advances this writer's row in koplus_writer (writer id, last
+ *   sequence number applied). A retry whose first attempt did commit (the connection broke after COMMIT reached the
+ *   server) finds its sequence number already applied and is skipped, not applied twice.
+ * - A job that fails for another reason (a constraint, a bug: retrying cannot help) is rolled back, logged with its
+ *   label and kept in rejected() for the health report; the jobs after it go on.
+ * - Memory bound: past maxQueued jobs, enqueue() still accepts (a call is never refused for the store) but
+ *   health() reports 'overflow' so an operator is paged before memory runs out.
+ */
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { AsyncSqlDb, SqlRunner } from './sql/async-db.js'
+
+export type WriteJob = (tx: SqlRunner) => Promise<void>
+
+export interface WriteQueueHealth {
+  /** ok: empty or draining normally; degraded: the store is failing and writes are queued; overflow: degraded past maxQueued. */
+  state: 'ok' | 'degraded' | 'overflow'
+  /** Jobs waiting (including the one being written). */
+  queued: number
+  /** Jobs committed since start. */
+  written: number
+  /** Jobs given up for a non-retryable error (kept in rejected()). */
+  rejected: number
+  /** Failed attempts since start. */
+  failures: number
+  /** Epoch ms when the current outage began (the first failure of the head job), if degraded. */
+  degradedSince: number | null
+  /** The last connection error's message (never the URL or a password). */
+  lastError: string | null
+}
+
+export interface WriteQueueOptions {
+  logger?: Logger
+  /** Unique per daemon process (default: random). Recorded in koplus_writer for exactly-once retries. */
+  writerId?: string
+  retryMinMs?: number
+  retryMaxMs?: number
+  /** Above this many queued jobs health() says 'overflow' (default 100000). */
+  maxQueued?: number
+  logEveryMs?: number
+  /** Wall clock for degradedSince (default Date.now); the queue's timing uses timers only. */
+  now?: () => number
+}
+
+interface Entry {
+  seq: number
+  label: string
+  job: WriteJob
+}
+
+/**
+ * SQLSTATE classes and node errors that mean "the store is not reachable now", worth retrying:
+ * 08 connection exception, 57P01-57P03 admin shutdown / crash shutdown / cannot connect now, 53 insufficient
+ * resources, 40001/40P01 serialization failure / deadlock; plus socket errors and pg's own connection errors.
+ * SQLite: SQLITE_BUSY / SQLITE_LOCKED (another connection holds the lock past busy_timeout).
+ */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown }
+  const code = typeof e?.code === 'string' ? e.code : ''
+  if (/^(08|53)/.test(code) || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code)) return true
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code)) return true
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true
+  const msg = typeof e?.message === 'string' ? e.message : ''
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|Connection ended/i.test(msg)
+}
+
+const WRITER_TABLE = `CREATE TABLE IF NOT EXISTS koplus_writer (writer TEXT PRIMARY KEY, last_seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`
+
+export class WriteQueue extends EventEmitter {
+  readonly writerId: string
+  readonly #db: AsyncSqlDb
+  readonly #log: Logger | undefined
+  readonly #entries: Entry[] = []
+  readonly #rejected: { seq: number; label: string; error: string }[] = []
+  readonly #opts: Required<Omit<WriteQueueOptions, 'logger' | 'writerId'>>
+  #seq = 0
+  #written = 0
+  #failures = 0
+  #degradedSince: number | null = null
+  #lastError: string | null = null
+  #lastLogAt = 0
+  #running = false
+  #closed = false
+  #ready: Promise<void> | null = null
+  #timer: NodeJS.Timeout | null = null
+  #wake: (() => void) | null = null
+
+  constructor(db: AsyncSqlDb, opts: WriteQueueOptions = {}) {
+    super()
+    this.#db = db
+    this.#log = opts.logger
+    this.writerId = opts.writerId ?? `w_${randomBytes(8).toString('hex')}`
+    this.#opts = {
+      retryMinMs: opts.retryMinMs ?? 100,
+      retryMaxMs: opts.retryMaxMs ?? 5000,
+      maxQueued: opts.maxQueued ?? 100_000,
+      logEveryMs: opts.logEveryMs ?? 30_000,
+      now: opts.now ?? Date.now,
+    }
+  }
+
+  /** Queue one event's writes (one transaction); returns its sequence number. Never waits, never throws for the store. */
+  enqueue(label: string, job: WriteJob): number {
+    if (this.#closed) throw new Error('the write queue is closed')
+    const seq = ++this.#seq
+    this.#entries.push({ seq, label, job })
+    if (this.#entries.length === this.#opts.maxQueued + 1) {
+      this.#log?.error({ queued: this.#entries.length, maxQueued: this.#opts.maxQueued }, 'the store write queue passed its limit; writes are kept in memory')
+    }
+    void this.#pump()
+    return seq
+  }
+
+  health(): WriteQueueHealth {
+    const queued = this.#entries.length
+    const degraded = this.#degradedSince !== null
+    return {
+      state: degraded ? (queued > this.#opts.maxQueued ? 'overflow' : 'degraded') : 'ok',
+      queued,
+      written: this.#written,
+      rejected: this.#rejected.length,
+      failures: this.#failures,
+      degradedSince: this.#degradedSince,
+      lastError: this.#lastError,
+    }
+  }
+
+  rejected(): readonly { seq: number; label: string; error: string }[] {
+    return this.#rejected
+  }
+
+  /** Resolves once every job queued so far is written (or rejected). */
+  drained(): Promise<void> {
+    if (this.#entries.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.once('drained', resolve))
+  }
+
+  /** Stop after the current attempt; jobs still queued are reported (and lost only if the process then exits). */
+  async close(): Promise<number> {
+    this.#closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#wake?.()
+    const left = this.#entries.length
+    if (left) this.#log?.error({ queued: left }, 'the store write queue closed with writes not yet written')
+    return left
+  }
+
+  #ensureWriterTable(): Promise<void> {
+    this.#ready ??= this.#db.run(WRITER_TABLE).then(() => undefined, (err) => {
+      this.#ready = null
+      throw err
+    })
+    return this.#ready
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    try {
+      let delay = this.#opts.retryMinMs
+      while (!this.#closed && this.#entries.length > 0) {
+        const head = this.#entries[0]!
+        try {
+          await this.#ensureWriterTable()
+          await this.#apply(head)
+          this.#entries.shift()
+          this.#written++
+          delay = this.#opts.retryMinMs
+          this.emit('written', head.seq, head.label)
+        } catch (err) {
+          this.#failures++
+          if (isRetryable(err)) {
+            this.#markDegraded(err, head)
+            await this.#sleep(delay)
+            delay = Math.min(delay * 2, this.#opts.retryMaxMs)
+            continue
+          }
+          this.#entries.shift()
+          const error = (err as Error)?.message ?? String(err)
+          this.#rejected.push({ seq: head.seq, label: head.label, error })
+          this.#log?.error({ err, seq: head.seq, label: head.label }, 'a store write failed and cannot succeed by retrying; it was rolled back and skipped')
+          this.emit('rejected', head.seq, head.label, err)
+        }
+      }
+      if (this.#entries.length === 0) {
+        if (this.#degradedSince !== null) {
+          this.#log?.info({ outageMs: this.#opts.now() - this.#degradedSince, written: this.#written }, 'the store is reachable again; the queued writes are written')
+          this.#degradedSince = null
+          this.#lastError = null
+          this.emit('recovered')
+        }
+        this.emit('drained')
+      }
+    } finally {
+      this.#running = false
+    }
+  }
+
+  async #apply(e: Entry): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const done = await tx.get<{ last_seq: number }>('SELECT last_seq FROM koplus_writer WHERE writer = ?', [this.writerId])
+      if (done && Number(done.last_seq) >= e.seq) return // committed by an attempt whose acknowledgement was lost
+      await e.job(tx)
+      await tx.run(
+        'INSERT INTO koplus_writer (writer, last_seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at',
+        [this.writerId, e.seq, this.#opts.now()],
+      )
+    })
+  }
+
+  #markDegraded(err: unknown, head: Entry): void {
+    this.#lastError = (err as Error)?.message ?? String(err)
+    const now = this.#opts.now()
+    if (this.#degradedSince === null) {
+      this.#degradedSince = now
+      this.#lastLogAt = now
+      this.#log?.error({ err, queued: this.#entries.length, seq: head.seq }, 'the store is unreachable: writes are queued in memory and retried (calls go on)')
+      this.emit('degraded', this.health())
+    } else if (now - this.#lastLogAt >= this.#opts.logEveryMs) {
+      this.#lastLogAt = now
+      this.#log?.warn({ queued: this.#entries.length, since: this.#degradedSince, lastError: this.#lastError }, 'the store is still unreachable; writes queued')
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve
+      // Not unref'd: while writes are pending, the process stays up to write them.
+      this.#timer = setTimeout(resolve, ms)
+    })
+  }
+}
