@@ -107,7 +107,7 @@ export class VirtualTime {
   }
 
   /** Lets time pass until `promise` settles (e.g. a simulator waitFor or waitForState); returns its value. */
-  async run<T>(promise: Promise<T>, what = 'promise', opts: UntilOptions = {}): Promise<T> {
+  async run<T>(promise: Promise<T>, what = 'the awaited promise', opts: UntilOptions = {}): Promise<T> {
     let done = false
     const watched = promise.finally(() => {
       done = true
@@ -118,8 +118,12 @@ export class VirtualTime {
   }
 
   /** Lets exactly `ms` of virtual time pass, timer by timer, settling after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.clock.now() + ms
+  advance(ms: number): Promise<void> {
+    return this.advanceTo(this.clock.now() + ms)
+  }
+
+  /** Lets virtual time pass up to the instant `target` (epoch ms), timer by timer, settling after each. */
+  async advanceTo(target: number): Promise<void> {
     for (;;) {
       await this.settle()
       const next = this.clock.nextDue()

@@ -174,7 +174,7 @@ t.test('the position is announced on entry and again at its interval, as it chan
   const first = j.sim.placeCall({ to: '5000', from: '0701000031' })
   await time.run(whenHeard(j.sim, first, sv('moh'), 5000), 'whenHeard moh')
   const second = j.sim.placeCall({ to: '5000', from: '0701000032' })
-  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity)), 5000, 'music after the position'), 'music after the position')
+  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity)), 5000, 'music after the position'))
   assertOrder(t, files(second), [sv('position-is'), sv('num-2'), sv('moh')], 'the second caller hears "number two" on entry')
   t.equal(files(second)[0], sv('position-is'), 'with no first message the position comes first (no music started only to be cut)')
   const joined = Number(second.variable('koplus_joined_at'))
@@ -183,7 +183,7 @@ t.test('the position is announced on entry and again at its interval, as it chan
   const again = await time.run(whenHeard(j.sim, second, sv('position-is'), 4000, 2), 'whenHeard')
   const at = again.startedAt - joined
   t.ok(Math.abs(at - 2000) < 250, `the position again at its interval (${at} ms after joining)`)
-  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt), 3000, 'music after the second position'), 'music after the second position')
+  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt), 3000, 'music after the second position'))
   const heard = files(second)
   t.comment(second.heard().map((h) => `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joined}${h.interrupted ? ' cut' : ''}`).join(' | '))
   const i = heard.lastIndexOf(sv('position-is'))
