@@ -95,6 +95,7 @@ export class VirtualTime {
       if (v !== undefined && v !== false && v !== null) return v
       const next = this.clock.nextDue()
       if (next !== undefined && next <= deadline) {
+        if (process.env.VT_DEBUG) console.error(`[vt] ${what}: +${this.clock.now() - start} → +${next - start}`)
         this.clock.runUntil(next)
         continue
       }
