@@ -11,8 +11,8 @@
  *   await time.advance(400)                                   // a 400 ms conversation
  *
  * "Nothing in flight" is exact, not a quiet period: node:diagnostics_channel reports every socket this process
- * connects or accepts; a pair of them (matched by ports) is balanced when each side has read all the other wrote
- * (bytesWritten counts bytes still queued in Node). Only in-process peers count, so a test that talks to another
+ * connects or accepts; a pair of them (matched by ports) is balanced when each side has had delivered all the other
+ * wrote (bytesWritten counts bytes still queued in Node; bytes read into a paused stream's buffer are not delivered). Only in-process peers count, so a test that talks to another
  * process (a spawned daemon) cannot use this; it runs on an offset clock (faketime.ts) instead.
  */
 import dc from 'node:diagnostics_channel'
@@ -38,7 +38,8 @@ export function bytesInFlight(): string[] {
   for (const s of live) {
     const peer = byEnds.get(`${s.remotePort}>${s.localPort}`)
     if (!peer) continue
-    const pending = s.bytesWritten - peer.bytesRead
+    // Read from the kernel but still buffered in a paused stream (readableLength) is not delivered yet.
+    const pending = s.bytesWritten - (peer.bytesRead - peer.readableLength)
     if (pending > 0) out.push(`${s.localPort}→${s.remotePort} ${pending} bytes`)
   }
   return out
