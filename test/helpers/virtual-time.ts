@@ -108,6 +108,20 @@ export class VirtualTime {
     }
   }
 
+  /**
+   * Waits on real time, with virtual time standing still, until `fn()` is truthy: for what happens on real time
+   * only (a connection cut or made, the ESL client's back-off), so no virtual timer fires meanwhile.
+   */
+  async realUntil<T>(fn: () => T | undefined | false | null, what = 'condition', realTimeoutMs = 5000): Promise<T> {
+    const end = performance.now() + realTimeoutMs
+    for (;;) {
+      const v = fn()
+      if (v !== undefined && v !== false && v !== null) return v
+      if (performance.now() > end) throw new Error(`timed out waiting for ${what} (${realTimeoutMs} ms of real time)`)
+      await realSleep(5)
+    }
+  }
+
   /** Lets time pass until `promise` settles (e.g. a simulator waitFor or waitForState); returns its value. */
   async run<T>(promise: Promise<T>, what = 'the awaited promise', opts: UntilOptions = {}): Promise<T> {
     let done = false
