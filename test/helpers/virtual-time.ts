@@ -13,7 +13,8 @@
  * "Nothing in flight" is exact, not a quiet period: node:diagnostics_channel reports every socket this process
  * connects or accepts; a pair of them (matched by ports) is balanced when each side has had delivered all the other
  * wrote (bytesWritten counts bytes still queued in Node; bytes read into a paused stream's buffer are not delivered). Only in-process peers count, so a test that talks to another
- * process (a spawned daemon) cannot use this; it runs on an offset clock (faketime.ts) instead.
+ * process (a spawned daemon) cannot use this; it runs on the real clock (or an offset one, faketime.ts) instead.
+ * VT_DEBUG=1 prints every step of virtual time to stderr (what is awaited, from when to when).
  */
 import dc from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
