@@ -217,16 +217,6 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
   t.same(missing, [], `${msg}: ${expected.map((e) => e.replace(SOUNDS + '/', '')).join(' → ')} (heard: ${heard.map((e) => e.replace(SOUNDS + '/', '')).join(', ')})`)
 }
 
-/** A clock `offsetMs` away from the wall clock, with real timers (the daemon's idea of "now" for schedule tests). */
-export class OffsetClock extends RealClock {
-  constructor(readonly offsetMs: number) {
-    super()
-  }
-  override now(): number {
-    return Date.now() + this.offsetMs
-  }
-}
-
 /**
  * Polls `fn` (a SQLite read or the daemon's status: things that change without a simulator event, which is what
  * `sim.waitFor` re-checks on) every 10 ms until it returns a value other than undefined/false.
