@@ -38,6 +38,9 @@ export class RealClock implements Clock {
   }
 }
 
+/** How many timers may fire at one virtual instant before VirtualClock.runUntil takes it for an endless loop. */
+export const MAX_FIRINGS_AT_ONE_INSTANT = 100_000
+
 interface Pending {
   id: number
   at: number
@@ -83,8 +86,13 @@ export class VirtualClock implements Clock {
   advance(ms: number): void {
     this.runUntil(this.#now + ms)
   }
-  /** Move time forward to `t`, firing due timers in order. */
+  /**
+   * Move time forward to `t`, firing due timers in order. Throws after MAX_FIRINGS_AT_ONE_INSTANT timers fired
+   * without time moving: a timer that re-arms itself for "now" would otherwise spin here for ever (on real time
+   * the clock moves on and ends such a loop; on virtual time nothing does).
+   */
   runUntil(t: number): void {
+    let sameInstant = 0
     for (;;) {
       let next: Pending | undefined
       for (const p of this.#pending) {
@@ -92,6 +100,8 @@ export class VirtualClock implements Clock {
       }
       if (!next) break
       this.#pending = this.#pending.filter((p) => p !== next)
+      sameInstant = next.at > this.#now ? 0 : sameInstant + 1
+      if (sameInstant > MAX_FIRINGS_AT_ONE_INSTANT) throw new Error(`VirtualClock: ${sameInstant} timers fired at ${new Date(this.#now).toISOString()} without time moving (a timer re-arming itself for now?)`)
       this.#now = Math.max(this.#now, next.at)
       next.fn()
     }

@@ -12,9 +12,10 @@ import { startDaemon, type Daemon } from '../../src/daemon/daemon.js'
 import type { Device, Plan, QueueSettings } from '../../src/core/model.js'
 import { DEFAULT_SOUNDS_DIR } from '../../src/core/prompts.js'
 import { Store } from '../../src/store/index.js'
-import type { Clock, TimerHandle } from '../../src/util/clock.js'
+import { RealClock, type Clock, type TimerHandle } from '../../src/util/clock.js'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
+import type { VirtualTime } from './virtual-time.js'
 
 export interface QueueSpec {
   number: string
@@ -43,37 +44,34 @@ export interface RigOptions {
   /** Phones: SIP user → behaviour (registered by default), or a dial-string pattern (mobiles) via `patterns`. */
   phones?: Record<string, EndpointBehaviour & { registered?: boolean }>
   patterns?: { pattern: string | RegExp; behaviour: EndpointBehaviour }[]
-  /** The daemon's clock (default a RealClock). */
+  /** The daemon's clock (default `time`'s, else a RealClock). */
   clock?: Clock
+  /** Virtual time for the simulator, the seeding and (unless `clock` is given) the daemon: the test lets time pass. */
+  time?: VirtualTime
 }
 
 /**
- * Wall-clock time whose timers call back EARLY_MS before Date.now() reaches their instant. Node's setTimeout does
- * this by ~1 ms for about one timer in ten (its timers run on a monotonic millisecond clock); the exaggeration
- * makes the case certain, where 1 ms is often hidden by the time spent between arming and the event loop.
+ * A clock (the wall clock, or a test's virtual one) whose timers call back EARLY_MS before its `now()` reaches their
+ * instant. Node's setTimeout does this by ~1 ms for about one timer in ten (its timers run on a monotonic
+ * millisecond clock); the exaggeration makes the case certain, where 1 ms is often hidden by the time spent between
+ * arming and the event loop.
  */
 export const EARLY_MS = 20
 
 export class EarlyTimersClock implements Clock {
-  #seq = 0
-  readonly #timers = new Map<number, NodeJS.Timeout>()
+  constructor(readonly base: Clock = new RealClock()) {}
   now(): number {
-    return Date.now()
+    return this.base.now()
   }
+  /**
+   * EARLY_MS early; a timer of EARLY_MS or less 1 ms early (Node's way), and one of 1 ms or less on time, so a timer
+   * re-armed for the rest is reached: on a virtual clock a 0 ms re-arm would fire at the same instant for ever.
+   */
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.#seq
-    const t = setTimeout(() => {
-      this.#timers.delete(id)
-      fn()
-    }, Math.max(0, ms - EARLY_MS))
-    t.unref()
-    this.#timers.set(id, t)
-    return { id }
+    return this.base.setTimeout(fn, ms > EARLY_MS ? ms - EARLY_MS : ms > 1 ? ms - 1 : Math.max(0, ms))
   }
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (!handle) return
-    clearTimeout(this.#timers.get(handle.id))
-    this.#timers.delete(handle.id)
+    this.base.clearTimeout(handle)
   }
 }
 
@@ -125,15 +123,15 @@ export interface Seeded {
 }
 
 /** A temp directory with a SQLite file holding the queues, agents, memberships and sessions of `opts`. */
-export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>): Seeded {
+export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: Clock = new RealClock()): Seeded {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-agents-'))
   const dbPath = join(dir, 'koplus.sqlite')
   const recordingsDir = join(dir, 'recordings')
   mkdirSync(recordingsDir, { recursive: true })
-  const now = Date.now()
+  const now = clock.now()
   const queueIds = new Map<string, string>()
   const agentIds = new Map<string, string>()
-  const seed = Store.open(dbPath)
+  const seed = Store.open(dbPath, { clock })
   try {
     for (const q of opts.queues) {
       const rec = seed.queues.create({ number: q.number, name: q.name ?? `Queue ${q.number}`, settings: { ...TEST_QUEUE_DEFAULTS, ...(q.settings ?? {}) } })
@@ -160,8 +158,8 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>): Seeded 
 }
 
 /** The simulator (SIP domain "default") with short shipped prompts and the phones / patterns of `opts`. */
-export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'patterns'>): Promise<{ sim: FreeSwitchSimulator; port: number }> {
-  const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'patterns' | 'time'>): Promise<{ sim: FreeSwitchSimulator; port: number }> {
+  const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(opts.time ? { clock: opts.time.clock } : {}) })
   for (const lang of ['sv', 'en']) {
     for (const f of readdirSync(join(DEFAULT_SOUNDS_DIR, lang))) {
       if (f.endsWith('.wav') && f !== 'moh.wav') sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, lang, f), PROMPT_MS)
@@ -182,14 +180,15 @@ export function dialledFor(sim: FreeSwitchSimulator, callId: string): string[][]
 
 /** Seeds the store, starts the simulator and the daemon, and waits for the daemon's first rebuild. */
 export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
-  const { dir, dbPath, recordingsDir, queueIds, agentIds } = seedAgents(opts)
+  const { dir, dbPath, recordingsDir, queueIds, agentIds } = seedAgents(opts, opts.time?.clock)
   const { sim, port } = await startAgentsSimulator(opts)
+  const clock = opts.clock ?? opts.time?.clock
 
   const level = process.env.KOPLUS_IT_LOG ?? 'silent'
   const start = async (): Promise<Daemon> => {
     const d = await startDaemon(
       { databasePath: dbPath, recordingsDir, freeswitch: { host: '127.0.0.1', port, password: 'ClueCon' } },
-      { logger: pino({ level }, pino.destination(2)), ...(opts.clock ? { clock: opts.clock } : {}) },
+      { logger: pino({ level }, pino.destination(2)), ...(clock ? { clock } : {}) },
     )
     await d.whenRebuilt()
     return d

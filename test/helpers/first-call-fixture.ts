@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store } from '../../src/store/index.js'
 import { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
+import type { Clock } from '../../src/util/clock.js'
 
 /** Queue 5000 rings an agent for this long (seconds). */
 export const RING_SEC = 2
@@ -59,9 +60,9 @@ export function seedFirstCall(now = Date.now()): Seeded {
   }
 }
 
-/** A simulator on 127.0.0.1:<port> whose SIP domain is the default tenant's, with phones 1001 and 1002 registered. */
-export async function startSimulator(): Promise<{ sim: FreeSwitchSimulator; port: number }> {
-  const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+/** A simulator on 127.0.0.1:<port> (on `clock`, default the wall clock) whose SIP domain is the default tenant's, with phones 1001 and 1002 registered. */
+export async function startSimulator(clock?: Clock): Promise<{ sim: FreeSwitchSimulator; port: number }> {
+  const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(clock ? { clock } : {}) })
   const port = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: true, answerAfterMs: 300 })
   sim.endpoint('1002', { registered: true, answerAfterMs: 300 })

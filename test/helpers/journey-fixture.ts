@@ -19,6 +19,7 @@ import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator
 import type { HeardItem } from '../../src/simulator/channel.js'
 import { Store } from '../../src/store/index.js'
 import { RealClock, type Clock } from '../../src/util/clock.js'
+import type { VirtualTime } from './virtual-time.js'
 
 export const SOUNDS = DEFAULT_SOUNDS_DIR
 
@@ -126,13 +127,16 @@ export async function startJourney(
     queues: QueueSeed[]
     agents: AgentSeed[]
     answerAfterMs?: number
+    /** The daemon's clock (default a RealClock); the simulator keeps real time. */
     clock?: Clock
+    /** Virtual time for the daemon and the simulator both (instead of `clock`): the test lets time pass. */
+    time?: VirtualTime
     shortPrompts?: boolean
     /** More seeding (calendars, schedules) before the daemon starts. */
     prepare?: (store: Store, seeded: Seeded) => void
   },
 ): Promise<Journey> {
-  const clock = o.clock ?? new RealClock()
+  const clock = o.time?.clock ?? o.clock ?? new RealClock()
   const seeded = seed(o.queues, o.agents, clock.now())
   if (o.prepare) {
     const store = Store.open(seeded.dbPath)
@@ -142,7 +146,7 @@ export async function startJourney(
       store.close()
     }
   }
-  const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+  const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(o.time ? { clock: o.time.clock } : {}) })
   if (o.shortPrompts !== false) {
     for (const [id, ms] of Object.entries(SHORT_PROMPTS_MS)) for (const lang of ['sv', 'en'] as const) sim.fileDurations.set(sound(lang, id), ms)
   }
@@ -211,16 +215,6 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
     from = i + 1
   }
   t.same(missing, [], `${msg}: ${expected.map((e) => e.replace(SOUNDS + '/', '')).join(' → ')} (heard: ${heard.map((e) => e.replace(SOUNDS + '/', '')).join(', ')})`)
-}
-
-/** A clock `offsetMs` away from the wall clock, with real timers (the daemon's idea of "now" for schedule tests). */
-export class OffsetClock extends RealClock {
-  constructor(readonly offsetMs: number) {
-    super()
-  }
-  override now(): number {
-    return Date.now() + this.offsetMs
-  }
 }
 
 /**

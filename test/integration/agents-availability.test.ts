@@ -10,11 +10,14 @@ import { DEFAULT_SOUNDS_DIR } from '../../src/core/prompts.js'
 import { makeWav } from '../../src/simulator/wav.js'
 import { registerHeaders } from '../../src/simulator/registrations.js'
 import { startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
 const MOBILE_VM = '0701700001'
 const MOBILE_OK = '0701700002'
 const MOBILE_VM2 = '0701710001'
+const time = new VirtualTime()
 const rig: Rig = await startAgentsRig({
+  time,
   queues: [
     { number: '5400', name: 'Auto', settings: { ringTimeSec: 1, autoLogoutAfter: 2, wrapUpSec: 0 } },
     { number: '5401', name: 'Auto B', settings: { wrapUpSec: 0 } },
@@ -67,18 +70,18 @@ const status = (agentId: string) => rig.daemon.status().agents.find((a) => a.age
 
 await t.test('auto-logout after 2 consecutive unanswered offers (busy, then no answer): out of every queue', async (t) => {
   const a5001 = rig.agentId('5001')
-  const since = Date.now()
+  const since = time.now()
   const first = rig.sim.placeCall({ to: '5400', from: '0701000400' })
-  await first.waitForState('bridged', 5000)
+  await time.run(first.waitForState('bridged', 5000), 'first bridged')
   t.same(rig.dialled(first.uuid), [['5001'], ['5002']], '5001 (busy) first, then 5002')
   t.equal(status(a5001).unanswered, 1, 'busy counts as unanswered')
   t.same(status(a5001).queues.length, 2, 'still logged in after one')
   first.hangup()
-  await until(() => status(rig.agentId('5002')).state === 'free', 3000, '5002 free')
+  await time.until(() => status(rig.agentId('5002')).state === 'free', '5002 free')
 
   rig.sim.endpoint('5001', { registered: true, neverAnswer: true })
   const second = rig.sim.placeCall({ to: '5400', from: '0701000401' })
-  await second.waitForState('bridged', 6000)
+  await time.run(second.waitForState('bridged', 6000), 'second bridged')
   t.same(rig.dialled(second.uuid), [['5001'], ['5002']], '5001 rang out (no answer), then 5002')
   const s = status(a5001)
   t.equal(s.state, 'logged-out', 'logged out')
@@ -98,42 +101,42 @@ await t.test('an unregistered device is not offered calls, and is again after it
   const a6001 = rig.agentId('6001')
   t.equal(status(a6001).registered, true, 'registered at start-up (read with show registrations)')
   rig.sim.unregister('6001')
-  await until(() => status(a6001).registered === false, 3000, 'sofia::unregister seen')
+  await time.until(() => status(a6001).registered === false, 'sofia::unregister seen')
   let call = rig.sim.placeCall({ to: '5500', from: '0701000500' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['6002']], '6001 (idle longest but unregistered) was skipped')
   call.hangup()
-  await until(() => status(rig.agentId('6002')).state === 'free', 3000, '6002 free')
+  await time.until(() => status(rig.agentId('6002')).state === 'free', '6002 free')
 
   rig.sim.register('6001')
-  await until(() => status(a6001).registered === true, 3000, 'sofia::register seen')
+  await time.until(() => status(a6001).registered === true, 'sofia::register seen')
   call = rig.sim.placeCall({ to: '5500', from: '0701000501' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['6001']], 'offered again once registered')
   call.hangup()
-  await until(() => status(a6001).state === 'free', 3000, '6001 free')
+  await time.until(() => status(a6001).state === 'free', '6001 free')
 
   rig.sim.expire('6001')
-  await until(() => status(a6001).registered === false, 3000, 'sofia::expire seen')
+  await time.until(() => status(a6001).registered === false, 'sofia::expire seen')
   call = rig.sim.placeCall({ to: '5500', from: '0701000502' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['6002']], 'an expired registration is skipped too')
   call.hangup()
-  await until(() => status(rig.agentId('6002')).state === 'free', 3000, '6002 free')
+  await time.until(() => status(rig.agentId('6002')).state === 'free', '6002 free')
 
   // The phone reboots: it registers again with a new Call-ID without unregistering the old one, and the old
   // registration expires ~90 s later (inbound-registration). The phone is registered all along.
   rig.sim.register('6001')
   const oldCallId = rig.sim.registrations().find((u) => u.user === '6001')!.callId
   rig.sim.register('6001')
-  await until(() => status(a6001).registered === true, 3000, 'registered')
+  await time.until(() => status(a6001).registered === true, 'registered')
   const current = rig.sim.registrations().find((u) => u.user === '6001')!
   t.not(current.callId, oldCallId, 'a new Call-ID')
   const stale = { ...current, callId: oldCallId }
   const h = rig.sim.baseHeaders('CUSTOM', 'sofia::expire')
-  rig.sim.emit({ name: 'CUSTOM', subclass: 'sofia::expire', headers: [['Event-Subclass', 'sofia::expire'], ...h, ...registerHeaders(stale, 'expire', Math.floor(Date.now() / 1000))] })
+  rig.sim.emit({ name: 'CUSTOM', subclass: 'sofia::expire', headers: [['Event-Subclass', 'sofia::expire'], ...h, ...registerHeaders(stale, 'expire', Math.floor(time.now() / 1000))] })
   const probe = rig.sim.placeCall({ to: '5500', from: '0701000503' })
-  await probe.waitForState('bridged', 5000)
+  await time.run(probe.waitForState('bridged', 5000), 'probe bridged')
   t.equal(status(a6001).registered, true, 'the old contact expiring does not unregister the phone')
   t.same(rig.dialled(probe.uuid), [['6001']], 'and it is still offered calls')
   probe.hangup()
@@ -145,10 +148,10 @@ const CONFIRM_PROMPT_MS = 2500
 await t.test('mobile confirmation: a voicemail that never presses 1 does not take the caller; an agent who presses 1 does', async (t) => {
   rig.sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, 'sv', 'agent-offer-mobile.wav'), CONFIRM_PROMPT_MS)
   const a7001 = rig.agentId('7001')
-  const since = Date.now()
+  const since = time.now()
   const call = rig.sim.placeCall({ to: '5600', from: '0701000600' })
-  await call.waitForState('bridged', 20_000)
-  const took = Date.now() - since
+  await time.run(call.waitForState('bridged', 20_000), 'call bridged')
+  const took = time.now() - since
   t.same(rig.dialled(call.uuid), [[MOBILE_VM], [MOBILE_OK]], 'the voicemail mobile first, then the next agent')
   t.equal(rig.bridgedAgent(call), rig.agentId('7002'), 'the agent who pressed 1 (during the prompt) has the caller')
   const missed = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
@@ -168,7 +171,7 @@ await t.test('mobile confirmation: a voicemail that never presses 1 does not tak
   t.ok(took < 15_000, `the offer moved on when the voicemail did not confirm, not after a long timeout (${took} ms)`)
   t.comment(`voicemail → next agent bridged in ${took} ms`)
   call.hangup()
-  await until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
+  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
 })
 
 await t.test('mobile confirmation: an agent who presses 1 a moment after the prompt ended still gets the caller', async (t) => {
@@ -177,7 +180,7 @@ await t.test('mobile confirmation: an agent who presses 1 a moment after the pro
   rig.sim.endpoint(`sofia/gateway/default/${MOBILE_VM}`, { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 } })
   rig.sim.endpoint(`sofia/gateway/default/${MOBILE_OK}`, { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 } })
   const call = rig.sim.placeCall({ to: '5600', from: '0701000601' })
-  await call.waitForState('bridged', 10_000)
+  await time.run(call.waitForState('bridged', 10_000), 'call bridged')
   t.equal(rig.dialled(call.uuid).length, 1, 'the first agent offered took the call')
   call.hangup()
 })
@@ -191,7 +194,7 @@ await t.test('parallel ringing with a mobile: a voicemail answering first does n
   })
   t.teardown(off)
   const call = rig.sim.placeCall({ to: '5610', from: '0701000610' })
-  await call.waitForState('bridged', 10_000)
+  await time.run(call.waitForState('bridged', 10_000), 'call bridged')
   t.equal(rig.bridgedAgent(call), a7102, 'the softphone agent, who really answered, has the caller')
   const rang7102 = rig.dialled(call.uuid).filter((targets) => targets.includes('7102')).length
   t.equal(rang7102, 1, '7102 rang once: its ringing was not cut by the voicemail answering')
@@ -208,7 +211,7 @@ await t.test('whisper: the agent hears the queue name, then is bridged', async (
   rig.store.prompts.put({ tenantId: 'default', queueId: rig.queueId('5700'), language: 'sv', name: 'queue-name', path: file })
   rig.daemon.reloadConfig()
   const call = rig.sim.placeCall({ to: '5700', from: '0701000700' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.equal(rig.bridgedAgent(call), rig.agentId('8001'))
   const leg = rig.sim.channel(call.bridgedTo!)!
   const whisper = leg.heard.find((h) => h.file === file)
@@ -222,25 +225,25 @@ await t.test('an agent whose phone is on a private call is skipped until it hang
   // An outside number that answers (the agent calls a customer directly, not through a queue).
   rig.sim.dialplan.addRoute('0709000000', () => [{ app: 'answer', arg: '', loops: 1 }, { app: 'park', arg: '', loops: 1 }])
   const privateCall = rig.sim.placeCall({ to: '0709000000', from: '8101', sipUser: '8101' })
-  await privateCall.waitForState('answered', 3000)
+  await time.run(privateCall.waitForState('answered', 3000), 'privateCall answered')
   await until(() => status(a8101).deviceBusy, 3000, "8101's phone seen busy")
   let call = rig.sim.placeCall({ to: '5800', from: '0701000800' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['8102']], '8101 (idle longest, phone in use) was skipped')
   call.hangup()
-  await until(() => status(rig.agentId('8102')).state === 'free', 3000, '8102 free')
+  await time.until(() => status(rig.agentId('8102')).state === 'free', '8102 free')
 
   privateCall.hangup()
   await until(() => !status(a8101).deviceBusy, 3000, "8101's phone free again")
   call = rig.sim.placeCall({ to: '5800', from: '0701000801' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['8101']], 'offered again once the private call ended')
   call.hangup()
-  await until(() => status(a8101).state === 'free', 3000, '8101 free')
+  await time.until(() => status(a8101).state === 'free', '8101 free')
 
   // A private call already up when the daemon starts is found in FreeSWITCH (show channels + uuid_dump).
   const again = rig.sim.placeCall({ to: '0709000000', from: '8101', sipUser: '8101' })
-  await again.waitForState('answered', 3000)
+  await time.run(again.waitForState('answered', 3000), 'again answered')
   await until(() => status(a8101).deviceBusy, 3000, "8101's phone seen busy")
   await rig.restartDaemon()
   t.equal(status(a8101).deviceBusy, true, 'still known to be in use after a restart')
@@ -253,7 +256,7 @@ await t.test("the licence report lists this month's members, one row per user", 
   // 6002 was also a member of queue 5400 for a while last month only: no extra row, no extra licence.
   // Months are those of the report's zone (Europe/Stockholm) around the moment the rig seeded its members, so the
   // test holds in any month, on any host time zone.
-  const thisMonth = monthIn(Date.now(), 'Europe/Stockholm')
+  const thisMonth = monthIn(time.now(), 'Europe/Stockholm')
   const lastMonth = previousMonth(thisMonth)
   const lastFrom = Date.parse(`${lastMonth}-05T10:00:00Z`)
   const lastTo = Date.parse(`${lastMonth}-06T10:00:00Z`)

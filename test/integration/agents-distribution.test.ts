@@ -4,11 +4,14 @@
  */
 import t from 'tap'
 import type { SimEvent } from '../../src/simulator/serialize.js'
-import { EarlyTimersClock, startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'
+import { EarlyTimersClock, startAgentsRig, type Rig } from '../helpers/agents-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
+const time = new VirtualTime()
 const rig: Rig = await startAgentsRig({
-  // Every daemon timer calls back 1 ms early, as Node's do now and then: decisions must not depend on luck.
-  clock: new EarlyTimersClock(),
+  time,
+  // Every daemon timer calls back early (on the virtual clock), as Node's do now and then: decisions must not depend on luck.
+  clock: new EarlyTimersClock(time.clock),
   queues: [
     { number: '5100', name: 'Parallel', settings: { strategy: 'ring-parallel', parallelCount: 3, ringTimeSec: 3, autoLogoutAfter: 3 } },
     { number: '5200', name: 'Norwegian', settings: { strategy: 'skills', requiredSkills: { norsk: 3 } } },
@@ -60,13 +63,13 @@ await t.test('ring-parallel 3: one originate with three legs; the first to answe
   const answers = new Map<string, number>()
   const off = rig.sim.onEvent((ev) => {
     if (!ev.uuid) return
-    if (ev.name === 'CHANNEL_HANGUP') hangups.set(ev.uuid, { cause: header(ev, 'Hangup-Cause') ?? '', at: Date.now() })
-    if (ev.name === 'CHANNEL_ANSWER') answers.set(ev.uuid, Date.now())
+    if (ev.name === 'CHANNEL_HANGUP') hangups.set(ev.uuid, { cause: header(ev, 'Hangup-Cause') ?? '', at: time.now() })
+    if (ev.name === 'CHANNEL_ANSWER') answers.set(ev.uuid, time.now())
   })
   t.teardown(off)
-  const since = Date.now()
+  const since = time.now()
   const call = rig.sim.placeCall({ to: '5100', from: '0701000100' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
 
   const originates = rig.sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`))
   t.equal(originates.length, 1, 'one originate')
@@ -77,7 +80,7 @@ await t.test('ring-parallel 3: one originate with three legs; the first to answe
   const winner = call.bridgedTo!
   t.equal(winner, legIds[1])
 
-  await until(() => legIds.filter((l) => l !== winner).every((l) => hangups.has(l)), 2000, 'the losers hung up')
+  await time.until(() => legIds.filter((l) => l !== winner).every((l) => hangups.has(l)), 'the losers hung up')
   const answeredAt = answers.get(winner)!
   for (const l of legIds.filter((l) => l !== winner)) {
     const h = hangups.get(l)!
@@ -92,17 +95,17 @@ await t.test('ring-parallel 3: one originate with three legs; the first to answe
   t.equal(rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since }).length, 0, 'no RINGNOANSWER logged')
   t.equal(rig.store.events.list({ callId: call.uuid, event: 'RINGING', since }).length, 3, 'RINGING logged per leg')
   call.hangup()
-  await until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
+  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
   t.equal(rig.store.calls.get(call.uuid).agentId, rig.agentId('2002'))
 })
 
 await t.test('ring-parallel: a busy leg counts as unanswered, a leg that lost the race does not', async (t) => {
-  await until(() => status(rig.agentId('2002')).state === 'free', 3000, '2002 out of wrap-up')
+  await time.until(() => status(rig.agentId('2002')).state === 'free', '2002 out of wrap-up')
   rig.sim.endpoint('2003', { registered: true, reject: 'USER_BUSY' })
   rig.sim.endpoint('2004', { registered: true, answerAfterMs: 300 })
-  const since = Date.now()
+  const since = time.now()
   const call = rig.sim.placeCall({ to: '5100', from: '0701000101' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['2001', '2003', '2004']], 'the three longest idle: 2002 just had a call')
   t.equal(rig.bridgedAgent(call), rig.agentId('2004'))
   const noAnswer = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
@@ -110,61 +113,62 @@ await t.test('ring-parallel: a busy leg counts as unanswered, a leg that lost th
   t.equal(status(rig.agentId('2003')).unanswered, 1, '2003 (busy) counted')
   t.equal(status(rig.agentId('2001')).unanswered, 0, '2001 (lost the race) not counted')
   call.hangup()
-  await until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
+  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
 })
 
 await t.test('skills: the agent with the required level gets the call although another has been idle longer', async (t) => {
   const call = rig.sim.placeCall({ to: '5200', from: '0701000200' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['3002']], 'only 3002 (norsk 5 ≥ 3) rang; 3001 (norsk 1) idle longer did not')
   t.equal(rig.bridgedAgent(call), rig.agentId('3002'))
   call.hangup()
-  await until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
+  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
 })
 
 await t.test('wrap-up across two queues: after a call from A the agent gets no call from B until wrap-up ends', async (t) => {
   const a4001 = rig.agentId('4001')
   const first = rig.sim.placeCall({ to: '5300', from: '0701000300' })
-  await first.waitForState('bridged', 5000)
+  await time.run(first.waitForState('bridged', 5000), 'first bridged')
   first.hangup()
-  await until(() => status(a4001).state === 'wrap-up', 3000, 'wrap-up after the call from A')
-  const wrapStart = Date.now()
+  await time.until(() => status(a4001).state === 'wrap-up', 'wrap-up after the call from A')
+  const wrapStart = time.now()
   const wrapEndsAt = status(a4001).wrapUpEndsAt!
 
   const second = rig.sim.placeCall({ to: '5301', from: '0701000301' })
-  await until(() => second.variable('koplus_seq'), 3000, 'B caller queued')
+  await time.until(() => second.variable('koplus_seq'), 'B caller queued')
   t.same(rig.dialled(second.uuid), [], 'no offer from B during wrap-up')
   t.equal(status(a4001).state, 'wrap-up')
-  await second.waitForState('bridged', 5000)
-  t.ok(Date.now() >= wrapEndsAt - 60, `offered only when wrap-up ended (${Date.now() - wrapStart} ms into a 2 s wrap-up)`)
+  await time.run(second.waitForState('bridged', 5000), 'second bridged')
+  t.ok(time.now() >= wrapEndsAt - 60, `offered only when wrap-up ended (${time.now() - wrapStart} ms into a 2 s wrap-up)`)
   t.same(rig.dialled(second.uuid), [['4001']])
-  const log = rig.store.events.list({ agentId: a4001, since: wrapStart - 100 }).map((e) => e.event)
-  t.ok(log.indexOf('WRAPUPEND') >= 0 && log.indexOf('WRAPUPEND') < log.indexOf('RINGING'), 'WRAPUPEND before the RINGING for B')
+  const log = rig.store.events.list({ agentId: a4001, since: wrapStart })
+  const wrapUpEnd = log.findIndex((e) => e.event === 'WRAPUPEND')
+  t.ok(wrapUpEnd >= 0 && wrapUpEnd < log.findIndex((e) => e.event === 'RINGING' && e.callId === second.uuid), 'WRAPUPEND before the RINGING for B')
   second.hangup()
-  await until(() => status(a4001).state === 'free', 3000, 'B has no wrap-up: free again')
+  await time.until(() => status(a4001).state === 'free', 'B has no wrap-up: free again')
 })
 
 await t.test("an agent's own wrap-up time overrides the queue's", async (t) => {
   const a4002 = rig.agentId('4002')
-  const since = Date.now()
+  const since = time.now()
   const call = rig.sim.placeCall({ to: '5302', from: '0701000302' })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
   call.hangup()
-  await until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
+  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
   t.equal(status(a4002).state, 'free', 'free at once (agent 0 s, queue 60 s)')
   t.notOk(rig.agentEvents(a4002, since).includes('WRAPUPSTART'), 'no wrap-up')
 })
 
 await t.test('skills widened after the wait: with nobody at the required level, an agent below it is offered after 1 s', async (t) => {
-  const since = Date.now()
+  const since = time.now()
   const call = rig.sim.placeCall({ to: '5210', from: '0701000210' })
-  await until(() => call.variable('koplus_seq'), 3000, 'caller queued')
+  await time.until(() => call.variable('koplus_seq'), 'caller queued')
   t.same(rig.dialled(call.uuid), [], 'nobody meets finska 5: not offered at once')
-  await call.waitForState('bridged', 5000)
-  const waited = Date.now() - Number(call.variable('koplus_joined_at'))
+  await time.run(call.waitForState('bridged', 5000), 'call bridged')
+  const waited = time.now() - Number(call.variable('koplus_joined_at'))
   t.ok(waited >= 950, `offered after the widening time (${waited} ms)`)
   t.same(rig.dialled(call.uuid), [['3101']])
-  t.comment(`widened after ${Date.now() - since} ms`)
+  t.comment(`widened after ${time.now() - since} ms`)
   call.hangup()
 })
 
@@ -172,15 +176,16 @@ await t.test('an agent in two queues gets the caller who has waited longest of b
   const a4101 = rig.agentId('4101')
   rig.daemon.dispatch({ type: 'agent-pause', agentId: a4101, paused: true, source: 'api' })
   const q = rig.sim.placeCall({ to: '5311', from: '0701000311' })
-  await until(() => q.variable('koplus_seq'), 3000, 'Q caller queued')
+  await time.until(() => q.variable('koplus_seq'), 'Q caller queued')
+  await time.advance(1000) // Q has waited a second longer (on virtual time both would otherwise join at one instant)
   const p = rig.sim.placeCall({ to: '5310', from: '0701000310' })
-  await until(() => p.variable('koplus_seq'), 3000, 'P caller queued')
+  await time.until(() => p.variable('koplus_seq'), 'P caller queued')
   rig.daemon.dispatch({ type: 'agent-pause', agentId: a4101, paused: false, source: 'api' })
-  await q.waitForState('bridged', 5000)
+  await time.run(q.waitForState('bridged', 5000), 'q bridged')
   t.same(rig.dialled(q.uuid), [['4101']], 'the Q caller (waited longer) first, though P has the higher priority')
   t.same(rig.dialled(p.uuid), [], 'the P caller waits')
   q.hangup()
-  await p.waitForState('bridged', 5000)
+  await time.run(p.waitForState('bridged', 5000), 'p bridged')
   t.same(rig.dialled(p.uuid), [['4101']], 'then the P caller, after wrap-up')
   p.hangup()
 })

@@ -12,9 +12,12 @@ import { existsSync } from 'node:fs'
 import { basename } from 'node:path'
 import { sayLoggedIn } from '../../src/core/speech/index.js'
 import type { SimCall } from '../../src/simulator/simulator.js'
-import { startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'
+import { startAgentsRig, type Rig } from '../helpers/agents-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
+const time = new VirtualTime()
 const rig: Rig = await startAgentsRig({
+  time,
   queues: [
     { number: '5000', name: 'Support', settings: { welcomePrompt: 'welcome' } },
     { number: '5001', name: 'Sales', settings: { wrapUpSec: 60 } },
@@ -47,7 +50,7 @@ const sessions = (agentId: string) => rig.store.sessions.list({ agentId }).map((
 /** Dials a feature code as SIP user `sipUser` and waits until the daemon has answered, replied and hung up. */
 async function dial(code: string, sipUser: string | undefined, from = sipUser ?? '1001'): Promise<SimCall> {
   const call = rig.sim.placeCall({ to: code, from, ...(sipUser ? { sipUser } : {}) })
-  await call.waitForState('hungup', 5000)
+  await time.run(call.waitForState('hungup', 5000), 'call hungup')
   return call
 }
 
@@ -61,7 +64,7 @@ await t.test('a spoofed caller id without sip_auth_username logs nobody in', asy
 })
 
 await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', async (t) => {
-  const since = Date.now()
+  const since = time.now()
   const call = await dial('*71', '1001')
   t.same(rig.heardNames(call), sayLoggedIn(2, 'sv'), 'heard agent-logged-in-to, two, queues')
   t.same(rig.heardNames(call), ['agent-logged-in-to', 'num-2', 'queues'])
@@ -102,14 +105,14 @@ await t.test('*73<n> chooses the device calls are delivered to; *75 ends wrap-up
   t.equal(status(a1001).activeDevice?.target, '1101')
 
   const caller = rig.sim.placeCall({ to: '5001', from: '0701111111' })
-  await caller.waitForState('bridged', 5000)
+  await time.run(caller.waitForState('bridged', 5000), 'caller bridged')
   t.same(rig.dialled(caller.uuid), [['1101']], 'the desk phone rang, not the softphone')
   t.equal(rig.bridgedAgent(caller), a1001)
   caller.hangup()
-  await until(() => status(a1001).state === 'wrap-up', 3000, 'wrap-up')
-  t.ok(status(a1001).wrapUpEndsAt! - Date.now() > 50_000, 'queue 5001 wraps up for 60 s')
+  await time.until(() => status(a1001).state === 'wrap-up', 'wrap-up')
+  t.ok(status(a1001).wrapUpEndsAt! - time.now() > 50_000, 'queue 5001 wraps up for 60 s')
 
-  const since = Date.now()
+  const since = time.now()
   call = await dial('*75', '1001')
   t.same(rig.heardNames(call), ['agent-wrapup-ended'])
   t.equal(status(a1001).state, 'free', 'free at once')
@@ -134,24 +137,24 @@ await t.test('*74 pauses (with a reason code) and unpauses; a paused agent is no
   t.ok(s.length === 1 && s[0].paused && s[0].pauseReason === '12', 'pause and reason in SQLite')
 
   const caller = rig.sim.placeCall({ to: '5001', from: '0702222222' })
-  await until(() => caller.variable('koplus_seq'), 3000, 'caller queued')
+  await time.until(() => caller.variable('koplus_seq'), 'caller queued')
   t.same(rig.dialled(caller.uuid), [], 'nobody rings while the only agent is paused')
   const q = rig.daemon.status().queues.find((x) => x.queueId === q5001)!
   t.match(q, { waiting: 1, agents: { loggedIn: 1, free: 0, paused: 1 } }, 'the queue status shows the waiting caller and the paused agent (A2)')
 
   call = await dial('*74', '1001')
   t.same(rig.heardNames(call), ['agent-unpaused'])
-  await caller.waitForState('bridged', 5000)
+  await time.run(caller.waitForState('bridged', 5000), 'caller bridged')
   t.same(rig.dialled(caller.uuid), [['1001']], 'offered as soon as the pause ended')
   t.notOk(rig.store.sessions.list({ agentId: a1001 })[0].paused)
   caller.hangup()
-  await until(() => status(a1001).state === 'wrap-up', 3000, 'wrap-up')
+  await time.until(() => status(a1001).state === 'wrap-up', 'wrap-up')
   await dial('*75', '1001')
   t.equal(status(a1001).state, 'free')
 })
 
 await t.test('plan gate: a Basic-plan agent dialling *71 hears the refusal and is not logged in', async (t) => {
-  const since = Date.now()
+  const since = time.now()
   const call = await dial('*71', '1002')
   t.same(rig.heardNames(call), ['agent-plan-not-allowed'])
   t.equal(status(a1002).state, 'logged-out')
@@ -176,12 +179,12 @@ await t.test('membership gate: *71<queue> of a queue the agent is not a member o
 
 await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 records again, 1 keeps', async (t) => {
   const call = rig.sim.placeCall({ to: '*7915000', from: '1001', sipUser: '1001' })
-  await rig.sim.waitFor(() => call.channel.running?.call.app === 'record', 5000, 'first recording started')
+  await time.run(rig.sim.waitFor(() => call.channel.running?.call.app === 'record', 5000, 'first recording started'))
   t.same(rig.heardNames(call), ['record-after-beep', 'beep'], 'instruction, then the beep')
   const first = call.channel.running!.call.arg.split(' ')[0]
   call.talk(true)
   call.pressKeys('#')
-  await rig.sim.waitFor(() => rig.heardNames(call).includes('record-confirm'), 5000, 'review of the first take')
+  await time.run(rig.sim.waitFor(() => rig.heardNames(call).includes('record-confirm'), 5000, 'review of the first take'))
   const names = rig.heardNames(call)
   t.equal(names.at(-2), basename(first).replace(/\.wav$/, ''), 'the take is played back')
   t.equal(names.at(-1), 'record-confirm', '"press 1 to keep, 2 to record again"')
@@ -189,12 +192,12 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
   // The caller will stay silent this time: the take ends on silence (record's silence hits), not on a key.
   call.talk(false)
   call.pressKeys('2')
-  await rig.sim.waitFor(() => call.channel.running?.call.app === 'record' && rig.heardNames(call).filter((n) => n === 'beep').length === 2, 5000, 'second recording')
+  await time.run(rig.sim.waitFor(() => call.channel.running?.call.app === 'record' && rig.heardNames(call).filter((n) => n === 'beep').length === 2, 5000, 'second recording'))
   t.same(rig.heardNames(call).slice(-2), ['record-after-beep', 'beep'], 'the instruction and the beep again')
   const second = call.channel.running!.call.arg.split(' ')[0]
-  await rig.sim.waitFor(() => rig.heardNames(call).filter((n) => n === 'record-confirm').length === 2, 10_000, 'review of the second take')
+  await time.run(rig.sim.waitFor(() => rig.heardNames(call).filter((n) => n === 'record-confirm').length === 2, 10_000, 'review of the second take'))
   call.pressKeys('1')
-  await call.waitForState('hungup', 5000)
+  await time.run(call.waitForState('hungup', 5000), 'call hungup')
   t.equal(rig.heardNames(call).at(-1), 'prompt-saved', '"your message has been saved"')
 
   const row = rig.store.prompts.lookup('default', q5000, 'sv', 'welcome')
@@ -205,7 +208,7 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
 
   // The queue now plays it to callers.
   const caller = rig.sim.placeCall({ to: '5000', from: '0703333333' })
-  await rig.sim.waitFor(() => caller.heard().length > 0, 5000, 'the caller hears something')
+  await time.run(rig.sim.waitFor(() => caller.heard().length > 0, 5000, 'the caller hears something'))
   t.equal(caller.heard()[0].file, second, 'the next caller to 5000 hears the recorded welcome')
   caller.hangup()
 })
@@ -213,7 +216,7 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
 await t.test('*79: hanging up while recording keeps nothing, and the daemon carries on', async (t) => {
   const before = rig.store.prompts.list().length
   const call = rig.sim.placeCall({ to: '*7925000', from: '1001', sipUser: '1001' })
-  await rig.sim.waitFor(() => call.channel.running?.call.app === 'record', 5000, 'recording')
+  await time.run(rig.sim.waitFor(() => call.channel.running?.call.app === 'record', 5000, 'recording'))
   call.talk(true)
   call.hangup()
   const next = await dial('*75', '1001')

@@ -8,6 +8,9 @@
  * After each: no caller lost (every caller is connected once, hangs up on its own, or still waits), none connected
  * twice, the waiting ones served in their order, every record of an ended call closed, PRAGMA integrity_check ok.
  * The figures are printed (t.comment). Randomness: mulberry32 with a fixed seed (KOPLUS_FAULT_SEED to change it).
+ * The random moments of the faults are awaited conditions, not sleeps: a kill after n more callers connected, the
+ * link cut or the switch restarted after the n-th next call step, the daemon down for n call steps (n drawn from
+ * the seed); only the traffic itself (callers' arrival and patience) is paced on the wall clock.
  *
  * Agents hang up on their own after talking, so with a daemon killed mid-conversation an agent often hangs up while
  * no daemon is connected: the caller is parked again by park_after_bridge (capture inbound-queue-call-pab) and must
@@ -40,6 +43,27 @@ function prng(seed: number): () => number {
 const rand = prng(SEED)
 const between = (lo: number, hi: number) => Math.round(lo + rand() * (hi - lo))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Channel events that mark a step of a call (a caller parked, a leg answered, a bridge, a hang-up). */
+const CALL_STEPS = new Set(['CHANNEL_PARK', 'CHANNEL_ANSWER', 'CHANNEL_BRIDGE', 'CHANNEL_UNBRIDGE', 'CHANNEL_HANGUP'])
+
+/**
+ * A random moment that is an awaited condition, not a sleep: resolves right after the n-th next call step on the
+ * current switch (a fault then lands just after an event the daemon must handle or has just handled).
+ */
+function afterCallSteps(n: number, steps: ReadonlySet<string> = CALL_STEPS, timeoutMs = 15_000): Promise<void> {
+  const s = sim
+  return new Promise((resolve, reject) => {
+    let seen = 0
+    const off = s.onEvent((ev) => {
+      if (!steps.has(ev.name) || ++seen < n) return
+      off()
+      clearTimeout(timer)
+      resolve()
+    })
+    const timer = setTimeout(() => (off(), reject(new Error(`only ${seen} of ${n} call steps within ${timeoutMs} ms`))), timeoutMs)
+  })
+}
 
 /** The caller's call is over: hung up, or gone with the switch that was restarted. */
 const isOver = (c: Caller): boolean => c.call.channel.hungUp || !!c.droppedBySwitch
@@ -120,6 +144,9 @@ async function generate(): Promise<void> {
   }
 }
 
+/** Callers connected so far, as the daemon recorded them. */
+const connects = (): number => db.events.list({ event: 'CONNECT', limit: 100_000 }).length
+
 const rebuilds = (d: DaemonProcess) => d.lines.filter((l) => /^rebuilt the view/.test(l.msg)).length
 async function rebuiltAgain(d: DaemonProcess, before: number, timeoutMs = 30_000): Promise<void> {
   await until(() => rebuilds(d) > before, timeoutMs, 'a rebuild')
@@ -181,7 +208,11 @@ void generate()
 
 await t.test(`kill -9 of the daemon at random moments during traffic (${KILL_ROUNDS} rounds, seed ${SEED})`, async (t) => {
   for (let round = 1; round <= KILL_ROUNDS; round++) {
-    await sleep(between(400, 1800))
+    // Killed once it has connected a few more callers (their CONNECT lines written; a kill between a bridge and
+    // its write loses the line: the known window of issue 9's closing note, not what this round is about).
+    const connectsBefore = connects()
+    const n = between(1, 4)
+    await until(() => connects() >= connectsBefore + n, 15_000, `${n} more callers connected`)
     const waiting = callers.filter((c) => !isOver(c) && !c.call.channel.bridge).length
     const talking = callers.filter((c) => !isOver(c) && !!c.call.channel.bridge)
     daemon.child.kill('SIGKILL')
@@ -190,7 +221,8 @@ await t.test(`kill -9 of the daemon at random moments during traffic (${KILL_ROU
     figures.killRounds++
     figures.killedWhileWaiting += waiting
     figures.killedWhileTalking += talking.length
-    await sleep(between(100, 900))
+    // Down until traffic has moved on by a few call steps (callers arriving, agents hanging up) unseen by koplus.
+    await afterCallSteps(between(1, 6))
     figures.agentHungUpWhileDown += talking.filter((c) => !c.call.channel.bridge && !c.call.channel.hungUp).length
     const t0 = Date.now()
     daemon = new DaemonProcess(configPath)
@@ -201,10 +233,9 @@ await t.test(`kill -9 of the daemon at random moments during traffic (${KILL_ROU
 })
 
 await t.test('ESL link dropped and restored during traffic', async (t) => {
-  await sleep(between(300, 900))
+  await afterCallSteps(between(2, 8))
   const before = rebuilds(daemon)
   proxy.drop()
-  await sleep(between(200, 700))
   await rebuiltAgain(daemon, before)
   t.ok(rebuilds(daemon) > before, 'the daemon reconnected and rebuilt')
   await check(t, 'ESL drop')
@@ -213,7 +244,7 @@ await t.test('ESL link dropped and restored during traffic', async (t) => {
 await t.test(
   'ESL link frozen (open, silent): the daemon notices, reconnects and rebuilds',
   async (t) => {
-    await sleep(between(300, 900))
+    await afterCallSteps(between(2, 8))
     const before = rebuilds(daemon)
     const connections = proxy.connections
     proxy.freeze()
@@ -224,7 +255,7 @@ await t.test(
 )
 
 await t.test('FreeSWITCH restarted: its calls are gone; the daemon reconnects to the new switch and closes them', async (t) => {
-  await sleep(between(300, 900))
+  await afterCallSteps(between(2, 8))
   const before = rebuilds(daemon)
   const old = sim
   const live = callers.filter((c) => c.sim === old && !c.call.channel.hungUp)
@@ -237,7 +268,8 @@ await t.test('FreeSWITCH restarted: its calls are gone; the daemon reconnects to
   const open = () => live.filter((c) => { const r = db.calls.find(c.call.uuid); return r && r.outcome == null }).map((c) => c.call.uuid)
   await until(() => open().length === 0, 5000, 'records of the dropped calls closed').catch(() => undefined)
   t.same(open(), [], `all ${live.length} calls dropped by the switch restart have closed records`)
-  await sleep(1500)
+  // Traffic flows through the new switch: one of its callers connected before the invariants are checked.
+  await until(() => callers.some((c) => c.sim === sim && c.bridges > 0), 10_000, 'a caller of the new switch connected')
   await check(t, 'switch restart')
 })
 

@@ -1,5 +1,5 @@
 /**
- * Issue 4 "Proof", closed queues (S1–S4): by schedule, by a Swedish public holiday (the daemon's clock offset to
+ * Issue 4 "Proof", closed queues (S1–S4): by schedule, by a Swedish public holiday (the virtual clock set to
  * Juldagen), by a custom closed date, and by a temporary closure made while the daemon runs. The caller is not
  * answered: the closing message (or the closure's own) plays as early media, then the closed action — busy
  * (USER_BUSY), forward (transfer to the number) or hang up.
@@ -8,7 +8,8 @@ import t from 'tap'
 import type { Test } from 'tap'
 import type { SimCall } from '../../src/simulator/simulator.js'
 import type { Schedule } from '../../src/core/schedule/types.js'
-import { OffsetClock, assertRealFiles, files, heardOf, sound, startJourney, until, type Journey } from '../helpers/journey-fixture.js'
+import { assertRealFiles, files, heardOf, sound, startJourney, type Journey } from '../helpers/journey-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
 const FORWARD_TO = '0709990000'
 const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA']
@@ -20,9 +21,9 @@ function stockholm(at: number): { date: string; weekday: number } {
   return { date, weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(wd) }
 }
 
-/** A weekly opening that never covers "now": one hour on the weekday three days from today. */
-function scheduleNotCoveringNow(): Schedule {
-  const day = DAYS[(stockholm(Date.now()).weekday + 3) % 7]
+/** A weekly opening that never covers `now`: one hour on the weekday three days from that day. */
+function scheduleNotCovering(now: number): Schedule {
+  const day = DAYS[(stockholm(now).weekday + 3) % 7]
   return { timeZone: 'Europe/Stockholm', calendarIds: [], rules: [{ id: 'weekly', kind: 'open', rrule: `FREQ=WEEKLY;BYDAY=${day}`, start: '08:00', durationMinutes: 60, label: `${day} 08-09` }] }
 }
 
@@ -30,12 +31,12 @@ function scheduleNotCoveringNow(): Schedule {
  * Asserts the turned-away journey: never answered by koplus; early media before the message; the message heard in
  * full; then the action.
  */
-async function assertTurnedAway(t: Test, j: Journey, call: SimCall, message: string, action: 'busy' | 'forward' | 'hangup'): Promise<void> {
+async function assertTurnedAway(t: Test, time: VirtualTime, j: Journey, call: SimCall, message: string, action: 'busy' | 'forward' | 'hangup'): Promise<void> {
   const { sim } = j
   if (action === 'forward') {
-    await sim.waitFor(() => call.channel.profile.destination === FORWARD_TO || call.state === 'hungup', 5000, 'forwarded')
+    await time.run(sim.waitFor(() => call.channel.profile.destination === FORWARD_TO || call.state === 'hungup', 5000, 'forwarded'))
   } else {
-    await call.waitForState('hungup', 5000)
+    await time.run(call.waitForState('hungup', 5000), 'call hungup')
   }
   const heard = call.heard()
   const msg = heardOf(call, message)[0]
@@ -60,23 +61,25 @@ async function assertTurnedAway(t: Test, j: Journey, call: SimCall, message: str
 }
 
 t.test('closed by schedule: a weekly rule that does not cover now → closing message, then busy', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
-    queues: [{ number: '5000', schedule: scheduleNotCoveringNow(), settings: { closedAction: { type: 'busy' }, welcomePrompt: 'welcome' } }],
+    time,
+    queues: [{ number: '5000', schedule: scheduleNotCovering(time.now()), settings: { closedAction: { type: 'busy' }, welcomePrompt: 'welcome' } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   const call = j.sim.placeCall({ to: '5000', from: '0702000001' })
-  await assertTurnedAway(t, j, call, sound('sv', 'closed'), 'busy')
+  await assertTurnedAway(t, time, j, call, sound('sv', 'closed'), 'busy')
   assertRealFiles(t, call, 'sv')
-  const rec = await until(() => j.daemon.store.calls.find(call.uuid)?.endedAt != null && j.daemon.store.calls.find(call.uuid), 3000, 'record ended')
+  const rec = await time.until(() => j.daemon.store.calls.find(call.uuid)?.endedAt != null && j.daemon.store.calls.find(call.uuid), 'record ended')
   t.equal(rec.outcome, 'closed')
   t.ok(j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' }).length === 1, 'CLOSED logged')
 })
 
 t.test('closed by holiday: Juldagen (Swedish public holiday, daemon clock on 2026-12-25 12:00) → forward', async (t) => {
   const christmasNoon = Date.UTC(2026, 11, 25, 11, 0, 0) // 12:00 in Stockholm (CET)
-  const clock = new OffsetClock(christmasNoon - Date.now())
+  const time = new VirtualTime(christmasNoon)
   const j = await startJourney(t, {
-    clock,
+    time,
     queues: [{ number: '5000', settings: { closedAction: { type: 'forward', destination: FORWARD_TO } } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
     prepare(store, seeded) {
@@ -85,15 +88,17 @@ t.test('closed by holiday: Juldagen (Swedish public holiday, daemon clock on 202
     },
   })
   const call = j.sim.placeCall({ to: '5000', from: '0702000002' })
-  await assertTurnedAway(t, j, call, sound('sv', 'closed'), 'forward')
+  await assertTurnedAway(t, time, j, call, sound('sv', 'closed'), 'forward')
   const closed = j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' })
   t.equal(closed.length, 1, 'CLOSED logged')
   t.match(JSON.stringify(closed[0].data), /Juldagen|holiday/i, `the reason names the holiday: ${JSON.stringify(closed[0].data)}`)
 })
 
 t.test('closed by a custom closed date in the calendar (today) → hang up; an English queue hears sounds/en', async (t) => {
-  const today = stockholm(Date.now()).date
+  const time = new VirtualTime()
+  const today = stockholm(time.now()).date
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5001', settings: { language: 'en', closedAction: { type: 'hangup' } } }],
     agents: [{ extension: '1001', loggedIn: ['5001'] }],
     prepare(store, seeded) {
@@ -102,12 +107,14 @@ t.test('closed by a custom closed date in the calendar (today) → hang up; an E
     },
   })
   const call = j.sim.placeCall({ to: '5001', from: '0702000003' })
-  await assertTurnedAway(t, j, call, sound('en', 'closed'), 'hangup')
+  await assertTurnedAway(t, time, j, call, sound('en', 'closed'), 'hangup')
   assertRealFiles(t, call, 'en')
 })
 
 t.test('temporary closure made while the daemon runs (by tag, own message), then reopened', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [
       { number: '5000', tags: ['support'], settings: { closedAction: { type: 'busy' } } },
       { number: '5002', tags: ['sales'] },
@@ -118,32 +125,32 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
   const closure = store.closures.create({ scope: { kind: 'tag', tag: 'support' }, reason: 'staff meeting', by: 'test', messagePrompt: 'transferring' })
   j.daemon.reloadConfig()
   const call = j.sim.placeCall({ to: '5000', from: '0702000004' })
-  await assertTurnedAway(t, j, call, sound('sv', 'transferring'), 'busy')
+  await assertTurnedAway(t, time, j, call, sound('sv', 'transferring'), 'busy')
   const closed = store.events.list({ callId: call.uuid, event: 'CLOSED' })
   t.match(JSON.stringify(closed[0]?.data ?? {}), /staff meeting|closure/, 'the reason names the closure')
 
   // Another tag is not closed.
   const other = j.sim.placeCall({ to: '5002', from: '0702000005' })
-  await other.waitForState('bridged', 5000)
+  await time.run(other.waitForState('bridged', 5000), 'other bridged')
   t.pass('a queue outside the closure still connects')
   other.hangup()
 
   store.closures.reopen(closure.id, 'test')
   j.daemon.reloadConfig()
   const after = j.sim.placeCall({ to: '5000', from: '0702000006' })
-  await after.waitForState('bridged', 5000)
+  await time.run(after.waitForState('bridged', 5000), 'after bridged')
   t.pass('after reopening the queue connects again')
   after.hangup()
 
   // A closure with an end: from now for 1.5 s; it reopens by itself.
-  const now = Date.now()
+  const now = time.now()
   store.closures.create({ scope: { kind: 'queues', queueIds: [j.seeded.queues['5000']] }, reason: 'short', by: 'test', from: now, until: now + 1500 })
   j.daemon.reloadConfig()
   const during = j.sim.placeCall({ to: '5000', from: '0702000007' })
-  await assertTurnedAway(t, j, during, sound('sv', 'closed'), 'busy')
-  await until(() => Date.now() > now + 1600, 3000, 'the window ends')
+  await assertTurnedAway(t, time, j, during, sound('sv', 'closed'), 'busy')
+  await time.advanceTo(now + 1600) // the window ends
   const later = j.sim.placeCall({ to: '5000', from: '0702000008' })
-  await later.waitForState('bridged', 5000)
+  await time.run(later.waitForState('bridged', 5000), 'later bridged')
   t.pass('the queue reopened by itself when the window ended')
   later.hangup()
 })

@@ -4,18 +4,21 @@
  */
 import t from 'tap'
 import { heardOf, sound, startJourney } from '../helpers/journey-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
 const FORWARD_TO = '0709990000'
 const sv = (id: string) => sound('sv', id)
 
 t.test('maximum wait: the caller leaves with its action at joinedAt + maxWait', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { maxWaitSec: 2, maxWaitAction: { type: 'forward', destination: FORWARD_TO } } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
   const call = j.sim.placeCall({ to: '5000', from: '0705000001' })
-  await j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded at the maximum wait')
+  await time.run(j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded at the maximum wait'))
   const joined = Number(call.variable('koplus_joined_at') ?? j.daemon.store.calls.get(call.uuid).enteredQueueAt)
   const transferAt = Number((call.variable('transfer_source') ?? '').split(':')[0]) * 1000
   const moh = heardOf(call, sv('moh'))
@@ -30,21 +33,23 @@ t.test('maximum wait: the caller leaves with its action at joinedAt + maxWait', 
 })
 
 t.test('exit key 0 pressed on hold → forward at once; other keys do nothing', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { exitKey: '0', exitAction: { type: 'forward', destination: FORWARD_TO } } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
   const call = j.sim.placeCall({ to: '5000', from: '0705000002' })
-  await j.sim.waitFor(() => call.heard().some((h) => h.file === sv('moh')), 5000, 'on hold')
+  await time.run(j.sim.waitFor(() => call.heard().some((h) => h.file === sv('moh')), 5000, 'on hold'))
   t.equal(call.channel.running?.call.app, 'playback', 'hold music is playback')
   t.equal(call.channel.running?.call.loops, -1, 'with loops -1')
 
   // '5' first, then the exit key: if any key left the queue, the exit would be logged with '5'.
-  const pressedAt = Date.now()
+  const pressedAt = time.now()
   call.pressKeys('50')
-  await j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 3000, 'forwarded by the exit key')
-  const took = Date.now() - pressedAt
+  await time.run(j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 3000, 'forwarded by the exit key'))
+  const took = time.now() - pressedAt
   t.ok(took < 300, `forwarded ${took} ms after the key`)
   t.ok(heardOf(call, sv('moh')).at(-1)!.interrupted, 'the music was stopped')
   const exits = j.daemon.store.events.list({ callId: call.uuid, event: 'EXITWITHKEY' })

@@ -4,19 +4,22 @@
  * agent has logged out — and not if an agent logs in again within it.
  */
 import t from 'tap'
-import { files, heardOf, sound, startJourney, until } from '../helpers/journey-fixture.js'
+import { files, heardOf, sound, startJourney } from '../helpers/journey-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
 const FORWARD_TO = '0709990000'
 const sv = (id: string) => sound('sv', id)
 const GRACE_SEC = 1
 
 t.test('no agent logged in: forwarded at entry after the no-agents message', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { welcomePrompt: 'welcome', noAgentsAction: { type: 'forward', destination: FORWARD_TO } } }],
     agents: [{ extension: '1001', member: ['5000'] }],
   })
   const call = j.sim.placeCall({ to: '5000', from: '0704000001' })
-  await j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded')
+  await time.run(j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded'))
   t.same(files(call), [sv('no-agents')], 'the no-agents message only (no welcome: the caller never enters)')
   const msg = heardOf(call, sv('no-agents'))[0]
   t.notOk(msg.interrupted, 'in full')
@@ -27,7 +30,9 @@ t.test('no agent logged in: forwarded at entry after the no-agents message', asy
 })
 
 t.test('the last agent logs out: waiting callers are forwarded after the grace period', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { noAgentsAction: { type: 'forward', destination: FORWARD_TO }, noAgentsGraceSec: GRACE_SEC } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
@@ -35,17 +40,17 @@ t.test('the last agent logs out: waiting callers are forwarded after the grace p
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: true, source: 'api' })
   const c1 = j.sim.placeCall({ to: '5000', from: '0704000011' })
   const c2 = j.sim.placeCall({ to: '5000', from: '0704000012' })
-  await j.sim.waitFor(() => [c1, c2].every((c) => c.heard().some((h) => h.file === sv('moh'))), 5000, 'both waiting')
+  await time.run(j.sim.waitFor(() => [c1, c2].every((c) => c.heard().some((h) => h.file === sv('moh'))), 5000, 'both waiting'))
 
   // Logged out and back in within the grace: nobody leaves.
   j.daemon.dispatch({ type: 'agent-logout', agentId, source: 'api' })
   j.daemon.dispatch({ type: 'agent-login', agentId, source: 'api' })
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: true, source: 'api' })
-  await until(() => j.daemon.status().queues[0].agents.loggedIn === 1, 1000, 'logged in again')
+  await time.until(() => j.daemon.status().queues[0].agents.loggedIn === 1, 'logged in again')
 
-  const loggedOutAt = Date.now()
+  const loggedOutAt = time.now()
   j.daemon.dispatch({ type: 'agent-logout', agentId, source: 'api' })
-  await j.sim.waitFor(() => [c1, c2].every((c) => c.channel.profile.destination === FORWARD_TO), (GRACE_SEC + 3) * 1000, 'both forwarded')
+  await time.run(j.sim.waitFor(() => [c1, c2].every((c) => c.channel.profile.destination === FORWARD_TO), (GRACE_SEC + 3) * 1000, 'both forwarded'))
   for (const c of [c1, c2]) {
     const msg = heardOf(c, sv('no-agents'))[0]
     t.ok(msg, 'the caller heard the no-agents message')

@@ -2,17 +2,22 @@
  * Issue 4 "Proof", open with agents (Q1–Q5): what the caller hears, in order and with timing, from the real daemon
  * wiring against the FreeSWITCH simulator over TCP, and that an announcement never delays the connection.
  * Also the EWT accounting (ewt_log filled in at answer, `store.report.ewtAccuracy()`), and an English queue.
+ * The daemon and the simulator run on virtual time (test/helpers/virtual-time.ts): prompts, intervals and wrap-up
+ * take no wall-clock time, and every timing below is exact.
  */
 import t from 'tap'
 import { Store } from '../../src/store/index.js'
 import type { SimCall } from '../../src/simulator/simulator.js'
-import { assertOrder, assertRealFiles, files, heardOf, sound, startJourney, until, whenHeard } from '../helpers/journey-fixture.js'
+import { assertOrder, assertRealFiles, files, heardOf, sound, startJourney, whenHeard } from '../helpers/journey-fixture.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 
 const sv = (id: string) => sound('sv', id)
 const PERIODIC_SEC = 5
 
 t.test('open with agents: welcome → first message → position + wait → music → periodic → connected', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [
       {
         number: '5000',
@@ -38,7 +43,7 @@ t.test('open with agents: welcome → first message → position + wait → musi
   // ── 1. A free agent: the call is offered as soon as the caller enters the queue, and the first message that is
   //    playing is cut the moment the agent answers.
   const a = sim.placeCall({ to: '5000', from: '0701000001' })
-  await a.waitForState('bridged', 8000)
+  await time.run(a.waitForState('bridged', 8000), 'a bridged')
   const welcomeA = heardOf(a, sv('welcome'))[0]
   t.ok(welcomeA, 'A heard the welcome')
   t.notOk(welcomeA.interrupted, 'the welcome was not cut')
@@ -56,22 +61,22 @@ t.test('open with agents: welcome → first message → position + wait → musi
   assertRealFiles(t, a, 'sv')
   t.comment(`timing: answer → bridge ${bridgeDelay} ms`)
   // A short conversation, so the queue has a handle time to estimate from.
-  await new Promise((r) => setTimeout(r, 400))
+  await time.advance(400)
   a.hangup()
-  await until(() => store.calls.find(a.uuid)?.endedAt != null, 3000, 'A ended')
+  await time.until(() => store.calls.find(a.uuid)?.endedAt != null, 'A ended')
 
   // ── 2. The agent is busy with B; C waits and hears the whole journey.
-  await until(() => store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' }).length > 0, 4000, 'wrap-up over')
+  await time.until(() => store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' }).length > 0, 'wrap-up over')
   const b = sim.placeCall({ to: '5000', from: '0701000002' })
-  await b.waitForState('bridged', 8000)
+  await time.run(b.waitForState('bridged', 8000), 'b bridged')
   const c = sim.placeCall({ to: '5000', from: '0701000003' })
-  await whenHeard(sim, c, sv('queue-periodic'), 12_000)
-  await whenHeard(sim, c, sv('moh'), 5000, 2)
+  await time.run(whenHeard(sim, c, sv('queue-periodic'), 12_000), 'whenHeard')
+  await time.run(whenHeard(sim, c, sv('moh'), 5000, 2), 'whenHeard moh')
   const joinedAt = Number(c.variable('koplus_joined_at'))
   t.ok(joinedAt > 0, 'join time saved on the channel')
   const stillWaiting = c.state
   b.hangup() // the agent comes free (after 1 s of wrap-up) and takes C
-  await c.waitForState('bridged', 8000)
+  await time.run(c.waitForState('bridged', 8000), 'c bridged')
   t.equal(stillWaiting, 'answered', 'C waited, answered, until the agent came free')
 
   const heard = files(c)
@@ -101,7 +106,7 @@ t.test('open with agents: welcome → first message → position + wait → musi
 
   // ── 3. EWT accounting: the estimate announced to C was logged, and its actual wait filled in at the answer.
   c.hangup()
-  await until(() => store.calls.find(c.uuid)?.endedAt != null, 3000, 'C ended')
+  await time.until(() => store.calls.find(c.uuid)?.endedAt != null, 'C ended')
   const logged = store.ewt.forCall(c.uuid)
   t.ok(logged.length >= 1, 'the announced estimate was logged (ewt_log)')
   t.ok(logged.every((e) => e.announcedSeconds !== null && e.actualWaitMs !== null), 'the actual wait was filled in at the answer')
@@ -113,13 +118,15 @@ t.test('open with agents: welcome → first message → position + wait → musi
 })
 
 t.test('an English queue is heard in English (sounds/en)', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5001', settings: { language: 'en', welcomePrompt: 'welcome', firstMessagePrompt: 'queue-first', announcePosition: true, announceWait: true } }],
     agents: [{ extension: '1001', loggedIn: ['5001'] }],
   })
   j.sim.endpoint('1001', { registered: true, neverAnswer: true })
   const c: SimCall = j.sim.placeCall({ to: '5001', from: '0701000009' })
-  await whenHeard(j.sim, c, sound('en', 'moh'), 8000)
+  await time.run(whenHeard(j.sim, c, sound('en', 'moh'), 8000), 'whenHeard en')
   assertOrder(t, files(c), [sound('en', 'welcome'), sound('en', 'queue-first'), sound('en', 'position-is'), sound('en', 'num-1'), sound('en', 'moh')], 'English journey')
   assertRealFiles(t, c, 'en')
   t.notOk(files(c).some((f) => /\/wait-/.test(f)), 'no basis for an estimate yet (no handled call): no wait is announced')
@@ -127,7 +134,9 @@ t.test('an English queue is heard in English (sounds/en)', async (t) => {
 })
 
 t.test('a periodic message in progress is cut the moment an agent answers', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { periodicPrompt: 'queue-periodic', periodicIntervalSec: 1 } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
     answerAfterMs: 100,
@@ -137,10 +146,10 @@ t.test('a periodic message in progress is cut the moment an agent answers', asyn
   const agentId = j.seeded.agents['1001']
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: true, source: 'api' })
   const call = j.sim.placeCall({ to: '5000', from: '0701000021' })
-  const periodic = await whenHeard(j.sim, call, sv('queue-periodic'), 5000)
+  const periodic = await time.run(whenHeard(j.sim, call, sv('queue-periodic'), 5000), 'whenHeard')
   // The agent comes free while the message plays; the phone answers 100 ms after it rings.
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: false, source: 'api' })
-  await call.waitForState('bridged', 3000)
+  await time.run(call.waitForState('bridged', 3000), 'call bridged')
   const leg = j.sim.channel(call.bridgedTo!)!
   const cut = heardOf(call, sv('queue-periodic'))[0]
   t.ok(cut.interrupted, 'the periodic message was cut')
@@ -153,7 +162,9 @@ t.test('a periodic message in progress is cut the moment an agent answers', asyn
 })
 
 t.test('the position is announced on entry and again at its interval, as it changes', async (t) => {
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { announcePosition: true, positionIntervalSec: 2 } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
     answerAfterMs: 100,
@@ -161,18 +172,18 @@ t.test('the position is announced on entry and again at its interval, as it chan
   const agentId = j.seeded.agents['1001']
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: true, source: 'api' })
   const first = j.sim.placeCall({ to: '5000', from: '0701000031' })
-  await whenHeard(j.sim, first, sv('moh'), 5000)
+  await time.run(whenHeard(j.sim, first, sv('moh'), 5000), 'whenHeard moh')
   const second = j.sim.placeCall({ to: '5000', from: '0701000032' })
-  await j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity)), 5000, 'music after the position')
+  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity)), 5000, 'music after the position'))
   assertOrder(t, files(second), [sv('position-is'), sv('num-2'), sv('moh')], 'the second caller hears "number two" on entry')
   t.equal(files(second)[0], sv('position-is'), 'with no first message the position comes first (no music started only to be cut)')
   const joined = Number(second.variable('koplus_joined_at'))
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: false, source: 'api' })
-  await first.waitForState('bridged', 3000) // the agent stays on this call
-  const again = await whenHeard(j.sim, second, sv('position-is'), 4000, 2)
+  await time.run(first.waitForState('bridged', 3000), 'first bridged') // the agent stays on this call
+  const again = await time.run(whenHeard(j.sim, second, sv('position-is'), 4000, 2), 'whenHeard')
   const at = again.startedAt - joined
   t.ok(Math.abs(at - 2000) < 250, `the position again at its interval (${at} ms after joining)`)
-  await j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt), 3000, 'music after the second position')
+  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt), 3000, 'music after the second position'))
   const heard = files(second)
   t.comment(second.heard().map((h) => `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joined}${h.interrupted ? ' cut' : ''}`).join(' | '))
   const i = heard.lastIndexOf(sv('position-is'))

@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs'
 import { Store } from '../../src/store/index.js'
 import { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
 import { DaemonProcess, writeConfig } from '../helpers/daemon-process.js'
+import { VirtualTime } from '../helpers/virtual-time.js'
 import { SHORT_PROMPTS_MS, files, heardOf, seed, sound, until, whenHeard } from '../helpers/journey-fixture.js'
 
 const sv = (id: string) => sound('sv', id)
@@ -118,27 +119,29 @@ t.test('restart mid-wait: place, time waited and announcements carry on; then co
 t.test('restart in-process: the periodic message keeps its interval across the restart', async (t) => {
   const { startJourney } = await import('../helpers/journey-fixture.js')
   const INTERVAL = 3
+  const time = new VirtualTime()
   const j = await startJourney(t, {
+    time,
     queues: [{ number: '5000', settings: { welcomePrompt: 'welcome', periodicPrompt: 'queue-periodic', periodicIntervalSec: INTERVAL } }],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   j.sim.endpoint('1001', { registered: false })
   j.daemon.dispatch({ type: 'registration', sipUser: '1001', domain: 'default', registered: false })
   const call = j.sim.placeCall({ to: '5000', from: '0706000011' })
-  const p1 = await whenHeard(j.sim, call, sv('queue-periodic'), 8000)
-  await whenHeard(j.sim, call, sv('moh'), 3000, 2)
+  const p1 = await time.run(whenHeard(j.sim, call, sv('queue-periodic'), 8000))
+  await time.run(whenHeard(j.sim, call, sv('moh'), 3000, 2))
   const before = call.heard().length
-  await j.restart()
-  const restoredAt = Date.now()
+  await j.restart() // (on real time: virtual time stands still until the new daemon has rebuilt)
+  const restoredAt = time.now()
   t.ok(restoredAt - p1.startedAt < INTERVAL * 1000 - 500, `restored ${restoredAt - p1.startedAt} ms after the periodic message, well inside its interval`)
-  const p2 = await whenHeard(j.sim, call, sv('queue-periodic'), (INTERVAL + 2) * 1000, 2)
+  const p2 = await time.run(whenHeard(j.sim, call, sv('queue-periodic'), (INTERVAL + 2) * 1000, 2))
   const gap = p2.startedAt - p1.startedAt
   t.ok(Math.abs(gap - INTERVAL * 1000) < 300, `the next periodic message ${gap} ms after the previous one (interval ${INTERVAL * 1000}), not at once`)
   const after = files(call).slice(before)
   t.equal(after[0], sv('moh'), 'music on hold right after the restore')
   t.notOk(after.includes(sv('welcome')), 'no second welcome')
   j.sim.endpoint('1001', { registered: true, answerAfterMs: 100 })
-  await call.waitForState('bridged', 5000)
+  await time.run(call.waitForState('bridged', 5000))
   t.pass('connected after the agent registers')
   call.hangup()
 })
@@ -146,14 +149,15 @@ t.test('restart in-process: the periodic message keeps its interval across the r
 t.test('the ESL link drops while a prompt plays: after the reconnect the caller hears music again, no silence', async (t) => {
   const { TcpProxy } = await import('../helpers/tcp-proxy.js')
   const { startDaemon } = await import('../../src/daemon/daemon.js')
-  const seeded = seed([{ number: '5000', settings: { firstMessagePrompt: 'queue-first', periodicPrompt: 'queue-periodic', periodicIntervalSec: 6 } }], [{ extension: '1001', loggedIn: ['5000'] }])
-  const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+  const time = new VirtualTime()
+  const seeded = seed([{ number: '5000', settings: { firstMessagePrompt: 'queue-first', periodicPrompt: 'queue-periodic', periodicIntervalSec: 6 } }], [{ extension: '1001', loggedIn: ['5000'] }], time.now())
+  const sim = new FreeSwitchSimulator({ sipDomain: 'default', clock: time.clock })
   sim.fileDurations.set(sv('queue-first'), 1500)
   const port = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
   const proxy = new TcpProxy(port)
   const proxyPort = await proxy.listen()
-  const daemon = await startDaemon({ databasePath: seeded.dbPath, freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 100 } } })
+  const daemon = await startDaemon({ databasePath: seeded.dbPath, freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 100 } } }, { clock: time.clock })
   t.teardown(async () => {
     await daemon.stop()
     await proxy.close()
@@ -162,15 +166,18 @@ t.test('the ESL link drops while a prompt plays: after the reconnect the caller 
   })
   await daemon.whenRebuilt()
   const call = sim.placeCall({ to: '5000', from: '0706000021' })
-  const first = await whenHeard(sim, call, sv('queue-first'), 5000)
+  const first = await time.run(whenHeard(sim, call, sv('queue-first'), 5000))
   proxy.down()
-  await sim.waitFor(() => sim.connectionCount === 0, 3000, 'link cut')
+  await time.realUntil(() => sim.connectionCount === 0, 'link cut')
+  // The first message ends while the link is down.
+  await time.advance(1600)
+  t.ok(heardOf(call, sv('queue-first'))[0].endedAt !== undefined, 'the first message ended during the outage')
   proxy.up()
-  await sim.waitFor(() => sim.connectionCount === 1, 5000, 'reconnected')
+  await time.realUntil(() => sim.connectionCount === 1, 'reconnected')
   await daemon.whenRebuilt()
   // The first message ends while (or after) the link was down; the music must follow it, not a silence until
   // the periodic message 6 s later.
-  await sim.waitFor(() => call.heard().some((h) => h.file === sv('moh') && h.startedAt >= first.startedAt), 3000, 'music after the first message').catch(() => undefined)
+  await time.until(() => call.heard().some((h) => h.file === sv('moh') && h.startedAt >= first.startedAt), 'music after the first message', { maxMs: 3000 }).catch(() => undefined)
   const moh = call.heard().find((h) => h.file === sv('moh') && h.startedAt >= first.startedAt)
   const firstEnd = heardOf(call, sv('queue-first'))[0].endedAt
   t.ok(moh, 'the caller hears music on hold after the first message')

@@ -98,7 +98,8 @@ await t.test('a queue renumbered while the daemon was down keeps its 5 waiting c
   await kill()
   db.queues.update(seeded.queues['5200'], { number: '5300' })
   await start()
-  await new Promise((r) => setTimeout(r, 300))
+  // The new daemon has taken the callers back when it has written the new number on their channels.
+  await until(() => calls.every((c) => c.variable('koplus_queue') === '5300' || c.state === 'hungup'), 3000, 'the callers taken back')
   t.same(calls.map((c) => c.state), calls.map(() => 'answered'), 'no caller hung up (no UNALLOCATED_NUMBER)')
   t.ok(calls.every((c) => c.variable('koplus_queue') === '5300'), 'the channels carry the new number')
   sim.register('1001')
