@@ -15,17 +15,23 @@
  * Conventions the shell keeps:
  * - `set-timer` with an id already set replaces it; a `timer` event for an id the engine cleared or re-set is ignored.
  * - `play-leg` ends with a `prompt-finished` whose `callId` is the leg id (confirmation: with no key pressed;
- *   whisper: then the engine bridges). The confirmation prompt plays `queue-name` (resolved per queue by
- *   `deps.prompt`) only when the queue has `whisper` on.
+ *   whisper: then the engine bridges). The confirmation prompt plays `queue-name` (resolved per queue from the
+ *   configuration's prompt overrides) only when the queue has `whisper` on.
  * - `record` ends with a `prompt-finished` carrying the record's token.
  * - Ring timeout: legs still ringing get `hangup-leg` NO_ANSWER; the engine does not wait for `leg-failed`.
  * - A `config` event after start-up replaces queues/agents/memberships; `sessions` are applied only to agents
  *   the engine has not seen yet (start-up), so live state is never overwritten by an older copy.
- * - `reevaluate` (schedule/closure changed) affects callers arriving from then on; callers already queued keep
- *   their place.
+ * - ConfigChange events (one per operator change) put one entity in place; schedule, calendar and closure changes
+ *   affect callers arriving from then on; callers already queued keep their place. The engine times the next
+ *   opening/closing itself (open-state.ts).
+ * - Ids of offers, legs and recordings are derived from the call id and a counter (ids.ts): replaying the same
+ *   events into a fresh engine gives the same commands.
  */
 import type { Command, OfferOutcome, RejectReason } from '../commands.js'
-import type { CoreConfig, CoreEvent, RestoredCall, Source } from '../events.js'
+import type { ConfigChange, CoreConfig, CoreEvent, RestoredCall, Source } from '../events.js'
+import { deterministicId } from '../ids.js'
+import { applyChange, EMPTY_CONFIG, isConfigChange, PromptFiles, recordingPath } from './configuration.js'
+import { OPEN_STATE_TIMER, OpenStateBook } from './open-state.js'
 import type { Agent, Device, EndAction, Language, Queue, Tenant } from '../model.js'
 import { QUEUE_PLANS } from '../model.js'
 import { chooseAgents, type FreeAgent } from '../distribution/index.js'
@@ -82,18 +88,13 @@ export interface WaitEstimatorLike {
   estimate(position: number, servingAgents: number, busyAgents: number, now: number): number | undefined
 }
 
-/** What the engine needs from outside, all pure. */
+/**
+ * Optional plug-ins of the engine, all pure. Everything else it knows (schedules, closures, prompts, sounds and
+ * recordings directories) arrives as events (`config` and ConfigChange).
+ */
 export interface CallCenterDeps {
-  /** Schedule + holidays + temporary closures for the queue at `now`. */
-  isOpen(queue: Queue, now: number): OpenState
-  /** Prompt id → file path FreeSWITCH plays (per language, with the queue's overrides). */
-  prompt(id: string, language: Language, queue?: Queue): string
-  /** New offer/leg ids (the shell uses leg ids as origination_uuid): give UUIDs in production. Default: a counter. */
-  newId?(): string
   /** A wait estimator for a queue (one per queue, kept while the queue exists). Default: `new WaitEstimator()`. */
   estimatorFor?(queue: Queue): WaitEstimatorLike
-  /** Where a prompt recorded by phone is written. Default `recordings/<tenant>/<queue|tenant>/<lang>/<name>-<id>.wav`. */
-  recordingPath?(tenantId: string, queueId: string | null, language: Language, name: string, id: string): string
 }
 
 /** Seconds a confirming (mobile) agent has to press 1 after answering. */
@@ -232,15 +233,11 @@ function cmp(a: number, b: number): number {
 /** The pure call-centre engine. One instance per daemon. */
 export class CallCenter {
   readonly #deps: CallCenterDeps
-  #config: CoreConfig = {
-    tenants: [],
-    queues: [],
-    agents: [],
-    memberships: [],
-    sessions: [],
-    dialTemplates: {},
-    featureCodes: DEFAULT_FEATURE_CODES,
-  }
+  #config: CoreConfig = EMPTY_CONFIG
+  #openBook = new OpenStateBook({})
+  #promptFiles = new PromptFiles({})
+  /** Queue id → open at the last review (to log openings and closings). */
+  #openStates = new Map<string, boolean>()
   #tenants = new Map<string, Tenant>()
   #tenantByDomain = new Map<string, Tenant>()
   #queues = new Map<string, Queue>()
@@ -267,7 +264,7 @@ export class CallCenter {
   #out: Command[] = []
   #now = 0
 
-  constructor(deps: CallCenterDeps) {
+  constructor(deps: CallCenterDeps = {}) {
     this.#deps = deps
   }
 
@@ -317,6 +314,7 @@ export class CallCenter {
   // ───────────────────────────── routing ─────────────────────────────
 
   #route(e: CoreEvent): void {
+    if (isConfigChange(e)) return this.#applyChange(e)
     switch (e.type) {
       case 'config':
         return this.#applyConfig(e.config)
@@ -387,14 +385,21 @@ export class CallCenter {
         return this.#timer(e.id)
       case 'reevaluate':
         // Opening hours apply to callers arriving; callers already in the queue keep their place.
-        return
+        return this.#reviewOpenState()
     }
   }
 
   // ───────────────────────────── configuration ─────────────────────────────
 
+  /** One operator change: the entity is put in place and the configuration applied as a whole config would be. */
+  #applyChange(e: ConfigChange): void {
+    this.#applyConfig(applyChange(this.#config, e))
+  }
+
   #applyConfig(config: CoreConfig): void {
     this.#config = { ...config, featureCodes: { ...DEFAULT_FEATURE_CODES, ...config.featureCodes } }
+    this.#openBook = new OpenStateBook(config)
+    this.#promptFiles = new PromptFiles(config)
     this.#tenants = new Map(config.tenants.map((t) => [t.id, t]))
     this.#tenantByDomain = new Map(config.tenants.map((t) => [t.domain.toLowerCase(), t]))
     this.#queues = new Map(config.queues.map((q) => [q.id, q]))
@@ -431,6 +436,25 @@ export class CallCenter {
       const gone = [...rt.queues].filter((q) => !this.#queues.has(q) || !this.#members.has(`${id}|${q}`))
       if (gone.length) this.#logoutQueues(rt, gone, 'system', 'membership removed')
     }
+    this.#reviewOpenState()
+  }
+
+  /**
+   * Which queues are open now: logs each queue that opened or closed since the last review (QUEUEOPENED /
+   * QUEUECLOSED) and sets the engine's own timer for the next opening or closing of any queue.
+   */
+  #reviewOpenState(): void {
+    const previous = this.#openStates
+    this.#openStates = new Map()
+    for (const q of this.#queues.values()) {
+      const state = this.#openBook.state(q, this.#now)
+      this.#openStates.set(q.id, state.open)
+      const was = previous.get(q.id)
+      if (was !== undefined && was !== state.open) this.#log(state.open ? 'QUEUEOPENED' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
+    }
+    const at = this.#openBook.nextChange(this.#queues.values(), this.#now)
+    if (at === undefined) this.#clearTimer(OPEN_STATE_TIMER)
+    else if (this.#timers.get(OPEN_STATE_TIMER) !== at) this.#setTimer(OPEN_STATE_TIMER, at)
   }
 
   #memberQueues(agentId: string): string[] {
@@ -449,8 +473,9 @@ export class CallCenter {
     this.#emit({ type: 'log', at: this.#now, callId, queueId, agentId, event, ...(data ? { data } : {}) })
   }
 
-  #newId(prefix: string): string {
-    return this.#deps.newId ? this.#deps.newId() : `${prefix}${++this.#ids}`
+  /** A new id for something made for call `callId` (offer, leg, recording): UUID-shaped and deterministic (ids.ts). */
+  #newId(callId: string): string {
+    return deterministicId(callId, ++this.#ids)
   }
 
   #token(kind: string, id: string): string {
@@ -467,7 +492,7 @@ export class CallCenter {
   }
 
   #files(ids: readonly string[], lang: Language, queue?: Queue): string[] {
-    return ids.map((id) => this.#deps.prompt(id, lang, queue))
+    return ids.map((id) => this.#promptFiles.file(id, lang, queue))
   }
 
   #estimator(queue: Queue): WaitEstimatorLike {
@@ -608,12 +633,12 @@ export class CallCenter {
   #offerCall(caller: CallerRt, agents: AgentRt[]): void {
     const queue = this.#queues.get(caller.queueId)!
     const s = queue.settings
-    const offer: OfferRt = { id: this.#newId('offer-'), callId: caller.callId, queueId: queue.id, startedAt: this.#now, legs: [] }
+    const offer: OfferRt = { id: this.#newId(caller.callId), callId: caller.callId, queueId: queue.id, startedAt: this.#now, legs: [] }
     const legs: Extract<Command, { type: 'originate' }>['legs'] = []
     for (const a of agents) {
       const device = this.#activeDevice(a)!
       const leg: LegRt = {
-        legId: this.#newId('leg-'),
+        legId: this.#newId(caller.callId),
         offerId: offer.id,
         callId: caller.callId,
         agentId: a.agent.id,
@@ -1150,7 +1175,7 @@ export class CallCenter {
       this.#log(overflow.overflowing ? 'OVERFLOWSTART' : 'OVERFLOWEND', '', queue.id, '', { reason: overflow.reason ?? prev.reason })
     }
     this.#overflow.set(queue.id, overflow)
-    const admission = admit(queue, this.#deps.isOpen(queue, this.#now), load, overflow)
+    const admission = admit(queue, this.#openBook.state(queue, this.#now), load, overflow)
     if (admission.kind !== 'enter') {
       const event = admission.kind === 'closed' ? 'CLOSED' : admission.kind === 'overflow' ? 'OVERFLOW' : 'NOAGENTS'
       this.#turnAway(caller, event, admission.kind, admission.prompt, admission.action, { reason: admission.reason })
@@ -1173,7 +1198,7 @@ export class CallCenter {
   #startHoldMusic(caller: CallerRt): void {
     const queue = this.#queues.get(caller.queueId)!
     caller.playing = undefined
-    this.#emit({ type: 'hold-music', callId: caller.callId, source: this.#deps.prompt(queue.settings.musicOnHold, queue.settings.language, queue) })
+    this.#emit({ type: 'hold-music', callId: caller.callId, source: this.#promptFiles.file(queue.settings.musicOnHold, queue.settings.language, queue) })
   }
 
   /** The welcome was heard in full: the caller takes a place in the line, hears the first message, then music. */
@@ -1586,6 +1611,8 @@ export class CallCenter {
       }
       case 'noagents':
         return this.#noAgentsGraceOver(key)
+      case 'sched':
+        return this.#reviewOpenState()
       case 'feat': {
         const f = this.#features.get(key)
         if (f) this.#featureHangup(f)
@@ -1679,10 +1706,8 @@ export class CallCenter {
       f.language = queue.settings.language
     }
     const queueId = queue?.id ?? null
-    const id = this.#newId('rec-')
-    const path = this.#deps.recordingPath
-      ? this.#deps.recordingPath(agent.agent.tenantId, queueId, f.language, name, id)
-      : `recordings/${agent.agent.tenantId}/${queueId ?? 'tenant'}/${f.language}/${name}-${id}.wav`
+    const id = this.#newId(f.callId)
+    const path = recordingPath(this.#config, agent.agent.tenantId, queueId, f.language, name, id)
     f.record = { name, queueId, path }
     this.#recordIntro(f)
   }
