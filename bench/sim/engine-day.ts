@@ -62,6 +62,8 @@ export interface DaySimResult {
 type Item = { at: number; seq: number; event: CoreEvent; timer?: string }
 
 const DOMAIN = 'sim.example'
+/** How long after the day's last arrival timers still run (callers still waiting, wrap-ups). */
+const AFTER_DAY_MS = 12 * 3600_000
 
 /** Build the day's configuration: queues 5000.., agents 1000.. with skills, some on mobiles. */
 export function simConfig(o: DaySimOptions, rng: Prng): CoreConfig {
@@ -145,7 +147,8 @@ export function runDay(o: DaySimOptions): DaySimResult {
       switch (c.type) {
         case 'set-timer':
           timers.set(c.id, c.at)
-          push(c.at, { type: 'timer', id: c.id }, c.id)
+          // The day ends: a timer far after it (the next opening of a scheduled queue) is not simulated.
+          if (c.at <= t0 + dayMs + AFTER_DAY_MS) push(c.at, { type: 'timer', id: c.id }, c.id)
           break
         case 'clear-timer':
           timers.delete(c.id)
