@@ -10,6 +10,7 @@ import type { CoreConfig } from '../events.js'
 import type { OpenState } from '../journey/admission.js'
 import type { Queue } from '../model.js'
 import { nextChange, stateAt } from '../schedule/index.js'
+import { clearTimer, queueLog, setTimer, type EngineState } from './engine-state.js'
 import type { Closure, HolidayCalendar, Schedule } from '../schedule/types.js'
 
 /** The timer id of the next open/closed transition of any queue. */
@@ -55,4 +56,22 @@ export class OpenStateBook {
     }
     return min
   }
+}
+
+/**
+ * Which queues are open now: logs each queue that opened or closed since the last review (QUEUEOPENED /
+ * QUEUECLOSED) and sets the engine's own timer for the next opening or closing of any queue.
+ */
+export function reviewOpenState(st: EngineState): void {
+  const previous = st.openStates
+  st.openStates = new Map()
+  for (const q of st.queues.values()) {
+    const state = st.openBook.state(q, st.now)
+    st.openStates.set(q.id, state.open)
+    const was = previous.get(q.id)
+    if (was !== undefined && was !== state.open) queueLog(st, state.open ? 'QUEUEOPENED' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
+  }
+  const at = st.openBook.nextChange(st.queues.values(), st.now)
+  if (at === undefined) clearTimer(st, OPEN_STATE_TIMER)
+  else if (st.timers.get(OPEN_STATE_TIMER) !== at) setTimer(st, OPEN_STATE_TIMER, at)
 }
