@@ -10,7 +10,7 @@
  */
 
 /** The namespace of koplus's ids (a fixed random UUID; changing it changes every id). */
-export const KOPLUS_ID_NAMESPACE = '6f1c2a8e-4b7d-4e0a-9c3b-5d2e8f71a604'
+const KOPLUS_ID_NAMESPACE = '6f1c2a8e-4b7d-4e0a-9c3b-5d2e8f71a604'
 
 /** UTF-8 bytes of a string (TextEncoder is a global in Node and browsers, not a node: import). */
 function utf8(text: string): Uint8Array {

@@ -54,6 +54,6 @@ export function announceIfDue(st: EngineState, caller: CallerRt, musicPlaying: b
   return true
 }
 
-export function logAnnouncement(st: EngineState, caller: CallerRt, kind: AnnouncementKind, ctx: AnnouncementContext): void {
+function logAnnouncement(st: EngineState, caller: CallerRt, kind: AnnouncementKind, ctx: AnnouncementContext): void {
   queueLog(st, 'ANNOUNCE', caller.callId, caller.queueId, '', { kind, position: ctx.position, ...(ctx.estimateSec !== undefined ? { estimateSec: Math.round(ctx.estimateSec) } : {}) })
 }

@@ -19,7 +19,7 @@ export const EMPTY_CONFIG: CoreConfig = {
 }
 
 /** Event types that are ConfigChanges (routed to `applyChange`). */
-export const CONFIG_CHANGE_TYPES: ReadonlySet<string> = new Set<ConfigChange['type']>([
+const CONFIG_CHANGE_TYPES: ReadonlySet<string> = new Set<ConfigChange['type']>([
   'tenant-added',
   'tenant-changed',
   'tenant-removed',
@@ -120,11 +120,6 @@ export function applyChange(c: CoreConfig, e: ConfigChange): CoreConfig {
       break
   }
   return next
-}
-
-/** Does this change touch opening hours (schedules, calendars, closures, or which queues exist)? */
-export function touchesOpenState(e: ConfigChange): boolean {
-  return /^(schedule|calendar|closure|queue)-/.test(e.type)
 }
 
 /** Prompt id → the file FreeSWITCH plays, from the configuration's sounds directory and overrides. */

@@ -88,7 +88,7 @@ export interface AgentRt {
   handling?: { queueId: string; talkMs: number; wrapFrom: number }
 }
 
-export type CallerPhase = 'welcome' | 'queued' | 'connecting' | 'bridged' | 'after' | 'ending'
+type CallerPhase = 'welcome' | 'queued' | 'connecting' | 'bridged' | 'after' | 'ending'
 
 export interface CallerRt {
   callId: string
@@ -135,7 +135,7 @@ export interface OfferRt {
   winner?: string
 }
 
-export type FeatureStep = 'reply' | 'rec-intro' | 'recording' | 'rec-review' | 'rec-choice' | 'done'
+type FeatureStep = 'reply' | 'rec-intro' | 'recording' | 'rec-review' | 'rec-choice' | 'done'
 
 export interface FeatureRt {
   callId: string

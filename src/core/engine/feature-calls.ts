@@ -69,7 +69,7 @@ export function featureCall(st: EngineState, callId: string, digits: string, sip
   }
 }
 
-export function featureReply(st: EngineState, f: FeatureRt, ids: string[]): void {
+function featureReply(st: EngineState, f: FeatureRt, ids: string[]): void {
   f.step = 'reply'
   f.token = newToken(st, 'feature', f.callId)
   emit(st, { type: 'play', callId: f.callId, files: promptFiles(st, ids, f.language), token: f.token })
@@ -84,7 +84,7 @@ export function featureHangup(st: EngineState, f: FeatureRt): void {
 }
 
 /** *79<n>[<queue number>]: record prompt n (see RECORDABLE_PROMPTS) for the tenant or one queue. */
-export function startRecording(st: EngineState, f: FeatureRt, agent: AgentRt, rest: string, queueByNumber: (n: string) => Queue | undefined): void {
+function startRecording(st: EngineState, f: FeatureRt, agent: AgentRt, rest: string, queueByNumber: (n: string) => Queue | undefined): void {
   const name = RECORDABLE_PROMPTS[rest.slice(0, 1)]
   if (!name) return featureReply(st, f, ['invalid-entry'])
   if (!QUEUE_PLANS.includes(agent.agent.plan)) return featureReply(st, f, sayNotAllowedByPlan())
@@ -102,7 +102,7 @@ export function startRecording(st: EngineState, f: FeatureRt, agent: AgentRt, re
   recordIntro(st, f)
 }
 
-export function recordIntro(st: EngineState, f: FeatureRt): void {
+function recordIntro(st: EngineState, f: FeatureRt): void {
   f.step = 'rec-intro'
   f.token = newToken(st, 'rec-intro', f.callId)
   emit(st, { type: 'play', callId: f.callId, files: promptFiles(st, sayRecordAfterBeep(), f.language), token: f.token })

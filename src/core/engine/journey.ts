@@ -224,7 +224,7 @@ export function forgetCaller(st: EngineState, caller: CallerRt): void {
 }
 
 /** A caller who will not be served on arrival (closed, overflow, no agents): early media, message, action. */
-export function turnAway(st: EngineState, caller: CallerRt, event: string, outcome: string, prompt: string, action: EndAction, data: Record<string, unknown>): void {
+function turnAway(st: EngineState, caller: CallerRt, event: string, outcome: string, prompt: string, action: EndAction, data: Record<string, unknown>): void {
   queueLog(st, event, caller.callId, caller.queueId, '', { ...data, action: action.type })
   emit(st, { type: 'call-record', record: { callId: caller.callId, outcome } })
   finishWith(st, caller, prompt, action)
@@ -242,7 +242,7 @@ export function leaveQueue(st: EngineState, caller: CallerRt, event: string, out
 }
 
 /** Play the message (as early media if not answered) and then carry out the end action. */
-export function finishWith(st: EngineState, caller: CallerRt, prompt: string, action: EndAction): void {
+function finishWith(st: EngineState, caller: CallerRt, prompt: string, action: EndAction): void {
   caller.phase = 'ending'
   caller.endAction = action
   if (caller.answered || caller.playing) emit(st, { type: 'stop-audio', callId: caller.callId })
@@ -256,7 +256,7 @@ export function finishWith(st: EngineState, caller: CallerRt, prompt: string, ac
 }
 
 /** busy → USER_BUSY, hangup → NORMAL_CLEARING, forward → transfer. */
-export function carryOutEndAction(st: EngineState, caller: CallerRt): void {
+function carryOutEndAction(st: EngineState, caller: CallerRt): void {
   const action = caller.endAction ?? { type: 'hangup' }
   if (action.type === 'forward') emit(st, { type: 'transfer', callId: caller.callId, destination: action.destination })
   else emit(st, { type: 'hangup', callId: caller.callId, cause: action.type === 'busy' ? CAUSE.busy : CAUSE.normal })

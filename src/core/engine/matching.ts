@@ -43,7 +43,7 @@ export function matchCallers(st: EngineState): void {
 }
 
 /** The agent(s) to ring for a caller: untried agents first ("the offer moves on"), else anyone who fits. */
-export function pickAgents(st: EngineState, caller: CallerRt, free: AgentRt[]): AgentRt[] {
+function pickAgents(st: EngineState, caller: CallerRt, free: AgentRt[]): AgentRt[] {
   const queue = st.queues.get(caller.queueId)!
   const inQueue = free.filter((a) => a.queues.has(queue.id))
   if (inQueue.length === 0) return []

@@ -135,7 +135,7 @@ export function releaseLeg(st: EngineState, leg: LegRt, cause: string, counts: b
 }
 
 /** The offer is over without a connection: the caller waits again in their place. */
-export function endOffer(st: EngineState, offer: OfferRt): void {
+function endOffer(st: EngineState, offer: OfferRt): void {
   st.offers.delete(offer.id)
   clearTimer(st, `offer:${offer.id}`)
   const caller = st.callers.get(offer.callId)

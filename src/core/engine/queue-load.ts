@@ -31,7 +31,7 @@ export function loggedInCount(st: EngineState, queueId: string): number {
 }
 
 /** Agents serving the queue (logged in, not paused) and, of those, how many are busy now. */
-export function servingCount(st: EngineState, queueId: string): { serving: number; busy: number } {
+function servingCount(st: EngineState, queueId: string): { serving: number; busy: number } {
   let serving = 0
   let busy = 0
   for (const a of st.agents.values()) {

@@ -73,7 +73,7 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
  * conversation is logged and recorded (once: not when the record was already closed), and the caller is hung up —
  * never offered again.
  */
-export function endRestoredConversation(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall, queue: Queue | undefined): void {
+function endRestoredConversation(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall, queue: Queue | undefined): void {
   const agentId = r.connected!.agentId
   if (!r.recordClosed && queue) {
     queueLog(st, 'COMPLETEAGENT', e.callId, queue.id, agentId, {
@@ -107,7 +107,7 @@ export function endRestoredConversation(st: EngineState, e: Extract<CoreEvent, {
  * still found by its id): the configured fallback (calls.unknownQueueAction: busy, hang-up or a forward), logged
  * as UNKNOWNQUEUE — not the unallocated-number hang-up of a new call to an unknown number.
  */
-export function restoredQueueGone(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
+function restoredQueueGone(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
   const action = st.config.unknownQueueAction ?? { type: 'busy' }
   queueLog(st, 'UNKNOWNQUEUE', e.callId, r.queueId ?? '', '', { number: e.queueNumber, domain: e.tenantDomain, restored: true, action: action.type })
   if (r.hasRecord && !r.recordClosed) {

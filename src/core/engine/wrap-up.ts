@@ -31,7 +31,7 @@ export function endWrapUp(st: EngineState, agent: AgentRt, source: Source): void
 }
 
 /** The agent is free from now: idle time counts from here. The handle time (talk + wrap-up) feeds the estimate. */
-export function becomeFree(st: EngineState, agent: AgentRt): void {
+function becomeFree(st: EngineState, agent: AgentRt): void {
   agent.busy = 'none'
   agent.idleSince = st.now
   const h = agent.handling
