@@ -17,6 +17,8 @@ function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text)
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
 function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n))
 }
@@ -88,9 +90,11 @@ function uuidBytes(uuid: string): Uint8Array {
   return out
 }
 
+const KOPLUS_NS_BYTES = uuidBytes(KOPLUS_ID_NAMESPACE)
+
 /** A name-based UUID, version 5 (RFC 4122 §4.3), of `name` in `namespace`. */
 export function uuidV5(name: string, namespace: string = KOPLUS_ID_NAMESPACE): string {
-  const ns = uuidBytes(namespace)
+  const ns = namespace === KOPLUS_ID_NAMESPACE ? KOPLUS_NS_BYTES : uuidBytes(namespace)
   const n = utf8(name)
   const input = new Uint8Array(ns.length + n.length)
   input.set(ns)
@@ -98,7 +102,8 @@ export function uuidV5(name: string, namespace: string = KOPLUS_ID_NAMESPACE): s
   const h = sha1(input).slice(0, 16)
   h[6] = (h[6]! & 0x0f) | 0x50
   h[8] = (h[8]! & 0x3f) | 0x80
-  const hex = Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('')
+  let hex = ''
+  for (const b of h) hex += HEX[b]
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
