@@ -120,6 +120,15 @@ t.test('ids: offers and legs get UUIDs derived from the call, the same in two en
   t.same(b, a, 'deterministic')
 })
 
+t.test('a queue without schedule or closure is open for the same reason the evaluator gives', async (t) => {
+  const { OpenStateBook } = await import('../../src/core/engine/open-state.js')
+  const { stateAt } = await import('../../src/core/schedule/index.js')
+  const q = queue('q1', '5000')
+  const fast = new OpenStateBook({}).state(q, T0)
+  const full = stateAt({ timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }, [], [], 'q1', T0)
+  t.same(fast, { open: full.open, reason: full.reason })
+})
+
 t.test('the old reevaluate event still works: it reviews open state', async (t) => {
   const h = new Harness()
   h.send({ type: 'config', config: { ...config([queue('q1', '5000')], []), schedules: { q1: UNTIL_NOON } } })

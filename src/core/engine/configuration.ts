@@ -133,8 +133,21 @@ export class PromptFiles {
     this.#overrides = new Map((config.promptOverrides ?? []).map((p) => [`${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`, p.path]))
   }
 
+  /** Resolved files by queue, language and id (the configuration is immutable: a change makes a new PromptFiles). */
+  readonly #resolved = new Map<string, string>()
+
   /** The queue's own prompt, else its tenant's, else the shipped one. Paths and URLs pass through. */
   file(id: string, language: Language, queue?: Queue): string {
+    const key = `${queue?.id ?? ''}|${language}|${id}`
+    let path = this.#resolved.get(key)
+    if (path === undefined) {
+      path = this.#resolve(id, language, queue)
+      this.#resolved.set(key, path)
+    }
+    return path
+  }
+
+  #resolve(id: string, language: Language, queue?: Queue): string {
     if (isPromptPath(id)) return id
     if (queue) {
       const own = this.#overrides.get(`${queue.tenantId}|${queue.id}|${language}|${id}`) ?? this.#overrides.get(`${queue.tenantId}||${language}|${id}`)
