@@ -45,7 +45,7 @@ t.test('replay: a busy day (schedule, closure, prompt override mid-day) replays 
   const types = new Set(original.map((c) => c.type))
   for (const ty of ['originate', 'bridge', 'play', 'set-timer', 'offer-record', 'agent-session']) t.ok(types.has(ty as Command['type']), `the day has ${ty}`)
   const logged = new Set(original.flatMap((c) => (c.type === 'log' ? [c.event] : [])))
-  t.ok(logged.has('QUEUECLOSED') && logged.has('QUEUEOPENED'), 'queues closed and opened during the day (schedule and closure)')
+  t.ok(logged.has('QUEUECLOSED') && logged.has('QUEUEOPEN'), 'queues closed and opened during the day (schedule and closure)')
   t.ok(logged.has('CLOSED'), 'callers were turned away while closed')
   t.ok(original.some((c) => c.type === 'play' && c.files.includes('/rec/q3-first.wav')), 'the prompt override set mid-day is played')
 

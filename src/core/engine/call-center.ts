@@ -5,8 +5,9 @@
  *
  * Decisions, in the words of a call centre:
  * - callers wait in arrival order; whenever an agent becomes free or a caller enters, the engine matches at once
- *   (`dispatch`): the caller who has waited longest among an agent's queues goes first, queue priority breaking
- *   ties; the queue's strategy picks the agent(s) (`chooseAgents`: longest idle, ring-parallel, skills);
+ *   (`matchCallers`, matching.ts): the caller who has waited longest among an agent's queues goes first, queue
+ *   priority breaking ties; the queue's strategy picks the agent(s) (`chooseAgents`: longest idle, ring-parallel,
+ *   skills);
  * - an offer rings for the queue's ring time; an agent who does not answer goes back to free *keeping* their idle
  *   position, the no-answer is counted, and the caller moves on to an agent who has not yet been tried for them;
  * - after a conversation the agent does wrap-up (no call from any queue), then is free, idle from that instant;

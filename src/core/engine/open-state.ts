@@ -2,7 +2,7 @@
  * Schedule / open-state: which queues are open (opening hours, holiday calendars, temporary closures; SPEC S1–S3),
  * evaluated by the core itself with src/core/schedule (pure), and the instant of the next opening or closing, for
  * which the engine sets its own `set-timer` (OPEN_STATE_TIMER). At that timer the engine logs every queue whose
- * state changed (QUEUEOPENED / QUEUECLOSED in the event log) and arms the next one.
+ * state changed (QUEUEOPEN / QUEUECLOSED in the event log) and arms the next one.
  *
  * Callers already waiting keep their place when their queue closes; the state applies to callers arriving.
  */
@@ -66,7 +66,7 @@ export class OpenStateBook {
 }
 
 /**
- * Which queues are open now: logs each queue that opened or closed since the last review (QUEUEOPENED /
+ * Which queues are open now: logs each queue that opened or closed since the last review (QUEUEOPEN /
  * QUEUECLOSED) and sets the engine's own timer for the next opening or closing of any queue.
  */
 export function reviewOpenState(st: EngineState): void {
@@ -76,7 +76,7 @@ export function reviewOpenState(st: EngineState): void {
     const state = st.openBook.state(q, st.now)
     st.openStates.set(q.id, state.open)
     const was = previous.get(q.id)
-    if (was !== undefined && was !== state.open) queueLog(st, state.open ? 'QUEUEOPENED' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
+    if (was !== undefined && was !== state.open) queueLog(st, state.open ? 'QUEUEOPEN' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
   }
   const at = st.openBook.nextChange(st.queues.values(), st.now)
   if (at === undefined) clearTimer(st, OPEN_STATE_TIMER)
