@@ -3,7 +3,7 @@
  * ring-parallel, skills), 10,000 calls in 10 hours, with no-answers, busy agents, mobile confirmations,
  * abandonments, pauses, logouts and unregistrations. Prints events/s through CallCenter.handle and the wall time.
  */
-import { runDay } from '../src/core/engine/day-simulation.js'
+import { runDay } from './sim/engine-day.js'
 
 export default async function coreBench(): Promise<void> {
   const started = performance.now()

@@ -1,5 +1,5 @@
 /**
- * Wait-estimate accuracy on simulated busy days (src/core/ewt/day-simulation.ts): our
+ * Wait-estimate accuracy on simulated busy days (bench/sim/ewt-day.ts): our
  * WaitEstimator against the estimate Asterisk's app_queue would announce for the same callers
  * at the same moments (on entry when no agent is free, then every 60 s while queued), scored
  * against the wait that actually remained when the caller was answered.
@@ -16,7 +16,7 @@ import {
   type Accuracy,
   type DaySimulationOptions,
   type ScoredAnnouncement,
-} from '../src/core/ewt/day-simulation.js'
+} from './sim/ewt-day.js'
 import { roundWaitMinutes } from '../src/core/speech/phrases.js'
 
 /** What the caller hears, back in seconds: "less than a minute" counts as 30 s. */

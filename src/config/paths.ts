@@ -28,6 +28,12 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * The repository's sounds/ directory (the shipped prompts), the default of `soundsDir`; production configs set the
+ * directory as FreeSWITCH sees it. (Moved here from src/core/prompts.ts: the core has no node: imports.)
+ */
+export const DEFAULT_SOUNDS_DIR: string = join(packageRoot(), 'sounds')
+
 /** The production install's config file (docs/install-freeswitch.md; scripts/install.sh puts it there). */
 export const SYSTEM_CONFIG = '/etc/koplus/koplus.json'
 

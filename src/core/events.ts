@@ -3,7 +3,8 @@
  * into these; the daemon turns fired timers into `timer` events. Every event is handled at an instant `now`
  * (epoch ms) passed alongside it: the core never reads a clock.
  */
-import type { Agent, EndAction, Membership, Queue, Tenant } from './model.js'
+import type { Agent, EndAction, Language, Membership, Queue, Tenant } from './model.js'
+import type { Closure, HolidayCalendar, Schedule } from './schedule/types.js'
 
 /** What the core needs to put a caller back in its place after a daemon restart (from channel variables + SQLite). */
 export interface RestoredCall {
@@ -34,8 +35,9 @@ export interface RestoredCall {
 }
 
 export type CoreEvent =
-  // ── configuration (loaded from SQLite at start, and again after every operator change) ──
+  // ── configuration: the whole of it at start-up, then one event per operator change ──
   | { type: 'config'; config: CoreConfig }
+  | ConfigChange
   // ── the caller's leg ──
   /** A call parked by our dialplan with koplus_queue set (or rebuilt after a restart). */
   | {
@@ -81,14 +83,51 @@ export type CoreEvent =
   | { type: 'feature-call'; callId: string; digits: string; sipUser: string; domain: string }
   // ── time ──
   | { type: 'timer'; id: string }
-  // ── schedule / closures changed: re-evaluate which queues are open ──
+  /**
+   * Kept for callers of the old API: re-evaluates which queues are open now and re-arms the core's own timer. Not
+   * needed any more (schedules, calendars and closures arrive as events and the core times their changes itself).
+   */
   | { type: 'reevaluate' }
+
+/**
+ * One operator change to the configuration (the daemon sends one of these per change instead of a whole `config`).
+ * `-added` and `-changed` are handled alike (the entity is put in place by its id).
+ */
+export type ConfigChange =
+  | { type: 'tenant-added' | 'tenant-changed'; tenant: Tenant }
+  | { type: 'tenant-removed'; tenantId: string }
+  | { type: 'queue-added' | 'queue-changed'; queue: Queue }
+  /** Callers waiting in a removed queue are kept until they leave; agents are logged out of it. */
+  | { type: 'queue-removed'; queueId: string }
+  | { type: 'agent-added' | 'agent-changed'; agent: Agent }
+  | { type: 'agent-removed'; agentId: string }
+  | { type: 'membership-added'; membership: Membership }
+  | { type: 'membership-removed'; membership: Membership }
+  /** A queue's opening hours; null = always open (closures still apply). */
+  | { type: 'schedule-changed'; queueId: string; schedule: Schedule | null }
+  | { type: 'calendar-added' | 'calendar-changed'; calendar: HolidayCalendar }
+  | { type: 'calendar-removed'; calendarId: string }
+  | { type: 'closure-added' | 'closure-changed'; closure: Closure }
+  | { type: 'closure-removed'; closureId: string }
+  | { type: 'prompt-override-set'; override: PromptOverride }
+  | { type: 'prompt-override-removed'; override: Omit<PromptOverride, 'path'> }
+
+/** A prompt recorded or imported by an operator: it replaces the shipped one for the tenant (queueId null) or a queue. */
+export interface PromptOverride {
+  tenantId: string
+  queueId: string | null
+  language: Language
+  /** The prompt id, e.g. 'welcome'. */
+  name: string
+  /** The file as FreeSWITCH sees it. */
+  path: string
+}
 
 export type Source = 'phone' | 'cli' | 'web' | 'api' | 'system'
 
 /**
- * Everything the core needs to decide. Built by the daemon from the store. `isOpen` and `estimate*` are
- * functions so that the schedule evaluator and the wait estimator (pure modules) can be plugged in.
+ * Everything the core needs to decide, as plain data. Built by the daemon from the store and its config file, sent
+ * once at start-up (later changes come as ConfigChange events).
  */
 export interface CoreConfig {
   tenants: Tenant[]
@@ -103,4 +142,16 @@ export interface CoreConfig {
   featureCodes: { login: string; logout: string; device: string; pause: string; wrapUpEnd: string; record: string }
   /** A caller restored after a restart whose queue no longer exists: what happens (default busy). */
   unknownQueueAction?: EndAction
+  /** Opening hours per queue id; a queue without an entry (or null) is always open, closures still apply. */
+  schedules?: Record<string, Schedule | null>
+  /** Holiday calendars the schedules name. */
+  calendars?: HolidayCalendar[]
+  /** Temporary closures (active, future and ended). */
+  closures?: Closure[]
+  /** Prompts recorded or imported by operators (D3). */
+  promptOverrides?: PromptOverride[]
+  /** The shipped prompts' directory as FreeSWITCH sees it: `<soundsDir>/<lang>/<id>.wav` ('' = relative paths). */
+  soundsDir?: string
+  /** Where prompts recorded by phone are written, as FreeSWITCH sees it (default `recordings`). */
+  recordingsDir?: string
 }

@@ -5,8 +5,6 @@
  *
  * Layout: `<soundsDir>/<lang>/<id>.wav` (see sounds/README.md for every id).
  */
-import { join, resolve, basename, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { DEFAULT_LANG, isLang, type Lang } from './speech/catalogue.js'
 
 /**
@@ -16,15 +14,17 @@ import { DEFAULT_LANG, isLang, type Lang } from './speech/catalogue.js'
 export type PromptOverrides = Partial<Record<Lang, Readonly<Record<string, string>>>>
 
 /**
- * The repository's sounds/ directory, found relative to this module (works from src/ under
- * ts-node and from dist/src/ after tsc). Production configs should set the directory explicitly.
+ * `dir/part/part` without node:path (the core has no node: imports): FreeSWITCH's paths are POSIX. An empty `dir`
+ * gives a relative path. The shell's default directory is src/config/paths.ts DEFAULT_SOUNDS_DIR.
  */
-export const DEFAULT_SOUNDS_DIR: string = (() => {
-  // src/core/prompts.ts → <root>/ ; dist/src/core/prompts.js → <root>/dist/
-  let root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-  if (basename(root) === 'dist') root = dirname(root)
-  return join(root, 'sounds')
-})()
+export function joinPath(dir: string, ...parts: string[]): string {
+  return dir === '' ? parts.join('/') : [dir.replace(/\/+$/, ''), ...parts].join('/')
+}
+
+/** A prompt id that is already a file path or a URL (tone_stream://, file_string://) plays as it is. */
+export function isPromptPath(id: string): boolean {
+  return id.includes('/') || id.includes('://')
+}
 
 /**
  * The file to play for prompt `id` in `lang`: the queue's override for that language if there
@@ -35,12 +35,12 @@ export function promptPath(
   id: string,
   lang: Lang | string,
   overrides?: PromptOverrides,
-  soundsDir: string = DEFAULT_SOUNDS_DIR,
+  soundsDir = '',
 ): string {
   const l: Lang = isLang(lang) ? lang : DEFAULT_LANG
   const own = overrides?.[l]?.[id]
   if (own) return own
-  return join(soundsDir, l, `${id}.wav`)
+  return joinPath(soundsDir, l, `${id}.wav`)
 }
 
 /**
@@ -53,7 +53,7 @@ export function playbackArg(
   ids: readonly string[],
   lang: Lang | string,
   overrides?: PromptOverrides,
-  soundsDir: string = DEFAULT_SOUNDS_DIR,
+  soundsDir = '',
 ): string {
   if (ids.length === 0) throw new RangeError('playbackArg: no prompts to play')
   const paths = ids.map((id) => promptPath(id, lang, overrides, soundsDir))

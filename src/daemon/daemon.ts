@@ -7,7 +7,8 @@
  *
  *   const daemon = await startDaemon(settings, { logger })
  *   daemon.dispatch({ type: 'agent-login', agentId, source: 'api' })   // → Command[] (already carried out)
- *   store.queues.update(...); daemon.reloadConfig()                    // after every operator change
+ *   store.queues.update(...); daemon.reloadConfig()                    // after every operator change: the engine
+ *                                                                      // gets one event per entity that changed
  *   daemon.status()                                                    // CenterStatus (per queue / agent)
  *   daemon.freeswitch                                                  // { connected, address, lastError }
  *   await daemon.stop()                                                // leaves live calls alone
@@ -15,9 +16,10 @@
  * - `dispatch(event)` runs the engine synchronously at `clock.now()` and returns its commands; the persistence
  *   commands in it are committed before it returns, so an API handler can acknowledge afterwards. A `rejected`
  *   command in the result tells the API why an agent action was refused.
- * - `reloadConfig()` re-reads tenants, queues, agents, memberships, sessions, schedules, closures and prompts from
- *   SQLite and feeds the engine a `config` event (the operator's change takes effect at once); it also re-arms the
- *   re-evaluation at the next opening/closing instant.
+ * - `reloadConfig()` re-reads tenants, queues, agents, memberships, schedules, calendars, closures and prompts from
+ *   SQLite and feeds the engine one ConfigChange event per entity added, changed or removed since the last time
+ *   (EngineView.changes; e.g. a closure added is one `closure-added`): the operator's change takes effect at once.
+ *   The whole `config` event is sent once, at start-up. The engine times opening and closing itself.
  *
  * Restart recovery: on every (re)connection to FreeSWITCH the daemon reads the registrations and every live channel
  * (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back to the
@@ -140,7 +142,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const ownStore = !opts.store
   const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
   const view = new EngineView(store, settings)
-  const center = new CallCenter(view.deps())
+  const center = new CallCenter()
   const fsState: FreeSwitchState = { address: `${settings.freeswitch.host}:${settings.freeswitch.port}`, connected: false }
   const client = new EslClient({
     host: settings.freeswitch.host,
@@ -160,7 +162,6 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   })
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
-  let reevaluateTimer: TimerHandle | undefined
   let rescanTimer: TimerHandle | undefined
   let rebuildWaiters: (() => void)[] = []
   /** A rebuild completed on the current connection. */
@@ -242,9 +243,13 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     } catch (err) {
       log.error({ err }, 'failed to commit the writes of an event')
     }
-    // A prompt recorded by phone is the queue's prompt from the next caller on: the engine's prompt lookup
-    // (EngineView) is a snapshot, so reload it (after this event's commands are carried out).
-    if (cmds.some((c) => c.type === 'prompt-recorded')) queueMicrotask(reloadConfig)
+    // A prompt recorded by phone is the queue's prompt from the next caller on: one `prompt-override-set` for the
+    // engine (after this event's commands are carried out).
+    for (const c of cmds) {
+      if (c.type !== 'prompt-recorded') continue
+      const change = view.promptRecorded(c)
+      queueMicrotask(() => dispatch(change))
+    }
   }
 
   /**
@@ -261,32 +266,16 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     }
   }
 
+  let configured = false
+  /** Start-up: the whole configuration; afterwards: one event per entity that changed in the store. */
   function reloadConfig(): void {
     if (stopped) return
-    const config = view.load()
-    dispatch({ type: 'config', config })
-    armReevaluation()
-  }
-
-  /** Re-evaluates open/closed at the next schedule or closure boundary. */
-  function armReevaluation(): void {
-    clock.clearTimeout(reevaluateTimer)
-    reevaluateTimer = undefined
-    const now = clock.now()
-    let next: number | undefined
-    try {
-      next = view.nextChange(now)
-    } catch (err) {
-      log.warn({ err }, 'could not compute the next schedule change')
+    if (!configured) {
+      configured = true
+      dispatch({ type: 'config', config: view.load() })
+      return
     }
-    if (next === undefined) return
-    // Timers further than ~24 days overflow setTimeout; re-check daily instead.
-    const delay = Math.min(next - now, 86_400_000)
-    reevaluateTimer = clock.setTimeout(() => {
-      reevaluateTimer = undefined
-      dispatch({ type: 'reevaluate' })
-      armReevaluation()
-    }, delay)
+    for (const change of view.changes()) dispatch(change)
   }
 
   /**
@@ -406,7 +395,6 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       if (stopped) return
       stopped = true
       timers.clearAll()
-      clock.clearTimeout(reevaluateTimer)
       clock.clearTimeout(rescanTimer)
       try {
         await client.close()

@@ -1,18 +1,18 @@
 /**
- * What the pure engine needs from the store, as a snapshot taken at start-up and after every operator change:
- * the CoreConfig, and the deps `isOpen` (schedule + holidays + closures, src/core/schedule) and `prompt`
- * (src/core/prompts.ts with the prompts recorded or imported per tenant / queue).
+ * What the pure engine knows of the store, as events: the whole CoreConfig at start-up (`load`), then, after every
+ * operator change, only what changed (`changes`: one ConfigChange per tenant, queue, agent, membership, schedule,
+ * holiday calendar, closure or prompt added, changed or removed, found by comparing with the last snapshot). The
+ * engine evaluates opening hours and resolves prompt files itself from that data (src/core/engine/open-state.ts,
+ * configuration.ts); `isOpen` and `prompt` here answer the same from the same snapshot, for the shell's own use.
  */
-import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
-import type { CoreConfig } from '../core/events.js'
+import type { Command } from '../core/commands.js'
+import type { ConfigChange, CoreConfig, PromptOverride } from '../core/events.js'
 import type { EndAction, Language, Queue } from '../core/model.js'
-import type { CallCenterDeps } from '../core/engine/call-center.js'
+import { PromptFiles } from '../core/engine/configuration.js'
 import { DEFAULT_FEATURE_CODES } from '../core/engine/feature-codes.js'
+import { OpenStateBook } from '../core/engine/open-state.js'
 import type { OpenState } from '../core/journey/admission.js'
-import { promptPath } from '../core/prompts.js'
-import { nextChange, stateAt } from '../core/schedule/index.js'
-import type { Closure, HolidayCalendar, Schedule } from '../core/schedule/types.js'
+import { DEFAULT_SOUNDS_DIR } from '../config/paths.js'
 import type { Store } from '../store/index.js'
 
 /** Settings of the engine that come from the daemon's config file, not from SQLite. */
@@ -35,32 +35,118 @@ export function parseEndAction(text: string | undefined): EndAction {
   return { type: 'busy' }
 }
 
-/** An always-open schedule for queues without one (closures still apply). */
-const ALWAYS_OPEN: Schedule = { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
+type Keyed<T> = Map<string, { item: T; json: string }>
 
-/** The store's state as the engine sees it, rebuilt by `load()`. */
+function keyed<T>(items: readonly T[], key: (x: T) => string): Keyed<T> {
+  return new Map(items.map((item) => [key(item), { item, json: JSON.stringify(item) }]))
+}
+
+/** Added/changed (in `next` order) and removed (in `prev` order) items between two keyed snapshots. */
+function diff<T>(prev: Keyed<T>, next: Keyed<T>): { added: T[]; changed: T[]; removed: T[] } {
+  const added: T[] = []
+  const changed: T[] = []
+  const removed: T[] = []
+  for (const [k, n] of next) {
+    const p = prev.get(k)
+    if (!p) added.push(n.item)
+    else if (p.json !== n.json) changed.push(n.item)
+  }
+  for (const [k, p] of prev) if (!next.has(k)) removed.push(p.item)
+  return { added, changed, removed }
+}
+
+const promptKey = (p: Omit<PromptOverride, 'path'>): string => `${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`
+const memberKey = (m: { agentId: string; queueId: string }): string => `${m.agentId}|${m.queueId}`
+
+/** The store's state as the engine sees it: the last configuration sent to it. */
 export class EngineView {
   readonly #store: Store
   readonly #settings: EngineSettings
-  #schedules = new Map<string, Schedule | null>()
-  #calendars: HolidayCalendar[] = []
-  #closures: Closure[] = []
-  /** `${tenantId}|${queueId}|${lang}|${name}` → path; queueId '' = the tenant's own prompt. */
-  #prompts = new Map<string, string>()
+  #config: CoreConfig | undefined
+  #openBook = new OpenStateBook({})
+  #prompts = new PromptFiles({})
 
   constructor(store: Store, settings: EngineSettings = {}) {
     this.#store = store
     this.#settings = settings
   }
 
-  /** Reads everything the engine needs from SQLite; returns the CoreConfig to feed it. */
+  /** Reads everything the engine needs from SQLite; returns the CoreConfig to feed it (a `config` event). */
   load(): CoreConfig {
+    return this.#remember(this.#read())
+  }
+
+  /**
+   * Re-reads the store and returns the ConfigChange events that bring the engine from the last snapshot to it (none
+   * when nothing changed), in an order that keeps every step consistent: additions and changes of tenants, queues,
+   * agents, memberships, calendars, closures and prompts (a schedule before its queue), then removals, innermost first.
+   */
+  changes(): ConfigChange[] {
+    const prev = this.#config
+    const next = this.#read()
+    if (!prev) {
+      this.#remember(next)
+      return []
+    }
+    const out: ConfigChange[] = []
+    const tenants = diff(keyed(prev.tenants, (t) => t.id), keyed(next.tenants, (t) => t.id))
+    const queues = diff(keyed(prev.queues, (q) => q.id), keyed(next.queues, (q) => q.id))
+    const agents = diff(keyed(prev.agents, (a) => a.id), keyed(next.agents, (a) => a.id))
+    const members = diff(keyed(prev.memberships, memberKey), keyed(next.memberships, memberKey))
+    const calendars = diff(keyed(prev.calendars ?? [], (c) => c.id), keyed(next.calendars ?? [], (c) => c.id))
+    const closures = diff(keyed(prev.closures ?? [], (c) => c.id), keyed(next.closures ?? [], (c) => c.id))
+    const prompts = diff(keyed(prev.promptOverrides ?? [], promptKey), keyed(next.promptOverrides ?? [], promptKey))
+    for (const tenant of tenants.added) out.push({ type: 'tenant-added', tenant })
+    for (const tenant of tenants.changed) out.push({ type: 'tenant-changed', tenant })
+    // A new queue's schedule goes first, so that the queue is never taken as open for a moment.
+    for (const [queueId, schedule] of Object.entries(next.schedules ?? {})) {
+      const before = prev.schedules?.[queueId]
+      if (before !== undefined ? JSON.stringify(before) !== JSON.stringify(schedule) : schedule !== null) out.push({ type: 'schedule-changed', queueId, schedule })
+    }
+    for (const queue of queues.added) out.push({ type: 'queue-added', queue })
+    for (const queue of queues.changed) out.push({ type: 'queue-changed', queue })
+    for (const agent of agents.added) out.push({ type: 'agent-added', agent })
+    for (const agent of agents.changed) out.push({ type: 'agent-changed', agent })
+    for (const membership of members.added) out.push({ type: 'membership-added', membership })
+    for (const calendar of calendars.added) out.push({ type: 'calendar-added', calendar })
+    for (const calendar of calendars.changed) out.push({ type: 'calendar-changed', calendar })
+    for (const closure of closures.added) out.push({ type: 'closure-added', closure })
+    for (const closure of closures.changed) out.push({ type: 'closure-changed', closure })
+    for (const override of [...prompts.added, ...prompts.changed]) out.push({ type: 'prompt-override-set', override })
+    for (const p of prompts.removed) out.push({ type: 'prompt-override-removed', override: { tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name } })
+    for (const c of closures.removed) out.push({ type: 'closure-removed', closureId: c.id })
+    for (const m of members.removed) out.push({ type: 'membership-removed', membership: m })
+    for (const a of agents.removed) out.push({ type: 'agent-removed', agentId: a.id })
+    for (const q of queues.removed) out.push({ type: 'queue-removed', queueId: q.id })
+    for (const c of calendars.removed) out.push({ type: 'calendar-removed', calendarId: c.id })
+    for (const t of tenants.removed) out.push({ type: 'tenant-removed', tenantId: t.id })
+    this.#remember(next)
+    return out
+  }
+
+  /**
+   * A prompt recorded by phone (the core's `prompt-recorded`, already stored): the one change for the engine,
+   * without re-reading the store.
+   */
+  promptRecorded(cmd: Extract<Command, { type: 'prompt-recorded' }>): ConfigChange {
+    const override: PromptOverride = { tenantId: cmd.tenantId, queueId: cmd.queueId, language: cmd.language as Language, name: cmd.name, path: cmd.path }
+    if (this.#config) {
+      const rest = (this.#config.promptOverrides ?? []).filter((p) => promptKey(p) !== promptKey(override))
+      this.#remember({ ...this.#config, promptOverrides: [...rest, override] })
+    }
+    return { type: 'prompt-override-set', override }
+  }
+
+  #remember(config: CoreConfig): CoreConfig {
+    this.#config = config
+    this.#openBook = new OpenStateBook(config)
+    this.#prompts = new PromptFiles(config)
+    return config
+  }
+
+  #read(): CoreConfig {
     const s = this.#store
     const queues = s.queues.list()
-    this.#schedules = new Map(queues.map((q) => [q.id, q.schedule]))
-    this.#calendars = s.holidayCalendars.list()
-    this.#closures = s.closures.list(undefined, 100_000)
-    this.#prompts = new Map(s.prompts.list().map((p) => [`${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`, p.path]))
     return {
       tenants: s.tenants.list().map((t) => ({ id: t.id, name: t.name, domain: t.domain })),
       queues: queues.map((q) => ({ id: q.id, tenantId: q.tenantId, number: q.number, name: q.name, tags: q.tags, settings: q.settings })),
@@ -87,52 +173,22 @@ export class EngineView {
       dialTemplates: this.#settings.dialTemplates ?? {},
       featureCodes: { ...DEFAULT_FEATURE_CODES, ...(this.#settings.featureCodes ?? {}) },
       unknownQueueAction: parseEndAction(this.#settings.unknownQueueAction),
+      schedules: Object.fromEntries(queues.map((q) => [q.id, q.schedule])),
+      calendars: s.holidayCalendars.list(),
+      closures: s.closures.list(undefined, 100_000),
+      promptOverrides: s.prompts.list().map((p) => ({ tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name, path: p.path })),
+      soundsDir: this.#settings.soundsDir ?? DEFAULT_SOUNDS_DIR,
+      ...(this.#settings.recordingsDir ? { recordingsDir: this.#settings.recordingsDir } : {}),
     }
   }
 
-  /** Open/closed for a queue at `now` (schedule, holidays, temporary closures). */
+  /** Open/closed for a queue at `now` (schedule, holidays, temporary closures), as the engine decides it. */
   isOpen(queue: Queue, now: number): OpenState {
-    const schedule = this.#schedules.get(queue.id) ?? ALWAYS_OPEN
-    // stateAt, not explain: it skips the search for the next change (µs on every call arrival, not ~100 µs).
-    const e = stateAt(schedule, this.#calendars, this.#closures, queue.id, now)
-    const out: OpenState = { open: e.open, reason: e.reason }
-    if (!e.open && e.decidedBy.kind === 'closure') {
-      const cl = this.#closures.find((c) => c.id === e.decidedBy.id)
-      if (cl?.messagePrompt) out.prompt = cl.messagePrompt
-    }
-    return out
-  }
-
-  /** The earliest instant after `now` at which some queue opens or closes (to re-evaluate then). */
-  nextChange(now: number): number | undefined {
-    let min: number | undefined
-    for (const [queueId, schedule] of this.#schedules) {
-      const n = nextChange(schedule ?? ALWAYS_OPEN, this.#calendars, this.#closures, queueId, now)
-      if (n !== undefined && n > now && (min === undefined || n < min)) min = n
-    }
-    return min
+    return this.#openBook.state(queue, now)
   }
 
   /** Prompt id → file: the queue's own, the tenant's, else the shipped one. Paths and URLs pass through. */
   prompt(id: string, language: Language, queue?: Queue): string {
-    if (id.includes('/') || id.includes('://')) return id
-    if (queue) {
-      const own = this.#prompts.get(`${queue.tenantId}|${queue.id}|${language}|${id}`) ?? this.#prompts.get(`${queue.tenantId}||${language}|${id}`)
-      if (own) return own
-    }
-    return promptPath(id, language, undefined, this.#settings.soundsDir)
-  }
-
-  /** The deps object for `new CallCenter(deps)`. */
-  deps(): CallCenterDeps {
-    const recordings = this.#settings.recordingsDir
-    return {
-      isOpen: (q, now) => this.isOpen(q, now),
-      prompt: (id, lang, q) => this.prompt(id, lang, q),
-      newId: () => randomUUID(),
-      ...(recordings
-        ? { recordingPath: (tenantId: string, queueId: string | null, lang: Language, name: string, id: string) => join(recordings, tenantId, queueId ?? 'tenant', lang, `${name}-${id}.wav`) }
-        : {}),
-    }
+    return this.#prompts.file(id, language, queue)
   }
 }

@@ -352,18 +352,21 @@ t.test('plan gate and membership gate: refused with a distinguishable command', 
 })
 
 t.test('closed: early media, the closed prompt, then the closed action; overflow and no-agents likewise', async (t) => {
-  let open = false
-  const h = new Harness({ isOpen: () => (open ? { open: true, reason: 'rule' } : { open: false, reason: 'after hours' }) })
+  const h = new Harness()
+  const closure = { id: 'cl1', queueIds: ['q1'], from: T0 - 1000, reason: 'after hours', by: 'test', createdAt: T0 - 1000 }
   h.send({
     type: 'config',
-    config: config([queue('q1', '5000', { closedAction: { type: 'forward', destination: '0812345' }, overflowMaxCallers: 1, noAgentsAction: { type: 'busy' } })], [agent('a1')]),
+    config: {
+      ...config([queue('q1', '5000', { closedAction: { type: 'forward', destination: '0812345' }, overflowMaxCallers: 1, noAgentsAction: { type: 'busy' } })], [agent('a1')]),
+      closures: [closure],
+    },
   })
   let out = h.arrive('c1', '5000')
   t.same(out.filter((c) => c.type !== 'log' && c.type !== 'call-record').map((c) => c.type), ['pre-answer', 'play'], 'not answered: early media')
   t.equal(logs(out, 'CLOSED').length, 1)
   out = h.send({ type: 'prompt-finished', callId: 'c1', token: ofType(out, 'play')[0].token, interrupted: false })
   t.same(ofType(out, 'transfer'), [{ type: 'transfer', callId: 'c1', destination: '0812345' }])
-  open = true
+  h.send({ type: 'closure-changed', closure: { ...closure, reopenedAt: h.now } })
   out = h.arrive('c2', '5000')
   t.equal(logs(out, 'NOAGENTS').length, 1, 'no agent logged in: the no-agents action')
   out = h.send({ type: 'prompt-finished', callId: 'c2', token: ofType(out, 'play')[0].token, interrupted: false })

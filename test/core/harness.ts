@@ -62,10 +62,8 @@ export function config(queues: Queue[], agents: Agent[], over: Partial<CoreConfi
   }
 }
 
-export const testDeps: CallCenterDeps = {
-  isOpen: () => ({ open: true, reason: 'open' }),
-  prompt: (id, lang) => `${lang}/${id}.wav`,
-}
+/** No plug-ins: prompts resolve to `<lang>/<id>.wav` (no sounds directory in the test configs), queues are open. */
+export const testDeps: CallCenterDeps = {}
 
 type Originate = Extract<Command, { type: 'originate' }>
 
@@ -148,8 +146,7 @@ export class Harness {
   readonly check?: InvariantChecker
 
   constructor(deps: Partial<CallCenterDeps> = {}, opts: { check?: boolean } = {}) {
-    let n = 0
-    this.cc = new CallCenter({ ...testDeps, newId: () => `id${++n}`, ...deps })
+    this.cc = new CallCenter({ ...testDeps, ...deps })
     if (opts.check) this.check = new InvariantChecker()
   }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { runDay } from '../../src/core/engine/day-simulation.js'
+import { runDay } from '../../bench/sim/engine-day.js'
 import { InvariantChecker } from './harness.js'
 
 t.test('fairness: longest-idle gives equally available agents equal shares over 10,000 calls (±5%)', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { accuracy, simulateDay } from '../../src/core/ewt/day-simulation.js'
+import { accuracy, simulateDay } from '../../bench/sim/ewt-day.js'
 import { Prng } from '../../src/core/ewt/prng.js'
 
 t.test('PRNG is deterministic and roughly uniform', async (t) => {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_SOUNDS_DIR } from '../../src/core/prompts.js'
+import { DEFAULT_SOUNDS_DIR } from '../../src/config/paths.js'
 import { makeWav } from '../../src/simulator/wav.js'
 import { registerHeaders } from '../../src/simulator/registrations.js'
 import { startAgentsRig, until, type Rig } from '../helpers/agents-fixture.js'

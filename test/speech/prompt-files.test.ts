@@ -7,7 +7,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { LANGS, PROMPT_IDS, PROMPTS } from '../../src/core/speech/catalogue.js'
 import * as speech from '../../src/core/speech/index.js'
-import { DEFAULT_SOUNDS_DIR, playbackArg, promptPath } from '../../src/core/prompts.js'
+import { DEFAULT_SOUNDS_DIR } from '../../src/config/paths.js'
+import { playbackArg, promptPath as corePromptPath } from '../../src/core/prompts.js'
+
+/** The shipped file of a prompt (the repository's sounds/). */
+const promptPath = (id: string, lang: string, overrides?: Parameters<typeof corePromptPath>[2], dir: string = DEFAULT_SOUNDS_DIR) => corePromptPath(id, lang, overrides, dir)
 
 /** Reads the fmt chunk and data size of a RIFF/WAVE file. */
 function wavInfo(file: string) {

@@ -22,8 +22,7 @@ t.test('offers from the engine are stored and make the per-agent table', async (
   const q = store.queues.create({ number: '5000', name: 'Sales' })
   const a1 = store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
   const a2 = store.agents.create({ extension: '1002', name: 'Bo', plan: 'pro' })
-  let n = 0
-  const cc = new CallCenter({ ...testDeps, newId: () => `id${++n}` })
+  const cc = new CallCenter(testDeps)
   let now = T0
   const send = (e: CoreEvent) => {
     const out = cc.handle(e, now)

@@ -14,7 +14,7 @@ export interface FreeAgent {
 }
 
 /** Longest idle first; equal idle times by id so that the order is deterministic. */
-export function byLongestIdle(a: FreeAgent, b: FreeAgent): number {
+function byLongestIdle(a: FreeAgent, b: FreeAgent): number {
   return a.idleSince - b.idleSince || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 

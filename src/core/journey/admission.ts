@@ -44,7 +44,7 @@ export const NOT_OVERFLOWING: OverflowState = { overflowing: false }
  * Which overflow threshold the load passes, scaled by `ratio` (1 to close, the reopen ratio to reopen).
  * "More than X callers wait": a queue with X waiting turns the next caller away, so at most X ever wait.
  */
-export function overflowThresholdPassed(settings: QueueSettings, load: QueueLoad, ratio = 1): string | undefined {
+function overflowThresholdPassed(settings: QueueSettings, load: QueueLoad, ratio = 1): string | undefined {
   const { overflowMaxCallers: maxCallers, overflowMaxWaitSec: maxWait, overflowMaxEstimatedWaitSec: maxEst } = settings
   if (maxCallers > 0 && load.waiting >= maxCallers * ratio) return `${load.waiting} callers waiting (limit ${maxCallers})`
   if (maxWait > 0 && load.longestWaitSec >= maxWait * ratio) {

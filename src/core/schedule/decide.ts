@@ -96,11 +96,6 @@ export function describePick(c: CompiledSchedule, p: Pick): Decision {
   };
 }
 
-/** Decision of the schedule alone (no closures) at `t`, with its reason. */
-export function decideSchedule(c: CompiledSchedule, spans: readonly Span[], t: number): Decision {
-  return describePick(c, pickSchedule(c, spans, t));
-}
-
 /** Decision for a closed-by-closure instant, from the closures in force. */
 export function decideClosure(active: readonly Closure[], zone: string, t: number): Decision | undefined {
   const g = governingClosure(active);

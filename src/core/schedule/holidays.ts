@@ -69,7 +69,7 @@ export function builtInHolidaysOn(calendar: HolidayCalendar, date: string): Buil
 }
 
 /** Known country codes of date-holidays. */
-export function knownCountries(): Record<string, string> {
+function knownCountries(): Record<string, string> {
   return new Holidays().getCountries();
 }
 

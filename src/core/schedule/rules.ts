@@ -152,7 +152,7 @@ export function parseRRule(input: unknown): ParsedRRule | string {
  * True when the rule's set of dates does not depend on its anchor date, so it can be expanded
  * one year at a time from 1 January.
  */
-export function isAnchorFree(p: ParsedRRule): boolean {
+function isAnchorFree(p: ParsedRRule): boolean {
   if (p.parts.has('COUNT')) return false;
   if ((p.parts.get('INTERVAL') ?? '1') !== '1') return false;
   const has = (k: string) => p.parts.has(k);

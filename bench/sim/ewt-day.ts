@@ -14,8 +14,9 @@
  * the caller is answered, each announcement is compared with the wait that actually remained.
  * Abandoned callers' announcements have no actual wait and are not scored.
  */
-import { Prng } from './prng.js'
-import { WaitEstimator, type WaitEstimatorOptions } from './wait-estimator.js'
+import { Prng } from '../../src/core/ewt/prng.js'
+import { WaitEstimator, type WaitEstimatorOptions } from '../../src/core/ewt/wait-estimator.js'
+import { MinHeap } from './heap.js'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -135,45 +136,15 @@ interface Ev {
   run: () => void
 }
 
-/** A binary min-heap of events by (time, sequence). */
+/** The day's events by (time, order scheduled). */
 class EventQueue {
-  readonly #h: Ev[] = []
+  readonly #heap = new MinHeap<Ev>()
   #seq = 0
   push(at: number, run: () => void): void {
-    const e = { at, seq: this.#seq++, run }
-    const h = this.#h
-    h.push(e)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (EventQueue.#less(h[p], h[i])) break
-      ;[h[p], h[i]] = [h[i], h[p]]
-      i = p
-    }
+    this.#heap.push({ at, seq: this.#seq++, run })
   }
   pop(): Ev | undefined {
-    const h = this.#h
-    if (h.length === 0) return undefined
-    const top = h[0]
-    const last = h.pop()!
-    if (h.length > 0) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && EventQueue.#less(h[l], h[m])) m = l
-        if (r < h.length && EventQueue.#less(h[r], h[m])) m = r
-        if (m === i) break
-        ;[h[m], h[i]] = [h[i], h[m]]
-        i = m
-      }
-    }
-    return top
-  }
-  static #less(a: Ev, b: Ev): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq)
+    return this.#heap.pop()
   }
 }
 
@@ -395,4 +366,4 @@ export function simulateDay(opts: DaySimulationOptions = {}): DaySimulationResul
   }
 }
 
-export { accuracy, type Accuracy } from './accuracy.js'
+export { accuracy, type Accuracy } from '../../src/core/ewt/accuracy.js'

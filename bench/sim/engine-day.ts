@@ -4,13 +4,14 @@
  * cancelled, callers lose patience, agents pause and log in and out, devices unregister). Used by the property
  * tests (with an invariant hook after every step), the fairness test and bench/core.bench.ts.
  */
-import type { Command } from '../commands.js'
-import type { CoreConfig, CoreEvent } from '../events.js'
-import type { Agent, Queue, QueueSettings, Strategy } from '../model.js'
-import { DEFAULT_QUEUE_SETTINGS } from '../model.js'
-import { Prng } from '../ewt/prng.js'
-import { CallCenter } from './call-center.js'
-import type { CenterStatus } from './status.js'
+import type { Command } from '../../src/core/commands.js'
+import type { CoreConfig, CoreEvent } from '../../src/core/events.js'
+import type { Agent, Queue, QueueSettings, Strategy } from '../../src/core/model.js'
+import { DEFAULT_QUEUE_SETTINGS } from '../../src/core/model.js'
+import { Prng } from '../../src/core/ewt/prng.js'
+import { CallCenter } from '../../src/core/engine/call-center.js'
+import type { CenterStatus } from '../../src/core/engine/status.js'
+import { MinHeap } from './heap.js'
 
 export interface DaySimOptions {
   seed: number
@@ -35,8 +36,12 @@ export interface DaySimOptions {
   talkMeanSec?: number
   /** Mean seconds between random agent actions (pause, logout/login, unregister, device busy, end wrap-up); 0 = none. */
   agentActionMeanSec?: number
-  /** Called after every event with the event, the commands and (if `wantStatus`) the status. */
-  onStep?: (event: CoreEvent, commands: Command[], status: CenterStatus | undefined) => void
+  /** Called after every event with the event, the commands, (if `wantStatus`) the status, and the instant. */
+  onStep?: (event: CoreEvent, commands: Command[], status: CenterStatus | undefined, now: number) => void
+  /** Changes the generated configuration before the day starts (e.g. opening hours). */
+  configure?: (config: CoreConfig) => CoreConfig
+  /** Extra events at given instants (e.g. an operator's closure mid-day). */
+  extraEvents?: { at: number; event: CoreEvent }[]
   wantStatus?: boolean
 }
 
@@ -56,50 +61,9 @@ export interface DaySimResult {
 
 type Item = { at: number; seq: number; event: CoreEvent; timer?: string }
 
-/** A binary min-heap on (at, seq). */
-class Heap {
-  #a: Item[] = []
-  get size(): number {
-    return this.#a.length
-  }
-  push(x: Item): void {
-    const a = this.#a
-    a.push(x)
-    let i = a.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (Heap.#lt(a[p], a[i])) break
-      ;[a[p], a[i]] = [a[i], a[p]]
-      i = p
-    }
-  }
-  pop(): Item | undefined {
-    const a = this.#a
-    if (a.length === 0) return undefined
-    const top = a[0]
-    const last = a.pop()!
-    if (a.length) {
-      a[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && Heap.#lt(a[l], a[m])) m = l
-        if (r < a.length && Heap.#lt(a[r], a[m])) m = r
-        if (m === i) break
-        ;[a[m], a[i]] = [a[i], a[m]]
-        i = m
-      }
-    }
-    return top
-  }
-  static #lt(x: Item, y: Item): boolean {
-    return x.at < y.at || (x.at === y.at && x.seq < y.seq)
-  }
-}
-
 const DOMAIN = 'sim.example'
+/** How long after the day's last arrival timers still run (callers still waiting, wrap-ups). */
+const AFTER_DAY_MS = 12 * 3600_000
 
 /** Build the day's configuration: queues 5000.., agents 1000.. with skills, some on mobiles. */
 export function simConfig(o: DaySimOptions, rng: Prng): CoreConfig {
@@ -161,13 +125,12 @@ export function runDay(o: DaySimOptions): DaySimResult {
   const rng = new Prng(o.seed)
   const dayMs = o.dayMs ?? 10 * 3600_000
   const t0 = Date.UTC(2026, 10, 25, 7, 0, 0)
-  let ids = 0
-  const cc = new CallCenter({ isOpen: () => ({ open: true, reason: 'sim' }), prompt: (id, l) => `${l}/${id}.wav`, newId: () => `x${++ids}` })
-  const heap = new Heap()
+  const cc = new CallCenter()
+  const heap = new MinHeap<Item>()
   let seq = 0
   const push = (at: number, event: CoreEvent, timer?: string): void => heap.push({ at, seq: seq++, event, ...(timer ? { timer } : {}) })
   const timers = new Map<string, number>()
-  const cfg = simConfig(o, rng)
+  const cfg = o.configure ? o.configure(simConfig(o, rng)) : simConfig(o, rng)
   const res: DaySimResult = { events: 0, commands: 0, arrived: 0, answered: 0, abandoned: 0, answeredBy: {}, simulatedMs: 0, engineMs: 0 }
 
   // World state.
@@ -184,7 +147,8 @@ export function runDay(o: DaySimOptions): DaySimResult {
       switch (c.type) {
         case 'set-timer':
           timers.set(c.id, c.at)
-          push(c.at, { type: 'timer', id: c.id }, c.id)
+          // The day ends: a timer far after it (the next opening of a scheduled queue) is not simulated.
+          if (c.at <= t0 + dayMs + AFTER_DAY_MS) push(c.at, { type: 'timer', id: c.id }, c.id)
           break
         case 'clear-timer':
           timers.delete(c.id)
@@ -297,7 +261,7 @@ export function runDay(o: DaySimOptions): DaySimResult {
     res.engineMs += performance.now() - started
     res.events++
     res.commands += out.length
-    o.onStep?.(e, out, o.wantStatus ? cc.status(now) : undefined)
+    o.onStep?.(e, out, o.wantStatus ? cc.status(now) : undefined, now)
     apply(now, out)
   }
 
@@ -338,6 +302,7 @@ export function runDay(o: DaySimOptions): DaySimResult {
     }
   }
 
+  for (const x of o.extraEvents ?? []) push(x.at, x.event)
   let now = t0
   for (let item = heap.pop(); item; item = heap.pop()) {
     now = item.at

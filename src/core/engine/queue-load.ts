@@ -1,0 +1,81 @@
+/**
+ * Queue load: tenant and queue look-ups, how many agents serve a queue, the wait estimate, the load that overflow
+ * and admission decide on, and overflow reopening.
+ */
+import type { Queue, Tenant } from '../model.js'
+import { updateOverflow, type QueueLoad } from '../journey/index.js'
+import { type EngineState, estimatorOf, queueLog } from './engine-state.js'
+
+/**
+ * The tenant of a call's domain (koplus_tenant = ${domain_name} in our dialplan). A single-tenant install works
+ * whatever FreeSWITCH's domain is called (often its IP address): with exactly one tenant, a domain no tenant claims
+ * is that tenant's. With several tenants an unclaimed domain matches none, so calls never cross tenants.
+ */
+export function tenantFor(st: EngineState, domain: string): Tenant | undefined {
+  const t = st.tenantByDomain.get(domain.toLowerCase())
+  if (t || st.tenantByDomain.size !== 1) return t
+  return st.tenantByDomain.values().next().value
+}
+
+export function findQueueByNumber(st: EngineState, domain: string, number: string): Queue | undefined {
+  const tenant = tenantFor(st, domain)
+  if (!tenant) return undefined
+  for (const q of st.queues.values()) if (q.tenantId === tenant.id && q.number === number) return q
+  return undefined
+}
+
+export function loggedInCount(st: EngineState, queueId: string): number {
+  let n = 0
+  for (const a of st.agents.values()) if (a.queues.has(queueId)) n++
+  return n
+}
+
+/** Agents serving the queue (logged in, not paused) and, of those, how many are busy now. */
+function servingCount(st: EngineState, queueId: string): { serving: number; busy: number } {
+  let serving = 0
+  let busy = 0
+  for (const a of st.agents.values()) {
+    if (!a.queues.has(queueId) || a.paused) continue
+    serving++
+    if (a.busy !== 'none') busy++
+  }
+  return { serving, busy }
+}
+
+export function estimateWait(st: EngineState, queue: Queue, position: number): number | undefined {
+  // Memoised within one event: nothing the estimate depends on changes between announcements of one instant.
+  const key = `${queue.id}|${position}|${st.now}`
+  if (st.estimates.has(key)) return st.estimates.get(key)
+  const { serving, busy } = servingCount(st, queue.id)
+  const est = estimatorOf(st, queue).estimate(position, serving, busy, st.now)
+  st.estimates.set(key, est)
+  return est
+}
+
+export function queueLoad(st: EngineState, queue: Queue): QueueLoad {
+  const line = st.waiting.get(queue.id) ?? []
+  const longest = line.length ? (st.now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000 : 0
+  return {
+    waiting: line.length,
+    longestWaitSec: Math.max(0, longest),
+    estimatedWaitSec: estimateWait(st, queue, line.length + 1),
+    agentsLoggedIn: loggedInCount(st, queue.id),
+  }
+}
+
+/**
+ * An overflowing queue reopens as soon as its load falls below the reopen level (hysteresis in updateOverflow),
+ * not only when the next caller arrives: so the status and OVERFLOWEND show the reopening when it happens.
+ * (Added by the issue-4 journey tests, journey-overflow.test.ts; closing is still decided at an arrival.)
+ */
+export function reopenDrainedOverflows(st: EngineState): void {
+  for (const [queueId, prev] of st.overflow) {
+    if (!prev.overflowing) continue
+    const queue = st.queues.get(queueId)
+    if (!queue) continue
+    const next = updateOverflow(queue.settings, queueLoad(st, queue), prev, st.now)
+    if (next.overflowing) continue
+    st.overflow.set(queueId, next)
+    queueLog(st, 'OVERFLOWEND', '', queueId, '', { reason: prev.reason })
+  }
+}
