@@ -46,7 +46,7 @@ for (const b of backends) {
     q.enqueue('ARRIVE c2', eventJob(2))
     const [seq, label, err] = (await once(q, 'rejected')) as [number, string, unknown]
     t.same([seq, label], [2, 'ARRIVE c1 again'])
-    t.ok(err instanceof StoreError && err.code === 'DUPLICATE')
+    t.ok(err instanceof StoreError && err.code === 'KOPLUS_STORE_DUPLICATE')
     await q.drained()
     t.same((await new CallPathRepository(db).listEvents()).map((e) => e.callId), ['c1', 'c2'], 'the rejected event wrote nothing')
     t.match(q.health(), { state: 'ok', written: 2, rejected: 1 })
