@@ -89,16 +89,16 @@ if (pg) {
     const newer = await freshPg(t)
     await migratePg(newer)
     await newer.run('UPDATE koplus_schema SET version = 99')
-    await t.rejects(migratePg(newer), { code: 'SCHEMA', message: `database schema version 99 is newer than this koplus supports (${CURRENT_VERSION})` })
+    await t.rejects(migratePg(newer), { code: 'KOPLUS_STORE_SCHEMA', message: `database schema version 99 is newer than this koplus supports (${CURRENT_VERSION})` })
 
     const foreign = await freshPg(t)
     await foreign.run('CREATE TABLE invoices (id int)')
-    await t.rejects(migratePg(foreign), { code: 'SCHEMA', message: /not a koplus database/ })
+    await t.rejects(migratePg(foreign), { code: 'KOPLUS_STORE_SCHEMA', message: /not a koplus database/ })
 
     const dir = mkdtempSync(join(tmpdir(), 'koplus-schema-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const wrong = join(dir, 'schema.pg.sql')
     writeFileSync(wrong, readFileSync(defaultPgSchemaPath(), 'utf8').replace(/VALUES \(\d+\)/, 'VALUES (2)'))
-    await t.rejects(migratePg(await freshPg(t), { schemaPath: wrong }), { code: 'SCHEMA', message: /declares version 2/ })
+    await t.rejects(migratePg(await freshPg(t), { schemaPath: wrong }), { code: 'KOPLUS_STORE_SCHEMA', message: /declares version 2/ })
   })
 }
