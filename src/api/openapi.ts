@@ -1,4 +1,9 @@
-/** The OpenAPI 3 description, generated from the route table (so it cannot drift from what the server does). */
+/**
+ * The OpenAPI 3 description, generated from the route table (so it cannot drift from what the server does), given
+ * to @fastify/swagger and served at GET /api/openapi.json.
+ */
+import type { FastifyInstance } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
 import { openApiPath, type Route } from './router.js'
 import { CREATED, RESPONSE_SCHEMAS } from './response-schemas.js'
 
@@ -81,4 +86,12 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
     security: [{ bearer: [] }, { session: [] }],
     paths,
   }
+}
+
+/** Register @fastify/swagger with the document of these routes and serve it at /api/openapi.json. */
+export async function registerOpenApi(app: FastifyInstance, routes: Route[], version: string): Promise<Record<string, unknown>> {
+  const document = buildOpenApi(routes, version)
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } })
+  app.get('/api/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(app.swagger())))
+  return document
 }
