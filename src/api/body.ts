@@ -18,7 +18,7 @@ import { validate, type JsonSchema } from './validate.js'
 export const JSON_LIMIT = 1024 * 1024
 
 /** 413 with the JSON error; the connection is closed after it (the rest of the body is not read). */
-function tooLarge(max: number): ApiError {
+export function tooLarge(max: number): ApiError {
   return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`), { closeConnection: true })
 }
 

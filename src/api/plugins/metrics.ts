@@ -19,3 +19,4 @@ export const metricsPlugin: FastifyPluginAsync<{ metrics?: KoplusMetrics; token?
     return reply.code(200).header('content-type', m.contentType).send(m.body)
   })
 }
+Object.assign(metricsPlugin, { [Symbol.for('fastify.display-name')]: 'koplus-metrics' })
