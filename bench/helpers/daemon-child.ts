@@ -14,6 +14,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
+import { engineViewOf } from '../../src/api/engine-view.js'
 import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
@@ -152,7 +153,7 @@ let api: ApiServer | undefined
 if (settings.api) {
   api = await startApiServer({
     store: daemon.store,
-    live: daemonLive(daemon, new ChangeNotifier(), { watchMs: 0 }),
+    live: daemonLive(engineViewOf(daemon), new ChangeNotifier(), { watchMs: 0 }),
     now: () => daemon.clock.now(),
     promptDir: settings.databasePath + '.prompts',
     clientAddressHeader: settings.api.clientAddressHeader,

@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/index.js'
 import type { Daemon } from '../daemon/daemon.js'
 import { writeCliToken } from '../daemon/cli-token.js'
+import { engineViewOf } from './engine-view.js'
 import { ChangeNotifier, daemonLive } from './live.js'
 import { KoplusMetrics } from './metrics.js'
 import { queuesOpenAt } from './queues-open.js'
@@ -46,20 +47,23 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   if (metricsToken !== undefined) logger.info({ path: config.api.metricsTokenFile }, '/metrics needs the bearer token of api.metricsTokenFile')
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
-  const live = daemonLive(daemon, changes, { watchMs: 0 })
+  // the API sees the engine only through this narrow view (status, login check, FreeSWITCH link) and feed
+  const engine = engineViewOf(daemon)
+  const live = daemonLive(engine, changes, { watchMs: 0 })
   // a new or renumbered queue: a test call through FreeSWITCH's dialplan, as `koplus doctor` makes (issue 15)
   live.routeCheck = async (number) => {
     const { checkQueueRouting } = await import('../doctor/index.js')
     // the switch the daemon really talks to (under --simulate, the built-in simulator, not the configured address)
-    const at = daemon.freeswitch.address.lastIndexOf(':')
-    const host = daemon.freeswitch.address.slice(0, at).replace(/^\[|\]$/g, '')
-    const port = Number(daemon.freeswitch.address.slice(at + 1))
+    const address = engine.freeswitch()?.address ?? ''
+    const at = address.lastIndexOf(':')
+    const host = address.slice(0, at).replace(/^\[|\]$/g, '')
+    const port = Number(address.slice(at + 1))
     return checkQueueRouting({ host, port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
   }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({
-    status: () => daemon.status(),
-    eslConnected: () => daemon.freeswitch.connected,
+    status: () => engine.status(),
+    eslConnected: () => engine.freeswitch()?.connected ?? false,
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
   })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the

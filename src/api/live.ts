@@ -8,7 +8,10 @@
 import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import type { CenterStatus } from '../core/engine/status.js'
+import type { EngineFeed, EngineView, FreeSwitchLink, LoginCheck } from './engine-view.js'
 import { statusFingerprint } from './status-watch.js'
+
+export type { FreeSwitchLink }
 
 export type StatusSnapshot = CenterStatus | Record<string, unknown>
 
@@ -24,8 +27,8 @@ export interface LiveControl {
   status(): StatusSnapshot
   /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */
   freeswitch?(): FreeSwitchLink
-  /** Whether the agent may log in (plan, membership); from CallCenter.checkLogin. */
-  checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
+  /** Whether the agent may log in (plan, membership); the engine's login check (EngineView.checkLogin). */
+  checkLogin?(agentId: string, queueIds?: string[]): LoginCheck
   /** Subscribe to engine state changes; returns an unsubscribe function. */
   onChange(listener: () => void): () => void
   /**
@@ -33,14 +36,6 @@ export interface LiveControl {
    * does not reach koplus. Absent (tests, no switch): only the static checks run.
    */
   routeCheck?(number: string): Promise<string[]>
-}
-
-/** Whether the daemon is connected to FreeSWITCH, where, and why not (src/daemon/daemon.ts FreeSwitchState). */
-export interface FreeSwitchLink {
-  address: string
-  connected: boolean
-  lastError?: string
-  rebuiltAt?: number
 }
 
 /** A tiny listener list the daemon can own: call `notify()` after every event the engine handled. */
@@ -64,26 +59,17 @@ export class ChangeNotifier {
   }
 }
 
-/** The shape of the daemon this adapter needs (src/daemon/daemon.ts `Daemon`). */
-export interface DaemonLike {
-  dispatch(event: CoreEvent): Command[]
-  reloadConfig(): unknown
-  status(): CenterStatus
-  readonly freeswitch?: FreeSwitchLink
-  center: { checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string } }
-}
-
 /**
- * LiveControl over the daemon. `changes` is notified after every change the API makes and — until the daemon
+ * LiveControl over the engine's view and feed (engineViewOf(daemon), src/api/engine-view.ts). `changes` is notified after every change the API makes and — until the daemon
  * calls `changes.notify()` itself after each handled event — by a watcher that compares the status snapshot every
  * `watchMs` while anybody listens (so calls arriving and ending reach the SSE stream too); `watchMs: 0` turns the
  * watcher off (e.g. when the daemon notifies, or src/api/status-watch.ts is wired instead).
  */
-export function daemonLive(daemon: DaemonLike, changes: ChangeNotifier, opts: { watchMs?: number } = {}): LiveControl & { stop(): void } {
+export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotifier, opts: { watchMs?: number } = {}): LiveControl & { stop(): void } {
   const watchMs = opts.watchMs ?? 250
   let last = ''
   let timer: NodeJS.Timeout | undefined
-  const fingerprint = (): string => statusFingerprint(daemon.status())
+  const fingerprint = (): string => statusFingerprint(engine.status())
   const watch = (): void => {
     if (watchMs <= 0 || timer || changes.size === 0) return
     last = fingerprint()
@@ -103,17 +89,17 @@ export function daemonLive(daemon: DaemonLike, changes: ChangeNotifier, opts: { 
   }
   return {
     reloadConfig: async () => {
-      await daemon.reloadConfig()
+      await engine.reloadConfig()
       changes.notify()
     },
     dispatch: async (event) => {
-      const commands = daemon.dispatch(event)
+      const commands = engine.submit(event)
       changes.notify()
       return commands
     },
-    status: () => daemon.status(),
-    freeswitch: () => ({ ...(daemon.freeswitch ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' }) }),
-    checkLogin: daemon.center.checkLogin ? (agentId, queueIds) => daemon.center.checkLogin!(agentId, queueIds) : undefined,
+    status: () => engine.status(),
+    freeswitch: () => engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
+    checkLogin: (agentId, queueIds) => engine.checkLogin(agentId, queueIds),
     onChange: (l) => {
       const off = changes.subscribe(l)
       watch()

@@ -1,4 +1,9 @@
-/** The OpenAPI 3 description, generated from the route table (so it cannot drift from what the server does). */
+/**
+ * The OpenAPI 3 description, generated from the route table (so it cannot drift from what the server does), given
+ * to @fastify/swagger and served at GET /api/openapi.json.
+ */
+import type { FastifyInstance } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
 import { openApiPath, type Route } from './router.js'
 import { CREATED, RESPONSE_SCHEMAS } from './response-schemas.js'
 
@@ -62,7 +67,7 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
       description: [r.description, `Access: ${ACCESS_TEXT[r.access]}`].filter(Boolean).join('\n\n'),
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
-      ...(r.raw ? { requestBody: { required: true, content: Object.fromEntries(r.raw.contentTypes.map((ct) => [ct, { schema: { type: 'string', format: 'binary' } }])) } } : {}),
+      ...(r.raw ? { requestBody: { required: true, content: Object.fromEntries(r.raw.contentTypes.map((ct) => [ct, { schema: ct === 'multipart/form-data' ? { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } : { type: 'string', format: 'binary' } }])) } } : {}),
       ...(r.access === 'public' ? { security: [] } : {}),
       responses,
     }
@@ -81,4 +86,12 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
     security: [{ bearer: [] }, { session: [] }],
     paths,
   }
+}
+
+/** Register @fastify/swagger with the document of these routes and serve it at /api/openapi.json. */
+export function registerOpenApi(app: FastifyInstance, routes: Route[], version: string): Record<string, unknown> {
+  const document = buildOpenApi(routes, version)
+  void app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } })
+  app.get('/api/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(app.swagger())))
+  return document
 }

@@ -36,7 +36,7 @@ export interface Ctx {
   query: Record<string, unknown>
   body: unknown
   /** Raw request body (routes with `raw`), streamed to a temporary file that is removed after the handler. */
-  raw?: { path: string; size: number }
+  raw?: { path: string; size: number; /** The file part's type, for a multipart upload. */ contentType?: string }
   principal: Principal | undefined
   store: Store
   live: LiveControl
@@ -90,7 +90,10 @@ export interface Route {
   scope?: (ctx: Ctx) => Scope
   body?: JsonSchema
   query?: QueryParam[]
-  /** Accepts a raw body (not JSON) with one of these content types. */
+  /**
+   * Accepts a raw body (not JSON) with one of these content types; 'multipart/form-data' among them takes the
+   * file part of a form upload instead.
+   */
   raw?: { contentTypes: string[]; maxBytes: number }
   /** Whether the route changes state (CSRF protection for cookie-authenticated calls). Default: method !== GET. */
   mutates?: boolean

@@ -100,23 +100,5 @@ function check(schema: JsonSchema, value: unknown, path: string): { field: strin
   }
 }
 
-// ── shorthands for route definitions ──
-export const str = (extra: Omit<Extract<JsonSchema, { type: 'string' }>, 'type'> = {}): JsonSchema => ({ type: 'string', ...extra })
-export const int = (minimum?: number, maximum?: number, extra: { description?: string; nullable?: boolean } = {}): JsonSchema => ({
-  type: 'integer',
-  ...(minimum !== undefined ? { minimum } : {}),
-  ...(maximum !== undefined ? { maximum } : {}),
-  ...extra,
-})
-export const num = (minimum?: number, maximum?: number): JsonSchema => ({ type: 'number', ...(minimum !== undefined ? { minimum } : {}), ...(maximum !== undefined ? { maximum } : {}) })
-export const bool = (description?: string): JsonSchema => ({ type: 'boolean', ...(description ? { description } : {}) })
-export const arr = (items: JsonSchema, extra: { maxItems?: number; description?: string } = {}): JsonSchema => ({ type: 'array', items, ...extra })
-export const obj = (properties: Record<string, JsonSchema>, required: readonly string[] = [], extra: { description?: string; nullable?: boolean } = {}): JsonSchema => ({
-  type: 'object',
-  properties,
-  // OpenAPI 3.0 (JSON Schema draft 4/5) forbids an empty `required` array: leave it out when nothing is required.
-  ...(required.length ? { required } : {}),
-  additionalProperties: false,
-  ...extra,
-})
-export const map = (values: JsonSchema, description?: string): JsonSchema => ({ type: 'object', additionalProperties: values, ...(description ? { description } : {}) })
+// ── shorthands for route definitions: TypeBox builders (schema-builders.ts), re-exported ──
+export { arr, bool, int, map, num, obj, str } from './schema-builders.js'

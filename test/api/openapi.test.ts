@@ -4,7 +4,7 @@
  * rejects answers the document does not describe.
  */
 import t from 'tap'
-import { buildRoutes } from '../../src/api/routes.js'
+import { buildRoutes } from '../../src/api/plugins/index.js'
 import { RESPONSE_SCHEMAS } from '../../src/api/response-schemas.js'
 import { answerProblem, validateDocument, type OpenApiDoc } from './openapi-check.js'
 import { world } from './fixture.js'

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
-import { buildRoutes } from '../../src/api/routes.js'
+import { buildRoutes } from '../../src/api/plugins/index.js'
 import { call, tinyWav, world } from './fixture.js'
 
 const hasSox = (() => {
@@ -99,7 +99,11 @@ t.test('SSE: a status event at once and after each change, narrowed to the accou
   const second = await nextEvent()
   t.equal(second.data.agents[0].state, 'free', 'pushed after the change')
   ac.abort()
-  await new Promise((r) => setTimeout(r, 50))
+  // the server hears the socket close when it does (later under load): wait for that, not a fixed time
+  await new Promise<void>((resolve) => {
+    const check = (): void => void (w.live.changes.size === 0 ? resolve() : setImmediate(check))
+    check()
+  })
   t.equal(w.live.changes.size, 0, 'unsubscribed when the client goes away')
 })
 

@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js'
 import { FreeSwitchSimulator } from '../../src/simulator/index.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
+import { engineViewOf } from '../../src/api/engine-view.js'
 import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { watchStatus } from '../../src/api/status-watch.js'
 import { mountWeb } from '../../src/api/static.js'
@@ -64,7 +65,7 @@ async function startWorld(): Promise<World> {
   await daemon.whenRebuilt()
   const changes = new ChangeNotifier()
   const stopWatch = watchStatus(() => daemon.status(), changes, 50)
-  const api = await startApiServer({ store: daemon.store, live: daemonLive(daemon, changes), promptDir: join(dir, 'prompts') })
+  const api = await startApiServer({ store: daemon.store, live: daemonLive(engineViewOf(daemon), changes), promptDir: join(dir, 'prompts') })
   mountWeb(api.server)
   const s = daemon.store
   // a long wrap-up, so the keyboard test has time to end it by hand

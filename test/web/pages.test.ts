@@ -14,12 +14,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.js'
+import pino from 'pino'
+import { startDaemon, type Daemon } from '../../src/daemon/index.js'
+import { defaultConfig } from '../../src/config/index.js'
 import { FreeSwitchSimulator, makeWav } from '../../src/simulator/index.js'
-import { startApiServer, type ApiServer } from '../../src/api/server.js'
-import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
-import { watchStatus } from '../../src/api/status-watch.js'
-import { mountWeb } from '../../src/api/static.js'
+import { startDaemonApi, type DaemonApi } from '../../src/api/daemon-api.js'
 import { browserEnv } from '../helpers/faketime.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -49,9 +48,8 @@ interface World {
   dir: string
   sim: FreeSwitchSimulator
   daemon: Daemon
-  api: ApiServer
+  api: DaemonApi
   browser: Browser
-  stopWatch: () => void
 }
 
 async function startWorld(): Promise<World> {
@@ -60,12 +58,16 @@ async function startWorld(): Promise<World> {
   // the agent's softphone: registered, answers ANSWER_MS after it rings
   sim.endpoint('1001', { registered: true, answerAfterMs: ANSWER_MS })
   const eslPort = await sim.listen(0)
-  const daemon = await startDaemon({ databasePath: join(dir, 'koplus.db'), freeswitch: { host: '127.0.0.1', port: eslPort, password: 'ClueCon' } })
+  const config = defaultConfig()
+  config.database.path = join(dir, 'koplus.db')
+  config.api.port = 0
+  config.recordings.dir = join(dir, 'prompts')
+  config.freeswitch.port = eslPort
+  const logger = pino({ level: 'silent' })
+  const daemon = await startDaemon(config, { logger })
   await daemon.whenRebuilt()
-  const changes = new ChangeNotifier()
-  const stopWatch = watchStatus(() => daemon.status(), changes, 50)
-  const api = await startApiServer({ store: daemon.store, live: daemonLive(daemon, changes), promptDir: join(dir, 'prompts') })
-  mountWeb(api.server)
+  // the daemon's own API wiring: web pages mounted, and the live stream (SSE) fed by the daemon after every event
+  const api = await startDaemonApi(daemon, config, logger)
   daemon.store.accounts.create({ username: ADMIN.username, password: ADMIN.password, role: 'tenant-admin', tenantId: 'default' })
   // launch() gives every run a fresh temporary user-data-dir (deleted on close)
   const browser = await chromium.launch({
@@ -73,18 +75,16 @@ async function startWorld(): Promise<World> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
     env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
   }).catch(async (err: unknown) => {
-    stopWatch()
     await api.close()
     await daemon.stop()
     await sim.close()
     throw err
   })
-  return { dir, sim, daemon, api, browser, stopWatch }
+  return { dir, sim, daemon, api, browser }
 }
 
 async function stopWorld(w: World): Promise<void> {
   await w.browser.close()
-  w.stopWatch()
   await w.api.close()
   await w.daemon.stop()
   await w.sim.close()

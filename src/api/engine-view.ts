@@ -1,0 +1,49 @@
+/**
+ * What the API may see of the running engine, and how it feeds it: a narrow read-only view (status, the login
+ * check, the FreeSWITCH link) plus a way to submit events and have the configuration reloaded. The API never
+ * receives the engine class itself (issue 11 item 3); `engineViewOf` is the one place that reads the daemon.
+ */
+import type { Command } from '../core/commands.js'
+import type { CoreEvent } from '../core/events.js'
+import type { CenterStatus } from '../core/engine/status.js'
+import type { Daemon } from '../daemon/index.js'
+
+/** The login check's answer (plan, membership), as the engine gives it. */
+export type LoginCheck = { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
+
+/** Whether the daemon is connected to FreeSWITCH, where, and why not (src/daemon/daemon.ts FreeSwitchState). */
+export interface FreeSwitchLink {
+  address: string
+  connected: boolean
+  lastError?: string
+  rebuiltAt?: number
+}
+
+/** Read-only: what the API reads from the engine. */
+export interface EngineView {
+  /** Queue and agent status now. */
+  status(): CenterStatus
+  /** Whether the agent may log in to these queues (all of its queues when absent). */
+  checkLogin(agentId: string, queueIds?: string[]): LoginCheck
+  /** The daemon's FreeSWITCH connection now (absent: no switch in this process). */
+  freeswitch(): FreeSwitchLink | undefined
+}
+
+/** The API's way in: events to the engine, and a reload after an operator change. */
+export interface EngineFeed {
+  /** Runs the engine on one event now; returns its commands (a `rejected` one refuses the request). */
+  submit(event: CoreEvent): readonly Command[]
+  /** Re-reads the configuration from the store into the engine. */
+  reloadConfig(): unknown
+}
+
+/** The view and feed of a running daemon, with nothing else of it. */
+export function engineViewOf(daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'>): EngineView & EngineFeed {
+  return {
+    status: () => daemon.status(),
+    checkLogin: (agentId, queueIds) => daemon.center.checkLogin(agentId, queueIds),
+    freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),
+    submit: (event) => daemon.dispatch(event),
+    reloadConfig: () => daemon.reloadConfig(),
+  }
+}
