@@ -15,6 +15,7 @@ import {
   type Header,
   type SimEvent,
 } from './serialize.js'
+import { EventDelivery } from './event-delivery.js'
 import type { FreeSwitchSimulator } from './simulator.js'
 
 /** A received command: first line plus `Name: value` header lines (sendmsg, bgapi Job-UUID). */
@@ -67,6 +68,9 @@ class EslConnection {
   #busy = false
   #closed = false
   #offEvents: () => void
+  /** mod_event_socket's delivery rule (sim.eslPollMs, event-delivery.ts) or at once. */
+  readonly #delivery: EventDelivery
+  #wakePending = false
 
   constructor(
     readonly sim: FreeSwitchSimulator,
@@ -74,10 +78,17 @@ class EslConnection {
     onClose: () => void,
   ) {
     socket.setNoDelay(true)
+    this.#delivery = new EventDelivery(
+      sim.clock,
+      sim.eslPollMs,
+      (b) => this.#write(b),
+      () => !this.#busy && this.#queue.length === 0 && this.#buf.length === 0,
+    )
     socket.on('data', (d) => this.#onData(d))
     socket.on('error', () => undefined)
     socket.on('close', () => {
       this.#closed = true
+      this.#delivery.close()
       this.#offEvents()
       onClose()
     })
@@ -134,6 +145,21 @@ class EslConnection {
         this.#busy = false
       })
     }
+    if (!this.#busy) this.#wakeListener()
+  }
+
+  /**
+   * The listener thread is awake and idle again (bytes consumed, commands answered): queued events go out.
+   * After the current call stack, so that the events a command caused (held by withDeferredEvents until its
+   * reply is written) are in the queue first, as in FreeSWITCH, where read_packet flushes them on re-entry.
+   */
+  #wakeListener(): void {
+    if (this.#wakePending || this.#delivery.pollMs === 0) return
+    this.#wakePending = true
+    queueMicrotask(() => {
+      this.#wakePending = false
+      if (!this.#closed) this.#delivery.wake()
+    })
   }
 
   #reply(text: string, extra: Header[] = []): void {
@@ -309,6 +335,6 @@ class EslConnection {
       const ok = this.#filters.some(([n, v]) => ev.headers.some(([k, val]) => k === n && val === v))
       if (!ok) return
     }
-    this.#write(this.#format === 'json' ? jsonEventFrame(ev) : plainEventFrame(ev))
+    this.#delivery.push(this.#format === 'json' ? jsonEventFrame(ev) : plainEventFrame(ev))
   }
 }

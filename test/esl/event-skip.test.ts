@@ -28,6 +28,7 @@ function eagerJson(f: EslFrame): Record<string, string> {
 t.test('peekEventName reads the decoded Event-Name of every captured event', async (t) => {
   let peeked = 0
   let total = 0
+  const decodedInstead = new Set<string>()
   for (const name of captureNames()) {
     for (const f of eventFrames(name)) {
       total++
@@ -36,11 +37,14 @@ t.test('peekEventName reads the decoded Event-Name of every captured event', asy
       if (p !== undefined) {
         peeked++
         if (p !== ev.name) t.fail(`${name}: peeked ${p}, decoded ${ev.name}`)
-      }
+      } else decodedInstead.add(ev.name)
     }
   }
   t.ok(total > 3000, `${total} events in the captures`)
-  t.equal(peeked, total, 'FreeSWITCH writes Event-Name first in every event, plain and json')
+  // FreeSWITCH writes Event-Name first except in CUSTOM events (Event-Subclass first) and PRIVATE_COMMAND (Command
+  // first, or Event-Name twice): those are decoded.
+  t.ok(peeked > total * 0.95, `${peeked} of ${total} named without decoding`)
+  t.same([...decodedInstead].sort(), ['CUSTOM', 'PRIVATE_COMMAND'], 'only CUSTOM and PRIVATE_COMMAND need a decode for their name')
 })
 
 t.test('peekEventName falls back (undefined) where it cannot read a name cheaply', async (t) => {
@@ -50,6 +54,8 @@ t.test('peekEventName falls back (undefined) where it cannot read a name cheaply
   t.equal(peekEventName(frame('text/event-plain', 'Event-Name: CHANNEL%5FPARK\n')), undefined, 'url-encoded name')
   t.equal(peekEventName(frame('text/event-plain', 'Event-Name: CHANNEL_PARK\nCore-UUID: x\n\n')), 'CHANNEL_PARK')
   t.equal(peekEventName(frame('text/event-json', '{"Event-Name":"CHANNEL_PARK","Core-UUID":"x"}')), 'CHANNEL_PARK')
+  t.equal(peekEventName(frame('text/event-plain', 'Event-Name: COMMAND\nCore-UUID: x\nEvent-Name: PRIVATE_COMMAND\n\n')), undefined, 'a second Event-Name (decoding keeps the last)')
+  t.equal(peekEventName(frame('text/event-json', '{"Event-Name":"COMMAND","a":"b","Event-Name":"PRIVATE_COMMAND"}')), undefined, 'json: a second Event-Name')
   t.equal(peekEventName(frame('command/reply', 'Event-Name: X\n')), undefined, 'not an event frame')
   t.equal(peekEventName({ headers: { 'Content-Type': 'text/event-json' } }), undefined, 'no body')
 })

@@ -95,12 +95,14 @@ export function eventFromFrame(frame: EslFrame): EslEvent | undefined {
 
 const JSON_NAME_PREFIX = Buffer.from('{"Event-Name":"')
 const PLAIN_NAME_PREFIX = Buffer.from('Event-Name: ')
+const JSON_NAME_AGAIN = Buffer.from(',"Event-Name":')
+const PLAIN_NAME_AGAIN = Buffer.from('\nEvent-Name:')
 
 /**
  * The Event-Name of an event frame without decoding it, or undefined when it cannot be read cheaply (then the
- * caller decodes the frame). FreeSWITCH writes Event-Name first (switch_event_create adds it before any other
- * header; switch_event_serialize and switch_event_serialize_json walk the headers in order), as every capture
- * shows: plain bodies start `Event-Name: NAME\n`, json bodies `{"Event-Name":"NAME"`. Event names are
+ * caller decodes the frame). FreeSWITCH mostly writes Event-Name first (switch_event_create adds it before any other
+ * header; switch_event_serialize and switch_event_serialize_json walk the headers in order; in the captures all
+ * but CUSTOM, where Event-Subclass comes first, and PRIVATE_COMMAND): plain bodies start `Event-Name: NAME\n`, json bodies `{"Event-Name":"NAME"`. Event names are
  * [A-Z_] words, never URL- or JSON-escaped; anything else falls back to a full decode.
  */
 export function peekEventName(frame: EslFrame): string | undefined {
@@ -108,12 +110,15 @@ export function peekEventName(frame: EslFrame): string | undefined {
   if (!body) return undefined
   const type = frame.headers['Content-Type']
   let prefix: Buffer
+  let again: Buffer
   let end: number
   if (type === 'text/event-json') {
     prefix = JSON_NAME_PREFIX
+    again = JSON_NAME_AGAIN
     end = 0x22 // "
   } else if (type === 'text/event-plain') {
     prefix = PLAIN_NAME_PREFIX
+    again = PLAIN_NAME_AGAIN
     end = 0x0a // LF
   } else return undefined
   const n = prefix.length
@@ -122,7 +127,7 @@ export function peekEventName(frame: EslFrame): string | undefined {
   const limit = Math.min(body.length, n + 64)
   for (let i = n; i < limit; i++) {
     const c = body[i]
-    if (c === end) return i > n ? body.toString('latin1', n, i) : undefined
+    if (c === end) return i > n && body.indexOf(again, i) === -1 ? body.toString('latin1', n, i) : undefined
     if (!((c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x30 && c <= 0x39))) return undefined
   }
   return undefined
