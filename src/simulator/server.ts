@@ -28,10 +28,16 @@ interface Command {
 export class EslServer {
   readonly #server: Server
   readonly #conns = new Set<EslConnection>()
+  #closedLf = 0
+  #closedWakes = 0
 
   constructor(readonly sim: FreeSwitchSimulator) {
     this.#server = createServer((socket) => {
-      const c = new EslConnection(sim, socket, () => this.#conns.delete(c))
+      const c = new EslConnection(sim, socket, () => {
+        this.#closedLf += c.lfBytes
+        this.#closedWakes += c.wakes
+        this.#conns.delete(c)
+      })
       this.#conns.add(c)
     })
   }
@@ -48,6 +54,17 @@ export class EslServer {
 
   get connectionCount(): number {
     return this.#conns.size
+  }
+
+  /** Over all connections so far: LF/CR bytes received outside commands, and listener-thread wake-ups. */
+  get stats(): { clientLfBytes: number; listenerWakes: number } {
+    let lf = this.#closedLf
+    let wakes = this.#closedWakes
+    for (const c of this.#conns) {
+      lf += c.lfBytes
+      wakes += c.wakes
+    }
+    return { clientLfBytes: lf, listenerWakes: wakes }
   }
 
   close(): Promise<void> {
@@ -71,6 +88,8 @@ class EslConnection {
   /** mod_event_socket's delivery rule (sim.eslPollMs, event-delivery.ts) or at once. */
   readonly #delivery: EventDelivery
   #wakePending = false
+  /** LF/CR bytes received outside commands (wake-ups, "bah" in read_packet). */
+  lfBytes = 0
 
   constructor(
     readonly sim: FreeSwitchSimulator,
@@ -100,6 +119,10 @@ class EslConnection {
     this.socket.destroy()
   }
 
+  get wakes(): number {
+    return this.#delivery.wakes
+  }
+
   #write(b: Buffer): void {
     if (!this.#closed && !this.socket.destroyed) this.socket.write(b)
   }
@@ -110,6 +133,7 @@ class EslConnection {
       // Stray newlines between commands carry nothing.
       let start = 0
       while (start < this.#buf.length && (this.#buf[start] === 0x0a || this.#buf[start] === 0x0d)) start++
+      this.lfBytes += start
       const text = this.#buf.subarray(start)
       const end = text.indexOf('\n\n')
       if (end < 0) {

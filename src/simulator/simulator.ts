@@ -141,6 +141,11 @@ export class FreeSwitchSimulator {
 
   // ---------------------------------------------------------------- network
 
+  /** Event Socket counters (EslServer.stats): client LF bytes and listener wake-ups, for benches. */
+  get eslStats(): { clientLfBytes: number; listenerWakes: number } {
+    return this.#server?.stats ?? { clientLfBytes: 0, listenerWakes: 0 }
+  }
+
   /** Starts the ESL listener; resolves with the port. */
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {
     this.#server = new EslServer(this)

@@ -30,7 +30,7 @@ import { ExecutionTracker, type ExecutionResult } from './executions.js'
 import { Subscriptions } from './subscriptions.js'
 import { SocketWriter } from './socket-writer.js'
 import { backoffDelay, type BackoffOptions } from './backoff.js'
-import { SwitchWaker, type WakeupOptions } from './wakeups.js'
+import { defaultWakeups, SwitchWaker, type WakeupOptions } from './wakeups.js'
 import {
   EslAuthError,
   EslCommandError,
@@ -191,7 +191,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#jobs = new BackgroundJobs(this.#clock)
     this.#executions = new ExecutionTracker(this.#clock)
     this.#subs = new Subscriptions(opts.events ?? ['ALL'])
-    this.#waker = new SwitchWaker(this.#clock, opts.wakeups ?? {}, () => {
+    this.#waker = new SwitchWaker(this.#clock, opts.wakeups ?? defaultWakeups(), () => {
       if (this.#state !== 'ready' || !this.#writer || this.#writer.congested) return false
       this.#writer.write('\n')
       return true

@@ -28,6 +28,21 @@ export interface WakeupOptions {
   hotMs?: number
 }
 
+let defaults: WakeupOptions = {}
+
+/**
+ * The wake-up options of clients created without `wakeups` (e.g. the daemon's, built inside startDaemon). For
+ * benches that compare with and without wake-ups in a daemon process; applications pass `wakeups` instead.
+ */
+export function setDefaultWakeups(opts: WakeupOptions): void {
+  defaults = { ...opts }
+}
+
+/** The options a client without its own `wakeups` uses. */
+export function defaultWakeups(): WakeupOptions {
+  return defaults
+}
+
 /** Events that show a channel up, and events that show it gone. */
 const UP = new Set(['CHANNEL_CREATE', 'CHANNEL_PARK', 'CHANNEL_ANSWER', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_BRIDGE', 'CHANNEL_ORIGINATE', 'CHANNEL_OUTGOING'])
 const GONE = new Set(['CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY'])
