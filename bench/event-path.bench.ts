@@ -4,7 +4,7 @@
  * thread wakes — its 20 ms poll, or a byte from the client; src/simulator/event-delivery.ts).
  *
  * Three runs, the same scenarios:
- *   - koplus with LF wake-ups (the ESL client's default, src/freeswitch/esl/wakeups.ts), rule on;
+ *   - koplus with LF wake-ups every 2 ms (the ESL client's default, src/freeswitch/esl/wakeups.ts), rule on;
  *   - koplus without wake-ups, rule on: the 20 ms-poll baseline (what a real FreeSWITCH gives a plain client);
  *   - koplus, rule off (events at once): what the simulator used to report.
  * Figures, times taken on the simulator's side (the switch's) with sub-ms clocks:
@@ -15,7 +15,8 @@
  * Then the cost to FreeSWITCH: LF bytes (= extra listener wake-ups) per second per connection while calls run,
  * and once quiet. Beside them, mod_callcenter's 100 ms dispatch poll as a model (not measured).
  *
- * Run: npm run bench -- event-path   (N=<samples per scenario>, default 200)
+ * Run: npm run bench -- event-path   (N=<samples per scenario>, default 200; WAKEUP_MS=<tick> to try another
+ * interval than the client's default; ONLY=wake to run the first mode alone)
  */
 import { placeCaller } from './helpers/callers.js'
 import { BenchRig, sleep } from './helpers/rig.js'
@@ -30,8 +31,9 @@ interface Mode {
   wakeupMs: number
 }
 
+const WAKEUP_MS = Number(process.env.WAKEUP_MS ?? 2)
 const MODES: Mode[] = [
-  { label: 'koplus, LF wake-ups every 4 ms (default), FreeSWITCH 20 ms poll rule', eslPollMs: 20, wakeupMs: 4 },
+  { label: `koplus, LF wake-ups every ${WAKEUP_MS} ms, FreeSWITCH 20 ms poll rule`, eslPollMs: 20, wakeupMs: WAKEUP_MS },
   { label: 'baseline: no wake-ups, FreeSWITCH 20 ms poll rule', eslPollMs: 20, wakeupMs: 0 },
   { label: 'reference: simulator without the rule (events at once)', eslPollMs: 0, wakeupMs: 0 },
 ]
@@ -118,7 +120,7 @@ async function agentFree(mode: Mode): Promise<Row> {
 export default async function (): Promise<void> {
   console.log('koplus event path: daemon process ↔ simulator with FreeSWITCH 1.10’s Event Socket delivery rule (times in ms)')
   console.log(hostLine())
-  for (const mode of MODES) {
+  for (const mode of process.env.ONLY === 'wake' ? MODES.slice(0, 1) : MODES) {
     console.log(`\n${mode.label}`)
     const a = await arrivals(mode)
     const f = await agentFree(mode)

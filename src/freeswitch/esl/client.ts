@@ -69,7 +69,7 @@ export interface EslClientOptions {
   idleProbeTimeoutMs?: number
   /**
    * LF wake-ups of FreeSWITCH's listener thread while calls are live, so events are not held up to 20 ms by its
-   * idle poll (wakeups.ts; default every 4 ms while hot, nothing when quiet; `{ intervalMs: 0 }` turns them off).
+   * idle poll (wakeups.ts; default every 2 ms while hot, nothing when quiet; `{ intervalMs: 0 }` turns them off).
    */
   wakeups?: WakeupOptions
   /** Reconnect back-off (default on: 250 ms .. 10 s, x2, ±20 %); false: never reconnect. */

@@ -10,8 +10,8 @@
  *
  * Policy (SwitchWaker):
  *  - while calls are live — a channel seen in an event and not yet hung up, or any channel event in the last
- *    `hotMs` — one LF every `intervalMs` (default 4 ms): an unsolicited event (a caller parks, an agent hangs up)
- *    then waits U(0, 4 ms) instead of U(0, 20 ms);
+ *    `hotMs` — one LF every `intervalMs` (default 2 ms): an unsolicited event (a caller parks, an agent hangs up)
+ *    then waits U(0, 2 ms) instead of U(0, 20 ms);
  *  - a command written counts as a wake-up (its bytes end the poll, and FreeSWITCH flushes its queue right after
  *    the reply), so the tick is skipped when a command went out within the interval;
  *  - quiet (no live channel, no channel event for `hotMs`): no timer and no byte at all; FreeSWITCH's own 20 ms
@@ -22,7 +22,7 @@
 import type { Clock, TimerHandle } from '../../util/clock.js'
 
 export interface WakeupOptions {
-  /** Interval of the LF tick while calls are live, ms (default 4; 0 turns wake-ups off). */
+  /** Interval of the LF tick while calls are live, ms (default 2; 0 turns wake-ups off). */
   intervalMs?: number
   /** How long the tick goes on after the last channel event when no channel is known to be up, ms (default 10000). */
   hotMs?: number
@@ -65,7 +65,7 @@ export class SwitchWaker {
   /** `write` sends one LF and returns false when it could not (not connected, or the socket is congested). */
   constructor(clock: Clock, opts: WakeupOptions, write: () => boolean) {
     this.#clock = clock
-    this.intervalMs = Math.max(0, opts.intervalMs ?? 4)
+    this.intervalMs = Math.max(0, opts.intervalMs ?? 2)
     this.hotMs = Math.max(0, opts.hotMs ?? 10_000)
     this.#write = write
   }
