@@ -16,7 +16,7 @@
  * and once quiet. Beside them, mod_callcenter's 100 ms dispatch poll as a model (not measured).
  *
  * Run: npm run bench -- event-path   (N=<samples per scenario>, default 200; WAKEUP_MS=<tick> to try another
- * interval than the client's default; ONLY=wake to run the first mode alone)
+ * interval than the client's default; ONLY=wake|baseline|reference to run one mode alone)
  */
 import { placeCaller } from './helpers/callers.js'
 import { BenchRig, sleep } from './helpers/rig.js'
@@ -120,7 +120,8 @@ async function agentFree(mode: Mode): Promise<Row> {
 export default async function (): Promise<void> {
   console.log('koplus event path: daemon process ↔ simulator with FreeSWITCH 1.10’s Event Socket delivery rule (times in ms)')
   console.log(hostLine())
-  for (const mode of process.env.ONLY === 'wake' ? MODES.slice(0, 1) : MODES) {
+  const only = ['wake', 'baseline', 'reference'].indexOf(process.env.ONLY ?? '')
+  for (const mode of only >= 0 ? [MODES[only]!] : MODES) {
     console.log(`\n${mode.label}`)
     const a = await arrivals(mode)
     const f = await agentFree(mode)
