@@ -4,7 +4,8 @@
  * Layers (one module each): parser.ts (framing), event.ts (event decoding), commands-queue.ts
  * (replies matched FIFO to commands), background-jobs.ts (bgapi), executions.ts (sendmsg
  * execute), subscriptions.ts (event/filter state replayed on reconnect), backoff.ts
- * (reconnect delays), socket-writer.ts (backpressure), errors.ts (named errors).
+ * (reconnect delays), socket-writer.ts (backpressure), wakeups.ts (LF wake-ups of FreeSWITCH's listener
+ * thread while calls are live), errors.ts (named errors).
  *
  * Guarantees:
  *  - replies go to the command that asked, in order, even after a command timed out;
@@ -15,7 +16,8 @@
  *  - a frozen link (TCP open, nothing arriving) is noticed: after `idleProbeMs` without a byte the client sends
  *    one `api status` and, if no byte at all arrives within `idleProbeTimeoutMs`, drops the connection (pending
  *    commands are rejected as on any disconnect, never re-sent) and reconnects;
- *  - the password is written to the socket once per connection and never logged.
+ *  - the password is written to the socket once per connection and never logged;
+ *  - events outside the subscription are framed and dropped undecoded (peekEventName, `skippedEvents`).
  */
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
