@@ -41,7 +41,9 @@ const MODES: Mode[] = [
 type Row = { label: string; samples: number[] }
 
 async function arrivals(mode: Mode): Promise<{ rows: Row[]; lfPerSecBusy: number; lfIdle?: { seconds: number; bytes: number } }> {
-  const rig = await BenchRig.start({ agents: 2, eslPollMs: mode.eslPollMs, wakeupMs: mode.wakeupMs, phone: { answerAfterMs: 5, hangupAfterMs: 5 } })
+  // The agent hangs up 60 ms after answering: longer than the 20 ms poll can hold CHANNEL_ANSWER back, else every
+  // offer fails (the leg is gone before the bridge) and the caller is re-offered for ever (connect.bench uses 5 ms).
+  const rig = await BenchRig.start({ agents: 2, eslPollMs: mode.eslPollMs, wakeupMs: mode.wakeupMs, phone: { answerAfterMs: 5, hangupAfterMs: 60 } })
   try {
     const ring = new Map<string, number>()
     const audio = new Map<string, number>()
