@@ -3,6 +3,12 @@
  * input in the same run. Input: every json capture, and every plain capture, of
  * ../shared/esl-captures concatenated and cut into 64 KiB reads (as a socket delivers them),
  * repeated to at least 200 MB per format. One thread (Node's main thread), no I/O.
+ * Rates are given per wall-clock second and per CPU second of this process (process.cpuUsage): on a shared host the
+ * wall figure drops with the load, the CPU one much less. Three ways through our client's path:
+ *   - framing only (EslParser);
+ *   - full decode: every event frame decoded (eventFromFrame), as a client subscribed to ALL does;
+ *   - the daemon's subscription: events the daemon does not use are framed and skipped by name (peekEventName,
+ *     Subscriptions#wants, as EslClient does), the rest decoded.
  */
 import { EventEmitter } from 'node:events'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -10,7 +16,9 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EslParser } from '../src/freeswitch/esl/parser.js'
-import { eventFromFrame } from '../src/freeswitch/esl/event.js'
+import { eventFromFrame, peekEventName } from '../src/freeswitch/esl/event.js'
+import { Subscriptions } from '../src/freeswitch/esl/subscriptions.js'
+import { DAEMON_EVENTS } from '../src/daemon/daemon.js'
 
 const MB = 1024 * 1024
 const TARGET_BYTES = 200 * MB
@@ -47,12 +55,20 @@ interface Figures {
   frames: number
   bytes: number
   seconds: number
+  cpuSeconds: number
+  decoded?: number
 }
 
-function ours(chunks: Buffer[], reps: number, decodeEvents: boolean): Figures {
+type Decode = 'none' | 'all' | 'daemon'
+
+const daemonSubs = new Subscriptions(DAEMON_EVENTS)
+
+function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
   let frames = 0
   let bytes = 0
   let names = 0
+  let decoded = 0
+  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let r = 0; r < reps; r++) {
     const parser = new EslParser()
@@ -60,17 +76,24 @@ function ours(chunks: Buffer[], reps: number, decodeEvents: boolean): Figures {
       bytes += c.length
       const fs = parser.push(c)
       frames += fs.length
-      if (decodeEvents) {
-        for (const f of fs) {
-          const ev = eventFromFrame(f)
-          if (ev) names += ev.name.length
+      if (decode === 'none') continue
+      for (const f of fs) {
+        if (decode === 'daemon') {
+          const name = peekEventName(f)
+          if (name !== undefined && !daemonSubs.wants(name)) continue
+        }
+        const ev = eventFromFrame(f)
+        if (ev) {
+          names += ev.name.length
+          decoded++
         }
       }
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  if (decodeEvents && names === 0) throw new Error('no events decoded')
-  return { frames, bytes, seconds }
+  const cpu = process.cpuUsage(c0)
+  if (decode !== 'none' && names === 0) throw new Error('no events decoded')
+  return { frames, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, decoded }
 }
 
 type ModeslParser = new (socket: EventEmitter) => EventEmitter
@@ -78,6 +101,7 @@ type ModeslParser = new (socket: EventEmitter) => EventEmitter
 function modesl(Parser: ModeslParser, chunks: Buffer[], reps: number): Figures {
   let frames = 0
   let bytes = 0
+  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let r = 0; r < reps; r++) {
     const socket = new EventEmitter()
@@ -91,13 +115,16 @@ function modesl(Parser: ModeslParser, chunks: Buffer[], reps: number): Figures {
     }
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  return { frames, bytes, seconds }
+  const cpu = process.cpuUsage(c0)
+  return { frames, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
 }
 
 function line(label: string, f: Figures): string {
   const fps = f.frames / f.seconds
+  const cps = f.frames / f.cpuSeconds
   const mbs = f.bytes / MB / f.seconds
-  return `  ${label.padEnd(40)} ${(fps / 1000).toFixed(0).padStart(7)}k frames/s ${mbs.toFixed(1).padStart(8)} MB/s   (${f.frames} frames, ${(f.bytes / MB).toFixed(0)} MB, ${f.seconds.toFixed(2)} s)`
+  const dec = f.decoded !== undefined ? `, ${f.decoded} decoded` : ''
+  return `  ${label.padEnd(44)} ${(fps / 1000).toFixed(0).padStart(6)}k frames/s ${(cps / 1000).toFixed(0).padStart(6)}k frames/CPU-s ${mbs.toFixed(1).padStart(8)} MB/s   (${f.frames} frames${dec}, ${(f.bytes / MB).toFixed(0)} MB, ${f.seconds.toFixed(2)} s, ${f.cpuSeconds.toFixed(2)} CPU-s)`
 }
 
 export default async function (): Promise<void> {
@@ -116,7 +143,7 @@ export default async function (): Promise<void> {
     const chunks = reads(buf)
     const reps = Math.ceil(TARGET_BYTES / buf.length)
     // Sanity: both parsers see the same number of frames in one pass.
-    const oursOne = ours(chunks, 1, true)
+    const oursOne = ours(chunks, 1, 'all')
     if (Parser) {
       const theirsOne = modesl(Parser, chunks, 1)
       if (theirsOne.frames !== oursOne.frames) {
@@ -124,8 +151,15 @@ export default async function (): Promise<void> {
       }
     }
     console.log(`\n${format}: ${(buf.length / MB).toFixed(2)} MB of captures (${oursOne.frames} frames) x ${reps} = ${((buf.length * reps) / MB).toFixed(0)} MB`)
-    console.log(line('koplus EslParser (framing only)', ours(chunks, reps, false)))
-    console.log(line('koplus EslParser + eventFromFrame', ours(chunks, reps, true)))
-    if (Parser) console.log(line(`modesl ${modeslVersion} Parser (frames + events)`, modesl(Parser, chunks, reps)))
+    console.log(line('koplus EslParser (framing only)', ours(chunks, reps, 'none')))
+    const full = ours(chunks, reps, 'all')
+    console.log(line('koplus full decode (every event)', full))
+    console.log(line('koplus, daemon subscription (rest skipped)', ours(chunks, reps, 'daemon')))
+    if (Parser) {
+      const theirs = modesl(Parser, chunks, reps)
+      console.log(line(`modesl ${modeslVersion} Parser (frames + events)`, theirs))
+      const ratio = (a: Figures, b: Figures, k: 'seconds' | 'cpuSeconds'): string => (a.frames / a[k] / (b.frames / b[k])).toFixed(2)
+      console.log(`  full decode vs modesl: ×${ratio(full, theirs, 'seconds')} (wall), ×${ratio(full, theirs, 'cpuSeconds')} (CPU)`)
+    }
   }
 }

@@ -18,6 +18,7 @@ import { engineViewOf } from '../../src/api/engine-view.js'
 import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
+import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
 
 /** What the parent passes on the command line. */
 export interface ChildSettings {
@@ -29,6 +30,8 @@ export interface ChildSettings {
    * flood. `clientAddressHeader` as the config key api.clientAddressHeader (the bench process is the trusted proxy).
    */
   api?: { clientAddressHeader?: 'none' | 'x-forwarded-for' | 'x-real-ip' }
+  /** The ESL client's LF wake-up interval, ms (0: none); default: the client's own default. */
+  wakeupMs?: number
 }
 
 /** One engine step that produced an `originate` (an offer), timed in epoch ms with sub-ms precision. */
@@ -77,6 +80,7 @@ const send = (m: unknown): void => {
   process.send?.(m)
 }
 
+if (settings.wakeupMs !== undefined) setDefaultWakeups({ intervalMs: settings.wakeupMs })
 const daemon = await startDaemon({
   databasePath: settings.databasePath,
   soundsDir: settings.soundsDir,

@@ -42,6 +42,10 @@ export interface RigOptions {
   soundsDir?: string
   /** Also serve the daemon's HTTP API (see ChildSettings.api); its URL is `rig.apiUrl`. */
   api?: ChildSettings['api']
+  /** The simulator's Event Socket delivery rule (SimulatorOptions.eslPollMs; default 0: at once; FreeSWITCH: 20). */
+  eslPollMs?: number
+  /** The daemon's ESL LF wake-up interval (ChildSettings.wakeupMs; default: the client's). */
+  wakeupMs?: number
 }
 
 /** Extension of agent i (0-based). */
@@ -81,11 +85,17 @@ export class BenchRig {
       seed.close()
     }
 
-    const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
+    const sim = new FreeSwitchSimulator({ sipDomain: 'default', eslPollMs: opts.eslPollMs ?? 0 })
     const port = await sim.listen(0, '127.0.0.1')
     for (let i = 0; i < opts.agents; i++) sim.endpoint(agentExtension(i), { registered: true, ...opts.phone })
 
-    const settings: ChildSettings = { databasePath, port, soundsDir, ...(opts.api ? { api: opts.api } : {}) }
+    const settings: ChildSettings = {
+      databasePath,
+      port,
+      soundsDir,
+      ...(opts.api ? { api: opts.api } : {}),
+      ...(opts.wakeupMs !== undefined ? { wakeupMs: opts.wakeupMs } : {}),
+    }
     let apiUrl: string | undefined
     const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
     // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.

@@ -2,7 +2,9 @@
 /**
  * Runs the FreeSWITCH simulator as its own process:
  *   node dist/src/simulator/main.js --port 8021 [--host 127.0.0.1] [--password ClueCon]
- *        [--control-port N] [--queues 5000,5001] [--show-lag-ms 1000]
+ *        [--control-port N] [--queues 5000,5001] [--show-lag-ms 1000] [--esl-poll-ms 20]
+ * `--esl-poll-ms` (default 20, as FreeSWITCH): events wait for the listener thread's 20 ms poll unless the client
+ * sends a byte; 0 writes them at once.
  * Prints `esl <port>` (and `control <port>`) on stdout once listening.
  */
 import { startControlServer } from './control.js'
@@ -17,6 +19,7 @@ const queues = opt('queues')
 const sim = new FreeSwitchSimulator({
   password: opt('password') ?? 'ClueCon',
   showChannelsLagMs: Number(opt('show-lag-ms') ?? 0),
+  eslPollMs: Number(opt('esl-poll-ms') ?? 20),
   heartbeatMs: 20000,
   dialplan: queues ? { queueNumbers: queues.split(',') } : undefined,
 })

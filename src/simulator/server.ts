@@ -15,6 +15,7 @@ import {
   type Header,
   type SimEvent,
 } from './serialize.js'
+import { EventDelivery } from './event-delivery.js'
 import type { FreeSwitchSimulator } from './simulator.js'
 
 /** A received command: first line plus `Name: value` header lines (sendmsg, bgapi Job-UUID). */
@@ -27,10 +28,16 @@ interface Command {
 export class EslServer {
   readonly #server: Server
   readonly #conns = new Set<EslConnection>()
+  #closedLf = 0
+  #closedWakes = 0
 
   constructor(readonly sim: FreeSwitchSimulator) {
     this.#server = createServer((socket) => {
-      const c = new EslConnection(sim, socket, () => this.#conns.delete(c))
+      const c = new EslConnection(sim, socket, () => {
+        this.#closedLf += c.lfBytes
+        this.#closedWakes += c.wakes
+        this.#conns.delete(c)
+      })
       this.#conns.add(c)
     })
   }
@@ -47,6 +54,17 @@ export class EslServer {
 
   get connectionCount(): number {
     return this.#conns.size
+  }
+
+  /** Over all connections so far: LF/CR bytes received outside commands, and listener-thread wake-ups. */
+  get stats(): { clientLfBytes: number; listenerWakes: number } {
+    let lf = this.#closedLf
+    let wakes = this.#closedWakes
+    for (const c of this.#conns) {
+      lf += c.lfBytes
+      wakes += c.wakes
+    }
+    return { clientLfBytes: lf, listenerWakes: wakes }
   }
 
   close(): Promise<void> {
@@ -67,6 +85,11 @@ class EslConnection {
   #busy = false
   #closed = false
   #offEvents: () => void
+  /** mod_event_socket's delivery rule (sim.eslPollMs, event-delivery.ts) or at once. */
+  readonly #delivery: EventDelivery
+  #wakePending = false
+  /** LF/CR bytes received outside commands (wake-ups, "bah" in read_packet). */
+  lfBytes = 0
 
   constructor(
     readonly sim: FreeSwitchSimulator,
@@ -74,10 +97,17 @@ class EslConnection {
     onClose: () => void,
   ) {
     socket.setNoDelay(true)
+    this.#delivery = new EventDelivery(
+      sim.clock,
+      sim.eslPollMs,
+      (b) => this.#write(b),
+      () => !this.#busy && this.#queue.length === 0 && this.#buf.length === 0,
+    )
     socket.on('data', (d) => this.#onData(d))
     socket.on('error', () => undefined)
     socket.on('close', () => {
       this.#closed = true
+      this.#delivery.close()
       this.#offEvents()
       onClose()
     })
@@ -87,6 +117,10 @@ class EslConnection {
 
   destroy(): void {
     this.socket.destroy()
+  }
+
+  get wakes(): number {
+    return this.#delivery.wakes
   }
 
   #write(b: Buffer): void {
@@ -99,6 +133,7 @@ class EslConnection {
       // Stray newlines between commands carry nothing.
       let start = 0
       while (start < this.#buf.length && (this.#buf[start] === 0x0a || this.#buf[start] === 0x0d)) start++
+      this.lfBytes += start
       const text = this.#buf.subarray(start)
       const end = text.indexOf('\n\n')
       if (end < 0) {
@@ -134,6 +169,21 @@ class EslConnection {
         this.#busy = false
       })
     }
+    if (!this.#busy) this.#wakeListener()
+  }
+
+  /**
+   * The listener thread is awake and idle again (bytes consumed, commands answered): queued events go out.
+   * After the current call stack, so that the events a command caused (held by withDeferredEvents until its
+   * reply is written) are in the queue first, as in FreeSWITCH, where read_packet flushes them on re-entry.
+   */
+  #wakeListener(): void {
+    if (this.#wakePending || this.#delivery.pollMs === 0) return
+    this.#wakePending = true
+    queueMicrotask(() => {
+      this.#wakePending = false
+      if (!this.#closed) this.#delivery.wake()
+    })
   }
 
   #reply(text: string, extra: Header[] = []): void {
@@ -309,6 +359,6 @@ class EslConnection {
       const ok = this.#filters.some(([n, v]) => ev.headers.some(([k, val]) => k === n && val === v))
       if (!ok) return
     }
-    this.#write(this.#format === 'json' ? jsonEventFrame(ev) : plainEventFrame(ev))
+    this.#delivery.push(this.#format === 'json' ? jsonEventFrame(ev) : plainEventFrame(ev))
   }
 }

@@ -28,6 +28,13 @@ export interface SimulatorOptions {
   fileDurations?: Record<string, number>
   /** Prefix for relative sound paths (sound_prefix). */
   soundPrefix?: string
+  /**
+   * Event Socket delivery, ms: 20 reproduces FreeSWITCH 1.10 (mod_event_socket.c read_packet: queued events are
+   * written only when the listener thread wakes, from a 20 ms poll or on any byte from the client; see
+   * event-delivery.ts). 0 (default) writes every event at once: unit tests on a virtual clock and the capture
+   * replays get exact sequences without advancing time; benches and the standalone simulator (main.ts) use 20.
+   */
+  eslPollMs?: number
   /** Interval of HEARTBEAT events; 0 disables them (default 0). */
   heartbeatMs?: number
   /** SIP domain / realm of the switch (default 127.0.0.2, as in the captures). */
@@ -90,6 +97,8 @@ export class FreeSwitchSimulator {
   /** Modules `api module_exists` reports as loaded (tests may delete one to simulate a missing module). */
   readonly loadedModules = new Set<string>(LOADED_MODULES)
   showChannelsLagMs: number
+  /** See SimulatorOptions.eslPollMs. */
+  readonly eslPollMs: number
   readonly fileDurations = new Map<string, number>()
   soundPrefix: string
   /** Every originate received (api or bgapi), in order. */
@@ -118,6 +127,7 @@ export class FreeSwitchSimulator {
     this.password = opts.password ?? 'ClueCon'
     this.dialplan = new Dialplan(opts.dialplan)
     this.showChannelsLagMs = opts.showChannelsLagMs ?? 0
+    this.eslPollMs = Math.max(0, opts.eslPollMs ?? 0)
     for (const [k, v] of Object.entries(opts.fileDurations ?? {})) this.fileDurations.set(k, v)
     this.soundPrefix = opts.soundPrefix ?? ''
     this.hostname = opts.hostname ?? 'vm'
@@ -130,6 +140,11 @@ export class FreeSwitchSimulator {
   }
 
   // ---------------------------------------------------------------- network
+
+  /** Event Socket counters (EslServer.stats): client LF bytes and listener wake-ups, for benches. */
+  get eslStats(): { clientLfBytes: number; listenerWakes: number } {
+    return this.#server?.stats ?? { clientLfBytes: 0, listenerWakes: 0 }
+  }
 
   /** Starts the ESL listener; resolves with the port. */
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {

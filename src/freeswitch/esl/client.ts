@@ -4,7 +4,8 @@
  * Layers (one module each): parser.ts (framing), event.ts (event decoding), commands-queue.ts
  * (replies matched FIFO to commands), background-jobs.ts (bgapi), executions.ts (sendmsg
  * execute), subscriptions.ts (event/filter state replayed on reconnect), backoff.ts
- * (reconnect delays), socket-writer.ts (backpressure), errors.ts (named errors).
+ * (reconnect delays), socket-writer.ts (backpressure), wakeups.ts (LF wake-ups of FreeSWITCH's listener
+ * thread while calls are live), errors.ts (named errors).
  *
  * Guarantees:
  *  - replies go to the command that asked, in order, even after a command timed out;
@@ -15,7 +16,8 @@
  *  - a frozen link (TCP open, nothing arriving) is noticed: after `idleProbeMs` without a byte the client sends
  *    one `api status` and, if no byte at all arrives within `idleProbeTimeoutMs`, drops the connection (pending
  *    commands are rejected as on any disconnect, never re-sent) and reconnects;
- *  - the password is written to the socket once per connection and never logged.
+ *  - the password is written to the socket once per connection and never logged;
+ *  - events outside the subscription are framed and dropped undecoded (peekEventName, `skippedEvents`).
  */
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
@@ -23,13 +25,14 @@ import { randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { RealClock, type Clock, type TimerHandle } from '../../util/clock.js'
 import { EslParser, type EslFrame } from './parser.js'
-import { eventFromFrame, type EslEvent } from './event.js'
+import { eventFromFrame, peekEventName, type EslEvent } from './event.js'
 import { CommandsQueue } from './commands-queue.js'
 import { BackgroundJobs, type BgapiResult } from './background-jobs.js'
 import { ExecutionTracker, type ExecutionResult } from './executions.js'
 import { Subscriptions } from './subscriptions.js'
 import { SocketWriter } from './socket-writer.js'
 import { backoffDelay, type BackoffOptions } from './backoff.js'
+import { defaultWakeups, SwitchWaker, type WakeupOptions } from './wakeups.js'
 import {
   EslAuthError,
   EslCommandError,
@@ -66,6 +69,11 @@ export interface EslClientOptions {
   idleProbeMs?: number
   /** After a probe, how long to wait for any byte before the link is declared dead, ms (default 3000). */
   idleProbeTimeoutMs?: number
+  /**
+   * LF wake-ups of FreeSWITCH's listener thread while calls are live, so events are not held up to 20 ms by its
+   * idle poll (wakeups.ts; default every 2 ms while hot, nothing when quiet; `{ intervalMs: 0 }` turns them off).
+   */
+  wakeups?: WakeupOptions
   /** Reconnect back-off (default on: 250 ms .. 10 s, x2, ±20 %); false: never reconnect. */
   reconnect?: false | BackoffOptions
   logger?: Logger
@@ -142,6 +150,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   readonly #executions: ExecutionTracker
   readonly #subs: Subscriptions
   readonly #parser = new EslParser()
+  readonly #waker: SwitchWaker
 
   #state: State = 'idle'
   #socket: net.Socket | undefined
@@ -161,6 +170,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   #idleTimer: TimerHandle | undefined
   /** Idle probes sent since the client was made (diagnostics, logged at debug). */
   #probes = 0
+  /** Event frames dropped undecoded because their name was not subscribed (diagnostics). */
+  #skippedEvents = 0
 
   constructor(opts: EslClientOptions) {
     super()
@@ -182,6 +193,16 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#jobs = new BackgroundJobs(this.#clock)
     this.#executions = new ExecutionTracker(this.#clock)
     this.#subs = new Subscriptions(opts.events ?? ['ALL'])
+    this.#waker = new SwitchWaker(this.#clock, opts.wakeups ?? defaultWakeups(), () => {
+      if (this.#state !== 'ready' || !this.#writer || this.#writer.congested) return false
+      this.#writer.write('\n')
+      return true
+    })
+  }
+
+  /** LF wake-ups written so far, and whether they are ticking now (diagnostics). */
+  get wakeups(): { sent: number; ticking: boolean; liveChannels: number } {
+    return { sent: this.#waker.sent, ticking: this.#waker.ticking, liveChannels: this.#waker.liveChannels }
   }
 
   /** True between 'ready' and the next disconnect. */
@@ -197,6 +218,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   /** Idle probes (`api status` after a silence) sent so far (diagnostics). */
   get idleProbes(): number {
     return this.#probes
+  }
+
+  /** Event frames dropped without decoding: names outside the subscription (diagnostics). */
+  get skippedEvents(): number {
+    return this.#skippedEvents
   }
 
   /** Bytes held back because the socket asked us to wait for 'drain' (diagnostics). */
@@ -465,11 +491,19 @@ export class EslClient extends EventEmitter<EslClientEvents> {
         return
       case 'text/event-json':
       case 'text/event-plain': {
+        // An event nobody asked for (e.g. one FreeSWITCH sends beside a named subscription) is framed, counted and
+        // dropped without being decoded; its name is read from the body's first bytes (peekEventName).
+        const name = peekEventName(frame)
+        if (name !== undefined && !this.#subs.wants(name)) {
+          this.#skippedEvents++
+          return
+        }
         const ev = eventFromFrame(frame)
         if (!ev) {
           this.#log.warn({ type, bytes: frame.body?.length ?? 0 }, 'undecodable ESL event dropped')
           return
         }
+        this.#waker.onEvent(ev.name, ev.uuid)
         this.#jobs.onEvent(ev)
         this.#executions.onEvent(ev)
         this.emit('event', ev)
@@ -544,6 +578,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
         this.#log.info('ESL connection ready')
         this.#lastRxAt = this.#clock.now()
         this.#armIdle(socket, this.#idleProbeMs)
+        this.#waker.start()
         const first = this.#firstReady
         this.#firstReady = undefined
         this.emit('ready')
@@ -560,6 +595,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     const wasReady = this.#state === 'ready'
     const closing = this.#state === 'closing'
     this.#socket = undefined
+    this.#waker.stop()
     this.#writer?.clear()
     this.#writer = undefined
     this.#parser.reset()
@@ -647,7 +683,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#probes++
     this.#log.debug({ probes: this.#probes, silentMs }, 'ESL idle probe')
     // The reply goes through the FIFO like any other; its outcome is not needed (any byte proves the link).
-    this.#send('api status', 'api status\n\n', this.#commandTimeoutMs).catch(() => undefined)
+    this.#send('api status', 'api status\n\n', this.#commandTimeoutMs, false, false).catch(() => undefined)
     this.#idleTimer = this.#clock.setTimeout(() => {
       this.#idleTimer = undefined
       if (this.#socket !== socket || this.#state !== 'ready') return
@@ -683,11 +719,12 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   }
 
   /** Registers the reply waiter, then writes: a reply can never arrive before its waiter. */
-  #send(label: string, data: string, timeoutMs: number, duringSetup = false): Promise<EslFrame> {
+  #send(label: string, data: string, timeoutMs: number, duringSetup = false, active = true): Promise<EslFrame> {
     if (!this.#canSend(duringSetup) || !this.#writer) return Promise.reject(this.#notConnected())
     const p = this.#queue.add(label, timeoutMs)
     this.#log.debug({ command: label }, 'ESL command')
     this.#writer.write(data)
+    this.#waker.wroteCommand(active)
     return p
   }
 

@@ -34,23 +34,46 @@ class Event implements EslEvent {
   readonly name: string
   readonly subclass?: string
   readonly uuid?: string
-  readonly headers: Readonly<Record<string, string>>
   readonly body?: string
-  constructor(headers: Record<string, string>, body: string | undefined) {
-    this.headers = headers
-    this.name = headers['Event-Name'] ?? ''
+  /** Header values as decoded; json values other than strings (array headers) are flattened on first access. */
+  #headers: Record<string, unknown>
+  #flat: boolean
+  constructor(headers: Record<string, unknown>, body: string | undefined, flat = true) {
+    this.#headers = headers
+    this.#flat = flat
+    const name = headers['Event-Name']
+    this.name = typeof name === 'string' ? name : ''
     const sub = headers['Event-Subclass']
-    if (sub !== undefined) this.subclass = sub
+    if (typeof sub === 'string') this.subclass = sub
     const uuid = headers['Unique-ID']
-    if (uuid !== undefined) this.uuid = uuid
+    if (typeof uuid === 'string') this.uuid = uuid
     if (body !== undefined) this.body = body
   }
+  get headers(): Readonly<Record<string, string>> {
+    if (!this.#flat) {
+      // One pass, only when a caller asks for the whole header set (get() flattens a single value).
+      const h = this.#headers
+      for (const k in h) if (typeof h[k] !== 'string') h[k] = flattenJsonValue(h[k])
+      this.#flat = true
+    }
+    return this.#headers as Record<string, string>
+  }
   get(name: string): string | undefined {
-    return Object.prototype.hasOwnProperty.call(this.headers, name) ? this.headers[name] : undefined
+    if (!Object.prototype.hasOwnProperty.call(this.#headers, name)) return undefined
+    const v = this.#headers[name]
+    return typeof v === 'string' ? v : flattenJsonValue(v)
   }
   variable(name: string): string | undefined {
     return this.get('variable_' + name)
   }
+}
+
+/** A json header value that is not a string, as plain shows it: arrays as ARRAY::a|:b, others as JSON text. */
+function flattenJsonValue(v: unknown): string {
+  // FreeSWITCH serialises array headers as JSON arrays; plain has them as ARRAY::a|:b.
+  if (Array.isArray(v)) return 'ARRAY::' + v.map(String).join('|:')
+  if (v === null || v === undefined) return ''
+  return typeof v === 'object' ? JSON.stringify(v) : String(v)
 }
 
 /** Builds an EslEvent from already-decoded headers and body (used by tests and the simulator). */
@@ -70,6 +93,46 @@ export function eventFromFrame(frame: EslFrame): EslEvent | undefined {
   return undefined
 }
 
+const JSON_NAME_PREFIX = Buffer.from('{"Event-Name":"')
+const PLAIN_NAME_PREFIX = Buffer.from('Event-Name: ')
+const JSON_NAME_AGAIN = Buffer.from(',"Event-Name":')
+const PLAIN_NAME_AGAIN = Buffer.from('\nEvent-Name:')
+
+/**
+ * The Event-Name of an event frame without decoding it, or undefined when it cannot be read cheaply (then the
+ * caller decodes the frame). FreeSWITCH mostly writes Event-Name first (switch_event_create adds it before any other
+ * header; switch_event_serialize and switch_event_serialize_json walk the headers in order; in the captures all
+ * but CUSTOM, where Event-Subclass comes first, and PRIVATE_COMMAND): plain bodies start `Event-Name: NAME\n`, json bodies `{"Event-Name":"NAME"`. Event names are
+ * [A-Z_] words, never URL- or JSON-escaped; anything else falls back to a full decode.
+ */
+export function peekEventName(frame: EslFrame): string | undefined {
+  const body = frame.body
+  if (!body) return undefined
+  const type = frame.headers['Content-Type']
+  let prefix: Buffer
+  let again: Buffer
+  let end: number
+  if (type === 'text/event-json') {
+    prefix = JSON_NAME_PREFIX
+    again = JSON_NAME_AGAIN
+    end = 0x22 // "
+  } else if (type === 'text/event-plain') {
+    prefix = PLAIN_NAME_PREFIX
+    again = PLAIN_NAME_AGAIN
+    end = 0x0a // LF
+  } else return undefined
+  const n = prefix.length
+  if (body.length <= n) return undefined
+  for (let i = 0; i < n; i++) if (body[i] !== prefix[i]) return undefined
+  const limit = Math.min(body.length, n + 64)
+  for (let i = n; i < limit; i++) {
+    const c = body[i]
+    if (c === end) return i > n && body.indexOf(again, i) === -1 ? body.toString('latin1', n, i) : undefined
+    if (!((c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x30 && c <= 0x39))) return undefined
+  }
+  return undefined
+}
+
 function decodeJsonEvent(body: Buffer): EslEvent | undefined {
   let obj: unknown
   try {
@@ -78,26 +141,18 @@ function decodeJsonEvent(body: Buffer): EslEvent | undefined {
     return undefined
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined
-  // Fast path: FreeSWITCH sends every value as a string, so the parsed object is the headers.
-  let plainStrings = true
-  for (const k in obj) {
-    if (k === '_body' || typeof (obj as Record<string, unknown>)[k] !== 'string') {
-      plainStrings = false
-      break
-    }
-  }
-  if (plainStrings) return new Event(obj as Record<string, string>, undefined)
+  const o = obj as Record<string, unknown>
+  // FreeSWITCH sends every value as a string (switch_event_serialize_json), arrays only for array headers:
+  // the parsed object is the headers as it is. Checking every value here would cost a quarter of the decode,
+  // so non-string values are flattened when read (Event#get, Event#headers); decoding is JSON.parse and no more.
+  if (!Object.prototype.hasOwnProperty.call(o, '_body')) return new Event(o, undefined, false)
   const headers: Record<string, string> = {}
   let text: string | undefined
-  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-    if (k === '_body') {
-      text = typeof v === 'string' ? v : JSON.stringify(v)
-      continue
-    }
-    if (typeof v === 'string') setHeader(headers, k, v)
-    // FreeSWITCH serialises array headers as JSON arrays; plain has them as ARRAY::a|:b.
-    else if (Array.isArray(v)) setHeader(headers, k, 'ARRAY::' + v.map(String).join('|:'))
-    else if (v !== null && v !== undefined) setHeader(headers, k, typeof v === 'object' ? JSON.stringify(v) : String(v))
+  for (const k of Object.keys(o)) {
+    const v = o[k]
+    if (k === '_body') text = typeof v === 'string' ? v : JSON.stringify(v)
+    else if (typeof v === 'string') setHeader(headers, k, v)
+    else if (v !== null && v !== undefined) setHeader(headers, k, flattenJsonValue(v))
   }
   return new Event(headers, text)
 }

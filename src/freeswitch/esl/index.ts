@@ -3,11 +3,12 @@ export { EslClient } from './client.js'
 export type { EslClientOptions, EslClientEvents, EslReconnectingInfo, EslLogData } from './client.js'
 export { EslParser, EslFramingError } from './parser.js'
 export type { EslFrame } from './parser.js'
-export { eventFromFrame, makeEvent, urlDecode } from './event.js'
+export { eventFromFrame, makeEvent, peekEventName, urlDecode } from './event.js'
 export type { EslEvent } from './event.js'
 export type { BgapiResult } from './background-jobs.js'
 export type { ExecutionResult } from './executions.js'
 export type { BackoffOptions } from './backoff.js'
+export type { WakeupOptions } from './wakeups.js'
 export { backoffDelay } from './backoff.js'
 export {
   EslError,

@@ -51,6 +51,14 @@ export class Subscriptions {
     }
   }
 
+  /**
+   * Whether an event of this name was asked for (ALL, or the name itself). CUSTOM events are always wanted here:
+   * telling them apart needs the subclass, i.e. a decode.
+   */
+  wants(name: string): boolean {
+    return this.#all || name === 'CUSTOM' || this.#names.has(name)
+  }
+
   /** Remembers a filter; returns false if it was already there. */
   addFilter(header: string, value: string): boolean {
     if (this.#filters.some(([h, v]) => h === header && v === value)) return false
