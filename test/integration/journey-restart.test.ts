@@ -4,9 +4,6 @@
  * they were (no second welcome or first message; the periodic message keeps its rhythm), then they are connected.
  * A caller already forwarded out of the queue before the restart is left alone by the new daemon.
  */
-// The daemon under test must be this tree's source (not a stale dist/ build).
-process.env.KOPLUS_IT_RUNNER = 'ts'
-
 import t from 'tap'
 import { rmSync } from 'node:fs'
 import { Store } from '../../src/store/index.js'

@@ -10,9 +10,6 @@
  * - A caller who hangs up while the daemon is down gets a closed record (abandoned), not an open one forever.
  * - Garbage koplus_* variables: one warning per channel, the callers stay, in creation order.
  */
-// The daemon under test must be this tree's source (not a stale dist/ build).
-process.env.KOPLUS_IT_RUNNER = 'ts'
-
 import t from 'tap'
 import { rmSync } from 'node:fs'
 import { Store } from '../../src/store/index.js'
