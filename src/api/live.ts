@@ -24,6 +24,8 @@ export interface LiveControl {
   status(): StatusSnapshot
   /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */
   freeswitch?(): FreeSwitchLink
+  /** Active/standby: this daemon's role and who leads (absent for a single daemon). */
+  leadership?(): LeadershipView
   /** Whether the agent may log in (plan, membership); from CallCenter.checkLogin. */
   checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string }
   /** Subscribe to engine state changes; returns an unsubscribe function. */
@@ -33,6 +35,15 @@ export interface LiveControl {
    * does not reach koplus. Absent (tests, no switch): only the static checks run.
    */
   routeCheck?(number: string): Promise<string[]>
+}
+
+/** This daemon's role among several sharing one PostgreSQL (src/daemon/leadership.ts LeadershipState). */
+export interface LeadershipView {
+  role: 'starting' | 'standby' | 'leader' | 'fenced'
+  nodeId: string
+  leader?: { nodeId: string; api?: string }
+  since?: number
+  lastError?: string
 }
 
 /** Whether the daemon is connected to FreeSWITCH, where, and why not (src/daemon/daemon.ts FreeSwitchState). */
@@ -70,6 +81,7 @@ export interface DaemonLike {
   reloadConfig(): unknown
   status(): CenterStatus
   readonly freeswitch?: FreeSwitchLink
+  readonly leadership?: { state(): LeadershipView }
   center: { checkLogin?(agentId: string, queueIds?: string[]): { ok: true; queueIds: string[] } | { ok: false; reason: string; message: string } }
 }
 
@@ -113,6 +125,7 @@ export function daemonLive(daemon: DaemonLike, changes: ChangeNotifier, opts: { 
     },
     status: () => daemon.status(),
     freeswitch: () => ({ ...(daemon.freeswitch ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' }) }),
+    ...(daemon.leadership ? { leadership: () => daemon.leadership!.state() } : {}),
     checkLogin: daemon.center.checkLogin ? (agentId, queueIds) => daemon.center.checkLogin!(agentId, queueIds) : undefined,
     onChange: (l) => {
       const off = changes.subscribe(l)

@@ -298,6 +298,8 @@ function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusSnapshot
   }
   const fs = ctx.live.freeswitch?.()
   if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
+  const lead = ctx.live.leadership?.()
+  if (lead) out.leadership = lead
   return out as StatusSnapshot
 }
 

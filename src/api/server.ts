@@ -25,6 +25,8 @@ import { validate, type JsonSchema } from './validate.js'
 
 export interface ApiServerOptions {
   store: Store
+  /** Active/standby: undefined while this daemon takes changes, else why not, naming the leader (→ 503 NOT_LEADER). */
+  notLeader?: () => string | undefined
   live: LiveControl
   /** The clock's now (default Date.now). */
   now?: () => number
@@ -362,6 +364,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const principal = isPublic ? undefined : await authenticate(req)
     if (!principal && !isPublic) throw new ApiError(401, 'UNAUTHENTICATED', 'log in or send an API token (Authorization: Bearer …)')
     const mutates = route.mutates ?? method !== 'GET'
+    // A standby daemon (docs/scale-out.md) answers reads; a change goes to the leader, named in the 503.
+    const refusal = mutates && principal ? opts.notLeader?.() : undefined
+    if (refusal !== undefined) throw new ApiError(503, 'NOT_LEADER', refusal)
     if (principal?.via === 'session' && mutates) {
       const header = req.headers['x-csrf-token']
       if (typeof header !== 'string' || !principal.csrfToken || !safeEqual(header, principal.csrfToken)) {
