@@ -170,7 +170,7 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     const c = this.#client
     this.#client = undefined
     // Closing the session releases the lock at once: a standby takes over without waiting for a timeout.
-    await c?.end().catch(() => undefined)
+    if (c) await closeClient(c)
   }
 
   #schedule(ms: number): void {
@@ -193,7 +193,9 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     await c.connect()
     // The server side: notice a vanished daemon within seconds (keepalives while idle, tcp_user_timeout while
     // data is unacknowledged), so a partitioned leader's lock is released and a standby can take over.
-    await c.query('SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000')
+    // idle_session_timeout (PostgreSQL 14+): a leader whose heartbeats stop arriving — frozen, SIGSTOPped, or behind
+    // a link that still ACKs but passes nothing — loses its session, and so the lock, after twice fenceMs.
+    await c.query(`SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000; SET idle_session_timeout = ${2 * this.#o.fenceMs}`)
     return c
   }
 
@@ -282,8 +284,20 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     const c = this.#client
     this.#client = undefined
     // Drop the session so the server releases the lock as soon as it can (if it can still hear us).
-    void c?.end().catch(() => undefined)
+    if (c) void closeClient(c)
     this.#o.logger?.error({ nodeId: this.nodeId, reason }, `leadership: fenced (${reason}); no more commands to FreeSWITCH`)
     this.emit('fenced', reason)
   }
+}
+
+/** Ends a client's session, or destroys its socket when the server does not answer within a second. */
+async function closeClient(c: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const ended = c.end().then(() => true, () => true)
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), 1000)
+  })
+  const clean = await Promise.race([ended, late])
+  clearTimeout(timer)
+  if (!clean) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
 }
