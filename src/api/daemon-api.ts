@@ -71,6 +71,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     status: () => daemon.status(),
     eslConnected: () => daemon.freeswitch.connected,
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
+    leading: () => !daemon.leadership || daemon.leadership.role === 'leader',
   })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
   // event loop, so a burst of ESL events costs one status snapshot per listener, not one per event.

@@ -171,5 +171,8 @@ if (pg) {
     t.match(body.error.message, new RegExp(`leader ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')}`), 'naming the leader and where to send it')
     const leaderStatus = (await (await fetch(`${leaderApi}/api/v1/status`, { headers })).json()) as typeof status
     t.equal(leaderStatus.leadership?.role, 'leader', 'the leader says it leads')
+    const metric = async (api: string) => /^koplus_leader (\d)$/m.exec(await (await fetch(`${api}/metrics`, { headers })).text())?.[1]
+    t.equal(await metric(leaderApi), '1', '/metrics on the leader: koplus_leader 1')
+    t.equal(await metric(standbyApi), '0', '/metrics on the standby: koplus_leader 0')
   })
 }
