@@ -11,6 +11,7 @@
  * - standby restart: the leader is untouched; the standby names the leader in its status and answers a change 503.
  */
 import t from 'tap'
+import { execFile } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
@@ -174,5 +175,9 @@ if (pg) {
     const metric = async (api: string) => /^koplus_leader (\d)$/m.exec(await (await fetch(`${api}/metrics`, { headers })).text())?.[1]
     t.equal(await metric(leaderApi), '1', '/metrics on the leader: koplus_leader 1')
     t.equal(await metric(standbyApi), '0', '/metrics on the standby: koplus_leader 0')
+    const cliStatus = (api: string) => new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))))
+    t.match(await cliStatus(standbyApi), new RegExp(`^Leader: ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')} — this daemon \\(node-s2\\) is standby$`, 'm'), '`koplus status` on the standby names the leader')
+    t.match(await cliStatus(leaderApi), new RegExp(`^Leader: this daemon \\(${b.name}\\)$`, 'm'), '`koplus status` on the leader says so')
   })
 }
