@@ -216,7 +216,12 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
       if (this.#role === 'fenced') return
       if (!this.#client) {
         try {
-          this.#client = await this.#connect()
+          const fresh = await this.#connect()
+          if (this.#stopped) {
+            await closeClient(fresh)
+            return
+          }
+          this.#client = fresh
         } catch (err) {
           this.#client = undefined
           const msg = (err as Error).message
