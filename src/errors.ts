@@ -49,6 +49,7 @@ export type KoplusApiCode =
   | 'KOPLUS_API_METHOD_NOT_ALLOWED'
   | 'KOPLUS_API_SOX_MISSING'
   | 'KOPLUS_API_INTERNAL'
+  | 'KOPLUS_API_NOT_LEADER'
 
 /** Every code a KoplusError may carry. */
 export type KoplusErrorCode =
@@ -59,6 +60,7 @@ export type KoplusErrorCode =
   | 'KOPLUS_STARTUP_FAILED'
   | 'KOPLUS_CLI_FAILED'
   | 'KOPLUS_SCHEDULE_INVALID'
+  | 'KOPLUS_NOT_LEADER'
 
 /** Every code, once (for tests and docs: each is unique and KOPLUS_-prefixed). */
 export const KOPLUS_ERROR_CODES: readonly KoplusErrorCode[] = [
@@ -93,10 +95,12 @@ export const KOPLUS_ERROR_CODES: readonly KoplusErrorCode[] = [
   'KOPLUS_API_METHOD_NOT_ALLOWED',
   'KOPLUS_API_SOX_MISSING',
   'KOPLUS_API_INTERNAL',
+  'KOPLUS_API_NOT_LEADER',
   'KOPLUS_CONFIG_INVALID',
   'KOPLUS_STARTUP_FAILED',
   'KOPLUS_CLI_FAILED',
   'KOPLUS_SCHEDULE_INVALID',
+  'KOPLUS_NOT_LEADER',
 ]
 
 /** Base class of every error koplus throws on purpose. `name` is the subclass's name. */

@@ -41,6 +41,16 @@ export function readMetricsToken(path: string | null): string | undefined {
   return token
 }
 
+/** Undefined while this daemon takes changes; else a 503's message naming the leader (docs/scale-out.md). */
+export function notLeaderMessage(daemon: Pick<Daemon, 'leadership'>): string | undefined {
+  const l = daemon.leadership
+  if (!l || l.role === 'leader') return undefined
+  const leader = l.state().leader
+  const self = `this daemon (${l.nodeId}) is ${l.role === 'fenced' ? 'fenced and stopping' : 'a standby'}`
+  if (!leader) return `${self} and no leader is known yet; try again in a few seconds`
+  return `${self}; send changes to the leader ${leader.nodeId}${leader.api ? ` at ${leader.api}` : ''}`
+}
+
 export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
   // first, so a bad token file stops the start before anything is running
   const metricsToken = readMetricsToken(config.api.metricsTokenFile)
@@ -65,6 +75,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     status: () => engine.status(),
     eslConnected: () => engine.freeswitch()?.connected ?? false,
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
+    leading: () => !daemon.leadership || daemon.leadership.role === 'leader',
   })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
   // event loop, so a burst of ESL events costs one status snapshot per listener, not one per event.
@@ -84,6 +95,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   const server = await startApiServer({
     store: daemon.store,
     live,
+    notLeader: () => notLeaderMessage(daemon),
     now: () => daemon.clock.now(),
     host: config.api.host,
     port: config.api.port,

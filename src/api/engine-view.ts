@@ -19,6 +19,15 @@ export interface FreeSwitchLink {
   rebuiltAt?: number
 }
 
+/** This daemon's role among several sharing one PostgreSQL (src/daemon/leadership.ts LeadershipState). */
+export interface LeadershipView {
+  role: 'starting' | 'standby' | 'leader' | 'fenced'
+  nodeId: string
+  leader?: { nodeId: string; api?: string }
+  since?: number
+  lastError?: string
+}
+
 /** Read-only: what the API reads from the engine. */
 export interface EngineView {
   /** Queue and agent status now. */
@@ -27,6 +36,8 @@ export interface EngineView {
   checkLogin(agentId: string, queueIds?: string[]): LoginCheck
   /** The daemon's FreeSWITCH connection now (absent: no switch in this process). */
   freeswitch(): FreeSwitchLink | undefined
+  /** Active/standby: this daemon's role and who leads (absent for a single daemon, which always leads). */
+  leadership?(): LeadershipView
 }
 
 /** The API's way in: events to the engine, and a reload after an operator change. */
@@ -38,8 +49,10 @@ export interface EngineFeed {
 }
 
 /** The view and feed of a running daemon, with nothing else of it. */
-export function engineViewOf(daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'>): EngineView & EngineFeed {
+export function engineViewOf(daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> & Partial<Pick<Daemon, 'leadership'>>): EngineView & EngineFeed {
+  const lead = daemon.leadership
   return {
+    ...(lead ? { leadership: () => lead.state() } : {}),
     status: () => daemon.status(),
     checkLogin: (agentId, queueIds) => daemon.center.checkLogin(agentId, queueIds),
     freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),

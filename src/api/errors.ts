@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'SOX_MISSING'
   | 'INTERNAL'
+  | 'NOT_LEADER'
 
 /** An error the API answers with: `{ error: { code, field?, message } }` and the HTTP status. */
 export class ApiError extends KoplusError {

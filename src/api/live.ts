@@ -8,10 +8,10 @@
 import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import type { CenterStatus } from '../core/engine/status.js'
-import type { EngineFeed, EngineView, FreeSwitchLink, LoginCheck } from './engine-view.js'
+import type { EngineFeed, EngineView, FreeSwitchLink, LeadershipView, LoginCheck } from './engine-view.js'
 import { statusFingerprint } from './status-watch.js'
 
-export type { FreeSwitchLink }
+export type { FreeSwitchLink, LeadershipView }
 
 export type StatusSnapshot = CenterStatus | Record<string, unknown>
 
@@ -27,6 +27,8 @@ export interface LiveControl {
   status(): StatusSnapshot
   /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */
   freeswitch?(): FreeSwitchLink
+  /** Active/standby: this daemon's role and who leads (absent for a single daemon). */
+  leadership?(): LeadershipView
   /** Whether the agent may log in (plan, membership); the engine's login check (EngineView.checkLogin). */
   checkLogin?(agentId: string, queueIds?: string[]): LoginCheck
   /** Subscribe to engine state changes; returns an unsubscribe function. */
@@ -100,6 +102,7 @@ export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotif
     status: () => engine.status(),
     freeswitch: () => engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
     checkLogin: (agentId, queueIds) => engine.checkLogin(agentId, queueIds),
+    ...(engine.leadership ? { leadership: () => engine.leadership!() } : {}),
     onChange: (l) => {
       const off = changes.subscribe(l)
       watch()

@@ -49,6 +49,7 @@ export class KoplusMetrics {
     registers: [this.registry],
   })
   readonly eslConnected = new Gauge({ name: 'koplus_esl_connected', help: '1 when connected and authenticated to FreeSWITCH', registers: [this.registry] })
+  readonly leader = new Gauge({ name: 'koplus_leader', help: 'Active/standby: 1 while this daemon leads (commands FreeSWITCH), 0 while it stands by or is fenced (a single daemon always leads)', registers: [this.registry] })
   readonly eventLag = new Histogram({
     name: 'koplus_event_processing_lag_seconds',
     help: 'From an event being received to the engine having handled it',
@@ -185,6 +186,8 @@ export class KoplusMetrics {
       this.observeStatus(this.#source.status() as Record<string, unknown>)
       this.setEslConnected(this.#source.eslConnected())
       if (this.#source.queuesOpen) this.setQueuesOpen(this.#source.queuesOpen())
+      const leading = this.#source.leading?.()
+      if (leading !== undefined) this.leader.set(leading ? 1 : 0)
     }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
@@ -196,4 +199,6 @@ export interface MetricsSource {
   eslConnected(): boolean
   /** Queue id → open now (schedule, holidays, closures). */
   queuesOpen?(): Record<string, boolean>
+  /** Active/standby: whether this daemon leads (undefined: a single daemon). */
+  leading?(): boolean | undefined
 }

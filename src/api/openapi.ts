@@ -58,6 +58,7 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
       ...(r.body || r.raw ? { '413': errorResponse('Request body too large'), '415': errorResponse('Unsupported content type') } : {}),
       ...(RATE_LIMITED.has(r.id) ? { '429': errorResponse('Too many attempts; wait a minute') } : {}),
       '500': errorResponse('Internal error (for prompt import also: sox missing)'),
+      ...((r.mutates ?? r.method !== 'GET') && r.access !== 'public' ? { '503': errorResponse('NOT_LEADER: this daemon is a standby; the message names the leader to send the change to') } : {}),
     }
     paths[p] ??= {}
     paths[p]![r.method.toLowerCase()] = {

@@ -10,6 +10,8 @@ import type { Route } from './router.js'
 
 export interface ApiServerOptions {
   store: Store
+  /** Active/standby: undefined while this daemon takes changes, else why not, naming the leader (→ 503 NOT_LEADER). */
+  notLeader?: () => string | undefined
   live: LiveControl
   /** The clock's now (default Date.now). */
   now?: () => number

@@ -228,7 +228,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const isPublic = route.access === 'public'
     const principal = isPublic ? undefined : await authenticate(request.raw, request.cookies)
     if (!principal && !isPublic) throw new ApiError(401, 'UNAUTHENTICATED', 'log in or send an API token (Authorization: Bearer …)')
-    if (principal?.via === 'session' && (route.mutates ?? route.method !== 'GET')) {
+    const mutates = route.mutates ?? route.method !== 'GET'
+    // A standby daemon (docs/scale-out.md) answers reads; a change goes to the leader, named in the 503.
+    const refusal = mutates && principal ? opts.notLeader?.() : undefined
+    if (refusal !== undefined) throw new ApiError(503, 'NOT_LEADER', refusal)
+    if (principal?.via === 'session' && mutates) {
       const header = request.headers['x-csrf-token']
       if (typeof header !== 'string' || !principal.csrfToken || !safeEqual(header, principal.csrfToken)) {
         throw new ApiError(403, 'CSRF', 'missing or wrong X-CSRF-Token header')

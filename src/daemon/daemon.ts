@@ -44,6 +44,8 @@ import { EngineView, type EngineSettings } from './engine-deps.js'
 import { isPersistCommand, persist } from './persist.js'
 import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
+import { gatedPort } from './command-gate.js'
+import { Leadership } from './leadership.js'
 
 /** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
 export const SHOW_CHANNELS_LAG_MS = 1500
@@ -65,6 +67,11 @@ export interface DaemonSettings extends EngineSettings {
     /** Wait for any byte after that probe before the link is taken as dead, ms (default 3000). */
     idleProbeTimeoutMs?: number
   }
+  /**
+   * Active/standby over PostgreSQL (database.url; ./leadership.ts): the daemon commands FreeSWITCH only while it
+   * holds the leader lock. Unset: it always leads (one daemon, the default).
+   */
+  leadership?: { url: string; nodeId: string; heartbeatMs?: number; fenceMs?: number; graceMs?: number; pollMs?: number }
 }
 
 export interface DaemonOptions {
@@ -77,6 +84,8 @@ export interface DaemonOptions {
    * `koplus daemon` binds the API port first and a port conflict fails before anything is sent to FreeSWITCH.
    */
   connect?: boolean
+  /** A leader that lost PostgreSQL has stopped commanding (self-fenced); koplus daemon exits to restart as a standby. */
+  onFenced?: (reason: string) => void
 }
 
 /** The state of the FreeSWITCH connection, for `koplus status` and the API. */
@@ -99,6 +108,8 @@ export interface Daemon {
   readonly clock: Clock
   readonly logger: Logger
   readonly freeswitch: FreeSwitchState
+  /** Active/standby (settings.leadership); undefined for a single daemon, which always leads. */
+  readonly leadership?: Leadership
   /** Runs the engine on one event now and carries out its commands; returns them. Never throws. */
   dispatch(event: CoreEvent): Command[]
   /** Re-reads the configuration from SQLite and feeds it to the engine (after every operator change). */
@@ -155,7 +166,12 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     idleProbeTimeoutMs: settings.freeswitch.idleProbeTimeoutMs ?? 3000,
     logger: log.child({ module: 'esl' }),
   })
-  const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
+  const lead = settings.leadership ? new Leadership({ ...settings.leadership, logger: log.child({ module: 'leadership' }) }) : undefined
+  /** The engine runs and FreeSWITCH is commanded only while this daemon leads (always, without leadership). */
+  let leading = !lead
+  // Every command to FreeSWITCH leaves through this port; it refuses them unless this daemon may command now.
+  const port = gatedPort(client, lead ? () => lead.mayCommand() : () => true)
+  const adapter = new FreeSwitchAdapter(port, (ev) => dispatch(ev), {
     transferContext: settings.freeswitch.transferContext ?? 'default',
     logger: log.child({ module: 'adapter' }),
     now: () => clock.now(),
@@ -170,7 +186,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const handledListeners = new Set<HandledListener>()
 
   function dispatch(event: CoreEvent): Command[] {
-    if (stopped) return []
+    if (stopped || !leading) return []
     const started = performance.now()
     const now = clock.now()
     let commands: Command[]
@@ -269,7 +285,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   let configured = false
   /** Start-up: the whole configuration; afterwards: one event per entity that changed in the store. */
   function reloadConfig(): void {
-    if (stopped) return
+    if (stopped || !leading) return
     if (!configured) {
       configured = true
       dispatch({ type: 'config', config: view.load() })
@@ -289,7 +305,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     const before = adapter.knownCalls().length
     adapter.beginRebuild()
     try {
-      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+      const live = await readLiveChannels(port, clock.now(), (call, problems) =>
         log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
       )
       annotateFromStore(store, live)
@@ -308,8 +324,8 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     rescanTimer = undefined
     adapter.beginRebuild()
     try {
-      adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
-      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
+      adapter.registrationsFromSwitch(parseRegistrations(await port.api('show registrations as json')))
+      const live = await readLiveChannels(port, clock.now(), (call, problems) =>
         log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
       )
       annotateFromStore(store, live)
@@ -317,7 +333,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end.
       const records = await closeOrphanRecords(store, {
         isLive: (id) => live.calls.has(id) || adapter.knownCalls().includes(id),
-        exists: async (id) => (await client.api(`uuid_exists ${id}`)).trim() !== 'false',
+        exists: async (id) => (await port.api(`uuid_exists ${id}`)).trim() !== 'false',
         log,
       })
       const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
@@ -335,12 +351,16 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     }
   }
 
-  client.on('event', (ev: EslEvent) => adapter.handleEslEvent(ev))
+  // A standby stays connected and subscribed but hands nothing to the engine: on takeover it rebuilds from
+  // FreeSWITCH's channels and the store, as a restart does.
+  client.on('event', (ev: EslEvent) => {
+    if (leading) adapter.handleEslEvent(ev)
+  })
   client.on('ready', () => {
     fsState.connected = true
     delete fsState.lastError
-    log.info({ freeswitch: fsState.address }, 'connected to FreeSWITCH')
-    void rebuild()
+    log.info({ freeswitch: fsState.address, role: lead?.role ?? 'leader' }, 'connected to FreeSWITCH')
+    if (leading) void rebuild()
   })
   client.on('disconnected', (reason) => {
     fsState.connected = false
@@ -356,6 +376,19 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     else log.debug(line, 'retrying FreeSWITCH')
   })
 
+  lead?.on('leading', () => {
+    if (stopped) return
+    leading = true
+    log.info({ nodeId: lead.nodeId }, 'leading: rebuilding from FreeSWITCH and the store, then commanding')
+    reloadConfig()
+    if (fsState.connected) void rebuild()
+  })
+  lead?.on('fenced', (reason) => {
+    leading = false
+    timers.clearAll()
+    clock.clearTimeout(rescanTimer)
+    opts.onFenced?.(reason)
+  })
   reloadConfig()
   const connectLoop = (): void => {
     client.connect().catch((err: Error) => {
@@ -372,6 +405,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const connectFreeSwitch = (): void => {
     if (connecting || stopped) return
     connecting = true
+    lead?.start()
     connectLoop()
   }
   if (opts.connect !== false) connectFreeSwitch()
@@ -382,6 +416,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     clock,
     logger: log,
     freeswitch: fsState,
+    ...(lead ? { leadership: lead } : {}),
     dispatch,
     onHandled: (l: HandledListener) => {
       handledListeners.add(l)
@@ -401,6 +436,8 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       } catch (err) {
         log.warn({ err }, 'closing the ESL connection failed')
       }
+      // After the ESL connection: releasing the lock lets a standby take over at once.
+      await lead?.stop()
       if (ownStore) store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')
     },

@@ -117,8 +117,17 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   }
   const config = world?.config ?? wanted
   let daemon: Daemon
+  let stopRef: (() => Promise<void>) | undefined
   try {
-    daemon = await startDaemon(config, { logger: log, connect: false, ...(world ? { clock: world.clock, store: world.store } : {}) })
+    // A leader that lost PostgreSQL has already stopped commanding; it exits (code 3) so that its supervisor
+    // (systemd Restart=always) starts it again as a standby with a clean slate (docs/scale-out.md).
+    const onFenced = (reason: string): void => {
+      log.fatal({ reason }, 'fenced: no longer the leader; stopping so that this daemon restarts as a standby')
+      void stopRef?.().finally(() => {
+        if (opts.handleSignals !== false) process.exit(3)
+      })
+    }
+    daemon = await startDaemon(config, { logger: log, connect: false, onFenced, ...(world ? { clock: world.clock, store: world.store } : {}) })
   } catch (err) {
     await world?.close()
     throw err
@@ -132,6 +141,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
     await world?.close().catch((e: unknown) => log.warn({ err: e }, 'stopping the simulator after a failed start failed'))
     throw apiListenError(err, config.api.host, config.api.port)
   }
+  if (daemon.leadership && api) daemon.leadership.apiUrl = api.url
   daemon.connectFreeSwitch()
   let stopTraffic: (() => void) | undefined
   if (world) {
@@ -167,6 +177,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       await world?.close()
     })())
 
+  stopRef = stop
   if (opts.handleSignals !== false) {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping (live calls stay in FreeSWITCH)')

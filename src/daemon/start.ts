@@ -3,6 +3,7 @@
  * path that cannot work into a StartupError naming the key. Used by runDaemonCommand (./index.ts) and by the
  * simulation (./simulate.ts); it imports neither, so the two do not import each other.
  */
+import { hostname } from 'node:os'
 import type { Config } from '../config/index.js'
 import { KoplusError } from '../errors.js'
 import { StoreError } from '../store/errors.js'
@@ -27,7 +28,15 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
     featureCodes: config.featureCodes,
     unknownQueueAction: config.calls.unknownQueueAction,
+    // Two or more daemons on one PostgreSQL: one leads (./leadership.ts). KOPLUS_NODE_ID names this one.
+    ...(config.database.url !== null ? { leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) } } : {}),
   }
+}
+
+/** This daemon's name among several: KOPLUS_NODE_ID, else host:pid. */
+export function nodeIdOf(env: NodeJS.ProcessEnv): string {
+  const id = env.KOPLUS_NODE_ID?.trim()
+  return id ? id : `${hostname()}:${process.pid}`
 }
 
 function isConfig(c: Config | DaemonSettings): c is Config {

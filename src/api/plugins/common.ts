@@ -287,6 +287,8 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
   }
   const fs = ctx.live.freeswitch?.()
   if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
+  const lead = ctx.live.leadership?.()
+  if (lead) out.leadership = lead
   return out as StatusSnapshot
 }
 

@@ -1,5 +1,5 @@
 /**
- * `koplus status`: the FreeSWITCH connection, every queue (open or closed, waiting, agents) and every agent's state;
+ * `koplus status`: the FreeSWITCH connection, which daemon leads (active/standby), every queue (open or closed, waiting, agents) and every agent's state;
  * exit 3 when the daemon has no FreeSWITCH.
  */
 import type { Command } from 'commander'
@@ -15,7 +15,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
     .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string } }>('GET', '/api/v1/status')
+      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
       const fsLine = !fs
@@ -23,9 +23,16 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
         : fs.connected
           ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
           : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
+      const lead = s.leadership
+      const leadLine = !lead
+        ? undefined
+        : lead.role === 'leader'
+          ? `Leader: this daemon (${lead.nodeId})`
+          : `Leader: ${lead.leader ? `${lead.leader.nodeId}${lead.leader.api ? ` at ${lead.leader.api}` : ''}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
       show(cmd, s, () =>
         [
           fsLine,
+          ...(leadLine ? [leadLine] : []),
           '',
           table(s.queues, [
             { header: 'QUEUE', get: (q) => q.number },
