@@ -40,7 +40,8 @@ export function queueTallies(st: EngineState): QueueTallies {
   return { agents, connected }
 }
 
-export function queueStatus(st: EngineState, q: Queue, now: number, tallies: QueueTallies = queueTallies(st)): QueueStatus {
+/** `withCallers` false: the counts only, `callers` left empty (for /metrics: no list of every caller). */
+export function queueStatus(st: EngineState, q: Queue, now: number, tallies: QueueTallies = queueTallies(st), withCallers = true): QueueStatus {
   const line = st.waiting.get(q.id) ?? []
   const agents = { ...(tallies.agents.get(q.id) ?? { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }) }
   const connected = tallies.connected.get(q.id) ?? 0
@@ -57,7 +58,7 @@ export function queueStatus(st: EngineState, q: Queue, now: number, tallies: Que
     strategy: q.settings.strategy,
     waiting: line.length,
     longestWaitSec: line.length ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000)) : 0,
-    callers: line.map((c, i) => ({
+    callers: !withCallers ? [] : line.map((c, i) => ({
       callId: c.callId,
       position: i + 1,
       seq: c.seq,
