@@ -35,7 +35,7 @@ t.teardown(async () => {
   rmSync(seeded.dir, { recursive: true, force: true })
 })
 
-const rebuilt = (d: DaemonProcess) => d.waitForLog((l) => /^rebuilt the view/.test(l.msg), 60_000, 'rebuild')
+const rebuilt = (d: DaemonProcess) => d.waitForLog((l) => /^rebuilt the view/.test(l.msg), 90_000, 'rebuild')
 const agentLegs = () => sim.channels().filter((ch) => ch.variables.get('koplus_role') === 'agent' && !ch.hungUp)
 
 await rebuilt(daemon)
