@@ -56,7 +56,8 @@ export class BenchRig {
   private constructor(
     readonly sim: FreeSwitchSimulator,
     readonly probe: SimProbe,
-    readonly child: ChildProcess,
+    /** The daemon process (a new one after `restart()`). */
+    public child: ChildProcess,
     readonly dir: string,
     /** agent id → extension */
     readonly extensionOf: Map<string, string>,
@@ -96,25 +97,11 @@ export class BenchRig {
       ...(opts.api ? { api: opts.api } : {}),
       ...(opts.wakeupMs !== undefined ? { wakeupMs: opts.wakeupMs } : {}),
     }
+    let child: ChildProcess
     let apiUrl: string | undefined
-    const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
-    // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-    const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)
-        child.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)))
-        child.on('message', (m: { type: string; apiUrl?: string }) => {
-          if (m.type === 'ready') {
-            apiUrl = m.apiUrl
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      })
+      ;({ child, apiUrl } = await spawnDaemonChild(settings))
     } catch (err) {
-      child.kill('SIGKILL')
       await sim.close()
       rmSync(dir, { recursive: true, force: true })
       throw err
@@ -122,9 +109,47 @@ export class BenchRig {
     // Attached after the daemon's connection, so its listener runs after the ESL server wrote each event.
     const probe = new SimProbe(sim)
     const rig = new BenchRig(sim, probe, child, dir, extensionOf)
+    rig.#settings = settings
     rig.apiUrl = apiUrl
     await rig.#calibrate()
     return rig
+  }
+
+  #settings: ChildSettings | undefined
+
+  /** The simulator's Event Socket port on 127.0.0.1. */
+  get eslPort(): number {
+    return this.#settings!.port
+  }
+
+  /**
+   * Kills the daemon process (SIGKILL: nothing written at exit; FreeSWITCH keeps the calls) and starts a new one on
+   * the same database (issue 13, recovery). Returns ms from the new process's spawn and from its ESL connection
+   * being accepted to its first rebuild done ('ready').
+   */
+  async restart(): Promise<{ spawnToReadyMs: number; connectToReadyMs: number }> {
+    const old = this.child
+    if (old.exitCode === null) {
+      const exited = new Promise<void>((resolve) => old.once('exit', () => resolve()))
+      old.kill('SIGKILL')
+      await exited
+    }
+    await this.sim.waitFor(() => this.sim.connectionCount === 0, 5000, 'the old ESL connection closed')
+    let connectedAt = NaN
+    const poll = setInterval(() => {
+      if (Number.isNaN(connectedAt) && this.sim.connectionCount > 0) connectedAt = performance.now()
+    }, 1)
+    const spawned = performance.now()
+    try {
+      const { child, apiUrl } = await spawnDaemonChild(this.#settings!)
+      const ready = performance.now()
+      this.child = child
+      this.apiUrl = apiUrl
+      await this.#calibrate()
+      return { spawnToReadyMs: ready - spawned, connectToReadyMs: ready - connectedAt }
+    } finally {
+      clearInterval(poll)
+    }
   }
 
   /** The daemon's HTTP API (with RigOptions.api). */
@@ -198,6 +223,32 @@ export class BenchRig {
     await this.sim.close()
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+/** Starts ./daemon-child.js with `settings` and waits for its 'ready' (first rebuild done). */
+async function spawnDaemonChild(settings: ChildSettings): Promise<{ child: ChildProcess; apiUrl: string | undefined }> {
+  let apiUrl: string | undefined
+  const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
+  // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+  const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)
+      child.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)))
+      child.on('message', (m: { type: string; apiUrl?: string }) => {
+        if (m.type === 'ready') {
+          apiUrl = m.apiUrl
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+  return { child, apiUrl }
 }
 
 /** Resolves after `ms` of real time. */

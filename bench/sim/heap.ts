@@ -14,6 +14,11 @@ export class MinHeap<T extends Timed> {
     return this.#a.length
   }
 
+  /** The first item, left in place. */
+  peek(): T | undefined {
+    return this.#a[0]
+  }
+
   push(x: T): void {
     const a = this.#a
     a.push(x)

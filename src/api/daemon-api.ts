@@ -72,7 +72,8 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({
-    status: () => engine.status(),
+    // counts only: a scrape does not build the list of every waiting caller (issue 13)
+    status: () => daemon.center.status(daemon.clock.now(), { callers: false }),
     eslConnected: () => engine.freeswitch()?.connected ?? false,
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
     leading: () => !daemon.leadership || daemon.leadership.role === 'leader',

@@ -70,6 +70,7 @@ export class ChangeNotifier {
 export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotifier, opts: { watchMs?: number } = {}): LiveControl & { stop(): void } {
   const watchMs = opts.watchMs ?? 250
   let last = ''
+  let memo: StatusSnapshot | undefined
   let timer: NodeJS.Timeout | undefined
   const fingerprint = (): string => statusFingerprint(engine.status())
   const watch = (): void => {
@@ -92,14 +93,25 @@ export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotif
   return {
     reloadConfig: async () => {
       await engine.reloadConfig()
+      memo = undefined
       changes.notify()
     },
     dispatch: async (event) => {
+      memo = undefined
       const commands = engine.submit(event)
       changes.notify()
       return commands
     },
-    status: () => engine.status(),
+    status: () => {
+      // One snapshot per turn of the event loop, shared by every stream and request in that turn (issue 13: at
+      // 10,000 callers a snapshot costs milliseconds; ten wallboards notified together need it once). Engine events
+      // and API actions run in other turns; an action through `dispatch` drops it at once.
+      if (memo === undefined) {
+        memo = engine.status()
+        setImmediate(() => (memo = undefined))
+      }
+      return memo
+    },
     freeswitch: () => engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
     checkLogin: (agentId, queueIds) => engine.checkLogin(agentId, queueIds),
     ...(engine.leadership ? { leadership: () => engine.leadership!() } : {}),

@@ -1,11 +1,15 @@
 /**
  * The server-sent events stream (/api/v1/events): a `status` event at once, then one after every change of the
- * engine's state (coalesced: several changes in one tick give one event), and a comment line every 15 s so that
- * proxies keep the connection open.
+ * engine's state — coalesced, and at most one every SSE_MIN_INTERVAL_MS per stream (issue 13: with 10,000 callers a
+ * snapshot costs milliseconds, and a busy centre changes state a thousand times a second; a wallboard needs a few
+ * pictures a second, not one per event) — and a comment line every 15 s so that proxies keep the connection open.
  */
 import type { Ctx } from './router.js'
 
-export function openSse(ctx: Ctx, snapshot: () => unknown): void {
+/** Least time between two status events of one stream, ms: the last change is always sent, at most this late. */
+export const SSE_MIN_INTERVAL_MS = 250
+
+export function openSse(ctx: Ctx, snapshot: () => unknown, minIntervalMs = SSE_MIN_INTERVAL_MS): void {
   const { res, req } = ctx
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -15,21 +19,28 @@ export function openSse(ctx: Ctx, snapshot: () => unknown): void {
   })
   let seq = 0
   let pending = false
+  let lastSent = 0
+  let timer: NodeJS.Timeout | undefined
   const send = (): void => {
     pending = false
+    timer = undefined
     if (res.writableEnded) return
+    lastSent = performance.now()
     res.write(`id: ${++seq}\nevent: status\ndata: ${JSON.stringify(snapshot())}\n\n`)
   }
   send()
   const unsubscribe = ctx.live.onChange(() => {
     if (pending) return
     pending = true
-    setImmediate(send)
+    const wait = lastSent + minIntervalMs - performance.now()
+    if (wait > 0) timer = setTimeout(send, wait)
+    else setImmediate(send)
   })
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000)
   heartbeat.unref()
   const close = (): void => {
     clearInterval(heartbeat)
+    clearTimeout(timer)
     unsubscribe()
   }
   req.on('close', close)

@@ -46,7 +46,7 @@ import { legAnswered, legFailed, legHungup, onBridged, parkedAfterBridge } from 
 import { reviewOpenState } from './open-state.js'
 import { reopenDrainedOverflows } from './queue-load.js'
 import { restoreCaller } from './restore.js'
-import { agentStatus, queueStatus } from './status-views.js'
+import { agentStatus, queueStatus, queueTallies } from './status-views.js'
 import { timerFired } from './timers.js'
 import { endWrapUpByAgent } from './wrap-up.js'
 
@@ -160,10 +160,14 @@ export class CallCenter {
     return checkLogin(this.#s, agentId, queueIds)
   }
 
-  /** The live picture (A2): per queue and per agent. */
-  status(now: number): CenterStatus {
+  /**
+   * The live picture (A2): per queue and per agent. `callers: false` leaves out the list of every waiting caller
+   * (the counts stay): what /metrics needs, at a fraction of the cost with 10,000 waiting.
+   */
+  status(now: number, opts: { callers?: boolean } = {}): CenterStatus {
     const queues: QueueStatus[] = []
-    for (const q of this.#s.queues.values()) queues.push(queueStatus(this.#s, q, now))
+    const tallies = queueTallies(this.#s)
+    for (const q of this.#s.queues.values()) queues.push(queueStatus(this.#s, q, now, tallies, opts.callers !== false))
     const agents: AgentStatus[] = []
     for (const a of this.#s.agents.values()) agents.push(agentStatus(this.#s, a))
     return { at: now, queues, agents }

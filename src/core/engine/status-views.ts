@@ -7,20 +7,44 @@ import { type AgentRt, type EngineState } from './engine-state.js'
 import { activeDeviceOf, deviceRegistered, isDeviceBusy, isFree } from './agent-availability.js'
 import { estimateWait } from './queue-load.js'
 
-export function queueStatus(st: EngineState, q: Queue, now: number): QueueStatus {
-  const line = st.waiting.get(q.id) ?? []
-  const agents = { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }
+type AgentCounts = QueueStatus['agents']
+
+/** Per queue: agents by state and callers connected (connecting or bridged), counted in one pass over each table. */
+export interface QueueTallies {
+  agents: Map<string, AgentCounts>
+  connected: Map<string, number>
+}
+
+/**
+ * One pass over the agents and one over the callers for every queue at once (issue 13: the status of 50 queues
+ * at 10,000 callers and 2,000 agents walked both tables once per queue).
+ */
+export function queueTallies(st: EngineState): QueueTallies {
+  const agents = new Map<string, AgentCounts>()
   for (const a of st.agents.values()) {
-    if (!a.queues.has(q.id)) continue
-    agents.loggedIn++
-    if (a.busy === 'ringing') agents.ringing++
-    else if (a.busy === 'on-call') agents.onCall++
-    else if (a.busy === 'wrap-up') agents.wrapUp++
-    else if (a.paused) agents.paused++
-    else if (isFree(st, a)) agents.free++
+    if (a.queues.size === 0) continue
+    const free = a.busy === 'none' && !a.paused && isFree(st, a)
+    for (const q of a.queues) {
+      let c = agents.get(q)
+      if (!c) agents.set(q, (c = { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }))
+      c.loggedIn++
+      if (a.busy === 'ringing') c.ringing++
+      else if (a.busy === 'on-call') c.onCall++
+      else if (a.busy === 'wrap-up') c.wrapUp++
+      else if (a.paused) c.paused++
+      else if (free) c.free++
+    }
   }
-  let connected = 0
-  for (const c of st.callers.values()) if (c.queueId === q.id && (c.phase === 'connecting' || c.phase === 'bridged')) connected++
+  const connected = new Map<string, number>()
+  for (const c of st.callers.values()) if (c.phase === 'connecting' || c.phase === 'bridged') connected.set(c.queueId, (connected.get(c.queueId) ?? 0) + 1)
+  return { agents, connected }
+}
+
+/** `withCallers` false: the counts only, `callers` left empty (for /metrics: no list of every caller). */
+export function queueStatus(st: EngineState, q: Queue, now: number, tallies: QueueTallies = queueTallies(st), withCallers = true): QueueStatus {
+  const line = st.waiting.get(q.id) ?? []
+  const agents = { ...(tallies.agents.get(q.id) ?? { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }) }
+  const connected = tallies.connected.get(q.id) ?? 0
   const ov = st.overflow.get(q.id)
   const saveNow = st.now
   st.now = now
@@ -34,7 +58,7 @@ export function queueStatus(st: EngineState, q: Queue, now: number): QueueStatus
     strategy: q.settings.strategy,
     waiting: line.length,
     longestWaitSec: line.length ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000)) : 0,
-    callers: line.map((c, i) => ({
+    callers: !withCallers ? [] : line.map((c, i) => ({
       callId: c.callId,
       position: i + 1,
       seq: c.seq,

@@ -1,6 +1,6 @@
 /**
  * Rebuilding koplus's view of live calls from FreeSWITCH itself after a (re)connect: `show channels as json`, then
- * `uuid_dump <uuid> json` for each channel, reading the variables koplus and its dialplan set
+ * `uuid_dump <uuid> json` for each channel (pipelined, not one round trip each), reading the variables koplus and its dialplan set
  * (docs/channel-variables.md). Shown by captures inbound-reconnect-1/2: a connection closed without `exit` leaves
  * the calls untouched, and a new connection finds them this way.
  *
@@ -9,6 +9,7 @@
  */
 import type { RestoredCall } from '../../core/events.js'
 import type { EslPort } from './port.js'
+import { pipelined, PIPELINE_WINDOW } from './pipelined.js'
 
 /** A koplus queue call found in FreeSWITCH. */
 export interface LiveCall {
@@ -225,12 +226,19 @@ function deriveSeqs(calls: Map<string, LiveCall>, bad: LiveCall[], createdOf: Ma
   }
 }
 
-/** Reads every live channel from FreeSWITCH and classifies it (see classifyChannels). */
-export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number, warn?: RestoreWarning): Promise<LiveChannels> {
+/**
+ * Reads every live channel from FreeSWITCH and classifies it (see classifyChannels). The `uuid_dump`s are pipelined
+ * (pipelined.ts): FreeSWITCH has no command that lists channel variables in bulk — `show channels` / `show calls`
+ * read the core database's channels table, whose columns are fixed (uuid, name, state, cid_…, dest, callstate,
+ * presence_data, accountcode …; switch_core_sqldb.c) and hold no koplus_* variable — so one uuid_dump per channel
+ * stays, without a round trip each. A channel gone between the list and its dump (-ERR) is skipped.
+ */
+export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number, warn?: RestoreWarning, window = PIPELINE_WINDOW): Promise<LiveChannels> {
   const uuids = parseShowChannels(await port.api('show channels as json'))
+  const bodies = await pipelined(uuids, (uuid) => port.api(`uuid_dump ${uuid} json`), window)
   const dumps: Record<string, string>[] = []
-  for (const uuid of uuids) {
-    const d = parseUuidDump(await port.api(`uuid_dump ${uuid} json`))
+  for (const body of bodies) {
+    const d = parseUuidDump(body)
     if (d) dumps.push(d)
   }
   return classifyChannels(dumps, now, warn)
