@@ -33,38 +33,22 @@ import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import { CallCenter } from '../core/engine/call-center.js'
 import type { CenterStatus } from '../core/engine/status.js'
-import { EslClient } from '../freeswitch/esl/client.js'
-import type { BackoffOptions } from '../freeswitch/esl/backoff.js'
-import type { EslEvent } from '../freeswitch/esl/event.js'
 import { FreeSwitchAdapter } from '../freeswitch/adapter/adapter.js'
-import { parseRegistrations, readLiveChannels } from '../freeswitch/adapter/restore.js'
 import { Store } from '../store/index.js'
-import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
+import { RealClock, type Clock } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
+import { FreeSwitchLink, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
 import { isPersistCommand, persist } from './persist.js'
-import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
 
-/** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
-export const SHOW_CHANNELS_LAG_MS = 1500
+export { DAEMON_EVENTS, SHOW_CHANNELS_LAG_MS, type FreeSwitchNodeSettings, type FreeSwitchNodeState, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
   /** SQLite file (created and migrated if missing). */
   databasePath: string
-  freeswitch: {
-    host: string
-    port: number
-    password: string
-    /** Context for uuid_transfer of forwarded callers (default 'default'). */
-    transferContext?: string
-    /** ESL reconnect back-off (default 250 ms .. 10 s). */
-    reconnect?: BackoffOptions
-    /** Silence before an `api status` liveness probe, ms (default 5000; 0 = never). See EslClientOptions. */
-    idleProbeMs?: number
-    /** Wait for any byte after that probe before the link is taken as dead, ms (default 3000). */
-    idleProbeTimeoutMs?: number
-  }
+  /** The FreeSWITCH node(s): host/port/password, or `nodes` (./freeswitch-link.ts). */
+  freeswitch: FreeSwitchSettings
 }
 
 export interface DaemonOptions {
@@ -77,16 +61,6 @@ export interface DaemonOptions {
    * `koplus daemon` binds the API port first and a port conflict fails before anything is sent to FreeSWITCH.
    */
   connect?: boolean
-}
-
-/** The state of the FreeSWITCH connection, for `koplus status` and the API. */
-export interface FreeSwitchState {
-  address: string
-  connected: boolean
-  /** Why the last connection attempt failed / the connection was lost. */
-  lastError?: string
-  /** Epoch ms of the last completed rebuild from FreeSWITCH. */
-  rebuiltAt?: number
 }
 
 export type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
@@ -118,19 +92,6 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-/** Events the daemon subscribes to (plus those the ESL client always adds, REQUIRED_EVENTS). */
-export const DAEMON_EVENTS = [
-  'CHANNEL_PARK',
-  'CHANNEL_ANSWER',
-  'CHANNEL_PROGRESS',
-  'CHANNEL_PROGRESS_MEDIA',
-  'CHANNEL_BRIDGE',
-  'CHANNEL_UNBRIDGE',
-  'CHANNEL_HANGUP',
-  'DTMF',
-  'CUSTOM sofia::register sofia::unregister sofia::expire',
-]
-
 /** Core events worth an info line (the rest are debug). */
 const INFO_EVENTS = new Set(['call-arrived', 'call-hungup', 'bridged', 'leg-failed', 'leg-hungup', 'agent-login', 'agent-logout', 'feature-call'])
 const INFO_COMMANDS = new Set(['originate', 'bridge', 'hangup', 'transfer', 'rejected'])
@@ -143,29 +104,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
   const view = new EngineView(store, settings)
   const center = new CallCenter()
-  const fsState: FreeSwitchState = { address: `${settings.freeswitch.host}:${settings.freeswitch.port}`, connected: false }
-  const client = new EslClient({
-    host: settings.freeswitch.host,
-    port: settings.freeswitch.port,
-    password: settings.freeswitch.password,
-    format: 'json',
-    events: DAEMON_EVENTS,
-    reconnect: settings.freeswitch.reconnect ?? {},
-    idleProbeMs: settings.freeswitch.idleProbeMs ?? 5000,
-    idleProbeTimeoutMs: settings.freeswitch.idleProbeTimeoutMs ?? 3000,
-    logger: log.child({ module: 'esl' }),
-  })
-  const adapter = new FreeSwitchAdapter(client, (ev) => dispatch(ev), {
-    transferContext: settings.freeswitch.transferContext ?? 'default',
-    logger: log.child({ module: 'adapter' }),
-    now: () => clock.now(),
-  })
+  // The FreeSWITCH node(s): one ESL connection each, their adapters and rebuilds (./freeswitch-link.ts).
+  const link = new FreeSwitchLink({ settings: settings.freeswitch, clock, log, store, dispatch: (ev) => dispatch(ev) })
+  const fsState: FreeSwitchState = link.state
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
-  let rescanTimer: TimerHandle | undefined
-  let rebuildWaiters: (() => void)[] = []
-  /** A rebuild completed on the current connection. */
-  let rebuilt = false
 
   const handledListeners = new Set<HandledListener>()
 
@@ -228,7 +171,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     if (FreeSwitchAdapter.handles(cmd)) {
       if (INFO_COMMANDS.has(cmd.type)) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
       else log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
-      void adapter.execute(cmd)
+      void link.execute(cmd)
       return
     }
     log.warn({ command: cmd.type }, 'no handler for a core command')
@@ -278,101 +221,9 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     for (const change of view.changes()) dispatch(change)
   }
 
-  /**
-   * `show channels` lags new channels by up to a second (capture inbound-introspection): a caller that parked just
-   * before a rebuild — while no daemon listened — is not listed, and parks only once, so it would wait forever.
-   * A second look after the lag finds it (calls already known are left alone by reconcile).
-   */
-  async function lookAgain(): Promise<void> {
-    rescanTimer = undefined
-    if (stopped || !fsState.connected) return
-    const before = adapter.knownCalls().length
-    adapter.beginRebuild()
-    try {
-      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
-        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
-      )
-      annotateFromStore(store, live)
-      await adapter.reconcile(live)
-    } catch (err) {
-      log.warn({ err }, 'second look at the live calls failed')
-    } finally {
-      adapter.endRebuild()
-    }
-    const found = adapter.knownCalls().length - before
-    if (found > 0) log.info({ found }, 'found calls FreeSWITCH had not listed yet at the rebuild')
-  }
-
-  async function rebuild(): Promise<void> {
-    clock.clearTimeout(rescanTimer)
-    rescanTimer = undefined
-    adapter.beginRebuild()
-    try {
-      adapter.registrationsFromSwitch(parseRegistrations(await client.api('show registrations as json')))
-      const live = await readLiveChannels(client, clock.now(), (call, problems) =>
-        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
-      )
-      annotateFromStore(store, live)
-      await adapter.reconcile(live)
-      // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end.
-      const records = await closeOrphanRecords(store, {
-        isLive: (id) => live.calls.has(id) || adapter.knownCalls().includes(id),
-        exists: async (id) => (await client.api(`uuid_exists ${id}`)).trim() !== 'false',
-        log,
-      })
-      const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
-      fsState.rebuiltAt = clock.now()
-      rescanTimer = clock.setTimeout(() => void lookAgain(), SHOW_CHANNELS_LAG_MS)
-      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
-    } catch (err) {
-      log.error({ err }, 'rebuild from FreeSWITCH failed')
-    } finally {
-      adapter.endRebuild()
-      rebuilt = fsState.connected
-      const waiters = rebuildWaiters
-      rebuildWaiters = []
-      for (const w of waiters) w()
-    }
-  }
-
-  client.on('event', (ev: EslEvent) => adapter.handleEslEvent(ev))
-  client.on('ready', () => {
-    fsState.connected = true
-    delete fsState.lastError
-    log.info({ freeswitch: fsState.address }, 'connected to FreeSWITCH')
-    void rebuild()
-  })
-  client.on('disconnected', (reason) => {
-    fsState.connected = false
-    rebuilt = false
-    if (reason) fsState.lastError = reason.message
-    if (!stopped) log.warn({ freeswitch: fsState.address, err: reason }, 'lost the connection to FreeSWITCH; calls stay parked there')
-  })
-  client.on('reconnecting', (info) => {
-    fsState.lastError = info.reason
-    const line = { freeswitch: fsState.address, reason: info.reason, attempt: info.attempt, retryInMs: info.delayMs }
-    // Loud on the first failures, then every 10th so a long outage does not flood the log.
-    if (info.attempt <= 3 || info.attempt % 10 === 0) log.warn(line, `cannot reach FreeSWITCH at ${fsState.address}: ${info.reason}; retrying`)
-    else log.debug(line, 'retrying FreeSWITCH')
-  })
-
   reloadConfig()
-  const connectLoop = (): void => {
-    client.connect().catch((err: Error) => {
-      if (stopped) return
-      fsState.lastError = err.message
-      log.error({ freeswitch: fsState.address, err }, `cannot connect to FreeSWITCH at ${fsState.address}: ${err.message}`)
-      // Authentication failures are final for the client: try again later (the password may be fixed in FS).
-      clock.setTimeout(() => {
-        if (!stopped) connectLoop()
-      }, 30_000)
-    })
-  }
-  let connecting = false
   const connectFreeSwitch = (): void => {
-    if (connecting || stopped) return
-    connecting = true
-    connectLoop()
+    if (!stopped) link.connect()
   }
   if (opts.connect !== false) connectFreeSwitch()
 
@@ -390,17 +241,12 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     reloadConfig,
     connectFreeSwitch,
     status: () => center.status(clock.now()),
-    whenRebuilt: () => (rebuilt ? Promise.resolve() : new Promise<void>((resolve) => rebuildWaiters.push(resolve))),
+    whenRebuilt: () => link.whenRebuilt(),
     async stop() {
       if (stopped) return
       stopped = true
       timers.clearAll()
-      clock.clearTimeout(rescanTimer)
-      try {
-        await client.close()
-      } catch (err) {
-        log.warn({ err }, 'closing the ESL connection failed')
-      }
+      await link.stop()
       if (ownStore) store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')
     },
