@@ -64,6 +64,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
   metrics.bindSource({
     status: () => engine.status(),
     eslConnected: () => engine.freeswitch()?.connected ?? false,
+    freeswitchNodes: () => engine.freeswitch()?.nodes ?? [],
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
   })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
