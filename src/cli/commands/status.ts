@@ -15,7 +15,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
     .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string } }>('GET', '/api/v1/status')
+      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string; nodes?: { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] } }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
       const fsLine = !fs
@@ -23,9 +23,14 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
         : fs.connected
           ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
           : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
+      // Several FreeSWITCH nodes (freeswitch.nodes): one line each.
+      const nodeLines = (fs?.nodes?.length ?? 0) > 1
+        ? fs!.nodes!.map((x) => `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`)
+        : []
       show(cmd, s, () =>
         [
           fsLine,
+          ...nodeLines,
           '',
           table(s.queues, [
             { header: 'QUEUE', get: (q) => q.number },
