@@ -21,10 +21,10 @@
  *   (EngineView.changes; e.g. a closure added is one `closure-added`): the operator's change takes effect at once.
  *   The whole `config` event is sent once, at start-up. The engine times opening and closing itself.
  *
- * Restart recovery: on every (re)connection to FreeSWITCH the daemon reads the registrations and every live channel
- * (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back to the
- * engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
- * reported as hung up.
+ * Restart recovery: on every (re)connection to a FreeSWITCH node the daemon reads its registrations and every live
+ * channel (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back
+ * to the engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
+ * reported as hung up. The connections (one per node of `freeswitch.nodes`) are set up in ./freeswitch-link.ts.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'

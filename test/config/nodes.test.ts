@@ -64,3 +64,16 @@ t.test('bad nodes are refused with the element and field named', async (t) => {
   t.equal(problem({ freeswitch: { interNodeDialString: 'sofia/internal/1000@${nodeAddress}' } }), 'freeswitch.interNodeDialString: must contain ${target}')
   t.equal(problem({ freeswitch: { interNodeDialString: 'sofia/internal/${target}@${host}' } }), 'freeswitch.interNodeDialString: unknown variable ${host} (allowed: ${target}, ${domain}, ${nodeAddress}, ${node})')
 })
+
+t.test('--simulate with freeswitch.nodes configured talks to its own simulator, not to the nodes', async (t) => {
+  const { prepareSimulation } = await import('../../src/daemon/simulate.js')
+  const pino = (await import('pino')).default
+  const config = loadConfig({ argvPath: file({ freeswitch: { nodes: [{ id: 'a', host: '10.0.0.11' }, { id: 'b', host: '10.0.0.12' }] } }), env: {} })
+  const world = await prepareSimulation(config, pino({ level: 'silent' }), { traffic: false })
+  t.teardown(async () => {
+    await world.simulator.close()
+    world.store.close()
+  })
+  t.equal(world.config.freeswitch.nodes, null)
+  t.same(nodesOf(settingsFromConfig(world.config).freeswitch), [{ id: 'default', host: '127.0.0.1', port: world.port, password: 'ClueCon' }])
+})
