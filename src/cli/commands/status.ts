@@ -23,10 +23,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
         : fs.connected
           ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
           : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
-      // Several FreeSWITCH nodes (freeswitch.nodes): one line each.
-      const nodeLines = (fs?.nodes?.length ?? 0) > 1
-        ? fs!.nodes!.map((x) => `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`)
-        : []
+      const nodeLines = freeswitchNodeLines(fs?.nodes)
       show(cmd, s, () =>
         [
           fsLine,
@@ -59,4 +56,10 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
       )
       if (fs && !fs.connected) throw new CliError(`the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`, 3)
     })
+}
+
+/** Several FreeSWITCH nodes (freeswitch.nodes): one status line each; none for a single node. */
+export function freeswitchNodeLines(nodes: readonly { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] | undefined): string[] {
+  if (!nodes || nodes.length < 2) return []
+  return nodes.map((x) => `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`)
 }
