@@ -105,8 +105,17 @@ t.test("an agent's leg is originated from the caller's node; a phone registered 
   t.match(sentA[2], /\]sofia\/gateway\/pstn\/0701 &park\(\)$/, 'a mobile goes out from the caller\'s node')
   t.match(sentA[3], /\]user\/1002 &park\(\)$/, 'registered nowhere: left alone (FreeSWITCH says USER_NOT_REGISTERED)')
   t.equal(nodes.nodeOf('leg-remote'), 'a', "the leg lives on the caller's node")
+  // Node b sees our inter-node call to 1001's phone as a call that is not koplus's: not a private call.
+  const phoneLeg = makeEvent({ 'Event-Name': 'CHANNEL_ANSWER', 'Unique-ID': 'b-phone', variable_dialed_user: '1001' })
+  nodes.adapter('b').handleEslEvent(phoneLeg)
+  t.same(events.filter((e) => e.type === 'device-busy'), [], "the phone on our own inter-node call is not reported busy")
   nodes.adapter('a').handleEslEvent(makeEvent({ 'Event-Name': 'CHANNEL_ANSWER', 'Unique-ID': 'leg-remote' }))
   t.same(events.filter((e) => e.type === 'leg-answered'), [{ type: 'leg-answered', legId: 'leg-remote' }])
+  nodes.adapter('a').handleEslEvent(hangup('leg-remote'))
+  nodes.adapter('b').handleEslEvent(hangup('b-phone'))
+  t.same(events.filter((e) => e.type === 'device-busy'), [], 'nor free again when it ends')
+  nodes.adapter('b').handleEslEvent(makeEvent({ 'Event-Name': 'CHANNEL_ANSWER', 'Unique-ID': 'private', variable_dialed_user: '1001' }))
+  t.same(events.filter((e) => e.type === 'device-busy'), [{ type: 'device-busy', target: '1001', busy: true }], 'a private call afterwards is')
 })
 
 t.test('registrations are kept per node: a user stays registered while any node holds them', async (t) => {

@@ -76,6 +76,7 @@ await t.test('an agent whose phone is on node B answers a caller on node A throu
   t.match(offers[0], /\]sofia\/internal\/9702@10\.9\.0\.2:5080 &park\(\)$/, 'through the inter-node dial string')
   t.same(offersOf(simB, onA.uuid), [], 'node B received no command for the call')
   t.ok(simB.channels().some((c) => c.variables.get('dialed_user') === '9702' && c.answered), "node B rang and connected 9702's phone")
+  t.equal(agent('9702').deviceBusy, false, "node B's view of the call (a SIP call in, bridged to the phone) is not taken for a private call")
 
   const onB = simB.placeCall({ to: '5970', from: '0701000002' })
   await onB.waitForState('bridged', 5000)

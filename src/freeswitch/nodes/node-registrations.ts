@@ -18,6 +18,10 @@ export class NodeRegistrations {
   readonly #byUser = new Map<string, Map<string, number>>()
   /** device target → node ids on which it is busy. */
   readonly #busy = new Map<string, Set<string>>()
+  /** node|target → our inter-node legs ringing that phone there now (its call there is ours, not private). */
+  readonly #ours = new Map<string, number>()
+  /** node|target whose busy report was one of our inter-node calls (its "free" report is ours too). */
+  readonly #oursBusy = new Set<string>()
 
   constructor(emit: (event: CoreEvent) => void) {
     this.#emit = emit
@@ -51,6 +55,14 @@ export class NodeRegistrations {
 
   /** A node's adapter reported a phone busy / free on a call that is not ours. */
   deviceBusy(node: string, e: DeviceBusy): void {
+    // The phone's node sees our inter-node call to it as a call that is not koplus's (a SIP call in, bridged to the
+    // phone): that is the agent's offer, not a private call; the core must not take the phone for busy after it.
+    const key = `${node}|${e.target}`
+    if (e.busy && this.#ours.has(key)) {
+      this.#oursBusy.add(key)
+      return
+    }
+    if (!e.busy && this.#oursBusy.delete(key)) return
     const nodes = this.#busy.get(e.target) ?? new Set<string>()
     const before = nodes.size
     if (e.busy) nodes.add(node)
@@ -58,6 +70,14 @@ export class NodeRegistrations {
     if (nodes.size > 0) this.#busy.set(e.target, nodes)
     else this.#busy.delete(e.target)
     if ((before === 0) !== (nodes.size === 0)) this.#emit({ type: 'device-busy', target: e.target, busy: nodes.size > 0 })
+  }
+
+  /** An inter-node leg to `target`'s phone on `node` starts / ends (FreeSwitchNodes). */
+  interNodeLeg(node: string, target: string, up: boolean): void {
+    const key = `${node}|${target}`
+    const n = (this.#ours.get(key) ?? 0) + (up ? 1 : -1)
+    if (n > 0) this.#ours.set(key, n)
+    else this.#ours.delete(key)
   }
 
   /**

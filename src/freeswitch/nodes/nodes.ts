@@ -58,6 +58,8 @@ export class FreeSwitchNodes {
   readonly #template: string
   readonly #lostAfterMs: number
   readonly #clock: NodesOptions['clock']
+  /** Agent legs dialled through another node: leg id → that node and the phone (SIP user). */
+  readonly #interNodeLegs = new Map<string, { node: string; target: string }>()
 
   constructor(nodes: readonly NodeSpec[], emit: (event: CoreEvent) => void, opts: NodesOptions) {
     if (nodes.length === 0) throw new Error('FreeSwitchNodes: at least one node')
@@ -72,7 +74,10 @@ export class FreeSwitchNodes {
       const fromNode = (e: CoreEvent): void => {
         if (e.type === 'registration') this.#registrations.registration(n.id, e)
         else if (e.type === 'device-busy') this.#registrations.deviceBusy(n.id, e)
-        else emit(e)
+        else {
+          if (e.type === 'leg-failed' || e.type === 'leg-hungup') this.#interNodeLegEnded(e.legId)
+          emit(e)
+        }
       }
       const entry: NodeEntry = { id: n.id, sipAddress: n.sipAddress, adapter: new FreeSwitchAdapter(n.port, fromNode, { ...opts, logger: log }), lost: false }
       this.#nodes.push(entry)
@@ -138,10 +143,19 @@ export class FreeSwitchNodes {
       if (where.length === 0 || where.includes(node.id)) return l
       const other = this.#byId.get(where[0])!
       const dialString = interNodeDial(this.#template, { target: user.target, domain: user.domain || 'default', nodeAddress: other.sipAddress, node: other.id })
+      this.#interNodeLegs.set(l.legId, { node: other.id, target: user.target })
+      this.#registrations.interNodeLeg(other.id, user.target, true)
       this.#log.debug({ callId: cmd.callId, legId: l.legId, agentId: l.agentId, node: node.id, phoneNode: other.id, dial: dialString }, 'agent phone on another node: dialled through it')
       return { ...l, dialString }
     })
     return { ...cmd, legs }
+  }
+
+  #interNodeLegEnded(legId: string): void {
+    const l = this.#interNodeLegs.get(legId)
+    if (!l) return
+    this.#interNodeLegs.delete(legId)
+    this.#registrations.interNodeLeg(l.node, l.target, false)
   }
 
   /** The node's connection is down: if it stays down for lostAfterMs, the node is taken as lost. */
