@@ -75,6 +75,7 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     // counts only: a scrape does not build the list of every waiting caller (issue 13)
     status: () => daemon.center.status(daemon.clock.now(), { callers: false }),
     eslConnected: () => engine.freeswitch()?.connected ?? false,
+    freeswitchNodes: () => engine.freeswitch()?.nodes ?? [],
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
     leading: () => !daemon.leadership || daemon.leadership.role === 'leader',
   })

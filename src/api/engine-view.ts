@@ -17,6 +17,8 @@ export interface FreeSwitchLink {
   connected: boolean
   lastError?: string
   rebuiltAt?: number
+  /** Per FreeSWITCH node (src/daemon/freeswitch-link.ts FreeSwitchNodeState). */
+  nodes?: { id: string; address: string; connected: boolean; lastError?: string; rebuiltAt?: number; lost: boolean; calls: number; legs: number; registrations: number }[]
 }
 
 /** This daemon's role among several sharing one PostgreSQL (src/daemon/leadership.ts LeadershipState). */

@@ -48,8 +48,13 @@ export class KoplusMetrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600],
     registers: [this.registry],
   })
-  readonly eslConnected = new Gauge({ name: 'koplus_esl_connected', help: '1 when connected and authenticated to FreeSWITCH', registers: [this.registry] })
+  readonly eslConnected = new Gauge({ name: 'koplus_esl_connected', help: '1 when connected and authenticated to FreeSWITCH (every node)', registers: [this.registry] })
   readonly leader = new Gauge({ name: 'koplus_leader', help: 'Active/standby: 1 while this daemon leads (commands FreeSWITCH), 0 while it stands by or is fenced (a single daemon always leads)', registers: [this.registry] })
+  /** Per FreeSWITCH node (label `node`: its id in freeswitch.nodes, "default" with the single-node keys). */
+  readonly nodeConnected = new Gauge({ name: 'koplus_freeswitch_node_connected', help: '1 when connected and authenticated to this FreeSWITCH node', labelNames: ['node'], registers: [this.registry] })
+  readonly nodeLost = new Gauge({ name: 'koplus_freeswitch_node_lost', help: '1 when the node was down past freeswitch.nodeLostSeconds and its calls were ended', labelNames: ['node'], registers: [this.registry] })
+  readonly nodeCalls = new Gauge({ name: 'koplus_freeswitch_node_calls', help: 'Queue calls handled on this FreeSWITCH node now', labelNames: ['node'], registers: [this.registry] })
+  readonly nodeRegistrations = new Gauge({ name: 'koplus_freeswitch_node_registrations', help: 'SIP users registered on this FreeSWITCH node', labelNames: ['node'], registers: [this.registry] })
   readonly eventLag = new Histogram({
     name: 'koplus_event_processing_lag_seconds',
     help: 'From an event being received to the engine having handled it',
@@ -123,6 +128,18 @@ export class KoplusMetrics {
     this.eslConnected.set(connected ? 1 : 0)
   }
 
+  /** Per FreeSWITCH node: connected, lost, calls handled there, SIP users registered there (label `node`). */
+  setNodes(nodes: readonly FreeSwitchNodeFigures[]): void {
+    for (const g of [this.nodeConnected, this.nodeLost, this.nodeCalls, this.nodeRegistrations]) g.reset()
+    for (const n of nodes) {
+      const node = { node: n.id }
+      this.nodeConnected.set(node, n.connected ? 1 : 0)
+      this.nodeLost.set(node, n.lost ? 1 : 0)
+      this.nodeCalls.set(node, n.calls)
+      this.nodeRegistrations.set(node, n.registrations)
+    }
+  }
+
   /** Queue lengths per queue (label: the queue id) and agent counts per state. */
   setQueueLengths(lengths: Record<string, number>): void {
     this.queueLength.reset()
@@ -188,6 +205,7 @@ export class KoplusMetrics {
       if (this.#source.queuesOpen) this.setQueuesOpen(this.#source.queuesOpen())
       const leading = this.#source.leading?.()
       if (leading !== undefined) this.leader.set(leading ? 1 : 0)
+      if (this.#source.freeswitchNodes) this.setNodes(this.#source.freeswitchNodes())
     }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() }
   }
@@ -201,4 +219,15 @@ export interface MetricsSource {
   queuesOpen?(): Record<string, boolean>
   /** Active/standby: whether this daemon leads (undefined: a single daemon). */
   leading?(): boolean | undefined
+  /** Per FreeSWITCH node (src/daemon/freeswitch-link.ts FreeSwitchNodeState). */
+  freeswitchNodes?(): readonly FreeSwitchNodeFigures[]
+}
+
+/** What /metrics shows of one FreeSWITCH node. */
+export interface FreeSwitchNodeFigures {
+  id: string
+  connected: boolean
+  lost: boolean
+  calls: number
+  registrations: number
 }

@@ -8,15 +8,30 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { KoplusError } from '../errors.js'
 import { packageRoot } from './paths.js'
-import { CONFIG_SPEC, envName, type KeyKind, type KeySpec, type LogFormat, type LogLevel } from './spec.js'
+import { checkNodes } from './nodes.js'
+import { CONFIG_SPEC, envName, type ConfigValue, type KeyKind, type KeySpec, type LogFormat, type LogLevel, type NodeConfig } from './spec.js'
 
-export { CONFIG_SPEC, envName, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './spec.js'
+export { CONFIG_SPEC, envName, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type NodeConfig } from './spec.js'
 export { packageRoot } from './paths.js'
 
 export interface Config {
   /** url: a postgres:// URL (PostgreSQL store) or null (SQLite at path). */
   database: { url: string | null; path: string; synchronous: 'NORMAL' | 'FULL' }
-  freeswitch: { host: string; port: number; password: string; transferContext: string; idleProbeSeconds: number; idleProbeTimeoutSeconds: number }
+  /**
+   * nodes: several FreeSWITCH nodes (each with its password resolved), or null for one node at host/port/password.
+   * interNodeDialString / nodeLostSeconds: see docs/scale-out.md.
+   */
+  freeswitch: {
+    host: string
+    port: number
+    password: string
+    transferContext: string
+    idleProbeSeconds: number
+    idleProbeTimeoutSeconds: number
+    nodes: (NodeConfig & { password: string })[] | null
+    interNodeDialString: string
+    nodeLostSeconds: number
+  }
   /** metricsTokenFile: absolute path, or null (no token on /metrics). */
   api: { host: string; port: number; metricsTokenFile: string | null; clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'; trustedProxies: string[] }
   /** Absolute path. */
@@ -59,7 +74,7 @@ export interface LoadConfigOptions {
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v))
 
 /** Check (and for env strings, parse) one value against its kind. Returns the value or throws a problem string. */
-function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): string | number | null {
+function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): ConfigValue {
   switch (kind.type) {
     case 'int': {
       let n = v
@@ -96,6 +111,8 @@ function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): stri
     case 'postgresUrl':
       if (v === null || (fromEnv && v === '')) return null
       return checkPostgresUrl(v)
+    case 'nodes':
+      return checkNodes(v, fromEnv)
   }
   throw `unsupported kind for ${field}`
 }
@@ -162,7 +179,7 @@ function editDistance(a: string, b: string): number {
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env
   const cwd = opts.cwd ?? process.cwd()
-  const values: Record<string, Record<string, string | number | null>> = {}
+  const values: Record<string, Record<string, ConfigValue>> = {}
   for (const [section, keys] of Object.entries(CONFIG_SPEC)) {
     values[section] = {}
     for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>)) values[section][key] = spec.default
@@ -248,6 +265,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       transferContext: v.freeswitch.transferContext,
       idleProbeSeconds: v.freeswitch.idleProbeSeconds,
       idleProbeTimeoutSeconds: v.freeswitch.idleProbeTimeoutSeconds,
+      nodes: v.freeswitch.nodes === null ? null : (v.freeswitch.nodes as NodeConfig[]).map((n) => ({ ...n, password: n.password ?? v.freeswitch.password })),
+      interNodeDialString: v.freeswitch.interNodeDialString,
+      nodeLostSeconds: v.freeswitch.nodeLostSeconds,
     },
     api: { host: v.api.host, port: v.api.port, metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile),
       clientAddressHeader: v.api.clientAddressHeader,
@@ -274,6 +294,7 @@ export const REDACTED = '[redacted]'
 export function redactConfig(cfg: Config): Config {
   const copy = structuredClone(cfg)
   copy.freeswitch.password = REDACTED
+  for (const n of copy.freeswitch.nodes ?? []) n.password = REDACTED
   if (copy.database.url !== null) {
     const u = new URL(copy.database.url)
     if (u.password) u.password = '***' // URL would percent-encode '[redacted]'
@@ -283,7 +304,7 @@ export function redactConfig(cfg: Config): Config {
 }
 
 /** pino `redact` paths for objects that embed the config or the ESL password. */
-export const CONFIG_REDACT_PATHS: readonly string[] = ['freeswitch.password', 'config.freeswitch.password', 'password', '*.password']
+export const CONFIG_REDACT_PATHS: readonly string[] = ['freeswitch.password', 'config.freeswitch.password', 'freeswitch.nodes[*].password', 'config.freeswitch.nodes[*].password', 'password', '*.password']
 
 /**
  * The FreeSWITCH dial string of a device from the configured templates, e.g.

@@ -20,14 +20,31 @@ export type KeyKind =
   | { type: 'featureCode' }
   /** A postgres:// or postgresql:// URL with a host and a database name; it may hold a password (never shown). */
   | { type: 'postgresUrl'; nullMeans: string }
+  /** `freeswitch.nodes`: a JSON array of { id, host, port?, password?, sipAddress? } (null: one node from host/port). */
+  | { type: 'nodes'; nullMeans: string }
 
 export interface KeySpec {
   kind: KeyKind
-  default: string | number | null
+  default: ConfigValue
   doc: string
 }
 
-const HOST = { type: 'string', re: /^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$|^::1$/, what: 'a host name or IP address' } as const
+/** One node of `freeswitch.nodes` after validation. */
+export interface NodeConfig {
+  id: string
+  host: string
+  port: number
+  /** Absent: freeswitch.password. */
+  password?: string
+  /** Absent: host. */
+  sipAddress?: string
+}
+
+/** A configuration value. */
+export type ConfigValue = string | number | null | NodeConfig[]
+
+export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$|^::1$/
+const HOST = { type: 'string', re: HOST_RE, what: 'a host name or IP address' } as const
 const DIAL_VARS = ['target', 'domain', 'gateway'] as const
 
 export const CONFIG_SPEC = {
@@ -51,6 +68,17 @@ export const CONFIG_SPEC = {
     transferContext: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a dialplan context name' }, default: 'default', doc: 'Dialplan context forwarded callers are transferred into (uuid_transfer <uuid> <number> XML <context>); it must be able to dial the forward numbers.' },
     idleProbeSeconds: { kind: { type: 'int', min: 0, max: 300 }, default: 5, doc: 'After this many seconds without a byte from FreeSWITCH, koplus sends one `api status` to check the link (0 = never).' },
     idleProbeTimeoutSeconds: { kind: { type: 'int', min: 1, max: 60 }, default: 3, doc: 'If nothing at all arrives within this many seconds of that probe, the link is taken as dead: koplus drops it, reconnects and reconciles.' },
+    nodes: {
+      kind: { type: 'nodes', nullMeans: 'one node, "default", at freeswitch.host / port / password' },
+      default: null,
+      doc: 'Several FreeSWITCH nodes: [{ "id", "host", "port" (8021), "password" (freeswitch.password), "sipAddress" (host) }]; one ESL connection each (docs/scale-out.md). Passwords are never logged.',
+    },
+    interNodeDialString: {
+      kind: { type: 'template', required: ['target'], allowed: ['target', 'domain', 'nodeAddress', 'node'] },
+      default: 'sofia/internal/${target}@${nodeAddress}',
+      doc: "How the caller's node dials an agent whose phone is registered on another node: ${nodeAddress} = that node's sipAddress, ${node} its id, ${domain} the tenant domain; or a SIP proxy in front of all nodes.",
+    },
+    nodeLostSeconds: { kind: { type: 'int', min: 1, max: 3600 }, default: 30, doc: 'A node whose ESL connection stays down this long is taken as lost: its calls are ended and phones registered only there are unreachable; the other nodes go on.' },
   },
   api: {
     host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },

@@ -21,10 +21,10 @@
  *   (EngineView.changes; e.g. a closure added is one `closure-added`): the operator's change takes effect at once.
  *   The whole `config` event is sent once, at start-up. The engine times opening and closing itself.
  *
- * Restart recovery: on every (re)connection to FreeSWITCH the daemon reads the registrations and every live channel
- * (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back to the
- * engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
- * reported as hung up.
+ * Restart recovery: on every (re)connection to a FreeSWITCH node the daemon reads its registrations and every live
+ * channel (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back
+ * to the engine with `restored` (their koplus_joined_at / koplus_seq keep their place), calls that ended meanwhile are
+ * reported as hung up. The connections (one per node of `freeswitch.nodes`) are set up in ./freeswitch-link.ts.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -33,40 +33,23 @@ import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import { CallCenter } from '../core/engine/call-center.js'
 import type { CenterStatus } from '../core/engine/status.js'
-import { EslClient } from '../freeswitch/esl/client.js'
-import type { BackoffOptions } from '../freeswitch/esl/backoff.js'
-import type { EslEvent } from '../freeswitch/esl/event.js'
 import { FreeSwitchAdapter } from '../freeswitch/adapter/adapter.js'
-import { parseRegistrations, readLiveChannels } from '../freeswitch/adapter/restore.js'
 import { Store } from '../store/index.js'
-import { RealClock, type Clock, type TimerHandle } from '../util/clock.js'
+import { RealClock, type Clock } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
+import { FreeSwitchLink, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
 import { isPersistCommand, persist } from './persist.js'
-import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 import { TimerTable } from './timers.js'
-import { gatedPort } from './command-gate.js'
 import { Leadership } from './leadership.js'
 
-/** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
-export const SHOW_CHANNELS_LAG_MS = 1500
+export { DAEMON_EVENTS, SHOW_CHANNELS_LAG_MS, type FreeSwitchNodeSettings, type FreeSwitchNodeState, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
   /** SQLite file (created and migrated if missing). */
   databasePath: string
-  freeswitch: {
-    host: string
-    port: number
-    password: string
-    /** Context for uuid_transfer of forwarded callers (default 'default'). */
-    transferContext?: string
-    /** ESL reconnect back-off (default 250 ms .. 10 s). */
-    reconnect?: BackoffOptions
-    /** Silence before an `api status` liveness probe, ms (default 5000; 0 = never). See EslClientOptions. */
-    idleProbeMs?: number
-    /** Wait for any byte after that probe before the link is taken as dead, ms (default 3000). */
-    idleProbeTimeoutMs?: number
-  }
+  /** The FreeSWITCH node(s): host/port/password, or `nodes` (./freeswitch-link.ts). */
+  freeswitch: FreeSwitchSettings
   /**
    * Active/standby over PostgreSQL (database.url; ./leadership.ts): the daemon commands FreeSWITCH only while it
    * holds the leader lock. Unset: it always leads (one daemon, the default).
@@ -86,16 +69,6 @@ export interface DaemonOptions {
   connect?: boolean
   /** A leader that lost PostgreSQL has stopped commanding (self-fenced); koplus daemon exits to restart as a standby. */
   onFenced?: (reason: string) => void
-}
-
-/** The state of the FreeSWITCH connection, for `koplus status` and the API. */
-export interface FreeSwitchState {
-  address: string
-  connected: boolean
-  /** Why the last connection attempt failed / the connection was lost. */
-  lastError?: string
-  /** Epoch ms of the last completed rebuild from FreeSWITCH. */
-  rebuiltAt?: number
 }
 
 export type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
@@ -129,19 +102,6 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-/** Events the daemon subscribes to (plus those the ESL client always adds, REQUIRED_EVENTS). */
-export const DAEMON_EVENTS = [
-  'CHANNEL_PARK',
-  'CHANNEL_ANSWER',
-  'CHANNEL_PROGRESS',
-  'CHANNEL_PROGRESS_MEDIA',
-  'CHANNEL_BRIDGE',
-  'CHANNEL_UNBRIDGE',
-  'CHANNEL_HANGUP',
-  'DTMF',
-  'CUSTOM sofia::register sofia::unregister sofia::expire',
-]
-
 /** Core events worth an info line (the rest are debug). */
 const INFO_EVENTS = new Set(['call-arrived', 'call-hungup', 'bridged', 'leg-failed', 'leg-hungup', 'agent-login', 'agent-logout', 'feature-call'])
 const INFO_COMMANDS = new Set(['originate', 'bridge', 'hangup', 'transfer', 'rejected'])
@@ -154,34 +114,24 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
   const view = new EngineView(store, settings)
   const center = new CallCenter()
-  const fsState: FreeSwitchState = { address: `${settings.freeswitch.host}:${settings.freeswitch.port}`, connected: false }
-  const client = new EslClient({
-    host: settings.freeswitch.host,
-    port: settings.freeswitch.port,
-    password: settings.freeswitch.password,
-    format: 'json',
-    events: DAEMON_EVENTS,
-    reconnect: settings.freeswitch.reconnect ?? {},
-    idleProbeMs: settings.freeswitch.idleProbeMs ?? 5000,
-    idleProbeTimeoutMs: settings.freeswitch.idleProbeTimeoutMs ?? 3000,
-    logger: log.child({ module: 'esl' }),
-  })
   const lead = settings.leadership ? new Leadership({ ...settings.leadership, logger: log.child({ module: 'leadership' }) }) : undefined
   /** The engine runs and FreeSWITCH is commanded only while this daemon leads (always, without leadership). */
   let leading = !lead
-  // Every command to FreeSWITCH leaves through this port; it refuses them unless this daemon may command now.
-  const port = gatedPort(client, lead ? () => lead.mayCommand() : () => true)
-  const adapter = new FreeSwitchAdapter(port, (ev) => dispatch(ev), {
-    transferContext: settings.freeswitch.transferContext ?? 'default',
-    logger: log.child({ module: 'adapter' }),
-    now: () => clock.now(),
+  // The FreeSWITCH node(s): one ESL connection each, their adapters and rebuilds (./freeswitch-link.ts). Every
+  // command to FreeSWITCH leaves through the link's gate, which refuses them unless this daemon may command now.
+  const link = new FreeSwitchLink({
+    settings: settings.freeswitch,
+    clock,
+    log,
+    store,
+    dispatch: (ev) => dispatch(ev),
+    ...(lead ? { mayCommand: () => lead.mayCommand() } : {}),
+    leading: () => leading,
   })
+  const fsState: FreeSwitchState = link.state
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))
   let stopped = false
-  let rescanTimer: TimerHandle | undefined
-  let rebuildWaiters: (() => void)[] = []
-  /** A rebuild completed on the current connection. */
-  let rebuilt = false
+  let connecting = false
 
   const handledListeners = new Set<HandledListener>()
 
@@ -244,7 +194,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     if (FreeSwitchAdapter.handles(cmd)) {
       if (INFO_COMMANDS.has(cmd.type)) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
       else log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
-      void adapter.execute(cmd)
+      void link.execute(cmd)
       return
     }
     log.warn({ command: cmd.type }, 'no handler for a core command')
@@ -294,119 +244,25 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     for (const change of view.changes()) dispatch(change)
   }
 
-  /**
-   * `show channels` lags new channels by up to a second (capture inbound-introspection): a caller that parked just
-   * before a rebuild — while no daemon listened — is not listed, and parks only once, so it would wait forever.
-   * A second look after the lag finds it (calls already known are left alone by reconcile).
-   */
-  async function lookAgain(): Promise<void> {
-    rescanTimer = undefined
-    if (stopped || !fsState.connected) return
-    const before = adapter.knownCalls().length
-    adapter.beginRebuild()
-    try {
-      const live = await readLiveChannels(port, clock.now(), (call, problems) =>
-        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
-      )
-      annotateFromStore(store, live)
-      await adapter.reconcile(live)
-    } catch (err) {
-      log.warn({ err }, 'second look at the live calls failed')
-    } finally {
-      adapter.endRebuild()
-    }
-    const found = adapter.knownCalls().length - before
-    if (found > 0) log.info({ found }, 'found calls FreeSWITCH had not listed yet at the rebuild')
-  }
-
-  async function rebuild(): Promise<void> {
-    clock.clearTimeout(rescanTimer)
-    rescanTimer = undefined
-    adapter.beginRebuild()
-    try {
-      adapter.registrationsFromSwitch(parseRegistrations(await port.api('show registrations as json')))
-      const live = await readLiveChannels(port, clock.now(), (call, problems) =>
-        log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values'),
-      )
-      annotateFromStore(store, live)
-      await adapter.reconcile(live)
-      // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end.
-      const records = await closeOrphanRecords(store, {
-        isLive: (id) => live.calls.has(id) || adapter.knownCalls().includes(id),
-        exists: async (id) => (await port.api(`uuid_exists ${id}`)).trim() !== 'false',
-        log,
-      })
-      const offersClosed = closeOrphanOffers(store, (leg) => adapter.knownLegs().includes(leg))
-      fsState.rebuiltAt = clock.now()
-      rescanTimer = clock.setTimeout(() => void lookAgain(), SHOW_CHANNELS_LAG_MS)
-      log.info({ calls: live.calls.size, legs: live.legs.size, recordsClosed: records.closed, offersClosed }, 'rebuilt the view of live calls from FreeSWITCH')
-    } catch (err) {
-      log.error({ err }, 'rebuild from FreeSWITCH failed')
-    } finally {
-      adapter.endRebuild()
-      rebuilt = fsState.connected
-      const waiters = rebuildWaiters
-      rebuildWaiters = []
-      for (const w of waiters) w()
-    }
-  }
-
-  // A standby stays connected and subscribed but hands nothing to the engine: on takeover it rebuilds from
-  // FreeSWITCH's channels and the store, as a restart does.
-  client.on('event', (ev: EslEvent) => {
-    if (leading) adapter.handleEslEvent(ev)
-  })
-  client.on('ready', () => {
-    fsState.connected = true
-    delete fsState.lastError
-    log.info({ freeswitch: fsState.address, role: lead?.role ?? 'leader' }, 'connected to FreeSWITCH')
-    if (leading) void rebuild()
-  })
-  client.on('disconnected', (reason) => {
-    fsState.connected = false
-    rebuilt = false
-    if (reason) fsState.lastError = reason.message
-    if (!stopped) log.warn({ freeswitch: fsState.address, err: reason }, 'lost the connection to FreeSWITCH; calls stay parked there')
-  })
-  client.on('reconnecting', (info) => {
-    fsState.lastError = info.reason
-    const line = { freeswitch: fsState.address, reason: info.reason, attempt: info.attempt, retryInMs: info.delayMs }
-    // Loud on the first failures, then every 10th so a long outage does not flood the log.
-    if (info.attempt <= 3 || info.attempt % 10 === 0) log.warn(line, `cannot reach FreeSWITCH at ${fsState.address}: ${info.reason}; retrying`)
-    else log.debug(line, 'retrying FreeSWITCH')
-  })
-
   lead?.on('leading', () => {
     if (stopped) return
     leading = true
     log.info({ nodeId: lead.nodeId }, 'leading: rebuilding from FreeSWITCH and the store, then commanding')
     reloadConfig()
-    if (fsState.connected) void rebuild()
+    link.rebuildAll()
   })
   lead?.on('fenced', (reason) => {
     leading = false
     timers.clearAll()
-    clock.clearTimeout(rescanTimer)
+    link.stopRescans()
     opts.onFenced?.(reason)
   })
   reloadConfig()
-  const connectLoop = (): void => {
-    client.connect().catch((err: Error) => {
-      if (stopped) return
-      fsState.lastError = err.message
-      log.error({ freeswitch: fsState.address, err }, `cannot connect to FreeSWITCH at ${fsState.address}: ${err.message}`)
-      // Authentication failures are final for the client: try again later (the password may be fixed in FS).
-      clock.setTimeout(() => {
-        if (!stopped) connectLoop()
-      }, 30_000)
-    })
-  }
-  let connecting = false
   const connectFreeSwitch = (): void => {
     if (connecting || stopped) return
     connecting = true
     lead?.start()
-    connectLoop()
+    link.connect()
   }
   if (opts.connect !== false) connectFreeSwitch()
 
@@ -425,18 +281,13 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     reloadConfig,
     connectFreeSwitch,
     status: () => center.status(clock.now()),
-    whenRebuilt: () => (rebuilt ? Promise.resolve() : new Promise<void>((resolve) => rebuildWaiters.push(resolve))),
+    whenRebuilt: () => link.whenRebuilt(),
     async stop() {
       if (stopped) return
       stopped = true
       timers.clearAll()
-      clock.clearTimeout(rescanTimer)
-      try {
-        await client.close()
-      } catch (err) {
-        log.warn({ err }, 'closing the ESL connection failed')
-      }
-      // After the ESL connection: releasing the lock lets a standby take over at once.
+      await link.stop()
+      // After the ESL connections: releasing the lock lets a standby take over at once.
       await lead?.stop()
       if (ownStore) store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')

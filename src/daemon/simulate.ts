@@ -109,7 +109,7 @@ export async function prepareSimulation(config: Config, log: Logger, opts: Simul
     }
     simLog.info({ database: databasePath, closedCalls: open.length }, `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`)
   }
-  const pointed: Config = { ...config, database: { ...config.database, path: databasePath }, freeswitch: { ...config.freeswitch, host: '127.0.0.1', port } }
+  const pointed: Config = { ...config, database: { ...config.database, path: databasePath }, freeswitch: { ...config.freeswitch, host: '127.0.0.1', port, nodes: null } }
 
   const startTraffic = (): (() => void) => {
     let stopped = false

@@ -1,5 +1,6 @@
 import type { TimerHandle } from '../util/clock.js'
 import type { Header } from './serialize.js'
+import type { InterNodeLink } from './sip-network.js'
 
 /** Channel states and their numbers (switch_types.h, switch_channel_state_t). */
 export const CS_NUMBERS: Record<string, number> = {
@@ -89,6 +90,8 @@ export class Channel {
   bridgeSide?: 'a' | 'b'
   /** Loopback partner (-a <-> -b). */
   loopbackPeer?: Channel
+  /** The channels of an inter-node SIP call on both nodes (sip-network.ts). */
+  interNode?: InterNodeLink
   /** Set while the dialplan (or an originate app) still runs; false when the channel has nothing left to do. */
   routing = false
   /** Outbound leg still being originated (not yet handed its application). */

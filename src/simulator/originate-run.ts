@@ -11,6 +11,7 @@ import type { Channel } from './channel.js'
 import { labBehaviour, type EndpointBehaviour, type SimUser } from './endpoints.js'
 import { parseOriginate, type OriginateLeg, type OriginateRequest } from './originate.js'
 import type { FreeSwitchSimulator, OriginateRecord } from './simulator.js'
+import { dialOtherNode } from './sip-network.js'
 
 interface PendingLeg {
   leg: OriginateLeg
@@ -189,7 +190,7 @@ export class Originator {
       const ch = make(`sofia/internal/${u.user}-0x${u.callId.slice(0, 12)}@127.0.0.1:${u.contactPort}`, u.user, 'mod_sofia')
       ch.setVar('dialed_user', u.user)
       ch.setVar('dialed_domain', m[2] ?? this.sim.sipDomain)
-      this.#runBehaviour(ch, u.behaviour)
+      this.runBehaviour(ch, u.behaviour)
       return ch
     }
     if ((m = /^loopback\/([^/]+)(?:\/([^/]+))?/.exec(dial))) {
@@ -215,20 +216,23 @@ export class Originator {
       this.sim.soon(b, 0, () => this.sim.route(b, ext, ctx, 'default'))
       return a
     }
+    // A phone registered on another simulated node (sip-network.ts).
+    const remote = dialOtherNode(this.sim, this.sim.sipNetwork, dial, () => make(dial, dial.split('/').pop()?.split('@')[0] ?? dial, 'mod_sofia'))
+    if (remote) return remote
     // Any other dial string (sofia/..., gateways): a scripted pattern endpoint, the captures' lab-* SIP
     // extensions, or a far end that never answers.
     const ch = make(dial, dial.split('/').pop()?.split('@')[0] ?? dial, 'mod_sofia')
     const pat = this.lookup.pattern(dial)
-    if (pat) this.#runBehaviour(ch, pat)
+    if (pat) this.runBehaviour(ch, pat)
     else {
       const lab = /(?:^|\/)lab-([^@]+)@/.exec(dial)
-      this.#runBehaviour(ch, lab ? labBehaviour(lab[1]) : { neverAnswer: true })
+      this.runBehaviour(ch, lab ? labBehaviour(lab[1]) : { neverAnswer: true })
     }
     return ch
   }
 
   /** Drives a sofia-style far end per its behaviour. */
-  #runBehaviour(ch: Channel, b: EndpointBehaviour): void {
+  runBehaviour(ch: Channel, b: EndpointBehaviour): void {
     // A phone that refuses (486/603) answers the INVITE without ringing first.
     if (b.ring ?? !b.reject) this.sim.soon(ch, 0, () => this.sim.ringReady(ch))
     if (b.reject) {

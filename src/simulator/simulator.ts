@@ -14,6 +14,7 @@ import { Originator } from './originate-run.js'
 import { eventDates, type Header, type SimEvent } from './serialize.js'
 import { EslServer } from './server.js'
 import { wavDurationMs } from './wav.js'
+import { interNodeHangup, interNodeProgress, type SipNetwork } from './sip-network.js'
 
 /** Options of the simulator. */
 export interface SimulatorOptions {
@@ -40,6 +41,10 @@ export interface SimulatorOptions {
   /** SIP domain / realm of the switch (default 127.0.0.2, as in the captures). */
   sipDomain?: string
   hostname?: string
+  /** Several simulated nodes: the SIP network this one joins, at sipAddress (sip-network.ts). */
+  sipNetwork?: SipNetwork
+  /** This node's SIP address on sipNetwork (host or host:port). */
+  sipAddress?: string
 }
 
 /** What `placeCall` needs. */
@@ -94,6 +99,9 @@ export class FreeSwitchSimulator {
   readonly dialplan: Dialplan
   readonly hostname: string
   readonly sipDomain: string
+  /** The SIP network shared with other simulated nodes, and this node's address on it. */
+  readonly sipNetwork?: SipNetwork
+  readonly sipAddress?: string
   /** Modules `api module_exists` reports as loaded (tests may delete one to simulate a missing module). */
   readonly loadedModules = new Set<string>(LOADED_MODULES)
   showChannelsLagMs: number
@@ -133,6 +141,11 @@ export class FreeSwitchSimulator {
     this.hostname = opts.hostname ?? 'vm'
     this.sipDomain = opts.sipDomain ?? '127.0.0.2'
     this.#heartbeatMs = opts.heartbeatMs ?? 0
+    if (opts.sipNetwork && opts.sipAddress) {
+      this.sipNetwork = opts.sipNetwork
+      this.sipAddress = opts.sipAddress
+      opts.sipNetwork.join(opts.sipAddress, this)
+    }
     this.#originator = new Originator(this, {
       user: (name) => this.#users.get(name),
       pattern: (dial) => this.#patterns.find((p) => matchesPattern(p.pattern, dial))?.behaviour,
@@ -157,6 +170,8 @@ export class FreeSwitchSimulator {
   /** Stops listening, closes every ESL connection and cancels the simulator's timers. */
   async close(): Promise<void> {
     this.clock.clearTimeout(this.#heartbeat)
+    // A closed node answers no SIP any more (its calls die with it when the caller drops them: kill()).
+    if (this.sipAddress) this.sipNetwork?.leave(this.sipAddress)
     for (const ch of this.#channels.values()) for (const t of ch.timers) this.clock.clearTimeout(t)
     await this.#server?.close()
   }
@@ -275,6 +290,16 @@ export class FreeSwitchSimulator {
     u.registered = false
     const epoch = Math.floor(((u.registeredAt ?? this.clock.now()) + u.expiresSecs * 1000) / 1000)
     this.emit(this.#customEvent('sofia::expire', registerHeaders(u, 'expire', epoch)))
+  }
+
+  /** A user of the directory (registered or not), for another node's INVITE (sip-network.ts). */
+  directoryUser(name: string): SimUser | undefined {
+    return this.#users.get(name)
+  }
+
+  /** @internal Rings a phone channel per its behaviour (an inter-node INVITE reaching this node's user). */
+  ringPhone(ch: Channel, behaviour: EndpointBehaviour): void {
+    this.#originator.runBehaviour(ch, behaviour)
   }
 
   /** Registered users, for `show registrations` and `sofia status`. */
@@ -633,6 +658,7 @@ export class FreeSwitchSimulator {
     ch.progressAt = this.clock.now()
     this.channelEvent(ch, 'CHANNEL_PROGRESS')
     ch.callState = 'RINGING'
+    interNodeProgress(ch, 'ring')
   }
 
   /** Early media (CHANNEL_PROGRESS_MEDIA). */
@@ -655,6 +681,7 @@ export class FreeSwitchSimulator {
     this.channelEvent(ch, 'CHANNEL_ANSWER')
     ch.callState = 'ACTIVE'
     this.#originator.answered(ch)
+    interNodeProgress(ch, 'answer')
   }
 
   /** A DTMF digit arrives on the channel (from the caller). */
@@ -778,6 +805,7 @@ export class FreeSwitchSimulator {
     this.#channels.delete(ch.uuid)
     this.#calls.delete(ch.uuid)
     this.#originator.hungUp(ch, cause)
+    interNodeHangup(ch, cause)
   }
 
   // ---------------------------------------------------------------- originate

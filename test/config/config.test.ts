@@ -29,7 +29,7 @@ function configError(t: Test, fn: () => unknown): ConfigError {
 t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
   t.same(c.database, { url: null, path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
-  t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3 })
+  t.same(c.freeswitch, { host: '127.0.0.1', port: 8021, password: 'ClueCon', transferContext: 'default', idleProbeSeconds: 5, idleProbeTimeoutSeconds: 3, nodes: null, interNodeDialString: 'sofia/internal/${target}@${nodeAddress}', nodeLostSeconds: 30 })
   t.same(c.api, { host: '127.0.0.1', port: 8080, metricsTokenFile: null, clientAddressHeader: 'none', trustedProxies: ['127.0.0.1', '::1'] })
   t.equal(c.sounds.dir, join(packageRoot(), 'sounds'))
   t.equal(c.recordings.dir, '/srv/koplus/data/recordings')
@@ -78,7 +78,7 @@ t.test('errors name the key, the problem and the source', async (t) => {
 
   e = configError(t, () => loadConfig({ argvPath: file({ freeswitch: { pasword: 'x' } }), env: {} }))
   t.equal(e.key, 'freeswitch.pasword')
-  t.match(e.message, /^freeswitch\.pasword: unknown key \(known in freeswitch: host, port, password, transferContext, idleProbeSeconds, idleProbeTimeoutSeconds\)/)
+  t.match(e.message, /^freeswitch\.pasword: unknown key \(known in freeswitch: host, port, password, transferContext, idleProbeSeconds, idleProbeTimeoutSeconds, nodes, interNodeDialString, nodeLostSeconds\)/)
   t.equal(configError(t, () => loadConfig({ argvPath: file({ fs: {} }), env: {} })).key, 'fs')
   t.equal(configError(t, () => loadConfig({ argvPath: file({ api: 8080 }), env: {} })).problem, 'expected an object, got 8080')
   t.equal(configError(t, () => loadConfig({ env: { KOPLUS_FREESWITCH_PASWORD: 'x' } })).key, 'KOPLUS_FREESWITCH_PASWORD')

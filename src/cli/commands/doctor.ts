@@ -11,7 +11,7 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
   const { out, env, g, show } = kit
   program
     .command('doctor')
-    .description('check the configured FreeSWITCH: connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files')
+    .description('check the configured FreeSWITCH (every node of freeswitch.nodes): connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files')
     .option('--context <name>', 'a dialplan context calls arrive in (repeatable; default: default and public)', collect)
     .option('--timeout <ms>', 'per check', '5000')
     .action(async (o: { context?: string[]; timeout: string }, cmd: Command) => {
@@ -30,17 +30,19 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
       } catch (err) {
         queuesProblem = (err as Error).message
       }
-      const report = await runDoctor({
-        host: sim?.host ?? config.freeswitch.host,
-        port: sim?.port ?? config.freeswitch.port,
-        password: config.freeswitch.password,
+      const checks = {
         contexts: o.context?.length ? o.context : ['default', 'public'],
         queues,
         featureCodes: Object.values(config.featureCodes),
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
         databasePath: config.database.path,
-      })
+      }
+      // Several FreeSWITCH nodes (freeswitch.nodes): every node is checked, its lines named after it.
+      const nodes = !sim && config.freeswitch.nodes ? config.freeswitch.nodes : undefined
+      const report = nodes
+        ? await (await import('../../doctor/nodes.js')).runDoctorNodes(nodes, checks)
+        : await runDoctor({ host: sim?.host ?? config.freeswitch.host, port: sim?.port ?? config.freeswitch.port, password: config.freeswitch.password, ...checks })
       if (queuesProblem) report.checks.push({ name: 'queues', ok: true, warning: true, detail: `queue numbers not checked: ${queuesProblem}` })
       show(cmd, report, () => formatDoctor(report))
       if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} check(s) failed`, 1)

@@ -15,7 +15,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
     .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
+      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string; nodes?: { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
       const fsLine = !fs
@@ -29,9 +29,11 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
         : lead.role === 'leader'
           ? `Leader: this daemon (${lead.nodeId})`
           : `Leader: ${lead.leader ? `${lead.leader.nodeId}${lead.leader.api ? ` at ${lead.leader.api}` : ''}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
+      const nodeLines = freeswitchNodeLines(fs?.nodes)
       show(cmd, s, () =>
         [
           fsLine,
+          ...nodeLines,
           ...(leadLine ? [leadLine] : []),
           '',
           table(s.queues, [
@@ -61,4 +63,10 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
       )
       if (fs && !fs.connected) throw new CliError(`the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`, 3)
     })
+}
+
+/** Several FreeSWITCH nodes (freeswitch.nodes): one status line each; none for a single node. */
+export function freeswitchNodeLines(nodes: readonly { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] | undefined): string[] {
+  if (!nodes || nodes.length < 2) return []
+  return nodes.map((x) => `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`)
 }

@@ -68,6 +68,21 @@ export class FreeSwitchAdapter {
       .map((l) => l.legId)
   }
 
+  /** True if this adapter follows the channel (a queue/feature call or an agent leg not yet ended). */
+  owns(uuid: string): boolean {
+    return this.#table.tracked(uuid)
+  }
+
+  /**
+   * The FreeSWITCH behind this adapter is taken as lost (src/freeswitch/nodes: its connection stayed down past
+   * the grace time): every call and leg it carried is reported ended with `cause`, and every registration it held
+   * is reported gone. If it comes back, the rebuild after the reconnect restores what still lives there.
+   */
+  dropAll(cause: string): void {
+    this.#table.dropAll(cause)
+    this.#registrations.fromSwitch([])
+  }
+
   /** Maps one ESL event; never throws. */
   handleEslEvent(ev: EslEvent): void {
     try {

@@ -170,6 +170,18 @@ export class ChannelTable {
     for (const p of this.plays) if (p.channel === channel) p.interrupted = true
   }
 
+  /**
+   * Everything on this table's FreeSWITCH is gone at once (the node was lost: src/freeswitch/nodes): every leg is
+   * reported failed / hung up, then every call hung up, then every private call ended, each once, with `cause`.
+   */
+  dropAll(cause: string): void {
+    for (const leg of this.legs()) this.legGone(leg, cause)
+    for (const callId of this.callIds()) this.callGone(callId, cause)
+    for (const uuid of this.privateCallIds()) this.privateCallGone(uuid)
+    this.plays.clear()
+    this.lostPlays.clear()
+  }
+
   // ───────────────────────────── private calls (device-busy) ─────────────────────────────
 
   isPrivateCall(uuid: string): boolean {
