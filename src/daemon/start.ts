@@ -27,6 +27,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
     featureCodes: config.featureCodes,
     unknownQueueAction: config.calls.unknownQueueAction,
+    callbackDialString: tpl(config.callback.dialString),
   }
 }
 
