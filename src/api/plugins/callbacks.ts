@@ -24,9 +24,9 @@ export function callbacksRoutes(): Route[] {
     return cb
   }
   add({
-    id: 'callbacks.list', method: 'GET', path: `${V1}/callbacks`, tag: 'callbacks', access: 'admin',
+    id: 'callbacks.list', method: 'GET', path: `${V1}/callbacks`, tag: 'callbacks', access: 'any',
     query: [Q_TENANT, { name: 'queue', schema: str({ minLength: 1, maxLength: 64 }) }, { name: 'state', schema: str({ enum: [...STATES] }), description: 'pending = waiting or being dialled' }],
-    summary: 'Callbacks, newest request first (pending ones keep a place in their queue)',
+    summary: 'Callbacks, newest request first (pending ones keep a place in their queue); operators and tenant admins',
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const state = ctx.query.state as (typeof STATES)[number] | undefined
@@ -34,7 +34,7 @@ export function callbacksRoutes(): Route[] {
     },
   })
   add({
-    id: 'callbacks.stats', method: 'GET', path: `${V1}/callbacks/stats`, tag: 'callbacks', access: 'admin', query: [Q_TENANT, Q_FROM, Q_TO],
+    id: 'callbacks.stats', method: 'GET', path: `${V1}/callbacks/stats`, tag: 'callbacks', access: 'any', query: [Q_TENANT, Q_FROM, Q_TO],
     summary: 'Callbacks requested in the period: completed, failed by reason, cancelled, pending; seconds from request to connection',
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
