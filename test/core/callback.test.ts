@@ -200,3 +200,16 @@ t.test('closed at its turn: held until the next opening, with audit; or expired 
     t.equal(lastOriginate(opening)?.callId, 'c1', 'and called back')
   }
 })
+
+t.test('the turn comes while the caller is still confirming: offered in place, connected on the line, setup dropped', async (t) => {
+  const h = twoWaitingOneCallback()
+  h.send({ type: 'call-dtmf', callId: 'c1', digit: '1' })
+  const offered = h.send({ type: 'agent-pause', agentId: 'a1', paused: false, source: 'api' })
+  t.equal(lastOriginate(offered)?.callId, 'c1', 'c1 is rung in its place, not c2')
+  const leg = lastOriginate(offered)!.legs[0].legId
+  const ans = h.send({ type: 'leg-answered', legId: leg })
+  t.same(ofType(ans, 'bridge'), [{ type: 'bridge', callId: 'c1', legId: leg }], 'connected on the line')
+  t.equal(logs(ans, 'CALLBACKABANDONED')[0]?.data?.why, 'agent-answered')
+  h.send({ type: 'call-dtmf', callId: 'c1', digit: '1' })
+  t.same(logs(h.last, 'CALLBACKREQUESTED'), [], 'a late key does nothing')
+})

@@ -20,15 +20,25 @@ export const DEFAULT_CALLBACK_DIAL_STRING = 'sofia/gateway/default/${number}'
 
 export { callbackDue }
 
-/** The agent answered a callback offer: the whisper "callback to <number>" before the person is dialled. */
-export function callbackAgentAnswered(st: EngineState, caller: CallerRt, leg: LegRt): void {
+/**
+ * The agent answered a callback offer: the whisper "callback to <number>" before the person is dialled (true). A
+ * caller still confirming the number on the line is simply connected: the setup is dropped (false).
+ */
+export function callbackAgentAnswered(st: EngineState, caller: CallerRt, leg: LegRt): boolean {
   const queue = st.queues.get(caller.queueId)!
   const cb = caller.callback!
+  if (cb.state === 'setup') {
+    clearTimer(st, `cbinput:${caller.callId}`)
+    caller.callback = undefined
+    queueLog(st, 'CALLBACKABANDONED', caller.callId, queue.id, leg.agentId, { why: 'agent-answered' })
+    return false
+  }
   cb.state = 'dialing'
   leg.state = 'whisper'
   leg.token = newToken(st, 'whisper', leg.legId)
   const ids = ['callback-whisper', ...sayDigits(cb.number, queue.settings.language)]
   emit(st, { type: 'play-leg', legId: leg.legId, files: promptFiles(st, ids, queue.settings.language, queue), token: leg.token, collectDigit: false })
+  return true
 }
 
 /** The whisper ended: the agent hears music while the person's phone rings. */

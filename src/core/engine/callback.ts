@@ -186,7 +186,7 @@ function accept(st: EngineState, caller: CallerRt, cb: CallbackRt): void {
 /** Is this virtual caller's turn allowed now? (matching: only while open and after a retry's delay). */
 export function callbackDue(st: EngineState, caller: CallerRt): boolean {
   const cb = caller.callback
-  if (!cb) return true
+  if (!cb || cb.state === 'setup') return true // still on the line: offered like any caller (the setup is dropped on answer)
   if (cb.state !== 'waiting' || cb.nextAttemptAt > st.now) return false
   const queue = st.queues.get(caller.queueId)
   return !!queue && st.openStates.get(queue.id) !== false

@@ -85,7 +85,7 @@ export function legWins(st: EngineState, offer: OfferRt, leg: LegRt, caller: Cal
   clearTimer(st, `ann:${caller.callId}`)
   clearTimer(st, `maxwait:${caller.callId}`)
   clearTimer(st, `widen:${caller.callId}`)
-  if (caller.callback) return callbackAgentAnswered(st, caller, leg)
+  if (caller.callback && callbackAgentAnswered(st, caller, leg)) return
   if (leg.whisper && !confirmed) {
     const queue = st.queues.get(caller.queueId)!
     leg.state = 'whisper'
