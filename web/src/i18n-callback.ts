@@ -14,6 +14,10 @@ export const CALLBACK_SV: Record<string, string> = {
   'callback.statsLine': 'Beställda {requested} · kopplade {completed} · misslyckade {failed} · avbeställda {cancelled} · tid till samtal i snitt {avg} s',
   'callback.mark': 'återuppringning',
   'agentpage.callback': 'Återuppringning till',
+  'queue.callback': 'Återuppringning (behåller platsen i kön)',
+  'queue.callbackKey': 'Knapp för återuppringning',
+  'queue.callbackOff': 'Av',
+  'queue.callbackMinWaitSec': 'Erbjuds vid beräknad väntetid från (s)',
 }
 
 export const CALLBACK_EN: Record<string, string> = {
@@ -31,4 +35,8 @@ export const CALLBACK_EN: Record<string, string> = {
   'callback.statsLine': 'Requested {requested} · connected {completed} · failed {failed} · cancelled {cancelled} · average time to the call {avg} s',
   'callback.mark': 'callback',
   'agentpage.callback': 'Callback to',
+  'queue.callback': 'Callback (keeps the place in the queue)',
+  'queue.callbackKey': 'Callback key',
+  'queue.callbackOff': 'Off',
+  'queue.callbackMinWaitSec': 'Offered from an estimated wait of (s)',
 }
