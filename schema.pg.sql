@@ -8,7 +8,7 @@
 -- this file to an empty database in one transaction, or the PG_MIGRATIONS steps to an older one.
 
 CREATE TABLE koplus_schema (version BIGINT NOT NULL);
-INSERT INTO koplus_schema (version) VALUES (3);
+INSERT INTO koplus_schema (version) VALUES (4);
 
 -- Tenants: each maps to a FreeSWITCH domain (channel variable koplus_tenant).
 CREATE TABLE tenants (
@@ -238,3 +238,25 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_tenant ON audit (tenant_id, at);
+
+-- Callbacks (issue 14), the twin of schema.sql's.
+CREATE TABLE callbacks (
+  call_id         TEXT PRIMARY KEY,
+  tenant_id       TEXT NOT NULL,
+  queue_id        TEXT NOT NULL,
+  number          TEXT NOT NULL,
+  caller_number   TEXT NOT NULL,
+  requested_at    BIGINT NOT NULL,
+  joined_at       BIGINT NOT NULL,
+  seq             DOUBLE PRECISION NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('waiting', 'dialing', 'completed', 'failed', 'cancelled')),
+  attempts        BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  held_since      BIGINT,
+  reason          TEXT,
+  agent_id        TEXT,
+  connected_at    BIGINT,
+  ended_at        BIGINT
+);
+CREATE INDEX callbacks_pending ON callbacks (state, queue_id);
+CREATE INDEX callbacks_requested ON callbacks (requested_at);

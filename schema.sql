@@ -11,7 +11,7 @@
 -- The connection sets journal_mode=WAL, synchronous, foreign_keys=ON and busy_timeout (src/store/db.ts);
 -- those are per connection and are not part of this file.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- Tenants: each maps to a FreeSWITCH domain (channel variable koplus_tenant).
 CREATE TABLE tenants (
@@ -241,3 +241,26 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_tenant ON audit (tenant_id, at);
+
+-- Callbacks (issue 14): the caller hung up keeping the place; a pending one (waiting/dialing) is rebuilt as a
+-- virtual caller at start-up, in seq order. No foreign keys: history outlives queues (docs/callback.md).
+CREATE TABLE callbacks (
+  call_id         TEXT PRIMARY KEY,
+  tenant_id       TEXT NOT NULL,
+  queue_id        TEXT NOT NULL,
+  number          TEXT NOT NULL,
+  caller_number   TEXT NOT NULL,
+  requested_at    INTEGER NOT NULL,
+  joined_at       INTEGER NOT NULL,
+  seq             REAL NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('waiting', 'dialing', 'completed', 'failed', 'cancelled')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  held_since      INTEGER,
+  reason          TEXT,
+  agent_id        TEXT,
+  connected_at    INTEGER,
+  ended_at        INTEGER
+);
+CREATE INDEX callbacks_pending ON callbacks (state, queue_id);
+CREATE INDEX callbacks_requested ON callbacks (requested_at);

@@ -87,6 +87,21 @@ const LICENCE = rec({ tenant: S.ID, agentId: S.ID, extension: str(), name: str()
 const TOKEN_INFO = rec({ id: str(), name: str(), createdAt: EPOCH_MS, expiresAt: EPOCH_MS_OR_NULL, lastUsedAt: EPOCH_MS_OR_NULL, accountId: str(), username: str() }, ['id', 'name', 'createdAt', 'accountId'])
 
 /** The JSON answer of each route (its success status). Routes answering 204, audio or a stream have none. */
+/** A callback (issue 14, docs/callback.md). */
+const CALLBACK = rec(
+  {
+    callId: str(), tenantId: S.ID, queueId: S.ID, number: str(), callerNumber: str(), requestedAt: EPOCH_MS, joinedAt: EPOCH_MS, seq: num(),
+    state: str({ enum: ['waiting', 'dialing', 'completed', 'failed', 'cancelled'] }), attempts: int(0), nextAttemptAt: EPOCH_MS,
+    heldSince: EPOCH_MS_OR_NULL, reason: str({ nullable: true }), agentId: ID_OR_NULL, connectedAt: EPOCH_MS_OR_NULL, endedAt: EPOCH_MS_OR_NULL,
+  },
+  ['callId', 'tenantId', 'queueId', 'number', 'state', 'attempts', 'requestedAt'],
+)
+const CALLBACK_STATS = rec({
+  from: EPOCH_MS, to: EPOCH_MS, requested: int(0), completed: int(0), pending: int(0), cancelled: int(0),
+  failed: { type: 'object', additionalProperties: int(0), description: 'reason → count' },
+  toConnectionSec: rec({ avg: NUM_OR_NULL, max: NUM_OR_NULL }),
+})
+
 export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   'auth.login': SESSION,
   'auth.me': SESSION,
@@ -141,6 +156,10 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   'stats.agents': list(AGENT_STATS),
   'stats.ewt': EWT,
   'reports.licences': list(LICENCE),
+  'callbacks.list': list(CALLBACK),
+  'callbacks.stats': CALLBACK_STATS,
+  'callbacks.cancel': CALLBACK,
+  'callbacks.move': CALLBACK,
 }
 
 /** Routes that answer 201 Created (the others with a JSON answer: 200). */

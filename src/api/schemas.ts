@@ -67,6 +67,14 @@ export const QUEUE_SETTINGS: JsonSchema = obj({
   exitAction: nullableEndAction,
   confirmOn: arr(DEVICE_TYPE),
   whisper: bool(),
+  callbackKey: str({ pattern: '^[0-9*]?$' }),
+  callbackMinWaitSec: int(...R.callbackMinWaitSec),
+  callbackNumberPattern: str({ minLength: 1, maxLength: 200 }),
+  callbackRetries: int(...R.callbackRetries),
+  callbackRetryMin: int(...R.callbackRetryMin),
+  callbackRingSec: int(...R.callbackRingSec),
+  callbackClosedExpireSec: int(...R.callbackClosedExpireSec),
+  callbackCallerId: str({ pattern: '^\\+?[0-9]{0,32}$' }),
 })
 
 const TAGS = arr(str({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), { maxItems: 50 })

@@ -14,6 +14,7 @@ import { makeKit } from './kit.js'
 import { registerAccountCommands } from './commands/account.js'
 import { registerAgentCommands } from './commands/agent.js'
 import { registerCallsCommand } from './commands/calls.js'
+import { registerCallbackCommands } from './commands/callback.js'
 import { registerClosureCommands } from './commands/closure.js'
 import { registerDaemonCommand } from './commands/daemon.js'
 import { registerDoctorCommand } from './commands/doctor.js'
@@ -63,6 +64,7 @@ export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = proce
   registerQueueCommands(program, kit)
   registerAgentCommands(program, kit)
   registerCallsCommand(program, kit)
+  registerCallbackCommands(program, kit)
   registerScheduleCommands(program, kit)
   registerClosureCommands(program, kit)
   registerReportCommands(program, kit)

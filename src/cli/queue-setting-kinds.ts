@@ -16,6 +16,9 @@ export const TEXT_SETTINGS: ReadonlySet<string> = new Set([
   'overflowPrompt',
   'noAgentsPrompt',
   'exitKey',
+  'callbackKey',
+  'callbackNumberPattern',
+  'callbackCallerId',
 ])
 
 /** Settings whose value is a number. */
@@ -28,6 +31,11 @@ export const NUMBER_SETTINGS: ReadonlySet<string> = new Set([
   'widenSkillsAfterSec',
   'periodicIntervalSec',
   'positionIntervalSec',
+  'callbackMinWaitSec',
+  'callbackRetries',
+  'callbackRetryMin',
+  'callbackRingSec',
+  'callbackClosedExpireSec',
   'overflowMaxCallers',
   'overflowMaxWaitSec',
   'overflowMaxEstimatedWaitSec',

@@ -44,6 +44,8 @@ export interface Config {
   calls: { unknownQueueAction: string }
   /** Dial-string templates (see deviceDialString). */
   devices: { softphone: string; deskphone: string; mobile: string; mobileGateway: string }
+  /** Callbacks (docs/callback.md): the dial string of the called-back person, `${number}` filled in. */
+  callback: { dialString: string }
   /** Where the values came from (for logs and `koplus doctor`). */
   source: { file: string | null; env: string[] }
 }
@@ -279,6 +281,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     featureCodes: { ...v.featureCodes } as unknown as Config['featureCodes'],
     calls: { unknownQueueAction: v.calls.unknownQueueAction },
     devices: { ...v.devices } as unknown as Config['devices'],
+    callback: { dialString: v.callback.dialString as string },
     source: { file, env: usedEnv.sort() },
   }
 }

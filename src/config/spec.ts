@@ -130,6 +130,9 @@ export const CONFIG_SPEC = {
     mobile: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'sofia/gateway/${gateway}/${target}', doc: 'Dial string of a mobile; ${target} = the phone number, ${gateway} = devices.mobileGateway.' },
     mobileGateway: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a sofia gateway name' }, default: 'pstn', doc: 'The sofia gateway mobiles are called through.' },
   },
+  callback: {
+    dialString: { kind: { type: 'template', required: ['number'], allowed: ['number', 'gateway'] }, default: 'sofia/gateway/${gateway}/${number}', doc: 'Dial string of a callback (docs/callback.md); ${number} = the number the caller confirmed, ${gateway} = devices.mobileGateway.' },
+  },
 } as const satisfies Record<string, Record<string, KeySpec>>
 
 export type ConfigSpec = typeof CONFIG_SPEC

@@ -35,6 +35,8 @@ export type Command =
   | { type: 'play-leg'; legId: string; files: string[]; token: string; collectDigit: boolean }
   /** Bridge caller and leg; the shell sets park_after_bridge=true on the caller first. */
   | { type: 'bridge'; callId: string; legId: string }
+  /** Bridge two legs we originated (a callback: the agent's leg and the called-back person's); no park after it. */
+  | { type: 'bridge-legs'; legId: string; otherLegId: string }
   | { type: 'hangup'; callId: string; cause: string }
   /** Forward the caller to another number (uuid_transfer / bridge out). */
   | { type: 'transfer'; callId: string; destination: string }
@@ -54,6 +56,8 @@ export type Command =
    * (`endedAt`). Per-agent statistics are derived from these rows.
    */
   | { type: 'offer-record'; legId: string; callId: string; agentId: string; at: number; device?: string; result?: OfferOutcome; cause?: string; answeredAt?: number; endedAt?: number }
+  /** Upsert a callback (issue 14): stored so a restart rebuilds the virtual caller in its place. */
+  | { type: 'callback-record'; record: CallbackRecordUpdate }
   /** Persist an agent session change (so a restart restores it). */
   | { type: 'agent-session'; agentId: string; queueId: string; loggedIn: boolean; paused: boolean; pauseReason?: string; at: number; source: Source }
   /** Persist the agent's chosen device. */
@@ -83,4 +87,30 @@ export interface CallRecordUpdate {
   endedAt?: number
   outcome?: string
   agentId?: string
+}
+
+/** A callback's lifecycle as stored (the store's callbacks table). */
+export type CallbackState = 'waiting' | 'dialing' | 'completed' | 'failed' | 'cancelled'
+
+/** Why a callback ended without a conversation. */
+export type CallbackFailReason = 'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled'
+
+export interface CallbackRecordUpdate {
+  /** The call id of the call that asked for the callback. */
+  callId: string
+  queueId?: string
+  tenantId?: string
+  number?: string
+  callerNumber?: string
+  requestedAt?: number
+  joinedAt?: number
+  seq?: number
+  state?: CallbackState
+  attempts?: number
+  nextAttemptAt?: number
+  heldSince?: number | null
+  reason?: CallbackFailReason
+  connectedAt?: number
+  agentId?: string
+  endedAt?: number
 }

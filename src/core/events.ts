@@ -81,6 +81,10 @@ export type CoreEvent =
   // ── feature codes (agents dialling *7x) ──
   /** A parked call with koplus_feature set; sipUser is variable_sip_auth_username ('' when not authenticated). */
   | { type: 'feature-call'; callId: string; digits: string; sipUser: string; domain: string }
+  // ── callbacks (issue 14): operators cancel one or move it to another place in its queue ──
+  | { type: 'callback-cancel'; callId: string; source: Source }
+  /** 1 = first in its queue. */
+  | { type: 'callback-move'; callId: string; position: number; source: Source }
   // ── time ──
   | { type: 'timer'; id: string }
   /**
@@ -154,4 +158,22 @@ export interface CoreConfig {
   soundsDir?: string
   /** Where prompts recorded by phone are written, as FreeSWITCH sees it (default `recordings`). */
   recordingsDir?: string
+  /** The callback leg's dial string: `${number}` is the number to call (default `sofia/gateway/default/${number}`). */
+  callbackDialString?: string
+  /** Callbacks still pending at start-up (stored), rebuilt as virtual callers in their places. */
+  callbacks?: StoredCallback[]
+}
+
+/** A pending callback as the store keeps it. */
+export interface StoredCallback {
+  callId: string
+  queueId: string
+  number: string
+  callerNumber: string
+  requestedAt: number
+  joinedAt: number
+  seq: number
+  attempts: number
+  nextAttemptAt: number
+  heldSince?: number | null
 }

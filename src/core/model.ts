@@ -77,6 +77,24 @@ export interface QueueSettings {
   /** Mobile answer confirmation (press 1) per device type, and a whisper of the queue name. */
   confirmOn: DeviceType[]
   whisper: boolean
+  /**
+   * Callback (issue 14, docs/callback.md): the key that asks to be called back, announced after the position /
+   * wait message; '' = off. The caller keeps their place as a virtual caller.
+   */
+  callbackKey: string
+  /** Offer callback only when the estimated wait is at least this many seconds (0 = always). */
+  callbackMinWaitSec: number
+  /** The numbers a callback may go to, as a regular expression over the digits (anchored). */
+  callbackNumberPattern: string
+  /** Further attempts after an unanswered callback, and the minutes between attempts. */
+  callbackRetries: number
+  callbackRetryMin: number
+  /** Seconds the called-back person's phone rings before the attempt counts as unanswered. */
+  callbackRingSec: number
+  /** A callback held while the queue is closed expires after this many seconds (0 = waits for the next opening). */
+  callbackClosedExpireSec: number
+  /** Caller ID shown to the called-back person; '' = the queue's number. */
+  callbackCallerId: string
 }
 
 export interface Queue {
@@ -137,6 +155,11 @@ export const QUEUE_SETTING_RANGES = {
   overflowReopenRatio: [0, 1],
   noAgentsGraceSec: [0, 86400],
   maxWaitSec: [0, 86400],
+  callbackMinWaitSec: [0, 86400],
+  callbackRetries: [0, 10],
+  callbackRetryMin: [1, 1440],
+  callbackRingSec: [5, 120],
+  callbackClosedExpireSec: [0, 604800],
 } as const satisfies Partial<Record<keyof QueueSettings, readonly [number, number]>>
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
@@ -175,4 +198,12 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   exitAction: null,
   confirmOn: ['mobile'],
   whisper: false,
+  callbackKey: '',
+  callbackMinWaitSec: 0,
+  callbackNumberPattern: '^0[1-9][0-9]{6,11}$',
+  callbackRetries: 2,
+  callbackRetryMin: 5,
+  callbackRingSec: 30,
+  callbackClosedExpireSec: 0,
+  callbackCallerId: '',
 }

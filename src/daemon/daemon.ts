@@ -104,7 +104,7 @@ export interface Daemon {
 
 /** Core events worth an info line (the rest are debug). */
 const INFO_EVENTS = new Set(['call-arrived', 'call-hungup', 'bridged', 'leg-failed', 'leg-hungup', 'agent-login', 'agent-logout', 'feature-call'])
-const INFO_COMMANDS = new Set(['originate', 'bridge', 'hangup', 'transfer', 'rejected'])
+const INFO_COMMANDS = new Set(['originate', 'bridge', 'bridge-legs', 'hangup', 'transfer', 'rejected'])
 
 /** Starts the daemon: opens the store, loads the engine, connects to FreeSWITCH (in the background, retrying). */
 export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions = {}): Promise<Daemon> {

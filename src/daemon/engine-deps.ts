@@ -26,6 +26,8 @@ export interface EngineSettings {
   featureCodes?: Partial<CoreConfig['featureCodes']>
   /** calls.unknownQueueAction: 'busy' | 'hangup' | 'forward:<number>' (default busy). */
   unknownQueueAction?: string
+  /** callback.dialString with the gateway filled in (CoreConfig.callbackDialString). */
+  callbackDialString?: string
 }
 
 /** calls.unknownQueueAction as the core's EndAction. */
@@ -179,6 +181,8 @@ export class EngineView {
       promptOverrides: s.prompts.list().map((p) => ({ tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name, path: p.path })),
       soundsDir: this.#settings.soundsDir ?? DEFAULT_SOUNDS_DIR,
       ...(this.#settings.recordingsDir ? { recordingsDir: this.#settings.recordingsDir } : {}),
+      ...(this.#settings.callbackDialString ? { callbackDialString: this.#settings.callbackDialString } : {}),
+      callbacks: s.callbacks.pending(),
     }
   }
 

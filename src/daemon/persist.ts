@@ -1,12 +1,13 @@
 /**
  * Carrying out the core's persistence commands against the store: `log`, `call-record`, `offer-record`, `agent-session`,
- * `agent-device`, `ewt`, `prompt-recorded`. Each write is committed before the next command runs (better-sqlite3
+ * `agent-device`, `ewt`, `prompt-recorded`, `callback-record`. Each write is committed before the next command runs (better-sqlite3
  * is synchronous). A store error (e.g. an invalid value) is logged and does not stop the other commands.
  */
 import type { Logger } from 'pino'
 import type { Command } from '../core/commands.js'
 import type { Language } from '../core/model.js'
 import type { Agents } from '../store/agents.js'
+import type { Callbacks } from '../store/callbacks.js'
 import type { CallOutcome, Calls } from '../store/calls.js'
 import type { EventLog } from '../store/events.js'
 import type { EwtLog } from '../store/ewt.js'
@@ -16,6 +17,7 @@ import type { AgentSessions } from '../store/sessions.js'
 /** The repositories persistence needs (a Store has them all). */
 export interface PersistStore {
   calls: Calls
+  callbacks: Callbacks
   events: EventLog
   sessions: AgentSessions
   agents: Agents
@@ -23,7 +25,7 @@ export interface PersistStore {
   prompts: Prompts
 }
 
-const PERSIST_TYPES = new Set(['log', 'call-record', 'offer-record', 'agent-session', 'agent-device', 'ewt', 'prompt-recorded'])
+const PERSIST_TYPES = new Set(['log', 'call-record', 'offer-record', 'agent-session', 'agent-device', 'ewt', 'prompt-recorded', 'callback-record'])
 
 /** True for the command types this module handles. */
 export function isPersistCommand(cmd: Command): boolean {
@@ -110,6 +112,9 @@ function apply(store: PersistStore, cmd: Command): void {
       return
     case 'ewt':
       store.ewt.record({ callId: cmd.callId, queueId: cmd.queueId, at: cmd.at, position: cmd.position, announcedSeconds: cmd.seconds })
+      return
+    case 'callback-record':
+      store.callbacks.record(cmd.record)
       return
     case 'prompt-recorded':
       store.prompts.put({ tenantId: cmd.tenantId, queueId: cmd.queueId, language: cmd.language as Language, name: cmd.name, path: cmd.path })

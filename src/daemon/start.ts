@@ -31,6 +31,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
     featureCodes: config.featureCodes,
     unknownQueueAction: config.calls.unknownQueueAction,
+    callbackDialString: tpl(config.callback.dialString),
     // Two or more daemons on one PostgreSQL: one leads (./leadership.ts). KOPLUS_NODE_ID names this one.
     ...(config.database.url !== null ? { leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) } } : {}),
   }

@@ -9,6 +9,8 @@ import { describe, rejectUnknownKeys, requireInstant, requireString } from './ut
 
 export const CALL_OUTCOMES = [
   'answered', 'abandoned', 'closed', 'overflow', 'no-agents', 'max-wait', 'exit-key', 'transferred', 'failed',
+  // Callback (issue 14): the caller hung up keeping the place; then connected ('answered'), given up or cancelled.
+  'callback', 'callback-failed', 'callback-cancelled',
   // The channel was gone when the daemon came back after a crash and nothing tells how the call ended.
   'unknown',
 ] as const

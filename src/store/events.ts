@@ -44,6 +44,31 @@ export const EVENTS = {
   /** Queue open/closed transitions, closures, overflow on/off. data: { reason } */
   QUEUEOPEN: 'QUEUEOPEN',
   QUEUECLOSED: 'QUEUECLOSED',
+  // Callbacks (issue 14, docs/callback.md)
+  /** The caller pressed the callback key. data: { anonymous } */
+  CALLBACKSETUP: 'CALLBACKSETUP',
+  /** A typed number the pattern refused. data: { typed } */
+  CALLBACKREFUSED: 'CALLBACKREFUSED',
+  /** The caller went back to waiting without a callback. data: { why: timeout | refused } */
+  CALLBACKABANDONED: 'CALLBACKABANDONED',
+  /** The caller confirmed a number and hung up keeping the place. data: { number, position, estimateSec? } */
+  CALLBACKREQUESTED: 'CALLBACKREQUESTED',
+  /** The agent answered and the person is dialled. data: { attempt, number, legId } */
+  CALLBACKDIAL: 'CALLBACKDIAL',
+  /** An attempt did not reach the person; the next one after the delay. data: { reason, attempt, nextAttemptAt } */
+  CALLBACKRETRY: 'CALLBACKRETRY',
+  /** The person pressed 1 and was bridged with the agent. data: { attempt, sinceRequestSec, number } */
+  CALLBACKCONNECTED: 'CALLBACKCONNECTED',
+  /** Given up. data: { reason: no-answer | busy | not-confirmed | failed | expired, attempts, number } */
+  CALLBACKFAILED: 'CALLBACKFAILED',
+  /** Cancelled by an operator. data: { reason, attempts, number, source } */
+  CALLBACKCANCELLED: 'CALLBACKCANCELLED',
+  /** Moved by an operator. data: { from, to, source } */
+  CALLBACKMOVED: 'CALLBACKMOVED',
+  /** Its queue closed: held until the next opening. data: { reason, expiresAt? } */
+  CALLBACKHELD: 'CALLBACKHELD',
+  /** Its queue opened again. data: { heldSec } */
+  CALLBACKRESUMED: 'CALLBACKRESUMED',
 } as const
 
 export interface LoggedEvent {

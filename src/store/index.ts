@@ -16,6 +16,7 @@ import { AgentSessions } from './sessions.js'
 import { Agents } from './agents.js'
 import { Audit } from './audit.js'
 import { HolidayCalendars } from './calendars.js'
+import { Callbacks } from './callbacks.js'
 import { Calls } from './calls.js'
 import { Closures } from './closures.js'
 import { makeContext, type StoreContext } from './context.js'
@@ -48,6 +49,7 @@ export class Store {
   readonly memberships: Memberships
   readonly sessions: AgentSessions
   readonly calls: Calls
+  readonly callbacks: Callbacks
   readonly events: EventLog
   readonly ewt: EwtLog
   readonly prompts: Prompts
@@ -68,6 +70,7 @@ export class Store {
     this.memberships = new Memberships(ctx)
     this.sessions = new AgentSessions(ctx)
     this.calls = new Calls(ctx)
+    this.callbacks = new Callbacks(ctx)
     this.events = new EventLog(ctx)
     this.ewt = new EwtLog(ctx)
     this.prompts = new Prompts(ctx)
@@ -111,6 +114,7 @@ export type { AgentSession } from './sessions.js'
 export { CALL_OUTCOMES, OFFER_RESULTS, MISSED_RESULTS, type CallRecord, type CallOffer, type CallOutcome, type OfferResult, type CallFilter } from './calls.js'
 export { EVENTS, type LoggedEvent, type EventInput, type EventFilter } from './events.js'
 export type { EwtEntry } from './ewt.js'
+export type { CallbackRow, CallbackStats } from './callbacks.js'
 export type { PromptRecord } from './prompts.js'
 export type { HolidayCalendarRecord } from './calendars.js'
 export type { ClosureRecord, ClosureInput, ClosureScope } from './closures.js'

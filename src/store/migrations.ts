@@ -12,6 +12,7 @@
  *   membership_history, pause state in agent_sessions, wait/talk in call_records, call_offers,
  *   ewt_log, holiday_calendars, closures, prompts, accounts, api_tokens, web_sessions, audit.
  * - v3: call_offers.device (the device an offer rang) and an index on leg_uuid (offers are found by their leg).
+ * - v4: callbacks (issue 14: callbacks keeping the caller's place, rebuilt at start-up).
  */
 import type Database from 'better-sqlite3'
 
@@ -84,7 +85,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `)
     },
   },
+  {
+    version: 4,
+    description: 'callbacks that keep the caller\'s place (issue 14)',
+    up(db) {
+      db.exec(CALLBACKS_TABLE)
+    },
+  },
 ]
+
+/** The v4 table, identical to its definition in schema.sql. */
+const CALLBACKS_TABLE = `
+CREATE TABLE callbacks (
+  call_id         TEXT PRIMARY KEY,
+  tenant_id       TEXT NOT NULL,
+  queue_id        TEXT NOT NULL,
+  number          TEXT NOT NULL,
+  caller_number   TEXT NOT NULL,
+  requested_at    INTEGER NOT NULL,
+  joined_at       INTEGER NOT NULL,
+  seq             REAL NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('waiting', 'dialing', 'completed', 'failed', 'cancelled')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  held_since      INTEGER,
+  reason          TEXT,
+  agent_id        TEXT,
+  connected_at    INTEGER,
+  ended_at        INTEGER
+);
+CREATE INDEX callbacks_pending ON callbacks (state, queue_id);
+CREATE INDEX callbacks_requested ON callbacks (requested_at);
+`
 
 /** Tables new in v2, identical to their definitions in schema.sql. */
 const V2_NEW_TABLES = `

@@ -110,6 +110,28 @@ const CHECKS: { [K in keyof QueueSettings]: Check } = {
     return [...new Set(v as DeviceType[])]
   },
   whisper: bool,
+  callbackKey: (field, v) => {
+    if (typeof v !== 'string' || !/^[0-9*]?$/.test(v)) throw invalid(field, `expected one key 0-9 or *, or '' for none, got ${describe(v)}`)
+    return v
+  },
+  callbackMinWaitSec: int(...R.callbackMinWaitSec),
+  callbackNumberPattern: (field, v) => {
+    if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw invalid(field, `expected a regular expression of 1-200 characters, got ${describe(v)}`)
+    try {
+      new RegExp(v)
+    } catch {
+      throw invalid(field, `not a valid regular expression: ${v}`)
+    }
+    return v
+  },
+  callbackRetries: int(...R.callbackRetries),
+  callbackRetryMin: int(...R.callbackRetryMin),
+  callbackRingSec: int(...R.callbackRingSec),
+  callbackClosedExpireSec: int(...R.callbackClosedExpireSec),
+  callbackCallerId: (field, v) => {
+    if (typeof v !== 'string' || !/^\+?[0-9]{0,32}$/.test(v)) throw invalid(field, `expected a phone number or '' for the queue's number, got ${describe(v)}`)
+    return v
+  },
 }
 
 /** The names of every queue setting. */
@@ -140,5 +162,6 @@ export function effectiveSettings(overrides: Partial<QueueSettings>): QueueSetti
 
 /** Cross-field checks on the effective settings (after merging). */
 export function checkSettingsConsistency(s: QueueSettings): void {
+  if (s.callbackKey !== '' && s.callbackKey === s.exitKey) throw invalid('settings.callbackKey', `the callback key '${s.callbackKey}' is also the exit key`)
   if (s.exitKey !== '' && s.exitAction === null) throw invalid('settings.exitAction', `an exit key '${s.exitKey}' needs an exit action`)
 }

@@ -54,6 +54,7 @@ function seed(w: World): void {
   s.holidayCalendars.create({ id: 'hca', tenantId: 'ta', name: 'A holidays', customDates: [] })
   s.closures.create({ id: 'cla', tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'meeting', by: 'test' })
   s.agents.update('aa', { skills: { sv: 5 } })
+  s.callbacks.record({ callId: 'cba', tenantId: 'ta', queueId: 'qa', number: '0701234567', callerNumber: '0701234567', requestedAt: 1, joinedAt: 1, seq: 1, state: 'waiting', attempts: 0, nextAttemptAt: 1 })
   s.prompts.put({ tenantId: 'ta', queueId: 'qa', language: 'sv', name: 'welcome', path: `${w.promptDir}/seed.wav` })
   const adminA = s.accounts.getByUsername('admin-a')!
   s.accounts.createToken(adminA.id, 'second')
@@ -126,6 +127,10 @@ const CASES: Record<string, Case> = {
   'stats.queues': { method: 'GET', path: () => '/api/v1/stats/queues', filtered: true },
   'stats.agents': { method: 'GET', path: () => '/api/v1/stats/agents', filtered: true, allowed: 'agentA' },
   'stats.ewt': { method: 'GET', path: () => '/api/v1/queues/qa/stats/ewt' },
+  'callbacks.list': { method: 'GET', path: () => '/api/v1/callbacks', filtered: true },
+  'callbacks.stats': { method: 'GET', path: () => '/api/v1/callbacks/stats', filtered: true },
+  'callbacks.cancel': { method: 'POST', path: () => '/api/v1/callbacks/cba/cancel' },
+  'callbacks.move': { method: 'POST', path: () => '/api/v1/callbacks/cba/move', body: { position: 1 } },
   'reports.licences': { method: 'GET', path: () => '/api/v1/reports/licences?month=2026-11', filtered: true },
 }
 

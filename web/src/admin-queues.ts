@@ -51,6 +51,8 @@ function queueForm(q: Queue | undefined, done: () => void): HTMLElement {
   const wait = checkbox(t('queue.announceWait'), s.announceWait !== false, { 'data-field': 'announceWait' })
   const ofCallers = num('overflowMaxCallers', s.overflowMaxCallers ?? 0, 0, 10000)
   const ofWait = num('overflowMaxWaitSec', s.overflowMaxWaitSec ?? 0, 0, 86400)
+  const cbKey = select([['', t('queue.callbackOff')], ...['1', '2', '3', '4', '5', '6', '7', '8', '9', '*'].map((k) => [k, k] as [string, string])], (s.callbackKey as string) ?? '', { 'data-field': 'callbackKey', name: 'callbackKey' })
+  const cbMinWait = num('callbackMinWaitSec', s.callbackMinWaitSec ?? 0, 0, 86400)
   const ofAction = actionEditor('overflowAction', s.overflowAction as EndAction | undefined, false)
   const closedAction = actionEditor('closedAction', s.closedAction as EndAction | undefined, false)
   const noAgents = actionEditor('noAgentsAction', s.noAgentsAction as EndAction | null | undefined, true)
@@ -69,6 +71,7 @@ function queueForm(q: Queue | undefined, done: () => void): HTMLElement {
     h('div', { class: 'grid2' }, field(t('common.name'), name), field(t('common.number'), number), field(t('common.tags'), tags, 'support, sthlm'), field(t('common.language'), language)),
     h('fieldset', {}, h('legend', {}, t('queue.strategy')), h('div', { class: 'grid2' }, field(t('queue.strategy'), strategy), parallelField, field(t('queue.ringTimeSec'), ring), field(t('queue.wrapUpSec'), wrap), field(t('queue.autoLogoutAfter'), autoLogout))),
     h('fieldset', {}, h('legend', {}, t('queue.announcements')), h('div', { class: 'grid2' }, h('div', { class: 'field' }, welcome.el, pos.el, wait.el), field(t('queue.periodicIntervalSec'), periodic))),
+    h('fieldset', {}, h('legend', {}, t('queue.callback')), h('div', { class: 'grid2' }, field(t('queue.callbackKey'), cbKey), field(t('queue.callbackMinWaitSec'), cbMinWait))),
     h('fieldset', {}, h('legend', {}, t('queue.overflow')), h('div', { class: 'grid2' }, field(t('queue.overflowMaxCallers'), ofCallers), field(t('queue.overflowMaxWaitSec'), ofWait), ofAction.el)),
     h('fieldset', {}, h('legend', {}, t('queue.endActions')), h('div', { class: 'grid2' }, closedAction.el, noAgents.el)),
     h('div', { class: 'btn-row' }, h('button', { type: 'submit', class: 'primary' }, q ? t('common.save') : t('common.create')), h('button', { type: 'button', onclick: done }, t('common.cancel'))),
@@ -85,6 +88,8 @@ function queueForm(q: Queue | undefined, done: () => void): HTMLElement {
       welcomePrompt: welcome.input.checked ? (typeof s.welcomePrompt === 'string' && s.welcomePrompt ? s.welcomePrompt : 'welcome') : '',
       announcePosition: pos.input.checked,
       announceWait: wait.input.checked,
+      callbackKey: cbKey.value,
+      callbackMinWaitSec: intOf(cbMinWait),
       overflowMaxCallers: intOf(ofCallers),
       overflowMaxWaitSec: intOf(ofWait),
       overflowAction: ofAction.read(),

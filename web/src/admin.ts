@@ -1,6 +1,6 @@
 /**
  * The web admin (/admin, SPEC D1): a shell with a side navigation; each section lives in its own module and is
- * chosen by the location hash (#queues, #hours, #closures, #agents, #prompts, #stats).
+ * chosen by the location hash (#queues, #hours, #closures, #callbacks, #agents, #prompts, #stats).
  */
 import { logout, requireAccount } from './api.js'
 import { byId, h, replace, svg } from './dom.js'
@@ -13,6 +13,7 @@ import { renderClosures } from './admin-closures.js'
 import { renderAgents } from './admin-agents.js'
 import { renderPrompts } from './admin-prompts.js'
 import { renderStats } from './admin-stats.js'
+import { renderCallbacks } from './admin-callbacks.js'
 
 type Section = (app: HTMLElement, ctx: AdminCtx) => Promise<void>
 
@@ -21,6 +22,7 @@ const ICONS: Record<string, string> = {
   queues: 'M4 6h16M4 12h16M4 18h10',
   hours: 'M12 7v5l3 2M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18',
   closures: 'M7 11V8a5 5 0 0 1 10 0v3M5 11h14v9H5z',
+  callbacks: 'M5 4h4l2 5l-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2M15 3l3 3l-3 3M18 6h-6',
   agents: 'M16 19v-1a4 4 0 0 0-8 0v1M12 11a3 3 0 1 0 0-6a3 3 0 0 0 0 6',
   prompts: 'M4 10v4M8 7v10M12 4v16M16 8v8M20 11v2',
   stats: 'M5 19V11M10 19V5M15 19v-6M20 19V9',
@@ -30,6 +32,7 @@ const SECTIONS: [string, Section][] = [
   ['queues', renderQueues],
   ['hours', renderHours],
   ['closures', renderClosures],
+  ['callbacks', renderCallbacks],
   ['agents', renderAgents],
   ['prompts', renderPrompts],
   ['stats', renderStats],

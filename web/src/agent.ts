@@ -77,6 +77,7 @@ function stateCard(a: AgentStatus | undefined): HTMLElement {
       { class: 'agent-state' },
       h('div', {}, h('div', { class: 'muted small', id: 'state-title' }, `${t('agentpage.hello')} ${agent.name} · ${agent.extension}`), h('div', { class: 'big' }, h('span', { class: `pill ${state}`, id: 'agent-state', 'data-state': state }, t(`agentpage.state.${state}`)), a?.pauseReason ? h('span', { class: 'muted small' }, ` ${a.pauseReason}`) : null)),
     ),
+    a?.callbackNumber ? h('p', { class: 'notice info', id: 'callback-next', style: 'margin-top:.75rem' }, `${t('agentpage.callback')} ${a.callbackNumber}`) : null,
     a?.autoLogoutReason && !loggedIn ? h('p', { class: 'notice info small', style: 'margin-top:.75rem' }, a.autoLogoutReason) : null,
     loggedIn && a && !a.registered ? h('p', { class: 'notice error small', style: 'margin-top:.75rem' }, t('agentpage.notRegistered')) : null,
     h(

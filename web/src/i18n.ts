@@ -2,6 +2,8 @@
  * The pages' words in Swedish (default) and English. `t(key)` looks a key up in the chosen language; the choice
  * is kept in localStorage. Static HTML marks translatable text with data-i18n="key" (see `translatePage`).
  */
+import { CALLBACK_EN, CALLBACK_SV } from './i18n-callback.js'
+
 export type Lang = 'sv' | 'en'
 
 const SV: Record<string, string> = {
@@ -179,6 +181,7 @@ const SV: Record<string, string> = {
   'wb.sl': 'Servicenivå idag',
   'wb.paused': 'Paus',
   'wb.noQueues': 'Inga köer att visa.',
+  ...CALLBACK_SV,
 }
 
 const EN: Record<string, string> = {
@@ -356,6 +359,7 @@ const EN: Record<string, string> = {
   'wb.sl': 'Service level today',
   'wb.paused': 'Paused',
   'wb.noQueues': 'No queues to show.',
+  ...CALLBACK_EN,
 }
 
 const DICTS: Record<Lang, Record<string, string>> = { sv: SV, en: EN }

@@ -12,7 +12,7 @@ export interface QueueStatus {
   strategy: string
   waiting: number
   longestWaitSec: number
-  callers: { callId: string; position: number; callerNumber: string; waitedSec: number; ringing: string[] }[]
+  callers: { callId: string; position: number; callerNumber: string; waitedSec: number; ringing: string[]; callback?: { number: string } }[]
   connected: number
   agents: { loggedIn: number; free: number; ringing: number; onCall: number; wrapUp: number; paused: number }
   overflowing: boolean
@@ -32,6 +32,8 @@ export interface AgentStatus {
   registered: boolean
   autoLogoutReason?: string
   wrapUpEndsAt?: number
+  /** The call the agent rings for or talks to is a callback (docs/callback.md): the number. */
+  callbackNumber?: string
 }
 
 export interface Status {

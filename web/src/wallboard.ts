@@ -121,7 +121,7 @@ function queueCard(q: QueueStatus, elapsed: number): HTMLElement {
           'ul',
           { class: 'wb-callers', 'aria-label': t('wb.waiting') },
           q.callers.slice(0, 12).map((c) =>
-            h('li', { class: c.ringing.length ? 'ringing' : '', 'data-call': c.callId }, `${c.position}. ${c.callerNumber} · ${mmss(c.waitedSec + elapsed)}`),
+            h('li', { class: c.ringing.length ? 'ringing' : '', 'data-call': c.callId, ...(c.callback ? { 'data-callback': 'true' } : {}) }, `${c.position}. ${c.callerNumber}${c.callback ? ` (${t('callback.mark')})` : ''} · ${mmss(c.waitedSec + elapsed)}`),
           ),
         )
       : null,

@@ -16,6 +16,7 @@ import { promptsRoutes } from './prompts.js'
 import { accountsRoutes } from './accounts.js'
 import { statusRoutes } from './status.js'
 import { reportsRoutes } from './reports.js'
+import { callbacksRoutes } from './callbacks.js'
 
 export const ROUTE_PLUGINS: readonly (() => Route[])[] = [
   authRoutes,
@@ -31,6 +32,7 @@ export const ROUTE_PLUGINS: readonly (() => Route[])[] = [
   accountsRoutes,
   statusRoutes,
   reportsRoutes,
+  callbacksRoutes,
 ]
 
 /** The whole route table (every plugin's routes). */

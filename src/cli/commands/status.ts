@@ -46,6 +46,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
             { header: 'FREE', get: (q) => q.agents?.free, align: 'right' },
             { header: 'ON-CALL', get: (q) => q.agents?.onCall, align: 'right' },
             { header: 'EWT', get: (q) => duration(q.estimatedWaitSec), align: 'right' },
+            { header: 'CALLBACKS', get: (q) => (q.callers ?? []).filter((c: { callback?: unknown }) => c.callback).length, align: 'right' },
             { header: 'NOTE', get: (q) => [q.open === false ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}` : '', q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : ''].filter(Boolean).join('; ') },
           ]),
           '',

@@ -5,6 +5,7 @@ import { encodeAnnounceState, markPlayed, nextAnnouncement, type AnnouncementCon
 import { TIMER_SLACK_MS, type CallerRt, type EngineState, clearTimer, emit, queueLog, setTimer } from './engine-state.js'
 import { playToCaller, startHoldMusic } from './journey.js'
 import { estimateWait } from './queue-load.js'
+import { callbackOfferPrompts } from './callback.js'
 
 export function positionOf(st: EngineState, caller: CallerRt): number {
   return (st.waiting.get(caller.queueId)?.indexOf(caller) ?? -1) + 1
@@ -33,7 +34,7 @@ export function continueAfterPrompt(st: EngineState, caller: CallerRt): void {
 
 /** Periodic / position / wait announcement: the music stops, the message plays, the music resumes after it. */
 export function announcementDue(st: EngineState, caller: CallerRt): void {
-  if (caller.phase !== 'queued' || caller.playing) return
+  if (caller.phase !== 'queued' || caller.playing || caller.callback) return
   if (!announceIfDue(st, caller, true)) scheduleAnnouncement(st, caller)
 }
 
@@ -45,7 +46,8 @@ export function announceIfDue(st: EngineState, caller: CallerRt, musicPlaying: b
   clearTimer(st, `ann:${caller.callId}`)
   caller.announce = markPlayed(caller.announce, plan.kind, ctx)
   if (musicPlaying) emit(st, { type: 'stop-audio', callId: caller.callId })
-  playToCaller(st, caller, plan.prompts, 'announce')
+  const offer = plan.kind === 'wait' || plan.kind === 'position' || plan.kind === 'position+wait' ? callbackOfferPrompts(st, caller, ctx.estimateSec) : []
+  playToCaller(st, caller, [...plan.prompts, ...offer], 'announce')
   if ((plan.kind === 'wait' || plan.kind === 'position+wait') && ctx.estimateSec !== undefined) {
     emit(st, { type: 'ewt', callId: caller.callId, queueId: queue.id, at: st.now, position: ctx.position, seconds: Math.round(ctx.estimateSec) })
   }

@@ -49,6 +49,8 @@ import { restoreCaller } from './restore.js'
 import { agentStatus, queueStatus, queueTallies } from './status-views.js'
 import { timerFired } from './timers.js'
 import { endWrapUpByAgent } from './wrap-up.js'
+import { cancelCallback, moveCallback, restoreCallbacks } from './callback.js'
+import { callbackLegEvent } from './callback-call.js'
 
 export type { CallCenterDeps, WaitEstimatorLike } from './engine-state.js'
 export { CONFIRM_READ_TIMEOUT_SEC, CONFIRM_TIMEOUT_SEC, RECORD_CHOICE_TIMEOUT_SEC, RECORD_MAX_SEC, RECORD_SILENCE_SEC } from './engine-state.js'
@@ -57,8 +59,23 @@ export { CONFIRM_READ_TIMEOUT_SEC, CONFIRM_TIMEOUT_SEC, RECORD_CHOICE_TIMEOUT_SE
 function route(st: EngineState, e: CoreEvent): void {
   if (isConfigChange(e)) return applyConfigChange(st, e)
   switch (e.type) {
+    case 'leg-answered':
+    case 'leg-failed':
+    case 'leg-hungup':
+    case 'leg-dtmf':
+    case 'prompt-finished':
+      if (st.callbackLegs.size > 0 || e.type === 'leg-failed' || e.type === 'leg-hungup') {
+        if (callbackLegEvent(st, e)) return
+      }
+  }
+  switch (e.type) {
     case 'config':
-      return applyConfig(st, e.config)
+      applyConfig(st, e.config)
+      return restoreCallbacks(st, e.config.callbacks)
+    case 'callback-cancel':
+      return cancelCallback(st, e.callId, e.source)
+    case 'callback-move':
+      return moveCallback(st, e.callId, e.position, e.source)
     case 'call-arrived':
       return e.restored ? restoreCaller(st, e, e.restored) : callArrived(st, e)
     case 'call-answered': {

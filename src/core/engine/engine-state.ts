@@ -103,7 +103,7 @@ export interface CallerRt {
   joinedAt: number
   announce: AnnounceState
   /** What the caller hears now that we wait to finish (token of the last `play`). */
-  playing?: { token: string; what: 'welcome' | 'first' | 'announce' | 'end' }
+  playing?: { token: string; what: 'welcome' | 'first' | 'announce' | 'end' | 'callback' }
   offerId?: string
   /** Agents already offered this caller without answering: tried last. */
   tried: Set<string>
@@ -111,6 +111,32 @@ export interface CallerRt {
   legId?: string
   answeredAt?: number
   endAction?: EndAction
+  /** The callback was offered to this caller (announced after the position / wait message). */
+  callbackOffered?: boolean
+  /** A callback: being set up on the call, or a virtual caller keeping the place (callback.ts). */
+  callback?: CallbackRt
+}
+
+/** A callback's runtime state (issue 14; callback.ts, callback-call.ts). */
+export interface CallbackRt {
+  /** setup: the caller confirms the number on the call; waiting: a virtual caller in the line; dialing: an attempt. */
+  state: 'setup' | 'waiting' | 'dialing'
+  /** The number to call (digits). */
+  number: string
+  requestedAt: number
+  /** Attempts made (dialled). */
+  attempts: number
+  /** Not offered before this instant (a retry's delay). */
+  nextAttemptAt: number
+  /** Closed at its turn since this instant (CALLBACKHELD), for the expiry. */
+  heldSince?: number
+  /** setup: digits typed so far, and how many numbers were refused. */
+  typed: string
+  refused: number
+  /** dialing: the called person's leg, and whether it answered and is asked to press 1. */
+  customerLegId?: string
+  confirming?: boolean
+  token?: string
 }
 
 export type LegState = 'ringing' | 'confirming' | 'whisper' | 'won' | 'done'
@@ -189,6 +215,10 @@ export class EngineState {
   offers = new Map<string, OfferRt>()
   legs = new Map<string, LegRt>()
   features = new Map<string, FeatureRt>()
+  /** The called-back person's leg id → the callback's call id (callback-call.ts). */
+  callbackLegs = new Map<string, string>()
+  /** Every callback this engine has made or restored (a later `config` never brings one back). */
+  callbacksKnown = new Set<string>()
   overflow = new Map<string, OverflowState>()
   estimators = new Map<string, WaitEstimatorLike>()
   registered = new Set<string>()

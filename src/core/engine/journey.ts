@@ -8,6 +8,7 @@ import { admit, encodeAnnounceState, entryPrompts, initialAnnounceState, markPla
 import { CAUSE, type CallerRt, type EngineState, clearTimer, emit, estimatorOf, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
 import { annCtx, announceIfDue, continueAfterPrompt, positionOf, scheduleAnnouncement } from './announcements.js'
 import { confirmPromptEnded } from './confirmation.js'
+import { callbackDtmf, callbackPromptFinished } from './callback.js'
 import { featureStepDone, recordChoice } from './feature-calls.js'
 import { cancelOffer, connect, endConversation, releaseLeg } from './offers.js'
 import { findQueueByNumber, loggedInCount, queueLoad } from './queue-load.js'
@@ -59,7 +60,7 @@ export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call
   else enterQueue(st, caller)
 }
 
-export function playToCaller(st: EngineState, caller: CallerRt, ids: string[], what: 'welcome' | 'first' | 'announce' | 'end'): void {
+export function playToCaller(st: EngineState, caller: CallerRt, ids: string[], what: 'welcome' | 'first' | 'announce' | 'end' | 'callback'): void {
   const queue = st.queues.get(caller.queueId)!
   const token = newToken(st, what, caller.callId)
   caller.playing = { token, what }
@@ -140,6 +141,7 @@ export function promptFinished(st: EngineState, id: string, token: string, _inte
     if (what === 'welcome' && caller.phase === 'welcome') return enterQueue(st, caller)
     if ((what === 'first' || what === 'announce') && caller.phase === 'queued') return continueAfterPrompt(st, caller)
     if (what === 'end' && caller.phase === 'ending') return carryOutEndAction(st, caller)
+    if (what === 'callback') return callbackPromptFinished(st, caller)
     return
   }
   const leg = st.legs.get(id)
@@ -159,6 +161,7 @@ export function promptFinished(st: EngineState, id: string, token: string, _inte
 export function callDtmf(st: EngineState, callId: string, digit: string): void {
   const caller = st.callers.get(callId)
   if (caller) {
+    if (callbackDtmf(st, caller, digit)) return
     const s = st.queues.get(caller.queueId)!.settings
     if (s.exitKey && digit === s.exitKey && s.exitAction && (caller.phase === 'queued' || caller.phase === 'welcome')) {
       leaveQueue(st, caller, 'EXITWITHKEY', 'exit-key', '', s.exitAction, { key: digit })
@@ -171,7 +174,10 @@ export function callDtmf(st: EngineState, callId: string, digit: string): void {
 
 export function callHungup(st: EngineState, callId: string, cause: string): void {
   const caller = st.callers.get(callId)
+  // A callback's call ends once the number is confirmed: the virtual caller stays (callback.ts).
+  if (caller?.callback && caller.callback.state !== 'setup') return
   if (caller) {
+    if (caller.callback) clearTimer(st, `cbinput:${callId}`)
     switch (caller.phase) {
       case 'welcome':
       case 'queued':
@@ -277,7 +283,7 @@ export function noAgentsGraceOver(st: EngineState, queueId: string): void {
   const queue = st.queues.get(queueId)
   if (!queue || !queue.settings.noAgentsAction || loggedInCount(st, queueId) > 0) return
   for (const c of [...(st.waiting.get(queueId) ?? [])]) {
-    if (c.phase !== 'queued') continue
+    if (c.phase !== 'queued' || c.callback) continue
     leaveQueue(st, c, 'NOAGENTS', 'no-agents', queue.settings.noAgentsPrompt, queue.settings.noAgentsAction, { grace: queue.settings.noAgentsGraceSec })
   }
 }

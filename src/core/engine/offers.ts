@@ -8,6 +8,7 @@ import { CAUSE, NOT_COUNTED_CAUSES, type AgentRt, type CallerRt, type LegRt, typ
 import { activeDeviceOf, dialStringOf } from './agent-availability.js'
 import { countUnanswered } from './auto-logout.js'
 import { askConfirmation } from './confirmation.js'
+import { callbackAgentAnswered, callbackAgentDropped, dialCallback } from './callback-call.js'
 import { armQueueTimers, forgetCaller, insertInLine, removeFromLine, startHoldMusic } from './journey.js'
 import { startWrapUp } from './wrap-up.js'
 
@@ -84,6 +85,7 @@ export function legWins(st: EngineState, offer: OfferRt, leg: LegRt, caller: Cal
   clearTimer(st, `ann:${caller.callId}`)
   clearTimer(st, `maxwait:${caller.callId}`)
   clearTimer(st, `widen:${caller.callId}`)
+  if (caller.callback && callbackAgentAnswered(st, caller, leg)) return
   if (leg.whisper && !confirmed) {
     const queue = st.queues.get(caller.queueId)!
     leg.state = 'whisper'
@@ -96,6 +98,7 @@ export function legWins(st: EngineState, offer: OfferRt, leg: LegRt, caller: Cal
 
 /** Bridge at once: whatever the caller hears is cut first, so an announcement never delays the connection. */
 export function connect(st: EngineState, caller: CallerRt, leg: LegRt): void {
+  if (caller.callback) return dialCallback(st, caller, leg)
   leg.state = 'won'
   caller.playing = undefined
   emit(st, { type: 'stop-audio', callId: caller.callId })
@@ -146,6 +149,7 @@ function endOffer(st: EngineState, offer: OfferRt): void {
     caller.phase = 'queued'
     caller.agentId = undefined
     caller.legId = undefined
+    if (caller.callback) return callbackAgentDropped(st, caller)
     insertInLine(st, caller)
     startHoldMusic(st, caller)
     armQueueTimers(st, caller)

@@ -11,6 +11,7 @@ import type { OpenState } from '../journey/admission.js'
 import type { Queue } from '../model.js'
 import { nextChange, stateAt } from '../schedule/index.js'
 import { clearTimer, queueLog, setTimer, type EngineState } from './engine-state.js'
+import { callbacksOpenChanged } from './callback.js'
 import type { Closure, HolidayCalendar, Schedule } from '../schedule/types.js'
 
 /** The timer id of the next open/closed transition of any queue. */
@@ -76,7 +77,10 @@ export function reviewOpenState(st: EngineState): void {
     const state = st.openBook.state(q, st.now)
     st.openStates.set(q.id, state.open)
     const was = previous.get(q.id)
-    if (was !== undefined && was !== state.open) queueLog(st, state.open ? 'QUEUEOPEN' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
+    if (was !== undefined && was !== state.open) {
+      queueLog(st, state.open ? 'QUEUEOPEN' : 'QUEUECLOSED', '', q.id, '', { reason: state.reason })
+      callbacksOpenChanged(st, q.id, state.open)
+    }
   }
   const at = st.openBook.nextChange(st.queues.values(), st.now)
   if (at === undefined) clearTimer(st, OPEN_STATE_TIMER)

@@ -2,8 +2,8 @@
  * Status views: the live picture per queue and per agent (A2) that `CallCenter.status` returns.
  */
 import type { Queue } from '../model.js'
-import type { AgentStateName, AgentStatus, QueueStatus } from './status.js'
-import { type AgentRt, type EngineState } from './engine-state.js'
+import type { AgentStateName, AgentStatus, CallbackStatus, QueueStatus } from './status.js'
+import { type AgentRt, type CallbackRt, type EngineState } from './engine-state.js'
 import { activeDeviceOf, deviceRegistered, isDeviceBusy, isFree } from './agent-availability.js'
 import { estimateWait } from './queue-load.js'
 
@@ -65,6 +65,7 @@ export function queueStatus(st: EngineState, q: Queue, now: number, tallies: Que
       callerNumber: c.callerNumber,
       waitedSec: Math.max(0, Math.round((now - c.joinedAt) / 1000)),
       ringing: c.offerId ? (st.offers.get(c.offerId)?.legs ?? []).filter((l) => l.state !== 'done').map((l) => l.agentId) : [],
+      ...(c.callback ? { callback: callbackStatus(c.callback) } : {}),
     })),
     connected,
     agents,
@@ -100,6 +101,18 @@ export function agentStatus(st: EngineState, a: AgentRt): AgentStatus {
     unanswered: a.unanswered,
     ...(a.autoLogoutReason ? { autoLogoutReason: a.autoLogoutReason } : {}),
     ...(a.callId ? { callId: a.callId } : {}),
+    ...(a.callId && st.callers.get(a.callId)?.callback ? { callbackNumber: st.callers.get(a.callId)!.callback!.number } : {}),
     ...(a.wrapUpEndsAt !== undefined && a.busy === 'wrap-up' ? { wrapUpEndsAt: a.wrapUpEndsAt } : {}),
+  }
+}
+
+function callbackStatus(cb: CallbackRt): CallbackStatus {
+  return {
+    number: cb.number,
+    state: cb.state,
+    requestedAt: cb.requestedAt,
+    attempts: cb.attempts,
+    nextAttemptAt: cb.nextAttemptAt,
+    ...(cb.heldSince !== undefined ? { heldSince: cb.heldSince } : {}),
   }
 }

@@ -13,6 +13,20 @@ export interface WaitingCallerStatus {
   waitedSec: number
   /** Agents whose phones ring for this caller now (several with ring-parallel). */
   ringing: string[]
+  /** A callback keeping this place (the caller hung up; issue 14): the number to call and its attempts. */
+  callback?: CallbackStatus
+}
+
+export interface CallbackStatus {
+  number: string
+  /** setup: the caller is confirming the number; waiting: keeps the place; dialing: an attempt is under way. */
+  state: 'setup' | 'waiting' | 'dialing'
+  requestedAt: number
+  attempts: number
+  /** Not tried before this instant (a retry's delay). */
+  nextAttemptAt: number
+  /** Held because the queue is closed, since this instant. */
+  heldSince?: number
 }
 
 export interface QueueStatus {
@@ -57,6 +71,8 @@ export interface AgentStatus {
   autoLogoutReason?: string
   /** The caller the agent is ringing for or talking to. */
   callId?: string
+  /** That call is a callback (issue 14): the number the agent will be connected to. */
+  callbackNumber?: string
   wrapUpEndsAt?: number
 }
 

@@ -10,6 +10,8 @@ import { leaveQueue, noAgentsGraceOver } from './journey.js'
 import { offerTimedOut } from './offers.js'
 import { reviewOpenState } from './open-state.js'
 import { endWrapUp } from './wrap-up.js'
+import { callbackExpired, callbackInputTimeout } from './callback.js'
+import { callbackConfirmMissed } from './callback-call.js'
 
 export function timerFired(st: EngineState, id: string): void {
   const at = st.timers.get(id)
@@ -33,7 +35,7 @@ export function timerFired(st: EngineState, id: string): void {
     }
     case 'maxwait': {
       const c = st.callers.get(key)
-      if (c && c.phase === 'queued') {
+      if (c && c.phase === 'queued' && !c.callback) {
         const s = st.queues.get(c.queueId)!.settings
         leaveQueue(st, c, 'EXITWITHTIMEOUT', 'max-wait', '', s.maxWaitAction, { maxWaitSec: s.maxWaitSec })
       }
@@ -50,6 +52,20 @@ export function timerFired(st: EngineState, id: string): void {
       return noAgentsGraceOver(st, key)
     case 'sched':
       return reviewOpenState(st)
+    case 'cbinput': {
+      const c = st.callers.get(key)
+      if (c) callbackInputTimeout(st, c)
+      return
+    }
+    case 'cbconfirm':
+      return callbackConfirmMissed(st, key)
+    case 'cbretry':
+      return // matching runs after every event and now sees the callback due
+    case 'cbexpire': {
+      const c = st.callers.get(key)
+      if (c) callbackExpired(st, c)
+      return
+    }
     case 'feat': {
       const f = st.features.get(key)
       if (f) featureHangup(st, f)

@@ -165,6 +165,38 @@ export const PROMPTS = {
     en: 'An error occurred. Please try again later.',
   },
 
+  // Callback that keeps the caller's place (issue 14, docs/callback.md)
+  'callback-press': { kind: 'speech', sv: 'Tryck', en: 'Press' },
+  'callback-offer': {
+    kind: 'speech',
+    sv: 'för att bli uppringd. Du behåller din plats i kön.',
+    en: 'to be called back. You keep your place in the queue.',
+  },
+  'callback-your-number': { kind: 'speech', sv: 'Vi ringer upp dig på numret', en: 'We will call you back on' },
+  'callback-accept-or-type': {
+    kind: 'speech',
+    sv: 'Tryck 1 för att godkänna, eller slå ett annat nummer och avsluta med fyrkant.',
+    en: 'Press 1 to accept, or enter another number followed by the hash key.',
+  },
+  'callback-type-number': {
+    kind: 'speech',
+    sv: 'Slå numret vi ska ringa upp och avsluta med fyrkant.',
+    en: 'Enter the number we should call you on, followed by the hash key.',
+  },
+  'callback-invalid-number': { kind: 'speech', sv: 'Det numret kan vi inte ringa.', en: 'We cannot call that number.' },
+  'callback-accepted': {
+    kind: 'speech',
+    sv: 'Tack. Du behåller din plats i kön och vi ringer upp dig.',
+    en: 'Thank you. You keep your place in the queue and we will call you back.',
+  },
+  'callback-expected-in': { kind: 'speech', sv: 'Vi räknar med att ringa om', en: 'We expect to call you in' },
+  'callback-whisper': { kind: 'speech', sv: 'Återuppringning till', en: 'Callback to' },
+  'callback-greeting': {
+    kind: 'speech',
+    sv: 'Hej, det här är din återuppringning. Tryck 1 för att bli kopplad.',
+    en: 'Hello, this is your callback. Press 1 to be connected.',
+  },
+
   // Prompt recording by phone (D3)
   'record-after-beep': {
     kind: 'speech',

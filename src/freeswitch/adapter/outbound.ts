@@ -10,6 +10,10 @@
  *   legId. The job's `-ERR CAUSE` for legs that never got a channel (USER_NOT_REGISTERED, SUBSCRIBER_ABSENT:
  *   inbound-originate-failures) → leg-failed for each leg still unresolved.
  * - Bridge: uuid_setvar park_after_bridge true, then uuid_bridge (inbound-queue-call-pab).
+ * - Callback (docs/callback.md): the called-back person's leg is an originated leg like an agent's (origination_uuid,
+ *   `&park()`); `bridge-legs` joins it with the agent's leg by uuid_bridge without park_after_bridge, so when one
+ *   side hangs up FreeSWITCH hangs up the other (switch_ivr_uuid_bridge: the survivor is hung up unless
+ *   park_after_bridge / hangup_after_bridge say otherwise; the simulator does the same). The core hangs it up too.
  *
  * Nothing rejects out of `execute`: ESL failures are logged on the call's logger and, when they mean the channel
  * is gone, turned into the hang-up event the core needs (once, through the ChannelTable).
@@ -63,6 +67,7 @@ export class Outbound {
       case 'hangup-leg':
       case 'play-leg':
       case 'bridge':
+      case 'bridge-legs':
       case 'hangup':
       case 'transfer':
       case 'record':
@@ -117,6 +122,10 @@ export class Outbound {
         this.#table.interruptPlays(cmd.callId)
         return [this.api(`uuid_setvar ${cmd.callId} park_after_bridge true`, cmd.callId), this.#bridge(cmd.callId, cmd.legId)]
       }
+      case 'bridge-legs':
+        this.#table.interruptPlays(cmd.legId)
+        this.#table.interruptPlays(cmd.otherLegId)
+        return [this.#bridge(cmd.legId, cmd.otherLegId)]
       case 'hangup':
         return [this.#port.sendmsg(cmd.callId, { 'call-command': 'hangup', 'hangup-cause': hangupCause(cmd.cause) })]
       case 'transfer': {

@@ -21,8 +21,24 @@ export interface PgMigration {
   up(tx: SqlRunner): Promise<void>
 }
 
-/** Steps after version 3 (the first version PostgreSQL was offered at); none yet. */
-export const PG_MIGRATIONS: readonly PgMigration[] = []
+/** Steps after version 3 (the first version PostgreSQL was offered at); the same versions as migrations.ts. */
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 4,
+    description: "callbacks that keep the caller's place (issue 14)",
+    async up(tx) {
+      // The same table as schema.pg.sql's, one statement per call.
+      await tx.run(`CREATE TABLE callbacks (
+        call_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, queue_id TEXT NOT NULL, number TEXT NOT NULL,
+        caller_number TEXT NOT NULL, requested_at BIGINT NOT NULL, joined_at BIGINT NOT NULL, seq DOUBLE PRECISION NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'dialing', 'completed', 'failed', 'cancelled')),
+        attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL, held_since BIGINT, reason TEXT, agent_id TEXT,
+        connected_at BIGINT, ended_at BIGINT)`)
+      await tx.run('CREATE INDEX callbacks_pending ON callbacks (state, queue_id)')
+      await tx.run('CREATE INDEX callbacks_requested ON callbacks (requested_at)')
+    },
+  },
+]
 
 /** An arbitrary constant key for pg_advisory_xact_lock: 'koplus' in ASCII. */
 export const MIGRATION_LOCK_KEY = 0x6b6f706c7573
