@@ -1,4 +1,5 @@
 import t from 'tap'
+import { FAILED_DEVICE_PAUSE_MS } from '../../src/core/engine/engine-state.js'
 import { agent, config, DOMAIN, Harness, lastOriginate, logs, ofType, queue, T0 } from './harness.js'
 import { CONFIRM_READ_TIMEOUT_SEC } from '../../src/core/engine/call-center.js'
 
@@ -255,9 +256,9 @@ t.test('auto-logout after N consecutive unanswered offers, logged, visible in st
   h.send({ type: 'call-parked-after-bridge', callId: 'c1' })
   o = lastOriginate(h.arrive('c2', '5000'))!
   h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'CALL_REJECTED' }) // 1
-  o = lastOriginate(h.last)!
+  o = lastOriginate(h.advance(FAILED_DEVICE_PAUSE_MS))! // a phone that refused is rung again after a pause
   h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'USER_BUSY' }) // 2
-  o = lastOriginate(h.last)!
+  o = lastOriginate(h.advance(FAILED_DEVICE_PAUSE_MS))!
   const out = h.advance(10_000) // 3 → out
   const al = logs(out, 'AUTOLOGOUT')
   t.equal(al.length, 1)

@@ -6,6 +6,7 @@
 import t from 'tap'
 import { agent, config, Harness, lastOriginate, ofType, queue } from './harness.js'
 import type { Command } from '../../src/core/commands.js'
+import { FAILED_DEVICE_PAUSE_MS } from '../../src/core/engine/engine-state.js'
 
 type OfferRecord = Extract<Command, { type: 'offer-record' }>
 const records = (h: Harness, legId: string): OfferRecord[] => ofType(h.all, 'offer-record').filter((r) => r.legId === legId)
@@ -83,4 +84,29 @@ t.test('a mobile that answers but never presses 1: confirm-timeout', async (t) =
   h.advance(60_000)
   t.match(records(h, leg)[0], { device: 'mobile:4670' })
   t.match(records(h, leg)[1], { result: 'confirm-timeout', cause: 'NO_ANSWER' })
+})
+
+t.test('a phone that refuses a leg at once is not rung again for FAILED_DEVICE_PAUSE_MS (no originate storm)', async (t) => {
+  // Found by the active/standby tests: one caller, one agent whose phone answers USER_NOT_REGISTERED at once, and
+  // the engine originated to it again within the same millisecond, about 1000 times a second.
+  for (const cause of ['USER_NOT_REGISTERED', 'USER_BUSY', 'CALL_REJECTED']) {
+    const h = new Harness({}, { check: true })
+    h.send({ type: 'config', config: config([queue('q1', '5000', { autoLogoutAfter: 0 })], [agent('a1')]) })
+    h.startAgents(['a1'])
+    const leg = lastOriginate(h.arrive('c1', '5000'))!.legs[0].legId
+    h.now += 20
+    const failed = h.send({ type: 'leg-failed', legId: leg, cause })
+    t.equal(ofType(failed, 'originate').length, 0, `${cause}: not rung again at once`)
+    const early = h.advance(FAILED_DEVICE_PAUSE_MS - 100)
+    t.equal(ofType(early, 'originate').length, 0, `${cause}: nor during the pause`)
+    const after = h.advance(100)
+    t.equal(ofType(after, 'originate').length, 1, `${cause}: rung again when the pause is over`)
+  }
+  // A no-answer already took the ring time: the caller is offered again at once.
+  const h = new Harness({}, { check: true })
+  h.send({ type: 'config', config: config([queue('q1', '5000', { ringTimeSec: 5, autoLogoutAfter: 0 })], [agent('a1')]) })
+  h.startAgents(['a1'])
+  lastOriginate(h.arrive('c1', '5000'))
+  const timeout = h.advance(5000)
+  t.equal(ofType(timeout, 'originate').length, 1, 'no answer: offered again at once')
 })

@@ -31,9 +31,12 @@ export function isDeviceBusy(st: EngineState, a: AgentRt): boolean {
   return !!d && st.busyDevices.has(d.target)
 }
 
-/** Free to be offered a call now: logged in, not paused, not ringing/talking/wrapping up, device reachable. */
+/**
+ * Free to be offered a call now: logged in, not paused, not ringing/talking/wrapping up, device reachable, and not
+ * in the short pause after a device that refused a leg at once (FAILED_DEVICE_PAUSE_MS).
+ */
 export function isFree(st: EngineState, a: AgentRt): boolean {
-  return a.queues.size > 0 && !a.paused && a.busy === 'none' && deviceRegistered(st, a) && !isDeviceBusy(st, a)
+  return a.queues.size > 0 && !a.paused && a.busy === 'none' && (a.retryAt === undefined || a.retryAt <= st.now) && deviceRegistered(st, a) && !isDeviceBusy(st, a)
 }
 
 export function dialStringOf(st: EngineState, a: AgentRt, d: Device): string {

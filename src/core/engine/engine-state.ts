@@ -64,6 +64,14 @@ export const CAUSE = {
 } as const
 /** Leg failures that are not the agent's doing: another leg won, or we cancelled it. */
 export const NOT_COUNTED_CAUSES = new Set<string>([CAUSE.loseRace, CAUSE.cancel, 'PICKED_OFF'])
+/**
+ * An agent whose phone refused a leg at once (busy, rejected, not registered, unreachable) is not rung again for
+ * this long. Without the pause, one waiting caller and one such agent made an originate every millisecond: the leg
+ * fails within a round trip, the agent is free again and is the only one to try (mod_callcenter has
+ * busy_delay_time / reject_delay_time for the same reason; its 100 ms dispatch poll bounds the rate otherwise).
+ * A no-answer after the ring time is not paused: it already took the ring time.
+ */
+export const FAILED_DEVICE_PAUSE_MS = 3000
 /** Tolerance for a timer that fires a hair early on a real clock. */
 export const TIMER_SLACK_MS = 50
 
@@ -86,6 +94,8 @@ export interface AgentRt {
   regKey?: string | null
   /** The call just finished, until wrap-up ends (for the handle time). */
   handling?: { queueId: string; talkMs: number; wrapFrom: number }
+  /** After a leg that failed without ringing out (busy, rejected, not registered): not offered again before this. */
+  retryAt?: number
 }
 
 type CallerPhase = 'welcome' | 'queued' | 'connecting' | 'bridged' | 'after' | 'ending'

@@ -4,7 +4,7 @@
  * confirmation.ts.
  */
 import type { Command } from '../commands.js'
-import { CAUSE, NOT_COUNTED_CAUSES, type AgentRt, type CallerRt, type LegRt, type OfferRt, offerOutcome, type EngineState, clearTimer, emit, estimatorOf, newId, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
+import { CAUSE, FAILED_DEVICE_PAUSE_MS, NOT_COUNTED_CAUSES, type AgentRt, type CallerRt, type LegRt, type OfferRt, offerOutcome, type EngineState, clearTimer, emit, estimatorOf, newId, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
 import { activeDeviceOf, dialStringOf } from './agent-availability.js'
 import { countUnanswered } from './auto-logout.js'
 import { askConfirmation } from './confirmation.js'
@@ -128,6 +128,10 @@ export function releaseLeg(st: EngineState, leg: LegRt, cause: string, counts: b
     agent.busy = 'none'
     agent.legId = undefined
     agent.callId = undefined
+  }
+  if (counts && agent && cause !== CAUSE.noAnswer && why === undefined) {
+    agent.retryAt = st.now + FAILED_DEVICE_PAUSE_MS
+    setTimer(st, `retry:${agent.agent.id}`, agent.retryAt)
   }
   if (counts && offer) {
     queueLog(st, 'RINGNOANSWER', leg.callId, offer.queueId, leg.agentId, { ringMs: st.now - offer.startedAt, cause, ...(why ? { reason: why } : {}), answered: wasAnswered })

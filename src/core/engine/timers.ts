@@ -43,6 +43,8 @@ export function timerFired(st: EngineState, id: string): void {
     }
     case 'widen':
       return // dispatch() runs after every event and now sees the widened caller
+    case 'retry':
+      return // the agent's pause after a refused leg is over: dispatch() runs after every event
     case 'wrapup': {
       const a = st.agents.get(key)
       if (a) endWrapUp(st, a, 'system')
