@@ -127,6 +127,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     dispatch: (ev) => dispatch(ev),
     ...(lead ? { mayCommand: () => lead.mayCommand() } : {}),
     leading: () => leading,
+    role: () => lead?.role ?? 'leader',
   })
   const fsState: FreeSwitchState = link.state
   const timers = new TimerTable(clock, (id) => dispatch({ type: 'timer', id }))

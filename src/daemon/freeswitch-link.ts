@@ -119,6 +119,8 @@ export interface FreeSwitchLinkDeps {
   mayCommand?: () => boolean
   /** Whether this daemon leads: a standby stays connected and subscribed but hands no event on and rebuilds nothing. */
   leading?: () => boolean
+  /** This daemon's role for the log ('leader', 'standby', …; ./leadership.ts). Default 'leader'. */
+  role?: () => string
   /** Turns a file id of a play command into what FreeSWITCH plays (adapter option). */
   resolveFile?: (file: string) => string
 }
@@ -265,7 +267,7 @@ export class FreeSwitchLink {
       l.connected = true
       delete l.lastError
       this.nodes.nodeUp(l.id)
-      log.info({ ...where, leading: leading() }, 'connected to FreeSWITCH')
+      log.info({ ...where, role: this.#deps.role?.() ?? 'leader' }, 'connected to FreeSWITCH')
       if (leading()) void this.#rebuild(l)
     })
     l.client.on('disconnected', (reason) => {
