@@ -5,7 +5,6 @@
  * Contract: an operator change is first written to the Store (durable), then `reloadConfig()` is awaited, and
  * only then is the HTTP response sent — so what the API acknowledges is both durable and live.
  */
-import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import type { CenterStatus } from '../core/engine/status.js'
 import type { EngineFeed, EngineView, FreeSwitchLink, LoginCheck } from './engine-view.js'

@@ -1,6 +1,6 @@
 /** Helpers the route plugins share: scopes, instants, schedules, warnings, the apply-and-reload step. */
 import { queueNumberWarnings } from '../../doctor/vanilla-dialplan.js'
-import { QUEUE_PLANS, type Agent, type Queue } from '../../core/model.js'
+import { QUEUE_PLANS, type Agent } from '../../core/model.js'
 import { explain as explainSchedule, ruleOccurrence, scheduleIssues, stateAt, transitions as scheduleTransitions } from '../../core/schedule/index.js'
 import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type Schedule } from '../../core/schedule/types.js'
 import { type Account, type ClosureScope, type Role, type Store } from '../../store/index.js'

@@ -1,5 +1,4 @@
 /** Routes: memberships (part of the route table; see src/api/README.md). */
-import { type Queue } from '../../core/model.js'
 import { ApiError } from '../errors.js'
 import type { Ctx, Scope } from '../router.js'
 import * as S from '../schemas.js'
