@@ -168,7 +168,7 @@ export function clientAddress(peer: string | undefined, headers: Record<string, 
   if (!value) return p
   const entries = value.split(',').map((s) => normalizeAddress(s.trim())).filter((s) => s !== '')
   if (header === 'x-real-ip') return entries[0] ?? p
-  for (let i = entries.length - 1; i >= 0; i--) if (!trustedProxies.includes(entries[i]!)) return entries[i]!
+  for (let i = entries.length - 1; i >= 0; i--) if (!trustedProxies.includes(entries[i])) return entries[i]
   return entries[0] ?? p
 }
 

@@ -60,7 +60,7 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
       '500': errorResponse('Internal error (for prompt import also: sox missing)'),
     }
     paths[p] ??= {}
-    paths[p]![r.method.toLowerCase()] = {
+    paths[p][r.method.toLowerCase()] = {
       operationId: r.id,
       tags: [r.tag],
       summary: r.summary,

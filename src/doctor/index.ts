@@ -182,7 +182,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       }
       const stock = stockExtensionsCatching(q.number)
       if (stock.length) {
-        const e = stock[0]!
+        const e = stock[0]
         warn(`overlap ${q.number}`, `queue ${q.number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml (${e.actions.map(([a]) => a).join(', ')}): koplus must come first (the jump at the top of the context), and that stock extension is then unreachable`)
       }
     }

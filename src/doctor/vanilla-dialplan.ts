@@ -123,7 +123,7 @@ export function stockExtensionsCatching(number: string, context: 'default' | 'pu
 export function stockOverlapWarning(number: string): string | undefined {
   const hits = stockExtensionsCatching(number, 'default')
   if (hits.length === 0) return undefined
-  const e = hits[0]!
+  const e = hits[0]
   return (
     `${number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml, ` +
     `which runs ${e.actions.map(([app]) => app).join(', ')}: unless the koplus jump stands at the top of the context ` +

@@ -234,7 +234,7 @@ export class Originator {
     if (b.reject) {
       this.sim.soon(ch, b.rejectAfterMs ?? 0, () => {
         ch.setVar('sip_hangup_disposition', 'recv_refuse')
-        this.sim.hangup(ch, b.reject!)
+        this.sim.hangup(ch, b.reject)
       })
       return
     }

@@ -143,7 +143,7 @@ export class Agents {
   }
 
   update(id: string, patch: AgentPatch): AgentRecord {
-    rejectUnknownKeys('agent', patch as unknown as Record<string, unknown>, ['extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
+    rejectUnknownKeys('agent', patch, ['extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
     const cur = this.get(id)
     const extension = patch.extension === undefined ? cur.extension : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
     const sipUser = patch.sipUser === undefined ? cur.sipUser : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })

@@ -148,7 +148,7 @@ export class Queues {
       const valid = validateQueueSettings(set)
       const next: Record<string, unknown> = { ...overrides, ...valid }
       for (const k of cleared) delete next[k]
-      overrides = next as Partial<QueueSettings>
+      overrides = next
     }
     checkSettingsConsistency(effectiveSettings(overrides))
     const schedule = patch.schedule === undefined ? cur.schedule : checkSchedule(patch.schedule)

@@ -204,14 +204,14 @@ t.test('SSE: a session stream ends when the account is removed, or the session l
   const created = await call(w.url, 'POST', '/api/v1/accounts', { token: w.tokens.adminA, body: { username: 'wall-a', password: 'a long password', role: 'tenant-admin' } })
   t.equal(created.status, 201)
   const login = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'wall-a', password: 'a long password' } })
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]
   const removed = await readStream(w.url, { cookie }, async () => {
     t.equal((await call(w.url, 'DELETE', `/api/v1/accounts/${created.body.id}`, { token: w.tokens.adminA })).status, 204)
   })
   t.same(removed, ['status', 'revoked'], 'account removed: stream ended')
 
   const login2 = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-b', password: PASSWORD } })
-  const cookie2 = login2.headers.get('set-cookie')!.split(';')[0]!
+  const cookie2 = login2.headers.get('set-cookie')!.split(';')[0]
   const loggedOut = await readStream(w.url, { cookie: cookie2 }, async () => {
     t.equal((await call(w.url, 'POST', '/api/v1/auth/logout', { headers: { cookie: cookie2, 'x-csrf-token': login2.body.csrfToken } })).status, 204)
   })

@@ -85,11 +85,11 @@ t.test('API over the running daemon', async (t) => {
         const block = buf.slice(0, i)
         buf = buf.slice(i + 2)
         const data = /^data: (.*)$/m.exec(block)
-        if (data) return JSON.parse(data[1]!)
+        if (data) return JSON.parse(data[1])
         continue
       }
       const { value } = await reader.read()
-      buf += Buffer.from(value!).toString()
+      buf += Buffer.from(value).toString()
     }
   }
   const first = await nextStatus()
@@ -97,7 +97,7 @@ t.test('API over the running daemon', async (t) => {
   // when did the engine have the caller waiting? (from the daemon's own hook, to measure the stream's delay)
   let engineAt = 0
   const offHandled = daemon.onHandled(() => {
-    if (!engineAt && daemon.status().queues[0]!.waiting === 1) engineAt = Date.now()
+    if (!engineAt && daemon.status().queues[0].waiting === 1) engineAt = Date.now()
   })
   t.teardown(offHandled)
   sim.placeCall({ to: '5000', from: '0701234567' })

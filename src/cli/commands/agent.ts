@@ -16,7 +16,7 @@ const agentColumns = [
   { header: 'NAME', get: (a: Agent) => a.name },
   { header: 'TENANT', get: (a: Agent) => a.tenantId },
   { header: 'PLAN', get: (a: Agent) => a.plan },
-  { header: 'DEVICE', get: (a: Agent) => (a.devices[a.activeDevice] ? `${a.activeDevice + 1}:${a.devices[a.activeDevice]!.type}:${a.devices[a.activeDevice]!.target}` : '-') },
+  { header: 'DEVICE', get: (a: Agent) => (a.devices[a.activeDevice] ? `${a.activeDevice + 1}:${a.devices[a.activeDevice].type}:${a.devices[a.activeDevice].target}` : '-') },
   { header: 'SKILLS', get: (a: Agent) => Object.entries(a.skills).map(([k, v]) => `${k}=${v}`) },
   { header: 'ID', get: (a: Agent) => a.id },
 ]

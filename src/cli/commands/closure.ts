@@ -32,7 +32,7 @@ export function registerClosureCommands(program: Command, kit: Kit): void {
         zone = sharedZone(qs)
         const tenants = new Set(qs.map((q) => q.tenantId))
         if (tenants.size > 1) throw new CliError('the queues belong to different tenants; close them one tenant at a time')
-        tenantId = qs[0]!.tenantId
+        tenantId = qs[0].tenantId
         body.queueIds = qs.map((q) => q.id)
       } else if (o.tag) body.tag = o.tag
       else body.all = true

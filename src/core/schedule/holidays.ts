@@ -40,7 +40,7 @@ function instance(country: string, region: string | undefined): Holidays {
 }
 
 function capitalise(s: string): string {
-  return s.length > 0 ? s[0]!.toUpperCase() + s.slice(1) : s;
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
 /** Built-in holidays of a year, by local date; cached per (country, region, year). */
@@ -54,7 +54,7 @@ export function builtInHolidays(country: string, region: string | undefined, yea
       const date = h.date.slice(0, 10);
       const startMinute = parseWallTime(h.date.slice(11, 16)) ?? 0;
       const list = byDate.get(date) ?? [];
-      list.push({ date, startMinute, name: capitalise(h.name), type: h.type as HolidayType });
+      list.push({ date, startMinute, name: capitalise(h.name), type: h.type });
       byDate.set(date, list);
     }
     years.set(key, byDate);
