@@ -39,9 +39,19 @@ export default tseslint.config(
       // - unbound-method: the CLI command modules and web pages destructure kits of plain functions that are
       //   declared with method syntax; none of them uses `this`.
       '@typescript-eslint/unbound-method': 'off',
-      // Numbers and booleans in template strings are what they look like.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Numbers and booleans in template strings are what they look like; `never` is the "cannot happen" message.
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true, allowNever: true },
+      ],
+      // String(v) on an `unknown` already checked not to be an object is how values are printed here; the rule
+      // cannot see that check, so it only looks at declared types.
+      '@typescript-eslint/no-base-to-string': ['error', { checkUnknown: false }],
+      // `{ dropped, ...rest }` is how a key is left out of a copy.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {

@@ -18,10 +18,10 @@ export interface LiveControl {
   /** Rebuild the engine's configuration from the Store (after every operator change). */
   reloadConfig(): Promise<void> | void
   /**
-   * Hand an event to the engine (agent login/logout/pause/device/end-wrapup, reevaluate). May return the engine's
-   * commands; a `rejected` command among them makes the API refuse the request with its message.
+   * Hand an event to the engine (agent login/logout/pause/device/end-wrapup, reevaluate). May return (or resolve to)
+   * the engine's commands; a `rejected` command among them makes the API refuse the request with its message.
    */
-  dispatch(event: CoreEvent): Promise<unknown> | unknown
+  dispatch(event: CoreEvent): unknown
   /** The engine's status now. */
   status(): StatusSnapshot
   /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */

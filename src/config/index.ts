@@ -58,62 +58,65 @@ export interface LoadConfigOptions {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v))
 
-/** Check (and for env strings, parse) one value against its kind. Returns the value or throws a problem string. */
+/** What is wrong with one value; the loader names the key and where it came from (ConfigError). */
+class ValueProblem extends Error {}
+
+/** Check (and for env strings, parse) one value against its kind. Returns the value or throws a ValueProblem. */
 function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): string | number | null {
   switch (kind.type) {
     case 'int': {
       let n = v
       if (fromEnv && typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim())
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max) throw `expected an integer ${kind.min}-${kind.max}, got ${show(v)}`
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max) throw new ValueProblem(`expected an integer ${kind.min}-${kind.max}, got ${show(v)}`)
       return n
     }
     case 'enum':
-      if (typeof v !== 'string' || !kind.values.includes(v)) throw `expected one of ${kind.values.join(', ')}, got ${show(v)}`
+      if (typeof v !== 'string' || !kind.values.includes(v)) throw new ValueProblem(`expected one of ${kind.values.join(', ')}, got ${show(v)}`)
       return v
     case 'string':
-      if (typeof v !== 'string' || v === '') throw `expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`
-      if (kind.re && !kind.re.test(v)) throw `expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`)
+      if (kind.re && !kind.re.test(v)) throw new ValueProblem(`expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`)
       return v
     case 'path':
       if (v === null && kind.nullMeans) return null
       if (fromEnv && v === '' && kind.nullMeans) return null
-      if (typeof v !== 'string' || v === '') throw `expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`
-      if (v.includes('\0')) throw 'a path must not contain NUL'
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`)
+      if (v.includes('\0')) throw new ValueProblem('a path must not contain NUL')
       return v
     case 'template': {
-      if (typeof v !== 'string' || v === '') throw `expected a dial-string template, got ${show(v)}`
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a dial-string template, got ${show(v)}`)
       const used = [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1])
       const unknown = used.filter((u) => !kind.allowed.includes(u))
-      if (unknown.length) throw `unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`
+      if (unknown.length) throw new ValueProblem(`unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`)
       const missing = kind.required.filter((r) => !used.includes(r))
-      if (missing.length) throw `must contain \${${missing[0]}}`
-      if (/\s/.test(v)) throw 'must not contain spaces'
+      if (missing.length) throw new ValueProblem(`must contain \${${missing[0]}}`)
+      if (/\s/.test(v)) throw new ValueProblem('must not contain spaces')
       return v
     }
     case 'featureCode':
-      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw `expected * or # followed by 1-6 digits, got ${show(v)}`
+      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw new ValueProblem(`expected * or # followed by 1-6 digits, got ${show(v)}`)
       return v
     case 'postgresUrl':
       if (v === null || (fromEnv && v === '')) return null
       return checkPostgresUrl(v)
   }
-  throw `unsupported kind for ${field}`
+  throw new ValueProblem(`unsupported kind for ${field}`)
 }
 
 /** A database.url: postgres(ql)://[user[:password]@]host[:port]/database. Problems never quote the password. */
 function checkPostgresUrl(v: unknown): string {
   const what = 'a postgres://user:password@host:port/database URL or null'
-  if (typeof v !== 'string' || v === '') throw `expected ${what}, got ${show(v)}`
+  if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected ${what}, got ${show(v)}`)
   let u: URL
   try {
     u = new URL(v)
   } catch {
-    throw `expected ${what}, got a value that is not a URL`
+    throw new ValueProblem(`expected ${what}, got a value that is not a URL`)
   }
   if (u.password) u.password = '***'
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw `expected ${what}, got ${JSON.stringify(u.toString())}`
-  if (!u.hostname) throw `names no host: ${JSON.stringify(u.toString())}`
-  if (u.pathname.replace(/^\//, '') === '') throw `names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ValueProblem(`expected ${what}, got ${JSON.stringify(u.toString())}`)
+  if (!u.hostname) throw new ValueProblem(`names no host: ${JSON.stringify(u.toString())}`)
+  if (u.pathname.replace(/^\//, '') === '') throw new ValueProblem(`names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`)
   return v
 }
 
@@ -192,8 +195,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         try {
           values[section][key] = check(spec.kind, v, false, `${section}.${key}`)
         } catch (problem) {
-          if (typeof problem !== 'string') throw problem
-          throw new ConfigError(`${section}.${key}`, problem, where)
+          if (!(problem instanceof ValueProblem)) throw problem
+          throw new ConfigError(`${section}.${key}`, problem.message, where)
         }
       }
     }
@@ -221,8 +224,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     try {
       values[section][key] = check(spec.kind, raw, true, `${section}.${key}`)
     } catch (problem) {
-      if (typeof problem !== 'string') throw problem
-      throw new ConfigError(`${section}.${key}`, problem, `from ${name}`)
+      if (!(problem instanceof ValueProblem)) throw problem
+      throw new ConfigError(`${section}.${key}`, problem.message, `from ${name}`)
     }
     usedEnv.push(name)
   }

@@ -33,7 +33,7 @@ export function isPromptPath(id: string): boolean {
  */
 export function promptPath(
   id: string,
-  lang: Lang | string,
+  lang: string,
   overrides?: PromptOverrides,
   soundsDir = '',
 ): string {
@@ -51,7 +51,7 @@ export function promptPath(
  */
 export function playbackArg(
   ids: readonly string[],
-  lang: Lang | string,
+  lang: string,
   overrides?: PromptOverrides,
   soundsDir = '',
 ): string {

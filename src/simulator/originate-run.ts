@@ -97,6 +97,7 @@ export class Originator {
     const pending: PendingLeg[] = []
     let settled = false
     let lastCause: string | undefined
+    // eslint-disable-next-line prefer-const -- assigned below, after `settle` (which clears it) is defined
     let timeoutTimer: TimerHandle | undefined
     const settle = (winner: Channel | undefined, cause?: string): void => {
       if (settled) return

@@ -113,7 +113,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
             h('td', {}, describeRule(r, lang()), r.label ? h('div', { class: 'small muted' }, r.label) : null),
             h('td', { class: 'actions' }, h('button', {
               type: 'button', class: 'ghost danger', 'aria-label': `${t('common.remove')}: ${describeRule(r, lang())}`,
-              onclick: () => saveSchedule(q, { ...schedule, rules: schedule.rules.filter((x) => x.id !== r.id) }).then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
+              onclick: () => void saveSchedule(q, { ...schedule, rules: schedule.rules.filter((x) => x.id !== r.id) }).then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
             }, t('common.remove'))),
           ),
         )),
@@ -130,7 +130,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
   })
   const newCalendar = h('button', {
     type: 'button', class: 'ghost', id: 'new-calendar',
-    onclick: () => post<Calendar>('/calendars', { name: lang() === 'sv' ? 'Svenska helgdagar' : 'Swedish holidays', country: 'SE' })
+    onclick: () => void post<Calendar>('/calendars', { name: lang() === 'sv' ? 'Svenska helgdagar' : 'Swedish holidays', country: 'SE' })
       .then((c) => saveSchedule(q, { ...schedule, calendarIds: [...calIds, c.id] }))
       .then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
   }, `+ ${t('hours.newCalendar')}`)
