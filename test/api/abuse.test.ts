@@ -238,7 +238,7 @@ t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the 
 })
 
 /** POST a body with node:http, chunked (no Content-Length) when `chunked`, and read the answer. */
-function post(url: string, path: string, token: string, contentType: string, body: Buffer, chunked: boolean): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
+function post(url: string, path: string, token: string, contentType: string, body: Buffer, chunked: boolean): Promise<{ status: number; headers: Record<string, unknown>; json: { error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
     const req = request(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType, ...(chunked ? {} : { 'content-length': body.length }) } }, (res) => {
       const parts: Buffer[] = []
@@ -309,7 +309,7 @@ copyFileSync(input, a[a.indexOf('signed-integer') + 1])
   for (const chunked of [false, true]) {
     const r = await post(api.url, '/api/v1/prompts/upload?language=sv&name=welcome', w.tokens.adminA, 'audio/wav', Buffer.alloc(3 * 1024 * 1024, 1), chunked)
     t.equal(r.status, 413)
-    t.equal(r.json.error.code, 'PAYLOAD_TOO_LARGE')
+    t.equal(r.json.error?.code, 'PAYLOAD_TOO_LARGE')
     t.same(uploads(), [], 'nothing is left of the refused upload')
   }
   t.equal(w.store.prompts.list().filter((p) => p.name === 'welcome').length, 0, 'no prompt replaced')

@@ -159,7 +159,7 @@ async function send(w: World, c: Case, token: string | undefined): Promise<{ sta
   if (c.path(w) === '/api/v1/events') {
     const ac = new AbortController()
     const res = await fetch(w.url + c.path(w), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: ac.signal })
-    let text = ''
+    let text: string
     if (res.status === 200) {
       const reader = res.body!.getReader()
       const { value } = await reader.read()

@@ -15,6 +15,7 @@ import { startDaemon } from '../../src/daemon/index.js'
 import { defaultConfig } from '../../src/config/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
 import { call } from './fixture.js'
+import type { CenterStatus } from '../../src/core/engine/status.js'
 
 t.test('API over the running daemon', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-api-daemon-'))
@@ -78,7 +79,7 @@ t.test('API over the running daemon', async (t) => {
   const res = await fetch(`${api.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal })
   const reader = res.body!.getReader()
   let buf = ''
-  const nextStatus = async (): Promise<any> => {
+  const nextStatus = async (): Promise<CenterStatus> => {
     for (;;) {
       const i = buf.indexOf('\n\n')
       if (i >= 0) {
@@ -101,7 +102,7 @@ t.test('API over the running daemon', async (t) => {
   })
   t.teardown(offHandled)
   sim.placeCall({ to: '5000', from: '0701234567' })
-  let seen: any
+  let seen: CenterStatus | undefined
   while (!seen) {
     const s = await nextStatus()
     if (s.queues[0].waiting === 1) seen = s

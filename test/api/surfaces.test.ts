@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { buildRoutes } from '../../src/api/plugins/index.js'
 import { call, tinyWav, world } from './fixture.js'
+import type { CenterStatus } from '../../src/core/engine/status.js'
 
 const hasSox = (() => {
   try {
@@ -75,7 +76,7 @@ t.test('SSE: a status event at once and after each change, narrowed to the accou
   t.match(res.headers.get('content-type')!, /text\/event-stream/)
   const reader = res.body!.getReader()
   let buf = ''
-  const nextEvent = async (): Promise<{ event: string; data: any }> => {
+  const nextEvent = async (): Promise<{ event: string; data: CenterStatus }> => {
     for (;;) {
       const i = buf.indexOf('\n\n')
       if (i >= 0) {

@@ -54,7 +54,7 @@ function shape(db: Database.Database): unknown {
       tbl,
       {
         columns: (db.pragma(`table_info(${tbl})`) as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[])
-          .map((c) => `${c.name} ${c.type} notnull=${c.notnull} default=${c.dflt_value} pk=${c.pk}`)
+          .map((c) => `${c.name} ${c.type} notnull=${c.notnull} default=${String(c.dflt_value)} pk=${c.pk}`)
           .sort(),
         indexes: (db.pragma(`index_list(${tbl})`) as { name: string; unique: number; partial: number }[])
           .map((i) => {
