@@ -42,7 +42,14 @@ export default tseslint.config(
       // Numbers and booleans in template strings are what they look like; `never` is the "cannot happen" message.
       '@typescript-eslint/restrict-template-expressions': [
         'error',
-        { allowNumber: true, allowBoolean: true, allowNullish: true, allowNever: true },
+        {
+          allowNumber: true,
+          allowBoolean: true,
+          allowNullish: true,
+          allowNever: true,
+          // Node's URLSearchParams prints as a query string.
+          allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: 'url', name: 'URLSearchParams' }, { from: 'package', package: '@types/node', name: 'URLSearchParams' }],
+        },
       ],
       // String(v) on an `unknown` already checked not to be an object is how values are printed here; the rule
       // cannot see that check, so it only looks at declared types.

@@ -55,7 +55,7 @@ export interface Kit {
 }
 
 export function makeKit(out: Output, env: NodeJS.ProcessEnv): Kit {
-  const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions
+  const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>()
   const client = (cmd: Command): ApiClient => {
     const o = g(cmd)
     return new ApiClient(apiUrl(o, env), apiToken(o, env))
