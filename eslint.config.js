@@ -51,9 +51,9 @@ export default tseslint.config(
           allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: 'url', name: 'URLSearchParams' }, { from: 'package', package: '@types/node', name: 'URLSearchParams' }],
         },
       ],
-      // String(v) on an `unknown` already checked not to be an object is how values are printed here; the rule
-      // cannot see that check, so it only looks at declared types.
-      '@typescript-eslint/no-base-to-string': ['error', { checkUnknown: false }],
+      // String(v) of an `unknown` checked not to be null or an object (TypeScript narrows it to `{}`) is how JSON
+      // values are printed here; the rule still checks every declared object type.
+      '@typescript-eslint/no-base-to-string': ['error', { ignoredTypeNames: ['{}', 'Error', 'RegExp', 'URL', 'URLSearchParams'] }],
       // `{ dropped, ...rest }` is how a key is left out of a copy.
       '@typescript-eslint/no-unused-vars': [
         'error',

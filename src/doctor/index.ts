@@ -148,7 +148,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     // 4. events
     try {
       const job = await withTimeout(client.bgapi('status', { timeoutMs }), timeoutMs, 'bgapi status')
-      const body = (job as { body?: string }).body ?? String(job)
+      const body = (job as { body?: string }).body ?? ''
       add('events', true, `BACKGROUND_JOB event received (${firstLine(body).slice(0, 60)})`)
     } catch (err) {
       add('events', false, `no event arrived: ${(err as Error).message} (check the event subscription / ACL of mod_event_socket)`)
