@@ -48,12 +48,19 @@ export default tseslint.config(
           allowNullish: true,
           allowNever: true,
           // Node's URLSearchParams prints as a query string.
-          allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: 'url', name: 'URLSearchParams' }, { from: 'package', package: '@types/node', name: 'URLSearchParams' }],
+          allow: [
+            { from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] },
+            { from: 'package', package: 'url', name: 'URLSearchParams' },
+            { from: 'package', package: '@types/node', name: 'URLSearchParams' },
+          ],
         },
       ],
       // String(v) of an `unknown` checked not to be null or an object (TypeScript narrows it to `{}`) is how JSON
       // values are printed here; the rule still checks every declared object type.
-      '@typescript-eslint/no-base-to-string': ['error', { ignoredTypeNames: ['{}', 'Error', 'RegExp', 'URL', 'URLSearchParams'] }],
+      '@typescript-eslint/no-base-to-string': [
+        'error',
+        { ignoredTypeNames: ['{}', 'Error', 'RegExp', 'URL', 'URLSearchParams'] },
+      ],
       // `{ dropped, ...rest }` is how a key is left out of a copy.
       '@typescript-eslint/no-unused-vars': [
         'error',
