@@ -51,7 +51,7 @@ export type KoplusApiCode =
   | 'KOPLUS_API_INTERNAL'
 
 /** Every code a KoplusError may carry. */
-export type KoplusErrorCode =
+type KoplusErrorCode =
   | KoplusEslCode
   | KoplusStoreCode
   | KoplusApiCode

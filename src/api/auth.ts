@@ -178,20 +178,6 @@ function normalizeAddress(a: string): string {
 
 export const SESSION_COOKIE = 'koplus_session'
 
-/** Parse a Cookie header into a map. */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>()
-  if (!header) return out
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=')
-    if (i < 0) continue
-    const k = part.slice(0, i).trim()
-    const v = part.slice(i + 1).trim()
-    if (k && !out.has(k)) out.set(k, decodeURIComponent(v))
-  }
-  return out
-}
-
 /**
  * The Set-Cookie value of a web session: HttpOnly and SameSite=Strict always; Secure when served over https
  * (a browser would not send a Secure cookie back over plain loopback http, so it is omitted there).

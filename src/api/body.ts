@@ -35,7 +35,7 @@ function abandonBody(req: IncomingMessage): void {
 }
 
 /** The whole body into memory, refused with 413 once it passes `max` bytes (JSON bodies: 1 MB). */
-export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   checkDeclaredLength(req, max)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []

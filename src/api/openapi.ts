@@ -33,7 +33,7 @@ const ACCESS_TEXT: Record<Route['access'], string> = {
   self: "Operators, tenant administrators of the agent's tenant, and the agent itself.",
 }
 
-export function buildOpenApi(routes: Route[], version: string): Record<string, unknown> {
+function buildOpenApi(routes: Route[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const r of routes) {
     const p = openApiPath(r.path)

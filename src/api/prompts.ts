@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ApiError } from './errors.js'
 
-export interface ConvertOptions {
+interface ConvertOptions {
   soxPath: string
   dir: string
   /** File name without extension (sanitised here). */

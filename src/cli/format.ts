@@ -2,7 +2,7 @@
 import { DEFAULT_TIME_ZONE } from '../config/defaults.js'
 import { offsetMinutesAt, utcToZonedTime } from '../util/time-zone.js'
 
-export interface Column<T> {
+interface Column<T> {
   header: string
   get: (row: T) => unknown
   align?: 'left' | 'right'

@@ -47,7 +47,7 @@ export class ConfigError extends KoplusError {
   }
 }
 
-export interface LoadConfigOptions {
+interface LoadConfigOptions {
   /** --config PATH from the command line; wins over KOPLUS_CONFIG. */
   argvPath?: string
   /** Default: process.env. */
@@ -136,7 +136,7 @@ export function configPathFromArgv(argv: readonly string[]): string | undefined 
  * two letters away from a known name. Names without a section part (KOPLUS_CONFIG, KOPLUS_TOKEN, KOPLUS_API,
  * KOPLUS_PASSWORD: the CLI's own) are never near-misses.
  */
-export function nearMiss(name: string, known: ReadonlyMap<string, readonly [string, string, KeySpec]>): string | undefined {
+function nearMiss(name: string, known: ReadonlyMap<string, readonly [string, string, KeySpec]>): string | undefined {
   const rest = name.slice('KOPLUS_'.length)
   if (!rest.includes('_')) return undefined
   for (const k of known.keys()) if (editDistance(name, k) <= 2) return k
@@ -271,7 +271,7 @@ export function defaultConfig(cwd?: string): Config {
   return loadConfig({ env: {}, cwd })
 }
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 /** A copy safe to log: every secret replaced by '[redacted]'. */
 export function redactConfig(cfg: Config): Config {

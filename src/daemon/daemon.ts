@@ -46,7 +46,7 @@ import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reco
 import { TimerTable } from './timers.js'
 
 /** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
-export const SHOW_CHANNELS_LAG_MS = 1500
+const SHOW_CHANNELS_LAG_MS = 1500
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
@@ -89,7 +89,7 @@ export interface FreeSwitchState {
   rebuiltAt?: number
 }
 
-export type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
+type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
 
 /** A running daemon. */
 export interface Daemon {

@@ -45,7 +45,7 @@ export const REQUIRED_MODULES: readonly { name: string; why: string }[] = [
   { name: 'mod_tone_stream', why: 'tone_stream:// music on hold and beeps' },
 ]
 
-export interface DoctorOptions {
+interface DoctorOptions {
   host: string
   port: number
   password: string
@@ -69,7 +69,7 @@ export interface DoctorOptions {
   databasePath?: string
 }
 
-export interface CheckResult {
+interface CheckResult {
   name: string
   ok: boolean
   /** Passed, but something the operator should know (shown as WARN; does not fail the doctor). */
@@ -78,7 +78,7 @@ export interface CheckResult {
   detail: string
 }
 
-export interface DoctorReport {
+interface DoctorReport {
   ok: boolean
   checks: CheckResult[]
 }

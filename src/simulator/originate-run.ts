@@ -19,7 +19,7 @@ interface PendingLeg {
 }
 
 /** Where the originator finds the far ends. */
-export interface EndpointLookup {
+interface EndpointLookup {
   user(name: string): SimUser | undefined
   pattern(dial: string): EndpointBehaviour | undefined
 }

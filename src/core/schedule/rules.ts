@@ -16,7 +16,7 @@ type Freq = (typeof FREQS)[number];
 const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
 /** The parts of an RRULE body we accept, already checked. */
-export interface ParsedRRule {
+interface ParsedRRule {
   /** Normalised body (no 'RRULE:' prefix), as handed to rrulestr. */
   body: string;
   freq: Freq;

@@ -23,7 +23,7 @@ import type { LiveChannels } from './restore.js'
 
 export type { LiveCall, LiveChannels, LiveLeg } from './restore.js'
 
-export interface AdapterOptions {
+interface AdapterOptions {
   /** Dialplan context for `transfer` (uuid_transfer <uuid> <dest> XML <context>); default 'default'. */
   transferContext?: string
   /** Turns a file id of a `play`/`hold-music` command into what FreeSWITCH plays (default: unchanged). */

@@ -11,7 +11,7 @@ import { toNumberedParams, type AsyncSqlDb, type RunResult, type SqlRunner, type
 
 const INT8_OID = 20
 
-export interface PgDbOptions {
+interface PgDbOptions {
   logger?: Logger
   /** Pool size (default 4: the write queue uses one at a time, the rest serve reads). */
   max?: number
