@@ -123,7 +123,7 @@ export default async function (): Promise<void> {
   console.log('koplus event path: daemon process ↔ simulator with FreeSWITCH 1.10’s Event Socket delivery rule (times in ms)')
   console.log(hostLine())
   const only = ['wake', 'baseline', 'reference'].indexOf(process.env.ONLY ?? '')
-  for (const mode of only >= 0 ? [MODES[only]!] : MODES) {
+  for (const mode of only >= 0 ? [MODES[only]] : MODES) {
     console.log(`\n${mode.label}`)
     const a = await arrivals(mode)
     const f = await agentFree(mode)

@@ -110,7 +110,7 @@ export default async function (): Promise<void> {
       await sleep(500)
     }
 
-    const base = summarize(results[0]!.first)
+    const base = summarize(results[0].first)
     for (const r of results) {
       console.log(`\n${r.name}${r.flood ? ` — ${r.flood}` : ''} (${N} callers one at a time${r.missed ? `; ${r.missed} not through within 20 s` : ''})`)
       const s = summarize(r.first)

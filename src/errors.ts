@@ -52,7 +52,7 @@ export type KoplusApiCode =
   | 'KOPLUS_API_NOT_LEADER'
 
 /** Every code a KoplusError may carry. */
-export type KoplusErrorCode =
+type KoplusErrorCode =
   | KoplusEslCode
   | KoplusStoreCode
   | KoplusApiCode

@@ -80,30 +80,29 @@ export class SimProbe {
     this.#off = sim.onEvent((ev) => this.#event(ev))
     this.#origOriginate = sim.originate
     this.#origChannel = sim.channel
-    const self = this
-    sim.originate = function (arg: string, done: (result: string) => void, jobUuid?: string): void {
+    sim.originate = (arg: string, done: (result: string) => void, jobUuid?: string): void => {
       const at = epochMs()
       const callId = /koplus_call=([^,}\s]+)/.exec(arg)?.[1] ?? ''
       const users = [...arg.matchAll(/user\/([^@,\s]+)/g)].map((m) => m[1])
       const o: OriginateArrival = { at, callId, users }
-      self.originates.push(o)
+      this.originates.push(o)
       for (const u of users) {
-        const h = self.#pendingAgent.get(u)
+        const h = this.#pendingAgent.get(u)
         if (h !== undefined) {
-          self.#lag('agent hung up → next originate to that agent', at - h)
-          self.#pendingAgent.delete(u)
+          this.#lag('agent hung up → next originate to that agent', at - h)
+          this.#pendingAgent.delete(u)
         }
       }
-      self.onOriginate?.(o)
-      self.#origOriginate.call(sim, arg, done, jobUuid)
+      this.onOriginate?.(o)
+      this.#origOriginate.call(sim, arg, done, jobUuid)
     }
-    sim.channel = function (uuid: string) {
-      const p = self.#pendingOnCall.get(uuid)
+    sim.channel = (uuid: string) => {
+      const p = this.#pendingOnCall.get(uuid)
       if (p) {
-        self.#lag(p.kind, epochMs() - p.at)
-        self.#pendingOnCall.delete(uuid)
+        this.#lag(p.kind, epochMs() - p.at)
+        this.#pendingOnCall.delete(uuid)
       }
-      return self.#origChannel.call(sim, uuid)
+      return this.#origChannel.call(sim, uuid)
     }
   }
 

@@ -303,7 +303,7 @@ export function runDay(o: DaySimOptions): DaySimResult {
   }
 
   for (const x of o.extraEvents ?? []) push(x.at, x.event)
-  let now = t0
+  let now: number
   for (let item = heap.pop(); item; item = heap.pop()) {
     now = item.at
     const e = item.event

@@ -168,7 +168,7 @@ export function clientAddress(peer: string | undefined, headers: Record<string, 
   if (!value) return p
   const entries = value.split(',').map((s) => normalizeAddress(s.trim())).filter((s) => s !== '')
   if (header === 'x-real-ip') return entries[0] ?? p
-  for (let i = entries.length - 1; i >= 0; i--) if (!trustedProxies.includes(entries[i]!)) return entries[i]!
+  for (let i = entries.length - 1; i >= 0; i--) if (!trustedProxies.includes(entries[i])) return entries[i]
   return entries[0] ?? p
 }
 
@@ -177,20 +177,6 @@ function normalizeAddress(a: string): string {
 }
 
 export const SESSION_COOKIE = 'koplus_session'
-
-/** Parse a Cookie header into a map. */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>()
-  if (!header) return out
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=')
-    if (i < 0) continue
-    const k = part.slice(0, i).trim()
-    const v = part.slice(i + 1).trim()
-    if (k && !out.has(k)) out.set(k, decodeURIComponent(v))
-  }
-  return out
-}
 
 /**
  * The Set-Cookie value of a web session: HttpOnly and SameSite=Strict always; Secure when served over https

@@ -35,7 +35,7 @@ function abandonBody(req: IncomingMessage): void {
 }
 
 /** The whole body into memory, refused with 413 once it passes `max` bytes (JSON bodies: 1 MB). */
-export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   checkDeclaredLength(req, max)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -106,7 +106,7 @@ export function parseQuery(route: Route, url: URL): Record<string, unknown> {
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const buf = await readBody(req, JSON_LIMIT)
   if (buf.length === 0) return undefined
-  const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (ct !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
   try {
     return JSON.parse(buf.toString('utf8'))
@@ -117,6 +117,6 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Whether a content type is one of a raw route's (wildcards like audio/* allowed). */
 export function acceptsType(contentTypes: readonly string[], header: string | undefined): boolean {
-  const ct = (header ?? '').split(';')[0]!.trim().toLowerCase()
+  const ct = (header ?? '').split(';')[0].trim().toLowerCase()
   return contentTypes.some((t) => (t.endsWith('/*') ? ct.startsWith(t.slice(0, -1)) : ct === t))
 }

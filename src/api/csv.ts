@@ -3,7 +3,7 @@ import { offsetMinutesAt, utcToZonedTime } from '../core/schedule/zone.js'
 /** CSV export (RFC 4180): a header from the first row's keys; objects are JSON-encoded; fields quoted when needed. */
 export function toCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return ''
-  const keys = Object.keys(rows[0]!)
+  const keys = Object.keys(rows[0])
   const cell = (v: unknown): string => {
     const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s

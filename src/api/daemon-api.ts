@@ -34,7 +34,7 @@ export function readMetricsToken(path: string | null): string | undefined {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new Error(`api.metricsTokenFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new Error(`api.metricsTokenFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err })
   }
   const token = text.trim()
   if (token.length < 16 || /\s/.test(token)) throw new Error(`api.metricsTokenFile: ${path} must hold one token of at least 16 characters without spaces`)

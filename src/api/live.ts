@@ -5,7 +5,6 @@
  * Contract: an operator change is first written to the Store (durable), then `reloadConfig()` is awaited, and
  * only then is the HTTP response sent — so what the API acknowledges is both durable and live.
  */
-import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 import type { CenterStatus } from '../core/engine/status.js'
 import type { EngineFeed, EngineView, FreeSwitchLink, LeadershipView, LoginCheck } from './engine-view.js'
@@ -19,10 +18,10 @@ export interface LiveControl {
   /** Rebuild the engine's configuration from the Store (after every operator change). */
   reloadConfig(): Promise<void> | void
   /**
-   * Hand an event to the engine (agent login/logout/pause/device/end-wrapup, reevaluate). May return the engine's
-   * commands; a `rejected` command among them makes the API refuse the request with its message.
+   * Hand an event to the engine (agent login/logout/pause/device/end-wrapup, reevaluate). May return (or resolve to)
+   * the engine's commands; a `rejected` command among them makes the API refuse the request with its message.
    */
-  dispatch(event: CoreEvent): Promise<unknown> | unknown
+  dispatch(event: CoreEvent): unknown
   /** The engine's status now. */
   status(): StatusSnapshot
   /** The daemon's connection to FreeSWITCH (absent when the API runs without a daemon). */

@@ -212,7 +212,7 @@ export class KoplusMetrics {
 }
 
 /** Where the metrics read the daemon's state at each scrape. */
-export interface MetricsSource {
+interface MetricsSource {
   status(): object
   eslConnected(): boolean
   /** Queue id → open now (schedule, holidays, closures). */

@@ -33,7 +33,7 @@ const ACCESS_TEXT: Record<Route['access'], string> = {
   self: "Operators, tenant administrators of the agent's tenant, and the agent itself.",
 }
 
-export function buildOpenApi(routes: Route[], version: string): Record<string, unknown> {
+function buildOpenApi(routes: Route[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const r of routes) {
     const p = openApiPath(r.path)
@@ -61,7 +61,7 @@ export function buildOpenApi(routes: Route[], version: string): Record<string, u
       ...((r.mutates ?? r.method !== 'GET') && r.access !== 'public' ? { '503': errorResponse('NOT_LEADER: this daemon is a standby; the message names the leader to send the change to') } : {}),
     }
     paths[p] ??= {}
-    paths[p]![r.method.toLowerCase()] = {
+    paths[p][r.method.toLowerCase()] = {
       operationId: r.id,
       tags: [r.tag],
       summary: r.summary,

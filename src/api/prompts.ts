@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ApiError } from './errors.js'
 
-export interface ConvertOptions {
+interface ConvertOptions {
   soxPath: string
   dir: string
   /** File name without extension (sanitised here). */
@@ -20,7 +20,7 @@ export interface ConvertOptions {
 
 /** sox's input type from a content type, when the body alone is not enough (raw streams have no header). */
 function soxType(contentType: string | undefined): string | undefined {
-  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  const ct = (contentType ?? '').split(';')[0].trim().toLowerCase()
   const map: Record<string, string> = {
     'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3',
     'audio/ogg': 'ogg', 'audio/flac': 'flac', 'audio/x-flac': 'flac', 'audio/aiff': 'aiff', 'audio/x-aiff': 'aiff',

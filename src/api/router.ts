@@ -9,7 +9,7 @@ import type { LiveControl } from './live.js'
 import type { Principal } from './auth.js'
 import type { JsonSchema } from './validate.js'
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
  * Who may call a route.
@@ -66,7 +66,7 @@ export interface Result {
   streamed?: boolean
 }
 
-export interface QueryParam {
+interface QueryParam {
   name: string
   schema: JsonSchema
   required?: boolean
@@ -103,7 +103,7 @@ export interface Route {
 }
 
 /** A compiled matcher for a route's path. */
-export interface CompiledRoute extends Route {
+interface CompiledRoute extends Route {
   regex: RegExp
   paramNames: string[]
 }

@@ -10,7 +10,7 @@ import type { JsonSchema } from './validate.js'
 const asJson = (schema: TSchema): JsonSchema => schema as unknown as JsonSchema
 const asTypeBox = (schema: JsonSchema): TSchema => schema as unknown as TSchema
 
-export const str = (extra: Omit<Extract<JsonSchema, { type: 'string' }>, 'type'> = {}): JsonSchema => asJson(Type.String(extra as Record<string, unknown>))
+export const str = (extra: Omit<Extract<JsonSchema, { type: 'string' }>, 'type'> = {}): JsonSchema => asJson(Type.String(extra))
 
 export const int = (minimum?: number, maximum?: number, extra: { description?: string; nullable?: boolean } = {}): JsonSchema =>
   asJson(Type.Integer({ ...(minimum !== undefined ? { minimum } : {}), ...(maximum !== undefined ? { maximum } : {}), ...extra }))
@@ -33,5 +33,5 @@ export const obj = (properties: Record<string, JsonSchema>, required: readonly s
 /** A map: any keys, every value matching `values`. */
 export const map = (values: JsonSchema, description?: string): JsonSchema => {
   const { properties: _none, ...schema } = Type.Object({}, { additionalProperties: asTypeBox(values), ...(description ? { description } : {}) })
-  return asJson(schema as TSchema)
+  return asJson(schema)
 }

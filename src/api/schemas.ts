@@ -6,13 +6,13 @@ export const ID = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', descriptio
 export const NUMBER = str({ pattern: '^[0-9*#+]{1,32}$', description: 'a dialable number' })
 export const LANGUAGE = str({ enum: ['sv', 'en'] })
 export const PLAN = str({ enum: ['basic', 'pro', 'business', 'enterprise'] })
-export const DEVICE_TYPE = str({ enum: ['softphone', 'deskphone', 'mobile'] })
+const DEVICE_TYPE = str({ enum: ['softphone', 'deskphone', 'mobile'] })
 export const PROMPT_NAME = str({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'prompt name, e.g. welcome, closed' })
 
 /** An instant: epoch milliseconds, or an ISO 8601 date-time string. */
-export const INSTANT: JsonSchema = { oneOf: [int(0), str({ format: 'date-time', minLength: 1 })], description: 'epoch ms or ISO 8601' }
+const INSTANT: JsonSchema = { oneOf: [int(0), str({ format: 'date-time', minLength: 1 })], description: 'epoch ms or ISO 8601' }
 
-export const END_ACTION: JsonSchema = {
+const END_ACTION: JsonSchema = {
   oneOf: [
     obj({ type: str({ enum: ['busy', 'hangup'] }) }, ['type']),
     obj({ type: str({ enum: ['forward'] }), destination: NUMBER }, ['type', 'destination']),

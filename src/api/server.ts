@@ -77,7 +77,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (serverOpts.secure) return true
     if (addressHeader === 'none') return false
     const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
-    return trustedProxies.includes(peer) && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase() === 'https'
+    return trustedProxies.includes(peer) && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase() === 'https'
   }
   const serverOpts: Ctx['server'] = { secure: !!opts.secure, soxPath: opts.soxPath ?? 'sox', sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600, promptDir: opts.promptDir, login: (ctx) => login(ctx) }
 
@@ -127,9 +127,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (auth) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth)
       if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"')
-      const account = store.accounts.verifyToken(m[1]!, now)
+      const account = store.accounts.verifyToken(m[1], now)
       if (!account) throw new ApiError(401, 'UNAUTHENTICATED', 'invalid or expired API token')
-      return { account, via: 'token', token: m[1]! }
+      return { account, via: 'token', token: m[1] }
     }
     const sid = cookies[SESSION_COOKIE]
     if (sid) {
@@ -331,7 +331,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     // a display name spares Fastify its search of the module cache for an anonymous plugin's name (~2 ms each)
-    Object.assign(plugin, { [Symbol.for('fastify.display-name')]: `koplus-${ROUTE_PLUGINS[i]!.name}` })
+    Object.assign(plugin, { [Symbol.for('fastify.display-name')]: `koplus-${ROUTE_PLUGINS[i].name}` })
     void app.register(plugin)
   })
   const openapi = registerOpenApi(app, routes, opts.version ?? '1')

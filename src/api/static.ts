@@ -15,7 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export interface WebOptions {
+interface WebOptions {
   /** HTML, CSS and images (default <repo>/web/static). */
   staticDir?: string
   /** Compiled browser modules (default <repo>/dist/web). */
@@ -23,7 +23,7 @@ export interface WebOptions {
 }
 
 /** A request handler: resolves true when it answered the request, false to let the next handler have it. */
-export type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+type WebHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -50,7 +50,7 @@ export const WEB_PAGES: Readonly<Record<string, string>> = {
  * Security headers of every page and file: scripts, styles and connections only from this origin (no inline
  * script), no framing, no MIME sniffing. `media-src blob:` lets the admin play prompts fetched with the session.
  */
-export const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
@@ -76,7 +76,7 @@ function inside(base: string, rel: string): string | undefined {
 }
 
 /** Build the handler for the web pages and their files. */
-export function webHandler(opts: WebOptions = {}): WebHandler {
+function webHandler(opts: WebOptions = {}): WebHandler {
   const root = repoRoot()
   const staticDir = resolve(opts.staticDir ?? join(root, 'web', 'static'))
   const scriptDir = resolve(opts.scriptDir ?? join(root, 'dist', 'web'))

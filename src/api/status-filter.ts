@@ -28,7 +28,7 @@ export function filterStatus(snapshot: StatusSnapshot, ctx: Ctx, agentQueueIds: 
   if (Array.isArray(snapshot.queues)) out.queues = (snapshot.queues as unknown[]).filter((q) => queues.has(itemId(q, 'queueId') ?? ''))
   if (Array.isArray(snapshot.agents)) out.agents = (snapshot.agents as unknown[]).filter((a) => agents.has(itemId(a, 'agentId') ?? ''))
   if (Array.isArray((snapshot as Record<string, unknown>).calls)) {
-    ;(out as Record<string, unknown>).calls = ((snapshot as Record<string, unknown>).calls as unknown[]).filter((c) => queues.has(((c ?? {}) as Record<string, unknown>).queueId as string))
+    ;(out).calls = ((snapshot as Record<string, unknown>).calls as unknown[]).filter((c) => queues.has(((c ?? {}) as Record<string, unknown>).queueId as string))
   }
-  return out as StatusSnapshot
+  return out
 }

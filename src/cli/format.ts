@@ -2,7 +2,7 @@
 import { DEFAULT_TIME_ZONE } from '../config/defaults.js'
 import { offsetMinutesAt, utcToZonedTime } from '../util/time-zone.js'
 
-export interface Column<T> {
+interface Column<T> {
   header: string
   get: (row: T) => unknown
   align?: 'left' | 'right'
@@ -18,9 +18,9 @@ function cell(v: unknown): string {
 /** A plain aligned table (no colours, so it pipes well). */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((r) => columns.map((c) => cell(c.get(r))))
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)))
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)))
   const line = (values: string[]): string =>
-    values.map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd()
+    values.map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd()
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')
 }
 

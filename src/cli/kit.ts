@@ -22,7 +22,7 @@ export function zoneOf(q: Pick<Queue, 'schedule'>): string {
 /** The zone every one of these queues shares, else the default. */
 export function sharedZone(qs: readonly Pick<Queue, 'schedule'>[]): string {
   const zones = new Set(qs.map(zoneOf))
-  return zones.size === 1 ? [...zones][0]! : DISPLAY_ZONE
+  return zones.size === 1 ? [...zones][0] : DISPLAY_ZONE
 }
 
 export interface Names {
@@ -55,7 +55,7 @@ export interface Kit {
 }
 
 export function makeKit(out: Output, env: NodeJS.ProcessEnv): Kit {
-  const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions
+  const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>()
   const client = (cmd: Command): ApiClient => {
     const o = g(cmd)
     return new ApiClient(apiUrl(o, env), apiToken(o, env))
@@ -72,14 +72,14 @@ export function makeKit(out: Output, env: NodeJS.ProcessEnv): Kit {
     const hits = items.filter((q) => q.id === ref || q.number === ref)
     if (hits.length === 0) throw new CliError(`unknown queue '${ref}' (give its number or id; 'koplus queue list' shows them)`)
     if (hits.length > 1) throw new CliError(`queue '${ref}' exists in several tenants (${hits.map((q) => q.tenantId).join(', ')}); add --tenant`)
-    return hits[0]!
+    return hits[0]
   }
   async function findAgent(cmd: Command, api: ApiClient, ref: string): Promise<Agent> {
     const { items } = await api.request<Items<Agent>>('GET', `/api/v1/agents${tenantQuery(cmd)}`)
     const hits = items.filter((a) => a.id === ref || a.extension === ref)
     if (hits.length === 0) throw new CliError(`unknown agent '${ref}' (give the extension or id; 'koplus agent list' shows them)`)
     if (hits.length > 1) throw new CliError(`agent '${ref}' exists in several tenants (${hits.map((a) => a.tenantId).join(', ')}); add --tenant`)
-    return hits[0]!
+    return hits[0]
   }
 
   /** id → queue number and id → agent extension, for tables (not fetched with --json). */

@@ -43,7 +43,7 @@ const VERSION: string = (() => {
 })()
 
 /** Build the program; `out` lets tests capture output. */
-export function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = process.env): Command {
+function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('koplus')
   program
     .description('koplus: call queues (ACD) for FreeSWITCH — control the running daemon')

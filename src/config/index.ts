@@ -64,7 +64,7 @@ export class ConfigError extends KoplusError {
   }
 }
 
-export interface LoadConfigOptions {
+interface LoadConfigOptions {
   /** --config PATH from the command line; wins over KOPLUS_CONFIG. */
   argvPath?: string
   /** Default: process.env. */
@@ -75,40 +75,43 @@ export interface LoadConfigOptions {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v))
 
-/** Check (and for env strings, parse) one value against its kind. Returns the value or throws a problem string. */
+/** What is wrong with one value; the loader names the key and where it came from (ConfigError). */
+class ValueProblem extends Error {}
+
+/** Check (and for env strings, parse) one value against its kind. Returns the value or throws a ValueProblem. */
 function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): ConfigValue {
   switch (kind.type) {
     case 'int': {
       let n = v
       if (fromEnv && typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim())
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max) throw `expected an integer ${kind.min}-${kind.max}, got ${show(v)}`
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max) throw new ValueProblem(`expected an integer ${kind.min}-${kind.max}, got ${show(v)}`)
       return n
     }
     case 'enum':
-      if (typeof v !== 'string' || !kind.values.includes(v)) throw `expected one of ${kind.values.join(', ')}, got ${show(v)}`
+      if (typeof v !== 'string' || !kind.values.includes(v)) throw new ValueProblem(`expected one of ${kind.values.join(', ')}, got ${show(v)}`)
       return v
     case 'string':
-      if (typeof v !== 'string' || v === '') throw `expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`
-      if (kind.re && !kind.re.test(v)) throw `expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`)
+      if (kind.re && !kind.re.test(v)) throw new ValueProblem(`expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`)
       return v
     case 'path':
       if (v === null && kind.nullMeans) return null
       if (fromEnv && v === '' && kind.nullMeans) return null
-      if (typeof v !== 'string' || v === '') throw `expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`
-      if (v.includes('\0')) throw 'a path must not contain NUL'
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`)
+      if (v.includes('\0')) throw new ValueProblem('a path must not contain NUL')
       return v
     case 'template': {
-      if (typeof v !== 'string' || v === '') throw `expected a dial-string template, got ${show(v)}`
+      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a dial-string template, got ${show(v)}`)
       const used = [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1])
       const unknown = used.filter((u) => !kind.allowed.includes(u))
-      if (unknown.length) throw `unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`
+      if (unknown.length) throw new ValueProblem(`unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`)
       const missing = kind.required.filter((r) => !used.includes(r))
-      if (missing.length) throw `must contain \${${missing[0]}}`
-      if (/\s/.test(v)) throw 'must not contain spaces'
+      if (missing.length) throw new ValueProblem(`must contain \${${missing[0]}}`)
+      if (/\s/.test(v)) throw new ValueProblem('must not contain spaces')
       return v
     }
     case 'featureCode':
-      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw `expected * or # followed by 1-6 digits, got ${show(v)}`
+      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw new ValueProblem(`expected * or # followed by 1-6 digits, got ${show(v)}`)
       return v
     case 'postgresUrl':
       if (v === null || (fromEnv && v === '')) return null
@@ -116,23 +119,23 @@ function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): Conf
     case 'nodes':
       return checkNodes(v, fromEnv)
   }
-  throw `unsupported kind for ${field}`
+  throw new ValueProblem(`unsupported kind for ${field}`)
 }
 
 /** A database.url: postgres(ql)://[user[:password]@]host[:port]/database. Problems never quote the password. */
 function checkPostgresUrl(v: unknown): string {
   const what = 'a postgres://user:password@host:port/database URL or null'
-  if (typeof v !== 'string' || v === '') throw `expected ${what}, got ${show(v)}`
+  if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected ${what}, got ${show(v)}`)
   let u: URL
   try {
     u = new URL(v)
   } catch {
-    throw `expected ${what}, got a value that is not a URL`
+    throw new ValueProblem(`expected ${what}, got a value that is not a URL`)
   }
   if (u.password) u.password = '***'
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw `expected ${what}, got ${JSON.stringify(u.toString())}`
-  if (!u.hostname) throw `names no host: ${JSON.stringify(u.toString())}`
-  if (u.pathname.replace(/^\//, '') === '') throw `names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ValueProblem(`expected ${what}, got ${JSON.stringify(u.toString())}`)
+  if (!u.hostname) throw new ValueProblem(`names no host: ${JSON.stringify(u.toString())}`)
+  if (u.pathname.replace(/^\//, '') === '') throw new ValueProblem(`names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`)
   return v
 }
 
@@ -152,7 +155,7 @@ export function configPathFromArgv(argv: readonly string[]): string | undefined 
  * two letters away from a known name. Names without a section part (KOPLUS_CONFIG, KOPLUS_TOKEN, KOPLUS_API,
  * KOPLUS_PASSWORD: the CLI's own) are never near-misses.
  */
-export function nearMiss(name: string, known: ReadonlyMap<string, readonly [string, string, KeySpec]>): string | undefined {
+function nearMiss(name: string, known: ReadonlyMap<string, readonly [string, string, KeySpec]>): string | undefined {
   const rest = name.slice('KOPLUS_'.length)
   if (!rest.includes('_')) return undefined
   for (const k of known.keys()) if (editDistance(name, k) <= 2) return k
@@ -168,10 +171,10 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     prev = cur
   }
-  return prev[b.length]!
+  return prev[b.length]
 }
 
 /**
@@ -211,8 +214,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         try {
           values[section][key] = check(spec.kind, v, false, `${section}.${key}`)
         } catch (problem) {
-          if (typeof problem !== 'string') throw problem
-          throw new ConfigError(`${section}.${key}`, problem, where)
+          if (!(problem instanceof ValueProblem)) throw problem
+          throw new ConfigError(`${section}.${key}`, problem.message, where)
         }
       }
     }
@@ -240,8 +243,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     try {
       values[section][key] = check(spec.kind, raw, true, `${section}.${key}`)
     } catch (problem) {
-      if (typeof problem !== 'string') throw problem
-      throw new ConfigError(`${section}.${key}`, problem, `from ${name}`)
+      if (!(problem instanceof ValueProblem)) throw problem
+      throw new ConfigError(`${section}.${key}`, problem.message, `from ${name}`)
     }
     usedEnv.push(name)
   }
@@ -291,7 +294,7 @@ export function defaultConfig(cwd?: string): Config {
   return loadConfig({ env: {}, cwd })
 }
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 /** A copy safe to log: every secret replaced by '[redacted]'. */
 export function redactConfig(cfg: Config): Config {

@@ -135,7 +135,6 @@ export const CONFIG_SPEC = {
   },
 } as const satisfies Record<string, Record<string, KeySpec>>
 
-export type ConfigSpec = typeof CONFIG_SPEC
 
 const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
 

@@ -41,7 +41,7 @@ export function sha1(bytes: Uint8Array): Uint8Array {
   const w = new Uint32Array(80)
   for (let off = 0; off < total; off += 64) {
     for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4)
-    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3]! ^ w[i - 8]! ^ w[i - 14]! ^ w[i - 16]!, 1)
+    for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1)
     let a = h0
     let b = h1
     let c = h2
@@ -63,7 +63,7 @@ export function sha1(bytes: Uint8Array): Uint8Array {
         f = b ^ c ^ d
         k = 0xca62c1d6
       }
-      const t = (rotl(a, 5) + f + e + k + w[i]!) >>> 0
+      const t = (rotl(a, 5) + f + e + k + w[i]) >>> 0
       e = d
       d = c
       c = rotl(b, 30) >>> 0
@@ -100,8 +100,8 @@ export function uuidV5(name: string, namespace: string = KOPLUS_ID_NAMESPACE): s
   input.set(ns)
   input.set(n, ns.length)
   const h = sha1(input).slice(0, 16)
-  h[6] = (h[6]! & 0x0f) | 0x50
-  h[8] = (h[8]! & 0x3f) | 0x80
+  h[6] = (h[6] & 0x0f) | 0x50
+  h[8] = (h[8] & 0x3f) | 0x80
   let hex = ''
   for (const b of h) hex += HEX[b]
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`

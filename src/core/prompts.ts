@@ -11,7 +11,7 @@ import { DEFAULT_LANG, isLang, type Lang } from './speech/catalogue.js'
  * One queue's prompt overrides: per language, prompt id → absolute file path.
  * e.g. `{ sv: { welcome: '/var/lib/koplus/prompts/q1/sv/welcome.wav' } }`.
  */
-export type PromptOverrides = Partial<Record<Lang, Readonly<Record<string, string>>>>
+type PromptOverrides = Partial<Record<Lang, Readonly<Record<string, string>>>>
 
 /**
  * `dir/part/part` without node:path (the core has no node: imports): FreeSWITCH's paths are POSIX. An empty `dir`
@@ -33,7 +33,7 @@ export function isPromptPath(id: string): boolean {
  */
 export function promptPath(
   id: string,
-  lang: Lang | string,
+  lang: string,
   overrides?: PromptOverrides,
   soundsDir = '',
 ): string {
@@ -51,7 +51,7 @@ export function promptPath(
  */
 export function playbackArg(
   ids: readonly string[],
-  lang: Lang | string,
+  lang: string,
   overrides?: PromptOverrides,
   soundsDir = '',
 ): string {

@@ -71,7 +71,7 @@ export interface DaemonOptions {
   onFenced?: (reason: string) => void
 }
 
-export type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
+type HandledListener = (event: CoreEvent, commands: readonly Command[], now: number, tookMs: number) => void
 
 /** A running daemon. */
 export interface Daemon {

@@ -31,7 +31,7 @@ export interface EngineSettings {
 }
 
 /** calls.unknownQueueAction as the core's EndAction. */
-export function parseEndAction(text: string | undefined): EndAction {
+function parseEndAction(text: string | undefined): EndAction {
   if (text === 'hangup') return { type: 'hangup' }
   if (text?.startsWith('forward:')) return { type: 'forward', destination: text.slice('forward:'.length) }
   return { type: 'busy' }

@@ -24,7 +24,7 @@ export { type Daemon, type DaemonOptions, type DaemonSettings, type FreeSwitchSt
 export { settingsFromConfig, startDaemon, StartupError } from './start.js'
 
 /** One clear line for a control API that cannot listen (the Node error says "listen EADDRINUSE: …"). */
-export function apiListenError(err: unknown, host: string, port: number): Error {
+function apiListenError(err: unknown, host: string, port: number): Error {
   const code = (err as NodeJS.ErrnoException).code
   const at = `${host}:${port}`
   switch (code) {
@@ -57,12 +57,12 @@ export function createLogger(level: string, opts: { pretty?: boolean; format?: L
 }
 
 /** A started control API (returned by RunDaemonOptions.startApi). */
-export interface StartedApi {
+interface StartedApi {
   url: string
   close(): Promise<void>
 }
 
-export interface RunDaemonOptions {
+interface RunDaemonOptions {
   /** --config PATH (else KOPLUS_CONFIG, else defaults + environment). */
   configPath?: string
   /** --simulate: run against the in-process FreeSWITCH simulator with a demo call centre and generated traffic. */

@@ -15,7 +15,7 @@ import type { Prompts } from '../store/prompts.js'
 import type { AgentSessions } from '../store/sessions.js'
 
 /** The repositories persistence needs (a Store has them all). */
-export interface PersistStore {
+interface PersistStore {
   calls: Calls
   callbacks: Callbacks
   events: EventLog

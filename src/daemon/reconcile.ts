@@ -28,7 +28,7 @@ export function annotateFromStore(store: Pick<Store, 'calls'>, live: LiveChannel
   }
 }
 
-export interface ReconcileFigures {
+interface ReconcileFigures {
   /** Open records looked at (not live). */
   checked: number
   closed: { answered: number; abandoned: number; unknown: number }

@@ -22,7 +22,7 @@ import { SIMULATE_DB_FILE } from '../config/data-dir.js'
 import type { Daemon } from './daemon.js'
 import { startDaemon } from './start.js'
 
-export interface Simulation {
+interface Simulation {
   daemon: Daemon
   simulator: FreeSwitchSimulator
   /** The simulator's Event Socket port on 127.0.0.1. */
@@ -46,14 +46,14 @@ export interface SimulationOptions {
 export { SIMULATE_DB_FILE }
 
 /** Deletes a SQLite database file and its WAL/shared-memory files. */
-export function removeDatabase(path: string): void {
+function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true })
 }
 
 const AGENTS = ['1001', '1002', '1003', '1004']
 
 /** Creates the demo call centre in `store`. */
-export function seedDemo(store: Store, now: number): void {
+function seedDemo(store: Store, now: number): void {
   const support = store.queues.create({ number: '5000', name: 'Support', tags: ['support'], settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
   const sales = store.queues.create({ number: '5001', name: 'Sales', tags: ['sales'], settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
   const ids = AGENTS.map((ext) => store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' }).id)

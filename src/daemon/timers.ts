@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from '../util/clock.js'
  * A timer further away is armed for this long and re-armed for the rest — a join time a year ahead once made a
  * timer fire and re-arm every millisecond (issue 9).
  */
-export const MAX_TIMER_DELAY_MS = 2_147_483_647
+const MAX_TIMER_DELAY_MS = 2_147_483_647
 
 export class TimerTable {
   readonly #clock: Clock

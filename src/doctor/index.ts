@@ -148,7 +148,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     // 4. events
     try {
       const job = await withTimeout(client.bgapi('status', { timeoutMs }), timeoutMs, 'bgapi status')
-      const body = (job as { body?: string }).body ?? String(job)
+      const body = (job as { body?: string }).body ?? ''
       add('events', true, `BACKGROUND_JOB event received (${firstLine(body).slice(0, 60)})`)
     } catch (err) {
       add('events', false, `no event arrived: ${(err as Error).message} (check the event subscription / ACL of mod_event_socket)`)
@@ -182,7 +182,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       }
       const stock = stockExtensionsCatching(q.number)
       if (stock.length) {
-        const e = stock[0]!
+        const e = stock[0]
         warn(`overlap ${q.number}`, `queue ${q.number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml (${e.actions.map(([a]) => a).join(', ')}): koplus must come first (the jump at the top of the context), and that stock extension is then unreachable`)
       }
     }

@@ -28,7 +28,7 @@ export interface VanillaExtension {
 const a = (app: string, data = ''): readonly [string, string] => [app, data]
 
 /** The extension `global` (continue="true"), first condition set of default.xml: the default_password warning. */
-export const DEFAULT_PASSWORD_EXTENSION: VanillaExtension = {
+const DEFAULT_PASSWORD_EXTENSION: VanillaExtension = {
   name: 'global',
   variable: 'default_password',
   expression: '^1234$',
@@ -120,10 +120,10 @@ export function stockExtensionsCatching(number: string, context: 'default' | 'pu
 }
 
 /** One sentence for an operator: which vanilla extension would take `number` before koplus, or undefined. */
-export function stockOverlapWarning(number: string): string | undefined {
+function stockOverlapWarning(number: string): string | undefined {
   const hits = stockExtensionsCatching(number, 'default')
   if (hits.length === 0) return undefined
-  const e = hits[0]!
+  const e = hits[0]
   return (
     `${number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml, ` +
     `which runs ${e.actions.map(([app]) => app).join(', ')}: unless the koplus jump stands at the top of the context ` +
@@ -132,7 +132,7 @@ export function stockOverlapWarning(number: string): string | undefined {
 }
 
 /** The queue-number expression of the shipped conf/freeswitch/dialplan/koplus.xml (extension koplus-queue). */
-export const SHIPPED_QUEUE_EXPRESSION = '^(5\\d{3})$'
+const SHIPPED_QUEUE_EXPRESSION = '^(5\\d{3})$'
 
 /**
  * What an operator should hear when a queue gets `number` (create or renumber: API, CLI, web): the change is made

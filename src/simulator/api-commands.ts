@@ -14,7 +14,7 @@ export const LOADED_MODULES: ReadonlySet<string> = new Set([
   'mod_dptools', 'mod_expr', 'mod_fifo', 'mod_hash', 'mod_callcenter', 'mod_valet_parking', 'mod_dialplan_xml',
   'mod_sndfile', 'mod_native_file', 'mod_local_stream', 'mod_tone_stream', 'mod_say_en',
 ])
-export const VERSION_TEXT =
+const VERSION_TEXT =
   'FreeSWITCH Version 1.10.12-release+git~20240802T210227Z~a88d069d6f~64bit (git a88d069 2024-08-02 21:02:27Z 64bit)\n'
 
 /** Splits `cmd arg...` into the command and its argument string. */

@@ -35,7 +35,7 @@ export function toneDurationMs(spec: string): number {
 }
 
 /** Resolves a playback argument, or undefined when FreeSWITCH would fail with FILE NOT FOUND. */
-export function resolveMedia(sim: FreeSwitchSimulator, arg: string): Media | undefined {
+function resolveMedia(sim: FreeSwitchSimulator, arg: string): Media | undefined {
   const a = arg.trim()
   if (a.startsWith('file_string://')) {
     const parts: Media['parts'] = []

@@ -3,7 +3,7 @@ import type { Header } from './serialize.js'
 import type { InterNodeLink } from './sip-network.js'
 
 /** Channel states and their numbers (switch_types.h, switch_channel_state_t). */
-export const CS_NUMBERS: Record<string, number> = {
+const CS_NUMBERS: Record<string, number> = {
   CS_NEW: 0, CS_INIT: 1, CS_ROUTING: 2, CS_SOFT_EXECUTE: 3, CS_EXECUTE: 4, CS_EXCHANGE_MEDIA: 5, CS_PARK: 6,
   CS_CONSUME_MEDIA: 7, CS_HIBERNATE: 8, CS_RESET: 9, CS_HANGUP: 10, CS_REPORTING: 11, CS_DESTROY: 12,
 }
@@ -41,7 +41,7 @@ export interface RunningApp {
   done: boolean
 }
 
-export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup'
+type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup'
 
 /** One simulated FreeSWITCH channel (a session). */
 export class Channel {

@@ -40,7 +40,7 @@ export async function startControlServer(sim: FreeSwitchSimulator, port = 0): Pr
       }
       if (req.method === 'POST' && url.pathname === '/endpoints') {
         const key = (b.user as string | undefined) ?? new RegExp(String(b.pattern))
-        sim.endpoint(key, (b.behaviour ?? {}) as never)
+        sim.endpoint(key, (b.behaviour ?? {}))
         return send(200, { ok: true })
       }
       if (req.method === 'POST' && url.pathname === '/register') {

@@ -21,7 +21,7 @@ export interface DialplanOptions {
   globals?: Record<string, string>
 }
 
-export interface DialplanContext {
+interface DialplanContext {
   /** The tenant domain of the call (sip_auth_realm / domain_name), default "default". */
   domain: string
   context: string

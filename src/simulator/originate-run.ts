@@ -20,7 +20,7 @@ interface PendingLeg {
 }
 
 /** Where the originator finds the far ends. */
-export interface EndpointLookup {
+interface EndpointLookup {
   user(name: string): SimUser | undefined
   pattern(dial: string): EndpointBehaviour | undefined
 }
@@ -98,6 +98,7 @@ export class Originator {
     const pending: PendingLeg[] = []
     let settled = false
     let lastCause: string | undefined
+    // eslint-disable-next-line prefer-const -- assigned below, after `settle` (which clears it) is defined
     let timeoutTimer: TimerHandle | undefined
     const settle = (winner: Channel | undefined, cause?: string): void => {
       if (settled) return
@@ -238,7 +239,7 @@ export class Originator {
     if (b.reject) {
       this.sim.soon(ch, b.rejectAfterMs ?? 0, () => {
         ch.setVar('sip_hangup_disposition', 'recv_refuse')
-        this.sim.hangup(ch, b.reject!)
+        this.sim.hangup(ch, b.reject)
       })
       return
     }

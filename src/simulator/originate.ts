@@ -18,7 +18,7 @@ export interface OriginateRequest {
 }
 
 /** Splits `a=b,c='x,y'` into a map (values may be single-quoted; `^^:` changes the separator). */
-export function parseVars(s: string): Map<string, string> {
+function parseVars(s: string): Map<string, string> {
   const out = new Map<string, string>()
   let sep = ','
   if (s.startsWith('^^')) {

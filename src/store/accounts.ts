@@ -8,7 +8,7 @@ import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, newId, requireInt, requireString } from './util.js'
 
 export type Role = 'operator' | 'tenant-admin' | 'agent'
-export const ROLES: readonly Role[] = ['operator', 'tenant-admin', 'agent']
+const ROLES: readonly Role[] = ['operator', 'tenant-admin', 'agent']
 
 export interface Account {
   id: string

@@ -42,10 +42,10 @@ interface Row {
   updated_at: number
 }
 
-export const PLANS: readonly Plan[] = ['basic', 'pro', 'business', 'enterprise']
+const PLANS: readonly Plan[] = ['basic', 'pro', 'business', 'enterprise']
 export const DEVICE_TYPES: readonly DeviceType[] = ['softphone', 'deskphone', 'mobile']
 /** Extensions: digits, 2-10. */
-export const EXTENSION_RE = /^[0-9]{2,10}$/
+const EXTENSION_RE = /^[0-9]{2,10}$/
 const SIP_USER_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/
 const MOBILE_RE = /^\+?[0-9]{3,20}$/
 
@@ -65,7 +65,7 @@ const toAgent = (r: Row): AgentRecord => ({
 })
 
 /** Validate a device list: softphone/deskphone target a SIP user, mobile a phone number. */
-export function validateDevices(field: string, v: unknown): Device[] {
+function validateDevices(field: string, v: unknown): Device[] {
   if (!Array.isArray(v)) throw invalid(field, `expected an array of devices, got ${describe(v)}`)
   if (v.length > 10) throw invalid(field, 'at most 10 devices')
   return v.map((d, i) => {
@@ -143,7 +143,7 @@ export class Agents {
   }
 
   update(id: string, patch: AgentPatch): AgentRecord {
-    rejectUnknownKeys('agent', patch as unknown as Record<string, unknown>, ['extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
+    rejectUnknownKeys('agent', patch, ['extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
     const cur = this.get(id)
     const extension = patch.extension === undefined ? cur.extension : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
     const sipUser = patch.sipUser === undefined ? cur.sipUser : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })

@@ -40,6 +40,6 @@ export class Audit {
       .all({ tenantId: f.tenantId ?? null, entity: f.entity ?? null, entityId: f.entityId ?? null, since: f.since ?? null, limit: Math.min(Math.max(1, f.limit ?? 200), 10000) }) as {
       id: number; at: number; actor: string; tenant_id: string | null; action: string; entity: string; entity_id: string | null; detail: string | null
     }[]
-    return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, tenantId: r.tenant_id, action: r.action, entity: r.entity, entityId: r.entity_id, detail: r.detail === null ? null : JSON.parse(r.detail) }))
+    return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, tenantId: r.tenant_id, action: r.action, entity: r.entity, entityId: r.entity_id, detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }))
   }
 }

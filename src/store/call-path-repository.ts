@@ -70,7 +70,7 @@ export class CallPathRepository {
 
   /** Record a call's arrival. DUPLICATE if the call id exists. */
   async startCall(c: CallStart): Promise<CallRecord> {
-    rejectUnknownKeys('call', c as unknown as Record<string, unknown>, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
+    rejectUnknownKeys('call', c, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
     requireString('call.callId', c.callId, { max: 128 })
     requireString('call.tenantId', c.tenantId, { max: 64 })
     requireString('call.queueId', c.queueId, { max: 64 })
@@ -87,13 +87,13 @@ export class CallPathRepository {
 
   /** Update a call; on end (endedAt/answeredAt set) wait and talk are derived unless given (as Calls.update). */
   async updateCall(callId: string, patch: CallPatch): Promise<CallRecord> {
-    rejectUnknownKeys('call', patch as unknown as Record<string, unknown>, Object.keys(CALL_PATCH_COLUMNS))
+    rejectUnknownKeys('call', patch, Object.keys(CALL_PATCH_COLUMNS))
     for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt', 'waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
       throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
     }
     const cur = await this.getCall(callId)
-    const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as CallRecord
+    const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     if (patch.endedAt != null || patch.answeredAt != null) {
       if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
         next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)
@@ -103,9 +103,9 @@ export class CallPathRepository {
     const cols = Object.entries(CALL_PATCH_COLUMNS)
     const rows = await this.q.all<CallRow>(
       `UPDATE call_records SET ${cols.map(([, c]) => `${c} = ?`).join(', ')} WHERE call_id = ? RETURNING *`,
-      [...cols.map(([k]) => (next[k as keyof CallPatch] ?? null) as SqlValue), callId],
+      [...cols.map(([k]) => (next[k as keyof CallPatch] ?? null)), callId],
     )
-    return toCallRecord(rows[0]!)
+    return toCallRecord(rows[0])
   }
 
   async findCall(callId: string): Promise<CallRecord | undefined> {
@@ -135,7 +135,7 @@ export class CallPathRepository {
       'INSERT INTO call_offers (call_id, agent_id, leg_uuid, offered_at, device) VALUES (?, ?, ?, ?, ?) RETURNING *',
       [o.callId, o.agentId, o.legUuid ?? null, o.offeredAt, o.device ?? null],
     )
-    return toOffer(rows[0]!)
+    return toOffer(rows[0])
   }
 
   async finishOffer(id: number, p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number }): Promise<CallOffer> {
@@ -238,7 +238,7 @@ export class CallPathRepository {
       'INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING',
       [agentId, queueId, at, other ? 1 : 0, other?.pause_reason ?? null, other?.paused_at ?? null],
     )
-    return (await this.sessions({ agentId, queueId }))[0]!
+    return (await this.sessions({ agentId, queueId }))[0]
   }
 
   /** Log out of one queue, or of every queue when queueId is omitted. Returns the queues left. */

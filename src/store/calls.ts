@@ -145,7 +145,7 @@ export class Calls {
 
   /** Record a call's arrival. DUPLICATE if the call id exists (a restart re-adopting a call should use find()). */
   start(c: CallStart): CallRecord {
-    rejectUnknownKeys('call', c as unknown as Record<string, unknown>, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
+    rejectUnknownKeys('call', c, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
     requireString('call.callId', c.callId, { max: 128 })
     requireString('call.tenantId', c.tenantId, { max: 64 })
     requireString('call.queueId', c.queueId, { max: 64 })
@@ -161,14 +161,14 @@ export class Calls {
 
   /** Update a call; on end (endedAt set) wait/talk are derived unless given. */
   update(callId: string, patch: CallPatch): CallRecord {
-    rejectUnknownKeys('call', patch as unknown as Record<string, unknown>, Object.keys(COLUMN))
+    rejectUnknownKeys('call', patch, Object.keys(COLUMN))
     const cur = this.get(callId)
     for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     for (const k of ['waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
       throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
     }
-    const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as CallRecord
+    const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     if (patch.endedAt != null || patch.answeredAt != null) {
       if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
         next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)

@@ -15,7 +15,7 @@ import { StoreError } from './errors.js'
 import { prepareDatabaseFile } from './files.js'
 import { CURRENT_VERSION, MIGRATIONS } from './migrations.js'
 
-export interface OpenDbOptions {
+interface OpenDbOptions {
   logger?: Logger
   /** 'NORMAL' (default) or 'FULL'; see the module comment. */
   synchronous?: 'NORMAL' | 'FULL'

@@ -13,8 +13,8 @@ import { dirname, resolve } from 'node:path'
 import { StoreError } from './errors.js'
 
 /** Modes koplus gives what it creates for the database. */
-export const DATA_DIR_MODE = 0o700
-export const DATABASE_FILE_MODE = 0o600
+const DATA_DIR_MODE = 0o700
+const DATABASE_FILE_MODE = 0o600
 
 function statOrUndefined(path: string): Stats | undefined {
   try {
@@ -77,7 +77,7 @@ export function ensureDir(dir: string): string[] {
 }
 
 /** What prepareDatabaseFile did, for the log. */
-export interface PreparedFile {
+interface PreparedFile {
   createdDirs: string[]
   created: boolean
   /** The old mode, when an existing file (or its -wal/-shm) was readable by others and was tightened to 0600. */

@@ -29,7 +29,7 @@ import { Queues } from './queues.js'
 import { Reports } from './reports.js'
 import { Tenants } from './tenants.js'
 
-export interface StoreOptions {
+interface StoreOptions {
   logger?: Logger
   /** Timestamps of created_at / membership changes etc. (default: wall clock). */
   clock?: Clock

@@ -16,7 +16,7 @@
  */
 import type Database from 'better-sqlite3'
 
-export interface Migration {
+interface Migration {
   /** The version this step produces (from version - 1). */
   version: number
   description: string

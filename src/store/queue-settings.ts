@@ -152,7 +152,7 @@ export function validateQueueSettings(patch: unknown): Partial<QueueSettings> {
     if (v === undefined) continue
     out[k] = CHECKS[k as keyof QueueSettings](`settings.${k}`, v)
   }
-  return out as Partial<QueueSettings>
+  return out
 }
 
 /** The effective settings: stored overrides merged over DEFAULT_QUEUE_SETTINGS. */

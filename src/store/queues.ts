@@ -47,7 +47,7 @@ interface Row {
 }
 
 /** Queue numbers are what callers dial: digits, 2-20. */
-export const QUEUE_NUMBER_RE = /^[0-9]{2,20}$/
+const QUEUE_NUMBER_RE = /^[0-9]{2,20}$/
 const TAG_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 function toQueue(r: Row): QueueRecord {
@@ -148,7 +148,7 @@ export class Queues {
       const valid = validateQueueSettings(set)
       const next: Record<string, unknown> = { ...overrides, ...valid }
       for (const k of cleared) delete next[k]
-      overrides = next as Partial<QueueSettings>
+      overrides = next
     }
     checkSettingsConsistency(effectiveSettings(overrides))
     const schedule = patch.schedule === undefined ? cur.schedule : checkSchedule(patch.schedule)

@@ -11,7 +11,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f
 }
 
-export interface LocalParts {
+interface LocalParts {
   year: number
   month: number
   day: number
@@ -21,7 +21,7 @@ export interface LocalParts {
 }
 
 /** The local wall-clock parts of an instant in a zone. Throws RangeError for an unknown zone. */
-export function localParts(ms: number, timeZone: string): LocalParts {
+function localParts(ms: number, timeZone: string): LocalParts {
   const p: Record<string, number> = {}
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value)
   return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second }

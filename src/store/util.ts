@@ -33,7 +33,8 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
  * excepted), and the bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), which
  * make a name display as something else ('Trojan Source', CVE-2021-42574).
  */
-export const UNSAFE_TEXT_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
+// eslint-disable-next-line no-control-regex -- matching control characters is this expression's purpose
+const UNSAFE_TEXT_RE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
 
 /** The problem with a text's characters, or undefined. */
 export function unsafeTextProblem(value: string): string | undefined {

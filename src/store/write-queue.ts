@@ -170,7 +170,7 @@ export class WriteQueue extends EventEmitter {
     try {
       let delay = this.#opts.retryMinMs
       while (!this.#closed && this.#entries.length > 0) {
-        const head = this.#entries[0]!
+        const head = this.#entries[0]
         try {
           await this.#ensureWriterTable()
           await this.#apply(head)

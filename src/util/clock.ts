@@ -39,7 +39,7 @@ export class RealClock implements Clock {
 }
 
 /** How many timers may fire at one virtual instant before VirtualClock.runUntil takes it for an endless loop. */
-export const MAX_FIRINGS_AT_ONE_INSTANT = 100_000
+const MAX_FIRINGS_AT_ONE_INSTANT = 100_000
 
 interface Pending {
   id: number

@@ -36,7 +36,7 @@ export function isValidTimeZone(zone: unknown): zone is string {
 export function offsetMinutesAt(t: number, zone: string): number {
   const v: Record<string, number> = {}
   for (const p of formatter(zone).formatToParts(new Date(t))) if (p.type !== 'literal') v[p.type] = Number(p.value)
-  const asUtc = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour!, v.minute!, v.second!)
+  const asUtc = Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second)
   return Math.round((asUtc - Math.floor(t / 1000) * 1000) / MINUTE)
 }
 

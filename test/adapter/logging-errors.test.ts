@@ -87,7 +87,7 @@ t.test('an agent leg logs with callId, legId and agentId', async (t) => {
 })
 
 t.test('gone is known by class: EslChannelGoneError and an EslCommandError "-ERR No such channel"; a foreign code is not trusted', async (t) => {
-  const cases: [string, unknown, string[]][] = [
+  const cases: [string, Error, string[]][] = [
     ['EslChannelGoneError', new EslChannelGoneError('q1', 'NORMAL_CLEARING'), ['call-arrived', 'call-hungup']],
     ['EslCommandError -ERR No such channel', new EslCommandError('sendmsg q1', '-ERR No such channel!'), ['call-arrived', 'call-hungup']],
     ['a plain Error with code ESL_CHANNEL_GONE', Object.assign(new Error('gone'), { code: 'ESL_CHANNEL_GONE' }), ['call-arrived']],

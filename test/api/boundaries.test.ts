@@ -59,7 +59,7 @@ function seed(w: World): void {
   const adminA = s.accounts.getByUsername('admin-a')!
   s.accounts.createToken(adminA.id, 'second')
 }
-const promptId = (w: World): string => w.store.prompts.list('ta')[0]!.id
+const promptId = (w: World): string => w.store.prompts.list('ta')[0].id
 const accountId = (w: World, username: string): string => w.store.accounts.getByUsername(username)!.id
 const tokenId = (w: World): string => w.store.accounts.listTokens(accountId(w, 'admin-a')).find((x) => x.name === 'second')!.id
 
@@ -152,7 +152,7 @@ t.test('every route the Fastify server serves has a boundary case', async (t) =>
     t.same(missing, [], 'served routes without a boundary case')
     const stale = Object.keys(CASES).filter((id) => !served.some((r) => r.id === id))
     t.same(stale, [], 'cases for routes the server does not serve')
-    const wrongMethod = served.filter((r) => r.id && CASES[r.id] && CASES[r.id]!.method !== r.method).map((r) => r.id)
+    const wrongMethod = served.filter((r) => r.id && CASES[r.id] && CASES[r.id].method !== r.method).map((r) => r.id)
     t.same(wrongMethod, [], "each case calls its route's method")
   } finally {
     await w.close()
@@ -164,11 +164,11 @@ async function send(w: World, c: Case, token: string | undefined): Promise<{ sta
   if (c.path(w) === '/api/v1/events') {
     const ac = new AbortController()
     const res = await fetch(w.url + c.path(w), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: ac.signal })
-    let text = ''
+    let text: string
     if (res.status === 200) {
       const reader = res.body!.getReader()
       const { value } = await reader.read()
-      text = Buffer.from(value!).toString()
+      text = Buffer.from(value).toString()
       ac.abort()
     } else text = await res.text()
     return { status: res.status, text }

@@ -15,6 +15,7 @@ import { startDaemon } from '../../src/daemon/index.js'
 import { defaultConfig } from '../../src/config/index.js'
 import { startDaemonApi } from '../../src/api/daemon-api.js'
 import { call } from './fixture.js'
+import type { CenterStatus } from '../../src/core/engine/status.js'
 
 t.test('API over the running daemon', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-api-daemon-'))
@@ -78,18 +79,18 @@ t.test('API over the running daemon', async (t) => {
   const res = await fetch(`${api.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal })
   const reader = res.body!.getReader()
   let buf = ''
-  const nextStatus = async (): Promise<any> => {
+  const nextStatus = async (): Promise<CenterStatus> => {
     for (;;) {
       const i = buf.indexOf('\n\n')
       if (i >= 0) {
         const block = buf.slice(0, i)
         buf = buf.slice(i + 2)
         const data = /^data: (.*)$/m.exec(block)
-        if (data) return JSON.parse(data[1]!)
+        if (data) return JSON.parse(data[1])
         continue
       }
       const { value } = await reader.read()
-      buf += Buffer.from(value!).toString()
+      buf += Buffer.from(value).toString()
     }
   }
   const first = await nextStatus()
@@ -97,11 +98,11 @@ t.test('API over the running daemon', async (t) => {
   // when did the engine have the caller waiting? (from the daemon's own hook, to measure the stream's delay)
   let engineAt = 0
   const offHandled = daemon.onHandled(() => {
-    if (!engineAt && daemon.status().queues[0]!.waiting === 1) engineAt = Date.now()
+    if (!engineAt && daemon.status().queues[0].waiting === 1) engineAt = Date.now()
   })
   t.teardown(offHandled)
   sim.placeCall({ to: '5000', from: '0701234567' })
-  let seen: any
+  let seen: CenterStatus | undefined
   while (!seen) {
     const s = await nextStatus()
     if (s.queues[0].waiting === 1) seen = s

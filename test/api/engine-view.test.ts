@@ -40,7 +40,7 @@ t.test('engineViewOf: the view and feed, nothing else of the daemon', async (t) 
   t.same(link, { address: '127.0.0.1:8021', connected: true })
   link.connected = false
   t.equal(f.daemon.freeswitch.connected, true, 'the link handed out is a copy (read-only view)')
-  t.same(view.submit({ type: 'reevaluate' } as CoreEvent), [{ type: 'rejected', agentId: 'a1' }], 'submit returns the commands')
+  t.same(view.submit({ type: 'reevaluate' }), [{ type: 'rejected', agentId: 'a1' }], 'submit returns the commands')
   t.same(f.submitted, [{ type: 'reevaluate' }])
   view.reloadConfig()
   t.equal(f.reloads(), 1)
@@ -52,7 +52,7 @@ t.test('daemonLive works over the view: actions are submitted and notify listene
   const live = daemonLive(engineViewOf(f.daemon as never), changes, { watchMs: 0 })
   let notified = 0
   live.onChange(() => notified++)
-  await live.dispatch({ type: 'reevaluate' } as CoreEvent)
+  await live.dispatch({ type: 'reevaluate' })
   await live.reloadConfig()
   t.same(f.submitted, [{ type: 'reevaluate' }])
   t.equal(f.reloads(), 1)

@@ -63,7 +63,7 @@ t.test('queues: CRUD, settings merge, validation naming the field, duplicates, d
 
   const audit = w.store.audit.list({ tenantId: 'ta', entity: 'queue' })
   t.same(audit.map((a) => a.action).sort(), ['create', 'remove', 'update'], 'every change audited')
-  t.equal(audit[0]!.actor, 'admin-a')
+  t.equal(audit[0].actor, 'admin-a')
 })
 
 t.test('tenants, agents, skills, devices, memberships', async (t) => {
@@ -267,7 +267,7 @@ t.test('accounts, tokens, login sessions, CSRF, rate limit, secrets not logged',
   const cookie = login.headers.get('set-cookie')!
   t.match(cookie, /koplus_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict/)
   t.notMatch(cookie, /Secure/, 'loopback http: no Secure flag')
-  const session = cookie.split(';')[0]!
+  const session = cookie.split(';')[0]
   const me = await call(w.url, 'GET', '/api/v1/auth/me', { headers: { cookie: session } })
   t.equal(me.body.account.username, 'agent-anna')
   t.equal(me.body.csrfToken, login.body.csrfToken)

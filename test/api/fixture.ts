@@ -9,7 +9,7 @@ import { Store } from '../../src/store/index.js'
 import type { CoreEvent } from '../../src/core/events.js'
 import { ChangeNotifier, type LiveControl } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
-import { LoginRateLimiter } from '../../src/api/auth.js'
+import { type LoginRateLimiter } from '../../src/api/auth.js'
 import { KoplusMetrics } from '../../src/api/metrics.js'
 import { checkAnswer } from './openapi-check.js'
 

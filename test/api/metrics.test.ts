@@ -56,7 +56,7 @@ async function fedMetrics(): Promise<KoplusMetrics> {
 
 /** Metric family names of an exposition, from its # TYPE lines, with their types. */
 function families(text: string): Map<string, string> {
-  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1]!, x[2]!]))
+  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => [x[1], x[2]]))
 }
 
 t.test('promtool check metrics: no complaint about the exposition', { skip: noPromtool }, async (t) => {
@@ -144,7 +144,7 @@ t.test('api.metricsTokenFile: /metrics needs the bearer token; the file is check
 /** The alert rules of docs/metrics.md (its yaml block starting with `groups:`). */
 function docRules(): string {
   const doc = readFileSync(join(ROOT, 'docs', 'metrics.md'), 'utf8')
-  const block = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.startsWith('groups:'))
+  const block = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith('groups:'))
   if (!block) throw new Error('docs/metrics.md has no yaml block with the alert rules')
   return block
 }

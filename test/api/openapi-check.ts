@@ -61,7 +61,7 @@ const compiled = new WeakMap<object, ValidateFunction>()
 
 /** The operation of the document for a concrete method and path (undefined: the path is not an API operation). */
 export function operationFor(doc: OpenApiDoc, method: string, path: string): { template: string; op: OpenApiDoc } | undefined {
-  const pathname = path.split('?')[0]!
+  const pathname = path.split('?')[0]
   for (const [template, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
     const re = new RegExp('^' + template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[A-Za-z]+\}/g, '[^/]+') + '$')
     if (!re.test(pathname)) continue
@@ -95,7 +95,7 @@ export function answerProblem(doc: OpenApiDoc, answer: Answer): string | undefin
   if (!content || Object.keys(content).length === 0) {
     return answer.text === '' ? undefined : `${where}: documented without a body, but the answer has one: ${answer.text.slice(0, 100)}`
   }
-  const type = (answer.contentType ?? '').split(';')[0]!.trim()
+  const type = (answer.contentType ?? '').split(';')[0].trim()
   const media = content[type]
   if (!media) return `${where}: content type '${type}' not documented (documented: ${Object.keys(content).join(', ')})`
   if (type !== 'application/json') return undefined

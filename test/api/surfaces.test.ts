@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { buildRoutes } from '../../src/api/plugins/index.js'
 import { call, tinyWav, world } from './fixture.js'
+import type { CenterStatus } from '../../src/core/engine/status.js'
 
 const hasSox = (() => {
   try {
@@ -42,7 +43,7 @@ t.test('prompt upload: converted to 8 kHz mono WAV; empty or bad file → 400 an
   t.match(bad.body.error.message, /not audio/)
   t.same(readFileSync(up.body.path), before, 'the prompt file was not replaced')
   t.equal(w.store.prompts.list('ta').length, 1)
-  t.equal(w.store.prompts.list('ta')[0]!.id, up.body.id, 'the prompt record was not replaced')
+  t.equal(w.store.prompts.list('ta')[0].id, up.body.id, 'the prompt record was not replaced')
 
   const noName = await call(w.url, 'POST', '/api/v1/prompts/upload?language=sv', { token: w.tokens.adminA, raw: src, contentType: 'audio/wav' })
   t.equal(noName.body.error.field, 'name')
@@ -75,15 +76,15 @@ t.test('SSE: a status event at once and after each change, narrowed to the accou
   t.match(res.headers.get('content-type')!, /text\/event-stream/)
   const reader = res.body!.getReader()
   let buf = ''
-  const nextEvent = async (): Promise<{ event: string; data: any }> => {
+  const nextEvent = async (): Promise<{ event: string; data: CenterStatus }> => {
     for (;;) {
       const i = buf.indexOf('\n\n')
       if (i >= 0) {
         const block = buf.slice(0, i)
         buf = buf.slice(i + 2)
         if (block.startsWith(':')) continue
-        const event = /^event: (.*)$/m.exec(block)![1]!
-        return { event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) }
+        const event = /^event: (.*)$/m.exec(block)![1]
+        return { event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]) }
       }
       const { value, done } = await reader.read()
       if (done) throw new Error('stream ended')

@@ -60,7 +60,7 @@ t.test('stats buckets in each queue\'s zone; CSV instants with the offset', asyn
 
   const csv = await call(w.url, 'GET', '/api/v1/calls?format=csv', op(w))
   const [header, ...lines] = csv.text.trim().split('\r\n')
-  const col = header!.split(',').indexOf('arrivedAt')
+  const col = header.split(',').indexOf('arrivedAt')
   const arrived = Object.fromEntries(lines.map((l) => [l.split(',')[0], l.split(',')[col]]))
   t.same(arrived, { c1: '2026-11-25T03:00:00+01:00', c2: '2026-11-24T21:00:00-05:00' })
   const statsCsv = await call(w.url, 'GET', '/api/v1/stats/queues?tenant=ta&format=csv&from=2026-11-20&to=2026-11-26', op(w))

@@ -20,6 +20,8 @@ interface Run {
   code: number
   stdout: string
   stderr: string
+  /** The parsed --json output, read field by field by the assertions (which are its type check). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON of every command's output
   json: any
 }
 

@@ -172,7 +172,7 @@ t.test('simulate, status, doctor and tenants with no extra flags', { skip: !buil
     const db = Store.open(join(dir, 'simulate.sqlite'))
     const q5000 = db.queues.list().find((q) => q.number === '5000')!
     db.calls.start({ callId: 'left-open', tenantId: 'default', queueId: q5000.id, arrivedAt: Date.now() - 60_000, callerNumber: '0701234567' })
-    const offer = db.calls.addOffer({ callId: 'left-open', agentId: db.agents.list()[0]!.id, offeredAt: Date.now() - 50_000 })
+    const offer = db.calls.addOffer({ callId: 'left-open', agentId: db.agents.list()[0].id, offeredAt: Date.now() - 50_000 })
     db.close()
 
     ;({ running, logs } = await start())

@@ -18,6 +18,7 @@ const BIN = process.env.KOPLUS_BIN ?? resolve('bin/koplus.js')
 const built = existsSync(resolve(BIN, '../../dist/src/cli/main.js'))
 const faketime = libfaketime()
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed --json output, checked by the assertions
 interface Run { code: number; stdout: string; stderr: string; json: any }
 
 /** The CLI with a host zone and, optionally, its clock at `now` (epoch ms). */

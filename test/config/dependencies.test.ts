@@ -30,7 +30,7 @@ export function importsOf(text: string): Import[] {
     const clause = m[1]
     const names = clause ? /\{([^}]*)\}/.exec(clause)?.[1] : undefined
     const typeOnly = clause !== undefined && (/^(?:import|export)\s+type\b/.test(clause) || (names !== undefined && !/^(?:import|export)\s+[\w$]+\s*,/.test(clause) && names.split(',').map((n) => n.trim()).filter(Boolean).every((n) => n.startsWith('type '))))
-    return { spec: (m[2] ?? m[3] ?? m[4])!, typeOnly }
+    return { spec: (m[2] ?? m[3] ?? m[4]), typeOnly }
   })
 }
 
@@ -49,7 +49,7 @@ for (const f of files) {
   graph.set(relative(SRC, f), imports.map((i) => target(f, i.spec)))
   loads.set(relative(SRC, f), imports.filter((i) => !i.typeOnly).map((i) => target(f, i.spec)))
 }
-const folderOf = (p: string): string => p.split('/')[0]!
+const folderOf = (p: string): string => p.split('/')[0]
 
 /** [folder, the folders (or packages) it must not import, why]. */
 const RULES: [string, (dep: string) => boolean, string][] = [
@@ -107,10 +107,10 @@ t.test('each folder imports only what its layer may', async (t) => {
 })
 
 t.test('a rule catches a breach (the checker is not vacuous)', async (t) => {
-  const [, cliForbidden] = RULES[0]!
+  const [, cliForbidden] = RULES[0]
   t.ok(cliForbidden('api/server.ts'))
   t.notOk(cliForbidden('config/data-dir.ts'))
-  const [, coreForbidden] = RULES[1]!
+  const [, coreForbidden] = RULES[1]
   t.ok(coreForbidden('node:fs'))
   t.ok(coreForbidden('store/index.ts'))
   t.ok(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]])).length === 1, 'a three-file loop is found')

@@ -79,7 +79,7 @@ t.test('queue, agent and membership changes: one entity each, live state kept', 
   t.same(h.status().agents[0].queues.slice().sort(), ['q1', 'q2'], 'logged in to both')
   let out = h.send({ type: 'membership-removed', membership: { agentId: 'a1', queueId: 'q1' } })
   t.same(ofType(out, 'agent-session').map((s) => [s.queueId, s.loggedIn]), [['q1', false]], 'membership withdrawn: out of that queue only')
-  out = h.send({ type: 'queue-changed', queue: queue('q2', '6001') })
+  h.send({ type: 'queue-changed', queue: queue('q2', '6001') })
   t.equal(logs(h.arrive('c1', '6001'), 'ENTERQUEUE').length, 1, 'a renumbered queue takes callers on its new number')
   h.send({ type: 'agent-added', agent: agent('a2') })
   h.send({ type: 'membership-added', membership: { agentId: 'a2', queueId: 'q2' } })

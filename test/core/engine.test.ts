@@ -144,7 +144,7 @@ t.test('ring-parallel: first to answer wins, the others are cancelled; LOSE_RACE
   )
   t.same(ofType(out, 'bridge')[0].legId, win.legId)
   // FreeSWITCH reports the losers as LOSE_RACE / ORIGINATOR_CANCEL; a late answer from a loser is refused.
-  out = h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'LOSE_RACE' })
+  h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'LOSE_RACE' })
   out = h.send({ type: 'leg-answered', legId: o.legs[2].legId })
   t.equal(ofType(out, 'bridge').length, 0)
   const st = h.status().agents
@@ -191,8 +191,8 @@ t.test('an agent in several queues gets the longest waiter; priority breaks ties
   h.now += 1000
   h.arrive('c2', '5000')
   h.now += 1000
-  let out = h.send({ type: 'registration', sipUser: 'a1', domain: DOMAIN, registered: true })
-  out = h.send({ type: 'agent-login', agentId: 'a1', source: 'api' })
+  h.send({ type: 'registration', sipUser: 'a1', domain: DOMAIN, registered: true })
+  let out = h.send({ type: 'agent-login', agentId: 'a1', source: 'api' })
   t.equal(lastOriginate(out)!.callId, 'c1', 'c1 waited longest')
 
   const h2 = new Harness({}, { check: true })
@@ -246,9 +246,9 @@ t.test('auto-logout after N consecutive unanswered offers, logged, visible in st
   h.send({ type: 'config', config: config([queue('q1', '5000', { autoLogoutAfter: 3, ringTimeSec: 10 }), queue('q2', '6000')], [agent('a1')]) })
   h.startAgents(['a1'])
   t.same(h.status().agents[0].queues, ['q1', 'q2'])
-  let o = lastOriginate(h.arrive('c1', '5000'))!
+  h.arrive('c1', '5000')
   h.advance(10_000) // 1
-  o = lastOriginate(h.last)!
+  let o = lastOriginate(h.last)!
   h.send({ type: 'leg-answered', legId: o.legs[0].legId }) // answered: count resets
   h.send({ type: 'bridged', callId: 'c1', legId: o.legs[0].legId })
   t.equal(h.status().agents[0].unanswered, 0)
@@ -258,7 +258,7 @@ t.test('auto-logout after N consecutive unanswered offers, logged, visible in st
   h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'CALL_REJECTED' }) // 1
   o = lastOriginate(h.advance(FAILED_DEVICE_PAUSE_MS))! // a phone that refused is rung again after a pause
   h.send({ type: 'leg-failed', legId: o.legs[0].legId, cause: 'USER_BUSY' }) // 2
-  o = lastOriginate(h.advance(FAILED_DEVICE_PAUSE_MS))!
+  h.advance(FAILED_DEVICE_PAUSE_MS) // rung again after the pause: the third unanswered offer
   const out = h.advance(10_000) // 3 → out
   const al = logs(out, 'AUTOLOGOUT')
   t.equal(al.length, 1)
@@ -481,9 +481,9 @@ t.test('restart: restored callers keep their order, no welcome again; a bridged 
   for (const a of ['a1', 'a2']) h.send({ type: 'registration', sipUser: a, domain: DOMAIN, registered: true })
   const restore = (callId: string, seq: number, joinedAt: number, bridgedTo?: { legId: string; agentId: string }) =>
     h.send({ type: 'call-arrived', callId, queueNumber: '5000', tenantDomain: DOMAIN, callerNumber: '1', callerName: '', restored: { joinedAt, seq, answered: true, announce: 'v1:wf:::::', ...(bridgedTo ? { bridgedTo } : {}) } })
-  let out = restore('cb', 3, T0 - 60_000, { legId: 'L1', agentId: 'a1' })
+  restore('cb', 3, T0 - 60_000, { legId: 'L1', agentId: 'a1' })
   t.equal(h.agentState('a1'), 'on-call')
-  out = restore('c9', 9, T0 - 20_000)
+  let out = restore('c9', 9, T0 - 20_000)
   t.equal(ofType(out, 'play').length, 0, 'no welcome again')
   t.equal(ofType(out, 'hold-music').length, 1)
   restore('c7', 7, T0 - 30_000)
@@ -577,7 +577,7 @@ t.test('feature code *79: record a prompt (beep, record, play back, 2 again, 1 k
   out = h.send({ type: 'prompt-finished', callId: 'r1', token: ofType(out, 'play')[0].token, interrupted: false })
   const rec2 = ofType(out, 'record')[0]
   out = h.send({ type: 'prompt-finished', callId: 'r1', token: rec2.token, interrupted: false })
-  out = h.send({ type: 'prompt-finished', callId: 'r1', token: ofType(out, 'play')[0].token, interrupted: false })
+  h.send({ type: 'prompt-finished', callId: 'r1', token: ofType(out, 'play')[0].token, interrupted: false })
   out = h.send({ type: 'call-dtmf', callId: 'r1', digit: '1' })
   t.same(ofType(out, 'prompt-recorded'), [{ type: 'prompt-recorded', tenantId: 't1', queueId: 'q1', language: 'en', name: 'welcome', path: rec2.path }])
   t.same(ofType(out, 'play')[0].files, ['en/prompt-saved.wav'])

@@ -47,11 +47,11 @@ export interface DocCommand {
 function commentStart(line: string): number {
   let quote: string | undefined
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!
+    const c = line[i]
     if (quote) {
       if (c === quote) quote = undefined
     } else if (c === "'" || c === '"') quote = c
-    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return i
+    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return i
   }
   return -1
 }
@@ -66,7 +66,7 @@ export function extractCommands(file: string, markdown: string): DocCommand[] {
     const m = /^\s*(`{3,}|~{3,})/.exec(raw)
     if (m) {
       if (fence === undefined) fence = m[1]
-      else if (m[1]!.startsWith(fence)) fence = undefined
+      else if (m[1].startsWith(fence)) fence = undefined
       return
     }
     if (fence === undefined) return
@@ -77,7 +77,7 @@ export function extractCommands(file: string, markdown: string): DocCommand[] {
     if (hash >= 0) line = line.slice(0, hash).trim()
     const exit = /^exit (\d+)\b/.exec(comment)
     const notRun = /^not run:\s*(.*)$/.exec(comment)
-    out.push({ file, line: i + 1, text: line, comment, expectedCode: exit ? Number(exit[1]) : 0, ...(notRun ? { skip: notRun[1]! } : {}) })
+    out.push({ file, line: i + 1, text: line, comment, expectedCode: exit ? Number(exit[1]) : 0, ...(notRun ? { skip: notRun[1] } : {}) })
   })
   return out
 }
@@ -102,9 +102,9 @@ t.test('extraction and marks', async (t) => {
   const c = extractCommands('x.md', md)
   t.same(c.map((x) => x.text), ['koplus queue list', "koplus queue set 5000 name='a # b'", 'KOPLUS_PASSWORD=<password> koplus account add admin --role operator', "printf '%s\\n' \"$PW\" | koplus account add anna --role agent --password-stdin", 'koplus agent wrapup-end 1001', 'koplus daemon --simulate', 'node bin/koplus.js doctor'])
   t.same(c.map((x) => x.line), [3, 4, 5, 6, 7, 8, 10])
-  t.equal(c[4]!.expectedCode, 1)
-  t.equal(c[5]!.skip, 'runs forever')
-  t.equal(c[0]!.expectedCode, 0)
+  t.equal(c[4].expectedCode, 1)
+  t.equal(c[5].skip, 'runs forever')
+  t.equal(c[0].expectedCode, 0)
 })
 
 /** `koplus` on the PATH of the commands: the build under test. */

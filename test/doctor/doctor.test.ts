@@ -58,7 +58,7 @@ t.test('wrong password: the connection check says so, the rest are not checked, 
   const { port } = await setup(t)
   const report = await runDoctor({ host: '127.0.0.1', port, password: 'wrong', soundsDir: soundsDir(), timeoutMs: 2000 })
   t.notOk(report.ok)
-  const conn = report.checks[0]!
+  const conn = report.checks[0]
   t.equal(conn.name, 'connection')
   t.notOk(conn.ok)
   t.match(conn.detail, /authentication failed.*wrong password/)
@@ -73,7 +73,7 @@ t.test('nothing listening: the address and reason', async (t) => {
   await new Promise<void>((r) => srv.close(() => r()))
   const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 2000 })
   t.notOk(report.ok)
-  t.match(report.checks[0]!.detail, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}`))
+  t.match(report.checks[0].detail, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}`))
 })
 
 t.test('dialplan missing: the check call is not parked by our dialplan', async (t) => {
@@ -133,7 +133,7 @@ t.test('vanilla FreeSWITCH with the koplus jump: every number reaches koplus; de
 
 t.test('vanilla FreeSWITCH with the old include at the end: queue 5000 is caught by the demo IVR, and the doctor says what ran', async (t) => {
   const { port } = await setup(t, { vanilla: 'end', globals: { default_password: 'changed-it' } })
-  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 4000, settleMs: 2500, queues: [QUEUES[0]!], featureCodes: ['*71'] })
+  const report = await runDoctor({ host: '127.0.0.1', port, password: 'ClueCon', soundsDir: soundsDir(), timeoutMs: 4000, settleMs: 2500, queues: [QUEUES[0]], featureCodes: ['*71'] })
   t.notOk(report.ok)
   const q = report.checks.find((c) => c.name === 'queue 5000')!
   t.notOk(q.ok)

@@ -72,7 +72,7 @@ export class DaemonProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${this.raw.join('').slice(-2000)}`)), timeoutMs)
       this.#waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) })
-      this.exited.then(({ code }) => reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)))
+      void this.exited.then(({ code }) => reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)))
     })
   }
 

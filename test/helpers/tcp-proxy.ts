@@ -45,7 +45,10 @@ export class TcpProxy {
 
   /** Cuts every open link (no ESL `exit`) but keeps accepting new ones. */
   drop(): void {
-    for (const [client, upstream] of this.#links) (client.destroy(), upstream.destroy())
+    for (const [client, upstream] of this.#links) {
+      client.destroy()
+      upstream.destroy()
+    }
   }
 
   /**

@@ -24,7 +24,7 @@ const run = (conf: string): string => execFileSync('sh', [script, '--conf', conf
 /** Extension names of `context` in file order. */
 function extensions(xml: string, context: string): string[] {
   const body = xml.slice(xml.indexOf(`<context name="${context}">`))
-  return [...body.matchAll(/<extension name="([^"]+)"/g)].map((m) => m[1]!)
+  return [...body.matchAll(/<extension name="([^"]+)"/g)].map((m) => m[1])
 }
 
 t.test('installs the koplus context and puts the jump first in default and public', async (t) => {
@@ -55,13 +55,13 @@ t.test('a second run changes nothing; an edited koplus.xml is kept', async (t) =
   t.same(files.map((f) => readFileSync(f, 'utf8')), before, 'byte for byte the same')
   t.match(out, /unchanged .*default\.xml \(the koplus jump is already there\)/)
   t.match(out, /unchanged .*public\.xml/)
-  t.equal(extensions(before[0]!, 'default').filter((n) => n === 'koplus').length, 1)
+  t.equal(extensions(before[0], 'default').filter((n) => n === 'koplus').length, 1)
 
-  const edited = before[2]!.replace('^(5\\d{3})$', '^(5000|7777)$')
+  const edited = before[2].replace('^(5\\d{3})$', '^(5000|7777)$')
   t.not(edited, before[2], 'the queue expression was edited')
-  writeFileSync(files[2]!, edited)
+  writeFileSync(files[2], edited)
   t.match(run(conf), /kept your edited .*koplus\.xml.*koplus\.xml\.new/)
-  t.equal(readFileSync(files[2]!, 'utf8'), edited)
+  t.equal(readFileSync(files[2], 'utf8'), edited)
   t.ok(existsSync(`${files[2]}.new`))
 })
 

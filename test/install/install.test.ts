@@ -55,10 +55,10 @@ t.test('install into a scratch root, then status, queue add and doctor against t
   t.teardown(() => sim.close())
   const apiPort = await freePort()
   const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, Record<string, unknown>>
-  t.equal(cfg.database!.path, '/var/lib/koplus/koplus.sqlite', 'the shipped config has absolute paths')
+  t.equal(cfg.database.path, '/var/lib/koplus/koplus.sqlite', 'the shipped config has absolute paths')
   // the operator's edits: the switch's password; here also the scratch root's paths and free ports
-  cfg.database!.path = join(root, 'var/lib/koplus/koplus.sqlite')
-  cfg.recordings!.dir = join(root, 'var/lib/koplus/recordings')
+  cfg.database.path = join(root, 'var/lib/koplus/koplus.sqlite')
+  cfg.recordings.dir = join(root, 'var/lib/koplus/recordings')
   cfg.freeswitch = { host: '127.0.0.1', port: fsPort, password: 'not-ClueCon-1' }
   cfg.api = { host: '127.0.0.1', port: apiPort }
   writeFileSync(cfgPath, JSON.stringify(cfg, null, 2))
@@ -74,11 +74,11 @@ t.test('install into a scratch root, then status, queue add and doctor against t
   })
   let log = ''
   await new Promise<void>((resolveReady, reject) => {
-    daemon.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    daemon.stdout.setEncoding('utf8').on('data', (c: string) => {
       log += c
       if (log.includes('CLI token written')) resolveReady()
     })
-    daemon.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c))
+    daemon.stderr.setEncoding('utf8').on('data', (c: string) => (log += c))
     daemon.once('exit', (code) => reject(new Error(`daemon exited (${code}): ${log}`)))
   })
   const token = join(root, 'var/lib/koplus/cli-token')

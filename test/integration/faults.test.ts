@@ -130,12 +130,18 @@ async function generate(): Promise<void> {
     if (r < 0.2) {
       const after = between(300, 2500)
       setTimeout(() => {
-        if (!call.channel.hungUp && c.bridges === 0 && c.sim === sim) (c.selfHangup = 'waiting'), call.hangup()
+        if (!call.channel.hungUp && c.bridges === 0 && c.sim === sim) {
+          c.selfHangup = 'waiting'
+          call.hangup()
+        }
       }, after)
     } else if (r < 0.3) {
       call.sim.waitFor(() => c.bridges > 0 || call.channel.hungUp, 60_000).then(
         () => setTimeout(() => {
-          if (!call.channel.hungUp && call.channel.bridge && c.sim === sim) (c.selfHangup = 'talking'), call.hangup()
+          if (!call.channel.hungUp && call.channel.bridge && c.sim === sim) {
+            c.selfHangup = 'talking'
+            call.hangup()
+          }
         }, between(100, 300)),
         () => undefined,
       )
@@ -162,7 +168,7 @@ async function check(t: Test, label: string): Promise<void> {
   t.same(open(), [], `${label}: every ended call's record is closed`)
   const twice = callers.filter((c) => c.bridges > 1).map((c) => `${c.call.uuid} ×${c.bridges}`)
   t.same(twice, [], `${label}: nobody connected twice`)
-  if (process.env.KOPLUS_FAULT_DEBUG) for (const c of callers.filter((c) => c.bridges > 1)) t.comment(daemon.lines.filter((l) => JSON.stringify(l).includes(c.call.uuid)).map((l) => `${l.time} ${l.msg} ${JSON.stringify(l).slice(0, 300)}`).join('\n'))
+  if (process.env.KOPLUS_FAULT_DEBUG) for (const c of callers.filter((c) => c.bridges > 1)) t.comment(daemon.lines.filter((l) => JSON.stringify(l).includes(c.call.uuid)).map((l) => `${String(l.time)} ${String(l.msg)} ${JSON.stringify(l).slice(0, 300)}`).join('\n'))
   const lost = ended().filter((c) => c.bridges === 0 && !c.selfHangup && !c.droppedBySwitch).map((c) => `${c.call.uuid} ${c.call.hangupCause}`)
   t.same(lost, [], `${label}: no caller lost (hung up by koplus without a connection)`)
   t.same(orderViolations(), [], `${label}: callers offered in their queue order`)

@@ -53,10 +53,10 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.ok(firstA, 'A heard the start of the first message')
   t.ok(firstA.interrupted, 'the first message was cut for the connection')
   const leg = sim.channel(a.bridgedTo!)!
-  const bridgeDelay = a.channel.bridgedAt! - leg.answeredAt!
+  const bridgeDelay = a.channel.bridgedAt - leg.answeredAt
   const firstMs = sim.fileDurationMs(sv('queue-first'))!
   t.ok(bridgeDelay < 150 && bridgeDelay < firstMs / 5, `bridged ${bridgeDelay} ms after the agent answered (prompt ${firstMs} ms)`)
-  t.ok(firstA.endedAt! <= a.channel.bridgedAt!, 'the prompt stopped before the bridge')
+  t.ok(firstA.endedAt! <= a.channel.bridgedAt, 'the prompt stopped before the bridge')
   t.equal(files(a).at(-1), `bridge:${leg.uuid}`, 'after the bridge the caller hears only the agent')
   assertRealFiles(t, a, 'sv')
   t.comment(`timing: answer → bridge ${bridgeDelay} ms`)
@@ -98,9 +98,9 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.ok(moh[0].interrupted, 'C: the music was stopped for the periodic message')
   const periodicAt = periodic.startedAt - joinedAt
   t.ok(Math.abs(periodicAt - PERIODIC_SEC * 1000) < 250, `C: the periodic message came at its interval (${periodicAt} ms after joining, interval ${PERIODIC_SEC * 1000})`)
-  t.ok(moh.at(-1)!.interrupted && moh.at(-1)!.endedAt! <= c.channel.bridgedAt!, 'C: music stopped for the bridge')
+  t.ok(moh.at(-1)!.interrupted && moh.at(-1)!.endedAt! <= c.channel.bridgedAt, 'C: music stopped for the bridge')
   const legC = sim.channel(c.bridgedTo!)!
-  t.ok(c.channel.bridgedAt! - legC.answeredAt! < 150, `C: bridged ${c.channel.bridgedAt! - legC.answeredAt!} ms after the agent answered`)
+  t.ok(c.channel.bridgedAt - legC.answeredAt < 150, `C: bridged ${c.channel.bridgedAt - legC.answeredAt} ms after the agent answered`)
   assertRealFiles(t, c, 'sv')
   t.comment(`timing: C joined ${joinedAt - welcome.startedAt} ms after the welcome began; periodic at +${periodicAt} ms`)
 

@@ -35,8 +35,8 @@ t.test('a whole year of weekday 08–17 with Swedish holidays', async (t) => {
   let ordered = true;
   let flips = true;
   for (let i = 0; i < ts.length; i++) {
-    if (i > 0 && !(ts[i]!.at > ts[i - 1]!.at)) ordered = false;
-    if (ts[i]!.open !== (i % 2 === 0)) flips = false; // starts closed at midnight, so open, closed, open, ...
+    if (i > 0 && !(ts[i].at > ts[i - 1].at)) ordered = false;
+    if (ts[i].open !== (i % 2 === 0)) flips = false; // starts closed at midnight, so open, closed, open, ...
   }
   t.ok(ordered, 'strictly increasing');
   t.ok(flips, 'every transition flips the state');
@@ -80,21 +80,21 @@ t.test('isOpen agrees with transitions at every 10 minutes of a year, and around
   const ts = transitions(busy, [calendar], closures, 'q', YEAR_FROM, YEAR_TO);
   t.ok(ts.length > 500, `${ts.length} transitions`);
   t.equal(new Set(ts.map((x) => x.at)).size, ts.length, 'no duplicates');
-  t.ok(ts.every((x, i) => i === 0 || x.open !== ts[i - 1]!.open), 'every transition flips the state');
+  t.ok(ts.every((x, i) => i === 0 || x.open !== ts[i - 1].open), 'every transition flips the state');
   const initial = isOpen(busy, [calendar], closures, 'q', YEAR_FROM);
-  t.equal(ts[0]!.open, !initial, 'the first flips the initial state');
+  t.equal(ts[0].open, !initial, 'the first flips the initial state');
   let i = 0;
   let state = initial;
   let mismatches = 0;
   for (let x = YEAR_FROM + 1; x < YEAR_TO; x += 10 * 60_000) {
-    while (i < ts.length && ts[i]!.at <= x) state = ts[i++]!.open;
+    while (i < ts.length && ts[i].at <= x) state = ts[i++].open;
     if (isOpen(busy, [calendar], closures, 'q', x) !== state) mismatches++;
   }
   t.equal(mismatches, 0, 'sampled every 10 minutes');
   let edge = 0;
   for (const [k, x] of ts.entries()) {
     if (isOpen(busy, [calendar], closures, 'q', x.at) !== x.open) edge++;
-    const before = k === 0 ? initial : ts[k - 1]!.open;
+    const before = k === 0 ? initial : ts[k - 1].open;
     if (isOpen(busy, [calendar], closures, 'q', x.at - 1) !== before) edge++;
   }
   t.equal(edge, 0, 'at and 1 ms before every transition');
@@ -102,7 +102,7 @@ t.test('isOpen agrees with transitions at every 10 minutes of a year, and around
   let j = 0;
   let bad = 0;
   for (let x = YEAR_FROM; x < Z('2026-12-01T00:00:00Z'); x += 7 * 3_600_000) {
-    while (j < ts.length && ts[j]!.at <= x) j++;
+    while (j < ts.length && ts[j].at <= x) j++;
     const e = explain(busy, [calendar], closures, 'q', x);
     if (e.open !== isOpen(busy, [calendar], closures, 'q', x) || e.nextChange !== ts[j]?.at) bad++;
     if (e.open && e.openUntil !== e.nextChange) bad++;

@@ -230,7 +230,7 @@ t.test('introspection: show channels lag, uuid_getvar/_undef_, uuid_exists, uuid
   t.match(dump, /\nChannel-Call-State: RINGING\n/, 'an inbound call waiting unanswered is RINGING')
   const regs = JSON.parse(sim.api('show registrations as json')) as { rows: Array<Record<string, string>> }
   t.equal(regs.rows[0].reg_user, '1000')
-  t.match(sim.api('sofia status profile internal reg'), /User:       \t1000@127\.0\.0\.2\n[^]*Total items returned: 1\n/)
+  t.match(sim.api('sofia status profile internal reg'), /User: {7}\t1000@127\.0\.0\.2\n[^]*Total items returned: 1\n/)
   t.equal(sim.api('no_such_thing x'), '-ERR no_such_thing Command not found!\n')
 })
 

@@ -54,7 +54,7 @@ function shape(db: Database.Database): unknown {
       tbl,
       {
         columns: (db.pragma(`table_info(${tbl})`) as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[])
-          .map((c) => `${c.name} ${c.type} notnull=${c.notnull} default=${c.dflt_value} pk=${c.pk}`)
+          .map((c) => `${c.name} ${c.type} notnull=${c.notnull} default=${String(c.dflt_value)} pk=${c.pk}`)
           .sort(),
         indexes: (db.pragma(`index_list(${tbl})`) as { name: string; unique: number; partial: number }[])
           .map((i) => {
@@ -84,7 +84,7 @@ t.test('a fresh file gets schema.sql, WAL and the default tenant', async (t) => 
   t.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
   t.equal(store.db.pragma('foreign_keys', { simple: true }), 1)
   t.equal(store.db.pragma('synchronous', { simple: true }), 1, 'synchronous=NORMAL')
-  t.equal((store.db.pragma('busy_timeout', { simple: true }) as number), 5000)
+  t.equal((store.db.pragma('busy_timeout', { simple: true })), 5000)
   const def = store.tenants.get('default')
   t.equal(def.domain, 'default')
   t.ok(Math.abs(def.createdAt - Date.now()) < 60_000, 'created_at is epoch milliseconds (now)')

@@ -20,11 +20,11 @@ function refusingDb(): AsyncSqlDb & { up(): void } {
     all: async () => (up ? [] : refuse()),
     get: async () => (up ? undefined : refuse()),
     run: async () => (up ? { changes: 0 } : refuse()),
-    transaction: async <T>(fn: (tx: AsyncSqlDb) => Promise<T>): Promise<T> => (up ? fn(db as unknown as AsyncSqlDb) : refuse()),
+    transaction: async <T>(fn: (tx: AsyncSqlDb) => Promise<T>): Promise<T> => (up ? fn(db) : refuse()),
     version: async () => 3,
     close: async () => undefined,
   }
-  return db as unknown as AsyncSqlDb & { up(): void }
+  return db
 }
 
 function capture(): { logger: pino.Logger; lines: Record<string, unknown>[] } {

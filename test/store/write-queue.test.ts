@@ -108,7 +108,7 @@ if (pgBackend) {
     t.same(events.map((e) => e.callId), Array.from({ length: 30 }, (_, i) => `c${i + 1}`), 'every event once, in order')
     t.same(events.map((e) => e.id), [...events.map((e) => e.id)].sort((x, y) => x - y), 'committed in enqueue order')
     const calls = await db.all<{ n: number }>('SELECT count(*) AS n FROM call_records')
-    t.equal(Number(calls[0]!.n), 30)
+    t.equal(Number(calls[0].n), 30)
     const h = q.health()
     t.match(h, { state: 'ok', queued: 0, written: 30, rejected: 0, degradedSince: null, lastError: null })
     t.ok(h.failures >= 1)

@@ -95,7 +95,7 @@ async function startWorld(): Promise<World> {
   s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
   s.accounts.create({ ...USERS.admin, role: 'tenant-admin', tenantId: 'default' })
   s.accounts.create({ ...USERS.agent, role: 'agent', tenantId: 'default', agentId: agent.id })
-  await daemon.reloadConfig()
+  daemon.reloadConfig()
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],

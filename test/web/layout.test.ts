@@ -46,7 +46,7 @@ t.before(async () => {
         agents: { loggedIn: 14, free: 2, ringing: 1, onCall: 9, wrapUp: 2, paused: 1 },
         callers: Array.from({ length: 12 - i * 5 }, (_, k) => ({ callId: `c${i}-${k}`, position: k + 1, callerNumber: `07012345${String(k).padStart(2, '0')}`, waitedSec: 754 - k * 60, ringing: k === 0 ? ['1001'] : [] })),
       })),
-    } as never
+    }
   }
   w.store.queues.create({ id: 'qa3', tenantId: 'ta', number: '5002', name: 'Returns and exchanges', tags: [] })
   browser = await chromium.launch({ executablePath: CHROMIUM, env: browserEnv(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
@@ -85,7 +85,7 @@ async function shot(p: Page, name: string): Promise<string> {
 /** Minutes after midnight and Monday-based weekday of now in a zone. */
 function wall(zone: string, at = Date.now()): { minutes: number; weekday: number } {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23' }).formatToParts(at).map((x) => [x.type, x.value]))
-  return { minutes: Number(parts.hour) * 60 + Number(parts.minute), weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday!) }
+  return { minutes: Number(parts.hour) * 60 + Number(parts.minute), weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) }
 }
 
 t.test('the wallboard fits at 375 px, 700 px and 1280×900 with three queues', async (t) => {
@@ -177,7 +177,7 @@ t.test('hours and closures are in the queue\'s zone, not the browser\'s', async 
       const now = p.locator('.week .now')
       await now.waitFor({ state: 'attached' })
       const want = wall(zone)
-      const at = await now.evaluate((el) => ({ top: parseFloat((el as HTMLElement).style.top), day: [...el.parentElement!.parentElement!.querySelectorAll('.col')].indexOf(el.parentElement!) }))
+      const at = await now.evaluate((el) => ({ top: parseFloat((el as HTMLElement).style.top), day: [...el.parentElement!.parentElement!.querySelectorAll('.col')].indexOf(el.parentElement) }))
       t.ok(Math.abs(at.top - (want.minutes / 60) * 14) <= 14 / 30, `browser in ${browserZone}: the "now" line of a ${zone} queue is at ${zone}'s hour (${at.top} px, want ${((want.minutes / 60) * 14).toFixed(1)})`)
       t.equal(at.day, want.weekday, `browser in ${browserZone}: on ${zone}'s weekday`)
       t.match(await p.locator('#hours-zone').textContent(), new RegExp(`^${zone.replace('/', '\\/')} \\([+-]\\d\\d:\\d\\d\\)$`), 'the zone and its offset are named')

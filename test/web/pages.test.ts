@@ -198,7 +198,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   const schedule = w.daemon.store.queues.get(queue!.id).schedule!
   t.equal(schedule.rules.length, 2, 'two opening rules saved')
   t.same(schedule.rules.map((r) => r.rrule), ['FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU'])
-  t.equal(schedule.rules[0]!.durationMinutes, 9 * 60)
+  t.equal(schedule.rules[0].durationMinutes, 9 * 60)
   await page.locator('#open-now', { hasText: 'Öppen nu' }).waitFor()
   t.ok(await page.locator('.week .col .block').count() >= 12, 'the week grid shows a block per day and rule')
   t.ok(await page.locator('#transitions li').count() > 0, 'the next transitions are listed')
@@ -371,9 +371,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
 
   // the pages' pure helpers, run in the browser as the pages load them
   const units = await page.evaluate(async () => {
+    /* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- the casts stop tsc resolving browser URLs */
     const i18n = await import('/js/i18n.js' as string)
     const week = await import('/js/week.js' as string)
     const charts = await import('/js/charts.js' as string)
+    /* eslint-enable @typescript-eslint/no-unnecessary-type-assertion */
     return {
       missing: i18n.missingKeys() as string[],
       weekdays: week.ruleDays('FREQ=WEEKLY;BYDAY=MO,WE,SU') as number[],

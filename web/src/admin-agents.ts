@@ -34,7 +34,7 @@ export function parseSkills(text: string): Record<string, number> {
 function agentForm(a: Agent | undefined, queues: Queue[], members: Set<string>, account: Account | undefined, done: () => void): HTMLElement {
   const name = input({ value: a?.name ?? '', 'data-field': 'name', name: 'name', required: true })
   const ext = input({ type: 'tel', value: a?.extension ?? '', 'data-field': 'extension', name: 'extension', required: true, placeholder: '1001' })
-  const plan = select(['basic', 'pro', 'business', 'enterprise'].map((p) => [p, p[0]!.toUpperCase() + p.slice(1)]), a?.plan ?? 'pro', { 'data-field': 'plan', name: 'plan' })
+  const plan = select(['basic', 'pro', 'business', 'enterprise'].map((p) => [p, p[0].toUpperCase() + p.slice(1)]), a?.plan ?? 'pro', { 'data-field': 'plan', name: 'plan' })
   const sip = input({ value: a?.sipUser ?? '', 'data-field': 'sipUser', name: 'sipUser', placeholder: '1001' })
   const skills = input({ value: a ? skillsText(a.skills) : '', 'data-field': 'skills', name: 'skills', placeholder: 'sales=5, support=3' })
   const devices = (a?.devices.length ? a.devices : [{ type: 'softphone' as const, target: '' }]).concat([{ type: 'mobile', target: '' }]).slice(0, 3)

@@ -92,7 +92,7 @@ export async function renderClosures(app: HTMLElement, ctx: AdminCtx): Promise<v
             h('td', { class: 'num' }, c.from > now ? dateTime(c.from, lang(), zoneOfClosure(c)) : h('span', { class: 'pill closed' }, t('common.closed'))),
             h('td', { class: 'num' }, c.until ? dateTime(c.until, lang(), zoneOfClosure(c)) : t('closure.untilReopened')),
             h('td', { class: 'small muted' }, c.by),
-            h('td', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => post(`/closures/${encodeURIComponent(c.id)}/reopen`).then(ctx.refresh, (e: Error) => toast(e.message, 'error')) }, t('closure.reopen'))),
+            h('td', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => void post(`/closures/${encodeURIComponent(c.id)}/reopen`).then(ctx.refresh, (e: Error) => toast(e.message, 'error')) }, t('closure.reopen'))),
           ),
         )),
       )

@@ -1,6 +1,7 @@
 /** What every section of the admin page gets: the account, the live status and the shared lists. */
 import type { Account } from './api.js'
 import type { Status } from './live.js'
+import type { OpeningRule } from './week.js'
 
 export interface Queue {
   id: string
@@ -19,7 +20,7 @@ export interface Queue {
 
 export interface Schedule {
   timeZone: string
-  rules: import('./week.js').OpeningRule[]
+  rules: OpeningRule[]
   calendarIds: string[]
   alwaysOpen?: boolean
 }

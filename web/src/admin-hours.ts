@@ -25,7 +25,7 @@ interface Transition {
 /** The evaluator's reason in the page's words: the rule's label, a holiday's name, or "outside opening hours". */
 function reasonText(reason: string): string {
   const rule = /rule "([^"]+)"/.exec(reason)
-  if (rule) return rule[1]!
+  if (rule) return rule[1]
   if (/outside opening hours/.test(reason)) return t('hours.outside')
   return reason.replace(/^(open|closed):\s*/, '')
 }
@@ -40,7 +40,7 @@ function ruleForm(q: Queue, current: Schedule, done: () => void): HTMLElement {
   const names = dayNames(lang())
   const days = WEEKDAYS.map((d, i) => {
     const box = h('input', { type: 'checkbox', value: d, checked: i < 5, name: 'day' })
-    return { d, box, el: h('label', {}, box, names[i]!) }
+    return { d, box, el: h('label', {}, box, names[i]) }
   })
   const kind = select(['open', 'closed', 'special'].map((k) => [k, t(`hours.kind.${k}`)]), 'open', { 'data-field': 'kind' })
   const from = input({ type: 'time', value: '08:00', 'data-field': 'start', name: 'from', required: true })
@@ -73,7 +73,7 @@ function ruleForm(q: Queue, current: Schedule, done: () => void): HTMLElement {
       durationMinutes: end - start,
       ...(label.value.trim() ? { label: label.value.trim() } : {}),
     }
-    const next: Schedule = { ...current, rules: [...current.rules, { ...rule, id: `r${Date.now().toString(36)}` } as OpeningRule] }
+    const next: Schedule = { ...current, rules: [...current.rules, { ...rule, id: `r${Date.now().toString(36)}` }] }
     saveSchedule(q, next).then(() => {
       toast(t('common.saved'))
       done()
@@ -88,7 +88,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
     replace(app, h('h1', {}, t('nav.hours')), h('p', { class: 'card empty' }, t('common.none')))
     return
   }
-  const q = queues.find((x) => x.id === ctx.arg) ?? queues[0]!
+  const q = queues.find((x) => x.id === ctx.arg) ?? queues[0]
   const enc = encodeURIComponent(q.id)
   const [{ schedule: saved }, calendars, transitions, now] = await Promise.all([
     get<{ schedule: Schedule | null }>(`/queues/${enc}/schedule`),
@@ -113,7 +113,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
             h('td', {}, describeRule(r, lang()), r.label ? h('div', { class: 'small muted' }, r.label) : null),
             h('td', { class: 'actions' }, h('button', {
               type: 'button', class: 'ghost danger', 'aria-label': `${t('common.remove')}: ${describeRule(r, lang())}`,
-              onclick: () => saveSchedule(q, { ...schedule, rules: schedule.rules.filter((x) => x.id !== r.id) }).then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
+              onclick: () => void saveSchedule(q, { ...schedule, rules: schedule.rules.filter((x) => x.id !== r.id) }).then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
             }, t('common.remove'))),
           ),
         )),
@@ -130,7 +130,7 @@ export async function renderHours(app: HTMLElement, ctx: AdminCtx): Promise<void
   })
   const newCalendar = h('button', {
     type: 'button', class: 'ghost', id: 'new-calendar',
-    onclick: () => post<Calendar>('/calendars', { name: lang() === 'sv' ? 'Svenska helgdagar' : 'Swedish holidays', country: 'SE' })
+    onclick: () => void post<Calendar>('/calendars', { name: lang() === 'sv' ? 'Svenska helgdagar' : 'Swedish holidays', country: 'SE' })
       .then((c) => saveSchedule(q, { ...schedule, calendarIds: [...calIds, c.id] }))
       .then(ctx.refresh, (e: Error) => toast(e.message, 'error')),
   }, `+ ${t('hours.newCalendar')}`)

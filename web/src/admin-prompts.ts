@@ -80,7 +80,7 @@ export async function renderPrompts(app: HTMLElement, ctx: AdminCtx): Promise<vo
             h('td', {}, p.language.toUpperCase()),
             h('td', {}, p.queueId ? (qName.get(p.queueId) ?? p.queueId) : t('prompts.allQueues')),
             h('td', {}, h('audio', { controls: true, preload: 'none', src: `/api/v1/prompts/${encodeURIComponent(p.id)}/audio?v=${p.createdAt}`, 'aria-label': `${t('prompts.play')}: ${promptLabel(p.name)}` })),
-            h('td', { class: 'actions' }, h('button', { type: 'button', class: 'ghost danger', onclick: () => del(`/prompts/${encodeURIComponent(p.id)}`).then(ctx.refresh, (e: Error) => toast(e.message, 'error')) }, t('prompts.reset'))),
+            h('td', { class: 'actions' }, h('button', { type: 'button', class: 'ghost danger', onclick: () => void del(`/prompts/${encodeURIComponent(p.id)}`).then(ctx.refresh, (e: Error) => toast(e.message, 'error')) }, t('prompts.reset'))),
           ),
         )),
       )

@@ -48,7 +48,7 @@ function nav(current: string): void {
       h(
         'a',
         { href: `#${id}`, 'aria-current': id === current ? 'page' : undefined, 'data-section': id },
-        svg('svg', { viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' }, svg('path', { d: ICONS[id]! })),
+        svg('svg', { viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' }, svg('path', { d: ICONS[id] })),
         t(`nav.${id}`),
       ),
     ),
@@ -59,7 +59,7 @@ let generation = 0
 
 async function show(ctxBase: Omit<AdminCtx, 'arg' | 'refresh'>): Promise<void> {
   const [id, ...rest] = location.hash.replace(/^#/, '').split('/')
-  const entry = SECTIONS.find(([s]) => s === id) ?? SECTIONS[0]!
+  const entry = SECTIONS.find(([s]) => s === id) ?? SECTIONS[0]
   nav(entry[0])
   listeners.clear()
   const app = byId('app')

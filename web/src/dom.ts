@@ -11,7 +11,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   const el = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener)
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v)
     // through the CSSOM: the pages' Content-Security-Policy (style-src 'self') blocks style attributes
     else if (k === 'style') el.style.cssText = String(v)
     else if (v === true) el.setAttribute(k, '')
@@ -75,7 +75,7 @@ export function zoneOf(q: { schedule?: { timeZone?: string } | null } | undefine
 /** The zone these queues share, else the default. */
 export function sharedZone(qs: readonly { schedule?: { timeZone?: string } | null }[]): string {
   const zones = new Set(qs.map(zoneOf))
-  return zones.size === 1 ? [...zones][0]! : DEFAULT_ZONE
+  return zones.size === 1 ? [...zones][0] : DEFAULT_ZONE
 }
 
 /** Wall-clock parts of an instant in a zone: weekday 0 = Monday. */

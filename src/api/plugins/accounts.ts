@@ -12,7 +12,7 @@ export function accountsRoutes(): Route[] {
     routes.push(r)
   }
   const accountScope = (ctx: Ctx): Scope => {
-    const a = need(ctx.store.accounts.find(ctx.params.accountId!), 'account', ctx.params.accountId!)
+    const a = need(ctx.store.accounts.find(ctx.params.accountId), 'account', ctx.params.accountId)
     return { tenantId: a.tenantId, agentId: a.agentId ?? undefined }
   }
   add({
@@ -39,13 +39,13 @@ export function accountsRoutes(): Route[] {
   })
   add({
     id: 'accounts.get', method: 'GET', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'self', scope: accountScope, summary: 'An account',
-    handler: (ctx) => ({ body: publicAccount(ctx.store.accounts.find(ctx.params.accountId!)!) }),
+    handler: (ctx) => ({ body: publicAccount(ctx.store.accounts.find(ctx.params.accountId)!) }),
   })
   add({
     id: 'accounts.update', method: 'PATCH', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'self', scope: accountScope, body: S.ACCOUNT_PATCH,
     summary: 'Change the password',
     handler: async (ctx) => {
-      const target = ctx.store.accounts.find(ctx.params.accountId!)!
+      const target = ctx.store.accounts.find(ctx.params.accountId)!
       if (target.role === 'operator' && ctx.account.role !== 'operator') throw forbidden()
       const b = ctx.body as { password?: string }
       if (b.password) ctx.store.accounts.setPassword(target.id, b.password)
@@ -56,14 +56,14 @@ export function accountsRoutes(): Route[] {
     id: 'accounts.remove', method: 'DELETE', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'admin', scope: accountScope, summary: 'Remove an account',
     handler: async (ctx) => {
       if (ctx.params.accountId === ctx.account.id) throw conflict('an account cannot remove itself')
-      ctx.store.accounts.remove(ctx.params.accountId!)
-      ctx.store.audit.record({ actor: ctx.actor, tenantId: ctx.account.tenantId, action: 'remove', entity: 'account', entityId: ctx.params.accountId! })
+      ctx.store.accounts.remove(ctx.params.accountId)
+      ctx.store.audit.record({ actor: ctx.actor, tenantId: ctx.account.tenantId, action: 'remove', entity: 'account', entityId: ctx.params.accountId })
       return { status: 204 }
     },
   })
   const tokenScope = (ctx: Ctx): Scope => {
-    const t = need(findToken(ctx.store, ctx.params.tokenId!), 'token', ctx.params.tokenId!)
-    const owner = need(ctx.store.accounts.find(t.accountId), 'token', ctx.params.tokenId!)
+    const t = need(findToken(ctx.store, ctx.params.tokenId), 'token', ctx.params.tokenId)
+    const owner = need(ctx.store.accounts.find(t.accountId), 'token', ctx.params.tokenId)
     if (ctx.account.role !== 'operator' && owner.id !== ctx.account.id) throw notFound('token', t.id)
     return { tenantId: owner.tenantId, agentId: owner.agentId ?? undefined }
   }
@@ -86,7 +86,7 @@ export function accountsRoutes(): Route[] {
   add({
     id: 'tokens.remove', method: 'DELETE', path: `${V1}/tokens/:tokenId`, tag: 'accounts', access: 'self', scope: tokenScope, summary: 'Revoke an API token',
     handler: async (ctx) => {
-      ctx.store.accounts.revokeToken(ctx.params.tokenId!)
+      ctx.store.accounts.revokeToken(ctx.params.tokenId)
       return { status: 204 }
     },
   })

@@ -17,7 +17,7 @@ export function agentActionsRoutes(): Route[] {
     add({
       id, method: 'POST', path: `${V1}/agents/:agentId/${path}`, tag: 'agent actions', access: 'self', scope: agentScope, body, summary,
       handler: async (ctx) => {
-        const agent = ctx.store.agents.find(ctx.params.agentId!)!
+        const agent = ctx.store.agents.find(ctx.params.agentId)!
         await run(ctx, agent)
         return { body: { ok: true, status: filterStatus(ctx.live.status(), ctx, agentQueueIds) } }
       },

@@ -29,24 +29,24 @@ export function agentsRoutes(): Route[] {
   })
   add({
     id: 'agents.get', method: 'GET', path: `${V1}/agents/:agentId`, tag: 'agents', access: 'self', scope: agentScope, summary: 'An agent',
-    handler: (ctx) => ({ body: ctx.store.agents.find(ctx.params.agentId!) }),
+    handler: (ctx) => ({ body: ctx.store.agents.find(ctx.params.agentId) }),
   })
   add({
     id: 'agents.update', method: 'PATCH', path: `${V1}/agents/:agentId`, tag: 'agents', access: 'admin', scope: agentScope, body: S.AGENT_PATCH,
     summary: 'Change an agent (devices, skills, plan, wrap-up override …)',
     handler: async (ctx) => {
       const body = ctx.body as Partial<Agent>
-      const current = ctx.store.agents.find(ctx.params.agentId!)!
+      const current = ctx.store.agents.find(ctx.params.agentId)!
       const devices = body.devices ?? current.devices
       const active = body.activeDevice ?? current.activeDevice
       if (devices.length > 0 && active >= devices.length) throw validation('activeDevice', 'activeDevice: no such device')
-      return { body: await apply(ctx, 'update', 'agent', ctx.params.agentId!, () => ctx.store.agents.update(ctx.params.agentId!, body as AgentPatch)) }
+      return { body: await apply(ctx, 'update', 'agent', ctx.params.agentId, () => ctx.store.agents.update(ctx.params.agentId, body as AgentPatch)) }
     },
   })
   add({
     id: 'agents.remove', method: 'DELETE', path: `${V1}/agents/:agentId`, tag: 'agents', access: 'admin', scope: agentScope, summary: 'Remove an agent',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'agent', ctx.params.agentId!, () => ctx.store.agents.remove(ctx.params.agentId!, ctx.now))
+      await apply(ctx, 'remove', 'agent', ctx.params.agentId, () => ctx.store.agents.remove(ctx.params.agentId, ctx.now))
       return { status: 204 }
     },
   })
@@ -54,19 +54,19 @@ export function agentsRoutes(): Route[] {
     id: 'agents.setSkill', method: 'PUT', path: `${V1}/agents/:agentId/skills/:skill`, tag: 'agents', access: 'admin', scope: agentScope,
     body: { type: 'object', properties: { level: int(1, 10) }, required: ['level'], additionalProperties: false }, summary: "Set one of an agent's skills",
     handler: async (ctx) => {
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ctx.params.skill!)) throw validation('skill', 'skill: letters, digits, _ . - only')
-      const a = ctx.store.agents.find(ctx.params.agentId!)!
-      const skills = { ...a.skills, [ctx.params.skill!]: (ctx.body as { level: number }).level }
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ctx.params.skill)) throw validation('skill', 'skill: letters, digits, _ . - only')
+      const a = ctx.store.agents.find(ctx.params.agentId)!
+      const skills = { ...a.skills, [ctx.params.skill]: (ctx.body as { level: number }).level }
       return { body: await apply(ctx, 'update', 'agent', a.id, () => ctx.store.agents.update(a.id, { skills })) }
     },
   })
   add({
     id: 'agents.removeSkill', method: 'DELETE', path: `${V1}/agents/:agentId/skills/:skill`, tag: 'agents', access: 'admin', scope: agentScope, summary: 'Remove a skill',
     handler: async (ctx) => {
-      const a = ctx.store.agents.find(ctx.params.agentId!)!
-      if (!(ctx.params.skill! in a.skills)) throw notFound('skill', ctx.params.skill!)
+      const a = ctx.store.agents.find(ctx.params.agentId)!
+      if (!(ctx.params.skill in a.skills)) throw notFound('skill', ctx.params.skill)
       const skills = { ...a.skills }
-      delete skills[ctx.params.skill!]
+      delete skills[ctx.params.skill]
       return { body: await apply(ctx, 'update', 'agent', a.id, () => ctx.store.agents.update(a.id, { skills })) }
     },
   })

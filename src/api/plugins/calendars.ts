@@ -12,7 +12,7 @@ export function calendarsRoutes(): Route[] {
     routes.push(r)
   }
   const calendarScope = (ctx: Ctx): Scope => {
-    const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId!), 'calendar', ctx.params.calendarId!)
+    const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
     return { tenantId: c.tenantId }
   }
   add({
@@ -26,7 +26,7 @@ export function calendarsRoutes(): Route[] {
   add({
     id: 'calendars.get', method: 'GET', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'any', summary: 'A holiday calendar',
     handler: (ctx) => {
-      const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId!), 'calendar', ctx.params.calendarId!)
+      const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
       if (ctx.account.role !== 'operator' && c.tenantId !== null && c.tenantId !== ctx.account.tenantId) throw notFound('calendar', c.id)
       return { body: c }
     },
@@ -49,12 +49,12 @@ export function calendarsRoutes(): Route[] {
   add({
     id: 'calendars.update', method: 'PATCH', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'admin', scope: calendarScope, body: S.CALENDAR_PATCH,
     summary: 'Change a holiday calendar',
-    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId!, () => ctx.store.holidayCalendars.update(ctx.params.calendarId!, ctx.body as object)) }),
+    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId, () => ctx.store.holidayCalendars.update(ctx.params.calendarId, ctx.body as object)) }),
   })
   add({
     id: 'calendars.remove', method: 'DELETE', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'admin', scope: calendarScope, summary: 'Remove a holiday calendar',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId!, () => ctx.store.holidayCalendars.remove(ctx.params.calendarId!))
+      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId, () => ctx.store.holidayCalendars.remove(ctx.params.calendarId))
       return { status: 204 }
     },
   })

@@ -12,7 +12,7 @@ export function closuresRoutes(): Route[] {
     routes.push(r)
   }
   const closureScope = (ctx: Ctx): Scope => {
-    const c = need(ctx.store.closures.find(ctx.params.closureId!), 'closure', ctx.params.closureId!)
+    const c = need(ctx.store.closures.find(ctx.params.closureId), 'closure', ctx.params.closureId)
     return { tenantId: c.tenantId }
   }
   add({
@@ -47,13 +47,13 @@ export function closuresRoutes(): Route[] {
   })
   add({
     id: 'closures.get', method: 'GET', path: `${V1}/closures/:closureId`, tag: 'closures', access: 'admin', scope: closureScope, summary: 'A closure',
-    handler: (ctx) => ({ body: ctx.store.closures.find(ctx.params.closureId!) }),
+    handler: (ctx) => ({ body: ctx.store.closures.find(ctx.params.closureId) }),
   })
   add({
     id: 'closures.reopen', method: 'POST', path: `${V1}/closures/:closureId/reopen`, tag: 'closures', access: 'admin', scope: closureScope,
     summary: 'End a closure now (reopen its queues unless something else keeps them closed)',
     handler: async (ctx) => {
-      const c = ctx.store.closures.find(ctx.params.closureId!)!
+      const c = ctx.store.closures.find(ctx.params.closureId)!
       if (c.reopenedAt !== undefined) throw conflict(`closure '${c.id}' was already reopened`)
       return { body: await applyClosure(ctx, 'reopen', () => ctx.store.closures.reopen(c.id, ctx.actor, ctx.now)) }
     },
@@ -62,7 +62,7 @@ export function closuresRoutes(): Route[] {
     id: 'queues.close', method: 'POST', path: `${V1}/queues/:queueId/close`, tag: 'closures', access: 'admin', scope: queueScope, body: S.QUEUE_CLOSE,
     summary: 'Close one queue now (until a time or until reopened)',
     handler: async (ctx) => {
-      const q = ctx.store.queues.find(ctx.params.queueId!)!
+      const q = ctx.store.queues.find(ctx.params.queueId)!
       const body = ctx.body as { until?: unknown; reason: string; messagePrompt?: string }
       const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, queueZones(ctx.store)(q.id)) : undefined
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
@@ -76,7 +76,7 @@ export function closuresRoutes(): Route[] {
     id: 'queues.reopen', method: 'POST', path: `${V1}/queues/:queueId/reopen`, tag: 'closures', access: 'admin', scope: queueScope,
     summary: 'Reopen a queue: end every closure in force that covers only this queue, and remove it from wider ones',
     handler: async (ctx) => {
-      const q = ctx.store.queues.find(ctx.params.queueId!)!
+      const q = ctx.store.queues.find(ctx.params.queueId)!
       const inForce = ctx.store.closures.active(ctx.now, q.tenantId).filter((c) => c.queueIds.includes(q.id) && c.reopenedAt === undefined && c.from <= ctx.now && (c.until === undefined || c.until > ctx.now))
       if (inForce.length === 0) throw conflict(`queue ${q.number} has no closure in force`)
       const reopened = await applyClosure(ctx, 'reopen', () =>

@@ -1,6 +1,6 @@
 /** Helpers the route plugins share: scopes, instants, schedules, warnings, the apply-and-reload step. */
 import { queueNumberWarnings } from '../../doctor/vanilla-dialplan.js'
-import { QUEUE_PLANS, type Agent, type Queue } from '../../core/model.js'
+import { QUEUE_PLANS, type Agent } from '../../core/model.js'
 import { explain as explainSchedule, ruleOccurrence, scheduleIssues, stateAt, transitions as scheduleTransitions } from '../../core/schedule/index.js'
 import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type Schedule } from '../../core/schedule/types.js'
 import { type Account, type ClosureScope, type Role, type Store } from '../../store/index.js'
@@ -35,15 +35,15 @@ export function parseInstant(field: string, v: unknown, now: number, zone: strin
 }
 
 export const queueScope = (ctx: Ctx): Scope => {
-  const q = need(ctx.store.queues.find(ctx.params.queueId!), 'queue', ctx.params.queueId!)
+  const q = need(ctx.store.queues.find(ctx.params.queueId), 'queue', ctx.params.queueId)
   return { tenantId: q.tenantId, queueId: q.id }
 }
 export const agentScope = (ctx: Ctx): Scope => {
-  const a = need(ctx.store.agents.find(ctx.params.agentId!), 'agent', ctx.params.agentId!)
+  const a = need(ctx.store.agents.find(ctx.params.agentId), 'agent', ctx.params.agentId)
   return { tenantId: a.tenantId, agentId: a.id }
 }
 export const tenantScope = (ctx: Ctx): Scope => {
-  const t = need(ctx.store.tenants.find(ctx.params.tenantId!), 'tenant', ctx.params.tenantId!)
+  const t = need(ctx.store.tenants.find(ctx.params.tenantId), 'tenant', ctx.params.tenantId)
   return { tenantId: t.id }
 }
 /** A create request's tenant: body.tenantId, or the caller's own tenant when omitted. */
@@ -200,7 +200,7 @@ export async function applyClosure<T>(ctx: Ctx, action: string, write: () => T):
  */
 function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
   if (!schedule) return
-  const tenantId = ctx.store.queues.get(ctx.params.queueId!).tenantId
+  const tenantId = ctx.store.queues.get(ctx.params.queueId).tenantId
   schedule.calendarIds.forEach((id, i) => {
     const c = ctx.store.holidayCalendars.find(id)
     if (!c || (c.tenantId !== null && c.tenantId !== tenantId)) throw validation(`schedule.calendarIds[${i}]`, `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`)
@@ -220,7 +220,7 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
   const ids = new Set(schedule.calendarIds)
   const calendars = ctx.store.holidayCalendars.list().filter((c) => ids.has(c.id))
   const horizon = ctx.now + 366 * DAY
-  if (!stateAt(schedule, calendars, [], ctx.params.queueId!, ctx.now).open && scheduleTransitions(schedule, calendars, [], ctx.params.queueId!, ctx.now, horizon).length === 0) {
+  if (!stateAt(schedule, calendars, [], ctx.params.queueId, ctx.now).open && scheduleTransitions(schedule, calendars, [], ctx.params.queueId, ctx.now, horizon).length === 0) {
     out.push('the queue does not open at all in the next 366 days under this schedule: callers will only hear it is closed')
   }
   return out
@@ -229,7 +229,7 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
 export async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedule | null> {
   validateSchedule(schedule)
   checkScheduleAgainst(ctx, schedule)
-  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, { schedule }))
+  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId, () => ctx.store.queues.update(ctx.params.queueId, { schedule }))
   await ctx.live.dispatch({ type: 'reevaluate' })
   return q.schedule
 }
@@ -243,12 +243,12 @@ export function queueZones(store: Store): (queueId: string) => string {
 /** The zone these queues share, else the default (as the CLI and the web pages choose it). */
 function sharedZone(queues: readonly { schedule: Schedule | null }[]): string {
   const zones = new Set(queues.map((q) => q.schedule?.timeZone ?? DEFAULT_TIME_ZONE))
-  return zones.size === 1 ? [...zones][0]! : DEFAULT_TIME_ZONE
+  return zones.size === 1 ? [...zones][0] : DEFAULT_TIME_ZONE
 }
 
 /** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
 export function scheduleInputs(ctx: Ctx): { schedule: Schedule; calendars: HolidayCalendar[]; closures: Closure[]; queueId: string } {
-  const q = ctx.store.queues.get(ctx.params.queueId!)
+  const q = ctx.store.queues.get(ctx.params.queueId)
   const schedule: Schedule = q.schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
   const ids = new Set(schedule.calendarIds)
   const calendars = ctx.store.holidayCalendars.list(q.tenantId).filter((c) => ids.has(c.id))
@@ -277,7 +277,7 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
     out.queues = (out.queues as Record<string, unknown>[]).map((q) => {
       const queue = typeof q.queueId === 'string' ? ctx.store.queues.find(q.queueId) : undefined
       if (!queue) return q
-      const e = explainQueue({ ...ctx, params: { ...ctx.params, queueId: queue.id } } as Ctx, ctx.now)
+      const e = explainQueue({ ...ctx, params: { ...ctx.params, queueId: queue.id } }, ctx.now)
       return {
         ...q,
         open: e.open,
@@ -289,7 +289,7 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
   if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
   const lead = ctx.live.leadership?.()
   if (lead) out.leadership = lead
-  return out as StatusSnapshot
+  return out
 }
 
 export function findPrompt(store: Store, id: string): ReturnType<Store['prompts']['list']>[number] | undefined {

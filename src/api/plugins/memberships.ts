@@ -1,5 +1,4 @@
 /** Routes: memberships (part of the route table; see src/api/README.md). */
-import { type Queue } from '../../core/model.js'
 import { ApiError } from '../errors.js'
 import type { Ctx, Scope } from '../router.js'
 import * as S from '../schemas.js'
@@ -43,7 +42,7 @@ export function membershipsRoutes(): Route[] {
     id: 'memberships.remove', method: 'DELETE', path: `${V1}/memberships/:agentId/:queueId`, tag: 'memberships', access: 'admin',
     scope: (ctx) => membershipScope({ ...ctx, body: undefined }), summary: 'Revoke a membership',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, () => ctx.store.memberships.remove(ctx.params.agentId!, ctx.params.queueId!, ctx.now))
+      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, () => ctx.store.memberships.remove(ctx.params.agentId, ctx.params.queueId, ctx.now))
       return { status: 204 }
     },
   })

@@ -13,7 +13,7 @@ export function promptsRoutes(): Route[] {
     routes.push(r)
   }
   const promptScope = (ctx: Ctx): Scope => {
-    const p = need(findPrompt(ctx.store, ctx.params.promptId!), 'prompt', ctx.params.promptId!)
+    const p = need(findPrompt(ctx.store, ctx.params.promptId), 'prompt', ctx.params.promptId)
     return { tenantId: p.tenantId }
   }
   add({
@@ -65,14 +65,14 @@ export function promptsRoutes(): Route[] {
     summary: 'The prompt as WAV (to play it in the browser)', response: { status: 200, description: 'audio/wav', contentTypes: ['audio/wav'] },
     handler: async (ctx) => {
       const { readFile } = await import('node:fs/promises')
-      const p = findPrompt(ctx.store, ctx.params.promptId!)!
+      const p = findPrompt(ctx.store, ctx.params.promptId)!
       return { text: { contentType: 'audio/wav', data: await readFile(p.path) } }
     },
   })
   add({
     id: 'prompts.remove', method: 'DELETE', path: `${V1}/prompts/:promptId`, tag: 'prompts', access: 'admin', scope: promptScope, summary: 'Go back to the default prompt',
     handler: async (ctx) => {
-      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId!, () => ctx.store.prompts.remove(ctx.params.promptId!))
+      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId, () => ctx.store.prompts.remove(ctx.params.promptId))
       await rm(path, { force: true })
       return { status: 204 }
     },

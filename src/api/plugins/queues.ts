@@ -30,13 +30,13 @@ export function queuesRoutes(): Route[] {
   })
   add({
     id: 'queues.get', method: 'GET', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'member', scope: queueScope, summary: 'A queue with its settings',
-    handler: (ctx) => ({ body: ctx.store.queues.find(ctx.params.queueId!) }),
+    handler: (ctx) => ({ body: ctx.store.queues.find(ctx.params.queueId) }),
   })
   add({
     id: 'queues.update', method: 'PATCH', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, body: S.QUEUE_PATCH,
     summary: 'Change a queue; settings are merged over the current ones',
     handler: async (ctx) => {
-      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId!, () => ctx.store.queues.update(ctx.params.queueId!, ctx.body as object))
+      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId, () => ctx.store.queues.update(ctx.params.queueId, ctx.body as object))
       // a renumbered queue: the same warnings as at creation (the change is made either way)
       return { body: { ...queue, warnings: (ctx.body as { number?: unknown }).number !== undefined ? await numberWarnings(ctx, queue.number) : [] } }
     },
@@ -44,7 +44,7 @@ export function queuesRoutes(): Route[] {
   add({
     id: 'queues.remove', method: 'DELETE', path: `${V1}/queues/:queueId`, tag: 'queues', access: 'admin', scope: queueScope, summary: 'Remove a queue',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'queue', ctx.params.queueId!, () => ctx.store.queues.remove(ctx.params.queueId!, ctx.now))
+      await apply(ctx, 'remove', 'queue', ctx.params.queueId, () => ctx.store.queues.remove(ctx.params.queueId, ctx.now))
       return { status: 204 }
     },
   })

@@ -64,7 +64,7 @@ export function reportsRoutes(): Route[] {
       )
       if (zones.size > 1) rows.sort((a, b) => (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0))
       if (ctx.query.format === 'csv') return csvOrJson(ctx, rows.map(({ abandonedCallers, outcomes, ...r }) => ({ ...r, abandonedCallers: abandonedCallers.map((c) => c.callerNumber).join(' ') })), 'queue-stats.csv')
-      return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'queue-stats.csv')
+      return csvOrJson(ctx, rows, 'queue-stats.csv')
     },
   })
   add({
@@ -84,7 +84,7 @@ export function reportsRoutes(): Route[] {
     summary: 'Accuracy of the announced wait estimates against the actual waits',
     handler: (ctx) => {
       const { from, to } = range(ctx, 30)
-      return { body: { queueId: ctx.params.queueId!, since: from, until: to, ...ctx.store.report.ewtAccuracy({ queueId: ctx.params.queueId!, since: from, until: to }) } }
+      return { body: { queueId: ctx.params.queueId, since: from, until: to, ...ctx.store.report.ewtAccuracy({ queueId: ctx.params.queueId, since: from, until: to }) } }
     },
   })
   add({

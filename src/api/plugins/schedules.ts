@@ -15,7 +15,7 @@ export function schedulesRoutes(): Route[] {
   add({
     id: 'schedule.get', method: 'GET', path: `${V1}/queues/:queueId/schedule`, tag: 'schedules', access: 'member', scope: queueScope,
     summary: "The queue's opening schedule (null: always open)",
-    handler: (ctx) => ({ body: { schedule: ctx.store.queues.get(ctx.params.queueId!).schedule } }),
+    handler: (ctx) => ({ body: { schedule: ctx.store.queues.get(ctx.params.queueId).schedule } }),
   })
   add({
     id: 'schedule.set', method: 'PUT', path: `${V1}/queues/:queueId/schedule`, tag: 'schedules', access: 'admin', scope: queueScope,
@@ -45,7 +45,7 @@ export function schedulesRoutes(): Route[] {
         const field = issue.field.replace(/^rule\./, '')
         throw validation(field, `${field}: ${issue.problem}`)
       }
-      const current = ctx.store.queues.get(ctx.params.queueId!).schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [] }
+      const current = ctx.store.queues.get(ctx.params.queueId).schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [] }
       if (current.rules.some((r) => r.id === rule.id)) throw conflict(`rule '${rule.id}' exists`, 'id')
       const saved = await setSchedule(ctx, { ...current, rules: [...current.rules, rule] })
       const warnings = scheduleWarnings(ctx, saved)
@@ -56,8 +56,8 @@ export function schedulesRoutes(): Route[] {
     id: 'schedule.removeRule', method: 'DELETE', path: `${V1}/queues/:queueId/schedule/rules/:ruleId`, tag: 'schedules', access: 'admin', scope: queueScope,
     summary: 'Remove one opening rule',
     handler: async (ctx) => {
-      const current = ctx.store.queues.get(ctx.params.queueId!).schedule
-      if (!current || !current.rules.some((r) => r.id === ctx.params.ruleId)) throw notFound('rule', ctx.params.ruleId!)
+      const current = ctx.store.queues.get(ctx.params.queueId).schedule
+      if (!current || !current.rules.some((r) => r.id === ctx.params.ruleId)) throw notFound('rule', ctx.params.ruleId)
       await setSchedule(ctx, { ...current, rules: current.rules.filter((r) => r.id !== ctx.params.ruleId) })
       return { status: 204 }
     },

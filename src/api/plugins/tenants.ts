@@ -19,16 +19,16 @@ export function tenantsRoutes(): Route[] {
   })
   add({
     id: 'tenants.get', method: 'GET', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'admin', scope: tenantScope, summary: 'A tenant',
-    handler: (ctx) => ({ body: ctx.store.tenants.find(ctx.params.tenantId!) }),
+    handler: (ctx) => ({ body: ctx.store.tenants.find(ctx.params.tenantId) }),
   })
   add({
     id: 'tenants.update', method: 'PATCH', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'operator', scope: tenantScope, body: S.TENANT_PATCH, summary: 'Change a tenant',
-    handler: async (ctx) => ({ body: withTenantWarnings(ctx, await apply(ctx, 'update', 'tenant', ctx.params.tenantId!, () => ctx.store.tenants.update(ctx.params.tenantId!, ctx.body as object))) }),
+    handler: async (ctx) => ({ body: withTenantWarnings(ctx, await apply(ctx, 'update', 'tenant', ctx.params.tenantId, () => ctx.store.tenants.update(ctx.params.tenantId, ctx.body as object))) }),
   })
   add({
     id: 'tenants.remove', method: 'DELETE', path: `${V1}/tenants/:tenantId`, tag: 'tenants', access: 'operator', scope: tenantScope, summary: 'Remove a tenant (refused while it has queues or agents)',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'tenant', ctx.params.tenantId!, () => ctx.store.tenants.remove(ctx.params.tenantId!))
+      await apply(ctx, 'remove', 'tenant', ctx.params.tenantId, () => ctx.store.tenants.remove(ctx.params.tenantId))
       return { status: 204 }
     },
   })

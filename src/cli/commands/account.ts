@@ -34,7 +34,7 @@ export function registerAccountCommands(program: Command, kit: Kit): void {
   account
     .command('list')
     .action(async (_o, cmd: Command) => {
-      const r = await client(cmd).request<Items<Record<string, any>>>('GET', `/api/v1/accounts${tenantQuery(cmd)}`)
+      const r = await client(cmd).request<Items<Record<string, unknown>>>('GET', `/api/v1/accounts${tenantQuery(cmd)}`)
       show(cmd, r.items, () => table(r.items, [
         { header: 'USERNAME', get: (x) => x.username },
         { header: 'ROLE', get: (x) => x.role },

@@ -7,6 +7,7 @@ import { type ApiClient, CliError } from '../client.js'
 import { instant, table } from '../format.js'
 import { collect, type Agent, type Items, type Kit, type Queue } from '../kit.js'
 import { parseAssignments, parseDevice, parseValue } from '../parse.js'
+import type { AgentStatusRow } from './status.js'
 
 /** The fields `koplus agent set` may change. */
 const AGENT_KEYS = new Set(['name', 'extension', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
@@ -16,7 +17,7 @@ const agentColumns = [
   { header: 'NAME', get: (a: Agent) => a.name },
   { header: 'TENANT', get: (a: Agent) => a.tenantId },
   { header: 'PLAN', get: (a: Agent) => a.plan },
-  { header: 'DEVICE', get: (a: Agent) => (a.devices[a.activeDevice] ? `${a.activeDevice + 1}:${a.devices[a.activeDevice]!.type}:${a.devices[a.activeDevice]!.target}` : '-') },
+  { header: 'DEVICE', get: (a: Agent) => (a.devices[a.activeDevice] ? `${a.activeDevice + 1}:${a.devices[a.activeDevice].type}:${a.devices[a.activeDevice].target}` : '-') },
   { header: 'SKILLS', get: (a: Agent) => Object.entries(a.skills).map(([k, v]) => `${k}=${v}`) },
   { header: 'ID', get: (a: Agent) => a.id },
 ]
@@ -50,15 +51,15 @@ export function registerAgentCommands(program: Command, kit: Kit): void {
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
       const r = await api.request<Items<Agent>>('GET', `/api/v1/agents${tenantQuery(cmd)}`)
-      const status = await api.request<{ agents: Record<string, any>[] }>('GET', '/api/v1/status')
-      const live = new Map(status.agents.map((a) => [a.agentId as string, a]))
+      const status = await api.request<{ agents: AgentStatusRow[] }>('GET', '/api/v1/status')
+      const live = new Map(status.agents.map((a) => [a.agentId, a]))
       const n = await names(cmd, api)
       const rows = r.items.map((a) => ({ ...a, live: live.get(a.id) }))
       show(cmd, rows, () =>
         table(rows, [
           ...agentColumns.slice(0, 5),
           { header: 'STATE', get: (a) => a.live?.state ?? 'logged-out' },
-          { header: 'QUEUES', get: (a) => ((a.live?.queues ?? []) as string[]).map(n.q) },
+          { header: 'QUEUES', get: (a) => (a.live?.queues ?? []).map(n.q) },
           { header: 'IDLE-SINCE', get: (a) => instant(a.live?.idleSince, n.z(a.live?.queues)) },
           { header: 'UNANSWERED', get: (a) => a.live?.unanswered ?? 0, align: 'right' },
           { header: 'AUTO-LOGOUT', get: (a) => a.live?.autoLogoutReason ?? '' },

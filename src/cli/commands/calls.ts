@@ -6,6 +6,18 @@ import { duration, instant, table } from '../format.js'
 import type { Items, Kit } from '../kit.js'
 import { wholeNumber } from '../parse.js'
 
+/** A call of GET /api/v1/calls, as this command reads it. */
+interface CallRow {
+  callId: string
+  queueId: string
+  arrivedAt: number
+  callerNumber: string
+  outcome: string | null
+  waitMs: number | null
+  talkMs: number | null
+  agentId: string | null
+}
+
 
 export function registerCallsCommand(program: Command, kit: Kit): void {
   const { g, client, show, findQueue, names } = kit
@@ -19,7 +31,7 @@ export function registerCallsCommand(program: Command, kit: Kit): void {
       const api = client(cmd)
       const q = o.queue ? await findQueue(cmd, api, o.queue) : undefined
       const params = new URLSearchParams({ limit: String(limit), ...(q ? { queue: q.id } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/calls?${params}`)
+      const r = await api.request<Items<CallRow>>('GET', `/api/v1/calls?${params}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () => table(r.items, [
         { header: 'ARRIVED', get: (c) => instant(c.arrivedAt, n.z(c.queueId)) },

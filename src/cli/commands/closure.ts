@@ -8,6 +8,18 @@ import { DISPLAY_ZONE, instant, plural, table } from '../format.js'
 import { sharedZone, type Items, type Kit, type Queue } from '../kit.js'
 import { parseTime, type TimeContext } from '../time.js'
 
+/** A closure of GET /api/v1/closures, as `closures` reads it. */
+interface ClosureRow {
+  id: string
+  queueIds: string[]
+  from: number
+  until?: number | null
+  reason: string
+  by: string
+  reopenedAt?: number | null
+  reopenedBy?: string | null
+}
+
 
 export function registerClosureCommands(program: Command, kit: Kit): void {
   const { g, client, show, findQueue, names } = kit
@@ -32,7 +44,7 @@ export function registerClosureCommands(program: Command, kit: Kit): void {
         zone = sharedZone(qs)
         const tenants = new Set(qs.map((q) => q.tenantId))
         if (tenants.size > 1) throw new CliError('the queues belong to different tenants; close them one tenant at a time')
-        tenantId = qs[0]!.tenantId
+        tenantId = qs[0].tenantId
         body.queueIds = qs.map((q) => q.id)
       } else if (o.tag) body.tag = o.tag
       else body.all = true
@@ -69,11 +81,11 @@ export function registerClosureCommands(program: Command, kit: Kit): void {
     .action(async (o: { active?: boolean }, cmd: Command) => {
       const params = new URLSearchParams({ ...(o.active ? { active: 'true' } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
       const api = client(cmd)
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/closures?${params}`)
+      const r = await api.request<Items<ClosureRow>>('GET', `/api/v1/closures?${params}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () => table(r.items, [
         { header: 'ID', get: (c) => c.id },
-        { header: 'QUEUES', get: (c) => (c.queueIds as string[]).map(n.q) },
+        { header: 'QUEUES', get: (c) => c.queueIds.map(n.q) },
         { header: 'FROM', get: (c) => instant(c.from, n.z(c.queueIds)) },
         { header: 'UNTIL', get: (c) => (c.until ? instant(c.until, n.z(c.queueIds)) : 'until reopened') },
         { header: 'REASON', get: (c) => c.reason },

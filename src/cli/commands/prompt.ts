@@ -7,6 +7,16 @@ import { CliError } from '../client.js'
 import { table } from '../format.js'
 import type { Items, Kit } from '../kit.js'
 
+/** A recorded prompt of GET /api/v1/prompts, as `prompts` reads it. */
+interface PromptRow {
+  id: string
+  name: string
+  language: string
+  tenantId: string
+  queueId: string | null
+  path: string
+}
+
 
 export function registerPromptCommands(program: Command, kit: Kit): void {
   const { g, client, show, tenantQuery, findQueue, names } = kit
@@ -33,7 +43,7 @@ export function registerPromptCommands(program: Command, kit: Kit): void {
     .command('list')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/prompts${tenantQuery(cmd)}`)
+      const r = await api.request<Items<PromptRow>>('GET', `/api/v1/prompts${tenantQuery(cmd)}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () => table(r.items, [
         { header: 'NAME', get: (x) => x.name },

@@ -7,6 +7,39 @@ import { duration, instant, plural, table } from '../format.js'
 import { zoneOf, type Items, type Kit, type Queue } from '../kit.js'
 import { parseTime, type TimeContext } from '../time.js'
 
+/** Rows of GET /api/v1/stats/queues, /stats/agents and /reports/licences, as these commands read them. */
+interface QueueStatsRow {
+  queueId: string
+  bucket: string
+  timeZone?: string
+  offered: number
+  answered: number
+  abandoned: number
+  serviceLevel: number | null
+  avgWaitMs: number | null
+  p90WaitMs: number | null
+  avgTalkMs: number | null
+  abandonedCallers: { callerNumber: string }[]
+}
+interface AgentStatsRow {
+  agentId: string
+  extension?: string | null
+  name: string
+  offered: number
+  answered: number
+  missed: number
+  talkMs: number
+  wrapUpMs: number
+}
+interface LicenceRow {
+  tenant: string
+  extension: string
+  name: string
+  plan: string
+  firstMemberAt: number
+  queues: number
+}
+
 
 export function registerReportCommands(program: Command, kit: Kit): void {
   const { out, g, client, show, findQueue, names } = kit
@@ -41,7 +74,7 @@ export function registerReportCommands(program: Command, kit: Kit): void {
         out.out(await api.request<string>('GET', `/api/v1/stats/queues?${params}`, undefined, { text: true }))
         return
       }
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/stats/queues?${params}`)
+      const r = await api.request<Items<QueueStatsRow>>('GET', `/api/v1/stats/queues?${params}`)
       const n = await names(cmd, api)
       const ms = (v: number | null) => duration(v === null ? null : v / 1000)
       show(cmd, r.items, () => table(r.items, [
@@ -54,7 +87,7 @@ export function registerReportCommands(program: Command, kit: Kit): void {
         { header: 'AVG WAIT', get: (x) => ms(x.avgWaitMs), align: 'right' },
         { header: 'P90 WAIT', get: (x) => ms(x.p90WaitMs), align: 'right' },
         { header: 'AVG TALK', get: (x) => ms(x.avgTalkMs), align: 'right' },
-        { header: 'CALL BACK', get: (x) => (x.abandonedCallers as { callerNumber: string }[]).map((c) => c.callerNumber) },
+        { header: 'CALL BACK', get: (x) => x.abandonedCallers.map((c) => c.callerNumber) },
       ]))
     })
   stats
@@ -72,7 +105,7 @@ export function registerReportCommands(program: Command, kit: Kit): void {
         out.out(await api.request<string>('GET', `/api/v1/stats/agents?${params}`, undefined, { text: true }))
         return
       }
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/stats/agents?${params}`)
+      const r = await api.request<Items<AgentStatsRow>>('GET', `/api/v1/stats/agents?${params}`)
       show(cmd, r.items, () => table(r.items, [
         { header: 'AGENT', get: (x) => x.extension ?? x.agentId },
         { header: 'NAME', get: (x) => x.name },
@@ -115,7 +148,7 @@ export function registerReportCommands(program: Command, kit: Kit): void {
         out.out(await api.request<string>('GET', `/api/v1/reports/licences?${params}`, undefined, { text: true }))
         return
       }
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/reports/licences?${params}`)
+      const r = await api.request<Items<LicenceRow>>('GET', `/api/v1/reports/licences?${params}`)
       show(cmd, r.items, () => `${table(r.items, [
         { header: 'TENANT', get: (x) => x.tenant },
         { header: 'AGENT', get: (x) => x.extension },

@@ -20,7 +20,7 @@ export function registerScheduleCommands(program: Command, kit: Kit): void {
     .action(async (ref: string, _o, cmd: Command) => {
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const r = await api.request<{ schedule: { timeZone: string; calendarIds: string[]; rules: Record<string, any>[] } | null }>('GET', `/api/v1/queues/${q.id}/schedule`)
+      const r = await api.request<{ schedule: { timeZone: string; calendarIds: string[]; rules: Record<string, unknown>[] } | null }>('GET', `/api/v1/queues/${q.id}/schedule`)
       show(cmd, r, () =>
         r.schedule
           ? [`time zone ${r.schedule.timeZone}; holiday calendars: ${r.schedule.calendarIds.join(', ') || '-'}`, table(r.schedule.rules, [

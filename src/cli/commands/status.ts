@@ -7,6 +7,38 @@ import { CliError } from '../client.js'
 import { duration, instant, table } from '../format.js'
 import type { Kit } from '../kit.js'
 
+/** A queue of GET /api/v1/status, as this command reads it. */
+interface QueueRow {
+  number: string
+  name: string
+  open?: boolean
+  waiting: number
+  longestWaitSec: number | null
+  agents?: { loggedIn: number; free: number; onCall: number }
+  estimatedWaitSec: number | null
+  closedReason?: string
+  closedUntil?: number | null
+  overflowing?: boolean
+  overflowReason?: string
+  /** Waiting callers; a callback keeps its place (docs/callback.md). */
+  callers?: { callback?: unknown }[]
+}
+
+/** An agent of GET /api/v1/status, as this command and `agent list` read it. */
+export interface AgentStatusRow {
+  agentId: string
+  extension: string
+  name: string
+  state: string
+  pauseReason?: string
+  queues: string[]
+  activeDevice?: { type: string; target: string } | null
+  registered?: boolean
+  idleSince?: number | null
+  unanswered?: number
+  autoLogoutReason?: string | null
+}
+
 
 export function registerStatusCommand(program: Command, kit: Kit): void {
   const { client, show, names } = kit
@@ -15,7 +47,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
     .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: Record<string, any>[]; agents: Record<string, any>[]; freeswitch?: { connected: boolean; address?: string; lastError?: string; nodes?: { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
+      const s = await api.request<{ queues: QueueRow[]; agents: AgentStatusRow[]; freeswitch?: { connected: boolean; address?: string; lastError?: string; nodes?: { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
       const fsLine = !fs
@@ -46,7 +78,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
             { header: 'FREE', get: (q) => q.agents?.free, align: 'right' },
             { header: 'ON-CALL', get: (q) => q.agents?.onCall, align: 'right' },
             { header: 'EWT', get: (q) => duration(q.estimatedWaitSec), align: 'right' },
-            { header: 'CALLBACKS', get: (q) => (q.callers ?? []).filter((c: { callback?: unknown }) => c.callback).length, align: 'right' },
+            { header: 'CALLBACKS', get: (q) => (q.callers ?? []).filter((c) => c.callback).length, align: 'right' },
             { header: 'NOTE', get: (q) => [q.open === false ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}` : '', q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : ''].filter(Boolean).join('; ') },
           ]),
           '',
@@ -54,7 +86,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
             { header: 'AGENT', get: (a) => a.extension },
             { header: 'NAME', get: (a) => a.name },
             { header: 'STATE', get: (a) => a.state + (a.pauseReason ? ` (${a.pauseReason})` : '') },
-            { header: 'QUEUES', get: (a) => (a.queues as string[]).map(n.q) },
+            { header: 'QUEUES', get: (a) => a.queues.map(n.q) },
             { header: 'DEVICE', get: (a) => (a.activeDevice ? `${a.activeDevice.type}:${a.activeDevice.target}${a.registered === false ? ' (unregistered)' : ''}` : '-') },
             { header: 'IDLE-SINCE', get: (a) => instant(a.idleSince, n.z(a.queues)) },
             { header: 'UNANSWERED', get: (a) => a.unanswered, align: 'right' },

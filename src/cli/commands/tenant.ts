@@ -14,7 +14,7 @@ interface Tenant {
 }
 
 /** What the tenant commands need from the program (src/cli/main.ts). */
-export interface CommandKit {
+interface CommandKit {
   client(cmd: Command): ApiClient
   /** Print `data` as JSON with --json, else `human()`. */
   show(cmd: Command, data: unknown, human: () => string): void

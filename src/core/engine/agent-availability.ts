@@ -6,14 +6,14 @@ import type { Device, Language } from '../model.js'
 import { type AgentRt, type EngineState } from './engine-state.js'
 import { memberQueues } from './apply-config.js'
 
-export function activeDeviceOf(st: EngineState, a: AgentRt): Device | undefined {
+export function activeDeviceOf(a: AgentRt): Device | undefined {
   return a.agent.devices[a.agent.activeDevice]
 }
 
 /** Mobiles count as registered; SIP devices must have a live registration in the tenant's domain. */
 export function deviceRegistered(st: EngineState, a: AgentRt): boolean {
   if (a.regKey === undefined) {
-    const d = activeDeviceOf(st, a)
+    const d = activeDeviceOf(a)
     const domain = st.tenants.get(a.agent.tenantId)?.domain ?? ''
     a.regKey = !d ? null : d.type === 'mobile' ? '' : `${d.target}@${domain}`.toLowerCase()
   }
@@ -22,12 +22,12 @@ export function deviceRegistered(st: EngineState, a: AgentRt): boolean {
   if (st.registered.has(a.regKey)) return true
   // A single-tenant install: the tenant's domain need not be FreeSWITCH's (the built-in tenant is 'default',
   // FreeSWITCH's domain is often its IP address), so a registration of the user in any domain counts.
-  const d = activeDeviceOf(st, a)
+  const d = activeDeviceOf(a)
   return st.tenantByDomain.size === 1 && !!d && st.registeredIn.has(d.target.toLowerCase())
 }
 
 export function isDeviceBusy(st: EngineState, a: AgentRt): boolean {
-  const d = activeDeviceOf(st, a)
+  const d = activeDeviceOf(a)
   return !!d && st.busyDevices.has(d.target)
 }
 

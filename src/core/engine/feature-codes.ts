@@ -1,7 +1,7 @@
 /** Feature codes agents dial (SPEC A1, D3, D6, D7): parsing only; the engine carries them out. */
 import type { CoreConfig } from '../events.js'
 
-export type FeatureCodes = CoreConfig['featureCodes']
+type FeatureCodes = CoreConfig['featureCodes']
 
 /** The documented defaults (configurable in CoreConfig.featureCodes). */
 export const DEFAULT_FEATURE_CODES: FeatureCodes = {
@@ -13,10 +13,10 @@ export const DEFAULT_FEATURE_CODES: FeatureCodes = {
   record: '*79',
 }
 
-export type FeatureAction = keyof FeatureCodes
+type FeatureAction = keyof FeatureCodes
 
 /** A dialled feature code: which action and the digits after the code (queue number, device, reason…). */
-export interface ParsedFeature {
+interface ParsedFeature {
   action: FeatureAction
   rest: string
 }

@@ -19,7 +19,7 @@ export function offerCall(st: EngineState, caller: CallerRt, agents: AgentRt[]):
   const offer: OfferRt = { id: newId(st, caller.callId), callId: caller.callId, queueId: queue.id, startedAt: st.now, legs: [] }
   const legs: Extract<Command, { type: 'originate' }>['legs'] = []
   for (const a of agents) {
-    const device = activeDeviceOf(st, a)!
+    const device = activeDeviceOf(a)!
     const leg: LegRt = {
       legId: newId(st, caller.callId),
       offerId: offer.id,

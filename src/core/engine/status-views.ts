@@ -83,7 +83,7 @@ export function agentStatus(st: EngineState, a: AgentRt): AgentStatus {
   else if (a.queues.size === 0) state = 'logged-out'
   else if (a.paused) state = 'paused'
   else state = 'free'
-  const device = activeDeviceOf(st, a)
+  const device = activeDeviceOf(a)
   return {
     agentId: a.agent.id,
     tenantId: a.agent.tenantId,

@@ -4,7 +4,7 @@ import type { Device } from '../model.js'
 /** An agent's state as a supervisor names it. 'paused' is shown only while the agent is otherwise free. */
 export type AgentStateName = 'logged-out' | 'free' | 'ringing' | 'on-call' | 'wrap-up' | 'paused'
 
-export interface WaitingCallerStatus {
+interface WaitingCallerStatus {
   callId: string
   /** 1-based place in the queue (arrival order). */
   position: number

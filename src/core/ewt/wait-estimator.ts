@@ -57,7 +57,7 @@ export interface WaitEstimatorOptions {
 }
 
 /** What an estimate was based on, for logs and `koplus stats ewt`. */
-export interface EstimateBasis {
+interface EstimateBasis {
   /** Mean handle time (talk + wrap-up) used, ms; undefined without history. */
   handleMs: number | undefined
   handleSamples: number

@@ -34,7 +34,7 @@ export interface OpenState {
   prompt?: string
 }
 
-export type Admission =
+type Admission =
   | { kind: 'enter' }
   | { kind: 'closed' | 'overflow' | 'no-agents'; prompt: string; action: EndAction; reason: string }
 

@@ -34,7 +34,7 @@ export interface AnnouncementContext {
   language: Language
 }
 
-export interface PlannedAnnouncement {
+interface PlannedAnnouncement {
   /** When it is due (may be in the past: due now). */
   at: number
   kind: AnnouncementKind

@@ -40,7 +40,7 @@ function instance(country: string, region: string | undefined): Holidays {
 }
 
 function capitalise(s: string): string {
-  return s.length > 0 ? s[0]!.toUpperCase() + s.slice(1) : s;
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
 /** Built-in holidays of a year, by local date; cached per (country, region, year). */
@@ -54,7 +54,7 @@ export function builtInHolidays(country: string, region: string | undefined, yea
       const date = h.date.slice(0, 10);
       const startMinute = parseWallTime(h.date.slice(11, 16)) ?? 0;
       const list = byDate.get(date) ?? [];
-      list.push({ date, startMinute, name: capitalise(h.name), type: h.type as HolidayType });
+      list.push({ date, startMinute, name: capitalise(h.name), type: h.type });
       byDate.set(date, list);
     }
     years.set(key, byDate);
@@ -85,7 +85,7 @@ function customDateIssues(c: unknown, path: string): ValidationIssue[] {
   if (start === undefined) issues.push({ field: `${path}.start`, problem: `must be a wall time 'HH:MM', got ${JSON.stringify(d.start)}` });
   if (end === undefined) issues.push({ field: `${path}.end`, problem: `must be a wall time 'HH:MM' or '24:00', got ${JSON.stringify(d.end)}` });
   if (start !== undefined && end !== undefined && end <= start) {
-    issues.push({ field: `${path}.end`, problem: `must be after start (${d.start ?? '00:00'})` });
+    issues.push({ field: `${path}.end`, problem: `must be after start (${(d.start as string | undefined) ?? '00:00'})` });
   }
   return issues;
 }
@@ -112,7 +112,7 @@ export function calendarIssues(calendar: unknown, path = ''): ValidationIssue[] 
       const states = new Holidays().getStates(country as string) ?? {};
       if (!(c.region in states)) {
         const known = Object.keys(states);
-        issues.push({ field: p('region'), problem: `unknown region '${c.region}' of ${String(country)}${known.length ? ` (known: ${known.join(', ')})` : ' (it has none)'}` });
+        issues.push({ field: p('region'), problem: `unknown region '${c.region}' of ${country as string}${known.length ? ` (known: ${known.join(', ')})` : ' (it has none)'}` });
       }
     }
   }

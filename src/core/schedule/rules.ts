@@ -16,7 +16,7 @@ type Freq = (typeof FREQS)[number];
 const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
 /** The parts of an RRULE body we accept, already checked. */
-export interface ParsedRRule {
+interface ParsedRRule {
   /** Normalised body (no 'RRULE:' prefix), as handed to rrulestr. */
   body: string;
   freq: Freq;
@@ -97,7 +97,7 @@ export function parseRRule(input: unknown): ParsedRRule | string {
       case 'BYDAY':
         for (const d of value.split(',')) {
           const m = /^([+-]?\d{1,2})?([A-Z]{2})$/.exec(d);
-          if (!m || !WEEKDAYS.includes(m[2]!)) {
+          if (!m || !WEEKDAYS.includes(m[2])) {
             problem = `'${d}' is not a weekday (MO, TU, WE, TH, FR, SA, SU, optionally with an ordinal like 1MO or -1FR)`;
             break;
           }

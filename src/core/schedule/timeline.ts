@@ -22,7 +22,7 @@ const MAX_CACHED_DAYS = 4000;
  * Levels of a span. 'builtin' = a built-in holiday of a closing type; 'custom' = a custom closed
  * date; 'unclose' = a custom force-open date, which cancels 'builtin' spans it covers.
  */
-export type SpanLevel = OpeningRuleKind | 'builtin' | 'custom' | 'unclose';
+type SpanLevel = OpeningRuleKind | 'builtin' | 'custom' | 'unclose';
 
 /** One interval [start, end) of real time during which a rule or holiday applies. */
 export interface Span {

@@ -97,7 +97,7 @@ export function nextChange(
     const ts = transitions(schedule, calendars, closures, queueId, from, to);
     if (ts.length > 0) {
       // transitions() compares with the state at `from`, which equals the state at `at` here
-      return ts[0]!.at;
+      return ts[0].at;
     }
     from = to;
     step = Math.min(step * 2, 64 * DAY_MS);

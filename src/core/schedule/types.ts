@@ -109,7 +109,7 @@ export interface Closure {
   messagePrompt?: string;
 }
 
-export type DecidedByKind = 'rule' | 'exception' | 'holiday' | 'closure' | 'default';
+type DecidedByKind = 'rule' | 'exception' | 'holiday' | 'closure' | 'default';
 
 export interface DecidedBy {
   kind: DecidedByKind;

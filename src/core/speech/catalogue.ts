@@ -12,9 +12,9 @@ export type Lang = (typeof LANGS)[number]
 export const DEFAULT_LANG: Lang = 'sv'
 
 /** How the file for a prompt is made: spoken text, a synthesised beep, or music on hold. */
-export type PromptKind = 'speech' | 'beep' | 'moh'
+type PromptKind = 'speech' | 'beep' | 'moh'
 
-export interface PromptEntry {
+interface PromptEntry {
   readonly kind: PromptKind
   /** What the prompt says (for beep/moh: a description). */
   readonly sv: string

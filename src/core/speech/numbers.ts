@@ -13,9 +13,9 @@
 import type { Lang } from './catalogue.js'
 
 /** Grammatical gender of the noun the number counts (Swedish only; ignored for English). */
-export type Gender = 'common' | 'neuter'
+type Gender = 'common' | 'neuter'
 
-export interface SayNumberOptions {
+interface SayNumberOptions {
   /** Swedish: 'common' makes a lone 1 "en" (en minut); default 'neuter' ("ett", nummer ett). */
   gender?: Gender
 }

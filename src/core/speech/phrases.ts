@@ -39,7 +39,7 @@ export function roundWaitMinutes(estimateSeconds: number): number | 'less-than-a
   return minutes
 }
 
-export interface SayWaitOptions {
+interface SayWaitOptions {
   /** Start with "The estimated waiting time is" (default true). */
   intro?: boolean
 }
@@ -86,7 +86,7 @@ export function sayUnpaused(): string[] {
 }
 
 /** The devices an agent can choose to receive calls on (D6). */
-export type AgentDevice = 'softphone' | 'deskphone' | 'mobile'
+type AgentDevice = 'softphone' | 'deskphone' | 'mobile'
 
 /** "Calls will now be delivered to your softphone / desk phone / mobile phone." */
 export function sayDeviceChosen(device: AgentDevice): string[] {

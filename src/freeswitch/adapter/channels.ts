@@ -10,7 +10,7 @@
 import type { Logger } from 'pino'
 import type { CoreEvent } from '../../core/events.js'
 
-export interface CallState {
+interface CallState {
   callId: string
   answered: boolean
   /** The leg currently bridged to the caller, if any. */
@@ -22,7 +22,7 @@ export interface CallState {
   log: Logger
 }
 
-export type LegPhase = 'dialing' | 'ringing' | 'answered' | 'bridged' | 'done'
+type LegPhase = 'dialing' | 'ringing' | 'answered' | 'bridged' | 'done'
 
 export interface LegState {
   legId: string

@@ -29,7 +29,7 @@ import type { EslPort } from './port.js'
 /** A `-ERR …` reply (an api body, or an EslCommandError's reply) saying the channel does not exist any more. */
 const NO_SUCH_CHANNEL = /no such channel/i
 
-export interface OutboundOptions {
+interface OutboundOptions {
   /** Dialplan context for `transfer` (uuid_transfer <uuid> <dest> XML <context>). */
   transferContext: string
   /** Turns a file id of a `play`/`hold-music` command into what FreeSWITCH plays. */

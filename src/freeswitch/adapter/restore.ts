@@ -47,7 +47,7 @@ export function parseShowChannels(body: string): string[] {
 }
 
 /** Parses a `uuid_dump <uuid> json` body into its headers; undefined when the channel is gone (-ERR). */
-export function parseUuidDump(body: string): Record<string, string> | undefined {
+function parseUuidDump(body: string): Record<string, string> | undefined {
   const text = body.trim()
   if (!text || text.startsWith('-ERR')) return undefined
   try {
@@ -67,7 +67,7 @@ function num(v: string | undefined): number | undefined {
 }
 
 /** Called once per channel whose koplus_* variables were invalid, with what was wrong and what was kept. */
-export type RestoreWarning = (uuid: string, problems: string[]) => void
+type RestoreWarning = (uuid: string, problems: string[]) => void
 
 /**
  * The caller's place from its channel variables, validated (issue 9: garbage variables on rebuild):

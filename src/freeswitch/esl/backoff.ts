@@ -11,7 +11,7 @@ export interface BackoffOptions {
   jitter?: number
 }
 
-export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 }
+const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2 }
 
 /**
  * The delay before reconnect attempt `attempt` (1-based): min(maxMs, initialMs * factor^(attempt-1)),

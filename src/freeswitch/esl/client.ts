@@ -403,7 +403,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
 
   /** Event listeners run inside try/catch: a throwing or rejecting listener is logged, not fatal. */
   override emit<K extends keyof EslClientEvents>(eventName: K, ...args: EslClientEvents[K]): boolean {
-    const listeners = this.rawListeners(eventName as never) as Array<(...a: unknown[]) => unknown>
+    const listeners = this.rawListeners(eventName) as Array<(...a: unknown[]) => unknown>
     for (const l of listeners) {
       try {
         const r = l.apply(this, args)

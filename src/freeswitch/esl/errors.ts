@@ -7,7 +7,7 @@
 import { KoplusError, type KoplusEslCode } from '../../errors.js'
 
 /** The ESL codes without the KOPLUS_ prefix (what the constructors take; `eslCode`). */
-export type EslErrorCode = KoplusEslCode extends `KOPLUS_${infer C}` ? C : never
+type EslErrorCode = KoplusEslCode extends `KOPLUS_${infer C}` ? C : never
 
 /** Base class of all ESL client errors. */
 export class EslError extends KoplusError {

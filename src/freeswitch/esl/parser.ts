@@ -34,7 +34,7 @@ export function setHeader(target: Record<string, string>, name: string, value: s
  * Parses `Name: value` lines (separated by `\n`, a trailing `\r` tolerated) into an object.
  * A line without a colon is kept as a header with an empty value; a repeated name keeps the last.
  */
-export function parseHeaderLines(text: string): Record<string, string> {
+function parseHeaderLines(text: string): Record<string, string> {
   const headers: Record<string, string> = {}
   let start = 0
   const len = text.length

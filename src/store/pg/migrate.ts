@@ -15,7 +15,7 @@ import { CURRENT_VERSION } from '../migrations.js'
 import type { SqlRunner } from '../sql/async-db.js'
 import type { PgSqlDb } from './pg-db.js'
 
-export interface PgMigration {
+interface PgMigration {
   version: number
   description: string
   up(tx: SqlRunner): Promise<void>
@@ -41,7 +41,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 ]
 
 /** An arbitrary constant key for pg_advisory_xact_lock: 'koplus' in ASCII. */
-export const MIGRATION_LOCK_KEY = 0x6b6f706c7573
+const MIGRATION_LOCK_KEY = 0x6b6f706c7573
 
 export function defaultPgSchemaPath(): string {
   return join(packageRoot(), 'schema.pg.sql')

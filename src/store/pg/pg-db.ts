@@ -11,7 +11,7 @@ import { toNumberedParams, type AsyncSqlDb, type RunResult, type SqlRunner, type
 
 const INT8_OID = 20
 
-export interface PgDbOptions {
+interface PgDbOptions {
   logger?: Logger
   /** Pool size (default 4: the write queue uses one at a time, the rest serve reads). */
   max?: number
@@ -49,7 +49,7 @@ export class PgSqlDb implements AsyncSqlDb {
       connectionString: url,
       max: opts.max ?? 4,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 2000,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (v: string) => unknown))) as typeof pg.types.getTypeParser },
     })
     const log = opts.logger
     this.pool.on('error', (err) => log?.warn({ err }, 'an idle PostgreSQL connection failed'))

@@ -42,7 +42,7 @@ export function toNumberedParams(sql: string): string {
   let out = ''
   let n = 0
   for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!
+    const c = sql[i]
     if (c === "'" || c === '"') {
       const end = sql.indexOf(c, i + 1)
       const stop = end < 0 ? sql.length : end + 1
