@@ -87,7 +87,7 @@ export default async function failover(): Promise<void> {
       const child = spawn(process.execPath, [join(ROOT, 'bin/koplus.js'), 'daemon', '--config', config], { env: { ...process.env, KOPLUS_NODE_ID: name }, stdio: ['ignore', 'pipe', 'inherit'] })
       const node: Node = { name, child, tap, lines: [], exited: new Promise((r) => child.once('exit', r)) }
       let buf = ''
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
         buf += d
         let nl: number
         while ((nl = buf.indexOf('\n')) >= 0) {
@@ -135,7 +135,7 @@ export default async function failover(): Promise<void> {
     const twice = calls.filter((c) => offers(c).length > 1).length
     const firstOffer = (c: SimCall) => sim.originates.findIndex((o) => o.arg.includes(`koplus_call=${c.uuid}`))
     const offerOrder = queued.map(firstOffer)
-    const outOfOrder = offerOrder.filter((v, i) => i > 0 && v < offerOrder[i - 1]!).length
+    const outOfOrder = offerOrder.filter((v, i) => i > 0 && v < offerOrder[i - 1]).length
     db.store = Store.open(dbPath)
     await waitFor('records closed', () => calls.every((c) => db.store!.calls.find(c.uuid)?.outcome), 10_000).catch(() => undefined)
     const wrong = calls.filter((c) => db.store!.calls.find(c.uuid)?.outcome !== 'answered').length

@@ -37,7 +37,7 @@ export class EslTap {
           const head = buf.toString('utf8', start, end).split('\n')
           const len = Number(/^content-length:\s*(\d+)/im.exec(head.join('\n'))?.[1] ?? 0)
           if (buf.length < end + 2 + len) break
-          this.frames.push({ at, line: `${head[0]!.trim()}${head[0]!.startsWith('sendmsg') ? ` ${head.find((h) => /^call-command:/i.test(h)) ?? ''}` : ''}` })
+          this.frames.push({ at, line: `${head[0].trim()}${head[0].startsWith('sendmsg') ? ` ${head.find((h) => /^call-command:/i.test(h)) ?? ''}` : ''}` })
           buf = buf.subarray(end + 2 + len)
         }
       })
@@ -60,7 +60,7 @@ export class EslTap {
   commands(): TappedCommand[] {
     return this.frames.filter((f) => {
       const m = /^(api|bgapi)\s+(.*)$/.exec(f.line)
-      if (m) return !isReadOnlyApi(m[2]!)
+      if (m) return !isReadOnlyApi(m[2])
       return f.line.startsWith('sendmsg')
     })
   }

@@ -4,6 +4,7 @@
  * conf/koplus.example.json and docs/configuration.md. Invalid input throws ConfigError naming the key:
  * `freeswitch.port: expected an integer 1-65535, got "abc"`.
  */
+import { ValueProblem } from './value-problem.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { KoplusError } from '../errors.js'
@@ -75,8 +76,6 @@ interface LoadConfigOptions {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v))
 
-/** What is wrong with one value; the loader names the key and where it came from (ConfigError). */
-class ValueProblem extends Error {}
 
 /** Check (and for env strings, parse) one value against its kind. Returns the value or throws a ValueProblem. */
 function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): ConfigValue {
@@ -284,7 +283,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     featureCodes: { ...v.featureCodes } as unknown as Config['featureCodes'],
     calls: { unknownQueueAction: v.calls.unknownQueueAction },
     devices: { ...v.devices } as unknown as Config['devices'],
-    callback: { dialString: v.callback.dialString as string },
+    callback: { dialString: v.callback.dialString },
     source: { file, env: usedEnv.sort() },
   }
 }

@@ -53,7 +53,7 @@ export function gatedPort(client: EslPort, mayCommand: () => boolean): EslPort &
       try {
         allow(command)
       } catch (err) {
-        return Promise.reject(err)
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       return client.api(command)
     },
@@ -61,7 +61,7 @@ export function gatedPort(client: EslPort, mayCommand: () => boolean): EslPort &
       try {
         allow(command)
       } catch (err) {
-        return Promise.reject(err)
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       return client.bgapi(command)
     },
@@ -69,7 +69,7 @@ export function gatedPort(client: EslPort, mayCommand: () => boolean): EslPort &
       try {
         allow(`execute ${app}`)
       } catch (err) {
-        return Promise.reject(err)
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       return client.execute(uuid, app, arg, opts)
     },
@@ -77,7 +77,7 @@ export function gatedPort(client: EslPort, mayCommand: () => boolean): EslPort &
       try {
         allow(`sendmsg ${headers['call-command'] ?? ''}`)
       } catch (err) {
-        return Promise.reject(err)
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       return client.sendmsg(uuid, headers, body)
     },

@@ -163,7 +163,7 @@ export class FreeSwitchLink {
       }),
     }))
     this.nodes = new FreeSwitchNodes(
-      specs.map((n, i) => ({ id: n.id, sipAddress: n.sipAddress ?? n.host, port: deps.mayCommand ? gatedPort(this.#links[i]!.client, deps.mayCommand) : this.#links[i]!.client })),
+      specs.map((n, i) => ({ id: n.id, sipAddress: n.sipAddress ?? n.host, port: deps.mayCommand ? gatedPort(this.#links[i].client, deps.mayCommand) : this.#links[i].client })),
       (ev) => deps.dispatch(ev),
       {
         transferContext: settings.transferContext ?? 'default',
@@ -196,7 +196,7 @@ export class FreeSwitchLink {
       },
       get rebuiltAt() {
         const at = links.map((l) => l.rebuiltAt)
-        return at.every((a) => a !== undefined) ? Math.min(...(at as number[])) : undefined
+        return at.every((a) => a !== undefined) ? Math.min(...(at)) : undefined
       },
       get nodes() {
         return perNode()

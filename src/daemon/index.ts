@@ -117,13 +117,14 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   }
   const config = world?.config ?? wanted
   let daemon: Daemon
-  let stopRef: (() => Promise<void>) | undefined
+  /** The stop function, made below (a fenced leader stops through it). */
+  const stopRef: { current?: () => Promise<void> } = {}
   try {
     // A leader that lost PostgreSQL has already stopped commanding; it exits (code 3) so that its supervisor
     // (systemd Restart=always) starts it again as a standby with a clean slate (docs/scale-out.md).
     const onFenced = (reason: string): void => {
       log.fatal({ reason }, 'fenced: no longer the leader; stopping so that this daemon restarts as a standby')
-      void stopRef?.().finally(() => {
+      void stopRef.current?.().finally(() => {
         if (opts.handleSignals !== false) process.exit(3)
       })
     }
@@ -177,7 +178,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       await world?.close()
     })())
 
-  stopRef = stop
+  stopRef.current = stop
   if (opts.handleSignals !== false) {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping (live calls stay in FreeSWITCH)')

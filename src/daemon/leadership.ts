@@ -81,7 +81,7 @@ function applicationName(nodeId: string, apiUrl: string | undefined): string {
 export function parseApplicationName(name: string): LeaderInfo | undefined {
   const m = /^koplus (\S+)(?: (\S+))?$/.exec(name)
   if (!m) return undefined
-  return { nodeId: m[1]!, ...(m[2] ? { api: m[2] } : {}) }
+  return { nodeId: m[1], ...(m[2] ? { api: m[2] } : {}) }
 }
 
 export class Leadership extends EventEmitter<LeadershipEvents> {

@@ -86,7 +86,7 @@ export class Callbacks {
       const v = u[k as keyof CallbackRecordUpdate]
       if (v === undefined) continue
       sets.push(`${col} = ?`)
-      values.push(v as string | number | null)
+      values.push(v)
     }
     if (sets.length) this.ctx.sql(`UPDATE callbacks SET ${sets.join(', ')} WHERE call_id = ?`).run(...values, u.callId)
   }
@@ -100,10 +100,19 @@ export class Callbacks {
   list(f: { queueId?: string; tenantId?: string; state?: CallbackState | 'pending'; limit?: number } = {}): CallbackRow[] {
     const where: string[] = []
     const args: (string | number)[] = []
-    if (f.queueId) (where.push('queue_id = ?'), args.push(f.queueId))
-    if (f.tenantId) (where.push('tenant_id = ?'), args.push(f.tenantId))
+    if (f.queueId) {
+      where.push('queue_id = ?')
+      args.push(f.queueId)
+    }
+    if (f.tenantId) {
+      where.push('tenant_id = ?')
+      args.push(f.tenantId)
+    }
     if (f.state === 'pending') where.push("state IN ('waiting', 'dialing')")
-    else if (f.state) (where.push('state = ?'), args.push(f.state))
+    else if (f.state) {
+      where.push('state = ?')
+      args.push(f.state)
+    }
     const sql = `SELECT * FROM callbacks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY requested_at DESC, call_id LIMIT ?`
     return (this.ctx.sql(sql).all(...args, Math.min(f.limit ?? 500, 10_000)) as Raw[]).map(row)
   }

@@ -120,7 +120,7 @@ t.test('registrations are kept per node: a user stays registered while any node 
   nodes.adapter('a').handleEslEvent(register('1000', 'c1'))
   nodes.adapter('b').handleEslEvent(register('1000', 'c2'))
   nodes.adapter('a').handleEslEvent(register('1000', 'c1', 'sofia::unregister'))
-  const regs = events.filter((e) => e.type === 'registration') as Extract<CoreEvent, { type: 'registration' }>[]
+  const regs = events.filter((e): e is Extract<CoreEvent, { type: 'registration' }> => e.type === 'registration')
   t.same(regs.map((r) => r.registered), [true, true], 'unregistered on a, still on b: the core is not told unregistered')
   nodes.adapter('b').handleEslEvent(register('1000', 'c2', 'sofia::expire'))
   t.same(events.filter((e) => e.type === 'registration').map((r) => (r as { registered: boolean }).registered), [true, true, false])

@@ -35,7 +35,7 @@ function fakeEngine() {
 
 t.test('one snapshot per turn, shared; an action drops it', async (t) => {
   const { engine, calls } = fakeEngine()
-  const live = daemonLive(engine as never, new ChangeNotifier(), { watchMs: 0 })
+  const live = daemonLive(engine, new ChangeNotifier(), { watchMs: 0 })
   t.teardown(() => live.stop())
   const a = live.status()
   const b = live.status()

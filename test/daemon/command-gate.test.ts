@@ -11,7 +11,7 @@ function recorder(): EslPort & { sent: string[] } {
   return {
     sent,
     api: async (c) => (sent.push(`api ${c}`), '+OK'),
-    bgapi: async (c) => (sent.push(`bgapi ${c}`), { ok: true, body: '+OK', jobUuid: 'j' } as never),
+    bgapi: async (c) => (sent.push(`bgapi ${c}`), { ok: true, body: '+OK', jobUuid: 'j' }),
     execute: async (u, app, arg) => (sent.push(`execute ${u} ${app} ${arg ?? ''}`.trim()), { ok: true } as never),
     sendmsg: async (u, h) => (sent.push(`sendmsg ${u} ${h['call-command']}`), '+OK'),
   }

@@ -140,7 +140,7 @@ if (pg) {
     const oldLast = old.tap.commands().at(-1)
     const newFirst = a2.tap.commands()[0]
     t.ok(newFirst, 'the new leader commands')
-    t.ok(oldLast && oldLast.at < newFirst!.at, 'the old leader commanded before, and sent nothing after the new leader\'s first command')
+    t.ok(oldLast && oldLast.at < newFirst.at, 'the old leader commanded before, and sent nothing after the new leader\'s first command')
   })
 
   await t.test('standby restart: the leader goes on; a standby answers reads, names the leader and refuses changes with 503', async (t) => {
@@ -176,7 +176,7 @@ if (pg) {
     t.equal(await metric(leaderApi), '1', '/metrics on the leader: koplus_leader 1')
     t.equal(await metric(standbyApi), '0', '/metrics on the standby: koplus_leader 0')
     const cliStatus = (api: string) => new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))))
+      execFile(process.execPath, [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'], { timeout: 20_000 }, (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout))))
     t.match(await cliStatus(standbyApi), new RegExp(`^Leader: ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')} — this daemon \\(node-s2\\) is standby$`, 'm'), '`koplus status` on the standby names the leader')
     t.match(await cliStatus(leaderApi), new RegExp(`^Leader: this daemon \\(${b.name}\\)$`, 'm'), '`koplus status` on the leader says so')
   })

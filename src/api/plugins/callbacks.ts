@@ -15,11 +15,11 @@ export function callbacksRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const callbackScope = (ctx: Ctx): Scope => ({ tenantId: need(ctx.store.callbacks.get(ctx.params.callId!), 'callback', ctx.params.callId!).tenantId })
+  const callbackScope = (ctx: Ctx): Scope => ({ tenantId: need(ctx.store.callbacks.get(ctx.params.callId), 'callback', ctx.params.callId).tenantId })
   const source = (ctx: Ctx): 'web' | 'cli' | 'api' => (ctx.principal?.via === 'session' ? 'web' : ctx.req.headers['user-agent']?.startsWith('koplus-cli') ? 'cli' : 'api')
   /** Only a callback still waiting (or being dialled) can be changed. */
   const pending = (ctx: Ctx) => {
-    const cb = ctx.store.callbacks.get(ctx.params.callId!)!
+    const cb = ctx.store.callbacks.get(ctx.params.callId)!
     if (cb.state !== 'waiting' && cb.state !== 'dialing') throw conflict(`callback ${cb.callId} is ${cb.state}`)
     return cb
   }
@@ -47,8 +47,8 @@ export function callbacksRoutes(): Route[] {
     summary: 'Cancel a pending callback: its place in the queue is given up',
     handler: async (ctx) => {
       pending(ctx)
-      await ctx.live.dispatch({ type: 'callback-cancel', callId: ctx.params.callId!, source: source(ctx) })
-      return { body: ctx.store.callbacks.get(ctx.params.callId!) }
+      await ctx.live.dispatch({ type: 'callback-cancel', callId: ctx.params.callId, source: source(ctx) })
+      return { body: ctx.store.callbacks.get(ctx.params.callId) }
     },
   })
   add({
@@ -58,8 +58,8 @@ export function callbacksRoutes(): Route[] {
     handler: async (ctx) => {
       pending(ctx)
       const position = (ctx.body as { position: number }).position
-      await ctx.live.dispatch({ type: 'callback-move', callId: ctx.params.callId!, position, source: source(ctx) })
-      return { body: ctx.store.callbacks.get(ctx.params.callId!) }
+      await ctx.live.dispatch({ type: 'callback-move', callId: ctx.params.callId, position, source: source(ctx) })
+      return { body: ctx.store.callbacks.get(ctx.params.callId) }
     },
   })
   return routes

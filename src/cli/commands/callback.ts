@@ -10,6 +10,28 @@ import { wholeNumber } from '../parse.js'
 
 const STATES = ['pending', 'waiting', 'dialing', 'completed', 'failed', 'cancelled']
 
+/** A callback as the API lists it (docs/api.md, /callbacks). */
+interface CallbackRow {
+  callId: string
+  queueId: string
+  number: string
+  requestedAt: number
+  state: string
+  attempts: number
+  heldSince: number | null
+  reason?: string | null
+}
+
+/** /callbacks/stats. */
+interface CallbackStats {
+  requested: number
+  completed: number
+  failed: Record<string, number>
+  cancelled: number
+  pending: number
+  toConnectionSec: { avg: number | null; max: number | null }
+}
+
 export function registerCallbackCommands(program: Command, kit: Kit): void {
   const { g, client, show, findQueue, names } = kit
   program
@@ -22,7 +44,7 @@ export function registerCallbackCommands(program: Command, kit: Kit): void {
       const api = client(cmd)
       const q = o.queue ? await findQueue(cmd, api, o.queue) : undefined
       const params = new URLSearchParams({ ...(q ? { queue: q.id } : {}), ...(o.state ? { state: o.state } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
-      const r = await api.request<Items<Record<string, any>>>('GET', `/api/v1/callbacks?${params}`)
+      const r = await api.request<Items<CallbackRow>>('GET', `/api/v1/callbacks?${params}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () =>
         table(r.items, [
@@ -40,21 +62,21 @@ export function registerCallbackCommands(program: Command, kit: Kit): void {
   cb.command('cancel <callId>')
     .description('cancel a pending callback (its place in the queue is given up)')
     .action(async (callId: string, _o: unknown, cmd: Command) => {
-      const r = await client(cmd).request<Record<string, any>>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/cancel`)
+      const r = await client(cmd).request<CallbackRow>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/cancel`)
       show(cmd, r, () => `callback ${callId} to ${r.number}: ${r.state}\n`)
     })
   cb.command('move <callId> <position>')
     .description('re-prioritise a pending callback: move it to this place in its queue (1 = next)')
     .action(async (callId: string, position: string, _o: unknown, cmd: Command) => {
       const p = wholeNumber('position', position, 1, 100_000)
-      const r = await client(cmd).request<Record<string, any>>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/move`, { position: p })
+      const r = await client(cmd).request<CallbackRow>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/move`, { position: p })
       show(cmd, r, () => `callback ${callId} to ${r.number} moved to place ${p}\n`)
     })
   cb.command('stats')
     .description('callbacks requested in the last 7 days: completed, failed by reason, time from request to connection')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await client(cmd).request<Record<string, any>>('GET', `/api/v1/callbacks/stats${kit.tenantQuery(cmd)}`)
-      const failed = Object.entries(r.failed as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+      const r = await client(cmd).request<CallbackStats>('GET', `/api/v1/callbacks/stats${kit.tenantQuery(cmd)}`)
+      const failed = Object.entries(r.failed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
       show(cmd, r, () =>
         [
           `requested  ${r.requested}`,
