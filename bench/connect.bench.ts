@@ -58,7 +58,8 @@ async function arrivalToRing(): Promise<void> {
       await sleep(5)
     }
     const probes = new Map<string, OfferProbe>()
-    for (const p of await rig.offerProbes()) if (p.event === 'call-arrived' && !probes.has(p.callId)) probes.set(p.callId, p)
+    for (const p of await rig.offerProbes())
+      if (p.event === 'call-arrived' && !probes.has(p.callId)) probes.set(p.callId, p)
     let negative = 0
     for (const id of measured) {
       const park = rig.probe.firstPark.get(id)
@@ -77,7 +78,9 @@ async function arrivalToRing(): Promise<void> {
       }
       if (p.start < park) negative++
     }
-    console.log(`\n1. Arrival → first agent ringing (agents free; no welcome / first message; ${N_ARRIVAL} callers one at a time after ${WARMUP} warm-up)`)
+    console.log(
+      `\n1. Arrival → first agent ringing (agents free; no welcome / first message; ${N_ARRIVAL} callers one at a time after ${WARMUP} warm-up)`,
+    )
     s.print()
     console.log(
       `   (daemon-process clock offset corrected: ${rig.clockOffsetMs.toFixed(3)} ms ± ${rig.clockErrorMs.toFixed(3)} ms; ` +
@@ -114,7 +117,12 @@ async function hangupToRing(): Promise<void> {
   const rig = await BenchRig.start({ agents: 1, phone: { answerAfterMs: 5, hangupAfterMs: 50 } })
   const s = new Series()
   try {
-    await keepQueueFed(rig, 3, () => (rig.probe.lags.get('agent hung up → next originate to that agent')?.length ?? 0) >= WARMUP + N_HANGUP, 60_000)
+    await keepQueueFed(
+      rig,
+      3,
+      () => (rig.probe.lags.get('agent hung up → next originate to that agent')?.length ?? 0) >= WARMUP + N_HANGUP,
+      60_000,
+    )
     const samples = rig.probe.lags.get('agent hung up → next originate to that agent')!.slice(WARMUP, WARMUP + N_HANGUP)
     for (const v of samples) s.add('agent hang-up → next ring (CHANNEL_HANGUP sent → originate in)', v)
     // Breakdown from the daemon's engine steps that offered after a leg-hungup.
@@ -124,7 +132,9 @@ async function hangupToRing(): Promise<void> {
       const ring = origByCall.get(p.callId)
       if (ring !== undefined) s.add('  breakdown: engine step start → originate in', ring - p.start)
     }
-    console.log(`\n2a. Agent hangs up (wrap-up 0), a caller waiting → next agent ringing (1 agent, ${N_HANGUP} hang-ups after ${WARMUP} warm-up)`)
+    console.log(
+      `\n2a. Agent hangs up (wrap-up 0), a caller waiting → next agent ringing (1 agent, ${N_HANGUP} hang-ups after ${WARMUP} warm-up)`,
+    )
     s.print()
   } finally {
     await rig.stop()
@@ -152,7 +162,9 @@ async function wrapUpToRing(): Promise<void> {
       s.add('wrap-up timer fired (engine step start) → ring', at - p.start)
       s.add('  breakdown: timer lateness (step start − scheduled)', p.start - p.scheduledAt)
     }
-    console.log(`\n2b. Wrap-up (1 s) ends, a caller waiting → next agent ringing (${agents} agents, ${N_WRAPUP} wrap-ups after ${warm} warm-up)`)
+    console.log(
+      `\n2b. Wrap-up (1 s) ends, a caller waiting → next agent ringing (${agents} agents, ${N_WRAPUP} wrap-ups after ${warm} warm-up)`,
+    )
     s.print()
   } finally {
     await rig.stop()
@@ -165,14 +177,22 @@ function modCallcenterModel(): void {
   // switch_yield(100000); }` — a waiting member is matched to a free agent only on the next 100 ms pass.
   // If the agent becomes free at a uniformly random instant, the wait is U(0, 100) ms.
   const u = (p: number): number => p * 100
-  console.log('\nReference — MODEL of mod_callcenter (not measured): agent free → ring waits for the next pass of the 100 ms')
-  console.log('dispatch loop (mod_callcenter.c cc_agent_dispatch_thread_run, switch_yield(100000)); wait ~ U(0, 100 ms), plus')
+  console.log(
+    '\nReference — MODEL of mod_callcenter (not measured): agent free → ring waits for the next pass of the 100 ms',
+  )
+  console.log(
+    'dispatch loop (mod_callcenter.c cc_agent_dispatch_thread_run, switch_yield(100000)); wait ~ U(0, 100 ms), plus',
+  )
   console.log('its own SQL + originate time, which this model leaves out:')
   console.log(
     `${'mod_callcenter polling model U(0,100 ms)'.padEnd(52)} n=  model  median${u(0.5).toFixed(2).padStart(8)}  p90${u(0.9).toFixed(2).padStart(8)}  p99${u(0.99).toFixed(2).padStart(8)}  max${u(1).toFixed(2).padStart(8)} ms`,
   )
-  console.log('Note (model, from the same source): its agent query requires `last_bridge_end < (now_epoch_seconds - wrap_up_time)`,')
-  console.log('whole seconds, so after a hang-up an agent is eligible only once the epoch second has moved past the hang-up second')
+  console.log(
+    'Note (model, from the same source): its agent query requires `last_bridge_end < (now_epoch_seconds - wrap_up_time)`,',
+  )
+  console.log(
+    'whole seconds, so after a hang-up an agent is eligible only once the epoch second has moved past the hang-up second',
+  )
   console.log('plus wrap_up_time: a further U(0, 1 s) on top of the polling, even with wrap_up_time = 0.')
 }
 

@@ -21,11 +21,19 @@ export default async function coreBench(): Promise<void> {
     patienceMeanSec: 300,
     talkMeanSec: 40,
     agentActionMeanSec: 120,
-    settings: { periodicPrompt: 'queue-periodic', periodicIntervalSec: 45, announcePosition: true, positionIntervalSec: 60, announceWait: true },
+    settings: {
+      periodicPrompt: 'queue-periodic',
+      periodicIntervalSec: 45,
+      announcePosition: true,
+      positionIntervalSec: 60,
+      announceWait: true,
+    },
   })
   const wallMs = performance.now() - started
   const perSec = (n: number, ms: number): string => Math.round((n / ms) * 1000).toLocaleString('en')
-  console.log(`simulated ${(r.simulatedMs / 3600_000).toFixed(1)} h: ${r.arrived} calls, ${r.answered} answered, ${r.abandoned} abandoned`)
+  console.log(
+    `simulated ${(r.simulatedMs / 3600_000).toFixed(1)} h: ${r.arrived} calls, ${r.answered} answered, ${r.abandoned} abandoned`,
+  )
   console.log(`${r.events.toLocaleString('en')} events → ${r.commands.toLocaleString('en')} commands`)
   console.log(`engine: ${r.engineMs.toFixed(0)} ms in handle() = ${perSec(r.events, r.engineMs)} events/s`)
   console.log(`wall time (engine + simulated world): ${wallMs.toFixed(0)} ms = ${perSec(r.events, wallMs)} events/s`)

@@ -41,7 +41,9 @@ function capturesDir(): string {
 
 function corpus(format: 'json' | 'plain'): Buffer {
   const dir = capturesDir()
-  const files = readdirSync(dir).filter((f) => f.endsWith(`.${format}.rx.txt`)).sort()
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(`.${format}.rx.txt`))
+    .sort()
   return Buffer.concat(files.map((f) => readFileSync(join(dir, f))))
 }
 
@@ -137,7 +139,9 @@ export default async function (): Promise<void> {
   } catch (err) {
     console.log(`modesl not available (${(err as Error).message}); only our parser is measured`)
   }
-  console.log(`node ${process.version}, one thread; input cut into ${READ_SIZE / 1024} KiB reads; captures: ${capturesDir()}`)
+  console.log(
+    `node ${process.version}, one thread; input cut into ${READ_SIZE / 1024} KiB reads; captures: ${capturesDir()}`,
+  )
   for (const format of ['json', 'plain'] as const) {
     const buf = corpus(format)
     const chunks = reads(buf)
@@ -150,7 +154,9 @@ export default async function (): Promise<void> {
         console.log(`  WARNING: modesl saw ${theirsOne.frames} frames, ours ${oursOne.frames}`)
       }
     }
-    console.log(`\n${format}: ${(buf.length / MB).toFixed(2)} MB of captures (${oursOne.frames} frames) x ${reps} = ${((buf.length * reps) / MB).toFixed(0)} MB`)
+    console.log(
+      `\n${format}: ${(buf.length / MB).toFixed(2)} MB of captures (${oursOne.frames} frames) x ${reps} = ${((buf.length * reps) / MB).toFixed(0)} MB`,
+    )
     console.log(line('koplus EslParser (framing only)', ours(chunks, reps, 'none')))
     const full = ours(chunks, reps, 'all')
     console.log(line('koplus full decode (every event)', full))
@@ -158,8 +164,11 @@ export default async function (): Promise<void> {
     if (Parser) {
       const theirs = modesl(Parser, chunks, reps)
       console.log(line(`modesl ${modeslVersion} Parser (frames + events)`, theirs))
-      const ratio = (a: Figures, b: Figures, k: 'seconds' | 'cpuSeconds'): string => (a.frames / a[k] / (b.frames / b[k])).toFixed(2)
-      console.log(`  full decode vs modesl: ×${ratio(full, theirs, 'seconds')} (wall), ×${ratio(full, theirs, 'cpuSeconds')} (CPU)`)
+      const ratio = (a: Figures, b: Figures, k: 'seconds' | 'cpuSeconds'): string =>
+        (a.frames / a[k] / (b.frames / b[k])).toFixed(2)
+      console.log(
+        `  full decode vs modesl: ×${ratio(full, theirs, 'seconds')} (wall), ×${ratio(full, theirs, 'cpuSeconds')} (CPU)`,
+      )
     }
   }
 }

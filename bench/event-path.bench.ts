@@ -33,17 +33,28 @@ interface Mode {
 
 const WAKEUP_MS = Number(process.env.WAKEUP_MS ?? 2)
 const MODES: Mode[] = [
-  { label: `koplus, LF wake-ups every ${WAKEUP_MS} ms, FreeSWITCH 20 ms poll rule`, eslPollMs: 20, wakeupMs: WAKEUP_MS },
+  {
+    label: `koplus, LF wake-ups every ${WAKEUP_MS} ms, FreeSWITCH 20 ms poll rule`,
+    eslPollMs: 20,
+    wakeupMs: WAKEUP_MS,
+  },
   { label: 'baseline: no wake-ups, FreeSWITCH 20 ms poll rule', eslPollMs: 20, wakeupMs: 0 },
   { label: 'reference: simulator without the rule (events at once)', eslPollMs: 0, wakeupMs: 0 },
 ]
 
 type Row = { label: string; samples: number[] }
 
-async function arrivals(mode: Mode): Promise<{ rows: Row[]; lfPerSecBusy: number; lfIdle?: { seconds: number; bytes: number } }> {
+async function arrivals(
+  mode: Mode,
+): Promise<{ rows: Row[]; lfPerSecBusy: number; lfIdle?: { seconds: number; bytes: number } }> {
   // The agent hangs up 60 ms after answering: longer than the 20 ms poll can hold CHANNEL_ANSWER back, else every
   // offer fails (the leg is gone before the bridge) and the caller is re-offered for ever (connect.bench uses 5 ms).
-  const rig = await BenchRig.start({ agents: 2, eslPollMs: mode.eslPollMs, wakeupMs: mode.wakeupMs, phone: { answerAfterMs: 5, hangupAfterMs: 60 } })
+  const rig = await BenchRig.start({
+    agents: 2,
+    eslPollMs: mode.eslPollMs,
+    wakeupMs: mode.wakeupMs,
+    phone: { answerAfterMs: 5, hangupAfterMs: 60 },
+  })
   try {
     const ring = new Map<string, number>()
     const audio = new Map<string, number>()
@@ -96,7 +107,12 @@ async function arrivals(mode: Mode): Promise<{ rows: Row[]; lfPerSecBusy: number
 }
 
 async function agentFree(mode: Mode): Promise<Row> {
-  const rig = await BenchRig.start({ agents: 1, eslPollMs: mode.eslPollMs, wakeupMs: mode.wakeupMs, phone: { answerAfterMs: 5, hangupAfterMs: 50 } })
+  const rig = await BenchRig.start({
+    agents: 1,
+    eslPollMs: mode.eslPollMs,
+    wakeupMs: mode.wakeupMs,
+    phone: { answerAfterMs: 5, hangupAfterMs: 50 },
+  })
   const kind = 'agent hung up → next originate to that agent'
   try {
     const enough = (): boolean => (rig.probe.lags.get(kind)?.length ?? 0) >= WARMUP + N
@@ -120,7 +136,9 @@ async function agentFree(mode: Mode): Promise<Row> {
 }
 
 export default async function (): Promise<void> {
-  console.log('koplus event path: daemon process ↔ simulator with FreeSWITCH 1.10’s Event Socket delivery rule (times in ms)')
+  console.log(
+    'koplus event path: daemon process ↔ simulator with FreeSWITCH 1.10’s Event Socket delivery rule (times in ms)',
+  )
   console.log(hostLine())
   const only = ['wake', 'baseline', 'reference'].indexOf(process.env.ONLY ?? '')
   for (const mode of only >= 0 ? [MODES[only]] : MODES) {
@@ -129,16 +147,25 @@ export default async function (): Promise<void> {
     const f = await agentFree(mode)
     for (const r of [...a.rows, f]) console.log(formatSummary(`  ${r.label}`, summarize(r.samples)))
     if (mode.eslPollMs > 0) {
-      console.log(`  cost: ${a.lfPerSecBusy.toFixed(0)} LF bytes/s (= extra listener wake-ups/s) on the daemon's connection while calls ran`)
-      if (a.lfIdle) console.log(`        ${a.lfIdle.bytes} LF bytes in ${a.lfIdle.seconds} s once quiet (no channel up, no channel event for 10 s)`)
+      console.log(
+        `  cost: ${a.lfPerSecBusy.toFixed(0)} LF bytes/s (= extra listener wake-ups/s) on the daemon's connection while calls ran`,
+      )
+      if (a.lfIdle)
+        console.log(
+          `        ${a.lfIdle.bytes} LF bytes in ${a.lfIdle.seconds} s once quiet (no channel up, no channel event for 10 s)`,
+        )
     }
   }
   // mod_callcenter.c cc_agent_dispatch_thread_run: one SELECT pass then switch_yield(100000): a waiting member meets
   // a free agent on the next 100 ms pass, U(0, 100 ms), before its originate; FreeSWITCH's own 20 ms poll on top
   // only for what reaches an ESL client. A model, not a measurement.
   const u = (p: number): string => (p * 100).toFixed(2).padStart(8)
-  console.log('\nReference — MODEL of mod_callcenter (not measured): agent free → ring waits for its 100 ms dispatch poll')
-  console.log(`${'  mod_callcenter 100 ms poll, U(0, 100 ms)'.padEnd(52)} n=  model  median${u(0.5)}  p90${u(0.9)}  p99${u(0.99)}  max${u(1)} ms`)
+  console.log(
+    '\nReference — MODEL of mod_callcenter (not measured): agent free → ring waits for its 100 ms dispatch poll',
+  )
+  console.log(
+    `${'  mod_callcenter 100 ms poll, U(0, 100 ms)'.padEnd(52)} n=  model  median${u(0.5)}  p90${u(0.9)}  p99${u(0.99)}  max${u(1)} ms`,
+  )
   console.log('  (issue 13, real FreeSWITCH 1.10.12: mod_callcenter park → agent leg median 59 ms, p90 102 ms)')
   console.log(`\n${hostLine()} (at the end)`)
 }

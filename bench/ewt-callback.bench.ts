@@ -40,8 +40,12 @@ export default async function (): Promise<void> {
       onHold.push(...r.onHold)
       promised.push(...r.promised)
     }
-    console.log(`\n--- ${Math.round(share * 100)} % of callers choose callback (${seeds.length} days, 8 agents, 600 calls/day, talk 300 s) ---`)
-    console.log(`${calls} calls, ${callbacks} callbacks, ${connected} connected; offers out of queue order: ${outOfOrder}`)
+    console.log(
+      `\n--- ${Math.round(share * 100)} % of callers choose callback (${seeds.length} days, 8 agents, 600 calls/day, talk 300 s) ---`,
+    )
+    console.log(
+      `${calls} calls, ${callbacks} callbacks, ${connected} connected; offers out of queue order: ${outOfOrder}`,
+    )
     console.log(`  estimates to callers on hold     ${score(onHold)}`)
     console.log(`  time promised to callbacks       ${score(promised)}`)
     console.log(`run time ${(performance.now() - t0).toFixed(0)} ms`)

@@ -76,15 +76,21 @@ export default async function failover(): Promise<void> {
       const tap = new EslTap(fsPort)
       const tapPort = await tap.listen()
       const config = join(dir, `${name}.json`)
-      writeFileSync(config, JSON.stringify({
-        database: { path: dbPath, url },
-        freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
-        api: { host: '127.0.0.1', port: 0 },
-        sounds: { dir: join(ROOT, 'sounds') },
-        recordings: { dir: join(dir, 'recordings') },
-        log: { level: 'info', format: 'json' },
-      }))
-      const child = spawn(process.execPath, [join(ROOT, 'bin/koplus.js'), 'daemon', '--config', config], { env: { ...process.env, KOPLUS_NODE_ID: name }, stdio: ['ignore', 'pipe', 'inherit'] })
+      writeFileSync(
+        config,
+        JSON.stringify({
+          database: { path: dbPath, url },
+          freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
+          api: { host: '127.0.0.1', port: 0 },
+          sounds: { dir: join(ROOT, 'sounds') },
+          recordings: { dir: join(dir, 'recordings') },
+          log: { level: 'info', format: 'json' },
+        }),
+      )
+      const child = spawn(process.execPath, [join(ROOT, 'bin/koplus.js'), 'daemon', '--config', config], {
+        env: { ...process.env, KOPLUS_NODE_ID: name },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       const node: Node = { name, child, tap, lines: [], exited: new Promise((r) => child.once('exit', r)) }
       let buf = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -107,14 +113,27 @@ export default async function failover(): Promise<void> {
     const a = await start('bench-a')
     await waitFor('the first daemon to lead', has(a, /^rebuilt the view/), 30_000)
     const b = await start('bench-b')
-    await waitFor('the second daemon to stand by', () => b.lines.some((l) => l.msg === 'connected to FreeSWITCH'), 30_000)
+    await waitFor(
+      'the second daemon to stand by',
+      () => b.lines.some((l) => l.msg === 'connected to FreeSWITCH'),
+      30_000,
+    )
 
     const calls: SimCall[] = []
-    for (let i = 0; i < agents + waiting; i++) calls.push(sim.placeCall({ to: '5000', from: `0709${String(i).padStart(6, '0')}` }))
+    for (let i = 0; i < agents + waiting; i++)
+      calls.push(sim.placeCall({ to: '5000', from: `0709${String(i).padStart(6, '0')}` }))
     const talking = calls.slice(0, agents)
     const queued = calls.slice(agents)
-    await waitFor('the first callers to talk', () => talking.every((c) => c.bridgedTo !== undefined || c.state === 'hungup'), 30_000)
-    await waitFor('every caller queued', () => calls.every((c) => !!c.variable('koplus_seq') || c.bridgedTo !== undefined || c.state === 'hungup'), 30_000)
+    await waitFor(
+      'the first callers to talk',
+      () => talking.every((c) => c.bridgedTo !== undefined || c.state === 'hungup'),
+      30_000,
+    )
+    await waitFor(
+      'every caller queued',
+      () => calls.every((c) => !!c.variable('koplus_seq') || c.bridgedTo !== undefined || c.state === 'hungup'),
+      30_000,
+    )
     const standbyCommands = b.tap.commands().length
     const talkingAtKill = calls.filter((c) => c.state === 'bridged').length
     const waitingAtKill = calls.filter((c) => c.state === 'answered' && c.bridgedTo === undefined).length
@@ -126,7 +145,11 @@ export default async function failover(): Promise<void> {
     await waitFor('the new leader to command', () => b.tap.commands().some((c) => c.at > killedAt), 30_000)
     const firstCommandMs = b.tap.commands().find((c) => c.at > killedAt)!.at - killedAt
     const tookLock = b.lines.find((l) => /^leadership: took/.test(l.msg))
-    await waitFor('every waiting caller served', () => queued.every((c) => c.state === 'hungup' || c.bridgedTo !== undefined), 120_000)
+    await waitFor(
+      'every waiting caller served',
+      () => queued.every((c) => c.state === 'hungup' || c.bridgedTo !== undefined),
+      120_000,
+    )
     const servedMs = performance.now() - killedAt
     await waitFor('every call over', () => calls.every((c) => c.state === 'hungup'), 60_000)
 
@@ -137,12 +160,18 @@ export default async function failover(): Promise<void> {
     const offerOrder = queued.map(firstOffer)
     const outOfOrder = offerOrder.filter((v, i) => i > 0 && v < offerOrder[i - 1]).length
     db.store = Store.open(dbPath)
-    await waitFor('records closed', () => calls.every((c) => db.store!.calls.find(c.uuid)?.outcome), 10_000).catch(() => undefined)
+    await waitFor('records closed', () => calls.every((c) => db.store!.calls.find(c.uuid)?.outcome), 10_000).catch(
+      () => undefined,
+    )
     const wrong = calls.filter((c) => db.store!.calls.find(c.uuid)?.outcome !== 'answered').length
 
-    console.log(`daemons: 2 (leader lock on PostgreSQL ${pg.port}), agents: ${agents}, callers: ${agents + waiting} placed; at the kill ${talkingAtKill} talking, ${waitingAtKill} waiting`)
+    console.log(
+      `daemons: 2 (leader lock on PostgreSQL ${pg.port}), agents: ${agents}, callers: ${agents + waiting} placed; at the kill ${talkingAtKill} talking, ${waitingAtKill} waiting`,
+    )
     console.log(`standby commands before the kill:        ${standbyCommands} (target 0)`)
-    console.log(`kill -9 → new leader took the lock:      ${tookLock ? `${Number(tookLock.time) - killedWall} ms (log time; then the takeover grace, 900 ms)` : 'not logged'}`)
+    console.log(
+      `kill -9 → new leader took the lock:      ${tookLock ? `${Number(tookLock.time) - killedWall} ms (log time; then the takeover grace, 900 ms)` : 'not logged'}`,
+    )
     console.log(`kill -9 → first command of new leader:   ${firstCommandMs.toFixed(0)} ms (target < 2000)`)
     console.log(`kill -9 → every waiting caller offered:  ${servedMs.toFixed(0)} ms`)
     console.log(`callers lost:                            ${lost} (target 0)`)

@@ -39,7 +39,9 @@ interface Flood {
 async function flood(apiUrl: string, clients: number, newAddressEach: boolean): Promise<Flood> {
   const settings: FlooderSettings = { apiUrl, clients, newAddressEach }
   const script = fileURLToPath(new URL('./helpers/login-flooder.js', import.meta.url))
-  const child = spawn('nice', ['-n', '19', process.execPath, script, JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = spawn('nice', ['-n', '19', process.execPath, script, JSON.stringify(settings)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject)
     child.once('exit', (code) => reject(new Error(`the flooder exited (${code})`)))
@@ -90,9 +92,15 @@ async function callers(rig: BenchRig): Promise<{ first: number[]; ring: number[]
 }
 
 export default async function (): Promise<void> {
-  console.log('koplus calls under a login flood: real daemon process with its API ↔ FreeSWITCH simulator over TCP 127.0.0.1 (ms)')
+  console.log(
+    'koplus calls under a login flood: real daemon process with its API ↔ FreeSWITCH simulator over TCP 127.0.0.1 (ms)',
+  )
   console.log(hostLine())
-  const rig = await BenchRig.start({ agents: 2, phone: { answerAfterMs: 5, hangupAfterMs: 5 }, api: { clientAddressHeader: 'x-forwarded-for' } })
+  const rig = await BenchRig.start({
+    agents: 2,
+    phone: { answerAfterMs: 5, hangupAfterMs: 5 },
+    api: { clientAddressHeader: 'x-forwarded-for' },
+  })
   try {
     const apiUrl = rig.apiUrl!
     const results: { name: string; first: number[]; ring: number[]; missed: number; flood?: string }[] = []
@@ -100,26 +108,42 @@ export default async function (): Promise<void> {
     const a = await callers(rig)
     results.push({ name: 'A. unloaded', ...a })
 
-    for (const [name, each] of [['B. flood from one address', false], ['C. flood, a new address per login', true]] as const) {
+    for (const [name, each] of [
+      ['B. flood from one address', false],
+      ['C. flood, a new address per login', true],
+    ] as const) {
       const f = await flood(apiUrl, FLOOD, each)
       await sleep(300) // the flood is in full swing before the first caller
       const r = await callers(rig)
       const { sent, byStatus, ms } = await f.stop()
-      const counts = Object.entries(byStatus).map(([s, n]) => `${s === '0' ? 'failed' : s}: ${n}`).join(', ')
-      results.push({ name, ...r, flood: `${FLOOD} clients, ${sent} logins in ${(ms / 1000).toFixed(1)} s (${Math.round((sent * 1000) / ms)}/s; ${counts})` })
+      const counts = Object.entries(byStatus)
+        .map(([s, n]) => `${s === '0' ? 'failed' : s}: ${n}`)
+        .join(', ')
+      results.push({
+        name,
+        ...r,
+        flood: `${FLOOD} clients, ${sent} logins in ${(ms / 1000).toFixed(1)} s (${Math.round((sent * 1000) / ms)}/s; ${counts})`,
+      })
       await sleep(500)
     }
 
     const base = summarize(results[0].first)
     for (const r of results) {
-      console.log(`\n${r.name}${r.flood ? ` — ${r.flood}` : ''} (${N} callers one at a time${r.missed ? `; ${r.missed} not through within 20 s` : ''})`)
+      console.log(
+        `\n${r.name}${r.flood ? ` — ${r.flood}` : ''} (${N} callers one at a time${r.missed ? `; ${r.missed} not through within 20 s` : ''})`,
+      )
       const s = summarize(r.first)
       console.log(formatSummary('arrival → first command (park sent → answer in)', s))
       console.log(formatSummary('arrival → ring (park sent → originate in)', summarize(r.ring)))
-      if (r !== results[0]) console.log(`   median arrival → first command: ${(s.median / base.median).toFixed(2)}× unloaded; p90 ${(s.p90 / base.p90).toFixed(2)}× (aim: within 2×)`)
+      if (r !== results[0])
+        console.log(
+          `   median arrival → first command: ${(s.median / base.median).toFixed(2)}× unloaded; p90 ${(s.p90 / base.p90).toFixed(2)}× (aim: within 2×)`,
+        )
     }
     const stats = await rig.stats()
-    console.log(`\ndaemon event loop over the whole run: delay p50 ${stats.loopDelay.p50.toFixed(1)} ms, p99 ${stats.loopDelay.p99.toFixed(1)} ms, max ${stats.loopDelay.max.toFixed(1)} ms`)
+    console.log(
+      `\ndaemon event loop over the whole run: delay p50 ${stats.loopDelay.p50.toFixed(1)} ms, p99 ${stats.loopDelay.p99.toFixed(1)} ms, max ${stats.loopDelay.max.toFixed(1)} ms`,
+    )
   } finally {
     await rig.stop()
   }

@@ -19,8 +19,18 @@ import { hostLine } from './helpers/stats.js'
 
 const sizes = (process.env.RECOVERY_SIZES ?? '100,1000').split(',').map(Number)
 
-async function readTimes(port: number, now: number): Promise<{ sequentialMs: number; pipelinedMs: number; calls: number }> {
-  const client = new EslClient({ host: '127.0.0.1', port, password: 'ClueCon', events: [], reconnect: false, commandTimeoutMs: 60_000 })
+async function readTimes(
+  port: number,
+  now: number,
+): Promise<{ sequentialMs: number; pipelinedMs: number; calls: number }> {
+  const client = new EslClient({
+    host: '127.0.0.1',
+    port,
+    password: 'ClueCon',
+    events: [],
+    reconnect: false,
+    commandTimeoutMs: 60_000,
+  })
   await client.connect()
   try {
     let t = performance.now()
@@ -48,23 +58,44 @@ async function runSize(n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       calls.push(placeCaller(rig))
       // Spread the arrivals a little: 50 at a time.
-      if (i % 50 === 49) await rig.sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 30_000, 'callers in the queue')
+      if (i % 50 === 49)
+        await rig.sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 30_000, 'callers in the queue')
     }
     await rig.sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 30_000, 'every caller in the queue')
-    await rig.sim.waitFor(() => calls.filter((c) => c.state === 'bridged').length === talking, 30_000, `${talking} talking`)
-    const ringingLegs = (): number => rig.sim.channels().filter((ch) => ch.variables.get('koplus_role') === 'agent' && ch.answerState !== 'answered' && ch.answerState !== 'hangup').length
+    await rig.sim.waitFor(
+      () => calls.filter((c) => c.state === 'bridged').length === talking,
+      30_000,
+      `${talking} talking`,
+    )
+    const ringingLegs = (): number =>
+      rig.sim
+        .channels()
+        .filter(
+          (ch) =>
+            ch.variables.get('koplus_role') === 'agent' && ch.answerState !== 'answered' && ch.answerState !== 'hangup',
+        ).length
     await rig.sim.waitFor(() => ringingLegs() === ringing, 30_000, `${ringing} ringing`)
     const reads = await readTimes(rig.eslPort, Date.now())
     const per100 = (ms: number): string => `${((ms / reads.calls) * 100).toFixed(1)} ms per 100 calls`
-    console.log(`\n${n} live calls (${n - talking - ringing} waiting, ${ringing} ringing, ${talking} talking), ${rig.sim.channels().length} channels:`)
-    console.log(`  read FreeSWITCH, one round trip per uuid_dump: ${reads.sequentialMs.toFixed(0)} ms (${per100(reads.sequentialMs)})`)
-    console.log(`  read FreeSWITCH, pipelined uuid_dumps:        ${reads.pipelinedMs.toFixed(0)} ms (${per100(reads.pipelinedMs)})`)
+    console.log(
+      `\n${n} live calls (${n - talking - ringing} waiting, ${ringing} ringing, ${talking} talking), ${rig.sim.channels().length} channels:`,
+    )
+    console.log(
+      `  read FreeSWITCH, one round trip per uuid_dump: ${reads.sequentialMs.toFixed(0)} ms (${per100(reads.sequentialMs)})`,
+    )
+    console.log(
+      `  read FreeSWITCH, pipelined uuid_dumps:        ${reads.pipelinedMs.toFixed(0)} ms (${per100(reads.pipelinedMs)})`,
+    )
     const r = await rig.restart()
-    console.log(`  restart (SIGKILL, new process): ESL connection accepted → rebuild done ${r.connectToReadyMs.toFixed(0)} ms (${((r.connectToReadyMs / n) * 100).toFixed(1)} ms per 100 calls); spawn → rebuild done ${r.spawnToReadyMs.toFixed(0)} ms`)
+    console.log(
+      `  restart (SIGKILL, new process): ESL connection accepted → rebuild done ${r.connectToReadyMs.toFixed(0)} ms (${((r.connectToReadyMs / n) * 100).toFixed(1)} ms per 100 calls); spawn → rebuild done ${r.spawnToReadyMs.toFixed(0)} ms`,
+    )
     const hungUp = calls.filter((c) => c.state === 'hungup').length
     const bridged = calls.filter((c) => c.state === 'bridged').length
     await rig.sim.waitFor(() => ringingLegs() === ringing, 10_000, 'the lost offers made again').catch(() => undefined)
-    console.log(`  after: ${hungUp} callers hung up (0 expected), ${bridged} still talking (${talking} expected), ${ringingLegs()} ringing again (${ringing} expected)`)
+    console.log(
+      `  after: ${hungUp} callers hung up (0 expected), ${bridged} still talking (${talking} expected), ${ringingLegs()} ringing again (${ringing} expected)`,
+    )
   } finally {
     await rig.stop()
   }

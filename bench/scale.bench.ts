@@ -54,7 +54,9 @@ async function requestCosts(cc: CallCenter, now: number): Promise<RequestCosts> 
   return r
 }
 
-async function measureSize(waiting: number): Promise<{ costs: Map<string, number[]>; waitingAt: [number, number]; req: RequestCosts; events: number }> {
+async function measureSize(
+  waiting: number,
+): Promise<{ costs: Map<string, number[]>; waitingAt: [number, number]; req: RequestCosts; events: number }> {
   const w = scaleWorld({ ...SCALE_DEFAULTS, waiting, measureMs })
   w.runUntil(w.measureFrom - 1)
   w.scheduleMeasurement()
@@ -71,7 +73,10 @@ async function measureSize(waiting: number): Promise<{ costs: Map<string, number
 }
 
 /** The 10k scenario's measurement played against the real clock: how late the event loop runs. */
-async function lateness(waiting: number, realMs: number): Promise<{ p50: number; p99: number; max: number; events: number }> {
+async function lateness(
+  waiting: number,
+  realMs: number,
+): Promise<{ p50: number; p99: number; max: number; events: number }> {
   const w = scaleWorld({ ...SCALE_DEFAULTS, waiting, measureMs: realMs })
   w.runUntil(w.measureFrom - 1)
   w.scheduleMeasurement()
@@ -110,7 +115,17 @@ function memory(agents: number, callers: number): void {
   for (let i = 0; i < callers; i++) {
     const now = T0 + 1000 + i
     const callId = `m${i}`
-    const out = cc.handle({ type: 'call-arrived', callId, queueNumber: String(5000 + (i % SCALE_DEFAULTS.queues)), tenantDomain: DOMAIN, callerNumber: `07${i}`, callerName: '' }, now)
+    const out = cc.handle(
+      {
+        type: 'call-arrived',
+        callId,
+        queueNumber: String(5000 + (i % SCALE_DEFAULTS.queues)),
+        tenantDomain: DOMAIN,
+        callerNumber: `07${i}`,
+        callerName: '',
+      },
+      now,
+    )
     const play = out.find((c): c is Extract<Command, { type: 'play' }> => c.type === 'play')
     if (play) kept = cc.handle({ type: 'prompt-finished', callId, token: play.token, interrupted: false }, now)
   }
@@ -118,8 +133,12 @@ function memory(agents: number, callers: number): void {
   const waiting = cc.status(T0 + 1000 + callers).queues.reduce((n, q) => n + q.waiting, 0)
   const kb = (b: number, n: number): string => `${(b / n / 1024).toFixed(2)} KB`
   console.log(`\nmemory (engine alone; the config's agent records count toward the agents), after gc:`)
-  console.log(`  per logged-in agent (${agents}): heap ${kb(withAgents.heap - before.heap, agents)}, RSS ${kb(withAgents.rss - before.rss, agents)}   (target < 2 KB)`)
-  console.log(`  per waiting caller (${waiting} waiting): heap ${kb(withCallers.heap - withAgents.heap, waiting)}, RSS ${kb(withCallers.rss - withAgents.rss, waiting)}   (target < 4 KB)`)
+  console.log(
+    `  per logged-in agent (${agents}): heap ${kb(withAgents.heap - before.heap, agents)}, RSS ${kb(withAgents.rss - before.rss, agents)}   (target < 2 KB)`,
+  )
+  console.log(
+    `  per waiting caller (${waiting} waiting): heap ${kb(withCallers.heap - withAgents.heap, waiting)}, RSS ${kb(withCallers.rss - withAgents.rss, waiting)}   (target < 4 KB)`,
+  )
   void kept
 }
 
@@ -127,7 +146,9 @@ export default async function scaleBench(): Promise<void> {
   console.log(hostLine())
   // First, in a fresh heap: the later runs leave RSS behind that would hide the deltas.
   memory(SCALE_DEFAULTS.agents, Math.max(...sizes))
-  console.log(`\n${SCALE_DEFAULTS.queues} queues, ${SCALE_DEFAULTS.agents} agents (2 queues each), ${SCALE_DEFAULTS.ratePerSec} arrivals/s and frees/s, ${measureMs / 1000} s measured per size (virtual clock)`)
+  console.log(
+    `\n${SCALE_DEFAULTS.queues} queues, ${SCALE_DEFAULTS.agents} agents (2 queues each), ${SCALE_DEFAULTS.ratePerSec} arrivals/s and frees/s, ${measureMs / 1000} s measured per size (virtual clock)`,
+  )
   const results: ({ n: number } & Awaited<ReturnType<typeof measureSize>>)[] = []
   for (const n of sizes) results.push({ n, ...(await measureSize(n)) })
   const kinds = [...new Set(results.flatMap((r) => [...r.costs.keys()]))].sort()
@@ -142,20 +163,29 @@ export default async function scaleBench(): Promise<void> {
     console.log(`| ${k} | ${cells.join(' | ')} |`)
   }
   const all = (r: (typeof results)[number]): number[] => [...r.costs.values()].flat().sort((a, b) => a - b)
-  console.log(`| all events | ${results.map((r) => `${ms(percentile(all(r), 50))} / ${ms(percentile(all(r), 99))} (${r.events})`).join(' | ')} |`)
-  const busy = (r: (typeof results)[number]): string => `${(all(r).reduce((a, b) => a + b, 0) / (measureMs / 1000)).toFixed(0)} ms`
-  console.log(`| engine time per second of the day (events/s) | ${results.map((r) => `${busy(r)} (${Math.round(r.events / (measureMs / 1000))})`).join(' | ')} |`)
+  console.log(
+    `| all events | ${results.map((r) => `${ms(percentile(all(r), 50))} / ${ms(percentile(all(r), 99))} (${r.events})`).join(' | ')} |`,
+  )
+  const busy = (r: (typeof results)[number]): string =>
+    `${(all(r).reduce((a, b) => a + b, 0) / (measureMs / 1000)).toFixed(0)} ms`
+  console.log(
+    `| engine time per second of the day (events/s) | ${results.map((r) => `${busy(r)} (${Math.round(r.events / (measureMs / 1000))})`).join(' | ')} |`,
+  )
   console.log(`| waiting at start → end | ${results.map((r) => `${r.waitingAt[0]} → ${r.waitingAt[1]}`).join(' | ')} |`)
   const med = (l: number[]): string => ms(percentile(l, 50))
   console.log(`\ncost per request, ms (median of 20)`)
   console.log(`| request | ${results.map((r) => `${r.n.toLocaleString('en')} waiting`).join(' | ')} |`)
   console.log(`|---|${results.map(() => '---').join('|')}|`)
   console.log(`| engine snapshot, status() | ${results.map((r) => med(r.req.statusMs)).join(' | ')} |`)
-  console.log(`| its JSON (status API body, one SSE event) | ${results.map((r) => `${med(r.req.jsonMs)} (${(r.req.jsonBytes / 1024).toFixed(0)} KB)`).join(' | ')} |`)
+  console.log(
+    `| its JSON (status API body, one SSE event) | ${results.map((r) => `${med(r.req.jsonMs)} (${(r.req.jsonBytes / 1024).toFixed(0)} KB)`).join(' | ')} |`,
+  )
   console.log(`| /metrics scrape (snapshot + render) | ${results.map((r) => med(r.req.metricsMs)).join(' | ')} |`)
   const biggest = Math.max(...sizes)
   const late = await lateness(biggest, Number(process.env.SCALE_REALTIME_MS ?? 10_000))
-  console.log(`\nevent-loop lateness, ${biggest.toLocaleString('en')} waiting played in real time (${late.events} events): p50 ${ms(late.p50)} ms, p99 ${ms(late.p99)} ms (target < 5), max ${ms(late.max)} ms`)
+  console.log(
+    `\nevent-loop lateness, ${biggest.toLocaleString('en')} waiting played in real time (${late.events} events): p50 ${ms(late.p50)} ms, p99 ${ms(late.p99)} ms (target < 5), max ${ms(late.max)} ms`,
+  )
   console.log(hostLine())
 }
 

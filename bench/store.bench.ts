@@ -37,24 +37,53 @@ function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void
   return [
     async (tx) => {
       const r = new CallPathRepository(tx)
-      await r.startCall({ callId, tenantId: 'default', queueId: 'q1', arrivedAt: at, enteredQueueAt: at + 10, callerNumber: '+46701234567' })
+      await r.startCall({
+        callId,
+        tenantId: 'default',
+        queueId: 'q1',
+        arrivedAt: at,
+        enteredQueueAt: at + 10,
+        callerNumber: '+46701234567',
+      })
       await r.appendEvent({ at, callId, queueId: 'q1', event: 'ARRIVE', data: { callerNumber: '+46701234567' } })
     },
     async (tx) => {
       const r = new CallPathRepository(tx)
-      offerId = (await r.addOffer({ callId, agentId: 'a1', offeredAt: at + 20, legUuid: `${callId}-leg`, device: 'softphone:1001' })).id
+      offerId = (
+        await r.addOffer({
+          callId,
+          agentId: 'a1',
+          offeredAt: at + 20,
+          legUuid: `${callId}-leg`,
+          device: 'softphone:1001',
+        })
+      ).id
       await r.appendEvent({ at: at + 20, callId, queueId: 'q1', agentId: 'a1', event: 'RING', data: { offerId } })
     },
     async (tx) => {
       const r = new CallPathRepository(tx)
       await r.updateCall(callId, { answeredAt: at + 5000, agentId: 'a1' })
       await r.finishOffer(offerId, { result: 'answered', answeredAt: at + 5000 })
-      await r.appendEvent({ at: at + 5000, callId, queueId: 'q1', agentId: 'a1', event: 'CONNECT', data: { waitMs: 4990 } })
+      await r.appendEvent({
+        at: at + 5000,
+        callId,
+        queueId: 'q1',
+        agentId: 'a1',
+        event: 'CONNECT',
+        data: { waitMs: 4990 },
+      })
     },
     async (tx) => {
       const r = new CallPathRepository(tx)
       await r.updateCall(callId, { endedAt: at + 65_000, outcome: 'answered' })
-      await r.appendEvent({ at: at + 65_000, callId, queueId: 'q1', agentId: 'a1', event: 'COMPLETE', data: { talkMs: 60_000, by: 'caller' } })
+      await r.appendEvent({
+        at: at + 65_000,
+        callId,
+        queueId: 'q1',
+        agentId: 'a1',
+        event: 'COMPLETE',
+        data: { talkMs: 60_000, by: 'caller' },
+      })
     },
   ]
 }
@@ -80,8 +109,11 @@ async function measure(label: string, db: AsyncSqlDb): Promise<void> {
   const ms = performance.now() - t0
   const n = CALLS * 4
   const h = q.health()
-  if (h.written !== n || h.rejected !== 0) throw new Error(`${label}: wrote ${h.written} of ${n}, rejected ${h.rejected}`)
-  console.log(`${`${label}: through the write queue`.padEnd(60)} ${n} transactions in ${ms.toFixed(0)} ms = ${((n / ms) * 1000).toFixed(0)} writes/s (enqueueing all took ${enqueuedMs.toFixed(1)} ms)`)
+  if (h.written !== n || h.rejected !== 0)
+    throw new Error(`${label}: wrote ${h.written} of ${n}, rejected ${h.rejected}`)
+  console.log(
+    `${`${label}: through the write queue`.padEnd(60)} ${n} transactions in ${ms.toFixed(0)} ms = ${((n / ms) * 1000).toFixed(0)} writes/s (enqueueing all took ${enqueuedMs.toFixed(1)} ms)`,
+  )
   await q.close()
 }
 
@@ -92,7 +124,9 @@ export default async function storeBench(): Promise<void> {
   try {
     for (const sync of ['NORMAL', 'FULL'] as const) {
       const db = new SqliteSqlDb(openDatabase(join(dir, `bench-${sync}.sqlite`), { synchronous: sync }))
-      await db.run("INSERT INTO queues (id, tenant_id, number, name, created_at) VALUES ('q1', 'default', '5000', 'Support', 1)")
+      await db.run(
+        "INSERT INTO queues (id, tenant_id, number, name, created_at) VALUES ('q1', 'default', '5000', 'Support', 1)",
+      )
       await measure(`SQLite synchronous=${sync}`, db)
       await db.close()
     }
@@ -109,7 +143,9 @@ export default async function storeBench(): Promise<void> {
   try {
     await pg.init()
     await pg.start()
-    console.log(`\nprivate PostgreSQL 15 (fsync on): initdb ${pg.initMs.toFixed(0)} ms, start ${pg.startMs.toFixed(0)} ms`)
+    console.log(
+      `\nprivate PostgreSQL 15 (fsync on): initdb ${pg.initMs.toFixed(0)} ms, start ${pg.startMs.toFixed(0)} ms`,
+    )
     for (const commit of ['on', 'off'] as const) {
       const url = await pg.createDatabase(`bench_${commit}`)
       const db = new PgSqlDb(url)

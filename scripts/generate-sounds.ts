@@ -39,9 +39,25 @@ function speech(lang: Lang, text: string, out: string): void {
   execFileSync('espeak-ng', ['-v', VOICE[lang].voice, '-s', VOICE[lang].speed, '-w', raw, text])
   // Trim silence at both ends (reverse trick), leave a short natural pad, normalise to -3 dBFS.
   sox([
-    '-R', raw, ...OUT, out,
-    'silence', '1', '0.02', '0.5%', 'reverse', 'silence', '1', '0.02', '0.5%', 'reverse',
-    'pad', '0.05', '0.15', 'norm', '-3',
+    '-R',
+    raw,
+    ...OUT,
+    out,
+    'silence',
+    '1',
+    '0.02',
+    '0.5%',
+    'reverse',
+    'silence',
+    '1',
+    '0.02',
+    '0.5%',
+    'reverse',
+    'pad',
+    '0.05',
+    '0.15',
+    'norm',
+    '-3',
   ])
 }
 
@@ -69,16 +85,55 @@ function moh(out: string): void {
       const noteFiles: string[] = []
       for (const f of notes) {
         const nf = join(tmp, `n${i++}.wav`)
-        sox(['-R', '-n', ...OUT, nf, 'synth', String(noteLen), 'pluck', f.toFixed(2), 'fade', 'h', '0.005', String(noteLen), '0.12'])
+        sox([
+          '-R',
+          '-n',
+          ...OUT,
+          nf,
+          'synth',
+          String(noteLen),
+          'pluck',
+          f.toFixed(2),
+          'fade',
+          'h',
+          '0.005',
+          String(noteLen),
+          '0.12',
+        ])
         noteFiles.push(nf)
       }
       const arp = join(tmp, `arp${i}.wav`)
       sox(['-R', ...noteFiles, ...OUT, arp])
       const pad = join(tmp, `pad${i}.wav`)
       sox([
-        '-R', '-r', '8000', '-c', '3', '-n', '-c', '1', '-b', '16', pad,
-        'synth', String(noteLen * notes.length), 'sine', a.toFixed(2), 'sine', b.toFixed(2), 'sine', c.toFixed(2),
-        'remix', '1-3', 'fade', 't', '0.4', String(noteLen * notes.length), '0.4', 'vol', '0.25',
+        '-R',
+        '-r',
+        '8000',
+        '-c',
+        '3',
+        '-n',
+        '-c',
+        '1',
+        '-b',
+        '16',
+        pad,
+        'synth',
+        String(noteLen * notes.length),
+        'sine',
+        a.toFixed(2),
+        'sine',
+        b.toFixed(2),
+        'sine',
+        c.toFixed(2),
+        'remix',
+        '1-3',
+        'fade',
+        't',
+        '0.4',
+        String(noteLen * notes.length),
+        '0.4',
+        'vol',
+        '0.25',
       ])
       const bar = join(tmp, `bar${i}.wav`)
       sox(['-R', '-D', '-m', '-v', '0.8', arp, '-v', '1', pad, ...OUT.slice(2), bar])
@@ -98,7 +153,10 @@ function generate(id: PromptId, lang: Lang): void {
 
 function toolVersions(): string {
   const first = (cmd: string, args: string[]) =>
-    execFileSync(cmd, args, { encoding: 'utf8' }).split('\n').find((l) => l.trim() !== '')?.trim() ?? '?'
+    execFileSync(cmd, args, { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '?'
   const espeak = first('espeak-ng', ['--version']).replace(/\s+Data at:.*$/, '')
   return `${espeak}; ${first('sox', ['--version']).replace(/\s+/g, ' ')}`
 }

@@ -207,10 +207,12 @@ process.on('message', (m: Request) => {
       return
     case 'stop':
       clearInterval(keepAlive)
-      void Promise.resolve(api?.close()).then(() => daemon.stop()).finally(() => {
-        send({ type: 'stop' })
-        process.exit(0)
-      })
+      void Promise.resolve(api?.close())
+        .then(() => daemon.stop())
+        .finally(() => {
+          send({ type: 'stop' })
+          process.exit(0)
+        })
       return
   }
 })

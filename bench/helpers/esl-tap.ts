@@ -37,7 +37,10 @@ export class EslTap {
           const head = buf.toString('utf8', start, end).split('\n')
           const len = Number(/^content-length:\s*(\d+)/im.exec(head.join('\n'))?.[1] ?? 0)
           if (buf.length < end + 2 + len) break
-          this.frames.push({ at, line: `${head[0].trim()}${head[0].startsWith('sendmsg') ? ` ${head.find((h) => /^call-command:/i.test(h)) ?? ''}` : ''}` })
+          this.frames.push({
+            at,
+            line: `${head[0].trim()}${head[0].startsWith('sendmsg') ? ` ${head.find((h) => /^call-command:/i.test(h)) ?? ''}` : ''}`,
+          })
           buf = buf.subarray(end + 2 + len)
         }
       })

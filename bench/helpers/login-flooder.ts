@@ -23,7 +23,11 @@ async function loop(c: number): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (settings.newAddressEach) headers['x-forwarded-for'] = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
     try {
-      const res = await fetch(`${settings.apiUrl}/api/v1/auth/login`, { method: 'POST', headers, body: JSON.stringify({ username: `flood${c}-${i}`, password: 'not the password' }) })
+      const res = await fetch(`${settings.apiUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ username: `flood${c}-${i}`, password: 'not the password' }),
+      })
       await res.arrayBuffer()
       byStatus[res.status] = (byStatus[res.status] ?? 0) + 1
     } catch {

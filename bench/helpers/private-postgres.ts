@@ -27,9 +27,13 @@ export const PG_BIN = process.env.KOPLUS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 /** Why a private cluster cannot be started here, or undefined when it can. */
 export function postgresUnavailable(): string | undefined {
   for (const b of ['initdb', 'pg_ctl', 'postgres']) {
-    if (!existsSync(join(PG_BIN, b))) return `PostgreSQL 15 binaries not found (${join(PG_BIN, b)} is missing): install Debian's postgresql package or set KOPLUS_PG_BIN`
+    if (!existsSync(join(PG_BIN, b)))
+      return `PostgreSQL 15 binaries not found (${join(PG_BIN, b)} is missing): install Debian's postgresql package or set KOPLUS_PG_BIN`
   }
-  if (process.getuid?.() === 0 && !['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].some((p) => existsSync(p))) {
+  if (
+    process.getuid?.() === 0 &&
+    !['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].some((p) => existsSync(p))
+  ) {
     return 'runuser is missing (util-linux): PostgreSQL must run as the postgres user'
   }
   return undefined
@@ -75,7 +79,16 @@ export class PrivatePostgres {
   readonly #onExit = (): void => {
     try {
       if (this.#running) {
-        const [cmd, args] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '20', 'stop'])
+        const [cmd, args] = asPostgres(join(PG_BIN, 'pg_ctl'), [
+          '-D',
+          this.dataDir,
+          '-m',
+          'immediate',
+          '-w',
+          '-t',
+          '20',
+          'stop',
+        ])
         execFileSync(cmd, args, { cwd: this.dir, stdio: 'ignore' })
       }
     } catch {
@@ -94,7 +107,16 @@ export class PrivatePostgres {
 
   async init(): Promise<void> {
     const t0 = performance.now()
-    const [cmd, args] = asPostgres(join(PG_BIN, 'initdb'), ['-D', this.dataDir, '-U', 'koplus', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'])
+    const [cmd, args] = asPostgres(join(PG_BIN, 'initdb'), [
+      '-D',
+      this.dataDir,
+      '-U',
+      'koplus',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+    ])
     await run(cmd, args, { cwd: this.dir })
     this.initMs = performance.now() - t0
   }
@@ -104,7 +126,18 @@ export class PrivatePostgres {
     const fast = this.durable ? '' : ' -c fsync=off -c full_page_writes=off -c synchronous_commit=off'
     const opts = `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.socketDir} -c max_connections=40${fast}`
     const t0 = performance.now()
-    const [cmd, args] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-o', opts, '-l', join(this.dir, 'server.log'), '-w', '-t', '60', 'start'])
+    const [cmd, args] = asPostgres(join(PG_BIN, 'pg_ctl'), [
+      '-D',
+      this.dataDir,
+      '-o',
+      opts,
+      '-l',
+      join(this.dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ])
     await run(cmd, args, { cwd: this.dir })
     this.startMs = performance.now() - t0
     this.#running = true
@@ -120,7 +153,15 @@ export class PrivatePostgres {
 
   /** A fresh database on this server (each store test gets its own). */
   async createDatabase(name: string): Promise<string> {
-    const [cmd, args] = asPostgres(join(PG_BIN, 'createdb'), ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'koplus', name])
+    const [cmd, args] = asPostgres(join(PG_BIN, 'createdb'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'koplus',
+      name,
+    ])
     await run(cmd, args, { cwd: this.dir })
     return `postgres://koplus@127.0.0.1:${this.port}/${name}`
   }
@@ -137,9 +178,10 @@ export class PrivatePostgres {
 
 function postgresIds(): { uid: number; gid: number } {
   // /etc/passwd: name:x:uid:gid:...
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'))
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'))
   if (!line) throw new Error("no postgres user on this machine (Debian's postgresql package creates it)")
   const f = line.split(':')
   return { uid: Number(f[2]), gid: Number(f[3]) }
 }
-

@@ -66,14 +66,19 @@ export class BenchRig {
   /** Seeds the store, starts the simulator and the daemon process, and waits for the daemon's first rebuild. */
   static async start(opts: RigOptions): Promise<BenchRig> {
     const soundsDir = opts.soundsDir ?? join(process.cwd(), 'sounds')
-    if (!existsSync(join(soundsDir, 'sv', 'moh.wav'))) throw new Error(`no sounds at ${soundsDir}: run from the repository root`)
+    if (!existsSync(join(soundsDir, 'sv', 'moh.wav')))
+      throw new Error(`no sounds at ${soundsDir}: run from the repository root`)
     // BENCH_DB_DIR=<dir> puts the SQLite file elsewhere (e.g. /dev/shm, to take the disk out of the figures).
     const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'koplus-bench-'))
     const databasePath = join(dir, 'koplus.sqlite')
     const extensionOf = new Map<string, string>()
     const seed = Store.open(databasePath)
     try {
-      const q = seed.queues.create({ number: '5000', name: 'Bench', settings: { ...BENCH_QUEUE, ...(opts.queue ?? {}) } })
+      const q = seed.queues.create({
+        number: '5000',
+        name: 'Bench',
+        settings: { ...BENCH_QUEUE, ...(opts.queue ?? {}) },
+      })
       const now = Date.now()
       for (let i = 0; i < opts.agents; i++) {
         const ext = agentExtension(i)
@@ -200,7 +205,11 @@ export class BenchRig {
   async offerProbes(): Promise<OfferProbe[]> {
     const list = await this.#request<OfferProbe[]>('probes', 'probes')
     const d = this.clockOffsetMs
-    return list.map((p) => ({ ...p, start: p.start - d, end: p.end - d, ...(p.afterSync !== undefined ? { afterSync: p.afterSync - d } : {}),
+    return list.map((p) => ({
+      ...p,
+      start: p.start - d,
+      end: p.end - d,
+      ...(p.afterSync !== undefined ? { afterSync: p.afterSync - d } : {}),
       ...(p.scheduledAt !== undefined ? { scheduledAt: p.scheduledAt - d } : {}),
     }))
   }
@@ -231,7 +240,9 @@ async function spawnDaemonChild(settings: ChildSettings): Promise<{ child: Child
   const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
   // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)

@@ -21,8 +21,7 @@ import { REQUIRED_EVENTS } from '../../src/freeswitch/esl/subscriptions.js'
 /** Events the daemon subscribes to: its own list plus the ESL client's REQUIRED_EVENTS; CUSTOM subclasses apart. */
 const SUBSCRIBED = new Set<string>([...DAEMON_EVENTS, ...REQUIRED_EVENTS].filter((e) => !e.startsWith('CUSTOM')))
 const SUBSCRIBED_CUSTOM = new Set(
-  DAEMON_EVENTS.filter((e) => e.startsWith('CUSTOM '))
-    .flatMap((e) => e.split(' ').slice(1)),
+  DAEMON_EVENTS.filter((e) => e.startsWith('CUSTOM ')).flatMap((e) => e.split(' ').slice(1)),
 )
 
 /** One originate received by the simulator. */
@@ -34,7 +33,11 @@ export interface OriginateArrival {
 }
 
 /** A stimulus → response pair. */
-export type LagKind = 'caller parked → first command (answer)' | 'agent answered → first command (bridge)' | 'parked after bridge → first command (hangup)' | 'agent hung up → next originate to that agent'
+export type LagKind =
+  | 'caller parked → first command (answer)'
+  | 'agent answered → first command (bridge)'
+  | 'parked after bridge → first command (hangup)'
+  | 'agent hung up → next originate to that agent'
 
 export interface SimEventInfo {
   at: number

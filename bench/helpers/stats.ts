@@ -25,7 +25,14 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function summarize(samples: readonly number[]): Summary {
   const s = [...samples].sort((a, b) => a - b)
   const mean = s.length ? s.reduce((x, y) => x + y, 0) / s.length : NaN
-  return { n: s.length, median: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN, mean }
+  return {
+    n: s.length,
+    median: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s.length ? s[s.length - 1] : NaN,
+    mean,
+  }
 }
 
 const f = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '—').padStart(8)

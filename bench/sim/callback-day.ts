@@ -52,15 +52,38 @@ export function simulateCallbackDay(o: CallbackDayOptions): CallbackDayResult {
   const talkMs = (o.talkMeanSec ?? 300) * 1000
   const t0 = Date.UTC(2026, 10, 25, 7, 0, 0)
   const queue: Queue = {
-    id: 'q1', tenantId: 't1', number: '5000', name: 'Support', tags: [],
-    settings: { ...DEFAULT_QUEUE_SETTINGS, welcomePrompt: '', firstMessagePrompt: '', periodicPrompt: '', wrapUpSec: 0, autoLogoutAfter: 0, callbackKey: '1', callbackRetries: 0 },
+    id: 'q1',
+    tenantId: 't1',
+    number: '5000',
+    name: 'Support',
+    tags: [],
+    settings: {
+      ...DEFAULT_QUEUE_SETTINGS,
+      welcomePrompt: '',
+      firstMessagePrompt: '',
+      periodicPrompt: '',
+      wrapUpSec: 0,
+      autoLogoutAfter: 0,
+      callbackKey: '1',
+      callbackRetries: 0,
+    },
   }
   const agentList: Agent[] = Array.from({ length: agents }, (_, i) => ({
-    id: `a${i}`, tenantId: 't1', extension: `${1000 + i}`, name: `A${i}`, plan: 'pro', sipUser: `a${i}`,
-    devices: [{ type: 'softphone', target: `a${i}` }], activeDevice: 0, wrapUpSec: null, skills: {},
+    id: `a${i}`,
+    tenantId: 't1',
+    extension: `${1000 + i}`,
+    name: `A${i}`,
+    plan: 'pro',
+    sipUser: `a${i}`,
+    devices: [{ type: 'softphone', target: `a${i}` }],
+    activeDevice: 0,
+    wrapUpSec: null,
+    skills: {},
   }))
   const config: CoreConfig = {
-    tenants: [{ id: 't1', name: 'T', domain: DOMAIN }], queues: [queue], agents: agentList,
+    tenants: [{ id: 't1', name: 'T', domain: DOMAIN }],
+    queues: [queue],
+    agents: agentList,
     memberships: agentList.map((a) => ({ agentId: a.id, queueId: 'q1' })),
     sessions: agentList.map((a) => ({ agentId: a.id, queueId: 'q1', since: t0 - 60_000, paused: false })),
     dialTemplates: { softphone: 'user/${target}@${domain}' },
@@ -91,12 +114,18 @@ export function simulateCallbackDay(o: CallbackDayOptions): CallbackDayResult {
           const ends = now + PROMPT_MS * c.files.length
           at(ends, { type: 'prompt-finished', callId: c.callId, token: c.token, interrupted: false })
           const has = (id: string) => c.files.some((f) => f.endsWith(`/${id}.wav`))
-          if (wantsCallback.has(c.callId) && (has('callback-offer') || has('callback-accept-or-type'))) at(ends + 500, { type: 'call-dtmf', callId: c.callId, digit: '1' })
+          if (wantsCallback.has(c.callId) && (has('callback-offer') || has('callback-accept-or-type')))
+            at(ends + 500, { type: 'call-dtmf', callId: c.callId, digit: '1' })
           break
         }
         case 'play-leg':
           if (customerLegs.has(c.legId)) at(now + 2000, { type: 'leg-dtmf', legId: c.legId, digit: '1' })
-          at(now + PROMPT_MS * c.files.length, { type: 'prompt-finished', callId: c.legId, token: c.token, interrupted: false })
+          at(now + PROMPT_MS * c.files.length, {
+            type: 'prompt-finished',
+            callId: c.legId,
+            token: c.token,
+            interrupted: false,
+          })
           break
         case 'originate':
           for (const l of c.legs) {
@@ -148,7 +177,14 @@ export function simulateCallbackDay(o: CallbackDayOptions): CallbackDayResult {
   for (let i = 0; i < calls; i++) {
     const id = `call-${o.seed}-${i}`
     if (rng.next() < o.callbackShare) wantsCallback.add(id)
-    at(t0 + rng.uniform(0, dayMs), { type: 'call-arrived', callId: id, queueNumber: '5000', tenantDomain: DOMAIN, callerNumber: `070${String(1_000_000 + i).slice(1)}0`, callerName: '' })
+    at(t0 + rng.uniform(0, dayMs), {
+      type: 'call-arrived',
+      callId: id,
+      queueNumber: '5000',
+      tenantDomain: DOMAIN,
+      callerNumber: `070${String(1_000_000 + i).slice(1)}0`,
+      callerName: '',
+    })
   }
   for (let item = heap.pop(); item; item = heap.pop()) send(item.at, item.event)
 
@@ -166,7 +202,8 @@ export function simulateCallbackDay(o: CallbackDayOptions): CallbackDayResult {
   const onHold: Scored[] = []
   for (const a of announced) {
     const done = connectedAt.get(a.callId)
-    if (done !== undefined && !promisedAt.has(a.callId)) onHold.push({ estimateS: a.seconds, actualS: (done - a.at) / 1000 })
+    if (done !== undefined && !promisedAt.has(a.callId))
+      onHold.push({ estimateS: a.seconds, actualS: (done - a.at) / 1000 })
   }
   const promised: Scored[] = []
   for (const [id, p] of promisedAt) {

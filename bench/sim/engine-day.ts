@@ -108,7 +108,9 @@ export function simConfig(o: DaySimOptions, rng: Prng): CoreConfig {
     })
   }
   const per = Math.min(o.queuesPerAgent ?? o.queues, o.queues)
-  const memberships = agents.flatMap((a, i) => Array.from({ length: per }, (_, k) => ({ agentId: a.id, queueId: queues[(i + k) % o.queues].id })))
+  const memberships = agents.flatMap((a, i) =>
+    Array.from({ length: per }, (_, k) => ({ agentId: a.id, queueId: queues[(i + k) % o.queues].id })),
+  )
   return {
     tenants: [{ id: 't1', name: 'Sim', domain: DOMAIN }],
     queues,
@@ -128,14 +130,27 @@ export function runDay(o: DaySimOptions): DaySimResult {
   const cc = new CallCenter()
   const heap = new MinHeap<Item>()
   let seq = 0
-  const push = (at: number, event: CoreEvent, timer?: string): void => heap.push({ at, seq: seq++, event, ...(timer ? { timer } : {}) })
+  const push = (at: number, event: CoreEvent, timer?: string): void =>
+    heap.push({ at, seq: seq++, event, ...(timer ? { timer } : {}) })
   const timers = new Map<string, number>()
   const cfg = o.configure ? o.configure(simConfig(o, rng)) : simConfig(o, rng)
-  const res: DaySimResult = { events: 0, commands: 0, arrived: 0, answered: 0, abandoned: 0, answeredBy: {}, simulatedMs: 0, engineMs: 0 }
+  const res: DaySimResult = {
+    events: 0,
+    commands: 0,
+    arrived: 0,
+    answered: 0,
+    abandoned: 0,
+    answeredBy: {},
+    simulatedMs: 0,
+    engineMs: 0,
+  }
 
   // World state.
   const plays = new Map<string, string>() // channel → token of what plays (only prompts that end by themselves)
-  const legs = new Map<string, { agentId: string; callId: string; answered: boolean; bridged: boolean; human: boolean }>()
+  const legs = new Map<
+    string,
+    { agentId: string; callId: string; answered: boolean; bridged: boolean; human: boolean }
+  >()
   const callers = new Map<string, { bridged: boolean; ended: boolean }>()
   const agentsMobile = new Set(cfg.agents.filter((a) => a.devices[0].type === 'mobile').map((a) => a.id))
   const sipOf = new Map(cfg.agents.map((a) => [a.id, a.sipUser]))
@@ -158,7 +173,12 @@ export function runDay(o: DaySimOptions): DaySimResult {
           break
         case 'play': {
           plays.set(c.callId, c.token)
-          push(now + 1500 * c.files.length, { type: 'prompt-finished', callId: c.callId, token: c.token, interrupted: false })
+          push(now + 1500 * c.files.length, {
+            type: 'prompt-finished',
+            callId: c.callId,
+            token: c.token,
+            interrupted: false,
+          })
           break
         }
         case 'hold-music':
@@ -178,7 +198,8 @@ export function runDay(o: DaySimOptions): DaySimResult {
             legs.set(l.legId, { agentId: l.agentId, callId: c.callId, answered: false, bridged: false, human })
             const r = rng.next()
             if (r < (o.busyProb ?? 0.03)) push(now + 500, { type: 'leg-failed', legId: l.legId, cause: 'USER_BUSY' })
-            else if (r < (o.busyProb ?? 0.03) + (o.noAnswerProb ?? 0.05)) push(now + c.timeoutSec * 1000 + 200, { type: 'leg-failed', legId: l.legId, cause: 'NO_ANSWER' })
+            else if (r < (o.busyProb ?? 0.03) + (o.noAnswerProb ?? 0.05))
+              push(now + c.timeoutSec * 1000 + 200, { type: 'leg-failed', legId: l.legId, cause: 'NO_ANSWER' })
             else push(now + 1000 + rng.next() * 8000, { type: 'leg-answered', legId: l.legId })
           }
           break
@@ -187,7 +208,12 @@ export function runDay(o: DaySimOptions): DaySimResult {
           if (!l) break
           legs.delete(c.legId)
           if (l.bridged) push(now + 5, { type: 'leg-hungup', legId: c.legId, cause: c.cause })
-          else push(now + 5, { type: 'leg-failed', legId: c.legId, cause: c.cause === 'ORIGINATOR_CANCEL' && l.answered ? 'LOSE_RACE' : c.cause })
+          else
+            push(now + 5, {
+              type: 'leg-failed',
+              legId: c.legId,
+              cause: c.cause === 'ORIGINATOR_CANCEL' && l.answered ? 'LOSE_RACE' : c.cause,
+            })
           break
         }
         case 'play-leg': {
@@ -216,7 +242,11 @@ export function runDay(o: DaySimOptions): DaySimResult {
           const caller = callers.get(c.callId)
           if (caller && !caller.ended) {
             caller.ended = true
-            push(now + 10, { type: 'call-hungup', callId: c.callId, cause: c.type === 'hangup' ? c.cause : 'NORMAL_CLEARING' })
+            push(now + 10, {
+              type: 'call-hungup',
+              callId: c.callId,
+              cause: c.type === 'hangup' ? c.cause : 'NORMAL_CLEARING',
+            })
           }
           break
         }
@@ -267,13 +297,21 @@ export function runDay(o: DaySimOptions): DaySimResult {
 
   step(t0, { type: 'config', config: cfg })
   for (const a of cfg.agents) {
-    if (a.devices[0].type !== 'mobile') step(t0, { type: 'registration', sipUser: a.sipUser, domain: DOMAIN, registered: true })
+    if (a.devices[0].type !== 'mobile')
+      step(t0, { type: 'registration', sipUser: a.sipUser, domain: DOMAIN, registered: true })
     step(t0, { type: 'agent-login', agentId: a.id, source: 'system' })
   }
   for (let i = 0; i < o.calls; i++) {
     const at = t0 + Math.floor(rng.next() * dayMs)
     const callId = `c${i + 1}`
-    push(at, { type: 'call-arrived', callId, queueNumber: String(5000 + Math.floor(rng.next() * o.queues)), tenantDomain: DOMAIN, callerNumber: `07${i}`, callerName: '' })
+    push(at, {
+      type: 'call-arrived',
+      callId,
+      queueNumber: String(5000 + Math.floor(rng.next() * o.queues)),
+      tenantDomain: DOMAIN,
+      callerNumber: `07${i}`,
+      callerName: '',
+    })
     push(at + rng.exponential(patienceMean), { type: 'call-hungup', callId, cause: 'PATIENCE' })
   }
   const actionMean = (o.agentActionMeanSec ?? 0) * 1000

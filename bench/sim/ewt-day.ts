@@ -89,8 +89,20 @@ export interface DaySimulationResult {
 }
 
 export const DEFAULT_ARRIVALS: ArrivalProfile = [
-  [7, 10], [8, 70], [9, 150], [10, 180], [11, 150], [12, 90], [12.5, 80], [13, 130],
-  [14, 160], [15, 130], [16, 90], [17, 50], [18, 15], [18.01, 0],
+  [7, 10],
+  [8, 70],
+  [9, 150],
+  [10, 180],
+  [11, 150],
+  [12, 90],
+  [12.5, 80],
+  [13, 130],
+  [14, 160],
+  [15, 130],
+  [16, 90],
+  [17, 50],
+  [18, 15],
+  [18.01, 0],
 ]
 
 export const DEFAULT_SHIFTS: readonly Shift[] = [
@@ -181,7 +193,12 @@ export function simulateDay(opts: DaySimulationOptions = {}): DaySimulationResul
   const events = new EventQueue()
   const queue: Caller[] = []
   const agents: Agent[] = shifts.map((_, id) => ({
-    id, loggedIn: false, paused: false, pending: undefined, busy: false, idleSince: 0,
+    id,
+    loggedIn: false,
+    paused: false,
+    pending: undefined,
+    busy: false,
+    idleSince: 0,
   }))
   const scored: ScoredAnnouncement[] = []
   let calls = 0
@@ -224,7 +241,7 @@ export function simulateDay(opts: DaySimulationOptions = {}): DaySimulationResul
       waitMax = Math.max(waitMax, waited / 1000)
       estimator.recordAnswered(now, waited, now - offeredAt)
       // app_queue recalc_holdtime(qe, now - qe->start): integer seconds, (3·old + new) >> 2
-      holdtimeS = (((holdtimeS << 2) - holdtimeS) + Math.floor(waited / 1000)) >> 2
+      holdtimeS = ((holdtimeS << 2) - holdtimeS + Math.floor(waited / 1000)) >> 2
       for (const ann of c.announcements) scored.push({ ...ann, actual: (now - ann.at) / 1000 })
       const talk = rng.logNormal(talkMean, talkCv)
       events.push(now + talk + wrapMs, () => {
@@ -308,10 +325,10 @@ export function simulateDay(opts: DaySimulationOptions = {}): DaySimulationResul
   }
 
   // Arrivals by thinning against the profile's peak rate.
-  const peak = Math.max(...profile.map(([, r]) => r)) * scale / HOUR
+  const peak = (Math.max(...profile.map(([, r]) => r)) * scale) / HOUR
   const firstHour = profile[0]?.[0] ?? 0
   const lastHour = profile[profile.length - 1]?.[0] ?? 0
-  for (let t = at(firstHour); ; ) {
+  for (let t = at(firstHour); ;) {
     t += rng.exponential(1 / peak)
     if (t > at(lastHour)) break
     const hour = (t - day0) / HOUR

@@ -30,7 +30,14 @@ export interface ScaleOptions {
   seed: number
 }
 
-export const SCALE_DEFAULTS: ScaleOptions = { queues: 50, agents: 2000, waiting: 10_000, ratePerSec: 200, measureMs: 20_000, seed: 13 }
+export const SCALE_DEFAULTS: ScaleOptions = {
+  queues: 50,
+  agents: 2000,
+  waiting: 10_000,
+  ratePerSec: 200,
+  measureMs: 20_000,
+  seed: 13,
+}
 
 /** 50 queues 5000…, agents 1000… in queues i and i+1. */
 export function scaleConfig(o: Pick<ScaleOptions, 'queues' | 'agents'>): CoreConfig {
@@ -42,15 +49,44 @@ export function scaleConfig(o: Pick<ScaleOptions, 'queues' | 'agents'>): CoreCon
       number: String(5000 + i),
       name: `Queue ${i + 1}`,
       tags: [],
-      settings: { ...DEFAULT_QUEUE_SETTINGS, ringTimeSec: 20, wrapUpSec: 0, autoLogoutAfter: 0, parallelCount: 1, periodicIntervalSec: 60, positionIntervalSec: 60 },
+      settings: {
+        ...DEFAULT_QUEUE_SETTINGS,
+        ringTimeSec: 20,
+        wrapUpSec: 0,
+        autoLogoutAfter: 0,
+        parallelCount: 1,
+        periodicIntervalSec: 60,
+        positionIntervalSec: 60,
+      },
     })
   }
   const agents: Agent[] = []
   for (let i = 0; i < o.agents; i++) {
-    agents.push({ id: `a${i + 1}`, tenantId: 't1', extension: String(10000 + i), name: `Agent ${i + 1}`, plan: 'business', sipUser: String(10000 + i), devices: [{ type: 'softphone', target: String(10000 + i) }], activeDevice: 0, wrapUpSec: null, skills: {} })
+    agents.push({
+      id: `a${i + 1}`,
+      tenantId: 't1',
+      extension: String(10000 + i),
+      name: `Agent ${i + 1}`,
+      plan: 'business',
+      sipUser: String(10000 + i),
+      devices: [{ type: 'softphone', target: String(10000 + i) }],
+      activeDevice: 0,
+      wrapUpSec: null,
+      skills: {},
+    })
   }
-  const memberships = agents.flatMap((a, i) => [0, 1].map((k) => ({ agentId: a.id, queueId: queues[(i + k) % o.queues].id })))
-  return { tenants: [{ id: 't1', name: 'Scale', domain: DOMAIN }], queues, agents, memberships, sessions: [], dialTemplates: {}, featureCodes: { login: '*71', logout: '*72', device: '*73', pause: '*74', wrapUpEnd: '*75', record: '*79' } }
+  const memberships = agents.flatMap((a, i) =>
+    [0, 1].map((k) => ({ agentId: a.id, queueId: queues[(i + k) % o.queues].id })),
+  )
+  return {
+    tenants: [{ id: 't1', name: 'Scale', domain: DOMAIN }],
+    queues,
+    agents,
+    memberships,
+    sessions: [],
+    dialTemplates: {},
+    featureCodes: { login: '*71', logout: '*72', device: '*73', pause: '*74', wrapUpEnd: '*75', record: '*79' },
+  }
 }
 
 /** The key a step's cost is filed under: the event type, timers by their kind (ann, maxwait, ring…). */
@@ -77,7 +113,8 @@ export function scaleWorld(o: ScaleOptions): ScaleWorld {
   const cc = new CallCenter()
   const heap = new MinHeap<Item>()
   let seq = 0
-  const push = (at: number, event: CoreEvent, timer?: string): void => heap.push({ at, seq: seq++, event, ...(timer ? { timer } : {}) })
+  const push = (at: number, event: CoreEvent, timer?: string): void =>
+    heap.push({ at, seq: seq++, event, ...(timer ? { timer } : {}) })
   const timers = new Map<string, number>()
   const plays = new Map<string, string>()
   const legs = new Map<string, string>() // leg → call
@@ -85,11 +122,19 @@ export function scaleWorld(o: ScaleOptions): ScaleWorld {
   const fillMs = 60_000
   const measureFrom = T0 + fillMs
   let calls = 0
-  const talkEnd = (now: number): number => (now < measureFrom ? measureFrom + rng.uniform(0, 10_000) : now + 10_000 * rng.uniform(0.9, 1.1))
+  const talkEnd = (now: number): number =>
+    now < measureFrom ? measureFrom + rng.uniform(0, 10_000) : now + 10_000 * rng.uniform(0.9, 1.1)
 
   const arrive = (at: number): void => {
     const i = ++calls
-    push(at, { type: 'call-arrived', callId: `c${i}`, queueNumber: String(5000 + Math.floor(rng.next() * o.queues)), tenantDomain: DOMAIN, callerNumber: `07${i}`, callerName: '' })
+    push(at, {
+      type: 'call-arrived',
+      callId: `c${i}`,
+      queueNumber: String(5000 + Math.floor(rng.next() * o.queues)),
+      tenantDomain: DOMAIN,
+      callerNumber: `07${i}`,
+      callerName: '',
+    })
   }
 
   const apply = (now: number, cmds: Command[]): void => {
@@ -107,7 +152,12 @@ export function scaleWorld(o: ScaleOptions): ScaleWorld {
           break
         case 'play':
           plays.set(c.callId, c.token)
-          push(now + 1500 * c.files.length, { type: 'prompt-finished', callId: c.callId, token: c.token, interrupted: false })
+          push(now + 1500 * c.files.length, {
+            type: 'prompt-finished',
+            callId: c.callId,
+            token: c.token,
+            interrupted: false,
+          })
           break
         case 'hold-music':
           plays.delete(c.callId)

@@ -42,7 +42,15 @@ export class LoginRateLimiter {
   readonly perClientMax: number
   readonly maxBackoffMs: number
   readonly maxEntries: number
-  constructor(opts: { freeFailures?: number; windowMs?: number; perClientMax?: number; maxBackoffMs?: number; maxEntries?: number } = {}) {
+  constructor(
+    opts: {
+      freeFailures?: number
+      windowMs?: number
+      perClientMax?: number
+      maxBackoffMs?: number
+      maxEntries?: number
+    } = {},
+  ) {
     this.freeFailures = opts.freeFailures ?? 5
     this.windowMs = opts.windowMs ?? 60_000
     this.perClientMax = opts.perClientMax ?? 100
@@ -117,7 +125,10 @@ export function clientKey(address: string): string {
   const h = head ? head.split(':') : []
   const t = tail ? tail.split(':') : []
   const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
 }
 
 /**
@@ -149,7 +160,8 @@ export class HashGate {
       return await fn()
     } finally {
       const next = this.#queue.shift()
-      if (next) next() // the slot passes straight to the next waiter
+      if (next)
+        next() // the slot passes straight to the next waiter
       else this.#running--
     }
   }
@@ -160,13 +172,21 @@ export class HashGate {
  * the address the proxy put in that header (X-Forwarded-For: the right-most entry that is not itself a trusted
  * proxy, since entries to its left are whatever the client sent; X-Real-IP: its value).
  */
-export function clientAddress(peer: string | undefined, headers: Record<string, string | string[] | undefined>, header: 'none' | 'x-forwarded-for' | 'x-real-ip', trustedProxies: readonly string[]): string {
+export function clientAddress(
+  peer: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+  header: 'none' | 'x-forwarded-for' | 'x-real-ip',
+  trustedProxies: readonly string[],
+): string {
   const p = normalizeAddress(peer ?? '?')
   if (header === 'none' || !trustedProxies.includes(p)) return p
   const raw = headers[header]
   const value = Array.isArray(raw) ? raw.join(',') : raw
   if (!value) return p
-  const entries = value.split(',').map((s) => normalizeAddress(s.trim())).filter((s) => s !== '')
+  const entries = value
+    .split(',')
+    .map((s) => normalizeAddress(s.trim()))
+    .filter((s) => s !== '')
   if (header === 'x-real-ip') return entries[0] ?? p
   for (let i = entries.length - 1; i >= 0; i--) if (!trustedProxies.includes(entries[i])) return entries[i]
   return entries[0] ?? p

@@ -19,7 +19,9 @@ export const JSON_LIMIT = 1024 * 1024
 
 /** 413 with the JSON error; the connection is closed after it (the rest of the body is not read). */
 export function tooLarge(max: number): ApiError {
-  return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`), { closeConnection: true })
+  return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${max} bytes`), {
+    closeConnection: true,
+  })
 }
 
 /** A declared Content-Length over the limit is refused before a byte is read. */
@@ -58,7 +60,11 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
  * The body streamed to a new temporary file in `dir` (mode 0600), never held in memory; refused with 413 (and the
  * file removed) once it passes `max` bytes. The caller removes the file when done.
  */
-export async function receiveToFile(req: IncomingMessage, dir: string, max: number): Promise<{ path: string; size: number }> {
+export async function receiveToFile(
+  req: IncomingMessage,
+  dir: string,
+  max: number,
+): Promise<{ path: string; size: number }> {
   checkDeclaredLength(req, max)
   await mkdir(dir, { recursive: true })
   const path = join(dir, `.upload-${randomBytes(8).toString('hex')}`)
@@ -80,7 +86,8 @@ export async function receiveToFile(req: IncomingMessage, dir: string, max: numb
       abandonBody(req)
       throw err
     }
-    if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') throw new ApiError(400, 'VALIDATION', 'the upload was interrupted', 'body')
+    if (req.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE')
+      throw new ApiError(400, 'VALIDATION', 'the upload was interrupted', 'body')
     throw err
   }
 }
@@ -107,7 +114,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   const buf = await readBody(req, JSON_LIMIT)
   if (buf.length === 0) return undefined
   const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-  if (ct !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
+  if (ct !== 'application/json')
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
   try {
     return JSON.parse(buf.toString('utf8'))
   } catch {

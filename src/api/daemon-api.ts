@@ -34,10 +34,14 @@ export function readMetricsToken(path: string | null): string | undefined {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new Error(`api.metricsTokenFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err })
+    throw new Error(
+      `api.metricsTokenFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    )
   }
   const token = text.trim()
-  if (token.length < 16 || /\s/.test(token)) throw new Error(`api.metricsTokenFile: ${path} must hold one token of at least 16 characters without spaces`)
+  if (token.length < 16 || /\s/.test(token))
+    throw new Error(`api.metricsTokenFile: ${path} must hold one token of at least 16 characters without spaces`)
   return token
 }
 
@@ -51,10 +55,16 @@ export function notLeaderMessage(daemon: Pick<Daemon, 'leadership'>): string | u
   return `${self}; send changes to the leader ${leader.nodeId}${leader.api ? ` at ${leader.api}` : ''}`
 }
 
-export async function startDaemonApi(daemon: Daemon, config: Config, logger: Logger, opts: { secure?: boolean } = {}): Promise<DaemonApi> {
+export async function startDaemonApi(
+  daemon: Daemon,
+  config: Config,
+  logger: Logger,
+  opts: { secure?: boolean } = {},
+): Promise<DaemonApi> {
   // first, so a bad token file stops the start before anything is running
   const metricsToken = readMetricsToken(config.api.metricsTokenFile)
-  if (metricsToken !== undefined) logger.info({ path: config.api.metricsTokenFile }, '/metrics needs the bearer token of api.metricsTokenFile')
+  if (metricsToken !== undefined)
+    logger.info({ path: config.api.metricsTokenFile }, '/metrics needs the bearer token of api.metricsTokenFile')
   const changes = new ChangeNotifier()
   // The daemon tells us after every event it handled, so the status watcher is not needed (watchMs 0).
   // the API sees the engine only through this narrow view (status, login check, FreeSWITCH link) and feed
@@ -68,7 +78,13 @@ export async function startDaemonApi(daemon: Daemon, config: Config, logger: Log
     const at = address.lastIndexOf(':')
     const host = address.slice(0, at).replace(/^\[|\]$/g, '')
     const port = Number(address.slice(at + 1))
-    return checkQueueRouting({ host, port, password: config.freeswitch.password, number, contexts: [config.freeswitch.transferContext] })
+    return checkQueueRouting({
+      host,
+      port,
+      password: config.freeswitch.password,
+      number,
+      contexts: [config.freeswitch.transferContext],
+    })
   }
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({

@@ -18,7 +18,17 @@ export interface FreeSwitchLink {
   lastError?: string
   rebuiltAt?: number
   /** Per FreeSWITCH node (src/daemon/freeswitch-link.ts FreeSwitchNodeState). */
-  nodes?: { id: string; address: string; connected: boolean; lastError?: string; rebuiltAt?: number; lost: boolean; calls: number; legs: number; registrations: number }[]
+  nodes?: {
+    id: string
+    address: string
+    connected: boolean
+    lastError?: string
+    rebuiltAt?: number
+    lost: boolean
+    calls: number
+    legs: number
+    registrations: number
+  }[]
 }
 
 /** This daemon's role among several sharing one PostgreSQL (src/daemon/leadership.ts LeadershipState). */
@@ -51,7 +61,10 @@ export interface EngineFeed {
 }
 
 /** The view and feed of a running daemon, with nothing else of it. */
-export function engineViewOf(daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> & Partial<Pick<Daemon, 'leadership'>>): EngineView & EngineFeed {
+export function engineViewOf(
+  daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
+    Partial<Pick<Daemon, 'leadership'>>,
+): EngineView & EngineFeed {
   const lead = daemon.leadership
   return {
     ...(lead ? { leadership: () => lead.state() } : {}),

@@ -41,7 +41,8 @@ export class ApiError extends KoplusError {
 }
 
 export const validation = (field: string, message: string): ApiError => new ApiError(400, 'VALIDATION', message, field)
-export const notFound = (what: string, id: string): ApiError => new ApiError(404, 'NOT_FOUND', `${what} '${id}' not found`)
+export const notFound = (what: string, id: string): ApiError =>
+  new ApiError(404, 'NOT_FOUND', `${what} '${id}' not found`)
 export const conflict = (message: string, field?: string): ApiError => new ApiError(409, 'CONFLICT', message, field)
 export const forbidden = (message = 'not allowed for this account'): ApiError => new ApiError(403, 'FORBIDDEN', message)
 

@@ -66,7 +66,11 @@ export class ChangeNotifier {
  * `watchMs` while anybody listens (so calls arriving and ending reach the SSE stream too); `watchMs: 0` turns the
  * watcher off (e.g. when the daemon notifies, or src/api/status-watch.ts is wired instead).
  */
-export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotifier, opts: { watchMs?: number } = {}): LiveControl & { stop(): void } {
+export function daemonLive(
+  engine: EngineView & EngineFeed,
+  changes: ChangeNotifier,
+  opts: { watchMs?: number } = {},
+): LiveControl & { stop(): void } {
   const watchMs = opts.watchMs ?? 250
   let last = ''
   let memo: StatusSnapshot | undefined
@@ -111,7 +115,8 @@ export function daemonLive(engine: EngineView & EngineFeed, changes: ChangeNotif
       }
       return memo
     },
-    freeswitch: () => engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
+    freeswitch: () =>
+      engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
     checkLogin: (agentId, queueIds) => engine.checkLogin(agentId, queueIds),
     ...(engine.leadership ? { leadership: () => engine.leadership!() } : {}),
     onChange: (l) => {

@@ -12,29 +12,102 @@ import type { Command } from '../core/commands.js'
 import type { CoreEvent } from '../core/events.js'
 
 /** Agent states counted per queue: the status's `agents` counts of a queue → the state names of koplus_agents. */
-const QUEUE_AGENT_STATES = { free: 'free', ringing: 'ringing', onCall: 'on-call', wrapUp: 'wrap-up', paused: 'paused' } as const
+const QUEUE_AGENT_STATES = {
+  free: 'free',
+  ringing: 'ringing',
+  onCall: 'on-call',
+  wrapUp: 'wrap-up',
+  paused: 'paused',
+} as const
 
 /**
  * prom-client's default Node.js metrics that promtool refuses: gauges ending in `_total`, a suffix Prometheus keeps
  * for counters. Their per-type twins (`…_active_handles{type}` etc.) stay; `sum()` of those gives the total.
  */
-const REFUSED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+const REFUSED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]
 
 export class KoplusMetrics {
   readonly registry = new Registry()
-  readonly queueInfo = new Gauge({ name: 'koplus_queue_info', help: 'Always 1: the number, name and tenant of each queue id', labelNames: ['queue', 'number', 'name', 'tenant'], registers: [this.registry] })
-  readonly queueLength = new Gauge({ name: 'koplus_queue_waiting_callers', help: 'Callers waiting per queue', labelNames: ['queue'], registers: [this.registry] })
-  readonly longestWait = new Gauge({ name: 'koplus_queue_longest_wait_seconds', help: 'How long the longest-waiting caller of the queue has waited (0: nobody waits)', labelNames: ['queue'], registers: [this.registry] })
-  readonly queueAgents = new Gauge({ name: 'koplus_queue_agents', help: 'Agents logged in to the queue, per state (free, ringing, on-call, wrap-up, paused)', labelNames: ['queue', 'state'], registers: [this.registry] })
-  readonly queueAgentsLoggedIn = new Gauge({ name: 'koplus_queue_agents_logged_in', help: 'Agents logged in to the queue', labelNames: ['queue'], registers: [this.registry] })
-  readonly queueOpen = new Gauge({ name: 'koplus_queue_open', help: '1 while the queue is open by its schedule, holidays and closures, 0 while closed', labelNames: ['queue'], registers: [this.registry] })
-  readonly queueOverflowing = new Gauge({ name: 'koplus_queue_overflowing', help: '1 while the queue turns new callers away (overflow)', labelNames: ['queue'], registers: [this.registry] })
-  readonly agentStates = new Gauge({ name: 'koplus_agents', help: 'Agents per state (logged-out, free, ringing, on-call, wrap-up, paused)', labelNames: ['state'], registers: [this.registry] })
-  readonly offers = new Counter({ name: 'koplus_offers_total', help: 'Agent legs originated (offers)', labelNames: ['queue'], registers: [this.registry] })
-  readonly answers = new Counter({ name: 'koplus_answers_total', help: 'Callers bridged to an agent', registers: [this.registry] })
-  readonly arrivals = new Counter({ name: 'koplus_calls_arrived_total', help: 'Queue calls arrived', registers: [this.registry] })
-  readonly entered = new Counter({ name: 'koplus_queue_callers_entered_total', help: 'Callers who entered the queue (were offered to agents); the service level is counted against these', labelNames: ['queue'], registers: [this.registry] })
-  readonly ended = new Counter({ name: 'koplus_queue_calls_ended_total', help: 'Queue calls by outcome (answered, abandoned, closed, overflow, no-agents, max-wait, exit-key, transferred, failed)', labelNames: ['queue', 'outcome'], registers: [this.registry] })
+  readonly queueInfo = new Gauge({
+    name: 'koplus_queue_info',
+    help: 'Always 1: the number, name and tenant of each queue id',
+    labelNames: ['queue', 'number', 'name', 'tenant'],
+    registers: [this.registry],
+  })
+  readonly queueLength = new Gauge({
+    name: 'koplus_queue_waiting_callers',
+    help: 'Callers waiting per queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly longestWait = new Gauge({
+    name: 'koplus_queue_longest_wait_seconds',
+    help: 'How long the longest-waiting caller of the queue has waited (0: nobody waits)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly queueAgents = new Gauge({
+    name: 'koplus_queue_agents',
+    help: 'Agents logged in to the queue, per state (free, ringing, on-call, wrap-up, paused)',
+    labelNames: ['queue', 'state'],
+    registers: [this.registry],
+  })
+  readonly queueAgentsLoggedIn = new Gauge({
+    name: 'koplus_queue_agents_logged_in',
+    help: 'Agents logged in to the queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly queueOpen = new Gauge({
+    name: 'koplus_queue_open',
+    help: '1 while the queue is open by its schedule, holidays and closures, 0 while closed',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly queueOverflowing = new Gauge({
+    name: 'koplus_queue_overflowing',
+    help: '1 while the queue turns new callers away (overflow)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly agentStates = new Gauge({
+    name: 'koplus_agents',
+    help: 'Agents per state (logged-out, free, ringing, on-call, wrap-up, paused)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  })
+  readonly offers = new Counter({
+    name: 'koplus_offers_total',
+    help: 'Agent legs originated (offers)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly answers = new Counter({
+    name: 'koplus_answers_total',
+    help: 'Callers bridged to an agent',
+    registers: [this.registry],
+  })
+  readonly arrivals = new Counter({
+    name: 'koplus_calls_arrived_total',
+    help: 'Queue calls arrived',
+    registers: [this.registry],
+  })
+  readonly entered = new Counter({
+    name: 'koplus_queue_callers_entered_total',
+    help: 'Callers who entered the queue (were offered to agents); the service level is counted against these',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly ended = new Counter({
+    name: 'koplus_queue_calls_ended_total',
+    help: 'Queue calls by outcome (answered, abandoned, closed, overflow, no-agents, max-wait, exit-key, transferred, failed)',
+    labelNames: ['queue', 'outcome'],
+    registers: [this.registry],
+  })
   readonly answerWait = new Histogram({
     name: 'koplus_queue_answer_wait_seconds',
     help: 'Wait from entering the queue to being answered by an agent; the le="20" bucket over koplus_queue_callers_entered_total is the 20 s service level',
@@ -48,13 +121,41 @@ export class KoplusMetrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600],
     registers: [this.registry],
   })
-  readonly eslConnected = new Gauge({ name: 'koplus_esl_connected', help: '1 when connected and authenticated to FreeSWITCH (every node)', registers: [this.registry] })
-  readonly leader = new Gauge({ name: 'koplus_leader', help: 'Active/standby: 1 while this daemon leads (commands FreeSWITCH), 0 while it stands by or is fenced (a single daemon always leads)', registers: [this.registry] })
+  readonly eslConnected = new Gauge({
+    name: 'koplus_esl_connected',
+    help: '1 when connected and authenticated to FreeSWITCH (every node)',
+    registers: [this.registry],
+  })
+  readonly leader = new Gauge({
+    name: 'koplus_leader',
+    help: 'Active/standby: 1 while this daemon leads (commands FreeSWITCH), 0 while it stands by or is fenced (a single daemon always leads)',
+    registers: [this.registry],
+  })
   /** Per FreeSWITCH node (label `node`: its id in freeswitch.nodes, "default" with the single-node keys). */
-  readonly nodeConnected = new Gauge({ name: 'koplus_freeswitch_node_connected', help: '1 when connected and authenticated to this FreeSWITCH node', labelNames: ['node'], registers: [this.registry] })
-  readonly nodeLost = new Gauge({ name: 'koplus_freeswitch_node_lost', help: '1 when the node was down past freeswitch.nodeLostSeconds and its calls were ended', labelNames: ['node'], registers: [this.registry] })
-  readonly nodeCalls = new Gauge({ name: 'koplus_freeswitch_node_calls', help: 'Queue calls handled on this FreeSWITCH node now', labelNames: ['node'], registers: [this.registry] })
-  readonly nodeRegistrations = new Gauge({ name: 'koplus_freeswitch_node_registrations', help: 'SIP users registered on this FreeSWITCH node', labelNames: ['node'], registers: [this.registry] })
+  readonly nodeConnected = new Gauge({
+    name: 'koplus_freeswitch_node_connected',
+    help: '1 when connected and authenticated to this FreeSWITCH node',
+    labelNames: ['node'],
+    registers: [this.registry],
+  })
+  readonly nodeLost = new Gauge({
+    name: 'koplus_freeswitch_node_lost',
+    help: '1 when the node was down past freeswitch.nodeLostSeconds and its calls were ended',
+    labelNames: ['node'],
+    registers: [this.registry],
+  })
+  readonly nodeCalls = new Gauge({
+    name: 'koplus_freeswitch_node_calls',
+    help: 'Queue calls handled on this FreeSWITCH node now',
+    labelNames: ['node'],
+    registers: [this.registry],
+  })
+  readonly nodeRegistrations = new Gauge({
+    name: 'koplus_freeswitch_node_registrations',
+    help: 'SIP users registered on this FreeSWITCH node',
+    labelNames: ['node'],
+    registers: [this.registry],
+  })
   readonly eventLag = new Histogram({
     name: 'koplus_event_processing_lag_seconds',
     help: 'From an event being received to the engine having handled it',
@@ -162,10 +263,20 @@ export class KoplusMetrics {
   observeStatus(status: Record<string, unknown>): void {
     if (Array.isArray(status.queues)) {
       const lengths: Record<string, number> = {}
-      for (const g of [this.queueInfo, this.longestWait, this.queueAgents, this.queueAgentsLoggedIn, this.queueOverflowing]) g.reset()
+      for (const g of [
+        this.queueInfo,
+        this.longestWait,
+        this.queueAgents,
+        this.queueAgentsLoggedIn,
+        this.queueOverflowing,
+      ])
+        g.reset()
       for (const q of status.queues as Record<string, unknown>[]) {
         const queue = String(q.queueId ?? q.id ?? q.number ?? '?')
-        this.queueInfo.set({ queue, number: String(q.number ?? ''), name: String(q.name ?? ''), tenant: String(q.tenantId ?? '') }, 1)
+        this.queueInfo.set(
+          { queue, number: String(q.number ?? ''), name: String(q.name ?? ''), tenant: String(q.tenantId ?? '') },
+          1,
+        )
         const w = q.waiting ?? q.callers
         const n = typeof w === 'number' ? w : Array.isArray(w) ? w.length : undefined
         if (n !== undefined) lengths[queue] = n

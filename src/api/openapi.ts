@@ -19,7 +19,10 @@ const ERROR_SCHEMA = {
   required: ['error'],
 }
 
-const errorResponse = (description: string): Record<string, unknown> => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
+const errorResponse = (description: string): Record<string, unknown> => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+})
 
 /** Routes whose calls are rate-limited (429). */
 const RATE_LIMITED = new Set(['auth.login'])
@@ -38,27 +41,73 @@ function buildOpenApi(routes: Route[], version: string): Record<string, unknown>
   for (const r of routes) {
     const p = openApiPath(r.path)
     const params = [
-      ...[...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-      ...(r.query ?? []).map((q) => ({ name: q.name, in: 'query', required: !!q.required, schema: q.schema, ...(q.description ? { description: q.description } : {}) })),
+      ...[...r.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...(r.query ?? []).map((q) => ({
+        name: q.name,
+        in: 'query',
+        required: !!q.required,
+        schema: q.schema,
+        ...(q.description ? { description: q.description } : {}),
+      })),
     ]
     // The success answer: declared on the route (audio, SSE), JSON with its schema (response-schemas.ts), or 204.
     const jsonSchema = RESPONSE_SCHEMAS[r.id]
-    const ok = r.response ?? (jsonSchema ? { status: CREATED.has(r.id) ? 201 : 200, description: CREATED.has(r.id) ? 'Created' : 'OK', schema: jsonSchema } : { status: 204, description: 'Done (no content)' })
-    const types = ok.contentTypes ?? (ok.status === 204 ? [] : ['application/json', ...(r.query?.some((q) => q.name === 'format') ? ['text/csv'] : [])])
+    const ok =
+      r.response ??
+      (jsonSchema
+        ? {
+            status: CREATED.has(r.id) ? 201 : 200,
+            description: CREATED.has(r.id) ? 'Created' : 'OK',
+            schema: jsonSchema,
+          }
+        : { status: 204, description: 'Done (no content)' })
+    const types =
+      ok.contentTypes ??
+      (ok.status === 204
+        ? []
+        : ['application/json', ...(r.query?.some((q) => q.name === 'format') ? ['text/csv'] : [])])
     const responses: Record<string, unknown> = {
       [String(ok.status)]: {
         description: ok.description,
-        ...(types.length ? { content: Object.fromEntries(types.map((ct) => [ct, ct === 'application/json' && ok.schema ? { schema: ok.schema } : ct === 'text/csv' ? { schema: { type: 'string' } } : {}])) } : {}),
+        ...(types.length
+          ? {
+              content: Object.fromEntries(
+                types.map((ct) => [
+                  ct,
+                  ct === 'application/json' && ok.schema
+                    ? { schema: ok.schema }
+                    : ct === 'text/csv'
+                      ? { schema: { type: 'string' } }
+                      : {},
+                ]),
+              ),
+            }
+          : {}),
       },
       '400': errorResponse('Validation error naming the field'),
       '401': errorResponse(r.access === 'public' ? 'Wrong credentials' : 'Not authenticated'),
-      ...(r.access === 'public' ? {} : { '403': errorResponse('Not allowed for this account (or a missing CSRF token)') }),
+      ...(r.access === 'public'
+        ? {}
+        : { '403': errorResponse('Not allowed for this account (or a missing CSRF token)') }),
       '404': errorResponse('Not found (also: an entity of another tenant)'),
       '409': errorResponse('Conflict (duplicate, in use)'),
-      ...(r.body || r.raw ? { '413': errorResponse('Request body too large'), '415': errorResponse('Unsupported content type') } : {}),
+      ...(r.body || r.raw
+        ? { '413': errorResponse('Request body too large'), '415': errorResponse('Unsupported content type') }
+        : {}),
       ...(RATE_LIMITED.has(r.id) ? { '429': errorResponse('Too many attempts; wait a minute') } : {}),
       '500': errorResponse('Internal error (for prompt import also: sox missing)'),
-      ...((r.mutates ?? r.method !== 'GET') && r.access !== 'public' ? { '503': errorResponse('NOT_LEADER: this daemon is a standby; the message names the leader to send the change to') } : {}),
+      ...((r.mutates ?? r.method !== 'GET') && r.access !== 'public'
+        ? {
+            '503': errorResponse(
+              'NOT_LEADER: this daemon is a standby; the message names the leader to send the change to',
+            ),
+          }
+        : {}),
     }
     paths[p] ??= {}
     paths[p][r.method.toLowerCase()] = {
@@ -68,19 +117,49 @@ function buildOpenApi(routes: Route[], version: string): Record<string, unknown>
       description: [r.description, `Access: ${ACCESS_TEXT[r.access]}`].filter(Boolean).join('\n\n'),
       ...(params.length ? { parameters: params } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
-      ...(r.raw ? { requestBody: { required: true, content: Object.fromEntries(r.raw.contentTypes.map((ct) => [ct, { schema: ct === 'multipart/form-data' ? { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } : { type: 'string', format: 'binary' } }])) } } : {}),
+      ...(r.raw
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                r.raw.contentTypes.map((ct) => [
+                  ct,
+                  {
+                    schema:
+                      ct === 'multipart/form-data'
+                        ? {
+                            type: 'object',
+                            properties: { file: { type: 'string', format: 'binary' } },
+                            required: ['file'],
+                          }
+                        : { type: 'string', format: 'binary' },
+                  },
+                ]),
+              ),
+            },
+          }
+        : {}),
       ...(r.access === 'public' ? { security: [] } : {}),
       responses,
     }
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'koplus control API', version, description: 'The daemon\'s HTTP API. Errors: `{ "error": { "code", "field"?, "message" } }`. See docs/api.md.' },
+    info: {
+      title: 'koplus control API',
+      version,
+      description: 'The daemon\'s HTTP API. Errors: `{ "error": { "code", "field"?, "message" } }`. See docs/api.md.',
+    },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'API token (the CLI reads <data dir>/cli-token)' },
-        session: { type: 'apiKey', in: 'cookie', name: 'koplus_session', description: 'Web session; state-changing requests also need the X-CSRF-Token header' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'koplus_session',
+          description: 'Web session; state-changing requests also need the X-CSRF-Token header',
+        },
       },
       schemas: { Error: ERROR_SCHEMA },
     },
@@ -93,6 +172,11 @@ function buildOpenApi(routes: Route[], version: string): Record<string, unknown>
 export function registerOpenApi(app: FastifyInstance, routes: Route[], version: string): Record<string, unknown> {
   const document = buildOpenApi(routes, version)
   void app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } })
-  app.get('/api/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(app.swagger())))
+  app.get('/api/openapi.json', async (_request, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(app.swagger())),
+  )
   return document
 }

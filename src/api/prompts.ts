@@ -22,8 +22,16 @@ interface ConvertOptions {
 function soxType(contentType: string | undefined): string | undefined {
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase()
   const map: Record<string, string> = {
-    'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3',
-    'audio/ogg': 'ogg', 'audio/flac': 'flac', 'audio/x-flac': 'flac', 'audio/aiff': 'aiff', 'audio/x-aiff': 'aiff',
+    'audio/wav': 'wav',
+    'audio/x-wav': 'wav',
+    'audio/wave': 'wav',
+    'audio/mpeg': 'mp3',
+    'audio/mp3': 'mp3',
+    'audio/ogg': 'ogg',
+    'audio/flac': 'flac',
+    'audio/x-flac': 'flac',
+    'audio/aiff': 'aiff',
+    'audio/x-aiff': 'aiff',
   }
   return map[ct]
 }
@@ -49,14 +57,38 @@ export async function convertPrompt(upload: { path: string; size: number }, opts
   const final = join(opts.dir, `${base}.wav`)
   try {
     const type = soxType(opts.contentType)
-    const args = [...(type ? ['-t', type] : []), tmpIn, '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', tmpOut, 'gain', '-n', '-3']
+    const args = [
+      ...(type ? ['-t', type] : []),
+      tmpIn,
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      tmpOut,
+      'gain',
+      '-n',
+      '-3',
+    ]
     const { code, stderr } = await run(opts.soxPath, args)
     if (code === 'ENOENT') {
-      throw new ApiError(500, 'SOX_MISSING', `sox is not installed (looked for '${opts.soxPath}'); install the sox package to import prompts`)
+      throw new ApiError(
+        500,
+        'SOX_MISSING',
+        `sox is not installed (looked for '${opts.soxPath}'); install the sox package to import prompts`,
+      )
     }
     if (code !== 0) {
       const why = stderr.split('\n').find((l) => l.trim()) ?? 'unknown format'
-      throw new ApiError(400, 'VALIDATION', `the uploaded file is not audio sox can read: ${why.replace(tmpIn, 'upload').trim()}`, 'body')
+      throw new ApiError(
+        400,
+        'VALIDATION',
+        `the uploaded file is not audio sox can read: ${why.replace(tmpIn, 'upload').trim()}`,
+        'body',
+      )
     }
     await rename(tmpOut, final)
     return final

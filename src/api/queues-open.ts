@@ -14,6 +14,7 @@ export function queuesOpenAt(store: Store, now: number): Record<string, boolean>
   const calendars = store.holidayCalendars.list()
   const closures = store.closures.list(undefined, 100_000)
   const out: Record<string, boolean> = {}
-  for (const q of store.queues.list()) out[q.id] = stateAt(q.schedule ?? ALWAYS_OPEN, calendars, closures, q.id, now).open
+  for (const q of store.queues.list())
+    out[q.id] = stateAt(q.schedule ?? ALWAYS_OPEN, calendars, closures, q.id, now).open
   return out
 }

@@ -7,10 +7,16 @@ export const NUMBER = str({ pattern: '^[0-9*#+]{1,32}$', description: 'a dialabl
 export const LANGUAGE = str({ enum: ['sv', 'en'] })
 export const PLAN = str({ enum: ['basic', 'pro', 'business', 'enterprise'] })
 const DEVICE_TYPE = str({ enum: ['softphone', 'deskphone', 'mobile'] })
-export const PROMPT_NAME = str({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'prompt name, e.g. welcome, closed' })
+export const PROMPT_NAME = str({
+  pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+  description: 'prompt name, e.g. welcome, closed',
+})
 
 /** An instant: epoch milliseconds, or an ISO 8601 date-time string. */
-const INSTANT: JsonSchema = { oneOf: [int(0), str({ format: 'date-time', minLength: 1 })], description: 'epoch ms or ISO 8601' }
+const INSTANT: JsonSchema = {
+  oneOf: [int(0), str({ format: 'date-time', minLength: 1 })],
+  description: 'epoch ms or ISO 8601',
+}
 
 const END_ACTION: JsonSchema = {
   oneOf: [
@@ -24,7 +30,10 @@ const END_ACTION: JsonSchema = {
  * alternative rather than by a `nullable` next to `oneOf` (which validators reject).
  */
 const nullableEndAction: JsonSchema = {
-  oneOf: [obj({ type: str({ enum: ['busy', 'hangup'] }) }, ['type'], { nullable: true }), obj({ type: str({ enum: ['forward'] }), destination: NUMBER }, ['type', 'destination'])],
+  oneOf: [
+    obj({ type: str({ enum: ['busy', 'hangup'] }) }, ['type'], { nullable: true }),
+    obj({ type: str({ enum: ['forward'] }), destination: NUMBER }, ['type', 'destination']),
+  ],
   description: "null | {type:'busy'} | {type:'hangup'} | {type:'forward', destination}",
 }
 
@@ -80,13 +89,31 @@ export const QUEUE_SETTINGS: JsonSchema = obj({
 const TAGS = arr(str({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), { maxItems: 50 })
 
 export const QUEUE_CREATE = obj(
-  { id: ID, tenantId: ID, number: NUMBER, name: str({ minLength: 1, maxLength: 100 }), tags: TAGS, settings: QUEUE_SETTINGS },
+  {
+    id: ID,
+    tenantId: ID,
+    number: NUMBER,
+    name: str({ minLength: 1, maxLength: 100 }),
+    tags: TAGS,
+    settings: QUEUE_SETTINGS,
+  },
   ['number', 'name'],
 )
-export const QUEUE_PATCH = obj({ number: NUMBER, name: str({ minLength: 1, maxLength: 100 }), tags: TAGS, settings: QUEUE_SETTINGS })
+export const QUEUE_PATCH = obj({
+  number: NUMBER,
+  name: str({ minLength: 1, maxLength: 100 }),
+  tags: TAGS,
+  settings: QUEUE_SETTINGS,
+})
 
-export const TENANT_CREATE = obj({ id: ID, name: str({ minLength: 1, maxLength: 100 }), domain: str({ pattern: '^[A-Za-z0-9.-]{1,253}$' }) }, ['name', 'domain'])
-export const TENANT_PATCH = obj({ name: str({ minLength: 1, maxLength: 100 }), domain: str({ pattern: '^[A-Za-z0-9.-]{1,253}$' }) })
+export const TENANT_CREATE = obj(
+  { id: ID, name: str({ minLength: 1, maxLength: 100 }), domain: str({ pattern: '^[A-Za-z0-9.-]{1,253}$' }) },
+  ['name', 'domain'],
+)
+export const TENANT_PATCH = obj({
+  name: str({ minLength: 1, maxLength: 100 }),
+  domain: str({ pattern: '^[A-Za-z0-9.-]{1,253}$' }),
+})
 
 export const DEVICE = obj({ type: DEVICE_TYPE, target: str({ minLength: 1, maxLength: 100 }) }, ['type', 'target'])
 const SKILLS = map(int(1, 10), 'skill name → level 1..10')
@@ -112,7 +139,11 @@ export const RULE = obj(
   {
     id: ID,
     kind: str({ enum: ['open', 'closed', 'special'] }),
-    rrule: str({ minLength: 1, maxLength: 500, description: "RFC 5545 RRULE body, e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR'" }),
+    rrule: str({
+      minLength: 1,
+      maxLength: 500,
+      description: "RFC 5545 RRULE body, e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR'",
+    }),
     start: str({ pattern: '^[0-2][0-9]:[0-5][0-9]$', description: 'local HH:MM' }),
     durationMinutes: int(1, 7 * 24 * 60),
     from: str({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
@@ -124,7 +155,12 @@ export const RULE = obj(
 )
 
 export const SCHEDULE = obj(
-  { timeZone: str({ minLength: 1, maxLength: 64 }), rules: arr(RULE, { maxItems: 200 }), calendarIds: arr(ID), alwaysOpen: bool() },
+  {
+    timeZone: str({ minLength: 1, maxLength: 64 }),
+    rules: arr(RULE, { maxItems: 200 }),
+    calendarIds: arr(ID),
+    alwaysOpen: bool(),
+  },
   ['rules'],
   { nullable: true },
 )
@@ -173,7 +209,10 @@ export const CLOSURE_CREATE = obj(
   },
   ['reason'],
 )
-export const QUEUE_CLOSE = obj({ until: INSTANT, reason: str({ minLength: 1, maxLength: 200 }), messagePrompt: PROMPT_NAME }, ['reason'])
+export const QUEUE_CLOSE = obj(
+  { until: INSTANT, reason: str({ minLength: 1, maxLength: 200 }), messagePrompt: PROMPT_NAME },
+  ['reason'],
+)
 
 export const MEMBERSHIP = obj({ agentId: ID, queueId: ID }, ['agentId', 'queueId'])
 
@@ -188,7 +227,10 @@ export const ACCOUNT_CREATE = obj(
   ['username', 'password', 'role'],
 )
 export const ACCOUNT_PATCH = obj({ password: str({ minLength: 10, maxLength: 200 }) })
-export const LOGIN = obj({ username: str({ minLength: 1, maxLength: 64 }), password: str({ minLength: 1, maxLength: 200 }) }, ['username', 'password'])
+export const LOGIN = obj(
+  { username: str({ minLength: 1, maxLength: 64 }), password: str({ minLength: 1, maxLength: 200 }) },
+  ['username', 'password'],
+)
 export const TOKEN_CREATE = obj({ name: str({ minLength: 1, maxLength: 64 }), expiresInDays: int(1, 3650) }, ['name'])
 
 export const LOGIN_QUEUES = obj({ queueIds: arr(ID, { description: 'absent: all the agent may log in to' }) })

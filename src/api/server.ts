@@ -14,7 +14,15 @@ import { rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import pino from 'pino'
 import type { Account } from '../store/index.js'
-import { clientAddress, HashGate, LoginRateLimiter, safeEqual, SESSION_COOKIE, sessionCookie, type Principal } from './auth.js'
+import {
+  clientAddress,
+  HashGate,
+  LoginRateLimiter,
+  safeEqual,
+  SESSION_COOKIE,
+  sessionCookie,
+  type Principal,
+} from './auth.js'
 import { acceptsType, JSON_LIMIT, parseQuery, readJson, receiveToFile } from './body.js'
 import { ApiError, toApiError } from './errors.js'
 import type { ApiServer, ApiServerOptions } from './server-options.js'
@@ -41,15 +49,25 @@ export type { ApiServer, ApiServerOptions } from './server-options.js'
 function fromFastify(err: unknown): ApiError | undefined {
   const e = err as { code?: unknown; statusCode?: unknown; message?: string }
   if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) return undefined
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${JSON_LIMIT} bytes`), { closeConnection: true })
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return Object.assign(new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body larger than ${JSON_LIMIT} bytes`), {
+      closeConnection: true,
+    })
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500
   if (status >= 400 && status < 500) return new ApiError(400, 'VALIDATION', e.message ?? 'bad request')
   return undefined
 }
 
 /** The API's validator on a route's JSON schema (Fastify's validation phase), so errors name the field as before. */
-function apiValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }): (data: unknown) => { value?: unknown; error?: Error } {
+function apiValidator({
+  schema,
+  httpPart,
+}: {
+  schema: unknown
+  httpPart?: string
+}): (data: unknown) => { value?: unknown; error?: Error } {
   // query values were converted and validated one by one (parseQuery) when the request arrived
   if (httpPart !== 'body') return (data) => ({ value: data })
   return (data) => {
@@ -71,15 +89,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const hashGate = opts.hashGate ?? new HashGate(Math.max(1, Math.floor(availableParallelism() / 2)))
   const addressHeader = opts.clientAddressHeader ?? 'none'
   const trustedProxies = opts.trustedProxies ?? ['127.0.0.1', '::1']
-  const clientIp = (req: IncomingMessage): string => clientAddress(req.socket.remoteAddress, req.headers, addressHeader, trustedProxies)
+  const clientIp = (req: IncomingMessage): string =>
+    clientAddress(req.socket.remoteAddress, req.headers, addressHeader, trustedProxies)
   /** Served over https: configured so, or — behind a trusted proxy — the proxy says so (X-Forwarded-Proto: https). */
   const overHttps = (req: IncomingMessage): boolean => {
     if (serverOpts.secure) return true
     if (addressHeader === 'none') return false
     const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
-    return trustedProxies.includes(peer) && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase() === 'https'
+    return (
+      trustedProxies.includes(peer) &&
+      String(req.headers['x-forwarded-proto'] ?? '')
+        .split(',')[0]
+        .trim()
+        .toLowerCase() === 'https'
+    )
   }
-  const serverOpts: Ctx['server'] = { secure: !!opts.secure, soxPath: opts.soxPath ?? 'sox', sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600, promptDir: opts.promptDir, login: (ctx) => login(ctx) }
+  const serverOpts: Ctx['server'] = {
+    secure: !!opts.secure,
+    soxPath: opts.soxPath ?? 'sox',
+    sessionTtlSec: opts.sessionTtlSec ?? 12 * 3600,
+    promptDir: opts.promptDir,
+    login: (ctx) => login(ctx),
+  }
 
   /**
    * Open event streams and the credential each was opened with. A stream whose token is revoked or expired, whose
@@ -90,7 +121,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let recheckTimer: NodeJS.Timeout | undefined
   function credentialValid(c: { accountId: string; token?: string; sessionId?: string }): boolean {
     const now = nowFn()
-    const account = c.token !== undefined ? store.accounts.tokenAccount(c.token, now) : c.sessionId !== undefined ? store.accounts.getSession(c.sessionId, now)?.account : undefined
+    const account =
+      c.token !== undefined
+        ? store.accounts.tokenAccount(c.token, now)
+        : c.sessionId !== undefined
+          ? store.accounts.getSession(c.sessionId, now)?.account
+          : undefined
     return account?.id === c.accountId
   }
   function recheckStreams(): void {
@@ -99,11 +135,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       try {
         ok = credentialValid(c)
       } catch (err) {
-        log.error({ err }, 'checking an event stream\'s credential failed')
+        log.error({ err }, "checking an event stream's credential failed")
       }
       if (ok) continue
       streams.delete(res)
-      log.info({ accountId: c.accountId, via: c.token !== undefined ? 'token' : 'session' }, 'event stream closed: credential revoked or expired')
+      log.info(
+        { accountId: c.accountId, via: c.token !== undefined ? 'token' : 'session' },
+        'event stream closed: credential revoked or expired',
+      )
       if (!res.writableEnded) res.end('event: revoked\ndata: {"reason":"credentials revoked or expired"}\n\n')
     }
     if (streams.size === 0 && recheckTimer) {
@@ -121,7 +160,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   }
 
-  async function authenticate(req: IncomingMessage, cookies: Record<string, string | undefined>): Promise<(Principal & { sessionId?: string; token?: string }) | undefined> {
+  async function authenticate(
+    req: IncomingMessage,
+    cookies: Record<string, string | undefined>,
+  ): Promise<(Principal & { sessionId?: string; token?: string }) | undefined> {
     const now = nowFn()
     const auth = req.headers.authorization
     if (auth) {
@@ -155,7 +197,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       log.warn({ username, ip }, 'login rate-limited')
       throw limited(wait, 'too many login attempts')
     }
-    const outcome = await hashGate.run(async () => ({ account: await store.accounts.authenticateAsync(username, password) }))
+    const outcome = await hashGate.run(async () => ({
+      account: await store.accounts.authenticateAsync(username, password),
+    }))
     if (!outcome) {
       log.warn({ username, ip }, 'login refused: too many logins in progress')
       throw limited(1000, 'too many logins in progress')
@@ -169,7 +213,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     limiter.succeeded(username, ip)
     const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, nowFn())
     log.info({ username, role: account.role, ip }, 'login')
-    return { body: { account, csrfToken }, headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, overHttps(ctx.req)) } }
+    return {
+      body: { account, csrfToken },
+      headers: { 'set-cookie': sessionCookie(sessionId, serverOpts.sessionTtlSec, overHttps(ctx.req)) },
+    }
   }
 
   /** The access rule of a route, for an authenticated account (the scope is resolved by the caller). */
@@ -190,10 +237,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (acc.role === 'tenant-admin') return
     if (route.access === 'self' && scope.agentId !== undefined && scope.agentId === acc.agentId) return
-    if (route.access === 'member' && scope.queueId && acc.agentId && store.memberships.has(acc.agentId, scope.queueId)) return
+    if (route.access === 'member' && scope.queueId && acc.agentId && store.memberships.has(acc.agentId, scope.queueId))
+      return
     throw new ApiError(403, 'FORBIDDEN', 'not allowed for an agent account')
   }
-
 
   const app = Fastify({
     logger: false,
@@ -227,7 +274,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (!route) return
     const isPublic = route.access === 'public'
     const principal = isPublic ? undefined : await authenticate(request.raw, request.cookies)
-    if (!principal && !isPublic) throw new ApiError(401, 'UNAUTHENTICATED', 'log in or send an API token (Authorization: Bearer …)')
+    if (!principal && !isPublic)
+      throw new ApiError(401, 'UNAUTHENTICATED', 'log in or send an API token (Authorization: Bearer …)')
     const mutates = route.mutates ?? route.method !== 'GET'
     // A standby daemon (docs/scale-out.md) answers reads; a change goes to the leader, named in the 503.
     const refusal = mutates && principal ? opts.notLeader?.() : undefined
@@ -243,7 +291,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // An absent body of a route whose fields are all optional is {} (validated like one); a form is not JSON.
   app.addHook('preValidation', async (request) => {
     const body = request.routeOptions.config.koplusRoute?.body as (JsonSchema & { required?: string[] }) | undefined
-    if (body && request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
+    if (body && request.isMultipart())
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json')
     if (body && request.body === undefined && !(body.required?.length ?? 0)) request.body = {}
   })
 
@@ -252,13 +301,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const { principal, query } = request.koplus!
     let raw: Ctx['raw']
     if (route.raw) {
-      if (!acceptsType(route.raw.contentTypes, req.headers['content-type'])) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the file with Content-Type ${route.raw.contentTypes.join(' or ')}`)
+      if (!acceptsType(route.raw.contentTypes, req.headers['content-type']))
+        throw new ApiError(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          `send the file with Content-Type ${route.raw.contentTypes.join(' or ')}`,
+        )
       const max = opts.maxUploadBytes ?? route.raw.maxBytes
-      raw = request.isMultipart() ? await receiveMultipartFile(request, opts.promptDir, max) : await receiveToFile(req, opts.promptDir, max)
+      raw = request.isMultipart()
+        ? await receiveMultipartFile(request, opts.promptDir, max)
+        : await receiveToFile(req, opts.promptDir, max)
     }
     const params = request.params as Record<string, string>
     const ctx: Ctx = {
-      req, res: reply.raw, params, query, body: request.body, raw, principal, store, live, now: nowFn(),
+      req,
+      res: reply.raw,
+      params,
+      query,
+      body: request.body,
+      raw,
+      principal,
+      store,
+      live,
+      now: nowFn(),
       account: principal?.account as Account, // undefined only on public routes
       actor: principal?.account.username ?? 'anonymous',
       server: serverOpts,
@@ -274,13 +339,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (raw) await rm(raw.path, { force: true })
     }
     if (result.streamed) {
-      if (principal) watchStream(reply.raw, { accountId: principal.account.id, token: principal.token, sessionId: principal.sessionId })
+      if (principal)
+        watchStream(reply.raw, {
+          accountId: principal.account.id,
+          token: principal.token,
+          sessionId: principal.sessionId,
+        })
       return reply
     }
     if (route.mutates ?? route.method !== 'GET') {
       log.info({ route: route.id, actor: ctx.actor, params }, 'api change')
       const warnings = (result.body as { warnings?: unknown } | undefined)?.warnings
-      if (Array.isArray(warnings) && warnings.length) log.warn({ route: route.id, actor: ctx.actor, params, warnings }, 'api change with warnings')
+      if (Array.isArray(warnings) && warnings.length)
+        log.warn({ route: route.id, actor: ctx.actor, params, warnings }, 'api change with warnings')
       if (streams.size > 0) recheckStreams() // a revoked token, an ended session or a removed account ends its streams now
     }
     reply.code(result.status ?? 200)
@@ -299,11 +370,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // before the plugins: Fastify hands a plugin the error handler of its parent at registration
   app.setErrorHandler(async (err, request, reply) => {
     const e = fromFastify(err) ?? toApiError(err)
-    if (e.status >= 500 && e.apiCode === 'INTERNAL') log.error({ err, url: request.url, method: request.method }, 'api error')
+    if (e.status >= 500 && e.apiCode === 'INTERNAL')
+      log.error({ err, url: request.url, method: request.method }, 'api error')
     const headers: Record<string, string> = {}
     const retry = (err as { retryAfter?: number }).retryAfter
     if (retry) headers['retry-after'] = String(retry)
-    if ((err as { closeConnection?: boolean }).closeConnection || (e as { closeConnection?: boolean }).closeConnection) headers.connection = 'close'
+    if ((err as { closeConnection?: boolean }).closeConnection || (e as { closeConnection?: boolean }).closeConnection)
+      headers.connection = 'close'
     if (reply.raw.headersSent) {
       reply.raw.end()
       return reply
@@ -341,7 +414,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const compiled = routes.map(compileRoute)
   app.setNotFoundHandler(async (request) => {
     const path = new URL(request.url, 'http://localhost').pathname
-    if (compiled.some((r) => r.regex.test(path))) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`)
+    if (compiled.some((r) => r.regex.test(path)))
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`)
     throw new ApiError(404, 'NOT_FOUND', `no such endpoint: ${request.method} ${path}`)
   })
   await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' })
@@ -364,7 +438,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 }
 
 /** A JSON answer (never cached); no body for 204 or an undefined body. */
-function sendJson(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): FastifyReply {
+function sendJson(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): FastifyReply {
   reply.code(status).headers({ 'cache-control': 'no-store', ...headers })
   if (body === undefined || status === 204) return reply.send()
   return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body))

@@ -124,7 +124,8 @@ function webHandler(opts: WebOptions = {}): WebHandler {
     const page = WEB_PAGES[path.length > 1 ? path.replace(/\/$/, '') : path]
     // pages are revalidated on every load so a new release is picked up at once
     if (page) return sendFile(req, res, join(staticDir, page), 'no-cache')
-    if (path === '/favicon.ico' || path === '/favicon.svg') return sendFile(req, res, join(staticDir, 'favicon.svg'), 'public, max-age=3600')
+    if (path === '/favicon.ico' || path === '/favicon.svg')
+      return sendFile(req, res, join(staticDir, 'favicon.svg'), 'public, max-age=3600')
     if (path.startsWith('/static/')) {
       const file = inside(staticDir, path.slice('/static/'.length))
       return file ? sendFile(req, res, file, 'no-cache') : false

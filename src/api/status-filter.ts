@@ -14,7 +14,11 @@ function itemId(item: unknown, key: 'queueId' | 'agentId'): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
-export function filterStatus(snapshot: StatusSnapshot, ctx: Ctx, agentQueueIds: (ctx: Ctx) => string[]): StatusSnapshot {
+export function filterStatus(
+  snapshot: StatusSnapshot,
+  ctx: Ctx,
+  agentQueueIds: (ctx: Ctx) => string[],
+): StatusSnapshot {
   const acc = ctx.account
   if (acc.role === 'operator') return snapshot
   const tenantId = acc.tenantId
@@ -22,13 +26,21 @@ export function filterStatus(snapshot: StatusSnapshot, ctx: Ctx, agentQueueIds: 
     acc.role === 'agent' ? agentQueueIds(ctx) : ctx.store.queues.list(tenantId ?? undefined).map((q) => q.id),
   )
   const agents = new Set(
-    acc.role === 'agent' ? (acc.agentId ? [acc.agentId] : []) : ctx.store.agents.list(tenantId ?? undefined).map((a) => a.id),
+    acc.role === 'agent'
+      ? acc.agentId
+        ? [acc.agentId]
+        : []
+      : ctx.store.agents.list(tenantId ?? undefined).map((a) => a.id),
   )
   const out = { ...snapshot } as Record<string, unknown>
-  if (Array.isArray(snapshot.queues)) out.queues = (snapshot.queues as unknown[]).filter((q) => queues.has(itemId(q, 'queueId') ?? ''))
-  if (Array.isArray(snapshot.agents)) out.agents = (snapshot.agents as unknown[]).filter((a) => agents.has(itemId(a, 'agentId') ?? ''))
+  if (Array.isArray(snapshot.queues))
+    out.queues = (snapshot.queues as unknown[]).filter((q) => queues.has(itemId(q, 'queueId') ?? ''))
+  if (Array.isArray(snapshot.agents))
+    out.agents = (snapshot.agents as unknown[]).filter((a) => agents.has(itemId(a, 'agentId') ?? ''))
   if (Array.isArray((snapshot as Record<string, unknown>).calls)) {
-    ;(out).calls = ((snapshot as Record<string, unknown>).calls as unknown[]).filter((c) => queues.has(((c ?? {}) as Record<string, unknown>).queueId as string))
+    out.calls = ((snapshot as Record<string, unknown>).calls as unknown[]).filter((c) =>
+      queues.has(((c ?? {}) as Record<string, unknown>).queueId as string),
+    )
   }
   return out
 }

@@ -12,7 +12,11 @@ import { pipeline } from 'node:stream/promises'
 import { tooLarge } from './body.js'
 import { ApiError, validation } from './errors.js'
 
-export async function receiveMultipartFile(request: FastifyRequest, dir: string, max: number): Promise<{ path: string; size: number; contentType: string }> {
+export async function receiveMultipartFile(
+  request: FastifyRequest,
+  dir: string,
+  max: number,
+): Promise<{ path: string; size: number; contentType: string }> {
   let part
   try {
     part = await request.file({ limits: { fileSize: max, files: 1 } })

@@ -6,8 +6,25 @@ import { validation } from './errors.js'
 import { unsafeTextProblem } from '../store/util.js'
 
 export type JsonSchema =
-  | { type: 'string'; enum?: readonly string[]; pattern?: string; minLength?: number; maxLength?: number; format?: string; description?: string; nullable?: boolean; example?: unknown }
-  | { type: 'integer' | 'number'; minimum?: number; maximum?: number; description?: string; nullable?: boolean; example?: unknown }
+  | {
+      type: 'string'
+      enum?: readonly string[]
+      pattern?: string
+      minLength?: number
+      maxLength?: number
+      format?: string
+      description?: string
+      nullable?: boolean
+      example?: unknown
+    }
+  | {
+      type: 'integer' | 'number'
+      minimum?: number
+      maximum?: number
+      description?: string
+      nullable?: boolean
+      example?: unknown
+    }
   | { type: 'boolean'; description?: string; nullable?: boolean }
   | { type: 'array'; items: JsonSchema; maxItems?: number; description?: string; nullable?: boolean }
   | {
@@ -48,28 +65,46 @@ function check(schema: JsonSchema, value: unknown, path: string): { field: strin
       if (typeof value !== 'string') return { field: path, message: `expected a string, got ${show(value)}` }
       const unsafe = unsafeTextProblem(value)
       if (unsafe) return { field: path, message: unsafe }
-      if (schema.enum && !schema.enum.includes(value)) return { field: path, message: `expected one of ${schema.enum.join(', ')}, got ${show(value)}` }
+      if (schema.enum && !schema.enum.includes(value))
+        return { field: path, message: `expected one of ${schema.enum.join(', ')}, got ${show(value)}` }
       if (schema.minLength !== undefined && value.length < schema.minLength) {
-        return { field: path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters` }
+        return {
+          field: path,
+          message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`,
+        }
       }
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) return { field: path, message: `must be at most ${schema.maxLength} characters` }
-      if (schema.pattern && !new RegExp(schema.pattern).test(value)) return { field: path, message: `does not match ${schema.pattern}: ${show(value)}` }
+      if (schema.maxLength !== undefined && value.length > schema.maxLength)
+        return { field: path, message: `must be at most ${schema.maxLength} characters` }
+      if (schema.pattern && !new RegExp(schema.pattern).test(value))
+        return { field: path, message: `does not match ${schema.pattern}: ${show(value)}` }
       return undefined
     }
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value) || (schema.type === 'integer' && !Number.isInteger(value))) {
-        return { field: path, message: `expected ${schema.type === 'integer' ? 'an integer' : 'a number'}, got ${show(value)}` }
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        (schema.type === 'integer' && !Number.isInteger(value))
+      ) {
+        return {
+          field: path,
+          message: `expected ${schema.type === 'integer' ? 'an integer' : 'a number'}, got ${show(value)}`,
+        }
       }
-      if (schema.minimum !== undefined && value < schema.minimum) return { field: path, message: `must be at least ${schema.minimum}, got ${value}` }
-      if (schema.maximum !== undefined && value > schema.maximum) return { field: path, message: `must be at most ${schema.maximum}, got ${value}` }
+      if (schema.minimum !== undefined && value < schema.minimum)
+        return { field: path, message: `must be at least ${schema.minimum}, got ${value}` }
+      if (schema.maximum !== undefined && value > schema.maximum)
+        return { field: path, message: `must be at most ${schema.maximum}, got ${value}` }
       return undefined
     }
     case 'boolean':
-      return typeof value === 'boolean' ? undefined : { field: path, message: `expected true or false, got ${show(value)}` }
+      return typeof value === 'boolean'
+        ? undefined
+        : { field: path, message: `expected true or false, got ${show(value)}` }
     case 'array': {
       if (!Array.isArray(value)) return { field: path, message: `expected an array, got ${show(value)}` }
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) return { field: path, message: `at most ${schema.maxItems} items` }
+      if (schema.maxItems !== undefined && value.length > schema.maxItems)
+        return { field: path, message: `at most ${schema.maxItems} items` }
       for (let i = 0; i < value.length; i++) {
         const p = check(schema.items, value[i], `${path}[${i}]`)
         if (p) return p
@@ -77,7 +112,8 @@ function check(schema: JsonSchema, value: unknown, path: string): { field: strin
       return undefined
     }
     case 'object': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { field: path, message: `expected an object, got ${show(value)}` }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return { field: path, message: `expected an object, got ${show(value)}` }
       const obj = value as Record<string, unknown>
       for (const key of schema.required ?? []) {
         if (obj[key] === undefined) return { field: join(path, key), message: 'is required' }

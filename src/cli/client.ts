@@ -87,7 +87,12 @@ export class ApiClient {
   ) {}
 
   /** Call the API; returns the parsed JSON (or text for CSV). Throws CliError with the API's message. */
-  async request<T = unknown>(method: string, path: string, body?: unknown, opts: { raw?: Buffer; contentType?: string; text?: boolean } = {}): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { raw?: Buffer; contentType?: string; text?: boolean } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, 'user-agent': 'koplus-cli/1' }
     let payload: string | Buffer | undefined
     if (opts.raw) {
@@ -103,9 +108,15 @@ export class ApiClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause
       if (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || cause?.code === 'EHOSTUNREACH') {
-        throw new CliError(`the koplus daemon is not running at ${this.baseUrl} (${cause.code}). Start it with 'koplus daemon' (or 'koplus daemon --simulate' to try it without FreeSWITCH), or point --api at it.`, 2)
+        throw new CliError(
+          `the koplus daemon is not running at ${this.baseUrl} (${cause.code}). Start it with 'koplus daemon' (or 'koplus daemon --simulate' to try it without FreeSWITCH), or point --api at it.`,
+          2,
+        )
       }
-      throw new CliError(`cannot reach the koplus daemon at ${this.baseUrl}: ${cause?.message ?? (err as Error).message}`, 2)
+      throw new CliError(
+        `cannot reach the koplus daemon at ${this.baseUrl}: ${cause?.message ?? (err as Error).message}`,
+        2,
+      )
     }
     const text = await res.text()
     if (!res.ok) {

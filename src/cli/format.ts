@@ -20,7 +20,10 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
   const cells = rows.map((r) => columns.map((c) => cell(c.get(r))))
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)))
   const line = (values: string[]): string =>
-    values.map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd()
+    values
+      .map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')
 }
 

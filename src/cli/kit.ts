@@ -8,9 +8,30 @@ import { ApiClient, apiToken, apiUrl, CliError, type GlobalOptions } from './cli
 import { DISPLAY_ZONE, type Output } from './format.js'
 import { withTypedName } from './parse.js'
 
-export interface Queue { id: string; tenantId: string; number: string; name: string; tags: string[]; settings: Record<string, unknown>; schedule?: { timeZone?: string } | null }
-export interface Agent { id: string; tenantId: string; extension: string; name: string; plan: string; sipUser: string; devices: { type: string; target: string }[]; activeDevice: number; wrapUpSec: number | null; skills: Record<string, number> }
-export interface Items<T> { items: T[] }
+export interface Queue {
+  id: string
+  tenantId: string
+  number: string
+  name: string
+  tags: string[]
+  settings: Record<string, unknown>
+  schedule?: { timeZone?: string } | null
+}
+export interface Agent {
+  id: string
+  tenantId: string
+  extension: string
+  name: string
+  plan: string
+  sipUser: string
+  devices: { type: string; target: string }[]
+  activeDevice: number
+  wrapUpSec: number | null
+  skills: Record<string, number>
+}
+export interface Items<T> {
+  items: T[]
+}
 
 /** Repeatable option: each value appended. */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
@@ -70,22 +91,33 @@ export function makeKit(out: Output, env: NodeJS.ProcessEnv): Kit {
   async function findQueue(cmd: Command, api: ApiClient, ref: string): Promise<Queue> {
     const { items } = await api.request<Items<Queue>>('GET', `/api/v1/queues${tenantQuery(cmd)}`)
     const hits = items.filter((q) => q.id === ref || q.number === ref)
-    if (hits.length === 0) throw new CliError(`unknown queue '${ref}' (give its number or id; 'koplus queue list' shows them)`)
-    if (hits.length > 1) throw new CliError(`queue '${ref}' exists in several tenants (${hits.map((q) => q.tenantId).join(', ')}); add --tenant`)
+    if (hits.length === 0)
+      throw new CliError(`unknown queue '${ref}' (give its number or id; 'koplus queue list' shows them)`)
+    if (hits.length > 1)
+      throw new CliError(
+        `queue '${ref}' exists in several tenants (${hits.map((q) => q.tenantId).join(', ')}); add --tenant`,
+      )
     return hits[0]
   }
   async function findAgent(cmd: Command, api: ApiClient, ref: string): Promise<Agent> {
     const { items } = await api.request<Items<Agent>>('GET', `/api/v1/agents${tenantQuery(cmd)}`)
     const hits = items.filter((a) => a.id === ref || a.extension === ref)
-    if (hits.length === 0) throw new CliError(`unknown agent '${ref}' (give the extension or id; 'koplus agent list' shows them)`)
-    if (hits.length > 1) throw new CliError(`agent '${ref}' exists in several tenants (${hits.map((a) => a.tenantId).join(', ')}); add --tenant`)
+    if (hits.length === 0)
+      throw new CliError(`unknown agent '${ref}' (give the extension or id; 'koplus agent list' shows them)`)
+    if (hits.length > 1)
+      throw new CliError(
+        `agent '${ref}' exists in several tenants (${hits.map((a) => a.tenantId).join(', ')}); add --tenant`,
+      )
     return hits[0]
   }
 
   /** id → queue number and id → agent extension, for tables (not fetched with --json). */
   async function names(cmd: Command, api: ApiClient): Promise<Names> {
     if (g(cmd).json) return { q: (id) => id, a: (id) => id ?? '-', z: () => DISPLAY_ZONE, zone: DISPLAY_ZONE }
-    const [qs, as] = await Promise.all([api.request<Items<Queue>>('GET', '/api/v1/queues'), api.request<Items<Agent>>('GET', '/api/v1/agents')])
+    const [qs, as] = await Promise.all([
+      api.request<Items<Queue>>('GET', '/api/v1/queues'),
+      api.request<Items<Agent>>('GET', '/api/v1/agents'),
+    ])
     const qm = new Map(qs.items.map((x) => [x.id, x.number]))
     const am = new Map(as.items.map((x) => [x.id, x.extension]))
     const zm = new Map(qs.items.map((x) => [x.id, zoneOf(x)]))

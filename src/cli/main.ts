@@ -49,7 +49,10 @@ function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = process.env)
     .description('koplus: call queues (ACD) for FreeSWITCH — control the running daemon')
     .option('--api <url>', 'the daemon API address (default: from the config, http://127.0.0.1:<api.port>)')
     .option('--token <token>', 'API token (default: KOPLUS_TOKEN, else <data dir>/cli-token written by the daemon)')
-    .option('--config <path>', 'koplus config file (default: KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists, else built-in defaults)')
+    .option(
+      '--config <path>',
+      'koplus config file (default: KOPLUS_CONFIG, else /etc/koplus/koplus.json if it exists, else built-in defaults)',
+    )
     .option('--tenant <id>', 'tenant of the queues/agents named (needed only when a number exists in several tenants)')
     .option('--json', 'print JSON instead of tables')
     .version(VERSION, '-V, --version', 'print the koplus version')
@@ -75,7 +78,11 @@ function buildProgram(out: Output = stdio, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** Entry point used by bin/koplus.js: runs the command, sets the exit code, prints errors to stderr. */
-export async function main(argv: readonly string[] = process.argv, out: Output = stdio, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv,
+  out: Output = stdio,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const program = buildProgram(out, env)
   let code = 0
   try {

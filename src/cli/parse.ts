@@ -13,7 +13,10 @@ export function parseValue(v: string): unknown {
 }
 
 /** key=value pairs → object; refuses a pair without '='. `read` turns a value's text into the value (default parseValue). */
-export function parseAssignments(pairs: readonly string[], read: (key: string, v: string) => unknown = (_k, v) => parseValue(v)): Record<string, unknown> {
+export function parseAssignments(
+  pairs: readonly string[],
+  read: (key: string, v: string) => unknown = (_k, v) => parseValue(v),
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const p of pairs) {
     const i = p.indexOf('=')
@@ -26,7 +29,8 @@ export function parseAssignments(pairs: readonly string[], read: (key: string, v
 /** 'softphone:1001' → { type, target }. */
 export function parseDevice(spec: string): { type: string; target: string } {
   const i = spec.indexOf(':')
-  if (i <= 0 || i === spec.length - 1) throw new CliError(`expected a device as type:target (e.g. softphone:1001, mobile:0701234567), got '${spec}'`)
+  if (i <= 0 || i === spec.length - 1)
+    throw new CliError(`expected a device as type:target (e.g. softphone:1001, mobile:0701234567), got '${spec}'`)
   return { type: spec.slice(0, i), target: spec.slice(i + 1) }
 }
 
@@ -50,6 +54,7 @@ export function withTypedName(message: string, id: string, shown: string): strin
 /** A positive whole number option (--limit, --days), or a message naming the option and what was typed. */
 export function wholeNumber(option: string, v: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`${option}: expected a whole number ${min}-${max}, got '${v}'`)
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new CliError(`${option}: expected a whole number ${min}-${max}, got '${v}'`)
   return n
 }

@@ -35,20 +35,27 @@ export function parseTime(s: string, ctx: TimeContext | number = {}): number {
   if (!isValidTimeZone(zone)) throw new CliError(`unknown time zone '${zone}'`)
   const v = s.trim()
   const bad = (why = ''): CliError =>
-    new CliError(`cannot read the time '${s}'${why}: use HH:MM (in ${zone}), 2026-11-25T13:00 (in ${zone}), 2026-11-25T13:00+01:00, +30m / +2h / +1d, 'now', or epoch ms`)
+    new CliError(
+      `cannot read the time '${s}'${why}: use HH:MM (in ${zone}), 2026-11-25T13:00 (in ${zone}), 2026-11-25T13:00+01:00, +30m / +2h / +1d, 'now', or epoch ms`,
+    )
   if (v === 'now') return now
   if (/^\d{10,}$/.test(v)) return Number(v)
   const rel = /^\+(\d+)\s*([smhd])$/.exec(v)
   if (rel) return now + Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS]
   const hm = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(v)
   if (hm) {
-    const h = Number(hm[1]), mi = Number(hm[2]), sec = Number(hm[3] ?? 0)
+    const h = Number(hm[1]),
+      mi = Number(hm[2]),
+      sec = Number(hm[3] ?? 0)
     if (h > 23 || mi > 59 || sec > 59) throw bad(' (no such time of day)')
     const after = c.after ?? now
     const ref = c.dayTime === 'next' ? after : now
     const today = new Date(utcToZonedTime(ref, zone))
     for (let day = 0; day < 3; day++) {
-      const t = zonedTimeToUtc(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + day, h, mi, sec), zone)
+      const t = zonedTimeToUtc(
+        Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + day, h, mi, sec),
+        zone,
+      )
       if (c.dayTime !== 'next' || t > after) return t
     }
     throw bad()

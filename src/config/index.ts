@@ -10,9 +10,26 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { KoplusError } from '../errors.js'
 import { packageRoot } from './paths.js'
 import { checkNodes } from './nodes.js'
-import { CONFIG_SPEC, envName, type ConfigValue, type KeyKind, type KeySpec, type LogFormat, type LogLevel, type NodeConfig } from './spec.js'
+import {
+  CONFIG_SPEC,
+  envName,
+  type ConfigValue,
+  type KeyKind,
+  type KeySpec,
+  type LogFormat,
+  type LogLevel,
+  type NodeConfig,
+} from './spec.js'
 
-export { CONFIG_SPEC, envName, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type NodeConfig } from './spec.js'
+export {
+  CONFIG_SPEC,
+  envName,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  type NodeConfig,
+} from './spec.js'
 export { packageRoot } from './paths.js'
 
 export interface Config {
@@ -34,7 +51,13 @@ export interface Config {
     nodeLostSeconds: number
   }
   /** metricsTokenFile: absolute path, or null (no token on /metrics). */
-  api: { host: string; port: number; metricsTokenFile: string | null; clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'; trustedProxies: string[] }
+  api: {
+    host: string
+    port: number
+    metricsTokenFile: string | null
+    clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'
+    trustedProxies: string[]
+  }
   /** Absolute path. */
   sounds: { dir: string }
   /** Absolute path. */
@@ -74,8 +97,8 @@ interface LoadConfigOptions {
   cwd?: string
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v))
-
+const show = (v: unknown): string =>
+  typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v)
 
 /** Check (and for env strings, parse) one value against its kind. Returns the value or throws a ValueProblem. */
 function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): ConfigValue {
@@ -83,34 +106,47 @@ function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): Conf
     case 'int': {
       let n = v
       if (fromEnv && typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim())
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max) throw new ValueProblem(`expected an integer ${kind.min}-${kind.max}, got ${show(v)}`)
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < kind.min || n > kind.max)
+        throw new ValueProblem(`expected an integer ${kind.min}-${kind.max}, got ${show(v)}`)
       return n
     }
     case 'enum':
-      if (typeof v !== 'string' || !kind.values.includes(v)) throw new ValueProblem(`expected one of ${kind.values.join(', ')}, got ${show(v)}`)
+      if (typeof v !== 'string' || !kind.values.includes(v))
+        throw new ValueProblem(`expected one of ${kind.values.join(', ')}, got ${show(v)}`)
       return v
     case 'string':
-      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`)
-      if (kind.re && !kind.re.test(v)) throw new ValueProblem(`expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`)
+      if (typeof v !== 'string' || v === '')
+        throw new ValueProblem(
+          `expected a non-empty string, got ${kind.secret && typeof v === 'string' ? 'an empty string' : show(v)}`,
+        )
+      if (kind.re && !kind.re.test(v))
+        throw new ValueProblem(
+          `expected ${kind.what ?? kind.re.source}, got ${kind.secret ? 'a value that does not match' : show(v)}`,
+        )
       return v
     case 'path':
       if (v === null && kind.nullMeans) return null
       if (fromEnv && v === '' && kind.nullMeans) return null
-      if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`)
+      if (typeof v !== 'string' || v === '')
+        throw new ValueProblem(`expected a path${kind.nullMeans ? ' or null' : ''}, got ${show(v)}`)
       if (v.includes('\0')) throw new ValueProblem('a path must not contain NUL')
       return v
     case 'template': {
       if (typeof v !== 'string' || v === '') throw new ValueProblem(`expected a dial-string template, got ${show(v)}`)
       const used = [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1])
       const unknown = used.filter((u) => !kind.allowed.includes(u))
-      if (unknown.length) throw new ValueProblem(`unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`)
+      if (unknown.length)
+        throw new ValueProblem(
+          `unknown variable \${${unknown[0]}} (allowed: ${kind.allowed.map((a) => `\${${a}}`).join(', ')})`,
+        )
       const missing = kind.required.filter((r) => !used.includes(r))
       if (missing.length) throw new ValueProblem(`must contain \${${missing[0]}}`)
       if (/\s/.test(v)) throw new ValueProblem('must not contain spaces')
       return v
     }
     case 'featureCode':
-      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v)) throw new ValueProblem(`expected * or # followed by 1-6 digits, got ${show(v)}`)
+      if (typeof v !== 'string' || !/^[*#][0-9]{1,6}$/.test(v))
+        throw new ValueProblem(`expected * or # followed by 1-6 digits, got ${show(v)}`)
       return v
     case 'postgresUrl':
       if (v === null || (fromEnv && v === '')) return null
@@ -132,9 +168,11 @@ function checkPostgresUrl(v: unknown): string {
     throw new ValueProblem(`expected ${what}, got a value that is not a URL`)
   }
   if (u.password) u.password = '***'
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ValueProblem(`expected ${what}, got ${JSON.stringify(u.toString())}`)
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
+    throw new ValueProblem(`expected ${what}, got ${JSON.stringify(u.toString())}`)
   if (!u.hostname) throw new ValueProblem(`names no host: ${JSON.stringify(u.toString())}`)
-  if (u.pathname.replace(/^\//, '') === '') throw new ValueProblem(`names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`)
+  if (u.pathname.replace(/^\//, '') === '')
+    throw new ValueProblem(`names no database (…/koplus at the end): ${JSON.stringify(u.toString())}`)
   return v
 }
 
@@ -170,7 +208,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     prev = cur
   }
   return prev[b.length]
@@ -195,21 +234,39 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (fileArg !== undefined) {
     file = resolve(cwd, fileArg)
     const where = `in ${file}`
-    if (!existsSync(file)) throw new ConfigError('config', `file ${file} not found`, opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG')
+    if (!existsSync(file))
+      throw new ConfigError(
+        'config',
+        `file ${file} not found`,
+        opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG',
+      )
     let parsed: unknown
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'))
     } catch (err) {
-      throw new ConfigError('config', `${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG', { cause: err })
+      throw new ConfigError(
+        'config',
+        `${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+        opts.argvPath !== undefined ? '--config' : 'KOPLUS_CONFIG',
+        { cause: err },
+      )
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('config', `${file} must hold a JSON object`, where)
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new ConfigError('config', `${file} must hold a JSON object`, where)
     for (const [section, body] of Object.entries(parsed as Record<string, unknown>)) {
       const keys = (CONFIG_SPEC as Record<string, Record<string, KeySpec>>)[section]
-      if (!keys) throw new ConfigError(section, `unknown section (known: ${Object.keys(CONFIG_SPEC).join(', ')})`, where)
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ConfigError(section, `expected an object, got ${show(body)}`, where)
+      if (!keys)
+        throw new ConfigError(section, `unknown section (known: ${Object.keys(CONFIG_SPEC).join(', ')})`, where)
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new ConfigError(section, `expected an object, got ${show(body)}`, where)
       for (const [key, v] of Object.entries(body as Record<string, unknown>)) {
         const spec = keys[key]
-        if (!spec) throw new ConfigError(`${section}.${key}`, `unknown key (known in ${section}: ${Object.keys(keys).join(', ')})`, where)
+        if (!spec)
+          throw new ConfigError(
+            `${section}.${key}`,
+            `unknown key (known in ${section}: ${Object.keys(keys).join(', ')})`,
+            where,
+          )
         try {
           values[section][key] = check(spec.kind, v, false, `${section}.${key}`)
         } catch (problem) {
@@ -224,7 +281,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const usedEnv: string[] = []
   const known = new Map<string, [string, string, KeySpec]>()
   for (const [section, keys] of Object.entries(CONFIG_SPEC)) {
-    for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>)) known.set(envName(section, key), [section, key, spec])
+    for (const [key, spec] of Object.entries(keys as Record<string, KeySpec>))
+      known.set(envName(section, key), [section, key, spec])
   }
   const sectionPrefixes = Object.keys(CONFIG_SPEC).map((s) => envName(s, '')) // 'KOPLUS_FREESWITCH_' …
   for (const [name, raw] of Object.entries(env)) {
@@ -232,7 +290,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     const hit = known.get(name)
     if (!hit) {
       if (sectionPrefixes.some((p) => name.startsWith(p))) {
-        throw new ConfigError(name, `unknown environment variable (known: ${[...known.keys()].filter((k) => sectionPrefixes.some((p) => k.startsWith(p) && name.startsWith(p))).join(', ')})`, 'environment')
+        throw new ConfigError(
+          name,
+          `unknown environment variable (known: ${[...known.keys()].filter((k) => sectionPrefixes.some((p) => k.startsWith(p) && name.startsWith(p))).join(', ')})`,
+          'environment',
+        )
       }
       const meant = nearMiss(name, known)
       if (meant) throw new ConfigError(name, `unknown environment variable; did you mean ${meant}?`, 'environment')
@@ -253,7 +315,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   for (const [k1, c1] of codes) {
     for (const [k2, c2] of codes) {
       if (k1 !== k2 && c2.startsWith(c1)) {
-        throw new ConfigError(`featureCodes.${k2}`, c1 === c2 ? `${c2} is also featureCodes.${k1}` : `${c2} begins with featureCodes.${k1} (${c1}); codes must not be prefixes of each other`, 'after file and environment')
+        throw new ConfigError(
+          `featureCodes.${k2}`,
+          c1 === c2
+            ? `${c2} is also featureCodes.${k1}`
+            : `${c2} begins with featureCodes.${k1} (${c1}); codes must not be prefixes of each other`,
+          'after file and environment',
+        )
       }
     }
   }
@@ -261,7 +329,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p))
   const v = values as Record<string, Record<string, never>>
   return {
-    database: { url: v.database.url, path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path), synchronous: v.database.synchronous },
+    database: {
+      url: v.database.url,
+      path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path),
+      synchronous: v.database.synchronous,
+    },
     freeswitch: {
       host: v.freeswitch.host,
       port: v.freeswitch.port,
@@ -269,11 +341,17 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       transferContext: v.freeswitch.transferContext,
       idleProbeSeconds: v.freeswitch.idleProbeSeconds,
       idleProbeTimeoutSeconds: v.freeswitch.idleProbeTimeoutSeconds,
-      nodes: v.freeswitch.nodes === null ? null : (v.freeswitch.nodes as NodeConfig[]).map((n) => ({ ...n, password: n.password ?? v.freeswitch.password })),
+      nodes:
+        v.freeswitch.nodes === null
+          ? null
+          : (v.freeswitch.nodes as NodeConfig[]).map((n) => ({ ...n, password: n.password ?? v.freeswitch.password })),
       interNodeDialString: v.freeswitch.interNodeDialString,
       nodeLostSeconds: v.freeswitch.nodeLostSeconds,
     },
-    api: { host: v.api.host, port: v.api.port, metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile),
+    api: {
+      host: v.api.host,
+      port: v.api.port,
+      metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile),
       clientAddressHeader: v.api.clientAddressHeader,
       trustedProxies: (v.api.trustedProxies as string).split(','),
     },
@@ -309,13 +387,24 @@ export function redactConfig(cfg: Config): Config {
 }
 
 /** pino `redact` paths for objects that embed the config or the ESL password. */
-export const CONFIG_REDACT_PATHS: readonly string[] = ['freeswitch.password', 'config.freeswitch.password', 'freeswitch.nodes[*].password', 'config.freeswitch.nodes[*].password', 'password', '*.password']
+export const CONFIG_REDACT_PATHS: readonly string[] = [
+  'freeswitch.password',
+  'config.freeswitch.password',
+  'freeswitch.nodes[*].password',
+  'config.freeswitch.nodes[*].password',
+  'password',
+  '*.password',
+]
 
 /**
  * The FreeSWITCH dial string of a device from the configured templates, e.g.
  * deviceDialString(cfg.devices, { type: 'softphone', target: '1001' }, 'default') → 'user/1001@default'.
  */
-export function deviceDialString(devices: Config['devices'], device: { type: 'softphone' | 'deskphone' | 'mobile'; target: string }, domain: string): string {
+export function deviceDialString(
+  devices: Config['devices'],
+  device: { type: 'softphone' | 'deskphone' | 'mobile'; target: string },
+  domain: string,
+): string {
   const vars: Record<string, string> = { target: device.target, domain, gateway: devices.mobileGateway }
   return devices[device.type].replace(/\$\{(target|domain|gateway)\}/g, (_, name: string) => vars[name])
 }

@@ -41,7 +41,11 @@ export const SYSTEM_CONFIG = '/etc/koplus/koplus.json'
  * The config file the CLI reads: --config, else KOPLUS_CONFIG, else /etc/koplus/koplus.json when it exists (the
  * production install), else none (built-in defaults). `exists` is injectable for tests.
  */
-export function cliConfigPath(argvPath: string | undefined, env: NodeJS.ProcessEnv, exists: (p: string) => boolean = existsSync): string | undefined {
+export function cliConfigPath(
+  argvPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+  exists: (p: string) => boolean = existsSync,
+): string | undefined {
   if (argvPath !== undefined) return argvPath
   if (env.KOPLUS_CONFIG) return env.KOPLUS_CONFIG
   return exists(SYSTEM_CONFIG) ? SYSTEM_CONFIG : undefined

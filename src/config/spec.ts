@@ -54,7 +54,11 @@ export const CONFIG_SPEC = {
       default: null,
       doc: 'postgres://user:password@host:port/database selects PostgreSQL as the shared store (docs/scale-out.md); unset: SQLite. The password is never logged.',
     },
-    path: { kind: { type: 'path' }, default: './data/koplus.sqlite', doc: 'The SQLite file; its directory is created at start-up.' },
+    path: {
+      kind: { type: 'path' },
+      default: './data/koplus.sqlite',
+      doc: 'The SQLite file; its directory is created at start-up.',
+    },
     synchronous: {
       kind: { type: 'enum', values: ['NORMAL', 'FULL'] },
       default: 'NORMAL',
@@ -62,12 +66,32 @@ export const CONFIG_SPEC = {
     },
   },
   freeswitch: {
-    host: { kind: HOST, default: '127.0.0.1', doc: 'Address of FreeSWITCH mod_event_socket (event_socket.conf.xml listen-ip).' },
+    host: {
+      kind: HOST,
+      default: '127.0.0.1',
+      doc: 'Address of FreeSWITCH mod_event_socket (event_socket.conf.xml listen-ip).',
+    },
     port: { kind: { type: 'int', min: 1, max: 65535 }, default: 8021, doc: 'Port of mod_event_socket (listen-port).' },
-    password: { kind: { type: 'string', secret: true }, default: 'ClueCon', doc: 'mod_event_socket password. Never logged. Change it in FreeSWITCH and here.' },
-    transferContext: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a dialplan context name' }, default: 'default', doc: 'Dialplan context forwarded callers are transferred into (uuid_transfer <uuid> <number> XML <context>); it must be able to dial the forward numbers.' },
-    idleProbeSeconds: { kind: { type: 'int', min: 0, max: 300 }, default: 5, doc: 'After this many seconds without a byte from FreeSWITCH, koplus sends one `api status` to check the link (0 = never).' },
-    idleProbeTimeoutSeconds: { kind: { type: 'int', min: 1, max: 60 }, default: 3, doc: 'If nothing at all arrives within this many seconds of that probe, the link is taken as dead: koplus drops it, reconnects and reconciles.' },
+    password: {
+      kind: { type: 'string', secret: true },
+      default: 'ClueCon',
+      doc: 'mod_event_socket password. Never logged. Change it in FreeSWITCH and here.',
+    },
+    transferContext: {
+      kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a dialplan context name' },
+      default: 'default',
+      doc: 'Dialplan context forwarded callers are transferred into (uuid_transfer <uuid> <number> XML <context>); it must be able to dial the forward numbers.',
+    },
+    idleProbeSeconds: {
+      kind: { type: 'int', min: 0, max: 300 },
+      default: 5,
+      doc: 'After this many seconds without a byte from FreeSWITCH, koplus sends one `api status` to check the link (0 = never).',
+    },
+    idleProbeTimeoutSeconds: {
+      kind: { type: 'int', min: 1, max: 60 },
+      default: 3,
+      doc: 'If nothing at all arrives within this many seconds of that probe, the link is taken as dead: koplus drops it, reconnects and reconciles.',
+    },
     nodes: {
       kind: { type: 'nodes', nullMeans: 'one node, "default", at freeswitch.host / port / password' },
       default: null,
@@ -78,11 +102,23 @@ export const CONFIG_SPEC = {
       default: 'sofia/internal/${target}@${nodeAddress}',
       doc: "How the caller's node dials an agent whose phone is registered on another node: ${nodeAddress} = that node's sipAddress, ${node} its id, ${domain} the tenant domain; or a SIP proxy in front of all nodes.",
     },
-    nodeLostSeconds: { kind: { type: 'int', min: 1, max: 3600 }, default: 30, doc: 'A node whose ESL connection stays down this long is taken as lost: its calls are ended and phones registered only there are unreachable; the other nodes go on.' },
+    nodeLostSeconds: {
+      kind: { type: 'int', min: 1, max: 3600 },
+      default: 30,
+      doc: 'A node whose ESL connection stays down this long is taken as lost: its calls are ended and phones registered only there are unreachable; the other nodes go on.',
+    },
   },
   api: {
-    host: { kind: HOST, default: '127.0.0.1', doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.' },
-    port: { kind: { type: 'int', min: 0, max: 65535 }, default: 8080, doc: 'Port of the control API and web pages (0 = any free port, for tests).' },
+    host: {
+      kind: HOST,
+      default: '127.0.0.1',
+      doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.',
+    },
+    port: {
+      kind: { type: 'int', min: 0, max: 65535 },
+      default: 8080,
+      doc: 'Port of the control API and web pages (0 = any free port, for tests).',
+    },
     metricsTokenFile: {
       kind: { type: 'path', nullMeans: 'no token: /metrics answers whoever reaches api.host' },
       default: null,
@@ -100,41 +136,96 @@ export const CONFIG_SPEC = {
     },
   },
   sounds: {
-    dir: { kind: { type: 'path', nullMeans: 'the sounds shipped with koplus (<package root>/sounds)' }, default: null, doc: 'Directory of the built-in prompts (sv/, en/).' },
+    dir: {
+      kind: { type: 'path', nullMeans: 'the sounds shipped with koplus (<package root>/sounds)' },
+      default: null,
+      doc: 'Directory of the built-in prompts (sv/, en/).',
+    },
   },
   recordings: {
-    dir: { kind: { type: 'path' }, default: './data/recordings', doc: 'Where prompts recorded by phone or uploaded are stored.' },
+    dir: {
+      kind: { type: 'path' },
+      default: './data/recordings',
+      doc: 'Where prompts recorded by phone or uploaded are stored.',
+    },
   },
   log: {
     level: { kind: { type: 'enum', values: LOG_LEVELS }, default: 'info', doc: 'pino log level.' },
-    format: { kind: { type: 'enum', values: LOG_FORMATS }, default: 'auto', doc: 'auto: pretty lines on a terminal, JSON lines otherwise; json or pretty: always that.' },
+    format: {
+      kind: { type: 'enum', values: LOG_FORMATS },
+      default: 'auto',
+      doc: 'auto: pretty lines on a terminal, JSON lines otherwise; json or pretty: always that.',
+    },
   },
   featureCodes: {
-    login: { kind: { type: 'featureCode' }, default: '*71', doc: 'Log in to all my queues; followed by a queue number: to that queue.' },
-    logout: { kind: { type: 'featureCode' }, default: '*72', doc: 'Log out of all my queues; followed by a queue number: of that queue.' },
-    device: { kind: { type: 'featureCode' }, default: '*73', doc: 'Followed by a device number (1, 2, …): choose the active device.' },
-    pause: { kind: { type: 'featureCode' }, default: '*74', doc: 'Pause / unpause; optionally followed by a reason code.' },
+    login: {
+      kind: { type: 'featureCode' },
+      default: '*71',
+      doc: 'Log in to all my queues; followed by a queue number: to that queue.',
+    },
+    logout: {
+      kind: { type: 'featureCode' },
+      default: '*72',
+      doc: 'Log out of all my queues; followed by a queue number: of that queue.',
+    },
+    device: {
+      kind: { type: 'featureCode' },
+      default: '*73',
+      doc: 'Followed by a device number (1, 2, …): choose the active device.',
+    },
+    pause: {
+      kind: { type: 'featureCode' },
+      default: '*74',
+      doc: 'Pause / unpause; optionally followed by a reason code.',
+    },
     wrapUpEnd: { kind: { type: 'featureCode' }, default: '*75', doc: 'End wrap-up now.' },
-    record: { kind: { type: 'featureCode' }, default: '*79', doc: 'Followed by a prompt number: record that prompt (administrators).' },
+    record: {
+      kind: { type: 'featureCode' },
+      default: '*79',
+      doc: 'Followed by a prompt number: record that prompt (administrators).',
+    },
   },
   calls: {
     unknownQueueAction: {
-      kind: { type: 'string', re: /^(busy|hangup|forward:[0-9+*#]{1,32})$/, what: "'busy', 'hangup' or 'forward:<number>'" },
+      kind: {
+        type: 'string',
+        re: /^(busy|hangup|forward:[0-9+*#]{1,32})$/,
+        what: "'busy', 'hangup' or 'forward:<number>'",
+      },
       default: 'busy',
       doc: 'What happens to a caller found waiting after a restart whose queue no longer exists (deleted while koplus was down): busy (USER_BUSY), hangup, or forward:<number>.',
     },
   },
   devices: {
-    softphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a softphone; ${target} = SIP user, ${domain} = the tenant domain.' },
-    deskphone: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'user/${target}@${domain}', doc: 'Dial string of a desk phone.' },
-    mobile: { kind: { type: 'template', required: ['target'], allowed: DIAL_VARS }, default: 'sofia/gateway/${gateway}/${target}', doc: 'Dial string of a mobile; ${target} = the phone number, ${gateway} = devices.mobileGateway.' },
-    mobileGateway: { kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a sofia gateway name' }, default: 'pstn', doc: 'The sofia gateway mobiles are called through.' },
+    softphone: {
+      kind: { type: 'template', required: ['target'], allowed: DIAL_VARS },
+      default: 'user/${target}@${domain}',
+      doc: 'Dial string of a softphone; ${target} = SIP user, ${domain} = the tenant domain.',
+    },
+    deskphone: {
+      kind: { type: 'template', required: ['target'], allowed: DIAL_VARS },
+      default: 'user/${target}@${domain}',
+      doc: 'Dial string of a desk phone.',
+    },
+    mobile: {
+      kind: { type: 'template', required: ['target'], allowed: DIAL_VARS },
+      default: 'sofia/gateway/${gateway}/${target}',
+      doc: 'Dial string of a mobile; ${target} = the phone number, ${gateway} = devices.mobileGateway.',
+    },
+    mobileGateway: {
+      kind: { type: 'string', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a sofia gateway name' },
+      default: 'pstn',
+      doc: 'The sofia gateway mobiles are called through.',
+    },
   },
   callback: {
-    dialString: { kind: { type: 'template', required: ['number'], allowed: ['number', 'gateway'] }, default: 'sofia/gateway/${gateway}/${number}', doc: 'Dial string of a callback (docs/callback.md); ${number} = the number the caller confirmed, ${gateway} = devices.mobileGateway.' },
+    dialString: {
+      kind: { type: 'template', required: ['number'], allowed: ['number', 'gateway'] },
+      default: 'sofia/gateway/${gateway}/${number}',
+      doc: 'Dial string of a callback (docs/callback.md); ${number} = the number the caller confirmed, ${gateway} = devices.mobileGateway.',
+    },
   },
 } as const satisfies Record<string, Record<string, KeySpec>>
-
 
 const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
 

@@ -47,7 +47,15 @@ export type Command =
   | { type: 'clear-timer'; id: string }
   // ── persistence / observability ──
   /** Append to the event log (queue_log style). */
-  | { type: 'log'; at: number; callId: string; queueId: string; agentId: string; event: string; data?: Record<string, unknown> }
+  | {
+      type: 'log'
+      at: number
+      callId: string
+      queueId: string
+      agentId: string
+      event: string
+      data?: Record<string, unknown>
+    }
   /** Upsert the call record of a queue call. */
   | { type: 'call-record'; record: CallRecordUpdate }
   /**
@@ -55,11 +63,31 @@ export type Command =
    * (`result`, endedAt = `at`), when it wins (`result` 'answered', `answeredAt`) and when the conversation ends
    * (`endedAt`). Per-agent statistics are derived from these rows.
    */
-  | { type: 'offer-record'; legId: string; callId: string; agentId: string; at: number; device?: string; result?: OfferOutcome; cause?: string; answeredAt?: number; endedAt?: number }
+  | {
+      type: 'offer-record'
+      legId: string
+      callId: string
+      agentId: string
+      at: number
+      device?: string
+      result?: OfferOutcome
+      cause?: string
+      answeredAt?: number
+      endedAt?: number
+    }
   /** Upsert a callback (issue 14): stored so a restart rebuilds the virtual caller in its place. */
   | { type: 'callback-record'; record: CallbackRecordUpdate }
   /** Persist an agent session change (so a restart restores it). */
-  | { type: 'agent-session'; agentId: string; queueId: string; loggedIn: boolean; paused: boolean; pauseReason?: string; at: number; source: Source }
+  | {
+      type: 'agent-session'
+      agentId: string
+      queueId: string
+      loggedIn: boolean
+      paused: boolean
+      pauseReason?: string
+      at: number
+      source: Source
+    }
   /** Persist the agent's chosen device. */
   | { type: 'agent-device'; agentId: string; deviceIndex: number }
   /** An announced wait estimate, for accuracy reporting. */
@@ -67,13 +95,23 @@ export type Command =
   /** A prompt recorded by phone was kept: store it as the prompt of that queue and language. */
   | { type: 'prompt-recorded'; tenantId: string; queueId: string | null; language: string; name: string; path: string }
   /** An agent action (login, logout, pause, device, end wrap-up) was refused; the API/CLI shows `message`. */
-  | { type: 'rejected'; agentId: string; action: string; reason: RejectReason; message: string; source: Source; queueIds?: string[] }
+  | {
+      type: 'rejected'
+      agentId: string
+      action: string
+      reason: RejectReason
+      message: string
+      source: Source
+      queueIds?: string[]
+    }
 
 /** How an offer ended (the store's OFFER_RESULTS). */
-export type OfferOutcome = 'answered' | 'no-answer' | 'busy' | 'rejected' | 'failed' | 'lost-race' | 'cancelled' | 'confirm-timeout'
+export type OfferOutcome =
+  'answered' | 'no-answer' | 'busy' | 'rejected' | 'failed' | 'lost-race' | 'cancelled' | 'confirm-timeout'
 
 /** Why an agent action was refused (stable codes for the API/CLI). */
-export type RejectReason = 'unknown-agent' | 'plan' | 'not-member' | 'unknown-queue' | 'not-logged-in' | 'bad-device' | 'not-in-wrapup'
+export type RejectReason =
+  'unknown-agent' | 'plan' | 'not-member' | 'unknown-queue' | 'not-logged-in' | 'bad-device' | 'not-in-wrapup'
 
 export interface CallRecordUpdate {
   callId: string

@@ -12,10 +12,7 @@ export type Strategy = 'longest-idle' | 'ring-parallel' | 'skills'
 export type DeviceType = 'softphone' | 'deskphone' | 'mobile'
 
 /** What happens to a caller the queue will not serve (closed, overflow, no agents, max wait, exit key). */
-export type EndAction =
-  | { type: 'busy' }
-  | { type: 'hangup' }
-  | { type: 'forward'; destination: string }
+export type EndAction = { type: 'busy' } | { type: 'hangup' } | { type: 'forward'; destination: string }
 
 export interface Tenant {
   id: string

@@ -31,12 +31,7 @@ export function isPromptPath(id: string): boolean {
  * is one, else the shipped file `<soundsDir>/<lang>/<id>.wav`. An unknown language falls back
  * to Swedish (the default).
  */
-export function promptPath(
-  id: string,
-  lang: string,
-  overrides?: PromptOverrides,
-  soundsDir = '',
-): string {
+export function promptPath(id: string, lang: string, overrides?: PromptOverrides, soundsDir = ''): string {
   const l: Lang = isLang(lang) ? lang : DEFAULT_LANG
   const own = overrides?.[l]?.[id]
   if (own) return own
@@ -49,12 +44,7 @@ export function promptPath(
  * (mod_dptools.c, file_string_file_open: the path is split on '!').
  * @throws RangeError on an empty list (there is nothing to play; skip the playback instead).
  */
-export function playbackArg(
-  ids: readonly string[],
-  lang: string,
-  overrides?: PromptOverrides,
-  soundsDir = '',
-): string {
+export function playbackArg(ids: readonly string[], lang: string, overrides?: PromptOverrides, soundsDir = ''): string {
   if (ids.length === 0) throw new RangeError('playbackArg: no prompts to play')
   const paths = ids.map((id) => promptPath(id, lang, overrides, soundsDir))
   return paths.length === 1 ? paths[0] : `file_string://${paths.join('!')}`

@@ -11,7 +11,8 @@ import type { ExecutionResult } from '../freeswitch/esl/executions.js'
 import type { EslPort } from '../freeswitch/adapter/port.js'
 
 /** `api` commands that only read FreeSWITCH's state. */
-const READ_ONLY_API = /^(show|uuid_exists|uuid_getvar|uuid_dump|status|sofia status|global_getvar|module_exists|version|hostname)(\s|$)/
+const READ_ONLY_API =
+  /^(show|uuid_exists|uuid_getvar|uuid_dump|status|sofia status|global_getvar|module_exists|version|hostname)(\s|$)/
 
 export function isReadOnlyApi(command: string): boolean {
   return READ_ONLY_API.test(command.trimStart())

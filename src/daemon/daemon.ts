@@ -42,7 +42,14 @@ import { isPersistCommand, persist } from './persist.js'
 import { TimerTable } from './timers.js'
 import { Leadership } from './leadership.js'
 
-export { DAEMON_EVENTS, SHOW_CHANNELS_LAG_MS, type FreeSwitchNodeSettings, type FreeSwitchNodeState, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
+export {
+  DAEMON_EVENTS,
+  SHOW_CHANNELS_LAG_MS,
+  type FreeSwitchNodeSettings,
+  type FreeSwitchNodeState,
+  type FreeSwitchSettings,
+  type FreeSwitchState,
+} from './freeswitch-link.js'
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
@@ -54,7 +61,14 @@ export interface DaemonSettings extends EngineSettings {
    * Active/standby over PostgreSQL (database.url; ./leadership.ts): the daemon commands FreeSWITCH only while it
    * holds the leader lock. Unset: it always leads (one daemon, the default).
    */
-  leadership?: { url: string; nodeId: string; heartbeatMs?: number; fenceMs?: number; graceMs?: number; pollMs?: number }
+  leadership?: {
+    url: string
+    nodeId: string
+    heartbeatMs?: number
+    fenceMs?: number
+    graceMs?: number
+    pollMs?: number
+  }
 }
 
 export interface DaemonOptions {
@@ -103,7 +117,16 @@ export interface Daemon {
 }
 
 /** Core events worth an info line (the rest are debug). */
-const INFO_EVENTS = new Set(['call-arrived', 'call-hungup', 'bridged', 'leg-failed', 'leg-hungup', 'agent-login', 'agent-logout', 'feature-call'])
+const INFO_EVENTS = new Set([
+  'call-arrived',
+  'call-hungup',
+  'bridged',
+  'leg-failed',
+  'leg-hungup',
+  'agent-login',
+  'agent-logout',
+  'feature-call',
+])
 const INFO_COMMANDS = new Set(['originate', 'bridge', 'bridge-legs', 'hangup', 'transfer', 'rejected'])
 
 /** Starts the daemon: opens the store, loads the engine, connects to FreeSWITCH (in the background, retrying). */
@@ -114,7 +137,9 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
   const view = new EngineView(store, settings)
   const center = new CallCenter()
-  const lead = settings.leadership ? new Leadership({ ...settings.leadership, logger: log.child({ module: 'leadership' }) }) : undefined
+  const lead = settings.leadership
+    ? new Leadership({ ...settings.leadership, logger: log.child({ module: 'leadership' }) })
+    : undefined
   /** The engine runs and FreeSWITCH is commanded only while this daemon leads (always, without leadership). */
   let leading = !lead
   // The FreeSWITCH node(s): one ESL connection each, their adapters and rebuilds (./freeswitch-link.ts). Every

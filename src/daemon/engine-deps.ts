@@ -57,7 +57,8 @@ function diff<T>(prev: Keyed<T>, next: Keyed<T>): { added: T[]; changed: T[]; re
   return { added, changed, removed }
 }
 
-const promptKey = (p: Omit<PromptOverride, 'path'>): string => `${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`
+const promptKey = (p: Omit<PromptOverride, 'path'>): string =>
+  `${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`
 const memberKey = (m: { agentId: string; queueId: string }): string => `${m.agentId}|${m.queueId}`
 
 /** The store's state as the engine sees it: the last configuration sent to it. */
@@ -91,19 +92,35 @@ export class EngineView {
       return []
     }
     const out: ConfigChange[] = []
-    const tenants = diff(keyed(prev.tenants, (t) => t.id), keyed(next.tenants, (t) => t.id))
-    const queues = diff(keyed(prev.queues, (q) => q.id), keyed(next.queues, (q) => q.id))
-    const agents = diff(keyed(prev.agents, (a) => a.id), keyed(next.agents, (a) => a.id))
+    const tenants = diff(
+      keyed(prev.tenants, (t) => t.id),
+      keyed(next.tenants, (t) => t.id),
+    )
+    const queues = diff(
+      keyed(prev.queues, (q) => q.id),
+      keyed(next.queues, (q) => q.id),
+    )
+    const agents = diff(
+      keyed(prev.agents, (a) => a.id),
+      keyed(next.agents, (a) => a.id),
+    )
     const members = diff(keyed(prev.memberships, memberKey), keyed(next.memberships, memberKey))
-    const calendars = diff(keyed(prev.calendars ?? [], (c) => c.id), keyed(next.calendars ?? [], (c) => c.id))
-    const closures = diff(keyed(prev.closures ?? [], (c) => c.id), keyed(next.closures ?? [], (c) => c.id))
+    const calendars = diff(
+      keyed(prev.calendars ?? [], (c) => c.id),
+      keyed(next.calendars ?? [], (c) => c.id),
+    )
+    const closures = diff(
+      keyed(prev.closures ?? [], (c) => c.id),
+      keyed(next.closures ?? [], (c) => c.id),
+    )
     const prompts = diff(keyed(prev.promptOverrides ?? [], promptKey), keyed(next.promptOverrides ?? [], promptKey))
     for (const tenant of tenants.added) out.push({ type: 'tenant-added', tenant })
     for (const tenant of tenants.changed) out.push({ type: 'tenant-changed', tenant })
     // A new queue's schedule goes first, so that the queue is never taken as open for a moment.
     for (const [queueId, schedule] of Object.entries(next.schedules ?? {})) {
       const before = prev.schedules?.[queueId]
-      if (before !== undefined ? JSON.stringify(before) !== JSON.stringify(schedule) : schedule !== null) out.push({ type: 'schedule-changed', queueId, schedule })
+      if (before !== undefined ? JSON.stringify(before) !== JSON.stringify(schedule) : schedule !== null)
+        out.push({ type: 'schedule-changed', queueId, schedule })
     }
     for (const queue of queues.added) out.push({ type: 'queue-added', queue })
     for (const queue of queues.changed) out.push({ type: 'queue-changed', queue })
@@ -115,7 +132,11 @@ export class EngineView {
     for (const closure of closures.added) out.push({ type: 'closure-added', closure })
     for (const closure of closures.changed) out.push({ type: 'closure-changed', closure })
     for (const override of [...prompts.added, ...prompts.changed]) out.push({ type: 'prompt-override-set', override })
-    for (const p of prompts.removed) out.push({ type: 'prompt-override-removed', override: { tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name } })
+    for (const p of prompts.removed)
+      out.push({
+        type: 'prompt-override-removed',
+        override: { tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name },
+      })
     for (const c of closures.removed) out.push({ type: 'closure-removed', closureId: c.id })
     for (const m of members.removed) out.push({ type: 'membership-removed', membership: m })
     for (const a of agents.removed) out.push({ type: 'agent-removed', agentId: a.id })
@@ -131,7 +152,13 @@ export class EngineView {
    * without re-reading the store.
    */
   promptRecorded(cmd: Extract<Command, { type: 'prompt-recorded' }>): ConfigChange {
-    const override: PromptOverride = { tenantId: cmd.tenantId, queueId: cmd.queueId, language: cmd.language as Language, name: cmd.name, path: cmd.path }
+    const override: PromptOverride = {
+      tenantId: cmd.tenantId,
+      queueId: cmd.queueId,
+      language: cmd.language as Language,
+      name: cmd.name,
+      path: cmd.path,
+    }
     if (this.#config) {
       const rest = (this.#config.promptOverrides ?? []).filter((p) => promptKey(p) !== promptKey(override))
       this.#remember({ ...this.#config, promptOverrides: [...rest, override] })
@@ -151,7 +178,14 @@ export class EngineView {
     const queues = s.queues.list()
     return {
       tenants: s.tenants.list().map((t) => ({ id: t.id, name: t.name, domain: t.domain })),
-      queues: queues.map((q) => ({ id: q.id, tenantId: q.tenantId, number: q.number, name: q.name, tags: q.tags, settings: q.settings })),
+      queues: queues.map((q) => ({
+        id: q.id,
+        tenantId: q.tenantId,
+        number: q.number,
+        name: q.name,
+        tags: q.tags,
+        settings: q.settings,
+      })),
       agents: s.agents.list().map((a) => ({
         id: a.id,
         tenantId: a.tenantId,
@@ -178,7 +212,9 @@ export class EngineView {
       schedules: Object.fromEntries(queues.map((q) => [q.id, q.schedule])),
       calendars: s.holidayCalendars.list(),
       closures: s.closures.list(undefined, 100_000),
-      promptOverrides: s.prompts.list().map((p) => ({ tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name, path: p.path })),
+      promptOverrides: s.prompts
+        .list()
+        .map((p) => ({ tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name, path: p.path })),
       soundsDir: this.#settings.soundsDir ?? DEFAULT_SOUNDS_DIR,
       ...(this.#settings.recordingsDir ? { recordingsDir: this.#settings.recordingsDir } : {}),
       ...(this.#settings.callbackDialString ? { callbackDialString: this.#settings.callbackDialString } : {}),

@@ -163,7 +163,11 @@ export class FreeSwitchLink {
       }),
     }))
     this.nodes = new FreeSwitchNodes(
-      specs.map((n, i) => ({ id: n.id, sipAddress: n.sipAddress ?? n.host, port: deps.mayCommand ? gatedPort(this.#links[i].client, deps.mayCommand) : this.#links[i].client })),
+      specs.map((n, i) => ({
+        id: n.id,
+        sipAddress: n.sipAddress ?? n.host,
+        port: deps.mayCommand ? gatedPort(this.#links[i].client, deps.mayCommand) : this.#links[i].client,
+      })),
       (ev) => deps.dispatch(ev),
       {
         transferContext: settings.transferContext ?? 'default',
@@ -180,7 +184,17 @@ export class FreeSwitchLink {
       const figures = new Map(this.nodes.perNode().map((f) => [f.id, f]))
       return links.map((l) => {
         const f = figures.get(l.id)!
-        return { id: l.id, address: l.address, connected: l.connected, ...(l.lastError ? { lastError: l.lastError } : {}), ...(l.rebuiltAt !== undefined ? { rebuiltAt: l.rebuiltAt } : {}), lost: f.lost, calls: f.calls, legs: f.legs, registrations: f.registrations }
+        return {
+          id: l.id,
+          address: l.address,
+          connected: l.connected,
+          ...(l.lastError ? { lastError: l.lastError } : {}),
+          ...(l.rebuiltAt !== undefined ? { rebuiltAt: l.rebuiltAt } : {}),
+          lost: f.lost,
+          calls: f.calls,
+          legs: f.legs,
+          registrations: f.registrations,
+        }
       })
     }
     this.state = {
@@ -196,7 +210,7 @@ export class FreeSwitchLink {
       },
       get rebuiltAt() {
         const at = links.map((l) => l.rebuiltAt)
-        return at.every((a) => a !== undefined) ? Math.min(...(at)) : undefined
+        return at.every((a) => a !== undefined) ? Math.min(...at) : undefined
       },
       get nodes() {
         return perNode()
@@ -282,7 +296,8 @@ export class FreeSwitchLink {
       l.lastError = info.reason
       const line = { ...where, reason: info.reason, attempt: info.attempt, retryInMs: info.delayMs }
       // Loud on the first failures, then every 10th so a long outage does not flood the log.
-      if (info.attempt <= 3 || info.attempt % 10 === 0) log.warn(line, `cannot reach FreeSWITCH at ${l.address}: ${info.reason}; retrying`)
+      if (info.attempt <= 3 || info.attempt % 10 === 0)
+        log.warn(line, `cannot reach FreeSWITCH at ${l.address}: ${info.reason}; retrying`)
       else log.debug(line, 'retrying FreeSWITCH')
     })
   }
@@ -293,7 +308,10 @@ export class FreeSwitchLink {
       if (this.#stopped) return
       l.lastError = err.message
       this.nodes.nodeDown(l.id)
-      log.error({ freeswitch: l.address, node: l.id, err }, `cannot connect to FreeSWITCH at ${l.address}: ${err.message}`)
+      log.error(
+        { freeswitch: l.address, node: l.id, err },
+        `cannot connect to FreeSWITCH at ${l.address}: ${err.message}`,
+      )
       // Authentication failures are final for the client: try again later (the password may be fixed in FS).
       clock.setTimeout(() => {
         if (!this.#stopped) this.#connectLoop(l)
@@ -302,7 +320,10 @@ export class FreeSwitchLink {
   }
 
   #onInvalid(call: string, problems: unknown): void {
-    this.#deps.log.warn({ call, problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values')
+    this.#deps.log.warn(
+      { call, problems },
+      'invalid koplus_* channel variables on rebuild; kept the caller with safe values',
+    )
   }
 
   async #rebuild(l: NodeLink): Promise<void> {
@@ -330,7 +351,10 @@ export class FreeSwitchLink {
       }
       l.rebuiltAt = clock.now()
       l.rescanTimer = clock.setTimeout(() => void this.#lookAgain(l), SHOW_CHANNELS_LAG_MS)
-      log.info({ node: l.id, calls: live.calls.size, legs: live.legs.size, ...orphans }, 'rebuilt the view of live calls from FreeSWITCH')
+      log.info(
+        { node: l.id, calls: live.calls.size, legs: live.legs.size, ...orphans },
+        'rebuilt the view of live calls from FreeSWITCH',
+      )
     } catch (err) {
       log.error({ err, node: l.id }, 'rebuild from FreeSWITCH failed')
     } finally {

@@ -29,9 +29,15 @@ function apiListenError(err: unknown, host: string, port: number): Error {
   const at = `${host}:${port}`
   switch (code) {
     case 'EADDRINUSE':
-      return new StartupError('api.port', `${at} is already in use (another koplus daemon, or another program listening there?)`, { cause: err })
+      return new StartupError(
+        'api.port',
+        `${at} is already in use (another koplus daemon, or another program listening there?)`,
+        { cause: err },
+      )
     case 'EACCES':
-      return new StartupError('api.port', `no permission to listen on ${at} (ports below 1024 need privileges)`, { cause: err })
+      return new StartupError('api.port', `no permission to listen on ${at} (ports below 1024 need privileges)`, {
+        cause: err,
+      })
     case 'EADDRNOTAVAIL':
       return new StartupError('api.host', `${host} is not an address of this machine`, { cause: err })
     case 'ENOTFOUND':
@@ -47,12 +53,24 @@ function apiListenError(err: unknown, host: string, port: number): Error {
  * `format` (config log.format): 'auto' (default) is pretty only when the destination is a TTY; 'json' and 'pretty'
  * force one. `pretty`, if given, wins (tests).
  */
-export function createLogger(level: string, opts: { pretty?: boolean; format?: LogFormat; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  level: string,
+  opts: { pretty?: boolean; format?: LogFormat; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const dest = opts.destination ?? process.stdout
   const format = opts.format ?? 'auto'
-  const usePretty = opts.pretty ?? (format === 'auto' ? (dest as NodeJS.WriteStream).isTTY === true : format === 'pretty')
-  const options: pino.LoggerOptions = { level, redact: { paths: [...CONFIG_REDACT_PATHS], censor: '[redacted]' }, base: { name: 'koplus' } }
-  if (usePretty) return pino(options, pretty({ colorize: true, sync: true, destination: dest as NodeJS.WriteStream, ignore: 'pid,hostname,name' }))
+  const usePretty =
+    opts.pretty ?? (format === 'auto' ? (dest as NodeJS.WriteStream).isTTY === true : format === 'pretty')
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: [...CONFIG_REDACT_PATHS], censor: '[redacted]' },
+    base: { name: 'koplus' },
+  }
+  if (usePretty)
+    return pino(
+      options,
+      pretty({ colorize: true, sync: true, destination: dest as NodeJS.WriteStream, ignore: 'pid,hostname,name' }),
+    )
   return pino(options, dest as pino.DestinationStream)
 }
 
@@ -101,19 +119,37 @@ export interface RunningDaemon {
  * daemon started by mistake) fails at once, before anything is sent to FreeSWITCH or the ESL connect timeout runs.
  */
 export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<RunningDaemon> {
-  const loaded = loadConfig({ ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const loaded = loadConfig({
+    ...(opts.configPath !== undefined ? { argvPath: opts.configPath } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  })
   const dataDir = dataDirOf(loaded)
   // The simulation keeps its demo in a file of its own beside the real database; the log says which file is used.
-  const wanted: Config = opts.simulate ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } } : loaded
+  const wanted: Config = opts.simulate
+    ? { ...loaded, database: { ...loaded.database, path: join(dataDir, SIMULATE_DB_FILE) } }
+    : loaded
   const log = opts.logger ?? createLogger(wanted.log.level, { format: wanted.log.format })
-  const logged = opts.simulate ? { ...redactConfig(wanted), freeswitch: 'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)' } : redactConfig(wanted)
-  log.info({ config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) }, opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting')
+  const logged = opts.simulate
+    ? {
+        ...redactConfig(wanted),
+        freeswitch:
+          'the built-in simulator on 127.0.0.1 (not freeswitch.host/port; its port is logged when it listens)',
+      }
+    : redactConfig(wanted)
+  log.info(
+    { config: logged, ...(opts.simulate ? { simulate: true, fresh: !!opts.fresh } : {}) },
+    opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting',
+  )
 
   // --simulate adds a simulator and points the config at it; everything else is built the same way.
   let world: SimulatedWorld | undefined
   if (opts.simulate) {
     ensureDir(dataDir)
-    world = await prepareSimulation(wanted, log, { ...opts.simulation, databasePath: wanted.database.path, fresh: !!opts.fresh })
+    world = await prepareSimulation(wanted, log, {
+      ...opts.simulation,
+      databasePath: wanted.database.path,
+      fresh: !!opts.fresh,
+    })
   }
   const config = world?.config ?? wanted
   let daemon: Daemon
@@ -128,7 +164,12 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
         if (opts.handleSignals !== false) process.exit(3)
       })
     }
-    daemon = await startDaemon(config, { logger: log, connect: false, onFenced, ...(world ? { clock: world.clock, store: world.store } : {}) })
+    daemon = await startDaemon(config, {
+      logger: log,
+      connect: false,
+      onFenced,
+      ...(world ? { clock: world.clock, store: world.store } : {}),
+    })
   } catch (err) {
     await world?.close()
     throw err
@@ -139,7 +180,9 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   } catch (err) {
     // Nothing may stay behind: the store is closed, no ESL connection is made, the simulator is stopped.
     await daemon.stop().catch((e: unknown) => log.warn({ err: e }, 'stopping after a failed start failed'))
-    await world?.close().catch((e: unknown) => log.warn({ err: e }, 'stopping the simulator after a failed start failed'))
+    await world
+      ?.close()
+      .catch((e: unknown) => log.warn({ err: e }, 'stopping the simulator after a failed start failed'))
     throw apiListenError(err, config.api.host, config.api.port)
   }
   if (daemon.leadership && api) daemon.leadership.apiUrl = api.url
@@ -151,10 +194,19 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
   }
   const fsAddress = { host: config.freeswitch.host, port: config.freeswitch.port }
   try {
-    const path = writeRuntimeInfo(dataDir, { pid: process.pid, ...(api ? { api: api.url } : {}), freeswitch: { ...fsAddress, simulated: !!opts.simulate }, database: config.database.path, startedAt: Date.now() })
+    const path = writeRuntimeInfo(dataDir, {
+      pid: process.pid,
+      ...(api ? { api: api.url } : {}),
+      freeswitch: { ...fsAddress, simulated: !!opts.simulate },
+      database: config.database.path,
+      startedAt: Date.now(),
+    })
     log.debug({ path }, 'runtime file written (the CLI and doctor read it)')
   } catch (err) {
-    log.warn({ err }, 'cannot write the runtime file daemon.json: the CLI needs --api, and doctor does not find the simulator')
+    log.warn(
+      { err },
+      'cannot write the runtime file daemon.json: the CLI needs --api, and doctor does not find the simulator',
+    )
   }
 
   // The clock's timers are unref'd and the ESL socket comes and goes: keep the process alive until stop().

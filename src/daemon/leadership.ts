@@ -117,8 +117,12 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
       pollMs: opts.pollMs ?? 200,
       monotonic: opts.monotonic ?? (() => performance.now()),
     }
-    if (this.#o.graceMs <= fenceMs) throw new RangeError(`leadership: graceMs (${this.#o.graceMs}) must exceed fenceMs (${fenceMs})`)
-    if (this.#o.heartbeatMs * 2 > fenceMs) throw new RangeError(`leadership: fenceMs (${fenceMs}) must be at least two heartbeats (${this.#o.heartbeatMs} ms)`)
+    if (this.#o.graceMs <= fenceMs)
+      throw new RangeError(`leadership: graceMs (${this.#o.graceMs}) must exceed fenceMs (${fenceMs})`)
+    if (this.#o.heartbeatMs * 2 > fenceMs)
+      throw new RangeError(
+        `leadership: fenceMs (${fenceMs}) must be at least two heartbeats (${this.#o.heartbeatMs} ms)`,
+      )
   }
 
   get role(): Role {
@@ -195,7 +199,9 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     // data is unacknowledged), so a partitioned leader's lock is released and a standby can take over.
     // idle_session_timeout (PostgreSQL 14+): a leader whose heartbeats stop arriving — frozen, SIGSTOPped, or behind
     // a link that still ACKs but passes nothing — loses its session, and so the lock, after twice fenceMs.
-    await c.query(`SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000; SET idle_session_timeout = ${2 * this.#o.fenceMs}`)
+    await c.query(
+      `SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000; SET idle_session_timeout = ${2 * this.#o.fenceMs}`,
+    )
     return c
   }
 
@@ -225,7 +231,11 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
         } catch (err) {
           this.#client = undefined
           const msg = (err as Error).message
-          if (msg !== this.#lastError) this.#o.logger?.warn({ err, url: redactUrl(this.#o.url) }, 'leadership: cannot reach PostgreSQL; staying standby')
+          if (msg !== this.#lastError)
+            this.#o.logger?.warn(
+              { err, url: redactUrl(this.#o.url) },
+              'leadership: cannot reach PostgreSQL; staying standby',
+            )
           this.#lastError = msg
           return
         }
@@ -265,15 +275,22 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     this.#since = Date.now()
     this.#leader = { nodeId: this.nodeId, ...(this.#o.apiUrl ? { api: this.#o.apiUrl } : {}) }
     this.#commandFrom = this.#o.monotonic() + this.#o.graceMs
-    this.#o.logger?.info({ nodeId: this.nodeId, graceMs: this.#o.graceMs }, 'leadership: took the leader lock; commanding FreeSWITCH after the takeover grace')
+    this.#o.logger?.info(
+      { nodeId: this.nodeId, graceMs: this.#o.graceMs },
+      'leadership: took the leader lock; commanding FreeSWITCH after the takeover grace',
+    )
     this.#graceTimer = setTimeout(() => {
       if (this.#role === 'leader' && !this.#stopped) this.emit('leading')
     }, this.#o.graceMs)
     this.#graceTimer.unref()
     // A heartbeat that never returns (a black-holed network) must fence too, even if nothing asks mayCommand().
-    this.#watchdog = setInterval(() => {
-      if (this.#role === 'leader' && this.#o.monotonic() - this.#lastOkSentAt >= this.#o.fenceMs) this.#fence(`no heartbeat answered by PostgreSQL for ${this.#o.fenceMs} ms`)
-    }, Math.max(10, Math.floor(this.#o.heartbeatMs / 4)))
+    this.#watchdog = setInterval(
+      () => {
+        if (this.#role === 'leader' && this.#o.monotonic() - this.#lastOkSentAt >= this.#o.fenceMs)
+          this.#fence(`no heartbeat answered by PostgreSQL for ${this.#o.fenceMs} ms`)
+      },
+      Math.max(10, Math.floor(this.#o.heartbeatMs / 4)),
+    )
     this.#watchdog.unref()
   }
 
@@ -290,7 +307,10 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
     this.#client = undefined
     // Drop the session so the server releases the lock as soon as it can (if it can still hear us).
     if (c) void closeClient(c)
-    this.#o.logger?.error({ nodeId: this.nodeId, reason }, `leadership: fenced (${reason}); no more commands to FreeSWITCH`)
+    this.#o.logger?.error(
+      { nodeId: this.nodeId, reason },
+      `leadership: fenced (${reason}); no more commands to FreeSWITCH`,
+    )
     this.emit('fenced', reason)
   }
 }
@@ -298,7 +318,10 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
 /** Ends a client's session, or destroys its socket when the server does not answer within a second. */
 async function closeClient(c: pg.Client): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const ended = c.end().then(() => true, () => true)
+  const ended = c.end().then(
+    () => true,
+    () => true,
+  )
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), 1000)
   })

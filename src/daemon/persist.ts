@@ -25,7 +25,16 @@ interface PersistStore {
   prompts: Prompts
 }
 
-const PERSIST_TYPES = new Set(['log', 'call-record', 'offer-record', 'agent-session', 'agent-device', 'ewt', 'prompt-recorded', 'callback-record'])
+const PERSIST_TYPES = new Set([
+  'log',
+  'call-record',
+  'offer-record',
+  'agent-session',
+  'agent-device',
+  'ewt',
+  'prompt-recorded',
+  'callback-record',
+])
 
 /** True for the command types this module handles. */
 export function isPersistCommand(cmd: Command): boolean {
@@ -37,7 +46,16 @@ export function persist(store: PersistStore, cmd: Command, log: Logger): void {
   try {
     apply(store, cmd)
   } catch (err) {
-    const ids = cmd.type === 'offer-record' ? { call: cmd.callId, leg: cmd.legId } : 'callId' in cmd ? { call: cmd.callId } : 'agentId' in cmd ? { agent: cmd.agentId } : cmd.type === 'call-record' ? { call: cmd.record.callId } : {}
+    const ids =
+      cmd.type === 'offer-record'
+        ? { call: cmd.callId, leg: cmd.legId }
+        : 'callId' in cmd
+          ? { call: cmd.callId }
+          : 'agentId' in cmd
+            ? { agent: cmd.agentId }
+            : cmd.type === 'call-record'
+              ? { call: cmd.record.callId }
+              : {}
     log.error({ ...ids, command: cmd.type, err }, 'failed to persist a core command')
   }
 }
@@ -87,7 +105,13 @@ function apply(store: PersistStore, cmd: Command): void {
       let offer = store.calls.findOfferByLeg(cmd.legId)
       if (!offer) {
         if (cmd.device === undefined) return // a leg of a call restored after a restart: its offer was not recorded by us
-        offer = store.calls.addOffer({ callId: cmd.callId, agentId: cmd.agentId, offeredAt: cmd.at, legUuid: cmd.legId, device: cmd.device })
+        offer = store.calls.addOffer({
+          callId: cmd.callId,
+          agentId: cmd.agentId,
+          offeredAt: cmd.at,
+          legUuid: cmd.legId,
+          device: cmd.device,
+        })
       }
       const result = cmd.result ?? offer.result
       if (result === null) return
@@ -111,13 +135,25 @@ function apply(store: PersistStore, cmd: Command): void {
       store.agents.setActiveDevice(cmd.agentId, cmd.deviceIndex)
       return
     case 'ewt':
-      store.ewt.record({ callId: cmd.callId, queueId: cmd.queueId, at: cmd.at, position: cmd.position, announcedSeconds: cmd.seconds })
+      store.ewt.record({
+        callId: cmd.callId,
+        queueId: cmd.queueId,
+        at: cmd.at,
+        position: cmd.position,
+        announcedSeconds: cmd.seconds,
+      })
       return
     case 'callback-record':
       store.callbacks.record(cmd.record)
       return
     case 'prompt-recorded':
-      store.prompts.put({ tenantId: cmd.tenantId, queueId: cmd.queueId, language: cmd.language as Language, name: cmd.name, path: cmd.path })
+      store.prompts.put({
+        tenantId: cmd.tenantId,
+        queueId: cmd.queueId,
+        language: cmd.language as Language,
+        name: cmd.name,
+        path: cmd.path,
+      })
       return
     default:
       return

@@ -63,7 +63,10 @@ export async function closeOrphanRecords(
         o.log.info({ call: rec.callId, outcome }, 'closed the record of a call that ended while the daemon was away')
       }
     } catch (err) {
-      o.log.error({ call: rec.callId, err }, 'could not close the record of a call that ended while the daemon was away')
+      o.log.error(
+        { call: rec.callId, err },
+        'could not close the record of a call that ended while the daemon was away',
+      )
     }
   }
   return figures
@@ -78,7 +81,11 @@ export function closeOrphanOffers(store: Pick<Store, 'calls' | 'tx'>, isLegLive:
   store.tx(() => {
     for (const f of store.calls.openOffers()) {
       if (f.legUuid !== null && isLegLive(f.legUuid)) continue
-      store.calls.finishOffer(f.id, { result: 'cancelled', cause: 'DAEMON_RESTART', endedAt: Math.max(f.offeredAt, f.answeredAt ?? 0) })
+      store.calls.finishOffer(f.id, {
+        result: 'cancelled',
+        cause: 'DAEMON_RESTART',
+        endedAt: Math.max(f.offeredAt, f.answeredAt ?? 0),
+      })
       n++
     }
   })
@@ -93,7 +100,13 @@ function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): C
   const connect = events.find((e) => e.event === 'CONNECT')
   const answeredAt = cur.answeredAt ?? connect?.at ?? null
   const agentId = cur.agentId ?? connect?.agentId ?? null
-  const times = [cur.arrivedAt, cur.enteredQueueAt, answeredAt, ...events.map((e) => e.at), ...offers.flatMap((f) => [f.offeredAt, f.answeredAt, f.endedAt])]
+  const times = [
+    cur.arrivedAt,
+    cur.enteredQueueAt,
+    answeredAt,
+    ...events.map((e) => e.at),
+    ...offers.flatMap((f) => [f.offeredAt, f.answeredAt, f.endedAt]),
+  ]
   const endedAt = Math.max(...times.filter((x): x is number => typeof x === 'number'))
   const outcome: CallOutcome = answeredAt !== null ? 'answered' : cur.enteredQueueAt !== null ? 'abandoned' : 'unknown'
   store.calls.update(rec.callId, {
@@ -105,8 +118,20 @@ function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): C
   for (const f of offers) {
     if (f.result !== null) continue
     const won = answeredAt !== null && f.agentId === agentId
-    store.calls.finishOffer(f.id, { result: won ? 'answered' : 'cancelled', cause: 'DAEMON_RESTART', endedAt, ...(won && f.answeredAt === null ? { answeredAt } : {}) })
+    store.calls.finishOffer(f.id, {
+      result: won ? 'answered' : 'cancelled',
+      cause: 'DAEMON_RESTART',
+      endedAt,
+      ...(won && f.answeredAt === null ? { answeredAt } : {}),
+    })
   }
-  store.events.append({ at: endedAt, callId: rec.callId, queueId: cur.queueId, agentId, event: 'RECONCILED', data: { outcome, reason: 'the channel was gone after a daemon restart' } })
+  store.events.append({
+    at: endedAt,
+    callId: rec.callId,
+    queueId: cur.queueId,
+    agentId,
+    event: 'RECONCILED',
+    data: { outcome, reason: 'the channel was gone after a daemon restart' },
+  })
   return outcome
 }

@@ -54,10 +54,27 @@ const AGENTS = ['1001', '1002', '1003', '1004']
 
 /** Creates the demo call centre in `store`. */
 function seedDemo(store: Store, now: number): void {
-  const support = store.queues.create({ number: '5000', name: 'Support', tags: ['support'], settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
-  const sales = store.queues.create({ number: '5001', name: 'Sales', tags: ['sales'], settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' } })
+  const support = store.queues.create({
+    number: '5000',
+    name: 'Support',
+    tags: ['support'],
+    settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' },
+  })
+  const sales = store.queues.create({
+    number: '5001',
+    name: 'Sales',
+    tags: ['sales'],
+    settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' },
+  })
   const ids = AGENTS.map((ext) => store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' }).id)
-  const members: [number, string][] = [[0, support.id], [1, support.id], [2, support.id], [1, sales.id], [2, sales.id], [3, sales.id]]
+  const members: [number, string][] = [
+    [0, support.id],
+    [1, support.id],
+    [2, support.id],
+    [1, sales.id],
+    [2, sales.id],
+    [3, sales.id],
+  ]
   for (const [i, q] of members) store.memberships.add(ids[i], q)
   members.forEach(([i, q], n) => store.sessions.login(ids[i], q, now - (members.length - n) * 1000))
 }
@@ -83,11 +100,20 @@ export interface SimulatedWorld {
 }
 
 /** Starts the simulator and opens the demo database; no daemon yet (see SimulatedWorld). */
-export async function prepareSimulation(config: Config, log: Logger, opts: SimulationOptions = {}): Promise<SimulatedWorld> {
+export async function prepareSimulation(
+  config: Config,
+  log: Logger,
+  opts: SimulationOptions = {},
+): Promise<SimulatedWorld> {
   const clock = opts.clock ?? new RealClock()
   const random = opts.random ?? Math.random
   const simLog = log.child({ module: 'sim' })
-  const simulator = new FreeSwitchSimulator({ clock, sipDomain: 'default', password: config.freeswitch.password, soundPrefix: config.sounds.dir })
+  const simulator = new FreeSwitchSimulator({
+    clock,
+    sipDomain: 'default',
+    password: config.freeswitch.password,
+    soundPrefix: config.sounds.dir,
+  })
   const port = await simulator.listen(0, '127.0.0.1')
   simLog.info({ port }, 'FreeSWITCH simulator listening')
   for (const ext of AGENTS) simulator.endpoint(ext, agentBehaviour(random))
@@ -103,13 +129,25 @@ export async function prepareSimulation(config: Config, log: Logger, opts: Simul
     const open = store.calls.inProgress()
     for (const c of open) {
       store.tx(() => {
-        for (const o of store.calls.offersForCall(c.callId)) if (o.result === null) store.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
-        store.calls.update(c.callId, { endedAt: Math.max(now, c.arrivedAt), outcome: c.answeredAt !== null ? 'answered' : 'failed' })
+        for (const o of store.calls.offersForCall(c.callId))
+          if (o.result === null)
+            store.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
+        store.calls.update(c.callId, {
+          endedAt: Math.max(now, c.arrivedAt),
+          outcome: c.answeredAt !== null ? 'answered' : 'failed',
+        })
       })
     }
-    simLog.info({ database: databasePath, closedCalls: open.length }, `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`)
+    simLog.info(
+      { database: databasePath, closedCalls: open.length },
+      `demo call centre kept from the last run in ${databasePath} ('koplus daemon --simulate --fresh' starts over)`,
+    )
   }
-  const pointed: Config = { ...config, database: { ...config.database, path: databasePath }, freeswitch: { ...config.freeswitch, host: '127.0.0.1', port, nodes: null } }
+  const pointed: Config = {
+    ...config,
+    database: { ...config.database, path: databasePath },
+    freeswitch: { ...config.freeswitch, host: '127.0.0.1', port, nodes: null },
+  }
 
   const startTraffic = (): (() => void) => {
     let stopped = false
@@ -117,11 +155,14 @@ export async function prepareSimulation(config: Config, log: Logger, opts: Simul
     const timers = new Set<TimerHandle>()
     let callers = 0
     const scheduleCall = (): void => {
-      next = clock.setTimeout(() => {
-        if (stopped) return
-        placeCall()
-        scheduleCall()
-      }, 3000 + random() * 6000)
+      next = clock.setTimeout(
+        () => {
+          if (stopped) return
+          placeCall()
+          scheduleCall()
+        },
+        3000 + random() * 6000,
+      )
     }
     const placeCall = (): void => {
       const queue = random() < 0.6 ? '5000' : '5001'

@@ -28,12 +28,18 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     },
     soundsDir: config.sounds.dir,
     recordingsDir: config.recordings.dir,
-    dialTemplates: { softphone: tpl(config.devices.softphone), deskphone: tpl(config.devices.deskphone), mobile: tpl(config.devices.mobile) },
+    dialTemplates: {
+      softphone: tpl(config.devices.softphone),
+      deskphone: tpl(config.devices.deskphone),
+      mobile: tpl(config.devices.mobile),
+    },
     featureCodes: config.featureCodes,
     unknownQueueAction: config.calls.unknownQueueAction,
     callbackDialString: tpl(config.callback.dialString),
     // Two or more daemons on one PostgreSQL: one leads (./leadership.ts). KOPLUS_NODE_ID names this one.
-    ...(config.database.url !== null ? { leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) } } : {}),
+    ...(config.database.url !== null
+      ? { leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) } }
+      : {}),
   }
 }
 
@@ -57,7 +63,8 @@ export async function startDaemon(config: Config | DaemonSettings, opts: DaemonO
   try {
     return await startWithSettings(settings, opts)
   } catch (err) {
-    if (err instanceof StoreError && err.code === 'KOPLUS_STORE_FILE') throw new StartupError('database.path', err.message, { cause: err })
+    if (err instanceof StoreError && err.code === 'KOPLUS_STORE_FILE')
+      throw new StartupError('database.path', err.message, { cause: err })
     throw err
   }
 }

@@ -35,15 +35,18 @@ export class TimerTable {
   }
 
   #arm(id: string, at: number): void {
-    const handle = this.#clock.setTimeout(() => {
-      if (this.#timers.get(id) !== handle) return
-      if (this.#clock.now() < at) {
-        this.#arm(id, at)
-        return
-      }
-      this.#timers.delete(id)
-      this.#fire(id)
-    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#clock.now())))
+    const handle = this.#clock.setTimeout(
+      () => {
+        if (this.#timers.get(id) !== handle) return
+        if (this.#clock.now() < at) {
+          this.#arm(id, at)
+          return
+        }
+        this.#timers.delete(id)
+        this.#fire(id)
+      },
+      Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#clock.now())),
+    )
     this.#timers.set(id, handle)
   }
 

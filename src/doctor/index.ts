@@ -93,7 +93,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer))
 }
 
-const firstLine = (s: string): string => s.split('\n').find((l) => l.trim())?.trim() ?? ''
+const firstLine = (s: string): string =>
+  s
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? ''
 
 /** Run every check; never throws. */
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
@@ -114,9 +118,13 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       await client.connect()
       add('connection', true, `connected to ${address} and authenticated`)
     } catch (err) {
-      const reason = err instanceof EslAuthError ? `authentication failed at ${address}: wrong password? (freeswitch.password must match event_socket.conf.xml)` : `cannot connect to ${address}: ${err instanceof Error ? err.message : String(err)}`
+      const reason =
+        err instanceof EslAuthError
+          ? `authentication failed at ${address}: wrong password? (freeswitch.password must match event_socket.conf.xml)`
+          : `cannot connect to ${address}: ${err instanceof Error ? err.message : String(err)}`
       add('connection', false, reason)
-      for (const n of ['version', 'modules', 'events', 'dialplan']) add(n, false, 'not checked: no connection to FreeSWITCH')
+      for (const n of ['version', 'modules', 'events', 'dialplan'])
+        add(n, false, 'not checked: no connection to FreeSWITCH')
       await checkSounds(opts.soundsDir, add)
       if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
       return { ok: false, checks }
@@ -127,7 +135,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       const v = firstLine(await client.api('version'))
       const m = /FreeSWITCH Version (\d+)\.(\d+)\.(\d+)/.exec(v)
       if (!m) add('version', false, `unexpected answer to 'api version': ${v || '(empty)'}`)
-      else if (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 10)) add('version', false, `${v}: koplus needs FreeSWITCH 1.10 or newer`)
+      else if (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 10))
+        add('version', false, `${v}: koplus needs FreeSWITCH 1.10 or newer`)
       else add('version', true, v)
     } catch (err) {
       add('version', false, `api version failed: ${(err as Error).message}`)
@@ -138,8 +147,18 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       try {
         const answer = (await client.api(`module_exists ${mod.name}`)).trim()
         if (answer === 'true') add(`module ${mod.name}`, true, 'loaded')
-        else if (answer === 'false') add(`module ${mod.name}`, false, `not loaded (needed for ${mod.why}); add it to modules.conf.xml and 'load ${mod.name}'`)
-        else add(`module ${mod.name}`, false, `cannot tell: 'api module_exists ${mod.name}' answered ${JSON.stringify(firstLine(answer))}`)
+        else if (answer === 'false')
+          add(
+            `module ${mod.name}`,
+            false,
+            `not loaded (needed for ${mod.why}); add it to modules.conf.xml and 'load ${mod.name}'`,
+          )
+        else
+          add(
+            `module ${mod.name}`,
+            false,
+            `cannot tell: 'api module_exists ${mod.name}' answered ${JSON.stringify(firstLine(answer))}`,
+          )
       } catch (err) {
         add(`module ${mod.name}`, false, `api module_exists failed: ${(err as Error).message}`)
       }
@@ -151,15 +170,32 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       const body = (job as { body?: string }).body ?? ''
       add('events', true, `BACKGROUND_JOB event received (${firstLine(body).slice(0, 60)})`)
     } catch (err) {
-      add('events', false, `no event arrived: ${(err as Error).message} (check the event subscription / ACL of mod_event_socket)`)
+      add(
+        'events',
+        false,
+        `no event arrived: ${(err as Error).message} (check the event subscription / ACL of mod_event_socket)`,
+      )
     }
 
     // 5. dialplan
     const settleMs = opts.settleMs ?? 2500
     const contexts = opts.contexts?.length ? opts.contexts : [context]
     for (const ctx of contexts) {
-      const r = await testCall(client, 'koplus-check', ctx, { name: 'koplus_check', value: 'true' }, timeoutMs, settleMs)
-      add(contexts.length > 1 ? `dialplan ${ctx}` : 'dialplan', r.ok, r.ok ? `loopback/koplus-check/${ctx} reached park with koplus_check=true (tenant ${r.tenant ?? '?'})` : `loopback/koplus-check/${ctx}: ${r.detail}`)
+      const r = await testCall(
+        client,
+        'koplus-check',
+        ctx,
+        { name: 'koplus_check', value: 'true' },
+        timeoutMs,
+        settleMs,
+      )
+      add(
+        contexts.length > 1 ? `dialplan ${ctx}` : 'dialplan',
+        r.ok,
+        r.ok
+          ? `loopback/koplus-check/${ctx} reached park with koplus_check=true (tenant ${r.tenant ?? '?'})`
+          : `loopback/koplus-check/${ctx}: ${r.detail}`,
+      )
     }
 
     // 6. default_password
@@ -170,26 +206,59 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       add('default_password', false, `api global_getvar failed: ${(err as Error).message}`)
     }
     if (defaultPassword === '1234') {
-      warn('default_password', "default_password is still 1234 (vars.xml): the vanilla default context's 'global' extension logs a warning and sleeps 10 s before routing every call it sees; change it in vars.xml and reloadxml")
-    } else if (!checks.some((c) => c.name === 'default_password')) add('default_password', true, defaultPassword ? 'changed from the vanilla 1234' : 'not set')
+      warn(
+        'default_password',
+        "default_password is still 1234 (vars.xml): the vanilla default context's 'global' extension logs a warning and sleeps 10 s before routing every call it sees; change it in vars.xml and reloadxml",
+      )
+    } else if (!checks.some((c) => c.name === 'default_password'))
+      add('default_password', true, defaultPassword ? 'changed from the vanilla 1234' : 'not set')
 
     // 7. every queue number and feature code, in every context
     for (const q of opts.queues ?? []) {
       for (const ctx of contexts) {
         const name = contexts.length > 1 ? `queue ${q.number} (${ctx})` : `queue ${q.number}`
-        const r = await testCall(client, q.number, ctx, { name: 'koplus_queue', value: q.number }, timeoutMs, settleMs, defaultPassword === '1234')
-        add(name, r.ok, r.ok ? `reaches koplus in context '${ctx}' (parked with koplus_queue=${q.number}${q.name ? `, queue ${q.name}` : ''})` : r.detail)
+        const r = await testCall(
+          client,
+          q.number,
+          ctx,
+          { name: 'koplus_queue', value: q.number },
+          timeoutMs,
+          settleMs,
+          defaultPassword === '1234',
+        )
+        add(
+          name,
+          r.ok,
+          r.ok
+            ? `reaches koplus in context '${ctx}' (parked with koplus_queue=${q.number}${q.name ? `, queue ${q.name}` : ''})`
+            : r.detail,
+        )
       }
       const stock = stockExtensionsCatching(q.number)
       if (stock.length) {
         const e = stock[0]
-        warn(`overlap ${q.number}`, `queue ${q.number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml (${e.actions.map(([a]) => a).join(', ')}): koplus must come first (the jump at the top of the context), and that stock extension is then unreachable`)
+        warn(
+          `overlap ${q.number}`,
+          `queue ${q.number} is also the stock extension '${e.name}' (${e.expression}) of FreeSWITCH's vanilla dialplan/default.xml (${e.actions.map(([a]) => a).join(', ')}): koplus must come first (the jump at the top of the context), and that stock extension is then unreachable`,
+        )
       }
     }
     for (const code of opts.featureCodes ?? []) {
       for (const ctx of contexts.filter((c) => c !== 'public')) {
-        const r = await testCall(client, code, ctx, { name: 'koplus_feature', value: code }, timeoutMs, settleMs, defaultPassword === '1234')
-        add(contexts.length > 1 ? `feature ${code} (${ctx})` : `feature ${code}`, r.ok, r.ok ? `reaches koplus in context '${ctx}' (parked with koplus_feature=${code})` : r.detail)
+        const r = await testCall(
+          client,
+          code,
+          ctx,
+          { name: 'koplus_feature', value: code },
+          timeoutMs,
+          settleMs,
+          defaultPassword === '1234',
+        )
+        add(
+          contexts.length > 1 ? `feature ${code} (${ctx})` : `feature ${code}`,
+          r.ok,
+          r.ok ? `reaches koplus in context '${ctx}' (parked with koplus_feature=${code})` : r.detail,
+        )
       }
     }
   } finally {
@@ -208,7 +277,9 @@ function checkTenants(path: string): [boolean, string] {
     db = new Database(path, { readonly: true, fileMustExist: true })
     const usage = db.prepare(TENANT_USAGE_SQL).all() as TenantUse[]
     const warning = placeholderDomainWarning(usage)
-    return warning ? [false, warning] : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
+    return warning
+      ? [false, warning]
+      : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'SQLITE_CANTOPEN') return [true, `no database at ${path} yet`]
@@ -219,7 +290,10 @@ function checkTenants(path: string): [boolean, string] {
 }
 
 /** A one-shot ESL connection for the doctor's checks and test calls (no reconnect; the events the checks watch). */
-function checkClient(opts: { host: string; port: number; password: string; logger?: Logger }, timeoutMs: number): EslClient {
+function checkClient(
+  opts: { host: string; port: number; password: string; logger?: Logger },
+  timeoutMs: number,
+): EslClient {
   const client = new EslClient({
     host: opts.host,
     port: opts.port,
@@ -239,19 +313,37 @@ function checkClient(opts: { host: string; port: number; password: string; logge
  * call per context; one warning per context the number does not reach koplus in (what ran instead), or one saying
  * the routing could not be tested. Never throws; [] when the number reaches koplus everywhere.
  */
-export async function checkQueueRouting(opts: { host: string; port: number; password: string; number: string; contexts?: readonly string[]; timeoutMs?: number; settleMs?: number; logger?: Logger }): Promise<string[]> {
+export async function checkQueueRouting(opts: {
+  host: string
+  port: number
+  password: string
+  number: string
+  contexts?: readonly string[]
+  timeoutMs?: number
+  settleMs?: number
+  logger?: Logger
+}): Promise<string[]> {
   const timeoutMs = opts.timeoutMs ?? 3000
   const client = checkClient(opts, timeoutMs)
   try {
     await client.connect()
   } catch (err) {
     await client.close().catch(() => undefined)
-    return [`the routing of ${opts.number} was not tested: cannot reach FreeSWITCH at ${opts.host}:${opts.port} (${(err as Error).message}); run 'koplus doctor' later`]
+    return [
+      `the routing of ${opts.number} was not tested: cannot reach FreeSWITCH at ${opts.host}:${opts.port} (${(err as Error).message}); run 'koplus doctor' later`,
+    ]
   }
   const out: string[] = []
   try {
     for (const ctx of opts.contexts ?? ['default']) {
-      const r = await testCall(client, opts.number, ctx, { name: 'koplus_queue', value: opts.number }, timeoutMs, opts.settleMs ?? 1000)
+      const r = await testCall(
+        client,
+        opts.number,
+        ctx,
+        { name: 'koplus_queue', value: opts.number },
+        timeoutMs,
+        opts.settleMs ?? 1000,
+      )
       if (!r.ok) out.push(`queue ${opts.number} in context '${ctx}': ${r.detail}`)
     }
   } finally {
@@ -274,7 +366,15 @@ interface CallOutcome {
  * `want.name=want.value`. Otherwise the outcome names what ran instead (the -b leg's CHANNEL_EXECUTEs), watched for
  * `settleMs` after the first foreign application, or why it failed. Both legs are killed afterwards.
  */
-async function testCall(client: EslClient, dest: string, context: string, want: { name: string; value: string }, timeoutMs: number, settleMs: number, defaultPassword1234 = false): Promise<CallOutcome> {
+async function testCall(
+  client: EslClient,
+  dest: string,
+  context: string,
+  want: { name: string; value: string },
+  timeoutMs: number,
+  settleMs: number,
+  defaultPassword1234 = false,
+): Promise<CallOutcome> {
   const notRouted =
     want.name === 'koplus_check'
       ? `the koplus dialplan is not installed in context '${context}' (see conf/freeswitch and docs/install-freeswitch.md)`
@@ -288,7 +388,10 @@ async function testCall(client: EslClient, dest: string, context: string, want: 
   const outcome = new Promise<CallOutcome>((r) => (resolveOutcome = r))
   const hint = `put the koplus jump first in context '${context}' (scripts/install-dialplan.sh; docs/install-freeswitch.md)`
   const caught = (): string => {
-    const why = sleptLong && defaultPassword1234 ? " (the 10 s sleep is the vanilla 'global' extension's: default_password is still 1234)" : ''
+    const why =
+      sleptLong && defaultPassword1234
+        ? " (the 10 s sleep is the vanilla 'global' extension's: default_password is still 1234)"
+        : ''
     return `caught before koplus, the call ran ${ran.join(', ')}${why}; ${hint}`
   }
   const onEvent = (ev: EslEvent): void => {
@@ -302,29 +405,47 @@ async function testCall(client: EslClient, dest: string, context: string, want: 
       if (app === 'sleep' && Number(ev.get('Application-Data')) >= 10000) sleptLong = true
       settle ??= setTimeout(() => resolveOutcome({ ok: false, detail: caught() }), settleMs)
     } else if (ev.name === 'CHANNEL_PARK') {
-      if (ev.variable(want.name) === want.value) resolveOutcome({ ok: true, detail: 'parked', tenant: ev.variable('koplus_tenant') })
-      else resolveOutcome({ ok: false, detail: `parked without ${want.name}=${want.value}${ran.length ? ` after ${ran.join(', ')}` : ''}: another extension handled it; ${hint}` })
+      if (ev.variable(want.name) === want.value)
+        resolveOutcome({ ok: true, detail: 'parked', tenant: ev.variable('koplus_tenant') })
+      else
+        resolveOutcome({
+          ok: false,
+          detail: `parked without ${want.name}=${want.value}${ran.length ? ` after ${ran.join(', ')}` : ''}: another extension handled it; ${hint}`,
+        })
     } else if (ev.name === 'CHANNEL_HANGUP') {
       const cause = ev.get('Hangup-Cause') ?? 'unknown cause'
-      resolveOutcome({ ok: false, detail: ran.length ? `${caught()} (hung up: ${cause})` : `hung up (${cause}) before reaching park: ${notRouted}` })
+      resolveOutcome({
+        ok: false,
+        detail: ran.length
+          ? `${caught()} (hung up: ${cause})`
+          : `hung up (${cause}) before reaching park: ${notRouted}`,
+      })
     }
   }
   client.on('event', onEvent)
   try {
     // bgapi: the originate itself waits for an answer that never comes; the job result tells of early failures.
     // koplus_check_id travels to the -b leg (mod_loopback copies the a-leg's variables).
-    const job = client.bgapi(`originate {origination_uuid=${aLeg},koplus_check_id=${aLeg},originate_timeout=${Math.ceil(timeoutMs / 1000) + 1},ignore_early_media=true}loopback/${dest}/${context} &park()`)
+    const job = client.bgapi(
+      `originate {origination_uuid=${aLeg},koplus_check_id=${aLeg},originate_timeout=${Math.ceil(timeoutMs / 1000) + 1},ignore_early_media=true}loopback/${dest}/${context} &park()`,
+    )
     job.then(
       (r) => {
         const body = (r as { body?: string }).body ?? ''
-        if (body.startsWith('-ERR') && !ran.length) resolveOutcome({ ok: false, detail: `originate loopback/${dest}/${context} failed: ${firstLine(body)} — is the koplus dialplan installed in context '${context}'?` })
+        if (body.startsWith('-ERR') && !ran.length)
+          resolveOutcome({
+            ok: false,
+            detail: `originate loopback/${dest}/${context} failed: ${firstLine(body)} — is the koplus dialplan installed in context '${context}'?`,
+          })
       },
       () => undefined,
     )
-    return await withTimeout(outcome, timeoutMs, `waiting for loopback/${dest}/${context} to be parked`).catch((err: Error) => ({
-      ok: false,
-      detail: ran.length ? caught() : `${err.message}: ${notRouted}`,
-    }))
+    return await withTimeout(outcome, timeoutMs, `waiting for loopback/${dest}/${context} to be parked`).catch(
+      (err: Error) => ({
+        ok: false,
+        detail: ran.length ? caught() : `${err.message}: ${notRouted}`,
+      }),
+    )
   } finally {
     clearTimeout(settle)
     client.off('event', onEvent)
@@ -333,7 +454,10 @@ async function testCall(client: EslClient, dest: string, context: string, want: 
 }
 
 /** The prompts directory has sv/ and en/ with readable WAV files. */
-async function checkSounds(dir: string | null | undefined, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+async function checkSounds(
+  dir: string | null | undefined,
+  add: (name: string, ok: boolean, detail: string) => void,
+): Promise<void> {
   const root = dir ?? join(packageRoot(), 'sounds')
   const problems: string[] = []
   let files = 0
@@ -354,15 +478,22 @@ async function checkSounds(dir: string | null | undefined, add: (name: string, o
         const head = Buffer.alloc(12)
         await fh.read(head, 0, 12, 0)
         await fh.close()
-        if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') problems.push(`${n}: not a WAV file`)
+        if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE')
+          problems.push(`${n}: not a WAV file`)
         else files++
       } catch (err) {
         problems.push(`${n}: ${(err as Error).message}`)
       }
     }
   }
-  if (problems.length) add('sounds', false, `${problems.length} problem(s): ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`)
-  else add('sounds', true, `${files} prompt files readable under ${root} (this host; FreeSWITCH must see the same path)`)
+  if (problems.length)
+    add(
+      'sounds',
+      false,
+      `${problems.length} problem(s): ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`,
+    )
+  else
+    add('sounds', true, `${files} prompt files readable under ${root} (this host; FreeSWITCH must see the same path)`)
 }
 
 async function listWavs(dir: string): Promise<string[]> {
@@ -378,10 +509,16 @@ async function listWavs(dir: string): Promise<string[]> {
 /** One line per check: 'ok    name  detail' / 'WARN  name  detail' / 'FAIL  name  reason'. */
 export function formatDoctor(report: DoctorReport): string {
   const width = Math.max(...report.checks.map((c) => c.name.length))
-  const lines = report.checks.map((c) => `${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`)
+  const lines = report.checks.map(
+    (c) => `${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`,
+  )
   const failed = report.checks.filter((c) => !c.ok).length
   const warned = report.checks.filter((c) => c.warning).length
   const warnings = warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''
-  lines.push(failed ? `${failed} of ${report.checks.length} checks failed${warnings}` : `all ${report.checks.length} checks passed${warnings}`)
+  lines.push(
+    failed
+      ? `${failed} of ${report.checks.length} checks failed${warnings}`
+      : `all ${report.checks.length} checks passed${warnings}`,
+  )
   return lines.join('\n')
 }

@@ -16,9 +16,17 @@ export interface DoctorNode {
 }
 
 /** Runs the doctor against every node; never throws. `run` is runDoctor (a test may pass a fake). */
-export async function runDoctorNodes(nodes: readonly DoctorNode[], opts: Omit<DoctorOptions, 'host' | 'port' | 'password'>, run: (o: DoctorOptions) => Promise<DoctorReport> = runDoctor): Promise<DoctorReport> {
+export async function runDoctorNodes(
+  nodes: readonly DoctorNode[],
+  opts: Omit<DoctorOptions, 'host' | 'port' | 'password'>,
+  run: (o: DoctorOptions) => Promise<DoctorReport> = runDoctor,
+): Promise<DoctorReport> {
   const checks: CheckResult[] = []
-  const reports = await Promise.all(nodes.map((n, i) => run({ ...opts, host: n.host, port: n.port, password: n.password, ...(i > 0 ? { databasePath: undefined } : {}) })))
+  const reports = await Promise.all(
+    nodes.map((n, i) =>
+      run({ ...opts, host: n.host, port: n.port, password: n.password, ...(i > 0 ? { databasePath: undefined } : {}) }),
+    ),
+  )
   reports.forEach((r, i) => {
     for (const c of r.checks) {
       if (HOST_CHECKS.has(c.name)) {

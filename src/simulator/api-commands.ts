@@ -10,9 +10,25 @@ const NO_SUCH_CHANNEL = '-ERR No such channel!\n'
 
 /** The modules of the capture instance (esl-captures/README.md, "Modules loaded"). */
 export const LOADED_MODULES: ReadonlySet<string> = new Set([
-  'mod_console', 'mod_logfile', 'mod_event_socket', 'mod_sofia', 'mod_loopback', 'mod_commands', 'mod_db',
-  'mod_dptools', 'mod_expr', 'mod_fifo', 'mod_hash', 'mod_callcenter', 'mod_valet_parking', 'mod_dialplan_xml',
-  'mod_sndfile', 'mod_native_file', 'mod_local_stream', 'mod_tone_stream', 'mod_say_en',
+  'mod_console',
+  'mod_logfile',
+  'mod_event_socket',
+  'mod_sofia',
+  'mod_loopback',
+  'mod_commands',
+  'mod_db',
+  'mod_dptools',
+  'mod_expr',
+  'mod_fifo',
+  'mod_hash',
+  'mod_callcenter',
+  'mod_valet_parking',
+  'mod_dialplan_xml',
+  'mod_sndfile',
+  'mod_native_file',
+  'mod_local_stream',
+  'mod_tone_stream',
+  'mod_say_en',
 ])
 const VERSION_TEXT =
   'FreeSWITCH Version 1.10.12-release+git~20240802T210227Z~a88d069d6f~64bit (git a88d069 2024-08-02 21:02:27Z 64bit)\n'
@@ -28,7 +44,12 @@ export function splitCommand(line: string): { cmd: string; arg: string } {
  * Runs one api command line. `reply` is called once with the response body: at once for most
  * commands, when the outcome is known for originate.
  */
-export function runApiCommand(sim: FreeSwitchSimulator, line: string, reply: (text: string) => void, jobUuid?: string): void {
+export function runApiCommand(
+  sim: FreeSwitchSimulator,
+  line: string,
+  reply: (text: string) => void,
+  jobUuid?: string,
+): void {
   const { cmd, arg } = splitCommand(line)
   const args = arg ? arg.split(/\s+/) : []
   const withChannel = (fn: (ch: Channel) => string): void => {
@@ -175,7 +196,8 @@ function created(ch: Channel): Row {
 }
 
 function channelRow(sim: FreeSwitchSimulator, ch: Channel): Row {
-  const app = ch.running && !ch.running.done ? ch.running.call : ch.parked === 'app' ? { app: 'park', arg: '' } : undefined
+  const app =
+    ch.running && !ch.running.done ? ch.running.call : ch.parked === 'app' ? { app: 'park', arg: '' } : undefined
   const codec = ch.answered || ch.parked ? ['PCMU', '8000', '64000'] : ['', '', '']
   return [
     ['uuid', ch.uuid],
@@ -277,12 +299,18 @@ function show(sim: FreeSwitchSimulator, args: string[]): string {
   if (what === 'channels') {
     const chans = visible(sim)
     if (args[1] === 'count') return `\n${chans.length} total.\n`
-    return table(chans.map((c) => channelRow(sim, c)), json)
+    return table(
+      chans.map((c) => channelRow(sim, c)),
+      json,
+    )
   }
   if (what === 'calls') {
     const chans = visible(sim).filter((c) => c.bridgeSide !== 'b' || !c.bridge)
     if (args[1] === 'count') return `\n${chans.length} total.\n`
-    return table(chans.map((c) => callRow(sim, c)), json)
+    return table(
+      chans.map((c) => callRow(sim, c)),
+      json,
+    )
   }
   if (what === 'registrations') {
     const rows: Row[] = sim.registrations().map((u) => [
@@ -304,7 +332,8 @@ function show(sim: FreeSwitchSimulator, args: string[]): string {
 
 /** `sofia status profile internal reg` (capture: inbound-introspection). */
 function sofia(sim: FreeSwitchSimulator, args: string[]): string {
-  if (args[0] !== 'status' || args[1] !== 'profile' || !args[2]) return '-ERR Usage: sofia status profile <name> [reg]\n'
+  if (args[0] !== 'status' || args[1] !== 'profile' || !args[2])
+    return '-ERR Usage: sofia status profile <name> [reg]\n'
   const line = '================================================================================================='
   let out = `\nRegistrations:\n${line}\n`
   const regs = args[2] === 'internal' ? sim.registrations() : []

@@ -45,7 +45,8 @@ function resolveMedia(sim: FreeSwitchSimulator, arg: string): Media | undefined 
     }
     return parts.length ? { path: a, parts } : undefined
   }
-  if (a.startsWith('tone_stream://')) return { path: a, fileType: 'tone_stream', parts: [{ file: a, ms: toneDurationMs(a) }] }
+  if (a.startsWith('tone_stream://'))
+    return { path: a, fileType: 'tone_stream', parts: [{ file: a, ms: toneDurationMs(a) }] }
   if (a.startsWith('silence_stream://')) {
     const n = Number(a.slice('silence_stream://'.length).split(',')[0])
     return { path: a, fileType: 'silence_stream', parts: [{ file: a, ms: n > 0 ? n : Infinity }] }
@@ -166,7 +167,10 @@ export function startApp(sim: FreeSwitchSimulator, ch: Channel, call: AppCall): 
       // call over, so here the COMPLETE follows at once.)
       sim.executeEvent(ch, call)
       const [dest = '', , context] = call.arg.split(/\s+/)
-      const nested = sim.dialplan.route(dest, { context: context ?? ch.profile.context, domain: ch.variables.get('domain_name') ?? 'default' })
+      const nested = sim.dialplan.route(dest, {
+        context: context ?? ch.profile.context,
+        domain: ch.variables.get('domain_name') ?? 'default',
+      })
       if (nested) ch.queue.unshift(...nested.map((c) => ({ ...c, dialplan: call.dialplan })))
       return complete()
     }

@@ -4,8 +4,19 @@ import type { InterNodeLink } from './sip-network.js'
 
 /** Channel states and their numbers (switch_types.h, switch_channel_state_t). */
 const CS_NUMBERS: Record<string, number> = {
-  CS_NEW: 0, CS_INIT: 1, CS_ROUTING: 2, CS_SOFT_EXECUTE: 3, CS_EXECUTE: 4, CS_EXCHANGE_MEDIA: 5, CS_PARK: 6,
-  CS_CONSUME_MEDIA: 7, CS_HIBERNATE: 8, CS_RESET: 9, CS_HANGUP: 10, CS_REPORTING: 11, CS_DESTROY: 12,
+  CS_NEW: 0,
+  CS_INIT: 1,
+  CS_ROUTING: 2,
+  CS_SOFT_EXECUTE: 3,
+  CS_EXECUTE: 4,
+  CS_EXCHANGE_MEDIA: 5,
+  CS_PARK: 6,
+  CS_CONSUME_MEDIA: 7,
+  CS_HIBERNATE: 8,
+  CS_RESET: 9,
+  CS_HANGUP: 10,
+  CS_REPORTING: 11,
+  CS_DESTROY: 12,
 }
 
 /** Something the caller heard (a file, a tone, or a bridge to another party). */
@@ -172,14 +183,15 @@ export class Channel {
       ['Answer-State', this.answerState],
     ]
     if (this.hangupCause && opts.hangupCause !== false) h.push(['Hangup-Cause', this.hangupCause])
-    if (this.hasCodecs) h.push(
-      ['Channel-Read-Codec-Name', 'PCMU'],
-      ['Channel-Read-Codec-Rate', '8000'],
-      ['Channel-Read-Codec-Bit-Rate', '64000'],
-      ['Channel-Write-Codec-Name', 'PCMU'],
-      ['Channel-Write-Codec-Rate', '8000'],
-      ['Channel-Write-Codec-Bit-Rate', '64000'],
-    )
+    if (this.hasCodecs)
+      h.push(
+        ['Channel-Read-Codec-Name', 'PCMU'],
+        ['Channel-Read-Codec-Rate', '8000'],
+        ['Channel-Read-Codec-Bit-Rate', '64000'],
+        ['Channel-Write-Codec-Name', 'PCMU'],
+        ['Channel-Write-Codec-Rate', '8000'],
+        ['Channel-Write-Codec-Bit-Rate', '64000'],
+      )
     h.push(...profileHeaders('Caller', this, true))
     const other = this.bridge ?? this.otherLeg
     if (other && opts.other !== false) {

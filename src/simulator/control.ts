@@ -17,7 +17,10 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 /** Starts the control port; resolves with the server and its port. */
-export async function startControlServer(sim: FreeSwitchSimulator, port = 0): Promise<{ server: Server; port: number }> {
+export async function startControlServer(
+  sim: FreeSwitchSimulator,
+  port = 0,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, obj: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' })
@@ -40,7 +43,7 @@ export async function startControlServer(sim: FreeSwitchSimulator, port = 0): Pr
       }
       if (req.method === 'POST' && url.pathname === '/endpoints') {
         const key = (b.user as string | undefined) ?? new RegExp(String(b.pattern))
-        sim.endpoint(key, (b.behaviour ?? {}))
+        sim.endpoint(key, b.behaviour ?? {})
         return send(200, { ok: true })
       }
       if (req.method === 'POST' && url.pathname === '/register') {
@@ -52,9 +55,13 @@ export async function startControlServer(sim: FreeSwitchSimulator, port = 0): Pr
         return send(200, { ok: true })
       }
       if (url.pathname === '/channels')
-        return send(200, sim.channels().map((c) => ({ uuid: c.uuid, name: c.name, state: c.state, answerState: c.answerState })))
+        return send(
+          200,
+          sim.channels().map((c) => ({ uuid: c.uuid, name: c.name, state: c.state, answerState: c.answerState })),
+        )
       if (url.pathname === '/originates') return send(200, sim.originates)
-      if (req.method === 'POST' && url.pathname === '/api') return send(200, { response: sim.api(String(b.command ?? '')) })
+      if (req.method === 'POST' && url.pathname === '/api')
+        return send(200, { response: sim.api(String(b.command ?? '')) })
       send(404, { error: 'not found' })
     })().catch((err: Error) => send(400, { error: err.message }))
   })

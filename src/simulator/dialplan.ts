@@ -119,9 +119,12 @@ export class Dialplan {
 
   /** koplus's extensions (conf/freeswitch/dialplan/koplus.xml): check, queue numbers, feature codes. */
   #koplus(dest: string, ctx: DialplanContext): AppCall[] | undefined {
-    if (dest === 'koplus-check') return [app('set', 'koplus_check=true'), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
-    if (dest.startsWith('*7')) return [app('set', `koplus_feature=${dest}`), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
-    if (this.#isQueue(dest)) return [app('set', `koplus_queue=${dest}`), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
+    if (dest === 'koplus-check')
+      return [app('set', 'koplus_check=true'), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
+    if (dest.startsWith('*7'))
+      return [app('set', `koplus_feature=${dest}`), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
+    if (this.#isQueue(dest))
+      return [app('set', `koplus_queue=${dest}`), app('set', `koplus_tenant=${ctx.domain}`), app('park')]
     return undefined
   }
 
@@ -134,7 +137,11 @@ export class Dialplan {
     if (this.vanilla === 'jump') {
       // conf/freeswitch/dialplan/koplus-jump.xml: first in the context; public does not pass '*' numbers.
       const expression = name === 'public' ? /^[^*]/ : /^.+$/
-      list.push({ name: 'koplus', continue: true, match: (d) => (expression.test(d) ? [app('execute_extension', `${d} XML koplus`)] : undefined) })
+      list.push({
+        name: 'koplus',
+        continue: true,
+        match: (d) => (expression.test(d) ? [app('execute_extension', `${d} XML koplus`)] : undefined),
+      })
     }
     for (const e of name === 'public' ? VANILLA_PUBLIC : VANILLA_DEFAULT) list.push(this.#stock(e))
     // the old layout: dialplan/default/00_koplus.xml, included near the end of default.xml

@@ -63,4 +63,3 @@ export function labBehaviour(ext: string): EndpointBehaviour {
       return labExtension(ext) ? { answerAfterMs: 0 } : { neverAnswer: true }
   }
 }
-

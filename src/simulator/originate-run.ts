@@ -44,8 +44,6 @@ export class Originator {
     this.#onHangup.get(ch.uuid)?.(cause)
   }
 
-
-
   /**
    * Runs `originate <arg>`; `done` gets the api text (`+OK <uuid>\n` or `-ERR <CAUSE>\n`) the moment
    * the outcome is known, before the winning leg starts its application.
@@ -94,7 +92,11 @@ export class Originator {
     }
   }
 
-  #ringGroup(req: OriginateRequest, group: OriginateLeg[], done: (winner: Channel | undefined, cause?: string) => void): void {
+  #ringGroup(
+    req: OriginateRequest,
+    group: OriginateLeg[],
+    done: (winner: Channel | undefined, cause?: string) => void,
+  ): void {
     const pending: PendingLeg[] = []
     let settled = false
     let lastCause: string | undefined
@@ -104,10 +106,11 @@ export class Originator {
       if (settled) return
       settled = true
       if (timeoutTimer) this.sim.clock.clearTimeout(timeoutTimer)
-      for (const p of pending) if (p.ch) {
-        this.#onAnswer.delete(p.ch.uuid)
-        this.#onHangup.delete(p.ch.uuid)
-      }
+      for (const p of pending)
+        if (p.ch) {
+          this.#onAnswer.delete(p.ch.uuid)
+          this.#onHangup.delete(p.ch.uuid)
+        }
       done(winner, cause)
     }
     const checkAllFailed = (): void => {
@@ -188,7 +191,11 @@ export class Originator {
       const u = this.lookup.user(m[1])
       if (!u) return 'SUBSCRIBER_ABSENT'
       if (!u.registered) return 'USER_NOT_REGISTERED'
-      const ch = make(`sofia/internal/${u.user}-0x${u.callId.slice(0, 12)}@127.0.0.1:${u.contactPort}`, u.user, 'mod_sofia')
+      const ch = make(
+        `sofia/internal/${u.user}-0x${u.callId.slice(0, 12)}@127.0.0.1:${u.contactPort}`,
+        u.user,
+        'mod_sofia',
+      )
       ch.setVar('dialed_user', u.user)
       ch.setVar('dialed_domain', m[2] ?? this.sim.sipDomain)
       this.runBehaviour(ch, u.behaviour)
@@ -218,7 +225,9 @@ export class Originator {
       return a
     }
     // A phone registered on another simulated node (sip-network.ts).
-    const remote = dialOtherNode(this.sim, this.sim.sipNetwork, dial, () => make(dial, dial.split('/').pop()?.split('@')[0] ?? dial, 'mod_sofia'))
+    const remote = dialOtherNode(this.sim, this.sim.sipNetwork, dial, () =>
+      make(dial, dial.split('/').pop()?.split('@')[0] ?? dial, 'mod_sofia'),
+    )
     if (remote) return remote
     // Any other dial string (sofia/..., gateways): a scripted pattern endpoint, the captures' lab-* SIP
     // extensions, or a far end that never answers.
@@ -246,7 +255,8 @@ export class Originator {
     if (b.neverAnswer) return
     this.sim.soon(ch, b.answerAfterMs ?? 0, () => {
       this.sim.answer(ch)
-      if (b.hangupAfterMs !== undefined) this.sim.later(ch, b.hangupAfterMs, () => this.sim.hangup(ch, 'NORMAL_CLEARING'))
+      if (b.hangupAfterMs !== undefined)
+        this.sim.later(ch, b.hangupAfterMs, () => this.sim.hangup(ch, 'NORMAL_CLEARING'))
       if (b.pressKeys) {
         const keys = b.pressKeys.keys
         this.sim.later(ch, b.pressKeys.afterMs ?? 0, () => {

@@ -97,7 +97,10 @@ export function parseOriginate(arg: string): OriginateRequest {
   }
   let dial = s.slice(0, end)
   const rest = s.slice(end).trim()
-  if (!dial || !rest) throw new Error('-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n')
+  if (!dial || !rest)
+    throw new Error(
+      '-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n',
+    )
   const globals = new Map<string, string>()
   while (dial.startsWith('{')) {
     const e = closing(dial, 0, '{', '}')

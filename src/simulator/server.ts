@@ -297,7 +297,8 @@ class EslConnection {
   #subscribe(arg: string): void {
     const parts = arg.split(/\s+/).filter(Boolean)
     let format: 'plain' | 'json' = 'plain'
-    if (parts[0] === 'plain' || parts[0] === 'json' || parts[0] === 'xml') format = parts.shift() === 'json' ? 'json' : 'plain'
+    if (parts[0] === 'plain' || parts[0] === 'json' || parts[0] === 'xml')
+      format = parts.shift() === 'json' ? 'json' : 'plain'
     let custom = false
     for (const p of parts) {
       if (p === 'CUSTOM') custom = true
@@ -353,7 +354,13 @@ class EslConnection {
   #onEvent(ev: SimEvent): void {
     if (!this.#authed || !this.#format || this.#closed) return
     if (!this.#events.has('ALL') && !this.#events.has(ev.name)) return
-    if (ev.name === 'CUSTOM' && !this.#events.has('ALL') && this.#subclasses.size && !this.#subclasses.has(ev.subclass ?? '')) return
+    if (
+      ev.name === 'CUSTOM' &&
+      !this.#events.has('ALL') &&
+      this.#subclasses.size &&
+      !this.#subclasses.has(ev.subclass ?? '')
+    )
+      return
     if (this.#filters.length) {
       // mod_event_socket filters: an event passes if any filter header matches.
       const ok = this.#filters.some(([n, v]) => ev.headers.some(([k, val]) => k === n && val === v))

@@ -83,4 +83,3 @@ export class SimCall {
     return this.sim.waitFor(test, timeoutMs, `call ${this.uuid} state ${state}`)
   }
 }
-

@@ -79,7 +79,6 @@ interface Waiter {
   resolve: () => void
 }
 
-
 /**
  * A FreeSWITCH 1.10 stand-in that speaks the Event Socket protocol on a loopback port.
  * Tests drive the outside world (callers, phones) through the control API.
@@ -188,7 +187,9 @@ export class FreeSwitchSimulator {
     const domain = opts.domain ?? 'default'
     const uuid = opts.uuid ?? randomUUID()
     const internal = !!opts.sipUser
-    const name = internal ? `sofia/internal/${opts.sipUser}@${this.sipDomain}` : `sofia/external/${opts.from}@${this.sipDomain}`
+    const name = internal
+      ? `sofia/internal/${opts.sipUser}@${this.sipDomain}`
+      : `sofia/external/${opts.from}@${this.sipDomain}`
     const ch = this.createChannel({
       uuid,
       name,
@@ -578,7 +579,10 @@ export class FreeSwitchSimulator {
   transfer(ch: Channel, dest: string, context = 'default'): void {
     this.stopActivity(ch, 'transfer')
     ch.queue = []
-    ch.setVar('transfer_source', `${Math.floor(this.clock.now() / 1000)}:${randomUUID()}:uuid_br:${dest}/${context}/XML`)
+    ch.setVar(
+      'transfer_source',
+      `${Math.floor(this.clock.now() / 1000)}:${randomUUID()}:uuid_br:${dest}/${context}/XML`,
+    )
     this.route(ch, dest, context, ch.variables.get('domain_name') ?? 'default')
   }
 
@@ -587,7 +591,8 @@ export class FreeSwitchSimulator {
     if (ch.hungUp || ch.running || ch.originating) return
     const next = ch.queue.shift()
     if (next) {
-      if (ch.state === 'CS_INIT' || ch.state === 'CS_ROUTING' || ch.state === 'CS_CONSUME_MEDIA') ch.state = 'CS_EXECUTE'
+      if (ch.state === 'CS_INIT' || ch.state === 'CS_ROUTING' || ch.state === 'CS_CONSUME_MEDIA')
+        ch.state = 'CS_EXECUTE'
       startApp(this, ch, next)
       return
     }
@@ -695,11 +700,16 @@ export class FreeSwitchSimulator {
 
   /** Emits the DTMF event (basic channel data, no variables; capture: inbound-dtmf). */
   dtmfEvent(ch: Channel, digit: string): void {
-    this.channelEvent(ch, 'DTMF', [
-      ['DTMF-Digit', digit],
-      ['DTMF-Duration', '2000'],
-      ['DTMF-Source', 'UNKNOWN'],
-    ], { variables: false })
+    this.channelEvent(
+      ch,
+      'DTMF',
+      [
+        ['DTMF-Digit', digit],
+        ['DTMF-Duration', '2000'],
+        ['DTMF-Source', 'UNKNOWN'],
+      ],
+      { variables: false },
+    )
   }
 
   /** Bridges two channels (uuid_bridge): ends their apps/park, CHANNEL_BRIDGE on A; queued apps of A play during the bridge. */
@@ -721,10 +731,26 @@ export class FreeSwitchSimulator {
     a.bridgedAt = now
     b.bridgedAt = now
     const calling: [string, string, string] = ['switch_ivr_bridge.c', 'uuid_bridge_on_soft_execute', '1236']
-    this.channelEvent(a, 'CHANNEL_EXECUTE', [['Application', 'uuid_bridge'], ['Application-Data', b.uuid]], { calling })
-    this.channelEvent(b, 'CHANNEL_EXECUTE', [['Application', 'uuid_bridge'], ['Application-Data', a.uuid]], {
-      calling: ['switch_ivr_bridge.c', 'uuid_bridge_on_soft_execute', '1243'],
-    })
+    this.channelEvent(
+      a,
+      'CHANNEL_EXECUTE',
+      [
+        ['Application', 'uuid_bridge'],
+        ['Application-Data', b.uuid],
+      ],
+      { calling },
+    )
+    this.channelEvent(
+      b,
+      'CHANNEL_EXECUTE',
+      [
+        ['Application', 'uuid_bridge'],
+        ['Application-Data', a.uuid],
+      ],
+      {
+        calling: ['switch_ivr_bridge.c', 'uuid_bridge_on_soft_execute', '1243'],
+      },
+    )
     a.setVar('bridge_uuid', b.uuid)
     b.setVar('bridge_uuid', a.uuid)
     a.setVar('last_bridge_to', b.uuid)
@@ -832,4 +858,3 @@ function uptimeText(ms: number): string {
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
   return `0 years, ${plural(Math.floor(s / 86400), 'day')}, ${plural(Math.floor(s / 3600) % 24, 'hour')}, ${plural(Math.floor(s / 60) % 60, 'minute')}, ${plural(s % 60, 'second')}, ${plural(ms % 1000, 'millisecond')}, 0 microseconds`
 }
-

@@ -40,7 +40,8 @@ export class SipNetwork {
   }
 }
 
-const normal = (address: string): string => (/:\d+$/.test(address) && !address.endsWith(']') ? address : `${address}:5060`).toLowerCase()
+const normal = (address: string): string =>
+  (/:\d+$/.test(address) && !address.endsWith(']') ? address : `${address}:5060`).toLowerCase()
 
 /**
  * If `dial` goes to another simulator on the network, rings the phone there and returns node A's leg (made by
@@ -89,7 +90,13 @@ export function dialOtherNode(
   })
   phone.setVar('dialed_user', user.user)
   phone.setVar('dialed_domain', to.sipDomain)
-  const link: InterNodeLink = { legs: [{ sim: from, ch: a }, { sim: to, ch: inbound }, { sim: to, ch: phone }] }
+  const link: InterNodeLink = {
+    legs: [
+      { sim: from, ch: a },
+      { sim: to, ch: inbound },
+      { sim: to, ch: phone },
+    ],
+  }
   for (const l of link.legs) l.ch.interNode = link
   to.channelEvent(inbound, 'CHANNEL_CREATE')
   to.channelEvent(phone, 'CHANNEL_CREATE')
@@ -111,5 +118,7 @@ export function interNodeProgress(ch: Channel, what: 'ring' | 'answer'): void {
 export function interNodeHangup(ch: Channel, cause: string): void {
   const link = ch.interNode
   if (!link) return
-  for (const { sim, ch: other } of link.legs) if (other !== ch && !other.hungUp) sim.hangup(other, cause === 'LOSE_RACE' || cause === 'ORIGINATOR_CANCEL' ? 'ORIGINATOR_CANCEL' : cause)
+  for (const { sim, ch: other } of link.legs)
+    if (other !== ch && !other.hungUp)
+      sim.hangup(other, cause === 'LOSE_RACE' || cause === 'ORIGINATOR_CANCEL' ? 'ORIGINATOR_CANCEL' : cause)
 }

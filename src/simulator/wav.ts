@@ -22,7 +22,8 @@ export function wavDurationMs(path: string): number | undefined {
 
 /** Duration from the first bytes of a WAV file (enough to hold the fmt chunk and the data chunk header). */
 function parseWavDuration(buf: Buffer): number | undefined {
-  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return undefined
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE')
+    return undefined
   let pos = 12
   let byteRate = 0
   while (pos + 8 <= buf.length) {

@@ -33,13 +33,22 @@ interface AccountRow {
   updated_at: number
 }
 
-const toAccount = (r: AccountRow): Account => ({ id: r.id, username: r.username, role: r.role, tenantId: r.tenant_id, agentId: r.agent_id, createdAt: r.created_at, updatedAt: r.updated_at })
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id,
+  username: r.username,
+  role: r.role,
+  tenantId: r.tenant_id,
+  agentId: r.agent_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$/
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 }
 
 /** scrypt hash in the form 'scrypt$N$r$p$salt$hash' (base64url). */
 export function hashPassword(password: string): string {
-  if (typeof password !== 'string' || password.length < 8) throw invalid('account.password', 'must be at least 8 characters')
+  if (typeof password !== 'string' || password.length < 8)
+    throw invalid('account.password', 'must be at least 8 characters')
   const salt = randomBytes(16)
   const hash = scryptSync(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p })
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$')
@@ -80,31 +89,49 @@ export class Accounts {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Create an account; the password is hashed here. */
-  create(input: { id?: string; username: string; password: string; role: Role; tenantId?: string | null; agentId?: string | null }): Account {
+  create(input: {
+    id?: string
+    username: string
+    password: string
+    role: Role
+    tenantId?: string | null
+    agentId?: string | null
+  }): Account {
     const id = chooseId('u', input.id, 'account')
-    const username = requireString('account.username', input.username, { re: USERNAME_RE, what: '2-64 letters, digits, _ . @ -' })
-    if (!ROLES.includes(input.role)) throw invalid('account.role', `expected one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`)
+    const username = requireString('account.username', input.username, {
+      re: USERNAME_RE,
+      what: '2-64 letters, digits, _ . @ -',
+    })
+    if (!ROLES.includes(input.role))
+      throw invalid('account.role', `expected one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`)
     let tenantId = input.tenantId ?? null
     const agentId = input.agentId ?? null
-    if (input.role === 'operator' && (tenantId !== null || agentId !== null)) throw invalid('account.tenantId', 'an operator account belongs to no tenant or agent')
+    if (input.role === 'operator' && (tenantId !== null || agentId !== null))
+      throw invalid('account.tenantId', 'an operator account belongs to no tenant or agent')
     if (input.role === 'tenant-admin') {
       if (tenantId === null) throw invalid('account.tenantId', 'a tenant-admin account needs a tenant')
       if (agentId !== null) throw invalid('account.agentId', 'a tenant-admin account is not an agent')
     }
     if (input.role === 'agent') {
       if (agentId === null) throw invalid('account.agentId', 'an agent account needs an agent')
-      const a = this.ctx.sql('SELECT tenant_id FROM agents WHERE id = ?').get(agentId) as { tenant_id: string } | undefined
+      const a = this.ctx.sql('SELECT tenant_id FROM agents WHERE id = ?').get(agentId) as
+        { tenant_id: string } | undefined
       if (!a) throw notFound('agent', agentId)
-      if (tenantId !== null && tenantId !== a.tenant_id) throw invalid('account.tenantId', `agent '${agentId}' is in tenant ${a.tenant_id}`)
+      if (tenantId !== null && tenantId !== a.tenant_id)
+        throw invalid('account.tenantId', `agent '${agentId}' is in tenant ${a.tenant_id}`)
       tenantId = a.tenant_id
     }
-    if (tenantId !== null && !this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId)) throw notFound('tenant', tenantId)
-    if (this.getByUsername(username)) throw new StoreError('DUPLICATE', `account username '${username}' already exists`, 'account.username')
+    if (tenantId !== null && !this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId))
+      throw notFound('tenant', tenantId)
+    if (this.getByUsername(username))
+      throw new StoreError('DUPLICATE', `account username '${username}' already exists`, 'account.username')
     if (this.find(id)) throw new StoreError('DUPLICATE', `account '${id}' already exists`, 'account.id')
     const hash = hashPassword(input.password)
     const now = this.ctx.clock.now()
     this.ctx
-      .sql('INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .sql(
+        'INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(id, username, input.role, tenantId, agentId, hash, now, now)
     return this.get(id)
   }
@@ -126,7 +153,9 @@ export class Accounts {
   }
 
   list(tenantId?: string): Account[] {
-    const rows = this.ctx.sql('SELECT * FROM accounts WHERE (? IS NULL OR tenant_id = ?) ORDER BY username').all(tenantId ?? null, tenantId ?? null) as AccountRow[]
+    const rows = this.ctx
+      .sql('SELECT * FROM accounts WHERE (? IS NULL OR tenant_id = ?) ORDER BY username')
+      .all(tenantId ?? null, tenantId ?? null) as AccountRow[]
     return rows.map(toAccount)
   }
 
@@ -155,7 +184,9 @@ export class Accounts {
 
   setPassword(id: string, password: string): void {
     this.get(id)
-    this.ctx.sql('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?').run(hashPassword(password), this.ctx.clock.now(), id)
+    this.ctx
+      .sql('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?')
+      .run(hashPassword(password), this.ctx.clock.now(), id)
   }
 
   /** Remove an account with its tokens and sessions. */
@@ -174,7 +205,9 @@ export class Accounts {
     const id = newId('tok')
     const token = `kp_${randomBytes(24).toString('base64url')}`
     this.ctx
-      .sql('INSERT INTO api_tokens (id, account_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .sql(
+        'INSERT INTO api_tokens (id, account_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(id, accountId, sha256(token), name, this.ctx.clock.now(), expiresAt)
     return { id, token }
   }
@@ -182,9 +215,9 @@ export class Accounts {
   /** The account a token belongs to (and marks it used), or undefined if unknown or expired. */
   verifyToken(token: string, now: number = this.ctx.clock.now()): Account | undefined {
     if (typeof token !== 'string' || token.length < 8) return undefined
-    const r = this.ctx.sql('SELECT id, account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as
-      | { id: string; account_id: string; expires_at: number | null }
-      | undefined
+    const r = this.ctx
+      .sql('SELECT id, account_id, expires_at FROM api_tokens WHERE token_hash = ?')
+      .get(sha256(token)) as { id: string; account_id: string; expires_at: number | null } | undefined
     if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
     this.ctx.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, r.id)
     return this.find(r.account_id)
@@ -193,16 +226,33 @@ export class Accounts {
   /** The account a token belongs to, or undefined if unknown or expired; unlike verifyToken it does not mark it used. */
   tokenAccount(token: string, now: number = this.ctx.clock.now()): Account | undefined {
     if (typeof token !== 'string' || token.length < 8) return undefined
-    const r = this.ctx.sql('SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as { account_id: string; expires_at: number | null } | undefined
+    const r = this.ctx.sql('SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as
+      { account_id: string; expires_at: number | null } | undefined
     if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
     return this.find(r.account_id)
   }
 
-  listTokens(accountId: string): { id: string; name: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }[] {
-    const rows = this.ctx.sql('SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE account_id = ? ORDER BY created_at').all(accountId) as {
-      id: string; name: string; created_at: number; expires_at: number | null; last_used_at: number | null
+  listTokens(
+    accountId: string,
+  ): { id: string; name: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }[] {
+    const rows = this.ctx
+      .sql(
+        'SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE account_id = ? ORDER BY created_at',
+      )
+      .all(accountId) as {
+      id: string
+      name: string
+      created_at: number
+      expires_at: number | null
+      last_used_at: number | null
     }[]
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, expiresAt: r.expires_at, lastUsedAt: r.last_used_at }))
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      lastUsedAt: r.last_used_at,
+    }))
   }
 
   revokeToken(id: string): void {
@@ -212,7 +262,11 @@ export class Accounts {
   // ---- web sessions ----
 
   /** Start a web session; the session id (cookie value) is returned once, stored as SHA-256. */
-  createSession(accountId: string, ttlMs: number, now: number = this.ctx.clock.now()): { sessionId: string; csrfToken: string; expiresAt: number } {
+  createSession(
+    accountId: string,
+    ttlMs: number,
+    now: number = this.ctx.clock.now(),
+  ): { sessionId: string; csrfToken: string; expiresAt: number } {
     this.get(accountId)
     requireInt('session.ttlMs', ttlMs, 1000, 90 * 86400_000)
     const sessionId = randomBytes(32).toString('base64url')
@@ -225,11 +279,14 @@ export class Accounts {
   }
 
   /** The session's account and CSRF token, or undefined if unknown or expired. */
-  getSession(sessionId: string, now: number = this.ctx.clock.now()): { account: Account; csrfToken: string; expiresAt: number } | undefined {
+  getSession(
+    sessionId: string,
+    now: number = this.ctx.clock.now(),
+  ): { account: Account; csrfToken: string; expiresAt: number } | undefined {
     if (typeof sessionId !== 'string' || sessionId.length < 8) return undefined
-    const r = this.ctx.sql('SELECT account_id, csrf_token, expires_at FROM web_sessions WHERE id_hash = ?').get(sha256(sessionId)) as
-      | { account_id: string; csrf_token: string; expires_at: number }
-      | undefined
+    const r = this.ctx
+      .sql('SELECT account_id, csrf_token, expires_at FROM web_sessions WHERE id_hash = ?')
+      .get(sha256(sessionId)) as { account_id: string; csrf_token: string; expires_at: number } | undefined
     if (!r || r.expires_at <= now) return undefined
     const account = this.find(r.account_id)
     return account && { account, csrfToken: r.csrf_token, expiresAt: r.expires_at }

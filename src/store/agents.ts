@@ -77,9 +77,10 @@ function validateDevices(field: string, v: unknown): Device[] {
       throw invalid(`${f}.type`, `expected one of ${DEVICE_TYPES.join(', ')}, got ${describe(d.type)}`)
     }
     const type = d.type as DeviceType
-    const target = type === 'mobile'
-      ? requireString(`${f}.target`, d.target, { re: MOBILE_RE, what: 'a phone number (digits, optional leading +)' })
-      : requireString(`${f}.target`, d.target, { re: SIP_USER_RE, what: 'a SIP user name' })
+    const target =
+      type === 'mobile'
+        ? requireString(`${f}.target`, d.target, { re: MOBILE_RE, what: 'a phone number (digits, optional leading +)' })
+        : requireString(`${f}.target`, d.target, { re: SIP_USER_RE, what: 'a SIP user name' })
     return { type, target }
   })
 }
@@ -88,9 +89,10 @@ export class Agents {
   constructor(private readonly ctx: StoreContext) {}
 
   list(tenantId?: string): AgentRecord[] {
-    const rows = tenantId === undefined
-      ? this.ctx.sql('SELECT * FROM agents ORDER BY tenant_id, extension').all()
-      : this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? ORDER BY extension').all(tenantId)
+    const rows =
+      tenantId === undefined
+        ? this.ctx.sql('SELECT * FROM agents ORDER BY tenant_id, extension').all()
+        : this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? ORDER BY extension').all(tenantId)
     return (rows as Row[]).map(toAgent)
   }
 
@@ -107,23 +109,40 @@ export class Agents {
   }
 
   getByExtension(tenantId: string, extension: string): AgentRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? AND extension = ?').get(tenantId, extension) as Row | undefined
+    const r = this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? AND extension = ?').get(tenantId, extension) as
+      Row | undefined
     return r && toAgent(r)
   }
 
   /** The agent a feature-code call belongs to, by its authenticated SIP user. */
   getBySipUser(tenantId: string, sipUser: string): AgentRecord | undefined {
-    const r = this.ctx.sql("SELECT * FROM agents WHERE tenant_id = ? AND sip_user = ? AND sip_user <> ''").get(tenantId, sipUser) as Row | undefined
+    const r = this.ctx
+      .sql("SELECT * FROM agents WHERE tenant_id = ? AND sip_user = ? AND sip_user <> ''")
+      .get(tenantId, sipUser) as Row | undefined
     return r && toAgent(r)
   }
 
   create(input: AgentInput): AgentRecord {
-    rejectUnknownKeys('agent', input as unknown as Record<string, unknown>, ['id', 'tenantId', 'extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
+    rejectUnknownKeys('agent', input as unknown as Record<string, unknown>, [
+      'id',
+      'tenantId',
+      'extension',
+      'name',
+      'plan',
+      'sipUser',
+      'devices',
+      'activeDevice',
+      'wrapUpSec',
+      'skills',
+    ])
     const tenantId = input.tenantId ?? 'default'
     if (!this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId)) throw notFound('tenant', tenantId)
     const id = chooseId('a', input.id, 'agent')
     const extension = requireString('agent.extension', input.extension, { re: EXTENSION_RE, what: '2-10 digits' })
-    const sipUser = input.sipUser === undefined ? extension : requireString('agent.sipUser', input.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
+    const sipUser =
+      input.sipUser === undefined
+        ? extension
+        : requireString('agent.sipUser', input.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
     const v = this.validate({
       name: input.name,
       plan: input.plan,
@@ -136,17 +155,47 @@ export class Agents {
     this.assertFree(tenantId, extension, sipUser, undefined)
     const now = this.ctx.clock.now()
     this.ctx
-      .sql(`INSERT INTO agents (id, tenant_id, extension, name, plan, sip_user, devices, active_device, wrap_up_sec, skills, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, tenantId, extension, v.name, v.plan, sipUser, JSON.stringify(v.devices), v.activeDevice, v.wrapUpSec, JSON.stringify(v.skills), now, now)
+      .sql(
+        `INSERT INTO agents (id, tenant_id, extension, name, plan, sip_user, devices, active_device, wrap_up_sec, skills, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        tenantId,
+        extension,
+        v.name,
+        v.plan,
+        sipUser,
+        JSON.stringify(v.devices),
+        v.activeDevice,
+        v.wrapUpSec,
+        JSON.stringify(v.skills),
+        now,
+        now,
+      )
     return this.get(id)
   }
 
   update(id: string, patch: AgentPatch): AgentRecord {
-    rejectUnknownKeys('agent', patch, ['extension', 'name', 'plan', 'sipUser', 'devices', 'activeDevice', 'wrapUpSec', 'skills'])
+    rejectUnknownKeys('agent', patch, [
+      'extension',
+      'name',
+      'plan',
+      'sipUser',
+      'devices',
+      'activeDevice',
+      'wrapUpSec',
+      'skills',
+    ])
     const cur = this.get(id)
-    const extension = patch.extension === undefined ? cur.extension : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
-    const sipUser = patch.sipUser === undefined ? cur.sipUser : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
+    const extension =
+      patch.extension === undefined
+        ? cur.extension
+        : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
+    const sipUser =
+      patch.sipUser === undefined
+        ? cur.sipUser
+        : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
     const v = this.validate({
       name: patch.name ?? cur.name,
       plan: patch.plan ?? cur.plan,
@@ -158,11 +207,26 @@ export class Agents {
     this.assertFree(cur.tenantId, extension, sipUser, id)
     this.ctx.db.transaction(() => {
       this.ctx
-        .sql(`UPDATE agents SET extension = ?, name = ?, plan = ?, sip_user = ?, devices = ?, active_device = ?, wrap_up_sec = ?, skills = ?, updated_at = ?
-                  WHERE id = ?`)
-        .run(extension, v.name, v.plan, sipUser, JSON.stringify(v.devices), v.activeDevice, v.wrapUpSec, JSON.stringify(v.skills), this.ctx.clock.now(), id)
+        .sql(
+          `UPDATE agents SET extension = ?, name = ?, plan = ?, sip_user = ?, devices = ?, active_device = ?, wrap_up_sec = ?, skills = ?, updated_at = ?
+                  WHERE id = ?`,
+        )
+        .run(
+          extension,
+          v.name,
+          v.plan,
+          sipUser,
+          JSON.stringify(v.devices),
+          v.activeDevice,
+          v.wrapUpSec,
+          JSON.stringify(v.skills),
+          this.ctx.clock.now(),
+          id,
+        )
       // keep the licence report's copy of the agent's details current for open intervals
-      this.ctx.sql('UPDATE membership_history SET extension = ?, name = ?, plan = ? WHERE agent_id = ? AND until_at IS NULL').run(extension, v.name, v.plan, id)
+      this.ctx
+        .sql('UPDATE membership_history SET extension = ?, name = ?, plan = ? WHERE agent_id = ? AND until_at IS NULL')
+        .run(extension, v.name, v.plan, id)
     })()
     return this.get(id)
   }
@@ -183,17 +247,32 @@ export class Agents {
     const a = this.get(id)
     this.ctx.db.transaction(() => {
       const n = (this.ctx.sql('SELECT count(*) AS n FROM agent_sessions WHERE agent_id = ?').get(id) as { n: number }).n
-      if (n > 0) throw new StoreError('IN_USE', `agent ${a.extension} in tenant ${a.tenantId} is logged in to ${n} queue(s); log them out first`)
+      if (n > 0)
+        throw new StoreError(
+          'IN_USE',
+          `agent ${a.extension} in tenant ${a.tenantId} is logged in to ${n} queue(s); log them out first`,
+        )
       this.ctx.sql('UPDATE membership_history SET until_at = ? WHERE agent_id = ? AND until_at IS NULL').run(at, id)
       this.ctx.sql('DELETE FROM agents WHERE id = ?').run(id)
     })()
   }
 
-  private validate(v: { name: unknown; plan: unknown; devices: unknown; activeDevice: unknown; wrapUpSec: unknown; skills: unknown }) {
+  private validate(v: {
+    name: unknown
+    plan: unknown
+    devices: unknown
+    activeDevice: unknown
+    wrapUpSec: unknown
+    skills: unknown
+  }) {
     const name = requireString('agent.name', v.name, { max: 100 })
-    if (typeof v.plan !== 'string' || !PLANS.includes(v.plan as Plan)) throw invalid('agent.plan', `expected one of ${PLANS.join(', ')}, got ${describe(v.plan)}`)
+    if (typeof v.plan !== 'string' || !PLANS.includes(v.plan as Plan))
+      throw invalid('agent.plan', `expected one of ${PLANS.join(', ')}, got ${describe(v.plan)}`)
     const devices = validateDevices('agent.devices', v.devices)
-    const activeDevice = devices.length === 0 ? requireInt('agent.activeDevice', v.activeDevice, 0, 0) : requireInt('agent.activeDevice', v.activeDevice, 0, devices.length - 1)
+    const activeDevice =
+      devices.length === 0
+        ? requireInt('agent.activeDevice', v.activeDevice, 0, 0)
+        : requireInt('agent.activeDevice', v.activeDevice, 0, devices.length - 1)
     const wrapUpSec = v.wrapUpSec === null ? null : requireInt('agent.wrapUpSec', v.wrapUpSec, 0, 3600)
     const skills = validateSkills('agent.skills', v.skills)
     return { name, plan: v.plan as Plan, devices, activeDevice, wrapUpSec, skills }
@@ -201,8 +280,18 @@ export class Agents {
 
   private assertFree(tenantId: string, extension: string, sipUser: string, exceptId: string | undefined): void {
     const byExt = this.getByExtension(tenantId, extension)
-    if (byExt && byExt.id !== exceptId) throw new StoreError('DUPLICATE', `agent extension ${extension} already exists in tenant ${tenantId}`, 'agent.extension')
+    if (byExt && byExt.id !== exceptId)
+      throw new StoreError(
+        'DUPLICATE',
+        `agent extension ${extension} already exists in tenant ${tenantId}`,
+        'agent.extension',
+      )
     const bySip = this.getBySipUser(tenantId, sipUser)
-    if (bySip && bySip.id !== exceptId) throw new StoreError('DUPLICATE', `agent SIP user '${sipUser}' already belongs to agent ${bySip.extension} in tenant ${tenantId}`, 'agent.sipUser')
+    if (bySip && bySip.id !== exceptId)
+      throw new StoreError(
+        'DUPLICATE',
+        `agent SIP user '${sipUser}' already belongs to agent ${bySip.extension} in tenant ${tenantId}`,
+        'agent.sipUser',
+      )
   }
 }

@@ -44,7 +44,11 @@ export class AsyncStore {
   /** Every call-path write goes here: one transaction per event, in order, retried through an outage. */
   readonly writes: WriteQueue
 
-  private constructor(readonly db: AsyncSqlDb, logger: Logger | undefined, wq: Omit<WriteQueueOptions, 'logger'> = {}) {
+  private constructor(
+    readonly db: AsyncSqlDb,
+    logger: Logger | undefined,
+    wq: Omit<WriteQueueOptions, 'logger'> = {},
+  ) {
     this.calls = new CallPathRepository(db)
     this.writes = new WriteQueue(db, { ...wq, logger })
   }
@@ -79,7 +83,12 @@ export class AsyncStore {
   /** Wait for the queued writes (up to drainTimeoutMs), then close the connection. */
   async close(drainTimeoutMs = 5000): Promise<void> {
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([this.writes.drained(), new Promise((r) => { timer = setTimeout(r, drainTimeoutMs) })])
+    await Promise.race([
+      this.writes.drained(),
+      new Promise((r) => {
+        timer = setTimeout(r, drainTimeoutMs)
+      }),
+    ])
     clearTimeout(timer)
     await this.writes.close()
     await this.db.close()

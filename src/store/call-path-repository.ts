@@ -13,8 +13,17 @@
  *   })
  */
 import {
-  CALL_OUTCOMES, OFFER_RESULTS, toCallRecord, toOffer,
-  type CallOffer, type CallPatch, type CallRecord, type CallRow, type CallStart, type OfferResult, type OfferRow,
+  CALL_OUTCOMES,
+  OFFER_RESULTS,
+  toCallRecord,
+  toOffer,
+  type CallOffer,
+  type CallPatch,
+  type CallRecord,
+  type CallRow,
+  type CallStart,
+  type OfferResult,
+  type OfferRow,
 } from './calls.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import type { EventInput, LoggedEvent } from './events.js'
@@ -36,13 +45,59 @@ const CALL_PATCH_COLUMNS: Record<keyof CallPatch, string> = {
 
 const EVENT_RE = /^[A-Z][A-Z0-9_]{0,39}$/
 
-interface EventRow { id: number; at: number; call_id: string | null; queue_id: string | null; agent_id: string | null; event: string; data: string | null }
-interface EwtRow { id: number; call_id: string; queue_id: string; at: number; position: number; announced_seconds: number | null; actual_wait_ms: number | null }
-interface SessionRow { agent_id: string; queue_id: string; since: number; paused: number; pause_reason: string | null; paused_at: number | null }
+interface EventRow {
+  id: number
+  at: number
+  call_id: string | null
+  queue_id: string | null
+  agent_id: string | null
+  event: string
+  data: string | null
+}
+interface EwtRow {
+  id: number
+  call_id: string
+  queue_id: string
+  at: number
+  position: number
+  announced_seconds: number | null
+  actual_wait_ms: number | null
+}
+interface SessionRow {
+  agent_id: string
+  queue_id: string
+  since: number
+  paused: number
+  pause_reason: string | null
+  paused_at: number | null
+}
 
-const toEvent = (r: EventRow): LoggedEvent => ({ id: r.id, at: r.at, callId: r.call_id, queueId: r.queue_id, agentId: r.agent_id, event: r.event, data: r.data === null ? null : JSON.parse(r.data) })
-const toEwt = (r: EwtRow): EwtEntry => ({ id: r.id, callId: r.call_id, queueId: r.queue_id, at: r.at, position: r.position, announcedSeconds: r.announced_seconds, actualWaitMs: r.actual_wait_ms })
-const toSession = (r: SessionRow): AgentSession => ({ agentId: r.agent_id, queueId: r.queue_id, since: r.since, paused: r.paused !== 0, pauseReason: r.pause_reason, pausedAt: r.paused_at })
+const toEvent = (r: EventRow): LoggedEvent => ({
+  id: r.id,
+  at: r.at,
+  callId: r.call_id,
+  queueId: r.queue_id,
+  agentId: r.agent_id,
+  event: r.event,
+  data: r.data === null ? null : JSON.parse(r.data),
+})
+const toEwt = (r: EwtRow): EwtEntry => ({
+  id: r.id,
+  callId: r.call_id,
+  queueId: r.queue_id,
+  at: r.at,
+  position: r.position,
+  announcedSeconds: r.announced_seconds,
+  actualWaitMs: r.actual_wait_ms,
+})
+const toSession = (r: SessionRow): AgentSession => ({
+  agentId: r.agent_id,
+  queueId: r.queue_id,
+  since: r.since,
+  paused: r.paused !== 0,
+  pauseReason: r.pause_reason,
+  pausedAt: r.paused_at,
+})
 
 /** Filters on the event log, as EventLog.list (events.ts). */
 export interface EventQuery {
@@ -70,7 +125,15 @@ export class CallPathRepository {
 
   /** Record a call's arrival. DUPLICATE if the call id exists. */
   async startCall(c: CallStart): Promise<CallRecord> {
-    rejectUnknownKeys('call', c, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
+    rejectUnknownKeys('call', c, [
+      'callId',
+      'tenantId',
+      'queueId',
+      'arrivedAt',
+      'callerNumber',
+      'callerName',
+      'enteredQueueAt',
+    ])
     requireString('call.callId', c.callId, { max: 128 })
     requireString('call.tenantId', c.tenantId, { max: 64 })
     requireString('call.queueId', c.queueId, { max: 64 })
@@ -79,7 +142,15 @@ export class CallPathRepository {
     const rows = await this.q.all<CallRow>(
       `INSERT INTO call_records (call_id, tenant_id, queue_id, caller_number, caller_name, arrived_at, entered_queue_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING RETURNING *`,
-      [c.callId, c.tenantId, c.queueId, c.callerNumber ?? '', c.callerName ?? '', c.arrivedAt, c.enteredQueueAt ?? null],
+      [
+        c.callId,
+        c.tenantId,
+        c.queueId,
+        c.callerNumber ?? '',
+        c.callerName ?? '',
+        c.arrivedAt,
+        c.enteredQueueAt ?? null,
+      ],
     )
     if (!rows[0]) throw new StoreError('DUPLICATE', `call '${c.callId}' already recorded`, 'call.callId')
     return toCallRecord(rows[0])
@@ -88,7 +159,8 @@ export class CallPathRepository {
   /** Update a call; on end (endedAt/answeredAt set) wait and talk are derived unless given (as Calls.update). */
   async updateCall(callId: string, patch: CallPatch): Promise<CallRecord> {
     rejectUnknownKeys('call', patch, Object.keys(CALL_PATCH_COLUMNS))
-    for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt', 'waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
+    for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt', 'waitMs', 'talkMs'] as const)
+      if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
       throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
     }
@@ -98,12 +170,13 @@ export class CallPathRepository {
       if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
         next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)
       }
-      if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null) next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
+      if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null)
+        next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
     }
     const cols = Object.entries(CALL_PATCH_COLUMNS)
     const rows = await this.q.all<CallRow>(
       `UPDATE call_records SET ${cols.map(([, c]) => `${c} = ?`).join(', ')} WHERE call_id = ? RETURNING *`,
-      [...cols.map(([k]) => (next[k as keyof CallPatch] ?? null)), callId],
+      [...cols.map(([k]) => next[k as keyof CallPatch] ?? null), callId],
     )
     return toCallRecord(rows[0])
   }
@@ -121,12 +194,20 @@ export class CallPathRepository {
 
   /** Calls not yet ended (to re-adopt after a restart or a takeover), oldest first. */
   async callsInProgress(): Promise<CallRecord[]> {
-    return (await this.q.all<CallRow>('SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, call_id')).map(toCallRecord)
+    return (
+      await this.q.all<CallRow>('SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, call_id')
+    ).map(toCallRecord)
   }
 
   // Offers -----------------------------------------------------------------------------------------------
 
-  async addOffer(o: { callId: string; agentId: string; offeredAt: number; legUuid?: string; device?: string }): Promise<CallOffer> {
+  async addOffer(o: {
+    callId: string
+    agentId: string
+    offeredAt: number
+    legUuid?: string
+    device?: string
+  }): Promise<CallOffer> {
     requireString('offer.callId', o.callId, { max: 128 })
     requireString('offer.agentId', o.agentId, { max: 64 })
     requireInstant('offer.offeredAt', o.offeredAt)
@@ -138,8 +219,12 @@ export class CallPathRepository {
     return toOffer(rows[0])
   }
 
-  async finishOffer(id: number, p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number }): Promise<CallOffer> {
-    if (!OFFER_RESULTS.includes(p.result)) throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
+  async finishOffer(
+    id: number,
+    p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number },
+  ): Promise<CallOffer> {
+    if (!OFFER_RESULTS.includes(p.result))
+      throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
     if (p.answeredAt != null) requireInstant('offer.answeredAt', p.answeredAt)
     if (p.endedAt != null) requireInstant('offer.endedAt', p.endedAt)
     const rows = await this.q.all<OfferRow>(
@@ -152,25 +237,33 @@ export class CallPathRepository {
   }
 
   async findOfferByLeg(legUuid: string): Promise<CallOffer | undefined> {
-    const r = await this.q.get<OfferRow>('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1', [legUuid])
+    const r = await this.q.get<OfferRow>('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1', [
+      legUuid,
+    ])
     return r && toOffer(r)
   }
 
   /** Offers without a result yet, oldest first. */
   async openOffers(): Promise<CallOffer[]> {
-    return (await this.q.all<OfferRow>('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id')).map(toOffer)
+    return (await this.q.all<OfferRow>('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id')).map(
+      toOffer,
+    )
   }
 
   async offersForCall(callId: string): Promise<CallOffer[]> {
-    return (await this.q.all<OfferRow>('SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id', [callId])).map(toOffer)
+    return (
+      await this.q.all<OfferRow>('SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id', [callId])
+    ).map(toOffer)
   }
 
   // Event log --------------------------------------------------------------------------------------------
 
   /** Append one event; returns its id. */
   async appendEvent(e: EventInput): Promise<number> {
-    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event)) throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
-    if (typeof e.at !== 'number' || !Number.isFinite(e.at)) throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
+    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event))
+      throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
+    if (typeof e.at !== 'number' || !Number.isFinite(e.at))
+      throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
     const data = e.data === undefined || e.data === null ? null : JSON.stringify(e.data)
     const r = await this.q.get<{ id: number }>(
       'INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
@@ -183,15 +276,28 @@ export class CallPathRepository {
   async listEvents(f: EventQuery = {}): Promise<LoggedEvent[]> {
     const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 1000)), 100000)
     const w = where([
-      ['at >= ?', f.since], ['at < ?', f.until], ['id > ?', f.afterId], ['call_id = ?', f.callId],
-      ['queue_id = ?', f.queueId], ['agent_id = ?', f.agentId], ['event = ?', f.event],
+      ['at >= ?', f.since],
+      ['at < ?', f.until],
+      ['id > ?', f.afterId],
+      ['call_id = ?', f.callId],
+      ['queue_id = ?', f.queueId],
+      ['agent_id = ?', f.agentId],
+      ['event = ?', f.event],
     ])
-    return (await this.q.all<EventRow>(`SELECT * FROM event_log ${w.sql} ORDER BY at, id LIMIT ?`, [...w.params, limit])).map(toEvent)
+    return (
+      await this.q.all<EventRow>(`SELECT * FROM event_log ${w.sql} ORDER BY at, id LIMIT ?`, [...w.params, limit])
+    ).map(toEvent)
   }
 
   // EWT announcements ---------------------------------------------------------------------------------------
 
-  async recordEwt(e: { callId: string; queueId: string; at: number; position: number; announcedSeconds: number | null }): Promise<number> {
+  async recordEwt(e: {
+    callId: string
+    queueId: string
+    at: number
+    position: number
+    announcedSeconds: number | null
+  }): Promise<number> {
     requireString('ewt.callId', e.callId, { max: 128 })
     requireString('ewt.queueId', e.queueId, { max: 64 })
     requireInstant('ewt.at', e.at)
@@ -208,7 +314,10 @@ export class CallPathRepository {
   async resolveEwt(callId: string, answeredAt: number): Promise<number> {
     requireInstant('ewt.answeredAt', answeredAt)
     // CASE rather than SQLite's scalar MAX / PostgreSQL's GREATEST: the same text runs on both.
-    const r = await this.q.run('UPDATE ewt_log SET actual_wait_ms = CASE WHEN at < ? THEN ? - at ELSE 0 END WHERE call_id = ? AND actual_wait_ms IS NULL', [answeredAt, answeredAt, callId])
+    const r = await this.q.run(
+      'UPDATE ewt_log SET actual_wait_ms = CASE WHEN at < ? THEN ? - at ELSE 0 END WHERE call_id = ? AND actual_wait_ms IS NULL',
+      [answeredAt, answeredAt, callId],
+    )
     return r.changes
   }
 
@@ -220,8 +329,13 @@ export class CallPathRepository {
 
   /** Every session, or those of one agent / one queue (as AgentSessions.list). */
   async sessions(filter: { agentId?: string; queueId?: string } = {}): Promise<AgentSession[]> {
-    const w = where([['agent_id = ?', filter.agentId], ['queue_id = ?', filter.queueId]])
-    return (await this.q.all<SessionRow>(`SELECT * FROM agent_sessions ${w.sql} ORDER BY since, agent_id, queue_id`, w.params)).map(toSession)
+    const w = where([
+      ['agent_id = ?', filter.agentId],
+      ['queue_id = ?', filter.queueId],
+    ])
+    return (
+      await this.q.all<SessionRow>(`SELECT * FROM agent_sessions ${w.sql} ORDER BY since, agent_id, queue_id`, w.params)
+    ).map(toSession)
   }
 
   /** Log a member in to a queue, as AgentSessions.login: again keeps `since`; a new session inherits the agent's pause. */
@@ -233,7 +347,9 @@ export class CallPathRepository {
       throw new StoreError('INVALID', `agent '${agentId}' is not a member of queue '${queueId}'`, 'queueId')
     }
     const other = await this.q.get<Pick<SessionRow, 'pause_reason' | 'paused_at'>>(
-      'SELECT pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1', [agentId])
+      'SELECT pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1',
+      [agentId],
+    )
     await this.q.run(
       'INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING',
       [agentId, queueId, at, other ? 1 : 0, other?.pause_reason ?? null, other?.paused_at ?? null],
@@ -244,7 +360,10 @@ export class CallPathRepository {
   /** Log out of one queue, or of every queue when queueId is omitted. Returns the queues left. */
   async logout(agentId: string, queueId?: string): Promise<string[]> {
     const left = await this.sessions({ agentId, queueId })
-    const w = where([['agent_id = ?', agentId], ['queue_id = ?', queueId]])
+    const w = where([
+      ['agent_id = ?', agentId],
+      ['queue_id = ?', queueId],
+    ])
     await this.q.run(`DELETE FROM agent_sessions ${w.sql}`, w.params)
     return left.map((r) => r.queueId)
   }
@@ -253,8 +372,15 @@ export class CallPathRepository {
   async setPaused(agentId: string, paused: boolean, reason: string | null, at: number): Promise<number> {
     if (reason !== null) requireString('session.pauseReason', reason, { max: 64 })
     const r = paused
-      ? await this.q.run('UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?', [reason, at, agentId])
-      : await this.q.run('UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?', [agentId])
+      ? await this.q.run('UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?', [
+          reason,
+          at,
+          agentId,
+        ])
+      : await this.q.run(
+          'UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?',
+          [agentId],
+        )
     return r.changes
   }
 }

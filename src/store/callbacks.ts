@@ -40,23 +40,60 @@ export interface CallbackStats {
 }
 
 type Raw = {
-  call_id: string; tenant_id: string; queue_id: string; number: string; caller_number: string; requested_at: number; joined_at: number
-  seq: number; state: CallbackState; attempts: number; next_attempt_at: number; held_since: number | null; reason: string | null
-  agent_id: string | null; connected_at: number | null; ended_at: number | null
+  call_id: string
+  tenant_id: string
+  queue_id: string
+  number: string
+  caller_number: string
+  requested_at: number
+  joined_at: number
+  seq: number
+  state: CallbackState
+  attempts: number
+  next_attempt_at: number
+  held_since: number | null
+  reason: string | null
+  agent_id: string | null
+  connected_at: number | null
+  ended_at: number | null
 }
 
 const COLUMNS: Record<Exclude<keyof CallbackRecordUpdate, 'callId'>, string> = {
-  tenantId: 'tenant_id', queueId: 'queue_id', number: 'number', callerNumber: 'caller_number', requestedAt: 'requested_at',
-  joinedAt: 'joined_at', seq: 'seq', state: 'state', attempts: 'attempts', nextAttemptAt: 'next_attempt_at', heldSince: 'held_since',
-  reason: 'reason', agentId: 'agent_id', connectedAt: 'connected_at', endedAt: 'ended_at',
+  tenantId: 'tenant_id',
+  queueId: 'queue_id',
+  number: 'number',
+  callerNumber: 'caller_number',
+  requestedAt: 'requested_at',
+  joinedAt: 'joined_at',
+  seq: 'seq',
+  state: 'state',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  heldSince: 'held_since',
+  reason: 'reason',
+  agentId: 'agent_id',
+  connectedAt: 'connected_at',
+  endedAt: 'ended_at',
 }
 
 function row(r: Raw): CallbackRow {
   return {
-    callId: r.call_id, tenantId: r.tenant_id, queueId: r.queue_id, number: r.number, callerNumber: r.caller_number,
-    requestedAt: r.requested_at, joinedAt: r.joined_at, seq: r.seq, state: r.state, attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at, heldSince: r.held_since, reason: r.reason, agentId: r.agent_id,
-    connectedAt: r.connected_at, endedAt: r.ended_at,
+    callId: r.call_id,
+    tenantId: r.tenant_id,
+    queueId: r.queue_id,
+    number: r.number,
+    callerNumber: r.caller_number,
+    requestedAt: r.requested_at,
+    joinedAt: r.joined_at,
+    seq: r.seq,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    heldSince: r.held_since,
+    reason: r.reason,
+    agentId: r.agent_id,
+    connectedAt: r.connected_at,
+    endedAt: r.ended_at,
   }
 }
 
@@ -68,7 +105,14 @@ export class Callbacks {
     requireString('callback.callId', u.callId, { max: 128 })
     const existing = this.get(u.callId)
     if (!existing) {
-      if (!u.tenantId || !u.queueId || !u.number || u.requestedAt === undefined || u.joinedAt === undefined || u.seq === undefined) {
+      if (
+        !u.tenantId ||
+        !u.queueId ||
+        !u.number ||
+        u.requestedAt === undefined ||
+        u.joinedAt === undefined ||
+        u.seq === undefined
+      ) {
         throw new Error(`callback ${u.callId} is not known yet and the update lacks its start fields`)
       }
       requireInstant('callback.requestedAt', u.requestedAt)
@@ -77,7 +121,19 @@ export class Callbacks {
           `INSERT INTO callbacks (call_id, tenant_id, queue_id, number, caller_number, requested_at, joined_at, seq, state, attempts, next_attempt_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(u.callId, u.tenantId, u.queueId, u.number, u.callerNumber ?? '', u.requestedAt, u.joinedAt, u.seq, u.state ?? 'waiting', u.attempts ?? 0, u.nextAttemptAt ?? u.requestedAt)
+        .run(
+          u.callId,
+          u.tenantId,
+          u.queueId,
+          u.number,
+          u.callerNumber ?? '',
+          u.requestedAt,
+          u.joinedAt,
+          u.seq,
+          u.state ?? 'waiting',
+          u.attempts ?? 0,
+          u.nextAttemptAt ?? u.requestedAt,
+        )
       return
     }
     const sets: string[] = []
@@ -97,7 +153,9 @@ export class Callbacks {
   }
 
   /** Callbacks, newest request first; `pending` = waiting or dialing. */
-  list(f: { queueId?: string; tenantId?: string; state?: CallbackState | 'pending'; limit?: number } = {}): CallbackRow[] {
+  list(
+    f: { queueId?: string; tenantId?: string; state?: CallbackState | 'pending'; limit?: number } = {},
+  ): CallbackRow[] {
     const where: string[] = []
     const args: (string | number)[] = []
     if (f.queueId) {
@@ -119,19 +177,41 @@ export class Callbacks {
 
   /** What the core rebuilds at start-up: pending callbacks in queue order (seq). A dialing one waits again. */
   pending(): StoredCallback[] {
-    const rows = this.ctx.sql("SELECT * FROM callbacks WHERE state IN ('waiting', 'dialing') ORDER BY seq, call_id").all() as Raw[]
+    const rows = this.ctx
+      .sql("SELECT * FROM callbacks WHERE state IN ('waiting', 'dialing') ORDER BY seq, call_id")
+      .all() as Raw[]
     return rows.map((r) => ({
-      callId: r.call_id, queueId: r.queue_id, number: r.number, callerNumber: r.caller_number, requestedAt: r.requested_at,
-      joinedAt: r.joined_at, seq: r.seq, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, heldSince: r.held_since,
+      callId: r.call_id,
+      queueId: r.queue_id,
+      number: r.number,
+      callerNumber: r.caller_number,
+      requestedAt: r.requested_at,
+      joinedAt: r.joined_at,
+      seq: r.seq,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      heldSince: r.held_since,
     }))
   }
 
   /** Requested in [from, to): how many completed, failed (by reason), were cancelled or still wait; time to connection. */
   stats(from: number, to: number, tenantId?: string): CallbackStats {
     const rows = this.ctx
-      .sql(`SELECT state, reason, requested_at, connected_at FROM callbacks WHERE requested_at >= ? AND requested_at < ? ${tenantId ? 'AND tenant_id = ?' : ''}`)
-      .all(...(tenantId ? [from, to, tenantId] : [from, to])) as Pick<Raw, 'state' | 'reason' | 'requested_at' | 'connected_at'>[]
-    const out: CallbackStats = { requested: rows.length, completed: 0, pending: 0, cancelled: 0, failed: {}, toConnectionSec: { avg: null, max: null } }
+      .sql(
+        `SELECT state, reason, requested_at, connected_at FROM callbacks WHERE requested_at >= ? AND requested_at < ? ${tenantId ? 'AND tenant_id = ?' : ''}`,
+      )
+      .all(...(tenantId ? [from, to, tenantId] : [from, to])) as Pick<
+      Raw,
+      'state' | 'reason' | 'requested_at' | 'connected_at'
+    >[]
+    const out: CallbackStats = {
+      requested: rows.length,
+      completed: 0,
+      pending: 0,
+      cancelled: 0,
+      failed: {},
+      toConnectionSec: { avg: null, max: null },
+    }
     const waits: number[] = []
     for (const r of rows) {
       if (r.state === 'completed') {
@@ -141,7 +221,11 @@ export class Callbacks {
       else if (r.state === 'cancelled') out.cancelled++
       else out.pending++
     }
-    if (waits.length) out.toConnectionSec = { avg: Math.round(waits.reduce((a, b) => a + b, 0) / waits.length), max: Math.round(Math.max(...waits)) }
+    if (waits.length)
+      out.toConnectionSec = {
+        avg: Math.round(waits.reduce((a, b) => a + b, 0) / waits.length),
+        max: Math.round(Math.max(...waits)),
+      }
     return out
   }
 }

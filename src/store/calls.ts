@@ -8,16 +8,35 @@ import { StoreError, invalid, notFound } from './errors.js'
 import { describe, rejectUnknownKeys, requireInstant, requireString } from './util.js'
 
 export const CALL_OUTCOMES = [
-  'answered', 'abandoned', 'closed', 'overflow', 'no-agents', 'max-wait', 'exit-key', 'transferred', 'failed',
+  'answered',
+  'abandoned',
+  'closed',
+  'overflow',
+  'no-agents',
+  'max-wait',
+  'exit-key',
+  'transferred',
+  'failed',
   // Callback (issue 14): the caller hung up keeping the place; then connected ('answered'), given up or cancelled.
-  'callback', 'callback-failed', 'callback-cancelled',
+  'callback',
+  'callback-failed',
+  'callback-cancelled',
   // The channel was gone when the daemon came back after a crash and nothing tells how the call ended.
   'unknown',
 ] as const
 export type CallOutcome = (typeof CALL_OUTCOMES)[number]
 
 /** How an offer ended. 'lost-race' / 'cancelled' do not count as unanswered (parallel ringing, caller gone). */
-export const OFFER_RESULTS = ['answered', 'no-answer', 'busy', 'rejected', 'failed', 'lost-race', 'cancelled', 'confirm-timeout'] as const
+export const OFFER_RESULTS = [
+  'answered',
+  'no-answer',
+  'busy',
+  'rejected',
+  'failed',
+  'lost-race',
+  'cancelled',
+  'confirm-timeout',
+] as const
 export type OfferResult = (typeof OFFER_RESULTS)[number]
 /** Offer results that count as missed by the agent (and toward auto-logout). 'confirm-timeout': a mobile answered but 1 was not pressed. */
 export const MISSED_RESULTS: readonly OfferResult[] = ['no-answer', 'busy', 'rejected', 'failed', 'confirm-timeout']
@@ -42,7 +61,12 @@ export interface CallRecord {
 export type CallStart = Pick<CallRecord, 'callId' | 'tenantId' | 'queueId' | 'arrivedAt'> &
   Partial<Pick<CallRecord, 'callerNumber' | 'callerName' | 'enteredQueueAt'>>
 
-export type CallPatch = Partial<Pick<CallRecord, 'enteredQueueAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'agentId' | 'waitMs' | 'talkMs' | 'queueId'>>
+export type CallPatch = Partial<
+  Pick<
+    CallRecord,
+    'enteredQueueAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'agentId' | 'waitMs' | 'talkMs' | 'queueId'
+  >
+>
 
 export interface CallOffer {
   id: number
@@ -145,7 +169,15 @@ export class Calls {
 
   /** Record a call's arrival. DUPLICATE if the call id exists (a restart re-adopting a call should use find()). */
   start(c: CallStart): CallRecord {
-    rejectUnknownKeys('call', c, ['callId', 'tenantId', 'queueId', 'arrivedAt', 'callerNumber', 'callerName', 'enteredQueueAt'])
+    rejectUnknownKeys('call', c, [
+      'callId',
+      'tenantId',
+      'queueId',
+      'arrivedAt',
+      'callerNumber',
+      'callerName',
+      'enteredQueueAt',
+    ])
     requireString('call.callId', c.callId, { max: 128 })
     requireString('call.tenantId', c.tenantId, { max: 64 })
     requireString('call.queueId', c.queueId, { max: 64 })
@@ -153,9 +185,19 @@ export class Calls {
     if (c.enteredQueueAt != null) requireInstant('call.enteredQueueAt', c.enteredQueueAt)
     if (this.find(c.callId)) throw new StoreError('DUPLICATE', `call '${c.callId}' already recorded`, 'call.callId')
     this.ctx
-      .sql(`INSERT INTO call_records (call_id, tenant_id, queue_id, caller_number, caller_name, arrived_at, entered_queue_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(c.callId, c.tenantId, c.queueId, c.callerNumber ?? '', c.callerName ?? '', c.arrivedAt, c.enteredQueueAt ?? null)
+      .sql(
+        `INSERT INTO call_records (call_id, tenant_id, queue_id, caller_number, caller_name, arrived_at, entered_queue_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.callId,
+        c.tenantId,
+        c.queueId,
+        c.callerNumber ?? '',
+        c.callerName ?? '',
+        c.arrivedAt,
+        c.enteredQueueAt ?? null,
+      )
     return this.get(c.callId)
   }
 
@@ -163,7 +205,8 @@ export class Calls {
   update(callId: string, patch: CallPatch): CallRecord {
     rejectUnknownKeys('call', patch, Object.keys(COLUMN))
     const cur = this.get(callId)
-    for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
+    for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const)
+      if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     for (const k of ['waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
     if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
       throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
@@ -173,7 +216,8 @@ export class Calls {
       if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
         next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)
       }
-      if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null) next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
+      if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null)
+        next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
     }
     const cols = Object.entries(COLUMN)
     this.ctx
@@ -197,18 +241,30 @@ export class Calls {
   list(f: CallFilter = {}): CallRecord[] {
     const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 100)), 10000)
     const rows = this.ctx
-      .sql(`SELECT * FROM call_records
+      .sql(
+        `SELECT * FROM call_records
                  WHERE (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
                    AND (@agentId IS NULL OR agent_id = @agentId) AND (@outcome IS NULL OR outcome = @outcome)
                    AND (@since IS NULL OR arrived_at >= @since) AND (@until IS NULL OR arrived_at < @until)
-                 ORDER BY arrived_at DESC, call_id DESC LIMIT @limit`)
-      .all({ tenantId: f.tenantId ?? null, queueId: f.queueId ?? null, agentId: f.agentId ?? null, outcome: f.outcome ?? null, since: f.since ?? null, until: f.until ?? null, limit }) as CallRow[]
+                 ORDER BY arrived_at DESC, call_id DESC LIMIT @limit`,
+      )
+      .all({
+        tenantId: f.tenantId ?? null,
+        queueId: f.queueId ?? null,
+        agentId: f.agentId ?? null,
+        outcome: f.outcome ?? null,
+        since: f.since ?? null,
+        until: f.until ?? null,
+        limit,
+      }) as CallRow[]
     return rows.map(toCallRecord)
   }
 
   /** Calls not yet ended (to re-adopt after a restart), oldest first. */
   inProgress(): CallRecord[] {
-    return (this.ctx.sql('SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, call_id').all() as CallRow[]).map(toCallRecord)
+    return (
+      this.ctx.sql('SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, call_id').all() as CallRow[]
+    ).map(toCallRecord)
   }
 
   /** Record an offer (an agent leg ringing); returns it with its id. */
@@ -225,19 +281,26 @@ export class Calls {
 
   /** The offer of an agent leg (the leg uuid the daemon chose), if recorded. */
   findOfferByLeg(legUuid: string): CallOffer | undefined {
-    const r = this.ctx.sql('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1').get(legUuid) as OfferRow | undefined
+    const r = this.ctx.sql('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1').get(legUuid) as
+      OfferRow | undefined
     return r && toOffer(r)
   }
 
   /** Offers without a result yet (ringing, or left so by a daemon that went away), oldest first. */
   openOffers(): CallOffer[] {
-    return (this.ctx.sql('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id').all() as OfferRow[]).map(toOffer)
+    return (
+      this.ctx.sql('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id').all() as OfferRow[]
+    ).map(toOffer)
   }
 
   /** Finish an offer: answered (set answeredAt) or not, and later ended. Fields left out are kept. */
-  finishOffer(id: number, p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number }): CallOffer {
+  finishOffer(
+    id: number,
+    p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number },
+  ): CallOffer {
     const cur = this.getOffer(id)
-    if (!OFFER_RESULTS.includes(p.result)) throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
+    if (!OFFER_RESULTS.includes(p.result))
+      throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
     if (p.answeredAt != null) requireInstant('offer.answeredAt', p.answeredAt)
     if (p.endedAt != null) requireInstant('offer.endedAt', p.endedAt)
     this.ctx
@@ -253,6 +316,8 @@ export class Calls {
   }
 
   offersForCall(callId: string): CallOffer[] {
-    return (this.ctx.sql('SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id').all(callId) as OfferRow[]).map(toOffer)
+    return (
+      this.ctx.sql('SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id').all(callId) as OfferRow[]
+    ).map(toOffer)
   }
 }

@@ -7,10 +7,7 @@ import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, describe, parseJson, requireInstant, requireString } from './util.js'
 
-export type ClosureScope =
-  | { kind: 'queues'; queueIds: string[] }
-  | { kind: 'tag'; tag: string }
-  | { kind: 'tenant' }
+export type ClosureScope = { kind: 'queues'; queueIds: string[] } | { kind: 'tag'; tag: string } | { kind: 'tenant' }
 
 export interface ClosureRecord extends Closure {
   tenantId: string
@@ -80,14 +77,30 @@ export class Closures {
     }
     const reason = requireString('closure.reason', input.reason, { max: 200 })
     const by = requireString('closure.by', input.by, { max: 100 })
-    const messagePrompt = input.messagePrompt === undefined ? null : requireString('closure.messagePrompt', input.messagePrompt, { max: 500 })
+    const messagePrompt =
+      input.messagePrompt === undefined
+        ? null
+        : requireString('closure.messagePrompt', input.messagePrompt, { max: 500 })
     const queueIds = this.resolve(tenantId, input.scope)
     if (queueIds.length === 0) throw invalid('closure.scope', `selects no queue in tenant ${tenantId}`)
     if (this.find(id)) throw new StoreError('DUPLICATE', `closure '${id}' already exists`, 'closure.id')
     this.ctx
-      .sql(`INSERT INTO closures (id, tenant_id, scope, queue_ids, from_at, until_at, reason, created_by, created_at, message_prompt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, tenantId, JSON.stringify(input.scope), JSON.stringify(queueIds), from, input.until ?? null, reason, by, now, messagePrompt)
+      .sql(
+        `INSERT INTO closures (id, tenant_id, scope, queue_ids, from_at, until_at, reason, created_by, created_at, message_prompt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        tenantId,
+        JSON.stringify(input.scope),
+        JSON.stringify(queueIds),
+        from,
+        input.until ?? null,
+        reason,
+        by,
+        now,
+        messagePrompt,
+      )
     return this.get(id)
   }
 
@@ -114,7 +127,9 @@ export class Closures {
   /** Closures not reopened and not yet over at `at` (current and future ones), oldest first. */
   active(at: number = this.ctx.clock.now(), tenantId?: string): ClosureRecord[] {
     const rows = this.ctx
-      .sql('SELECT * FROM closures WHERE reopened_at IS NULL AND (until_at IS NULL OR until_at > ?) AND (? IS NULL OR tenant_id = ?) ORDER BY from_at, id')
+      .sql(
+        'SELECT * FROM closures WHERE reopened_at IS NULL AND (until_at IS NULL OR until_at > ?) AND (? IS NULL OR tenant_id = ?) ORDER BY from_at, id',
+      )
       .all(at, tenantId ?? null, tenantId ?? null) as Row[]
     return rows.map(toClosure)
   }
@@ -129,23 +144,35 @@ export class Closures {
 
   private resolve(tenantId: string, scope: ClosureScope): string[] {
     if (scope?.kind === 'tenant') {
-      return (this.ctx.sql('SELECT id FROM queues WHERE tenant_id = ? ORDER BY number').all(tenantId) as { id: string }[]).map((r) => r.id)
+      return (
+        this.ctx.sql('SELECT id FROM queues WHERE tenant_id = ? ORDER BY number').all(tenantId) as { id: string }[]
+      ).map((r) => r.id)
     }
     if (scope?.kind === 'tag') {
       requireString('closure.scope.tag', scope.tag, { max: 64 })
-      return (this.ctx
-        .sql('SELECT id FROM queues q WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM json_each(q.tags) WHERE value = ?) ORDER BY number')
-        .all(tenantId, scope.tag) as { id: string }[]).map((r) => r.id)
+      return (
+        this.ctx
+          .sql(
+            'SELECT id FROM queues q WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM json_each(q.tags) WHERE value = ?) ORDER BY number',
+          )
+          .all(tenantId, scope.tag) as { id: string }[]
+      ).map((r) => r.id)
     }
     if (scope?.kind === 'queues') {
-      if (!Array.isArray(scope.queueIds)) throw invalid('closure.scope.queueIds', `expected an array of queue ids, got ${describe(scope.queueIds)}`)
+      if (!Array.isArray(scope.queueIds))
+        throw invalid('closure.scope.queueIds', `expected an array of queue ids, got ${describe(scope.queueIds)}`)
       for (const q of scope.queueIds) {
-        const row = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(q) as { tenant_id: string } | undefined
+        const row = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(q) as
+          { tenant_id: string } | undefined
         if (!row) throw notFound('queue', String(q))
-        if (row.tenant_id !== tenantId) throw invalid('closure.scope.queueIds', `queue '${q}' is not in tenant ${tenantId}`)
+        if (row.tenant_id !== tenantId)
+          throw invalid('closure.scope.queueIds', `queue '${q}' is not in tenant ${tenantId}`)
       }
       return [...new Set(scope.queueIds)]
     }
-    throw invalid('closure.scope.kind', `expected queues, tag or tenant, got ${describe((scope as { kind?: unknown })?.kind)}`)
+    throw invalid(
+      'closure.scope.kind',
+      `expected queues, tag or tenant, got ${describe((scope as { kind?: unknown })?.kind)}`,
+    )
   }
 }

@@ -47,15 +47,26 @@ export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.D
   if (path !== ':memory:' && !path.startsWith('file:')) {
     // The directory (0700) and the file (0600) are made here, with a clear error if they cannot be (files.ts).
     const prepared = prepareDatabaseFile(path)
-    if (prepared.createdDirs.length > 0) log?.info({ dirs: prepared.createdDirs }, 'created the data directory (mode 0700)')
-    for (const t of prepared.tightened) log?.warn({ path: t.path, from: t.from }, 'the database was readable by other users; made it 0600')
-    for (const l of prepared.loose) log?.warn({ path: l.path, mode: l.mode, reason: l.reason }, 'the database is readable by other users and could not be made 0600')
+    if (prepared.createdDirs.length > 0)
+      log?.info({ dirs: prepared.createdDirs }, 'created the data directory (mode 0700)')
+    for (const t of prepared.tightened)
+      log?.warn({ path: t.path, from: t.from }, 'the database was readable by other users; made it 0600')
+    for (const l of prepared.loose)
+      log?.warn(
+        { path: l.path, mode: l.mode, reason: l.reason },
+        'the database is readable by other users and could not be made 0600',
+      )
   }
   let db: Database.Database
   try {
     db = new Database(path)
   } catch (err) {
-    throw new StoreError('FILE', `cannot open the database ${path}: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err })
+    throw new StoreError(
+      'FILE',
+      `cannot open the database ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      undefined,
+      { cause: err },
+    )
   }
   try {
     db.pragma('journal_mode = WAL')
@@ -74,16 +85,26 @@ function migrate(db: Database.Database, schemaPath: string, log: Logger | undefi
   const schemaSql = readFileSync(schemaPath, 'utf8')
   const declared = declaredVersion(schemaSql)
   if (declared !== CURRENT_VERSION) {
-    throw new StoreError('SCHEMA', `schema.sql declares version ${declared} but the migrations lead to ${CURRENT_VERSION}`)
+    throw new StoreError(
+      'SCHEMA',
+      `schema.sql declares version ${declared} but the migrations lead to ${CURRENT_VERSION}`,
+    )
   }
   const version = db.pragma('user_version', { simple: true }) as number
   if (version === CURRENT_VERSION) return
   if (version > CURRENT_VERSION) {
-    throw new StoreError('SCHEMA', `database schema version ${version} is newer than this koplus supports (${CURRENT_VERSION})`)
+    throw new StoreError(
+      'SCHEMA',
+      `database schema version ${version} is newer than this koplus supports (${CURRENT_VERSION})`,
+    )
   }
   if (version === 0) {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
-    if (tables.n > 0) throw new StoreError('SCHEMA', 'the database has tables but no koplus schema version (user_version 0); not a koplus database?')
+    if (tables.n > 0)
+      throw new StoreError(
+        'SCHEMA',
+        'the database has tables but no koplus schema version (user_version 0); not a koplus database?',
+      )
     db.transaction(() => db.exec(schemaSql))()
     log?.info({ version: CURRENT_VERSION }, 'created a new database from schema.sql')
     return
@@ -97,7 +118,11 @@ function migrate(db: Database.Database, schemaPath: string, log: Logger | undefi
       db.transaction(() => {
         m.up(db)
         const violations = db.pragma('foreign_key_check') as unknown[]
-        if (violations.length) throw new StoreError('SCHEMA', `migration to version ${m.version} left ${violations.length} foreign key violation(s)`)
+        if (violations.length)
+          throw new StoreError(
+            'SCHEMA',
+            `migration to version ${m.version} left ${violations.length} foreign key violation(s)`,
+          )
         db.pragma(`user_version = ${m.version}`)
       })()
       log?.info({ from: m.version - 1, to: m.version, description: m.description }, 'migrated the database')

@@ -95,7 +95,15 @@ interface Row {
   data: string | null
 }
 
-const toEvent = (r: Row): LoggedEvent => ({ id: r.id, at: r.at, callId: r.call_id, queueId: r.queue_id, agentId: r.agent_id, event: r.event, data: r.data === null ? null : JSON.parse(r.data) })
+const toEvent = (r: Row): LoggedEvent => ({
+  id: r.id,
+  at: r.at,
+  callId: r.call_id,
+  queueId: r.queue_id,
+  agentId: r.agent_id,
+  event: r.event,
+  data: r.data === null ? null : JSON.parse(r.data),
+})
 
 const EVENT_RE = /^[A-Z][A-Z0-9_]{0,39}$/
 
@@ -119,7 +127,9 @@ export class EventLog {
   readonly #insertMany: (events: readonly EventInput[]) => number
 
   constructor(private readonly ctx: StoreContext) {
-    this.#insert = ctx.sql('INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?)')
+    this.#insert = ctx.sql(
+      'INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?)',
+    )
     this.#insertMany = ctx.db.transaction((events: readonly EventInput[]) => {
       let last = 0
       for (const e of events) last = this.#run(e)
@@ -140,14 +150,22 @@ export class EventLog {
   list(f: EventFilter = {}): LoggedEvent[] {
     const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 1000)), 100000)
     const rows = this.ctx
-      .sql(`SELECT * FROM event_log
+      .sql(
+        `SELECT * FROM event_log
                  WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until) AND (@afterId IS NULL OR id > @afterId)
                    AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
                    AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
-                 ORDER BY at, id LIMIT @limit`)
+                 ORDER BY at, id LIMIT @limit`,
+      )
       .all({
-        since: f.since ?? null, until: f.until ?? null, afterId: f.afterId ?? null, callId: f.callId ?? null,
-        queueId: f.queueId ?? null, agentId: f.agentId ?? null, event: f.event ?? null, limit,
+        since: f.since ?? null,
+        until: f.until ?? null,
+        afterId: f.afterId ?? null,
+        callId: f.callId ?? null,
+        queueId: f.queueId ?? null,
+        agentId: f.agentId ?? null,
+        event: f.event ?? null,
+        limit,
       }) as Row[]
     return rows.map(toEvent)
   }
@@ -155,19 +173,33 @@ export class EventLog {
   /** The newest event matching the filter (e.g. an agent's last AGENTLOGOFF, to show an auto-logout reason). */
   last(f: Omit<EventFilter, 'limit' | 'afterId'> = {}): LoggedEvent | undefined {
     const r = this.ctx
-      .sql(`SELECT * FROM event_log
+      .sql(
+        `SELECT * FROM event_log
              WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
                AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
                AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
-             ORDER BY at DESC, id DESC LIMIT 1`)
-      .get({ since: f.since ?? null, until: f.until ?? null, callId: f.callId ?? null, queueId: f.queueId ?? null, agentId: f.agentId ?? null, event: f.event ?? null }) as Row | undefined
+             ORDER BY at DESC, id DESC LIMIT 1`,
+      )
+      .get({
+        since: f.since ?? null,
+        until: f.until ?? null,
+        callId: f.callId ?? null,
+        queueId: f.queueId ?? null,
+        agentId: f.agentId ?? null,
+        event: f.event ?? null,
+      }) as Row | undefined
     return r && toEvent(r)
   }
 
   #run(e: EventInput): number {
-    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event)) throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
-    if (typeof e.at !== 'number' || !Number.isFinite(e.at)) throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
+    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event))
+      throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
+    if (typeof e.at !== 'number' || !Number.isFinite(e.at))
+      throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
     const data = e.data === undefined || e.data === null ? null : JSON.stringify(e.data)
-    return Number(this.#insert.run(Math.round(e.at), e.callId ?? null, e.queueId ?? null, e.agentId ?? null, e.event, data).lastInsertRowid)
+    return Number(
+      this.#insert.run(Math.round(e.at), e.callId ?? null, e.queueId ?? null, e.agentId ?? null, e.event, data)
+        .lastInsertRowid,
+    )
   }
 }

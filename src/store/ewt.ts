@@ -18,7 +18,13 @@ export class EwtLog {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Log an announcement; returns its id. */
-  record(e: { callId: string; queueId: string; at: number; position: number; announcedSeconds: number | null }): number {
+  record(e: {
+    callId: string
+    queueId: string
+    at: number
+    position: number
+    announcedSeconds: number | null
+  }): number {
     requireString('ewt.callId', e.callId, { max: 128 })
     requireString('ewt.queueId', e.queueId, { max: 64 })
     requireInstant('ewt.at', e.at)
@@ -40,8 +46,22 @@ export class EwtLog {
 
   forCall(callId: string): EwtEntry[] {
     const rows = this.ctx.sql('SELECT * FROM ewt_log WHERE call_id = ? ORDER BY at, id').all(callId) as {
-      id: number; call_id: string; queue_id: string; at: number; position: number; announced_seconds: number | null; actual_wait_ms: number | null
+      id: number
+      call_id: string
+      queue_id: string
+      at: number
+      position: number
+      announced_seconds: number | null
+      actual_wait_ms: number | null
     }[]
-    return rows.map((r) => ({ id: r.id, callId: r.call_id, queueId: r.queue_id, at: r.at, position: r.position, announcedSeconds: r.announced_seconds, actualWaitMs: r.actual_wait_ms }))
+    return rows.map((r) => ({
+      id: r.id,
+      callId: r.call_id,
+      queueId: r.queue_id,
+      at: r.at,
+      position: r.position,
+      announcedSeconds: r.announced_seconds,
+      actualWaitMs: r.actual_wait_ms,
+    }))
   }
 }

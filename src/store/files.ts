@@ -56,7 +56,12 @@ export function ensureDir(dir: string): string[] {
     const st = statOrUndefined(at)
     if (st) {
       if (!st.isDirectory()) {
-        throw new StoreError('FILE', at === target ? `${at} is a file, not a directory` : `${at} is a file, not a directory, so ${target} cannot be made`)
+        throw new StoreError(
+          'FILE',
+          at === target
+            ? `${at} is a file, not a directory`
+            : `${at} is a file, not a directory, so ${target} cannot be made`,
+        )
       }
       break
     }
@@ -103,7 +108,8 @@ export function prepareDatabaseFile(path: string): PreparedFile {
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, DATABASE_FILE_MODE)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(`cannot create the database file ${file}`, err)
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw fileError(`cannot create the database file ${file}`, err)
       fd = -1 // made meanwhile: treated as existing below
     }
     if (fd >= 0) {

@@ -82,7 +82,12 @@ export class Store {
   /** Open (creating and migrating as needed) the database at `path`; ':memory:' for tests. */
   static open(path: string, opts: StoreOptions = {}): Store {
     const logger = opts.logger ?? pino({ level: 'silent' })
-    const db = openDatabase(path, { logger, synchronous: opts.synchronous, busyTimeoutMs: opts.busyTimeoutMs, schemaPath: opts.schemaPath })
+    const db = openDatabase(path, {
+      logger,
+      synchronous: opts.synchronous,
+      busyTimeoutMs: opts.busyTimeoutMs,
+      schemaPath: opts.schemaPath,
+    })
     return new Store(db, makeContext(db, opts.clock ?? new RealClock(), logger))
   }
 
@@ -103,7 +108,13 @@ export class Store {
 
 export { StoreError, type StoreErrorCode } from './errors.js'
 export { CURRENT_VERSION } from './migrations.js'
-export { validateQueueSettings, validateEndAction, validateSkills, effectiveSettings, QUEUE_SETTING_KEYS } from './queue-settings.js'
+export {
+  validateQueueSettings,
+  validateEndAction,
+  validateSkills,
+  effectiveSettings,
+  QUEUE_SETTING_KEYS,
+} from './queue-settings.js'
 export { hashPassword, verifyPassword, verifyPasswordAsync, type Account, type Role } from './accounts.js'
 export type { TenantRecord, TenantUse } from './tenants.js'
 export { placeholderDomainWarning, PLACEHOLDER_DOMAIN } from './tenants.js'
@@ -111,7 +122,16 @@ export type { QueueRecord, QueueInput, QueuePatch } from './queues.js'
 export type { AgentRecord, AgentInput, AgentPatch } from './agents.js'
 export type { MembershipRecord, MembershipInterval } from './memberships.js'
 export type { AgentSession } from './sessions.js'
-export { CALL_OUTCOMES, OFFER_RESULTS, MISSED_RESULTS, type CallRecord, type CallOffer, type CallOutcome, type OfferResult, type CallFilter } from './calls.js'
+export {
+  CALL_OUTCOMES,
+  OFFER_RESULTS,
+  MISSED_RESULTS,
+  type CallRecord,
+  type CallOffer,
+  type CallOutcome,
+  type OfferResult,
+  type CallFilter,
+} from './calls.js'
 export { EVENTS, type LoggedEvent, type EventInput, type EventFilter } from './events.js'
 export type { EwtEntry } from './ewt.js'
 export type { CallbackRow, CallbackStats } from './callbacks.js'
@@ -119,7 +139,15 @@ export type { PromptRecord } from './prompts.js'
 export type { HolidayCalendarRecord } from './calendars.js'
 export type { ClosureRecord, ClosureInput, ClosureScope } from './closures.js'
 export type { AuditEntry, AuditInput } from './audit.js'
-export { DEFAULT_REPORT_TIME_ZONE, type LicenceRow, type QueueStatsRow, type QueueStatsQuery, type AgentStatsRow, type EwtAccuracy, type AbandonedCaller } from './reports.js'
+export {
+  DEFAULT_REPORT_TIME_ZONE,
+  type LicenceRow,
+  type QueueStatsRow,
+  type QueueStatsQuery,
+  type AgentStatsRow,
+  type EwtAccuracy,
+  type AbandonedCaller,
+} from './reports.js'
 // The asynchronous store (SQLite or PostgreSQL) and its write queue: docs/scale-out.md.
 export { AsyncStore, isPostgresUrl, type AsyncStoreOptions, type AsyncStoreHealth } from './async-store.js'
 export { CallPathRepository, type EventQuery } from './call-path-repository.js'

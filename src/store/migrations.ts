@@ -26,7 +26,8 @@ interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
-    description: 'queue tags and schedules, agent skills, membership history, offers, EWT log, calendars, closures, prompts, accounts, audit',
+    description:
+      'queue tags and schedules, agent skills, membership history, offers, EWT log, calendars, closures, prompts, accounts, audit',
     up(db) {
       db.exec(`
         ALTER TABLE queues ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
@@ -87,7 +88,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: 'callbacks that keep the caller\'s place (issue 14)',
+    description: "callbacks that keep the caller's place (issue 14)",
     up(db) {
       db.exec(CALLBACKS_TABLE)
     },

@@ -26,7 +26,15 @@ interface Row {
   created_at: number
 }
 
-const toPrompt = (r: Row): PromptRecord => ({ id: r.id, tenantId: r.tenant_id, queueId: r.queue_id, language: r.language, name: r.name, path: r.path, createdAt: r.created_at })
+const toPrompt = (r: Row): PromptRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  queueId: r.queue_id,
+  language: r.language,
+  name: r.name,
+  path: r.path,
+  createdAt: r.created_at,
+})
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
 export class Prompts {
@@ -36,25 +44,36 @@ export class Prompts {
    * Set the prompt for (tenant, queue, language, name), replacing any previous one. Returns the new
    * record and the path of the file it replaced (for the caller to delete), or null.
    */
-  put(p: { tenantId: string; queueId?: string | null; language: Language; name: string; path: string }): { prompt: PromptRecord; replacedPath: string | null } {
-    if (p.language !== 'sv' && p.language !== 'en') throw invalid('prompt.language', `expected sv or en, got ${JSON.stringify(p.language)}`)
+  put(p: { tenantId: string; queueId?: string | null; language: Language; name: string; path: string }): {
+    prompt: PromptRecord
+    replacedPath: string | null
+  } {
+    if (p.language !== 'sv' && p.language !== 'en')
+      throw invalid('prompt.language', `expected sv or en, got ${JSON.stringify(p.language)}`)
     requireString('prompt.name', p.name, { re: NAME_RE, what: 'a prompt name of lower-case letters, digits, _ and -' })
     requireString('prompt.path', p.path, { max: 1000 })
     if (!this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(p.tenantId)) throw notFound('tenant', p.tenantId)
     const queueId = p.queueId ?? null
     if (queueId !== null) {
-      const q = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(queueId) as { tenant_id: string } | undefined
+      const q = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(queueId) as
+        { tenant_id: string } | undefined
       if (!q) throw notFound('queue', queueId)
-      if (q.tenant_id !== p.tenantId) throw invalid('prompt.queueId', `queue '${queueId}' is not in tenant ${p.tenantId}`)
+      if (q.tenant_id !== p.tenantId)
+        throw invalid('prompt.queueId', `queue '${queueId}' is not in tenant ${p.tenantId}`)
     }
     return this.ctx.db.transaction(() => {
       const old = this.lookup(p.tenantId, queueId, p.language, p.name)
       if (old) this.ctx.sql('DELETE FROM prompts WHERE id = ?').run(old.id)
       const id = newId('p')
       this.ctx
-        .sql('INSERT INTO prompts (id, tenant_id, queue_id, language, name, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .sql(
+          'INSERT INTO prompts (id, tenant_id, queue_id, language, name, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(id, p.tenantId, queueId, p.language, p.name, p.path, this.ctx.clock.now())
-      return { prompt: toPrompt(this.ctx.sql('SELECT * FROM prompts WHERE id = ?').get(id) as Row), replacedPath: old?.path ?? null }
+      return {
+        prompt: toPrompt(this.ctx.sql('SELECT * FROM prompts WHERE id = ?').get(id) as Row),
+        replacedPath: old?.path ?? null,
+      }
     })()
   }
 
@@ -73,7 +92,9 @@ export class Prompts {
 
   list(tenantId?: string, queueId?: string): PromptRecord[] {
     const rows = this.ctx
-      .sql('SELECT * FROM prompts WHERE (@t IS NULL OR tenant_id = @t) AND (@q IS NULL OR queue_id = @q) ORDER BY tenant_id, queue_id, language, name')
+      .sql(
+        'SELECT * FROM prompts WHERE (@t IS NULL OR tenant_id = @t) AND (@q IS NULL OR queue_id = @q) ORDER BY tenant_id, queue_id, language, name',
+      )
       .all({ t: tenantId ?? null, q: queueId ?? null }) as Row[]
     return rows.map(toPrompt)
   }

@@ -2,28 +2,43 @@
  * Validation of queue settings (a patch of QueueSettings) — every key checked for type and range,
  * unknown keys refused by name. Exported for the API and CLI so they give the same messages.
  */
-import { DEFAULT_QUEUE_SETTINGS, QUEUE_SETTING_RANGES as R, type DeviceType, type EndAction, type QueueSettings } from '../core/model.js'
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  QUEUE_SETTING_RANGES as R,
+  type DeviceType,
+  type EndAction,
+  type QueueSettings,
+} from '../core/model.js'
 import { invalid } from './errors.js'
 import { describe, isPlainObject } from './util.js'
 
 type Check = (field: string, v: unknown) => unknown
 
-const int = (min: number, max: number): Check => (field, v) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(field, `expected an integer ${min}-${max}, got ${describe(v)}`)
-  return v
-}
-const num = (min: number, max: number): Check => (field, v) => {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw invalid(field, `expected a number ${min}-${max}, got ${describe(v)}`)
-  return v
-}
+const int =
+  (min: number, max: number): Check =>
+  (field, v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw invalid(field, `expected an integer ${min}-${max}, got ${describe(v)}`)
+    return v
+  }
+const num =
+  (min: number, max: number): Check =>
+  (field, v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+      throw invalid(field, `expected a number ${min}-${max}, got ${describe(v)}`)
+    return v
+  }
 const bool: Check = (field, v) => {
   if (typeof v !== 'boolean') throw invalid(field, `expected true or false, got ${describe(v)}`)
   return v
 }
-const oneOf = (values: readonly string[]): Check => (field, v) => {
-  if (typeof v !== 'string' || !values.includes(v)) throw invalid(field, `expected one of ${values.join(', ')}, got ${describe(v)}`)
-  return v
-}
+const oneOf =
+  (values: readonly string[]): Check =>
+  (field, v) => {
+    if (typeof v !== 'string' || !values.includes(v))
+      throw invalid(field, `expected one of ${values.join(', ')}, got ${describe(v)}`)
+    return v
+  }
 /** A prompt name, file path or tone_stream:// URL; '' = none. */
 const prompt: Check = (field, v) => {
   if (typeof v !== 'string') throw invalid(field, `expected a prompt name or path (a string), got ${describe(v)}`)
@@ -46,7 +61,8 @@ export function validateEndAction(field: string, v: unknown): EndAction {
     const extra = Object.keys(v).filter((k) => k !== 'type' && k !== 'destination')
     if (extra.length) throw invalid(`${field}.${extra[0]}`, `unknown field '${extra[0]}' for a forward action`)
     const d = v.destination
-    if (typeof d !== 'string' || !DESTINATION_RE.test(d)) throw invalid(`${field}.destination`, `expected a phone number or extension, got ${describe(d)}`)
+    if (typeof d !== 'string' || !DESTINATION_RE.test(d))
+      throw invalid(`${field}.destination`, `expected a phone number or extension, got ${describe(d)}`)
     return { type, destination: d }
   }
   throw invalid(`${field}.type`, `expected busy, hangup or forward, got ${describe(type)}`)
@@ -100,7 +116,8 @@ const CHECKS: { [K in keyof QueueSettings]: Check } = {
   maxWaitSec: int(...R.maxWaitSec),
   maxWaitAction: endAction,
   exitKey: (field, v) => {
-    if (typeof v !== 'string' || !/^[0-9*#]?$/.test(v)) throw invalid(field, `expected one key 0-9, * or #, or '' for none, got ${describe(v)}`)
+    if (typeof v !== 'string' || !/^[0-9*#]?$/.test(v))
+      throw invalid(field, `expected one key 0-9, * or #, or '' for none, got ${describe(v)}`)
     return v
   },
   exitAction: endActionOrNull,
@@ -111,12 +128,14 @@ const CHECKS: { [K in keyof QueueSettings]: Check } = {
   },
   whisper: bool,
   callbackKey: (field, v) => {
-    if (typeof v !== 'string' || !/^[0-9*]?$/.test(v)) throw invalid(field, `expected one key 0-9 or *, or '' for none, got ${describe(v)}`)
+    if (typeof v !== 'string' || !/^[0-9*]?$/.test(v))
+      throw invalid(field, `expected one key 0-9 or *, or '' for none, got ${describe(v)}`)
     return v
   },
   callbackMinWaitSec: int(...R.callbackMinWaitSec),
   callbackNumberPattern: (field, v) => {
-    if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw invalid(field, `expected a regular expression of 1-200 characters, got ${describe(v)}`)
+    if (typeof v !== 'string' || v.length === 0 || v.length > 200)
+      throw invalid(field, `expected a regular expression of 1-200 characters, got ${describe(v)}`)
     try {
       new RegExp(v)
     } catch {
@@ -129,7 +148,8 @@ const CHECKS: { [K in keyof QueueSettings]: Check } = {
   callbackRingSec: int(...R.callbackRingSec),
   callbackClosedExpireSec: int(...R.callbackClosedExpireSec),
   callbackCallerId: (field, v) => {
-    if (typeof v !== 'string' || !/^\+?[0-9]{0,32}$/.test(v)) throw invalid(field, `expected a phone number or '' for the queue's number, got ${describe(v)}`)
+    if (typeof v !== 'string' || !/^\+?[0-9]{0,32}$/.test(v))
+      throw invalid(field, `expected a phone number or '' for the queue's number, got ${describe(v)}`)
     return v
   },
 }
@@ -145,7 +165,10 @@ export function validateQueueSettings(patch: unknown): Partial<QueueSettings> {
   if (!isPlainObject(patch)) throw invalid('settings', `expected an object, got ${describe(patch)}`)
   const unknown = Object.keys(patch).filter((k) => !(k in CHECKS))
   if (unknown.length) {
-    throw invalid(`settings.${unknown[0]}`, `unknown queue setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
+    throw invalid(
+      `settings.${unknown[0]}`,
+      `unknown queue setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`,
+    )
   }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(patch)) {
@@ -162,6 +185,8 @@ export function effectiveSettings(overrides: Partial<QueueSettings>): QueueSetti
 
 /** Cross-field checks on the effective settings (after merging). */
 export function checkSettingsConsistency(s: QueueSettings): void {
-  if (s.callbackKey !== '' && s.callbackKey === s.exitKey) throw invalid('settings.callbackKey', `the callback key '${s.callbackKey}' is also the exit key`)
-  if (s.exitKey !== '' && s.exitAction === null) throw invalid('settings.exitAction', `an exit key '${s.exitKey}' needs an exit action`)
+  if (s.callbackKey !== '' && s.callbackKey === s.exitKey)
+    throw invalid('settings.callbackKey', `the callback key '${s.callbackKey}' is also the exit key`)
+  if (s.exitKey !== '' && s.exitAction === null)
+    throw invalid('settings.exitAction', `an exit key '${s.exitKey}' needs an exit action`)
 }

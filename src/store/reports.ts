@@ -99,7 +99,8 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
 
 function checkRange(since: number, until: number): void {
-  if (!Number.isFinite(since) || !Number.isFinite(until) || until <= since) throw invalid('until', 'expected since < until (epoch milliseconds)')
+  if (!Number.isFinite(since) || !Number.isFinite(until) || until <= since)
+    throw invalid('until', 'expected since < until (epoch milliseconds)')
 }
 
 function zone(tz: string | undefined): string {
@@ -128,14 +129,24 @@ export class Reports {
       throw err
     }
     const rows = this.ctx
-      .sql(`SELECT h.*, a.extension AS cur_extension, a.name AS cur_name, a.plan AS cur_plan
+      .sql(
+        `SELECT h.*, a.extension AS cur_extension, a.name AS cur_name, a.plan AS cur_plan
                   FROM membership_history h LEFT JOIN agents a ON a.id = h.agent_id
                  WHERE h.from_at < @end AND (h.until_at IS NULL OR (h.until_at > @start AND h.until_at > h.from_at))
                    AND (@tenantId IS NULL OR h.tenant_id = @tenantId)
-                 ORDER BY h.from_at, h.id`)
+                 ORDER BY h.from_at, h.id`,
+      )
       .all({ start: range.start, end: range.end, tenantId: tenantId ?? null }) as {
-      tenant_id: string; agent_id: string; queue_id: string; extension: string; name: string; plan: Plan; from_at: number
-      cur_extension: string | null; cur_name: string | null; cur_plan: Plan | null
+      tenant_id: string
+      agent_id: string
+      queue_id: string
+      extension: string
+      name: string
+      plan: Plan
+      from_at: number
+      cur_extension: string | null
+      cur_name: string | null
+      cur_plan: Plan | null
     }[]
     const byAgent = new Map<string, LicenceRow & { queueSet: Set<string> }>()
     for (const r of rows) {
@@ -168,15 +179,30 @@ export class Reports {
     const bucket = q.bucket ?? 'day'
     const slMs = (q.serviceLevelSec ?? 20) * 1000
     const rows = this.ctx
-      .sql(`SELECT * FROM call_records
+      .sql(
+        `SELECT * FROM call_records
                  WHERE arrived_at >= @since AND arrived_at < @until
                    AND (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
-                 ORDER BY arrived_at, call_id`)
+                 ORDER BY arrived_at, call_id`,
+      )
       .all({ since: q.since, until: q.until, tenantId: q.tenantId ?? null, queueId: q.queueId ?? null }) as {
-      call_id: string; queue_id: string; caller_number: string; caller_name: string; arrived_at: number; entered_queue_at: number | null
-      answered_at: number | null; ended_at: number | null; outcome: CallOutcome | null; wait_ms: number | null; talk_ms: number | null
+      call_id: string
+      queue_id: string
+      caller_number: string
+      caller_name: string
+      arrived_at: number
+      entered_queue_at: number | null
+      answered_at: number | null
+      ended_at: number | null
+      outcome: CallOutcome | null
+      wait_ms: number | null
+      talk_ms: number | null
     }[]
-    interface Acc { row: QueueStatsRow; waits: number[]; talks: number[] }
+    interface Acc {
+      row: QueueStatsRow
+      waits: number[]
+      talks: number[]
+    }
     const groups = new Map<string, Acc>()
     for (const r of rows) {
       const b = bucket === 'total' ? 'total' : bucketOf(r.arrived_at, bucket, tz)
@@ -184,7 +210,21 @@ export class Reports {
       let g = groups.get(key)
       if (!g) {
         g = {
-          row: { queueId: r.queue_id, bucket: b, arrived: 0, offered: 0, answered: 0, abandoned: 0, outcomes: {}, abandonedCallers: [], answeredWithinSl: 0, serviceLevel: null, avgWaitMs: null, p90WaitMs: null, avgTalkMs: null },
+          row: {
+            queueId: r.queue_id,
+            bucket: b,
+            arrived: 0,
+            offered: 0,
+            answered: 0,
+            abandoned: 0,
+            outcomes: {},
+            abandonedCallers: [],
+            answeredWithinSl: 0,
+            serviceLevel: null,
+            avgWaitMs: null,
+            p90WaitMs: null,
+            avgTalkMs: null,
+          },
           waits: [],
           talks: [],
         }
@@ -204,7 +244,14 @@ export class Reports {
       }
       if (r.outcome === 'abandoned') {
         s.abandoned++
-        s.abandonedCallers.push({ callId: r.call_id, callerNumber: r.caller_number, callerName: r.caller_name, arrivedAt: r.arrived_at, endedAt: r.ended_at, waitMs: r.wait_ms })
+        s.abandonedCallers.push({
+          callId: r.call_id,
+          callerNumber: r.caller_number,
+          callerName: r.caller_name,
+          arrivedAt: r.arrived_at,
+          endedAt: r.ended_at,
+          waitMs: r.wait_ms,
+        })
       }
     }
     const out: QueueStatsRow[] = []
@@ -224,23 +271,47 @@ export class Reports {
    * Per-agent statistics over [since, until): offers (call_offers), talk time (call_records answered in
    * the range), wrap-up time (event_log WRAPUPSTART → next WRAPUPEND of the same agent, start in the range).
    */
-  agentStats(q: { since: number; until: number; tenantId?: string; queueId?: string; agentId?: string }): AgentStatsRow[] {
+  agentStats(q: {
+    since: number
+    until: number
+    tenantId?: string
+    queueId?: string
+    agentId?: string
+  }): AgentStatsRow[] {
     checkRange(q.since, q.until)
-    const p = { since: q.since, until: q.until, tenantId: q.tenantId ?? null, queueId: q.queueId ?? null, agentId: q.agentId ?? null }
+    const p = {
+      since: q.since,
+      until: q.until,
+      tenantId: q.tenantId ?? null,
+      queueId: q.queueId ?? null,
+      agentId: q.agentId ?? null,
+    }
     const stats = new Map<string, AgentStatsRow>()
     const get = (agentId: string): AgentStatsRow => {
       let s = stats.get(agentId)
       if (!s) {
-        const a = this.ctx.sql('SELECT extension, name FROM agents WHERE id = ?').get(agentId) as { extension: string; name: string } | undefined
-        s = { agentId, extension: a?.extension ?? null, name: a?.name ?? null, offered: 0, answered: 0, missed: 0, talkMs: 0, wrapUpMs: 0 }
+        const a = this.ctx.sql('SELECT extension, name FROM agents WHERE id = ?').get(agentId) as
+          { extension: string; name: string } | undefined
+        s = {
+          agentId,
+          extension: a?.extension ?? null,
+          name: a?.name ?? null,
+          offered: 0,
+          answered: 0,
+          missed: 0,
+          talkMs: 0,
+          wrapUpMs: 0,
+        }
         stats.set(agentId, s)
       }
       return s
     }
     const offers = this.ctx
-      .sql(`SELECT o.agent_id, o.result FROM call_offers o LEFT JOIN call_records c ON c.call_id = o.call_id
+      .sql(
+        `SELECT o.agent_id, o.result FROM call_offers o LEFT JOIN call_records c ON c.call_id = o.call_id
                  WHERE o.offered_at >= @since AND o.offered_at < @until AND (@agentId IS NULL OR o.agent_id = @agentId)
-                   AND (@tenantId IS NULL OR c.tenant_id = @tenantId) AND (@queueId IS NULL OR c.queue_id = @queueId)`)
+                   AND (@tenantId IS NULL OR c.tenant_id = @tenantId) AND (@queueId IS NULL OR c.queue_id = @queueId)`,
+      )
       .all(p) as { agent_id: string; result: string | null }[]
     for (const o of offers) {
       const s = get(o.agent_id)
@@ -249,18 +320,27 @@ export class Reports {
       else if (o.result !== null && (MISSED_RESULTS as readonly string[]).includes(o.result)) s.missed++
     }
     const talks = this.ctx
-      .sql(`SELECT agent_id, SUM(COALESCE(talk_ms, 0)) AS talk FROM call_records
+      .sql(
+        `SELECT agent_id, SUM(COALESCE(talk_ms, 0)) AS talk FROM call_records
                  WHERE agent_id IS NOT NULL AND answered_at >= @since AND answered_at < @until AND (@agentId IS NULL OR agent_id = @agentId)
                    AND (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
-                 GROUP BY agent_id`)
+                 GROUP BY agent_id`,
+      )
       .all(p) as { agent_id: string; talk: number }[]
     for (const t of talks) get(t.agent_id).talkMs += t.talk
     const wraps = this.ctx
-      .sql(`SELECT agent_id, event, at, queue_id FROM event_log
+      .sql(
+        `SELECT agent_id, event, at, queue_id FROM event_log
                  WHERE event IN ('${EVENTS.WRAPUPSTART}', '${EVENTS.WRAPUPEND}') AND agent_id IS NOT NULL
                    AND at >= @since AND (@agentId IS NULL OR agent_id = @agentId)
-                 ORDER BY agent_id, at, id`)
-      .all({ since: q.since, agentId: q.agentId ?? null }) as { agent_id: string; event: string; at: number; queue_id: string | null }[]
+                 ORDER BY agent_id, at, id`,
+      )
+      .all({ since: q.since, agentId: q.agentId ?? null }) as {
+      agent_id: string
+      event: string
+      at: number
+      queue_id: string | null
+    }[]
     let open: { agentId: string; at: number; queueId: string | null } | undefined
     for (const w of wraps) {
       if (open && open.agentId !== w.agent_id) open = undefined
@@ -277,9 +357,11 @@ export class Reports {
   /** EWT accuracy over announcements that had an estimate and whose call was answered. */
   ewtAccuracy(q: { queueId?: string; since?: number; until?: number } = {}): EwtAccuracy {
     const rows = this.ctx
-      .sql(`SELECT announced_seconds * 1000 - actual_wait_ms AS err FROM ewt_log
+      .sql(
+        `SELECT announced_seconds * 1000 - actual_wait_ms AS err FROM ewt_log
                  WHERE announced_seconds IS NOT NULL AND actual_wait_ms IS NOT NULL
-                   AND (@queueId IS NULL OR queue_id = @queueId) AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)`)
+                   AND (@queueId IS NULL OR queue_id = @queueId) AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)`,
+      )
       .all({ queueId: q.queueId ?? null, since: q.since ?? null, until: q.until ?? null }) as { err: number }[]
     const n = rows.length
     if (n === 0) return { n: 0, maeSeconds: null, biasSeconds: null, within60Share: null }
@@ -296,7 +378,8 @@ export class Reports {
     if (q.queueId !== undefined && open.queueId !== q.queueId) return false
     if (q.tenantId !== undefined) {
       if (open.queueId === null) return false
-      const t = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(open.queueId) as { tenant_id: string } | undefined
+      const t = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(open.queueId) as
+        { tenant_id: string } | undefined
       if (t?.tenant_id !== q.tenantId) return false
     }
     return true

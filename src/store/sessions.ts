@@ -36,7 +36,9 @@ export class AgentSessions {
   /** Every session, or those of one agent / one queue. */
   list(filter: { agentId?: string; queueId?: string } = {}): AgentSession[] {
     const rows = this.ctx
-      .sql('SELECT * FROM agent_sessions WHERE (@agentId IS NULL OR agent_id = @agentId) AND (@queueId IS NULL OR queue_id = @queueId) ORDER BY since, agent_id, queue_id')
+      .sql(
+        'SELECT * FROM agent_sessions WHERE (@agentId IS NULL OR agent_id = @agentId) AND (@queueId IS NULL OR queue_id = @queueId) ORDER BY since, agent_id, queue_id',
+      )
       .all({ agentId: filter.agentId ?? null, queueId: filter.queueId ?? null }) as Row[]
     return rows.map(toSession)
   }
@@ -53,13 +55,17 @@ export class AgentSessions {
       throw new StoreError('INVALID', `agent '${agentId}' is not a member of queue '${queueId}'`, 'queueId')
     }
     // a new session inherits the agent's pause state from their other sessions
-    const other = this.ctx.sql('SELECT paused, pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1').get(agentId) as
-      | Pick<Row, 'paused' | 'pause_reason' | 'paused_at'>
-      | undefined
+    const other = this.ctx
+      .sql('SELECT paused, pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1')
+      .get(agentId) as Pick<Row, 'paused' | 'pause_reason' | 'paused_at'> | undefined
     this.ctx
-      .sql('INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING')
+      .sql(
+        'INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING',
+      )
       .run(agentId, queueId, at, other ? 1 : 0, other?.pause_reason ?? null, other?.paused_at ?? null)
-    return toSession(this.ctx.sql('SELECT * FROM agent_sessions WHERE agent_id = ? AND queue_id = ?').get(agentId, queueId) as Row)
+    return toSession(
+      this.ctx.sql('SELECT * FROM agent_sessions WHERE agent_id = ? AND queue_id = ?').get(agentId, queueId) as Row,
+    )
   }
 
   /** Log out of one queue, or of every queue when queueId is omitted. Returns the queues left. */
@@ -74,8 +80,12 @@ export class AgentSessions {
   setPaused(agentId: string, paused: boolean, reason: string | null = null, at: number = this.ctx.clock.now()): number {
     if (reason !== null) requireString('session.pauseReason', reason, { max: 64 })
     const r = paused
-      ? this.ctx.sql('UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?').run(reason, at, agentId)
-      : this.ctx.sql('UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?').run(agentId)
+      ? this.ctx
+          .sql('UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?')
+          .run(reason, at, agentId)
+      : this.ctx
+          .sql('UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?')
+          .run(agentId)
     return r.changes
   }
 }

@@ -91,8 +91,11 @@ export class Tenants {
     const name = requireString('tenant.name', input.name, { max: 100 })
     const domain = requireString('tenant.domain', input.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
     if (this.find(id)) throw new StoreError('DUPLICATE', `tenant '${id}' already exists`, 'tenant.id')
-    if (this.getByDomain(domain)) throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
-    this.ctx.sql('INSERT INTO tenants (id, name, domain, created_at) VALUES (?, ?, ?, ?)').run(id, name, domain, this.ctx.clock.now())
+    if (this.getByDomain(domain))
+      throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
+    this.ctx
+      .sql('INSERT INTO tenants (id, name, domain, created_at) VALUES (?, ?, ?, ?)')
+      .run(id, name, domain, this.ctx.clock.now())
     return this.get(id)
   }
 
@@ -100,9 +103,13 @@ export class Tenants {
     rejectUnknownKeys('tenant', patch, ['name', 'domain'])
     const cur = this.get(id)
     const name = patch.name === undefined ? cur.name : requireString('tenant.name', patch.name, { max: 100 })
-    const domain = patch.domain === undefined ? cur.domain : requireString('tenant.domain', patch.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
+    const domain =
+      patch.domain === undefined
+        ? cur.domain
+        : requireString('tenant.domain', patch.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
     const other = this.getByDomain(domain)
-    if (other && other.id !== id) throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
+    if (other && other.id !== id)
+      throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
     this.ctx.sql('UPDATE tenants SET name = ?, domain = ? WHERE id = ?').run(name, domain, id)
     return this.get(id)
   }
@@ -113,7 +120,11 @@ export class Tenants {
    */
   remove(id: string): void {
     this.get(id)
-    for (const [table, what] of [['queues', 'queues'], ['agents', 'agents'], ['holiday_calendars', 'holiday calendars']] as const) {
+    for (const [table, what] of [
+      ['queues', 'queues'],
+      ['agents', 'agents'],
+      ['holiday_calendars', 'holiday calendars'],
+    ] as const) {
       const n = (this.ctx.sql(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).get(id) as { n: number }).n
       if (n > 0) throw new StoreError('IN_USE', `tenant '${id}' still has ${n} ${what}; remove them first`)
     }

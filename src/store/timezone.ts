@@ -5,7 +5,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>()
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone)
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
     formatters.set(timeZone, f)
   }
   return f
@@ -23,8 +32,16 @@ interface LocalParts {
 /** The local wall-clock parts of an instant in a zone. Throws RangeError for an unknown zone. */
 function localParts(ms: number, timeZone: string): LocalParts {
   const p: Record<string, number> = {}
-  for (const part of formatter(timeZone).formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value)
-  return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second }
+  for (const part of formatter(timeZone).formatToParts(new Date(ms)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value)
+  return {
+    year: p.year,
+    month: p.month,
+    day: p.day,
+    hour: p.hour === 24 ? 0 : p.hour,
+    minute: p.minute,
+    second: p.second,
+  }
 }
 
 /** Offset (local - UTC) in ms at an instant. */

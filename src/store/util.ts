@@ -44,7 +44,11 @@ export function unsafeTextProblem(value: string): string | undefined {
   return `must not contain control or bidirectional-override characters (found ${code} at position ${m.index})`
 }
 
-export function requireString(field: string, value: unknown, opts: { min?: number; max?: number; re?: RegExp; what?: string } = {}): string {
+export function requireString(
+  field: string,
+  value: unknown,
+  opts: { min?: number; max?: number; re?: RegExp; what?: string } = {},
+): string {
   const { min = 1, max = 200, re, what } = opts
   if (typeof value !== 'string') throw invalid(field, `expected a string, got ${describe(value)}`)
   const unsafe = unsafeTextProblem(value)
@@ -92,6 +96,9 @@ export function describe(v: unknown): string {
 export function rejectUnknownKeys(entity: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
   const unknown = Object.keys(obj).filter((k) => !allowed.includes(k))
   if (unknown.length) {
-    throw invalid(`${entity}.${unknown[0]}`, `unknown ${entity} field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`)
+    throw invalid(
+      `${entity}.${unknown[0]}`,
+      `unknown ${entity} field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`,
+    )
   }
 }

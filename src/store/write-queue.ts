@@ -69,10 +69,24 @@ export function isRetryable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown }
   const code = typeof e?.code === 'string' ? e.code : ''
   if (/^(08|53)/.test(code) || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code)) return true
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code)) return true
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'EAI_AGAIN',
+    ].includes(code)
+  )
+    return true
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true
   const msg = typeof e?.message === 'string' ? e.message : ''
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|Connection ended/i.test(msg)
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|Connection ended/i.test(
+    msg,
+  )
 }
 
 const WRITER_TABLE = `CREATE TABLE IF NOT EXISTS koplus_writer (writer TEXT PRIMARY KEY, last_seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`
@@ -116,7 +130,10 @@ export class WriteQueue extends EventEmitter {
     const seq = ++this.#seq
     this.#entries.push({ seq, label, job })
     if (this.#entries.length === this.#opts.maxQueued + 1) {
-      this.#log?.error({ queued: this.#entries.length, maxQueued: this.#opts.maxQueued }, 'the store write queue passed its limit; writes are kept in memory')
+      this.#log?.error(
+        { queued: this.#entries.length, maxQueued: this.#opts.maxQueued },
+        'the store write queue passed its limit; writes are kept in memory',
+      )
     }
     void this.#pump()
     return seq
@@ -157,10 +174,13 @@ export class WriteQueue extends EventEmitter {
   }
 
   #ensureWriterTable(): Promise<void> {
-    this.#ready ??= this.#db.run(WRITER_TABLE).then(() => undefined, (err) => {
-      this.#ready = null
-      throw err
-    })
+    this.#ready ??= this.#db.run(WRITER_TABLE).then(
+      () => undefined,
+      (err) => {
+        this.#ready = null
+        throw err
+      },
+    )
     return this.#ready
   }
 
@@ -189,13 +209,19 @@ export class WriteQueue extends EventEmitter {
           this.#entries.shift()
           const error = (err as Error)?.message ?? String(err)
           this.#rejected.push({ seq: head.seq, label: head.label, error })
-          this.#log?.error({ err, seq: head.seq, label: head.label }, 'a store write failed and cannot succeed by retrying; it was rolled back and skipped')
+          this.#log?.error(
+            { err, seq: head.seq, label: head.label },
+            'a store write failed and cannot succeed by retrying; it was rolled back and skipped',
+          )
           this.emit('rejected', head.seq, head.label, err)
         }
       }
       if (this.#entries.length === 0) {
         if (this.#degradedSince !== null) {
-          this.#log?.info({ outageMs: this.#opts.now() - this.#degradedSince, written: this.#written }, 'the store is reachable again; the queued writes are written')
+          this.#log?.info(
+            { outageMs: this.#opts.now() - this.#degradedSince, written: this.#written },
+            'the store is reachable again; the queued writes are written',
+          )
           this.#degradedSince = null
           this.#lastError = null
           this.emit('recovered')
@@ -209,7 +235,9 @@ export class WriteQueue extends EventEmitter {
 
   async #apply(e: Entry): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      const done = await tx.get<{ last_seq: number }>('SELECT last_seq FROM koplus_writer WHERE writer = ?', [this.writerId])
+      const done = await tx.get<{ last_seq: number }>('SELECT last_seq FROM koplus_writer WHERE writer = ?', [
+        this.writerId,
+      ])
       if (done && Number(done.last_seq) >= e.seq) return // committed by an attempt whose acknowledgement was lost
       await e.job(tx)
       await tx.run(
@@ -225,11 +253,17 @@ export class WriteQueue extends EventEmitter {
     if (this.#degradedSince === null) {
       this.#degradedSince = now
       this.#lastLogAt = now
-      this.#log?.error({ err, queued: this.#entries.length, seq: head.seq }, 'the store is unreachable: writes are queued in memory and retried (calls go on)')
+      this.#log?.error(
+        { err, queued: this.#entries.length, seq: head.seq },
+        'the store is unreachable: writes are queued in memory and retried (calls go on)',
+      )
       this.emit('degraded', this.health())
     } else if (now - this.#lastLogAt >= this.#opts.logEveryMs) {
       this.#lastLogAt = now
-      this.#log?.warn({ queued: this.#entries.length, since: this.#degradedSince, lastError: this.#lastError }, 'the store is still unreachable; writes queued')
+      this.#log?.warn(
+        { queued: this.#entries.length, since: this.#degradedSince, lastError: this.#lastError },
+        'the store is still unreachable; writes queued',
+      )
     }
   }
 

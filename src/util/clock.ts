@@ -22,10 +22,13 @@ export class RealClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.#seq
-    const t = setTimeout(() => {
-      this.#timers.delete(id)
-      fn()
-    }, Math.max(0, ms))
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(id)
+        fn()
+      },
+      Math.max(0, ms),
+    )
     t.unref?.()
     this.#timers.set(id, t)
     return { id }
@@ -101,7 +104,10 @@ export class VirtualClock implements Clock {
       if (!next) break
       this.#pending = this.#pending.filter((p) => p !== next)
       sameInstant = next.at > this.#now ? 0 : sameInstant + 1
-      if (sameInstant > MAX_FIRINGS_AT_ONE_INSTANT) throw new Error(`VirtualClock: ${sameInstant} timers fired at ${new Date(this.#now).toISOString()} without time moving (a timer re-arming itself for now?)`)
+      if (sameInstant > MAX_FIRINGS_AT_ONE_INSTANT)
+        throw new Error(
+          `VirtualClock: ${sameInstant} timers fired at ${new Date(this.#now).toISOString()} without time moving (a timer re-arming itself for now?)`,
+        )
       this.#now = Math.max(this.#now, next.at)
       next.fn()
     }

@@ -5,7 +5,8 @@
  */
 import { zonedTimeToUtc } from './time-zone.js'
 
-const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i
 
 /**
  * '2026-11-25' (midnight starting the day in `zone`), '2026-11-25T13:00[:30[.250]]' or with a space (that wall time
@@ -16,7 +17,14 @@ export function parseIsoInZone(s: string, zone: string): number | undefined {
   const m = ISO_RE.exec(s.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, sec, frac, off] = m
-  const [Y, M, D, H, MI, S] = [y, mo, d, h ?? '0', mi ?? '0', sec ?? '0'].map(Number) as [number, number, number, number, number, number]
+  const [Y, M, D, H, MI, S] = [y, mo, d, h ?? '0', mi ?? '0', sec ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   if (M < 1 || M > 12 || H > 23 || MI > 59 || S > 59) return NaN
   const floating = Date.UTC(Y, M - 1, D, H, MI, S, Number((frac ?? '0').padEnd(3, '0')))
   if (new Date(floating).getUTCDate() !== D) return NaN

@@ -31,7 +31,8 @@ function slowPort(uuids: string[]) {
     return new Promise((resolve) =>
       setImmediate(() => {
         stats.inFlight--
-        if (command === 'show channels as json') return resolve(JSON.stringify({ row_count: uuids.length, rows: uuids.map((uuid) => ({ uuid })) }))
+        if (command === 'show channels as json')
+          return resolve(JSON.stringify({ row_count: uuids.length, rows: uuids.map((uuid) => ({ uuid })) }))
         const m = /^uuid_dump (\S+) json$/.exec(command)
         const i = m ? uuids.indexOf(m[1]) : -1
         // A channel that hung up between the list and its dump.
@@ -47,23 +48,38 @@ t.test('1,000 channels: the dumps are in flight together, every caller read in p
   const port = slowPort(uuids)
   const live = await readLiveChannels(port, NOW)
   t.equal(port.stats.commands, 1001, 'show channels + one uuid_dump per channel')
-  t.ok(port.stats.maxInFlight >= 64, `dumps pipelined: ${port.stats.maxInFlight} in flight at most (was 1: one round trip each)`)
+  t.ok(
+    port.stats.maxInFlight >= 64,
+    `dumps pipelined: ${port.stats.maxInFlight} in flight at most (was 1: one round trip each)`,
+  )
   t.ok(port.stats.maxInFlight <= 128, 'bounded window')
   t.equal(live.calls.size, 999, 'every channel but the one gone')
-  t.same([...live.calls.values()].slice(0, 3).map((c) => [c.callId, c.restored.seq]), [['c0', 1], ['c1', 2], ['c2', 3]], 'each with its own variables')
+  t.same(
+    [...live.calls.values()].slice(0, 3).map((c) => [c.callId, c.restored.seq]),
+    [
+      ['c0', 1],
+      ['c1', 2],
+      ['c2', 3],
+    ],
+    'each with its own variables',
+  )
   t.equal(live.calls.get('c999')?.restored.seq, 1000)
 })
 
 t.test('pipelined keeps the order of results and the window', async (t) => {
   let inFlight = 0
   let max = 0
-  const out = await pipelined([5, 1, 4, 2, 3], async (x) => {
-    inFlight++
-    max = Math.max(max, inFlight)
-    await new Promise((r) => setTimeout(r, x))
-    inFlight--
-    return x * 10
-  }, 2)
+  const out = await pipelined(
+    [5, 1, 4, 2, 3],
+    async (x) => {
+      inFlight++
+      max = Math.max(max, inFlight)
+      await new Promise((r) => setTimeout(r, x))
+      inFlight--
+      return x * 10
+    },
+    2,
+  )
   t.same(out, [50, 10, 40, 20, 30], 'results in the order of the items')
   t.equal(max, 2, 'never more than the window at once')
   t.same(await pipelined([], async () => 1), [], 'nothing to do')

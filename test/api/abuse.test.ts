@@ -15,31 +15,41 @@ import { call, PASSWORD, world } from './fixture.js'
 t.test('LoginRateLimiter: per client address, whatever the username', async (t) => {
   const l = new LoginRateLimiter({ perClientMax: 3, windowMs: 60_000 })
   const now = 1_000_000
-  t.same([0, 1, 2].map((i) => l.attempt(`user${i}`, '10.0.0.1', now)), [0, 0, 0])
-  t.equal(l.attempt('user4', '10.0.0.1', now + 10), 59_990, 'the 4th username from the same address waits for the window')
+  t.same(
+    [0, 1, 2].map((i) => l.attempt(`user${i}`, '10.0.0.1', now)),
+    [0, 0, 0],
+  )
+  t.equal(
+    l.attempt('user4', '10.0.0.1', now + 10),
+    59_990,
+    'the 4th username from the same address waits for the window',
+  )
   t.equal(l.attempt('user4', '10.0.0.2', now + 10), 0, 'another address is not affected')
   t.equal(l.attempt('user5', '10.0.0.1', now + 60_000), 0, 'a new window')
 })
 
-t.test('LoginRateLimiter: back-off per username and address after 5 wrong passwords, no lock of the account', async (t) => {
-  const l = new LoginRateLimiter()
-  let now = 5_000_000
-  for (let i = 0; i < 5; i++) {
-    t.equal(l.attempt('Anna', '10.0.0.1', now), 0)
+t.test(
+  'LoginRateLimiter: back-off per username and address after 5 wrong passwords, no lock of the account',
+  async (t) => {
+    const l = new LoginRateLimiter()
+    let now = 5_000_000
+    for (let i = 0; i < 5; i++) {
+      t.equal(l.attempt('Anna', '10.0.0.1', now), 0)
+      l.failed('anna', '10.0.0.1', now)
+    }
+    t.equal(l.attempt('anna', '10.0.0.1', now), 1000, 'after 5 failures: 1 s')
+    t.equal(l.attempt('anna', '10.0.0.2', now), 0, 'the same account from another address is not locked')
+    now += 1000
+    t.equal(l.attempt('anna', '10.0.0.1', now), 0)
     l.failed('anna', '10.0.0.1', now)
-  }
-  t.equal(l.attempt('anna', '10.0.0.1', now), 1000, 'after 5 failures: 1 s')
-  t.equal(l.attempt('anna', '10.0.0.2', now), 0, 'the same account from another address is not locked')
-  now += 1000
-  t.equal(l.attempt('anna', '10.0.0.1', now), 0)
-  l.failed('anna', '10.0.0.1', now)
-  t.equal(l.attempt('anna', '10.0.0.1', now), 2000, 'doubles: 2 s')
-  t.equal(l.backoffMs(30), 15 * 60_000, 'capped at 15 min')
-  now += 2000
-  t.equal(l.attempt('anna', '10.0.0.1', now), 0)
-  l.succeeded('anna', '10.0.0.1')
-  t.equal(l.attempt('anna', '10.0.0.1', now), 0, 'a success clears the back-off')
-})
+    t.equal(l.attempt('anna', '10.0.0.1', now), 2000, 'doubles: 2 s')
+    t.equal(l.backoffMs(30), 15 * 60_000, 'capped at 15 min')
+    now += 2000
+    t.equal(l.attempt('anna', '10.0.0.1', now), 0)
+    l.succeeded('anna', '10.0.0.1')
+    t.equal(l.attempt('anna', '10.0.0.1', now), 0, 'a success clears the back-off')
+  },
+)
 
 t.test('LoginRateLimiter: memory stays bounded under a flood of addresses', async (t) => {
   const l = new LoginRateLimiter({ maxEntries: 100 })
@@ -65,10 +75,22 @@ t.test('clientKey: IPv4 as is, IPv6 per /64', async (t) => {
 
 t.test('clientAddress: the proxy header only from a trusted proxy', async (t) => {
   const trusted = ['127.0.0.1', '::1']
-  t.equal(clientAddress('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }, 'none', trusted), '127.0.0.1', 'no header configured: the peer')
+  t.equal(
+    clientAddress('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }, 'none', trusted),
+    '127.0.0.1',
+    'no header configured: the peer',
+  )
   t.equal(clientAddress('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }, 'x-forwarded-for', trusted), '203.0.113.9')
-  t.equal(clientAddress('::ffff:127.0.0.1', { 'x-forwarded-for': '1.2.3.4, 203.0.113.9' }, 'x-forwarded-for', trusted), '203.0.113.9', 'the right-most entry: the left ones are the client\'s own')
-  t.equal(clientAddress('198.51.100.1', { 'x-forwarded-for': '203.0.113.9' }, 'x-forwarded-for', trusted), '198.51.100.1', 'an untrusted peer cannot choose its address')
+  t.equal(
+    clientAddress('::ffff:127.0.0.1', { 'x-forwarded-for': '1.2.3.4, 203.0.113.9' }, 'x-forwarded-for', trusted),
+    '203.0.113.9',
+    "the right-most entry: the left ones are the client's own",
+  )
+  t.equal(
+    clientAddress('198.51.100.1', { 'x-forwarded-for': '203.0.113.9' }, 'x-forwarded-for', trusted),
+    '198.51.100.1',
+    'an untrusted peer cannot choose its address',
+  )
   t.equal(clientAddress('127.0.0.1', { 'x-real-ip': '203.0.113.10' }, 'x-real-ip', trusted), '203.0.113.10')
   t.equal(clientAddress('127.0.0.1', {}, 'x-real-ip', trusted), '127.0.0.1', 'header missing: the peer')
 })
@@ -109,25 +131,65 @@ t.test('authenticateAsync hashes off the event loop', async (t) => {
 t.test('login behind a TLS proxy: an attacker cannot lock another client out of an account', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, clientAddressHeader: 'x-forwarded-for' })
+  const api = await startApiServer({
+    store: w.store,
+    live: w.live,
+    now: () => w.now.t,
+    promptDir: w.promptDir,
+    clientAddressHeader: 'x-forwarded-for',
+  })
   t.teardown(() => api.close())
   const from = (ip: string) => ({ 'x-forwarded-for': ip })
   const statuses: number[] = []
-  for (let i = 0; i < 7; i++) statuses.push((await call(api.url, 'POST', '/api/v1/auth/login', { headers: from('203.0.113.66'), body: { username: 'admin-a', password: 'wrong password' } })).status)
+  for (let i = 0; i < 7; i++)
+    statuses.push(
+      (
+        await call(api.url, 'POST', '/api/v1/auth/login', {
+          headers: from('203.0.113.66'),
+          body: { username: 'admin-a', password: 'wrong password' },
+        })
+      ).status,
+    )
   t.same(statuses, [401, 401, 401, 401, 401, 429, 429], 'the attacker backs off')
-  const user = await call(api.url, 'POST', '/api/v1/auth/login', { headers: from('198.51.100.20'), body: { username: 'admin-a', password: PASSWORD } })
+  const user = await call(api.url, 'POST', '/api/v1/auth/login', {
+    headers: from('198.51.100.20'),
+    body: { username: 'admin-a', password: PASSWORD },
+  })
   t.equal(user.status, 200, 'the real user, from their own address, logs in')
   t.notMatch(user.headers.get('set-cookie')!, /Secure/, 'the proxy did not say https')
-  const tls = await call(api.url, 'POST', '/api/v1/auth/login', { headers: { ...from('198.51.100.21'), 'x-forwarded-proto': 'https' }, body: { username: 'admin-a', password: PASSWORD } })
-  t.match(tls.headers.get('set-cookie')!, /; Secure$/, 'behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure')
+  const tls = await call(api.url, 'POST', '/api/v1/auth/login', {
+    headers: { ...from('198.51.100.21'), 'x-forwarded-proto': 'https' },
+    body: { username: 'admin-a', password: PASSWORD },
+  })
+  t.match(
+    tls.headers.get('set-cookie')!,
+    /; Secure$/,
+    'behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure',
+  )
 
   // without the header setting the proxy's address is all there is: the same attack blocks everybody behind it
   const plain = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir })
   t.teardown(() => plain.close())
-  for (let i = 0; i < 6; i++) await call(plain.url, 'POST', '/api/v1/auth/login', { headers: from('203.0.113.66'), body: { username: 'admin-b', password: 'wrong password' } })
-  t.equal((await call(plain.url, 'POST', '/api/v1/auth/login', { headers: from('198.51.100.20'), body: { username: 'admin-b', password: PASSWORD } })).status, 429, 'X-Forwarded-For is not believed unless configured')
+  for (let i = 0; i < 6; i++)
+    await call(plain.url, 'POST', '/api/v1/auth/login', {
+      headers: from('203.0.113.66'),
+      body: { username: 'admin-b', password: 'wrong password' },
+    })
+  t.equal(
+    (
+      await call(plain.url, 'POST', '/api/v1/auth/login', {
+        headers: from('198.51.100.20'),
+        body: { username: 'admin-b', password: PASSWORD },
+      })
+    ).status,
+    429,
+    'X-Forwarded-For is not believed unless configured',
+  )
   w.now.t += 61_000
-  const plainTls = await call(plain.url, 'POST', '/api/v1/auth/login', { headers: { 'x-forwarded-proto': 'https' }, body: { username: 'admin-b', password: PASSWORD } })
+  const plainTls = await call(plain.url, 'POST', '/api/v1/auth/login', {
+    headers: { 'x-forwarded-proto': 'https' },
+    body: { username: 'admin-b', password: PASSWORD },
+  })
   t.equal(plainTls.status, 200)
   t.notMatch(plainTls.headers.get('set-cookie')!, /Secure/, 'nor X-Forwarded-Proto')
 })
@@ -136,7 +198,10 @@ t.test('login: a flood of usernames from one address is refused before any hashi
   const w = await world({ limiter: new LoginRateLimiter({ perClientMax: 10 }) })
   t.teardown(() => w.close())
   const statuses: number[] = []
-  for (let i = 0; i < 12; i++) statuses.push((await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: `nobody${i}`, password: 'x' } })).status)
+  for (let i = 0; i < 12; i++)
+    statuses.push(
+      (await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: `nobody${i}`, password: 'x' } })).status,
+    )
   t.same(statuses, [...Array(10).fill(401), 429, 429])
   const limited = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-a', password: PASSWORD } })
   t.equal(limited.body.error.code, 'RATE_LIMITED')
@@ -147,7 +212,13 @@ t.test('login: over the hashing cap the answer is 429 at once', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
   const gate = new HashGate(1, 0)
-  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, hashGate: gate })
+  const api = await startApiServer({
+    store: w.store,
+    live: w.live,
+    now: () => w.now.t,
+    promptDir: w.promptDir,
+    hashGate: gate,
+  })
   t.teardown(() => api.close())
   // hold the only slot
   let release!: () => void
@@ -158,11 +229,19 @@ t.test('login: over the hashing cap the answer is 429 at once', async (t) => {
   t.equal(r.headers.get('retry-after'), '1')
   release()
   await held
-  t.equal((await call(api.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-a', password: PASSWORD } })).status, 200, 'a free slot: logged in')
+  t.equal(
+    (await call(api.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-a', password: PASSWORD } })).status,
+    200,
+    'a free slot: logged in',
+  )
 })
 
 /** Read a whole event stream until the server ends it; returns the event names seen. */
-async function readStream(url: string, headers: Record<string, string>, onFirst: () => Promise<void>): Promise<string[]> {
+async function readStream(
+  url: string,
+  headers: Record<string, string>,
+  onFirst: () => Promise<void>,
+): Promise<string[]> {
   const res = await fetch(`${url}/api/v1/events`, { headers })
   if (res.status !== 200) throw new Error(`status ${res.status}`)
   const reader = res.body!.getReader()
@@ -201,19 +280,34 @@ t.test('SSE: a stream ends when its API token is revoked', async (t) => {
 t.test('SSE: a session stream ends when the account is removed, or the session logged out', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  const created = await call(w.url, 'POST', '/api/v1/accounts', { token: w.tokens.adminA, body: { username: 'wall-a', password: 'a long password', role: 'tenant-admin' } })
+  const created = await call(w.url, 'POST', '/api/v1/accounts', {
+    token: w.tokens.adminA,
+    body: { username: 'wall-a', password: 'a long password', role: 'tenant-admin' },
+  })
   t.equal(created.status, 201)
-  const login = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'wall-a', password: 'a long password' } })
+  const login = await call(w.url, 'POST', '/api/v1/auth/login', {
+    body: { username: 'wall-a', password: 'a long password' },
+  })
   const cookie = login.headers.get('set-cookie')!.split(';')[0]
   const removed = await readStream(w.url, { cookie }, async () => {
-    t.equal((await call(w.url, 'DELETE', `/api/v1/accounts/${created.body.id}`, { token: w.tokens.adminA })).status, 204)
+    t.equal(
+      (await call(w.url, 'DELETE', `/api/v1/accounts/${created.body.id}`, { token: w.tokens.adminA })).status,
+      204,
+    )
   })
   t.same(removed, ['status', 'revoked'], 'account removed: stream ended')
 
   const login2 = await call(w.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin-b', password: PASSWORD } })
   const cookie2 = login2.headers.get('set-cookie')!.split(';')[0]
   const loggedOut = await readStream(w.url, { cookie: cookie2 }, async () => {
-    t.equal((await call(w.url, 'POST', '/api/v1/auth/logout', { headers: { cookie: cookie2, 'x-csrf-token': login2.body.csrfToken } })).status, 204)
+    t.equal(
+      (
+        await call(w.url, 'POST', '/api/v1/auth/logout', {
+          headers: { cookie: cookie2, 'x-csrf-token': login2.body.csrfToken },
+        })
+      ).status,
+      204,
+    )
   })
   t.same(loggedOut, ['status', 'revoked'], 'logged out: stream ended')
 })
@@ -221,7 +315,13 @@ t.test('SSE: a session stream ends when the account is removed, or the session l
 t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the next re-check', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, streamRecheckMs: 20 })
+  const api = await startApiServer({
+    store: w.store,
+    live: w.live,
+    now: () => w.now.t,
+    promptDir: w.promptDir,
+    streamRecheckMs: 20,
+  })
   t.teardown(() => api.close())
   const acc = w.store.accounts.getByUsername('agent-a')!
   const { id, token } = w.store.accounts.createToken(acc.id, 'kiosk')
@@ -238,13 +338,37 @@ t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the 
 })
 
 /** POST a body with node:http, chunked (no Content-Length) when `chunked`, and read the answer. */
-function post(url: string, path: string, token: string, contentType: string, body: Buffer, chunked: boolean): Promise<{ status: number; headers: Record<string, unknown>; json: { error?: { code: string } } }> {
+function post(
+  url: string,
+  path: string,
+  token: string,
+  contentType: string,
+  body: Buffer,
+  chunked: boolean,
+): Promise<{ status: number; headers: Record<string, unknown>; json: { error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = request(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType, ...(chunked ? {} : { 'content-length': body.length }) } }, (res) => {
-      const parts: Buffer[] = []
-      res.on('data', (c: Buffer) => parts.push(c))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(parts).toString() || 'null') }))
-    })
+    const req = request(
+      url + path,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': contentType,
+          ...(chunked ? {} : { 'content-length': body.length }),
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = []
+        res.on('data', (c: Buffer) => parts.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            json: JSON.parse(Buffer.concat(parts).toString() || 'null'),
+          }),
+        )
+      },
+    )
     req.on('error', reject)
     if (!chunked) {
       req.end(body)
@@ -276,7 +400,11 @@ t.test('oversized bodies: 413 with the JSON error, not a cut connection', async 
     t.equal(r.headers.connection, 'close')
   }
   t.equal(w.store.tenants.list().length, before, 'nothing created')
-  t.equal((await call(w.url, 'GET', '/api/v1/tenants', { token: w.tokens.operator })).status, 200, 'the server carries on')
+  t.equal(
+    (await call(w.url, 'GET', '/api/v1/tenants', { token: w.tokens.operator })).status,
+    200,
+    'the server carries on',
+  )
 })
 
 t.test('uploads are streamed to a temporary file under a size cap', async (t) => {
@@ -284,22 +412,39 @@ t.test('uploads are streamed to a temporary file under a size cap', async (t) =>
   const spy = join(dir, 'sox')
   const seen = join(dir, 'seen.json')
   // a stand-in sox that notes what it was given (a file on disk and its size) and copies it to the output
-  writeFileSync(spy, `#!${process.execPath}
+  writeFileSync(
+    spy,
+    `#!${process.execPath}
 const { copyFileSync, statSync, writeFileSync } = require('node:fs')
 const a = process.argv.slice(2)
 const input = a[a[0] === '-t' ? 2 : 0]
 writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ input, size: statSync(input).size }))
 copyFileSync(input, a[a.indexOf('signed-integer') + 1])
-`)
+`,
+  )
   chmodSync(spy, 0o755)
   const w = await world({ soxPath: spy })
   t.teardown(() => w.close())
-  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, soxPath: spy, maxUploadBytes: 1024 * 1024 })
+  const api = await startApiServer({
+    store: w.store,
+    live: w.live,
+    now: () => w.now.t,
+    promptDir: w.promptDir,
+    soxPath: spy,
+    maxUploadBytes: 1024 * 1024,
+  })
   t.teardown(() => api.close())
   const uploads = (): string[] => readdirSync(w.promptDir).filter((f) => f.startsWith('.upload-'))
 
   const audio = Buffer.alloc(300 * 1024, 7)
-  const ok = await post(api.url, '/api/v1/prompts/upload?language=sv&name=closed', w.tokens.adminA, 'audio/wav', audio, true)
+  const ok = await post(
+    api.url,
+    '/api/v1/prompts/upload?language=sv&name=closed',
+    w.tokens.adminA,
+    'audio/wav',
+    audio,
+    true,
+  )
   t.equal(ok.status, 201)
   const s = JSON.parse(readFileSync(seen, 'utf8')) as { input: string; size: number }
   t.equal(s.size, audio.length, 'sox read the whole upload from a file')
@@ -307,7 +452,14 @@ copyFileSync(input, a[a.indexOf('signed-integer') + 1])
   t.same(uploads(), [], 'the temporary file is removed afterwards')
 
   for (const chunked of [false, true]) {
-    const r = await post(api.url, '/api/v1/prompts/upload?language=sv&name=welcome', w.tokens.adminA, 'audio/wav', Buffer.alloc(3 * 1024 * 1024, 1), chunked)
+    const r = await post(
+      api.url,
+      '/api/v1/prompts/upload?language=sv&name=welcome',
+      w.tokens.adminA,
+      'audio/wav',
+      Buffer.alloc(3 * 1024 * 1024, 1),
+      chunked,
+    )
     t.equal(r.status, 413)
     t.equal(r.json.error?.code, 'PAYLOAD_TOO_LARGE')
     t.same(uploads(), [], 'nothing is left of the refused upload')

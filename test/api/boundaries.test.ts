@@ -49,52 +49,107 @@ function seed(w: World): void {
   const s = w.store
   s.tenants.create({ id: 'tempty', name: 'Empty', domain: 'empty.example' })
   s.queues.update('qa', {
-    schedule: { timeZone: 'Europe/Stockholm', calendarIds: [], rules: [{ id: 'r1', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540 }] },
+    schedule: {
+      timeZone: 'Europe/Stockholm',
+      calendarIds: [],
+      rules: [
+        { id: 'r1', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540 },
+      ],
+    },
   })
   s.holidayCalendars.create({ id: 'hca', tenantId: 'ta', name: 'A holidays', customDates: [] })
-  s.closures.create({ id: 'cla', tenantId: 'ta', scope: { kind: 'queues', queueIds: ['qa2'] }, reason: 'meeting', by: 'test' })
+  s.closures.create({
+    id: 'cla',
+    tenantId: 'ta',
+    scope: { kind: 'queues', queueIds: ['qa2'] },
+    reason: 'meeting',
+    by: 'test',
+  })
   s.agents.update('aa', { skills: { sv: 5 } })
-  s.callbacks.record({ callId: 'cba', tenantId: 'ta', queueId: 'qa', number: '0701234567', callerNumber: '0701234567', requestedAt: 1, joinedAt: 1, seq: 1, state: 'waiting', attempts: 0, nextAttemptAt: 1 })
+  s.callbacks.record({
+    callId: 'cba',
+    tenantId: 'ta',
+    queueId: 'qa',
+    number: '0701234567',
+    callerNumber: '0701234567',
+    requestedAt: 1,
+    joinedAt: 1,
+    seq: 1,
+    state: 'waiting',
+    attempts: 0,
+    nextAttemptAt: 1,
+  })
   s.prompts.put({ tenantId: 'ta', queueId: 'qa', language: 'sv', name: 'welcome', path: `${w.promptDir}/seed.wav` })
   const adminA = s.accounts.getByUsername('admin-a')!
   s.accounts.createToken(adminA.id, 'second')
 }
 const promptId = (w: World): string => w.store.prompts.list('ta')[0].id
 const accountId = (w: World, username: string): string => w.store.accounts.getByUsername(username)!.id
-const tokenId = (w: World): string => w.store.accounts.listTokens(accountId(w, 'admin-a')).find((x) => x.name === 'second')!.id
+const tokenId = (w: World): string =>
+  w.store.accounts.listTokens(accountId(w, 'admin-a')).find((x) => x.name === 'second')!.id
 
 const CASES: Record<string, Case> = {
   'auth.logout': { method: 'POST', path: () => '/api/v1/auth/logout', filtered: true, allowed: 'agentA' },
   'auth.me': { method: 'GET', path: () => '/api/v1/auth/me', filtered: true, allowed: 'agentA' },
   'tenants.list': { method: 'GET', path: () => '/api/v1/tenants', filtered: true },
-  'tenants.create': { method: 'POST', path: () => '/api/v1/tenants', body: { name: 'New', domain: 'new.example' }, allowed: 'operator' },
+  'tenants.create': {
+    method: 'POST',
+    path: () => '/api/v1/tenants',
+    body: { name: 'New', domain: 'new.example' },
+    allowed: 'operator',
+  },
   'tenants.get': { method: 'GET', path: () => '/api/v1/tenants/ta' },
-  'tenants.update': { method: 'PATCH', path: () => '/api/v1/tenants/ta', body: { name: 'Renamed' }, allowed: 'operator' },
+  'tenants.update': {
+    method: 'PATCH',
+    path: () => '/api/v1/tenants/ta',
+    body: { name: 'Renamed' },
+    allowed: 'operator',
+  },
   'tenants.remove': { method: 'DELETE', path: () => '/api/v1/tenants/tempty', allowed: 'operator' },
   'queues.list': { method: 'GET', path: () => '/api/v1/queues', filtered: true, allowed: 'agentA' },
-  'queues.create': { method: 'POST', path: () => '/api/v1/queues', body: { tenantId: 'ta', number: '5100', name: 'New' } },
+  'queues.create': {
+    method: 'POST',
+    path: () => '/api/v1/queues',
+    body: { tenantId: 'ta', number: '5100', name: 'New' },
+  },
   'queues.get': { method: 'GET', path: () => '/api/v1/queues/qa', allowed: 'agentA' },
   'queues.update': { method: 'PATCH', path: () => '/api/v1/queues/qa', body: { settings: { ringTimeSec: 30 } } },
   'queues.remove': { method: 'DELETE', path: () => '/api/v1/queues/qa2' },
   'schedule.get': { method: 'GET', path: () => '/api/v1/queues/qa/schedule', allowed: 'agentA' },
   'schedule.set': { method: 'PUT', path: () => '/api/v1/queues/qa/schedule', body: { schedule: null } },
-  'schedule.addRule': { method: 'POST', path: () => '/api/v1/queues/qa/schedule/rules', body: { kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=SA', start: '10:00', durationMinutes: 120 } },
+  'schedule.addRule': {
+    method: 'POST',
+    path: () => '/api/v1/queues/qa/schedule/rules',
+    body: { kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=SA', start: '10:00', durationMinutes: 120 },
+  },
   'schedule.removeRule': { method: 'DELETE', path: () => '/api/v1/queues/qa/schedule/rules/r1' },
   'schedule.explain': { method: 'GET', path: () => '/api/v1/queues/qa/schedule/explain', allowed: 'agentA' },
   'schedule.next': { method: 'GET', path: () => '/api/v1/queues/qa/schedule/next?days=7', allowed: 'agentA' },
   'calendars.list': { method: 'GET', path: () => '/api/v1/calendars', filtered: true },
   'calendars.get': { method: 'GET', path: () => '/api/v1/calendars/hca', allowed: 'agentA' },
-  'calendars.create': { method: 'POST', path: () => '/api/v1/calendars', body: { tenantId: 'ta', name: 'Extra', customDates: [] } },
+  'calendars.create': {
+    method: 'POST',
+    path: () => '/api/v1/calendars',
+    body: { tenantId: 'ta', name: 'Extra', customDates: [] },
+  },
   'calendars.update': { method: 'PATCH', path: () => '/api/v1/calendars/hca', body: { name: 'Renamed' } },
   'calendars.remove': { method: 'DELETE', path: () => '/api/v1/calendars/hca' },
   'closures.list': { method: 'GET', path: () => '/api/v1/closures', filtered: true, allowed: 'agentA' },
-  'closures.create': { method: 'POST', path: () => '/api/v1/closures', body: { tenantId: 'ta', tag: 'support', reason: 'storm' } },
+  'closures.create': {
+    method: 'POST',
+    path: () => '/api/v1/closures',
+    body: { tenantId: 'ta', tag: 'support', reason: 'storm' },
+  },
   'closures.get': { method: 'GET', path: () => '/api/v1/closures/cla' },
   'closures.reopen': { method: 'POST', path: () => '/api/v1/closures/cla/reopen' },
   'queues.close': { method: 'POST', path: () => '/api/v1/queues/qa/close', body: { reason: 'lunch' } },
   'queues.reopen': { method: 'POST', path: () => '/api/v1/queues/qa2/reopen' },
   'agents.list': { method: 'GET', path: () => '/api/v1/agents', filtered: true, allowed: 'agentA' },
-  'agents.create': { method: 'POST', path: () => '/api/v1/agents', body: { tenantId: 'ta', extension: '1099', name: 'New', plan: 'pro' } },
+  'agents.create': {
+    method: 'POST',
+    path: () => '/api/v1/agents',
+    body: { tenantId: 'ta', extension: '1099', name: 'New', plan: 'pro' },
+  },
   'agents.get': { method: 'GET', path: () => '/api/v1/agents/aa', allowed: 'agentA' },
   'agents.update': { method: 'PATCH', path: () => '/api/v1/agents/aa', body: { name: 'Anna B' } },
   'agents.remove': { method: 'DELETE', path: () => '/api/v1/agents/aa2' },
@@ -102,7 +157,12 @@ const CASES: Record<string, Case> = {
   'agents.removeSkill': { method: 'DELETE', path: () => '/api/v1/agents/aa/skills/sv' },
   'agents.login': { method: 'POST', path: () => '/api/v1/agents/aa/login', body: {}, allowed: 'agentA' },
   'agents.logout': { method: 'POST', path: () => '/api/v1/agents/aa/logout', body: {}, allowed: 'agentA' },
-  'agents.pause': { method: 'POST', path: () => '/api/v1/agents/aa/pause', body: { reason: 'lunch' }, allowed: 'agentA' },
+  'agents.pause': {
+    method: 'POST',
+    path: () => '/api/v1/agents/aa/pause',
+    body: { reason: 'lunch' },
+    allowed: 'agentA',
+  },
   'agents.unpause': { method: 'POST', path: () => '/api/v1/agents/aa/unpause', allowed: 'agentA' },
   'agents.device': { method: 'POST', path: () => '/api/v1/agents/aa/device', body: { index: 1 }, allowed: 'agentA' },
   'agents.endWrapUp': { method: 'POST', path: () => '/api/v1/agents/aa/end-wrapup', allowed: 'agentA' },
@@ -110,16 +170,36 @@ const CASES: Record<string, Case> = {
   'memberships.add': { method: 'POST', path: () => '/api/v1/memberships', body: { agentId: 'aa', queueId: 'qa2' } },
   'memberships.remove': { method: 'DELETE', path: () => '/api/v1/memberships/aa/qa' },
   'prompts.list': { method: 'GET', path: () => '/api/v1/prompts', filtered: true },
-  'prompts.upload': { method: 'POST', path: () => '/api/v1/prompts/upload?tenant=ta&queue=qa&language=sv&name=closed', raw: { data: tinyWav(), contentType: 'audio/wav' } },
+  'prompts.upload': {
+    method: 'POST',
+    path: () => '/api/v1/prompts/upload?tenant=ta&queue=qa&language=sv&name=closed',
+    raw: { data: tinyWav(), contentType: 'audio/wav' },
+  },
   'prompts.audio': { method: 'GET', path: (w) => `/api/v1/prompts/${promptId(w)}/audio` },
   'prompts.remove': { method: 'DELETE', path: (w) => `/api/v1/prompts/${promptId(w)}` },
   'accounts.list': { method: 'GET', path: () => '/api/v1/accounts', filtered: true, allowed: 'agentA' },
-  'accounts.create': { method: 'POST', path: () => '/api/v1/accounts', body: { username: 'new-admin', password: 'a long password', role: 'tenant-admin', tenantId: 'ta' }, filtered: true },
+  'accounts.create': {
+    method: 'POST',
+    path: () => '/api/v1/accounts',
+    body: { username: 'new-admin', password: 'a long password', role: 'tenant-admin', tenantId: 'ta' },
+    filtered: true,
+  },
   'accounts.get': { method: 'GET', path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a')}`, allowed: 'agentA' },
-  'accounts.update': { method: 'PATCH', path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a')}`, body: { password: 'another long one' }, allowed: 'agentA' },
+  'accounts.update': {
+    method: 'PATCH',
+    path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a')}`,
+    body: { password: 'another long one' },
+    allowed: 'agentA',
+  },
   'accounts.remove': { method: 'DELETE', path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a2')}` },
   'tokens.list': { method: 'GET', path: () => '/api/v1/tokens', filtered: true, allowed: 'agentA' },
-  'tokens.create': { method: 'POST', path: () => '/api/v1/tokens', body: { name: 'mine' }, filtered: true, allowed: 'agentA' },
+  'tokens.create': {
+    method: 'POST',
+    path: () => '/api/v1/tokens',
+    body: { name: 'mine' },
+    filtered: true,
+    allowed: 'agentA',
+  },
   'tokens.remove': { method: 'DELETE', path: (w) => `/api/v1/tokens/${tokenId(w)}` },
   'status.get': { method: 'GET', path: () => '/api/v1/status', filtered: true, allowed: 'agentA' },
   'events.stream': { method: 'GET', path: () => '/api/v1/events', filtered: true, allowed: 'agentA' },
@@ -148,7 +228,9 @@ t.test('every route the Fastify server serves has a boundary case', async (t) =>
     const served = w.api.registered
     t.ok(served.length >= routes.length, 'the server reports its routes')
     const isPublic = new Set(w.api.routes.filter((r) => r.access === 'public').map((r) => r.id))
-    const missing = served.filter((r) => (r.id ? !isPublic.has(r.id) && !CASES[r.id] : !OUTSIDE_TABLE[`${r.method} ${r.url}`])).map((r) => r.id ?? `${r.method} ${r.url}`)
+    const missing = served
+      .filter((r) => (r.id ? !isPublic.has(r.id) && !CASES[r.id] : !OUTSIDE_TABLE[`${r.method} ${r.url}`]))
+      .map((r) => r.id ?? `${r.method} ${r.url}`)
     t.same(missing, [], 'served routes without a boundary case')
     const stale = Object.keys(CASES).filter((id) => !served.some((r) => r.id === id))
     t.same(stale, [], 'cases for routes the server does not serve')
@@ -163,7 +245,10 @@ t.test('every route the Fastify server serves has a boundary case', async (t) =>
 async function send(w: World, c: Case, token: string | undefined): Promise<{ status: number; text: string }> {
   if (c.path(w) === '/api/v1/events') {
     const ac = new AbortController()
-    const res = await fetch(w.url + c.path(w), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: ac.signal })
+    const res = await fetch(w.url + c.path(w), {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: ac.signal,
+    })
     let text: string
     if (res.status === 200) {
       const reader = res.body!.getReader()
@@ -173,7 +258,12 @@ async function send(w: World, c: Case, token: string | undefined): Promise<{ sta
     } else text = await res.text()
     return { status: res.status, text }
   }
-  const r = await call(w.url, c.method, c.path(w), { token, body: c.body, raw: c.raw?.data, contentType: c.raw?.contentType })
+  const r = await call(w.url, c.method, c.path(w), {
+    token,
+    body: c.body,
+    raw: c.raw?.data,
+    contentType: c.raw?.contentType,
+  })
   return { status: r.status, text: r.text }
 }
 
@@ -194,10 +284,14 @@ t.test('boundaries per route', async (t) => {
         for (const other of ['adminB', 'agentB'] as const) {
           const r = await send(w, c, w.tokens[other])
           if (c.filtered) {
-            if (r.status < 300) for (const m of TENANT_A_MARKERS) t.notOk(r.text.includes(m), `${other} sees nothing of tenant A (${m})`)
+            if (r.status < 300)
+              for (const m of TENANT_A_MARKERS) t.notOk(r.text.includes(m), `${other} sees nothing of tenant A (${m})`)
             else t.ok([403, 404].includes(r.status), `${other} → ${r.status}`)
           } else {
-            t.ok([403, 404].includes(r.status), `${other} (another tenant) → 403/404, got ${r.status} ${r.text.slice(0, 120)}`)
+            t.ok(
+              [403, 404].includes(r.status),
+              `${other} (another tenant) → 403/404, got ${r.status} ${r.text.slice(0, 120)}`,
+            )
           }
         }
         if (route.access === 'admin' || route.access === 'operator') {

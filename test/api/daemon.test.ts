@@ -24,8 +24,20 @@ t.test('API over the running daemon', async (t) => {
   sim.endpoint('1001', { neverAnswer: true })
   const store = Store.open(':memory:')
   const q = store.queues.create({ number: '5000', name: 'Support', settings: { ringTimeSec: 30 } })
-  const anna = store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro', sipUser: '1001', devices: [{ type: 'softphone', target: '1001' }] })
-  const basic = store.agents.create({ extension: '1002', name: 'Bo', plan: 'basic', sipUser: '1002', devices: [{ type: 'softphone', target: '1002' }] })
+  const anna = store.agents.create({
+    extension: '1001',
+    name: 'Anna',
+    plan: 'pro',
+    sipUser: '1001',
+    devices: [{ type: 'softphone', target: '1001' }],
+  })
+  const basic = store.agents.create({
+    extension: '1002',
+    name: 'Bo',
+    plan: 'basic',
+    sipUser: '1002',
+    devices: [{ type: 'softphone', target: '1002' }],
+  })
   store.memberships.add(anna.id, q.id)
   store.memberships.add(basic.id, q.id)
   const config = defaultConfig()
@@ -69,14 +81,20 @@ t.test('API over the running daemon', async (t) => {
   t.equal(plan.body.error.code, 'PLAN')
 
   // a queue change is applied to the running engine before the answer
-  const patched = await call(api.url, 'PATCH', `/api/v1/queues/${q.id}`, { ...op, body: { settings: { strategy: 'ring-parallel' } } })
+  const patched = await call(api.url, 'PATCH', `/api/v1/queues/${q.id}`, {
+    ...op,
+    body: { settings: { strategy: 'ring-parallel' } },
+  })
   t.equal(patched.status, 200)
   t.equal(daemon.status().queues.find((x) => x.queueId === q.id)!.strategy, 'ring-parallel')
 
   // SSE: a caller appears within a second
   const ac = new AbortController()
   t.teardown(() => ac.abort())
-  const res = await fetch(`${api.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal })
+  const res = await fetch(`${api.url}/api/v1/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: ac.signal,
+  })
   const reader = res.body!.getReader()
   let buf = ''
   const nextStatus = async (): Promise<CenterStatus> => {
@@ -115,17 +133,31 @@ t.test('API over the running daemon', async (t) => {
 
   // metrics read the daemon
   t.equal((await fetch(`${api.url}/metrics`)).status, 401, 'api.metricsTokenFile is set: no token, no metrics')
-  const metrics = await (await fetch(`${api.url}/metrics`, { headers: { authorization: 'Bearer daemon-metrics-token-0123' } })).text()
+  const metrics = await (
+    await fetch(`${api.url}/metrics`, { headers: { authorization: 'Bearer daemon-metrics-token-0123' } })
+  ).text()
   t.match(metrics, /koplus_esl_connected 1/)
   t.match(metrics, new RegExp(`koplus_queue_waiting_callers\\{queue="${q.id}"\\} 1`), 'labelled by queue id')
-  t.match(metrics, new RegExp(`koplus_queue_info\\{queue="${q.id}",number="5000",name="Support",tenant="[^"]+"\\} 1`), 'the id maps to the number')
+  t.match(
+    metrics,
+    new RegExp(`koplus_queue_info\\{queue="${q.id}",number="5000",name="Support",tenant="[^"]+"\\} 1`),
+    'the id maps to the number',
+  )
   t.match(metrics, new RegExp(`koplus_queue_open\\{queue="${q.id}"\\} 1`), 'a queue without schedule is open')
   t.match(metrics, new RegExp(`koplus_queue_longest_wait_seconds\\{queue="${q.id}"\\} \\d`), 'the longest wait')
-  t.match(metrics, new RegExp(`koplus_queue_callers_entered_total\\{queue="${q.id}"\\} 1`), 'entered, from the call records')
+  t.match(
+    metrics,
+    new RegExp(`koplus_queue_callers_entered_total\\{queue="${q.id}"\\} 1`),
+    'entered, from the call records',
+  )
   // the exposition of the running daemon, as Prometheus's own linter reads it (promtool: Debian's prometheus package)
   if (spawnSync('promtool', ['--version']).status === 0 || process.env.CI) {
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })
-    t.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool check metrics: no complaint about the daemon\'s /metrics')
+    t.equal(
+      `${lint.stdout}${lint.stderr}`.trim(),
+      '',
+      "promtool check metrics: no complaint about the daemon's /metrics",
+    )
     t.equal(lint.status, 0)
-  } else t.comment('promtool not installed (apt-get install prometheus): the daemon\'s exposition is not linted here')
+  } else t.comment("promtool not installed (apt-get install prometheus): the daemon's exposition is not linted here")
 })

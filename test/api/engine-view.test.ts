@@ -15,7 +15,12 @@ function fakeDaemon() {
   let reloads = 0
   const status = { at: 5, queues: [], agents: [] }
   const daemon = {
-    center: { checkLogin: (agentId: string, queueIds?: string[]) => (agentId === 'a1' ? { ok: true as const, queueIds: queueIds ?? ['q1'] } : { ok: false as const, reason: 'unknown-agent', message: `unknown agent ${agentId}` }) },
+    center: {
+      checkLogin: (agentId: string, queueIds?: string[]) =>
+        agentId === 'a1'
+          ? { ok: true as const, queueIds: queueIds ?? ['q1'] }
+          : { ok: false as const, reason: 'unknown-agent', message: `unknown agent ${agentId}` },
+    },
     dispatch: (event: CoreEvent) => {
       submitted.push(event)
       return [{ type: 'rejected', agentId: 'a1' }]
@@ -32,7 +37,11 @@ function fakeDaemon() {
 t.test('engineViewOf: the view and feed, nothing else of the daemon', async (t) => {
   const f = fakeDaemon()
   const view = engineViewOf(f.daemon as never)
-  t.same(Object.keys(view).sort(), ['checkLogin', 'freeswitch', 'reloadConfig', 'status', 'submit'], 'no engine object among the keys')
+  t.same(
+    Object.keys(view).sort(),
+    ['checkLogin', 'freeswitch', 'reloadConfig', 'status', 'submit'],
+    'no engine object among the keys',
+  )
   t.equal(view.status(), f.status, 'status is the engine status now')
   t.same(view.checkLogin('a1', ['q2']), { ok: true, queueIds: ['q2'] })
   t.same(view.checkLogin('zz'), { ok: false, reason: 'unknown-agent', message: 'unknown agent zz' })
@@ -71,7 +80,8 @@ t.test('no file of src/api but engine-view.ts reaches the engine class', async (
       if (e.isDirectory()) walk(p)
       else if (e.name.endsWith('.ts') && e.name !== 'engine-view.ts') {
         const text = readFileSync(p, 'utf8')
-        if (/call-center\.js|\bCallCenter\b|\.center\b/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) offenders.push(e.name)
+        if (/call-center\.js|\bCallCenter\b|\.center\b/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+          offenders.push(e.name)
       }
     }
   }

@@ -45,8 +45,21 @@ export function recordingLive(store: Store, now: () => number): RecordingLive {
     status() {
       return {
         at: now(),
-        queues: store.queues.list().map((q) => ({ queueId: q.id, tenantId: q.tenantId, number: q.number, name: q.name, waiting: 0, callers: [] })),
-        agents: store.agents.list().map((a) => ({ agentId: a.id, tenantId: a.tenantId, extension: a.extension, state: loggedIn.get(a.id)?.size ? 'free' : 'logged-out', queues: [...(loggedIn.get(a.id) ?? [])] })),
+        queues: store.queues.list().map((q) => ({
+          queueId: q.id,
+          tenantId: q.tenantId,
+          number: q.number,
+          name: q.name,
+          waiting: 0,
+          callers: [],
+        })),
+        agents: store.agents.list().map((a) => ({
+          agentId: a.id,
+          tenantId: a.tenantId,
+          extension: a.extension,
+          state: loggedIn.get(a.id)?.size ? 'free' : 'logged-out',
+          queues: [...(loggedIn.get(a.id) ?? [])],
+        })),
       }
     },
     onChange: (l) => changes.subscribe(l),
@@ -63,7 +76,16 @@ export interface World {
   metrics: KoplusMetrics
   now: { t: number }
   tokens: { operator: string; adminA: string; adminB: string; agentA: string; agentA2: string; agentB: string }
-  ids: { queueA: string; queueA2: string; queueB: string; agentA: string; agentA2: string; agentB: string; tenantA: string; tenantB: string }
+  ids: {
+    queueA: string
+    queueA2: string
+    queueB: string
+    agentA: string
+    agentA2: string
+    agentB: string
+    tenantA: string
+    tenantB: string
+  }
   close(): Promise<void>
 }
 
@@ -85,13 +107,45 @@ function buildTemplate(): { path: string; tokens: Tokens } {
   store.queues.create({ id: 'qa', tenantId: 'ta', number: '5000', name: 'Support A', tags: ['support'] })
   store.queues.create({ id: 'qa2', tenantId: 'ta', number: '5001', name: 'Sales A', tags: ['sales'] })
   store.queues.create({ id: 'qb', tenantId: 'tb', number: '6000', name: 'Support B', tags: ['support'] })
-  store.agents.create({ id: 'aa', tenantId: 'ta', extension: '1001', name: 'Anna', plan: 'pro', sipUser: '1001', devices: [{ type: 'softphone', target: '1001' }, { type: 'mobile', target: '0701234567' }] })
-  store.agents.create({ id: 'aa2', tenantId: 'ta', extension: '1002', name: 'Bo', plan: 'basic', sipUser: '1002', devices: [{ type: 'softphone', target: '1002' }] })
-  store.agents.create({ id: 'ab', tenantId: 'tb', extension: '2001', name: 'Cia', plan: 'business', sipUser: '2001', devices: [{ type: 'softphone', target: '2001' }] })
+  store.agents.create({
+    id: 'aa',
+    tenantId: 'ta',
+    extension: '1001',
+    name: 'Anna',
+    plan: 'pro',
+    sipUser: '1001',
+    devices: [
+      { type: 'softphone', target: '1001' },
+      { type: 'mobile', target: '0701234567' },
+    ],
+  })
+  store.agents.create({
+    id: 'aa2',
+    tenantId: 'ta',
+    extension: '1002',
+    name: 'Bo',
+    plan: 'basic',
+    sipUser: '1002',
+    devices: [{ type: 'softphone', target: '1002' }],
+  })
+  store.agents.create({
+    id: 'ab',
+    tenantId: 'tb',
+    extension: '2001',
+    name: 'Cia',
+    plan: 'business',
+    sipUser: '2001',
+    devices: [{ type: 'softphone', target: '2001' }],
+  })
   store.memberships.add('aa', 'qa')
   store.memberships.add('aa2', 'qa')
   store.memberships.add('ab', 'qb')
-  const mk = (username: string, role: 'operator' | 'tenant-admin' | 'agent', tenantId: string | null, agentId: string | null): string => {
+  const mk = (
+    username: string,
+    role: 'operator' | 'tenant-admin' | 'agent',
+    tenantId: string | null,
+    agentId: string | null,
+  ): string => {
     const acc = store.accounts.create({ username, password: PASSWORD, role, tenantId, agentId })
     return store.accounts.createToken(acc.id, 'test').token
   }
@@ -113,7 +167,9 @@ export const PASSWORD = 'correct horse battery'
 
 let seq = 0
 /** Build the two-tenant world (a copy of the template database) and start the server on 127.0.0.1:0. */
-export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter; metricsToken?: string } = {}): Promise<World> {
+export async function world(
+  opts: { soxPath?: string; limiter?: LoginRateLimiter; metricsToken?: string } = {},
+): Promise<World> {
   const tpl = buildTemplate()
   const now = { t: START }
   const clock = { now: () => now.t, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} }
@@ -124,10 +180,35 @@ export async function world(opts: { soxPath?: string; limiter?: LoginRateLimiter
   const promptDir = mkdtempSync(join(tmpRoot, 'prompts-'))
   writeFileSync(join(promptDir, 'seed.wav'), 'x')
   const metrics = new KoplusMetrics()
-  const api = await startApiServer({ store, live, now: clock.now, promptDir, soxPath: opts.soxPath, loginLimiter: opts.limiter, metrics, metricsToken: opts.metricsToken })
+  const api = await startApiServer({
+    store,
+    live,
+    now: clock.now,
+    promptDir,
+    soxPath: opts.soxPath,
+    loginLimiter: opts.limiter,
+    metrics,
+    metricsToken: opts.metricsToken,
+  })
   return {
-    store, live, api, url: api.url, promptDir, metrics, now, tokens: tpl.tokens,
-    ids: { queueA: 'qa', queueA2: 'qa2', queueB: 'qb', agentA: 'aa', agentA2: 'aa2', agentB: 'ab', tenantA: 'ta', tenantB: 'tb' },
+    store,
+    live,
+    api,
+    url: api.url,
+    promptDir,
+    metrics,
+    now,
+    tokens: tpl.tokens,
+    ids: {
+      queueA: 'qa',
+      queueA2: 'qa2',
+      queueB: 'qb',
+      agentA: 'aa',
+      agentA2: 'aa2',
+      agentB: 'ab',
+      tenantA: 'ta',
+      tenantB: 'tb',
+    },
     async close() {
       await api.close()
       store.close()
@@ -143,7 +224,12 @@ export interface Reply {
 }
 
 /** Call the API; throws when the answer does not match the served OpenAPI document. */
-export async function call(url: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer; contentType?: string } = {}): Promise<Reply> {
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer; contentType?: string } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   let body: string | Buffer | undefined
@@ -163,7 +249,14 @@ export async function call(url: string, method: string, path: string, opts: { to
     parsed = undefined
   }
   // every answer the API tests receive must match the OpenAPI document the server serves (openapi-check.ts)
-  await checkAnswer(url, { method, path, status: res.status, contentType: res.headers.get('content-type'), body: parsed, text })
+  await checkAnswer(url, {
+    method,
+    path,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body: parsed,
+    text,
+  })
   return { status: res.status, body: parsed, text, headers: res.headers }
 }
 
@@ -188,4 +281,3 @@ export function tinyWav(): Buffer {
   h.writeUInt32LE(data.length, 40)
   return Buffer.concat([h, data])
 }
-

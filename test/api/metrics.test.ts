@@ -38,16 +38,64 @@ async function fedMetrics(): Promise<KoplusMetrics> {
   const m = new KoplusMetrics({ defaultMetrics: true })
   m.setEslConnected(true)
   const t0 = 1_000_000
-  m.observeEvent({ type: 'call-arrived', callId: 'c1', queueNumber: '5000', tenantDomain: 'a.example', callerNumber: '1', callerName: '' }, t0, t0)
-  m.observeCommands([rec({ callId: 'c1', queueId: 'qa', tenantId: 'ta', arrivedAt: t0 }), rec({ callId: 'c1', enteredQueueAt: t0 + 4000 })], t0 + 4000)
-  m.observeCommands([{ type: 'originate', callId: 'c1', offerId: 'o1', legs: [{ legId: 'l1', agentId: 'aa', dialString: 'user/1001', confirm: false, whisper: false }], timeoutSec: 20, callerIdName: '', callerIdNumber: '', queueId: 'qa' }], t0 + 4000)
-  m.observeCommands([{ type: 'bridge', callId: 'c1', legId: 'l1' }, rec({ callId: 'c1', answeredAt: t0 + 16_000, agentId: 'aa' })], t0 + 16_000)
+  m.observeEvent(
+    {
+      type: 'call-arrived',
+      callId: 'c1',
+      queueNumber: '5000',
+      tenantDomain: 'a.example',
+      callerNumber: '1',
+      callerName: '',
+    },
+    t0,
+    t0,
+  )
+  m.observeCommands(
+    [
+      rec({ callId: 'c1', queueId: 'qa', tenantId: 'ta', arrivedAt: t0 }),
+      rec({ callId: 'c1', enteredQueueAt: t0 + 4000 }),
+    ],
+    t0 + 4000,
+  )
+  m.observeCommands(
+    [
+      {
+        type: 'originate',
+        callId: 'c1',
+        offerId: 'o1',
+        legs: [{ legId: 'l1', agentId: 'aa', dialString: 'user/1001', confirm: false, whisper: false }],
+        timeoutSec: 20,
+        callerIdName: '',
+        callerIdNumber: '',
+        queueId: 'qa',
+      },
+    ],
+    t0 + 4000,
+  )
+  m.observeCommands(
+    [{ type: 'bridge', callId: 'c1', legId: 'l1' }, rec({ callId: 'c1', answeredAt: t0 + 16_000, agentId: 'aa' })],
+    t0 + 16_000,
+  )
   m.observeCommands([rec({ callId: 'c1', outcome: 'answered', endedAt: t0 + 60_000 })], t0 + 60_000)
   // a second caller gives up after 45 s
-  m.observeCommands([rec({ callId: 'c2', queueId: 'qa', tenantId: 'ta', arrivedAt: t0 }), rec({ callId: 'c2', enteredQueueAt: t0 })], t0)
+  m.observeCommands(
+    [rec({ callId: 'c2', queueId: 'qa', tenantId: 'ta', arrivedAt: t0 }), rec({ callId: 'c2', enteredQueueAt: t0 })],
+    t0,
+  )
   m.observeCommands([rec({ callId: 'c2', outcome: 'abandoned', endedAt: t0 + 45_000 })], t0 + 45_000)
   m.observeStatus({
-    queues: [{ queueId: 'qa', tenantId: 'ta', number: '5000', name: 'Support "A"', waiting: 2, longestWaitSec: 75, overflowing: false, agents: { loggedIn: 3, free: 1, ringing: 0, onCall: 1, wrapUp: 0, paused: 1 } }],
+    queues: [
+      {
+        queueId: 'qa',
+        tenantId: 'ta',
+        number: '5000',
+        name: 'Support "A"',
+        waiting: 2,
+        longestWaitSec: 75,
+        overflowing: false,
+        agents: { loggedIn: 3, free: 1, ringing: 0, onCall: 1, wrapUp: 0, paused: 1 },
+      },
+    ],
     agents: [{ state: 'free' }, { state: 'on-call' }, { state: 'paused' }, { state: 'logged-out' }],
   })
   m.setQueuesOpen({ qa: true, qb: false })
@@ -81,33 +129,56 @@ t.test('names follow the Prometheus naming guide', async (t) => {
   t.ok(fams.has('koplus_process_cpu_seconds_total'), 'process metrics under koplus_process_')
 })
 
-t.test('per-queue series: waiting, longest wait, agents by state, open, service level from the call records', async (t) => {
-  const { body } = await (await fedMetrics()).render()
-  t.match(body, /^koplus_queue_info\{queue="qa",number="5000",name="Support \\"A\\"",tenant="ta"\} 1$/m, 'info maps id to number and name (escaped)')
-  t.match(body, /^koplus_queue_waiting_callers\{queue="qa"\} 2$/m)
-  t.match(body, /^koplus_queue_longest_wait_seconds\{queue="qa"\} 75$/m)
-  t.match(body, /^koplus_queue_agents_logged_in\{queue="qa"\} 3$/m)
-  t.match(body, /^koplus_queue_agents\{queue="qa",state="on-call"\} 1$/m)
-  t.match(body, /^koplus_queue_agents\{queue="qa",state="paused"\} 1$/m)
-  t.match(body, /^koplus_queue_overflowing\{queue="qa"\} 0$/m)
-  t.match(body, /^koplus_queue_open\{queue="qa"\} 1$/m)
-  t.match(body, /^koplus_queue_open\{queue="qb"\} 0$/m)
-  t.match(body, /^koplus_queue_callers_entered_total\{queue="qa"\} 2$/m, 'both callers entered')
-  t.match(body, /^koplus_queue_answer_wait_seconds_bucket\{le="10",queue="qa"\} 0$/m, 'answered after 12 s: not within 10')
-  t.match(body, /^koplus_queue_answer_wait_seconds_bucket\{le="15",queue="qa"\} 1$/m, 'but within 15')
-  t.match(body, /^koplus_queue_answer_wait_seconds_sum\{queue="qa"\} 12$/m, 'wait counted from entering the queue, not arrival')
-  t.match(body, /^koplus_queue_answer_wait_seconds_count\{queue="qa"\} 1$/m, 'the abandoned caller was not answered')
-  t.match(body, /^koplus_queue_calls_ended_total\{queue="qa",outcome="answered"\} 1$/m)
-  t.match(body, /^koplus_queue_calls_ended_total\{queue="qa",outcome="abandoned"\} 1$/m)
-  t.match(body, /^koplus_agents\{state="logged-out"\} 1$/m)
-})
+t.test(
+  'per-queue series: waiting, longest wait, agents by state, open, service level from the call records',
+  async (t) => {
+    const { body } = await (await fedMetrics()).render()
+    t.match(
+      body,
+      /^koplus_queue_info\{queue="qa",number="5000",name="Support \\"A\\"",tenant="ta"\} 1$/m,
+      'info maps id to number and name (escaped)',
+    )
+    t.match(body, /^koplus_queue_waiting_callers\{queue="qa"\} 2$/m)
+    t.match(body, /^koplus_queue_longest_wait_seconds\{queue="qa"\} 75$/m)
+    t.match(body, /^koplus_queue_agents_logged_in\{queue="qa"\} 3$/m)
+    t.match(body, /^koplus_queue_agents\{queue="qa",state="on-call"\} 1$/m)
+    t.match(body, /^koplus_queue_agents\{queue="qa",state="paused"\} 1$/m)
+    t.match(body, /^koplus_queue_overflowing\{queue="qa"\} 0$/m)
+    t.match(body, /^koplus_queue_open\{queue="qa"\} 1$/m)
+    t.match(body, /^koplus_queue_open\{queue="qb"\} 0$/m)
+    t.match(body, /^koplus_queue_callers_entered_total\{queue="qa"\} 2$/m, 'both callers entered')
+    t.match(
+      body,
+      /^koplus_queue_answer_wait_seconds_bucket\{le="10",queue="qa"\} 0$/m,
+      'answered after 12 s: not within 10',
+    )
+    t.match(body, /^koplus_queue_answer_wait_seconds_bucket\{le="15",queue="qa"\} 1$/m, 'but within 15')
+    t.match(
+      body,
+      /^koplus_queue_answer_wait_seconds_sum\{queue="qa"\} 12$/m,
+      'wait counted from entering the queue, not arrival',
+    )
+    t.match(body, /^koplus_queue_answer_wait_seconds_count\{queue="qa"\} 1$/m, 'the abandoned caller was not answered')
+    t.match(body, /^koplus_queue_calls_ended_total\{queue="qa",outcome="answered"\} 1$/m)
+    t.match(body, /^koplus_queue_calls_ended_total\{queue="qa",outcome="abandoned"\} 1$/m)
+    t.match(body, /^koplus_agents\{state="logged-out"\} 1$/m)
+  },
+)
 
 t.test('koplus_queue_open follows schedules and closures as the engine does', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
   t.same(queuesOpenAt(w.store, w.now.t), { qa: true, qa2: true, qb: true }, 'no schedule: open')
-  w.store.queues.update('qa2', { schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: false } })
-  w.store.closures.create({ tenantId: 'tb', scope: { kind: 'queues', queueIds: ['qb'] }, from: w.now.t - 1000, reason: 'meeting', by: 'test' })
+  w.store.queues.update('qa2', {
+    schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: false },
+  })
+  w.store.closures.create({
+    tenantId: 'tb',
+    scope: { kind: 'queues', queueIds: ['qb'] },
+    from: w.now.t - 1000,
+    reason: 'meeting',
+    by: 'test',
+  })
   t.same(queuesOpenAt(w.store, w.now.t), { qa: true, qa2: false, qb: false }, 'no opening rule, or a closure: closed')
 })
 
@@ -119,8 +190,16 @@ t.test('api.metricsTokenFile: /metrics needs the bearer token; the file is check
   t.equal(none.status, 401, 'no token: 401')
   t.equal(none.headers.get('www-authenticate'), 'Bearer realm="koplus metrics"')
   t.notMatch(await none.text(), /koplus_/, 'and no metrics')
-  t.equal((await fetch(`${w.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status, 401, 'a wrong token: 401')
-  t.equal((await fetch(`${w.url}/metrics`, { headers: { authorization: `Bearer ${w.tokens.operator}` } })).status, 401, 'an API token does not open /metrics')
+  t.equal(
+    (await fetch(`${w.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status,
+    401,
+    'a wrong token: 401',
+  )
+  t.equal(
+    (await fetch(`${w.url}/metrics`, { headers: { authorization: `Bearer ${w.tokens.operator}` } })).status,
+    401,
+    'an API token does not open /metrics',
+  )
   const ok = await fetch(`${w.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(ok.status, 200, 'the token: 200')
   t.match(await ok.text(), /koplus_esl_connected/)
@@ -132,13 +211,21 @@ t.test('api.metricsTokenFile: /metrics needs the bearer token; the file is check
   const file = join(tmp, 'token')
   writeFileSync(file, `${token}\n`)
   t.equal(readMetricsToken(file), token, 'read and trimmed')
-  t.throws(() => readMetricsToken(join(tmp, 'missing')), /api\.metricsTokenFile: cannot read .*missing: ENOENT/, 'a missing file names the key')
+  t.throws(
+    () => readMetricsToken(join(tmp, 'missing')),
+    /api\.metricsTokenFile: cannot read .*missing: ENOENT/,
+    'a missing file names the key',
+  )
   writeFileSync(file, '\n')
   t.throws(() => readMetricsToken(file), /api\.metricsTokenFile: .* at least 16 characters/, 'an empty file is refused')
   // the daemon's API refuses to start on a bad file before it touches the daemon (nothing left running)
   const config = defaultConfig()
   config.api.metricsTokenFile = join(tmp, 'missing')
-  await t.rejects(startDaemonApi({} as Daemon, config, pino({ level: 'silent' })), /api\.metricsTokenFile: cannot read/, 'startDaemonApi stops with the key named')
+  await t.rejects(
+    startDaemonApi({} as Daemon, config, pino({ level: 'silent' })),
+    /api\.metricsTokenFile: cannot read/,
+    'startDaemonApi stops with the key named',
+  )
 })
 
 /** The alert rules of docs/metrics.md (its yaml block starting with `groups:`). */
@@ -149,16 +236,19 @@ function docRules(): string {
   return block
 }
 
-t.test('the example alert rules of docs/metrics.md: valid, and they fire as described', { skip: noPromtool }, async (t) => {
-  writeFileSync(join(tmp, 'rules.yml'), docRules())
-  const check = promtool(['check', 'rules', 'rules.yml'])
-  t.equal(check.status, 0, check.out)
-  t.match(check.out, /SUCCESS: 3 rules found/)
-  // promtool unit test: qa has a caller waiting 0, 30, 60, … s (one sample a minute) and nobody logged in while
-  // open; qb is closed with nobody logged in; qc is open with two agents.
-  writeFileSync(
-    join(tmp, 'rules.test.yml'),
-    `rule_files: [rules.yml]
+t.test(
+  'the example alert rules of docs/metrics.md: valid, and they fire as described',
+  { skip: noPromtool },
+  async (t) => {
+    writeFileSync(join(tmp, 'rules.yml'), docRules())
+    const check = promtool(['check', 'rules', 'rules.yml'])
+    t.equal(check.status, 0, check.out)
+    t.match(check.out, /SUCCESS: 3 rules found/)
+    // promtool unit test: qa has a caller waiting 0, 30, 60, … s (one sample a minute) and nobody logged in while
+    // open; qb is closed with nobody logged in; qc is open with two agents.
+    writeFileSync(
+      join(tmp, 'rules.test.yml'),
+      `rule_files: [rules.yml]
 evaluation_interval: 1m
 tests:
   - interval: 1m
@@ -208,16 +298,19 @@ tests:
         alertname: KoplusFreeSwitchDisconnected
         exp_alerts: []
 `,
-  )
-  const test = promtool(['test', 'rules', 'rules.test.yml'])
-  t.equal(test.status, 0, test.out)
-  t.match(test.out, /SUCCESS/)
-})
+    )
+    const test = promtool(['test', 'rules', 'rules.test.yml'])
+    t.equal(test.status, 0, test.out)
+    t.match(test.out, /SUCCESS/)
+  },
+)
 
 t.test('the Grafana dashboard: only exported metrics, every query parses', async (t) => {
   const dash = JSON.parse(readFileSync(join(ROOT, 'conf', 'grafana', 'koplus-dashboard.json'), 'utf8'))
   const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((x) => x.expr))
-  exprs.push(...dash.templating.list.map((v: { definition: string }) => v.definition.replace(/^label_values\((\w+),.*$/, '$1')))
+  exprs.push(
+    ...dash.templating.list.map((v: { definition: string }) => v.definition.replace(/^label_values\((\w+),.*$/, '$1')),
+  )
   t.ok(exprs.length >= 10, `${exprs.length} queries`)
   const { body } = await (await fedMetrics()).render()
   const exported = new Set<string>()
@@ -226,14 +319,27 @@ t.test('the Grafana dashboard: only exported metrics, every query parses', async
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(name + s)
   }
   const used = new Set(exprs.flatMap((e) => e.match(/\bkoplus_[a-z0-9_]+/g) ?? []))
-  t.same([...used].filter((n) => !exported.has(n)), [], 'every metric the dashboard uses is exported')
-  for (const needed of ['koplus_queue_waiting_callers', 'koplus_queue_longest_wait_seconds', 'koplus_queue_answer_wait_seconds_bucket', 'koplus_queue_agents', 'koplus_agents']) {
+  t.same(
+    [...used].filter((n) => !exported.has(n)),
+    [],
+    'every metric the dashboard uses is exported',
+  )
+  for (const needed of [
+    'koplus_queue_waiting_callers',
+    'koplus_queue_longest_wait_seconds',
+    'koplus_queue_answer_wait_seconds_bucket',
+    'koplus_queue_agents',
+    'koplus_agents',
+  ]) {
     t.ok(used.has(needed), `shows ${needed}`)
   }
   if (noPromtool) return
   // Grafana's variables as Prometheus would get them, each query as a recording rule: promtool parses them all
   const concrete = exprs.map((e) => e.replace(/\$__range|\$__rate_interval/g, '5m').replace(/\$queue/g, '.*'))
-  writeFileSync(join(tmp, 'dashboard-rules.yml'), `groups:\n  - name: dashboard\n    rules:\n${concrete.map((e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e)}\n`).join('')}`)
+  writeFileSync(
+    join(tmp, 'dashboard-rules.yml'),
+    `groups:\n  - name: dashboard\n    rules:\n${concrete.map((e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e)}\n`).join('')}`,
+  )
   const r = promtool(['check', 'rules', 'dashboard-rules.yml'])
   t.equal(r.status, 0, r.out)
 })

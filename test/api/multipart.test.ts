@@ -15,30 +15,48 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const spy = join(dir, 'sox')
 const seen = join(dir, 'seen.json')
 // a stand-in sox that notes its input file, its size and the type it was told, and copies input to output
-writeFileSync(spy, `#!${process.execPath}
+writeFileSync(
+  spy,
+  `#!${process.execPath}
 const { copyFileSync, statSync, writeFileSync } = require('node:fs')
 const a = process.argv.slice(2)
 const input = a[a[0] === '-t' ? 2 : 0]
 writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ input, size: statSync(input).size, type: a[0] === '-t' ? a[1] : null }))
 copyFileSync(input, a[a.indexOf('signed-integer') + 1])
-`)
+`,
+)
 chmodSync(spy, 0o755)
 
 function form(file: Buffer, type: string, field = 'file'): { raw: Buffer; contentType: string } {
   const boundary = 'koplusBoundary7MA4YWxkTrZu0gW'
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="prompt.bin"\r\nContent-Type: ${type}\r\n\r\n`)
-  return { raw: Buffer.concat([head, file, Buffer.from(`\r\n--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` }
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="prompt.bin"\r\nContent-Type: ${type}\r\n\r\n`,
+  )
+  return {
+    raw: Buffer.concat([head, file, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  }
 }
 
 t.test('a multipart prompt upload is streamed to a file and converted', async (t) => {
   const w = await world({ soxPath: spy })
   t.teardown(() => w.close())
-  const api = await startApiServer({ store: w.store, live: w.live, now: () => w.now.t, promptDir: w.promptDir, soxPath: spy, maxUploadBytes: 1024 * 1024 })
+  const api = await startApiServer({
+    store: w.store,
+    live: w.live,
+    now: () => w.now.t,
+    promptDir: w.promptDir,
+    soxPath: spy,
+    maxUploadBytes: 1024 * 1024,
+  })
   t.teardown(() => api.close())
   const uploads = (): string[] => readdirSync(w.promptDir).filter((f) => f.startsWith('.upload-'))
   const audio = tinyWav()
 
-  const ok = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=closed', { token: w.tokens.adminA, ...form(audio, 'audio/mpeg') })
+  const ok = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=closed', {
+    token: w.tokens.adminA,
+    ...form(audio, 'audio/mpeg'),
+  })
   t.equal(ok.status, 201, ok.text)
   const s = JSON.parse(readFileSync(seen, 'utf8')) as { input: string; size: number; type: string | null }
   t.equal(s.size, audio.length, 'sox read exactly the file part, not the form around it')
@@ -47,13 +65,20 @@ t.test('a multipart prompt upload is streamed to a file and converted', async (t
   t.same(uploads(), [], 'the temporary file is removed afterwards')
   t.equal(w.store.prompts.list('ta').filter((p) => p.name === 'closed').length, 1, 'stored as the prompt')
 
-  const big = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', { token: w.tokens.adminA, ...form(Buffer.alloc(2 * 1024 * 1024, 1), 'audio/wav') })
+  const big = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', {
+    token: w.tokens.adminA,
+    ...form(Buffer.alloc(2 * 1024 * 1024, 1), 'audio/wav'),
+  })
   t.equal(big.status, 413)
   t.equal(JSON.parse(big.text).error.code, 'PAYLOAD_TOO_LARGE')
   t.same(uploads(), [], 'nothing is left of the refused upload')
   t.equal(w.store.prompts.list('ta').filter((p) => p.name === 'welcome').length, 0, 'and nothing was stored')
 
-  const none = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', { token: w.tokens.adminA, raw: Buffer.from('--b--\r\n'), contentType: 'multipart/form-data; boundary=b' })
+  const none = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', {
+    token: w.tokens.adminA,
+    raw: Buffer.from('--b--\r\n'),
+    contentType: 'multipart/form-data; boundary=b',
+  })
   t.equal(none.status, 400, 'a form without a file part')
   t.equal(JSON.parse(none.text).error.code, 'VALIDATION')
 })
@@ -61,7 +86,10 @@ t.test('a multipart prompt upload is streamed to a file and converted', async (t
 t.test('a form sent to a JSON route is 415, as any other non-JSON body', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  const r = await call(w.url, 'POST', '/api/v1/tenants', { token: w.tokens.operator, ...form(Buffer.from('{}'), 'application/json', 'name') })
+  const r = await call(w.url, 'POST', '/api/v1/tenants', {
+    token: w.tokens.operator,
+    ...form(Buffer.from('{}'), 'application/json', 'name'),
+  })
   t.equal(r.status, 415)
   t.equal(JSON.parse(r.text).error.code, 'UNSUPPORTED_MEDIA_TYPE')
 })

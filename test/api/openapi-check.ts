@@ -12,7 +12,9 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OpenApiDoc = any
@@ -37,7 +39,8 @@ export function documentOf(url: string): Promise<OpenApiDoc> {
       const res = await fetch(url + '/api/openapi.json')
       const doc = (await res.json()) as OpenApiDoc
       const problems = await validateDocument(doc)
-      if (problems.length) throw new Error(`the served OpenAPI document is not valid: ${problems.slice(0, 5).join('; ')}`)
+      if (problems.length)
+        throw new Error(`the served OpenAPI document is not valid: ${problems.slice(0, 5).join('; ')}`)
       return doc
     })()
     docs.set(url, p)
@@ -51,7 +54,9 @@ export async function validateDocument(doc: OpenApiDoc): Promise<string[]> {
   const res = await v.validate(structuredClone(doc))
   if (res.valid) return []
   const errors = (res.errors ?? []) as unknown as { instancePath?: string; message?: string }[] | string
-  return typeof errors === 'string' ? [errors] : errors.map((e) => `${e.instancePath ?? ''} ${e.message ?? JSON.stringify(e)}`)
+  return typeof errors === 'string'
+    ? [errors]
+    : errors.map((e) => `${e.instancePath ?? ''} ${e.message ?? JSON.stringify(e)}`)
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true })
@@ -60,7 +65,11 @@ ajv.addFormat('binary', true)
 const compiled = new WeakMap<object, ValidateFunction>()
 
 /** The operation of the document for a concrete method and path (undefined: the path is not an API operation). */
-export function operationFor(doc: OpenApiDoc, method: string, path: string): { template: string; op: OpenApiDoc } | undefined {
+export function operationFor(
+  doc: OpenApiDoc,
+  method: string,
+  path: string,
+): { template: string; op: OpenApiDoc } | undefined {
   const pathname = path.split('?')[0]
   for (const [template, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
     const re = new RegExp('^' + template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[A-Za-z]+\}/g, '[^/]+') + '$')
@@ -77,7 +86,10 @@ function inlineRefs(doc: OpenApiDoc, schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null) return schema
   const ref = (schema as { $ref?: unknown }).$ref
   if (typeof ref === 'string' && ref.startsWith('#/')) {
-    const target = ref.slice(2).split('/').reduce<OpenApiDoc>((o, k) => o?.[k], doc)
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<OpenApiDoc>((o, k) => o?.[k], doc)
     if (target === undefined) throw new Error(`the OpenAPI document has a dangling reference ${ref}`)
     return inlineRefs(doc, target)
   }
@@ -93,7 +105,9 @@ export function answerProblem(doc: OpenApiDoc, answer: Answer): string | undefin
   if (!response) return `${where}: status not documented (documented: ${Object.keys(found.op.responses).join(', ')})`
   const content = response.content as Record<string, { schema?: object }> | undefined
   if (!content || Object.keys(content).length === 0) {
-    return answer.text === '' ? undefined : `${where}: documented without a body, but the answer has one: ${answer.text.slice(0, 100)}`
+    return answer.text === ''
+      ? undefined
+      : `${where}: documented without a body, but the answer has one: ${answer.text.slice(0, 100)}`
   }
   const type = (answer.contentType ?? '').split(';')[0].trim()
   const media = content[type]
@@ -106,7 +120,9 @@ export function answerProblem(doc: OpenApiDoc, answer: Answer): string | undefin
     compiled.set(media.schema, validateFn)
   }
   if (validateFn(answer.body)) return undefined
-  const errs = (validateFn.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''} ${e.params ? JSON.stringify(e.params) : ''}`)
+  const errs = (validateFn.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''} ${e.params ? JSON.stringify(e.params) : ''}`)
   return `${where}: body does not match the documented schema: ${errs.join('; ')}; body: ${answer.text.slice(0, 300)}`
 }
 

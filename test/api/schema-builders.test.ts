@@ -10,7 +10,17 @@ import { validate } from '../../src/api/validate.js'
 const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v))
 
 t.test('plain JSON Schema out of TypeBox', async (t) => {
-  const schema = obj({ name: str({ minLength: 1 }), size: int(1, 10), ratio: num(0, 1), on: bool('switch'), tags: arr(str(), { maxItems: 3 }), skills: map(int(1, 10), 'levels') }, ['name'])
+  const schema = obj(
+    {
+      name: str({ minLength: 1 }),
+      size: int(1, 10),
+      ratio: num(0, 1),
+      on: bool('switch'),
+      tags: arr(str(), { maxItems: 3 }),
+      skills: map(int(1, 10), 'levels'),
+    },
+    ['name'],
+  )
   t.equal((schema as unknown as Record<symbol, unknown>)[Kind], 'Object', 'built by TypeBox')
   t.same(json(schema), {
     type: 'object',
@@ -21,7 +31,11 @@ t.test('plain JSON Schema out of TypeBox', async (t) => {
       ratio: { type: 'number', minimum: 0, maximum: 1 },
       on: { type: 'boolean', description: 'switch' },
       tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
-      skills: { type: 'object', additionalProperties: { type: 'integer', minimum: 1, maximum: 10 }, description: 'levels' },
+      skills: {
+        type: 'object',
+        additionalProperties: { type: 'integer', minimum: 1, maximum: 10 },
+        description: 'levels',
+      },
     },
     required: ['name'],
   })

@@ -75,7 +75,10 @@ t.test('a stream sends at most one status per interval, and always the last chan
   }
   // 500 changes over several turns; one more event comes after the interval with the last state.
   await new Promise<void>((resolve) => {
-    const check = setInterval(() => events().some((e) => e.includes('"state":500')) && (clearInterval(check), resolve()), 5)
+    const check = setInterval(
+      () => events().some((e) => e.includes('"state":500')) && (clearInterval(check), resolve()),
+      5,
+    )
   })
   t.ok(events().length < 500 / 4, `${events().length} events for 500 changes (one per change before)`)
   t.equal(snapshots, events().length, 'a snapshot only for what is sent')

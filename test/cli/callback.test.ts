@@ -16,9 +16,18 @@ const built = existsSync(resolve(BIN, '../../dist/src/cli/main.js'))
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), TZ: 'UTC', ...clockEnv() }, timeout: 30_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr })
-    })
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), TZ: 'UTC', ...clockEnv() }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        done({
+          code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        })
+      },
+    )
     child.stdin!.end()
   })
 }
@@ -27,7 +36,15 @@ t.test('callbacks from the CLI', { skip: !built && !process.env.CI && `no build 
   const w = await world()
   t.teardown(() => w.close())
   const now = w.now.t
-  const base = { tenantId: 'ta', queueId: 'qa', callerNumber: '0701234567', requestedAt: now - 600_000, joinedAt: now - 700_000, attempts: 0, nextAttemptAt: now }
+  const base = {
+    tenantId: 'ta',
+    queueId: 'qa',
+    callerNumber: '0701234567',
+    requestedAt: now - 600_000,
+    joinedAt: now - 700_000,
+    attempts: 0,
+    nextAttemptAt: now,
+  }
   w.store.callbacks.record({ ...base, callId: 'cb-1', number: '0701234567', seq: 1, state: 'waiting' })
   w.store.callbacks.record({ ...base, callId: 'cb-2', number: '0812345678', seq: 2, state: 'waiting' })
   w.store.callbacks.record({ ...base, callId: 'cb-3', number: '0823456789', seq: 3, state: 'waiting' })
@@ -37,14 +54,22 @@ t.test('callbacks from the CLI', { skip: !built && !process.env.CI && `no build 
 
   const list = await k('callbacks', '--state', 'pending', '--json')
   t.equal(list.code, 0, list.stderr)
-  t.same(JSON.parse(list.stdout).map((c: { callId: string }) => c.callId), ['cb-1'], 'pending only')
+  t.same(
+    JSON.parse(list.stdout).map((c: { callId: string }) => c.callId),
+    ['cb-1'],
+    'pending only',
+  )
   const table = await k('callbacks')
   t.match(table.stdout, /REQUESTED\s+QUEUE\s+NUMBER\s+STATE\s+ATTEMPTS\s+REASON/)
   t.match(table.stdout, /0812345678\s+failed\s+3\s+no-answer/)
 
   const move = await k('callback', 'move', 'cb-1', '1')
   t.equal(move.code, 0, move.stderr)
-  t.same(w.live.events.at(-1), { type: 'callback-move', callId: 'cb-1', position: 1, source: 'cli' }, 'handed to the engine')
+  t.same(
+    w.live.events.at(-1),
+    { type: 'callback-move', callId: 'cb-1', position: 1, source: 'cli' },
+    'handed to the engine',
+  )
   const cancel = await k('callback', 'cancel', 'cb-1')
   t.equal(cancel.code, 0, cancel.stderr)
   t.same(w.live.events.at(-1), { type: 'callback-cancel', callId: 'cb-1', source: 'cli' })
@@ -56,5 +81,9 @@ t.test('callbacks from the CLI', { skip: !built && !process.env.CI && `no build 
 
   const stats = await k('callback', 'stats', '--json')
   const s = JSON.parse(stats.stdout)
-  t.same([s.requested, s.completed, s.failed, s.pending, s.toConnectionSec.avg], [3, 1, { 'no-answer': 1 }, 1, 300], 'requested, completed, failed by reason, time to connection')
+  t.same(
+    [s.requested, s.completed, s.failed, s.pending, s.toConnectionSec.avg],
+    [3, 1, { 'no-answer': 1 }, 1, 300],
+    'requested, completed, failed by reason, time to connection',
+  )
 })

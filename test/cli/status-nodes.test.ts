@@ -5,7 +5,15 @@ import { freeswitchNodeLines } from '../../src/cli/commands/status.js'
 t.test('one line per node with its state, calls and registrations; nothing extra for one node', async (t) => {
   t.same(
     freeswitchNodeLines([
-      { id: 'a', address: '10.0.0.11:8021', connected: false, lost: true, calls: 0, registrations: 0, lastError: 'connection refused' },
+      {
+        id: 'a',
+        address: '10.0.0.11:8021',
+        connected: false,
+        lost: true,
+        calls: 0,
+        registrations: 0,
+        lastError: 'connection refused',
+      },
       { id: 'b', address: '10.0.0.12:8021', connected: true, lost: false, calls: 4, registrations: 20 },
       { id: 'c', address: '10.0.0.13:8021', connected: false, lost: false, calls: 2, registrations: 5 },
     ]),

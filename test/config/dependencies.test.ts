@@ -12,10 +12,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const SRC = join(ROOT, 'src')
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
-const IMPORT_RE = /(?:^|\n)\s*((?:import|export)\b[^'"`;]*?)\sfrom\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
+const IMPORT_RE =
+  /(?:^|\n)\s*((?:import|export)\b[^'"`;]*?)\sfrom\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
 
 export interface Import {
   spec: string
@@ -29,8 +32,17 @@ export function importsOf(text: string): Import[] {
   return [...code.matchAll(IMPORT_RE)].map((m) => {
     const clause = m[1]
     const names = clause ? /\{([^}]*)\}/.exec(clause)?.[1] : undefined
-    const typeOnly = clause !== undefined && (/^(?:import|export)\s+type\b/.test(clause) || (names !== undefined && !/^(?:import|export)\s+[\w$]+\s*,/.test(clause) && names.split(',').map((n) => n.trim()).filter(Boolean).every((n) => n.startsWith('type '))))
-    return { spec: (m[2] ?? m[3] ?? m[4]), typeOnly }
+    const typeOnly =
+      clause !== undefined &&
+      (/^(?:import|export)\s+type\b/.test(clause) ||
+        (names !== undefined &&
+          !/^(?:import|export)\s+[\w$]+\s*,/.test(clause) &&
+          names
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean)
+            .every((n) => n.startsWith('type '))))
+    return { spec: m[2] ?? m[3] ?? m[4], typeOnly }
   })
 }
 
@@ -46,18 +58,40 @@ const graph = new Map<string, string[]>()
 const loads = new Map<string, string[]>()
 for (const f of files) {
   const imports = importsOf(readFileSync(f, 'utf8'))
-  graph.set(relative(SRC, f), imports.map((i) => target(f, i.spec)))
-  loads.set(relative(SRC, f), imports.filter((i) => !i.typeOnly).map((i) => target(f, i.spec)))
+  graph.set(
+    relative(SRC, f),
+    imports.map((i) => target(f, i.spec)),
+  )
+  loads.set(
+    relative(SRC, f),
+    imports.filter((i) => !i.typeOnly).map((i) => target(f, i.spec)),
+  )
 }
 const folderOf = (p: string): string => p.split('/')[0]
 
 /** [folder, the folders (or packages) it must not import, why]. */
 const RULES: [string, (dep: string) => boolean, string][] = [
-  ['cli', (d) => ['api', 'core', 'store', 'freeswitch'].includes(folderOf(d)), 'the CLI parses arguments and talks HTTP; it imports nothing from api/, core/, store/ or freeswitch/ (shared constants are in config/)'],
-  ['core', (d) => !d.startsWith('core/') && d !== 'errors.ts', 'core imports nothing outside core but the root error class src/errors.ts (no I/O, no node: built-ins, no shell code)'],
-  ['simulator', (d) => ['core', 'daemon', 'api'].includes(folderOf(d)), 'the simulator behaves as FreeSWITCH, knowing nothing of the engine, the daemon or the API'],
+  [
+    'cli',
+    (d) => ['api', 'core', 'store', 'freeswitch'].includes(folderOf(d)),
+    'the CLI parses arguments and talks HTTP; it imports nothing from api/, core/, store/ or freeswitch/ (shared constants are in config/)',
+  ],
+  [
+    'core',
+    (d) => !d.startsWith('core/') && d !== 'errors.ts',
+    'core imports nothing outside core but the root error class src/errors.ts (no I/O, no node: built-ins, no shell code)',
+  ],
+  [
+    'simulator',
+    (d) => ['core', 'daemon', 'api'].includes(folderOf(d)),
+    'the simulator behaves as FreeSWITCH, knowing nothing of the engine, the daemon or the API',
+  ],
   ['api', (d) => folderOf(d) === 'cli', 'the API knows nothing of the CLI'],
-  ['config', (d) => d.includes('/') && folderOf(d) !== 'config', 'config is a leaf: everyone reads it, it reads no other folder'],
+  [
+    'config',
+    (d) => d.includes('/') && folderOf(d) !== 'config',
+    'config is a leaf: everyone reads it, it reads no other folder',
+  ],
   ['util', (d) => d.includes('/') && folderOf(d) !== 'util', 'util is a leaf'],
 ]
 /**
@@ -68,24 +102,44 @@ const KNOWN: ReadonlySet<string> = new Set(['core/prompts.ts imports node:path',
 /** Packages core may use (pure libraries); anything else outside core, node: built-ins included, is refused. */
 const CORE_PACKAGES = new Set(['rrule', 'date-holidays'])
 
-t.test('importsOf reads static, type-only, re-export, side-effect and dynamic imports, and skips comments', async (t) => {
-  const text = [
-    "import { a } from './a.js'",
-    "import type { B } from '../b/b.js'",
-    "export { c } from './c.js'",
-    "import './side.js'",
-    'const m = await import(\'../d/d.js\')',
-    "// import { x } from '../api/x.js'",
-    "/* import { y } from '../api/y.js' */",
-    'import {\n  e,\n  f,\n} from "./ef.js"',
-    "import { type G, type H } from './gh.js'",
-    "import { type I, j } from './ij.js'",
-    "export type { K } from './k.js'",
-  ].join('\n')
-  const found = importsOf(text)
-  t.same(found.map((i) => i.spec).sort(), ['../b/b.js', '../d/d.js', './a.js', './c.js', './ef.js', './gh.js', './ij.js', './k.js', './side.js'])
-  t.same(found.filter((i) => i.typeOnly).map((i) => i.spec).sort(), ['../b/b.js', './gh.js', './k.js'], 'type-only imports known as such')
-})
+t.test(
+  'importsOf reads static, type-only, re-export, side-effect and dynamic imports, and skips comments',
+  async (t) => {
+    const text = [
+      "import { a } from './a.js'",
+      "import type { B } from '../b/b.js'",
+      "export { c } from './c.js'",
+      "import './side.js'",
+      "const m = await import('../d/d.js')",
+      "// import { x } from '../api/x.js'",
+      "/* import { y } from '../api/y.js' */",
+      'import {\n  e,\n  f,\n} from "./ef.js"',
+      "import { type G, type H } from './gh.js'",
+      "import { type I, j } from './ij.js'",
+      "export type { K } from './k.js'",
+    ].join('\n')
+    const found = importsOf(text)
+    t.same(found.map((i) => i.spec).sort(), [
+      '../b/b.js',
+      '../d/d.js',
+      './a.js',
+      './c.js',
+      './ef.js',
+      './gh.js',
+      './ij.js',
+      './k.js',
+      './side.js',
+    ])
+    t.same(
+      found
+        .filter((i) => i.typeOnly)
+        .map((i) => i.spec)
+        .sort(),
+      ['../b/b.js', './gh.js', './k.js'],
+      'type-only imports known as such',
+    )
+  },
+)
 
 t.test('each folder imports only what its layer may', async (t) => {
   t.ok(graph.size > 100, `${graph.size} source files read`)
@@ -113,7 +167,17 @@ t.test('a rule catches a breach (the checker is not vacuous)', async (t) => {
   const [, coreForbidden] = RULES[1]
   t.ok(coreForbidden('node:fs'))
   t.ok(coreForbidden('store/index.ts'))
-  t.ok(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]])).length === 1, 'a three-file loop is found')
+  t.ok(
+    findCycles(
+      new Map([
+        ['a.ts', ['b.ts']],
+        ['b.ts', ['c.ts']],
+        ['c.ts', ['a.ts']],
+        ['d.ts', ['a.ts']],
+      ]),
+    ).length === 1,
+    'a three-file loop is found',
+  )
 })
 
 /** Every import cycle among src files, each as its files in order (found once, from its smallest file). */
@@ -149,17 +213,37 @@ function findCycles(g: Map<string, string[]>): string[][] {
  * code when loaded, which makes such loops harmless in ESM. Any loop that leaves that folder is refused.
  */
 const ENGINE = 'core/engine/'
-t.test('no import cycles in src/ outside the engine folder (type-only imports, erased when compiled, are no edge)', async (t) => {
-  const cycles = findCycles(loads)
-  t.same(cycles.filter((c) => !c.every((f) => f.startsWith(ENGINE))).map((c) => [...c, c[0]].join(' → ')), [])
-})
+t.test(
+  'no import cycles in src/ outside the engine folder (type-only imports, erased when compiled, are no edge)',
+  async (t) => {
+    const cycles = findCycles(loads)
+    t.same(
+      cycles.filter((c) => !c.every((f) => f.startsWith(ENGINE))).map((c) => [...c, c[0]].join(' → ')),
+      [],
+    )
+  },
+)
 
 t.test('engine files in an import loop run no code when loaded (declarations only at the top level)', async (t) => {
-  const looped = new Set(findCycles(loads).flat().filter((f) => f.startsWith(ENGINE)))
+  const looped = new Set(
+    findCycles(loads)
+      .flat()
+      .filter((f) => f.startsWith(ENGINE)),
+  )
   for (const f of looped) {
-    const code = readFileSync(join(SRC, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+    const code = readFileSync(join(SRC, f), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
     // top-level lines (no indentation) that are not imports, exports of declarations, declarations or closing braces
-    const stray = code.split('\n').filter((l) => /^\S/.test(l) && !/^(import|export (type |interface |function |const |class |abstract |enum |\{|\*)|type |interface |function |const |class |enum |\}|\)|\]|\/\/|\*)/.test(l))
+    const stray = code
+      .split('\n')
+      .filter(
+        (l) =>
+          /^\S/.test(l) &&
+          !/^(import|export (type |interface |function |const |class |abstract |enum |\{|\*)|type |interface |function |const |class |enum |\}|\)|\]|\/\/|\*)/.test(
+            l,
+          ),
+      )
     t.same(stray, [], `${f}: top-level code`)
   }
 })

@@ -56,7 +56,11 @@ export function config(queues: Queue[], agents: Agent[], over: Partial<CoreConfi
     agents,
     memberships: queues.flatMap((q) => agents.map((a) => ({ agentId: a.id, queueId: q.id }))),
     sessions: [],
-    dialTemplates: { softphone: 'user/${target}@${domain}', deskphone: 'user/${target}@${domain}', mobile: 'sofia/gateway/gw/${target}' },
+    dialTemplates: {
+      softphone: 'user/${target}@${domain}',
+      deskphone: 'user/${target}@${domain}',
+      mobile: 'sofia/gateway/gw/${target}',
+    },
     featureCodes: { login: '*71', logout: '*72', device: '*73', pause: '*74', wrapUpEnd: '*75', record: '*79' },
     ...over,
   }
@@ -105,7 +109,8 @@ export class InvariantChecker {
     for (const q of status.queues) {
       q.callers.forEach((c, i) => {
         if (c.position !== i + 1) this.#fail(`queue ${q.queueId}: position ${c.position} at index ${i}`)
-        if (i > 0 && q.callers[i - 1].seq >= c.seq) this.#fail(`queue ${q.queueId}: seq order ${q.callers[i - 1].seq} before ${c.seq}`)
+        if (i > 0 && q.callers[i - 1].seq >= c.seq)
+          this.#fail(`queue ${q.queueId}: seq order ${q.callers[i - 1].seq} before ${c.seq}`)
       })
     }
     // An agent the engine thinks is ringing rings for one caller; a free agent has no leg.
@@ -121,13 +126,16 @@ export class InvariantChecker {
 
   #originate(c: Originate): void {
     for (const l of this.legs.values()) {
-      if (l.callId === c.callId && l.offerId !== c.offerId) this.#fail(`caller ${c.callId} offered twice (${l.offerId} and ${c.offerId})`)
+      if (l.callId === c.callId && l.offerId !== c.offerId)
+        this.#fail(`caller ${c.callId} offered twice (${l.offerId} and ${c.offerId})`)
     }
     const seen = new Set<string>()
     for (const leg of c.legs) {
       if (seen.has(leg.agentId)) this.#fail(`agent ${leg.agentId} twice in one offer`)
       seen.add(leg.agentId)
-      for (const l of this.legs.values()) if (l.agentId === leg.agentId) this.#fail(`agent ${leg.agentId} offered ${c.callId} while ringing/talking for ${l.callId}`)
+      for (const l of this.legs.values())
+        if (l.agentId === leg.agentId)
+          this.#fail(`agent ${leg.agentId} offered ${c.callId} while ringing/talking for ${l.callId}`)
       if (this.paused.has(leg.agentId)) this.#fail(`paused agent ${leg.agentId} offered`)
       if (this.wrapUp.has(leg.agentId)) this.#fail(`agent ${leg.agentId} offered during wrap-up`)
       if (this.unregistered.has(leg.agentId)) this.#fail(`unregistered agent ${leg.agentId} offered`)

@@ -45,7 +45,16 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       patienceMeanSec: 120,
       talkMeanSec: 90,
       agentActionMeanSec: 30,
-      settings: { autoLogoutAfter: seed % 2 ? 3 : 0, wrapUpSec: 5, whisper: seed % 3 === 0, maxWaitSec: seed % 4 === 0 ? 200 : 0, periodicPrompt: 'queue-periodic', periodicIntervalSec: 30, announcePosition: true, positionIntervalSec: 40 },
+      settings: {
+        autoLogoutAfter: seed % 2 ? 3 : 0,
+        wrapUpSec: 5,
+        whisper: seed % 3 === 0,
+        maxWaitSec: seed % 4 === 0 ? 200 : 0,
+        periodicPrompt: 'queue-periodic',
+        periodicIntervalSec: 30,
+        announcePosition: true,
+        positionIntervalSec: 40,
+      },
       wantStatus: true,
       onStep: (e, cmds, status) => {
         steps++
@@ -62,7 +71,16 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
 t.test('the invariant checker catches a double offer, a paused agent offered and a broken queue order', async (t) => {
   const leg = (legId: string, agentId: string) => ({ legId, agentId, dialString: 'x', confirm: false, whisper: false })
   const originate = (callId: string, offerId: string, legs: ReturnType<typeof leg>[]) =>
-    ({ type: 'originate', callId, offerId, legs, timeoutSec: 20, callerIdName: '', callerIdNumber: '', queueId: 'q1' }) as const
+    ({
+      type: 'originate',
+      callId,
+      offerId,
+      legs,
+      timeoutSec: 20,
+      callerIdName: '',
+      callerIdNumber: '',
+      queueId: 'q1',
+    }) as const
   const empty = { at: 0, queues: [], agents: [] }
   let c = new InvariantChecker()
   c.commands([originate('c1', 'o1', [leg('l1', 'a1')])], empty)
@@ -74,6 +92,20 @@ t.test('the invariant checker catches a double offer, a paused agent offered and
   c.commands([{ type: 'log', at: 0, callId: '', queueId: 'q1', agentId: 'a1', event: 'PAUSE' }], empty)
   t.throws(() => c.commands([originate('c1', 'o1', [leg('l1', 'a1')])], empty), /paused/)
   c = new InvariantChecker()
-  const q = (seqs: number[]) => ({ queues: [{ queueId: 'q1', callers: seqs.map((seq, i) => ({ callId: `c${seq}`, position: i + 1, seq, callerNumber: '', waitedSec: 0, ringing: [] })) }] })
+  const q = (seqs: number[]) => ({
+    queues: [
+      {
+        queueId: 'q1',
+        callers: seqs.map((seq, i) => ({
+          callId: `c${seq}`,
+          position: i + 1,
+          seq,
+          callerNumber: '',
+          waitedSec: 0,
+          ringing: [],
+        })),
+      },
+    ],
+  })
   t.throws(() => c.commands([], { ...empty, ...q([2, 1]) } as never), /seq order/)
 })

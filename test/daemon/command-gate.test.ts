@@ -18,24 +18,50 @@ function recorder(): EslPort & { sent: string[] } {
 }
 
 t.test('read-only api commands are recognised; call control is not', async (t) => {
-  for (const c of ['show channels as json', 'show registrations as json', 'uuid_exists abc', 'uuid_getvar abc koplus_seq', 'uuid_dump abc json', 'status', 'sofia status profile internal']) t.ok(isReadOnlyApi(c), c)
-  for (const c of ['originate {a=b}user/1001 &park()', 'uuid_bridge a b', 'uuid_kill a', 'uuid_setvar a koplus_seq 1', 'uuid_transfer a 5000', 'uuid_broadcast a x', 'showx', 'statusx']) t.notOk(isReadOnlyApi(c), c)
+  for (const c of [
+    'show channels as json',
+    'show registrations as json',
+    'uuid_exists abc',
+    'uuid_getvar abc koplus_seq',
+    'uuid_dump abc json',
+    'status',
+    'sofia status profile internal',
+  ])
+    t.ok(isReadOnlyApi(c), c)
+  for (const c of [
+    'originate {a=b}user/1001 &park()',
+    'uuid_bridge a b',
+    'uuid_kill a',
+    'uuid_setvar a koplus_seq 1',
+    'uuid_transfer a 5000',
+    'uuid_broadcast a x',
+    'showx',
+    'statusx',
+  ])
+    t.notOk(isReadOnlyApi(c), c)
 })
 
-t.test('while the daemon may not command, nothing but reads reaches the client, and refusals are counted', async (t) => {
-  let may = false
-  const client = recorder()
-  const port = gatedPort(client, () => may)
-  t.equal(await port.api('show channels as json'), '+OK', 'a read passes')
-  await t.rejects(port.api('uuid_kill abc'), NotLeaderError)
-  await t.rejects(port.bgapi('originate user/1001 &park()'), { code: 'KOPLUS_NOT_LEADER' })
-  await t.rejects(port.execute('abc', 'playback', 'x.wav'), NotLeaderError)
-  await t.rejects(port.sendmsg('abc', { 'call-command': 'hangup' }), NotLeaderError)
-  t.same(client.sent, ['api show channels as json'], 'only the read was written')
-  t.same(port.counters, { sent: 0, refused: 4 })
-  may = true
-  await port.bgapi('originate user/1001 &park()')
-  await port.sendmsg('abc', { 'call-command': 'hangup' })
-  t.same(client.sent.slice(1), ['bgapi originate user/1001 &park()', 'sendmsg abc hangup'], 'the gate is read at the moment of sending')
-  t.same(port.counters, { sent: 2, refused: 4 })
-})
+t.test(
+  'while the daemon may not command, nothing but reads reaches the client, and refusals are counted',
+  async (t) => {
+    let may = false
+    const client = recorder()
+    const port = gatedPort(client, () => may)
+    t.equal(await port.api('show channels as json'), '+OK', 'a read passes')
+    await t.rejects(port.api('uuid_kill abc'), NotLeaderError)
+    await t.rejects(port.bgapi('originate user/1001 &park()'), { code: 'KOPLUS_NOT_LEADER' })
+    await t.rejects(port.execute('abc', 'playback', 'x.wav'), NotLeaderError)
+    await t.rejects(port.sendmsg('abc', { 'call-command': 'hangup' }), NotLeaderError)
+    t.same(client.sent, ['api show channels as json'], 'only the read was written')
+    t.same(port.counters, { sent: 0, refused: 4 })
+    may = true
+    await port.bgapi('originate user/1001 &park()')
+    await port.sendmsg('abc', { 'call-command': 'hangup' })
+    t.same(
+      client.sent.slice(1),
+      ['bgapi originate user/1001 &park()', 'sendmsg abc hangup'],
+      'the gate is read at the moment of sending',
+    )
+    t.same(port.counters, { sent: 2, refused: 4 })
+  },
+)

@@ -19,36 +19,75 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   t.same(cfg.schedules, { [q.id]: null }, 'schedules are part of the configuration')
   t.same(view.changes(), [], 'nothing changed: no event')
 
-  const cl = store.closures.create({ scope: { kind: 'queues', queueIds: [q.id] }, from: NOW - 1000, reason: 'fire drill', by: 'test' })
+  const cl = store.closures.create({
+    scope: { kind: 'queues', queueIds: [q.id] },
+    from: NOW - 1000,
+    reason: 'fire drill',
+    by: 'test',
+  })
   const added = view.changes()
-  t.same(added.map((e) => e.type), ['closure-added'], 'a closure added is one event')
+  t.same(
+    added.map((e) => e.type),
+    ['closure-added'],
+    'a closure added is one event',
+  )
   t.match(added[0], { closure: { id: cl.id, queueIds: [q.id], reason: 'fire drill' } })
   t.equal(view.isOpen(cfg.queues[0], NOW).open, false, 'the view answers from the same data')
 
   store.closures.reopen(cl.id, 'test', NOW)
-  t.same(view.changes().map((e) => e.type), ['closure-changed'])
+  t.same(
+    view.changes().map((e) => e.type),
+    ['closure-changed'],
+  )
 
-  const schedule = { timeZone: 'Europe/Stockholm', rules: [{ id: 'r', kind: 'open' as const, rrule: 'FREQ=DAILY', start: '08:00', durationMinutes: 60 }], calendarIds: [] }
+  const schedule = {
+    timeZone: 'Europe/Stockholm',
+    rules: [{ id: 'r', kind: 'open' as const, rrule: 'FREQ=DAILY', start: '08:00', durationMinutes: 60 }],
+    calendarIds: [],
+  }
   store.queues.update(q.id, { schedule })
-  t.same(view.changes(), [{ type: 'schedule-changed', queueId: q.id, schedule: store.queues.get(q.id).schedule }], 'a schedule changed is one event')
+  t.same(
+    view.changes(),
+    [{ type: 'schedule-changed', queueId: q.id, schedule: store.queues.get(q.id).schedule }],
+    'a schedule changed is one event',
+  )
 
   store.queues.update(q.id, { name: 'Support 2' })
-  t.same(view.changes().map((e) => e.type), ['queue-changed'])
+  t.same(
+    view.changes().map((e) => e.type),
+    ['queue-changed'],
+  )
 
   const a = store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
   store.memberships.add(a.id, q.id)
-  t.same(view.changes().map((e) => e.type), ['agent-added', 'membership-added'], 'agent before its membership')
+  t.same(
+    view.changes().map((e) => e.type),
+    ['agent-added', 'membership-added'],
+    'agent before its membership',
+  )
 
   store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
-  t.same(view.changes(), [{ type: 'prompt-override-set', override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' } }])
+  t.same(view.changes(), [
+    {
+      type: 'prompt-override-set',
+      override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' },
+    },
+  ])
   t.equal(view.prompt('welcome', 'sv', cfg.queues[0]), '/rec/w.wav')
 
   const q2 = store.queues.create({ number: '6000', name: 'Sales', schedule })
-  t.same(view.changes().map((e) => e.type), ['schedule-changed', 'queue-added'], 'a new queue’s schedule first, so it is never open for a moment')
+  t.same(
+    view.changes().map((e) => e.type),
+    ['schedule-changed', 'queue-added'],
+    'a new queue’s schedule first, so it is never open for a moment',
+  )
 
   store.memberships.remove(a.id, q.id)
   store.queues.remove(q2.id)
-  t.same(view.changes().map((e) => e.type), ['membership-removed', 'queue-removed'])
+  t.same(
+    view.changes().map((e) => e.type),
+    ['membership-removed', 'queue-removed'],
+  )
 })
 
 t.test('EngineView.promptRecorded: the one change for the engine, remembered so it is not sent again', async (t) => {
@@ -57,27 +96,59 @@ t.test('EngineView.promptRecorded: the one change for the engine, remembered so 
   const q = store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, {})
   view.load()
-  const cmd = { type: 'prompt-recorded' as const, tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' }
-  t.same(view.promptRecorded(cmd), { type: 'prompt-override-set', override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' } })
+  const cmd = {
+    type: 'prompt-recorded' as const,
+    tenantId: q.tenantId,
+    queueId: q.id,
+    language: 'sv',
+    name: 'closed',
+    path: '/rec/c.wav',
+  }
+  t.same(view.promptRecorded(cmd), {
+    type: 'prompt-override-set',
+    override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' },
+  })
   store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' })
   t.same(view.changes(), [], 'already known')
 })
 
-t.test('daemon.reloadConfig after an operator change hands the engine the change alone; the engine closes the queue', async (t) => {
-  const { startDaemon } = await import('../../src/daemon/daemon.js')
-  const store = Store.open(':memory:')
-  t.teardown(() => store.close())
-  const q = store.queues.create({ number: '5000', name: 'Support' })
-  const daemon = await startDaemon({ databasePath: ':memory:', freeswitch: { host: '127.0.0.1', port: 1, password: 'x' } }, { store, connect: false })
-  t.teardown(() => daemon.stop())
-  const seen: string[] = []
-  daemon.onHandled((e) => seen.push(e.type))
-  daemon.reloadConfig()
-  t.same(seen, [], 'nothing changed: nothing sent')
-  const now = daemon.clock.now()
-  store.closures.create({ scope: { kind: 'queues', queueIds: [q.id] }, from: now - 1000, until: now + 3_600_000, reason: 'fire drill', by: 'test' })
-  daemon.reloadConfig()
-  t.same(seen, ['closure-added'], 'one event, not a whole config')
-  const cmds = daemon.dispatch({ type: 'call-arrived', callId: 'c1', queueNumber: '5000', tenantDomain: 'default', callerNumber: '070', callerName: '' })
-  t.ok(cmds.some((c) => c.type === 'log' && c.event === 'CLOSED'), 'the engine decides the queue is closed')
-})
+t.test(
+  'daemon.reloadConfig after an operator change hands the engine the change alone; the engine closes the queue',
+  async (t) => {
+    const { startDaemon } = await import('../../src/daemon/daemon.js')
+    const store = Store.open(':memory:')
+    t.teardown(() => store.close())
+    const q = store.queues.create({ number: '5000', name: 'Support' })
+    const daemon = await startDaemon(
+      { databasePath: ':memory:', freeswitch: { host: '127.0.0.1', port: 1, password: 'x' } },
+      { store, connect: false },
+    )
+    t.teardown(() => daemon.stop())
+    const seen: string[] = []
+    daemon.onHandled((e) => seen.push(e.type))
+    daemon.reloadConfig()
+    t.same(seen, [], 'nothing changed: nothing sent')
+    const now = daemon.clock.now()
+    store.closures.create({
+      scope: { kind: 'queues', queueIds: [q.id] },
+      from: now - 1000,
+      until: now + 3_600_000,
+      reason: 'fire drill',
+      by: 'test',
+    })
+    daemon.reloadConfig()
+    t.same(seen, ['closure-added'], 'one event, not a whole config')
+    const cmds = daemon.dispatch({
+      type: 'call-arrived',
+      callId: 'c1',
+      queueNumber: '5000',
+      tenantDomain: 'default',
+      callerNumber: '070',
+      callerName: '',
+    })
+    t.ok(
+      cmds.some((c) => c.type === 'log' && c.event === 'CLOSED'),
+      'the engine decides the queue is closed',
+    )
+  },
+)

@@ -16,7 +16,16 @@
  */
 import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pino from 'pino'
@@ -56,7 +65,8 @@ function commentStart(line: string): number {
   return -1
 }
 
-const COMMAND = /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:koplus|node bin\/koplus\.js)(?:\s|$)|\|\s*(?:koplus|node bin\/koplus\.js)\s/
+const COMMAND =
+  /^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:koplus|node bin\/koplus\.js)(?:\s|$)|\|\s*(?:koplus|node bin\/koplus\.js)\s/
 
 /** The `koplus` lines of fenced code blocks in a Markdown text. */
 export function extractCommands(file: string, markdown: string): DocCommand[] {
@@ -77,7 +87,14 @@ export function extractCommands(file: string, markdown: string): DocCommand[] {
     if (hash >= 0) line = line.slice(0, hash).trim()
     const exit = /^exit (\d+)\b/.exec(comment)
     const notRun = /^not run:\s*(.*)$/.exec(comment)
-    out.push({ file, line: i + 1, text: line, comment, expectedCode: exit ? Number(exit[1]) : 0, ...(notRun ? { skip: notRun[1] } : {}) })
+    out.push({
+      file,
+      line: i + 1,
+      text: line,
+      comment,
+      expectedCode: exit ? Number(exit[1]) : 0,
+      ...(notRun ? { skip: notRun[1] } : {}),
+    })
   })
   return out
 }
@@ -89,7 +106,7 @@ t.test('extraction and marks', async (t) => {
     '$ koplus queue list   # a comment',
     "koplus queue set 5000 name='a # b'",
     'KOPLUS_PASSWORD=<password> koplus account add admin --role operator',
-    "printf '%s\\n' \"$PW\" | koplus account add anna --role agent --password-stdin",
+    'printf \'%s\\n\' "$PW" | koplus account add anna --role agent --password-stdin',
     'koplus agent wrapup-end 1001   # exit 1 unless in wrap-up',
     'koplus daemon --simulate   # not run: runs forever',
     'npm ci && npm start',
@@ -100,8 +117,22 @@ t.test('extraction and marks', async (t) => {
     '```',
   ].join('\n')
   const c = extractCommands('x.md', md)
-  t.same(c.map((x) => x.text), ['koplus queue list', "koplus queue set 5000 name='a # b'", 'KOPLUS_PASSWORD=<password> koplus account add admin --role operator', "printf '%s\\n' \"$PW\" | koplus account add anna --role agent --password-stdin", 'koplus agent wrapup-end 1001', 'koplus daemon --simulate', 'node bin/koplus.js doctor'])
-  t.same(c.map((x) => x.line), [3, 4, 5, 6, 7, 8, 10])
+  t.same(
+    c.map((x) => x.text),
+    [
+      'koplus queue list',
+      "koplus queue set 5000 name='a # b'",
+      'KOPLUS_PASSWORD=<password> koplus account add admin --role operator',
+      'printf \'%s\\n\' "$PW" | koplus account add anna --role agent --password-stdin',
+      'koplus agent wrapup-end 1001',
+      'koplus daemon --simulate',
+      'node bin/koplus.js doctor',
+    ],
+  )
+  t.same(
+    c.map((x) => x.line),
+    [3, 4, 5, 6, 7, 8, 10],
+  )
   t.equal(c[4].expectedCode, 1)
   t.equal(c[5].skip, 'runs forever')
   t.equal(c[0].expectedCode, 0)
@@ -173,94 +204,140 @@ class OffsetClock extends RealClock {
   }
 }
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+]
 const faketime = libfaketime()
 
-t.test('every koplus command in README.md and docs/*.md runs', { skip: !built && `no build at ${BIN} (run npm run build first)` }, async (t) => {
-  t.ok(faketime, "libfaketime is installed (Debian package 'faketime'): the commands run at a fixed date and time")
-  if (!faketime) return
-  const all = DOCS.map((file) => ({ file, commands: extractCommands(file, readFileSync(join(ROOT, file), 'utf8')) }))
-  const total = all.reduce((n, d) => n + d.commands.length, 0)
-  t.ok(total >= 60, `found ${total} commands in ${DOCS.join(', ')}`)
-  t.ok(all.find((d) => d.file === 'docs/cli.md')!.commands.length >= 50, 'docs/cli.md has its examples in code blocks')
+t.test(
+  'every koplus command in README.md and docs/*.md runs',
+  { skip: !built && `no build at ${BIN} (run npm run build first)` },
+  async (t) => {
+    t.ok(faketime, "libfaketime is installed (Debian package 'faketime'): the commands run at a fixed date and time")
+    if (!faketime) return
+    const all = DOCS.map((file) => ({ file, commands: extractCommands(file, readFileSync(join(ROOT, file), 'utf8')) }))
+    const total = all.reduce((n, d) => n + d.commands.length, 0)
+    t.ok(total >= 60, `found ${total} commands in ${DOCS.join(', ')}`)
+    t.ok(
+      all.find((d) => d.file === 'docs/cli.md')!.commands.length >= 50,
+      'docs/cli.md has its examples in code blocks',
+    )
 
-  const bin = binDir()
-  const offsetSec = Math.round((FIXED - Date.now()) / 1000)
-  const root = mkdtempSync(join(tmpdir(), 'koplus-docs-'))
-  t.teardown(() => {
-    rmSync(root, { recursive: true, force: true })
-    rmSync(bin, { recursive: true, force: true })
-  })
-
-  for (const { file, commands } of all) {
-    if (commands.length === 0) continue
-    await t.test(file, async (t) => {
-      const dir = join(root, file.replace(/[/.]/g, '_'))
-      const cwd = join(dir, 'cwd')
-      mkdirSync(cwd, { recursive: true })
-      // files the examples name
-      writeFileSync(join(cwd, 'pw.txt'), PASSWORD + '\n')
-      writeFileSync(join(cwd, 'koplus.json'), JSON.stringify({ log: { level: 'warn' } }) + '\n')
-      writeFileSync(join(cwd, 'schedule.json'), JSON.stringify({ timeZone: 'Europe/Stockholm', calendarIds: [], rules: [{ id: 'weekdays', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540 }] }, null, 2))
-      execFileSync('sox', ['-n', '-r', '8000', '-c', '1', join(cwd, 'welcome.wav'), 'synth', '0.5', 'sine', '440'])
-
-      const daemonEnv = { KOPLUS_DATABASE_PATH: join(dir, 'data', 'koplus.sqlite'), KOPLUS_API_PORT: '0', KOPLUS_RECORDINGS_DIR: join(dir, 'data', 'recordings'), KOPLUS_LOG_LEVEL: 'warn' }
-      const running: RunningDaemon = await runDaemonCommand({
-        simulate: true,
-        fresh: true,
-        simulation: { traffic: false, clock: new OffsetClock(offsetSec * 1000) },
-        env: daemonEnv,
-        handleSignals: false,
-        logger: pino({ level: 'silent' }),
-        startApi: (d, c, l) => startDaemonApi(d, c, l),
-      })
-      t.teardown(() => running.stop())
-      const store = running.daemon.store
-      const env: NodeJS.ProcessEnv = {
-        PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-        HOME: dir,
-        TZ: 'Europe/Stockholm',
-        ...faketimeEnv(faketime, offsetSec * 1000),
-        PW: PASSWORD,
-        ...daemonEnv,
-      }
-      /** Values for the `<name>` placeholders the docs may use (docs/cli.md, "How to read the examples"). */
-      const PLACEHOLDERS: Record<string, () => string | undefined> = {
-        password: () => PASSWORD,
-        'closure-id': () => store.closures.list(undefined, 1000).find((c) => c.reopenedAt == null)?.id,
-        'prompt-id': () => store.prompts.list().at(-1)?.id,
-      }
-
-      for (const c of commands) {
-        const where = `${c.file}:${c.line}: ${c.text}`
-        if (c.skip !== undefined) {
-          t.ok(c.skip.length > 0, `${where} is not run, and says why: ${c.skip}`)
-          continue
-        }
-        let unknown: string | undefined
-        const command = c.text.replaceAll('node bin/koplus.js', 'koplus').replace(/<([a-z][a-z0-9-]*)>/g, (_m, name: string) => {
-          const value = PLACEHOLDERS[name]?.()
-          if (value === undefined) {
-            unknown ??= name
-            return `<${name}>`
-          }
-          return shellQuote(value)
-        })
-        if (unknown !== undefined) {
-          t.fail(`${where}: placeholder <${unknown}> is not one the docs may use (${Object.keys(PLACEHOLDERS).join(', ')}), or has no value at this point`)
-          continue
-        }
-        const argv = /^koplus\s+(.*)$/.exec(command)?.[1]?.split(/\s+/)
-        if (argv && argv[0] === 'daemon') {
-          const own = join(dir, `daemon-line-${c.line}`)
-          const r = await runDaemonLine(argv, cwd, { ...env, KOPLUS_DATABASE_PATH: join(own, 'koplus.sqlite'), KOPLUS_RECORDINGS_DIR: join(own, 'recordings'), KOPLUS_FREESWITCH_PORT: '1' })
-          t.ok(r.running, `${where}: reports that it runs\n${r.stderr}`)
-          t.equal(r.code, 0, `${where}: stops with exit 0 on SIGTERM\n${r.stderr}`)
-          continue
-        }
-        const r = await sh(command, cwd, env)
-        t.equal(r.code, c.expectedCode, `${where}\n${r.stderr}${r.code === 0 ? '' : r.stdout}`)
-      }
+    const bin = binDir()
+    const offsetSec = Math.round((FIXED - Date.now()) / 1000)
+    const root = mkdtempSync(join(tmpdir(), 'koplus-docs-'))
+    t.teardown(() => {
+      rmSync(root, { recursive: true, force: true })
+      rmSync(bin, { recursive: true, force: true })
     })
-  }
-})
+
+    for (const { file, commands } of all) {
+      if (commands.length === 0) continue
+      await t.test(file, async (t) => {
+        const dir = join(root, file.replace(/[/.]/g, '_'))
+        const cwd = join(dir, 'cwd')
+        mkdirSync(cwd, { recursive: true })
+        // files the examples name
+        writeFileSync(join(cwd, 'pw.txt'), PASSWORD + '\n')
+        writeFileSync(join(cwd, 'koplus.json'), JSON.stringify({ log: { level: 'warn' } }) + '\n')
+        writeFileSync(
+          join(cwd, 'schedule.json'),
+          JSON.stringify(
+            {
+              timeZone: 'Europe/Stockholm',
+              calendarIds: [],
+              rules: [
+                {
+                  id: 'weekdays',
+                  kind: 'open',
+                  rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+                  start: '08:00',
+                  durationMinutes: 540,
+                },
+              ],
+            },
+            null,
+            2,
+          ),
+        )
+        execFileSync('sox', ['-n', '-r', '8000', '-c', '1', join(cwd, 'welcome.wav'), 'synth', '0.5', 'sine', '440'])
+
+        const daemonEnv = {
+          KOPLUS_DATABASE_PATH: join(dir, 'data', 'koplus.sqlite'),
+          KOPLUS_API_PORT: '0',
+          KOPLUS_RECORDINGS_DIR: join(dir, 'data', 'recordings'),
+          KOPLUS_LOG_LEVEL: 'warn',
+        }
+        const running: RunningDaemon = await runDaemonCommand({
+          simulate: true,
+          fresh: true,
+          simulation: { traffic: false, clock: new OffsetClock(offsetSec * 1000) },
+          env: daemonEnv,
+          handleSignals: false,
+          logger: pino({ level: 'silent' }),
+          startApi: (d, c, l) => startDaemonApi(d, c, l),
+        })
+        t.teardown(() => running.stop())
+        const store = running.daemon.store
+        const env: NodeJS.ProcessEnv = {
+          PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          HOME: dir,
+          TZ: 'Europe/Stockholm',
+          ...faketimeEnv(faketime, offsetSec * 1000),
+          PW: PASSWORD,
+          ...daemonEnv,
+        }
+        /** Values for the `<name>` placeholders the docs may use (docs/cli.md, "How to read the examples"). */
+        const PLACEHOLDERS: Record<string, () => string | undefined> = {
+          password: () => PASSWORD,
+          'closure-id': () => store.closures.list(undefined, 1000).find((c) => c.reopenedAt == null)?.id,
+          'prompt-id': () => store.prompts.list().at(-1)?.id,
+        }
+
+        for (const c of commands) {
+          const where = `${c.file}:${c.line}: ${c.text}`
+          if (c.skip !== undefined) {
+            t.ok(c.skip.length > 0, `${where} is not run, and says why: ${c.skip}`)
+            continue
+          }
+          let unknown: string | undefined
+          const command = c.text
+            .replaceAll('node bin/koplus.js', 'koplus')
+            .replace(/<([a-z][a-z0-9-]*)>/g, (_m, name: string) => {
+              const value = PLACEHOLDERS[name]?.()
+              if (value === undefined) {
+                unknown ??= name
+                return `<${name}>`
+              }
+              return shellQuote(value)
+            })
+          if (unknown !== undefined) {
+            t.fail(
+              `${where}: placeholder <${unknown}> is not one the docs may use (${Object.keys(PLACEHOLDERS).join(', ')}), or has no value at this point`,
+            )
+            continue
+          }
+          const argv = /^koplus\s+(.*)$/.exec(command)?.[1]?.split(/\s+/)
+          if (argv && argv[0] === 'daemon') {
+            const own = join(dir, `daemon-line-${c.line}`)
+            const r = await runDaemonLine(argv, cwd, {
+              ...env,
+              KOPLUS_DATABASE_PATH: join(own, 'koplus.sqlite'),
+              KOPLUS_RECORDINGS_DIR: join(own, 'recordings'),
+              KOPLUS_FREESWITCH_PORT: '1',
+            })
+            t.ok(r.running, `${where}: reports that it runs\n${r.stderr}`)
+            t.equal(r.code, 0, `${where}: stops with exit 0 on SIGTERM\n${r.stderr}`)
+            continue
+          }
+          const r = await sh(command, cwd, env)
+          t.equal(r.code, c.expectedCode, `${where}\n${r.stderr}${r.code === 0 ? '' : r.stdout}`)
+        }
+      })
+    }
+  },
+)

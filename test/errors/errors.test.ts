@@ -52,21 +52,28 @@ t.test('EslFramingError is an EslError, thrown by the parser', async (t) => {
   t.ok(isKoplusError(err, 'KOPLUS_ESL_FRAMING'), 'code KOPLUS_ESL_FRAMING')
 })
 
-t.test('old codes stay readable: eslCode, storeCode, apiCode (the API still answers with the short code)', async (t) => {
-  t.equal(new esl.EslChannelGoneError('u').eslCode, 'ESL_CHANNEL_GONE')
-  const s = new StoreError('DUPLICATE', 'dup', 'number')
-  t.equal(s.code, 'KOPLUS_STORE_DUPLICATE')
-  t.equal(s.storeCode, 'DUPLICATE')
-  const a = toApiError(s)
-  t.equal(a.status, 409)
-  t.equal(a.code, 'KOPLUS_API_CONFLICT')
-  t.same(a.toJSON(), { error: { code: 'CONFLICT', field: 'number', message: 'dup' } })
-  t.equal(a.cause, s, 'the store error is the cause')
-  const v = toApiError(new ScheduleValidationError([{ field: 'rules[2].rrule', problem: "unknown FREQ 'WEEK'" }]))
-  t.same(v.toJSON(), { error: { code: 'VALIDATION', field: 'rules[2].rrule', message: "unknown FREQ 'WEEK'" } })
-  const internal = toApiError(Object.assign(new Error('secret detail'), { code: 'NOT_FOUND' }))
-  t.same(internal.toJSON(), { error: { code: 'INTERNAL', message: 'internal error' } }, 'a duck-typed code is not trusted')
-})
+t.test(
+  'old codes stay readable: eslCode, storeCode, apiCode (the API still answers with the short code)',
+  async (t) => {
+    t.equal(new esl.EslChannelGoneError('u').eslCode, 'ESL_CHANNEL_GONE')
+    const s = new StoreError('DUPLICATE', 'dup', 'number')
+    t.equal(s.code, 'KOPLUS_STORE_DUPLICATE')
+    t.equal(s.storeCode, 'DUPLICATE')
+    const a = toApiError(s)
+    t.equal(a.status, 409)
+    t.equal(a.code, 'KOPLUS_API_CONFLICT')
+    t.same(a.toJSON(), { error: { code: 'CONFLICT', field: 'number', message: 'dup' } })
+    t.equal(a.cause, s, 'the store error is the cause')
+    const v = toApiError(new ScheduleValidationError([{ field: 'rules[2].rrule', problem: "unknown FREQ 'WEEK'" }]))
+    t.same(v.toJSON(), { error: { code: 'VALIDATION', field: 'rules[2].rrule', message: "unknown FREQ 'WEEK'" } })
+    const internal = toApiError(Object.assign(new Error('secret detail'), { code: 'NOT_FOUND' }))
+    t.same(
+      internal.toJSON(),
+      { error: { code: 'INTERNAL', message: 'internal error' } },
+      'a duck-typed code is not trusted',
+    )
+  },
+)
 
 t.test("cause and stack survive pino's err serializer", async (t) => {
   const lines: string[] = []
@@ -85,7 +92,17 @@ t.test("cause and stack survive pino's err serializer", async (t) => {
   const rec = JSON.parse(lines[0]) as { err: { type: string; code: string; message: string; stack: string } }
   t.equal(rec.err.type, 'EslConnectError')
   t.equal(rec.err.code, 'KOPLUS_ESL_CONNECT_REFUSED')
-  t.match(rec.err.stack, /^EslConnectError: cannot connect to FreeSWITCH ESL at 127\.0\.0\.1:8021: connection refused\n\s+at /)
-  t.match(rec.err.stack, /\ncaused by: Error: connect ECONNREFUSED 127\.0\.0\.1:8021\n\s+at /, 'the cause with its stack')
-  t.equal(rec.err.message, 'cannot connect to FreeSWITCH ESL at 127.0.0.1:8021: connection refused: connect ECONNREFUSED 127.0.0.1:8021')
+  t.match(
+    rec.err.stack,
+    /^EslConnectError: cannot connect to FreeSWITCH ESL at 127\.0\.0\.1:8021: connection refused\n\s+at /,
+  )
+  t.match(
+    rec.err.stack,
+    /\ncaused by: Error: connect ECONNREFUSED 127\.0\.0\.1:8021\n\s+at /,
+    'the cause with its stack',
+  )
+  t.equal(
+    rec.err.message,
+    'cannot connect to FreeSWITCH ESL at 127.0.0.1:8021: connection refused: connect ECONNREFUSED 127.0.0.1:8021',
+  )
 })

@@ -110,17 +110,23 @@ t.test('wake-ups off: the same event waits for the 20 ms poll', async (t) => {
   t.equal(client.wakeups.sent, 0, 'no LF written')
 })
 
-t.test('events outside a named subscription are skipped undecoded; replies and wanted events after them intact', async (t) => {
-  const { sim, client, events } = await rig(t, { events: ['CHANNEL_PARK'] })
-  // Beside the subscription, force unwanted events onto the wire: a second `event` line adds names the client
-  // did not ask for (as another user of the connection might).
-  await client.command('event json HEARTBEAT CODEC')
-  sim.emit({ name: 'HEARTBEAT', headers: sim.baseHeaders('HEARTBEAT') })
-  sim.emit({ name: 'CODEC', headers: sim.baseHeaders('CODEC') })
-  sim.placeCall({ to: '5000', from: '46700000002' })
-  const status = await client.api('status')
-  t.match(status, /UP /, 'the reply after the skipped events is whole')
-  await until(() => events.some((e) => e.name === 'CHANNEL_PARK'), 'the park')
-  t.equal(client.skippedEvents, 2, 'HEARTBEAT and CODEC skipped')
-  t.notOk(events.some((e) => e.name === 'HEARTBEAT' || e.name === 'CODEC'), 'and not emitted')
-})
+t.test(
+  'events outside a named subscription are skipped undecoded; replies and wanted events after them intact',
+  async (t) => {
+    const { sim, client, events } = await rig(t, { events: ['CHANNEL_PARK'] })
+    // Beside the subscription, force unwanted events onto the wire: a second `event` line adds names the client
+    // did not ask for (as another user of the connection might).
+    await client.command('event json HEARTBEAT CODEC')
+    sim.emit({ name: 'HEARTBEAT', headers: sim.baseHeaders('HEARTBEAT') })
+    sim.emit({ name: 'CODEC', headers: sim.baseHeaders('CODEC') })
+    sim.placeCall({ to: '5000', from: '46700000002' })
+    const status = await client.api('status')
+    t.match(status, /UP /, 'the reply after the skipped events is whole')
+    await until(() => events.some((e) => e.name === 'CHANNEL_PARK'), 'the park')
+    t.equal(client.skippedEvents, 2, 'HEARTBEAT and CODEC skipped')
+    t.notOk(
+      events.some((e) => e.name === 'HEARTBEAT' || e.name === 'CODEC'),
+      'and not emitted',
+    )
+  },
+)

@@ -66,17 +66,24 @@ t.test('connect: auth, subscription (json ALL), ready', async (t) => {
   t.equal(client.ready, true)
   t.equal(readyEvents, 1)
   const conn = await server.connection(0)
-  t.same(conn.received.map((c) => c.line), [`auth ${PASSWORD}`, 'event json ALL'])
+  t.same(
+    conn.received.map((c) => c.line),
+    [`auth ${PASSWORD}`, 'event json ALL'],
+  )
   await client.connect() // already ready: resolves at once
 })
 
 t.test('the subscription always includes the events the client needs, CUSTOM last', async (t) => {
-  const { server, client } = await setup(t, { events: ['CHANNEL_PARK', 'CUSTOM sofia::register sofia::expire'], format: 'plain' })
+  const { server, client } = await setup(t, {
+    events: ['CHANNEL_PARK', 'CUSTOM sofia::register sofia::expire'],
+    format: 'plain',
+  })
   await client.connect()
   const conn = await server.connection(0)
   const line = conn.received[1].line
   t.match(line, /^event plain CHANNEL_PARK /)
-  for (const e of ['BACKGROUND_JOB', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP']) t.ok(line.split(' ').includes(e), e)
+  for (const e of ['BACKGROUND_JOB', 'CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP'])
+    t.ok(line.split(' ').includes(e), e)
   t.match(line, / CUSTOM sofia::register sofia::expire$/, 'subclasses after CUSTOM, at the end')
 })
 
@@ -136,7 +143,14 @@ t.test('connection refused / host unreachable / connect timeout: named errors wi
   silent.greet = false
   t.teardown(() => silent.close())
   const clock = new VirtualClock()
-  const mute = new EslClient({ host: '127.0.0.1', port: silent.port, password: PASSWORD, reconnect: false, clock, connectTimeoutMs: 3000 })
+  const mute = new EslClient({
+    host: '127.0.0.1',
+    port: silent.port,
+    password: PASSWORD,
+    reconnect: false,
+    clock,
+    connectTimeoutMs: 3000,
+  })
   const p = mute.connect().catch((e: unknown) => e)
   await silent.connection(0)
   clock.advance(2999)
@@ -153,7 +167,13 @@ t.test('rude rejection is a named error', async (t) => {
   const server = await FakeEslServer.start()
   server.greet = false
   t.teardown(() => server.close())
-  const client = new EslClient({ host: '127.0.0.1', port: server.port, password: PASSWORD, reconnect: false, clock: new VirtualClock() })
+  const client = new EslClient({
+    host: '127.0.0.1',
+    port: server.port,
+    password: PASSWORD,
+    reconnect: false,
+    clock: new VirtualClock(),
+  })
   const p = client.connect().catch((e: unknown) => e)
   const conn = await server.connection(0)
   const text = 'Access Denied, go away.\n'
@@ -173,14 +193,21 @@ t.test('api: strictly ordered replies, bodies with blank lines, -ERR bodies retu
   const b = client.api('uuid_getvar x y')
   const c = client.api('status')
   const cmds = [await conn.nextCommand(), await conn.nextCommand(), await conn.nextCommand()]
-  t.same(cmds.map((x) => x.line), ['api show channels as json', 'api uuid_getvar x y', 'api status'])
+  t.same(
+    cmds.map((x) => x.line),
+    ['api show channels as json', 'api uuid_getvar x y', 'api status'],
+  )
   // All three replies in one write.
   const resp = (b: string) => `Content-Type: api/response\nContent-Length: ${Buffer.byteLength(b)}\n\n${b}`
   conn.write(resp('{"row_count": 0}') + resp('-ERR No such channel!\n') + resp('\nUP\n\n\nready\n\n'))
   t.equal(await a, '{"row_count": 0}')
   t.equal(await b, '-ERR No such channel!\n')
   t.equal(await c, '\nUP\n\n\nready\n\n')
-  await t.rejects(client.api('bad\ncommand'), { code: 'KOPLUS_ESL_INVALID_COMMAND' }, 'newlines cannot smuggle commands')
+  await t.rejects(
+    client.api('bad\ncommand'),
+    { code: 'KOPLUS_ESL_INVALID_COMMAND' },
+    'newlines cannot smuggle commands',
+  )
 })
 
 t.test('command timeout: named error; the late reply goes nowhere, the next command gets its own', async (t) => {
@@ -255,8 +282,11 @@ t.test('bgapi: our own Job-UUID, settled by BACKGROUND_JOB (also when the event 
 function execEvents(conn: FakeConnection, uuid: string, appUuid: string, app: string, response: string) {
   conn.event({ 'Event-Name': 'CHANNEL_EXECUTE', 'Unique-ID': uuid, Application: app, 'Application-UUID': appUuid })
   conn.event({
-    'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Unique-ID': uuid, Application: app,
-    'Application-UUID': appUuid, 'Application-Response': response,
+    'Event-Name': 'CHANNEL_EXECUTE_COMPLETE',
+    'Unique-ID': uuid,
+    Application: app,
+    'Application-UUID': appUuid,
+    'Application-Response': response,
   })
 }
 
@@ -310,55 +340,73 @@ t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs �
   await t.rejects(q, { code: 'KOPLUS_ESL_COMMAND_TIMEOUT' })
 })
 
-t.test('disconnect: every pending command rejected with EslDisconnectedError, nothing re-sent; subscriptions and filters replayed before ready', async (t) => {
-  const { server, clock, client } = await setup(t)
-  await client.connect()
-  const conn = await server.connection(0)
-  await Promise.all([client.subscribe(['CUSTOM sofia::register']), client.filter('Unique-ID', 'chan-1')])
-  t.same(conn.received.slice(2).map((c) => c.line).sort(), [
-    'event json ALL', // ALL already covers CUSTOM
-    'filter Event-Name BACKGROUND_JOB',
-    'filter Unique-ID chan-1',
-  ].sort())
+t.test(
+  'disconnect: every pending command rejected with EslDisconnectedError, nothing re-sent; subscriptions and filters replayed before ready',
+  async (t) => {
+    const { server, clock, client } = await setup(t)
+    await client.connect()
+    const conn = await server.connection(0)
+    await Promise.all([client.subscribe(['CUSTOM sofia::register']), client.filter('Unique-ID', 'chan-1')])
+    t.same(
+      conn.received
+        .slice(2)
+        .map((c) => c.line)
+        .sort(),
+      [
+        'event json ALL', // ALL already covers CUSTOM
+        'filter Event-Name BACKGROUND_JOB',
+        'filter Unique-ID chan-1',
+      ].sort(),
+    )
 
-  const api = client.api('status')
-  const bg = client.bgapi('originate user/1000 &park()')
-  const ex = client.execute('chan-1', 'playback', 'moh.wav', { loops: -1 })
-  await conn.nextCommand()
-  await conn.nextCommand()
-  t.equal((await conn.nextCommand()).line, 'sendmsg chan-1')
-  conn.apiResponse('UP') // replies go in order: this one answers `api status`; bgapi and sendmsg stay pending
-  const disconnected = once(client, 'disconnected')
-  const reconnecting = once(client, 'reconnecting')
-  conn.socket.destroy()
-  const [derr] = (await disconnected) as [Error]
-  t.type(derr, EslDisconnectedError)
-  t.equal(client.ready, false)
-  await t.resolves(api, 'the api had its reply before the drop')
-  for (const p of [bg, ex]) {
-    const e = (await p.catch((x: unknown) => x)) as EslDisconnectedError
-    t.type(e, EslDisconnectedError)
-    t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED')
-  }
-  await t.rejects(client.api('status'), { code: 'KOPLUS_ESL_DISCONNECTED' }, 'no commands while disconnected')
+    const api = client.api('status')
+    const bg = client.bgapi('originate user/1000 &park()')
+    const ex = client.execute('chan-1', 'playback', 'moh.wav', { loops: -1 })
+    await conn.nextCommand()
+    await conn.nextCommand()
+    t.equal((await conn.nextCommand()).line, 'sendmsg chan-1')
+    conn.apiResponse('UP') // replies go in order: this one answers `api status`; bgapi and sendmsg stay pending
+    const disconnected = once(client, 'disconnected')
+    const reconnecting = once(client, 'reconnecting')
+    conn.socket.destroy()
+    const [derr] = (await disconnected) as [Error]
+    t.type(derr, EslDisconnectedError)
+    t.equal(client.ready, false)
+    await t.resolves(api, 'the api had its reply before the drop')
+    for (const p of [bg, ex]) {
+      const e = (await p.catch((x: unknown) => x)) as EslDisconnectedError
+      t.type(e, EslDisconnectedError)
+      t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED')
+    }
+    await t.rejects(client.api('status'), { code: 'KOPLUS_ESL_DISCONNECTED' }, 'no commands while disconnected')
 
-  const [info] = (await reconnecting) as [{ attempt: number; delayMs: number; reason: string }]
-  t.equal(info.attempt, 1)
-  t.ok(info.delayMs >= 200 && info.delayMs <= 300, `first delay ~250 ms ±20 % (${info.delayMs})`)
-  let linesAtReady: string[] = []
-  const conn2Promise = server.connection(1)
-  client.once('ready', () => {
-    linesAtReady = server.connections[1].received.map((c) => c.line)
-  })
-  clock.advance(info.delayMs - 1)
-  await tick()
-  t.equal(server.connections.length, 1, 'not before the back-off delay')
-  clock.advance(1)
-  const conn2 = await conn2Promise
-  await once(client, 'ready')
-  t.same(linesAtReady, [`auth ${PASSWORD}`, 'event json ALL', 'filter Event-Name BACKGROUND_JOB', 'filter Unique-ID chan-1'])
-  t.same(conn2.received.map((c) => c.line), linesAtReady, 'nothing re-sent: no api, bgapi or sendmsg on the new connection')
-})
+    const [info] = (await reconnecting) as [{ attempt: number; delayMs: number; reason: string }]
+    t.equal(info.attempt, 1)
+    t.ok(info.delayMs >= 200 && info.delayMs <= 300, `first delay ~250 ms ±20 % (${info.delayMs})`)
+    let linesAtReady: string[] = []
+    const conn2Promise = server.connection(1)
+    client.once('ready', () => {
+      linesAtReady = server.connections[1].received.map((c) => c.line)
+    })
+    clock.advance(info.delayMs - 1)
+    await tick()
+    t.equal(server.connections.length, 1, 'not before the back-off delay')
+    clock.advance(1)
+    const conn2 = await conn2Promise
+    await once(client, 'ready')
+    t.same(linesAtReady, [
+      `auth ${PASSWORD}`,
+      'event json ALL',
+      'filter Event-Name BACKGROUND_JOB',
+      'filter Unique-ID chan-1',
+    ])
+    t.same(
+      conn2.received.map((c) => c.line),
+      linesAtReady,
+      'nothing re-sent: no api, bgapi or sendmsg on the new connection',
+    )
+  },
+)
 
 t.test('reconnect back-off grows x2 to the cap, resets after ready; connect() resolves once it succeeds', async (t) => {
   const server = await FakeEslServer.start()
@@ -366,7 +414,10 @@ t.test('reconnect back-off grows x2 to the cap, resets after ready; connect() re
   t.teardown(() => server.close())
   const clock = new VirtualClock()
   const client = new EslClient({
-    host: '127.0.0.1', port: server.port, password: PASSWORD, clock,
+    host: '127.0.0.1',
+    port: server.port,
+    password: PASSWORD,
+    clock,
     reconnect: { initialMs: 100, maxMs: 500, factor: 2, jitter: 0 },
   })
   t.teardown(() => client.close())
@@ -401,10 +452,16 @@ t.test("plain events with '%' garbage: decoded without throwing, the client keep
   const conn = await server.connection(0)
   const got: EslEvent[] = []
   client.on('event', (e) => got.push(e))
-  conn.write(FakeConnection.plainEvent({
-    'Event-Name': 'CHANNEL_PARK', 'Unique-ID': 'c1', 'variable_a': '100%', 'variable_b': '%E0%A4%A', 'variable_c': '%zz%%',
-    'variable_d': 'K%C3%B6%20Plus',
-  }))
+  conn.write(
+    FakeConnection.plainEvent({
+      'Event-Name': 'CHANNEL_PARK',
+      'Unique-ID': 'c1',
+      variable_a: '100%',
+      variable_b: '%E0%A4%A',
+      variable_c: '%zz%%',
+      variable_d: 'K%C3%B6%20Plus',
+    }),
+  )
   const p = client.api('status')
   await conn.nextCommand()
   conn.apiResponse('UP')
@@ -455,7 +512,9 @@ t.test('100,000 events in one read; throwing and rejecting listeners are caught 
   t.equal(await p, 'UP', 'the reply after 100,000 events still reaches its command')
   t.equal(seen, 100_000, 'every event delivered; the throwing listener did not stop the others')
   await tick()
-  const errors = lines.map((l) => JSON.parse(l) as { msg: string }).filter((l) => /listener (threw|rejected)/.test(l.msg))
+  const errors = lines
+    .map((l) => JSON.parse(l) as { msg: string })
+    .filter((l) => /listener (threw|rejected)/.test(l.msg))
   t.equal(errors.filter((e) => e.msg === 'ESL listener threw').length, 10)
   t.equal(errors.filter((e) => e.msg === 'ESL listener rejected').length, 1)
 })
@@ -469,14 +528,20 @@ t.test('backpressure: writes wait for drain when the socket is full', async (t) 
   const ps: Array<Promise<string>> = []
   for (let i = 0; i < 300; i++) ps.push(client.api(`echo ${i} ${big}`))
   await until(() => client.bufferedWriteBytes > 0, 'the writer to hold data back')
-  t.ok(client.bufferedWriteBytes > 1_000_000, `data held back (${client.bufferedWriteBytes} bytes) instead of piling on the socket`)
+  t.ok(
+    client.bufferedWriteBytes > 1_000_000,
+    `data held back (${client.bufferedWriteBytes} bytes) instead of piling on the socket`,
+  )
   conn.socket.resume()
   for (let i = 0; i < 300; i++) {
     const c = await conn.nextCommand()
     t.ok(c.line.startsWith(`api echo ${i} `), `command ${i} in order`)
     conn.apiResponse(String(i))
   }
-  t.same(await Promise.all(ps), ps.map((_, i) => String(i)))
+  t.same(
+    await Promise.all(ps),
+    ps.map((_, i) => String(i)),
+  )
   t.equal(client.bufferedWriteBytes, 0)
 })
 
@@ -484,7 +549,9 @@ t.test('a linger disconnect notice does not mean the socket closed; log/data is 
   const { server, client } = await setup(t)
   await client.connect()
   const conn = await server.connection(0)
-  conn.write('Content-Type: text/disconnect-notice\nControlled-Session-UUID: x\nContent-Disposition: linger\nChannel-Name: loopback/outbound-b\nLinger-Time: 2\nContent-Length: 0\n\n')
+  conn.write(
+    'Content-Type: text/disconnect-notice\nControlled-Session-UUID: x\nContent-Disposition: linger\nChannel-Name: loopback/outbound-b\nLinger-Time: 2\nContent-Length: 0\n\n',
+  )
   const text = '2026-11-25 17:41:54.595759 97.23% [INFO] switch_time.c:1436 Timezone reloaded 597 definitions\n'
   const logged = once(client, 'log')
   conn.write(`Content-Type: log/data\nContent-Length: ${Buffer.byteLength(text)}\nLog-Level: 6\nUser-Data: \n\n${text}`)
@@ -534,80 +601,96 @@ t.test('a password with a newline is refused up front (it would inject commands)
   t.notMatch(err?.message, 'abc')
 })
 
-t.test('a frozen link (TCP open, no bytes) is noticed: one api status probe after the silence, dropped when nothing answers; pending commands rejected, not re-sent', async (t) => {
-  const { logger, lines } = sinkLogger()
-  const { server, clock, client } = await setup(t, { logger, idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
-  await client.connect()
-  const conn = await server.connection(0)
-  const bg = client.bgapi('originate user/1000 &park()')
-  t.equal((await conn.nextCommand()).line, 'bgapi originate user/1000 &park()')
-  // The fake FreeSWITCH freezes here: the socket stays open and nothing more is written.
-  clock.advance(4999)
-  await tick()
-  t.equal(client.idleProbes, 0, 'no probe before idleProbeMs of silence')
-  clock.advance(1)
-  t.equal((await conn.nextCommand()).line, 'api status', 'one probe after 5 s of silence')
-  t.equal(client.idleProbes, 1)
-  const disconnected = once(client, 'disconnected')
-  const reconnecting = once(client, 'reconnecting')
-  clock.advance(2999)
-  await tick()
-  t.equal(client.ready, true, 'still up before the probe deadline')
-  clock.advance(1)
-  const [reason] = (await disconnected) as [Error]
-  t.type(reason, EslDisconnectedError)
-  t.match(reason.message, /did not answer a probe within 3000 ms/)
-  const e = (await bg.catch((x: unknown) => x)) as EslDisconnectedError
-  t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED', 'the bgapi sent on the dead link is rejected, for reconcile to decide')
-  const info = (await reconnecting)[0] as { delayMs: number }
-  clock.advance(info.delayMs)
-  const conn2 = await server.connection(1)
-  await once(client, 'ready')
-  t.same(conn2.received.map((c) => c.line), [`auth ${PASSWORD}`, 'event json ALL'], 'nothing re-sent on the new link')
-  const probeLines = lines.map((l) => JSON.parse(l) as { msg: string; level: number; probes?: number }).filter((l) => l.msg === 'ESL idle probe')
-  t.same(probeLines.map((l) => [l.level, l.probes]), [[20, 1]], 'the probe is counted in the log at debug')
-  t.ok(lines.some((l) => JSON.parse(l).msg === 'ESL link frozen: no reply to the idle probe; dropping it'))
-})
+t.test(
+  'a frozen link (TCP open, no bytes) is noticed: one api status probe after the silence, dropped when nothing answers; pending commands rejected, not re-sent',
+  async (t) => {
+    const { logger, lines } = sinkLogger()
+    const { server, clock, client } = await setup(t, { logger, idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
+    await client.connect()
+    const conn = await server.connection(0)
+    const bg = client.bgapi('originate user/1000 &park()')
+    t.equal((await conn.nextCommand()).line, 'bgapi originate user/1000 &park()')
+    // The fake FreeSWITCH freezes here: the socket stays open and nothing more is written.
+    clock.advance(4999)
+    await tick()
+    t.equal(client.idleProbes, 0, 'no probe before idleProbeMs of silence')
+    clock.advance(1)
+    t.equal((await conn.nextCommand()).line, 'api status', 'one probe after 5 s of silence')
+    t.equal(client.idleProbes, 1)
+    const disconnected = once(client, 'disconnected')
+    const reconnecting = once(client, 'reconnecting')
+    clock.advance(2999)
+    await tick()
+    t.equal(client.ready, true, 'still up before the probe deadline')
+    clock.advance(1)
+    const [reason] = (await disconnected) as [Error]
+    t.type(reason, EslDisconnectedError)
+    t.match(reason.message, /did not answer a probe within 3000 ms/)
+    const e = (await bg.catch((x: unknown) => x)) as EslDisconnectedError
+    t.equal(e.code, 'KOPLUS_ESL_DISCONNECTED', 'the bgapi sent on the dead link is rejected, for reconcile to decide')
+    const info = (await reconnecting)[0] as { delayMs: number }
+    clock.advance(info.delayMs)
+    const conn2 = await server.connection(1)
+    await once(client, 'ready')
+    t.same(
+      conn2.received.map((c) => c.line),
+      [`auth ${PASSWORD}`, 'event json ALL'],
+      'nothing re-sent on the new link',
+    )
+    const probeLines = lines
+      .map((l) => JSON.parse(l) as { msg: string; level: number; probes?: number })
+      .filter((l) => l.msg === 'ESL idle probe')
+    t.same(
+      probeLines.map((l) => [l.level, l.probes]),
+      [[20, 1]],
+      'the probe is counted in the log at debug',
+    )
+    t.ok(lines.some((l) => JSON.parse(l).msg === 'ESL link frozen: no reply to the idle probe; dropping it'))
+  },
+)
 
-t.test('idle probe: a link that answers stays up; traffic keeps the probe away; idleProbeMs 0 turns it off', async (t) => {
-  const { server, clock, client } = await setup(t, { idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
-  let drops = 0
-  client.on('disconnected', () => drops++)
-  await client.connect()
-  const conn = await server.connection(0)
-  for (let i = 0; i < 3; i++) {
-    // Step time 1 s at a time; the probe is written synchronously, so pendingCommands shows it at once.
-    let silentSteps = 0
-    while (client.pendingCommands === 0 && silentSteps < 20) {
-      clock.advance(1000)
-      silentSteps++
+t.test(
+  'idle probe: a link that answers stays up; traffic keeps the probe away; idleProbeMs 0 turns it off',
+  async (t) => {
+    const { server, clock, client } = await setup(t, { idleProbeMs: 5000, idleProbeTimeoutMs: 3000 })
+    let drops = 0
+    client.on('disconnected', () => drops++)
+    await client.connect()
+    const conn = await server.connection(0)
+    for (let i = 0; i < 3; i++) {
+      // Step time 1 s at a time; the probe is written synchronously, so pendingCommands shows it at once.
+      let silentSteps = 0
+      while (client.pendingCommands === 0 && silentSteps < 20) {
+        clock.advance(1000)
+        silentSteps++
+      }
+      t.equal(silentSteps, 5, `probe ${i + 1} after 5 s without a byte`)
+      t.equal((await conn.nextCommand()).line, 'api status')
+      conn.apiResponse('UP 0 years, 0 days\n')
+      await until(() => client.pendingCommands === 0, 'the probe reply')
     }
-    t.equal(silentSteps, 5, `probe ${i + 1} after 5 s without a byte`)
-    t.equal((await conn.nextCommand()).line, 'api status')
-    conn.apiResponse('UP 0 years, 0 days\n')
-    await until(() => client.pendingCommands === 0, 'the probe reply')
-  }
-  clock.advance(3000) // past the last deadline
-  await tick()
-  t.equal(client.idleProbes, 3, 'one probe per silence')
-  t.equal(drops, 0, 'a link that answers is kept')
-  t.equal(client.ready, true)
+    clock.advance(3000) // past the last deadline
+    await tick()
+    t.equal(client.idleProbes, 3, 'one probe per silence')
+    t.equal(drops, 0, 'a link that answers is kept')
+    t.equal(client.ready, true)
 
-  // An event every 4 s (e.g. HEARTBEATs with a shorter event-heartbeat-interval): never 5 s of silence, no probe.
-  const before = client.idleProbes
-  for (let i = 0; i < 5; i++) {
-    const got = once(client, 'event')
-    conn.event({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': 'x' })
-    await got
-    clock.advance(4000)
-  }
-  await tick()
-  t.equal(client.idleProbes, before, 'no probe while bytes keep arriving')
+    // An event every 4 s (e.g. HEARTBEATs with a shorter event-heartbeat-interval): never 5 s of silence, no probe.
+    const before = client.idleProbes
+    for (let i = 0; i < 5; i++) {
+      const got = once(client, 'event')
+      conn.event({ 'Event-Name': 'HEARTBEAT', 'Core-UUID': 'x' })
+      await got
+      clock.advance(4000)
+    }
+    await tick()
+    t.equal(client.idleProbes, before, 'no probe while bytes keep arriving')
 
-  const off = await setup(t, { idleProbeMs: 0 })
-  await off.client.connect()
-  off.clock.advance(600_000)
-  await tick()
-  t.equal(off.client.idleProbes, 0, 'idleProbeMs 0: never probes')
-  t.equal(off.client.ready, true)
-})
+    const off = await setup(t, { idleProbeMs: 0 })
+    await off.client.connect()
+    off.clock.advance(600_000)
+    await tick()
+    t.equal(off.client.idleProbes, 0, 'idleProbeMs 0: never probes')
+    t.equal(off.client.ready, true)
+  },
+)

@@ -44,18 +44,33 @@ t.test('peekEventName reads the decoded Event-Name of every captured event', asy
   // FreeSWITCH writes Event-Name first except in CUSTOM events (Event-Subclass first) and PRIVATE_COMMAND (Command
   // first, or Event-Name twice): those are decoded.
   t.ok(peeked > total * 0.95, `${peeked} of ${total} named without decoding`)
-  t.same([...decodedInstead].sort(), ['CUSTOM', 'PRIVATE_COMMAND'], 'only CUSTOM and PRIVATE_COMMAND need a decode for their name')
+  t.same(
+    [...decodedInstead].sort(),
+    ['CUSTOM', 'PRIVATE_COMMAND'],
+    'only CUSTOM and PRIVATE_COMMAND need a decode for their name',
+  )
 })
 
 t.test('peekEventName falls back (undefined) where it cannot read a name cheaply', async (t) => {
-  const frame = (type: string, body: string): EslFrame => ({ headers: { 'Content-Type': type }, body: Buffer.from(body) })
+  const frame = (type: string, body: string): EslFrame => ({
+    headers: { 'Content-Type': type },
+    body: Buffer.from(body),
+  })
   t.equal(peekEventName(frame('text/event-json', '{"Core-UUID":"x","Event-Name":"API"}')), undefined, 'name not first')
   t.equal(peekEventName(frame('text/event-json', '{"Event-Name":"A\\u0042"}')), undefined, 'escaped name')
   t.equal(peekEventName(frame('text/event-plain', 'Event-Name: CHANNEL%5FPARK\n')), undefined, 'url-encoded name')
   t.equal(peekEventName(frame('text/event-plain', 'Event-Name: CHANNEL_PARK\nCore-UUID: x\n\n')), 'CHANNEL_PARK')
   t.equal(peekEventName(frame('text/event-json', '{"Event-Name":"CHANNEL_PARK","Core-UUID":"x"}')), 'CHANNEL_PARK')
-  t.equal(peekEventName(frame('text/event-plain', 'Event-Name: COMMAND\nCore-UUID: x\nEvent-Name: PRIVATE_COMMAND\n\n')), undefined, 'a second Event-Name (decoding keeps the last)')
-  t.equal(peekEventName(frame('text/event-json', '{"Event-Name":"COMMAND","a":"b","Event-Name":"PRIVATE_COMMAND"}')), undefined, 'json: a second Event-Name')
+  t.equal(
+    peekEventName(frame('text/event-plain', 'Event-Name: COMMAND\nCore-UUID: x\nEvent-Name: PRIVATE_COMMAND\n\n')),
+    undefined,
+    'a second Event-Name (decoding keeps the last)',
+  )
+  t.equal(
+    peekEventName(frame('text/event-json', '{"Event-Name":"COMMAND","a":"b","Event-Name":"PRIVATE_COMMAND"}')),
+    undefined,
+    'json: a second Event-Name',
+  )
   t.equal(peekEventName(frame('command/reply', 'Event-Name: X\n')), undefined, 'not an event frame')
   t.equal(peekEventName({ headers: { 'Content-Type': 'text/event-json' } }), undefined, 'no body')
 })

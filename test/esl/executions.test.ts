@@ -43,7 +43,10 @@ for (const name of captureNames()) {
   const execs = executesInTx(readTx(name))
   if (execs.length === 0) continue
   t.test(name, async (t) => {
-    const events = new EslParser().push(readRx(name)).map(eventFromFrame).filter((e): e is EslEvent => e !== undefined)
+    const events = new EslParser()
+      .push(readRx(name))
+      .map(eventFromFrame)
+      .filter((e): e is EslEvent => e !== undefined)
     const tracker = new ExecutionTracker(new VirtualClock())
     let index = -1
     const outcome = new Map<string, { at: number; result?: ExecutionResult; error?: unknown }>()
@@ -97,7 +100,14 @@ function ev(name: string, extra: Record<string, string> = {}, ms = 0): EslEvent 
   })
 }
 const A = { 'Application-UUID': 'app' }
-function round(n: number, total: number, startMs: number, endMs: number, stop: 'done' | 'break', dtmf = false): EslEvent[] {
+function round(
+  n: number,
+  total: number,
+  startMs: number,
+  endMs: number,
+  stop: 'done' | 'break',
+  dtmf = false,
+): EslEvent[] {
   const vars = { variable_current_loop: String(n), variable_total_loops: String(total) }
   const list = [ev('CHANNEL_EXECUTE', { ...A, ...vars }, startMs), ev('PLAYBACK_START', vars, startMs)]
   if (dtmf) list.push(ev('DTMF', { 'DTMF-Digit': '*' }, endMs - 10))
@@ -155,7 +165,10 @@ t.test('a round well under 500 ms ends the loop (switch_ivr_parse_event)', async
 })
 
 t.test('hang-up rejects a running execution; resolves one that had possibly ended', async (t) => {
-  const r1 = await run(-1, [...round(1, -1, 0, 1000, 'done').slice(0, 2), ev('CHANNEL_HANGUP', { 'Hangup-Cause': 'NORMAL_CLEARING' })])
+  const r1 = await run(-1, [
+    ...round(1, -1, 0, 1000, 'done').slice(0, 2),
+    ev('CHANNEL_HANGUP', { 'Hangup-Cause': 'NORMAL_CLEARING' }),
+  ])
   t.type(r1.error, EslChannelGoneError)
   const evs = round(1, -1, 0, 1000, 'done')
   const r2 = await run(-1, [...evs, ev('CHANNEL_HANGUP', {}, 1001)])

@@ -61,18 +61,24 @@ for (const name of names) {
     t.ok(whole.frames.length >= 3, 'several frames')
     const ref = canon(whole.frames)
     const types = whole.frames.map((f) => f.headers['Content-Type'])
-    t.ok(types.every((c) => typeof c === 'string' && /^[a-z]+\/[a-z-]+$/.test(c)), 'every frame has a Content-Type')
+    t.ok(
+      types.every((c) => typeof c === 'string' && /^[a-z]+\/[a-z-]+$/.test(c)),
+      'every frame has a Content-Type',
+    )
     if (name.startsWith('inbound-')) t.equal(types[0], 'auth/request', 'inbound starts with auth/request')
     // Bodies have exactly their Content-Length in bytes.
     for (const f of whole.frames) {
       const cl = f.headers['Content-Length']
-      if (cl !== undefined) t.equal(f.body?.length, Number(cl), 'body length = Content-Length') 
+      if (cl !== undefined) t.equal(f.body?.length, Number(cl), 'body length = Content-Length')
     }
     // Events: every event frame decodes and has a name.
     const fmt = name.endsWith('.json') ? 'text/event-json' : 'text/event-plain'
     const evFrames = whole.frames.filter((f) => f.headers['Content-Type'] === fmt)
     const events = evFrames.map(eventFromFrame)
-    t.ok(events.every((e) => e !== undefined && e.name.length > 0), `${evFrames.length} events decode with a name`)
+    t.ok(
+      events.every((e) => e !== undefined && e.name.length > 0),
+      `${evFrames.length} events decode with a name`,
+    )
     const names = events.map((e) => e?.name)
 
     const chunks = readRxChunks(name)
@@ -101,12 +107,17 @@ t.test('spot checks', async (t) => {
   const frames = (n: string) => parseChunks([readRx(n)]).frames
 
   const af = frames('inbound-authfail.plain')
-  t.same(af.map((f) => f.headers['Content-Type']), ['auth/request', 'command/reply', 'text/disconnect-notice'])
+  t.same(
+    af.map((f) => f.headers['Content-Type']),
+    ['auth/request', 'command/reply', 'text/disconnect-notice'],
+  )
   t.equal(af[1].headers['Reply-Text'], '-ERR invalid')
   t.equal(af[2].body?.toString(), 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n')
 
   for (const fmt of ['plain', 'json']) {
-    const ev = frames(`inbound-bgapi.${fmt}`).map(eventFromFrame).filter((e) => e?.name === 'BACKGROUND_JOB')
+    const ev = frames(`inbound-bgapi.${fmt}`)
+      .map(eventFromFrame)
+      .filter((e) => e?.name === 'BACKGROUND_JOB')
     t.equal(ev.length, 3, `${fmt}: three BACKGROUND_JOBs`)
     t.equal(ev[0]?.get('Job-Command'), 'status')
     t.match(ev[0]?.body, /^UP 0 years, 0 days.*\nFreeSWITCH \(Version 1\.10\.12-release/s, `${fmt}: status body`)
@@ -121,11 +132,10 @@ t.test('spot checks', async (t) => {
   }
 
   const ae = frames('inbound-apierror.plain').filter((f) => f.headers['Content-Type'] === 'api/response')
-  t.same(ae.map((f) => f.body?.toString()), [
-    '-ERR USER_BUSY\n',
-    '-ERR no_such_command Command not found!\n',
-    '-ERR No such channel!\n',
-  ])
+  t.same(
+    ae.map((f) => f.body?.toString()),
+    ['-ERR USER_BUSY\n', '-ERR no_such_command Command not found!\n', '-ERR No such channel!\n'],
+  )
 
   const misc = frames('inbound-misc.plain')
   const log = misc.find((f) => f.headers['Content-Type'] === 'log/data')
@@ -133,29 +143,51 @@ t.test('spot checks', async (t) => {
   t.equal(log?.headers['User-Data'], '', 'empty header value')
   t.match(log?.body?.toString(), /Timezone reloaded/)
 
-  const linger = frames('outbound-socket-linger2.plain').filter((f) => f.headers['Content-Type'] === 'text/disconnect-notice')
-  t.same(linger.map((f) => f.headers['Content-Disposition']), ['linger', 'disconnect'])
+  const linger = frames('outbound-socket-linger2.plain').filter(
+    (f) => f.headers['Content-Type'] === 'text/disconnect-notice',
+  )
+  t.same(
+    linger.map((f) => f.headers['Content-Disposition']),
+    ['linger', 'disconnect'],
+  )
   t.equal(linger[0].headers['Linger-Time'], '2')
 
   // Plain: URL-decoded values ('#' is %23 on the wire); json: as given.
-  const digits = (n: string) => frames(n).map(eventFromFrame).filter((e) => e?.name === 'DTMF').map((e) => e?.get('DTMF-Digit'))
+  const digits = (n: string) =>
+    frames(n)
+      .map(eventFromFrame)
+      .filter((e) => e?.name === 'DTMF')
+      .map((e) => e?.get('DTMF-Digit'))
   t.same(digits('inbound-dtmf.plain'), digits('inbound-dtmf.json'))
   t.ok(digits('inbound-dtmf.plain').includes('#'), "plain '%23' decodes to '#'")
-  const api = frames('inbound-bgapi.plain').map(eventFromFrame).find((e) => e?.name === 'API')
+  const api = frames('inbound-bgapi.plain')
+    .map(eventFromFrame)
+    .find((e) => e?.name === 'API')
   t.equal(api?.get('FreeSWITCH-IPv6'), 'fd00::2')
   t.equal(api?.get('Event-Date-GMT'), 'Wed, 25 Nov 2026 17:41:50 GMT')
 
-  const reg = frames('inbound-registration.json').map(eventFromFrame).filter((e) => e?.name === 'CUSTOM')
-  t.same(reg.map((e) => e?.subclass), ['sofia::register', 'sofia::unregister', 'sofia::register', 'sofia::expire'].slice(0, reg.length))
+  const reg = frames('inbound-registration.json')
+    .map(eventFromFrame)
+    .filter((e) => e?.name === 'CUSTOM')
+  t.same(
+    reg.map((e) => e?.subclass),
+    ['sofia::register', 'sofia::unregister', 'sofia::register', 'sofia::expire'].slice(0, reg.length),
+  )
   t.equal(reg[0]?.get('username'), '1000')
 
   // json array header, flattened as plain would have it.
-  const park = frames('inbound-sip-caller.json').map(eventFromFrame).find((e) => e?.variable('DP_MATCH') !== undefined)
+  const park = frames('inbound-sip-caller.json')
+    .map(eventFromFrame)
+    .find((e) => e?.variable('DP_MATCH') !== undefined)
   t.equal(park?.variable('DP_MATCH'), 'ARRAY::lab-5000|:5000')
-  const parkPlain = frames('inbound-sip-caller.plain').map(eventFromFrame).find((e) => e?.variable('DP_MATCH') !== undefined)
+  const parkPlain = frames('inbound-sip-caller.plain')
+    .map(eventFromFrame)
+    .find((e) => e?.variable('DP_MATCH') !== undefined)
   t.equal(parkPlain?.variable('DP_MATCH'), 'ARRAY::lab-5000|:5000', 'plain has the same representation')
 
-  const q = frames('inbound-queue-call.json').map(eventFromFrame).find((e) => e?.name === 'CHANNEL_PARK' && e.variable('koplus_queue'))
+  const q = frames('inbound-queue-call.json')
+    .map(eventFromFrame)
+    .find((e) => e?.name === 'CHANNEL_PARK' && e.variable('koplus_queue'))
   t.equal(q?.variable('koplus_queue'), '5000')
   t.equal(q?.uuid, q?.get('Unique-ID'))
   t.ok(q?.uuid)

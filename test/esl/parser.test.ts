@@ -35,7 +35,10 @@ t.test('end of headers split across reads: "\\n" | "\\n"', async (t) => {
   const f = p.push(B('\nContent-Type: auth/request\n'))
   t.equal(f.length, 1)
   t.equal(f[0].headers['Reply-Text'], '+OK')
-  t.same(p.push(B('\n')).map((x) => x.headers['Content-Type']), ['auth/request'])
+  t.same(
+    p.push(B('\n')).map((x) => x.headers['Content-Type']),
+    ['auth/request'],
+  )
   t.equal(p.bufferedBytes, 0)
 })
 
@@ -43,13 +46,19 @@ t.test('api/response bodies with blank lines, leading newline, no trailing newli
   const bodies = ['\nline after a newline\n\n\nmore\n\n', 'no trailing newline', '\n\n\n\n']
   const wire = bodies.map((b) => `Content-Type: api/response\nContent-Length: ${Buffer.byteLength(b)}\n\n${b}`).join('')
   both(B(wire + 'Content-Type: command/reply\nReply-Text: +OK\n\n'), (f, how) => {
-    t.same(f.map((x) => x.body?.toString()), [...bodies, undefined], how)
+    t.same(
+      f.map((x) => x.body?.toString()),
+      [...bodies, undefined],
+      how,
+    )
   })
 })
 
 t.test('Content-Length counts bytes, UTF-8 is decoded only after cutting', async (t) => {
   const body = 'Kö Plus — åäö 🎧'
-  const wire = B(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}Content-Type: auth/request\n\n`)
+  const wire = B(
+    `Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}Content-Type: auth/request\n\n`,
+  )
   t.ok(Buffer.byteLength(body) > body.length)
   both(wire, (f, how) => {
     t.equal(f.length, 2, how)
@@ -64,7 +73,11 @@ t.test('log/data, rude rejection and disconnect notices are frames like any othe
     'Content-Type: text/disconnect-notice\nContent-Disposition: linger\nLinger-Time: 2\nContent-Length: 0\n\n' +
     'Content-Type: log/data\nContent-Length: 5\nLog-Level: 7\nUser-Data: \n\nhello'
   both(B(wire), (f, how) => {
-    t.same(f.map((x) => x.headers['Content-Type']), ['text/rude-rejection', 'text/disconnect-notice', 'log/data'], how)
+    t.same(
+      f.map((x) => x.headers['Content-Type']),
+      ['text/rude-rejection', 'text/disconnect-notice', 'log/data'],
+      how,
+    )
     t.equal(f[0].body?.toString(), rude)
     t.equal(f[1].body?.length, 0)
     t.equal(f[2].headers['User-Data'], '')
@@ -75,7 +88,11 @@ t.test('a 10 MB body arriving in 64 KiB reads', async (t) => {
   const size = 10 * 1024 * 1024
   const body = Buffer.alloc(size, 0x61)
   body.write('\n\nContent-Length: 3\n\n', 1000) // framing-looking bytes inside a body are just bytes
-  const wire = Buffer.concat([B(`Content-Type: api/response\nContent-Length: ${size}\n\n`), body, B('Content-Type: auth/request\n\n')])
+  const wire = Buffer.concat([
+    B(`Content-Type: api/response\nContent-Length: ${size}\n\n`),
+    body,
+    B('Content-Type: auth/request\n\n'),
+  ])
   const chunks: Buffer[] = []
   for (let i = 0; i < wire.length; i += 65536) chunks.push(wire.subarray(i, i + 65536))
   const f = feed(chunks)
@@ -97,8 +114,13 @@ t.test('100,000 small frames in one read, without recursion', async (t) => {
   const url = new URL('../../src/freeswitch/esl/parser.ts', import.meta.url).href
   const out = execFileSync(
     process.execPath,
-    [...process.execArgv, '--stack-size=200', '--input-type=module', '-e',
-      `import { EslParser } from ${JSON.stringify(url)}; const w = Buffer.from(${JSON.stringify(one)}.repeat(100000)); console.log(new EslParser().push(w).length)`],
+    [
+      ...process.execArgv,
+      '--stack-size=200',
+      '--input-type=module',
+      '-e',
+      `import { EslParser } from ${JSON.stringify(url)}; const w = Buffer.from(${JSON.stringify(one)}.repeat(100000)); console.log(new EslParser().push(w).length)`,
+    ],
     { encoding: 'utf8' },
   )
   t.equal(out.trim(), '100000', 'also with --stack-size=200')
@@ -106,7 +128,11 @@ t.test('100,000 small frames in one read, without recursion', async (t) => {
 
 t.test('stray newlines between frames are skipped', async (t) => {
   both(B('\nContent-Type: auth/request\n\n\n\nContent-Type: command/reply\nReply-Text: +OK\n\n'), (f, how) => {
-    t.same(f.map((x) => x.headers['Content-Type']), ['auth/request', 'command/reply'], how)
+    t.same(
+      f.map((x) => x.headers['Content-Type']),
+      ['auth/request', 'command/reply'],
+      how,
+    )
   })
 })
 
@@ -164,7 +190,13 @@ t.test('plain BACKGROUND_JOB: inner Content-Length and body', async (t) => {
 })
 
 t.test('json events: values as given, _body, CUSTOM subclass; malformed json → undefined', async (t) => {
-  const obj = { 'Event-Name': 'CUSTOM', 'Event-Subclass': 'sofia::register', 'Unique-ID': 'u1', pct: '100% %zz', _body: 'hi\n' }
+  const obj = {
+    'Event-Name': 'CUSTOM',
+    'Event-Subclass': 'sofia::register',
+    'Unique-ID': 'u1',
+    pct: '100% %zz',
+    _body: 'hi\n',
+  }
   const json = JSON.stringify(obj)
   const wire = B(`Content-Length: ${Buffer.byteLength(json)}\nContent-Type: text/event-json\n\n${json}`)
   const e = eventFromFrame(feed([wire])[0])

@@ -36,9 +36,18 @@ t.test('CommandsQueue: FIFO; a timed-out slot swallows its late reply; flush rej
 
 t.test('backoffDelay: x factor, capped, jittered', async (t) => {
   const mid = () => 0.5
-  t.same([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, {}, mid)), [250, 500, 1000, 2000, 4000, 8000, 10000, 10000])
-  t.equal(backoffDelay(1, {}, () => 0), 200)
-  t.equal(backoffDelay(1, {}, () => 0.999999), 300)
+  t.same(
+    [1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(n, {}, mid)),
+    [250, 500, 1000, 2000, 4000, 8000, 10000, 10000],
+  )
+  t.equal(
+    backoffDelay(1, {}, () => 0),
+    200,
+  )
+  t.equal(
+    backoffDelay(1, {}, () => 0.999999),
+    300,
+  )
   t.equal(backoffDelay(3, { initialMs: 100, factor: 3, maxMs: 1e6, jitter: 0 }, Math.random), 900)
   for (let i = 0; i < 100; i++) {
     const d = backoffDelay(20)
@@ -86,11 +95,19 @@ t.test('BackgroundJobs: settles by Job-UUID; ok unless -ERR/-USAGE; timeout; flu
 t.test('errors: classes, stable codes, names', async (t) => {
   const list: Array<[errors.EslError, string, string]> = [
     [new errors.EslAuthError('h:1'), 'KOPLUS_ESL_AUTH_FAILED', 'EslAuthError'],
-    [new errors.EslConnectError('ESL_CONNECT_REFUSED', 'h:1', 'connection refused'), 'KOPLUS_ESL_CONNECT_REFUSED', 'EslConnectError'],
+    [
+      new errors.EslConnectError('ESL_CONNECT_REFUSED', 'h:1', 'connection refused'),
+      'KOPLUS_ESL_CONNECT_REFUSED',
+      'EslConnectError',
+    ],
     [new errors.EslTimeoutError('api x', 5), 'KOPLUS_ESL_COMMAND_TIMEOUT', 'EslTimeoutError'],
     [new errors.EslDisconnectedError(), 'KOPLUS_ESL_DISCONNECTED', 'EslDisconnectedError'],
     [new errors.EslChannelGoneError('u', 'NORMAL_CLEARING'), 'KOPLUS_ESL_CHANNEL_GONE', 'EslChannelGoneError'],
-    [new errors.EslRudeRejectionError('h:1', 'Access Denied, go away.\n'), 'KOPLUS_ESL_RUDE_REJECTION', 'EslRudeRejectionError'],
+    [
+      new errors.EslRudeRejectionError('h:1', 'Access Denied, go away.\n'),
+      'KOPLUS_ESL_RUDE_REJECTION',
+      'EslRudeRejectionError',
+    ],
     [new errors.EslCommandError('api x', '-ERR no'), 'KOPLUS_ESL_COMMAND_FAILED', 'EslCommandError'],
   ]
   for (const [e, code, name] of list) {

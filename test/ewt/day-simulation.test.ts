@@ -6,7 +6,10 @@ t.test('PRNG is deterministic and roughly uniform', async (t) => {
   const a = new Prng(42)
   const b = new Prng(42)
   const xs = Array.from({ length: 10_000 }, () => a.next())
-  t.same(xs.slice(0, 5), Array.from({ length: 5 }, () => b.next()))
+  t.same(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b.next()),
+  )
   const m = xs.reduce((s, x) => s + x, 0) / xs.length
   t.ok(Math.abs(m - 0.5) < 0.02, `mean ${m}`)
   t.ok(xs.every((x) => x >= 0 && x < 1))
@@ -20,11 +23,23 @@ t.test('a short busy morning: our estimate beats Asterisk', async (t) => {
   // 07:00–11:00 with a steep ramp and a thin morning shift: queues build up.
   const r = simulateDay({
     seed: 3,
-    arrivals: [[7, 20], [8, 120], [9, 170], [10, 150], [11, 0]],
+    arrivals: [
+      [7, 20],
+      [8, 120],
+      [9, 170],
+      [10, 150],
+      [11, 0],
+    ],
     shifts: [
-      { start: 7, end: 11 }, { start: 7, end: 11 }, { start: 7.5, end: 11 }, { start: 8, end: 11 },
-      { start: 8, end: 9.5 }, { start: 8.5, end: 11, pause: [9.5, 10] }, { start: 9, end: 11 },
-      { start: 9, end: 11 }, { start: 9.5, end: 11 },
+      { start: 7, end: 11 },
+      { start: 7, end: 11 },
+      { start: 7.5, end: 11 },
+      { start: 8, end: 11 },
+      { start: 8, end: 9.5 },
+      { start: 8.5, end: 11, pause: [9.5, 10] },
+      { start: 9, end: 11 },
+      { start: 9, end: 11 },
+      { start: 9.5, end: 11 },
     ],
   })
   t.ok(r.calls > 300, `${r.calls} calls`)
@@ -41,7 +56,17 @@ t.test('a short busy morning: our estimate beats Asterisk', async (t) => {
 })
 
 t.test('same seed, same day', async (t) => {
-  const opts = { seed: 9, arrivals: [[8, 100], [9, 100]] as const, shifts: [{ start: 8, end: 9.5 }, { start: 8, end: 9.5 }] }
+  const opts = {
+    seed: 9,
+    arrivals: [
+      [8, 100],
+      [9, 100],
+    ] as const,
+    shifts: [
+      { start: 8, end: 9.5 },
+      { start: 8, end: 9.5 },
+    ],
+  }
   const a = simulateDay(opts)
   const b = simulateDay(opts)
   t.same(a, b)
@@ -50,7 +75,14 @@ t.test('same seed, same day', async (t) => {
 })
 
 t.test('no agents all day: nobody answered, nothing scored, estimate silent', async (t) => {
-  const r = simulateDay({ seed: 1, arrivals: [[8, 60], [9, 60]], shifts: [] })
+  const r = simulateDay({
+    seed: 1,
+    arrivals: [
+      [8, 60],
+      [9, 60],
+    ],
+    shifts: [],
+  })
   t.equal(r.answered, 0)
   t.equal(r.abandoned, r.calls)
   t.equal(r.announcements.length, 0)

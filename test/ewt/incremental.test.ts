@@ -58,13 +58,20 @@ t.test('a seeded random day: every estimate equals the full recompute', async (t
           const want = ref.estimate(position, serving, busy, now)
           checked++
           if (want !== undefined) defined++
-          if (got !== undefined && want !== undefined) worst = Math.max(worst, Math.abs(got - want) / Math.max(1, Math.abs(want)))
-          if (!close(got, want) && !firstBad) firstBad = `seed ${seed} step ${step}: position ${position}, ${serving}/${busy}: ${got} vs ${want}`
+          if (got !== undefined && want !== undefined)
+            worst = Math.max(worst, Math.abs(got - want) / Math.max(1, Math.abs(want)))
+          if (!close(got, want) && !firstBad)
+            firstBad = `seed ${seed} step ${step}: position ${position}, ${serving}/${busy}: ${got} vs ${want}`
         }
-        if (JSON.stringify(inc.basis(now)) !== JSON.stringify(ref.basis(now))) firstBad ||= `seed ${seed} step ${step}: basis ${JSON.stringify(inc.basis(now))} vs ${JSON.stringify(ref.basis(now))}`
+        if (JSON.stringify(inc.basis(now)) !== JSON.stringify(ref.basis(now)))
+          firstBad ||= `seed ${seed} step ${step}: basis ${JSON.stringify(inc.basis(now))} vs ${JSON.stringify(ref.basis(now))}`
       }
     }
-    t.equal(firstBad, '', `seed ${seed}: ${checked} estimates (${defined} with a basis) match the full recompute; worst relative difference ${worst.toExponential(1)}`)
+    t.equal(
+      firstBad,
+      '',
+      `seed ${seed}: ${checked} estimates (${defined} with a basis) match the full recompute; worst relative difference ${worst.toExponential(1)}`,
+    )
     t.ok(defined > checked / 2, `seed ${seed}: most estimates had a basis (${defined}/${checked})`)
   }
 })

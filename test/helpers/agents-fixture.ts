@@ -134,7 +134,11 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: C
   const seed = Store.open(dbPath, { clock })
   try {
     for (const q of opts.queues) {
-      const rec = seed.queues.create({ number: q.number, name: q.name ?? `Queue ${q.number}`, settings: { ...TEST_QUEUE_DEFAULTS, ...(q.settings ?? {}) } })
+      const rec = seed.queues.create({
+        number: q.number,
+        name: q.name ?? `Queue ${q.number}`,
+        settings: { ...TEST_QUEUE_DEFAULTS, ...(q.settings ?? {}) },
+      })
       queueIds.set(q.number, rec.id)
     }
     for (const a of opts.agents) {
@@ -158,7 +162,9 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: C
 }
 
 /** The simulator (SIP domain "default") with short shipped prompts and the phones / patterns of `opts`. */
-export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'patterns' | 'time'>): Promise<{ sim: FreeSwitchSimulator; port: number }> {
+export async function startAgentsSimulator(
+  opts: Pick<RigOptions, 'phones' | 'patterns' | 'time'>,
+): Promise<{ sim: FreeSwitchSimulator; port: number }> {
   const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(opts.time ? { clock: opts.time.clock } : {}) })
   for (const lang of ['sv', 'en']) {
     for (const f of readdirSync(join(DEFAULT_SOUNDS_DIR, lang))) {
@@ -166,7 +172,8 @@ export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'pa
     }
   }
   const port = await sim.listen(0, '127.0.0.1')
-  for (const [user, b] of Object.entries(opts.phones ?? {})) sim.endpoint(user, { registered: true, answerAfterMs: 100, ...b })
+  for (const [user, b] of Object.entries(opts.phones ?? {}))
+    sim.endpoint(user, { registered: true, answerAfterMs: 100, ...b })
   for (const p of opts.patterns ?? []) sim.endpoint(p.pattern, p.behaviour)
   return { sim, port }
 }
@@ -175,7 +182,11 @@ export async function startAgentsSimulator(opts: Pick<RigOptions, 'phones' | 'pa
 export function dialledFor(sim: FreeSwitchSimulator, callId: string): string[][] {
   return sim.originates
     .filter((o) => o.arg.includes(`koplus_call=${callId}`))
-    .map((o) => [...o.arg.matchAll(/\](?:user\/([^@,\s]+)(?:@[^,\s]*)?|sofia\/gateway\/[^/]+\/([^,\s]+))/g)].map((m) => m[1] ?? m[2]))
+    .map((o) =>
+      [...o.arg.matchAll(/\](?:user\/([^@,\s]+)(?:@[^,\s]*)?|sofia\/gateway\/[^/]+\/([^,\s]+))/g)].map(
+        (m) => m[1] ?? m[2],
+      ),
+    )
 }
 
 /** Seeds the store, starts the simulator and the daemon, and waits for the daemon's first rebuild. */
@@ -232,7 +243,11 @@ export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
 }
 
 /** Polls `fn` (state the daemon changes when it handles events from the simulator) until it is truthy. */
-export async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | null,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = fn()

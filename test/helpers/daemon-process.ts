@@ -28,13 +28,27 @@ export class DaemonProcess {
 
   constructor(configPath: string, env: NodeJS.ProcessEnv = {}) {
     const bin = process.env.KOPLUS_IT_BIN
-    const useBin = !!bin || process.env.KOPLUS_IT_RUNNER === 'bin' || (process.env.KOPLUS_IT_RUNNER !== 'ts' && existsSync(join(ROOT, 'dist/src/cli/main.js')))
+    const useBin =
+      !!bin ||
+      process.env.KOPLUS_IT_RUNNER === 'bin' ||
+      (process.env.KOPLUS_IT_RUNNER !== 'ts' && existsSync(join(ROOT, 'dist/src/cli/main.js')))
     const args = useBin
       ? [bin ?? join(ROOT, 'bin/koplus.js'), 'daemon', '--config', configPath]
-      : [...process.execArgv.filter((a) => a.startsWith('--import') || a.startsWith('--loader') || a === '--enable-source-maps'), join(ROOT, 'test/helpers/run-daemon.ts'), '--config', configPath]
+      : [
+          ...process.execArgv.filter(
+            (a) => a.startsWith('--import') || a.startsWith('--loader') || a === '--enable-source-maps',
+          ),
+          join(ROOT, 'test/helpers/run-daemon.ts'),
+          '--config',
+          configPath,
+        ]
     // The TypeScript runner only transpiles (type checking is the typecheck step's job, and slow).
     const tsEnv = useBin ? {} : { TS_NODE_TRANSPILE_ONLY: '1' }
-    this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...tsEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...tsEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let buf = ''
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk
@@ -70,9 +84,14 @@ export class DaemonProcess {
     const seen = this.lines.find(test)
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${this.raw.join('').slice(-2000)}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
+        timeoutMs,
+      )
       this.#waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) })
-      void this.exited.then(({ code }) => reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)))
+      void this.exited.then(({ code }) =>
+        reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
+      )
     })
   }
 
@@ -84,7 +103,10 @@ export class DaemonProcess {
 }
 
 /** Writes a koplus config file for the daemon under test. */
-export function writeConfig(dir: string, o: { dbPath: string; fsPort: number; password?: string; idleProbeSeconds?: number; idleProbeTimeoutSeconds?: number }): string {
+export function writeConfig(
+  dir: string,
+  o: { dbPath: string; fsPort: number; password?: string; idleProbeSeconds?: number; idleProbeTimeoutSeconds?: number },
+): string {
   const path = join(dir, 'koplus.json')
   const probe = {
     ...(o.idleProbeSeconds !== undefined ? { idleProbeSeconds: o.idleProbeSeconds } : {}),

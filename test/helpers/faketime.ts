@@ -8,7 +8,11 @@ import { join } from 'node:path'
 
 /** The path of libfaketime.so.1, or undefined when the package is not installed. */
 export function libfaketime(): string | undefined {
-  const candidates = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1']
+  const candidates = [
+    '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+    '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+    '/usr/lib/faketime/libfaketime.so.1',
+  ]
   try {
     for (const d of readdirSync('/usr/lib')) candidates.push(join('/usr/lib', d, 'faketime/libfaketime.so.1'))
   } catch {
@@ -42,7 +46,8 @@ export function outerOffsetMs(faketime: string | undefined = process.env.FAKETIM
  */
 export function clockEnv(): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {}
-  for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC']) if (process.env[k] !== undefined) out[k] = process.env[k]
+  for (const k of ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC'])
+    if (process.env[k] !== undefined) out[k] = process.env[k]
   return out
 }
 

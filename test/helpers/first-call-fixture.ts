@@ -47,7 +47,9 @@ export function seedFirstCall(now = Date.now()): Seeded {
     })
     // The store accepts ring times of 5 s and up (an operator's sane minimum); the test rings for RING_SEC so it
     // runs fast, written under the validation.
-    store.db.prepare("UPDATE queues SET settings = json_set(settings, '$.ringTimeSec', ?) WHERE id = ?").run(RING_SEC, queue.id)
+    store.db
+      .prepare("UPDATE queues SET settings = json_set(settings, '$.ringTimeSec', ?) WHERE id = ?")
+      .run(RING_SEC, queue.id)
     const a1 = store.agents.create({ extension: '1001', name: 'Agent 1001', plan: 'pro' })
     const a2 = store.agents.create({ extension: '1002', name: 'Agent 1002', plan: 'business' })
     store.memberships.add(a1.id, queue.id)

@@ -148,7 +148,8 @@ export async function startJourney(
   }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(o.time ? { clock: o.time.clock } : {}) })
   if (o.shortPrompts !== false) {
-    for (const [id, ms] of Object.entries(SHORT_PROMPTS_MS)) for (const lang of ['sv', 'en'] as const) sim.fileDurations.set(sound(lang, id), ms)
+    for (const [id, ms] of Object.entries(SHORT_PROMPTS_MS))
+      for (const lang of ['sv', 'en'] as const) sim.fileDurations.set(sound(lang, id), ms)
   }
   // Forward destinations: a number that answers and parks, so a transferred caller is seen arriving there.
   sim.dialplan.addRoute(/^07\d{8}$/, () => [
@@ -188,8 +189,16 @@ export const files = (call: SimCall): string[] => call.heard().map((h) => h.file
 export const heardOf = (call: SimCall, path: string): HeardItem[] => call.heard().filter((h) => h.file === path)
 
 /** Resolves when the caller has started hearing `path` (the n-th time, 1-based). */
-export function whenHeard(sim: FreeSwitchSimulator, call: SimCall, path: string, timeoutMs = 5000, nth = 1): Promise<HeardItem> {
-  return sim.waitFor(() => heardOf(call, path).length >= nth, timeoutMs, `caller hears ${path} (#${nth})`).then(() => heardOf(call, path)[nth - 1])
+export function whenHeard(
+  sim: FreeSwitchSimulator,
+  call: SimCall,
+  path: string,
+  timeoutMs = 5000,
+  nth = 1,
+): Promise<HeardItem> {
+  return sim
+    .waitFor(() => heardOf(call, path).length >= nth, timeoutMs, `caller hears ${path} (#${nth})`)
+    .then(() => heardOf(call, path)[nth - 1])
 }
 
 /** Every file the caller heard exists on disk (moh, prompts, numbers), and lies under sounds/<lang>/. */
@@ -214,7 +223,11 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
     }
     from = i + 1
   }
-  t.same(missing, [], `${msg}: ${expected.map((e) => e.replace(SOUNDS + '/', '')).join(' → ')} (heard: ${heard.map((e) => e.replace(SOUNDS + '/', '')).join(', ')})`)
+  t.same(
+    missing,
+    [],
+    `${msg}: ${expected.map((e) => e.replace(SOUNDS + '/', '')).join(' → ')} (heard: ${heard.map((e) => e.replace(SOUNDS + '/', '')).join(', ')})`,
+  )
 }
 
 /**

@@ -28,7 +28,8 @@ interface TapLike {
 export async function startPostgres(t: TapLike): Promise<PrivatePostgres | undefined> {
   const missing = postgresUnavailable()
   if (missing) {
-    if (process.env.CI === 'true') t.fail(`${missing} (CI=true: the PostgreSQL store tests must run; add postgresql to .ci/run)`)
+    if (process.env.CI === 'true')
+      t.fail(`${missing} (CI=true: the PostgreSQL store tests must run; add postgresql to .ci/run)`)
     else t.test('the PostgreSQL half of these tests', { skip: missing }, () => undefined)
     return undefined
   }
@@ -37,6 +38,8 @@ export async function startPostgres(t: TapLike): Promise<PrivatePostgres | undef
   await pg.init()
   await pg.start()
   await pg.createDatabase('koplus')
-  t.comment(`private PostgreSQL 15 on 127.0.0.1:${pg.port}: initdb ${pg.initMs.toFixed(0)} ms, start ${pg.startMs.toFixed(0)} ms`)
+  t.comment(
+    `private PostgreSQL 15 on 127.0.0.1:${pg.port}: initdb ${pg.initMs.toFixed(0)} ms, start ${pg.startMs.toFixed(0)} ms`,
+  )
   return pg
 }

@@ -6,7 +6,11 @@ import { runDaemonCommand } from '../../src/daemon/index.js'
 
 const i = process.argv.indexOf('--config')
 const configPath = i >= 0 ? process.argv[i + 1] : undefined
-runDaemonCommand({ ...(configPath ? { configPath } : {}), simulate: process.argv.includes('--simulate'), fresh: process.argv.includes('--fresh') }).catch((err: unknown) => {
+runDaemonCommand({
+  ...(configPath ? { configPath } : {}),
+  simulate: process.argv.includes('--simulate'),
+  fresh: process.argv.includes('--fresh'),
+}).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err))
   process.exit(1)
 })

@@ -64,9 +64,14 @@ export async function storeBackends(t: Parameters<typeof startPostgres>[0]): Pro
 
 /** A tenant, a queue 'q1' and agents 'a1' (member of q1) and 'a2' (not a member), inserted with plain SQL. */
 export async function seedAgents(db: AsyncSqlDb): Promise<void> {
-  await db.run("INSERT INTO queues (id, tenant_id, number, name, created_at) VALUES ('q1', 'default', '5000', 'Support', 1)")
+  await db.run(
+    "INSERT INTO queues (id, tenant_id, number, name, created_at) VALUES ('q1', 'default', '5000', 'Support', 1)",
+  )
   for (const a of ['a1', 'a2']) {
-    await db.run("INSERT INTO agents (id, tenant_id, extension, name, plan, created_at) VALUES (?, 'default', ?, ?, 'pro', 1)", [a, a === 'a1' ? '1001' : '1002', a])
+    await db.run(
+      "INSERT INTO agents (id, tenant_id, extension, name, plan, created_at) VALUES (?, 'default', ?, ?, 'pro', 1)",
+      [a, a === 'a1' ? '1001' : '1002', a],
+    )
   }
   await db.run("INSERT INTO memberships (agent_id, queue_id, created_at) VALUES ('a1', 'q1', 1)")
 }

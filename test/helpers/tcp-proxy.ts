@@ -9,7 +9,10 @@ export class TcpProxy {
   /** How many links were accepted so far (a reconnect shows as one more). */
   connections = 0
 
-  constructor(readonly targetPort: number, readonly targetHost = '127.0.0.1') {
+  constructor(
+    readonly targetPort: number,
+    readonly targetHost = '127.0.0.1',
+  ) {
     this.#server = net.createServer((client) => {
       if (this.#down) {
         client.destroy()

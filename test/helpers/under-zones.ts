@@ -18,14 +18,27 @@ export function alsoUnderZones(t: Test, fileUrl: string, zones: readonly string[
   const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript') || a === '--enable-source-maps')
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP')))
   for (const zone of zones) {
-    t.test(`the same under TZ=${zone}`, (t) =>
-      new Promise<void>((done) => {
-        execFile(process.execPath, [...loader, file], { env: { ...env, TZ: zone, KOPLUS_TZ_RUN: zone }, timeout: 120_000 }, (err, stdout, stderr) => {
-          t.notOk(err, `the file passes under TZ=${zone}\n${stdout.split('\n').filter((l) => /^\s*not ok|^\s+(found|wanted|at):/.test(l)).join('\n')}\n${stderr.slice(-2000)}`)
-          t.match(stdout, /^# \{ total: \d+, pass: \d+ \}$|^ok \d+/m, 'the child ran its tests')
-          done()
-        })
-      }),
+    t.test(
+      `the same under TZ=${zone}`,
+      (t) =>
+        new Promise<void>((done) => {
+          execFile(
+            process.execPath,
+            [...loader, file],
+            { env: { ...env, TZ: zone, KOPLUS_TZ_RUN: zone }, timeout: 120_000 },
+            (err, stdout, stderr) => {
+              t.notOk(
+                err,
+                `the file passes under TZ=${zone}\n${stdout
+                  .split('\n')
+                  .filter((l) => /^\s*not ok|^\s+(found|wanted|at):/.test(l))
+                  .join('\n')}\n${stderr.slice(-2000)}`,
+              )
+              t.match(stdout, /^# \{ total: \d+, pass: \d+ \}$|^ok \d+/m, 'the child ran its tests')
+              done()
+            },
+          )
+        }),
     )
   }
 }

@@ -82,7 +82,8 @@ export class VirtualTime {
       await turn()
       if (bytesInFlight().length === 0) quiet++
       else quiet = 0
-      if (performance.now() > end) throw new Error(`bytes still in flight after ${realTimeoutMs} ms: ${bytesInFlight().join(', ')}`)
+      if (performance.now() > end)
+        throw new Error(`bytes still in flight after ${realTimeoutMs} ms: ${bytesInFlight().join(', ')}`)
     }
   }
 
@@ -103,7 +104,9 @@ export class VirtualTime {
       }
       if (performance.now() > realEnd) {
         const due = next === undefined ? 'no timer pending' : `next timer at +${next - start} ms`
-        throw new Error(`timed out waiting for ${what} (${this.clock.now() - start} ms of virtual time, limit ${deadline - start} ms; ${due})`)
+        throw new Error(
+          `timed out waiting for ${what} (${this.clock.now() - start} ms of virtual time, limit ${deadline - start} ms; ${due})`,
+        )
       }
       await realSleep(5)
     }

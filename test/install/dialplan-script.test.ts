@@ -29,18 +29,35 @@ function extensions(xml: string, context: string): string[] {
 
 t.test('installs the koplus context and puts the jump first in default and public', async (t) => {
   const conf = scratchConf()
-  writeFileSync(join(conf, 'dialplan', 'default', '00_koplus.xml'), '<include><extension name="koplus-queue"/></include>\n')
+  writeFileSync(
+    join(conf, 'dialplan', 'default', '00_koplus.xml'),
+    '<include><extension name="koplus-queue"/></include>\n',
+  )
   const out = run(conf)
   t.match(out, /installed .*dialplan\/koplus\.xml/)
-  t.equal(readFileSync(join(conf, 'dialplan', 'koplus.xml'), 'utf8'), readFileSync(join(root, 'conf', 'freeswitch', 'dialplan', 'koplus.xml'), 'utf8'))
+  t.equal(
+    readFileSync(join(conf, 'dialplan', 'koplus.xml'), 'utf8'),
+    readFileSync(join(root, 'conf', 'freeswitch', 'dialplan', 'koplus.xml'), 'utf8'),
+  )
 
   const def = readFileSync(join(conf, 'dialplan', 'default.xml'), 'utf8')
-  t.same(extensions(def, 'default'), ['koplus', 'unloop', 'global', 'Local_Extension', 'ivr_demo', 'enum'], 'the jump precedes every stock extension')
-  t.match(def, /<extension name="koplus" continue="true">\s*<condition field="destination_number" expression="\^\.\+\$">\s*<action application="execute_extension" data="\$\{destination_number\} XML koplus"\/>/)
+  t.same(
+    extensions(def, 'default'),
+    ['koplus', 'unloop', 'global', 'Local_Extension', 'ivr_demo', 'enum'],
+    'the jump precedes every stock extension',
+  )
+  t.match(
+    def,
+    /<extension name="koplus" continue="true">\s*<condition field="destination_number" expression="\^\.\+\$">\s*<action application="execute_extension" data="\$\{destination_number\} XML koplus"\/>/,
+  )
   const pub = readFileSync(join(conf, 'dialplan', 'public.xml'), 'utf8')
   t.same(extensions(pub, 'public'), ['koplus', 'unloop', 'outside_call', 'public_extensions'])
   t.match(pub, /expression="\^\[\^\*\]"/, 'public does not pass feature codes')
-  t.equal(readFileSync(join(conf, 'dialplan', 'default.xml.koplus-orig'), 'utf8'), readFileSync(join(root, 'test', 'fixtures', 'freeswitch-vanilla', 'dialplan', 'default.xml'), 'utf8'), 'the original is kept')
+  t.equal(
+    readFileSync(join(conf, 'dialplan', 'default.xml.koplus-orig'), 'utf8'),
+    readFileSync(join(root, 'test', 'fixtures', 'freeswitch-vanilla', 'dialplan', 'default.xml'), 'utf8'),
+    'the original is kept',
+  )
   t.notOk(existsSync(join(conf, 'dialplan', 'default', '00_koplus.xml')), 'the old layout is disabled')
   t.ok(existsSync(join(conf, 'dialplan', 'default', '00_koplus.xml.disabled')))
   t.ok(existsSync(join(conf, 'dialplan', 'default', '01_example.com.xml')), 'other files are left alone')
@@ -52,7 +69,11 @@ t.test('a second run changes nothing; an edited koplus.xml is kept', async (t) =
   const files = ['default.xml', 'public.xml', 'koplus.xml'].map((f) => join(conf, 'dialplan', f))
   const before = files.map((f) => readFileSync(f, 'utf8'))
   const out = run(conf)
-  t.same(files.map((f) => readFileSync(f, 'utf8')), before, 'byte for byte the same')
+  t.same(
+    files.map((f) => readFileSync(f, 'utf8')),
+    before,
+    'byte for byte the same',
+  )
   t.match(out, /unchanged .*default\.xml \(the koplus jump is already there\)/)
   t.match(out, /unchanged .*public\.xml/)
   t.equal(extensions(before[0], 'default').filter((n) => n === 'koplus').length, 1)

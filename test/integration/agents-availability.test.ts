@@ -25,7 +25,11 @@ const rig: Rig = await startAgentsRig({
     { number: '5600', name: 'Mobile', settings: { ringTimeSec: 5, wrapUpSec: 0, confirmOn: ['mobile'] } },
     { number: '5700', name: 'Whisper', settings: { whisper: true, wrapUpSec: 0 } },
     { number: '5800', name: 'Busy', settings: { wrapUpSec: 0 } },
-    { number: '5610', name: 'Mobile parallel', settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 5, wrapUpSec: 0 } },
+    {
+      number: '5610',
+      name: 'Mobile parallel',
+      settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 5, wrapUpSec: 0 },
+    },
   ],
   agents: [
     // Auto-logout: 5001 idle longest, phone busy; 5002 answers.
@@ -35,14 +39,32 @@ const rig: Rig = await startAgentsRig({
     { extension: '6001', memberOf: ['5500'], loggedIn: ['5500'], loggedInAgoMs: 400_000 },
     { extension: '6002', memberOf: ['5500'], loggedIn: ['5500'], loggedInAgoMs: 100_000 },
     // Mobiles: 7001 (idle longest) reaches a voicemail, 7002 presses 1.
-    { extension: '7001', devices: [{ type: 'mobile', target: MOBILE_VM }], memberOf: ['5600'], loggedIn: ['5600'], loggedInAgoMs: 400_000 },
-    { extension: '7002', devices: [{ type: 'mobile', target: MOBILE_OK }], memberOf: ['5600'], loggedIn: ['5600'], loggedInAgoMs: 100_000 },
+    {
+      extension: '7001',
+      devices: [{ type: 'mobile', target: MOBILE_VM }],
+      memberOf: ['5600'],
+      loggedIn: ['5600'],
+      loggedInAgoMs: 400_000,
+    },
+    {
+      extension: '7002',
+      devices: [{ type: 'mobile', target: MOBILE_OK }],
+      memberOf: ['5600'],
+      loggedIn: ['5600'],
+      loggedInAgoMs: 100_000,
+    },
     { extension: '8001', memberOf: ['5700'], loggedIn: ['5700'] },
     // Device in use: 8101 idle longest, but on a private call.
     { extension: '8101', memberOf: ['5800'], loggedIn: ['5800'], loggedInAgoMs: 400_000 },
     { extension: '8102', memberOf: ['5800'], loggedIn: ['5800'], loggedInAgoMs: 100_000 },
     // Parallel ringing with a mobile that reaches a voicemail (7101, idle longest) and a softphone (7102).
-    { extension: '7101', devices: [{ type: 'mobile', target: MOBILE_VM2 }], memberOf: ['5610'], loggedIn: ['5610'], loggedInAgoMs: 400_000 },
+    {
+      extension: '7101',
+      devices: [{ type: 'mobile', target: MOBILE_VM2 }],
+      memberOf: ['5610'],
+      loggedIn: ['5610'],
+      loggedInAgoMs: 400_000,
+    },
     { extension: '7102', memberOf: ['5610'], loggedIn: ['5610'], loggedInAgoMs: 100_000 },
     // Licences: 9001 is in no queue.
     { extension: '9001', memberOf: [] },
@@ -61,41 +83,53 @@ const rig: Rig = await startAgentsRig({
     // A voicemail: answers after a short ring and plays its greeting; never presses a key.
     { pattern: `sofia/gateway/default/${MOBILE_VM}`, behaviour: { answerAfterMs: 200 } },
     { pattern: `sofia/gateway/default/${MOBILE_VM2}`, behaviour: { answerAfterMs: 200 } },
-    { pattern: `sofia/gateway/default/${MOBILE_OK}`, behaviour: { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: 150 } } },
+    {
+      pattern: `sofia/gateway/default/${MOBILE_OK}`,
+      behaviour: { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: 150 } },
+    },
   ],
 })
 t.teardown(() => rig.stop())
 
 const status = (agentId: string) => rig.daemon.status().agents.find((a) => a.agentId === agentId)!
 
-await t.test('auto-logout after 2 consecutive unanswered offers (busy, then no answer): out of every queue', async (t) => {
-  const a5001 = rig.agentId('5001')
-  const since = time.now()
-  const first = rig.sim.placeCall({ to: '5400', from: '0701000400' })
-  await time.run(first.waitForState('bridged', 5000), 'first bridged')
-  t.same(rig.dialled(first.uuid), [['5001'], ['5002']], '5001 (busy) first, then 5002')
-  t.equal(status(a5001).unanswered, 1, 'busy counts as unanswered')
-  t.same(status(a5001).queues.length, 2, 'still logged in after one')
-  first.hangup()
-  await time.until(() => status(rig.agentId('5002')).state === 'free', '5002 free')
+await t.test(
+  'auto-logout after 2 consecutive unanswered offers (busy, then no answer): out of every queue',
+  async (t) => {
+    const a5001 = rig.agentId('5001')
+    const since = time.now()
+    const first = rig.sim.placeCall({ to: '5400', from: '0701000400' })
+    await time.run(first.waitForState('bridged', 5000), 'first bridged')
+    t.same(rig.dialled(first.uuid), [['5001'], ['5002']], '5001 (busy) first, then 5002')
+    t.equal(status(a5001).unanswered, 1, 'busy counts as unanswered')
+    t.same(status(a5001).queues.length, 2, 'still logged in after one')
+    first.hangup()
+    await time.until(() => status(rig.agentId('5002')).state === 'free', '5002 free')
 
-  rig.sim.endpoint('5001', { registered: true, neverAnswer: true })
-  const second = rig.sim.placeCall({ to: '5400', from: '0701000401' })
-  await time.run(second.waitForState('bridged', 6000), 'second bridged')
-  t.same(rig.dialled(second.uuid), [['5001'], ['5002']], '5001 rang out (no answer), then 5002')
-  const s = status(a5001)
-  t.equal(s.state, 'logged-out', 'logged out')
-  t.same(s.queues, [], 'of every queue, 5401 too')
-  t.match(s.autoLogoutReason ?? '', /2 unanswered/, 'the reason shows in the status')
-  t.same(rig.store.sessions.list({ agentId: a5001 }), [], 'sessions gone from SQLite')
-  const auto = rig.store.events.list({ agentId: a5001, event: 'AUTOLOGOUT', since })
-  t.equal(auto.length, 1, 'AUTOLOGOUT in the event log')
-  t.match((auto[0].data as { reason?: string }).reason ?? '', /unanswered/)
-  t.equal(rig.store.events.list({ agentId: a5001, event: 'AGENTLOGOFF', since }).length, 2, 'AGENTLOGOFF for both queues')
-  const causes = rig.store.events.list({ agentId: a5001, event: 'RINGNOANSWER', since }).map((e) => (e.data as { cause?: string }).cause)
-  t.same(causes, ['USER_BUSY', 'NO_ANSWER'])
-  second.hangup()
-})
+    rig.sim.endpoint('5001', { registered: true, neverAnswer: true })
+    const second = rig.sim.placeCall({ to: '5400', from: '0701000401' })
+    await time.run(second.waitForState('bridged', 6000), 'second bridged')
+    t.same(rig.dialled(second.uuid), [['5001'], ['5002']], '5001 rang out (no answer), then 5002')
+    const s = status(a5001)
+    t.equal(s.state, 'logged-out', 'logged out')
+    t.same(s.queues, [], 'of every queue, 5401 too')
+    t.match(s.autoLogoutReason ?? '', /2 unanswered/, 'the reason shows in the status')
+    t.same(rig.store.sessions.list({ agentId: a5001 }), [], 'sessions gone from SQLite')
+    const auto = rig.store.events.list({ agentId: a5001, event: 'AUTOLOGOUT', since })
+    t.equal(auto.length, 1, 'AUTOLOGOUT in the event log')
+    t.match((auto[0].data as { reason?: string }).reason ?? '', /unanswered/)
+    t.equal(
+      rig.store.events.list({ agentId: a5001, event: 'AGENTLOGOFF', since }).length,
+      2,
+      'AGENTLOGOFF for both queues',
+    )
+    const causes = rig.store.events
+      .list({ agentId: a5001, event: 'RINGNOANSWER', since })
+      .map((e) => (e.data as { cause?: string }).cause)
+    t.same(causes, ['USER_BUSY', 'NO_ANSWER'])
+    second.hangup()
+  },
+)
 
 await t.test('an unregistered device is not offered calls, and is again after it registers', async (t) => {
   const a6001 = rig.agentId('6001')
@@ -134,7 +168,15 @@ await t.test('an unregistered device is not offered calls, and is again after it
   t.not(current.callId, oldCallId, 'a new Call-ID')
   const stale = { ...current, callId: oldCallId }
   const h = rig.sim.baseHeaders('CUSTOM', 'sofia::expire')
-  rig.sim.emit({ name: 'CUSTOM', subclass: 'sofia::expire', headers: [['Event-Subclass', 'sofia::expire'], ...h, ...registerHeaders(stale, 'expire', Math.floor(time.now() / 1000))] })
+  rig.sim.emit({
+    name: 'CUSTOM',
+    subclass: 'sofia::expire',
+    headers: [
+      ['Event-Subclass', 'sofia::expire'],
+      ...h,
+      ...registerHeaders(stale, 'expire', Math.floor(time.now() / 1000)),
+    ],
+  })
   const probe = rig.sim.placeCall({ to: '5500', from: '0701000503' })
   await time.run(probe.waitForState('bridged', 5000), 'probe bridged')
   t.equal(status(a6001).registered, true, 'the old contact expiring does not unregister the phone')
@@ -145,70 +187,97 @@ await t.test('an unregistered device is not offered calls, and is again after it
 /** The confirmation prompt ("Samtal från kön. Tryck 1 för att ta samtalet") lasts about as long as the real one. */
 const CONFIRM_PROMPT_MS = 2500
 
-await t.test('mobile confirmation: a voicemail that never presses 1 does not take the caller; an agent who presses 1 does', async (t) => {
-  rig.sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, 'sv', 'agent-offer-mobile.wav'), CONFIRM_PROMPT_MS)
-  const a7001 = rig.agentId('7001')
-  const since = time.now()
-  const call = rig.sim.placeCall({ to: '5600', from: '0701000600' })
-  await time.run(call.waitForState('bridged', 20_000), 'call bridged')
-  const took = time.now() - since
-  t.same(rig.dialled(call.uuid), [[MOBILE_VM], [MOBILE_OK]], 'the voicemail mobile first, then the next agent')
-  t.equal(rig.bridgedAgent(call), rig.agentId('7002'), 'the agent who pressed 1 (during the prompt) has the caller')
-  const missed = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
-  t.equal(missed.length, 1)
-  t.equal(missed[0].agentId, a7001)
-  t.match(missed[0].data, { reason: 'not confirmed', answered: true }, 'answered but not confirmed')
-  t.equal(status(a7001).unanswered, 1, 'counts as unanswered')
-  const legs = rig.sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`))
-  const vmLeg = /origination_uuid=([^,\]]+)/.exec(legs[0].arg)![1]
-  const okLeg = /origination_uuid=([^,\]]+)/.exec(legs[1].arg)![1]
-  t.equal(call.bridgedTo, okLeg)
-  const heardByOk = rig.sim.channel(okLeg)!.heard
-  const offer = heardByOk.find((h) => /agent-offer-mobile/.test(h.file))
-  t.ok(offer, 'the confirming agent heard "press 1 to take the call"')
-  t.ok(offer?.interrupted, 'pressing 1 cut the prompt short')
-  t.equal(rig.sim.channel(vmLeg), undefined, 'the voicemail leg was hung up')
-  t.ok(took < 15_000, `the offer moved on when the voicemail did not confirm, not after a long timeout (${took} ms)`)
-  t.comment(`voicemail → next agent bridged in ${took} ms`)
-  call.hangup()
-  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
-})
+await t.test(
+  'mobile confirmation: a voicemail that never presses 1 does not take the caller; an agent who presses 1 does',
+  async (t) => {
+    rig.sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, 'sv', 'agent-offer-mobile.wav'), CONFIRM_PROMPT_MS)
+    const a7001 = rig.agentId('7001')
+    const since = time.now()
+    const call = rig.sim.placeCall({ to: '5600', from: '0701000600' })
+    await time.run(call.waitForState('bridged', 20_000), 'call bridged')
+    const took = time.now() - since
+    t.same(rig.dialled(call.uuid), [[MOBILE_VM], [MOBILE_OK]], 'the voicemail mobile first, then the next agent')
+    t.equal(rig.bridgedAgent(call), rig.agentId('7002'), 'the agent who pressed 1 (during the prompt) has the caller')
+    const missed = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
+    t.equal(missed.length, 1)
+    t.equal(missed[0].agentId, a7001)
+    t.match(missed[0].data, { reason: 'not confirmed', answered: true }, 'answered but not confirmed')
+    t.equal(status(a7001).unanswered, 1, 'counts as unanswered')
+    const legs = rig.sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`))
+    const vmLeg = /origination_uuid=([^,\]]+)/.exec(legs[0].arg)![1]
+    const okLeg = /origination_uuid=([^,\]]+)/.exec(legs[1].arg)![1]
+    t.equal(call.bridgedTo, okLeg)
+    const heardByOk = rig.sim.channel(okLeg)!.heard
+    const offer = heardByOk.find((h) => /agent-offer-mobile/.test(h.file))
+    t.ok(offer, 'the confirming agent heard "press 1 to take the call"')
+    t.ok(offer?.interrupted, 'pressing 1 cut the prompt short')
+    t.equal(rig.sim.channel(vmLeg), undefined, 'the voicemail leg was hung up')
+    t.ok(took < 15_000, `the offer moved on when the voicemail did not confirm, not after a long timeout (${took} ms)`)
+    t.comment(`voicemail → next agent bridged in ${took} ms`)
+    call.hangup()
+    await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
+  },
+)
 
-await t.test('mobile confirmation: an agent who presses 1 a moment after the prompt ended still gets the caller', async (t) => {
-  // Only 7002 is tried first now (7001 was tried and missed; both are free, 7002 idle shorter): make 7001 a
-  // person too, pressing 1 one second after the prompt ended.
-  rig.sim.endpoint(`sofia/gateway/default/${MOBILE_VM}`, { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 } })
-  rig.sim.endpoint(`sofia/gateway/default/${MOBILE_OK}`, { answerAfterMs: 200, pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 } })
-  const call = rig.sim.placeCall({ to: '5600', from: '0701000601' })
-  await time.run(call.waitForState('bridged', 10_000), 'call bridged')
-  t.equal(rig.dialled(call.uuid).length, 1, 'the first agent offered took the call')
-  call.hangup()
-})
+await t.test(
+  'mobile confirmation: an agent who presses 1 a moment after the prompt ended still gets the caller',
+  async (t) => {
+    // Only 7002 is tried first now (7001 was tried and missed; both are free, 7002 idle shorter): make 7001 a
+    // person too, pressing 1 one second after the prompt ended.
+    rig.sim.endpoint(`sofia/gateway/default/${MOBILE_VM}`, {
+      answerAfterMs: 200,
+      pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 },
+    })
+    rig.sim.endpoint(`sofia/gateway/default/${MOBILE_OK}`, {
+      answerAfterMs: 200,
+      pressKeys: { keys: '1', afterMs: CONFIRM_PROMPT_MS + 1000 },
+    })
+    const call = rig.sim.placeCall({ to: '5600', from: '0701000601' })
+    await time.run(call.waitForState('bridged', 10_000), 'call bridged')
+    t.equal(rig.dialled(call.uuid).length, 1, 'the first agent offered took the call')
+    call.hangup()
+  },
+)
 
-await t.test('parallel ringing with a mobile: a voicemail answering first does not stop the other phone ringing', async (t) => {
-  rig.sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, 'sv', 'agent-offer-mobile.wav'), CONFIRM_PROMPT_MS)
-  const a7102 = rig.agentId('7102')
-  const hangups = new Map<string, string>()
-  const off = rig.sim.onEvent((ev) => {
-    if (ev.name === 'CHANNEL_HANGUP' && ev.uuid) hangups.set(ev.uuid, ev.headers.find(([k]) => k === 'Hangup-Cause')?.[1] ?? '')
-  })
-  t.teardown(off)
-  const call = rig.sim.placeCall({ to: '5610', from: '0701000610' })
-  await time.run(call.waitForState('bridged', 10_000), 'call bridged')
-  t.equal(rig.bridgedAgent(call), a7102, 'the softphone agent, who really answered, has the caller')
-  const rang7102 = rig.dialled(call.uuid).filter((targets) => targets.includes('7102')).length
-  t.equal(rang7102, 1, '7102 rang once: its ringing was not cut by the voicemail answering')
-  const legs = rig.sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`)).flatMap((o) => [...o.arg.matchAll(/origination_uuid=([^,\]]+)/g)].map((m) => m[1]))
-  t.notOk(legs.some((l) => hangups.get(l) === 'LOSE_RACE' && l === call.bridgedTo), 'the winner never lost a race')
-  t.equal(status(rig.agentId('7101')).unanswered, 0, 'the voicemail leg lost to a real answer: not counted')
-  call.hangup()
-})
+await t.test(
+  'parallel ringing with a mobile: a voicemail answering first does not stop the other phone ringing',
+  async (t) => {
+    rig.sim.fileDurations.set(join(DEFAULT_SOUNDS_DIR, 'sv', 'agent-offer-mobile.wav'), CONFIRM_PROMPT_MS)
+    const a7102 = rig.agentId('7102')
+    const hangups = new Map<string, string>()
+    const off = rig.sim.onEvent((ev) => {
+      if (ev.name === 'CHANNEL_HANGUP' && ev.uuid)
+        hangups.set(ev.uuid, ev.headers.find(([k]) => k === 'Hangup-Cause')?.[1] ?? '')
+    })
+    t.teardown(off)
+    const call = rig.sim.placeCall({ to: '5610', from: '0701000610' })
+    await time.run(call.waitForState('bridged', 10_000), 'call bridged')
+    t.equal(rig.bridgedAgent(call), a7102, 'the softphone agent, who really answered, has the caller')
+    const rang7102 = rig.dialled(call.uuid).filter((targets) => targets.includes('7102')).length
+    t.equal(rang7102, 1, '7102 rang once: its ringing was not cut by the voicemail answering')
+    const legs = rig.sim.originates
+      .filter((o) => o.arg.includes(`koplus_call=${call.uuid}`))
+      .flatMap((o) => [...o.arg.matchAll(/origination_uuid=([^,\]]+)/g)].map((m) => m[1]))
+    t.notOk(
+      legs.some((l) => hangups.get(l) === 'LOSE_RACE' && l === call.bridgedTo),
+      'the winner never lost a race',
+    )
+    t.equal(status(rig.agentId('7101')).unanswered, 0, 'the voicemail leg lost to a real answer: not counted')
+    call.hangup()
+  },
+)
 
 await t.test('whisper: the agent hears the queue name, then is bridged', async (t) => {
   // The queue's name as an imported prompt (D3), as an operator would upload it.
   const file = join(rig.dir, 'queue-name-5700.wav')
   writeFileSync(file, makeWav(300))
-  rig.store.prompts.put({ tenantId: 'default', queueId: rig.queueId('5700'), language: 'sv', name: 'queue-name', path: file })
+  rig.store.prompts.put({
+    tenantId: 'default',
+    queueId: rig.queueId('5700'),
+    language: 'sv',
+    name: 'queue-name',
+    path: file,
+  })
   rig.daemon.reloadConfig()
   const call = rig.sim.placeCall({ to: '5700', from: '0701000700' })
   await time.run(call.waitForState('bridged', 5000), 'call bridged')
@@ -216,14 +285,20 @@ await t.test('whisper: the agent hears the queue name, then is bridged', async (
   const leg = rig.sim.channel(call.bridgedTo!)!
   const whisper = leg.heard.find((h) => h.file === file)
   t.ok(whisper, 'the agent heard the queue name')
-  t.ok(whisper && whisper.endedAt !== undefined && leg.bridgedAt !== undefined && whisper.endedAt <= leg.bridgedAt, 'before the bridge')
+  t.ok(
+    whisper && whisper.endedAt !== undefined && leg.bridgedAt !== undefined && whisper.endedAt <= leg.bridgedAt,
+    'before the bridge',
+  )
   call.hangup()
 })
 
 await t.test('an agent whose phone is on a private call is skipped until it hangs up', async (t) => {
   const a8101 = rig.agentId('8101')
   // An outside number that answers (the agent calls a customer directly, not through a queue).
-  rig.sim.dialplan.addRoute('0709000000', () => [{ app: 'answer', arg: '', loops: 1 }, { app: 'park', arg: '', loops: 1 }])
+  rig.sim.dialplan.addRoute('0709000000', () => [
+    { app: 'answer', arg: '', loops: 1 },
+    { app: 'park', arg: '', loops: 1 },
+  ])
   const privateCall = rig.sim.placeCall({ to: '0709000000', from: '8101', sipUser: '8101' })
   await time.run(privateCall.waitForState('answered', 3000), 'privateCall answered')
   await until(() => status(a8101).deviceBusy, 3000, "8101's phone seen busy")
@@ -264,12 +339,24 @@ await t.test("the licence report lists this month's members, one row per user", 
   rig.store.memberships.remove(rig.agentId('6002'), rig.queueId('5400'), lastTo)
   const rows = rig.store.report.licences(thisMonth)
   const exts = rows.map((r) => r.extension).sort()
-  t.same(exts, ['5001', '5002', '6001', '6002', '7001', '7002', '7101', '7102', '8001', '8101', '8102'], 'every member this month, 9001 (no queue) not')
+  t.same(
+    exts,
+    ['5001', '5002', '6001', '6002', '7001', '7002', '7101', '7102', '8001', '8101', '8102'],
+    'every member this month, 9001 (no queue) not',
+  )
   t.equal(new Set(rows.map((r) => r.agentId)).size, rows.length, 'one row per user')
   t.equal(rows.find((r) => r.extension === '5001')?.queues, 2, '5001: two queues, one licence')
-  t.equal(rows.find((r) => r.extension === '6002')?.queues, 1, "6002's membership of last month does not count this month")
+  t.equal(
+    rows.find((r) => r.extension === '6002')?.queues,
+    1,
+    "6002's membership of last month does not count this month",
+  )
   const previous = rig.store.report.licences(lastMonth)
-  t.same(previous.map((r) => r.extension), ['6002'], 'last month: only 6002')
+  t.same(
+    previous.map((r) => r.extension),
+    ['6002'],
+    'last month: only 6002',
+  )
 })
 
 /** 'YYYY-MM' of an instant in a time zone. */

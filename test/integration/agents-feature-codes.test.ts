@@ -45,7 +45,11 @@ const a1002 = rig.agentId('1002')
 const q5000 = rig.queueId('5000')
 const q5001 = rig.queueId('5001')
 const status = (agentId: string) => rig.daemon.status().agents.find((a) => a.agentId === agentId)!
-const sessions = (agentId: string) => rig.store.sessions.list({ agentId }).map((s) => s.queueId).sort()
+const sessions = (agentId: string) =>
+  rig.store.sessions
+    .list({ agentId })
+    .map((s) => s.queueId)
+    .sort()
 
 /** Dials a feature code as SIP user `sipUser` and waits until the daemon has answered, replied and hung up. */
 async function dial(code: string, sipUser: string | undefined, from = sipUser ?? '1001'): Promise<SimCall> {
@@ -74,7 +78,10 @@ await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', asy
   t.same(sessions(a1001), [q5000, q5001].sort(), 'both sessions in SQLite')
   const logins = rig.store.events.list({ agentId: a1001, event: 'AGENTLOGIN', since })
   t.equal(logins.length, 2)
-  t.ok(logins.every((e) => (e.data as { source?: string } | null)?.source === 'phone'), 'source phone')
+  t.ok(
+    logins.every((e) => (e.data as { source?: string } | null)?.source === 'phone'),
+    'source phone',
+  )
 })
 
 await t.test('*72<queue> logs out of one queue, *72 of all', async (t) => {
@@ -140,7 +147,11 @@ await t.test('*74 pauses (with a reason code) and unpauses; a paused agent is no
   await time.until(() => caller.variable('koplus_seq'), 'caller queued')
   t.same(rig.dialled(caller.uuid), [], 'nobody rings while the only agent is paused')
   const q = rig.daemon.status().queues.find((x) => x.queueId === q5001)!
-  t.match(q, { waiting: 1, agents: { loggedIn: 1, free: 0, paused: 1 } }, 'the queue status shows the waiting caller and the paused agent (A2)')
+  t.match(
+    q,
+    { waiting: 1, agents: { loggedIn: 1, free: 0, paused: 1 } },
+    'the queue status shows the waiting caller and the paused agent (A2)',
+  )
 
   call = await dial('*74', '1001')
   t.same(rig.heardNames(call), ['agent-unpaused'])
@@ -184,7 +195,9 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
   const first = call.channel.running!.call.arg.split(' ')[0]
   call.talk(true)
   call.pressKeys('#')
-  await time.run(rig.sim.waitFor(() => rig.heardNames(call).includes('record-confirm'), 5000, 'review of the first take'))
+  await time.run(
+    rig.sim.waitFor(() => rig.heardNames(call).includes('record-confirm'), 5000, 'review of the first take'),
+  )
   const names = rig.heardNames(call)
   t.equal(names.at(-2), basename(first).replace(/\.wav$/, ''), 'the take is played back')
   t.equal(names.at(-1), 'record-confirm', '"press 1 to keep, 2 to record again"')
@@ -192,10 +205,23 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
   // The caller will stay silent this time: the take ends on silence (record's silence hits), not on a key.
   call.talk(false)
   call.pressKeys('2')
-  await time.run(rig.sim.waitFor(() => call.channel.running?.call.app === 'record' && rig.heardNames(call).filter((n) => n === 'beep').length === 2, 5000, 'second recording'))
+  await time.run(
+    rig.sim.waitFor(
+      () =>
+        call.channel.running?.call.app === 'record' && rig.heardNames(call).filter((n) => n === 'beep').length === 2,
+      5000,
+      'second recording',
+    ),
+  )
   t.same(rig.heardNames(call).slice(-2), ['record-after-beep', 'beep'], 'the instruction and the beep again')
   const second = call.channel.running!.call.arg.split(' ')[0]
-  await time.run(rig.sim.waitFor(() => rig.heardNames(call).filter((n) => n === 'record-confirm').length === 2, 10_000, 'review of the second take'))
+  await time.run(
+    rig.sim.waitFor(
+      () => rig.heardNames(call).filter((n) => n === 'record-confirm').length === 2,
+      10_000,
+      'review of the second take',
+    ),
+  )
   call.pressKeys('1')
   await time.run(call.waitForState('hungup', 5000), 'call hungup')
   t.equal(rig.heardNames(call).at(-1), 'prompt-saved', '"your message has been saved"')

@@ -29,7 +29,12 @@ const seeded = seedAgents({
 const { sim, port } = await startAgentsSimulator({
   phones: { '1901': {} },
   // The config's default mobile template: sofia/gateway/${gateway}/${target} with gateway pstn.
-  patterns: [{ pattern: `sofia/gateway/pstn/${MOBILE}`, behaviour: { answerAfterMs: 100, pressKeys: { keys: '1', afterMs: 10 } } }],
+  patterns: [
+    {
+      pattern: `sofia/gateway/pstn/${MOBILE}`,
+      behaviour: { answerAfterMs: 100, pressKeys: { keys: '1', afterMs: 10 } },
+    },
+  ],
 })
 const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
 const db = Store.open(seeded.dbPath)
@@ -52,22 +57,32 @@ async function dial(code: string) {
   return call.heard().map((h) => basename(h.file).replace(/\.wav$/, ''))
 }
 
-await t.test('*71 and *73 in the daemon process; a queue call reaches the mobile through the configured gateway', async (t) => {
-  t.same(await dial('*71'), sayLoggedIn(1, 'sv'), '"inloggad i en kö"')
-  t.same(db.sessions.list({ agentId: a1901 }).map((s) => s.queueId), [q5900], 'session in SQLite')
-  t.same(await dial('*732'), ['agent-device-mobile'])
-  t.equal(db.agents.get(a1901).activeDevice, 1)
-  const call = sim.placeCall({ to: '5900', from: '0701000900' })
-  await call.waitForState('bridged', 8000)
-  t.same(dialledFor(sim, call.uuid), [[MOBILE]])
-  const originate = sim.originates.find((o) => o.arg.includes(`koplus_call=${call.uuid}`))!
-  t.match(originate.arg, new RegExp(`sofia/gateway/pstn/${MOBILE}`), 'the dial string from the config template')
-  const leg = sim.channel(call.bridgedTo!)!
-  t.ok(leg.heard.some((h) => /agent-offer-mobile/.test(h.file)), 'the mobile heard "press 1" and pressed it')
-  call.hangup()
-  await until(() => db.calls.find(call.uuid)?.endedAt != null, 5000, 'call record ended')
-  t.equal(db.calls.get(call.uuid).agentId, a1901)
-})
+await t.test(
+  '*71 and *73 in the daemon process; a queue call reaches the mobile through the configured gateway',
+  async (t) => {
+    t.same(await dial('*71'), sayLoggedIn(1, 'sv'), '"inloggad i en kö"')
+    t.same(
+      db.sessions.list({ agentId: a1901 }).map((s) => s.queueId),
+      [q5900],
+      'session in SQLite',
+    )
+    t.same(await dial('*732'), ['agent-device-mobile'])
+    t.equal(db.agents.get(a1901).activeDevice, 1)
+    const call = sim.placeCall({ to: '5900', from: '0701000900' })
+    await call.waitForState('bridged', 8000)
+    t.same(dialledFor(sim, call.uuid), [[MOBILE]])
+    const originate = sim.originates.find((o) => o.arg.includes(`koplus_call=${call.uuid}`))!
+    t.match(originate.arg, new RegExp(`sofia/gateway/pstn/${MOBILE}`), 'the dial string from the config template')
+    const leg = sim.channel(call.bridgedTo!)!
+    t.ok(
+      leg.heard.some((h) => /agent-offer-mobile/.test(h.file)),
+      'the mobile heard "press 1" and pressed it',
+    )
+    call.hangup()
+    await until(() => db.calls.find(call.uuid)?.endedAt != null, 5000, 'call record ended')
+    t.equal(db.calls.get(call.uuid).agentId, a1901)
+  },
+)
 
 await t.test('*79 in the daemon process: the recording lands in the configured recordings directory', async (t) => {
   const call = sim.placeCall({ to: '*7925900', from: '1901', sipUser: '1901' })
@@ -81,5 +96,5 @@ await t.test('*79 in the daemon process: the recording lands in the configured r
   await call.waitForState('hungup', 5000)
   t.ok(existsSync(path), 'the file exists')
   const row = await until(() => db.prompts.lookup('default', q5900, 'sv', 'queue-first'), 3000, 'prompt row')
-  t.equal(row.path, path, 'prompt 2 = the queue\'s first message')
+  t.equal(row.path, path, "prompt 2 = the queue's first message")
 })

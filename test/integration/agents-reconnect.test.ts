@@ -22,7 +22,11 @@ const { sim, port } = await startAgentsSimulator({ phones: { '9501': {}, '9502':
 const proxy = new TcpProxy(port)
 const proxyPort = await proxy.listen()
 const daemon = await startDaemon(
-  { databasePath: seeded.dbPath, recordingsDir: seeded.recordingsDir, freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 200 } } },
+  {
+    databasePath: seeded.dbPath,
+    recordingsDir: seeded.recordingsDir,
+    freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 200 } },
+  },
   { logger: pino({ level: process.env.KOPLUS_IT_LOG ?? 'silent' }, pino.destination(2)) },
 )
 t.teardown(async () => {
@@ -35,7 +39,10 @@ await daemon.whenRebuilt()
 const status = (ext: string) => daemon.status().agents.find((a) => a.agentId === seeded.agentIds.get(ext))!
 
 await t.test('what happened to the phones while the link was down is known after the reconnect', async (t) => {
-  sim.dialplan.addRoute('0709500000', () => [{ app: 'answer', arg: '', loops: 1 }, { app: 'park', arg: '', loops: 1 }])
+  sim.dialplan.addRoute('0709500000', () => [
+    { app: 'answer', arg: '', loops: 1 },
+    { app: 'park', arg: '', loops: 1 },
+  ])
   const privateCall = sim.placeCall({ to: '0709500000', from: '9502', sipUser: '9502' })
   await until(() => status('9502').deviceBusy, 3000, "9502's phone busy")
   t.equal(status('9501').registered, true)
@@ -52,6 +59,10 @@ await t.test('what happened to the phones while the link was down is known after
 
   const call = sim.placeCall({ to: '5950', from: '0701000950' })
   await call.waitForState('bridged', 5000)
-  t.same(dialledFor(sim, call.uuid), [['9502']], 'the longest idle reachable agent: not 9501 (unregistered), 9502 (free again)')
+  t.same(
+    dialledFor(sim, call.uuid),
+    [['9502']],
+    'the longest idle reachable agent: not 9501 (unregistered), 9502 (free again)',
+  )
   call.hangup()
 })

@@ -12,13 +12,27 @@ import { heardOf, sound, startJourney, until, type Journey } from '../helpers/jo
 import { VirtualTime } from '../helpers/virtual-time.js'
 
 const sv = (id: string) => sound('sv', id)
-const CB: Partial<QueueSettings> = { callbackKey: '1', announcePosition: true, positionIntervalSec: 30, callbackRetries: 1, callbackRetryMin: 1 }
+const CB: Partial<QueueSettings> = {
+  callbackKey: '1',
+  announcePosition: true,
+  positionIntervalSec: 30,
+  callbackRetries: 1,
+  callbackRetryMin: 1,
+}
 const GATEWAY = /^sofia\/gateway\/default\//
 const PERSON_ANSWERS: EndpointBehaviour = { answerAfterMs: 500, pressKeys: { keys: '1', afterMs: 3000 } }
 
-async function setup(t: Test, over: Partial<QueueSettings> = {}, person: EndpointBehaviour = PERSON_ANSWERS): Promise<{ j: Journey; time: VirtualTime }> {
+async function setup(
+  t: Test,
+  over: Partial<QueueSettings> = {},
+  person: EndpointBehaviour = PERSON_ANSWERS,
+): Promise<{ j: Journey; time: VirtualTime }> {
   const time = new VirtualTime()
-  const j = await startJourney(t, { time, queues: [{ number: '5000', settings: { ...CB, ...over } }], agents: [{ extension: '1001', loggedIn: ['5000'] }] })
+  const j = await startJourney(t, {
+    time,
+    queues: [{ number: '5000', settings: { ...CB, ...over } }],
+    agents: [{ extension: '1001', loggedIn: ['5000'] }],
+  })
   j.sim.endpoint(GATEWAY, person)
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
   return { j, time }
@@ -29,44 +43,85 @@ async function askCallback(j: Journey, time: VirtualTime, from: string, typed?: 
   const call = j.sim.placeCall({ to: '5000', from })
   await time.run(j.sim.waitFor(() => heardOf(call, sv('callback-offer')).length > 0, 5000, 'the callback offer'))
   call.pressKeys('1')
-  const ask = typed === undefined || from === 'anonymous' ? (typed === undefined ? 'callback-accept-or-type' : 'callback-type-number') : 'callback-accept-or-type'
+  const ask =
+    typed === undefined || from === 'anonymous'
+      ? typed === undefined
+        ? 'callback-accept-or-type'
+        : 'callback-type-number'
+      : 'callback-accept-or-type'
   await time.run(j.sim.waitFor(() => heardOf(call, sv(ask)).length > 0, 5000, `asked: ${ask}`))
   call.pressKeys(typed === undefined ? '1' : `${typed}#`)
   await time.run(j.sim.waitFor(() => call.channel.hungUp, 20000, 'the call ends after the confirmation'))
   return call
 }
 
-const queued = (j: Journey) => j.daemon.status().queues[0].callers.map((c) => ({ callId: c.callId, callback: c.callback?.number }))
+const queued = (j: Journey) =>
+  j.daemon.status().queues[0].callers.map((c) => ({ callId: c.callId, callback: c.callback?.number }))
 
-t.test('accept with 1: place kept while hung up, agent rung first, whisper, person dialled and bridged on 1', async (t) => {
-  const { j, time } = await setup(t)
-  const call = await askCallback(j, time, '0701234567')
-  t.ok(heardOf(call, sv('callback-accepted')).length === 1, 'heard "thank you, you keep your place"')
-  const other = j.sim.placeCall({ to: '5000', from: '0709999999' })
-  await time.run(j.sim.waitFor(() => heardOf(other, sv('callback-offer')).length > 0, 5000, 'the second caller hears a position and the offer'))
-  t.ok(heardOf(other, sv('num-2')).length > 0, `the second caller is number 2: the callback counts (${other.heard().map((h) => h.file.split('/').pop()).join(' ')})`)
-  t.same(queued(j), [{ callId: call.uuid, callback: '0701234567' }, { callId: other.uuid, callback: undefined }], 'status: callback first, marked')
-  t.equal(j.daemon.store.callbacks.get(call.uuid)?.state, 'waiting', 'stored')
+t.test(
+  'accept with 1: place kept while hung up, agent rung first, whisper, person dialled and bridged on 1',
+  async (t) => {
+    const { j, time } = await setup(t)
+    const call = await askCallback(j, time, '0701234567')
+    t.ok(heardOf(call, sv('callback-accepted')).length === 1, 'heard "thank you, you keep your place"')
+    const other = j.sim.placeCall({ to: '5000', from: '0709999999' })
+    await time.run(
+      j.sim.waitFor(
+        () => heardOf(other, sv('callback-offer')).length > 0,
+        5000,
+        'the second caller hears a position and the offer',
+      ),
+    )
+    t.ok(
+      heardOf(other, sv('num-2')).length > 0,
+      `the second caller is number 2: the callback counts (${other
+        .heard()
+        .map((h) => h.file.split('/').pop())
+        .join(' ')})`,
+    )
+    t.same(
+      queued(j),
+      [
+        { callId: call.uuid, callback: '0701234567' },
+        { callId: other.uuid, callback: undefined },
+      ],
+      'status: callback first, marked',
+    )
+    t.equal(j.daemon.store.callbacks.get(call.uuid)?.state, 'waiting', 'stored')
 
-  j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(j.sim.waitFor(() => j.sim.originates.some((o) => JSON.stringify(o).includes('sofia/gateway/default/0701234567')), 10000, 'the person is dialled'))
-  const dial = j.sim.originates.find((o) => JSON.stringify(o).includes('sofia/gateway/default/0701234567'))!
-  t.match(JSON.stringify(dial), /origination_caller_id_number=5000/, "the queue's number as caller ID")
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 10000, 'connected'))
-  const cb = j.daemon.store.callbacks.get(call.uuid)!
-  t.ok(cb.connectedAt! >= cb.requestedAt, 'time from request to connection recorded')
-  t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length, 1)
-  const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
-  t.equal(dials.length, 1, 'one attempt')
-  const agentLeg = j.daemon.store.events.list({ callId: call.uuid, event: 'RINGING' })[0].data as { legId: string }
-  const personLeg = (dials[0].data as { legId: string }).legId
-  const agentHeard = j.sim.channel(agentLeg.legId)!.heard.map((h) => h.file)
-  t.ok(agentHeard.indexOf(sv('callback-whisper')) >= 0 && agentHeard.indexOf(sv('callback-whisper')) < agentHeard.indexOf(sv('moh')), 'the agent hears the whisper, then music while the person is dialled')
-  t.ok(j.sim.channel(personLeg)!.heard.some((h) => h.file === sv('callback-greeting')), 'the person is asked to press 1')
-  t.equal(j.sim.channel(agentLeg.legId)!.bridge?.uuid, personLeg, 'agent and person are bridged')
-  t.equal(other.channel.hungUp, false, 'the second caller still waits')
-  other.hangup()
-})
+    j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
+    await time.run(
+      j.sim.waitFor(
+        () => j.sim.originates.some((o) => JSON.stringify(o).includes('sofia/gateway/default/0701234567')),
+        10000,
+        'the person is dialled',
+      ),
+    )
+    const dial = j.sim.originates.find((o) => JSON.stringify(o).includes('sofia/gateway/default/0701234567'))!
+    t.match(JSON.stringify(dial), /origination_caller_id_number=5000/, "the queue's number as caller ID")
+    await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 10000, 'connected'))
+    const cb = j.daemon.store.callbacks.get(call.uuid)!
+    t.ok(cb.connectedAt! >= cb.requestedAt, 'time from request to connection recorded')
+    t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length, 1)
+    const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
+    t.equal(dials.length, 1, 'one attempt')
+    const agentLeg = j.daemon.store.events.list({ callId: call.uuid, event: 'RINGING' })[0].data as { legId: string }
+    const personLeg = (dials[0].data as { legId: string }).legId
+    const agentHeard = j.sim.channel(agentLeg.legId)!.heard.map((h) => h.file)
+    t.ok(
+      agentHeard.indexOf(sv('callback-whisper')) >= 0 &&
+        agentHeard.indexOf(sv('callback-whisper')) < agentHeard.indexOf(sv('moh')),
+      'the agent hears the whisper, then music while the person is dialled',
+    )
+    t.ok(
+      j.sim.channel(personLeg)!.heard.some((h) => h.file === sv('callback-greeting')),
+      'the person is asked to press 1',
+    )
+    t.equal(j.sim.channel(agentLeg.legId)!.bridge?.uuid, personLeg, 'agent and person are bridged')
+    t.equal(other.channel.hungUp, false, 'the second caller still waits')
+    other.hangup()
+  },
+)
 
 t.test('typed number ending with #, and an anonymous caller who must type one', async (t) => {
   const { j, time } = await setup(t)
@@ -75,22 +130,36 @@ t.test('typed number ending with #, and an anonymous caller who must type one', 
   const anon = await askCallback(j, time, 'anonymous', '0823456789')
   t.equal(heardOf(anon, sv('callback-your-number')).length, 0, 'nothing read back to an anonymous caller')
   t.equal(j.daemon.store.callbacks.get(anon.uuid)?.number, '0823456789')
-  t.same(queued(j).map((c) => c.callback), ['0812345678', '0823456789'], 'both keep their places')
+  t.same(
+    queued(j).map((c) => c.callback),
+    ['0812345678', '0823456789'],
+    'both keep their places',
+  )
 })
 
-t.test('no answer: retried after callbackRetryMin, then given up with the reason; the agent is freed each time', async (t) => {
-  const { j, time } = await setup(t, { callbackRingSec: 5 }, { neverAnswer: true })
-  const call = await askCallback(j, time, '0701234567')
-  j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'failed', 200_000, 'given up'), 'the callback given up', { maxMs: 300_000 })
-  const cb = j.daemon.store.callbacks.get(call.uuid)!
-  t.same([cb.attempts, cb.reason], [2, 'no-answer'], 'two attempts, no answer')
-  const retries = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRETRY' })
-  const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
-  t.equal(retries.length, 1)
-  t.ok(dials[1].at - retries[0].at >= 60_000, `second attempt ${dials[1].at - retries[0].at} ms after the first failed (1 minute)`)
-  t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free')
-})
+t.test(
+  'no answer: retried after callbackRetryMin, then given up with the reason; the agent is freed each time',
+  async (t) => {
+    const { j, time } = await setup(t, { callbackRingSec: 5 }, { neverAnswer: true })
+    const call = await askCallback(j, time, '0701234567')
+    j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
+    await time.run(
+      until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'failed', 200_000, 'given up'),
+      'the callback given up',
+      { maxMs: 300_000 },
+    )
+    const cb = j.daemon.store.callbacks.get(call.uuid)!
+    t.same([cb.attempts, cb.reason], [2, 'no-answer'], 'two attempts, no answer')
+    const retries = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRETRY' })
+    const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
+    t.equal(retries.length, 1)
+    t.ok(
+      dials[1].at - retries[0].at >= 60_000,
+      `second attempt ${dials[1].at - retries[0].at} ms after the first failed (1 minute)`,
+    )
+    t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free')
+  },
+)
 
 t.test('busy: the attempt fails at once with busy', async (t) => {
   const { j, time } = await setup(t, { callbackRetries: 0 }, { reject: 'USER_BUSY', rejectAfterMs: 200 })
@@ -107,9 +176,15 @@ t.test('restart in the middle: the callback is rebuilt in its place and called b
   await j.restart()
   t.same(queued(j), [{ callId: call.uuid, callback: '0701234567' }], 'rebuilt from the store')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 20_000, 'connected after the restart'))
+  await time.run(
+    until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 20_000, 'connected after the restart'),
+  )
   t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'RESTORED' }).length, 1, 'rebuilt once')
-  t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length, 1, 'connected after the restart')
+  t.equal(
+    j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length,
+    1,
+    'connected after the restart',
+  )
 })
 
 t.test('an operator cancels a waiting callback', async (t) => {
@@ -119,19 +194,51 @@ t.test('an operator cancels a waiting callback', async (t) => {
   t.equal(j.daemon.store.callbacks.get(call.uuid)?.state, 'cancelled')
   t.same(queued(j), [], 'the place is given up')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  t.notOk(j.sim.originates.some((o) => JSON.stringify(o).includes('sofia/gateway/default/')), 'never dialled')
+  t.notOk(
+    j.sim.originates.some((o) => JSON.stringify(o).includes('sofia/gateway/default/')),
+    'never dialled',
+  )
 })
 
 t.test('closed at the due time: held until the next opening (audited), then called back', async (t) => {
   const { j, time } = await setup(t)
   const call = await askCallback(j, time, '0701234567')
   const from = time.now() + 1000
-  const closure = { id: 'cl-cb', queueIds: [j.seeded.queues['5000']], from, until: from + 120_000, reason: 'meeting', by: 'test', createdAt: time.now() }
+  const closure = {
+    id: 'cl-cb',
+    queueIds: [j.seeded.queues['5000']],
+    from,
+    until: from + 120_000,
+    reason: 'meeting',
+    by: 'test',
+    createdAt: time.now(),
+  }
   j.daemon.dispatch({ type: 'closure-added', closure })
-  await time.run(until(() => j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKHELD' }).length === 1, 5000, 'held at the closing'))
+  await time.run(
+    until(
+      () => j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKHELD' }).length === 1,
+      5000,
+      'held at the closing',
+    ),
+  )
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 200_000, 'called back after the opening'), 'the callback after the opening', { maxMs: 300_000 })
+  await time.run(
+    until(
+      () => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed',
+      200_000,
+      'called back after the opening',
+    ),
+    'the callback after the opening',
+    { maxMs: 300_000 },
+  )
   const connected = j.daemon.store.callbacks.get(call.uuid)!.connectedAt!
-  t.ok(connected >= from + 120_000, `connected ${connected - from} ms after the closing began (not before the opening at 120000)`)
-  t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRESUMED' }).length, 1, 'resumed at the opening')
+  t.ok(
+    connected >= from + 120_000,
+    `connected ${connected - from} ms after the closing began (not before the opening at 120000)`,
+  )
+  t.equal(
+    j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRESUMED' }).length,
+    1,
+    'resumed at the opening',
+  )
 })

@@ -26,7 +26,10 @@ t.test('a queue call reaches the longest-idle agent; restart mid-wait keeps the 
   await time.run(call.waitForState('bridged', 5000))
   const leg = sim.call(call.bridgedTo!)!
   t.match(leg.channel.name, /1001/, 'bridged to 1001, idle longest')
-  t.ok(call.heard().some((h) => /moh/.test(h.file)), 'the caller heard music on hold')
+  t.ok(
+    call.heard().some((h) => /moh/.test(h.file)),
+    'the caller heard music on hold',
+  )
   call.hangup()
   await time.until(() => daemon.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
   const rec = daemon.store.calls.get(call.uuid)
@@ -54,46 +57,54 @@ t.test('a queue call reaches the longest-idle agent; restart mid-wait keeps the 
   t.ok(store.events.list({ callId: call.uuid }).length > 0, 'event log rows')
 })
 
-t.test('the ESL connection is lost and comes back: waiting callers carry on, a caller who left meanwhile is closed', async (t) => {
-  const { TcpProxy } = await import('../helpers/tcp-proxy.js')
-  const time = new VirtualTime()
-  const seeded = seedFirstCall(time.now())
-  const { sim, port } = await startSimulator(time.clock)
-  const proxy = new TcpProxy(port)
-  const proxyPort = await proxy.listen()
-  t.teardown(async () => {
-    await proxy.close()
-    await sim.close()
-    rmSync(seeded.dir, { recursive: true, force: true })
-  })
-  sim.endpoint('1001', { registered: true, neverAnswer: true })
-  sim.endpoint('1002', { registered: true, neverAnswer: true })
-  const daemon = await startDaemon(
-    {
-      databasePath: seeded.dbPath,
-      freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 200 } },
-    },
-    { clock: time.clock },
-  )
-  t.teardown(() => daemon.stop())
-  await daemon.whenRebuilt()
-  const stays = sim.placeCall({ to: '5000', from: '0701111111' })
-  const leaves = sim.placeCall({ to: '5000', from: '0702222222' })
-  await time.until(() => !!stays.variable('koplus_seq') && !!leaves.variable('koplus_seq'), 'both queued')
+t.test(
+  'the ESL connection is lost and comes back: waiting callers carry on, a caller who left meanwhile is closed',
+  async (t) => {
+    const { TcpProxy } = await import('../helpers/tcp-proxy.js')
+    const time = new VirtualTime()
+    const seeded = seedFirstCall(time.now())
+    const { sim, port } = await startSimulator(time.clock)
+    const proxy = new TcpProxy(port)
+    const proxyPort = await proxy.listen()
+    t.teardown(async () => {
+      await proxy.close()
+      await sim.close()
+      rmSync(seeded.dir, { recursive: true, force: true })
+    })
+    sim.endpoint('1001', { registered: true, neverAnswer: true })
+    sim.endpoint('1002', { registered: true, neverAnswer: true })
+    const daemon = await startDaemon(
+      {
+        databasePath: seeded.dbPath,
+        freeswitch: {
+          host: '127.0.0.1',
+          port: proxyPort,
+          password: 'ClueCon',
+          reconnect: { initialMs: 50, maxMs: 200 },
+        },
+      },
+      { clock: time.clock },
+    )
+    t.teardown(() => daemon.stop())
+    await daemon.whenRebuilt()
+    const stays = sim.placeCall({ to: '5000', from: '0701111111' })
+    const leaves = sim.placeCall({ to: '5000', from: '0702222222' })
+    await time.until(() => !!stays.variable('koplus_seq') && !!leaves.variable('koplus_seq'), 'both queued')
 
-  proxy.down()
-  await time.realUntil(() => sim.connectionCount === 0, 'link cut')
-  t.equal(daemon.freeswitch.connected, false, 'the daemon knows it is disconnected')
-  leaves.hangup() // while koplus cannot see it
-  sim.endpoint('1001', { registered: true, answerAfterMs: 100 })
-  proxy.up()
-  await time.realUntil(() => sim.connectionCount === 1, 'reconnected')
-  await daemon.whenRebuilt()
-  t.equal(daemon.freeswitch.connected, true)
-  await time.run(stays.waitForState('bridged', (RING_SEC * 2 + 4) * 1000))
-  t.pass('the waiting caller was connected after the reconnect')
-  const gone = daemon.store.calls.find(leaves.uuid)
-  t.ok(gone?.endedAt != null, 'the caller who hung up during the outage has an ended record')
-  t.not(gone?.outcome, 'answered')
-  stays.hangup()
-})
+    proxy.down()
+    await time.realUntil(() => sim.connectionCount === 0, 'link cut')
+    t.equal(daemon.freeswitch.connected, false, 'the daemon knows it is disconnected')
+    leaves.hangup() // while koplus cannot see it
+    sim.endpoint('1001', { registered: true, answerAfterMs: 100 })
+    proxy.up()
+    await time.realUntil(() => sim.connectionCount === 1, 'reconnected')
+    await daemon.whenRebuilt()
+    t.equal(daemon.freeswitch.connected, true)
+    await time.run(stays.waitForState('bridged', (RING_SEC * 2 + 4) * 1000))
+    t.pass('the waiting caller was connected after the reconnect')
+    const gone = daemon.store.calls.find(leaves.uuid)
+    t.ok(gone?.endedAt != null, 'the caller who hung up during the outage has an ended record')
+    t.not(gone?.outcome, 'answered')
+    stays.hangup()
+  },
+)

@@ -18,7 +18,8 @@ function sink() {
   const lines: Record<string, unknown>[] = []
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
+      for (const l of chunk.toString('utf8').split('\n'))
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
       cb()
     },
   })
@@ -50,19 +51,57 @@ t.test('persist: call records, event log, sessions, ewt; errors are logged, not 
   const q = store.queues.create({ number: '5000', name: 'Support' })
   const a = store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
   store.memberships.add(a.id, q.id)
-  persist(store, { type: 'call-record', record: { callId: 'c1', queueId: q.id, tenantId: 'default', arrivedAt: 1000, callerNumber: '070', callerName: 'X' } }, log)
+  persist(
+    store,
+    {
+      type: 'call-record',
+      record: {
+        callId: 'c1',
+        queueId: q.id,
+        tenantId: 'default',
+        arrivedAt: 1000,
+        callerNumber: '070',
+        callerName: 'X',
+      },
+    },
+    log,
+  )
   persist(store, { type: 'call-record', record: { callId: 'c1', enteredQueueAt: 1100 } }, log)
   persist(store, { type: 'ewt', callId: 'c1', queueId: q.id, at: 1200, position: 1, seconds: 30 }, log)
   persist(store, { type: 'call-record', record: { callId: 'c1', answeredAt: 5000, agentId: a.id } }, log)
   persist(store, { type: 'call-record', record: { callId: 'c1', endedAt: 9000, outcome: 'answered' } }, log)
-  persist(store, { type: 'log', at: 1100, callId: 'c1', queueId: q.id, agentId: '', event: 'ENTERQUEUE', data: { position: 1 } }, log)
-  persist(store, { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: true, paused: false, at: 500, source: 'api' }, log)
+  persist(
+    store,
+    { type: 'log', at: 1100, callId: 'c1', queueId: q.id, agentId: '', event: 'ENTERQUEUE', data: { position: 1 } },
+    log,
+  )
+  persist(
+    store,
+    { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: true, paused: false, at: 500, source: 'api' },
+    log,
+  )
   const rec = store.calls.get('c1')
-  t.match(rec, { queueId: q.id, callerNumber: '070', enteredQueueAt: 1100, answeredAt: 5000, endedAt: 9000, outcome: 'answered', agentId: a.id, waitMs: 3900, talkMs: 4000 })
-  t.match(store.events.list({ callId: 'c1' }), [{ event: 'ENTERQUEUE', queueId: q.id, agentId: null, data: { position: 1 } }])
+  t.match(rec, {
+    queueId: q.id,
+    callerNumber: '070',
+    enteredQueueAt: 1100,
+    answeredAt: 5000,
+    endedAt: 9000,
+    outcome: 'answered',
+    agentId: a.id,
+    waitMs: 3900,
+    talkMs: 4000,
+  })
+  t.match(store.events.list({ callId: 'c1' }), [
+    { event: 'ENTERQUEUE', queueId: q.id, agentId: null, data: { position: 1 } },
+  ])
   t.equal(store.sessions.list({ agentId: a.id }).length, 1)
   t.match(store.ewt.forCall('c1'), [{ position: 1 }])
-  persist(store, { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: false, paused: false, at: 600, source: 'api' }, log)
+  persist(
+    store,
+    { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: false, paused: false, at: 600, source: 'api' },
+    log,
+  )
   t.equal(store.sessions.list({ agentId: a.id }).length, 0)
   persist(store, { type: 'call-record', record: { callId: 'unknown', endedAt: 1 } }, log)
   persist(store, { type: 'call-record', record: { callId: 'c1', outcome: 'no-such-outcome' } }, log)
@@ -86,7 +125,12 @@ t.test('EngineView: CoreConfig from the store, prompts, open state with closures
   t.equal(view.prompt('welcome', 'sv', queue), '/rec/w.wav')
   const now = Date.now()
   t.equal(view.isOpen(queue, now).open, true, 'no schedule: open')
-  store.closures.create({ scope: { kind: 'queues', queueIds: [q.id] }, from: now - 1000, reason: 'fire drill', by: 'test' })
+  store.closures.create({
+    scope: { kind: 'queues', queueIds: [q.id] },
+    from: now - 1000,
+    reason: 'fire drill',
+    by: 'test',
+  })
   view.load()
   t.equal(view.isOpen(queue, now).open, false, 'a closure closes it')
 })
@@ -100,7 +144,10 @@ t.test('logger redacts the ESL password; invalid config names the key', async (t
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const bad = join(dir, 'bad.json')
   writeFileSync(bad, JSON.stringify({ freeswitch: { port: 'abc' } }))
-  await t.rejects(runDaemonCommand({ configPath: bad, handleSignals: false, env: {} }), { code: 'KOPLUS_CONFIG_INVALID', message: /freeswitch\.port/ })
+  await t.rejects(runDaemonCommand({ configPath: bad, handleSignals: false, env: {} }), {
+    code: 'KOPLUS_CONFIG_INVALID',
+    message: /freeswitch\.port/,
+  })
 })
 
 t.test('--simulate: the demo call centre connects a generated call', async (t) => {
@@ -115,100 +162,130 @@ t.test('--simulate: the demo call centre connects a generated call', async (t) =
   await sim.daemon.whenRebuilt()
   await time.run(sim.simulator.waitFor(() => lines.some((l) => l.msg === 'bridged'), 15_000, 'a bridged call'))
   const msgs = lines.map((l) => l.msg)
-  t.ok(msgs.some((m) => /^caller 07\d+ dials 5000$/.test(String(m))), 'traffic logged')
-  for (const m of ['connected to FreeSWITCH', 'call-arrived', 'originate', 'bridge', 'bridged']) t.ok(msgs.includes(m), `logged ${m}`)
+  t.ok(
+    msgs.some((m) => /^caller 07\d+ dials 5000$/.test(String(m))),
+    'traffic logged',
+  )
+  for (const m of ['connected to FreeSWITCH', 'call-arrived', 'originate', 'bridge', 'bridged'])
+    t.ok(msgs.includes(m), `logged ${m}`)
   const st = sim.daemon.status()
   t.equal(st.queues.length, 2)
   t.equal(st.agents.filter((a) => a.queues.length > 0).length, 4, 'four agents logged in')
 })
 
-t.test('logger format: JSON lines on a pipe, pino-pretty on a TTY (auto); log.format json/pretty forces one', async (t) => {
-  /** A stream collecting raw text; `tty` makes it look like a terminal (isTTY), as process.stdout on one does. */
-  const stream = (tty: boolean) => {
-    const chunks: string[] = []
-    const s = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk.toString('utf8'))
-        cb()
-      },
-    }) as Writable & { isTTY?: boolean }
-    if (tty) s.isTTY = true
-    return { s, text: () => chunks.join('') }
-  }
-  const isJson = (text: string) => text.trim().split('\n').every((l) => typeof (JSON.parse(l) as { msg?: unknown }).msg === 'string')
-  const cases: [string, boolean, 'auto' | 'json' | 'pretty' | undefined, boolean][] = [
-    ['a pipe, auto', false, undefined, true],
-    ['a pipe, auto (explicit)', false, 'auto', true],
-    ['a terminal, auto', true, 'auto', false],
-    ['a terminal, json forced', true, 'json', true],
-    ['a pipe, pretty forced', false, 'pretty', false],
-  ]
-  for (const [what, tty, format, json] of cases) {
-    const { s, text } = stream(tty)
-    const log = createLogger('info', { destination: s, ...(format ? { format } : {}) })
-    log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'hello from koplus')
-    t.ok(text().includes('hello from koplus'), `${what}: written`)
-    t.notOk(text().includes('S3cret'), `${what}: the password redacted`)
-    if (json) t.ok(isJson(text()), `${what}: JSON lines`)
-    else t.match(text(), /INFO.*hello from koplus/, `${what}: pino-pretty`)
-  }
-})
+t.test(
+  'logger format: JSON lines on a pipe, pino-pretty on a TTY (auto); log.format json/pretty forces one',
+  async (t) => {
+    /** A stream collecting raw text; `tty` makes it look like a terminal (isTTY), as process.stdout on one does. */
+    const stream = (tty: boolean) => {
+      const chunks: string[] = []
+      const s = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          chunks.push(chunk.toString('utf8'))
+          cb()
+        },
+      }) as Writable & { isTTY?: boolean }
+      if (tty) s.isTTY = true
+      return { s, text: () => chunks.join('') }
+    }
+    const isJson = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .every((l) => typeof (JSON.parse(l) as { msg?: unknown }).msg === 'string')
+    const cases: [string, boolean, 'auto' | 'json' | 'pretty' | undefined, boolean][] = [
+      ['a pipe, auto', false, undefined, true],
+      ['a pipe, auto (explicit)', false, 'auto', true],
+      ['a terminal, auto', true, 'auto', false],
+      ['a terminal, json forced', true, 'json', true],
+      ['a pipe, pretty forced', false, 'pretty', false],
+    ]
+    for (const [what, tty, format, json] of cases) {
+      const { s, text } = stream(tty)
+      const log = createLogger('info', { destination: s, ...(format ? { format } : {}) })
+      log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'hello from koplus')
+      t.ok(text().includes('hello from koplus'), `${what}: written`)
+      t.notOk(text().includes('S3cret'), `${what}: the password redacted`)
+      if (json) t.ok(isJson(text()), `${what}: JSON lines`)
+      else t.match(text(), /INFO.*hello from koplus/, `${what}: pino-pretty`)
+    }
+  },
+)
 
-t.test('runDaemonCommand: the API cannot listen → one line naming the key, the store closed, FreeSWITCH never contacted', async (t) => {
-  const { FakeEslServer } = await import('../fixtures/esl/fake-esl-server.js')
-  const fs = await FakeEslServer.start()
-  const dir = mkdtempSync(join(tmpdir(), 'koplus-api-fail-'))
-  t.teardown(async () => {
-    await fs.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const env = { KOPLUS_DATABASE_PATH: join(dir, 'koplus.sqlite'), KOPLUS_FREESWITCH_PORT: String(fs.port), KOPLUS_API_PORT: '80' }
-  const cases: [string, string][] = [
-    ['EACCES', 'api.port: no permission to listen on 127.0.0.1:80 (ports below 1024 need privileges)'],
-    ['EADDRINUSE', 'api.port: 127.0.0.1:80 is already in use (another koplus daemon, or another program listening there?)'],
-    ['EADDRNOTAVAIL', 'api.host: 127.0.0.1 is not an address of this machine'],
-  ]
-  for (const [code, message] of cases) {
-    let store: Store | undefined
-    const { stream } = sink()
-    const err = await runDaemonCommand({
-      env,
-      handleSignals: false,
-      logger: createLogger('info', { pretty: false, destination: stream }),
-      startApi: async (daemon) => {
-        store = daemon.store
-        throw Object.assign(new Error(`listen ${code}: 127.0.0.1:80`), { code })
-      },
-    }).then(
-      () => ({ message: 'started', code: '' }),
-      (e: unknown) => e as Error & { code?: string },
+t.test(
+  'runDaemonCommand: the API cannot listen → one line naming the key, the store closed, FreeSWITCH never contacted',
+  async (t) => {
+    const { FakeEslServer } = await import('../fixtures/esl/fake-esl-server.js')
+    const fs = await FakeEslServer.start()
+    const dir = mkdtempSync(join(tmpdir(), 'koplus-api-fail-'))
+    t.teardown(async () => {
+      await fs.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const env = {
+      KOPLUS_DATABASE_PATH: join(dir, 'koplus.sqlite'),
+      KOPLUS_FREESWITCH_PORT: String(fs.port),
+      KOPLUS_API_PORT: '80',
+    }
+    const cases: [string, string][] = [
+      ['EACCES', 'api.port: no permission to listen on 127.0.0.1:80 (ports below 1024 need privileges)'],
+      [
+        'EADDRINUSE',
+        'api.port: 127.0.0.1:80 is already in use (another koplus daemon, or another program listening there?)',
+      ],
+      ['EADDRNOTAVAIL', 'api.host: 127.0.0.1 is not an address of this machine'],
+    ]
+    for (const [code, message] of cases) {
+      let store: Store | undefined
+      const { stream } = sink()
+      const err = await runDaemonCommand({
+        env,
+        handleSignals: false,
+        logger: createLogger('info', { pretty: false, destination: stream }),
+        startApi: async (daemon) => {
+          store = daemon.store
+          throw Object.assign(new Error(`listen ${code}: 127.0.0.1:80`), { code })
+        },
+      }).then(
+        () => ({ message: 'started', code: '' }),
+        (e: unknown) => e as Error & { code?: string },
+      )
+      t.equal(err.message, message, code)
+      t.equal(err.code, 'KOPLUS_STARTUP_FAILED')
+      t.equal(store?.db.open, false, `${code}: the store was closed`)
+    }
+    t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
+  },
+)
+
+t.test(
+  "TimerTable: a timer months away is armed within setTimeout's range, not re-armed every millisecond",
+  async (t) => {
+    // A clock that behaves as Node's setTimeout does with a delay over 2^31 - 1 ms: it fires after 1 ms.
+    const virtual = new VirtualClock(1000)
+    const delays: number[] = []
+    const nodeLike = {
+      now: () => virtual.now(),
+      setTimeout: (fn: () => void, ms: number) => (
+        delays.push(ms),
+        virtual.setTimeout(fn, ms > 2_147_483_647 ? 1 : ms)
+      ),
+      clearTimeout: (h: Parameters<VirtualClock['clearTimeout']>[0]) => virtual.clearTimeout(h),
+    }
+    const fired: string[] = []
+    const timers = new TimerTable(nodeLike, (id) => fired.push(id))
+    const YEAR = 365 * 86_400_000
+    timers.set('far', 1000 + YEAR)
+    virtual.advance(100)
+    t.equal(delays.length, 1, `armed once in 100 ms (was ${delays.length} times)`)
+    t.ok(
+      delays.every((d) => d <= 2_147_483_647),
+      "within setTimeout's range",
     )
-    t.equal(err.message, message, code)
-    t.equal(err.code, 'KOPLUS_STARTUP_FAILED')
-    t.equal(store?.db.open, false, `${code}: the store was closed`)
-  }
-  t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
-})
-
-t.test('TimerTable: a timer months away is armed within setTimeout\'s range, not re-armed every millisecond', async (t) => {
-  // A clock that behaves as Node's setTimeout does with a delay over 2^31 - 1 ms: it fires after 1 ms.
-  const virtual = new VirtualClock(1000)
-  const delays: number[] = []
-  const nodeLike = {
-    now: () => virtual.now(),
-    setTimeout: (fn: () => void, ms: number) => (delays.push(ms), virtual.setTimeout(fn, ms > 2_147_483_647 ? 1 : ms)),
-    clearTimeout: (h: Parameters<VirtualClock['clearTimeout']>[0]) => virtual.clearTimeout(h),
-  }
-  const fired: string[] = []
-  const timers = new TimerTable(nodeLike, (id) => fired.push(id))
-  const YEAR = 365 * 86_400_000
-  timers.set('far', 1000 + YEAR)
-  virtual.advance(100)
-  t.equal(delays.length, 1, `armed once in 100 ms (was ${delays.length} times)`)
-  t.ok(delays.every((d) => d <= 2_147_483_647), 'within setTimeout\'s range')
-  virtual.advance(2_147_483_647)
-  t.same(fired, [], 'not fired at the cap: re-armed for the rest')
-  t.equal(delays.length, 2)
-  virtual.advance(YEAR)
-  t.same(fired, ['far'], 'fires at its time')
-})
+    virtual.advance(2_147_483_647)
+    t.same(fired, [], 'not fired at the cap: re-armed for the rest')
+    t.equal(delays.length, 2)
+    virtual.advance(YEAR)
+    t.same(fired, ['far'], 'fires at its time')
+  },
+)

@@ -33,13 +33,29 @@ interface Run {
 }
 
 /** Runs `koplus daemon --config <file>`; SIGTERM once a stdout line contains `until`. */
-function runDaemon(name: string, cfg: Record<string, unknown>, opts: { env?: NodeJS.ProcessEnv; until?: string } = {}): Promise<Run> {
+function runDaemon(
+  name: string,
+  cfg: Record<string, unknown>,
+  opts: { env?: NodeJS.ProcessEnv; until?: string } = {},
+): Promise<Run> {
   const path = join(dir, `${name}.json`)
-  writeFileSync(path, JSON.stringify({ freeswitch: { host: '127.0.0.1', port: silentFs.port }, api: { host: '127.0.0.1', port: 0 }, recordings: { dir: join(dir, 'rec') }, ...cfg }))
+  writeFileSync(
+    path,
+    JSON.stringify({
+      freeswitch: { host: '127.0.0.1', port: silentFs.port },
+      api: { host: '127.0.0.1', port: 0 },
+      recordings: { dir: join(dir, 'rec') },
+      ...cfg,
+    }),
+  )
   const started = performance.now()
   const env = { ...process.env, ...opts.env }
   for (const k of Object.keys(env)) if (k.startsWith('KOPLUS_') && !opts.env?.[k]) delete env[k]
-  const child = spawn(process.execPath, [BIN, 'daemon', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'daemon', '--config', path], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out: Run = { code: null, stdout: [], stderr: [], ms: 0 }
   let buf = ''
   child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -67,57 +83,98 @@ function runDaemon(name: string, cfg: Record<string, unknown>, opts: { env?: Nod
   )
 }
 
-t.test('an API port in use: exits at once with one line, and never connects to FreeSWITCH', { skip: !built && 'run `npm run build` first' }, async (t) => {
-  const blocker = net.createServer()
-  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => blocker.close(() => r())))
-  const port = (blocker.address() as AddressInfo).port
-  const r = await runDaemon('port', { database: { path: join(dir, 'port', 'koplus.sqlite') }, api: { host: '127.0.0.1', port } })
-  t.equal(r.code, 1, 'exit code 1')
-  t.same(r.stderr, [`error: api.port: 127.0.0.1:${port} is already in use (another koplus daemon, or another program listening there?)`], 'one clear line')
-  // Before the fix the daemon connected first and exited only once the silent FreeSWITCH's 5 s connect timeout
-  // ran out; no wall-clock bound here (a loaded machine starts node slowly): no connection at all is the proof.
-  t.equal(silentFs.connections.length, 0, `no ESL connection was made: the port is bound before FreeSWITCH is contacted (exited after ${Math.round(r.ms)} ms)`)
-})
+t.test(
+  'an API port in use: exits at once with one line, and never connects to FreeSWITCH',
+  { skip: !built && 'run `npm run build` first' },
+  async (t) => {
+    const blocker = net.createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    t.teardown(() => new Promise<void>((r) => blocker.close(() => r())))
+    const port = (blocker.address() as AddressInfo).port
+    const r = await runDaemon('port', {
+      database: { path: join(dir, 'port', 'koplus.sqlite') },
+      api: { host: '127.0.0.1', port },
+    })
+    t.equal(r.code, 1, 'exit code 1')
+    t.same(
+      r.stderr,
+      [
+        `error: api.port: 127.0.0.1:${port} is already in use (another koplus daemon, or another program listening there?)`,
+      ],
+      'one clear line',
+    )
+    // Before the fix the daemon connected first and exited only once the silent FreeSWITCH's 5 s connect timeout
+    // ran out; no wall-clock bound here (a loaded machine starts node slowly): no connection at all is the proof.
+    t.equal(
+      silentFs.connections.length,
+      0,
+      `no ESL connection was made: the port is bound before FreeSWITCH is contacted (exited after ${Math.round(r.ms)} ms)`,
+    )
+  },
+)
 
-t.test('a database path under /proc: one line at once, no hang', { skip: (!built && 'run `npm run build` first') || (!existsSync('/proc/self') && 'no /proc') }, async (t) => {
-  const r = await runDaemon('proc', { database: { path: '/proc/koplus/koplus.sqlite' } })
-  t.equal(r.code, 1)
-  t.equal(r.stderr.length, 1, 'one line')
-  t.match(r.stderr[0], /^error: database\.path: cannot create the directory \/proc\/koplus: .*\(ENOENT\)$/)
-  t.equal(silentFs.connections.length, 0, 'nothing sent to FreeSWITCH')
-})
+t.test(
+  'a database path under /proc: one line at once, no hang',
+  { skip: (!built && 'run `npm run build` first') || (!existsSync('/proc/self') && 'no /proc') },
+  async (t) => {
+    const r = await runDaemon('proc', { database: { path: '/proc/koplus/koplus.sqlite' } })
+    t.equal(r.code, 1)
+    t.equal(r.stderr.length, 1, 'one line')
+    t.match(r.stderr[0], /^error: database\.path: cannot create the directory \/proc\/koplus: .*\(ENOENT\)$/)
+    t.equal(silentFs.connections.length, 0, 'nothing sent to FreeSWITCH')
+  },
+)
 
-t.test('a database path below a file: one line naming the file, not "EEXIST … mkdir"', { skip: !built && 'run `npm run build` first' }, async (t) => {
-  const file = join(dir, 'a-file')
-  writeFileSync(file, 'x')
-  const r = await runDaemon('parent', { database: { path: join(file, 'koplus.sqlite') } })
-  t.equal(r.code, 1)
-  t.same(r.stderr, [`error: database.path: ${file} is a file, not a directory`])
-})
+t.test(
+  'a database path below a file: one line naming the file, not "EEXIST … mkdir"',
+  { skip: !built && 'run `npm run build` first' },
+  async (t) => {
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'x')
+    const r = await runDaemon('parent', { database: { path: join(file, 'koplus.sqlite') } })
+    t.equal(r.code, 1)
+    t.same(r.stderr, [`error: database.path: ${file} is a file, not a directory`])
+  },
+)
 
-t.test('a running daemon: database 0600 in a 0700 data directory; JSON log lines on a pipe, pretty when log.format says so', { skip: !built && 'run `npm run build` first' }, async (t) => {
-  const data = join(dir, 'fresh', 'data')
-  const r = await runDaemon('json', { database: { path: join(data, 'koplus.sqlite') } }, { until: 'CLI token written' })
-  t.equal(r.code, 0, 'stopped by SIGTERM')
-  t.equal((statSync(data).mode & 0o777).toString(8), '700', 'data directory 0700')
-  t.equal((statSync(join(data, 'koplus.sqlite')).mode & 0o777).toString(8), '600', 'database 0600')
-  t.ok(r.stdout.length >= 3, `several log lines (${r.stdout.length})`)
-  const parsed = r.stdout.map((l) => {
-    try {
-      return JSON.parse(l) as { level?: number; msg?: string }
-    } catch {
-      return undefined
-    }
-  })
-  t.same(parsed.filter((p) => p === undefined || typeof p.level !== 'number' || typeof p.msg !== 'string'), [], 'every stdout line is a pino JSON object')
-  t.equal(parsed[0]?.msg, 'koplus daemon starting')
+t.test(
+  'a running daemon: database 0600 in a 0700 data directory; JSON log lines on a pipe, pretty when log.format says so',
+  { skip: !built && 'run `npm run build` first' },
+  async (t) => {
+    const data = join(dir, 'fresh', 'data')
+    const r = await runDaemon(
+      'json',
+      { database: { path: join(data, 'koplus.sqlite') } },
+      { until: 'CLI token written' },
+    )
+    t.equal(r.code, 0, 'stopped by SIGTERM')
+    t.equal((statSync(data).mode & 0o777).toString(8), '700', 'data directory 0700')
+    t.equal((statSync(join(data, 'koplus.sqlite')).mode & 0o777).toString(8), '600', 'database 0600')
+    t.ok(r.stdout.length >= 3, `several log lines (${r.stdout.length})`)
+    const parsed = r.stdout.map((l) => {
+      try {
+        return JSON.parse(l) as { level?: number; msg?: string }
+      } catch {
+        return undefined
+      }
+    })
+    t.same(
+      parsed.filter((p) => p === undefined || typeof p.level !== 'number' || typeof p.msg !== 'string'),
+      [],
+      'every stdout line is a pino JSON object',
+    )
+    t.equal(parsed[0]?.msg, 'koplus daemon starting')
 
-  // log.format forces pino-pretty on a pipe too (and KOPLUS_LOG_FORMAT=json would force JSON on a terminal).
-  const p = await runDaemon('pretty', { database: { path: join(dir, 'pretty', 'koplus.sqlite') } }, { env: { KOPLUS_LOG_FORMAT: 'pretty' }, until: 'CLI token written' })
-  t.equal(p.code, 0)
-  const starting = p.stdout.find((l) => l.includes('koplus daemon starting'))
-  t.ok(starting, 'the first line is there')
-  t.match(starting, /INFO.*koplus daemon starting/, 'pino-pretty: level name and message')
-  t.throws(() => JSON.parse(starting!), 'not JSON')
-})
+    // log.format forces pino-pretty on a pipe too (and KOPLUS_LOG_FORMAT=json would force JSON on a terminal).
+    const p = await runDaemon(
+      'pretty',
+      { database: { path: join(dir, 'pretty', 'koplus.sqlite') } },
+      { env: { KOPLUS_LOG_FORMAT: 'pretty' }, until: 'CLI token written' },
+    )
+    t.equal(p.code, 0)
+    const starting = p.stdout.find((l) => l.includes('koplus daemon starting'))
+    t.ok(starting, 'the first line is there')
+    t.match(starting, /INFO.*koplus daemon starting/, 'pino-pretty: level name and message')
+    t.throws(() => JSON.parse(starting!), 'not JSON')
+  },
+)

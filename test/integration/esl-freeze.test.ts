@@ -32,7 +32,14 @@ const daemon = await startDaemon(
   {
     databasePath: seeded.dbPath,
     recordingsDir: seeded.recordingsDir,
-    freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 200 }, idleProbeMs: IDLE_MS, idleProbeTimeoutMs: PROBE_TIMEOUT_MS },
+    freeswitch: {
+      host: '127.0.0.1',
+      port: proxyPort,
+      password: 'ClueCon',
+      reconnect: { initialMs: 50, maxMs: 200 },
+      idleProbeMs: IDLE_MS,
+      idleProbeTimeoutMs: PROBE_TIMEOUT_MS,
+    },
   },
   { logger: pino({ level: 'debug' }, sink) },
 )
@@ -55,32 +62,41 @@ await t.test('a quiet, healthy link is probed and kept', async (t) => {
   t.equal(logs.filter((l) => l.msg.startsWith('lost the connection')).length, lost, 'never dropped')
 })
 
-await t.test('a frozen link is dropped within idle + probe timeout, then reconnect and reconcile decide: the caller who came meanwhile is offered once', async (t) => {
-  const connects = logs.filter((l) => l.msg === 'connected to FreeSWITCH').length
-  proxy.freeze()
-  const frozenAt = performance.now()
-  const call = sim.placeCall({ to: '5960', from: '0701000960' }) // unseen by the daemon: its link is frozen
-  await until(() => !daemon.freeswitch.connected, 5000, 'the frozen link noticed')
-  const noticedMs = performance.now() - frozenAt
-  // Silence starts at the last byte before the freeze (≤ now); detection is due at idle + timeout after it.
-  t.ok(noticedMs < IDLE_MS + PROBE_TIMEOUT_MS + 1500, `noticed after ${Math.round(noticedMs)} ms (idle ${IDLE_MS} + probe timeout ${PROBE_TIMEOUT_MS})`)
-  t.match(daemon.freeswitch.lastError, /did not answer a probe within 300 ms; the link is dead/)
-  await until(() => logs.filter((l) => l.msg === 'connected to FreeSWITCH').length > connects, 5000, 'reconnected')
-  await daemon.whenRebuilt()
-  await call.waitForState('bridged', 5000)
-  t.same(dialledFor(sim, call.uuid), [['9601']], 'restored from FreeSWITCH by the rebuild and offered exactly once')
-  call.hangup()
-})
+await t.test(
+  'a frozen link is dropped within idle + probe timeout, then reconnect and reconcile decide: the caller who came meanwhile is offered once',
+  async (t) => {
+    const connects = logs.filter((l) => l.msg === 'connected to FreeSWITCH').length
+    proxy.freeze()
+    const frozenAt = performance.now()
+    const call = sim.placeCall({ to: '5960', from: '0701000960' }) // unseen by the daemon: its link is frozen
+    await until(() => !daemon.freeswitch.connected, 5000, 'the frozen link noticed')
+    const noticedMs = performance.now() - frozenAt
+    // Silence starts at the last byte before the freeze (≤ now); detection is due at idle + timeout after it.
+    t.ok(
+      noticedMs < IDLE_MS + PROBE_TIMEOUT_MS + 1500,
+      `noticed after ${Math.round(noticedMs)} ms (idle ${IDLE_MS} + probe timeout ${PROBE_TIMEOUT_MS})`,
+    )
+    t.match(daemon.freeswitch.lastError, /did not answer a probe within 300 ms; the link is dead/)
+    await until(() => logs.filter((l) => l.msg === 'connected to FreeSWITCH').length > connects, 5000, 'reconnected')
+    await daemon.whenRebuilt()
+    await call.waitForState('bridged', 5000)
+    t.same(dialledFor(sim, call.uuid), [['9601']], 'restored from FreeSWITCH by the rebuild and offered exactly once')
+    call.hangup()
+  },
+)
 
-await t.test('the link freezes right after an originate went out: it is not sent again; the rebuild settles the call', async (t) => {
-  sim.endpoint('9601', { registered: true, answerAfterMs: 3000 }) // rings on past the drop, reconnect and rebuild
-  const connects = logs.filter((l) => l.msg === 'connected to FreeSWITCH').length
-  const call = sim.placeCall({ to: '5960', from: '0701000961' })
-  await until(() => dialledFor(sim, call.uuid).length === 1, 5000, 'the originate')
-  proxy.freeze() // the agent's phone rings on; its answer is not seen by the daemon
-  await until(() => logs.filter((l) => l.msg === 'connected to FreeSWITCH').length > connects, 5000, 'reconnected')
-  await daemon.whenRebuilt()
-  await call.waitForState('bridged', 5000)
-  t.same(dialledFor(sim, call.uuid), [['9601']], 'one originate only: nothing re-sent after the drop')
-  call.hangup()
-})
+await t.test(
+  'the link freezes right after an originate went out: it is not sent again; the rebuild settles the call',
+  async (t) => {
+    sim.endpoint('9601', { registered: true, answerAfterMs: 3000 }) // rings on past the drop, reconnect and rebuild
+    const connects = logs.filter((l) => l.msg === 'connected to FreeSWITCH').length
+    const call = sim.placeCall({ to: '5960', from: '0701000961' })
+    await until(() => dialledFor(sim, call.uuid).length === 1, 5000, 'the originate')
+    proxy.freeze() // the agent's phone rings on; its answer is not seen by the daemon
+    await until(() => logs.filter((l) => l.msg === 'connected to FreeSWITCH').length > connects, 5000, 'reconnected')
+    await daemon.whenRebuilt()
+    await call.waitForState('bridged', 5000)
+    t.same(dialledFor(sim, call.uuid), [['9601']], 'one originate only: nothing re-sent after the drop')
+    call.hangup()
+  },
+)

@@ -23,47 +23,67 @@ t.teardown(async () => {
   rmSync(seeded.dir, { recursive: true, force: true })
 })
 
-const agentOf = (call: SimCall): string => sim.channel(call.bridgedTo ?? '')?.variables.get('koplus_agent') ?? sim.channel(call.bridgedTo ?? '')?.name ?? ''
+const agentOf = (call: SimCall): string =>
+  sim.channel(call.bridgedTo ?? '')?.variables.get('koplus_agent') ?? sim.channel(call.bridgedTo ?? '')?.name ?? ''
 const dialled = (callId: string): string[] =>
-  sim.originates.filter((o) => o.arg.includes(`koplus_call=${callId}`)).map((o) => /\]user\/(\d+)/.exec(o.arg)?.[1] ?? '?')
-const wrapUpEnded = (agentId: string, after: number) => () => db.events.list({ agentId, event: 'WRAPUPEND', since: after }).length > 0
+  sim.originates
+    .filter((o) => o.arg.includes(`koplus_call=${callId}`))
+    .map((o) => /\]user\/(\d+)/.exec(o.arg)?.[1] ?? '?')
+const wrapUpEnded = (agentId: string, after: number) => () =>
+  db.events.list({ agentId, event: 'WRAPUPEND', since: after }).length > 0
 
 await t.test('the daemon connects and rebuilds its view', async (t) => {
   await daemon.waitForLog((l) => l.msg === 'connected to FreeSWITCH', 15_000, 'connection')
   await daemon.waitForLog((l) => /^rebuilt the view/.test(l.msg), 5000, 'rebuild')
   t.equal(sim.connectionCount, 1)
-  t.notOk(daemon.lines.some((l) => JSON.stringify(l).includes('ClueCon')), 'the ESL password is never logged')
+  t.notOk(
+    daemon.lines.some((l) => JSON.stringify(l).includes('ClueCon')),
+    'the ESL password is never logged',
+  )
 })
 
 let t0 = 0
-await t.test('first call: answered, music on hold, 1001 (idle longest) rings, answers, bridged; records in SQLite', async (t) => {
-  t0 = Date.now()
-  const call = sim.placeCall({ to: '5000', from: '0701234567', callerName: 'First Caller' })
-  await call.waitForState('answered', 5000)
-  await sim.waitFor(() => call.heard().some((h) => /moh/.test(h.file)), 5000, 'music on hold')
-  await call.waitForState('bridged', 5000)
-  t.same(dialled(call.uuid), ['1001'], 'only 1001 was rung')
-  t.equal(agentOf(call), seeded.agent1001, 'bridged to 1001')
-  const moh = call.heard().find((h) => /moh/.test(h.file))!
-  t.ok(moh.endedAt !== undefined, 'the music stopped for the bridge')
-  t.equal(call.variable('park_after_bridge'), 'true', 'park_after_bridge set before the bridge')
-  t.match(call.variable('koplus_joined_at') ?? '', /^\d+$/, 'join time saved on the channel')
-  const originate = sim.originates.find((o) => o.arg.includes(`koplus_call=${call.uuid}`))!
-  t.match(originate.arg, /ignore_early_media=true/)
-  t.match(originate.arg, new RegExp(`originate_timeout=${RING_SEC}`))
-  t.match(originate.arg, /origination_caller_id_name='Support 0701234567'|origination_caller_id_name=.*0701234567/)
+await t.test(
+  'first call: answered, music on hold, 1001 (idle longest) rings, answers, bridged; records in SQLite',
+  async (t) => {
+    t0 = Date.now()
+    const call = sim.placeCall({ to: '5000', from: '0701234567', callerName: 'First Caller' })
+    await call.waitForState('answered', 5000)
+    await sim.waitFor(() => call.heard().some((h) => /moh/.test(h.file)), 5000, 'music on hold')
+    await call.waitForState('bridged', 5000)
+    t.same(dialled(call.uuid), ['1001'], 'only 1001 was rung')
+    t.equal(agentOf(call), seeded.agent1001, 'bridged to 1001')
+    const moh = call.heard().find((h) => /moh/.test(h.file))!
+    t.ok(moh.endedAt !== undefined, 'the music stopped for the bridge')
+    t.equal(call.variable('park_after_bridge'), 'true', 'park_after_bridge set before the bridge')
+    t.match(call.variable('koplus_joined_at') ?? '', /^\d+$/, 'join time saved on the channel')
+    const originate = sim.originates.find((o) => o.arg.includes(`koplus_call=${call.uuid}`))!
+    t.match(originate.arg, /ignore_early_media=true/)
+    t.match(originate.arg, new RegExp(`originate_timeout=${RING_SEC}`))
+    t.match(originate.arg, /origination_caller_id_name='Support 0701234567'|origination_caller_id_name=.*0701234567/)
 
-  call.hangup()
-  const rec = await until(() => { const r = db.calls.find(call.uuid); return r?.endedAt != null ? r : undefined }, 5000, 'call record ended')
-  t.equal(rec.queueId, seeded.queueId)
-  t.equal(rec.agentId, seeded.agent1001)
-  t.equal(rec.outcome, 'answered')
-  t.equal(rec.callerNumber, '0701234567')
-  t.ok(rec.answeredAt! >= rec.arrivedAt && rec.endedAt! >= rec.answeredAt!, 'arrival ≤ answer ≤ end')
-  const events = db.events.list({ callId: call.uuid }).map((e) => e.event)
-  for (const e of ['ENTERQUEUE', 'RINGING', 'CONNECT']) t.ok(events.includes(e), `event log has ${e}`)
-  t.ok(events.some((e) => e.startsWith('COMPLETE')), 'event log has the completion')
-})
+    call.hangup()
+    const rec = await until(
+      () => {
+        const r = db.calls.find(call.uuid)
+        return r?.endedAt != null ? r : undefined
+      },
+      5000,
+      'call record ended',
+    )
+    t.equal(rec.queueId, seeded.queueId)
+    t.equal(rec.agentId, seeded.agent1001)
+    t.equal(rec.outcome, 'answered')
+    t.equal(rec.callerNumber, '0701234567')
+    t.ok(rec.answeredAt! >= rec.arrivedAt && rec.endedAt! >= rec.answeredAt!, 'arrival ≤ answer ≤ end')
+    const events = db.events.list({ callId: call.uuid }).map((e) => e.event)
+    for (const e of ['ENTERQUEUE', 'RINGING', 'CONNECT']) t.ok(events.includes(e), `event log has ${e}`)
+    t.ok(
+      events.some((e) => e.startsWith('COMPLETE')),
+      'event log has the completion',
+    )
+  },
+)
 
 await t.test('second call goes to 1002', async (t) => {
   const call = sim.placeCall({ to: '5000', from: '0702222222' })
@@ -124,6 +144,13 @@ await t.test('daemon restarted while callers wait: they keep their places and ar
   sim.endpoint('1002', { registered: true, answerAfterMs: 200 })
   await second.waitForState('bridged', (RING_SEC * 2 + 5) * 1000)
   second.hangup()
-  const rec = await until(() => { const r = db.calls.find(second.uuid); return r?.endedAt != null ? r : undefined }, 5000, 'restored record ended')
+  const rec = await until(
+    () => {
+      const r = db.calls.find(second.uuid)
+      return r?.endedAt != null ? r : undefined
+    },
+    5000,
+    'restored record ended',
+  )
   t.equal(rec.outcome, 'answered')
 })

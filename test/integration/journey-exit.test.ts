@@ -13,12 +13,16 @@ t.test('maximum wait: the caller leaves with its action at joinedAt + maxWait', 
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { maxWaitSec: 2, maxWaitAction: { type: 'forward', destination: FORWARD_TO } } }],
+    queues: [
+      { number: '5000', settings: { maxWaitSec: 2, maxWaitAction: { type: 'forward', destination: FORWARD_TO } } },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
   const call = j.sim.placeCall({ to: '5000', from: '0705000001' })
-  await time.run(j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded at the maximum wait'))
+  await time.run(
+    j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded at the maximum wait'),
+  )
   const joined = Number(call.variable('koplus_joined_at') ?? j.daemon.store.calls.get(call.uuid).enteredQueueAt)
   const transferAt = Number((call.variable('transfer_source') ?? '').split(':')[0]) * 1000
   const moh = heardOf(call, sv('moh'))
@@ -48,7 +52,9 @@ t.test('exit key 0 pressed on hold → forward at once; other keys do nothing', 
   // '5' first, then the exit key: if any key left the queue, the exit would be logged with '5'.
   const pressedAt = time.now()
   call.pressKeys('50')
-  await time.run(j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 3000, 'forwarded by the exit key'))
+  await time.run(
+    j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 3000, 'forwarded by the exit key'),
+  )
   const took = time.now() - pressedAt
   t.ok(took < 300, `forwarded ${took} ms after the key`)
   t.ok(heardOf(call, sv('moh')).at(-1)!.interrupted, 'the music was stopped')

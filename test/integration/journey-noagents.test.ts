@@ -15,7 +15,12 @@ t.test('no agent logged in: forwarded at entry after the no-agents message', asy
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { welcomePrompt: 'welcome', noAgentsAction: { type: 'forward', destination: FORWARD_TO } } }],
+    queues: [
+      {
+        number: '5000',
+        settings: { welcomePrompt: 'welcome', noAgentsAction: { type: 'forward', destination: FORWARD_TO } },
+      },
+    ],
     agents: [{ extension: '1001', member: ['5000'] }],
   })
   const call = j.sim.placeCall({ to: '5000', from: '0704000001' })
@@ -33,14 +38,21 @@ t.test('the last agent logs out: waiting callers are forwarded after the grace p
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { noAgentsAction: { type: 'forward', destination: FORWARD_TO }, noAgentsGraceSec: GRACE_SEC } }],
+    queues: [
+      {
+        number: '5000',
+        settings: { noAgentsAction: { type: 'forward', destination: FORWARD_TO }, noAgentsGraceSec: GRACE_SEC },
+      },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   const agentId = j.seeded.agents['1001']
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: true, source: 'api' })
   const c1 = j.sim.placeCall({ to: '5000', from: '0704000011' })
   const c2 = j.sim.placeCall({ to: '5000', from: '0704000012' })
-  await time.run(j.sim.waitFor(() => [c1, c2].every((c) => c.heard().some((h) => h.file === sv('moh'))), 5000, 'both waiting'))
+  await time.run(
+    j.sim.waitFor(() => [c1, c2].every((c) => c.heard().some((h) => h.file === sv('moh'))), 5000, 'both waiting'),
+  )
 
   // Logged out and back in within the grace: nobody leaves.
   j.daemon.dispatch({ type: 'agent-logout', agentId, source: 'api' })
@@ -50,13 +62,25 @@ t.test('the last agent logs out: waiting callers are forwarded after the grace p
 
   const loggedOutAt = time.now()
   j.daemon.dispatch({ type: 'agent-logout', agentId, source: 'api' })
-  await time.run(j.sim.waitFor(() => [c1, c2].every((c) => c.channel.profile.destination === FORWARD_TO), (GRACE_SEC + 3) * 1000, 'both forwarded'))
+  await time.run(
+    j.sim.waitFor(
+      () => [c1, c2].every((c) => c.channel.profile.destination === FORWARD_TO),
+      (GRACE_SEC + 3) * 1000,
+      'both forwarded',
+    ),
+  )
   for (const c of [c1, c2]) {
     const msg = heardOf(c, sv('no-agents'))[0]
     t.ok(msg, 'the caller heard the no-agents message')
     const after = msg.startedAt - loggedOutAt
-    t.ok(after >= GRACE_SEC * 1000 - 60 && after < GRACE_SEC * 1000 + 400, `after the grace period (${after} ms after the logout, grace ${GRACE_SEC * 1000})`)
-    t.ok(heardOf(c, sv('moh')).every((m) => m.endedAt !== undefined && m.endedAt <= msg.startedAt), 'the music stopped for the message')
+    t.ok(
+      after >= GRACE_SEC * 1000 - 60 && after < GRACE_SEC * 1000 + 400,
+      `after the grace period (${after} ms after the logout, grace ${GRACE_SEC * 1000})`,
+    )
+    t.ok(
+      heardOf(c, sv('moh')).every((m) => m.endedAt !== undefined && m.endedAt <= msg.startedAt),
+      'the music stopped for the message',
+    )
     t.notOk(msg.interrupted, 'the message in full before the forward')
     t.equal(c.channel.profile.destination, FORWARD_TO)
     c.hangup()

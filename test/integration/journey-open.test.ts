@@ -8,7 +8,15 @@
 import t from 'tap'
 import { Store } from '../../src/store/index.js'
 import type { SimCall } from '../../src/simulator/simulator.js'
-import { assertOrder, assertRealFiles, files, heardOf, sound, startJourney, whenHeard } from '../helpers/journey-fixture.js'
+import {
+  assertOrder,
+  assertRealFiles,
+  files,
+  heardOf,
+  sound,
+  startJourney,
+  whenHeard,
+} from '../helpers/journey-fixture.js'
 import { VirtualTime } from '../helpers/virtual-time.js'
 
 const sv = (id: string) => sound('sv', id)
@@ -48,14 +56,20 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.ok(welcomeA, 'A heard the welcome')
   t.notOk(welcomeA.interrupted, 'the welcome was not cut')
   const welcomeMs = sim.fileDurationMs(sv('welcome'))!
-  t.ok(welcomeA.endedAt! - welcomeA.startedAt >= welcomeMs - 30, `the welcome played in full (${welcomeA.endedAt! - welcomeA.startedAt} of ${welcomeMs} ms)`)
+  t.ok(
+    welcomeA.endedAt! - welcomeA.startedAt >= welcomeMs - 30,
+    `the welcome played in full (${welcomeA.endedAt! - welcomeA.startedAt} of ${welcomeMs} ms)`,
+  )
   const firstA = heardOf(a, sv('queue-first'))[0]
   t.ok(firstA, 'A heard the start of the first message')
   t.ok(firstA.interrupted, 'the first message was cut for the connection')
   const leg = sim.channel(a.bridgedTo!)!
   const bridgeDelay = a.channel.bridgedAt - leg.answeredAt
   const firstMs = sim.fileDurationMs(sv('queue-first'))!
-  t.ok(bridgeDelay < 150 && bridgeDelay < firstMs / 5, `bridged ${bridgeDelay} ms after the agent answered (prompt ${firstMs} ms)`)
+  t.ok(
+    bridgeDelay < 150 && bridgeDelay < firstMs / 5,
+    `bridged ${bridgeDelay} ms after the agent answered (prompt ${firstMs} ms)`,
+  )
   t.ok(firstA.endedAt! <= a.channel.bridgedAt, 'the prompt stopped before the bridge')
   t.equal(files(a).at(-1), `bridge:${leg.uuid}`, 'after the bridge the caller hears only the agent')
   assertRealFiles(t, a, 'sv')
@@ -66,7 +80,10 @@ t.test('open with agents: welcome → first message → position + wait → musi
   await time.until(() => store.calls.find(a.uuid)?.endedAt != null, 'A ended')
 
   // ── 2. The agent is busy with B; C waits and hears the whole journey.
-  await time.until(() => store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' }).length > 0, 'wrap-up over')
+  await time.until(
+    () => store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' }).length > 0,
+    'wrap-up over',
+  )
   const b = sim.placeCall({ to: '5000', from: '0701000002' })
   await time.run(b.waitForState('bridged', 8000), 'b bridged')
   const c = sim.placeCall({ to: '5000', from: '0701000003' })
@@ -80,8 +97,31 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.equal(stillWaiting, 'answered', 'C waited, answered, until the agent came free')
 
   const heard = files(c)
-  t.comment(c.heard().map((h) => `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joinedAt}..${(h.endedAt ?? 0) - joinedAt}${h.interrupted ? ' cut' : ''}`).join(' | '))
-  assertOrder(t, heard, [sv('welcome'), sv('queue-first'), sv('position-is'), sv('num-1'), sv('wait-is'), sv('moh'), sv('queue-periodic'), sv('moh'), `bridge:${c.bridgedTo}`], 'what C heard, in order')
+  t.comment(
+    c
+      .heard()
+      .map(
+        (h) =>
+          `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joinedAt}..${(h.endedAt ?? 0) - joinedAt}${h.interrupted ? ' cut' : ''}`,
+      )
+      .join(' | '),
+  )
+  assertOrder(
+    t,
+    heard,
+    [
+      sv('welcome'),
+      sv('queue-first'),
+      sv('position-is'),
+      sv('num-1'),
+      sv('wait-is'),
+      sv('moh'),
+      sv('queue-periodic'),
+      sv('moh'),
+      `bridge:${c.bridgedTo}`,
+    ],
+    'what C heard, in order',
+  )
   const welcome = heardOf(c, sv('welcome'))[0]
   const first = heardOf(c, sv('queue-first'))[0]
   const periodic = heardOf(c, sv('queue-periodic'))[0]
@@ -89,7 +129,10 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.notOk(welcome.interrupted, 'C: welcome in full')
   t.ok(first.startedAt >= welcome.endedAt!, 'C: the first message after the welcome')
   t.notOk(first.interrupted, 'C: first message in full')
-  t.ok(Math.abs(joinedAt - welcome.endedAt!) < 150, `C joined the queue when the welcome ended (Δ ${joinedAt - welcome.endedAt!} ms)`)
+  t.ok(
+    Math.abs(joinedAt - welcome.endedAt!) < 150,
+    `C joined the queue when the welcome ended (Δ ${joinedAt - welcome.endedAt!} ms)`,
+  )
   const position = heard.indexOf(sv('position-is'))
   t.ok(position === heard.indexOf(sv('queue-first')) + 1, 'C: the position right after the first message')
   const estimate = heard.slice(position).find((f) => /wait-(less-than-a-minute|about|more-than)\.wav$/.test(f))
@@ -97,19 +140,30 @@ t.test('open with agents: welcome → first message → position + wait → musi
   t.ok(moh.length >= 2, 'C: music on hold between messages')
   t.ok(moh[0].interrupted, 'C: the music was stopped for the periodic message')
   const periodicAt = periodic.startedAt - joinedAt
-  t.ok(Math.abs(periodicAt - PERIODIC_SEC * 1000) < 250, `C: the periodic message came at its interval (${periodicAt} ms after joining, interval ${PERIODIC_SEC * 1000})`)
+  t.ok(
+    Math.abs(periodicAt - PERIODIC_SEC * 1000) < 250,
+    `C: the periodic message came at its interval (${periodicAt} ms after joining, interval ${PERIODIC_SEC * 1000})`,
+  )
   t.ok(moh.at(-1)!.interrupted && moh.at(-1)!.endedAt! <= c.channel.bridgedAt, 'C: music stopped for the bridge')
   const legC = sim.channel(c.bridgedTo!)!
-  t.ok(c.channel.bridgedAt - legC.answeredAt < 150, `C: bridged ${c.channel.bridgedAt - legC.answeredAt} ms after the agent answered`)
+  t.ok(
+    c.channel.bridgedAt - legC.answeredAt < 150,
+    `C: bridged ${c.channel.bridgedAt - legC.answeredAt} ms after the agent answered`,
+  )
   assertRealFiles(t, c, 'sv')
-  t.comment(`timing: C joined ${joinedAt - welcome.startedAt} ms after the welcome began; periodic at +${periodicAt} ms`)
+  t.comment(
+    `timing: C joined ${joinedAt - welcome.startedAt} ms after the welcome began; periodic at +${periodicAt} ms`,
+  )
 
   // ── 3. EWT accounting: the estimate announced to C was logged, and its actual wait filled in at the answer.
   c.hangup()
   await time.until(() => store.calls.find(c.uuid)?.endedAt != null, 'C ended')
   const logged = store.ewt.forCall(c.uuid)
   t.ok(logged.length >= 1, 'the announced estimate was logged (ewt_log)')
-  t.ok(logged.every((e) => e.announcedSeconds !== null && e.actualWaitMs !== null), 'the actual wait was filled in at the answer')
+  t.ok(
+    logged.every((e) => e.announcedSeconds !== null && e.actualWaitMs !== null),
+    'the actual wait was filled in at the answer',
+  )
   const rec = store.calls.get(c.uuid)
   t.ok(Math.abs(logged[0].actualWaitMs! - (rec.answeredAt! - logged[0].at)) < 5, 'actual wait = answer − announcement')
   const acc = store.report.ewtAccuracy({ queueId: j.seeded.queues['5000'] })
@@ -121,15 +175,40 @@ t.test('an English queue is heard in English (sounds/en)', async (t) => {
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5001', settings: { language: 'en', welcomePrompt: 'welcome', firstMessagePrompt: 'queue-first', announcePosition: true, announceWait: true } }],
+    queues: [
+      {
+        number: '5001',
+        settings: {
+          language: 'en',
+          welcomePrompt: 'welcome',
+          firstMessagePrompt: 'queue-first',
+          announcePosition: true,
+          announceWait: true,
+        },
+      },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5001'] }],
   })
   j.sim.endpoint('1001', { registered: true, neverAnswer: true })
   const c: SimCall = j.sim.placeCall({ to: '5001', from: '0701000009' })
   await time.run(whenHeard(j.sim, c, sound('en', 'moh'), 8000), 'whenHeard en')
-  assertOrder(t, files(c), [sound('en', 'welcome'), sound('en', 'queue-first'), sound('en', 'position-is'), sound('en', 'num-1'), sound('en', 'moh')], 'English journey')
+  assertOrder(
+    t,
+    files(c),
+    [
+      sound('en', 'welcome'),
+      sound('en', 'queue-first'),
+      sound('en', 'position-is'),
+      sound('en', 'num-1'),
+      sound('en', 'moh'),
+    ],
+    'English journey',
+  )
   assertRealFiles(t, c, 'en')
-  t.notOk(files(c).some((f) => /\/wait-/.test(f)), 'no basis for an estimate yet (no handled call): no wait is announced')
+  t.notOk(
+    files(c).some((f) => /\/wait-/.test(f)),
+    'no basis for an estimate yet (no handled call): no wait is announced',
+  )
   c.hangup()
 })
 
@@ -174,18 +253,49 @@ t.test('the position is announced on entry and again at its interval, as it chan
   const first = j.sim.placeCall({ to: '5000', from: '0701000031' })
   await time.run(whenHeard(j.sim, first, sv('moh'), 5000), 'whenHeard moh')
   const second = j.sim.placeCall({ to: '5000', from: '0701000032' })
-  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity)), 5000, 'music after the position'))
-  assertOrder(t, files(second), [sv('position-is'), sv('num-2'), sv('moh')], 'the second caller hears "number two" on entry')
-  t.equal(files(second)[0], sv('position-is'), 'with no first message the position comes first (no music started only to be cut)')
+  await time.run(
+    j.sim.waitFor(
+      () =>
+        second
+          .heard()
+          .some(
+            (h) => h.file === sv('moh') && h.startedAt > (heardOf(second, sv('position-is'))[0]?.startedAt ?? Infinity),
+          ),
+      5000,
+      'music after the position',
+    ),
+  )
+  assertOrder(
+    t,
+    files(second),
+    [sv('position-is'), sv('num-2'), sv('moh')],
+    'the second caller hears "number two" on entry',
+  )
+  t.equal(
+    files(second)[0],
+    sv('position-is'),
+    'with no first message the position comes first (no music started only to be cut)',
+  )
   const joined = Number(second.variable('koplus_joined_at'))
   j.daemon.dispatch({ type: 'agent-pause', agentId, paused: false, source: 'api' })
   await time.run(first.waitForState('bridged', 3000), 'first bridged') // the agent stays on this call
   const again = await time.run(whenHeard(j.sim, second, sv('position-is'), 4000, 2), 'whenHeard')
   const at = again.startedAt - joined
   t.ok(Math.abs(at - 2000) < 250, `the position again at its interval (${at} ms after joining)`)
-  await time.run(j.sim.waitFor(() => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt), 3000, 'music after the second position'))
+  await time.run(
+    j.sim.waitFor(
+      () => second.heard().some((h) => h.file === sv('moh') && h.startedAt > again.startedAt),
+      3000,
+      'music after the second position',
+    ),
+  )
   const heard = files(second)
-  t.comment(second.heard().map((h) => `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joined}${h.interrupted ? ' cut' : ''}`).join(' | '))
+  t.comment(
+    second
+      .heard()
+      .map((h) => `${h.file.replace(/.*sounds\//, '')} +${h.startedAt - joined}${h.interrupted ? ' cut' : ''}`)
+      .join(' | '),
+  )
   const i = heard.lastIndexOf(sv('position-is'))
   t.equal(heard[i + 1], sv('num-1'), 'now "number one"')
   first.hangup()

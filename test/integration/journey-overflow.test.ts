@@ -13,12 +13,19 @@ const sv = (id: string) => sound('sv', id)
 
 /** Pause / unpause every agent through the daemon (as the API does): callers then wait. */
 function pauseAll(j: Journey, paused: boolean): void {
-  for (const agentId of Object.values(j.seeded.agents)) j.daemon.dispatch({ type: 'agent-pause', agentId, paused, source: 'api' })
+  for (const agentId of Object.values(j.seeded.agents))
+    j.daemon.dispatch({ type: 'agent-pause', agentId, paused, source: 'api' })
 }
 
 /** Resolves once the caller is queued (koplus_seq set on the channel) and hears music. */
 async function queued(time: VirtualTime, j: Journey, call: SimCall): Promise<void> {
-  await time.run(j.sim.waitFor(() => !!call.variable('koplus_seq') && call.heard().some((h) => h.file === sv('moh')), 5000, `${call.uuid} queued`))
+  await time.run(
+    j.sim.waitFor(
+      () => !!call.variable('koplus_seq') && call.heard().some((h) => h.file === sv('moh')),
+      5000,
+      `${call.uuid} queued`,
+    ),
+  )
 }
 
 /** Resolves once the call was turned away with the overflow message; returns when it ended / was transferred. */
@@ -31,7 +38,12 @@ t.test('overflow by length (max 2 waiting, reopen below 0.5 × 2): busy, with hy
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { overflowMaxCallers: 2, overflowReopenRatio: 0.5, overflowAction: { type: 'busy' } } }],
+    queues: [
+      {
+        number: '5000',
+        settings: { overflowMaxCallers: 2, overflowReopenRatio: 0.5, overflowAction: { type: 'busy' } },
+      },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   pauseAll(j, true)
@@ -59,7 +71,11 @@ t.test('overflow by length (max 2 waiting, reopen below 0.5 × 2): busy, with hy
   // The second leaves: 0 waiting, below the reopen level — the next caller enters.
   c2.hangup()
   await time.until(() => j.daemon.status().queues[0].waiting === 0, 'none waiting')
-  t.equal(j.daemon.status().queues[0].overflowing, false, 'the status shows the queue reopened as soon as it drained (not at the next arrival)')
+  t.equal(
+    j.daemon.status().queues[0].overflowing,
+    false,
+    'the status shows the queue reopened as soon as it drained (not at the next arrival)',
+  )
   t.equal(j.daemon.store.events.list({ event: 'OVERFLOWEND' }).length, 1, 'OVERFLOWEND logged when the queue drained')
   const c5 = j.sim.placeCall({ to: '5000', from: '0703000005' })
   await queued(time, j, c5)
@@ -72,7 +88,16 @@ t.test('overflow by wait (longest wait ≥ 2 s, reopen below 1 s): forward, with
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { overflowMaxWaitSec: 2, overflowReopenRatio: 0.5, overflowAction: { type: 'forward', destination: FORWARD_TO } } }],
+    queues: [
+      {
+        number: '5000',
+        settings: {
+          overflowMaxWaitSec: 2,
+          overflowReopenRatio: 0.5,
+          overflowAction: { type: 'forward', destination: FORWARD_TO },
+        },
+      },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   pauseAll(j, true)
@@ -89,7 +114,10 @@ t.test('overflow by wait (longest wait ≥ 2 s, reopen below 1 s): forward, with
   const c2 = j.sim.placeCall({ to: '5000', from: '0703000013' })
   await overflowed(time, j, c2, 'forward')
   t.same(files(c2), [sv('overflow')], 'overflow message, then forwarded')
-  t.ok(c2.channel.answeredAt === 0 || c2.channel.answeredAt >= heardOf(c2, sv('overflow'))[0].endedAt!, 'not answered by koplus')
+  t.ok(
+    c2.channel.answeredAt === 0 || c2.channel.answeredAt >= heardOf(c2, sv('overflow'))[0].endedAt!,
+    'not answered by koplus',
+  )
   t.equal(c2.channel.profile.destination, FORWARD_TO)
   c2.hangup()
 
@@ -100,7 +128,10 @@ t.test('overflow by wait (longest wait ≥ 2 s, reopen below 1 s): forward, with
   const cxWaited = time.now() - Number(cx.variable('koplus_joined_at'))
   const c3 = j.sim.placeCall({ to: '5000', from: '0703000014' })
   await overflowed(time, j, c3, 'forward')
-  t.ok(cxWaited > 1000 && cxWaited < 2000, `with the longest wait at ${cxWaited} ms (limit 2000, reopen below 1000) the queue stays closed`)
+  t.ok(
+    cxWaited > 1000 && cxWaited < 2000,
+    `with the longest wait at ${cxWaited} ms (limit 2000, reopen below 1000) the queue stays closed`,
+  )
   c3.hangup()
 
   // The queue drains: it reopens.
@@ -108,7 +139,10 @@ t.test('overflow by wait (longest wait ≥ 2 s, reopen below 1 s): forward, with
   await time.until(() => j.daemon.status().queues[0].waiting === 0, 'queue empty')
   const c4 = j.sim.placeCall({ to: '5000', from: '0703000015' })
   await queued(time, j, c4)
-  t.notOk(c4.heard().some((h) => h.file === sv('overflow')), 'the queue reopened: no overflow message')
+  t.notOk(
+    c4.heard().some((h) => h.file === sv('overflow')),
+    'the queue reopened: no overflow message',
+  )
   c1.hangup()
   c4.hangup()
 })
@@ -132,7 +166,9 @@ t.test('overflow forwarded to another koplus queue: the caller is taken up by th
   await queued(time, j, c1)
   const c2 = j.sim.placeCall({ to: '5000', from: '0703000022' })
   await time.run(j.sim.waitFor(() => c2.channel.profile.destination === '5001', 5000, 'forwarded to 5001'))
-  await time.run(j.sim.waitFor(() => c2.heard().some((h) => h.file === sv('queue-first')), 5000, 'queue 5001 takes the caller'))
+  await time.run(
+    j.sim.waitFor(() => c2.heard().some((h) => h.file === sv('queue-first')), 5000, 'queue 5001 takes the caller'),
+  )
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1002'], paused: false, source: 'api' })
   await time.run(c2.waitForState('bridged', 5000), 'c2 bridged')
   t.match(j.sim.channel(c2.bridgedTo!)?.name ?? '', /1002/, 'connected to the agent of queue 5001')

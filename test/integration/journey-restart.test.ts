@@ -86,17 +86,30 @@ t.test('restart mid-wait: place, time waited and announcements carry on; then co
   t.notOk(after.includes(sv('queue-first')), 'no second first message')
   t.notOk(after.includes(sv('position-is')), 'the entry position announcement is not repeated')
   const due = Math.max(periodic1.startedAt + PERIODIC_SEC * 1000, restoredAt)
-  t.ok(Math.abs(periodic2.startedAt - due) < 400, `the periodic message kept its rhythm: ${periodic2.startedAt - periodic1.startedAt} ms after the previous one (interval ${PERIODIC_SEC * 1000}; restored ${restoredAt - periodic1.startedAt} ms after it)`)
+  t.ok(
+    Math.abs(periodic2.startedAt - due) < 400,
+    `the periodic message kept its rhythm: ${periodic2.startedAt - periodic1.startedAt} ms after the previous one (interval ${PERIODIC_SEC * 1000}; restored ${restoredAt - periodic1.startedAt} ms after it)`,
+  )
   t.equal(call.variable('koplus_joined_at'), String(joinedAt), 'join time kept')
   t.equal(call.variable('koplus_seq'), seq, 'place kept')
 
   sim.register('1001')
   await call.waitForState('bridged', 8000)
-  const rec = await until(() => { const r = db.calls.find(call.uuid); return r?.answeredAt != null ? r : undefined }, 3000, 'answered record')
+  const rec = await until(
+    () => {
+      const r = db.calls.find(call.uuid)
+      return r?.answeredAt != null ? r : undefined
+    },
+    3000,
+    'answered record',
+  )
   t.equal(rec.enteredQueueAt, joinedAt, 'the call record keeps the original entry time')
   const connect = db.events.list({ callId: call.uuid, event: 'CONNECT' })[0]
   const waited = Math.round((call.channel.bridgedAt - joinedAt) / 1000)
-  t.ok(Math.abs(((connect?.data as { holdSec?: number } | null)?.holdSec ?? -99) - waited) <= 1, `time waited came back: holdSec ${(connect?.data as { holdSec?: number } | null)?.holdSec} ≈ ${waited}`)
+  t.ok(
+    Math.abs(((connect?.data as { holdSec?: number } | null)?.holdSec ?? -99) - waited) <= 1,
+    `time waited came back: holdSec ${(connect?.data as { holdSec?: number } | null)?.holdSec} ≈ ${waited}`,
+  )
   t.equal(db.events.list({ callId: call.uuid, event: 'RESTORED' }).length, 1, 'RESTORED logged')
   t.equal(db.events.list({ callId: call.uuid, event: 'ENTERQUEUE' }).length, 1, 'entered the queue once')
 
@@ -104,11 +117,16 @@ t.test('restart mid-wait: place, time waited and announcements carry on; then co
   t.equal(gone.channel.profile.destination, FORWARD_TO, 'the forwarded caller stays with the forward target')
   t.equal(gone.heard().length, goneHeard, 'and hears nothing from koplus after the restart')
   t.equal(db.events.list({ callId: gone.uuid, event: 'RESTORED' }).length, 0, 'not restored')
-  for (const [name, d] of [['first', firstDaemon], ['second', daemon]] as const) {
+  for (const [name, d] of [
+    ['first', firstDaemon],
+    ['second', daemon],
+  ] as const) {
     const bad = d.lines.filter((l) => l.level >= 40).map((l) => `${l.msg} ${JSON.stringify(l)}`)
     t.same(bad, [], `the ${name} daemon logged no warning or error`)
   }
-  t.comment(`timing: restart (SIGTERM → rebuilt) took ${restoredAt - (periodic1.endedAt ?? periodic1.startedAt)} ms after the periodic message`)
+  t.comment(
+    `timing: restart (SIGTERM → rebuilt) took ${restoredAt - (periodic1.endedAt ?? periodic1.startedAt)} ms after the periodic message`,
+  )
   call.hangup()
   gone.hangup()
 })
@@ -119,7 +137,12 @@ t.test('restart in-process: the periodic message keeps its interval across the r
   const time = new VirtualTime()
   const j = await startJourney(t, {
     time,
-    queues: [{ number: '5000', settings: { welcomePrompt: 'welcome', periodicPrompt: 'queue-periodic', periodicIntervalSec: INTERVAL } }],
+    queues: [
+      {
+        number: '5000',
+        settings: { welcomePrompt: 'welcome', periodicPrompt: 'queue-periodic', periodicIntervalSec: INTERVAL },
+      },
+    ],
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   j.sim.endpoint('1001', { registered: false })
@@ -130,10 +153,16 @@ t.test('restart in-process: the periodic message keeps its interval across the r
   const before = call.heard().length
   await j.restart() // (on real time: virtual time stands still until the new daemon has rebuilt)
   const restoredAt = time.now()
-  t.ok(restoredAt - p1.startedAt < INTERVAL * 1000 - 500, `restored ${restoredAt - p1.startedAt} ms after the periodic message, well inside its interval`)
+  t.ok(
+    restoredAt - p1.startedAt < INTERVAL * 1000 - 500,
+    `restored ${restoredAt - p1.startedAt} ms after the periodic message, well inside its interval`,
+  )
   const p2 = await time.run(whenHeard(j.sim, call, sv('queue-periodic'), (INTERVAL + 2) * 1000, 2))
   const gap = p2.startedAt - p1.startedAt
-  t.ok(Math.abs(gap - INTERVAL * 1000) < 300, `the next periodic message ${gap} ms after the previous one (interval ${INTERVAL * 1000}), not at once`)
+  t.ok(
+    Math.abs(gap - INTERVAL * 1000) < 300,
+    `the next periodic message ${gap} ms after the previous one (interval ${INTERVAL * 1000}), not at once`,
+  )
   const after = files(call).slice(before)
   t.equal(after[0], sv('moh'), 'music on hold right after the restore')
   t.notOk(after.includes(sv('welcome')), 'no second welcome')
@@ -143,42 +172,72 @@ t.test('restart in-process: the periodic message keeps its interval across the r
   call.hangup()
 })
 
-t.test('the ESL link drops while a prompt plays: after the reconnect the caller hears music again, no silence', async (t) => {
-  const { TcpProxy } = await import('../helpers/tcp-proxy.js')
-  const { startDaemon } = await import('../../src/daemon/daemon.js')
-  const time = new VirtualTime()
-  const seeded = seed([{ number: '5000', settings: { firstMessagePrompt: 'queue-first', periodicPrompt: 'queue-periodic', periodicIntervalSec: 6 } }], [{ extension: '1001', loggedIn: ['5000'] }], time.now())
-  const sim = new FreeSwitchSimulator({ sipDomain: 'default', clock: time.clock })
-  sim.fileDurations.set(sv('queue-first'), 1500)
-  const port = await sim.listen(0, '127.0.0.1')
-  sim.endpoint('1001', { registered: false })
-  const proxy = new TcpProxy(port)
-  const proxyPort = await proxy.listen()
-  const daemon = await startDaemon({ databasePath: seeded.dbPath, freeswitch: { host: '127.0.0.1', port: proxyPort, password: 'ClueCon', reconnect: { initialMs: 50, maxMs: 100 } } }, { clock: time.clock })
-  t.teardown(async () => {
-    await daemon.stop()
-    await proxy.close()
-    await sim.close()
-    rmSync(seeded.dir, { recursive: true, force: true })
-  })
-  await daemon.whenRebuilt()
-  const call = sim.placeCall({ to: '5000', from: '0706000021' })
-  const first = await time.run(whenHeard(sim, call, sv('queue-first'), 5000))
-  proxy.down()
-  await time.realUntil(() => sim.connectionCount === 0, 'link cut')
-  // The first message ends while the link is down.
-  await time.advance(1600)
-  t.ok(heardOf(call, sv('queue-first'))[0].endedAt !== undefined, 'the first message ended during the outage')
-  proxy.up()
-  await time.realUntil(() => sim.connectionCount === 1, 'reconnected')
-  await daemon.whenRebuilt()
-  // The first message ends while (or after) the link was down; the music must follow it, not a silence until
-  // the periodic message 6 s later.
-  await time.until(() => call.heard().some((h) => h.file === sv('moh') && h.startedAt >= first.startedAt), 'music after the first message', { maxMs: 3000 }).catch(() => undefined)
-  const moh = call.heard().find((h) => h.file === sv('moh') && h.startedAt >= first.startedAt)
-  const firstEnd = heardOf(call, sv('queue-first'))[0].endedAt
-  t.ok(moh, 'the caller hears music on hold after the first message')
-  if (moh && firstEnd) t.ok(moh.startedAt - firstEnd < 500, `music ${moh.startedAt - firstEnd} ms after the first message ended`)
-  t.notOk(heardOf(call, sv('queue-first'))[0].interrupted, 'the first message was not cut by the outage')
-  call.hangup()
-})
+t.test(
+  'the ESL link drops while a prompt plays: after the reconnect the caller hears music again, no silence',
+  async (t) => {
+    const { TcpProxy } = await import('../helpers/tcp-proxy.js')
+    const { startDaemon } = await import('../../src/daemon/daemon.js')
+    const time = new VirtualTime()
+    const seeded = seed(
+      [
+        {
+          number: '5000',
+          settings: { firstMessagePrompt: 'queue-first', periodicPrompt: 'queue-periodic', periodicIntervalSec: 6 },
+        },
+      ],
+      [{ extension: '1001', loggedIn: ['5000'] }],
+      time.now(),
+    )
+    const sim = new FreeSwitchSimulator({ sipDomain: 'default', clock: time.clock })
+    sim.fileDurations.set(sv('queue-first'), 1500)
+    const port = await sim.listen(0, '127.0.0.1')
+    sim.endpoint('1001', { registered: false })
+    const proxy = new TcpProxy(port)
+    const proxyPort = await proxy.listen()
+    const daemon = await startDaemon(
+      {
+        databasePath: seeded.dbPath,
+        freeswitch: {
+          host: '127.0.0.1',
+          port: proxyPort,
+          password: 'ClueCon',
+          reconnect: { initialMs: 50, maxMs: 100 },
+        },
+      },
+      { clock: time.clock },
+    )
+    t.teardown(async () => {
+      await daemon.stop()
+      await proxy.close()
+      await sim.close()
+      rmSync(seeded.dir, { recursive: true, force: true })
+    })
+    await daemon.whenRebuilt()
+    const call = sim.placeCall({ to: '5000', from: '0706000021' })
+    const first = await time.run(whenHeard(sim, call, sv('queue-first'), 5000))
+    proxy.down()
+    await time.realUntil(() => sim.connectionCount === 0, 'link cut')
+    // The first message ends while the link is down.
+    await time.advance(1600)
+    t.ok(heardOf(call, sv('queue-first'))[0].endedAt !== undefined, 'the first message ended during the outage')
+    proxy.up()
+    await time.realUntil(() => sim.connectionCount === 1, 'reconnected')
+    await daemon.whenRebuilt()
+    // The first message ends while (or after) the link was down; the music must follow it, not a silence until
+    // the periodic message 6 s later.
+    await time
+      .until(
+        () => call.heard().some((h) => h.file === sv('moh') && h.startedAt >= first.startedAt),
+        'music after the first message',
+        { maxMs: 3000 },
+      )
+      .catch(() => undefined)
+    const moh = call.heard().find((h) => h.file === sv('moh') && h.startedAt >= first.startedAt)
+    const firstEnd = heardOf(call, sv('queue-first'))[0].endedAt
+    t.ok(moh, 'the caller hears music on hold after the first message')
+    if (moh && firstEnd)
+      t.ok(moh.startedAt - firstEnd < 500, `music ${moh.startedAt - firstEnd} ms after the first message ended`)
+    t.notOk(heardOf(call, sv('queue-first'))[0].interrupted, 'the first message was not cut by the outage')
+    call.hangup()
+  },
+)

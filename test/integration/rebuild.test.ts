@@ -50,37 +50,63 @@ async function start(): Promise<DaemonProcess> {
 
 await rebuilt(daemon)
 
-await t.test('connected when the daemon died, the agent hangs up while it is down: ended once, never offered again', async (t) => {
-  const call = sim.placeCall({ to: '5000', from: '0701000001' })
-  await call.waitForState('bridged', 5000)
-  await sim.waitFor(() => !!call.variable('koplus_connected') && !!call.variable('koplus_connected_agent'), 3000, 'the connected marker')
-  t.equal(call.variable('koplus_connected_agent'), seeded.agents['1001'], 'the channel says who it was connected to')
-  const connectedAt = Number(call.variable('koplus_connected'))
-  // talking, as the daemon knew it: the connection is in its database (commands go before the write, so the kill
-  // waits for the write; a kill inside that window loses the CONNECT line, see the closing note of issue 9)
-  await until(() => db.events.list({ callId: call.uuid, event: 'CONNECT' }).length === 1, 3000, 'the CONNECT line written')
-  await kill()
-  const offersBefore = offersTo(call)
-  // The agent hangs up while no daemon is connected: the caller is parked again, still in FreeSWITCH.
-  sim.hangup(sim.channel(call.bridgedTo!)!, 'NORMAL_CLEARING')
-  t.equal(call.state, 'answered', 'the caller stays (park_after_bridge), no longer bridged')
-  t.equal(call.channel.parked, 'core', 'parked again by park_after_bridge')
-  t.equal(call.channel.state, 'CS_PARK')
-  const d = await start()
-  await call.waitForState('hungup', 5000)
-  t.equal(call.hangupCause, 'NORMAL_CLEARING', 'hung up as after the agent hang-up')
-  t.equal(offersTo(call), offersBefore, 'not offered to an agent again')
-  const rec = await until(() => { const r = db.calls.find(call.uuid); return r?.outcome ? r : undefined }, 3000, 'record closed')
-  t.equal(rec.outcome, 'answered')
-  t.equal(rec.answeredAt, connectedAt, 'answer time kept')
-  t.ok(rec.endedAt! >= connectedAt, 'an end time')
-  t.equal(rec.agentId, seeded.agents['1001'])
-  t.equal(db.events.list({ callId: call.uuid, event: 'COMPLETEAGENT' }).length, 1, 'the conversation is logged once')
-  t.equal(db.events.list({ callId: call.uuid, event: 'CONNECT' }).length, 1, 'connected once')
-  const offers = db.calls.offersForCall(call.uuid)
-  t.same(offers.map((o) => o.result), ['answered'], 'one offer, answered')
-  t.same(d.lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error logged')
-})
+await t.test(
+  'connected when the daemon died, the agent hangs up while it is down: ended once, never offered again',
+  async (t) => {
+    const call = sim.placeCall({ to: '5000', from: '0701000001' })
+    await call.waitForState('bridged', 5000)
+    await sim.waitFor(
+      () => !!call.variable('koplus_connected') && !!call.variable('koplus_connected_agent'),
+      3000,
+      'the connected marker',
+    )
+    t.equal(call.variable('koplus_connected_agent'), seeded.agents['1001'], 'the channel says who it was connected to')
+    const connectedAt = Number(call.variable('koplus_connected'))
+    // talking, as the daemon knew it: the connection is in its database (commands go before the write, so the kill
+    // waits for the write; a kill inside that window loses the CONNECT line, see the closing note of issue 9)
+    await until(
+      () => db.events.list({ callId: call.uuid, event: 'CONNECT' }).length === 1,
+      3000,
+      'the CONNECT line written',
+    )
+    await kill()
+    const offersBefore = offersTo(call)
+    // The agent hangs up while no daemon is connected: the caller is parked again, still in FreeSWITCH.
+    sim.hangup(sim.channel(call.bridgedTo!)!, 'NORMAL_CLEARING')
+    t.equal(call.state, 'answered', 'the caller stays (park_after_bridge), no longer bridged')
+    t.equal(call.channel.parked, 'core', 'parked again by park_after_bridge')
+    t.equal(call.channel.state, 'CS_PARK')
+    const d = await start()
+    await call.waitForState('hungup', 5000)
+    t.equal(call.hangupCause, 'NORMAL_CLEARING', 'hung up as after the agent hang-up')
+    t.equal(offersTo(call), offersBefore, 'not offered to an agent again')
+    const rec = await until(
+      () => {
+        const r = db.calls.find(call.uuid)
+        return r?.outcome ? r : undefined
+      },
+      3000,
+      'record closed',
+    )
+    t.equal(rec.outcome, 'answered')
+    t.equal(rec.answeredAt, connectedAt, 'answer time kept')
+    t.ok(rec.endedAt! >= connectedAt, 'an end time')
+    t.equal(rec.agentId, seeded.agents['1001'])
+    t.equal(db.events.list({ callId: call.uuid, event: 'COMPLETEAGENT' }).length, 1, 'the conversation is logged once')
+    t.equal(db.events.list({ callId: call.uuid, event: 'CONNECT' }).length, 1, 'connected once')
+    const offers = db.calls.offersForCall(call.uuid)
+    t.same(
+      offers.map((o) => o.result),
+      ['answered'],
+      'one offer, answered',
+    )
+    t.same(
+      d.lines.filter((l) => l.level >= 50).map((l) => l.msg),
+      [],
+      'no error logged',
+    )
+  },
+)
 
 await t.test('a queue renumbered while the daemon was down keeps its 5 waiting callers, in order', async (t) => {
   sim.unregister('1001')
@@ -91,14 +117,28 @@ await t.test('a queue renumbered while the daemon was down keeps its 5 waiting c
     await sim.waitFor(() => !!c.variable('koplus_seq'), 5000, `caller ${i} in the queue`)
     calls.push(c)
   }
-  t.ok(calls.every((c) => c.variable('koplus_queue_id') === seeded.queues['5200']), 'each channel carries the queue id')
+  t.ok(
+    calls.every((c) => c.variable('koplus_queue_id') === seeded.queues['5200']),
+    'each channel carries the queue id',
+  )
   await kill()
   db.queues.update(seeded.queues['5200'], { number: '5300' })
   await start()
   // The new daemon has taken the callers back when it has written the new number on their channels.
-  await until(() => calls.every((c) => c.variable('koplus_queue') === '5300' || c.state === 'hungup'), 3000, 'the callers taken back')
-  t.same(calls.map((c) => c.state), calls.map(() => 'answered'), 'no caller hung up (no UNALLOCATED_NUMBER)')
-  t.ok(calls.every((c) => c.variable('koplus_queue') === '5300'), 'the channels carry the new number')
+  await until(
+    () => calls.every((c) => c.variable('koplus_queue') === '5300' || c.state === 'hungup'),
+    3000,
+    'the callers taken back',
+  )
+  t.same(
+    calls.map((c) => c.state),
+    calls.map(() => 'answered'),
+    'no caller hung up (no UNALLOCATED_NUMBER)',
+  )
+  t.ok(
+    calls.every((c) => c.variable('koplus_queue') === '5300'),
+    'the channels carry the new number',
+  )
   sim.register('1001')
   const connectedOrder: string[] = []
   for (const c of calls) {
@@ -106,11 +146,19 @@ await t.test('a queue renumbered while the daemon was down keeps its 5 waiting c
     connectedOrder.push(c.uuid)
     await c.waitForState('hungup', 5000)
   }
-  t.same(connectedOrder, calls.map((c) => c.uuid), 'connected in their original order')
+  t.same(
+    connectedOrder,
+    calls.map((c) => c.uuid),
+    'connected in their original order',
+  )
   // New callers reach the queue by its new number.
   const n = sim.placeCall({ to: '5300', from: '0702000009' })
   await n.waitForState('bridged', 5000)
-  t.equal(sim.channel(n.bridgedTo!)?.variables.get('koplus_agent'), seeded.agents['1001'], 'a new caller to 5300 is connected')
+  t.equal(
+    sim.channel(n.bridgedTo!)?.variables.get('koplus_agent'),
+    seeded.agents['1001'],
+    'a new caller to 5300 is connected',
+  )
 })
 
 await t.test('a caller who hangs up while the daemon is down: the record is closed (abandoned)', async (t) => {
@@ -122,11 +170,28 @@ await t.test('a caller who hangs up while the daemon is down: the record is clos
   await kill()
   call.hangup()
   const d = await start()
-  const rec = await until(() => { const r = db.calls.find(call.uuid); return r?.outcome ? r : undefined }, 3000, 'record closed')
+  const rec = await until(
+    () => {
+      const r = db.calls.find(call.uuid)
+      return r?.outcome ? r : undefined
+    },
+    3000,
+    'record closed',
+  )
   t.equal(rec.outcome, 'abandoned')
   t.ok(rec.endedAt! >= rec.enteredQueueAt!, 'with an end time')
-  t.same(db.calls.inProgress().filter((r) => !sim.channel(r.callId)).map((r) => r.callId), [], 'no record left open for a channel that is gone')
-  t.ok(d.lines.some((l) => /^rebuilt the view/.test(l.msg) && (l.recordsClosed as { abandoned: number }).abandoned === 1), 'the rebuild reports it')
+  t.same(
+    db.calls
+      .inProgress()
+      .filter((r) => !sim.channel(r.callId))
+      .map((r) => r.callId),
+    [],
+    'no record left open for a channel that is gone',
+  )
+  t.ok(
+    d.lines.some((l) => /^rebuilt the view/.test(l.msg) && (l.recordsClosed as { abandoned: number }).abandoned === 1),
+    'the rebuild reports it',
+  )
 })
 
 await t.test('garbage koplus_* variables: one warning per channel, callers kept in creation order', async (t) => {
@@ -142,14 +207,32 @@ await t.test('garbage koplus_* variables: one warning per channel, callers kept 
   sim.api(`uuid_setvar ${calls[1].uuid} koplus_seq abc`)
   sim.api(`uuid_setvar ${calls[2].uuid} koplus_joined_at -100000000000000000`)
   const d = await start()
-  const warnings = (): LogLine[] => d.lines.filter((l) => l.level === 40 && /invalid koplus_\* channel variables/.test(l.msg))
+  const warnings = (): LogLine[] =>
+    d.lines.filter((l) => l.level === 40 && /invalid koplus_\* channel variables/.test(l.msg))
   await new Promise((r) => setTimeout(r, 500))
-  t.same(warnings().map((l) => l.call).sort(), calls.map((c) => c.uuid).sort(), 'one warning per bad channel')
+  t.same(
+    warnings()
+      .map((l) => l.call)
+      .sort(),
+    calls.map((c) => c.uuid).sort(),
+    'one warning per bad channel',
+  )
   t.equal(d.lines.filter((l) => l.level >= 40).length, 3, 'and nothing else warned (no timer storm)')
-  t.same(calls.map((c) => c.state), ['answered', 'answered', 'answered'], 'all three still wait')
-  t.equal(calls[1].variable('koplus_seq'), String(Number(calls[0].variable('koplus_seq')) + 0.001), 'the bad seq is repaired between its neighbours')
+  t.same(
+    calls.map((c) => c.state),
+    ['answered', 'answered', 'answered'],
+    'all three still wait',
+  )
+  t.equal(
+    calls[1].variable('koplus_seq'),
+    String(Number(calls[0].variable('koplus_seq')) + 0.001),
+    'the bad seq is repaired between its neighbours',
+  )
   t.ok(Number(calls[0].variable('koplus_joined_at')) <= Date.now(), 'the future join time is repaired on the channel')
-  t.ok(Number(calls[2].variable('koplus_joined_at')) >= calls[2].channel.createdAt - 1, 'the negative join time becomes the creation time')
+  t.ok(
+    Number(calls[2].variable('koplus_joined_at')) >= calls[2].channel.createdAt - 1,
+    'the negative join time becomes the creation time',
+  )
   sim.endpoint('1001', { registered: true, answerAfterMs: 100, hangupAfterMs: 100 })
   sim.register('1001')
   const order: string[] = []
@@ -158,5 +241,9 @@ await t.test('garbage koplus_* variables: one warning per channel, callers kept 
     order.push(c.uuid)
     await c.waitForState('hungup', 5000)
   }
-  t.same(order, calls.map((c) => c.uuid), 'served in their order')
+  t.same(
+    order,
+    calls.map((c) => c.uuid),
+    'served in their order',
+  )
 })

@@ -16,10 +16,13 @@ import { DaemonProcess, writeConfig } from '../helpers/daemon-process.js'
 import { seed, until } from '../helpers/journey-fixture.js'
 
 const CALLERS = 300
-const seeded = seed([{ number: '5000', settings: { ringTimeSec: 120 } }], [
-  { extension: '1001', loggedIn: ['5000'] },
-  { extension: '1002', loggedIn: ['5000'] },
-])
+const seeded = seed(
+  [{ number: '5000', settings: { ringTimeSec: 120 } }],
+  [
+    { extension: '1001', loggedIn: ['5000'] },
+    { extension: '1002', loggedIn: ['5000'] },
+  ],
+)
 const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
 const port = await sim.listen(0, '127.0.0.1')
 // 1001 answers and talks on; 1002 rings and never answers (within the 120 s ring time).
@@ -44,10 +47,15 @@ t.test(`${CALLERS} live calls survive a SIGKILL restart, every caller in place`,
   const calls: SimCall[] = []
   for (let i = 0; i < CALLERS; i++) {
     calls.push(sim.placeCall({ to: '5000', from: `0703${String(i).padStart(6, '0')}` }))
-    if (i % 50 === 49) await sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 20_000, 'callers in the queue')
+    if (i % 50 === 49)
+      await sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 20_000, 'callers in the queue')
   }
   await sim.waitFor(() => calls.every((c) => !!c.variable('koplus_seq')), 20_000, 'every caller in the queue')
-  await sim.waitFor(() => calls.some((c) => c.state === 'bridged') && agentLegs().length === 2, 10_000, 'one talking, one ringing')
+  await sim.waitFor(
+    () => calls.some((c) => c.state === 'bridged') && agentLegs().length === 2,
+    10_000,
+    'one talking, one ringing',
+  )
   const talking = calls.find((c) => c.state === 'bridged')!
   const bySeq = [...calls].sort((a, b) => Number(a.variable('koplus_seq')) - Number(b.variable('koplus_seq')))
   const waitingOrder = bySeq.filter((c) => c !== talking).map((c) => c.uuid)
@@ -62,19 +70,47 @@ t.test(`${CALLERS} live calls survive a SIGKILL restart, every caller in place`,
   const done = await rebuilt(daemon)
   t.equal(done.calls, CALLERS, `the rebuild found all ${CALLERS} calls`)
 
-  const restored = await until(() => {
-    const ev = db.events.list({ event: 'RESTORED', since })
-    return ev.length >= CALLERS ? ev : undefined
-  }, 20_000, 'every caller restored')
+  const restored = await until(
+    () => {
+      const ev = db.events.list({ event: 'RESTORED', since })
+      return ev.length >= CALLERS ? ev : undefined
+    },
+    20_000,
+    'every caller restored',
+  )
   t.equal(restored.length, CALLERS, 'each caller restored once')
   const positionOf = new Map(restored.map((e) => [e.callId, (e.data as { position?: number }).position]))
-  t.same(waitingOrder.map((id) => positionOf.get(id)), waitingOrder.map((_, i) => i + 1), 'the waiting callers in their order, positions 1…299')
-  t.match(restored.find((e) => e.callId === talking.uuid)?.data, { bridged: true }, 'the conversation taken back as bridged')
+  t.same(
+    waitingOrder.map((id) => positionOf.get(id)),
+    waitingOrder.map((_, i) => i + 1),
+    'the waiting callers in their order, positions 1…299',
+  )
+  t.match(
+    restored.find((e) => e.callId === talking.uuid)?.data,
+    { bridged: true },
+    'the conversation taken back as bridged',
+  )
   t.equal(talking.state, 'bridged', 'still talking')
-  t.same(calls.filter((c) => c.state === 'hungup').map((c) => c.uuid), [], 'no caller hung up')
+  t.same(
+    calls.filter((c) => c.state === 'hungup').map((c) => c.uuid),
+    [],
+    'no caller hung up',
+  )
   // The offer lost with the old daemon: its leg is ended and the caller (still first in line) is offered again.
-  await sim.waitFor(() => ringingLeg.hungUp && agentLegs().some((ch) => !ch.answered && ch.variables.get('koplus_call') === ringingCaller), 10_000, 'the lost offer made again')
+  await sim.waitFor(
+    () =>
+      ringingLeg.hungUp && agentLegs().some((ch) => !ch.answered && ch.variables.get('koplus_call') === ringingCaller),
+    10_000,
+    'the lost offer made again',
+  )
   t.ok(ringingLeg.hungUp, 'the lost leg was ended')
-  t.ok(agentLegs().some((ch) => ch.variables.get('koplus_call') === ringingCaller), 'and its caller is ringing an agent again')
-  t.same(daemon.lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error logged')
+  t.ok(
+    agentLegs().some((ch) => ch.variables.get('koplus_call') === ringingCaller),
+    'and its caller is ringing an agent again',
+  )
+  t.same(
+    daemon.lines.filter((l) => l.level >= 50).map((l) => l.msg),
+    [],
+    'no error logged',
+  )
 })

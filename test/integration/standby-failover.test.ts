@@ -57,22 +57,27 @@ if (pg) {
     const pgLink = new TcpProxy(pg!.port)
     const pgPort = await pgLink.listen()
     const configPath = join(seeded.dir, `koplus-${name}.json`)
-    writeFileSync(configPath, JSON.stringify({
-      database: { path: seeded.dbPath, url: url.replace(`:${pg!.port}/`, `:${pgPort}/`) },
-      freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
-      api: { host: '127.0.0.1', port: 0 },
-      sounds: { dir: join(ROOT, 'sounds') },
-      recordings: { dir: join(seeded.dir, 'recordings') },
-      log: { level: 'info' },
-    }))
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        database: { path: seeded.dbPath, url: url.replace(`:${pg!.port}/`, `:${pgPort}/`) },
+        freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
+        api: { host: '127.0.0.1', port: 0 },
+        sounds: { dir: join(ROOT, 'sounds') },
+        recordings: { dir: join(seeded.dir, 'recordings') },
+        log: { level: 'info' },
+      }),
+    )
     const proc = new DaemonProcess(configPath, { KOPLUS_NODE_ID: name })
     const node = { name, proc, tap, pgLink }
     nodes.push(node)
     await proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH', 20_000, `${name} connected`)
     return node
   }
-  const leads = (n: Node) => n.proc.waitForLog((l) => /^rebuilt the view/.test(l.msg), 20_000, `${n.name} rebuilt as leader`)
-  const apiOf = async (n: Node) => String((await n.proc.waitForLog((l) => l.msg === 'control API listening', 10_000, 'API')).address)
+  const leads = (n: Node) =>
+    n.proc.waitForLog((l) => /^rebuilt the view/.test(l.msg), 20_000, `${n.name} rebuilt as leader`)
+  const apiOf = async (n: Node) =>
+    String((await n.proc.waitForLog((l) => l.msg === 'control API listening', 10_000, 'API')).address)
   const offersTo = (call: SimCall) => sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`)).length
 
   async function waitingCallers(count: number, from: string): Promise<SimCall[]> {
@@ -103,81 +108,199 @@ if (pg) {
   let b = await start('node-b')
   await b.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'b standing by')
 
-  await t.test('kill -9 of the leader while 5 callers wait: the standby takes over, order kept, each offered once, records closed', async (t) => {
-    const calls = await waitingCallers(5, '07010000')
-    await until(() => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null), 3000, 'queue entries written')
-    t.same(b.tap.commands(), [], 'the standby, connected and subscribed, sent FreeSWITCH no command')
-    t.ok(b.tap.frames.some((f) => f.line.startsWith('event json')), 'the standby subscribed to events')
-    a.proc.child.kill('SIGKILL')
-    const killedAt = performance.now()
-    await a.proc.exited
-    await leads(b)
-    t.comment(`the new leader rebuilt ${(performance.now() - killedAt).toFixed(0)} ms after kill -9 (bench/failover.bench.ts measures the first command)`)
-    t.same(calls.map((c) => c.state), calls.map(() => 'answered'), 'every caller still waits')
-    const order = await serve(calls)
-    t.ok(b.tap.commands().length > 0 && b.tap.commands().every((c) => c.at > killedAt), 'the new leader commands FreeSWITCH, only after the old one died')
-    t.same(order, calls.map((c) => c.uuid), 'connected in their original order')
-    t.same(calls.map(offersTo), calls.map(() => 1), 'each caller offered once')
-    const recs = await until(() => { const r = calls.map((c) => db.calls.find(c.uuid)); return r.every((x) => x?.outcome) ? r : undefined }, 5000, 'records closed')
-    t.same(recs.map((r) => r!.outcome), calls.map(() => 'answered'), 'every record closed as answered')
-    t.same(b.proc.lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'no error logged by the new leader')
-  })
+  await t.test(
+    'kill -9 of the leader while 5 callers wait: the standby takes over, order kept, each offered once, records closed',
+    async (t) => {
+      const calls = await waitingCallers(5, '07010000')
+      await until(
+        () => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null),
+        3000,
+        'queue entries written',
+      )
+      t.same(b.tap.commands(), [], 'the standby, connected and subscribed, sent FreeSWITCH no command')
+      t.ok(
+        b.tap.frames.some((f) => f.line.startsWith('event json')),
+        'the standby subscribed to events',
+      )
+      a.proc.child.kill('SIGKILL')
+      const killedAt = performance.now()
+      await a.proc.exited
+      await leads(b)
+      t.comment(
+        `the new leader rebuilt ${(performance.now() - killedAt).toFixed(0)} ms after kill -9 (bench/failover.bench.ts measures the first command)`,
+      )
+      t.same(
+        calls.map((c) => c.state),
+        calls.map(() => 'answered'),
+        'every caller still waits',
+      )
+      const order = await serve(calls)
+      t.ok(
+        b.tap.commands().length > 0 && b.tap.commands().every((c) => c.at > killedAt),
+        'the new leader commands FreeSWITCH, only after the old one died',
+      )
+      t.same(
+        order,
+        calls.map((c) => c.uuid),
+        'connected in their original order',
+      )
+      t.same(
+        calls.map(offersTo),
+        calls.map(() => 1),
+        'each caller offered once',
+      )
+      const recs = await until(
+        () => {
+          const r = calls.map((c) => db.calls.find(c.uuid))
+          return r.every((x) => x?.outcome) ? r : undefined
+        },
+        5000,
+        'records closed',
+      )
+      t.same(
+        recs.map((r) => r!.outcome),
+        calls.map(() => 'answered'),
+        'every record closed as answered',
+      )
+      t.same(
+        b.proc.lines.filter((l) => l.level >= 50).map((l) => l.msg),
+        [],
+        'no error logged by the new leader',
+      )
+    },
+  )
 
-  await t.test('partition between the leader and PostgreSQL: it fences itself and exits; no command from it after the new leader\'s first', async (t) => {
-    const old = b
-    const a2 = await start('node-a2')
-    b = a2
-    await a2.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'a2 standing by')
-    const calls = await waitingCallers(3, '07020000')
-    old.pgLink.down() // the PostgreSQL link only; its ESL connection stays up
-    const exit = await Promise.race([old.proc.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the fenced leader did not exit: ${old.proc.lines.length} lines; ${JSON.stringify(old.proc.lines.filter((l) => l.level >= 40 || /lead|fenc|stop/.test(l.msg)).slice(-12))}`)), 10_000))])
-    t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)')
-    t.ok(old.proc.lines.some((l) => /^leadership: fenced/.test(l.msg)), 'and says why')
-    await leads(a2)
-    const order = await serve(calls)
-    t.same(order, calls.map((c) => c.uuid), 'the callers waiting through the partition are served in order')
-    t.same(calls.map(offersTo), calls.map(() => 1), 'each offered once')
-    const oldLast = old.tap.commands().at(-1)
-    const newFirst = a2.tap.commands()[0]
-    t.ok(newFirst, 'the new leader commands')
-    t.ok(oldLast && oldLast.at < newFirst.at, 'the old leader commanded before, and sent nothing after the new leader\'s first command')
-  })
+  await t.test(
+    "partition between the leader and PostgreSQL: it fences itself and exits; no command from it after the new leader's first",
+    async (t) => {
+      const old = b
+      const a2 = await start('node-a2')
+      b = a2
+      await a2.proc.waitForLog(
+        (l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby',
+        1000,
+        'a2 standing by',
+      )
+      const calls = await waitingCallers(3, '07020000')
+      old.pgLink.down() // the PostgreSQL link only; its ESL connection stays up
+      const exit = await Promise.race([
+        old.proc.exited,
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `the fenced leader did not exit: ${old.proc.lines.length} lines; ${JSON.stringify(old.proc.lines.filter((l) => l.level >= 40 || /lead|fenc|stop/.test(l.msg)).slice(-12))}`,
+                ),
+              ),
+            10_000,
+          ),
+        ),
+      ])
+      t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)')
+      t.ok(
+        old.proc.lines.some((l) => /^leadership: fenced/.test(l.msg)),
+        'and says why',
+      )
+      await leads(a2)
+      const order = await serve(calls)
+      t.same(
+        order,
+        calls.map((c) => c.uuid),
+        'the callers waiting through the partition are served in order',
+      )
+      t.same(
+        calls.map(offersTo),
+        calls.map(() => 1),
+        'each offered once',
+      )
+      const oldLast = old.tap.commands().at(-1)
+      const newFirst = a2.tap.commands()[0]
+      t.ok(newFirst, 'the new leader commands')
+      t.ok(
+        oldLast && oldLast.at < newFirst.at,
+        "the old leader commanded before, and sent nothing after the new leader's first command",
+      )
+    },
+  )
 
-  await t.test('standby restart: the leader goes on; a standby answers reads, names the leader and refuses changes with 503', async (t) => {
-    const leaderTakes = b.proc.lines.filter((l) => /^leadership: took/.test(l.msg)).length
-    let s = await start('node-s')
-    s.proc.child.kill('SIGKILL')
-    await s.proc.exited
-    s = await start('node-s2')
-    await s.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'standing by')
-    const calls = await waitingCallers(2, '07030000')
-    t.same(await serve(calls), calls.map((c) => c.uuid), 'callers arriving meanwhile are served by the leader')
-    t.equal(b.proc.lines.filter((l) => /^leadership: took/.test(l.msg)).length, leaderTakes, 'the leader never lost the lock')
-    t.same(s.tap.commands(), [], 'the restarted standby sent no command')
-    const token = readFileSync(join(seeded.dir, 'cli-token'), 'utf8').trim()
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-    const standbyApi = await apiOf(s)
-    const leaderApi = await apiOf(b)
-    let status: { leadership?: { role: string; leader?: { nodeId: string; api?: string } } } = {}
-    for (let i = 0; i < 50; i++) {
-      status = (await (await fetch(`${standbyApi}/api/v1/status`, { headers })).json()) as typeof status
-      if (status.leadership?.leader) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    t.same(status.leadership, { role: 'standby', nodeId: 'node-s2', leader: { nodeId: b.name, api: leaderApi } }, 'status on the standby names the leader and its API')
-    const res = await fetch(`${standbyApi}/api/v1/queues`, { method: 'POST', headers, body: JSON.stringify({ number: '5999', name: 'new' }) })
-    t.equal(res.status, 503, 'a change on the standby: 503')
-    const body = (await res.json()) as { error: { code: string; message: string } }
-    t.equal(body.error.code, 'NOT_LEADER')
-    t.match(body.error.message, new RegExp(`leader ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')}`), 'naming the leader and where to send it')
-    const leaderStatus = (await (await fetch(`${leaderApi}/api/v1/status`, { headers })).json()) as typeof status
-    t.equal(leaderStatus.leadership?.role, 'leader', 'the leader says it leads')
-    const metric = async (api: string) => /^koplus_leader (\d)$/m.exec(await (await fetch(`${api}/metrics`, { headers })).text())?.[1]
-    t.equal(await metric(leaderApi), '1', '/metrics on the leader: koplus_leader 1')
-    t.equal(await metric(standbyApi), '0', '/metrics on the standby: koplus_leader 0')
-    const cliStatus = (api: string) => new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'], { timeout: 20_000 }, (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout))))
-    t.match(await cliStatus(standbyApi), new RegExp(`^Leader: ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')} — this daemon \\(node-s2\\) is standby$`, 'm'), '`koplus status` on the standby names the leader')
-    t.match(await cliStatus(leaderApi), new RegExp(`^Leader: this daemon \\(${b.name}\\)$`, 'm'), '`koplus status` on the leader says so')
-  })
+  await t.test(
+    'standby restart: the leader goes on; a standby answers reads, names the leader and refuses changes with 503',
+    async (t) => {
+      const leaderTakes = b.proc.lines.filter((l) => /^leadership: took/.test(l.msg)).length
+      let s = await start('node-s')
+      s.proc.child.kill('SIGKILL')
+      await s.proc.exited
+      s = await start('node-s2')
+      await s.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'standing by')
+      const calls = await waitingCallers(2, '07030000')
+      t.same(
+        await serve(calls),
+        calls.map((c) => c.uuid),
+        'callers arriving meanwhile are served by the leader',
+      )
+      t.equal(
+        b.proc.lines.filter((l) => /^leadership: took/.test(l.msg)).length,
+        leaderTakes,
+        'the leader never lost the lock',
+      )
+      t.same(s.tap.commands(), [], 'the restarted standby sent no command')
+      const token = readFileSync(join(seeded.dir, 'cli-token'), 'utf8').trim()
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+      const standbyApi = await apiOf(s)
+      const leaderApi = await apiOf(b)
+      let status: { leadership?: { role: string; leader?: { nodeId: string; api?: string } } } = {}
+      for (let i = 0; i < 50; i++) {
+        status = (await (await fetch(`${standbyApi}/api/v1/status`, { headers })).json()) as typeof status
+        if (status.leadership?.leader) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      t.same(
+        status.leadership,
+        { role: 'standby', nodeId: 'node-s2', leader: { nodeId: b.name, api: leaderApi } },
+        'status on the standby names the leader and its API',
+      )
+      const res = await fetch(`${standbyApi}/api/v1/queues`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ number: '5999', name: 'new' }),
+      })
+      t.equal(res.status, 503, 'a change on the standby: 503')
+      const body = (await res.json()) as { error: { code: string; message: string } }
+      t.equal(body.error.code, 'NOT_LEADER')
+      t.match(
+        body.error.message,
+        new RegExp(`leader ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')}`),
+        'naming the leader and where to send it',
+      )
+      const leaderStatus = (await (await fetch(`${leaderApi}/api/v1/status`, { headers })).json()) as typeof status
+      t.equal(leaderStatus.leadership?.role, 'leader', 'the leader says it leads')
+      const metric = async (api: string) =>
+        /^koplus_leader (\d)$/m.exec(await (await fetch(`${api}/metrics`, { headers })).text())?.[1]
+      t.equal(await metric(leaderApi), '1', '/metrics on the leader: koplus_leader 1')
+      t.equal(await metric(standbyApi), '0', '/metrics on the standby: koplus_leader 0')
+      const cliStatus = (api: string) =>
+        new Promise<string>((resolve, reject) =>
+          execFile(
+            process.execPath,
+            [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'],
+            { timeout: 20_000 },
+            (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout)),
+          ),
+        )
+      t.match(
+        await cliStatus(standbyApi),
+        new RegExp(
+          `^Leader: ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')} — this daemon \\(node-s2\\) is standby$`,
+          'm',
+        ),
+        '`koplus status` on the standby names the leader',
+      )
+      t.match(
+        await cliStatus(leaderApi),
+        new RegExp(`^Leader: this daemon \\(${b.name}\\)$`, 'm'),
+        '`koplus status` on the leader says so',
+      )
+    },
+  )
 }

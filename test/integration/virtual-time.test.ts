@@ -8,7 +8,10 @@ import { VirtualClock } from '../../src/util/clock.js'
 import { VirtualTime, bytesInFlight } from '../helpers/virtual-time.js'
 
 /** A loopback server and a client connected to it; `onData` gets what the server side reads. */
-async function pair(t: Test, onData: (server: Socket, d: Buffer) => void = () => undefined): Promise<{ client: Socket; server: Socket }> {
+async function pair(
+  t: Test,
+  onData: (server: Socket, d: Buffer) => void = () => undefined,
+): Promise<{ client: Socket; server: Socket }> {
   const srv = net.createServer()
   t.teardown(() => new Promise<void>((r) => srv.close(() => r())))
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
@@ -28,7 +31,12 @@ t.test('settle waits until the peer has read every byte written', async (t) => {
   client.write('x'.repeat(1000))
   await time.settle(200).then(
     () => t.fail('settled with bytes unread'),
-    (err: Error) => t.match(err.message, /bytes still in flight after 200 ms: .*1000 bytes/, 'not settled while the peer does not read'),
+    (err: Error) =>
+      t.match(
+        err.message,
+        /bytes still in flight after 200 ms: .*1000 bytes/,
+        'not settled while the peer does not read',
+      ),
   )
   server.resume()
   await time.settle()
@@ -68,7 +76,10 @@ t.test('a virtual time-out names the condition and the time that passed', async 
   const time = new VirtualTime(Date.UTC(2026, 0, 1))
   time.clock.setTimeout(() => undefined, 500)
   time.clock.setTimeout(() => undefined, 5000)
-  await t.rejects(time.until(() => false, 'never', { maxMs: 1000, realTimeoutMs: 20 }), /timed out waiting for never \(500 ms of virtual time, limit 1000 ms; next timer at \+5000 ms\)/)
+  await t.rejects(
+    time.until(() => false, 'never', { maxMs: 1000, realTimeoutMs: 20 }),
+    /timed out waiting for never \(500 ms of virtual time, limit 1000 ms; next timer at \+5000 ms\)/,
+  )
 })
 
 t.test('run lets time pass until the promise settles, and passes its rejection on', async (t) => {

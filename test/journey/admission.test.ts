@@ -30,15 +30,25 @@ t.test('closed: the closing message and the closed action; a closure message win
 })
 
 t.test('closed wins over overflow and no agents', async (t) => {
-  const r = admit(queue({ noAgentsAction: { type: 'busy' } }), { open: false, reason: 'x' }, load({ agentsLoggedIn: 0 }), {
-    overflowing: true,
-  })
+  const r = admit(
+    queue({ noAgentsAction: { type: 'busy' } }),
+    { open: false, reason: 'x' },
+    load({ agentsLoggedIn: 0 }),
+    {
+      overflowing: true,
+    },
+  )
   t.equal(r.kind, 'closed')
 })
 
 t.test('no agents logged in: only when the queue has a no-agents action', async (t) => {
   t.same(admit(queue(), OPEN, load({ agentsLoggedIn: 0 }), NOT_OVERFLOWING), { kind: 'enter' })
-  const r = admit(queue({ noAgentsAction: { type: 'forward', destination: '123' } }), OPEN, load({ agentsLoggedIn: 0 }), NOT_OVERFLOWING)
+  const r = admit(
+    queue({ noAgentsAction: { type: 'forward', destination: '123' } }),
+    OPEN,
+    load({ agentsLoggedIn: 0 }),
+    NOT_OVERFLOWING,
+  )
   t.equal(r.kind, 'no-agents')
   t.same(r.kind === 'no-agents' && r.action, { type: 'forward', destination: '123' })
 })
@@ -67,10 +77,20 @@ t.test('overflow by longest wait and by estimated wait', async (t) => {
   const byEst = updateOverflow(s, load({ estimatedWaitSec: 650 }), NOT_OVERFLOWING, 0)
   t.ok(byEst.overflowing)
   t.match(byEst.reason, /estimated wait 650 s/)
-  t.notOk(updateOverflow(s, load({ estimatedWaitSec: undefined }), NOT_OVERFLOWING, 0).overflowing, 'no basis: no overflow')
+  t.notOk(
+    updateOverflow(s, load({ estimatedWaitSec: undefined }), NOT_OVERFLOWING, 0).overflowing,
+    'no basis: no overflow',
+  )
   t.notOk(updateOverflow(s, load({ longestWaitSec: 200 }), byEst, 1).overflowing, 'reopens when all below 80 %')
 })
 
 t.test('no thresholds set: never overflows', async (t) => {
-  t.notOk(updateOverflow(DEFAULT_QUEUE_SETTINGS, load({ waiting: 1e6, longestWaitSec: 1e6, estimatedWaitSec: 1e6 }), NOT_OVERFLOWING, 0).overflowing)
+  t.notOk(
+    updateOverflow(
+      DEFAULT_QUEUE_SETTINGS,
+      load({ waiting: 1e6, longestWaitSec: 1e6, estimatedWaitSec: 1e6 }),
+      NOT_OVERFLOWING,
+      0,
+    ).overflowing,
+  )
 })

@@ -49,32 +49,35 @@ t.test('no basis for an estimate: the position alone, never an empty wait', asyn
   t.same(a?.prompts, ['position-is', 'num-2'])
 })
 
-t.test('a timeline over five minutes: periodic every 45 s, position+wait every 60 s, in time order, position first on a tie', async (t) => {
-  let st: AnnounceState = initialAnnounceState()
-  const played: string[] = []
-  let now = T0
-  for (let i = 0; i < 20; i++) {
-    const a = nextAnnouncement(S(), st, ctx({ now }))
-    if (!a || a.at > T0 + 300_000) break
-    now = Math.max(now, a.at)
-    played.push(`${(now - T0) / 1000}:${a.kind}`)
-    st = markPlayed(st, a.kind, ctx({ now }))
-  }
-  t.same(played, [
-    '0:position+wait',
-    '45:periodic',
-    '60:position+wait',
-    '90:periodic',
-    '120:position+wait',
-    '135:periodic',
-    '180:position+wait',
-    '180:periodic',
-    '225:periodic',
-    '240:position+wait',
-    '270:periodic',
-    '300:position+wait',
-  ])
-})
+t.test(
+  'a timeline over five minutes: periodic every 45 s, position+wait every 60 s, in time order, position first on a tie',
+  async (t) => {
+    let st: AnnounceState = initialAnnounceState()
+    const played: string[] = []
+    let now = T0
+    for (let i = 0; i < 20; i++) {
+      const a = nextAnnouncement(S(), st, ctx({ now }))
+      if (!a || a.at > T0 + 300_000) break
+      now = Math.max(now, a.at)
+      played.push(`${(now - T0) / 1000}:${a.kind}`)
+      st = markPlayed(st, a.kind, ctx({ now }))
+    }
+    t.same(played, [
+      '0:position+wait',
+      '45:periodic',
+      '60:position+wait',
+      '90:periodic',
+      '120:position+wait',
+      '135:periodic',
+      '180:position+wait',
+      '180:periodic',
+      '225:periodic',
+      '240:position+wait',
+      '270:periodic',
+      '300:position+wait',
+    ])
+  },
+)
 
 t.test('positionOnlyWhenChanged: an unchanged position is a silent re-check, a changed one is spoken', async (t) => {
   const s = S({ positionOnlyWhenChanged: true, announceWait: false, periodicPrompt: '' })

@@ -12,9 +12,23 @@ export const CAPTURES = process.env.ESL_CAPTURES ?? '/work/shared/esl-captures'
 
 /** Events the simulator promises to reproduce in FreeSWITCH's order (noise such as CODEC left out). */
 export const CORE_EVENTS = new Set([
-  'CHANNEL_CREATE', 'CHANNEL_PROGRESS', 'CHANNEL_ANSWER', 'CHANNEL_PARK', 'CHANNEL_UNPARK', 'CHANNEL_EXECUTE',
-  'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_BRIDGE', 'CHANNEL_UNBRIDGE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE',
-  'CHANNEL_DESTROY', 'DTMF', 'PLAYBACK_START', 'PLAYBACK_STOP', 'RECORD_START', 'RECORD_STOP',
+  'CHANNEL_CREATE',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_ANSWER',
+  'CHANNEL_PARK',
+  'CHANNEL_UNPARK',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_EXECUTE_COMPLETE',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'CHANNEL_DESTROY',
+  'DTMF',
+  'PLAYBACK_START',
+  'PLAYBACK_STOP',
+  'RECORD_START',
+  'RECORD_STOP',
 ])
 
 /** A decoded event: header pairs in wire order (values URL-decoded for plain) and the body. */
@@ -67,7 +81,11 @@ export function captureFrames(name: string): EslFrame[] {
 
 /** The tx writes of a capture with their times (ms from the first write). */
 export function captureTx(name: string): Array<{ t: number; text: string }> {
-  const chunks = JSON.parse(readFileSync(`${CAPTURES}/${name}.chunks.json`, 'utf8')) as Array<{ dir: string; t_ms: number; b64: string }>
+  const chunks = JSON.parse(readFileSync(`${CAPTURES}/${name}.chunks.json`, 'utf8')) as Array<{
+    dir: string
+    t_ms: number
+    b64: string
+  }>
   const tx = chunks.filter((c) => c.dir === 'tx')
   const t0 = tx[0]?.t_ms ?? 0
   return tx.map((c) => ({ t: c.t_ms - t0, text: Buffer.from(c.b64, 'base64').toString('utf8') }))
@@ -75,7 +93,10 @@ export function captureTx(name: string): Array<{ t: number; text: string }> {
 
 /** How long a capture's connection lasted, from the first tx write to the last chunk (ms). */
 export function captureDurationMs(name: string): number {
-  const chunks = JSON.parse(readFileSync(`${CAPTURES}/${name}.chunks.json`, 'utf8')) as Array<{ dir: string; t_ms: number }>
+  const chunks = JSON.parse(readFileSync(`${CAPTURES}/${name}.chunks.json`, 'utf8')) as Array<{
+    dir: string
+    t_ms: number
+  }>
   const t0 = chunks.find((c) => c.dir === 'tx')?.t_ms ?? 0
   return (chunks.at(-1)?.t_ms ?? t0) - t0
 }
@@ -86,8 +107,12 @@ export const normUuids = (s: string): string => s.replace(UUID_RE, '<uuid>')
 /** The sequence of non-event frames: Content-Type plus Reply-Text (UUIDs normalised). */
 export function replySkeleton(frames: EslFrame[]): string[] {
   return frames
-    .filter((f) => !String(f.headers['Content-Type']).startsWith('text/event-') && f.headers['Content-Type'] !== 'log/data')
-    .map((f) => `${f.headers['Content-Type']}${f.headers['Reply-Text'] ? ' ' + normUuids(f.headers['Reply-Text']) : ''}`)
+    .filter(
+      (f) => !String(f.headers['Content-Type']).startsWith('text/event-') && f.headers['Content-Type'] !== 'log/data',
+    )
+    .map(
+      (f) => `${f.headers['Content-Type']}${f.headers['Reply-Text'] ? ' ' + normUuids(f.headers['Reply-Text']) : ''}`,
+    )
 }
 
 /** Decoded events of a frame list. */
@@ -109,7 +134,13 @@ export function channelSequence(evs: DecodedEvent[], uuid: string): string[] {
 export function headerSkeleton(e: DecodedEvent): string[] {
   const out: string[] = []
   for (const [k] of e.headers) {
-    const g = k.startsWith('variable_') ? 'variable_*' : k.startsWith('Caller-') ? 'Caller-*' : k.startsWith('Other-Leg-') ? 'Other-Leg-*' : k
+    const g = k.startsWith('variable_')
+      ? 'variable_*'
+      : k.startsWith('Caller-')
+        ? 'Caller-*'
+        : k.startsWith('Other-Leg-')
+          ? 'Other-Leg-*'
+          : k
     if (g.endsWith('*') && out[out.length - 1] === g) continue
     out.push(g)
   }
@@ -162,7 +193,10 @@ export class RawEsl {
   async command(text: string): Promise<EslFrame> {
     const from = this.frames.length
     this.socket.write(text.endsWith('\n\n') ? text : text + '\n\n')
-    return this.waitFrame((f) => f.headers['Content-Type'] === 'command/reply' || f.headers['Content-Type'] === 'api/response', from)
+    return this.waitFrame(
+      (f) => f.headers['Content-Type'] === 'command/reply' || f.headers['Content-Type'] === 'api/response',
+      from,
+    )
   }
 
   events(): DecodedEvent[] {

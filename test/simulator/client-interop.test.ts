@@ -35,9 +35,14 @@ t.test('EslClient: api, bgapi originate, execute with completion, multi-line sen
   t.equal(call.heard()[0]?.file, HELLO)
   await client.execute(call.uuid, 'set', 'koplus_announce=a\nb')
   t.equal(call.variable('koplus_announce'), 'a\nb', 'text/plain body became the argument')
-  const job = await client.bgapi('originate {origination_uuid=66666666-0000-4000-8000-000000000001,originate_timeout=5}user/1001 &park()')
+  const job = await client.bgapi(
+    'originate {origination_uuid=66666666-0000-4000-8000-000000000001,originate_timeout=5}user/1001 &park()',
+  )
   t.match(JSON.stringify(job), /\+OK 66666666-0000-4000-8000-000000000001/)
-  t.equal(await client.api(`uuid_bridge ${call.uuid} 66666666-0000-4000-8000-000000000001`), '+OK 66666666-0000-4000-8000-000000000001\n')
+  t.equal(
+    await client.api(`uuid_bridge ${call.uuid} 66666666-0000-4000-8000-000000000001`),
+    '+OK 66666666-0000-4000-8000-000000000001\n',
+  )
   await call.waitForState('bridged')
   await client.api('uuid_kill 66666666-0000-4000-8000-000000000001')
   await call.waitForState('hungup')

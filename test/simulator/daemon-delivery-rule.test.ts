@@ -21,15 +21,24 @@ t.test('a queue call is offered, bridged and recorded with the 20 ms delivery ru
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
-  const daemon = await startDaemon({ databasePath: seeded.dbPath, freeswitch: { host: '127.0.0.1', port, password: 'ClueCon' } })
+  const daemon = await startDaemon({
+    databasePath: seeded.dbPath,
+    freeswitch: { host: '127.0.0.1', port, password: 'ClueCon' },
+  })
   t.teardown(() => daemon.stop())
   await daemon.whenRebuilt()
 
   const call = sim.placeCall({ to: '5000', from: '0701234567' })
   await call.waitForState('bridged', 5000)
   t.match(sim.call(call.bridgedTo!)!.channel.name, /1001/, 'bridged to 1001, idle longest')
-  t.ok(call.heard().some((h) => /moh/.test(h.file)), 'the caller heard music on hold')
-  t.ok(sim.eslStats.clientLfBytes > 0, `the daemon woke the listener with ${sim.eslStats.clientLfBytes} LF while the call was live`)
+  t.ok(
+    call.heard().some((h) => /moh/.test(h.file)),
+    'the caller heard music on hold',
+  )
+  t.ok(
+    sim.eslStats.clientLfBytes > 0,
+    `the daemon woke the listener with ${sim.eslStats.clientLfBytes} LF while the call was live`,
+  )
   call.hangup()
   await sim.waitFor(() => daemon.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
   const rec = daemon.store.calls.get(call.uuid)

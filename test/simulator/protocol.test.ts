@@ -65,7 +65,11 @@ for (const fmt of ['plain', 'json']) {
     )
     t.equal(jobs(frames)[1].body, '-ERR USER_BUSY\n')
     t.equal(jobs(frames)[2].body, jobs(real)[2].body, 'version text')
-    const chosen = /Job-UUID: (\S+)/.exec(captureTx(name).map((x) => x.text).join(''))![1]
+    const chosen = /Job-UUID: (\S+)/.exec(
+      captureTx(name)
+        .map((x) => x.text)
+        .join(''),
+    )![1]
     t.equal(jobs(frames)[2].get('Job-UUID'), chosen, 'client-chosen Job-UUID')
     t.match(jobs(frames)[0].body, /^UP 0 years, .*\nFreeSWITCH \(Version 1\.10\.12-release/)
   })
@@ -107,7 +111,10 @@ t.test('plain framing: Content-Length counts the trailing blank line; json has n
   const json = job.body!.toString()
   t.ok(json.endsWith('}'), 'no trailing newline')
   const obj = JSON.parse(json) as Record<string, unknown>
-  t.ok(Object.values(obj).every((v) => typeof v === 'string'), 'every value a string')
+  t.ok(
+    Object.values(obj).every((v) => typeof v === 'string'),
+    'every value a string',
+  )
   t.equal(obj._body, 'hi%20there')
   t.equal(obj['Content-Length'], '10')
   esl.end()

@@ -43,7 +43,12 @@ function queueLegs(evs: DecodedEvent[]): string[] {
 
 /** UUIDs the client chose itself (origination_uuid=...) in the tx. */
 function chosenUuids(tx: Array<{ text: string }>): string[] {
-  return [...tx.map((x) => x.text).join('').matchAll(/origination_uuid=([0-9a-f-]{36})/g)].map((m) => m[1])
+  return [
+    ...tx
+      .map((x) => x.text)
+      .join('')
+      .matchAll(/origination_uuid=([0-9a-f-]{36})/g),
+  ].map((m) => m[1])
 }
 
 /** Channel-State / Channel-Call-State / Answer-State carried by each core event of a channel. */
@@ -103,7 +108,9 @@ async function runScenario(
     map,
     before: async (i) => {
       // The caller dials in right after the client subscribed (the queue legs park before any tx).
-      if (i === 2) for (let k = w.calls.length; k < Math.min(nCalls, 1); k++) w.calls.push(sim.placeCall({ to: '5000', from: '15551230001', callerName: 'Lab Caller' }))
+      if (i === 2)
+        for (let k = w.calls.length; k < Math.min(nCalls, 1); k++)
+          w.calls.push(sim.placeCall({ to: '5000', from: '15551230001', callerName: 'Lab Caller' }))
       await opts.before?.(i, w)
       await settle()
     },
@@ -116,7 +123,11 @@ async function runScenario(
     .concat(chosenUuids(tx).map((u): [string, string, string] => [`leg ${u.slice(0, 8)}`, u, u]))
   for (const [label, realUuid, simUuid] of pairs) {
     t.same(channelSequence(simEvents, simUuid), channelSequence(realEvents, realUuid), `${label}: event sequence`)
-    t.same(stateSequence(simEvents, simUuid), stateSequence(realEvents, realUuid), `${label}: channel/call/answer states`)
+    t.same(
+      stateSequence(simEvents, simUuid),
+      stateSequence(realEvents, realUuid),
+      `${label}: channel/call/answer states`,
+    )
     // Header skeleton of each event type, first occurrence.
     const seen = new Set<string>()
     for (const e of simEvents.filter((x) => x.get('Unique-ID') === simUuid)) {
@@ -138,7 +149,10 @@ for (const fmt of ['plain', 'json']) {
       const heard = call.heard().map((h) => h.file.replace(SOUNDS + '/', ''))
       t.equal(heard[0], 'welcome.wav')
       t.ok(heard.includes('1.wav') && heard.includes('2.wav'), 'queued announcement played')
-      t.ok(heard.some((h) => h.startsWith('bridge:')), 'was bridged')
+      t.ok(
+        heard.some((h) => h.startsWith('bridge:')),
+        'was bridged',
+      )
       if (variant === '-pab') t.ok(heard.includes('3.wav'), 'played 3.wav after the agent left')
     })
   }
@@ -154,7 +168,15 @@ for (const fmt of ['plain', 'json']) {
     })
     t.same(
       sim.originates.map((o) => o.result),
-      ['-ERR NO_ANSWER\n', '-ERR SUBSCRIBER_ABSENT\n', '-ERR USER_NOT_REGISTERED\n', '-ERR USER_BUSY\n', '-ERR CALL_REJECTED\n', '-ERR USER_BUSY\n', '-ERR CALL_REJECTED\n'],
+      [
+        '-ERR NO_ANSWER\n',
+        '-ERR SUBSCRIBER_ABSENT\n',
+        '-ERR USER_NOT_REGISTERED\n',
+        '-ERR USER_BUSY\n',
+        '-ERR CALL_REJECTED\n',
+        '-ERR USER_BUSY\n',
+        '-ERR CALL_REJECTED\n',
+      ],
     )
   })
 
@@ -163,7 +185,10 @@ for (const fmt of ['plain', 'json']) {
     const evs = events(frames)
     const losers = evs.filter((e) => e.name === 'CHANNEL_HANGUP' && e.get('Hangup-Cause') === 'LOSE_RACE')
     t.ok(losers.length >= 2, 'losers hung up with LOSE_RACE')
-    t.ok(losers.some((e) => e.get('variable_group_dial_status') === 'loser'), 'group_dial_status=loser')
+    t.ok(
+      losers.some((e) => e.get('variable_group_dial_status') === 'loser'),
+      'group_dial_status=loser',
+    )
     t.match(sim.originates[0].result, /^\+OK [0-9a-f-]{36}\n$/)
     t.equal(sim.originates[1].result, '-ERR ORIGINATOR_CANCEL\n')
   })
@@ -234,8 +259,14 @@ for (const fmt of ['plain', 'json']) {
       },
     })
     const stops = events(frames).filter((e) => e.name === 'RECORD_STOP' && e.get('Unique-ID') === w.calls[0].uuid)
-    t.same(stops.map((e) => e.get('variable_record_ms')), ['1450', '0', '5000'])
-    t.same(stops.map((e) => e.get('variable_silence_hits_exhausted')), ['false', 'true', 'false'])
+    t.same(
+      stops.map((e) => e.get('variable_record_ms')),
+      ['1450', '0', '5000'],
+    )
+    t.same(
+      stops.map((e) => e.get('variable_silence_hits_exhausted')),
+      ['false', 'true', 'false'],
+    )
     t.equal(stops[0].get('variable_playback_terminator_used'), '#')
   })
 }
@@ -257,10 +288,17 @@ t.test('registration: sofia::register / unregister / expire with the captured he
   await sim.close()
   const mine = events(esl.frames)
   const real = events(captureFrames('inbound-registration.plain')).filter((e) => e.name === 'CUSTOM')
-  t.same(mine.map((e) => e.get('Event-Subclass')), real.map((e) => e.get('Event-Subclass')))
+  t.same(
+    mine.map((e) => e.get('Event-Subclass')),
+    real.map((e) => e.get('Event-Subclass')),
+  )
   t.same(mine.map(headerSkeleton), real.map(headerSkeleton))
   const exp = mine[3]
-  t.equal(Number(exp.get('expires')), Math.floor(Date.UTC(2026, 10, 25, 17, 46, 10) / 1000), 'expires is an absolute epoch')
+  t.equal(
+    Number(exp.get('expires')),
+    Math.floor(Date.UTC(2026, 10, 25, 17, 46, 10) / 1000),
+    'expires is an absolute epoch',
+  )
 })
 
 t.test('reconnect: a connection closing without exit leaves the call; a new one finds it', async (t) => {
@@ -283,10 +321,16 @@ t.test('reconnect: a connection closing without exit leaves the call; a new one 
   t.equal(call.state, 'answered', 'call unaffected')
   const b = new RawEsl(port)
   await b.command('auth ClueCon')
-  const list = JSON.parse((await b.command('api show channels as json')).body!.toString()) as { row_count: number; rows: Array<{ uuid: string; application: string }> }
+  const list = JSON.parse((await b.command('api show channels as json')).body!.toString()) as {
+    row_count: number
+    rows: Array<{ uuid: string; application: string }>
+  }
   t.equal(list.row_count, 1)
   t.equal(list.rows[0].application, 'endless_playback')
-  const dump = JSON.parse((await b.command(`api uuid_dump ${list.rows[0].uuid} json`)).body!.toString()) as Record<string, string>
+  const dump = JSON.parse((await b.command(`api uuid_dump ${list.rows[0].uuid} json`)).body!.toString()) as Record<
+    string,
+    string
+  >
   t.equal(dump['Event-Name'], 'CHANNEL_DATA')
   t.equal(dump.variable_koplus_queue, '5000')
   t.equal(dump.variable_koplus_tenant, 'acme')
@@ -332,8 +376,16 @@ for (const fmt of ['plain', 'json']) {
     await sim.close()
     t.same(replySkeleton(a.frames), replySkeleton(real1), 'connection 1 replies (no bye, no disconnect notice)')
     t.same(replySkeleton(b.frames), replySkeleton(real2), 'connection 2 replies')
-    t.same(channelSequence(a.events(), call!.uuid), channelSequence(events(real1), queueUuid), 'connection 1: queue leg events')
-    t.same(channelSequence(b.events(), call!.uuid), channelSequence(events(real2), queueUuid), 'connection 2: queue leg events')
+    t.same(
+      channelSequence(a.events(), call!.uuid),
+      channelSequence(events(real1), queueUuid),
+      'connection 1: queue leg events',
+    )
+    t.same(
+      channelSequence(b.events(), call!.uuid),
+      channelSequence(events(real2), queueUuid),
+      'connection 2: queue leg events',
+    )
     const dumps = b.frames.filter((f) => f.headers['Content-Type'] === 'api/response').map((f) => f.body!.toString())
     const list = JSON.parse(dumps[0]) as { rows: Array<Record<string, string>> }
     const realList = JSON.parse(

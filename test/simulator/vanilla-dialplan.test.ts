@@ -28,7 +28,7 @@ function rig(vanilla: DialplanOptions['vanilla'], globals?: Record<string, strin
 
 const flush = () => new Promise((r) => setImmediate(r))
 
-t.test("installed with the jump: queue 5000 parks for koplus before ivr_demo and without the 10 s sleep", async (t) => {
+t.test('installed with the jump: queue 5000 parks for koplus before ivr_demo and without the 10 s sleep', async (t) => {
   const { call } = rig('jump')
   const q = call('5000')
   await flush()
@@ -46,7 +46,11 @@ t.test('installed with the jump: other numbers fall through to the stock extensi
   const { call, clock } = rig('jump')
   const echo = call('9196')
   await flush()
-  t.same(echo.ran(), ['execute_extension', 'log', 'log', 'log', 'log', 'sleep'], 'not a koplus number: on to "global" (default_password 1234)')
+  t.same(
+    echo.ran(),
+    ['execute_extension', 'log', 'log', 'log', 'log', 'sleep'],
+    'not a koplus number: on to "global" (default_password 1234)',
+  )
   clock.advance(10_000)
   await flush()
   t.same(echo.ran().slice(-2), ['answer', 'echo'])

@@ -9,8 +9,7 @@ import {
   WAIT_CAP_MINUTES,
 } from '../../src/core/speech/phrases.js'
 
-const text = (ids: string[], lang: Lang) =>
-  ids.map((id) => (isPromptId(id) ? PROMPTS[id][lang] : `?${id}?`)).join(' ')
+const text = (ids: string[], lang: Lang) => ids.map((id) => (isPromptId(id) ? PROMPTS[id][lang] : `?${id}?`)).join(' ')
 
 t.test('position', async (t) => {
   t.same(sayPosition(2, 'sv'), ['position-is', 'num-2'])

@@ -11,12 +11,18 @@ import { DEFAULT_SOUNDS_DIR } from '../../src/config/paths.js'
 import { playbackArg, promptPath as corePromptPath } from '../../src/core/prompts.js'
 
 /** The shipped file of a prompt (the repository's sounds/). */
-const promptPath = (id: string, lang: string, overrides?: Parameters<typeof corePromptPath>[2], dir: string = DEFAULT_SOUNDS_DIR) => corePromptPath(id, lang, overrides, dir)
+const promptPath = (
+  id: string,
+  lang: string,
+  overrides?: Parameters<typeof corePromptPath>[2],
+  dir: string = DEFAULT_SOUNDS_DIR,
+) => corePromptPath(id, lang, overrides, dir)
 
 /** Reads the fmt chunk and data size of a RIFF/WAVE file. */
 function wavInfo(file: string) {
   const b = readFileSync(file)
-  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${file}: not WAVE`)
+  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error(`${file}: not WAVE`)
   let off = 12
   let fmt: { format: number; channels: number; rate: number; bits: number } | undefined
   let dataBytes = 0
@@ -76,10 +82,20 @@ t.test('everything speech can return has a file', async (t) => {
   }
   for (const d of ['softphone', 'deskphone', 'mobile'] as const) speech.sayDeviceChosen(d).forEach((id) => seen.add(id))
   for (const f of [
-    speech.sayLoggedOut, speech.sayPaused, speech.sayUnpaused, speech.sayWrapUpEnded, speech.sayNotAllowedByPlan,
-    speech.sayNotMember, speech.sayUnknownQueue, speech.sayError, speech.sayMobileOffer, speech.sayRecordAfterBeep,
-    speech.sayRecordConfirm, speech.sayPromptSaved,
-  ]) f().forEach((id) => seen.add(id))
+    speech.sayLoggedOut,
+    speech.sayPaused,
+    speech.sayUnpaused,
+    speech.sayWrapUpEnded,
+    speech.sayNotAllowedByPlan,
+    speech.sayNotMember,
+    speech.sayUnknownQueue,
+    speech.sayError,
+    speech.sayMobileOffer,
+    speech.sayRecordAfterBeep,
+    speech.sayRecordConfirm,
+    speech.sayPromptSaved,
+  ])
+    f().forEach((id) => seen.add(id))
   t.ok(seen.size > 40)
   for (const id of seen) {
     for (const lang of LANGS) {

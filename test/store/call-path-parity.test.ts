@@ -31,17 +31,35 @@ t.test('the same call, offers, events, announcements and sessions through both g
     await db.run(sql)
   }
 
-  const start = { callId: 'c1', tenantId: 'default', queueId: 'q1', arrivedAt: T0, callerNumber: '+46', callerName: 'Ann', enteredQueueAt: T0 + 1500 }
+  const start = {
+    callId: 'c1',
+    tenantId: 'default',
+    queueId: 'q1',
+    arrivedAt: T0,
+    callerNumber: '+46',
+    callerName: 'Ann',
+    enteredQueueAt: T0 + 1500,
+  }
   t.same(await repo.startCall(start), sync.calls.start(start))
-  for (const patch of [{ answeredAt: T0 + 20_000, agentId: 'a1' }, { endedAt: T0 + 80_000, outcome: 'answered' as const }, { talkMs: 1 }]) {
+  for (const patch of [
+    { answeredAt: T0 + 20_000, agentId: 'a1' },
+    { endedAt: T0 + 80_000, outcome: 'answered' as const },
+    { talkMs: 1 },
+  ]) {
     t.same(await repo.updateCall('c1', patch), sync.calls.update('c1', patch), `update ${JSON.stringify(patch)}`)
   }
   const offer = { callId: 'c1', agentId: 'a1', offeredAt: T0 + 2000, legUuid: 'leg-1', device: 'softphone:1001' }
   const a = await repo.addOffer(offer)
   const b = sync.calls.addOffer(offer)
   t.same(a, b)
-  t.same(await repo.finishOffer(a.id, { result: 'answered', answeredAt: T0 + 20_000 }), sync.calls.finishOffer(b.id, { result: 'answered', answeredAt: T0 + 20_000 }))
-  t.same(await repo.finishOffer(a.id, { result: 'answered', endedAt: T0 + 80_000, cause: 'NORMAL_CLEARING' }), sync.calls.finishOffer(b.id, { result: 'answered', endedAt: T0 + 80_000, cause: 'NORMAL_CLEARING' }))
+  t.same(
+    await repo.finishOffer(a.id, { result: 'answered', answeredAt: T0 + 20_000 }),
+    sync.calls.finishOffer(b.id, { result: 'answered', answeredAt: T0 + 20_000 }),
+  )
+  t.same(
+    await repo.finishOffer(a.id, { result: 'answered', endedAt: T0 + 80_000, cause: 'NORMAL_CLEARING' }),
+    sync.calls.finishOffer(b.id, { result: 'answered', endedAt: T0 + 80_000, cause: 'NORMAL_CLEARING' }),
+  )
   t.same(await repo.openOffers(), sync.calls.openOffers())
 
   const ev = { at: T0 + 0.4, callId: 'c1', queueId: 'q1', event: 'ARRIVE', data: { n: [1, 'x'] } }

@@ -24,10 +24,25 @@ t.test('append rate', async (t) => {
   for (const synchronous of ['NORMAL', 'FULL'] as const) {
     const store = Store.open(join(dir, `events-${synchronous}.sqlite`), { synchronous })
     const n = synchronous === 'NORMAL' ? 10000 : 300
-    const single = rate(n, (i) => store.events.append({ at: 1_790_000_000_000 + i, callId: `c${i % 100}`, queueId: 'q1', agentId: 'a1', event: 'RING', data: { offerId: i } }))
+    const single = rate(n, (i) =>
+      store.events.append({
+        at: 1_790_000_000_000 + i,
+        callId: `c${i % 100}`,
+        queueId: 'q1',
+        agentId: 'a1',
+        event: 'RING',
+        data: { offerId: i },
+      }),
+    )
     t.comment(`event_log single appends, synchronous=${synchronous}: ${single} /s (${n} rows)`)
     t.ok(single > (synchronous === 'NORMAL' ? 1000 : 10), `single append rate ${single}/s above the floor`)
-    const batch = Array.from({ length: 1000 }, (_, i) => ({ at: 1_790_000_000_000 + i, callId: `c${i % 100}`, queueId: 'q1', event: 'ENTERQUEUE', data: { position: i } }))
+    const batch = Array.from({ length: 1000 }, (_, i) => ({
+      at: 1_790_000_000_000 + i,
+      callId: `c${i % 100}`,
+      queueId: 'q1',
+      event: 'ENTERQUEUE',
+      data: { position: i },
+    }))
     const batched = rate(20, () => store.events.appendMany(batch), batch.length)
     t.comment(`event_log batched appends (1000 per transaction), synchronous=${synchronous}: ${batched} /s`)
     t.ok(batched > 5000, `batched rate ${batched}/s above the floor`)

@@ -44,26 +44,29 @@ t.test('a new database: data directories 0700, the file, its -wal and -shm 0600,
   t.equal(mode(`${path}-shm`), '600', '-shm')
 })
 
-t.test('an existing world-readable database (and its WAL) is tightened to 0600; an existing directory is left alone', async (t) => {
-  const dir = tmp(t)
-  const path = join(dir, 'koplus.sqlite')
-  Store.open(path).close()
-  writeFileSync(`${path}-wal`, '')
-  chmodSync(path, 0o644)
-  chmodSync(`${path}-wal`, 0o644)
-  chmodSync(dir, 0o755)
-  const r = prepareDatabaseFile(path)
-  t.same(r.tightened, [
-    { path, from: '0644' },
-    { path: `${path}-wal`, from: '0644' },
-  ])
-  t.equal(r.created, false)
-  t.same(r.createdDirs, [])
-  t.same(r.loose, [])
-  t.equal(mode(path), '600')
-  t.equal(mode(`${path}-wal`), '600')
-  t.equal(mode(dir), '755', "a directory koplus did not make keeps its mode (it may be the operator's)")
-})
+t.test(
+  'an existing world-readable database (and its WAL) is tightened to 0600; an existing directory is left alone',
+  async (t) => {
+    const dir = tmp(t)
+    const path = join(dir, 'koplus.sqlite')
+    Store.open(path).close()
+    writeFileSync(`${path}-wal`, '')
+    chmodSync(path, 0o644)
+    chmodSync(`${path}-wal`, 0o644)
+    chmodSync(dir, 0o755)
+    const r = prepareDatabaseFile(path)
+    t.same(r.tightened, [
+      { path, from: '0644' },
+      { path: `${path}-wal`, from: '0644' },
+    ])
+    t.equal(r.created, false)
+    t.same(r.createdDirs, [])
+    t.same(r.loose, [])
+    t.equal(mode(path), '600')
+    t.equal(mode(`${path}-wal`), '600')
+    t.equal(mode(dir), '755', "a directory koplus did not make keeps its mode (it may be the operator's)")
+  },
+)
 
 t.test('a parent that is a file: one line naming it, not "EEXIST … mkdir"', async (t) => {
   const dir = tmp(t)
@@ -72,19 +75,26 @@ t.test('a parent that is a file: one line naming it, not "EEXIST … mkdir"', as
   t.equal(e.storeCode, 'FILE')
   t.equal(e.message, `${join(dir, 'file')} is a file, not a directory`)
   e = storeError(() => Store.open(join(dir, 'file', 'deeper', 'koplus.sqlite')))
-  t.equal(e.message, `${join(dir, 'file')} is a file, not a directory, so ${join(dir, 'file', 'deeper')} cannot be made`)
+  t.equal(
+    e.message,
+    `${join(dir, 'file')} is a file, not a directory, so ${join(dir, 'file', 'deeper')} cannot be made`,
+  )
   t.notMatch(e.message, /EEXIST/)
   e = storeError(() => Store.open(dir))
   t.equal(e.message, `${dir} is a directory; give the path of the SQLite file`)
 })
 
-t.test('a path under /proc fails at once (Node\'s recursive mkdir loops forever there)', { skip: !existsSync('/proc/self') && 'no /proc here' }, async (t) => {
-  const started = performance.now()
-  let e = storeError(() => Store.open('/proc/koplus-test/data/koplus.sqlite'))
-  t.equal(e.storeCode, 'FILE')
-  t.match(e.message, /^cannot create the directory \/proc\/koplus-test: .*\(ENOENT\)$/)
-  e = storeError(() => Store.open('/proc/koplus-test.sqlite'))
-  t.match(e.message, /^cannot create the database file \/proc\/koplus-test\.sqlite: .*\(ENOENT\)$/)
-  t.ok(performance.now() - started < 1000, 'without hanging')
-  t.notMatch(e.message, /\n/, 'one line')
-})
+t.test(
+  "a path under /proc fails at once (Node's recursive mkdir loops forever there)",
+  { skip: !existsSync('/proc/self') && 'no /proc here' },
+  async (t) => {
+    const started = performance.now()
+    let e = storeError(() => Store.open('/proc/koplus-test/data/koplus.sqlite'))
+    t.equal(e.storeCode, 'FILE')
+    t.match(e.message, /^cannot create the directory \/proc\/koplus-test: .*\(ENOENT\)$/)
+    e = storeError(() => Store.open('/proc/koplus-test.sqlite'))
+    t.match(e.message, /^cannot create the database file \/proc\/koplus-test\.sqlite: .*\(ENOENT\)$/)
+    t.ok(performance.now() - started < 1000, 'without hanging')
+    t.notMatch(e.message, /\n/, 'one line')
+  },
+)

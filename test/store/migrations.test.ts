@@ -48,22 +48,40 @@ const dir = mkdtempSync(join(tmpdir(), 'koplus-store-'))
 
 /** Tables, columns, indexes and foreign keys of a database, normalised for comparison. */
 function shape(db: Database.Database): unknown {
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name)
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((r) => r.name)
   return Object.fromEntries(
     tables.map((tbl) => [
       tbl,
       {
-        columns: (db.pragma(`table_info(${tbl})`) as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[])
+        columns: (
+          db.pragma(`table_info(${tbl})`) as {
+            name: string
+            type: string
+            notnull: number
+            dflt_value: unknown
+            pk: number
+          }[]
+        )
           .map((c) => `${c.name} ${c.type} notnull=${c.notnull} default=${String(c.dflt_value)} pk=${c.pk}`)
           .sort(),
         indexes: (db.pragma(`index_list(${tbl})`) as { name: string; unique: number; partial: number }[])
           .map((i) => {
-            const cols = (db.pragma(`index_xinfo(${i.name})`) as { name: string | null; key: number }[]).filter((c) => c.key).map((c) => c.name ?? '<expr>')
-            const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(i.name) as { sql: string | null } | undefined)?.sql ?? null
+            const cols = (db.pragma(`index_xinfo(${i.name})`) as { name: string | null; key: number }[])
+              .filter((c) => c.key)
+              .map((c) => c.name ?? '<expr>')
+            const sql =
+              (
+                db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(i.name) as
+                  { sql: string | null } | undefined
+              )?.sql ?? null
             return `${i.name.startsWith('sqlite_autoindex') ? 'auto' : i.name} unique=${i.unique} partial=${i.partial} (${cols.join(',')}) ${sql?.replace(/\s+/g, ' ') ?? ''}`
           })
           .sort(),
-        foreignKeys: (db.pragma(`foreign_key_list(${tbl})`) as { table: string; from: string; to: string; on_delete: string }[])
+        foreignKeys: (
+          db.pragma(`foreign_key_list(${tbl})`) as { table: string; from: string; to: string; on_delete: string }[]
+        )
           .map((f) => `${f.from} -> ${f.table}.${f.to} on delete ${f.on_delete}`)
           .sort(),
       },
@@ -84,7 +102,7 @@ t.test('a fresh file gets schema.sql, WAL and the default tenant', async (t) => 
   t.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
   t.equal(store.db.pragma('foreign_keys', { simple: true }), 1)
   t.equal(store.db.pragma('synchronous', { simple: true }), 1, 'synchronous=NORMAL')
-  t.equal((store.db.pragma('busy_timeout', { simple: true })), 5000)
+  t.equal(store.db.pragma('busy_timeout', { simple: true }), 5000)
   const def = store.tenants.get('default')
   t.equal(def.domain, 'default')
   t.ok(Math.abs(def.createdAt - Date.now()) < 60_000, 'created_at is epoch milliseconds (now)')
@@ -93,7 +111,10 @@ t.test('a fresh file gets schema.sql, WAL and the default tenant', async (t) => 
   store.close()
   const again = Store.open(path)
   t.teardown(() => again.close())
-  t.same(again.tenants.list().map((x) => x.id), ['default', 'acme'])
+  t.same(
+    again.tenants.list().map((x) => x.id),
+    ['default', 'acme'],
+  )
 })
 
 t.test('a version-1 file is migrated to the current version, data kept, same shape as fresh', async (t) => {
@@ -119,8 +140,14 @@ t.test('a version-1 file is migrated to the current version, data kept, same sha
   t.same(a.skills, {})
   t.equal(a.wrapUpSec, null)
 
-  t.same(store.memberships.history('a_anna'), [{ agentId: 'a_anna', queueId: 'q_support', tenantId: 'default', from: 4000, until: null }], 'history backfilled')
-  t.same(store.sessions.list(), [{ agentId: 'a_anna', queueId: 'q_support', since: 5000, paused: false, pauseReason: null, pausedAt: null }])
+  t.same(
+    store.memberships.history('a_anna'),
+    [{ agentId: 'a_anna', queueId: 'q_support', tenantId: 'default', from: 4000, until: null }],
+    'history backfilled',
+  )
+  t.same(store.sessions.list(), [
+    { agentId: 'a_anna', queueId: 'q_support', since: 5000, paused: false, pauseReason: null, pausedAt: null },
+  ])
   const c = store.calls.get('c1')
   t.equal(c.waitMs, 30000)
   t.equal(c.talkMs, 60000)
@@ -143,7 +170,11 @@ t.test('a failing migration leaves the file at its old version', async (t) => {
   const db = new Database(path)
   t.teardown(() => db.close())
   t.equal(db.pragma('user_version', { simple: true }), 1)
-  t.same((db.pragma('table_info(queues)') as { name: string }[]).map((c) => c.name).includes('language'), true, 'queues untouched')
+  t.same(
+    (db.pragma('table_info(queues)') as { name: string }[]).map((c) => c.name).includes('language'),
+    true,
+    'queues untouched',
+  )
 })
 
 t.test('refuses a newer file and a non-koplus file', async (t) => {
@@ -151,7 +182,11 @@ t.test('refuses a newer file and a non-koplus file', async (t) => {
   const db = new Database(newer)
   db.pragma(`user_version = ${CURRENT_VERSION + 1}`)
   db.close()
-  t.throws(() => Store.open(newer), { name: 'StoreError', code: 'KOPLUS_STORE_SCHEMA', message: /newer than this koplus/ })
+  t.throws(() => Store.open(newer), {
+    name: 'StoreError',
+    code: 'KOPLUS_STORE_SCHEMA',
+    message: /newer than this koplus/,
+  })
 
   const other = join(dir, 'other.sqlite')
   const db2 = new Database(other)
@@ -162,6 +197,12 @@ t.test('refuses a newer file and a non-koplus file', async (t) => {
 
 t.test('refuses a schema.sql whose version disagrees with the migrations', async (t) => {
   const bad = join(dir, 'schema-bad.sql')
-  writeFileSync(bad, readFileSync(defaultSchemaPath(), 'utf8').replace(/PRAGMA user_version = \d+/, `PRAGMA user_version = ${CURRENT_VERSION + 5}`))
+  writeFileSync(
+    bad,
+    readFileSync(defaultSchemaPath(), 'utf8').replace(
+      /PRAGMA user_version = \d+/,
+      `PRAGMA user_version = ${CURRENT_VERSION + 5}`,
+    ),
+  )
   t.throws(() => Store.open(':memory:', { schemaPath: bad }), /declares version/)
 })

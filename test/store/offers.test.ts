@@ -31,17 +31,28 @@ t.test('offers from the engine are stored and make the per-agent table', async (
     })
     return out
   }
-  const cfg = config([{ ...queue(q.id, '5000', { ringTimeSec: 10 }), tenantId: tenant.id }], [
-    { ...agent(a1.id, { sipUser: '1001' }, [{ type: 'softphone', target: '1001' }]), tenantId: tenant.id },
-    { ...agent(a2.id, { sipUser: '1002' }, [{ type: 'deskphone', target: '1002' }]), tenantId: tenant.id },
-  ], { tenants: [{ id: tenant.id, name: tenant.name, domain: DOMAIN }] })
+  const cfg = config(
+    [{ ...queue(q.id, '5000', { ringTimeSec: 10 }), tenantId: tenant.id }],
+    [
+      { ...agent(a1.id, { sipUser: '1001' }, [{ type: 'softphone', target: '1001' }]), tenantId: tenant.id },
+      { ...agent(a2.id, { sipUser: '1002' }, [{ type: 'deskphone', target: '1002' }]), tenantId: tenant.id },
+    ],
+    { tenants: [{ id: tenant.id, name: tenant.name, domain: DOMAIN }] },
+  )
   send({ type: 'config', config: cfg })
   for (const u of ['1001', '1002']) send({ type: 'registration', sipUser: u, domain: DOMAIN, registered: true })
   send({ type: 'agent-login', agentId: a1.id, source: 'api' })
   now += 1000
   send({ type: 'agent-login', agentId: a2.id, source: 'api' })
   // Call 1: a1 (longest idle) is busy; a2 answers after 3 s and talks 60 s.
-  let o = send({ type: 'call-arrived', callId: 'c1', queueNumber: '5000', tenantDomain: DOMAIN, callerNumber: '0701', callerName: '' }).find((c) => c.type === 'originate')!
+  let o = send({
+    type: 'call-arrived',
+    callId: 'c1',
+    queueNumber: '5000',
+    tenantDomain: DOMAIN,
+    callerNumber: '0701',
+    callerName: '',
+  }).find((c) => c.type === 'originate')!
   if (o.type !== 'originate') throw new Error('no originate')
   t.equal(o.legs[0].agentId, a1.id)
   now += 2000
@@ -57,7 +68,13 @@ t.test('offers from the engine are stored and make the per-agent table', async (
 
   const offers = store.calls.offersForCall('c1')
   t.same(
-    offers.map((f) => ({ agent: f.agentId, device: f.device, result: f.result, ringMs: (f.answeredAt ?? f.endedAt!) - f.offeredAt, ended: f.endedAt !== null })),
+    offers.map((f) => ({
+      agent: f.agentId,
+      device: f.device,
+      result: f.result,
+      ringMs: (f.answeredAt ?? f.endedAt!) - f.offeredAt,
+      ended: f.endedAt !== null,
+    })),
     [
       { agent: a1.id, device: 'softphone:1001', result: 'busy', ringMs: 2000, ended: true },
       { agent: a2.id, device: 'deskphone:1002', result: 'answered', ringMs: 3000, ended: true },
@@ -65,7 +82,14 @@ t.test('offers from the engine are stored and make the per-agent table', async (
   )
   t.equal(offers[1].endedAt! - offers[1].answeredAt!, 60_000, 'the answered offer ends with the conversation')
   const stats = store.report.agentStats({ since: T0, until: T0 + 3_600_000 })
-  t.same(stats.map((s) => [s.extension, s.offered, s.answered, s.missed]), [['1001', 1, 0, 1], ['1002', 1, 1, 0]], 'per-agent offered / answered / missed')
+  t.same(
+    stats.map((s) => [s.extension, s.offered, s.answered, s.missed]),
+    [
+      ['1001', 1, 0, 1],
+      ['1002', 1, 1, 0],
+    ],
+    'per-agent offered / answered / missed',
+  )
 })
 
 t.test('confirm-timeout counts as missed; lost-race and cancelled do not', async (t) => {
@@ -75,7 +99,13 @@ t.test('confirm-timeout counts as missed; lost-race and cancelled do not', async
   const q = store.queues.create({ number: '5000', name: 'Sales' })
   store.calls.start({ callId: 'c', tenantId: q.tenantId, queueId: q.id, arrivedAt: T0 })
   for (const result of ['confirm-timeout', 'lost-race', 'cancelled'] as const) {
-    const f = store.calls.addOffer({ callId: 'c', agentId: a.id, offeredAt: T0 + 1, legUuid: `leg-${result}`, device: 'mobile:4670' })
+    const f = store.calls.addOffer({
+      callId: 'c',
+      agentId: a.id,
+      offeredAt: T0 + 1,
+      legUuid: `leg-${result}`,
+      device: 'mobile:4670',
+    })
     store.calls.finishOffer(f.id, { result, endedAt: T0 + 2 })
   }
   t.equal(store.calls.findOfferByLeg('leg-lost-race')?.result, 'lost-race')

@@ -17,7 +17,8 @@ function setup() {
   const store = Store.open(':memory:', { clock: new VirtualClock(T0) })
   const q = store.queues.create({ number: '5000', name: 'Sales' })
   const a = store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
-  const start = (callId: string, at: number) => store.calls.start({ callId, tenantId: q.tenantId, queueId: q.id, arrivedAt: at, callerNumber: '0701' })
+  const start = (callId: string, at: number) =>
+    store.calls.start({ callId, tenantId: q.tenantId, queueId: q.id, arrivedAt: at, callerNumber: '0701' })
   return { store, q, a, start }
 }
 
@@ -54,7 +55,11 @@ t.test('records of calls gone while the daemon was down are closed with their re
   })
   t.same(figures, { checked: 6, closed: { answered: 2, abandoned: 1, unknown: 1 } })
   t.match(store.calls.get('ans'), { outcome: 'answered', endedAt: T0 + 9000, answeredAt: T0 + 9000, talkMs: 0 })
-  t.match(store.calls.get('con'), { outcome: 'answered', answeredAt: T0 + 7000, agentId: a.id, endedAt: T0 + 7000, waitMs: 4900 }, 'the answer time comes from the CONNECT')
+  t.match(
+    store.calls.get('con'),
+    { outcome: 'answered', answeredAt: T0 + 7000, agentId: a.id, endedAt: T0 + 7000, waitMs: 4900 },
+    'the answer time comes from the CONNECT',
+  )
   t.match(store.calls.get('wait'), { outcome: 'abandoned', endedAt: T0 + 4000, answeredAt: null })
   t.match(store.calls.get('welcome'), { outcome: 'unknown', endedAt: T0 + 300 })
   t.match(store.calls.getOffer(offer.id), { result: 'cancelled', endedAt: T0 + 4000 }, 'the open offer is closed')
@@ -62,7 +67,11 @@ t.test('records of calls gone while the daemon was down are closed with their re
   t.equal(store.events.list({ event: 'RECONCILED' }).length, 4, 'each closing is logged once')
   t.equal(store.calls.inProgress().length, 3)
   // A second rebuild changes nothing.
-  const again = await closeOrphanRecords(store, { isLive: (id) => id === 'live', exists: async (id) => id !== 'x' && id === 'lagging', log })
+  const again = await closeOrphanRecords(store, {
+    isLive: (id) => id === 'live',
+    exists: async (id) => id !== 'x' && id === 'lagging',
+    log,
+  })
   t.same(again.closed, { answered: 0, abandoned: 0, unknown: 1 }, 'only the one that could not be checked before')
   t.equal(store.events.list({ event: 'RECONCILED' }).length, 5)
 })
@@ -73,7 +82,13 @@ t.test('annotateFromStore: the queue id of an older channel, and whether the rec
   start('open', T0)
   start('closed', T0)
   store.calls.update('closed', { outcome: 'answered', endedAt: T0 + 5000 })
-  const ch = (uuid: string) => ({ 'Unique-ID': uuid, 'Answer-State': 'answered', variable_koplus_queue: '5999', variable_koplus_seq: '1', variable_koplus_joined_at: String(T0) })
+  const ch = (uuid: string) => ({
+    'Unique-ID': uuid,
+    'Answer-State': 'answered',
+    variable_koplus_queue: '5999',
+    variable_koplus_seq: '1',
+    variable_koplus_joined_at: String(T0),
+  })
   const live = classifyChannels([ch('open'), ch('closed'), ch('unknown')], T0 + 10_000)
   annotateFromStore(store, live)
   t.equal(live.calls.get('open')!.restored.queueId, q.id)

@@ -12,10 +12,25 @@ const cet = (d: string, hm: string, sec = 0): number => Date.parse(`${d}T${hm}:0
 const cest = (d: string, hm: string): number => Date.parse(`${d}T${hm}:00+02:00`)
 
 t.test('time zone helpers: month ranges and buckets in Europe/Stockholm', async (t) => {
-  t.same(monthRange('2026-11', 'Europe/Stockholm'), { start: cet('2026-11-01', '00:00'), end: cet('2026-12-01', '00:00') })
-  t.same(monthRange('2026-10', 'Europe/Stockholm'), { start: cest('2026-10-01', '00:00'), end: cet('2026-11-01', '00:00') }, 'October spans the DST change')
-  t.same(monthRange('2026-12', 'UTC'), { start: Date.UTC(2026, 11, 1), end: Date.UTC(2027, 0, 1) }, 'December rolls into January')
-  t.equal(localToInstant(2026, 3, 29, 3, 'Europe/Stockholm'), Date.parse('2026-03-29T03:00:00+02:00'), 'after the spring-forward gap')
+  t.same(monthRange('2026-11', 'Europe/Stockholm'), {
+    start: cet('2026-11-01', '00:00'),
+    end: cet('2026-12-01', '00:00'),
+  })
+  t.same(
+    monthRange('2026-10', 'Europe/Stockholm'),
+    { start: cest('2026-10-01', '00:00'), end: cet('2026-11-01', '00:00') },
+    'October spans the DST change',
+  )
+  t.same(
+    monthRange('2026-12', 'UTC'),
+    { start: Date.UTC(2026, 11, 1), end: Date.UTC(2027, 0, 1) },
+    'December rolls into January',
+  )
+  t.equal(
+    localToInstant(2026, 3, 29, 3, 'Europe/Stockholm'),
+    Date.parse('2026-03-29T03:00:00+02:00'),
+    'after the spring-forward gap',
+  )
   t.equal(bucketOf(cet('2026-11-02', '09:59'), 'hour', 'Europe/Stockholm'), '2026-11-02 09')
   t.equal(bucketOf(cet('2026-11-02', '23:30'), 'day', 'Europe/Stockholm'), '2026-11-02', 'local day, not the UTC one')
   t.equal(bucketOf(cet('2026-11-02', '23:30'), 'day', 'UTC'), '2026-11-02')
@@ -58,29 +73,77 @@ t.test('licences: any membership in the month, one per agent, across month bound
   store.agents.remove(fia.id)
 
   const oct = store.report.licences('2026-10')
-  t.same(oct.map((l) => l.agentId), ['anna', 'dan'], 'October: Anna and Dan')
+  t.same(
+    oct.map((l) => l.agentId),
+    ['anna', 'dan'],
+    'October: Anna and Dan',
+  )
   t.equal(oct[0].firstMemberAt, cet('2026-10-28', '10:00'))
 
   const nov = store.report.licences('2026-11')
-  t.same(nov.map((l) => [l.tenant, l.agentId, l.extension, l.name, l.plan, l.queues]), [
-    ['default', 'anna', '1001', 'Anna', 'pro', 1],
-    ['default', 'bo', '1002', 'Bo', 'business', 2],
-    ['default', 'fia', '1006', 'Fia', 'pro', 1],
-  ])
-  t.equal(nov.find((l) => l.agentId === 'anna')!.firstMemberAt, cet('2026-11-01', '00:00'), 'first moment of the month as a member')
+  t.same(
+    nov.map((l) => [l.tenant, l.agentId, l.extension, l.name, l.plan, l.queues]),
+    [
+      ['default', 'anna', '1001', 'Anna', 'pro', 1],
+      ['default', 'bo', '1002', 'Bo', 'business', 2],
+      ['default', 'fia', '1006', 'Fia', 'pro', 1],
+    ],
+  )
+  t.equal(
+    nov.find((l) => l.agentId === 'anna')!.firstMemberAt,
+    cet('2026-11-01', '00:00'),
+    'first moment of the month as a member',
+  )
   t.equal(nov.find((l) => l.agentId === 'bo')!.firstMemberAt, cet('2026-11-01', '00:00'))
-  t.same(store.report.licences('2026-11', 'default').map((l) => l.agentId), ['anna', 'bo', 'fia'], 'filtered by tenant')
+  t.same(
+    store.report.licences('2026-11', 'default').map((l) => l.agentId),
+    ['anna', 'bo', 'fia'],
+    'filtered by tenant',
+  )
   t.same(store.report.licences('2026-11', 'acme'), [], 'Eve joined in December, Stockholm time')
-  t.same(store.report.licences('2026-11', 'acme', { timeZone: 'UTC' }).map((l) => [l.agentId, l.firstMemberAt]), [['eve', Date.UTC(2026, 10, 30, 23, 30)]], 'but in November, UTC')
-  t.same(store.report.licences('2026-12').map((l) => [l.tenant, l.agentId]), [['acme', 'eve'], ['default', 'bo']], 'sorted by tenant, extension')
-  t.same(store.report.licences('2026-09').map((l) => l.agentId), ['cia'])
+  t.same(
+    store.report.licences('2026-11', 'acme', { timeZone: 'UTC' }).map((l) => [l.agentId, l.firstMemberAt]),
+    [['eve', Date.UTC(2026, 10, 30, 23, 30)]],
+    'but in November, UTC',
+  )
+  t.same(
+    store.report.licences('2026-12').map((l) => [l.tenant, l.agentId]),
+    [
+      ['acme', 'eve'],
+      ['default', 'bo'],
+    ],
+    'sorted by tenant, extension',
+  )
+  t.same(
+    store.report.licences('2026-09').map((l) => l.agentId),
+    ['cia'],
+  )
   t.throws(() => store.report.licences('Nov 2026'), { code: 'KOPLUS_STORE_INVALID', field: 'month' })
 })
 
 /** A hand-made day of queue 5000 (q1) and 5001 (q2) through the repositories, as the daemon writes it. */
 function seed(store: Store): void {
-  const call = (id: string, q: string, arrived: number, o: { enter?: number; waitS?: number; talkS?: number; agent?: string; outcome: 'answered' | 'abandoned' | 'closed'; number?: string }) => {
-    store.calls.start({ callId: id, tenantId: 'default', queueId: q, arrivedAt: arrived, callerNumber: o.number ?? '0700000000', enteredQueueAt: o.enter === undefined ? undefined : arrived + o.enter * S })
+  const call = (
+    id: string,
+    q: string,
+    arrived: number,
+    o: {
+      enter?: number
+      waitS?: number
+      talkS?: number
+      agent?: string
+      outcome: 'answered' | 'abandoned' | 'closed'
+      number?: string
+    },
+  ) => {
+    store.calls.start({
+      callId: id,
+      tenantId: 'default',
+      queueId: q,
+      arrivedAt: arrived,
+      callerNumber: o.number ?? '0700000000',
+      enteredQueueAt: o.enter === undefined ? undefined : arrived + o.enter * S,
+    })
     store.events.append({ at: arrived, callId: id, queueId: q, event: 'ARRIVE' })
     if (o.outcome === 'answered') {
       const answered = arrived + (o.enter ?? 0) * S + (o.waitS ?? 0) * S
@@ -101,7 +164,12 @@ function seed(store: Store): void {
   call('c6', 'q2', cet('2026-11-03', '08:00'), { enter: 10, waitS: 100, talkS: 30, agent: 'a2', outcome: 'answered' })
   call('c7', 'q1', cet('2026-11-04', '08:00'), { enter: 10, waitS: 1, talkS: 1, agent: 'a1', outcome: 'answered' }) // outside the range
 
-  const offer = (callId: string, agent: string, at: number, result: 'answered' | 'no-answer' | 'busy' | 'lost-race' | 'cancelled') => {
+  const offer = (
+    callId: string,
+    agent: string,
+    at: number,
+    result: 'answered' | 'no-answer' | 'busy' | 'lost-race' | 'cancelled',
+  ) => {
     const o = store.calls.addOffer({ callId, agentId: agent, offeredAt: at })
     store.calls.finishOffer(o.id, { result, endedAt: at + 5 * S })
   }
@@ -134,32 +202,57 @@ t.test('queue statistics per hour, per day and in total', async (t) => {
   const until = cet('2026-11-04', '00:00')
 
   const hours = store.report.queueStats({ since, until, bucket: 'hour', serviceLevelSec: 20 })
-  t.same(hours.map((h) => [h.queueId, h.bucket]), [['q1', '2026-11-02 09'], ['q1', '2026-11-02 10'], ['q2', '2026-11-03 08']])
+  t.same(
+    hours.map((h) => [h.queueId, h.bucket]),
+    [
+      ['q1', '2026-11-02 09'],
+      ['q1', '2026-11-02 10'],
+      ['q2', '2026-11-03 08'],
+    ],
+  )
   const h9 = hours[0]
   t.equal(h9.arrived, 3)
   t.equal(h9.offered, 3)
   t.equal(h9.answered, 2)
   t.equal(h9.abandoned, 1)
-  t.same(h9.abandonedCallers.map((a) => [a.callId, a.callerNumber, a.waitMs]), [['c3', '0702223344', 30000]])
+  t.same(
+    h9.abandonedCallers.map((a) => [a.callId, a.callerNumber, a.waitMs]),
+    [['c3', '0702223344', 30000]],
+  )
   t.equal(h9.answeredWithinSl, 1)
   t.equal(h9.serviceLevel, 1 / 3)
   t.equal(h9.avgWaitMs, 27500)
   t.equal(h9.p90WaitMs, 40000)
   t.equal(h9.avgTalkMs, 210000)
   const h10 = hours[1]
-  t.same([h10.arrived, h10.offered, h10.answered, h10.serviceLevel, h10.outcomes], [2, 1, 1, 1, { closed: 1, answered: 1 }])
+  t.same(
+    [h10.arrived, h10.offered, h10.answered, h10.serviceLevel, h10.outcomes],
+    [2, 1, 1, 1, { closed: 1, answered: 1 }],
+  )
 
   const days = store.report.queueStats({ since, until, queueId: 'q1' })
   t.equal(days.length, 1)
-  t.same([days[0].bucket, days[0].arrived, days[0].offered, days[0].answered, days[0].abandoned], ['2026-11-02', 5, 4, 3, 1])
+  t.same(
+    [days[0].bucket, days[0].arrived, days[0].offered, days[0].answered, days[0].abandoned],
+    ['2026-11-02', 5, 4, 3, 1],
+  )
   t.equal(days[0].avgWaitMs, 20000)
   t.equal(days[0].p90WaitMs, 40000)
   t.equal(days[0].serviceLevel, 2 / 4)
 
   const total = store.report.queueStats({ since, until, bucket: 'total', serviceLevelSec: 120 })
-  t.same(total.map((r) => [r.queueId, r.answered, r.serviceLevel]), [['q1', 3, 3 / 4], ['q2', 1, 1]])
+  t.same(
+    total.map((r) => [r.queueId, r.answered, r.serviceLevel]),
+    [
+      ['q1', 3, 3 / 4],
+      ['q2', 1, 1],
+    ],
+  )
   t.throws(() => store.report.queueStats({ since: until, until: since }), { code: 'KOPLUS_STORE_INVALID' })
-  t.throws(() => store.report.queueStats({ since, until, timeZone: 'Mars/Olympus' }), { code: 'KOPLUS_STORE_INVALID', field: 'timeZone' })
+  t.throws(() => store.report.queueStats({ since, until, timeZone: 'Mars/Olympus' }), {
+    code: 'KOPLUS_STORE_INVALID',
+    field: 'timeZone',
+  })
 })
 
 t.test('agent statistics: answered, missed, talk and wrap-up time', async (t) => {
@@ -172,14 +265,24 @@ t.test('agent statistics: answered, missed, talk and wrap-up time', async (t) =>
   const since = cet('2026-11-02', '00:00')
   const until = cet('2026-11-03', '00:00')
   const rows = store.report.agentStats({ since, until })
-  t.same(rows.map((r) => [r.agentId, r.extension, r.offered, r.answered, r.missed, r.talkMs, r.wrapUpMs]), [
-    ['a1', '1001', 3, 2, 1, 360000, 25000],
-    ['a2', '1002', 3, 1, 1, 120000, 10000],
-    ['a3', null, 1, 0, 0, 0, 0],
-  ], 'a lost parallel race and a cancelled offer are not missed')
+  t.same(
+    rows.map((r) => [r.agentId, r.extension, r.offered, r.answered, r.missed, r.talkMs, r.wrapUpMs]),
+    [
+      ['a1', '1001', 3, 2, 1, 360000, 25000],
+      ['a2', '1002', 3, 1, 1, 120000, 10000],
+      ['a3', null, 1, 0, 0, 0, 0],
+    ],
+    'a lost parallel race and a cancelled offer are not missed',
+  )
   const nextDay = store.report.agentStats({ since: until, until: cet('2026-11-04', '00:00') })
-  t.same(nextDay.map((r) => [r.agentId, r.talkMs]), [['a2', 30000]])
-  t.same(store.report.agentStats({ since, until, agentId: 'a2' }).map((r) => r.agentId), ['a2'])
+  t.same(
+    nextDay.map((r) => [r.agentId, r.talkMs]),
+    [['a2', 30000]],
+  )
+  t.same(
+    store.report.agentStats({ since, until, agentId: 'a2' }).map((r) => r.agentId),
+    ['a2'],
+  )
 })
 
 t.test('EWT accuracy from the EWT log', async (t) => {

@@ -16,7 +16,9 @@ function refusingDb(): AsyncSqlDb & { up(): void } {
   }
   const db = {
     dialect: 'postgres' as const,
-    up: () => { up = true },
+    up: () => {
+      up = true
+    },
     all: async () => (up ? [] : refuse()),
     get: async () => (up ? undefined : refuse()),
     run: async () => (up ? { changes: 0 } : refuse()),
@@ -29,31 +31,50 @@ function refusingDb(): AsyncSqlDb & { up(): void } {
 
 function capture(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = []
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb() } })
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(String(chunk)))
+      cb()
+    },
+  })
   return { logger: pino({ level: 'info' }, stream), lines }
 }
 
-t.test('degraded is loud: one error log when the outage begins, overflow past maxQueued, info when recovered', async (t) => {
-  const db = refusingDb()
-  const { logger, lines } = capture()
-  const q = new WriteQueue(db, { logger, retryMinMs: 1, retryMaxMs: 2, maxQueued: 2, now: () => 1000 })
-  t.teardown(() => q.close())
-  let ran = 0
-  const degraded = new Promise((resolve) => q.once('degraded', resolve))
-  for (let i = 0; i < 3; i++) q.enqueue(`job ${i}`, async () => { ran++ })
-  t.match(await degraded, { state: 'overflow', queued: 3, degradedSince: 1000, lastError: 'connect ECONNREFUSED 127.0.0.1:5432' })
-  t.equal(q.health().state, 'overflow', 'more queued than maxQueued')
-  const errors = lines.filter((l) => l.level === 50)
-  t.equal(errors.length, 2, 'one error for passing maxQueued, one for the outage')
-  t.match(errors.find((l) => /unreachable/.test(String(l.msg))), { err: { message: 'connect ECONNREFUSED 127.0.0.1:5432' }, queued: 3 })
-  const recovered = new Promise((resolve) => q.once('recovered', resolve))
-  db.up()
-  await recovered
-  t.equal(ran, 3)
-  t.match(q.health(), { state: 'ok', queued: 0, written: 3, degradedSince: null })
-  t.ok(q.health().failures >= 1, 'retried while down')
-  t.ok(lines.some((l) => l.level === 30 && /reachable again/.test(String(l.msg))))
-})
+t.test(
+  'degraded is loud: one error log when the outage begins, overflow past maxQueued, info when recovered',
+  async (t) => {
+    const db = refusingDb()
+    const { logger, lines } = capture()
+    const q = new WriteQueue(db, { logger, retryMinMs: 1, retryMaxMs: 2, maxQueued: 2, now: () => 1000 })
+    t.teardown(() => q.close())
+    let ran = 0
+    const degraded = new Promise((resolve) => q.once('degraded', resolve))
+    for (let i = 0; i < 3; i++)
+      q.enqueue(`job ${i}`, async () => {
+        ran++
+      })
+    t.match(await degraded, {
+      state: 'overflow',
+      queued: 3,
+      degradedSince: 1000,
+      lastError: 'connect ECONNREFUSED 127.0.0.1:5432',
+    })
+    t.equal(q.health().state, 'overflow', 'more queued than maxQueued')
+    const errors = lines.filter((l) => l.level === 50)
+    t.equal(errors.length, 2, 'one error for passing maxQueued, one for the outage')
+    t.match(
+      errors.find((l) => /unreachable/.test(String(l.msg))),
+      { err: { message: 'connect ECONNREFUSED 127.0.0.1:5432' }, queued: 3 },
+    )
+    const recovered = new Promise((resolve) => q.once('recovered', resolve))
+    db.up()
+    await recovered
+    t.equal(ran, 3)
+    t.match(q.health(), { state: 'ok', queued: 0, written: 3, degradedSince: null })
+    t.ok(q.health().failures >= 1, 'retried while down')
+    t.ok(lines.some((l) => l.level === 30 && /reachable again/.test(String(l.msg))))
+  },
+)
 
 t.test('close() reports what was not written and refuses new jobs', async (t) => {
   const db = refusingDb()
@@ -68,6 +89,9 @@ t.test('close() reports what was not written and refuses new jobs', async (t) =>
 
 t.test('? becomes $1, $2 … except inside quotes and comments', async (t) => {
   t.equal(toNumberedParams('SELECT * FROM t WHERE a = ? AND b = ?'), 'SELECT * FROM t WHERE a = $1 AND b = $2')
-  t.equal(toNumberedParams("SELECT '?' AS q, \"we?ird\" FROM t WHERE a = ? -- why?\nAND b = ?"), "SELECT '?' AS q, \"we?ird\" FROM t WHERE a = $1 -- why?\nAND b = $2")
+  t.equal(
+    toNumberedParams('SELECT \'?\' AS q, "we?ird" FROM t WHERE a = ? -- why?\nAND b = ?'),
+    'SELECT \'?\' AS q, "we?ird" FROM t WHERE a = $1 -- why?\nAND b = $2',
+  )
   t.equal(toNumberedParams('SELECT 1'), 'SELECT 1')
 })

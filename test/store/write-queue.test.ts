@@ -33,8 +33,19 @@ for (const b of backends) {
     t.equal(q.health().queued, 3, 'enqueue returned before anything was written')
     await q.drained()
     const events = await new CallPathRepository(db).listEvents()
-    t.same(events.map((e) => e.callId), ['c1', 'c2', 'c3'])
-    t.same(q.health(), { state: 'ok', queued: 0, written: 3, rejected: 0, failures: 0, degradedSince: null, lastError: null })
+    t.same(
+      events.map((e) => e.callId),
+      ['c1', 'c2', 'c3'],
+    )
+    t.same(q.health(), {
+      state: 'ok',
+      queued: 0,
+      written: 3,
+      rejected: 0,
+      failures: 0,
+      degradedSince: null,
+      lastError: null,
+    })
   })
 
   t.test(`${b.name}: a write that cannot succeed is rolled back and set aside; the rest go on`, async (t) => {
@@ -48,7 +59,11 @@ for (const b of backends) {
     t.same([seq, label], [2, 'ARRIVE c1 again'])
     t.ok(err instanceof StoreError && err.code === 'KOPLUS_STORE_DUPLICATE')
     await q.drained()
-    t.same((await new CallPathRepository(db).listEvents()).map((e) => e.callId), ['c1', 'c2'], 'the rejected event wrote nothing')
+    t.same(
+      (await new CallPathRepository(db).listEvents()).map((e) => e.callId),
+      ['c1', 'c2'],
+      'the rejected event wrote nothing',
+    )
     t.match(q.health(), { state: 'ok', written: 2, rejected: 1 })
     t.match(q.rejected(), [{ seq: 2, label: 'ARRIVE c1 again', error: "call 'c1' already recorded" }])
   })
@@ -75,42 +90,64 @@ for (const b of backends) {
     q.enqueue('ARRIVE c1', eventJob(1))
     q.enqueue('ARRIVE c2', eventJob(2))
     await q.drained()
-    t.same((await new CallPathRepository(db).listEvents()).map((e) => e.callId), ['c1', 'c2'], 'c1 once, no DUPLICATE')
+    t.same(
+      (await new CallPathRepository(db).listEvents()).map((e) => e.callId),
+      ['c1', 'c2'],
+      'c1 once, no DUPLICATE',
+    )
     t.match(q.health(), { state: 'ok', written: 2, rejected: 0, failures: 1 })
   })
 }
 
 const pgBackend = backends.find((b) => b.name === 'postgres')
 if (pgBackend) {
-  t.test('postgres: server stopped mid-run → writes queue, health degraded with the queue length; restarted → drained in order, exactly once', async (t) => {
-    const pg = pgBackend.pg!
-    const db = await pgBackend.open(t)
-    const q = new WriteQueue(db, { retryMinMs: 20, retryMaxMs: 200 })
-    t.teardown(() => q.close())
-    for (let i = 1; i <= 5; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
-    await q.drained()
+  t.test(
+    'postgres: server stopped mid-run → writes queue, health degraded with the queue length; restarted → drained in order, exactly once',
+    async (t) => {
+      const pg = pgBackend.pg!
+      const db = await pgBackend.open(t)
+      const q = new WriteQueue(db, { retryMinMs: 20, retryMaxMs: 200 })
+      t.teardown(() => q.close())
+      for (let i = 1; i <= 5; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
+      await q.drained()
 
-    await pg.stop()
-    const degraded = once(q, 'degraded') as Promise<[WriteQueueHealth]>
-    for (let i = 6; i <= 25; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
-    const [atStart] = await degraded
-    t.equal(atStart.state, 'degraded')
-    t.equal(atStart.queued, 20, 'all 20 writes of the outage are queued')
-    t.ok(atStart.lastError, `the error is reported: ${atStart.lastError}`)
-    t.ok(isRetryable({ code: '57P03' }) && isRetryable({ code: 'ECONNREFUSED' }), 'shutdown and refused connections are retried')
-    for (let i = 26; i <= 30; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
-    t.match(q.health(), { state: 'degraded', queued: 25, written: 5 }, 'still degraded, nothing written, nothing dropped')
+      await pg.stop()
+      const degraded = once(q, 'degraded') as Promise<[WriteQueueHealth]>
+      for (let i = 6; i <= 25; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
+      const [atStart] = await degraded
+      t.equal(atStart.state, 'degraded')
+      t.equal(atStart.queued, 20, 'all 20 writes of the outage are queued')
+      t.ok(atStart.lastError, `the error is reported: ${atStart.lastError}`)
+      t.ok(
+        isRetryable({ code: '57P03' }) && isRetryable({ code: 'ECONNREFUSED' }),
+        'shutdown and refused connections are retried',
+      )
+      for (let i = 26; i <= 30; i++) q.enqueue(`ARRIVE c${i}`, eventJob(i))
+      t.match(
+        q.health(),
+        { state: 'degraded', queued: 25, written: 5 },
+        'still degraded, nothing written, nothing dropped',
+      )
 
-    const recovered = once(q, 'recovered')
-    await pg.start()
-    await recovered
-    const events = await new CallPathRepository(db).listEvents({ limit: 100 })
-    t.same(events.map((e) => e.callId), Array.from({ length: 30 }, (_, i) => `c${i + 1}`), 'every event once, in order')
-    t.same(events.map((e) => e.id), [...events.map((e) => e.id)].sort((x, y) => x - y), 'committed in enqueue order')
-    const calls = await db.all<{ n: number }>('SELECT count(*) AS n FROM call_records')
-    t.equal(Number(calls[0].n), 30)
-    const h = q.health()
-    t.match(h, { state: 'ok', queued: 0, written: 30, rejected: 0, degradedSince: null, lastError: null })
-    t.ok(h.failures >= 1)
-  })
+      const recovered = once(q, 'recovered')
+      await pg.start()
+      await recovered
+      const events = await new CallPathRepository(db).listEvents({ limit: 100 })
+      t.same(
+        events.map((e) => e.callId),
+        Array.from({ length: 30 }, (_, i) => `c${i + 1}`),
+        'every event once, in order',
+      )
+      t.same(
+        events.map((e) => e.id),
+        [...events.map((e) => e.id)].sort((x, y) => x - y),
+        'committed in enqueue order',
+      )
+      const calls = await db.all<{ n: number }>('SELECT count(*) AS n FROM call_records')
+      t.equal(Number(calls[0].n), 30)
+      const h = q.health()
+      t.match(h, { state: 'ok', queued: 0, written: 30, rejected: 0, degradedSince: null, lastError: null })
+      t.ok(h.failures >= 1)
+    },
+  )
 }

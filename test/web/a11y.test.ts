@@ -24,7 +24,10 @@ import { browserEnv } from '../helpers/faketime.js'
 
 /** The browser's globals, used only inside page.evaluate / waitForFunction (the tests compile without the DOM lib). */
 declare const window: object
-declare const document: { activeElement: { id: string; matches(selector: string): boolean } | null; querySelector(selector: string): { checked?: boolean } | null }
+declare const document: {
+  activeElement: { id: string; matches(selector: string): boolean } | null
+  querySelector(selector: string): { checked?: boolean } | null
+}
 type Document = typeof document
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -61,15 +64,28 @@ async function startWorld(): Promise<World> {
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   sim.endpoint('1001', { registered: true, answerAfterMs: 200 })
   const eslPort = await sim.listen(0)
-  const daemon = await startDaemon({ databasePath: join(dir, 'koplus.db'), freeswitch: { host: '127.0.0.1', port: eslPort, password: 'ClueCon' } })
+  const daemon = await startDaemon({
+    databasePath: join(dir, 'koplus.db'),
+    freeswitch: { host: '127.0.0.1', port: eslPort, password: 'ClueCon' },
+  })
   await daemon.whenRebuilt()
   const changes = new ChangeNotifier()
   const stopWatch = watchStatus(() => daemon.status(), changes, 50)
-  const api = await startApiServer({ store: daemon.store, live: daemonLive(engineViewOf(daemon), changes), promptDir: join(dir, 'prompts') })
+  const api = await startApiServer({
+    store: daemon.store,
+    live: daemonLive(engineViewOf(daemon), changes),
+    promptDir: join(dir, 'prompts'),
+  })
   mountWeb(api.server)
   const s = daemon.store
   // a long wrap-up, so the keyboard test has time to end it by hand
-  const queue = s.queues.create({ tenantId: 'default', number: '5010', name: 'Support', tags: ['support'], settings: { wrapUpSec: 600, welcomePrompt: '' } })
+  const queue = s.queues.create({
+    tenantId: 'default',
+    number: '5010',
+    name: 'Support',
+    tags: ['support'],
+    settings: { wrapUpSec: 600, welcomePrompt: '' },
+  })
   // a second queue with opening hours (open, closed and special rules) and a closure, so the admin pages show
   // their week grid, pills and tables filled; and two calls of a minute ago for the statistics
   const sales = s.queues.create({ tenantId: 'default', number: '5020', name: 'Försäljning', tags: ['sales'] })
@@ -78,19 +94,77 @@ async function startWorld(): Promise<World> {
       timeZone: 'Europe/Stockholm',
       calendarIds: [],
       rules: [
-        { id: 'weekdays', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540, label: 'Kontorstid' },
-        { id: 'lunch', kind: 'closed', rrule: 'FREQ=WEEKLY;BYDAY=FR', start: '12:00', durationMinutes: 60, label: 'Lunch' },
-        { id: 'sat', kind: 'special', rrule: 'FREQ=WEEKLY;BYDAY=SA', start: '10:00', durationMinutes: 120, label: 'Lördag' },
+        {
+          id: 'weekdays',
+          kind: 'open',
+          rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+          start: '08:00',
+          durationMinutes: 540,
+          label: 'Kontorstid',
+        },
+        {
+          id: 'lunch',
+          kind: 'closed',
+          rrule: 'FREQ=WEEKLY;BYDAY=FR',
+          start: '12:00',
+          durationMinutes: 60,
+          label: 'Lunch',
+        },
+        {
+          id: 'sat',
+          kind: 'special',
+          rrule: 'FREQ=WEEKLY;BYDAY=SA',
+          start: '10:00',
+          durationMinutes: 120,
+          label: 'Lördag',
+        },
       ],
     },
   })
-  s.closures.create({ tenantId: 'default', scope: { kind: 'queues', queueIds: [sales.id] }, from: Date.now(), until: Date.now() + 3600_000, reason: 'Personalmöte', by: 'admin' })
+  s.closures.create({
+    tenantId: 'default',
+    scope: { kind: 'queues', queueIds: [sales.id] },
+    from: Date.now(),
+    until: Date.now() + 3600_000,
+    reason: 'Personalmöte',
+    by: 'admin',
+  })
   const minuteAgo = Date.now() - 60_000
-  s.calls.start({ callId: 'c-answered', tenantId: 'default', queueId: sales.id, arrivedAt: minuteAgo, callerNumber: '0701112233', enteredQueueAt: minuteAgo })
-  s.calls.update('c-answered', { answeredAt: minuteAgo + 12_000, endedAt: minuteAgo + 40_000, outcome: 'answered', waitMs: 12_000, talkMs: 28_000 })
-  s.calls.start({ callId: 'c-abandoned', tenantId: 'default', queueId: sales.id, arrivedAt: minuteAgo, callerNumber: '0709998877', enteredQueueAt: minuteAgo })
+  s.calls.start({
+    callId: 'c-answered',
+    tenantId: 'default',
+    queueId: sales.id,
+    arrivedAt: minuteAgo,
+    callerNumber: '0701112233',
+    enteredQueueAt: minuteAgo,
+  })
+  s.calls.update('c-answered', {
+    answeredAt: minuteAgo + 12_000,
+    endedAt: minuteAgo + 40_000,
+    outcome: 'answered',
+    waitMs: 12_000,
+    talkMs: 28_000,
+  })
+  s.calls.start({
+    callId: 'c-abandoned',
+    tenantId: 'default',
+    queueId: sales.id,
+    arrivedAt: minuteAgo,
+    callerNumber: '0709998877',
+    enteredQueueAt: minuteAgo,
+  })
   s.calls.update('c-abandoned', { endedAt: minuteAgo + 30_000, outcome: 'abandoned', waitMs: 30_000 })
-  const agent = s.agents.create({ tenantId: 'default', extension: '1001', name: 'Anna Berg', plan: 'pro', sipUser: '1001', devices: [{ type: 'softphone', target: '1001' }, { type: 'mobile', target: '0701234567' }] })
+  const agent = s.agents.create({
+    tenantId: 'default',
+    extension: '1001',
+    name: 'Anna Berg',
+    plan: 'pro',
+    sipUser: '1001',
+    devices: [
+      { type: 'softphone', target: '1001' },
+      { type: 'mobile', target: '0701234567' },
+    ],
+  })
   s.memberships.add(agent.id, queue.id)
   s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
   s.accounts.create({ ...USERS.admin, role: 'tenant-admin', tenantId: 'default' })
@@ -98,7 +172,17 @@ async function startWorld(): Promise<World> {
   daemon.reloadConfig()
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=sv-SE',
+    ],
     env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
   })
   return { dir, sim, daemon, api, browser, stopWatch, queueId: queue.id, salesId: sales.id, agentId: agent.id }
@@ -115,7 +199,13 @@ async function stopWorld(w: World): Promise<void> {
 
 async function newPage(w: World, viewport: { width: number; height: number }): Promise<Page> {
   // bypassCSP: the pages' Content-Security-Policy (script-src 'self') would refuse the injected axe-core
-  const ctx = await w.browser.newContext({ baseURL: w.api.url, viewport, locale: 'sv-SE', timezoneId: 'Europe/Stockholm', bypassCSP: true })
+  const ctx = await w.browser.newContext({
+    baseURL: w.api.url,
+    viewport,
+    locale: 'sv-SE',
+    timezoneId: 'Europe/Stockholm',
+    bypassCSP: true,
+  })
   ctx.setDefaultTimeout(10_000)
   return ctx.newPage()
 }
@@ -139,15 +229,21 @@ interface AxeViolation {
 async function violations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
   const found = (await page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } })
+      .axe
     return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations
   }, WCAG21_AA)) as AxeViolation[]
-  return found.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`))
+  return found.flatMap((v) =>
+    v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+  )
 }
 
 /** Wait until the page has rendered its content (no aria-busy left), then check it. */
 async function check(t: Test, page: Page, what: string): Promise<void> {
-  await page.locator('#app[aria-busy=true]').waitFor({ state: 'detached' }).catch(() => undefined)
+  await page
+    .locator('#app[aria-busy=true]')
+    .waitFor({ state: 'detached' })
+    .catch(() => undefined)
   await page.waitForLoadState('networkidle').catch(() => undefined)
   const v = await violations(page)
   t.same(v, [], `${what}: no WCAG 2.1 A/AA violation`)
@@ -158,13 +254,19 @@ const ADMIN_SECTIONS = ['queues', 'hours', 'closures', 'agents', 'prompts', 'sta
 t.test('axe-core: every page, each role, desktop and phone width', async (t) => {
   const w = await startWorld()
   t.teardown(() => stopWorld(w))
-  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     const anon = await newPage(w, viewport)
     await anon.goto('/')
     await anon.getByLabel('Användarnamn').waitFor()
     await check(t, anon, `login page (${size})`)
     await anon.getByRole('button', { name: 'Logga in' }).click() // empty form: the error shows
-    await anon.locator('#login-error').waitFor().catch(() => undefined)
+    await anon
+      .locator('#login-error')
+      .waitFor()
+      .catch(() => undefined)
     await check(t, anon, `login page with an error (${size})`)
     await anon.context().close()
 
@@ -231,7 +333,8 @@ async function tabTo(page: Page, selector: string, max = 40): Promise<number> {
 }
 
 /** Whether the focus is on an element matching `selector` (it must survive the page's re-renders). */
-const focused = (page: Page, selector: string): Promise<boolean> => page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)
+const focused = (page: Page, selector: string): Promise<boolean> =>
+  page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)
 
 t.test('the agent page with the keyboard only: log in, pause, choose a device, end wrap-up', async (t) => {
   const w = await startWorld()
@@ -246,10 +349,11 @@ t.test('the agent page with the keyboard only: log in, pause, choose a device, e
   await kb.press('Enter')
   await page.waitForURL('**/agent')
   await page.locator(`.queue-card[data-queue="${w.queueId}"]`).waitFor()
-  const status = (): ReturnType<Daemon['status']>['agents'][number] | undefined => w.daemon.status().agents.find((a) => a.agentId === w.agentId)
+  const status = (): ReturnType<Daemon['status']>['agents'][number] | undefined =>
+    w.daemon.status().agents.find((a) => a.agentId === w.agentId)
 
   // log in to the queue: Tab to its switch, Space toggles it
-  t.ok(await tabTo(page, `#q-${w.queueId}`) > 0, 'the queue switch is reachable with Tab')
+  t.ok((await tabTo(page, `#q-${w.queueId}`)) > 0, 'the queue switch is reachable with Tab')
   await kb.press('Space')
   await page.locator('#agent-state[data-state=free]').waitFor()
   t.same(status()?.queues, [w.queueId], 'logged in to the queue with the keyboard')

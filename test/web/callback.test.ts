@@ -29,12 +29,30 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   const dbPath = join(dir, 'koplus.db')
   const now = Date.now()
   const seed = Store.open(dbPath)
-  const q = seed.queues.create({ number: '5000', name: 'Support', settings: { callbackKey: '1', welcomePrompt: '', firstMessagePrompt: '' } })
+  const q = seed.queues.create({
+    number: '5000',
+    name: 'Support',
+    settings: { callbackKey: '1', welcomePrompt: '', firstMessagePrompt: '' },
+  })
   const a = seed.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
   seed.memberships.add(a.id, q.id)
   seed.accounts.create({ username: 'admin', password: 'admin-password-1', role: 'tenant-admin', tenantId: q.tenantId })
-  seed.accounts.create({ username: 'anna', password: 'anna-password-1', role: 'agent', tenantId: q.tenantId, agentId: a.id })
-  const base = { tenantId: q.tenantId, queueId: q.id, requestedAt: now - 60_000, joinedAt: now - 90_000, state: 'waiting' as const, attempts: 0, nextAttemptAt: now - 60_000 }
+  seed.accounts.create({
+    username: 'anna',
+    password: 'anna-password-1',
+    role: 'agent',
+    tenantId: q.tenantId,
+    agentId: a.id,
+  })
+  const base = {
+    tenantId: q.tenantId,
+    queueId: q.id,
+    requestedAt: now - 60_000,
+    joinedAt: now - 90_000,
+    state: 'waiting' as const,
+    attempts: 0,
+    nextAttemptAt: now - 60_000,
+  }
   seed.callbacks.record({ ...base, callId: 'cb-first', number: '0701111111', callerNumber: '0701111111', seq: 1 })
   seed.callbacks.record({ ...base, callId: 'cb-second', number: '0702222222', callerNumber: '0702222222', seq: 2 })
   seed.close()
@@ -49,7 +67,11 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   const daemon = await startDaemon(config, { logger })
   await daemon.whenRebuilt()
   const api = await startDaemonApi(daemon, config, logger)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--lang=sv-SE'], env: { ...browserEnv(), TZ: 'Europe/Stockholm' } })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--lang=sv-SE'],
+    env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
+  })
   t.teardown(async () => {
     await browser.close()
     await api.close()
@@ -57,7 +79,11 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
     await sim.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  t.same(daemon.status().queues[0].callers.map((c) => c.callId), ['cb-first', 'cb-second'], 'rebuilt in their places')
+  t.same(
+    daemon.status().queues[0].callers.map((c) => c.callId),
+    ['cb-first', 'cb-second'],
+    'rebuilt in their places',
+  )
 
   const ctx = await browser.newContext({ baseURL: api.url, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' })
   ctx.setDefaultTimeout(10_000)
@@ -75,10 +101,20 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   await page.locator('a[data-section=callbacks]').click()
   const rows = page.locator('#callback-table tbody tr')
   await rows.first().waitFor()
-  t.same(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-callback'))), ['cb-first', 'cb-second'], 'listed in queue order')
+  t.same(
+    await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-callback'))),
+    ['cb-first', 'cb-second'],
+    'listed in queue order',
+  )
   await page.locator('tr[data-callback=cb-second] button[data-action=first]').click()
-  await page.waitForFunction("document.querySelector('#callback-table tbody tr')?.getAttribute('data-callback') === 'cb-second'")
-  t.same(daemon.status().queues[0].callers.map((c) => c.callId), ['cb-second', 'cb-first'], 'moved first in the engine')
+  await page.waitForFunction(
+    "document.querySelector('#callback-table tbody tr')?.getAttribute('data-callback') === 'cb-second'",
+  )
+  t.same(
+    daemon.status().queues[0].callers.map((c) => c.callId),
+    ['cb-second', 'cb-first'],
+    'moved first in the engine',
+  )
   await page.locator('tr[data-callback=cb-first] button[data-action=cancel]').click()
   await page.locator('tr[data-callback=cb-first]').waitFor({ state: 'detached' })
   t.equal(daemon.store.callbacks.get('cb-first')?.state, 'cancelled', 'cancelled in the store')
@@ -92,7 +128,11 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   await ap.waitForURL(/\/agent/)
   daemon.dispatch({ type: 'agent-login', agentId: a.id, source: 'api' })
   await ap.locator('#callback-next').waitFor()
-  t.match(await ap.locator('#callback-next').innerText(), /Återuppringning till 0702222222/, 'the agent sees the call is a callback')
+  t.match(
+    await ap.locator('#callback-next').innerText(),
+    /Återuppringning till 0702222222/,
+    'the agent sees the call is a callback',
+  )
   const wb = await actx.newPage()
   await wb.goto('/wallboard')
   await wb.locator('li[data-callback=true]').first().waitFor()

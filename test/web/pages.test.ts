@@ -37,12 +37,18 @@ if (!existsSync(CHROMIUM)) {
 
 /** Local wall-clock time in Stockholm (the schedule's zone) as minutes after midnight. */
 function stockholmMinutes(at = Date.now()): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at)
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Stockholm',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at)
   const hh = Number(parts.find((p) => p.type === 'hour')!.value)
   const mm = Number(parts.find((p) => p.type === 'minute')!.value)
   return hh * 60 + mm
 }
-const hhmm = (min: number): string => `${String(Math.floor((((min % 1440) + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((min % 60) + 60) % 60).padStart(2, '0')}`
+const hhmm = (min: number): string =>
+  `${String(Math.floor((((min % 1440) + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((min % 60) + 60) % 60).padStart(2, '0')}`
 
 interface World {
   dir: string
@@ -68,18 +74,35 @@ async function startWorld(): Promise<World> {
   await daemon.whenRebuilt()
   // the daemon's own API wiring: web pages mounted, and the live stream (SSE) fed by the daemon after every event
   const api = await startDaemonApi(daemon, config, logger)
-  daemon.store.accounts.create({ username: ADMIN.username, password: ADMIN.password, role: 'tenant-admin', tenantId: 'default' })
-  // launch() gives every run a fresh temporary user-data-dir (deleted on close)
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=sv-SE'],
-    env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
-  }).catch(async (err: unknown) => {
-    await api.close()
-    await daemon.stop()
-    await sim.close()
-    throw err
+  daemon.store.accounts.create({
+    username: ADMIN.username,
+    password: ADMIN.password,
+    role: 'tenant-admin',
+    tenantId: 'default',
   })
+  // launch() gives every run a fresh temporary user-data-dir (deleted on close)
+  const browser = await chromium
+    .launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--lang=sv-SE',
+      ],
+      env: { ...browserEnv(), TZ: 'Europe/Stockholm' },
+    })
+    .catch(async (err: unknown) => {
+      await api.close()
+      await daemon.stop()
+      await sim.close()
+      throw err
+    })
   return { dir, sim, daemon, api, browser }
 }
 
@@ -91,8 +114,16 @@ async function stopWorld(w: World): Promise<void> {
   rmSync(w.dir, { recursive: true, force: true })
 }
 
-async function newPage(w: World, viewport = { width: 1360, height: 900 }): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-  const ctx = await w.browser.newContext({ baseURL: w.api.url, viewport, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' })
+async function newPage(
+  w: World,
+  viewport = { width: 1360, height: 900 },
+): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+  const ctx = await w.browser.newContext({
+    baseURL: w.api.url,
+    viewport,
+    locale: 'sv-SE',
+    timezoneId: 'Europe/Stockholm',
+  })
   // the pages' clock runs from the test's (and the daemon's) clock, whatever clock the browser process has
   await ctx.clock.install({ time: Date.now() })
   ctx.setDefaultTimeout(10_000)
@@ -100,7 +131,8 @@ async function newPage(w: World, viewport = { width: 1360, height: 900 }): Promi
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of (400|401|409|500)/.test(m.text())) errors.push(m.text())
+    if (m.type() === 'error' && !/the server responded with a status of (400|401|409|500)/.test(m.text()))
+      errors.push(m.text())
   })
   return { ctx, page, errors }
 }
@@ -130,7 +162,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await page.getByLabel('Lösenord').fill('wrong-password')
   await page.getByRole('button', { name: 'Logga in' }).click()
   await page.locator('#login-error').waitFor()
-  t.equal(await page.locator('#login-error').textContent(), 'Fel användarnamn eller lösenord.', 'a failed login says why, in the page\'s language only')
+  t.equal(
+    await page.locator('#login-error').textContent(),
+    'Fel användarnamn eller lösenord.',
+    "a failed login says why, in the page's language only",
+  )
   await login(page, ADMIN)
   await page.waitForURL('**/admin')
   t.pass('a tenant administrator lands on /admin')
@@ -170,7 +206,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await page.locator('#queue-table tr', { hasText: 'Försäljning' }).waitFor()
   const warning = page.locator('.toast.error', { hasText: "stock extension 'park'" })
   await warning.waitFor()
-  t.match(await warning.textContent(), /5900 is also the stock extension 'park'/, 'the admin is told at once that another extension catches the number')
+  t.match(
+    await warning.textContent(),
+    /5900 is also the stock extension 'park'/,
+    'the admin is told at once that another extension catches the number',
+  )
   await shot(page, '02-admin-queues')
   await row.getByRole('button', { name: 'Ändra' }).click()
   t.equal(await qf.getByLabel('Ringtid (s)').inputValue(), '20', 'the edit form shows the saved settings')
@@ -197,11 +237,14 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await page.locator('#rule-table tr', { hasText: 'Kvällsjour' }).waitFor()
   const schedule = w.daemon.store.queues.get(queue!.id).schedule!
   t.equal(schedule.rules.length, 2, 'two opening rules saved')
-  t.same(schedule.rules.map((r) => r.rrule), ['FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU'])
+  t.same(
+    schedule.rules.map((r) => r.rrule),
+    ['FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU'],
+  )
   t.equal(schedule.rules[0].durationMinutes, 9 * 60)
   await page.locator('#open-now', { hasText: 'Öppen nu' }).waitFor()
-  t.ok(await page.locator('.week .col .block').count() >= 12, 'the week grid shows a block per day and rule')
-  t.ok(await page.locator('#transitions li').count() > 0, 'the next transitions are listed')
+  t.ok((await page.locator('.week .col .block').count()) >= 12, 'the week grid shows a block per day and rule')
+  t.ok((await page.locator('#transitions li').count()) > 0, 'the next transitions are listed')
   await shot(page, '03-admin-hours')
 
   // grants an agent (with devices, a skill and an agent-page login)
@@ -223,7 +266,10 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await shot(page, '05c-admin-agents')
   const agent = w.daemon.store.agents.list('default').find((a) => a.extension === '1001')!
   t.ok(agent, 'the agent is in the store')
-  t.same(agent.devices, [{ type: 'softphone', target: '1001' }, { type: 'mobile', target: '0701234567' }])
+  t.same(agent.devices, [
+    { type: 'softphone', target: '1001' },
+    { type: 'mobile', target: '0701234567' },
+  ])
   t.same(agent.skills, { support: 7, english: 4 })
   t.ok(w.daemon.store.memberships.has(agent.id, queue!.id), 'the agent is granted the queue')
   t.equal(w.daemon.store.accounts.getByUsername(AGENT.username)?.agentId, agent.id, 'with a login of their own')
@@ -237,7 +283,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   t.equal(await ag.page.locator('#agent-state').getAttribute('data-state'), 'logged-out')
   await card.locator('label.switch').click() // the visible toggle of the queue's switch
   await ag.page.locator('#agent-state[data-state=free]').waitFor()
-  t.same(w.daemon.status().agents.find((a) => a.agentId === agent.id)?.queues, [queue!.id], 'the engine has the agent logged in to the queue')
+  t.same(
+    w.daemon.status().agents.find((a) => a.agentId === agent.id)?.queues,
+    [queue!.id],
+    'the engine has the agent logged in to the queue',
+  )
   await card.locator('[data-testid=logged-in] .v', { hasText: '1' }).waitFor()
   await card.locator('[data-testid=free] .v', { hasText: '1' }).waitFor()
   // pause with a reason and resume
@@ -268,7 +318,9 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   t.comment(`caller visible on the wallboard ${appearedMs} ms after the call was placed`)
   await shot(wb.page, '07-wallboard-waiting')
   // … and on the agent page the queue length goes up
-  await ag.page.locator(`.queue-card[data-queue="${queue!.id}"] [data-testid=waiting] .v`, { hasText: '1' }).waitFor({ timeout: 1000 })
+  await ag.page
+    .locator(`.queue-card[data-queue="${queue!.id}"] [data-testid=waiting] .v`, { hasText: '1' })
+    .waitFor({ timeout: 1000 })
   // … and disappears when the agent answers
   await call.waitForState('bridged', ANSWER_MS + 3000)
   const bridgedAt = Date.now()
@@ -300,7 +352,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await pf.getByLabel('Ljudfil').setInputFiles(bad)
   await pf.getByRole('button', { name: 'Ladda upp' }).click()
   await pf.locator('.notice.error').waitFor()
-  t.match(await pf.locator('.notice.error').textContent(), /not audio sox can read|sox is not installed/, 'a bad file shows the API error')
+  t.match(
+    await pf.locator('.notice.error').textContent(),
+    /not audio sox can read|sox is not installed/,
+    'a bad file shows the API error',
+  )
   t.equal(w.daemon.store.prompts.list().length, 0, 'and nothing was replaced')
   if (existsSync('/usr/bin/sox') || process.env.CI) {
     const good = join(w.dir, 'welcome.wav')
@@ -347,8 +403,11 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await page.locator('[data-kpi=answered] .value').waitFor()
   t.equal(await page.locator('[data-kpi=answered] .value').textContent(), '1', 'one answered call today')
   t.equal(await page.locator('[data-kpi=abandoned] .value').textContent(), '1', 'one abandoned call')
-  t.ok(await page.locator('svg.chart rect').count() >= 2, 'the hourly bar chart has bars')
-  t.ok(await page.locator('#callback-table tr', { hasText: '0709998877' }).count(), 'the abandoned caller is listed to call back')
+  t.ok((await page.locator('svg.chart rect').count()) >= 2, 'the hourly bar chart has bars')
+  t.ok(
+    await page.locator('#callback-table tr', { hasText: '0709998877' }).count(),
+    'the abandoned caller is listed to call back',
+  )
   const csvHref = await page.locator('a[download]').first().getAttribute('href')
   const csv = await page.evaluate(async (u) => (await fetch(u!)).text(), csvHref)
   t.match(csv.split('\n')[0], /answered/, 'the CSV export link downloads CSV')
@@ -382,8 +441,14 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
       daily: week.ruleDays('FREQ=DAILY') as number[],
       monthly: week.ruleDays('FREQ=MONTHLY;BYMONTHDAY=1') as number[] | undefined,
       biweekly: week.ruleDays('FREQ=WEEKLY;INTERVAL=2;BYDAY=MO') as number[] | undefined,
-      described: week.describeRule({ id: 'r', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540 }, 'sv') as string,
-      overnight: week.describeRule({ id: 'r', kind: 'open', rrule: 'FREQ=DAILY', start: '22:00', durationMinutes: 480 }, 'en') as string,
+      described: week.describeRule(
+        { id: 'r', kind: 'open', rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', start: '08:00', durationMinutes: 540 },
+        'sv',
+      ) as string,
+      overnight: week.describeRule(
+        { id: 'r', kind: 'open', rrule: 'FREQ=DAILY', start: '22:00', durationMinutes: 480 },
+        'en',
+      ) as string,
       scale: charts.niceScale(7) as { top: number; step: number },
       intScale: charts.niceScale(1, 4, true) as { top: number; step: number },
     }

@@ -20,14 +20,20 @@ t.test('web handler in front of the API server', async (t) => {
   const scriptDir = join(dir, 'js')
   mkdirSync(staticDir)
   mkdirSync(scriptDir)
-  for (const [path, file] of Object.entries(WEB_PAGES)) writeFileSync(join(staticDir, file), `<!doctype html><title>${path}</title>`)
+  for (const [path, file] of Object.entries(WEB_PAGES))
+    writeFileSync(join(staticDir, file), `<!doctype html><title>${path}</title>`)
   writeFileSync(join(staticDir, 'koplus.css'), 'body{}')
   writeFileSync(join(staticDir, 'favicon.svg'), '<svg/>')
   writeFileSync(join(scriptDir, 'admin.js'), 'export {}')
   writeFileSync(join(dir, 'secret.txt'), 'do not serve')
   const store = Store.open(join(dir, 'db.sqlite'))
   const changes = new ChangeNotifier()
-  const live: LiveControl = { reloadConfig: () => undefined, dispatch: () => undefined, status: () => ({ at: 0, queues: [], agents: [] }), onChange: (l) => changes.subscribe(l) }
+  const live: LiveControl = {
+    reloadConfig: () => undefined,
+    dispatch: () => undefined,
+    status: () => ({ at: 0, queues: [], agents: [] }),
+    onChange: (l) => changes.subscribe(l),
+  }
   const api = await startApiServer({ store, live, promptDir: join(dir, 'prompts') })
   mountWeb(api.server, { staticDir, scriptDir })
   t.teardown(async () => {
@@ -53,7 +59,11 @@ t.test('web handler in front of the API server', async (t) => {
   t.match(css.headers.get('content-type'), /^text\/css/)
   const js = await fetch(api.url + '/js/admin.js')
   t.equal(js.status, 200)
-  t.match(js.headers.get('content-type'), /^text\/javascript/, 'modules with a JavaScript type (required for ES modules)')
+  t.match(
+    js.headers.get('content-type'),
+    /^text\/javascript/,
+    'modules with a JavaScript type (required for ES modules)',
+  )
   const fav = await fetch(api.url + '/favicon.ico')
   t.equal(fav.status, 200)
   t.match(fav.headers.get('content-type'), /svg/)
@@ -61,7 +71,14 @@ t.test('web handler in front of the API server', async (t) => {
   t.equal(head.status, 200)
   t.equal(head.headers.get('content-length'), '6')
 
-  for (const bad of ['/static/../secret.txt', '/static/%2e%2e/secret.txt', '/js/..%2fsecret.txt', '/static/%00x', '/static/', '/static/nope.css']) {
+  for (const bad of [
+    '/static/../secret.txt',
+    '/static/%2e%2e/secret.txt',
+    '/js/..%2fsecret.txt',
+    '/static/%00x',
+    '/static/',
+    '/static/nope.css',
+  ]) {
     const res = await fetch(api.url + bad)
     t.not(res.status, 200, `${bad} is not served`)
     t.notMatch(await res.text(), /do not serve/)
@@ -77,16 +94,21 @@ t.test('web handler in front of the API server', async (t) => {
 })
 
 t.test('status watcher notifies on state changes, not on the ticking clock', async (t) => {
-  let snapshot: StatusSnapshot = { at: 1, queues: [{ queueId: 'q', waiting: 0, longestWaitSec: 0, callers: [] }], agents: [] }
+  let snapshot: StatusSnapshot = {
+    at: 1,
+    queues: [{ queueId: 'q', waiting: 0, longestWaitSec: 0, callers: [] }],
+    agents: [],
+  }
   const changes = new ChangeNotifier()
   let notified = 0
-  const waitNotify = (): Promise<void> => new Promise((resolve) => {
-    const off = changes.subscribe(() => {
-      notified++
-      off()
-      resolve()
+  const waitNotify = (): Promise<void> =>
+    new Promise((resolve) => {
+      const off = changes.subscribe(() => {
+        notified++
+        off()
+        resolve()
+      })
     })
-  })
   // a listener must exist for the watcher to sample
   const keep = changes.subscribe(() => undefined)
   const stop = watchStatus(() => snapshot, changes, 5)
@@ -94,13 +116,20 @@ t.test('status watcher notifies on state changes, not on the ticking clock', asy
     stop()
     keep()
   })
-  t.equal(statusFingerprint({ at: 1, queues: [{ waitedSec: 3 }] }), statusFingerprint({ at: 2, queues: [{ waitedSec: 9 }] }), 'clock fields are ignored')
+  t.equal(
+    statusFingerprint({ at: 1, queues: [{ waitedSec: 3 }] }),
+    statusFingerprint({ at: 2, queues: [{ waitedSec: 9 }] }),
+    'clock fields are ignored',
+  )
   snapshot = { ...snapshot, at: 50, queues: [{ queueId: 'q', waiting: 0, longestWaitSec: 7, callers: [] }] }
   await new Promise((r) => setTimeout(r, 40))
   t.equal(notified, 0, 'time passing alone notifies nobody')
   const p = waitNotify()
   const keepAlive = setTimeout(() => undefined, 5000) // the watcher's timer is unref'd
-  snapshot = { ...snapshot, queues: [{ queueId: 'q', waiting: 1, longestWaitSec: 0, callers: [{ callId: 'c1', waitedSec: 0 }] }] }
+  snapshot = {
+    ...snapshot,
+    queues: [{ queueId: 'q', waiting: 1, longestWaitSec: 0, callers: [{ callId: 'c1', waitedSec: 0 }] }],
+  }
   await p
   clearTimeout(keepAlive)
   t.equal(notified, 1, 'a caller joining notifies')

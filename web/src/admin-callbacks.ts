@@ -28,39 +28,88 @@ interface CallbackStats {
 }
 
 export async function renderCallbacks(app: HTMLElement, ctx: AdminCtx): Promise<void> {
-  const [queues, pending, stats] = await Promise.all([list<Queue>('/queues'), list<Callback>('/callbacks?state=pending'), get<CallbackStats>('/callbacks/stats')])
+  const [queues, pending, stats] = await Promise.all([
+    list<Queue>('/queues'),
+    list<Callback>('/callbacks?state=pending'),
+    get<CallbackStats>('/callbacks/stats'),
+  ])
   const byId = new Map(queues.map((q) => [q.id, q]))
   const rows = [...pending].sort((a, b) => a.queueId.localeCompare(b.queueId) || a.seq - b.seq)
-  const act = (path: string, body?: unknown) => post(path, body).then(ctx.refresh, (e: Error) => toast(e.message, 'error'))
+  const act = (path: string, body?: unknown) =>
+    post(path, body).then(ctx.refresh, (e: Error) => toast(e.message, 'error'))
   const table = rows.length
     ? h(
         'table',
         { id: 'callback-table' },
-        h('thead', {}, h('tr', {}, [t('common.queues'), t('callback.number'), t('callback.requested'), t('callback.state'), t('callback.attempts'), ''].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, rows.map((c) =>
+        h(
+          'thead',
+          {},
           h(
             'tr',
-            { 'data-callback': c.callId },
-            h('td', {}, byId.get(c.queueId)?.name ?? c.queueId),
-            h('td', { class: 'num' }, c.number),
-            h('td', { class: 'num' }, dateTime(c.requestedAt, lang(), zoneOf(byId.get(c.queueId)))),
-            h('td', {}, c.heldSince !== null ? t('callback.held') : c.state),
-            h('td', { class: 'num' }, String(c.attempts)),
+            {},
+            [
+              t('common.queues'),
+              t('callback.number'),
+              t('callback.requested'),
+              t('callback.state'),
+              t('callback.attempts'),
+              '',
+            ].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          rows.map((c) =>
             h(
-              'td',
-              { class: 'actions' },
-              h('button', { type: 'button', 'data-action': 'first', onclick: () => void act(`/callbacks/${encodeURIComponent(c.callId)}/move`, { position: 1 }) }, t('callback.first')),
-              h('button', { type: 'button', 'data-action': 'cancel', onclick: () => void act(`/callbacks/${encodeURIComponent(c.callId)}/cancel`) }, t('callback.cancel')),
+              'tr',
+              { 'data-callback': c.callId },
+              h('td', {}, byId.get(c.queueId)?.name ?? c.queueId),
+              h('td', { class: 'num' }, c.number),
+              h('td', { class: 'num' }, dateTime(c.requestedAt, lang(), zoneOf(byId.get(c.queueId)))),
+              h('td', {}, c.heldSince !== null ? t('callback.held') : c.state),
+              h('td', { class: 'num' }, String(c.attempts)),
+              h(
+                'td',
+                { class: 'actions' },
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'data-action': 'first',
+                    onclick: () => void act(`/callbacks/${encodeURIComponent(c.callId)}/move`, { position: 1 }),
+                  },
+                  t('callback.first'),
+                ),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'data-action': 'cancel',
+                    onclick: () => void act(`/callbacks/${encodeURIComponent(c.callId)}/cancel`),
+                  },
+                  t('callback.cancel'),
+                ),
+              ),
             ),
           ),
-        )),
+        ),
       )
     : h('p', { class: 'empty' }, t('callback.none'))
   const failed = Object.values(stats.failed).reduce((s, n) => s + n, 0)
   const line = t('callback.statsLine')
     .replace('{requested}', String(stats.requested))
     .replace('{completed}', String(stats.completed))
-    .replace('{failed}', `${failed}${failed ? ` (${Object.entries(stats.failed).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`)
+    .replace(
+      '{failed}',
+      `${failed}${
+        failed
+          ? ` (${Object.entries(stats.failed)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')})`
+          : ''
+      }`,
+    )
     .replace('{cancelled}', String(stats.cancelled))
     .replace('{avg}', stats.toConnectionSec.avg === null ? '–' : String(stats.toConnectionSec.avg))
   replace(

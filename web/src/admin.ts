@@ -22,7 +22,8 @@ const ICONS: Record<string, string> = {
   queues: 'M4 6h16M4 12h16M4 18h10',
   hours: 'M12 7v5l3 2M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18',
   closures: 'M7 11V8a5 5 0 0 1 10 0v3M5 11h14v9H5z',
-  callbacks: 'M5 4h4l2 5l-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2M15 3l3 3l-3 3M18 6h-6',
+  callbacks:
+    'M5 4h4l2 5l-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2M15 3l3 3l-3 3M18 6h-6',
   agents: 'M16 19v-1a4 4 0 0 0-8 0v1M12 11a3 3 0 1 0 0-6a3 3 0 0 0 0 6',
   prompts: 'M4 10v4M8 7v10M12 4v16M16 8v8M20 11v2',
   stats: 'M5 19V11M10 19V5M15 19v-6M20 19V9',
@@ -48,7 +49,19 @@ function nav(current: string): void {
       h(
         'a',
         { href: `#${id}`, 'aria-current': id === current ? 'page' : undefined, 'data-section': id },
-        svg('svg', { viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' }, svg('path', { d: ICONS[id] })),
+        svg(
+          'svg',
+          {
+            viewBox: '0 0 24 24',
+            fill: 'none',
+            stroke: 'currentColor',
+            'stroke-width': 2,
+            'stroke-linecap': 'round',
+            'stroke-linejoin': 'round',
+            'aria-hidden': 'true',
+          },
+          svg('path', { d: ICONS[id] }),
+        ),
         t(`nav.${id}`),
       ),
     ),
@@ -65,7 +78,11 @@ async function show(ctxBase: Omit<AdminCtx, 'arg' | 'refresh'>): Promise<void> {
   const app = byId('app')
   app.setAttribute('aria-busy', 'true')
   const mine = ++generation
-  const ctx: AdminCtx = { ...ctxBase, arg: rest.length ? decodeURIComponent(rest.join('/')) : undefined, refresh: () => void show(ctxBase) }
+  const ctx: AdminCtx = {
+    ...ctxBase,
+    arg: rest.length ? decodeURIComponent(rest.join('/')) : undefined,
+    refresh: () => void show(ctxBase),
+  }
   const holder = h('div', {})
   try {
     await entry[1](holder, ctx)

@@ -40,11 +40,21 @@ async function failure(res: Response): Promise<ApiFailure> {
   } catch {
     // not JSON
   }
-  return new ApiFailure(res.status, body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? res.statusText, body.error?.field)
+  return new ApiFailure(
+    res.status,
+    body.error?.code ?? `HTTP_${res.status}`,
+    body.error?.message ?? res.statusText,
+    body.error?.field,
+  )
 }
 
 /** Call the API; `path` is relative to /api/v1. Resolves with the parsed JSON (undefined for 204). */
-export async function call<T = unknown>(method: string, path: string, body?: unknown, init: { raw?: Blob; contentType?: string } = {}): Promise<T> {
+export async function call<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  init: { raw?: Blob; contentType?: string } = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf
   let payload: BodyInit | undefined

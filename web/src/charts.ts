@@ -37,15 +37,26 @@ export function niceScale(max: number, ticks = 4, integer = false): { top: numbe
   return { top: Math.ceil(max / step) * step, step }
 }
 
-function frame(o: ChartOptions, w: number, ht: number): { root: SVGSVGElement; y: (v: number) => number; plotW: number; top: number } {
+function frame(
+  o: ChartOptions,
+  w: number,
+  ht: number,
+): { root: SVGSVGElement; y: (v: number) => number; plotW: number; top: number } {
   const values = o.series.flatMap((s) => s.values.filter((v): v is number => v !== null))
-  const { top, step } = o.max !== undefined ? { top: o.max, step: o.max / 4 } : niceScale(Math.max(0, ...values), 4, o.integer)
+  const { top, step } =
+    o.max !== undefined ? { top: o.max, step: o.max / 4 } : niceScale(Math.max(0, ...values), 4, o.integer)
   const plotH = ht - PAD.top - PAD.bottom
   const plotW = w - PAD.left - PAD.right
   const y = (v: number): number => PAD.top + plotH - (v / top) * plotH
   const fmt = o.format ?? ((v: number) => String(Math.round(v)))
-  const summary = o.series.map((s) => `${s.name}: ${s.values.map((v, i) => `${o.labels[i]} ${v === null ? '–' : fmt(v)}`).join(', ')}`).join('; ')
-  const root = svg('svg', { viewBox: `0 0 ${w} ${ht}`, class: 'chart', role: 'img', 'aria-label': `${o.title}. ${summary}` }, svg('title', {}, o.title))
+  const summary = o.series
+    .map((s) => `${s.name}: ${s.values.map((v, i) => `${o.labels[i]} ${v === null ? '–' : fmt(v)}`).join(', ')}`)
+    .join('; ')
+  const root = svg(
+    'svg',
+    { viewBox: `0 0 ${w} ${ht}`, class: 'chart', role: 'img', 'aria-label': `${o.title}. ${summary}` },
+    svg('title', {}, o.title),
+  )
   for (let v = 0; v <= top + 1e-9; v += step) {
     root.append(svg('line', { x1: PAD.left, x2: w - PAD.right, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'grid' }))
     root.append(svg('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmt(v)))
@@ -73,7 +84,13 @@ export function barChart(o: ChartOptions): SVGSVGElement {
       if (v <= 0) return
       const x = PAD.left + slot * i + (slot - groupW) / 2 + j * barW
       const top = y(v)
-      root.append(svg('rect', { x: x + 0.5, y: top, width: Math.max(1, barW - 1), height: y(0) - top, rx: 2, fill: s.color }, svg('title', {}, `${label} · ${s.name}: ${v}`)))
+      root.append(
+        svg(
+          'rect',
+          { x: x + 0.5, y: top, width: Math.max(1, barW - 1), height: y(0) - top, rx: 2, fill: s.color },
+          svg('title', {}, `${label} · ${s.name}: ${v}`),
+        ),
+      )
     })
   })
   return root
@@ -98,10 +115,26 @@ export function lineChart(o: ChartOptions): SVGSVGElement {
       d += `${pen ? 'L' : 'M'}${x.toFixed(1)},${y(v).toFixed(1)}`
       pen = true
     })
-    if (d) root.append(svg('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 2.5, 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }))
+    if (d)
+      root.append(
+        svg('path', {
+          d,
+          fill: 'none',
+          stroke: s.color,
+          'stroke-width': 2.5,
+          'stroke-linejoin': 'round',
+          'stroke-linecap': 'round',
+        }),
+      )
     s.values.forEach((v, i) => {
       if (v === null) return
-      root.append(svg('circle', { cx: PAD.left + slot * (i + 0.5), cy: y(v), r: 3.5, fill: '#fff', stroke: s.color, 'stroke-width': 2 }, svg('title', {}, `${o.labels[i]} · ${s.name}: ${fmt(v)}`)))
+      root.append(
+        svg(
+          'circle',
+          { cx: PAD.left + slot * (i + 0.5), cy: y(v), r: 3.5, fill: '#fff', stroke: s.color, 'stroke-width': 2 },
+          svg('title', {}, `${o.labels[i]} · ${s.name}: ${fmt(v)}`),
+        ),
+      )
     })
   }
   return root

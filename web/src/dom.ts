@@ -7,7 +7,11 @@ type Attrs = Record<string, string | number | boolean | null | undefined | Event
  * Build an element: `h('button', { class: 'primary', onclick: save }, 'Spara')`. Attributes named on* become
  * listeners; `style` is applied through the CSSOM; `true` sets a boolean attribute, false/null/undefined leave it out. Text children are escaped.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue
@@ -43,7 +47,11 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** An SVG element with attributes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: (SVGElement | string)[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  ...children: (SVGElement | string)[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag)
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v))
   for (const c of children) el.append(c)
@@ -79,23 +87,52 @@ export function sharedZone(qs: readonly { schedule?: { timeZone?: string } | nul
 }
 
 /** Wall-clock parts of an instant in a zone: weekday 0 = Monday. */
-export function zonedParts(ms: number, zone: string): { year: number; month: number; day: number; hour: number; minute: number; weekday: number } {
+export function zonedParts(
+  ms: number,
+  zone: string,
+): { year: number; month: number; day: number; hour: number; minute: number; weekday: number } {
   const p: Record<string, string> = {}
-  for (const x of new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23' }).formatToParts(new Date(ms))) p[x.type] = x.value
-  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour) % 24, minute: Number(p.minute), weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday ?? '') }
+  for (const x of new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms)))
+    p[x.type] = x.value
+  return {
+    year: Number(p.year),
+    month: Number(p.month),
+    day: Number(p.day),
+    hour: Number(p.hour) % 24,
+    minute: Number(p.minute),
+    weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday ?? ''),
+  }
 }
 
 /** '+01:00' of a zone at an instant. */
 export function offsetOf(ms: number, zone: string): string {
   const p = zonedParts(ms, zone)
-  const minutes = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000) / 60_000)
+  const minutes = Math.round(
+    (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000) / 60_000,
+  )
   const a = Math.abs(minutes)
   return `${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`
 }
 
 /** Epoch ms as date and time in a queue's zone (default Europe/Stockholm) in the page's language, with the offset. */
 export function dateTime(ms: number, lang: string, zone: string = DEFAULT_ZONE): string {
-  const text = new Date(ms).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+  const text = new Date(ms).toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
   return `${text} ${offsetOf(ms, zone)}`
 }
 

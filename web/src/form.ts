@@ -7,11 +7,21 @@ let seq = 0
 /** A labelled field: the label points at the control (its id is set when missing). */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   if (!control.id) control.id = `f${++seq}`
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('div', { class: 'hint' }, hint) : null)
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: control.id }, label),
+    control,
+    hint ? h('div', { class: 'hint' }, hint) : null,
+  )
 }
 
 /** A checkbox with its label after it. */
-export function checkbox(label: string, checked: boolean, attrs: Record<string, string> = {}): { el: HTMLElement; input: HTMLInputElement } {
+export function checkbox(
+  label: string,
+  checked: boolean,
+  attrs: Record<string, string> = {},
+): { el: HTMLElement; input: HTMLInputElement } {
   const input = h('input', { type: 'checkbox', checked, ...attrs })
   return { el: h('label', { class: 'check' }, input, label), input }
 }
@@ -20,8 +30,16 @@ export function input(attrs: Record<string, string | number | boolean | undefine
   return h('input', { type: 'text', ...attrs })
 }
 
-export function select(options: [string, string][], value: string, attrs: Record<string, string> = {}): HTMLSelectElement {
-  return h('select', attrs, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)))
+export function select(
+  options: [string, string][],
+  value: string,
+  attrs: Record<string, string> = {},
+): HTMLSelectElement {
+  return h(
+    'select',
+    attrs,
+    options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)),
+  )
 }
 
 /**
@@ -37,7 +55,9 @@ export function showError(form: HTMLElement, notice: HTMLElement, err: unknown):
   notice.hidden = false
   if (err instanceof ApiFailure && err.field) {
     const name = err.field.replace(/^settings\./, '').replace(/\[\d+\].*$/, '')
-    const el = form.querySelector<HTMLElement>(`[data-field="${CSS.escape(err.field)}"], [data-field="${CSS.escape(name)}"]`)
+    const el = form.querySelector<HTMLElement>(
+      `[data-field="${CSS.escape(err.field)}"], [data-field="${CSS.escape(name)}"]`,
+    )
     if (el) {
       el.setAttribute('aria-invalid', 'true')
       el.focus()

@@ -11,7 +11,8 @@ export const CALLBACK_SV: Record<string, string> = {
   'callback.cancel': 'Avbeställ',
   'callback.first': 'Först i kön',
   'callback.stats': 'Senaste 7 dagarna',
-  'callback.statsLine': 'Beställda {requested} · kopplade {completed} · misslyckade {failed} · avbeställda {cancelled} · tid till samtal i snitt {avg} s',
+  'callback.statsLine':
+    'Beställda {requested} · kopplade {completed} · misslyckade {failed} · avbeställda {cancelled} · tid till samtal i snitt {avg} s',
   'callback.mark': 'återuppringning',
   'agentpage.callback': 'Återuppringning till',
   'queue.callback': 'Återuppringning (behåller platsen i kön)',
@@ -32,7 +33,8 @@ export const CALLBACK_EN: Record<string, string> = {
   'callback.cancel': 'Cancel',
   'callback.first': 'Move first',
   'callback.stats': 'Last 7 days',
-  'callback.statsLine': 'Requested {requested} · connected {completed} · failed {failed} · cancelled {cancelled} · average time to the call {avg} s',
+  'callback.statsLine':
+    'Requested {requested} · connected {completed} · failed {failed} · cancelled {cancelled} · average time to the call {avg} s',
   'callback.mark': 'callback',
   'agentpage.callback': 'Callback to',
   'queue.callback': 'Callback (keeps the place in the queue)',

@@ -12,7 +12,14 @@ export interface QueueStatus {
   strategy: string
   waiting: number
   longestWaitSec: number
-  callers: { callId: string; position: number; callerNumber: string; waitedSec: number; ringing: string[]; callback?: { number: string } }[]
+  callers: {
+    callId: string
+    position: number
+    callerNumber: string
+    waitedSec: number
+    ringing: string[]
+    callback?: { number: string }
+  }[]
   connected: number
   agents: { loggedIn: number; free: number; ringing: number; onCall: number; wrapUp: number; paused: number }
   overflowing: boolean
@@ -46,7 +53,10 @@ export interface Status {
  * Subscribe to status snapshots. `indicator` (optional) gets class on/off and a label. Returns a function that
  * closes the stream.
  */
-export function subscribeStatus(onStatus: (s: Status, receivedAt: number) => void, indicator?: HTMLElement): () => void {
+export function subscribeStatus(
+  onStatus: (s: Status, receivedAt: number) => void,
+  indicator?: HTMLElement,
+): () => void {
   const es = new EventSource('/api/v1/events', { withCredentials: true })
   const mark = (on: boolean): void => {
     if (!indicator) return

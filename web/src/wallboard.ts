@@ -25,7 +25,6 @@ let today = new Map<string, TodayRow>()
 const openState = new Map<string, boolean>()
 let canReadStats = true
 
-
 async function refreshToday(): Promise<void> {
   if (!canReadStats) return
   try {
@@ -80,7 +79,12 @@ function big(label: string, value: string, cls = ''): HTMLElement {
   return h('div', { class: `wb-big ${cls}` }, h('div', { class: 'v' }, value), h('div', { class: 'l' }, label))
 }
 function small(label: string, value: string | number, cls = '', testid?: string): HTMLElement {
-  return h('div', { class: `wb-small ${cls}`, 'data-testid': testid }, h('div', { class: 'v' }, value), h('div', { class: 'l' }, label))
+  return h(
+    'div',
+    { class: `wb-small ${cls}`, 'data-testid': testid },
+    h('div', { class: 'v' }, value),
+    h('div', { class: 'l' }, label),
+  )
 }
 
 function queueCard(q: QueueStatus, elapsed: number): HTMLElement {
@@ -91,16 +95,27 @@ function queueCard(q: QueueStatus, elapsed: number): HTMLElement {
   const sl = day?.serviceLevel ?? null
   return h(
     'section',
-    { class: `wb-queue${q.overflowing ? ' alert' : ''}${open === false ? ' closed' : ''}`, 'data-queue': q.queueId, 'aria-label': q.name },
+    {
+      class: `wb-queue${q.overflowing ? ' alert' : ''}${open === false ? ' closed' : ''}`,
+      'data-queue': q.queueId,
+      'aria-label': q.name,
+    },
     h(
       'div',
       { class: 'wb-qhead' },
       h('h2', {}, q.name),
       h('span', { class: 'number' }, q.number),
       h('span', { class: 'spacer' }),
-      open === undefined ? null : h('span', { class: `wb-pill ${open ? 'open' : 'closed'}` }, open ? t('common.open') : t('common.closed')),
+      open === undefined
+        ? null
+        : h('span', { class: `wb-pill ${open ? 'open' : 'closed'}` }, open ? t('common.open') : t('common.closed')),
     ),
-    h('div', { class: 'wb-main' }, big(t('wb.waiting'), String(q.waiting), q.waiting > 0 ? 'hot' : ''), big(t('wb.longest'), mmss(longest), heat)),
+    h(
+      'div',
+      { class: 'wb-main' },
+      big(t('wb.waiting'), String(q.waiting), q.waiting > 0 ? 'hot' : ''),
+      big(t('wb.longest'), mmss(longest), heat),
+    ),
     h(
       'div',
       { class: 'wb-row' },
@@ -121,7 +136,15 @@ function queueCard(q: QueueStatus, elapsed: number): HTMLElement {
           'ul',
           { class: 'wb-callers', 'aria-label': t('wb.waiting') },
           q.callers.slice(0, 12).map((c) =>
-            h('li', { class: c.ringing.length ? 'ringing' : '', 'data-call': c.callId, ...(c.callback ? { 'data-callback': 'true' } : {}) }, `${c.position}. ${c.callerNumber}${c.callback ? ` (${t('callback.mark')})` : ''} · ${mmss(c.waitedSec + elapsed)}`),
+            h(
+              'li',
+              {
+                class: c.ringing.length ? 'ringing' : '',
+                'data-call': c.callId,
+                ...(c.callback ? { 'data-callback': 'true' } : {}),
+              },
+              `${c.position}. ${c.callerNumber}${c.callback ? ` (${t('callback.mark')})` : ''} · ${mmss(c.waitedSec + elapsed)}`,
+            ),
           ),
         )
       : null,
@@ -137,14 +160,22 @@ function render(): void {
   }
   const elapsed = Math.max(0, Math.floor((Date.now() - receivedAt) / 1000))
   const queues = [...status.queues].sort((a, b) => a.name.localeCompare(b.name))
-  replace(board, queues.map((q) => queueCard(q, elapsed)))
+  replace(
+    board,
+    queues.map((q) => queueCard(q, elapsed)),
+  )
 }
 
 /** The clock shows the zone of the queues (their schedules'; else Europe/Stockholm), not the browser's. */
 let clockZone = DEFAULT_ZONE
 function tickClock(): void {
   const clock = byId('clock')
-  clock.textContent = new Date().toLocaleTimeString('sv-SE', { timeZone: clockZone, hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  clock.textContent = new Date().toLocaleTimeString('sv-SE', {
+    timeZone: clockZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
   clock.title = clockZone
 }
 

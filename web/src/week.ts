@@ -61,7 +61,14 @@ export function describeRule(r: OpeningRule, lang: string): string {
   if (!days) return `${r.rrule} ${time}`
   const sorted = [...days].sort((a, b) => a - b)
   const contiguous = sorted.length > 2 && sorted.every((d, i) => i === 0 || d === sorted[i - 1] + 1)
-  const dayText = sorted.length === 7 ? (lang === 'sv' ? 'Alla dagar' : 'Every day') : contiguous ? `${names[sorted[0]]}–${names[sorted[sorted.length - 1]]}` : sorted.map((d) => names[d]).join(', ')
+  const dayText =
+    sorted.length === 7
+      ? lang === 'sv'
+        ? 'Alla dagar'
+        : 'Every day'
+      : contiguous
+        ? `${names[sorted[0]]}–${names[sorted[sorted.length - 1]]}`
+        : sorted.map((d) => names[d]).join(', ')
   return `${dayText} ${time}`
 }
 
@@ -84,7 +91,11 @@ export function weekGrid(rules: OpeningRule[], lang: string, zone: string, now =
         const span = Math.min(remaining, 24 * 60 - from)
         const block = h(
           'div',
-          { class: `block ${r.kind}`, style: `top:${(from / 60) * HOUR_PX}px;height:${Math.max(10, (span / 60) * HOUR_PX)}px`, title: `${describeRule(r, lang)}${r.label ? ` · ${r.label}` : ''}` },
+          {
+            class: `block ${r.kind}`,
+            style: `top:${(from / 60) * HOUR_PX}px;height:${Math.max(10, (span / 60) * HOUR_PX)}px`,
+            title: `${describeRule(r, lang)}${r.label ? ` · ${r.label}` : ''}`,
+          },
           span >= 60 ? `${hhmm(from)}–${hhmm(from + span)}` : '',
         )
         cols[day % 7].append(block)
@@ -96,8 +107,19 @@ export function weekGrid(rules: OpeningRule[], lang: string, zone: string, now =
   }
   const local = zonedParts(now, zone)
   const today = local.weekday
-  cols[today].append(h('div', { class: 'now', style: `top:${((local.hour * 60 + local.minute) / 60) * HOUR_PX}px`, 'aria-hidden': 'true', 'data-now': `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}` }))
-  const hours = h('div', { class: 'hours', 'aria-hidden': 'true' }, [0, 6, 12, 18, 24].map((hr) => h('span', { style: `top:${hr * HOUR_PX}px` }, `${String(hr).padStart(2, '0')}`)))
+  cols[today].append(
+    h('div', {
+      class: 'now',
+      style: `top:${((local.hour * 60 + local.minute) / 60) * HOUR_PX}px`,
+      'aria-hidden': 'true',
+      'data-now': `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`,
+    }),
+  )
+  const hours = h(
+    'div',
+    { class: 'hours', 'aria-hidden': 'true' },
+    [0, 6, 12, 18, 24].map((hr) => h('span', { style: `top:${hr * HOUR_PX}px` }, `${String(hr).padStart(2, '0')}`)),
+  )
   return h(
     'div',
     { class: 'week', role: 'group', 'aria-label': t('hours.week') },

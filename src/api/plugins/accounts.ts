@@ -4,7 +4,17 @@ import { conflict, forbidden, notFound } from '../errors.js'
 import type { Ctx, Scope } from '../router.js'
 import * as S from '../schemas.js'
 import type { Route } from '../router.js'
-import { DAY, Q_TENANT, V1, checkAccountGrant, findToken, listResult, need, publicAccount, queryTenant } from './common.js'
+import {
+  DAY,
+  Q_TENANT,
+  V1,
+  checkAccountGrant,
+  findToken,
+  listResult,
+  need,
+  publicAccount,
+  queryTenant,
+} from './common.js'
 
 export function accountsRoutes(): Route[] {
   const routes: Route[] = []
@@ -16,7 +26,13 @@ export function accountsRoutes(): Route[] {
     return { tenantId: a.tenantId, agentId: a.agentId ?? undefined }
   }
   add({
-    id: 'accounts.list', method: 'GET', path: `${V1}/accounts`, tag: 'accounts', access: 'any', query: [Q_TENANT], summary: 'Accounts (tenant admins: their tenant\'s)',
+    id: 'accounts.list',
+    method: 'GET',
+    path: `${V1}/accounts`,
+    tag: 'accounts',
+    access: 'any',
+    query: [Q_TENANT],
+    summary: "Accounts (tenant admins: their tenant's)",
     handler: (ctx) => {
       if (ctx.account.role === 'agent') return listResult([publicAccount(ctx.account)])
       const tenant = queryTenant(ctx)
@@ -24,25 +40,61 @@ export function accountsRoutes(): Route[] {
     },
   })
   add({
-    id: 'accounts.create', method: 'POST', path: `${V1}/accounts`, tag: 'accounts', access: 'any', body: S.ACCOUNT_CREATE,
+    id: 'accounts.create',
+    method: 'POST',
+    path: `${V1}/accounts`,
+    tag: 'accounts',
+    access: 'any',
+    body: S.ACCOUNT_CREATE,
     summary: 'Create an account (operators: any role; tenant admins: tenant-admin or agent accounts of their tenant)',
     handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
-      const b = ctx.body as { username: string; password: string; role: Role; tenantId?: string | null; agentId?: string | null }
+      const b = ctx.body as {
+        username: string
+        password: string
+        role: Role
+        tenantId?: string | null
+        agentId?: string | null
+      }
       const tenantId = b.role === 'operator' ? (b.tenantId ?? null) : (b.tenantId ?? ctx.account.tenantId ?? null)
       checkAccountGrant(ctx, b.role, tenantId, b.agentId ?? null)
       if (ctx.store.accounts.getByUsername(b.username)) throw conflict(`username '${b.username}' is taken`, 'username')
-      const created = ctx.store.accounts.create({ username: b.username, role: b.role, tenantId, agentId: b.agentId ?? null, password: b.password })
-      ctx.store.audit.record({ actor: ctx.actor, tenantId, action: 'create', entity: 'account', entityId: created.id, detail: { username: created.username, role: created.role } })
+      const created = ctx.store.accounts.create({
+        username: b.username,
+        role: b.role,
+        tenantId,
+        agentId: b.agentId ?? null,
+        password: b.password,
+      })
+      ctx.store.audit.record({
+        actor: ctx.actor,
+        tenantId,
+        action: 'create',
+        entity: 'account',
+        entityId: created.id,
+        detail: { username: created.username, role: created.role },
+      })
       return { status: 201, body: publicAccount(created) }
     },
   })
   add({
-    id: 'accounts.get', method: 'GET', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'self', scope: accountScope, summary: 'An account',
+    id: 'accounts.get',
+    method: 'GET',
+    path: `${V1}/accounts/:accountId`,
+    tag: 'accounts',
+    access: 'self',
+    scope: accountScope,
+    summary: 'An account',
     handler: (ctx) => ({ body: publicAccount(ctx.store.accounts.find(ctx.params.accountId)!) }),
   })
   add({
-    id: 'accounts.update', method: 'PATCH', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'self', scope: accountScope, body: S.ACCOUNT_PATCH,
+    id: 'accounts.update',
+    method: 'PATCH',
+    path: `${V1}/accounts/:accountId`,
+    tag: 'accounts',
+    access: 'self',
+    scope: accountScope,
+    body: S.ACCOUNT_PATCH,
     summary: 'Change the password',
     handler: async (ctx) => {
       const target = ctx.store.accounts.find(ctx.params.accountId)!
@@ -53,11 +105,23 @@ export function accountsRoutes(): Route[] {
     },
   })
   add({
-    id: 'accounts.remove', method: 'DELETE', path: `${V1}/accounts/:accountId`, tag: 'accounts', access: 'admin', scope: accountScope, summary: 'Remove an account',
+    id: 'accounts.remove',
+    method: 'DELETE',
+    path: `${V1}/accounts/:accountId`,
+    tag: 'accounts',
+    access: 'admin',
+    scope: accountScope,
+    summary: 'Remove an account',
     handler: async (ctx) => {
       if (ctx.params.accountId === ctx.account.id) throw conflict('an account cannot remove itself')
       ctx.store.accounts.remove(ctx.params.accountId)
-      ctx.store.audit.record({ actor: ctx.actor, tenantId: ctx.account.tenantId, action: 'remove', entity: 'account', entityId: ctx.params.accountId })
+      ctx.store.audit.record({
+        actor: ctx.actor,
+        tenantId: ctx.account.tenantId,
+        action: 'remove',
+        entity: 'account',
+        entityId: ctx.params.accountId,
+      })
       return { status: 204 }
     },
   })
@@ -68,23 +132,47 @@ export function accountsRoutes(): Route[] {
     return { tenantId: owner.tenantId, agentId: owner.agentId ?? undefined }
   }
   add({
-    id: 'tokens.list', method: 'GET', path: `${V1}/tokens`, tag: 'accounts', access: 'any', summary: 'API tokens of the calling account (operators: all)',
+    id: 'tokens.list',
+    method: 'GET',
+    path: `${V1}/tokens`,
+    tag: 'accounts',
+    access: 'any',
+    summary: 'API tokens of the calling account (operators: all)',
     handler: (ctx) => {
       const owners = ctx.account.role === 'operator' ? ctx.store.accounts.list() : [ctx.account]
-      return listResult(owners.flatMap((a) => ctx.store.accounts.listTokens(a.id).map((t) => ({ ...t, accountId: a.id, username: a.username }))))
+      return listResult(
+        owners.flatMap((a) =>
+          ctx.store.accounts.listTokens(a.id).map((t) => ({ ...t, accountId: a.id, username: a.username })),
+        ),
+      )
     },
   })
   add({
-    id: 'tokens.create', method: 'POST', path: `${V1}/tokens`, tag: 'accounts', access: 'any', body: S.TOKEN_CREATE,
+    id: 'tokens.create',
+    method: 'POST',
+    path: `${V1}/tokens`,
+    tag: 'accounts',
+    access: 'any',
+    body: S.TOKEN_CREATE,
     summary: 'Create an API token for the calling account; the secret is shown once (only its SHA-256 is stored)',
     handler: async (ctx) => {
       const b = ctx.body as { name: string; expiresInDays?: number }
-      const { id, token } = ctx.store.accounts.createToken(ctx.account.id, b.name, b.expiresInDays ? ctx.now + b.expiresInDays * DAY : null)
+      const { id, token } = ctx.store.accounts.createToken(
+        ctx.account.id,
+        b.name,
+        b.expiresInDays ? ctx.now + b.expiresInDays * DAY : null,
+      )
       return { status: 201, body: { id, name: b.name, accountId: ctx.account.id, token } }
     },
   })
   add({
-    id: 'tokens.remove', method: 'DELETE', path: `${V1}/tokens/:tokenId`, tag: 'accounts', access: 'self', scope: tokenScope, summary: 'Revoke an API token',
+    id: 'tokens.remove',
+    method: 'DELETE',
+    path: `${V1}/tokens/:tokenId`,
+    tag: 'accounts',
+    access: 'self',
+    scope: tokenScope,
+    summary: 'Revoke an API token',
     handler: async (ctx) => {
       ctx.store.accounts.revokeToken(ctx.params.tokenId)
       return { status: 204 }

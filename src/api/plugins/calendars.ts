@@ -16,23 +16,43 @@ export function calendarsRoutes(): Route[] {
     return { tenantId: c.tenantId }
   }
   add({
-    id: 'calendars.list', method: 'GET', path: `${V1}/calendars`, tag: 'calendars', access: 'any', query: [Q_TENANT],
-    summary: 'Holiday calendars (shared ones and the tenant\'s own)',
+    id: 'calendars.list',
+    method: 'GET',
+    path: `${V1}/calendars`,
+    tag: 'calendars',
+    access: 'any',
+    query: [Q_TENANT],
+    summary: "Holiday calendars (shared ones and the tenant's own)",
     handler: (ctx) => {
       const tenant = queryTenant(ctx)
-      return listResult(ctx.store.holidayCalendars.list().filter((c) => (tenant === undefined ? true : c.tenantId === null || c.tenantId === tenant)))
+      return listResult(
+        ctx.store.holidayCalendars
+          .list()
+          .filter((c) => (tenant === undefined ? true : c.tenantId === null || c.tenantId === tenant)),
+      )
     },
   })
   add({
-    id: 'calendars.get', method: 'GET', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'any', summary: 'A holiday calendar',
+    id: 'calendars.get',
+    method: 'GET',
+    path: `${V1}/calendars/:calendarId`,
+    tag: 'calendars',
+    access: 'any',
+    summary: 'A holiday calendar',
     handler: (ctx) => {
       const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
-      if (ctx.account.role !== 'operator' && c.tenantId !== null && c.tenantId !== ctx.account.tenantId) throw notFound('calendar', c.id)
+      if (ctx.account.role !== 'operator' && c.tenantId !== null && c.tenantId !== ctx.account.tenantId)
+        throw notFound('calendar', c.id)
       return { body: c }
     },
   })
   add({
-    id: 'calendars.create', method: 'POST', path: `${V1}/calendars`, tag: 'calendars', access: 'admin', body: S.CALENDAR_CREATE,
+    id: 'calendars.create',
+    method: 'POST',
+    path: `${V1}/calendars`,
+    tag: 'calendars',
+    access: 'admin',
+    body: S.CALENDAR_CREATE,
     scope: (ctx) => {
       const body = ctx.body as { tenantId?: string | null }
       // a shared calendar (tenantId null) is the operators' business: scope null matches no tenant admin
@@ -43,18 +63,41 @@ export function calendarsRoutes(): Route[] {
     handler: async (ctx) => {
       const body = ctx.body as Parameters<Store['holidayCalendars']['create']>[0]
       const tenantId = body.tenantId === null ? null : (body.tenantId ?? ctx.account.tenantId ?? 'default')
-      return { status: 201, body: await apply(ctx, 'create', 'calendar', null, () => ctx.store.holidayCalendars.create({ ...body, tenantId, customDates: body.customDates ?? [] })) }
+      return {
+        status: 201,
+        body: await apply(ctx, 'create', 'calendar', null, () =>
+          ctx.store.holidayCalendars.create({ ...body, tenantId, customDates: body.customDates ?? [] }),
+        ),
+      }
     },
   })
   add({
-    id: 'calendars.update', method: 'PATCH', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'admin', scope: calendarScope, body: S.CALENDAR_PATCH,
+    id: 'calendars.update',
+    method: 'PATCH',
+    path: `${V1}/calendars/:calendarId`,
+    tag: 'calendars',
+    access: 'admin',
+    scope: calendarScope,
+    body: S.CALENDAR_PATCH,
     summary: 'Change a holiday calendar',
-    handler: async (ctx) => ({ body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId, () => ctx.store.holidayCalendars.update(ctx.params.calendarId, ctx.body as object)) }),
+    handler: async (ctx) => ({
+      body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId, () =>
+        ctx.store.holidayCalendars.update(ctx.params.calendarId, ctx.body as object),
+      ),
+    }),
   })
   add({
-    id: 'calendars.remove', method: 'DELETE', path: `${V1}/calendars/:calendarId`, tag: 'calendars', access: 'admin', scope: calendarScope, summary: 'Remove a holiday calendar',
+    id: 'calendars.remove',
+    method: 'DELETE',
+    path: `${V1}/calendars/:calendarId`,
+    tag: 'calendars',
+    access: 'admin',
+    scope: calendarScope,
+    summary: 'Remove a holiday calendar',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId, () => ctx.store.holidayCalendars.remove(ctx.params.calendarId))
+      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId, () =>
+        ctx.store.holidayCalendars.remove(ctx.params.calendarId),
+      )
       return { status: 204 }
     },
   })

@@ -15,8 +15,11 @@ export function callbacksRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const callbackScope = (ctx: Ctx): Scope => ({ tenantId: need(ctx.store.callbacks.get(ctx.params.callId), 'callback', ctx.params.callId).tenantId })
-  const source = (ctx: Ctx): 'web' | 'cli' | 'api' => (ctx.principal?.via === 'session' ? 'web' : ctx.req.headers['user-agent']?.startsWith('koplus-cli') ? 'cli' : 'api')
+  const callbackScope = (ctx: Ctx): Scope => ({
+    tenantId: need(ctx.store.callbacks.get(ctx.params.callId), 'callback', ctx.params.callId).tenantId,
+  })
+  const source = (ctx: Ctx): 'web' | 'cli' | 'api' =>
+    ctx.principal?.via === 'session' ? 'web' : ctx.req.headers['user-agent']?.startsWith('koplus-cli') ? 'cli' : 'api'
   /** Only a callback still waiting (or being dialled) can be changed. */
   const pending = (ctx: Ctx) => {
     const cb = ctx.store.callbacks.get(ctx.params.callId)!
@@ -24,18 +27,34 @@ export function callbacksRoutes(): Route[] {
     return cb
   }
   add({
-    id: 'callbacks.list', method: 'GET', path: `${V1}/callbacks`, tag: 'callbacks', access: 'any',
-    query: [Q_TENANT, { name: 'queue', schema: str({ minLength: 1, maxLength: 64 }) }, { name: 'state', schema: str({ enum: [...STATES] }), description: 'pending = waiting or being dialled' }],
+    id: 'callbacks.list',
+    method: 'GET',
+    path: `${V1}/callbacks`,
+    tag: 'callbacks',
+    access: 'any',
+    query: [
+      Q_TENANT,
+      { name: 'queue', schema: str({ minLength: 1, maxLength: 64 }) },
+      { name: 'state', schema: str({ enum: [...STATES] }), description: 'pending = waiting or being dialled' },
+    ],
     summary: 'Callbacks, newest request first (pending ones keep a place in their queue); operators and tenant admins',
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const state = ctx.query.state as (typeof STATES)[number] | undefined
-      return listResult(ctx.store.callbacks.list({ tenantId: queryTenant(ctx), queueId: ctx.query.queue as string | undefined, state }))
+      return listResult(
+        ctx.store.callbacks.list({ tenantId: queryTenant(ctx), queueId: ctx.query.queue as string | undefined, state }),
+      )
     },
   })
   add({
-    id: 'callbacks.stats', method: 'GET', path: `${V1}/callbacks/stats`, tag: 'callbacks', access: 'any', query: [Q_TENANT, Q_FROM, Q_TO],
-    summary: 'Callbacks requested in the period: completed, failed by reason, cancelled, pending; seconds from request to connection',
+    id: 'callbacks.stats',
+    method: 'GET',
+    path: `${V1}/callbacks/stats`,
+    tag: 'callbacks',
+    access: 'any',
+    query: [Q_TENANT, Q_FROM, Q_TO],
+    summary:
+      'Callbacks requested in the period: completed, failed by reason, cancelled, pending; seconds from request to connection',
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const { from, to } = range(ctx, 7)
@@ -43,7 +62,12 @@ export function callbacksRoutes(): Route[] {
     },
   })
   add({
-    id: 'callbacks.cancel', method: 'POST', path: `${V1}/callbacks/:callId/cancel`, tag: 'callbacks', access: 'admin', scope: callbackScope,
+    id: 'callbacks.cancel',
+    method: 'POST',
+    path: `${V1}/callbacks/:callId/cancel`,
+    tag: 'callbacks',
+    access: 'admin',
+    scope: callbackScope,
     summary: 'Cancel a pending callback: its place in the queue is given up',
     handler: async (ctx) => {
       pending(ctx)
@@ -52,7 +76,12 @@ export function callbacksRoutes(): Route[] {
     },
   })
   add({
-    id: 'callbacks.move', method: 'POST', path: `${V1}/callbacks/:callId/move`, tag: 'callbacks', access: 'admin', scope: callbackScope,
+    id: 'callbacks.move',
+    method: 'POST',
+    path: `${V1}/callbacks/:callId/move`,
+    tag: 'callbacks',
+    access: 'admin',
+    scope: callbackScope,
     body: obj({ position: int(1, 100_000) }, ['position']),
     summary: 'Re-prioritise a pending callback: move it to this place in its queue (1 = next)',
     handler: async (ctx) => {

@@ -1,7 +1,13 @@
 /** Helpers the route plugins share: scopes, instants, schedules, warnings, the apply-and-reload step. */
 import { queueNumberWarnings } from '../../doctor/vanilla-dialplan.js'
 import { QUEUE_PLANS, type Agent } from '../../core/model.js'
-import { explain as explainSchedule, ruleOccurrence, scheduleIssues, stateAt, transitions as scheduleTransitions } from '../../core/schedule/index.js'
+import {
+  explain as explainSchedule,
+  ruleOccurrence,
+  scheduleIssues,
+  stateAt,
+  transitions as scheduleTransitions,
+} from '../../core/schedule/index.js'
 import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type Schedule } from '../../core/schedule/types.js'
 import { type Account, type ClosureScope, type Role, type Store } from '../../store/index.js'
 import { placeholderDomainWarning } from '../../store/index.js'
@@ -71,18 +77,32 @@ export function listResult<T>(items: T[]): Result {
 }
 
 export function csvOrJson(ctx: Ctx, rows: Record<string, unknown>[], filename: string): Result {
-  if (ctx.query.format === 'csv') return { text: { contentType: 'text/csv; charset=utf-8', data: toCsv(rows), filename } }
+  if (ctx.query.format === 'csv')
+    return { text: { contentType: 'text/csv; charset=utf-8', data: toCsv(rows), filename } }
   return listResult(rows)
 }
 
 export function publicAccount(a: Account): Account {
-  return { id: a.id, username: a.username, role: a.role, tenantId: a.tenantId, agentId: a.agentId, createdAt: a.createdAt, updatedAt: a.updatedAt }
+  return {
+    id: a.id,
+    username: a.username,
+    role: a.role,
+    tenantId: a.tenantId,
+    agentId: a.agentId,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  }
 }
 
 /** The plan gate (SPEC T4), checked before the engine is asked. */
 export function requireQueuePlan(agent: Agent): void {
   if (!QUEUE_PLANS.includes(agent.plan)) {
-    throw new ApiError(403, 'PLAN', `agent ${agent.extension} is on the ${agent.plan} plan; only Pro, Business or Enterprise users may log in to queues`, 'plan')
+    throw new ApiError(
+      403,
+      'PLAN',
+      `agent ${agent.extension} is on the ${agent.plan} plan; only Pro, Business or Enterprise users may log in to queues`,
+      'plan',
+    )
   }
 }
 
@@ -91,8 +111,15 @@ export function checkQueueIdsOfAgent(ctx: Ctx, agent: Agent, queueIds: string[] 
   const member = new Set(ctx.store.memberships.list({ agentId: agent.id }).map((m) => m.queueId))
   queueIds.forEach((id, i) => {
     const q = ctx.store.queues.find(id)
-    if (!q || q.tenantId !== agent.tenantId) throw new ApiError(404, 'NOT_FOUND', `queue '${id}' not found`, `queueIds[${i}]`)
-    if (!member.has(id)) throw new ApiError(409, 'CONFLICT', `agent ${agent.extension} is not a member of queue ${q.number}`, `queueIds[${i}]`)
+    if (!q || q.tenantId !== agent.tenantId)
+      throw new ApiError(404, 'NOT_FOUND', `queue '${id}' not found`, `queueIds[${i}]`)
+    if (!member.has(id))
+      throw new ApiError(
+        409,
+        'CONFLICT',
+        `agent ${agent.extension} is not a member of queue ${q.number}`,
+        `queueIds[${i}]`,
+      )
   })
 }
 
@@ -103,7 +130,8 @@ export function validateSchedule(schedule: Schedule | null): void {
   if (issue) throw validation(`schedule.${issue.field}`, `schedule.${issue.field}: ${issue.problem}`)
   const ids = new Set<string>()
   schedule.rules.forEach((r, i) => {
-    if (ids.has(r.id)) throw validation(`schedule.rules[${i}].id`, `schedule.rules[${i}].id: duplicate rule id '${r.id}'`)
+    if (ids.has(r.id))
+      throw validation(`schedule.rules[${i}].id`, `schedule.rules[${i}].id: duplicate rule id '${r.id}'`)
     ids.add(r.id)
   })
 }
@@ -114,14 +142,19 @@ export function newRuleId(): string {
 }
 
 /** Resolve a closure's scope (list, tag or all of a tenant) into queue ids of that tenant. */
-export function resolveClosureScope(ctx: Ctx, tenantId: string, body: { queueIds?: string[]; tag?: string; all?: boolean }): { scope: ClosureScope; queueIds: string[] } {
+export function resolveClosureScope(
+  ctx: Ctx,
+  tenantId: string,
+  body: { queueIds?: string[]; tag?: string; all?: boolean },
+): { scope: ClosureScope; queueIds: string[] } {
   const chosen = [body.queueIds !== undefined, body.tag !== undefined, body.all === true].filter(Boolean).length
   if (chosen !== 1) throw validation('queueIds', 'give exactly one of queueIds, tag or all=true')
   const queues = ctx.store.queues.list(tenantId)
   if (body.queueIds) {
     if (body.queueIds.length === 0) throw validation('queueIds', 'queueIds: must not be empty')
     body.queueIds.forEach((id, i) => {
-      if (!queues.some((q) => q.id === id)) throw new ApiError(404, 'NOT_FOUND', `queue '${id}' not found`, `queueIds[${i}]`)
+      if (!queues.some((q) => q.id === id))
+        throw new ApiError(404, 'NOT_FOUND', `queue '${id}' not found`, `queueIds[${i}]`)
     })
     return { scope: { kind: 'queues', queueIds: body.queueIds }, queueIds: body.queueIds }
   }
@@ -149,7 +182,8 @@ export function checkAccountGrant(ctx: Ctx, role: Role, tenantId: string | null,
   if (role === 'agent') {
     if (!agentId) throw validation('agentId', 'agentId: is required for role agent')
     const agent = ctx.store.agents.find(agentId)
-    if (!agent || agent.tenantId !== tenantId) throw new ApiError(404, 'NOT_FOUND', `agent '${agentId}' not found`, 'agentId')
+    if (!agent || agent.tenantId !== tenantId)
+      throw new ApiError(404, 'NOT_FOUND', `agent '${agentId}' not found`, 'agentId')
   } else if (agentId) {
     throw validation('agentId', 'agentId: only agent accounts are tied to an agent')
   }
@@ -159,12 +193,26 @@ export function checkAccountGrant(ctx: Ctx, role: Role, tenantId: string | null,
  * Apply an operator change: write it to the store together with its audit row (one transaction: durable), then
  * have the running daemon reload its configuration — both before the response is sent.
  */
-export async function apply<T>(ctx: Ctx, action: string, entity: string, entityId: string | null, write: () => T): Promise<T> {
+export async function apply<T>(
+  ctx: Ctx,
+  action: string,
+  entity: string,
+  entityId: string | null,
+  write: () => T,
+): Promise<T> {
   const result = ctx.store.tx(() => {
     const r = write()
     const id = entityId ?? ((r as { id?: unknown } | undefined)?.id as string | undefined) ?? null
     const tenantId = ((r as { tenantId?: unknown } | undefined)?.tenantId as string | undefined) ?? ctx.account.tenantId
-    ctx.store.audit.record({ at: ctx.now, actor: ctx.actor, tenantId, action, entity, entityId: id, detail: ctx.body ?? null })
+    ctx.store.audit.record({
+      at: ctx.now,
+      actor: ctx.actor,
+      tenantId,
+      action,
+      entity,
+      entityId: id,
+      detail: ctx.body ?? null,
+    })
     return r
   })
   await ctx.live.reloadConfig()
@@ -203,10 +251,18 @@ function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
   const tenantId = ctx.store.queues.get(ctx.params.queueId).tenantId
   schedule.calendarIds.forEach((id, i) => {
     const c = ctx.store.holidayCalendars.find(id)
-    if (!c || (c.tenantId !== null && c.tenantId !== tenantId)) throw validation(`schedule.calendarIds[${i}]`, `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`)
+    if (!c || (c.tenantId !== null && c.tenantId !== tenantId))
+      throw validation(
+        `schedule.calendarIds[${i}]`,
+        `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`,
+      )
   })
   schedule.rules.forEach((r, i) => {
-    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'never') throw validation(`schedule.rules[${i}].rrule`, `schedule.rules[${i}]: never occurs (no date from today on within 8 years matches it)`)
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'never')
+      throw validation(
+        `schedule.rules[${i}].rrule`,
+        `schedule.rules[${i}]: never occurs (no date from today on within 8 years matches it)`,
+      )
   })
 }
 
@@ -215,13 +271,19 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
   if (!schedule || schedule.alwaysOpen) return []
   const out: string[] = []
   schedule.rules.forEach((r, i) => {
-    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'ended') out.push(`rules[${i}] (${r.label ?? r.id}) ended on ${r.until}; it opens or closes nothing any more`)
+    if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'ended')
+      out.push(`rules[${i}] (${r.label ?? r.id}) ended on ${r.until}; it opens or closes nothing any more`)
   })
   const ids = new Set(schedule.calendarIds)
   const calendars = ctx.store.holidayCalendars.list().filter((c) => ids.has(c.id))
   const horizon = ctx.now + 366 * DAY
-  if (!stateAt(schedule, calendars, [], ctx.params.queueId, ctx.now).open && scheduleTransitions(schedule, calendars, [], ctx.params.queueId, ctx.now, horizon).length === 0) {
-    out.push('the queue does not open at all in the next 366 days under this schedule: callers will only hear it is closed')
+  if (
+    !stateAt(schedule, calendars, [], ctx.params.queueId, ctx.now).open &&
+    scheduleTransitions(schedule, calendars, [], ctx.params.queueId, ctx.now, horizon).length === 0
+  ) {
+    out.push(
+      'the queue does not open at all in the next 366 days under this schedule: callers will only hear it is closed',
+    )
   }
   return out
 }
@@ -229,7 +291,9 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
 export async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedule | null> {
   validateSchedule(schedule)
   checkScheduleAgainst(ctx, schedule)
-  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId, () => ctx.store.queues.update(ctx.params.queueId, { schedule }))
+  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId, () =>
+    ctx.store.queues.update(ctx.params.queueId, { schedule }),
+  )
   await ctx.live.dispatch({ type: 'reevaluate' })
   return q.schedule
 }
@@ -247,9 +311,19 @@ function sharedZone(queues: readonly { schedule: Schedule | null }[]): string {
 }
 
 /** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
-export function scheduleInputs(ctx: Ctx): { schedule: Schedule; calendars: HolidayCalendar[]; closures: Closure[]; queueId: string } {
+export function scheduleInputs(ctx: Ctx): {
+  schedule: Schedule
+  calendars: HolidayCalendar[]
+  closures: Closure[]
+  queueId: string
+} {
   const q = ctx.store.queues.get(ctx.params.queueId)
-  const schedule: Schedule = q.schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
+  const schedule: Schedule = q.schedule ?? {
+    timeZone: 'Europe/Stockholm',
+    rules: [],
+    calendarIds: [],
+    alwaysOpen: true,
+  }
   const ids = new Set(schedule.calendarIds)
   const calendars = ctx.store.holidayCalendars.list(q.tenantId).filter((c) => ids.has(c.id))
   const closures = ctx.store.closures.list(q.tenantId, 10_000)
@@ -281,7 +355,13 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
       return {
         ...q,
         open: e.open,
-        ...(e.open ? {} : { closedReason: e.reason, closedBy: e.decidedBy, ...(e.nextChange !== undefined ? { closedUntil: e.nextChange } : {}) }),
+        ...(e.open
+          ? {}
+          : {
+              closedReason: e.reason,
+              closedBy: e.decidedBy,
+              ...(e.nextChange !== undefined ? { closedUntil: e.nextChange } : {}),
+            }),
       }
     })
   }
@@ -311,16 +391,29 @@ export function range(ctx: Ctx, defaultDays: number): { from: number; to: number
   const queueId = ctx.params.queueId ?? (ctx.query.queue as string | undefined)
   const zone = queueId ? queueZones(ctx.store)(queueId) : sharedZone(ctx.store.queues.list(queryTenant(ctx)))
   const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now, zone) : ctx.now
-  const from = ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
+  const from =
+    ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
   if (from > to) throw validation('from', "from: is after 'to'")
   return { from, to }
 }
 
 // ── query parameters used by several routes ──
-export const Q_TENANT = { name: 'tenant', schema: S.ID, description: "tenant id (operators: any; others: their own)" }
-export const Q_FORMAT = { name: 'format', schema: str({ enum: ['json', 'csv'] }), description: 'csv for a CSV download' }
-export const Q_FROM = { name: 'from', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: 7 days ago)" }
-export const Q_TO = { name: 'to', schema: str({ minLength: 1 }), description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: now)" }
+export const Q_TENANT = { name: 'tenant', schema: S.ID, description: 'tenant id (operators: any; others: their own)' }
+export const Q_FORMAT = {
+  name: 'format',
+  schema: str({ enum: ['json', 'csv'] }),
+  description: 'csv for a CSV download',
+}
+export const Q_FROM = {
+  name: 'from',
+  schema: str({ minLength: 1 }),
+  description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: 7 days ago)",
+}
+export const Q_TO = {
+  name: 'to',
+  schema: str({ minLength: 1 }),
+  description: "epoch ms or ISO 8601; without an offset in the queue's zone (default: now)",
+}
 
 /** A tenant answer, with `warnings` when a tenant is left on the placeholder domain in a multi-tenant install. */
 export function withTenantWarnings<T extends object>(ctx: Ctx, tenant: T): T & { warnings?: string[] } {

@@ -11,11 +11,21 @@ export function membershipsRoutes(): Route[] {
     routes.push(r)
   }
   add({
-    id: 'memberships.list', method: 'GET', path: `${V1}/memberships`, tag: 'memberships', access: 'any',
-    query: [Q_TENANT, { name: 'agent', schema: S.ID }, { name: 'queue', schema: S.ID }], summary: 'Queue memberships (who may log in where)',
+    id: 'memberships.list',
+    method: 'GET',
+    path: `${V1}/memberships`,
+    tag: 'memberships',
+    access: 'any',
+    query: [Q_TENANT, { name: 'agent', schema: S.ID }, { name: 'queue', schema: S.ID }],
+    summary: 'Queue memberships (who may log in where)',
     handler: (ctx) => {
       const filter = { agentId: ctx.query.agent as string | undefined, queueId: ctx.query.queue as string | undefined }
-      if (ctx.account.role === 'agent') return listResult(ctx.store.memberships.list({ agentId: ctx.account.agentId! }).filter((m) => !filter.queueId || m.queueId === filter.queueId))
+      if (ctx.account.role === 'agent')
+        return listResult(
+          ctx.store.memberships
+            .list({ agentId: ctx.account.agentId! })
+            .filter((m) => !filter.queueId || m.queueId === filter.queueId),
+        )
       const tenant = queryTenant(ctx)
       const inTenant = tenant === undefined ? undefined : new Set(ctx.store.queues.list(tenant).map((q) => q.id))
       return listResult(ctx.store.memberships.list(filter).filter((m) => !inTenant || inTenant.has(m.queueId)))
@@ -27,22 +37,41 @@ export function membershipsRoutes(): Route[] {
     const q = ctx.store.queues.find(queueId)
     if (!a) throw new ApiError(404, 'NOT_FOUND', `agent '${agentId}' not found`, 'agentId')
     if (!q) throw new ApiError(404, 'NOT_FOUND', `queue '${queueId}' not found`, 'queueId')
-    if (a.tenantId !== q.tenantId) throw new ApiError(404, 'NOT_FOUND', `queue '${queueId}' not found in the agent's tenant`, 'queueId')
+    if (a.tenantId !== q.tenantId)
+      throw new ApiError(404, 'NOT_FOUND', `queue '${queueId}' not found in the agent's tenant`, 'queueId')
     return { tenantId: a.tenantId }
   }
   add({
-    id: 'memberships.add', method: 'POST', path: `${V1}/memberships`, tag: 'memberships', access: 'admin', scope: membershipScope, body: S.MEMBERSHIP,
+    id: 'memberships.add',
+    method: 'POST',
+    path: `${V1}/memberships`,
+    tag: 'memberships',
+    access: 'admin',
+    scope: membershipScope,
+    body: S.MEMBERSHIP,
     summary: 'Grant an agent a queue (D2; this is what counts for the licence, T1)',
     handler: async (ctx) => {
       const { agentId, queueId } = ctx.body as { agentId: string; queueId: string }
-      return { status: 201, body: await apply(ctx, 'create', 'membership', `${agentId}/${queueId}`, () => ctx.store.memberships.add(agentId, queueId, ctx.now)) }
+      return {
+        status: 201,
+        body: await apply(ctx, 'create', 'membership', `${agentId}/${queueId}`, () =>
+          ctx.store.memberships.add(agentId, queueId, ctx.now),
+        ),
+      }
     },
   })
   add({
-    id: 'memberships.remove', method: 'DELETE', path: `${V1}/memberships/:agentId/:queueId`, tag: 'memberships', access: 'admin',
-    scope: (ctx) => membershipScope({ ...ctx, body: undefined }), summary: 'Revoke a membership',
+    id: 'memberships.remove',
+    method: 'DELETE',
+    path: `${V1}/memberships/:agentId/:queueId`,
+    tag: 'memberships',
+    access: 'admin',
+    scope: (ctx) => membershipScope({ ...ctx, body: undefined }),
+    summary: 'Revoke a membership',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, () => ctx.store.memberships.remove(ctx.params.agentId, ctx.params.queueId, ctx.now))
+      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, () =>
+        ctx.store.memberships.remove(ctx.params.agentId, ctx.params.queueId, ctx.now),
+      )
       return { status: 204 }
     },
   })

@@ -17,14 +17,24 @@ export function promptsRoutes(): Route[] {
     return { tenantId: p.tenantId }
   }
   add({
-    id: 'prompts.list', method: 'GET', path: `${V1}/prompts`, tag: 'prompts', access: 'any', query: [Q_TENANT], summary: 'Prompts replaced by the tenant',
+    id: 'prompts.list',
+    method: 'GET',
+    path: `${V1}/prompts`,
+    tag: 'prompts',
+    access: 'any',
+    query: [Q_TENANT],
+    summary: 'Prompts replaced by the tenant',
     handler: (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       return listResult(ctx.store.prompts.list(queryTenant(ctx)))
     },
   })
   add({
-    id: 'prompts.upload', method: 'POST', path: `${V1}/prompts/upload`, tag: 'prompts', access: 'admin',
+    id: 'prompts.upload',
+    method: 'POST',
+    path: `${V1}/prompts/upload`,
+    tag: 'prompts',
+    access: 'admin',
     scope: (ctx) => {
       const tenantId = (ctx.query.tenant as string | undefined) ?? ctx.account.tenantId ?? 'default'
       need(ctx.store.tenants.find(tenantId), 'tenant', tenantId)
@@ -36,14 +46,21 @@ export function promptsRoutes(): Route[] {
       return { tenantId }
     },
     query: [
-      { name: 'name', schema: S.PROMPT_NAME, required: true, description: 'which prompt: welcome, queue-first, queue-periodic, closed, …' },
+      {
+        name: 'name',
+        schema: S.PROMPT_NAME,
+        required: true,
+        description: 'which prompt: welcome, queue-first, queue-periodic, closed, …',
+      },
       { name: 'language', schema: S.LANGUAGE, required: true },
       Q_TENANT,
       { name: 'queue', schema: S.ID, description: 'only for this queue (default: every queue of the tenant)' },
     ],
     raw: { contentTypes: ['audio/*', 'application/octet-stream', 'multipart/form-data'], maxBytes: 50 * 1024 * 1024 },
-    summary: 'Upload an audio file (any format sox reads) as a prompt; converted to 8 kHz mono 16-bit WAV and loudness-normalised',
-    description: 'A bad or empty file is refused with 400 and the current prompt stays. When sox is not installed the answer is 500 SOX_MISSING.',
+    summary:
+      'Upload an audio file (any format sox reads) as a prompt; converted to 8 kHz mono 16-bit WAV and loudness-normalised',
+    description:
+      'A bad or empty file is refused with 400 and the current prompt stays. When sox is not installed the answer is 500 SOX_MISSING.',
     handler: async (ctx) => {
       const tenantId = (ctx.query.tenant as string | undefined) ?? ctx.account.tenantId ?? 'default'
       const queueId = (ctx.query.queue as string | undefined) ?? null
@@ -55,14 +72,22 @@ export function promptsRoutes(): Route[] {
         baseName: `${tenantId}-${queueId ?? 'all'}-${language}-${name}`,
         contentType: ctx.raw?.contentType ?? ctx.req.headers['content-type'],
       })
-      const { prompt, replacedPath } = await apply(ctx, 'upload', 'prompt', null, () => ctx.store.prompts.put({ tenantId, queueId, language: language as 'sv' | 'en', name, path }))
+      const { prompt, replacedPath } = await apply(ctx, 'upload', 'prompt', null, () =>
+        ctx.store.prompts.put({ tenantId, queueId, language: language as 'sv' | 'en', name, path }),
+      )
       if (replacedPath && replacedPath !== path) await rm(replacedPath, { force: true })
       return { status: 201, body: prompt }
     },
   })
   add({
-    id: 'prompts.audio', method: 'GET', path: `${V1}/prompts/:promptId/audio`, tag: 'prompts', access: 'admin', scope: promptScope,
-    summary: 'The prompt as WAV (to play it in the browser)', response: { status: 200, description: 'audio/wav', contentTypes: ['audio/wav'] },
+    id: 'prompts.audio',
+    method: 'GET',
+    path: `${V1}/prompts/:promptId/audio`,
+    tag: 'prompts',
+    access: 'admin',
+    scope: promptScope,
+    summary: 'The prompt as WAV (to play it in the browser)',
+    response: { status: 200, description: 'audio/wav', contentTypes: ['audio/wav'] },
     handler: async (ctx) => {
       const { readFile } = await import('node:fs/promises')
       const p = findPrompt(ctx.store, ctx.params.promptId)!
@@ -70,9 +95,17 @@ export function promptsRoutes(): Route[] {
     },
   })
   add({
-    id: 'prompts.remove', method: 'DELETE', path: `${V1}/prompts/:promptId`, tag: 'prompts', access: 'admin', scope: promptScope, summary: 'Go back to the default prompt',
+    id: 'prompts.remove',
+    method: 'DELETE',
+    path: `${V1}/prompts/:promptId`,
+    tag: 'prompts',
+    access: 'admin',
+    scope: promptScope,
+    summary: 'Go back to the default prompt',
     handler: async (ctx) => {
-      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId, () => ctx.store.prompts.remove(ctx.params.promptId))
+      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId, () =>
+        ctx.store.prompts.remove(ctx.params.promptId),
+      )
       await rm(path, { force: true })
       return { status: 204 }
     },

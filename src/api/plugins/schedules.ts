@@ -5,7 +5,19 @@ import { conflict, notFound, validation } from '../errors.js'
 import * as S from '../schemas.js'
 import { int, str } from '../validate.js'
 import type { Route } from '../router.js'
-import { DAY, V1, explainQueue, newRuleId, parseInstant, queueScope, queueTransitions, scheduleInputs, scheduleWarnings, setSchedule, validateSchedule } from './common.js'
+import {
+  DAY,
+  V1,
+  explainQueue,
+  newRuleId,
+  parseInstant,
+  queueScope,
+  queueTransitions,
+  scheduleInputs,
+  scheduleWarnings,
+  setSchedule,
+  validateSchedule,
+} from './common.js'
 
 export function schedulesRoutes(): Route[] {
   const routes: Route[] = []
@@ -13,12 +25,22 @@ export function schedulesRoutes(): Route[] {
     routes.push(r)
   }
   add({
-    id: 'schedule.get', method: 'GET', path: `${V1}/queues/:queueId/schedule`, tag: 'schedules', access: 'member', scope: queueScope,
+    id: 'schedule.get',
+    method: 'GET',
+    path: `${V1}/queues/:queueId/schedule`,
+    tag: 'schedules',
+    access: 'member',
+    scope: queueScope,
     summary: "The queue's opening schedule (null: always open)",
     handler: (ctx) => ({ body: { schedule: ctx.store.queues.get(ctx.params.queueId).schedule } }),
   })
   add({
-    id: 'schedule.set', method: 'PUT', path: `${V1}/queues/:queueId/schedule`, tag: 'schedules', access: 'admin', scope: queueScope,
+    id: 'schedule.set',
+    method: 'PUT',
+    path: `${V1}/queues/:queueId/schedule`,
+    tag: 'schedules',
+    access: 'admin',
+    scope: queueScope,
     body: { type: 'object', properties: { schedule: S.SCHEDULE }, required: ['schedule'], additionalProperties: false },
     summary: 'Replace the schedule (rules, time zone, calendars); nothing is saved when a rule is invalid',
     handler: async (ctx) => {
@@ -35,7 +57,13 @@ export function schedulesRoutes(): Route[] {
     },
   })
   add({
-    id: 'schedule.addRule', method: 'POST', path: `${V1}/queues/:queueId/schedule/rules`, tag: 'schedules', access: 'admin', scope: queueScope, body: S.RULE,
+    id: 'schedule.addRule',
+    method: 'POST',
+    path: `${V1}/queues/:queueId/schedule/rules`,
+    tag: 'schedules',
+    access: 'admin',
+    scope: queueScope,
+    body: S.RULE,
     summary: 'Add one opening rule',
     handler: async (ctx) => {
       const rule = { ...(ctx.body as OpeningRule) }
@@ -45,7 +73,11 @@ export function schedulesRoutes(): Route[] {
         const field = issue.field.replace(/^rule\./, '')
         throw validation(field, `${field}: ${issue.problem}`)
       }
-      const current = ctx.store.queues.get(ctx.params.queueId).schedule ?? { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [] }
+      const current = ctx.store.queues.get(ctx.params.queueId).schedule ?? {
+        timeZone: 'Europe/Stockholm',
+        rules: [],
+        calendarIds: [],
+      }
       if (current.rules.some((r) => r.id === rule.id)) throw conflict(`rule '${rule.id}' exists`, 'id')
       const saved = await setSchedule(ctx, { ...current, rules: [...current.rules, rule] })
       const warnings = scheduleWarnings(ctx, saved)
@@ -53,7 +85,12 @@ export function schedulesRoutes(): Route[] {
     },
   })
   add({
-    id: 'schedule.removeRule', method: 'DELETE', path: `${V1}/queues/:queueId/schedule/rules/:ruleId`, tag: 'schedules', access: 'admin', scope: queueScope,
+    id: 'schedule.removeRule',
+    method: 'DELETE',
+    path: `${V1}/queues/:queueId/schedule/rules/:ruleId`,
+    tag: 'schedules',
+    access: 'admin',
+    scope: queueScope,
     summary: 'Remove one opening rule',
     handler: async (ctx) => {
       const current = ctx.store.queues.get(ctx.params.queueId).schedule
@@ -63,23 +100,47 @@ export function schedulesRoutes(): Route[] {
     },
   })
   add({
-    id: 'schedule.explain', method: 'GET', path: `${V1}/queues/:queueId/schedule/explain`, tag: 'schedules', access: 'member', scope: queueScope,
-    query: [{ name: 'at', schema: str({ minLength: 1 }), description: "instant (epoch ms or ISO 8601; without an offset in the queue's zone); default now" }],
+    id: 'schedule.explain',
+    method: 'GET',
+    path: `${V1}/queues/:queueId/schedule/explain`,
+    tag: 'schedules',
+    access: 'member',
+    scope: queueScope,
+    query: [
+      {
+        name: 'at',
+        schema: str({ minLength: 1 }),
+        description: "instant (epoch ms or ISO 8601; without an offset in the queue's zone); default now",
+      },
+    ],
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
     handler: (ctx) => {
-      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone) : ctx.now
+      const at =
+        ctx.query.at !== undefined
+          ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone)
+          : ctx.now
       // timeZone: the zone the reason's times of day are in (docs/api.md "Times and time zones")
       return { body: { at, ...explainQueue(ctx, at), timeZone: scheduleInputs(ctx).schedule.timeZone } }
     },
   })
   add({
-    id: 'schedule.next', method: 'GET', path: `${V1}/queues/:queueId/schedule/next`, tag: 'schedules', access: 'member', scope: queueScope,
+    id: 'schedule.next',
+    method: 'GET',
+    path: `${V1}/queues/:queueId/schedule/next`,
+    tag: 'schedules',
+    access: 'member',
+    scope: queueScope,
     query: [{ name: 'days', schema: int(1, 366), description: 'how many days ahead (default 14)' }],
     summary: 'The coming open/closed transitions',
     handler: (ctx) => {
       const days = (ctx.query.days as number | undefined) ?? 14
       // timeZone: the zone of the times of day in the reasons, as for explain
-      return { body: { items: queueTransitions(ctx, ctx.now, ctx.now + days * DAY), timeZone: scheduleInputs(ctx).schedule.timeZone } }
+      return {
+        body: {
+          items: queueTransitions(ctx, ctx.now, ctx.now + days * DAY),
+          timeZone: scheduleInputs(ctx).schedule.timeZone,
+        },
+      }
     },
   })
   return routes

@@ -10,11 +10,20 @@ export function statusRoutes(): Route[] {
     routes.push(r)
   }
   add({
-    id: 'status.get', method: 'GET', path: `${V1}/status`, tag: 'status', access: 'any', summary: "The engine's status now (agents: their queues and themselves)",
+    id: 'status.get',
+    method: 'GET',
+    path: `${V1}/status`,
+    tag: 'status',
+    access: 'any',
+    summary: "The engine's status now (agents: their queues and themselves)",
     handler: (ctx) => ({ body: statusWithOpenState(ctx, filterStatus(ctx.live.status(), ctx, agentQueueIds)) }),
   })
   add({
-    id: 'events.stream', method: 'GET', path: `${V1}/events`, tag: 'status', access: 'any',
+    id: 'events.stream',
+    method: 'GET',
+    path: `${V1}/events`,
+    tag: 'status',
+    access: 'any',
     summary: 'Server-sent events: a `status` event with the status snapshot at once and after every change',
     response: { status: 200, description: 'text/event-stream', contentTypes: ['text/event-stream'] },
     handler: (ctx) => {

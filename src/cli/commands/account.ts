@@ -7,13 +7,14 @@ import { CliError } from '../client.js'
 import { table } from '../format.js'
 import type { Items, Kit } from '../kit.js'
 
-
 export function registerAccountCommands(program: Command, kit: Kit): void {
   const { env, g, client, show, tenantQuery, findAgent } = kit
   const account = program.command('account').description('web/API accounts: add, list, remove, password')
   account
     .command('add <username>')
-    .description('add an account; the password is read from --password-stdin or KOPLUS_PASSWORD (never from the command line)')
+    .description(
+      'add an account; the password is read from --password-stdin or KOPLUS_PASSWORD (never from the command line)',
+    )
     .addOption(new Option('--role <role>', 'role').choices(['operator', 'tenant-admin', 'agent']).makeOptionMandatory())
     .option('--agent <agent>', 'agent role: the agent (extension or id)')
     .option('--password-stdin', 'read the password from standard input')
@@ -31,28 +32,26 @@ export function registerAccountCommands(program: Command, kit: Kit): void {
       const r = await api.request<{ id: string; username: string; role: string }>('POST', '/api/v1/accounts', body)
       show(cmd, r, () => `account ${r.username} (${r.role}) added`)
     })
-  account
-    .command('list')
-    .action(async (_o, cmd: Command) => {
-      const r = await client(cmd).request<Items<Record<string, unknown>>>('GET', `/api/v1/accounts${tenantQuery(cmd)}`)
-      show(cmd, r.items, () => table(r.items, [
+  account.command('list').action(async (_o, cmd: Command) => {
+    const r = await client(cmd).request<Items<Record<string, unknown>>>('GET', `/api/v1/accounts${tenantQuery(cmd)}`)
+    show(cmd, r.items, () =>
+      table(r.items, [
         { header: 'USERNAME', get: (x) => x.username },
         { header: 'ROLE', get: (x) => x.role },
         { header: 'TENANT', get: (x) => x.tenantId },
         { header: 'AGENT', get: (x) => x.agentId },
         { header: 'ID', get: (x) => x.id },
-      ]))
-    })
-  account
-    .command('remove <username>')
-    .action(async (username: string, _o, cmd: Command) => {
-      const api = client(cmd)
-      const r = await api.request<Items<{ id: string; username: string }>>('GET', '/api/v1/accounts')
-      const a = r.items.find((x) => x.username === username || x.id === username)
-      if (!a) throw new CliError(`unknown account '${username}'`)
-      await api.request('DELETE', `/api/v1/accounts/${a.id}`)
-      show(cmd, { removed: a.id }, () => `account ${a.username} removed`)
-    })
+      ]),
+    )
+  })
+  account.command('remove <username>').action(async (username: string, _o, cmd: Command) => {
+    const api = client(cmd)
+    const r = await api.request<Items<{ id: string; username: string }>>('GET', '/api/v1/accounts')
+    const a = r.items.find((x) => x.username === username || x.id === username)
+    if (!a) throw new CliError(`unknown account '${username}'`)
+    await api.request('DELETE', `/api/v1/accounts/${a.id}`)
+    show(cmd, { removed: a.id }, () => `account ${a.username} removed`)
+  })
   account
     .command('password <username>')
     .description('set a password (from --password-stdin or KOPLUS_PASSWORD)')

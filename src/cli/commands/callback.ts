@@ -40,10 +40,15 @@ export function registerCallbackCommands(program: Command, kit: Kit): void {
     .option('--queue <queue>', 'of one queue')
     .option('--state <state>', `one of ${STATES.join(', ')}`)
     .action(async (o: { queue?: string; state?: string }, cmd: Command) => {
-      if (o.state && !STATES.includes(o.state)) throw new CliError(`--state: expected one of ${STATES.join(', ')}, got '${o.state}'`)
+      if (o.state && !STATES.includes(o.state))
+        throw new CliError(`--state: expected one of ${STATES.join(', ')}, got '${o.state}'`)
       const api = client(cmd)
       const q = o.queue ? await findQueue(cmd, api, o.queue) : undefined
-      const params = new URLSearchParams({ ...(q ? { queue: q.id } : {}), ...(o.state ? { state: o.state } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
+      const params = new URLSearchParams({
+        ...(q ? { queue: q.id } : {}),
+        ...(o.state ? { state: o.state } : {}),
+        ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}),
+      })
       const r = await api.request<Items<CallbackRow>>('GET', `/api/v1/callbacks?${params}`)
       const n = await names(cmd, api)
       show(cmd, r.items, () =>
@@ -51,7 +56,10 @@ export function registerCallbackCommands(program: Command, kit: Kit): void {
           { header: 'REQUESTED', get: (c) => instant(c.requestedAt, n.z(c.queueId)) },
           { header: 'QUEUE', get: (c) => n.q(c.queueId) },
           { header: 'NUMBER', get: (c) => c.number },
-          { header: 'STATE', get: (c) => (c.heldSince !== null && c.state === 'waiting' ? 'waiting (held: closed)' : c.state) },
+          {
+            header: 'STATE',
+            get: (c) => (c.heldSince !== null && c.state === 'waiting' ? 'waiting (held: closed)' : c.state),
+          },
           { header: 'ATTEMPTS', get: (c) => String(c.attempts), align: 'right' },
           { header: 'REASON', get: (c) => c.reason ?? '' },
           { header: 'CALL ID', get: (c) => c.callId },
@@ -69,14 +77,19 @@ export function registerCallbackCommands(program: Command, kit: Kit): void {
     .description('re-prioritise a pending callback: move it to this place in its queue (1 = next)')
     .action(async (callId: string, position: string, _o: unknown, cmd: Command) => {
       const p = wholeNumber('position', position, 1, 100_000)
-      const r = await client(cmd).request<CallbackRow>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/move`, { position: p })
+      const r = await client(cmd).request<CallbackRow>('POST', `/api/v1/callbacks/${encodeURIComponent(callId)}/move`, {
+        position: p,
+      })
       show(cmd, r, () => `callback ${callId} to ${r.number} moved to place ${p}\n`)
     })
   cb.command('stats')
     .description('callbacks requested in the last 7 days: completed, failed by reason, time from request to connection')
     .action(async (_o: unknown, cmd: Command) => {
       const r = await client(cmd).request<CallbackStats>('GET', `/api/v1/callbacks/stats${kit.tenantQuery(cmd)}`)
-      const failed = Object.entries(r.failed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+      const failed =
+        Object.entries(r.failed)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
       show(cmd, r, () =>
         [
           `requested  ${r.requested}`,

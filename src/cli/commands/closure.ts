@@ -20,7 +20,6 @@ interface ClosureRow {
   reopenedBy?: string | null
 }
 
-
 export function registerClosureCommands(program: Command, kit: Kit): void {
   const { g, client, show, findQueue, names } = kit
   program
@@ -29,35 +28,63 @@ export function registerClosureCommands(program: Command, kit: Kit): void {
     .requiredOption('--reason <text>', 'why (kept in the audit trail)')
     .option('--tag <tag>', 'every queue with this tag')
     .option('--all', 'every queue of the tenant')
-    .option('--from <time>', "start (default now): 'HH:MM' (the next such time, in the queue's zone), 2026-11-25T13:00, '+1h'")
+    .option(
+      '--from <time>',
+      "start (default now): 'HH:MM' (the next such time, in the queue's zone), 2026-11-25T13:00, '+1h'",
+    )
     .option('--until <time>', "end (default: until reopened); 'HH:MM' is the next such time after the start")
     .option('--message <prompt>', 'a closure message of its own (prompt name)')
-    .action(async (refs: string[], o: { reason: string; tag?: string; all?: boolean; from?: string; until?: string; message?: string }, cmd: Command) => {
-      const api = client(cmd)
-      const chosen = [refs.length > 0, !!o.tag, !!o.all].filter(Boolean).length
-      if (chosen !== 1) throw new CliError('name the queues, or give --tag or --all (exactly one of them)')
-      let tenantId = g(cmd).tenant
-      const body: Record<string, unknown> = { reason: o.reason }
-      let zone = DISPLAY_ZONE
-      if (refs.length) {
-        const qs = await Promise.all(refs.map((r) => findQueue(cmd, api, r)))
-        zone = sharedZone(qs)
-        const tenants = new Set(qs.map((q) => q.tenantId))
-        if (tenants.size > 1) throw new CliError('the queues belong to different tenants; close them one tenant at a time')
-        tenantId = qs[0].tenantId
-        body.queueIds = qs.map((q) => q.id)
-      } else if (o.tag) body.tag = o.tag
-      else body.all = true
-      if (tenantId) body.tenantId = tenantId
-      if (!refs.length) zone = sharedZone((await api.request<Items<Queue>>('GET', `/api/v1/queues${tenantId ? `?tenant=${encodeURIComponent(tenantId)}` : ''}`)).items.filter((q) => !o.tag || q.tags.includes(o.tag)))
-      const now = Date.now()
-      const when: TimeContext = { now, zone, dayTime: 'next' }
-      if (o.from) body.from = parseTime(o.from, when)
-      if (o.until) body.until = parseTime(o.until, { ...when, after: Math.max(now, (body.from as number | undefined) ?? now) })
-      if (o.message) body.messagePrompt = o.message
-      const c = await api.request<{ id: string; queueIds: string[]; from: number; until?: number }>('POST', '/api/v1/closures', body)
-      show(cmd, c, () => `closure ${c.id}: ${plural(c.queueIds.length, 'queue')} closed from ${instant(c.from, zone)} ${c.until ? `until ${instant(c.until, zone)}` : 'until reopened'}`)
-    })
+    .action(
+      async (
+        refs: string[],
+        o: { reason: string; tag?: string; all?: boolean; from?: string; until?: string; message?: string },
+        cmd: Command,
+      ) => {
+        const api = client(cmd)
+        const chosen = [refs.length > 0, !!o.tag, !!o.all].filter(Boolean).length
+        if (chosen !== 1) throw new CliError('name the queues, or give --tag or --all (exactly one of them)')
+        let tenantId = g(cmd).tenant
+        const body: Record<string, unknown> = { reason: o.reason }
+        let zone = DISPLAY_ZONE
+        if (refs.length) {
+          const qs = await Promise.all(refs.map((r) => findQueue(cmd, api, r)))
+          zone = sharedZone(qs)
+          const tenants = new Set(qs.map((q) => q.tenantId))
+          if (tenants.size > 1)
+            throw new CliError('the queues belong to different tenants; close them one tenant at a time')
+          tenantId = qs[0].tenantId
+          body.queueIds = qs.map((q) => q.id)
+        } else if (o.tag) body.tag = o.tag
+        else body.all = true
+        if (tenantId) body.tenantId = tenantId
+        if (!refs.length)
+          zone = sharedZone(
+            (
+              await api.request<Items<Queue>>(
+                'GET',
+                `/api/v1/queues${tenantId ? `?tenant=${encodeURIComponent(tenantId)}` : ''}`,
+              )
+            ).items.filter((q) => !o.tag || q.tags.includes(o.tag)),
+          )
+        const now = Date.now()
+        const when: TimeContext = { now, zone, dayTime: 'next' }
+        if (o.from) body.from = parseTime(o.from, when)
+        if (o.until)
+          body.until = parseTime(o.until, { ...when, after: Math.max(now, (body.from as number | undefined) ?? now) })
+        if (o.message) body.messagePrompt = o.message
+        const c = await api.request<{ id: string; queueIds: string[]; from: number; until?: number }>(
+          'POST',
+          '/api/v1/closures',
+          body,
+        )
+        show(
+          cmd,
+          c,
+          () =>
+            `closure ${c.id}: ${plural(c.queueIds.length, 'queue')} closed from ${instant(c.from, zone)} ${c.until ? `until ${instant(c.until, zone)}` : 'until reopened'}`,
+        )
+      },
+    )
   program
     .command('reopen [queue]')
     .description('reopen a queue now, or end one closure with --closure ID')
@@ -79,18 +106,26 @@ export function registerClosureCommands(program: Command, kit: Kit): void {
     .description('temporary closures with who closed, when and why')
     .option('--active', 'only those in force or planned')
     .action(async (o: { active?: boolean }, cmd: Command) => {
-      const params = new URLSearchParams({ ...(o.active ? { active: 'true' } : {}), ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}) })
+      const params = new URLSearchParams({
+        ...(o.active ? { active: 'true' } : {}),
+        ...(g(cmd).tenant ? { tenant: g(cmd).tenant! } : {}),
+      })
       const api = client(cmd)
       const r = await api.request<Items<ClosureRow>>('GET', `/api/v1/closures?${params}`)
       const n = await names(cmd, api)
-      show(cmd, r.items, () => table(r.items, [
-        { header: 'ID', get: (c) => c.id },
-        { header: 'QUEUES', get: (c) => c.queueIds.map(n.q) },
-        { header: 'FROM', get: (c) => instant(c.from, n.z(c.queueIds)) },
-        { header: 'UNTIL', get: (c) => (c.until ? instant(c.until, n.z(c.queueIds)) : 'until reopened') },
-        { header: 'REASON', get: (c) => c.reason },
-        { header: 'BY', get: (c) => c.by },
-        { header: 'REOPENED', get: (c) => (c.reopenedAt ? `${instant(c.reopenedAt, n.z(c.queueIds))} by ${c.reopenedBy ?? '?'}` : '') },
-      ]))
+      show(cmd, r.items, () =>
+        table(r.items, [
+          { header: 'ID', get: (c) => c.id },
+          { header: 'QUEUES', get: (c) => c.queueIds.map(n.q) },
+          { header: 'FROM', get: (c) => instant(c.from, n.z(c.queueIds)) },
+          { header: 'UNTIL', get: (c) => (c.until ? instant(c.until, n.z(c.queueIds)) : 'until reopened') },
+          { header: 'REASON', get: (c) => c.reason },
+          { header: 'BY', get: (c) => c.by },
+          {
+            header: 'REOPENED',
+            get: (c) => (c.reopenedAt ? `${instant(c.reopenedAt, n.z(c.queueIds))} by ${c.reopenedBy ?? '?'}` : ''),
+          },
+        ]),
+      )
     })
 }

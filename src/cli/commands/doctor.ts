@@ -6,12 +6,13 @@ import type { Command } from 'commander'
 import { ApiClient, apiToken, apiUrl, cliConfig, CliError, runtimeInfo } from '../client.js'
 import { collect, type Items, type Kit, type Queue } from '../kit.js'
 
-
 export function registerDoctorCommand(program: Command, kit: Kit): void {
   const { out, env, g, show } = kit
   program
     .command('doctor')
-    .description('check the configured FreeSWITCH (every node of freeswitch.nodes): connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files')
+    .description(
+      'check the configured FreeSWITCH (every node of freeswitch.nodes): connection, version, modules, events, dialplan, that every queue number and feature code reaches koplus, sound files',
+    )
     .option('--context <name>', 'a dialplan context calls arrive in (repeatable; default: default and public)', collect)
     .option('--timeout <ms>', 'per check', '5000')
     .action(async (o: { context?: string[]; timeout: string }, cmd: Command) => {
@@ -20,13 +21,21 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
       // A running `koplus daemon --simulate` listens on a random port: check its simulator, as the daemon does.
       const running = runtimeInfo(config)
       const sim = running?.freeswitch.simulated ? running.freeswitch : undefined
-      if (sim) out.err(`checking the built-in simulator of 'koplus daemon --simulate' (pid ${running!.pid}) at ${sim.host}:${sim.port}`)
+      if (sim)
+        out.err(
+          `checking the built-in simulator of 'koplus daemon --simulate' (pid ${running!.pid}) at ${sim.host}:${sim.port}`,
+        )
       // the queue numbers come from the running daemon; without it only the feature codes are tested
       let queues: { number: string; name?: string }[] | undefined
       let queuesProblem: string | undefined
       try {
         const tokenOpts = g(cmd)
-        queues = (await new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env)).request<Items<Queue>>('GET', '/api/v1/queues')).items.map((q) => ({ number: q.number, name: q.name }))
+        queues = (
+          await new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env)).request<Items<Queue>>(
+            'GET',
+            '/api/v1/queues',
+          )
+        ).items.map((q) => ({ number: q.number, name: q.name }))
       } catch (err) {
         queuesProblem = (err as Error).message
       }
@@ -42,8 +51,19 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
       const nodes = !sim && config.freeswitch.nodes ? config.freeswitch.nodes : undefined
       const report = nodes
         ? await (await import('../../doctor/nodes.js')).runDoctorNodes(nodes, checks)
-        : await runDoctor({ host: sim?.host ?? config.freeswitch.host, port: sim?.port ?? config.freeswitch.port, password: config.freeswitch.password, ...checks })
-      if (queuesProblem) report.checks.push({ name: 'queues', ok: true, warning: true, detail: `queue numbers not checked: ${queuesProblem}` })
+        : await runDoctor({
+            host: sim?.host ?? config.freeswitch.host,
+            port: sim?.port ?? config.freeswitch.port,
+            password: config.freeswitch.password,
+            ...checks,
+          })
+      if (queuesProblem)
+        report.checks.push({
+          name: 'queues',
+          ok: true,
+          warning: true,
+          detail: `queue numbers not checked: ${queuesProblem}`,
+        })
       show(cmd, report, () => formatDoctor(report))
       if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} check(s) failed`, 1)
     })

@@ -29,8 +29,14 @@ export function registerQueueCommands(program: Command, kit: Kit): void {
     .option('--tag <tag>', 'a queue group tag (repeatable)', collect)
     .argument('[settings...]', 'settings as key=value, e.g. ringTimeSec=30 strategy=ring-parallel')
     .action(async (number: string, name: string, settings: string[], o: { tag?: string[] }, cmd: Command) => {
-      const body: Record<string, unknown> = { number, name, ...(o.tag ? { tags: o.tag } : {}), ...(g(cmd).tenant ? { tenantId: g(cmd).tenant } : {}) }
-      if (settings.length) body.settings = parseAssignments(settings, (k, v) => settingValue(k.replace(/^settings\./, ''), v))
+      const body: Record<string, unknown> = {
+        number,
+        name,
+        ...(o.tag ? { tags: o.tag } : {}),
+        ...(g(cmd).tenant ? { tenantId: g(cmd).tenant } : {}),
+      }
+      if (settings.length)
+        body.settings = parseAssignments(settings, (k, v) => settingValue(k.replace(/^settings\./, ''), v))
       const q = await client(cmd).request<Queue & { warnings?: string[] }>('POST', '/api/v1/queues', body)
       show(cmd, q, () => `queue ${q.number} "${q.name}" added (id ${q.id})`)
       for (const w of q.warnings ?? []) out.err(`warning: ${w}`)
@@ -49,21 +55,31 @@ export function registerQueueCommands(program: Command, kit: Kit): void {
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
       show(cmd, q, () =>
-        [`queue ${q.number} "${q.name}"  (id ${q.id}, tenant ${q.tenantId}, tags ${q.tags.join(',') || '-'})`, ...Object.entries(q.settings).map(([k, v]) => `  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)].join('\n'),
+        [
+          `queue ${q.number} "${q.name}"  (id ${q.id}, tenant ${q.tenantId}, tags ${q.tags.join(',') || '-'})`,
+          ...Object.entries(q.settings).map(
+            ([k, v]) => `  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+          ),
+        ].join('\n'),
       )
     })
   queue
     .command('set <queue> <assignments...>')
-    .description('change a queue: name=…, number=…, tags=a,b, or any setting, e.g. ringTimeSec=30 closedAction=\'{"type":"busy"}\'')
+    .description(
+      'change a queue: name=…, number=…, tags=a,b, or any setting, e.g. ringTimeSec=30 closedAction=\'{"type":"busy"}\'',
+    )
     .action(async (ref: string, pairs: string[], _o, cmd: Command) => {
       const api = client(cmd)
       const q = await findQueue(cmd, api, ref)
-      const kv = parseAssignments(pairs, (k, v) => (QUEUE_TOP.has(k) ? parseValue(v) : settingValue(k.replace(/^settings\./, ''), v)))
+      const kv = parseAssignments(pairs, (k, v) =>
+        QUEUE_TOP.has(k) ? parseValue(v) : settingValue(k.replace(/^settings\./, ''), v),
+      )
       const body: Record<string, unknown> = {}
       const settings: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(kv)) {
         const key = k.startsWith('settings.') ? k.slice(9) : k
-        if (QUEUE_TOP.has(key) && !k.startsWith('settings.')) body[key] = key === 'tags' ? String(v).split(',').filter(Boolean) : key === 'number' ? String(v) : v
+        if (QUEUE_TOP.has(key) && !k.startsWith('settings.'))
+          body[key] = key === 'tags' ? String(v).split(',').filter(Boolean) : key === 'number' ? String(v) : v
         else settings[key] = v
       }
       if (Object.keys(settings).length) body.settings = settings

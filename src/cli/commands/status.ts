@@ -39,15 +39,34 @@ export interface AgentStatusRow {
   autoLogoutReason?: string | null
 }
 
-
 export function registerStatusCommand(program: Command, kit: Kit): void {
   const { client, show, names } = kit
   program
     .command('status')
-    .description('FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH')
+    .description(
+      'FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH',
+    )
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
-      const s = await api.request<{ queues: QueueRow[]; agents: AgentStatusRow[]; freeswitch?: { connected: boolean; address?: string; lastError?: string; nodes?: { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] }; leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } } }>('GET', '/api/v1/status')
+      const s = await api.request<{
+        queues: QueueRow[]
+        agents: AgentStatusRow[]
+        freeswitch?: {
+          connected: boolean
+          address?: string
+          lastError?: string
+          nodes?: {
+            id: string
+            address: string
+            connected: boolean
+            lost?: boolean
+            calls?: number
+            registrations?: number
+            lastError?: string
+          }[]
+        }
+        leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } }
+      }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
       const fsLine = !fs
@@ -79,7 +98,18 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
             { header: 'ON-CALL', get: (q) => q.agents?.onCall, align: 'right' },
             { header: 'EWT', get: (q) => duration(q.estimatedWaitSec), align: 'right' },
             { header: 'CALLBACKS', get: (q) => (q.callers ?? []).filter((c) => c.callback).length, align: 'right' },
-            { header: 'NOTE', get: (q) => [q.open === false ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}` : '', q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : ''].filter(Boolean).join('; ') },
+            {
+              header: 'NOTE',
+              get: (q) =>
+                [
+                  q.open === false
+                    ? `${q.closedReason ?? 'closed'}; ${q.closedUntil ? `until ${instant(q.closedUntil)}` : 'no opening ahead'}`
+                    : '',
+                  q.overflowing ? `overflow: ${q.overflowReason ?? ''}` : '',
+                ]
+                  .filter(Boolean)
+                  .join('; '),
+            },
           ]),
           '',
           table(s.agents, [
@@ -87,19 +117,44 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
             { header: 'NAME', get: (a) => a.name },
             { header: 'STATE', get: (a) => a.state + (a.pauseReason ? ` (${a.pauseReason})` : '') },
             { header: 'QUEUES', get: (a) => a.queues.map(n.q) },
-            { header: 'DEVICE', get: (a) => (a.activeDevice ? `${a.activeDevice.type}:${a.activeDevice.target}${a.registered === false ? ' (unregistered)' : ''}` : '-') },
+            {
+              header: 'DEVICE',
+              get: (a) =>
+                a.activeDevice
+                  ? `${a.activeDevice.type}:${a.activeDevice.target}${a.registered === false ? ' (unregistered)' : ''}`
+                  : '-',
+            },
             { header: 'IDLE-SINCE', get: (a) => instant(a.idleSince, n.z(a.queues)) },
             { header: 'UNANSWERED', get: (a) => a.unanswered, align: 'right' },
             { header: 'AUTO-LOGOUT', get: (a) => a.autoLogoutReason ?? '' },
           ]),
         ].join('\n'),
       )
-      if (fs && !fs.connected) throw new CliError(`the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`, 3)
+      if (fs && !fs.connected)
+        throw new CliError(
+          `the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`,
+          3,
+        )
     })
 }
 
 /** Several FreeSWITCH nodes (freeswitch.nodes): one status line each; none for a single node. */
-export function freeswitchNodeLines(nodes: readonly { id: string; address: string; connected: boolean; lost?: boolean; calls?: number; registrations?: number; lastError?: string }[] | undefined): string[] {
+export function freeswitchNodeLines(
+  nodes:
+    | readonly {
+        id: string
+        address: string
+        connected: boolean
+        lost?: boolean
+        calls?: number
+        registrations?: number
+        lastError?: string
+      }[]
+    | undefined,
+): string[] {
   if (!nodes || nodes.length < 2) return []
-  return nodes.map((x) => `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`)
+  return nodes.map(
+    (x) =>
+      `  node ${x.id} (${x.address}): ${x.connected ? 'connected' : x.lost ? 'LOST, its calls ended' : 'NOT CONNECTED'}, ${x.calls ?? 0} calls, ${x.registrations ?? 0} phones registered${!x.connected && x.lastError ? `: ${x.lastError}` : ''}`,
+  )
 }

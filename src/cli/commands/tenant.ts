@@ -23,8 +23,11 @@ interface CommandKit {
 const TENANT_KEYS = new Set(['name', 'domain'])
 
 export function registerTenantCommands(program: Command, kit: CommandKit): void {
-  const tenant = program.command('tenant').description('tenants (each maps to a FreeSWITCH domain): add, list, show, set, remove')
-  const get = (api: ApiClient, id: string): Promise<Tenant> => api.request<Tenant>('GET', `/api/v1/tenants/${encodeURIComponent(id)}`)
+  const tenant = program
+    .command('tenant')
+    .description('tenants (each maps to a FreeSWITCH domain): add, list, show, set, remove')
+  const get = (api: ApiClient, id: string): Promise<Tenant> =>
+    api.request<Tenant>('GET', `/api/v1/tenants/${encodeURIComponent(id)}`)
 
   tenant
     .command('add <id> <name>')
@@ -39,12 +42,14 @@ export function registerTenantCommands(program: Command, kit: CommandKit): void 
     .description('list tenants')
     .action(async (_o, cmd: Command) => {
       const r = await kit.client(cmd).request<{ items: Tenant[] }>('GET', '/api/v1/tenants')
-      kit.show(cmd, r.items, () => table(r.items, [
-        { header: 'ID', get: (x) => x.id },
-        { header: 'NAME', get: (x) => x.name },
-        { header: 'DOMAIN', get: (x) => x.domain },
-        { header: 'CREATED', get: (x) => instant(x.createdAt) },
-      ]))
+      kit.show(cmd, r.items, () =>
+        table(r.items, [
+          { header: 'ID', get: (x) => x.id },
+          { header: 'NAME', get: (x) => x.name },
+          { header: 'DOMAIN', get: (x) => x.domain },
+          { header: 'CREATED', get: (x) => instant(x.createdAt) },
+        ]),
+      )
     })
   tenant
     .command('show <id>')
@@ -62,7 +67,8 @@ export function registerTenantCommands(program: Command, kit: CommandKit): void 
         const i = p.indexOf('=')
         if (i <= 0) throw new CliError(`expected key=value, got '${p}'`)
         const key = p.slice(0, i)
-        if (!TENANT_KEYS.has(key)) throw new CliError(`unknown tenant field '${key}' (one of ${[...TENANT_KEYS].join(', ')})`)
+        if (!TENANT_KEYS.has(key))
+          throw new CliError(`unknown tenant field '${key}' (one of ${[...TENANT_KEYS].join(', ')})`)
         body[key] = p.slice(i + 1)
       }
       const t = await kit.client(cmd).request<Tenant>('PATCH', `/api/v1/tenants/${encodeURIComponent(id)}`, body)

@@ -36,12 +36,21 @@ export function isDeviceBusy(st: EngineState, a: AgentRt): boolean {
  * in the short pause after a device that refused a leg at once (FAILED_DEVICE_PAUSE_MS).
  */
 export function isFree(st: EngineState, a: AgentRt): boolean {
-  return a.queues.size > 0 && !a.paused && a.busy === 'none' && (a.retryAt === undefined || a.retryAt <= st.now) && deviceRegistered(st, a) && !isDeviceBusy(st, a)
+  return (
+    a.queues.size > 0 &&
+    !a.paused &&
+    a.busy === 'none' &&
+    (a.retryAt === undefined || a.retryAt <= st.now) &&
+    deviceRegistered(st, a) &&
+    !isDeviceBusy(st, a)
+  )
 }
 
 export function dialStringOf(st: EngineState, a: AgentRt, d: Device): string {
   const domain = st.tenants.get(a.agent.tenantId)?.domain ?? ''
-  let template = st.config.dialTemplates[d.type] ?? (d.type === 'mobile' ? 'sofia/gateway/default/${target}' : 'user/${target}@${domain}')
+  let template =
+    st.config.dialTemplates[d.type] ??
+    (d.type === 'mobile' ? 'sofia/gateway/default/${target}' : 'user/${target}@${domain}')
   // The built-in tenant's domain 'default' is a placeholder, not a FreeSWITCH domain: dial `user/1001` and let
   // FreeSWITCH use its own default domain (as the captures do: `originate … user/1000 &park()` reaches the
   // registered phone; user/1001 → USER_NOT_REGISTERED, inbound-originate-failures / inbound-real-sip-agent).

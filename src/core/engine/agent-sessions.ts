@@ -21,7 +21,11 @@ export function checkLogin(st: EngineState, agentId: string, queueIds?: string[]
   const a = st.agents.get(agentId)
   if (!a) return { ok: false, reason: 'unknown-agent', message: `unknown agent ${agentId}` }
   if (!QUEUE_PLANS.includes(a.agent.plan)) {
-    return { ok: false, reason: 'plan', message: `agent ${agentId} is on the ${a.agent.plan} plan; only ${QUEUE_PLANS.join(', ')} may log in to queues` }
+    return {
+      ok: false,
+      reason: 'plan',
+      message: `agent ${agentId} is on the ${a.agent.plan} plan; only ${QUEUE_PLANS.join(', ')} may log in to queues`,
+    }
   }
   const ids = queueIds ?? memberQueues(st, agentId)
   for (const q of ids) {
@@ -33,14 +37,27 @@ export function checkLogin(st: EngineState, agentId: string, queueIds?: string[]
   return { ok: true, queueIds: ids }
 }
 
-export function reject(st: EngineState, agentId: string, action: string, reason: RejectReason, message: string, source: Source, queueIds?: string[]): false {
+export function reject(
+  st: EngineState,
+  agentId: string,
+  action: string,
+  reason: RejectReason,
+  message: string,
+  source: Source,
+  queueIds?: string[],
+): false {
   emit(st, { type: 'rejected', agentId, action, reason, message, source, ...(queueIds ? { queueIds } : {}) })
   queueLog(st, 'REJECTED', '', '', agentId, { action, reason, source })
   return false
 }
 
 /** Log in to queues (all the agent's queues when none given). Only members, and only on a queue plan (T4). */
-export function loginAgent(st: EngineState, agentId: string, queueIds: string[] | undefined, source: Source): { ok: boolean; reason?: RejectReason; count: number } {
+export function loginAgent(
+  st: EngineState,
+  agentId: string,
+  queueIds: string[] | undefined,
+  source: Source,
+): { ok: boolean; reason?: RejectReason; count: number } {
   const check = checkLogin(st, agentId, queueIds)
   if (!check.ok) {
     reject(st, agentId, 'login', check.reason, check.message, source, queueIds)
@@ -57,12 +74,27 @@ export function loginAgent(st: EngineState, agentId: string, queueIds: string[] 
     agent.queues.add(q)
     clearTimer(st, `noagents:${q}`)
     queueLog(st, 'AGENTLOGIN', '', q, agentId, { source })
-    emit(st, { type: 'agent-session', agentId, queueId: q, loggedIn: true, paused: agent.paused, ...(agent.pauseReason ? { pauseReason: agent.pauseReason } : {}), at: st.now, source })
+    emit(st, {
+      type: 'agent-session',
+      agentId,
+      queueId: q,
+      loggedIn: true,
+      paused: agent.paused,
+      ...(agent.pauseReason ? { pauseReason: agent.pauseReason } : {}),
+      at: st.now,
+      source,
+    })
   }
   return { ok: true, count: agent.queues.size }
 }
 
-export function logoutAgent(st: EngineState, agentId: string, queueIds: string[] | undefined, source: Source, reason?: string): { ok: boolean; count: number } {
+export function logoutAgent(
+  st: EngineState,
+  agentId: string,
+  queueIds: string[] | undefined,
+  source: Source,
+  reason?: string,
+): { ok: boolean; count: number } {
   const agent = st.agents.get(agentId)
   if (!agent) {
     reject(st, agentId, 'logout', 'unknown-agent', `unknown agent ${agentId}`, source)
@@ -80,17 +112,32 @@ export function logoutAgent(st: EngineState, agentId: string, queueIds: string[]
 }
 
 /** Leave queues; a phone ringing for a queue the agent left stops (not counted). Empty queues start the no-agents grace. */
-export function logoutQueues(st: EngineState, agent: AgentRt, queueIds: string[], source: Source, reason?: string): void {
+export function logoutQueues(
+  st: EngineState,
+  agent: AgentRt,
+  queueIds: string[],
+  source: Source,
+  reason?: string,
+): void {
   for (const q of queueIds) {
     if (!agent.queues.delete(q)) continue
     queueLog(st, 'AGENTLOGOFF', '', q, agent.agent.id, { source, ...(reason ? { reason } : {}) })
-    emit(st, { type: 'agent-session', agentId: agent.agent.id, queueId: q, loggedIn: false, paused: agent.paused, at: st.now, source })
+    emit(st, {
+      type: 'agent-session',
+      agentId: agent.agent.id,
+      queueId: q,
+      loggedIn: false,
+      paused: agent.paused,
+      at: st.now,
+      source,
+    })
     startNoAgentsGraceIfEmpty(st, q)
   }
   if (agent.busy === 'ringing' && agent.legId) {
     const leg = st.legs.get(agent.legId)
     const offer = leg && st.offers.get(leg.offerId)
-    if (leg && offer && !agent.queues.has(offer.queueId) && leg.state === 'ringing') releaseLeg(st, leg, CAUSE.cancel, false)
+    if (leg && offer && !agent.queues.has(offer.queueId) && leg.state === 'ringing')
+      releaseLeg(st, leg, CAUSE.cancel, false)
   }
   if (agent.queues.size === 0 && agent.paused) {
     // A fresh login starts unpaused.
@@ -100,16 +147,32 @@ export function logoutQueues(st: EngineState, agent: AgentRt, queueIds: string[]
   }
 }
 
-export function pauseAgent(st: EngineState, agentId: string, paused: boolean, reason: string | undefined, source: Source): boolean {
+export function pauseAgent(
+  st: EngineState,
+  agentId: string,
+  paused: boolean,
+  reason: string | undefined,
+  source: Source,
+): boolean {
   const agent = st.agents.get(agentId)
   if (!agent) return reject(st, agentId, 'pause', 'unknown-agent', `unknown agent ${agentId}`, source)
-  if (agent.queues.size === 0) return reject(st, agentId, 'pause', 'not-logged-in', `agent ${agentId} is not logged in`, source)
+  if (agent.queues.size === 0)
+    return reject(st, agentId, 'pause', 'not-logged-in', `agent ${agentId} is not logged in`, source)
   if (agent.paused === paused) return true
   agent.paused = paused
   agent.pauseReason = paused ? reason : undefined
   for (const q of agent.queues) {
     queueLog(st, paused ? 'PAUSE' : 'UNPAUSE', '', q, agentId, { source, ...(reason ? { reason } : {}) })
-    emit(st, { type: 'agent-session', agentId, queueId: q, loggedIn: true, paused, ...(paused && reason ? { pauseReason: reason } : {}), at: st.now, source })
+    emit(st, {
+      type: 'agent-session',
+      agentId,
+      queueId: q,
+      loggedIn: true,
+      paused,
+      ...(paused && reason ? { pauseReason: reason } : {}),
+      at: st.now,
+      source,
+    })
   }
   return true
 }

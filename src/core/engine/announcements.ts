@@ -1,8 +1,22 @@
 /**
  * Announcements while waiting: position, estimated wait and periodic messages, when each is due.
  */
-import { encodeAnnounceState, markPlayed, nextAnnouncement, type AnnouncementContext, type AnnouncementKind } from '../journey/index.js'
-import { TIMER_SLACK_MS, type CallerRt, type EngineState, clearTimer, emit, queueLog, setTimer } from './engine-state.js'
+import {
+  encodeAnnounceState,
+  markPlayed,
+  nextAnnouncement,
+  type AnnouncementContext,
+  type AnnouncementKind,
+} from '../journey/index.js'
+import {
+  TIMER_SLACK_MS,
+  type CallerRt,
+  type EngineState,
+  clearTimer,
+  emit,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { playToCaller, startHoldMusic } from './journey.js'
 import { estimateWait } from './queue-load.js'
 import { callbackOfferPrompts } from './callback.js'
@@ -14,7 +28,13 @@ export function positionOf(st: EngineState, caller: CallerRt): number {
 export function annCtx(st: EngineState, caller: CallerRt): AnnouncementContext {
   const queue = st.queues.get(caller.queueId)!
   const position = Math.max(1, positionOf(st, caller))
-  return { now: st.now, joinedAt: caller.joinedAt, position, estimateSec: estimateWait(st, queue, position), language: queue.settings.language }
+  return {
+    now: st.now,
+    joinedAt: caller.joinedAt,
+    position,
+    estimateSec: estimateWait(st, queue, position),
+    language: queue.settings.language,
+  }
 }
 
 export function scheduleAnnouncement(st: EngineState, caller: CallerRt): void {
@@ -46,10 +66,20 @@ export function announceIfDue(st: EngineState, caller: CallerRt, musicPlaying: b
   clearTimer(st, `ann:${caller.callId}`)
   caller.announce = markPlayed(caller.announce, plan.kind, ctx)
   if (musicPlaying) emit(st, { type: 'stop-audio', callId: caller.callId })
-  const offer = plan.kind === 'wait' || plan.kind === 'position' || plan.kind === 'position+wait' ? callbackOfferPrompts(st, caller, ctx.estimateSec) : []
+  const offer =
+    plan.kind === 'wait' || plan.kind === 'position' || plan.kind === 'position+wait'
+      ? callbackOfferPrompts(st, caller, ctx.estimateSec)
+      : []
   playToCaller(st, caller, [...plan.prompts, ...offer], 'announce')
   if ((plan.kind === 'wait' || plan.kind === 'position+wait') && ctx.estimateSec !== undefined) {
-    emit(st, { type: 'ewt', callId: caller.callId, queueId: queue.id, at: st.now, position: ctx.position, seconds: Math.round(ctx.estimateSec) })
+    emit(st, {
+      type: 'ewt',
+      callId: caller.callId,
+      queueId: queue.id,
+      at: st.now,
+      position: ctx.position,
+      seconds: Math.round(ctx.estimateSec),
+    })
   }
   emit(st, { type: 'set-vars', callId: caller.callId, vars: { koplus_announce: encodeAnnounceState(caller.announce) } })
   logAnnouncement(st, caller, plan.kind, ctx)
@@ -57,5 +87,9 @@ export function announceIfDue(st: EngineState, caller: CallerRt, musicPlaying: b
 }
 
 function logAnnouncement(st: EngineState, caller: CallerRt, kind: AnnouncementKind, ctx: AnnouncementContext): void {
-  queueLog(st, 'ANNOUNCE', caller.callId, caller.queueId, '', { kind, position: ctx.position, ...(ctx.estimateSec !== undefined ? { estimateSec: Math.round(ctx.estimateSec) } : {}) })
+  queueLog(st, 'ANNOUNCE', caller.callId, caller.queueId, '', {
+    kind,
+    position: ctx.position,
+    ...(ctx.estimateSec !== undefined ? { estimateSec: Math.round(ctx.estimateSec) } : {}),
+  })
 }

@@ -53,7 +53,13 @@ import { cancelCallback, moveCallback, restoreCallbacks } from './callback.js'
 import { callbackLegEvent } from './callback-call.js'
 
 export type { CallCenterDeps, WaitEstimatorLike } from './engine-state.js'
-export { CONFIRM_READ_TIMEOUT_SEC, CONFIRM_TIMEOUT_SEC, RECORD_CHOICE_TIMEOUT_SEC, RECORD_MAX_SEC, RECORD_SILENCE_SEC } from './engine-state.js'
+export {
+  CONFIRM_READ_TIMEOUT_SEC,
+  CONFIRM_TIMEOUT_SEC,
+  RECORD_CHOICE_TIMEOUT_SEC,
+  RECORD_MAX_SEC,
+  RECORD_SILENCE_SEC,
+} from './engine-state.js'
 
 /** Routes one event to the part of the engine that handles it. */
 function route(st: EngineState, e: CoreEvent): void {

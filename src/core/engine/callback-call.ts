@@ -10,7 +10,22 @@
  * bridge); call-center.ts routes the called person's leg events, and the agent leg's end after the bridge, here.
  */
 import type { CoreEvent } from '../events.js'
-import { CAUSE, CONFIRM_READ_TIMEOUT_SEC, CONFIRM_TIMEOUT_SEC, type CallerRt, type EngineState, type LegRt, clearTimer, emit, estimatorOf, newId, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
+import {
+  CAUSE,
+  CONFIRM_READ_TIMEOUT_SEC,
+  CONFIRM_TIMEOUT_SEC,
+  type CallerRt,
+  type EngineState,
+  type LegRt,
+  clearTimer,
+  emit,
+  estimatorOf,
+  newId,
+  newToken,
+  promptFiles,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { callbackDue, giveUp, sayDigits } from './callback.js'
 import { insertInLine } from './journey.js'
 import { endConversation } from './offers.js'
@@ -37,7 +52,13 @@ export function callbackAgentAnswered(st: EngineState, caller: CallerRt, leg: Le
   leg.state = 'whisper'
   leg.token = newToken(st, 'whisper', leg.legId)
   const ids = ['callback-whisper', ...sayDigits(cb.number, queue.settings.language)]
-  emit(st, { type: 'play-leg', legId: leg.legId, files: promptFiles(st, ids, queue.settings.language, queue), token: leg.token, collectDigit: false })
+  emit(st, {
+    type: 'play-leg',
+    legId: leg.legId,
+    files: promptFiles(st, ids, queue.settings.language, queue),
+    token: leg.token,
+    collectDigit: false,
+  })
   return true
 }
 
@@ -53,18 +74,28 @@ export function dialCallback(st: EngineState, caller: CallerRt, agentLeg: LegRt)
   cb.confirming = false
   st.callbackLegs.set(legId, caller.callId)
   const template = st.config.callbackDialString || DEFAULT_CALLBACK_DIAL_STRING
-  emit(st, { type: 'hold-music', callId: agentLeg.legId, source: st.promptFiles.file(s.musicOnHold, s.language, queue) })
+  emit(st, {
+    type: 'hold-music',
+    callId: agentLeg.legId,
+    source: st.promptFiles.file(s.musicOnHold, s.language, queue),
+  })
   emit(st, {
     type: 'originate',
     callId: caller.callId,
     offerId: newId(st, caller.callId),
-    legs: [{ legId, agentId: '', dialString: template.split('${number}').join(cb.number), confirm: true, whisper: false }],
+    legs: [
+      { legId, agentId: '', dialString: template.split('${number}').join(cb.number), confirm: true, whisper: false },
+    ],
     timeoutSec: s.callbackRingSec,
     callerIdName: queue.name,
     callerIdNumber: s.callbackCallerId || queue.number,
     queueId: queue.id,
   })
-  queueLog(st, 'CALLBACKDIAL', caller.callId, queue.id, agentLeg.agentId, { attempt: cb.attempts, number: cb.number, legId })
+  queueLog(st, 'CALLBACKDIAL', caller.callId, queue.id, agentLeg.agentId, {
+    attempt: cb.attempts,
+    number: cb.number,
+    legId,
+  })
   emit(st, { type: 'callback-record', record: { callId: caller.callId, state: 'dialing', attempts: cb.attempts } })
 }
 
@@ -72,7 +103,10 @@ export function dialCallback(st: EngineState, caller: CallerRt, agentLeg: LegRt)
  * Leg events of callbacks: the called person's leg, and the agent's leg once bridged to it. Returns true when the
  * event was a callback's (call-center.ts then routes it no further).
  */
-export function callbackLegEvent(st: EngineState, e: Extract<CoreEvent, { type: 'leg-answered' | 'leg-failed' | 'leg-hungup' | 'leg-dtmf' | 'prompt-finished' }>): boolean {
+export function callbackLegEvent(
+  st: EngineState,
+  e: Extract<CoreEvent, { type: 'leg-answered' | 'leg-failed' | 'leg-hungup' | 'leg-dtmf' | 'prompt-finished' }>,
+): boolean {
   const id = e.type === 'prompt-finished' ? e.callId : e.legId
   const callId = st.callbackLegs.get(id)
   if (callId === undefined) {
@@ -97,7 +131,13 @@ export function callbackLegEvent(st: EngineState, e: Extract<CoreEvent, { type: 
       cb.token = newToken(st, 'cbconfirm', id)
       {
         const queue = st.queues.get(caller.queueId)!
-        emit(st, { type: 'play-leg', legId: id, files: promptFiles(st, ['callback-greeting'], queue.settings.language, queue), token: cb.token, collectDigit: true })
+        emit(st, {
+          type: 'play-leg',
+          legId: id,
+          files: promptFiles(st, ['callback-greeting'], queue.settings.language, queue),
+          token: cb.token,
+          collectDigit: true,
+        })
       }
       setTimer(st, `cbconfirm:${id}`, st.now + CONFIRM_TIMEOUT_SEC * 1000)
       return true
@@ -121,7 +161,13 @@ export function callbackLegEvent(st: EngineState, e: Extract<CoreEvent, { type: 
 
 function reasonOf(cause: string): 'no-answer' | 'busy' | 'failed' {
   if (cause === 'USER_BUSY') return 'busy'
-  if (cause === 'NO_ANSWER' || cause === 'NO_USER_RESPONSE' || cause === 'ORIGINATOR_CANCEL' || cause === 'CALL_REJECTED') return 'no-answer'
+  if (
+    cause === 'NO_ANSWER' ||
+    cause === 'NO_USER_RESPONSE' ||
+    cause === 'ORIGINATOR_CANCEL' ||
+    cause === 'CALL_REJECTED'
+  )
+    return 'no-answer'
   return 'failed'
 }
 
@@ -149,17 +195,41 @@ function connectCallback(st: EngineState, caller: CallerRt): void {
   caller.answeredAt = st.now
   if (leg) leg.state = 'won'
   const offer = leg ? st.offers.get(leg.offerId) : undefined
-  queueLog(st, 'CONNECT', caller.callId, queue.id, caller.agentId ?? '', { holdSec: Math.round((st.now - caller.joinedAt) / 1000), ringMs: offer ? st.now - offer.startedAt : 0, legId, callback: true })
-  queueLog(st, 'CALLBACKCONNECTED', caller.callId, queue.id, caller.agentId ?? '', { attempt: cb.attempts, sinceRequestSec: Math.round((st.now - cb.requestedAt) / 1000), number: cb.number })
+  queueLog(st, 'CONNECT', caller.callId, queue.id, caller.agentId ?? '', {
+    holdSec: Math.round((st.now - caller.joinedAt) / 1000),
+    ringMs: offer ? st.now - offer.startedAt : 0,
+    legId,
+    callback: true,
+  })
+  queueLog(st, 'CALLBACKCONNECTED', caller.callId, queue.id, caller.agentId ?? '', {
+    attempt: cb.attempts,
+    sinceRequestSec: Math.round((st.now - cb.requestedAt) / 1000),
+    number: cb.number,
+  })
   emit(st, { type: 'call-record', record: { callId: caller.callId, answeredAt: st.now, agentId: caller.agentId } })
-  emit(st, { type: 'callback-record', record: { callId: caller.callId, state: 'completed', attempts: cb.attempts, connectedAt: st.now, agentId: caller.agentId } })
+  emit(st, {
+    type: 'callback-record',
+    record: {
+      callId: caller.callId,
+      state: 'completed',
+      attempts: cb.attempts,
+      connectedAt: st.now,
+      agentId: caller.agentId,
+    },
+  })
   estimatorOf(st, queue).recordAnswered(st.now, st.now - caller.joinedAt, offer ? st.now - offer.startedAt : undefined)
   if (offer) st.offers.delete(offer.id)
   caller.offerId = undefined
 }
 
 /** One side of the callback conversation hung up: the other is hung up, the agent goes to wrap-up. */
-function conversationOver(st: EngineState, caller: CallerRt, event: 'COMPLETEAGENT' | 'COMPLETECALLER', cause: string, customerGone = false): void {
+function conversationOver(
+  st: EngineState,
+  caller: CallerRt,
+  event: 'COMPLETEAGENT' | 'COMPLETECALLER',
+  cause: string,
+  customerGone = false,
+): void {
   const cb = caller.callback!
   const agentLeg = caller.legId!
   endConversation(st, caller, event, cause)
@@ -176,7 +246,12 @@ function conversationOver(st: EngineState, caller: CallerRt, event: 'COMPLETEAGE
  * The attempt did not reach the person: the agent is freed at once (no wrap-up, no unanswered count: the agent did
  * answer), and the callback waits in its place for the next attempt — or is given up when none is left.
  */
-function attemptFailed(st: EngineState, caller: CallerRt, reason: 'no-answer' | 'busy' | 'not-confirmed' | 'failed', hangupCustomer: boolean): void {
+function attemptFailed(
+  st: EngineState,
+  caller: CallerRt,
+  reason: 'no-answer' | 'busy' | 'not-confirmed' | 'failed',
+  hangupCustomer: boolean,
+): void {
   const cb = caller.callback!
   const s = st.queues.get(caller.queueId)!.settings
   if (hangupCustomer && cb.customerLegId) emit(st, { type: 'hangup-leg', legId: cb.customerLegId, cause: CAUSE.normal })
@@ -192,8 +267,15 @@ function attemptFailed(st: EngineState, caller: CallerRt, reason: 'no-answer' | 
     return giveUp(st, caller, reason)
   }
   cb.nextAttemptAt = st.now + s.callbackRetryMin * 60_000
-  queueLog(st, 'CALLBACKRETRY', caller.callId, caller.queueId, '', { reason, attempt: cb.attempts, nextAttemptAt: cb.nextAttemptAt })
-  emit(st, { type: 'callback-record', record: { callId: caller.callId, state: 'waiting', attempts: cb.attempts, nextAttemptAt: cb.nextAttemptAt, reason } })
+  queueLog(st, 'CALLBACKRETRY', caller.callId, caller.queueId, '', {
+    reason,
+    attempt: cb.attempts,
+    nextAttemptAt: cb.nextAttemptAt,
+  })
+  emit(st, {
+    type: 'callback-record',
+    record: { callId: caller.callId, state: 'waiting', attempts: cb.attempts, nextAttemptAt: cb.nextAttemptAt, reason },
+  })
   backInLine(st, caller)
   setTimer(st, `cbretry:${caller.callId}`, cb.nextAttemptAt)
 }
@@ -213,7 +295,15 @@ function freeAgent(st: EngineState, caller: CallerRt): void {
     }
   }
   emit(st, { type: 'hangup-leg', legId, cause: CAUSE.normal })
-  emit(st, { type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: st.now, result: 'answered', endedAt: st.now })
+  emit(st, {
+    type: 'offer-record',
+    legId,
+    callId: caller.callId,
+    agentId: caller.agentId ?? '',
+    at: st.now,
+    result: 'answered',
+    endedAt: st.now,
+  })
   const agent = caller.agentId ? st.agents.get(caller.agentId) : undefined
   if (agent && agent.legId === legId) {
     agent.busy = 'none'
@@ -248,5 +338,8 @@ export function callbackAgentDropped(st: EngineState, caller: CallerRt): void {
   cb.confirming = false
   cb.nextAttemptAt = st.now
   backInLine(st, caller)
-  emit(st, { type: 'callback-record', record: { callId: caller.callId, state: 'waiting', attempts: cb.attempts, nextAttemptAt: cb.nextAttemptAt } })
+  emit(st, {
+    type: 'callback-record',
+    record: { callId: caller.callId, state: 'waiting', attempts: cb.attempts, nextAttemptAt: cb.nextAttemptAt },
+  })
 }

@@ -19,7 +19,16 @@ import type { Source } from '../events.js'
 import { initialAnnounceState } from '../journey/index.js'
 import type { Queue } from '../model.js'
 import { sayNumber, sayWait } from '../speech/index.js'
-import { type CallerRt, type CallbackRt, type EngineState, CAUSE, clearTimer, emit, queueLog, setTimer } from './engine-state.js'
+import {
+  type CallerRt,
+  type CallbackRt,
+  type EngineState,
+  CAUSE,
+  clearTimer,
+  emit,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { continueAfterPrompt } from './announcements.js'
 import { armQueueTimers, insertInLine, playToCaller, removeFromLine } from './journey.js'
 import { cancelOffer } from './offers.js'
@@ -74,7 +83,14 @@ export function callbackDtmf(st: EngineState, caller: CallerRt, digit: string): 
     return true
   }
   const s = st.queues.get(caller.queueId)!.settings
-  if (!s.callbackKey || digit !== s.callbackKey || !caller.callbackOffered || caller.phase !== 'queued' || caller.offerId) return false
+  if (
+    !s.callbackKey ||
+    digit !== s.callbackKey ||
+    !caller.callbackOffered ||
+    caller.phase !== 'queued' ||
+    caller.offerId
+  )
+    return false
   startSetup(st, caller)
   return true
 }
@@ -83,7 +99,15 @@ function startSetup(st: EngineState, caller: CallerRt): void {
   const queue = st.queues.get(caller.queueId)!
   for (const t of ['ann', 'maxwait', 'widen']) clearTimer(st, `${t}:${caller.callId}`)
   const own = callbackDigits(caller.callerNumber)
-  const cb: CallbackRt = { state: 'setup', number: callbackNumberValid(queue, own) ? own : '', requestedAt: st.now, attempts: 0, nextAttemptAt: 0, typed: '', refused: 0 }
+  const cb: CallbackRt = {
+    state: 'setup',
+    number: callbackNumberValid(queue, own) ? own : '',
+    requestedAt: st.now,
+    attempts: 0,
+    nextAttemptAt: 0,
+    typed: '',
+    refused: 0,
+  }
   caller.callback = cb
   queueLog(st, 'CALLBACKSETUP', caller.callId, queue.id, '', { anonymous: !cb.number })
   emit(st, { type: 'stop-audio', callId: caller.callId })
@@ -168,13 +192,26 @@ function accept(st: EngineState, caller: CallerRt, cb: CallbackRt): void {
   st.callbacksKnown.add(caller.callId)
   const position = Math.max(1, (st.waiting.get(queue.id)?.indexOf(caller) ?? 0) + 1)
   const estimate = estimateWait(st, queue, position)
-  queueLog(st, 'CALLBACKREQUESTED', caller.callId, queue.id, '', { number: cb.number, position, ...(estimate !== undefined ? { estimateSec: Math.round(estimate) } : {}) })
+  queueLog(st, 'CALLBACKREQUESTED', caller.callId, queue.id, '', {
+    number: cb.number,
+    position,
+    ...(estimate !== undefined ? { estimateSec: Math.round(estimate) } : {}),
+  })
   emit(st, { type: 'call-record', record: { callId: caller.callId, outcome: 'callback' } })
   emit(st, {
     type: 'callback-record',
     record: {
-      callId: caller.callId, queueId: queue.id, tenantId: queue.tenantId, number: cb.number, callerNumber: caller.callerNumber,
-      requestedAt: cb.requestedAt, joinedAt: caller.joinedAt, seq: caller.seq, state: 'waiting', attempts: 0, nextAttemptAt: st.now,
+      callId: caller.callId,
+      queueId: queue.id,
+      tenantId: queue.tenantId,
+      number: cb.number,
+      callerNumber: caller.callerNumber,
+      requestedAt: cb.requestedAt,
+      joinedAt: caller.joinedAt,
+      seq: caller.seq,
+      state: 'waiting',
+      attempts: 0,
+      nextAttemptAt: st.now,
     },
   })
   emit(st, { type: 'stop-audio', callId: caller.callId })
@@ -198,9 +235,13 @@ export function holdCallback(st: EngineState, caller: CallerRt): void {
   if (!cb || cb.heldSince !== undefined) return
   const s = st.queues.get(caller.queueId)!.settings
   cb.heldSince = st.now
-  queueLog(st, 'CALLBACKHELD', caller.callId, caller.queueId, '', { reason: 'closed', ...(s.callbackClosedExpireSec > 0 ? { expiresAt: st.now + s.callbackClosedExpireSec * 1000 } : {}) })
+  queueLog(st, 'CALLBACKHELD', caller.callId, caller.queueId, '', {
+    reason: 'closed',
+    ...(s.callbackClosedExpireSec > 0 ? { expiresAt: st.now + s.callbackClosedExpireSec * 1000 } : {}),
+  })
   emit(st, { type: 'callback-record', record: { callId: caller.callId, heldSince: st.now } })
-  if (s.callbackClosedExpireSec > 0) setTimer(st, `cbexpire:${caller.callId}`, st.now + s.callbackClosedExpireSec * 1000)
+  if (s.callbackClosedExpireSec > 0)
+    setTimer(st, `cbexpire:${caller.callId}`, st.now + s.callbackClosedExpireSec * 1000)
 }
 
 /** A queue opened or closed: its held callbacks resume, or its waiting callbacks are held. */
@@ -228,12 +269,34 @@ export function callbackExpired(st: EngineState, caller: CallerRt): void {
 }
 
 /** The callback ends without a conversation (retries used up, expired, cancelled): recorded with why. */
-export function giveUp(st: EngineState, caller: CallerRt, reason: 'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled', source?: Source): void {
+export function giveUp(
+  st: EngineState,
+  caller: CallerRt,
+  reason: 'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled',
+  source?: Source,
+): void {
   const cb = caller.callback!
   const cancelled = reason === 'cancelled'
-  queueLog(st, cancelled ? 'CALLBACKCANCELLED' : 'CALLBACKFAILED', caller.callId, caller.queueId, '', { reason, attempts: cb.attempts, number: cb.number, ...(source ? { source } : {}) })
-  emit(st, { type: 'call-record', record: { callId: caller.callId, outcome: cancelled ? 'callback-cancelled' : 'callback-failed', endedAt: st.now } })
-  emit(st, { type: 'callback-record', record: { callId: caller.callId, state: cancelled ? 'cancelled' : 'failed', reason, attempts: cb.attempts, endedAt: st.now } })
+  queueLog(st, cancelled ? 'CALLBACKCANCELLED' : 'CALLBACKFAILED', caller.callId, caller.queueId, '', {
+    reason,
+    attempts: cb.attempts,
+    number: cb.number,
+    ...(source ? { source } : {}),
+  })
+  emit(st, {
+    type: 'call-record',
+    record: { callId: caller.callId, outcome: cancelled ? 'callback-cancelled' : 'callback-failed', endedAt: st.now },
+  })
+  emit(st, {
+    type: 'callback-record',
+    record: {
+      callId: caller.callId,
+      state: cancelled ? 'cancelled' : 'failed',
+      reason,
+      attempts: cb.attempts,
+      endedAt: st.now,
+    },
+  })
   forgetCallback(st, caller)
 }
 
@@ -276,10 +339,28 @@ export function restoreCallbacks(st: EngineState, list: readonly StoredCallback[
     if (!queue) continue
     st.callbacksKnown.add(s.callId)
     const caller: CallerRt = {
-      callId: s.callId, queueId: queue.id, tenantId: queue.tenantId, callerNumber: s.callerNumber, callerName: '',
-      arrivedAt: s.joinedAt, phase: 'queued', answered: true, seq: s.seq, joinedAt: s.joinedAt,
-      announce: { ...initialAnnounceState(), welcomeDone: true }, tried: new Set(),
-      callback: { state: 'waiting', number: s.number, requestedAt: s.requestedAt, attempts: s.attempts, nextAttemptAt: s.nextAttemptAt, typed: '', refused: 0, ...(s.heldSince != null ? { heldSince: s.heldSince } : {}) },
+      callId: s.callId,
+      queueId: queue.id,
+      tenantId: queue.tenantId,
+      callerNumber: s.callerNumber,
+      callerName: '',
+      arrivedAt: s.joinedAt,
+      phase: 'queued',
+      answered: true,
+      seq: s.seq,
+      joinedAt: s.joinedAt,
+      announce: { ...initialAnnounceState(), welcomeDone: true },
+      tried: new Set(),
+      callback: {
+        state: 'waiting',
+        number: s.number,
+        requestedAt: s.requestedAt,
+        attempts: s.attempts,
+        nextAttemptAt: s.nextAttemptAt,
+        typed: '',
+        refused: 0,
+        ...(s.heldSince != null ? { heldSince: s.heldSince } : {}),
+      },
     }
     st.callers.set(caller.callId, caller)
     st.seq = Math.max(st.seq, Math.floor(s.seq) + 1)

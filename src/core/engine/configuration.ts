@@ -90,10 +90,16 @@ export function applyChange(c: CoreConfig, e: ConfigChange): CoreConfig {
       next.agents = c.agents.filter((a) => a.id !== e.agentId)
       break
     case 'membership-added':
-      next.memberships = put(c.memberships, e.membership, (m) => m.agentId === e.membership.agentId && m.queueId === e.membership.queueId)
+      next.memberships = put(
+        c.memberships,
+        e.membership,
+        (m) => m.agentId === e.membership.agentId && m.queueId === e.membership.queueId,
+      )
       break
     case 'membership-removed':
-      next.memberships = c.memberships.filter((m) => !(m.agentId === e.membership.agentId && m.queueId === e.membership.queueId))
+      next.memberships = c.memberships.filter(
+        (m) => !(m.agentId === e.membership.agentId && m.queueId === e.membership.queueId),
+      )
       break
     case 'schedule-changed':
       next.schedules = { ...(c.schedules ?? {}), [e.queueId]: e.schedule }
@@ -130,7 +136,9 @@ export class PromptFiles {
 
   constructor(config: Pick<CoreConfig, 'soundsDir' | 'promptOverrides'>) {
     this.#soundsDir = config.soundsDir ?? ''
-    this.#overrides = new Map((config.promptOverrides ?? []).map((p) => [`${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`, p.path]))
+    this.#overrides = new Map(
+      (config.promptOverrides ?? []).map((p) => [`${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`, p.path]),
+    )
   }
 
   /** Resolved files by queue, language and id (the configuration is immutable: a change makes a new PromptFiles). */
@@ -150,7 +158,9 @@ export class PromptFiles {
   #resolve(id: string, language: Language, queue?: Queue): string {
     if (isPromptPath(id)) return id
     if (queue) {
-      const own = this.#overrides.get(`${queue.tenantId}|${queue.id}|${language}|${id}`) ?? this.#overrides.get(`${queue.tenantId}||${language}|${id}`)
+      const own =
+        this.#overrides.get(`${queue.tenantId}|${queue.id}|${language}|${id}`) ??
+        this.#overrides.get(`${queue.tenantId}||${language}|${id}`)
       if (own) return own
     }
     return promptPath(id, language, undefined, this.#soundsDir)
@@ -158,6 +168,13 @@ export class PromptFiles {
 }
 
 /** Where a prompt recorded by phone is written: `<recordingsDir>/<tenant>/<queue|tenant>/<lang>/<name>-<id>.wav`. */
-export function recordingPath(config: Pick<CoreConfig, 'recordingsDir'>, tenantId: string, queueId: string | null, language: Language, name: string, id: string): string {
+export function recordingPath(
+  config: Pick<CoreConfig, 'recordingsDir'>,
+  tenantId: string,
+  queueId: string | null,
+  language: Language,
+  name: string,
+  id: string,
+): string {
   return joinPath(config.recordingsDir ?? 'recordings', tenantId, queueId ?? 'tenant', language, `${name}-${id}.wav`)
 }

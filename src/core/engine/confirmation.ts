@@ -3,7 +3,19 @@
  * agent before the bridge.
  */
 import { sayMobileOffer } from '../speech/index.js'
-import { CONFIRM_TIMEOUT_SEC, CONFIRM_READ_TIMEOUT_SEC, CAUSE, type CallerRt, type LegRt, type EngineState, clearTimer, emit, newToken, promptFiles, setTimer } from './engine-state.js'
+import {
+  CONFIRM_TIMEOUT_SEC,
+  CONFIRM_READ_TIMEOUT_SEC,
+  CAUSE,
+  type CallerRt,
+  type LegRt,
+  type EngineState,
+  clearTimer,
+  emit,
+  newToken,
+  promptFiles,
+  setTimer,
+} from './engine-state.js'
 import { legWins, releaseLeg } from './offers.js'
 
 /** Mobile answer confirmation: the agent hears (the queue's name and) "press 1"; a voicemail never presses 1. */
@@ -12,7 +24,13 @@ export function askConfirmation(st: EngineState, leg: LegRt, caller: CallerRt): 
   leg.state = 'confirming'
   leg.token = newToken(st, 'confirm', leg.legId)
   const ids = [...(leg.whisper ? ['queue-name'] : []), ...sayMobileOffer()]
-  emit(st, { type: 'play-leg', legId: leg.legId, files: promptFiles(st, ids, queue.settings.language, queue), token: leg.token, collectDigit: true })
+  emit(st, {
+    type: 'play-leg',
+    legId: leg.legId,
+    files: promptFiles(st, ids, queue.settings.language, queue),
+    token: leg.token,
+    collectDigit: true,
+  })
   setTimer(st, `confirm:${leg.legId}`, st.now + CONFIRM_TIMEOUT_SEC * 1000)
 }
 

@@ -12,7 +12,6 @@ import type { Agent, EndAction, Language, Queue, Tenant } from '../model.js'
 import { type AnnounceState, type OverflowState } from '../journey/index.js'
 import { WaitEstimator } from '../ewt/wait-estimator.js'
 
-
 /**
  * The wait estimator the engine feeds, one per queue (src/core/ewt/wait-estimator.ts, WaitEstimator). Times in ms,
  * estimate in seconds.
@@ -251,7 +250,14 @@ export function emit(st: EngineState, c: Command): void {
   st.out.push(c)
 }
 
-export function queueLog(st: EngineState, event: string, callId: string, queueId: string, agentId: string, data?: Record<string, unknown>): void {
+export function queueLog(
+  st: EngineState,
+  event: string,
+  callId: string,
+  queueId: string,
+  agentId: string,
+  data?: Record<string, unknown>,
+): void {
   emit(st, { type: 'log', at: st.now, callId, queueId, agentId, event, ...(data ? { data } : {}) })
 }
 

@@ -5,9 +5,38 @@
 import { recordingPath } from './configuration.js'
 import type { Queue } from '../model.js'
 import { QUEUE_PLANS } from '../model.js'
-import { sayDeviceChosen, sayError, sayLoggedIn, sayLoggedOut, sayNotAllowedByPlan, sayNotMember, sayPaused, sayPromptSaved, sayRecordAfterBeep, sayRecordConfirm, sayUnknownQueue, sayUnpaused, sayWrapUpEnded } from '../speech/index.js'
+import {
+  sayDeviceChosen,
+  sayError,
+  sayLoggedIn,
+  sayLoggedOut,
+  sayNotAllowedByPlan,
+  sayNotMember,
+  sayPaused,
+  sayPromptSaved,
+  sayRecordAfterBeep,
+  sayRecordConfirm,
+  sayUnknownQueue,
+  sayUnpaused,
+  sayWrapUpEnded,
+} from '../speech/index.js'
 import { parseFeatureCode, RECORDABLE_PROMPTS } from './feature-codes.js'
-import { RECORD_CHOICE_TIMEOUT_SEC, RECORD_MAX_SEC, RECORD_SILENCE_SEC, CAUSE, type AgentRt, type FeatureRt, type EngineState, clearTimer, emit, newId, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
+import {
+  RECORD_CHOICE_TIMEOUT_SEC,
+  RECORD_MAX_SEC,
+  RECORD_SILENCE_SEC,
+  CAUSE,
+  type AgentRt,
+  type FeatureRt,
+  type EngineState,
+  clearTimer,
+  emit,
+  newId,
+  newToken,
+  promptFiles,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { agentLanguage } from './agent-availability.js'
 import { chooseDevice, loginAgent, logoutAgent, pauseAgent } from './agent-sessions.js'
 import { tenantFor } from './queue-load.js'
@@ -19,17 +48,30 @@ export function featureCall(st: EngineState, callId: string, digits: string, sip
   // The agent is the authenticated SIP user (never the caller id) of the tenant of the call's domain; with one
   // tenant that is any domain (#tenantFor), with several only the tenant whose domain it is.
   const tenant = tenantFor(st, domain)
-  const agentRt = tenant && sipUser ? [...st.agents.values()].find((a) => a.agent.tenantId === tenant.id && a.agent.sipUser === sipUser) : undefined
-  const f: FeatureRt = { callId, language: agentRt ? agentLanguage(st, agentRt) : 'sv', step: 'reply', agentId: agentRt?.agent.id, tenantId: tenant?.id }
+  const agentRt =
+    tenant && sipUser
+      ? [...st.agents.values()].find((a) => a.agent.tenantId === tenant.id && a.agent.sipUser === sipUser)
+      : undefined
+  const f: FeatureRt = {
+    callId,
+    language: agentRt ? agentLanguage(st, agentRt) : 'sv',
+    step: 'reply',
+    agentId: agentRt?.agent.id,
+    tenantId: tenant?.id,
+  }
   st.features.set(callId, f)
   emit(st, { type: 'answer', callId })
   const parsed = parseFeatureCode(digits, st.config.featureCodes)
   if (!agentRt || !tenant || !parsed) {
-    queueLog(st, 'FEATUREREFUSED', callId, '', agentRt?.agent.id ?? '', { digits, reason: !agentRt ? 'unknown sip user' : 'unknown code' })
+    queueLog(st, 'FEATUREREFUSED', callId, '', agentRt?.agent.id ?? '', {
+      digits,
+      reason: !agentRt ? 'unknown sip user' : 'unknown code',
+    })
     return featureReply(st, f, sayError())
   }
   const agentId = agentRt.agent.id
-  const queueByNumber = (n: string): Queue | undefined => [...st.queues.values()].find((q) => q.tenantId === tenant.id && q.number === n)
+  const queueByNumber = (n: string): Queue | undefined =>
+    [...st.queues.values()].find((q) => q.tenantId === tenant.id && q.number === n)
   const rest = parsed.rest.replace(/#$/, '')
   switch (parsed.action) {
     case 'login':
@@ -43,7 +85,8 @@ export function featureCall(st: EngineState, callId: string, digits: string, sip
       if (parsed.action === 'login') {
         const r = loginAgent(st, agentId, ids, 'phone')
         if (!r.ok) {
-          const ids2 = r.reason === 'plan' ? sayNotAllowedByPlan() : r.reason === 'not-member' ? sayNotMember() : sayError()
+          const ids2 =
+            r.reason === 'plan' ? sayNotAllowedByPlan() : r.reason === 'not-member' ? sayNotMember() : sayError()
           return featureReply(st, f, ids2)
         }
         return featureReply(st, f, sayLoggedIn(r.count, f.language))
@@ -53,12 +96,14 @@ export function featureCall(st: EngineState, callId: string, digits: string, sip
     }
     case 'device': {
       const n = Number(rest)
-      if (!/^\d+$/.test(rest) || !chooseDevice(st, agentId, n - 1, 'phone')) return featureReply(st, f, ['invalid-entry'])
+      if (!/^\d+$/.test(rest) || !chooseDevice(st, agentId, n - 1, 'phone'))
+        return featureReply(st, f, ['invalid-entry'])
       return featureReply(st, f, sayDeviceChosen(agentRt.agent.devices[n - 1].type))
     }
     case 'pause': {
       const pausing = !agentRt.paused
-      if (!pauseAgent(st, agentId, pausing, pausing && rest ? rest : undefined, 'phone')) return featureReply(st, f, sayLoggedIn(0, f.language))
+      if (!pauseAgent(st, agentId, pausing, pausing && rest ? rest : undefined, 'phone'))
+        return featureReply(st, f, sayLoggedIn(0, f.language))
       return featureReply(st, f, pausing ? sayPaused() : sayUnpaused())
     }
     case 'wrapUpEnd':
@@ -84,7 +129,13 @@ export function featureHangup(st: EngineState, f: FeatureRt): void {
 }
 
 /** *79<n>[<queue number>]: record prompt n (see RECORDABLE_PROMPTS) for the tenant or one queue. */
-function startRecording(st: EngineState, f: FeatureRt, agent: AgentRt, rest: string, queueByNumber: (n: string) => Queue | undefined): void {
+function startRecording(
+  st: EngineState,
+  f: FeatureRt,
+  agent: AgentRt,
+  rest: string,
+  queueByNumber: (n: string) => Queue | undefined,
+): void {
   const name = RECORDABLE_PROMPTS[rest.slice(0, 1)]
   if (!name) return featureReply(st, f, ['invalid-entry'])
   if (!QUEUE_PLANS.includes(agent.agent.plan)) return featureReply(st, f, sayNotAllowedByPlan())
@@ -115,12 +166,24 @@ export function featureStepDone(st: EngineState, f: FeatureRt): void {
     case 'rec-intro':
       f.step = 'recording'
       f.token = newToken(st, 'record', f.callId)
-      emit(st, { type: 'record', callId: f.callId, path: f.record!.path, maxSec: RECORD_MAX_SEC, silenceSec: RECORD_SILENCE_SEC, token: f.token })
+      emit(st, {
+        type: 'record',
+        callId: f.callId,
+        path: f.record!.path,
+        maxSec: RECORD_MAX_SEC,
+        silenceSec: RECORD_SILENCE_SEC,
+        token: f.token,
+      })
       return
     case 'recording':
       f.step = 'rec-review'
       f.token = newToken(st, 'rec-review', f.callId)
-      emit(st, { type: 'play', callId: f.callId, files: [f.record!.path, ...promptFiles(st, sayRecordConfirm(), f.language)], token: f.token })
+      emit(st, {
+        type: 'play',
+        callId: f.callId,
+        files: [f.record!.path, ...promptFiles(st, sayRecordConfirm(), f.language)],
+        token: f.token,
+      })
       return
     case 'rec-review':
       f.step = 'rec-choice'
@@ -137,7 +200,17 @@ export function recordChoice(st: EngineState, f: FeatureRt, digit: string): void
   clearTimer(st, `feat:${f.callId}`)
   if (f.step === 'rec-review') emit(st, { type: 'stop-audio', callId: f.callId })
   if (digit === '2') return recordIntro(st, f)
-  emit(st, { type: 'prompt-recorded', tenantId: f.tenantId!, queueId: f.record.queueId, language: f.language, name: f.record.name, path: f.record.path })
-  queueLog(st, 'PROMPTRECORDED', f.callId, f.record.queueId ?? '', f.agentId ?? '', { name: f.record.name, path: f.record.path })
+  emit(st, {
+    type: 'prompt-recorded',
+    tenantId: f.tenantId!,
+    queueId: f.record.queueId,
+    language: f.language,
+    name: f.record.name,
+    path: f.record.path,
+  })
+  queueLog(st, 'PROMPTRECORDED', f.callId, f.record.queueId ?? '', f.agentId ?? '', {
+    name: f.record.name,
+    path: f.record.path,
+  })
   featureReply(st, f, sayPromptSaved())
 }

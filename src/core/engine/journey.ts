@@ -4,8 +4,27 @@
  */
 import type { CoreEvent } from '../events.js'
 import type { EndAction } from '../model.js'
-import { admit, encodeAnnounceState, entryPrompts, initialAnnounceState, markPlayed, updateOverflow, NOT_OVERFLOWING } from '../journey/index.js'
-import { CAUSE, type CallerRt, type EngineState, clearTimer, emit, estimatorOf, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
+import {
+  admit,
+  encodeAnnounceState,
+  entryPrompts,
+  initialAnnounceState,
+  markPlayed,
+  updateOverflow,
+  NOT_OVERFLOWING,
+} from '../journey/index.js'
+import {
+  CAUSE,
+  type CallerRt,
+  type EngineState,
+  clearTimer,
+  emit,
+  estimatorOf,
+  newToken,
+  promptFiles,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { annCtx, announceIfDue, continueAfterPrompt, positionOf, scheduleAnnouncement } from './announcements.js'
 import { confirmPromptEnded } from './confirmation.js'
 import { callbackDtmf, callbackPromptFinished } from './callback.js'
@@ -38,13 +57,22 @@ export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call
   st.callers.set(caller.callId, caller)
   emit(st, {
     type: 'call-record',
-    record: { callId: caller.callId, queueId: queue.id, tenantId: queue.tenantId, callerNumber: e.callerNumber, callerName: e.callerName, arrivedAt: st.now },
+    record: {
+      callId: caller.callId,
+      queueId: queue.id,
+      tenantId: queue.tenantId,
+      callerNumber: e.callerNumber,
+      callerName: e.callerName,
+      arrivedAt: st.now,
+    },
   })
   const load = queueLoad(st, queue)
   const prev = st.overflow.get(queue.id) ?? NOT_OVERFLOWING
   const overflow = updateOverflow(queue.settings, load, prev, st.now)
   if (overflow.overflowing !== prev.overflowing) {
-    queueLog(st, overflow.overflowing ? 'OVERFLOWSTART' : 'OVERFLOWEND', '', queue.id, '', { reason: overflow.reason ?? prev.reason })
+    queueLog(st, overflow.overflowing ? 'OVERFLOWSTART' : 'OVERFLOWEND', '', queue.id, '', {
+      reason: overflow.reason ?? prev.reason,
+    })
   }
   st.overflow.set(queue.id, overflow)
   const admission = admit(queue, st.openBook.state(queue, st.now), load, overflow)
@@ -60,7 +88,12 @@ export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call
   else enterQueue(st, caller)
 }
 
-export function playToCaller(st: EngineState, caller: CallerRt, ids: string[], what: 'welcome' | 'first' | 'announce' | 'end' | 'callback'): void {
+export function playToCaller(
+  st: EngineState,
+  caller: CallerRt,
+  ids: string[],
+  what: 'welcome' | 'first' | 'announce' | 'end' | 'callback',
+): void {
   const queue = st.queues.get(caller.queueId)!
   const token = newToken(st, what, caller.callId)
   caller.playing = { token, what }
@@ -70,7 +103,11 @@ export function playToCaller(st: EngineState, caller: CallerRt, ids: string[], w
 export function startHoldMusic(st: EngineState, caller: CallerRt): void {
   const queue = st.queues.get(caller.queueId)!
   caller.playing = undefined
-  emit(st, { type: 'hold-music', callId: caller.callId, source: st.promptFiles.file(queue.settings.musicOnHold, queue.settings.language, queue) })
+  emit(st, {
+    type: 'hold-music',
+    callId: caller.callId,
+    source: st.promptFiles.file(queue.settings.musicOnHold, queue.settings.language, queue),
+  })
 }
 
 /** The welcome was heard in full: the caller takes a place in the line, hears the first message, then music. */
@@ -103,7 +140,12 @@ export function persist(st: EngineState, caller: CallerRt): void {
   emit(st, {
     type: 'set-vars',
     callId: caller.callId,
-    vars: { koplus_queue_id: caller.queueId, koplus_joined_at: String(caller.joinedAt), koplus_seq: String(caller.seq), koplus_announce: encodeAnnounceState(caller.announce) },
+    vars: {
+      koplus_queue_id: caller.queueId,
+      koplus_joined_at: String(caller.joinedAt),
+      koplus_seq: String(caller.seq),
+      koplus_announce: encodeAnnounceState(caller.announce),
+    },
   })
 }
 
@@ -218,7 +260,12 @@ export function abandon(st: EngineState, caller: CallerRt, cause: string): void 
   cancelOffer(st, caller)
   const position = removeFromLine(st, caller)
   const waitedMs = wasWaiting ? st.now - caller.joinedAt : 0
-  queueLog(st, 'ABANDON', caller.callId, caller.queueId, '', { position, waitSec: Math.round(waitedMs / 1000), cause, ...(wasWaiting ? {} : { during: 'welcome' }) })
+  queueLog(st, 'ABANDON', caller.callId, caller.queueId, '', {
+    position,
+    waitSec: Math.round(waitedMs / 1000),
+    cause,
+    ...(wasWaiting ? {} : { during: 'welcome' }),
+  })
   emit(st, { type: 'call-record', record: { callId: caller.callId, outcome: 'abandoned', endedAt: st.now } })
   if (queue && wasWaiting) estimatorOf(st, queue).recordAbandoned(st.now, waitedMs)
 }
@@ -230,14 +277,30 @@ export function forgetCaller(st: EngineState, caller: CallerRt): void {
 }
 
 /** A caller who will not be served on arrival (closed, overflow, no agents): early media, message, action. */
-function turnAway(st: EngineState, caller: CallerRt, event: string, outcome: string, prompt: string, action: EndAction, data: Record<string, unknown>): void {
+function turnAway(
+  st: EngineState,
+  caller: CallerRt,
+  event: string,
+  outcome: string,
+  prompt: string,
+  action: EndAction,
+  data: Record<string, unknown>,
+): void {
   queueLog(st, event, caller.callId, caller.queueId, '', { ...data, action: action.type })
   emit(st, { type: 'call-record', record: { callId: caller.callId, outcome } })
   finishWith(st, caller, prompt, action)
 }
 
 /** A waiting caller leaves the queue (max wait, exit key, no agents after grace). */
-export function leaveQueue(st: EngineState, caller: CallerRt, event: string, outcome: string, prompt: string, action: EndAction, data: Record<string, unknown> = {}): void {
+export function leaveQueue(
+  st: EngineState,
+  caller: CallerRt,
+  event: string,
+  outcome: string,
+  prompt: string,
+  action: EndAction,
+  data: Record<string, unknown> = {},
+): void {
   cancelOffer(st, caller)
   const position = removeFromLine(st, caller)
   const waitSec = caller.joinedAt ? Math.round((st.now - caller.joinedAt) / 1000) : 0
@@ -284,6 +347,8 @@ export function noAgentsGraceOver(st: EngineState, queueId: string): void {
   if (!queue || !queue.settings.noAgentsAction || loggedInCount(st, queueId) > 0) return
   for (const c of [...(st.waiting.get(queueId) ?? [])]) {
     if (c.phase !== 'queued' || c.callback) continue
-    leaveQueue(st, c, 'NOAGENTS', 'no-agents', queue.settings.noAgentsPrompt, queue.settings.noAgentsAction, { grace: queue.settings.noAgentsGraceSec })
+    leaveQueue(st, c, 'NOAGENTS', 'no-agents', queue.settings.noAgentsPrompt, queue.settings.noAgentsAction, {
+      grace: queue.settings.noAgentsGraceSec,
+    })
   }
 }

@@ -49,7 +49,8 @@ function pickAgents(st: EngineState, caller: CallerRt, free: AgentRt[]): AgentRt
   const inQueue = free.filter((a) => a.queues.has(queue.id))
   if (inQueue.length === 0) return []
   const waitedSec = (st.now - caller.joinedAt) / 1000
-  const view = (list: AgentRt[]): FreeAgent[] => list.map((a) => ({ id: a.agent.id, idleSince: a.idleSince, skills: a.agent.skills }))
+  const view = (list: AgentRt[]): FreeAgent[] =>
+    list.map((a) => ({ id: a.agent.id, idleSince: a.idleSince, skills: a.agent.skills }))
   const untried = inQueue.filter((a) => !caller.tried.has(a.agent.id))
   let chosen = untried.length ? chooseAgents(queue.settings, view(untried), waitedSec) : []
   if (chosen.length === 0) chosen = chooseAgents(queue.settings, view(inQueue), waitedSec)

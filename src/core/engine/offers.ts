@@ -4,7 +4,25 @@
  * confirmation.ts.
  */
 import type { Command } from '../commands.js'
-import { CAUSE, FAILED_DEVICE_PAUSE_MS, NOT_COUNTED_CAUSES, type AgentRt, type CallerRt, type LegRt, type OfferRt, offerOutcome, type EngineState, clearTimer, emit, estimatorOf, newId, newToken, promptFiles, queueLog, setTimer } from './engine-state.js'
+import {
+  CAUSE,
+  FAILED_DEVICE_PAUSE_MS,
+  NOT_COUNTED_CAUSES,
+  type AgentRt,
+  type CallerRt,
+  type LegRt,
+  type OfferRt,
+  offerOutcome,
+  type EngineState,
+  clearTimer,
+  emit,
+  estimatorOf,
+  newId,
+  newToken,
+  promptFiles,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { activeDeviceOf, dialStringOf } from './agent-availability.js'
 import { countUnanswered } from './auto-logout.js'
 import { askConfirmation } from './confirmation.js'
@@ -16,7 +34,13 @@ import { startWrapUp } from './wrap-up.js'
 export function offerCall(st: EngineState, caller: CallerRt, agents: AgentRt[]): void {
   const queue = st.queues.get(caller.queueId)!
   const s = queue.settings
-  const offer: OfferRt = { id: newId(st, caller.callId), callId: caller.callId, queueId: queue.id, startedAt: st.now, legs: [] }
+  const offer: OfferRt = {
+    id: newId(st, caller.callId),
+    callId: caller.callId,
+    queueId: queue.id,
+    startedAt: st.now,
+    legs: [],
+  }
   const legs: Extract<Command, { type: 'originate' }>['legs'] = []
   for (const a of agents) {
     const device = activeDeviceOf(a)!
@@ -34,8 +58,21 @@ export function offerCall(st: EngineState, caller: CallerRt, agents: AgentRt[]):
     a.busy = 'ringing'
     a.legId = leg.legId
     a.callId = caller.callId
-    legs.push({ legId: leg.legId, agentId: a.agent.id, dialString: dialStringOf(st, a, device), confirm: leg.confirm, whisper: leg.whisper })
-    emit(st, { type: 'offer-record', legId: leg.legId, callId: caller.callId, agentId: a.agent.id, at: st.now, device: `${device.type}:${device.target}` })
+    legs.push({
+      legId: leg.legId,
+      agentId: a.agent.id,
+      dialString: dialStringOf(st, a, device),
+      confirm: leg.confirm,
+      whisper: leg.whisper,
+    })
+    emit(st, {
+      type: 'offer-record',
+      legId: leg.legId,
+      callId: caller.callId,
+      agentId: a.agent.id,
+      at: st.now,
+      device: `${device.type}:${device.target}`,
+    })
   }
   st.offers.set(offer.id, offer)
   caller.offerId = offer.id
@@ -50,7 +87,8 @@ export function offerCall(st: EngineState, caller: CallerRt, agents: AgentRt[]):
     callerIdNumber: caller.callerNumber,
     queueId: queue.id,
   })
-  for (const l of offer.legs) queueLog(st, 'RINGING', caller.callId, queue.id, l.agentId, { offerId: offer.id, legId: l.legId })
+  for (const l of offer.legs)
+    queueLog(st, 'RINGING', caller.callId, queue.id, l.agentId, { offerId: offer.id, legId: l.legId })
   setTimer(st, `offer:${offer.id}`, st.now + s.ringTimeSec * 1000)
 }
 
@@ -72,9 +110,18 @@ export function legAnswered(st: EngineState, legId: string): void {
 /** First to answer wins: the other legs are cancelled at once; the caller leaves the waiting line. */
 export function legWins(st: EngineState, offer: OfferRt, leg: LegRt, caller: CallerRt, confirmed = false): void {
   offer.winner = leg.legId
-  emit(st, { type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: st.now, result: 'answered', answeredAt: st.now })
+  emit(st, {
+    type: 'offer-record',
+    legId: leg.legId,
+    callId: leg.callId,
+    agentId: leg.agentId,
+    at: st.now,
+    result: 'answered',
+    answeredAt: st.now,
+  })
   clearTimer(st, `offer:${offer.id}`)
-  for (const other of offer.legs) if (other !== leg && other.state !== 'done') releaseLeg(st, other, CAUSE.cancel, false, 'lost race')
+  for (const other of offer.legs)
+    if (other !== leg && other.state !== 'done') releaseLeg(st, other, CAUSE.cancel, false, 'lost race')
   const agent = st.agents.get(leg.agentId)!
   agent.busy = 'on-call'
   agent.unanswered = 0
@@ -90,7 +137,13 @@ export function legWins(st: EngineState, offer: OfferRt, leg: LegRt, caller: Cal
     const queue = st.queues.get(caller.queueId)!
     leg.state = 'whisper'
     leg.token = newToken(st, 'whisper', leg.legId)
-    emit(st, { type: 'play-leg', legId: leg.legId, files: promptFiles(st, ['queue-name'], queue.settings.language, queue), token: leg.token, collectDigit: false })
+    emit(st, {
+      type: 'play-leg',
+      legId: leg.legId,
+      files: promptFiles(st, ['queue-name'], queue.settings.language, queue),
+      token: leg.token,
+      collectDigit: false,
+    })
     return
   }
   connect(st, caller, leg)
@@ -104,7 +157,11 @@ export function connect(st: EngineState, caller: CallerRt, leg: LegRt): void {
   emit(st, { type: 'stop-audio', callId: caller.callId })
   // Names the leg before the bridge: if the daemon dies before it hears of the bridge (and can set
   // koplus_connected), FreeSWITCH's own last_bridge_to on the caller still tells a rebuild that it was connected.
-  emit(st, { type: 'set-vars', callId: caller.callId, vars: { koplus_bridge_leg: leg.legId, koplus_bridge_agent: leg.agentId } })
+  emit(st, {
+    type: 'set-vars',
+    callId: caller.callId,
+    vars: { koplus_bridge_leg: leg.legId, koplus_bridge_agent: leg.agentId },
+  })
   emit(st, { type: 'bridge', callId: caller.callId, legId: leg.legId })
 }
 
@@ -113,14 +170,30 @@ export function connect(st: EngineState, caller: CallerRt, leg: LegRt): void {
  * not confirmed), counted toward auto-logout; a cancelled or lost-race leg is not. The agent is free again,
  * keeping their idle position; the caller will try other agents first.
  */
-export function releaseLeg(st: EngineState, leg: LegRt, cause: string, counts: boolean, why?: string, hangup = true): void {
+export function releaseLeg(
+  st: EngineState,
+  leg: LegRt,
+  cause: string,
+  counts: boolean,
+  why?: string,
+  hangup = true,
+): void {
   if (leg.state === 'done') return
   const wasAnswered = leg.state !== 'ringing'
   if (leg.state === 'confirming') clearTimer(st, `confirm:${leg.legId}`)
   leg.state = 'done'
   st.legs.delete(leg.legId)
   if (hangup) emit(st, { type: 'hangup-leg', legId: leg.legId, cause })
-  emit(st, { type: 'offer-record', legId: leg.legId, callId: leg.callId, agentId: leg.agentId, at: st.now, result: offerOutcome(cause, why), cause, endedAt: st.now })
+  emit(st, {
+    type: 'offer-record',
+    legId: leg.legId,
+    callId: leg.callId,
+    agentId: leg.agentId,
+    at: st.now,
+    result: offerOutcome(cause, why),
+    cause,
+    endedAt: st.now,
+  })
   const offer = st.offers.get(leg.offerId)
   const caller = st.callers.get(leg.callId)
   const agent = st.agents.get(leg.agentId)
@@ -134,7 +207,12 @@ export function releaseLeg(st: EngineState, leg: LegRt, cause: string, counts: b
     setTimer(st, `retry:${agent.agent.id}`, agent.retryAt)
   }
   if (counts && offer) {
-    queueLog(st, 'RINGNOANSWER', leg.callId, offer.queueId, leg.agentId, { ringMs: st.now - offer.startedAt, cause, ...(why ? { reason: why } : {}), answered: wasAnswered })
+    queueLog(st, 'RINGNOANSWER', leg.callId, offer.queueId, leg.agentId, {
+      ringMs: st.now - offer.startedAt,
+      cause,
+      ...(why ? { reason: why } : {}),
+      answered: wasAnswered,
+    })
     caller?.tried.add(leg.agentId)
     if (agent) countUnanswered(st, agent, st.queues.get(offer.queueId))
   }
@@ -207,7 +285,11 @@ export function onBridged(st: EngineState, callId: string, legId: string): void 
   emit(st, { type: 'call-record', record: { callId, answeredAt: st.now, agentId: leg.agentId } })
   // Marks the channel as connected, so a rebuild that finds the caller parked again (the agent hung up while the
   // daemon was away) ends the call instead of offering it again (docs/channel-variables.md).
-  emit(st, { type: 'set-vars', callId, vars: { koplus_connected: String(st.now), koplus_connected_agent: leg.agentId } })
+  emit(st, {
+    type: 'set-vars',
+    callId,
+    vars: { koplus_connected: String(st.now), koplus_connected_agent: leg.agentId },
+  })
   estimatorOf(st, queue).recordAnswered(st.now, st.now - caller.joinedAt, offer ? st.now - offer.startedAt : undefined)
   if (offer) st.offers.delete(offer.id)
   caller.offerId = undefined
@@ -237,7 +319,12 @@ export function parkedAfterBridge(st: EngineState, callId: string): void {
 }
 
 /** The conversation is over: log it, feed the estimator, and send the agent to wrap-up. */
-export function endConversation(st: EngineState, caller: CallerRt, event: 'COMPLETEAGENT' | 'COMPLETECALLER', cause: string): void {
+export function endConversation(
+  st: EngineState,
+  caller: CallerRt,
+  event: 'COMPLETEAGENT' | 'COMPLETECALLER',
+  cause: string,
+): void {
   const queue = st.queues.get(caller.queueId)
   const talkMs = st.now - (caller.answeredAt ?? st.now)
   const legId = caller.legId!
@@ -247,14 +334,31 @@ export function endConversation(st: EngineState, caller: CallerRt, event: 'COMPL
     st.legs.delete(legId)
   }
   // 'answered' again: a daemon killed between the bridge and its writes left the offer open.
-  emit(st, { type: 'offer-record', legId, callId: caller.callId, agentId: caller.agentId ?? '', at: st.now, result: 'answered', endedAt: st.now })
+  emit(st, {
+    type: 'offer-record',
+    legId,
+    callId: caller.callId,
+    agentId: caller.agentId ?? '',
+    at: st.now,
+    result: 'answered',
+    endedAt: st.now,
+  })
   queueLog(st, event, caller.callId, caller.queueId, caller.agentId ?? '', {
     holdSec: Math.round((caller.answeredAt! - caller.joinedAt) / 1000),
     talkSec: Math.round(talkMs / 1000),
     cause,
   })
   // The answer time again: a daemon killed between the bridge and its writes never recorded it.
-  emit(st, { type: 'call-record', record: { callId: caller.callId, outcome: 'answered', endedAt: st.now, agentId: caller.agentId, ...(caller.answeredAt !== undefined ? { answeredAt: caller.answeredAt } : {}) } })
+  emit(st, {
+    type: 'call-record',
+    record: {
+      callId: caller.callId,
+      outcome: 'answered',
+      endedAt: st.now,
+      agentId: caller.agentId,
+      ...(caller.answeredAt !== undefined ? { answeredAt: caller.answeredAt } : {}),
+    },
+  })
   const agent = caller.agentId ? st.agents.get(caller.agentId) : undefined
   if (agent && agent.legId === legId) {
     agent.handling = queue ? { queueId: queue.id, talkMs, wrapFrom: st.now } : undefined

@@ -7,7 +7,14 @@ import type { Queue } from '../model.js'
 import { decodeAnnounceState } from '../journey/index.js'
 import { CAUSE, type CallerRt, type LegRt, type EngineState, emit, queueLog } from './engine-state.js'
 import { announceIfDue, positionOf } from './announcements.js'
-import { armQueueTimers, callArrived, insertInLine, persist, startHoldMusic, startNoAgentsGraceIfEmpty } from './journey.js'
+import {
+  armQueueTimers,
+  callArrived,
+  insertInLine,
+  persist,
+  startHoldMusic,
+  startNoAgentsGraceIfEmpty,
+} from './journey.js'
 import { findQueueByNumber } from './queue-load.js'
 
 /** A caller rebuilt from the channel after a restart: back in their place (seq), without the welcome again. */
@@ -46,7 +53,15 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
   if (r.repaired || !r.queueId) persist(st, caller)
   const agent = r.bridgedTo ? st.agents.get(r.bridgedTo.agentId) : undefined
   if (r.bridgedTo && agent) {
-    const leg: LegRt = { legId: r.bridgedTo.legId, offerId: '', callId: caller.callId, agentId: agent.agent.id, confirm: false, whisper: false, state: 'won' }
+    const leg: LegRt = {
+      legId: r.bridgedTo.legId,
+      offerId: '',
+      callId: caller.callId,
+      agentId: agent.agent.id,
+      confirm: false,
+      whisper: false,
+      state: 'won',
+    }
     st.legs.set(leg.legId, leg)
     caller.phase = 'bridged'
     caller.agentId = agent.agent.id
@@ -73,7 +88,12 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
  * conversation is logged and recorded (once: not when the record was already closed), and the caller is hung up —
  * never offered again.
  */
-function endRestoredConversation(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall, queue: Queue | undefined): void {
+function endRestoredConversation(
+  st: EngineState,
+  e: Extract<CoreEvent, { type: 'call-arrived' }>,
+  r: RestoredCall,
+  queue: Queue | undefined,
+): void {
   const agentId = r.connected!.agentId
   if (!r.recordClosed && queue) {
     queueLog(st, 'COMPLETEAGENT', e.callId, queue.id, agentId, {
@@ -109,9 +129,17 @@ function endRestoredConversation(st: EngineState, e: Extract<CoreEvent, { type: 
  */
 function restoredQueueGone(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>, r: RestoredCall): void {
   const action = st.config.unknownQueueAction ?? { type: 'busy' }
-  queueLog(st, 'UNKNOWNQUEUE', e.callId, r.queueId ?? '', '', { number: e.queueNumber, domain: e.tenantDomain, restored: true, action: action.type })
+  queueLog(st, 'UNKNOWNQUEUE', e.callId, r.queueId ?? '', '', {
+    number: e.queueNumber,
+    domain: e.tenantDomain,
+    restored: true,
+    action: action.type,
+  })
   if (r.hasRecord && !r.recordClosed) {
-    emit(st, { type: 'call-record', record: { callId: e.callId, outcome: action.type === 'forward' ? 'transferred' : 'failed', endedAt: st.now } })
+    emit(st, {
+      type: 'call-record',
+      record: { callId: e.callId, outcome: action.type === 'forward' ? 'transferred' : 'failed', endedAt: st.now },
+    })
   }
   if (action.type === 'forward') emit(st, { type: 'transfer', callId: e.callId, destination: action.destination })
   else emit(st, { type: 'hangup', callId: e.callId, cause: action.type === 'busy' ? CAUSE.busy : CAUSE.normal })

@@ -36,14 +36,23 @@ export function queueTallies(st: EngineState): QueueTallies {
     }
   }
   const connected = new Map<string, number>()
-  for (const c of st.callers.values()) if (c.phase === 'connecting' || c.phase === 'bridged') connected.set(c.queueId, (connected.get(c.queueId) ?? 0) + 1)
+  for (const c of st.callers.values())
+    if (c.phase === 'connecting' || c.phase === 'bridged') connected.set(c.queueId, (connected.get(c.queueId) ?? 0) + 1)
   return { agents, connected }
 }
 
 /** `withCallers` false: the counts only, `callers` left empty (for /metrics: no list of every caller). */
-export function queueStatus(st: EngineState, q: Queue, now: number, tallies: QueueTallies = queueTallies(st), withCallers = true): QueueStatus {
+export function queueStatus(
+  st: EngineState,
+  q: Queue,
+  now: number,
+  tallies: QueueTallies = queueTallies(st),
+  withCallers = true,
+): QueueStatus {
   const line = st.waiting.get(q.id) ?? []
-  const agents = { ...(tallies.agents.get(q.id) ?? { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }) }
+  const agents = {
+    ...(tallies.agents.get(q.id) ?? { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }),
+  }
   const connected = tallies.connected.get(q.id) ?? 0
   const ov = st.overflow.get(q.id)
   const saveNow = st.now
@@ -57,16 +66,22 @@ export function queueStatus(st: EngineState, q: Queue, now: number, tallies: Que
     name: q.name,
     strategy: q.settings.strategy,
     waiting: line.length,
-    longestWaitSec: line.length ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000)) : 0,
-    callers: !withCallers ? [] : line.map((c, i) => ({
-      callId: c.callId,
-      position: i + 1,
-      seq: c.seq,
-      callerNumber: c.callerNumber,
-      waitedSec: Math.max(0, Math.round((now - c.joinedAt) / 1000)),
-      ringing: c.offerId ? (st.offers.get(c.offerId)?.legs ?? []).filter((l) => l.state !== 'done').map((l) => l.agentId) : [],
-      ...(c.callback ? { callback: callbackStatus(c.callback) } : {}),
-    })),
+    longestWaitSec: line.length
+      ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000))
+      : 0,
+    callers: !withCallers
+      ? []
+      : line.map((c, i) => ({
+          callId: c.callId,
+          position: i + 1,
+          seq: c.seq,
+          callerNumber: c.callerNumber,
+          waitedSec: Math.max(0, Math.round((now - c.joinedAt) / 1000)),
+          ringing: c.offerId
+            ? (st.offers.get(c.offerId)?.legs ?? []).filter((l) => l.state !== 'done').map((l) => l.agentId)
+            : [],
+          ...(c.callback ? { callback: callbackStatus(c.callback) } : {}),
+        })),
     connected,
     agents,
     overflowing: !!ov?.overflowing,
@@ -101,7 +116,9 @@ export function agentStatus(st: EngineState, a: AgentRt): AgentStatus {
     unanswered: a.unanswered,
     ...(a.autoLogoutReason ? { autoLogoutReason: a.autoLogoutReason } : {}),
     ...(a.callId ? { callId: a.callId } : {}),
-    ...(a.callId && st.callers.get(a.callId)?.callback ? { callbackNumber: st.callers.get(a.callId)!.callback!.number } : {}),
+    ...(a.callId && st.callers.get(a.callId)?.callback
+      ? { callbackNumber: st.callers.get(a.callId)!.callback!.number }
+      : {}),
     ...(a.wrapUpEndsAt !== undefined && a.busy === 'wrap-up' ? { wrapUpEndsAt: a.wrapUpEndsAt } : {}),
   }
 }

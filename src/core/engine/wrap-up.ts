@@ -43,7 +43,8 @@ function becomeFree(st: EngineState, agent: AgentRt): void {
 export function endWrapUpByAgent(st: EngineState, agentId: string, source: Source): boolean {
   const agent = st.agents.get(agentId)
   if (!agent) return reject(st, agentId, 'end-wrapup', 'unknown-agent', `unknown agent ${agentId}`, source)
-  if (agent.busy !== 'wrap-up') return reject(st, agentId, 'end-wrapup', 'not-in-wrapup', `agent ${agentId} is not in wrap-up`, source)
+  if (agent.busy !== 'wrap-up')
+    return reject(st, agentId, 'end-wrapup', 'not-in-wrapup', `agent ${agentId} is not in wrap-up`, source)
   endWrapUp(st, agent, source)
   return true
 }

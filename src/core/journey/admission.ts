@@ -35,8 +35,7 @@ export interface OpenState {
 }
 
 type Admission =
-  | { kind: 'enter' }
-  | { kind: 'closed' | 'overflow' | 'no-agents'; prompt: string; action: EndAction; reason: string }
+  { kind: 'enter' } | { kind: 'closed' | 'overflow' | 'no-agents'; prompt: string; action: EndAction; reason: string }
 
 export const NOT_OVERFLOWING: OverflowState = { overflowing: false }
 
@@ -46,7 +45,8 @@ export const NOT_OVERFLOWING: OverflowState = { overflowing: false }
  */
 function overflowThresholdPassed(settings: QueueSettings, load: QueueLoad, ratio = 1): string | undefined {
   const { overflowMaxCallers: maxCallers, overflowMaxWaitSec: maxWait, overflowMaxEstimatedWaitSec: maxEst } = settings
-  if (maxCallers > 0 && load.waiting >= maxCallers * ratio) return `${load.waiting} callers waiting (limit ${maxCallers})`
+  if (maxCallers > 0 && load.waiting >= maxCallers * ratio)
+    return `${load.waiting} callers waiting (limit ${maxCallers})`
   if (maxWait > 0 && load.longestWaitSec >= maxWait * ratio) {
     return `longest wait ${Math.round(load.longestWaitSec)} s (limit ${maxWait} s)`
   }
@@ -60,7 +60,12 @@ function overflowThresholdPassed(settings: QueueSettings, load: QueueLoad, ratio
  * Automatic closing on overflow (D4), with hysteresis: the queue closes when a threshold is reached and reopens
  * only when the load is below `overflowReopenRatio` of every threshold.
  */
-export function updateOverflow(settings: QueueSettings, load: QueueLoad, prev: OverflowState, now: number): OverflowState {
+export function updateOverflow(
+  settings: QueueSettings,
+  load: QueueLoad,
+  prev: OverflowState,
+  now: number,
+): OverflowState {
   if (!prev.overflowing) {
     const reason = overflowThresholdPassed(settings, load, 1)
     return reason ? { overflowing: true, since: now, reason } : prev
@@ -80,7 +85,12 @@ export function admit(queue: Queue, open: OpenState, load: QueueLoad, overflow: 
     return { kind: 'closed', prompt: open.prompt || s.closedPrompt, action: s.closedAction, reason: open.reason }
   }
   if (overflow.overflowing) {
-    return { kind: 'overflow', prompt: s.overflowPrompt, action: s.overflowAction, reason: overflow.reason ?? 'overflow' }
+    return {
+      kind: 'overflow',
+      prompt: s.overflowPrompt,
+      action: s.overflowAction,
+      reason: overflow.reason ?? 'overflow',
+    }
   }
   if (load.agentsLoggedIn === 0 && s.noAgentsAction) {
     return { kind: 'no-agents', prompt: s.noAgentsPrompt, action: s.noAgentsAction, reason: 'no agent logged in' }

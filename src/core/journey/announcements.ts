@@ -139,7 +139,11 @@ export function nextAnnouncement(
 }
 
 /** Record that an announcement was played at ctx.now. */
-export function markPlayed(state: AnnounceState, kind: AnnouncementKind | 'welcome' | 'first', ctx: AnnouncementContext): AnnounceState {
+export function markPlayed(
+  state: AnnounceState,
+  kind: AnnouncementKind | 'welcome' | 'first',
+  ctx: AnnouncementContext,
+): AnnounceState {
   switch (kind) {
     case 'welcome':
       return { ...state, welcomeDone: true }

@@ -2,23 +2,27 @@
  * Is a queue open at an instant, and why. Pure: `at` is always passed in. See decide.ts for the
  * precedence of closures, special openings, holidays, exception closings and regular rules.
  */
-import type { Closure, Explanation, HolidayCalendar, Schedule } from './types.js';
-import { compileSchedule, type CompiledSchedule } from './timeline.js';
-import { decideClosure, describePick, pickSchedule, type Decision, type Pick } from './decide.js';
-import { activeClosures, closureInForce } from './closures.js';
-import { nextChange } from './transitions.js';
+import type { Closure, Explanation, HolidayCalendar, Schedule } from './types.js'
+import { compileSchedule, type CompiledSchedule } from './timeline.js'
+import { decideClosure, describePick, pickSchedule, type Decision, type Pick } from './decide.js'
+import { activeClosures, closureInForce } from './closures.js'
+import { nextChange } from './transitions.js'
 
 /** Schedule-only decision at `t`, plus the stretch [start, end) around `t` where it cannot change. */
 function scheduleDecision(c: CompiledSchedule, t: number): { pick: Pick; start: number; end: number } {
-  const day = c.dayOf(t);
-  const spans = c.spansForDays(day, day);
-  let start = c.dayStart(day);
-  let end = c.dayStart(day + 1);
+  const day = c.dayOf(t)
+  const spans = c.spansForDays(day, day)
+  let start = c.dayStart(day)
+  let end = c.dayStart(day + 1)
   for (const s of spans) {
-    if (s.start <= t) { if (s.start > start) start = s.start; } else if (s.start < end) end = s.start;
-    if (s.end <= t) { if (s.end > start) start = s.end; } else if (s.end < end) end = s.end;
+    if (s.start <= t) {
+      if (s.start > start) start = s.start
+    } else if (s.start < end) end = s.start
+    if (s.end <= t) {
+      if (s.end > start) start = s.end
+    } else if (s.end < end) end = s.end
   }
-  return { pick: pickSchedule(c, spans, t), start, end };
+  return { pick: pickSchedule(c, spans, t), start, end }
 }
 
 /**
@@ -34,14 +38,14 @@ export function isOpen(
   at: number,
 ): boolean {
   for (const cl of closures) {
-    if (closureInForce(cl, at) && cl.queueIds.includes(queueId)) return false;
+    if (closureInForce(cl, at) && cl.queueIds.includes(queueId)) return false
   }
-  const c = compileSchedule(schedule, calendars);
-  const seg = c.segment;
-  if (seg && at >= seg.start && at < seg.end) return seg.open;
-  const d = scheduleDecision(c, at);
-  c.segment = { start: d.start, end: d.end, open: d.pick.open };
-  return d.pick.open;
+  const c = compileSchedule(schedule, calendars)
+  const seg = c.segment
+  if (seg && at >= seg.start && at < seg.end) return seg.open
+  const d = scheduleDecision(c, at)
+  c.segment = { start: d.start, end: d.end, open: d.pick.open }
+  return d.pick.open
 }
 
 /**
@@ -55,8 +59,10 @@ export function stateAt(
   queueId: string,
   at: number,
 ): Decision {
-  const c = compileSchedule(schedule, calendars);
-  return decideClosure(activeClosures(closures, queueId, at), c.zone, at) ?? describePick(c, scheduleDecision(c, at).pick);
+  const c = compileSchedule(schedule, calendars)
+  return (
+    decideClosure(activeClosures(closures, queueId, at), c.zone, at) ?? describePick(c, scheduleDecision(c, at).pick)
+  )
 }
 
 /**
@@ -70,12 +76,12 @@ export function explain(
   queueId: string,
   at: number,
 ): Explanation {
-  const decision = stateAt(schedule, calendars, closures, queueId, at);
-  const next = nextChange(schedule, calendars, closures, queueId, at);
-  const out: Explanation = { open: decision.open, reason: decision.reason, decidedBy: decision.decidedBy };
+  const decision = stateAt(schedule, calendars, closures, queueId, at)
+  const next = nextChange(schedule, calendars, closures, queueId, at)
+  const out: Explanation = { open: decision.open, reason: decision.reason, decidedBy: decision.decidedBy }
   if (next !== undefined) {
-    out.nextChange = next;
-    if (decision.open) out.openUntil = next;
+    out.nextChange = next
+    if (decision.open) out.openUntil = next
   }
-  return out;
+  return out
 }

@@ -1,36 +1,36 @@
 /** The coming changes of a queue's open/closed state. */
-import type { Closure, HolidayCalendar, Schedule, Transition } from './types.js';
-import { compileSchedule, type CompiledSchedule, type Span } from './timeline.js';
-import { decideClosure, describePick, pickSchedule } from './decide.js';
-import { closureInForce, closureIntervals } from './closures.js';
-import { DAY_MS } from './zone.js';
+import type { Closure, HolidayCalendar, Schedule, Transition } from './types.js'
+import { compileSchedule, type CompiledSchedule, type Span } from './timeline.js'
+import { decideClosure, describePick, pickSchedule } from './decide.js'
+import { closureInForce, closureIntervals } from './closures.js'
+import { DAY_MS } from './zone.js'
 
 /** nextChange looks this far ahead before giving up (a schedule may never change). */
-export const NEXT_CHANGE_HORIZON_MS = 400 * DAY_MS;
+export const NEXT_CHANGE_HORIZON_MS = 400 * DAY_MS
 
 interface Window {
-  c: CompiledSchedule;
+  c: CompiledSchedule
   /** Spans grouped by the local day they start on (rules) or belong to (holidays). */
-  byDay: Map<number, Span[]>;
-  closures: Closure[];
+  byDay: Map<number, Span[]>
+  closures: Closure[]
 }
 
 function spansCovering(w: Window, t: number): Span[] {
-  const day = w.c.dayOf(t);
-  const out: Span[] = [];
+  const day = w.c.dayOf(t)
+  const out: Span[] = []
   for (let d = day - w.c.lookbackDays; d <= day; d++) {
-    const s = w.byDay.get(d) ?? w.c.spansOfDay(d);
-    for (const x of s) out.push(x);
+    const s = w.byDay.get(d) ?? w.c.spansOfDay(d)
+    for (const x of s) out.push(x)
   }
-  return out;
+  return out
 }
 
 /** State at `t`, with the reason produced only on demand (most breakpoints do not flip). */
 function decideAt(w: Window, queueId: string, t: number): { open: boolean; reason: () => string } {
-  const active = w.closures.filter((c) => closureInForce(c, t) && c.queueIds.includes(queueId));
-  if (active.length > 0) return { open: false, reason: () => decideClosure(active, w.c.zone, t)!.reason };
-  const pick = pickSchedule(w.c, spansCovering(w, t), t);
-  return { open: pick.open, reason: () => describePick(w.c, pick).reason };
+  const active = w.closures.filter((c) => closureInForce(c, t) && c.queueIds.includes(queueId))
+  if (active.length > 0) return { open: false, reason: () => decideClosure(active, w.c.zone, t)!.reason }
+  const pick = pickSchedule(w.c, spansCovering(w, t), t)
+  return { open: pick.open, reason: () => describePick(w.c, pick).reason }
 }
 
 /**
@@ -46,37 +46,37 @@ export function transitions(
   from: number,
   to: number,
 ): Transition[] {
-  if (!(to > from)) return [];
-  const c = compileSchedule(schedule, calendars);
-  const firstDay = c.dayOf(from);
-  const lastDay = c.dayOf(to);
-  const byDay = new Map<number, Span[]>();
-  const points = new Set<number>();
+  if (!(to > from)) return []
+  const c = compileSchedule(schedule, calendars)
+  const firstDay = c.dayOf(from)
+  const lastDay = c.dayOf(to)
+  const byDay = new Map<number, Span[]>()
+  const points = new Set<number>()
   for (let d = firstDay - c.lookbackDays; d <= lastDay; d++) {
-    const spans = c.spansOfDay(d);
-    byDay.set(d, spans);
+    const spans = c.spansOfDay(d)
+    byDay.set(d, spans)
     for (const s of spans) {
-      if (s.start > from && s.start <= to) points.add(s.start);
-      if (s.end > from && s.end <= to) points.add(s.end);
+      if (s.start > from && s.start <= to) points.add(s.start)
+      if (s.end > from && s.end <= to) points.add(s.end)
     }
   }
-  const relevant = closureIntervals(closures, queueId, from, to + 1);
+  const relevant = closureIntervals(closures, queueId, from, to + 1)
   for (const { start, end } of relevant) {
-    if (start > from && start <= to) points.add(start);
-    if (end > from && end <= to) points.add(end);
+    if (start > from && start <= to) points.add(start)
+    if (end > from && end <= to) points.add(end)
   }
-  const w: Window = { c, byDay, closures: relevant.map((r) => r.closure) };
-  const sorted = [...points].sort((a, b) => a - b);
-  const out: Transition[] = [];
-  let state = decideAt(w, queueId, from).open;
+  const w: Window = { c, byDay, closures: relevant.map((r) => r.closure) }
+  const sorted = [...points].sort((a, b) => a - b)
+  const out: Transition[] = []
+  let state = decideAt(w, queueId, from).open
   for (const t of sorted) {
-    const d = decideAt(w, queueId, t);
+    const d = decideAt(w, queueId, t)
     if (d.open !== state) {
-      out.push({ at: t, open: d.open, reason: d.reason() });
-      state = d.open;
+      out.push({ at: t, open: d.open, reason: d.reason() })
+      state = d.open
     }
   }
-  return out;
+  return out
 }
 
 /**
@@ -90,17 +90,17 @@ export function nextChange(
   queueId: string,
   at: number,
 ): number | undefined {
-  let from = at;
-  let step = 2 * DAY_MS;
+  let from = at
+  let step = 2 * DAY_MS
   while (from - at < NEXT_CHANGE_HORIZON_MS) {
-    const to = Math.min(from + step, at + NEXT_CHANGE_HORIZON_MS);
-    const ts = transitions(schedule, calendars, closures, queueId, from, to);
+    const to = Math.min(from + step, at + NEXT_CHANGE_HORIZON_MS)
+    const ts = transitions(schedule, calendars, closures, queueId, from, to)
     if (ts.length > 0) {
       // transitions() compares with the state at `from`, which equals the state at `at` here
-      return ts[0].at;
+      return ts[0].at
     }
-    from = to;
-    step = Math.min(step * 2, 64 * DAY_MS);
+    from = to
+    step = Math.min(step * 2, 64 * DAY_MS)
   }
-  return undefined;
+  return undefined
 }

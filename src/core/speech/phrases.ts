@@ -58,7 +58,12 @@ export function sayWait(estimateSeconds: number | undefined, lang: Lang, opts: S
   if (rounded === 'more-than-cap') {
     return [...intro, 'wait-more-than', ...sayNumber(WAIT_CAP_MINUTES, lang), 'minutes']
   }
-  return [...intro, 'wait-about', ...sayNumber(rounded, lang, { gender: 'common' }), rounded === 1 ? 'minute' : 'minutes']
+  return [
+    ...intro,
+    'wait-about',
+    ...sayNumber(rounded, lang, { gender: 'common' }),
+    rounded === 1 ? 'minute' : 'minutes',
+  ]
 }
 
 /** "You are now logged in to N queues" / "… one queue" (sv "en kö"); N = 0 → "not logged in to any queue". */

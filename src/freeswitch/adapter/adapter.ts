@@ -50,9 +50,18 @@ export class FreeSwitchAdapter {
     const log = (this.#log = opts.logger ?? pino({ level: 'silent' }))
     this.#table = new ChannelTable(emit, log)
     this.#registrations = new Registrations(emit, log)
-    this.#outbound = new Outbound(port, this.#table, emit, log, { transferContext: opts.transferContext ?? 'default', resolveFile: opts.resolveFile ?? ((f) => f) })
+    this.#outbound = new Outbound(port, this.#table, emit, log, {
+      transferContext: opts.transferContext ?? 'default',
+      resolveFile: opts.resolveFile ?? ((f) => f),
+    })
     this.#reconciler = new Reconciler(this.#table, this.#outbound, emit, log)
-    this.#inbound = new Inbound(this.#table, this.#registrations, this.#reconciler, emit, opts.now ?? (() => Date.now()))
+    this.#inbound = new Inbound(
+      this.#table,
+      this.#registrations,
+      this.#reconciler,
+      emit,
+      opts.now ?? (() => Date.now()),
+    )
   }
 
   /** Call ids of the queue calls the adapter currently tracks. */

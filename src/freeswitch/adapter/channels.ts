@@ -106,14 +106,29 @@ export class ChannelTable {
 
   /** Starts following a queue or feature-code call. */
   addCall(callId: string, answered: boolean, bridgedLeg?: string): CallState {
-    const call: CallState = { callId, answered, bridgedLeg, awaitingParkAfterBridge: !!bridgedLeg, gone: false, log: this.#log.child({ callId }) }
+    const call: CallState = {
+      callId,
+      answered,
+      bridgedLeg,
+      awaitingParkAfterBridge: !!bridgedLeg,
+      gone: false,
+      log: this.#log.child({ callId }),
+    }
     this.#calls.set(callId, call)
     return call
   }
 
   /** Starts following an agent leg of an offer (`phase` 'dialing' for a new originate). */
   addLeg(legId: string, callId: string, offerId: string, agentId: string, phase: LegPhase, seen: boolean): LegState {
-    const leg: LegState = { legId, callId, offerId, agentId, phase, seen, log: this.#log.child({ callId, legId, agentId }) }
+    const leg: LegState = {
+      legId,
+      callId,
+      offerId,
+      agentId,
+      phase,
+      seen,
+      log: this.#log.child({ callId, legId, agentId }),
+    }
     this.#legs.set(legId, leg)
     if (offerId) this.#offers.set(offerId, [...(this.#offers.get(offerId) ?? []), legId])
     return leg

@@ -11,7 +11,10 @@ type Originate = Extract<Command, { type: 'originate' }>
  * quotes, commas and brackets are replaced by spaces and a value with spaces is single-quoted.
  */
 export function originateValue(value: string): string {
-  const clean = value.replace(/[',{}[\]\r\n]/g, ' ').replace(/\s+/g, ' ').trim()
+  const clean = value
+    .replace(/[',{}[\]\r\n]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
   return /\s/.test(clean) ? `'${clean}'` : clean
 }
 

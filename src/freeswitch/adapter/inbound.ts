@@ -26,7 +26,13 @@ export class Inbound {
   readonly #emit: (event: CoreEvent) => void
   readonly #now: () => number
 
-  constructor(table: ChannelTable, registrations: Registrations, reconciler: Reconciler, emit: (event: CoreEvent) => void, now: () => number) {
+  constructor(
+    table: ChannelTable,
+    registrations: Registrations,
+    reconciler: Reconciler,
+    emit: (event: CoreEvent) => void,
+    now: () => number,
+  ) {
     this.#table = table
     this.#registrations = registrations
     this.#reconciler = reconciler
@@ -84,7 +90,12 @@ export class Inbound {
       // event's variables, as a rebuild would (restore.ts), never taken for a new caller.
       const earlier = ev.variable('koplus_seq') || ev.variable('koplus_joined_at') || ev.variable('koplus_connected')
       const restored = earlier
-        ? classifyChannels([{ ...ev.headers, 'Unique-ID': uuid }], this.#now(), (_uuid, problems) => call.log.warn({ problems }, 'invalid koplus_* channel variables on rebuild; kept the caller with safe values')).calls.get(uuid)?.restored
+        ? classifyChannels([{ ...ev.headers, 'Unique-ID': uuid }], this.#now(), (_uuid, problems) =>
+            call.log.warn(
+              { problems },
+              'invalid koplus_* channel variables on rebuild; kept the caller with safe values',
+            ),
+          ).calls.get(uuid)?.restored
         : undefined
       this.#reconciler.arrive({
         type: 'call-arrived',
@@ -103,7 +114,8 @@ export class Inbound {
         callId: uuid,
         digits: feature,
         sipUser: ev.variable('sip_auth_username') ?? '',
-        domain: ev.variable('koplus_tenant') || ev.variable('sip_auth_realm') || ev.variable('domain_name') || 'default',
+        domain:
+          ev.variable('koplus_tenant') || ev.variable('sip_auth_realm') || ev.variable('domain_name') || 'default',
       })
     }
   }
@@ -139,7 +151,13 @@ export class Inbound {
    * loopback -b legs) and are not counted; queue and feature-code calls are in the table.
    */
   #privateCallAnswered(uuid: string, ev: EslEvent): void {
-    if (this.#table.isPrivateCall(uuid) || ev.variable('koplus_role') === 'agent' || ev.variable('koplus_queue') || ev.variable('koplus_feature')) return
+    if (
+      this.#table.isPrivateCall(uuid) ||
+      ev.variable('koplus_role') === 'agent' ||
+      ev.variable('koplus_queue') ||
+      ev.variable('koplus_feature')
+    )
+      return
     const target = ev.variable('sip_auth_username') || ev.variable('dialed_user')
     if (target) this.#table.privateCallUp(uuid, target)
   }

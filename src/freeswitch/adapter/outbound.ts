@@ -45,7 +45,13 @@ export class Outbound {
   readonly #transferContext: string
   readonly #resolve: (file: string) => string
 
-  constructor(port: EslPort, table: ChannelTable, emit: (event: CoreEvent) => void, log: Logger, opts: OutboundOptions) {
+  constructor(
+    port: EslPort,
+    table: ChannelTable,
+    emit: (event: CoreEvent) => void,
+    log: Logger,
+    opts: OutboundOptions,
+  ) {
     this.#port = port
     this.#table = table
     this.#emit = emit
@@ -115,12 +121,17 @@ export class Outbound {
       case 'play-leg': {
         // Digits pressed during playback are reported as DTMF events (inbound-dtmf: also the terminator); with
         // collectDigit any key ends the prompt, so the agent need not hear it out.
-        const setvar = cmd.collectDigit ? [this.api(`uuid_setvar ${cmd.legId} playback_terminators any`, cmd.legId)] : []
+        const setvar = cmd.collectDigit
+          ? [this.api(`uuid_setvar ${cmd.legId} playback_terminators any`, cmd.legId)]
+          : []
         return [...setvar, this.play(cmd.legId, cmd.token, 'play', playbackArgument(cmd.files.map(this.#resolve)))]
       }
       case 'bridge': {
         this.#table.interruptPlays(cmd.callId)
-        return [this.api(`uuid_setvar ${cmd.callId} park_after_bridge true`, cmd.callId), this.#bridge(cmd.callId, cmd.legId)]
+        return [
+          this.api(`uuid_setvar ${cmd.callId} park_after_bridge true`, cmd.callId),
+          this.#bridge(cmd.callId, cmd.legId),
+        ]
       }
       case 'bridge-legs':
         this.#table.interruptPlays(cmd.legId)
@@ -136,8 +147,13 @@ export class Outbound {
         // uuid_setvar without a value unsets the variable (mod_commands uuid_setvar_function: "<uuid> <var>
         // [value]", argc 2 → switch_channel_set_variable(channel, var, NULL)). Commands go out in this order.
         this.#table.forgetCall(cmd.callId)
-        const unset = ['koplus_queue', 'koplus_seq', 'koplus_joined_at', 'koplus_announce'].map((v) => this.api(`uuid_setvar ${cmd.callId} ${v}`, cmd.callId))
-        return [...unset, this.api(`uuid_transfer ${cmd.callId} ${cmd.destination} XML ${this.#transferContext}`, cmd.callId)]
+        const unset = ['koplus_queue', 'koplus_seq', 'koplus_joined_at', 'koplus_announce'].map((v) =>
+          this.api(`uuid_setvar ${cmd.callId} ${v}`, cmd.callId),
+        )
+        return [
+          ...unset,
+          this.api(`uuid_transfer ${cmd.callId} ${cmd.destination} XML ${this.#transferContext}`, cmd.callId),
+        ]
       }
       case 'record':
         return [
@@ -163,7 +179,13 @@ export class Outbound {
    * returned promise settles at once with the sendmsg reply's fate only as far as errors go: the wait
    * for the end runs detached.
    */
-  play(channel: string, token: string, kind: PlayState['kind'], arg: string, opts?: { loops: number }): Promise<unknown> {
+  play(
+    channel: string,
+    token: string,
+    kind: PlayState['kind'],
+    arg: string,
+    opts?: { loops: number },
+  ): Promise<unknown> {
     const table = this.#table
     const play: PlayState = { channel, token, kind, interrupted: false, arg }
     table.plays.add(play)
@@ -197,7 +219,8 @@ export class Outbound {
         }
         log.warn({ app, err }, 'playback failed')
         // The core must not wait forever for this prompt: report it as interrupted.
-        if (kind !== 'hold' && table.tracked(channel)) this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted: true })
+        if (kind !== 'hold' && table.tracked(channel))
+          this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted: true })
       },
     )
     return Promise.resolve()
@@ -205,7 +228,13 @@ export class Outbound {
 
   #originate(cmd: Extract<Command, { type: 'originate' }>): Promise<unknown> {
     for (const l of cmd.legs) this.#table.addLeg(l.legId, cmd.callId, cmd.offerId, l.agentId, 'dialing', false)
-    this.#table.logFor(cmd.callId).debug({ offerId: cmd.offerId, legs: cmd.legs.map((l) => ({ legId: l.legId, agentId: l.agentId, dial: l.dialString })) }, 'originate')
+    this.#table.logFor(cmd.callId).debug(
+      {
+        offerId: cmd.offerId,
+        legs: cmd.legs.map((l) => ({ legId: l.legId, agentId: l.agentId, dial: l.dialString })),
+      },
+      'originate',
+    )
     // One originate rings all legs and FreeSWITCH ends the others with LOSE_RACE at the first answer
     // (inbound-parallel-ring). A leg that must confirm (mobile: press 1) has not taken the call when it answers —
     // it may be a voicemail — so then every leg gets its own originate and the core decides the winner, cancelling
@@ -215,7 +244,7 @@ export class Outbound {
       const part = groups.length === 1 ? cmd : { ...cmd, legs }
       this.#port.bgapi(originateCommand(part)).then(
         (result) => {
-          const cause = result.ok ? undefined : jobFailureCause(result.body) ?? 'UNKNOWN'
+          const cause = result.ok ? undefined : (jobFailureCause(result.body) ?? 'UNKNOWN')
           if (!cause) return
           // Legs that got a channel were resolved by their CHANNEL_HANGUP; the rest never existed.
           for (const l of part.legs) {

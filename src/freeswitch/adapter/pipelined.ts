@@ -10,7 +10,11 @@
 export const PIPELINE_WINDOW = 128
 
 /** `fn` over every item with at most `window` running at once; results in the items' order. */
-export async function pipelined<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, window = PIPELINE_WINDOW): Promise<R[]> {
+export async function pipelined<T, R>(
+  items: readonly T[],
+  fn: (item: T) => Promise<R>,
+  window = PIPELINE_WINDOW,
+): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {

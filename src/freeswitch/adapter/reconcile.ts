@@ -84,12 +84,33 @@ export class Reconciler {
       if (table.isCall(c.callId)) continue
       const bridged = c.restored.bridgedTo
       const call = table.addCall(c.callId, c.restored.answered, bridged?.legId)
-      if (bridged) table.addLeg(bridged.legId, c.callId, live.legs.get(bridged.legId)?.offerId ?? '', bridged.agentId, 'bridged', true)
-      call.log.info({ queue: c.queueNumber, joinedAt: c.restored.joinedAt, bridged: !!bridged }, 'restored a waiting call from FreeSWITCH')
-      restoredNow.push({ type: 'call-arrived', callId: c.callId, queueNumber: c.queueNumber, tenantDomain: c.tenantDomain, callerNumber: c.callerNumber, callerName: c.callerName, restored: c.restored })
+      if (bridged)
+        table.addLeg(
+          bridged.legId,
+          c.callId,
+          live.legs.get(bridged.legId)?.offerId ?? '',
+          bridged.agentId,
+          'bridged',
+          true,
+        )
+      call.log.info(
+        { queue: c.queueNumber, joinedAt: c.restored.joinedAt, bridged: !!bridged },
+        'restored a waiting call from FreeSWITCH',
+      )
+      restoredNow.push({
+        type: 'call-arrived',
+        callId: c.callId,
+        queueNumber: c.queueNumber,
+        tenantDomain: c.tenantDomain,
+        callerNumber: c.callerNumber,
+        callerName: c.callerName,
+        restored: c.restored,
+      })
     }
     for (const e of inQueueOrder(restoredNow)) this.arrive(e)
-    const lostLegs = [...live.legs.values()].filter((l) => !table.isLeg(l.legId) && live.calls.get(l.callId)?.restored.bridgedTo?.legId !== l.legId)
+    const lostLegs = [...live.legs.values()].filter(
+      (l) => !table.isLeg(l.legId) && live.calls.get(l.callId)?.restored.bridgedTo?.legId !== l.legId,
+    )
     await pipelined(lostLegs, async (l) => {
       // Ringing (or answered but not yet bridged) when the daemon went away: its offer is lost; end the leg, the
       // core offers the caller again.

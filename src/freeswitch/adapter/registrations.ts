@@ -41,7 +41,8 @@ export class Registrations {
     this.#contacts.clear()
     for (const r of rows) this.#contactUp(r.sipUser, r.domain, r.token ?? '')
     for (const [key, c] of before) {
-      if (!this.#contacts.has(key)) this.#emit({ type: 'registration', sipUser: c.sipUser, domain: c.domain, registered: false })
+      if (!this.#contacts.has(key))
+        this.#emit({ type: 'registration', sipUser: c.sipUser, domain: c.domain, registered: false })
     }
   }
 
@@ -67,7 +68,10 @@ export class Registrations {
       // '' = a registration read at start-up without its token: it cannot be told apart, so it does not count.
       c.callIds.delete('')
       if (c.callIds.size > 0) {
-        this.#log.debug({ sipUser, domain, callId, remaining: c.callIds.size }, 'a contact went away; the user is still registered')
+        this.#log.debug(
+          { sipUser, domain, callId, remaining: c.callIds.size },
+          'a contact went away; the user is still registered',
+        )
         return
       }
       this.#contacts.delete(key)

@@ -77,16 +77,24 @@ type RestoreWarning = (uuid: string, problems: string[]) => void
  * - a call without either (parked before the daemon set them) is a new arrival: its creation time and seq 0.
  * `created` is Caller-Channel-Created-Time in ms (undefined when absent or not plausible).
  */
-function place(d: Record<string, string>, created: number | undefined, now: number, problems: string[]): { joinedAt: number; seq: number | undefined } {
+function place(
+  d: Record<string, string>,
+  created: number | undefined,
+  now: number,
+  problems: string[],
+): { joinedAt: number; seq: number | undefined } {
   const rawJoined = d.variable_koplus_joined_at
   const rawSeq = d.variable_koplus_seq
   const floor = created ?? -Infinity
-  if ((rawJoined === undefined || rawJoined === '') && (rawSeq === undefined || rawSeq === '')) return { joinedAt: created ?? now, seq: 0 }
+  if ((rawJoined === undefined || rawJoined === '') && (rawSeq === undefined || rawSeq === ''))
+    return { joinedAt: created ?? now, seq: 0 }
   let joinedAt: number
   const j = num(rawJoined)
   if (j === undefined) {
     joinedAt = created ?? now
-    problems.push(`koplus_joined_at ${JSON.stringify(rawJoined ?? '')} is not a time: using the channel's creation time`)
+    problems.push(
+      `koplus_joined_at ${JSON.stringify(rawJoined ?? '')} is not a time: using the channel's creation time`,
+    )
   } else if (j > now) {
     joinedAt = Math.max(floor, now)
     problems.push(`koplus_joined_at ${rawJoined} is in the future: using now`)
@@ -96,7 +104,9 @@ function place(d: Record<string, string>, created: number | undefined, now: numb
   } else joinedAt = Math.floor(j)
   const q = num(rawSeq)
   if (q === undefined || q <= 0) {
-    problems.push(`koplus_seq ${JSON.stringify(rawSeq ?? '')} is not a positive number: ordering by the channel's creation time`)
+    problems.push(
+      `koplus_seq ${JSON.stringify(rawSeq ?? '')} is not a positive number: ordering by the channel's creation time`,
+    )
     return { joinedAt, seq: undefined }
   }
   return { joinedAt, seq: q }
@@ -152,7 +162,8 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     const problems: string[] = []
     const createdUs = num(d['Caller-Channel-Created-Time'])
     // µs since the epoch; a creation time after now is not plausible (and would clamp the join time into the future).
-    const created = createdUs !== undefined && createdUs > 0 && createdUs / 1000 <= now ? Math.floor(createdUs / 1000) : undefined
+    const created =
+      createdUs !== undefined && createdUs > 0 && createdUs / 1000 <= now ? Math.floor(createdUs / 1000) : undefined
     const { joinedAt, seq } = place(d, created, now, problems)
     const restored: RestoredCall = {
       joinedAt,
@@ -170,7 +181,10 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     if (d.variable_koplus_connected || d.variable_koplus_connected_agent) {
       const at = num(d.variable_koplus_connected)
       const ok = at !== undefined && at >= joinedAt && at <= now
-      if (!ok) problems.push(`koplus_connected ${JSON.stringify(d.variable_koplus_connected ?? '')} is not a time after the join: using the join time`)
+      if (!ok)
+        problems.push(
+          `koplus_connected ${JSON.stringify(d.variable_koplus_connected ?? '')} is not a time after the join: using the join time`,
+        )
       restored.connected = { at: ok ? Math.floor(at) : joinedAt, agentId: d.variable_koplus_connected_agent ?? '' }
     } else if (bridgedWithLeg) {
       const bridgedUs = num(d['Caller-Channel-Bridged-Time'])
@@ -199,9 +213,14 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     const ld = byId.get(leg.legId)
     const cd = byId.get(leg.callId)
     if (!call || !ld || !cd || !leg.answered) continue
-    const partner = (d: Record<string, string>) => [d.variable_bridge_uuid, d['Other-Leg-Unique-ID'], d.variable_signal_bond]
+    const partner = (d: Record<string, string>) => [
+      d.variable_bridge_uuid,
+      d['Other-Leg-Unique-ID'],
+      d.variable_signal_bond,
+    ]
     const linked = partner(ld).includes(leg.callId) || partner(cd).includes(leg.legId)
-    if (linked && cd['Channel-State'] !== 'CS_PARK') call.restored.bridgedTo = { legId: leg.legId, agentId: leg.agentId }
+    if (linked && cd['Channel-State'] !== 'CS_PARK')
+      call.restored.bridgedTo = { legId: leg.legId, agentId: leg.agentId }
   }
   return { calls, legs, privateCalls }
 }
@@ -233,7 +252,12 @@ function deriveSeqs(calls: Map<string, LiveCall>, bad: LiveCall[], createdOf: Ma
  * presence_data, accountcode …; switch_core_sqldb.c) and hold no koplus_* variable — so one uuid_dump per channel
  * stays, without a round trip each. A channel gone between the list and its dump (-ERR) is skipped.
  */
-export async function readLiveChannels(port: Pick<EslPort, 'api'>, now: number, warn?: RestoreWarning, window = PIPELINE_WINDOW): Promise<LiveChannels> {
+export async function readLiveChannels(
+  port: Pick<EslPort, 'api'>,
+  now: number,
+  warn?: RestoreWarning,
+  window = PIPELINE_WINDOW,
+): Promise<LiveChannels> {
   const uuids = parseShowChannels(await port.api('show channels as json'))
   const bodies = await pipelined(uuids, (uuid) => port.api(`uuid_dump ${uuid} json`), window)
   const dumps: Record<string, string>[] = []
@@ -253,7 +277,9 @@ export function parseRegistrations(body: string): { sipUser: string; domain: str
   if (!text || text.startsWith('-ERR')) return []
   try {
     const obj = JSON.parse(text) as { rows?: { reg_user?: string; realm?: string; token?: string }[] }
-    return (obj.rows ?? []).filter((r) => r.reg_user).map((r) => ({ sipUser: r.reg_user!, domain: r.realm ?? '', ...(r.token ? { token: r.token } : {}) }))
+    return (obj.rows ?? [])
+      .filter((r) => r.reg_user)
+      .map((r) => ({ sipUser: r.reg_user!, domain: r.realm ?? '', ...(r.token ? { token: r.token } : {}) }))
   } catch {
     return []
   }

@@ -176,7 +176,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   constructor(opts: EslClientOptions) {
     super()
     // The password goes on the auth line: a newline would let it inject commands.
-    if (/[\r\n]/.test(opts.password)) throw new EslError('ESL_INVALID_COMMAND', 'the ESL password must not contain a newline')
+    if (/[\r\n]/.test(opts.password))
+      throw new EslError('ESL_INVALID_COMMAND', 'the ESL password must not contain a newline')
     this.#host = opts.host
     this.#port = opts.port
     this.#password = opts.password
@@ -301,7 +302,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     done.catch(() => undefined) // settled or handled below; avoid an unhandled rejection meanwhile
     let frame: EslFrame
     try {
-      frame = await this.#send(label, `bgapi ${command}\nJob-UUID: ${jobUuid}\n\n`, opts?.timeoutMs ?? this.#commandTimeoutMs)
+      frame = await this.#send(
+        label,
+        `bgapi ${command}\nJob-UUID: ${jobUuid}\n\n`,
+        opts?.timeoutMs ?? this.#commandTimeoutMs,
+      )
     } catch (err) {
       this.#jobs.cancel(jobUuid)
       throw err
@@ -343,7 +348,13 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     if (opts?.eventLock !== false) headers['event-lock'] = 'true'
     headers['Event-UUID'] = eventUuid
     if (opts?.loops !== undefined) headers['loops'] = String(opts.loops)
-    const done = this.#executions.register(uuid, eventUuid, opts?.loops ?? 1, `execute ${app} on ${uuid}`, opts?.timeoutMs)
+    const done = this.#executions.register(
+      uuid,
+      eventUuid,
+      opts?.loops ?? 1,
+      `execute ${app} on ${uuid}`,
+      opts?.timeoutMs,
+    )
     done.catch(() => undefined)
     try {
       await this.sendmsg(uuid, headers, body)
@@ -433,7 +444,14 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#connectTimer = this.#clock.setTimeout(() => {
       this.#connectTimer = undefined
       if (this.#socket === socket && this.#state === 'connecting') {
-        this.#fail(socket, new EslConnectError('ESL_CONNECT_TIMEOUT', this.#address, `no auth/request within ${this.#connectTimeoutMs} ms`))
+        this.#fail(
+          socket,
+          new EslConnectError(
+            'ESL_CONNECT_TIMEOUT',
+            this.#address,
+            `no auth/request within ${this.#connectTimeoutMs} ms`,
+          ),
+        )
       }
     }, this.#connectTimeoutMs)
     socket.on('connect', () => socket.setKeepAlive(true, 10_000))
@@ -454,11 +472,17 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   #socketError(err: NodeJS.ErrnoException): Error {
     const code = err.code ?? ''
     if (this.#state === 'connecting') {
-      if (code === 'ECONNREFUSED') return new EslConnectError('ESL_CONNECT_REFUSED', this.#address, 'connection refused', { cause: err })
-      if (code === 'ETIMEDOUT') return new EslConnectError('ESL_CONNECT_TIMEOUT', this.#address, 'connect timed out', { cause: err })
-      return new EslConnectError('ESL_HOST_UNREACHABLE', this.#address, `host unreachable (${code || err.message})`, { cause: err })
+      if (code === 'ECONNREFUSED')
+        return new EslConnectError('ESL_CONNECT_REFUSED', this.#address, 'connection refused', { cause: err })
+      if (code === 'ETIMEDOUT')
+        return new EslConnectError('ESL_CONNECT_TIMEOUT', this.#address, 'connect timed out', { cause: err })
+      return new EslConnectError('ESL_HOST_UNREACHABLE', this.#address, `host unreachable (${code || err.message})`, {
+        cause: err,
+      })
     }
-    return new EslDisconnectedError(`connection to FreeSWITCH ESL at ${this.#address} lost (${code || err.message})`, { cause: err })
+    return new EslDisconnectedError(`connection to FreeSWITCH ESL at ${this.#address} lost (${code || err.message})`, {
+      cause: err,
+    })
   }
 
   #onData(socket: net.Socket, chunk: Buffer): void {
@@ -470,7 +494,14 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       frames = this.#parser.push(chunk)
     } catch (err) {
       this.#log.error({ err }, 'ESL framing error; dropping the connection')
-      this.#fail(socket, new EslError('ESL_PROTOCOL', `framing error from ${this.#address}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+      this.#fail(
+        socket,
+        new EslError(
+          'ESL_PROTOCOL',
+          `framing error from ${this.#address}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        ),
+      )
       return
     }
     for (const frame of frames) {
@@ -571,7 +602,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       (results) => {
         if (this.#socket !== socket || this.#state !== 'subscribing') return
         for (const r of results) {
-          if (!r.text.startsWith('+OK')) this.#log.warn({ command: r.line, reply: r.text }, 'ESL subscription command refused')
+          if (!r.text.startsWith('+OK'))
+            this.#log.warn({ command: r.line, reply: r.text }, 'ESL subscription command refused')
         }
         this.#state = 'ready'
         this.#attempt = 0
@@ -614,7 +646,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
           : `FreeSWITCH ESL at ${this.#address} closed the connection before it was ready`,
       )
     this.#failure = undefined
-    const lost = reason instanceof EslDisconnectedError ? reason : new EslDisconnectedError(undefined, { cause: reason })
+    const lost =
+      reason instanceof EslDisconnectedError ? reason : new EslDisconnectedError(undefined, { cause: reason })
     this.#queue.flush(lost)
     this.#jobs.flush(lost)
     this.#executions.flush(lost)
@@ -689,7 +722,10 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       if (this.#socket !== socket || this.#state !== 'ready') return
       if (this.#rxChunks === chunksBefore) {
         const silent = this.#clock.now() - this.#lastRxAt
-        this.#log.warn({ silentMs: silent, probeTimeoutMs: this.#idleProbeTimeoutMs }, 'ESL link frozen: no reply to the idle probe; dropping it')
+        this.#log.warn(
+          { silentMs: silent, probeTimeoutMs: this.#idleProbeTimeoutMs },
+          'ESL link frozen: no reply to the idle probe; dropping it',
+        )
         this.#fail(
           socket,
           new EslDisconnectedError(

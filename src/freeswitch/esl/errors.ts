@@ -57,7 +57,10 @@ export class EslTimeoutError extends EslError {
 
 /** The connection was lost (or not up) while the command was pending. It was not re-sent. */
 export class EslDisconnectedError extends EslError {
-  constructor(message = 'the ESL connection was lost before the reply arrived; the command was not re-sent', options?: { cause?: unknown }) {
+  constructor(
+    message = 'the ESL connection was lost before the reply arrived; the command was not re-sent',
+    options?: { cause?: unknown },
+  ) {
     super('ESL_DISCONNECTED', message, options)
     this.name = 'EslDisconnectedError'
   }
@@ -68,7 +71,10 @@ export class EslChannelGoneError extends EslError {
   readonly uuid: string
   readonly hangupCause?: string
   constructor(uuid: string, hangupCause?: string) {
-    super('ESL_CHANNEL_GONE', `channel ${uuid} hung up${hangupCause ? ` (${hangupCause})` : ''} before the application completed`)
+    super(
+      'ESL_CHANNEL_GONE',
+      `channel ${uuid} hung up${hangupCause ? ` (${hangupCause})` : ''} before the application completed`,
+    )
     this.name = 'EslChannelGoneError'
     this.uuid = uuid
     if (hangupCause !== undefined) this.hangupCause = hangupCause
@@ -78,7 +84,10 @@ export class EslChannelGoneError extends EslError {
 /** FreeSWITCH's ACL refused the connection (text/rude-rejection). */
 export class EslRudeRejectionError extends EslError {
   constructor(address: string, text: string) {
-    super('ESL_RUDE_REJECTION', `FreeSWITCH ESL at ${address} refused the connection: ${text.trim() || 'rude rejection'}`)
+    super(
+      'ESL_RUDE_REJECTION',
+      `FreeSWITCH ESL at ${address} refused the connection: ${text.trim() || 'rude rejection'}`,
+    )
     this.name = 'EslRudeRejectionError'
   }
 }

@@ -72,11 +72,26 @@ export class ExecutionTracker {
    * Registers an execution before its sendmsg is written. `loops` as sent (1 if none);
    * `timeoutMs` > 0 rejects with EslTimeoutError if it has not ended by then.
    */
-  register(channel: string, appUuid: string, loops: number, label: string, timeoutMs?: number): Promise<ExecutionResult> {
+  register(
+    channel: string,
+    appUuid: string,
+    loops: number,
+    label: string,
+    timeoutMs?: number,
+  ): Promise<ExecutionResult> {
     return new Promise<ExecutionResult>((resolve, reject) => {
       const ex: Execution = {
-        channel, appUuid, loops, label, resolve, reject, timer: undefined,
-        roundStart: undefined, roundBreak: false, roundDtmf: false, possiblyFinal: undefined,
+        channel,
+        appUuid,
+        loops,
+        label,
+        resolve,
+        reject,
+        timer: undefined,
+        roundStart: undefined,
+        roundBreak: false,
+        roundDtmf: false,
+        possiblyFinal: undefined,
       }
       if (timeoutMs !== undefined && timeoutMs > 0) {
         ex.timer = this.#clock.setTimeout(() => {

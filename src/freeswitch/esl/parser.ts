@@ -26,7 +26,8 @@ export { EslFramingError }
 
 /** Sets a header on a plain object without letting a `__proto__` header touch the prototype. */
 export function setHeader(target: Record<string, string>, name: string, value: string): void {
-  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true })
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true })
   else target[name] = value
 }
 

@@ -44,7 +44,16 @@ export function defaultWakeups(): WakeupOptions {
 }
 
 /** Events that show a channel up, and events that show it gone. */
-const UP = new Set(['CHANNEL_CREATE', 'CHANNEL_PARK', 'CHANNEL_ANSWER', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_BRIDGE', 'CHANNEL_ORIGINATE', 'CHANNEL_OUTGOING'])
+const UP = new Set([
+  'CHANNEL_CREATE',
+  'CHANNEL_PARK',
+  'CHANNEL_ANSWER',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_ORIGINATE',
+  'CHANNEL_OUTGOING',
+])
 const GONE = new Set(['CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY'])
 
 /** Channels remembered at most (a safety bound: the set is cleared on every reconnection anyway). */

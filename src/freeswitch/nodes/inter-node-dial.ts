@@ -18,6 +18,9 @@ export function parseUserDial(dial: string): { target: string; domain: string } 
 }
 
 /** The inter-node dial string with its variables filled in. */
-export function interNodeDial(template: string, vars: { target: string; domain: string; nodeAddress: string; node: string }): string {
+export function interNodeDial(
+  template: string,
+  vars: { target: string; domain: string; nodeAddress: string; node: string },
+): string {
   return template.replace(/\$\{(target|domain|nodeAddress|node)\}/g, (_, name: keyof typeof vars) => vars[name])
 }

@@ -50,7 +50,8 @@ export class NodeRegistrations {
       }
     }
     // A refresh is passed on (the core treats it as idempotent); an unregister only when no node holds it any more.
-    if (e.registered || nodes.size === 0) this.#emit({ type: 'registration', sipUser: e.sipUser, domain: e.domain, registered: e.registered })
+    if (e.registered || nodes.size === 0)
+      this.#emit({ type: 'registration', sipUser: e.sipUser, domain: e.domain, registered: e.registered })
   }
 
   /** A node's adapter reported a phone busy / free on a call that is not ours. */
@@ -69,7 +70,8 @@ export class NodeRegistrations {
     else nodes.delete(node)
     if (nodes.size > 0) this.#busy.set(e.target, nodes)
     else this.#busy.delete(e.target)
-    if ((before === 0) !== (nodes.size === 0)) this.#emit({ type: 'device-busy', target: e.target, busy: nodes.size > 0 })
+    if ((before === 0) !== (nodes.size === 0))
+      this.#emit({ type: 'device-busy', target: e.target, busy: nodes.size > 0 })
   }
 
   /** An inter-node leg to `target`'s phone on `node` starts / ends (FreeSwitchNodes). */
@@ -85,7 +87,8 @@ export class NodeRegistrations {
    * has no domain) in any domain, else in that domain.
    */
   whereRegistered(sipUser: string, domain: string): string[] {
-    if (!domain || domain.toLowerCase() === 'default') return [...(this.#byUser.get(sipUser.toLowerCase())?.keys() ?? [])]
+    if (!domain || domain.toLowerCase() === 'default')
+      return [...(this.#byUser.get(sipUser.toLowerCase())?.keys() ?? [])]
     return [...(this.#registered.get(`${sipUser}@${domain}`.toLowerCase()) ?? [])]
   }
 

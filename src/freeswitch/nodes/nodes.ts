@@ -79,7 +79,12 @@ export class FreeSwitchNodes {
           emit(e)
         }
       }
-      const entry: NodeEntry = { id: n.id, sipAddress: n.sipAddress, adapter: new FreeSwitchAdapter(n.port, fromNode, { ...opts, logger: log }), lost: false }
+      const entry: NodeEntry = {
+        id: n.id,
+        sipAddress: n.sipAddress,
+        adapter: new FreeSwitchAdapter(n.port, fromNode, { ...opts, logger: log }),
+        lost: false,
+      }
       this.#nodes.push(entry)
       this.#byId.set(n.id, entry)
     }
@@ -114,7 +119,13 @@ export class FreeSwitchNodes {
 
   /** Queue calls per node, and SIP users registered per node (metrics, doctor, status). */
   perNode(): { id: string; calls: number; legs: number; registrations: number; lost: boolean }[] {
-    return this.#nodes.map((n) => ({ id: n.id, calls: n.adapter.knownCalls().length, legs: n.adapter.knownLegs().length, registrations: this.#registrations.countOn(n.id), lost: n.lost }))
+    return this.#nodes.map((n) => ({
+      id: n.id,
+      calls: n.adapter.knownCalls().length,
+      legs: n.adapter.knownLegs().length,
+      registrations: this.#registrations.countOn(n.id),
+      lost: n.lost,
+    }))
   }
 
   /**
@@ -123,7 +134,9 @@ export class FreeSwitchNodes {
    */
   execute(cmd: Command): Promise<void> {
     const id = 'callId' in cmd ? cmd.callId : 'legId' in cmd ? cmd.legId : undefined
-    const node = (id !== undefined ? this.#nodes.find((n) => n.adapter.owns(id)) : undefined) ?? (this.#nodes.length === 1 ? this.#nodes[0] : undefined)
+    const node =
+      (id !== undefined ? this.#nodes.find((n) => n.adapter.owns(id)) : undefined) ??
+      (this.#nodes.length === 1 ? this.#nodes[0] : undefined)
     if (!node) {
       // With several nodes a command for a channel no node follows has nowhere to go: its call ended (or its node
       // was lost) after the core decided. The core hears of the end from the node's events.
@@ -142,10 +155,25 @@ export class FreeSwitchNodes {
       const where = this.#registrations.whereRegistered(user.target, user.domain)
       if (where.length === 0 || where.includes(node.id)) return l
       const other = this.#byId.get(where[0])!
-      const dialString = interNodeDial(this.#template, { target: user.target, domain: user.domain || 'default', nodeAddress: other.sipAddress, node: other.id })
+      const dialString = interNodeDial(this.#template, {
+        target: user.target,
+        domain: user.domain || 'default',
+        nodeAddress: other.sipAddress,
+        node: other.id,
+      })
       this.#interNodeLegs.set(l.legId, { node: other.id, target: user.target })
       this.#registrations.interNodeLeg(other.id, user.target, true)
-      this.#log.debug({ callId: cmd.callId, legId: l.legId, agentId: l.agentId, node: node.id, phoneNode: other.id, dial: dialString }, 'agent phone on another node: dialled through it')
+      this.#log.debug(
+        {
+          callId: cmd.callId,
+          legId: l.legId,
+          agentId: l.agentId,
+          node: node.id,
+          phoneNode: other.id,
+          dial: dialString,
+        },
+        'agent phone on another node: dialled through it',
+      )
       return { ...l, dialString }
     })
     return { ...cmd, legs }
@@ -190,7 +218,10 @@ export class FreeSwitchNodes {
     n.lost = true
     const calls = n.adapter.knownCalls().length
     const legs = n.adapter.knownLegs().length
-    this.#log.error({ node: n.id, calls, legs, downForMs: this.#lostAfterMs }, `FreeSWITCH node '${n.id}' is lost: its ${calls} calls are ended; the other nodes go on`)
+    this.#log.error(
+      { node: n.id, calls, legs, downForMs: this.#lostAfterMs },
+      `FreeSWITCH node '${n.id}' is lost: its ${calls} calls are ended; the other nodes go on`,
+    )
     n.adapter.dropAll(NODE_LOST_CAUSE)
   }
 }

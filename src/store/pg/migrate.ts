@@ -50,7 +50,11 @@ export function defaultPgSchemaPath(): string {
 /** The version schema.pg.sql declares with `INSERT INTO koplus_schema (version) VALUES (N)`. */
 export function declaredPgVersion(schemaSql: string): number {
   const m = /INSERT\s+INTO\s+koplus_schema\s*\(version\)\s*VALUES\s*\((\d+)\)/i.exec(schemaSql)
-  if (!m) throw new StoreError('SCHEMA', 'schema.pg.sql does not declare its version (INSERT INTO koplus_schema (version) VALUES (N))')
+  if (!m)
+    throw new StoreError(
+      'SCHEMA',
+      'schema.pg.sql does not declare its version (INSERT INTO koplus_schema (version) VALUES (N))',
+    )
   return Number(m[1])
 }
 
@@ -61,7 +65,10 @@ export async function migratePg(db: PgSqlDb, opts: { logger?: Logger; schemaPath
   const declared = declaredPgVersion(schemaSql)
   const target = Math.max(3, ...PG_MIGRATIONS.map((m) => m.version))
   if (declared !== CURRENT_VERSION || target !== CURRENT_VERSION) {
-    throw new StoreError('SCHEMA', `schema.pg.sql declares version ${declared}, the PostgreSQL migrations lead to ${target}, SQLite's to ${CURRENT_VERSION}: they must agree`)
+    throw new StoreError(
+      'SCHEMA',
+      `schema.pg.sql declares version ${declared}, the PostgreSQL migrations lead to ${target}, SQLite's to ${CURRENT_VERSION}: they must agree`,
+    )
   }
   const client = await db.pool.connect()
   try {
@@ -70,12 +77,21 @@ export async function migratePg(db: PgSqlDb, opts: { logger?: Logger; schemaPath
     const has = await client.query<{ t: string | null }>("SELECT to_regclass('koplus_schema')::text AS t")
     let version = 0
     if (has.rows[0]?.t) {
-      version = Number((await client.query<{ v: string | null }>('SELECT max(version) AS v FROM koplus_schema')).rows[0]?.v ?? 0)
+      version = Number(
+        (await client.query<{ v: string | null }>('SELECT max(version) AS v FROM koplus_schema')).rows[0]?.v ?? 0,
+      )
     } else {
-      const tables = await client.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()")
-      if (Number(tables.rows[0]?.n) > 0) throw new StoreError('SCHEMA', 'the database has tables but no koplus_schema table; not a koplus database?')
+      const tables = await client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()',
+      )
+      if (Number(tables.rows[0]?.n) > 0)
+        throw new StoreError('SCHEMA', 'the database has tables but no koplus_schema table; not a koplus database?')
     }
-    if (version > CURRENT_VERSION) throw new StoreError('SCHEMA', `database schema version ${version} is newer than this koplus supports (${CURRENT_VERSION})`)
+    if (version > CURRENT_VERSION)
+      throw new StoreError(
+        'SCHEMA',
+        `database schema version ${version} is newer than this koplus supports (${CURRENT_VERSION})`,
+      )
     if (version === 0) {
       await client.query(schemaSql)
       await client.query('COMMIT')

@@ -32,9 +32,13 @@ export function redactUrl(url: string): string {
 
 function runnerOf(q: (sql: string, params: SqlValue[]) => Promise<pg.QueryResult>): SqlRunner {
   return {
-    all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await q(toNumberedParams(sql), [...params])).rows as T[],
-    get: async <T>(sql: string, params: readonly SqlValue[] = []) => (await q(toNumberedParams(sql), [...params])).rows[0] as T | undefined,
-    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => ({ changes: (await q(toNumberedParams(sql), [...params])).rowCount ?? 0 }),
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      (await q(toNumberedParams(sql), [...params])).rows as T[],
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      (await q(toNumberedParams(sql), [...params])).rows[0] as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => ({
+      changes: (await q(toNumberedParams(sql), [...params])).rowCount ?? 0,
+    }),
   }
 }
 
@@ -43,13 +47,22 @@ export class PgSqlDb implements AsyncSqlDb {
   readonly pool: pg.Pool
   readonly #runner: SqlRunner
 
-  constructor(readonly url: string, opts: PgDbOptions = {}) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new StoreError('INVALID', `database.url must start with postgres:// (got ${redactUrl(url)})`)
+  constructor(
+    readonly url: string,
+    opts: PgDbOptions = {},
+  ) {
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new StoreError('INVALID', `database.url must start with postgres:// (got ${redactUrl(url)})`)
     this.pool = new pg.Pool({
       connectionString: url,
       max: opts.max ?? 4,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 2000,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as (v: string) => unknown))) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as typeof pg.types.getTypeParser,
+      },
     })
     const log = opts.logger
     this.pool.on('error', (err) => log?.warn({ err }, 'an idle PostgreSQL connection failed'))

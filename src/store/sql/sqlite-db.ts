@@ -18,8 +18,12 @@ export class SqliteSqlDb implements AsyncSqlDb {
   constructor(readonly db: Database.Database) {}
 
   /** Open (creating and migrating as needed, exactly like Store.open) the SQLite file at path. */
-  static open(path: string, opts: { logger?: Logger; synchronous?: 'NORMAL' | 'FULL'; schemaPath?: string } = {}): SqliteSqlDb {
-    if (path === ':memory:') throw new Error("an async SQLite store needs a file (':memory:' would be a second, empty database)")
+  static open(
+    path: string,
+    opts: { logger?: Logger; synchronous?: 'NORMAL' | 'FULL'; schemaPath?: string } = {},
+  ): SqliteSqlDb {
+    if (path === ':memory:')
+      throw new Error("an async SQLite store needs a file (':memory:' would be a second, empty database)")
     return new SqliteSqlDb(openDatabase(path, opts))
   }
 
@@ -38,7 +42,9 @@ export class SqliteSqlDb implements AsyncSqlDb {
       return (s.reader ? s.all(...params) : (s.run(...params), [])) as T[]
     },
     get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.#stmt(sql).get(...params) as T | undefined,
-    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => ({ changes: this.#stmt(sql).run(...params).changes }),
+    run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => ({
+      changes: this.#stmt(sql).run(...params).changes,
+    }),
   }
 
   /** Serialise on this connection: statements outside a transaction wait for the open one to finish. */
