@@ -89,7 +89,7 @@ export async function startDaemonApi(
   const metrics = new KoplusMetrics({ defaultMetrics: true })
   metrics.bindSource({
     // counts only: a scrape does not build the list of every waiting caller (issue 13)
-    status: () => daemon.center.status(daemon.clock.now(), { callers: false }),
+    status: () => engine.status({ callers: false }),
     eslConnected: () => engine.freeswitch()?.connected ?? false,
     freeswitchNodes: () => engine.freeswitch()?.nodes ?? [],
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),

@@ -42,8 +42,8 @@ export interface LeadershipView {
 
 /** Read-only: what the API reads from the engine. */
 export interface EngineView {
-  /** Queue and agent status now. */
-  status(): CenterStatus
+  /** Queue and agent status now; `callers: false` leaves out the list of every waiting caller (counts only). */
+  status(opts?: { callers?: boolean }): CenterStatus
   /** Whether the agent may log in to these queues (all of its queues when absent). */
   checkLogin(agentId: string, queueIds?: string[]): LoginCheck
   /** The daemon's FreeSWITCH connection now (absent: no switch in this process). */
@@ -62,13 +62,13 @@ export interface EngineFeed {
 
 /** The view and feed of a running daemon, with nothing else of it. */
 export function engineViewOf(
-  daemon: Pick<Daemon, 'center' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
+  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
     Partial<Pick<Daemon, 'leadership'>>,
 ): EngineView & EngineFeed {
   const lead = daemon.leadership
   return {
     ...(lead ? { leadership: () => lead.state() } : {}),
-    status: () => daemon.status(),
+    status: (opts) => (opts ? daemon.center.status(daemon.clock.now(), opts) : daemon.status()),
     checkLogin: (agentId, queueIds) => daemon.center.checkLogin(agentId, queueIds),
     freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),
     submit: (event) => daemon.dispatch(event),
