@@ -3,6 +3,7 @@
  * that are not registered, mobile answer confirmation (a voicemail never presses 1), the whisper, and the licence
  * report — the daemon against the FreeSWITCH simulator over TCP.
  */
+import { FAILED_DEVICE_PAUSE_MS } from '../../src/core/engine/engine-state.js'
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -107,6 +108,8 @@ await t.test(
     await time.until(() => status(rig.agentId('5002')).state === 'free', '5002 free')
 
     rig.sim.endpoint('5001', { registered: true, neverAnswer: true })
+    // a phone that answered busy is not rung again for FAILED_DEVICE_PAUSE_MS (no originate storm)
+    await time.advance(FAILED_DEVICE_PAUSE_MS)
     const second = rig.sim.placeCall({ to: '5400', from: '0701000401' })
     await time.run(second.waitForState('bridged', 6000), 'second bridged')
     t.same(rig.dialled(second.uuid), [['5001'], ['5002']], '5001 rang out (no answer), then 5002')
