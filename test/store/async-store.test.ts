@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { AsyncStore, CallPathRepository, Store } from '../../src/store/index.js'
 import { startPostgres } from '../helpers/postgres.js'
+import { CURRENT_VERSION } from '../../src/store/migrations.js'
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0)
 const dir = mkdtempSync(join(tmpdir(), 'koplus-async-store-'))
@@ -49,7 +50,7 @@ if (pg) {
     const store = await AsyncStore.open({ url })
     t.teardown(() => store.close())
     t.equal(store.backend, 'postgres')
-    t.equal(await store.db.version(), 3)
+    t.equal(await store.db.version(), CURRENT_VERSION)
     store.writes.enqueue('ARRIVE c1', async (tx) => {
       const r = new CallPathRepository(tx)
       await r.startCall({ callId: 'c1', tenantId: 'default', queueId: 'q1', arrivedAt: T0 })
