@@ -1,17 +1,25 @@
 /**
- * The koplus store: one SQLite file (better-sqlite3, WAL) behind a typed repository API.
+ * The koplus store: SQLite (one file, better-sqlite3, WAL; the default) or PostgreSQL (`postgres://…`, node-postgres)
+ * behind one set of typed, asynchronous repositories.
  *
- *   const store = Store.open('./data/koplus.sqlite', { logger })
- *   store.queues.create({ number: '5000', name: 'Support' })
+ *   const store = await Store.open('./data/koplus.sqlite', { logger })     // or 'postgres://user@host/db'
+ *   await store.queues.create({ number: '5000', name: 'Support' })
+ *   await store.tx(async (s) => { await s.queues.update(…); await s.audit.record(…) })   // all or nothing
+ *   store.writes.enqueue('CONNECT c1', async (tx) => { await store.within(tx).calls.update(…) })  // call path
  *
- * Every write is synchronous and committed before the method returns, so whatever the daemon
- * acknowledges is already in the file ("durable before acknowledged"; see db.ts for the exact
- * guarantee of synchronous=NORMAL vs FULL). Errors are StoreError with a code.
+ * Operator writes are committed before the promise resolves ("durable before acknowledged"; see db.ts for
+ * synchronous=NORMAL vs FULL on SQLite). The call path does not wait for the store: the daemon sends FreeSWITCH its
+ * commands first and queues the event's writes (write-queue.ts: one transaction per event, in order, retried
+ * through an outage). Errors are StoreError with a code.
+ *
+ * Conversion in progress (issue 12): repositories still written against the synchronous better-sqlite3 context
+ * (context.ts) are wrapped by `promisify` and work on SQLite only; converted ones take a RepoContext
+ * (repo-context.ts) and run on both engines. When every repository is converted, `legacy` and context.ts go.
  */
-import type Database from 'better-sqlite3'
 import pino, { type Logger } from 'pino'
 import { RealClock, type Clock } from '../util/clock.js'
 import { Accounts } from './accounts.js'
+import { isPostgresUrl } from './async-store.js'
 import { AgentSessions } from './sessions.js'
 import { Agents } from './agents.js'
 import { Audit } from './audit.js'
@@ -20,89 +28,195 @@ import { Callbacks } from './callbacks.js'
 import { Calls } from './calls.js'
 import { Closures } from './closures.js'
 import { makeContext, type StoreContext } from './context.js'
-import { openDatabase } from './db.js'
+import { StoreError } from './errors.js'
 import { EventLog } from './events.js'
 import { EwtLog } from './ewt.js'
 import { Memberships } from './memberships.js'
+import { migratePg } from './pg/migrate.js'
+import { PgSqlDb, redactUrl } from './pg/pg-db.js'
 import { Prompts } from './prompts.js'
 import { Queues } from './queues.js'
 import { Reports } from './reports.js'
+import { databaseContext, transactionContext, type RepoContext } from './repo-context.js'
+import type { AsyncSqlDb, SqlRunner } from './sql/async-db.js'
+import { SqliteSqlDb } from './sql/sqlite-db.js'
 import { Tenants } from './tenants.js'
+import { WriteQueue, type WriteQueueHealth, type WriteQueueOptions } from './write-queue.js'
 
-interface StoreOptions {
+export interface StoreOptions {
   logger?: Logger
   /** Timestamps of created_at / membership changes etc. (default: wall clock). */
   clock?: Clock
-  /** 'NORMAL' (default) or 'FULL'. */
+  /** SQLite: 'NORMAL' (default) or 'FULL'. */
   synchronous?: 'NORMAL' | 'FULL'
+  /** SQLite: milliseconds to wait for another connection's lock. */
   busyTimeoutMs?: number
-  /** Override the location of schema.sql (tests). */
+  /** Override the location of schema.sql / schema.pg.sql (tests). */
   schemaPath?: string
+  /** PostgreSQL: milliseconds to wait for a connection before a query fails (default 2000). */
+  connectTimeoutMs?: number
+  /** The call path's write queue (writer id, retry timing, bound). */
+  writeQueue?: Omit<WriteQueueOptions, 'logger'>
+}
+
+export interface StoreHealth {
+  backend: 'sqlite' | 'postgres'
+  writes: WriteQueueHealth
+}
+
+/** A repository's methods, each returning a promise (for the not yet converted synchronous ones). */
+export type Async<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : T[K]
+}
+
+/** Wrap a synchronous repository: every method returns a promise (a throw becomes a rejection). */
+function promisify<T extends object>(repo: T): Async<T> {
+  return new Proxy(repo, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver)
+      if (typeof v !== 'function') return v
+      return (...args: unknown[]) => {
+        try {
+          return Promise.resolve((v as (...a: unknown[]) => unknown).apply(target, args))
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+        }
+      }
+    },
+  }) as unknown as Async<T>
+}
+
+/** A not yet converted repository on PostgreSQL: every method rejects, saying so. */
+function unavailable<T extends object>(name: string): Async<T> {
+  return new Proxy({} as T, {
+    get(_t, prop) {
+      if (prop === 'then') return undefined
+      return () =>
+        Promise.reject(new StoreError('INVALID', `store.${name}.${String(prop)} is not available on PostgreSQL yet`))
+    },
+  }) as unknown as Async<T>
 }
 
 export class Store {
-  readonly tenants: Tenants
-  readonly queues: Queues
-  readonly holidayCalendars: HolidayCalendars
-  readonly closures: Closures
-  readonly agents: Agents
-  readonly memberships: Memberships
-  readonly sessions: AgentSessions
-  readonly calls: Calls
-  readonly callbacks: Callbacks
-  readonly events: EventLog
-  readonly ewt: EwtLog
-  readonly prompts: Prompts
-  readonly accounts: Accounts
-  readonly audit: Audit
-  readonly report: Reports
+  readonly tenants: Async<Tenants>
+  readonly queues: Async<Queues>
+  readonly holidayCalendars: Async<HolidayCalendars>
+  readonly closures: Async<Closures>
+  readonly agents: Async<Agents>
+  readonly memberships: Async<Memberships>
+  readonly sessions: Async<AgentSessions>
+  readonly calls: Async<Calls>
+  readonly callbacks: Async<Callbacks>
+  readonly events: Async<EventLog>
+  readonly ewt: Async<EwtLog>
+  readonly prompts: Async<Prompts>
+  readonly accounts: Async<Accounts>
+  readonly audit: Async<Audit>
+  readonly report: Async<Reports>
 
   private constructor(
-    /** The raw connection, for tests and maintenance; prefer the repositories. */
-    readonly db: Database.Database,
-    ctx: StoreContext,
+    /** The connection (SQLite or PostgreSQL), for tests and maintenance; prefer the repositories. */
+    readonly db: AsyncSqlDb,
+    /** The call path's ordered write queue (shared by every view of this store). */
+    readonly writes: WriteQueue,
+    ctx: RepoContext,
+    /** The synchronous context of the repositories not yet converted (SQLite only). */
+    legacy: StoreContext | undefined,
   ) {
-    this.tenants = new Tenants(ctx)
-    this.queues = new Queues(ctx)
-    this.holidayCalendars = new HolidayCalendars(ctx)
-    this.closures = new Closures(ctx)
-    this.agents = new Agents(ctx)
-    this.memberships = new Memberships(ctx)
-    this.sessions = new AgentSessions(ctx)
-    this.calls = new Calls(ctx)
-    this.callbacks = new Callbacks(ctx)
-    this.events = new EventLog(ctx)
-    this.ewt = new EwtLog(ctx)
-    this.prompts = new Prompts(ctx)
-    this.accounts = new Accounts(ctx)
-    this.audit = new Audit(ctx)
-    this.report = new Reports(ctx)
+    const old = <T extends object>(name: string, make: (c: StoreContext) => T): Async<T> =>
+      legacy ? promisify(make(legacy)) : unavailable<T>(name)
+    void ctx // the converted repositories take it: `this.queues = new Queues(ctx)`
+    this.tenants = old('tenants', (c) => new Tenants(c))
+    this.queues = old('queues', (c) => new Queues(c))
+    this.holidayCalendars = old('holidayCalendars', (c) => new HolidayCalendars(c))
+    this.closures = old('closures', (c) => new Closures(c))
+    this.agents = old('agents', (c) => new Agents(c))
+    this.memberships = old('memberships', (c) => new Memberships(c))
+    this.sessions = old('sessions', (c) => new AgentSessions(c))
+    this.calls = old('calls', (c) => new Calls(c))
+    this.callbacks = old('callbacks', (c) => new Callbacks(c))
+    this.events = old('events', (c) => new EventLog(c))
+    this.ewt = old('ewt', (c) => new EwtLog(c))
+    this.prompts = old('prompts', (c) => new Prompts(c))
+    this.accounts = old('accounts', (c) => new Accounts(c))
+    this.audit = old('audit', (c) => new Audit(c))
+    this.report = old('report', (c) => new Reports(c))
+    this.#ctx = ctx
+    this.#legacy = legacy
   }
 
-  /** Open (creating and migrating as needed) the database at `path`; ':memory:' for tests. */
-  static open(path: string, opts: StoreOptions = {}): Store {
+  readonly #ctx: RepoContext
+  readonly #legacy: StoreContext | undefined
+
+  /**
+   * Open (creating and migrating as needed) the store: a postgres:// URL, or the path of the SQLite file
+   * (':memory:' for tests).
+   */
+  static async open(pathOrUrl: string, opts: StoreOptions = {}): Promise<Store> {
     const logger = opts.logger ?? pino({ level: 'silent' })
-    const db = openDatabase(path, {
-      logger,
-      synchronous: opts.synchronous,
-      busyTimeoutMs: opts.busyTimeoutMs,
-      schemaPath: opts.schemaPath,
-    })
-    return new Store(db, makeContext(db, opts.clock ?? new RealClock(), logger))
+    const clock = opts.clock ?? new RealClock()
+    let db: AsyncSqlDb
+    let legacy: StoreContext | undefined
+    if (isPostgresUrl(pathOrUrl)) {
+      const pgDb = new PgSqlDb(pathOrUrl, { logger, connectTimeoutMs: opts.connectTimeoutMs })
+      try {
+        await migratePg(pgDb, { logger, schemaPath: opts.schemaPath })
+      } catch (err) {
+        await pgDb.close()
+        throw err
+      }
+      logger.info({ url: redactUrl(pathOrUrl) }, 'store: PostgreSQL')
+      db = pgDb
+    } else {
+      const sqlite = SqliteSqlDb.open(pathOrUrl, {
+        logger,
+        synchronous: opts.synchronous,
+        busyTimeoutMs: opts.busyTimeoutMs,
+        schemaPath: opts.schemaPath,
+      })
+      legacy = makeContext(sqlite.db, clock, logger)
+      db = sqlite
+    }
+    const writes = new WriteQueue(db, { ...opts.writeQueue, logger })
+    return new Store(db, writes, databaseContext(db, clock, logger), legacy)
   }
 
-  /** The schema version of the open file (PRAGMA user_version). */
-  get version(): number {
-    return this.db.pragma('user_version', { simple: true }) as number
+  get backend(): 'sqlite' | 'postgres' {
+    return this.db.dialect
   }
 
-  /** Run fn in one transaction (nested calls become savepoints); a throw rolls everything back. */
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+  /** The schema version (SQLite's user_version; PostgreSQL's koplus_schema). */
+  version(): Promise<number> {
+    return this.db.version()
   }
 
-  close(): void {
-    if (this.db.open) this.db.close()
+  /** Run fn in one transaction: every repository of the store it gets writes in it; a throw rolls it all back. */
+  tx<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    if (this.#ctx.inTransaction) return fn(this)
+    return this.#ctx.tx((c) => fn(new Store(this.db, this.writes, c, this.#legacy)))
+  }
+
+  /** The repositories bound to an open transaction, e.g. a write-queue job's: `store.within(tx).calls.update(…)`. */
+  within(tx: SqlRunner): Store {
+    return new Store(this.db, this.writes, transactionContext(tx, this.#ctx), this.#legacy)
+  }
+
+  health(): StoreHealth {
+    return { backend: this.db.dialect, writes: this.writes.health() }
+  }
+
+  /** Wait for the queued writes (up to drainTimeoutMs), then close the connection. */
+  async close(drainTimeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.writes.drained(),
+      new Promise((r) => {
+        timer = setTimeout(r, drainTimeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    await this.writes.close()
+    await this.db.close()
   }
 }
 

@@ -20,10 +20,8 @@ export class SqliteSqlDb implements AsyncSqlDb {
   /** Open (creating and migrating as needed, exactly like Store.open) the SQLite file at path. */
   static open(
     path: string,
-    opts: { logger?: Logger; synchronous?: 'NORMAL' | 'FULL'; schemaPath?: string } = {},
+    opts: { logger?: Logger; synchronous?: 'NORMAL' | 'FULL'; busyTimeoutMs?: number; schemaPath?: string } = {},
   ): SqliteSqlDb {
-    if (path === ':memory:')
-      throw new Error("an async SQLite store needs a file (':memory:' would be a second, empty database)")
     return new SqliteSqlDb(openDatabase(path, opts))
   }
 
