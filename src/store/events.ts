@@ -133,7 +133,7 @@ export class EventLog {
   }
 
   /** Append many events in one transaction; returns the last id (0 for none). */
-  appendMany(events: readonly EventInput[]): Promise<number> {
+  async appendMany(events: readonly EventInput[]): Promise<number> {
     for (const e of events) check(e)
     return this.ctx.tx(async (c) => {
       let last = 0
