@@ -98,18 +98,18 @@ function unavailable<T extends object>(name: string): Async<T> {
 }
 
 export class Store {
-  readonly tenants: Async<Tenants>
-  readonly queues: Async<Queues>
-  readonly holidayCalendars: Async<HolidayCalendars>
-  readonly closures: Async<Closures>
-  readonly agents: Async<Agents>
-  readonly memberships: Async<Memberships>
-  readonly sessions: Async<AgentSessions>
+  readonly tenants: Tenants
+  readonly queues: Queues
+  readonly holidayCalendars: HolidayCalendars
+  readonly closures: Closures
+  readonly agents: Agents
+  readonly memberships: Memberships
+  readonly sessions: AgentSessions
   readonly calls: Async<Calls>
   readonly callbacks: Async<Callbacks>
   readonly events: Async<EventLog>
   readonly ewt: Async<EwtLog>
-  readonly prompts: Async<Prompts>
+  readonly prompts: Prompts
   readonly accounts: Async<Accounts>
   readonly audit: Async<Audit>
   readonly report: Async<Reports>
@@ -126,18 +126,18 @@ export class Store {
     const old = <T extends object>(name: string, make: (c: StoreContext) => T): Async<T> =>
       legacy ? promisify(make(legacy)) : unavailable<T>(name)
     void ctx // the converted repositories take it: `this.queues = new Queues(ctx)`
-    this.tenants = old('tenants', (c) => new Tenants(c))
-    this.queues = old('queues', (c) => new Queues(c))
-    this.holidayCalendars = old('holidayCalendars', (c) => new HolidayCalendars(c))
-    this.closures = old('closures', (c) => new Closures(c))
-    this.agents = old('agents', (c) => new Agents(c))
-    this.memberships = old('memberships', (c) => new Memberships(c))
-    this.sessions = old('sessions', (c) => new AgentSessions(c))
+    this.tenants = new Tenants(ctx)
+    this.queues = new Queues(ctx)
+    this.holidayCalendars = new HolidayCalendars(ctx)
+    this.closures = new Closures(ctx)
+    this.agents = new Agents(ctx)
+    this.memberships = new Memberships(ctx)
+    this.sessions = new AgentSessions(ctx)
     this.calls = old('calls', (c) => new Calls(c))
     this.callbacks = old('callbacks', (c) => new Callbacks(c))
     this.events = old('events', (c) => new EventLog(c))
     this.ewt = old('ewt', (c) => new EwtLog(c))
-    this.prompts = old('prompts', (c) => new Prompts(c))
+    this.prompts = new Prompts(ctx)
     this.accounts = old('accounts', (c) => new Accounts(c))
     this.audit = old('audit', (c) => new Audit(c))
     this.report = old('report', (c) => new Reports(c))
