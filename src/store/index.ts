@@ -19,7 +19,6 @@
 import pino, { type Logger } from 'pino'
 import { RealClock, type Clock } from '../util/clock.js'
 import { Accounts } from './accounts.js'
-import { isPostgresUrl } from './async-store.js'
 import { AgentSessions } from './sessions.js'
 import { Agents } from './agents.js'
 import { Audit } from './audit.js'
@@ -97,6 +96,14 @@ function unavailable<T extends object>(name: string): Async<T> {
   }) as unknown as Async<T>
 }
 
+/** database.url: `postgres://…` (or `postgresql://…`) selects PostgreSQL. */
+export function isPostgresUrl(url: string | undefined): url is string {
+  return typeof url === 'string' && /^postgres(ql)?:\/\//i.test(url)
+}
+
+/** Another URL scheme (mysql://, sqlite://, http://…): refused rather than taken for a file name. */
+const OTHER_URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i
+
 export class Store {
   readonly tenants: Tenants
   readonly queues: Queues
@@ -105,14 +112,14 @@ export class Store {
   readonly agents: Agents
   readonly memberships: Memberships
   readonly sessions: AgentSessions
-  readonly calls: Async<Calls>
-  readonly callbacks: Async<Callbacks>
-  readonly events: Async<EventLog>
-  readonly ewt: Async<EwtLog>
+  readonly calls: Calls
+  readonly callbacks: Callbacks
+  readonly events: EventLog
+  readonly ewt: EwtLog
   readonly prompts: Prompts
-  readonly accounts: Async<Accounts>
-  readonly audit: Async<Audit>
-  readonly report: Async<Reports>
+  readonly accounts: Accounts
+  readonly audit: Audit
+  readonly report: Reports
 
   private constructor(
     /** The connection (SQLite or PostgreSQL), for tests and maintenance; prefer the repositories. */
@@ -133,14 +140,14 @@ export class Store {
     this.agents = new Agents(ctx)
     this.memberships = new Memberships(ctx)
     this.sessions = new AgentSessions(ctx)
-    this.calls = old('calls', (c) => new Calls(c))
-    this.callbacks = old('callbacks', (c) => new Callbacks(c))
-    this.events = old('events', (c) => new EventLog(c))
-    this.ewt = old('ewt', (c) => new EwtLog(c))
+    this.calls = new Calls(ctx)
+    this.callbacks = new Callbacks(ctx)
+    this.events = new EventLog(ctx)
+    this.ewt = new EwtLog(ctx)
     this.prompts = new Prompts(ctx)
-    this.accounts = old('accounts', (c) => new Accounts(c))
-    this.audit = old('audit', (c) => new Audit(c))
-    this.report = old('report', (c) => new Reports(c))
+    this.accounts = new Accounts(ctx)
+    this.audit = new Audit(ctx)
+    this.report = new Reports(ctx)
     this.#ctx = ctx
     this.#legacy = legacy
   }
@@ -157,6 +164,8 @@ export class Store {
     const clock = opts.clock ?? new RealClock()
     let db: AsyncSqlDb
     let legacy: StoreContext | undefined
+    if (OTHER_URL_RE.test(pathOrUrl) && !isPostgresUrl(pathOrUrl))
+      throw new StoreError('INVALID', `database.url must be a postgres:// URL (got ${redactUrl(pathOrUrl)})`)
     if (isPostgresUrl(pathOrUrl)) {
       const pgDb = new PgSqlDb(pathOrUrl, { logger, connectTimeoutMs: opts.connectTimeoutMs })
       try {
@@ -262,8 +271,6 @@ export {
   type EwtAccuracy,
   type AbandonedCaller,
 } from './reports.js'
-// The asynchronous store (SQLite or PostgreSQL) and its write queue: docs/scale-out.md.
-export { AsyncStore, isPostgresUrl, type AsyncStoreOptions, type AsyncStoreHealth } from './async-store.js'
-export { CallPathRepository, type EventQuery } from './call-path-repository.js'
+// The call path's write queue (SQLite or PostgreSQL): docs/scale-out.md.
 export { WriteQueue, isRetryable, type WriteJob, type WriteQueueHealth, type WriteQueueOptions } from './write-queue.js'
 export type { AsyncSqlDb, SqlRunner, SqlValue } from './sql/async-db.js'
