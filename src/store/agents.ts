@@ -4,7 +4,7 @@ import { StoreError, invalid, notFound } from './errors.js'
 import { validateSkills } from './queue-settings.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
-import { textOrder } from './sql/dialect.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, describe, isPlainObject, parseJson, rejectUnknownKeys, requireInt, requireString } from './util.js'
 
 export interface AgentRecord extends Agent {
@@ -94,7 +94,9 @@ export class Agents {
     const d = this.ctx.dialect
     const rows =
       tenantId === undefined
-        ? await this.ctx.db.all<Row>(`SELECT * FROM agents ORDER BY ${textOrder(d, 'tenant_id', 'extension')}`)
+        ? await this.ctx.db.all<Row>(
+            `SELECT * FROM agents ORDER BY ${textOrder(d, 'tenant_id')}, ${textOrder(d, 'extension')}`,
+          )
         : await this.ctx.db.all<Row>(`SELECT * FROM agents WHERE tenant_id = ? ORDER BY ${textOrder(d, 'extension')}`, [
             tenantId,
           ])

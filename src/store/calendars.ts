@@ -4,7 +4,7 @@ import { calendarIssues } from '../core/schedule/holidays.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
-import { textOrder } from './sql/dialect.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, describe, isPlainObject, parseJson, requireString } from './util.js'
 
 export interface HolidayCalendarRecord extends HolidayCalendar {

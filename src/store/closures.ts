@@ -6,7 +6,8 @@ import type { Closure } from '../core/schedule/types.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation } from './sql/constraint.js'
-import { jsonArrayHas, textOrder, where } from './sql/dialect.js'
+import { textOrder, where } from './sql/clauses.js'
+import { jsonArrayHas } from './sql/json.js'
 import { chooseId, describe, parseJson, requireInstant, requireString } from './util.js'
 
 export type ClosureScope = { kind: 'queues'; queueIds: string[] } | { kind: 'tag'; tag: string } | { kind: 'tenant' }

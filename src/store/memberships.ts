@@ -7,7 +7,7 @@ import type { Membership } from '../core/model.js'
 import { StoreError, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation } from './sql/constraint.js'
-import { textOrder, where } from './sql/dialect.js'
+import { textOrder, where } from './sql/clauses.js'
 import { requireInstant } from './util.js'
 
 export interface MembershipRecord extends Membership {
@@ -53,7 +53,7 @@ export class Memberships {
       ['queue_id = ?', filter.queueId],
     ])
     const rows = await this.ctx.db.all<Row>(
-      `SELECT * FROM memberships ${w.sql} ORDER BY ${textOrder(this.ctx.dialect, 'agent_id', 'queue_id')}`,
+      `SELECT * FROM memberships ${w.sql} ORDER BY ${textOrder(this.ctx.dialect, 'agent_id')}, ${textOrder(this.ctx.dialect, 'queue_id')}`,
       w.params,
     )
     return rows.map(toMembership)

@@ -2,7 +2,7 @@
 import type { Language } from '../core/model.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
-import { textOrder, where } from './sql/dialect.js'
+import { textOrder, where } from './sql/clauses.js'
 import { newId, requireString } from './util.js'
 
 export interface PromptRecord {
@@ -111,7 +111,7 @@ export class Prompts {
       ['queue_id = ?', queueId],
     ])
     const rows = await this.ctx.db.all<Row>(
-      `SELECT * FROM prompts ${w.sql} ORDER BY ${textOrder(d, 'tenant_id')}, ${textOrder(d, 'queue_id')} NULLS FIRST, ${textOrder(d, 'language', 'name')}`,
+      `SELECT * FROM prompts ${w.sql} ORDER BY ${textOrder(d, 'tenant_id')}, ${textOrder(d, 'queue_id')} NULLS FIRST, ${textOrder(d, 'language')}, ${textOrder(d, 'name')}`,
       w.params,
     )
     return rows.map(toPrompt)

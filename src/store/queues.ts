@@ -5,7 +5,8 @@ import { StoreError, invalid, notFound } from './errors.js'
 import { checkSettingsConsistency, effectiveSettings, validateQueueSettings } from './queue-settings.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
-import { jsonArrayHas, textOrder } from './sql/dialect.js'
+import { textOrder } from './sql/clauses.js'
+import { jsonArrayHas } from './sql/json.js'
 import {
   chooseId,
   describe,
@@ -94,7 +95,9 @@ export class Queues {
     const d = this.ctx.dialect
     const rows =
       tenantId === undefined
-        ? await this.ctx.db.all<Row>(`SELECT * FROM queues ORDER BY ${textOrder(d, 'tenant_id', 'number')}`)
+        ? await this.ctx.db.all<Row>(
+            `SELECT * FROM queues ORDER BY ${textOrder(d, 'tenant_id')}, ${textOrder(d, 'number')}`,
+          )
         : await this.ctx.db.all<Row>(`SELECT * FROM queues WHERE tenant_id = ? ORDER BY ${textOrder(d, 'number')}`, [
             tenantId,
           ])

@@ -2,7 +2,7 @@
 import { StoreError, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation } from './sql/constraint.js'
-import { textOrder, where } from './sql/dialect.js'
+import { textOrder, where } from './sql/clauses.js'
 import { requireInstant, requireString } from './util.js'
 
 export interface AgentSession {
@@ -42,7 +42,7 @@ export class AgentSessions {
       ['queue_id = ?', filter.queueId],
     ])
     const rows = await this.ctx.db.all<Row>(
-      `SELECT * FROM agent_sessions ${w.sql} ORDER BY since, ${textOrder(this.ctx.dialect, 'agent_id', 'queue_id')}`,
+      `SELECT * FROM agent_sessions ${w.sql} ORDER BY since, ${textOrder(this.ctx.dialect, 'agent_id')}, ${textOrder(this.ctx.dialect, 'queue_id')}`,
       w.params,
     )
     return rows.map(toSession)

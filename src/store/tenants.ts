@@ -3,7 +3,7 @@ import type { Tenant } from '../core/model.js'
 import { StoreError, notFound } from './errors.js'
 import type { RepoContext } from './repo-context.js'
 import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
-import { textOrder } from './sql/dialect.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, rejectUnknownKeys, requireString } from './util.js'
 
 export interface TenantRecord extends Tenant {
