@@ -109,6 +109,16 @@ for (const b of backends) {
       ['A', 'B', 'a', 'b'],
       'tenants (same created_at) by id',
     )
+    t.strictSame(
+      (await store.tenants.usage()).filter((u) => u.id !== 'default'),
+      [
+        { id: 'A', domain: 'a2.example', queues: 0, agents: 0 },
+        { id: 'B', domain: 'b2.example', queues: 0, agents: 0 },
+        { id: 'a', domain: 'a.example', queues: 0, agents: 0 },
+        { id: 'b', domain: 'b.example', queues: 0, agents: 0 },
+      ],
+      'usage: by id, counts as numbers',
+    )
     t.same(
       (await store.holidayCalendars.list()).map((x) => x.name),
       ['Cal A', 'Cal B', 'Cal a', 'Cal b'],
@@ -242,5 +252,36 @@ for (const b of backends) {
       ((tenant as PromiseRejectedResult).reason as StoreError).message,
       "tenant domain 'acme.example' already exists",
     )
+  })
+
+  t.test(`${b.name}: a concurrent writer's reference is the same StoreError as a checked one`, async (t) => {
+    const store = await b.openStore(t, { clock: new VirtualClock(T0) })
+    await store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' })
+    const removed = await race(
+      b,
+      store,
+      (s) => s.queues.create({ tenantId: 'acme', number: '5000', name: 'Support' }),
+      () => store.tenants.remove('acme'),
+    )
+    t.equal(removed.status, 'rejected')
+    const e = (removed as PromiseRejectedResult).reason as StoreError
+    t.ok(e instanceof StoreError, 'a StoreError, not the database error')
+    t.equal(e.storeCode, 'IN_USE')
+    t.match(e.message, /^tenant 'acme' (still has 1 queues; remove them first|is still in use; remove its)/)
+    t.equal((await store.tenants.get('acme')).domain, 'acme.example', 'the tenant is still there')
+
+    const q = await store.queues.create({ id: 'q1', number: '5001', name: 'Sales' })
+    await store.agents.create({ id: 'anna', extension: '1001', name: 'Anna', plan: 'pro' })
+    const added = await race(
+      b,
+      store,
+      (s) => s.agents.remove('anna'),
+      () => store.memberships.add('anna', q.id),
+    )
+    t.equal(added.status, 'rejected')
+    const m = (added as PromiseRejectedResult).reason as StoreError
+    t.ok(m instanceof StoreError, 'a StoreError, not the database error')
+    t.equal(m.storeCode, 'NOT_FOUND')
+    t.same(await store.memberships.list(), [])
   })
 }
