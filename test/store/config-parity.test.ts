@@ -47,12 +47,13 @@ async function openWithLocale(t: Test, b: StoreBackend, clock: VirtualClock): Pr
 }
 
 /** Resolves once another PostgreSQL session waits for a lock (the concurrent writer is blocked on our row). */
-async function someoneWaits(store: Store): Promise<void> {
-  for (;;) {
+async function someoneWaits(store: Store, gaveUp: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !gaveUp(); i++) {
     const r = await store.db.get<{ n: number }>('SELECT count(*) AS n FROM pg_locks WHERE NOT granted')
     if (r && r.n > 0) return
     await new Promise((resolve) => setImmediate(resolve))
   }
+  if (!gaveUp()) throw new Error('the concurrent writer never waited for the open transaction')
 }
 
 /**
@@ -74,10 +75,12 @@ async function race<T>(
     wrote()
     await held
   })
-  await written
+  await Promise.race([written, tx]) // (tx: first failed)
   const other = second()
   const settled = Promise.allSettled([other])
-  if (b.pg) await someoneWaits(store)
+  let done = false
+  void settled.then(() => (done = true))
+  if (b.pg) await Promise.race([someoneWaits(store, () => done), settled]) // (settled: it did not wait after all)
   release()
   await tx
   return (await settled)[0]
