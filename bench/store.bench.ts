@@ -113,20 +113,24 @@ async function measure(label: string, db: AsyncSqlDb): Promise<void> {
   }
   console.log(formatSummary(`${label}: one event transaction`.padEnd(60), summarize(samples), 3))
 
-  const q = new WriteQueue(db)
-  const t0 = performance.now()
-  for (let i = 0; i < CALLS; i++) for (const job of callEvents(db.dialect, 'q', i)) q.enqueue(`q-${i}`, job)
-  const enqueuedMs = performance.now() - t0
-  await q.drained()
-  const ms = performance.now() - t0
-  const n = CALLS * 4
-  const h = q.health()
-  if (h.written !== n || h.rejected !== 0)
-    throw new Error(`${label}: wrote ${h.written} of ${n}, rejected ${h.rejected}`)
-  console.log(
-    `${`${label}: through the write queue`.padEnd(60)} ${n} transactions in ${ms.toFixed(0)} ms = ${((n / ms) * 1000).toFixed(0)} writes/s (enqueueing all took ${enqueuedMs.toFixed(1)} ms)`,
-  )
-  await q.close()
+  for (const maxBatch of [1, 64]) {
+    const q = new WriteQueue(db, { maxBatch })
+    const t0 = performance.now()
+    for (let i = 0; i < CALLS; i++)
+      for (const job of callEvents(db.dialect, `q${maxBatch}`, i)) q.enqueue(`q-${i}`, job)
+    const enqueuedMs = performance.now() - t0
+    await q.drained()
+    const ms = performance.now() - t0
+    const n = CALLS * 4
+    const h = q.health()
+    if (h.written !== n || h.rejected !== 0)
+      throw new Error(`${label}: wrote ${h.written} of ${n}, rejected ${h.rejected}`)
+    const how = maxBatch === 1 ? 'one commit per event' : `group commit ≤ ${maxBatch}`
+    console.log(
+      `${`${label}: write queue, ${how}`.padEnd(60)} ${n} events in ${q.commits} commits, ${ms.toFixed(0)} ms = ${((n / ms) * 1000).toFixed(0)} events/s (enqueueing all took ${enqueuedMs.toFixed(1)} ms)`,
+    )
+    await q.close()
+  }
 }
 
 export default async function storeBench(): Promise<void> {
