@@ -13,6 +13,12 @@
  *   server) finds its sequence number already applied and is skipped, not applied twice.
  * - A job that fails for another reason (a constraint, a bug: retrying cannot help) is rolled back, logged with its
  *   label and kept in rejected() for the health report; the jobs after it go on.
+ * - Group commit: when jobs are waiting behind the one being written (a burst, or an outage just ended), up to
+ *   `maxBatch` of them are written in ONE transaction, still in order, each still all or nothing (the koplus_writer
+ *   row advances to the batch's last sequence number). One commit (one fsync on PostgreSQL) then carries many
+ *   events, so the queue keeps up with bursts far above one event per commit latency. If a job of a batch fails for
+ *   a reason retrying cannot cure, the batch is rolled back and its jobs are written one by one, so only that job
+ *   is rejected.
  * - Memory bound: past maxQueued jobs, enqueue() still accepts (a call is never refused for the store) but
  *   health() reports 'overflow' so an operator is paged before memory runs out.
  */
@@ -51,6 +57,8 @@ export interface WriteQueueOptions {
   logEveryMs?: number
   /** Wall clock for degradedSince (default Date.now); the queue's timing uses timers only. */
   now?: () => number
+  /** At most this many waiting jobs are written in one transaction (default 64; 1 = one transaction per job). */
+  maxBatch?: number
 }
 
 interface Entry {
@@ -100,6 +108,9 @@ export class WriteQueue extends EventEmitter {
   readonly #opts: Required<Omit<WriteQueueOptions, 'logger' | 'writerId'>>
   #seq = 0
   #written = 0
+  #commits = 0
+  /** Jobs of a batch that failed for a non-retryable reason are written one by one until this sequence number. */
+  #singleUntil = 0
   #failures = 0
   #degradedSince: number | null = null
   #lastError: string | null = null
@@ -121,6 +132,7 @@ export class WriteQueue extends EventEmitter {
       maxQueued: opts.maxQueued ?? 100_000,
       logEveryMs: opts.logEveryMs ?? 30_000,
       now: opts.now ?? Date.now,
+      maxBatch: Math.max(1, opts.maxBatch ?? 64),
     }
   }
 
@@ -151,6 +163,11 @@ export class WriteQueue extends EventEmitter {
       degradedSince: this.#degradedSince,
       lastError: this.#lastError,
     }
+  }
+
+  /** Transactions committed since start (fewer than jobs written when bursts were grouped). */
+  get commits(): number {
+    return this.#commits
   }
 
   rejected(): readonly { seq: number; label: string; error: string }[] {
@@ -191,19 +208,29 @@ export class WriteQueue extends EventEmitter {
       let delay = this.#opts.retryMinMs
       while (!this.#closed && this.#entries.length > 0) {
         const head = this.#entries[0]
+        let batch: Entry[] = [head]
         try {
           await this.#ensureWriterTable()
-          await this.#apply(head)
-          this.#entries.shift()
-          this.#written++
+          // Formed after the await: the jobs queued meanwhile join this transaction.
+          const size = head.seq <= this.#singleUntil ? 1 : Math.min(this.#opts.maxBatch, this.#entries.length)
+          batch = this.#entries.slice(0, size)
+          await this.#apply(batch)
+          this.#entries.splice(0, batch.length)
+          this.#written += batch.length
+          this.#commits++
           delay = this.#opts.retryMinMs
-          this.emit('written', head.seq, head.label)
+          for (const e of batch) this.emit('written', e.seq, e.label)
         } catch (err) {
           this.#failures++
           if (isRetryable(err)) {
             this.#markDegraded(err, head)
             await this.#sleep(delay)
             delay = Math.min(delay * 2, this.#opts.retryMaxMs)
+            continue
+          }
+          if (batch.length > 1) {
+            // Which job failed is not known from outside the transaction: write these one by one.
+            this.#singleUntil = batch[batch.length - 1].seq
             continue
           }
           this.#entries.shift()
@@ -233,16 +260,18 @@ export class WriteQueue extends EventEmitter {
     }
   }
 
-  async #apply(e: Entry): Promise<void> {
+  async #apply(batch: readonly Entry[]): Promise<void> {
+    const last = batch[batch.length - 1].seq
     await this.#db.transaction(async (tx) => {
       const done = await tx.get<{ last_seq: number }>('SELECT last_seq FROM koplus_writer WHERE writer = ?', [
         this.writerId,
       ])
-      if (done && Number(done.last_seq) >= e.seq) return // committed by an attempt whose acknowledgement was lost
-      await e.job(tx)
+      const applied = done ? Number(done.last_seq) : 0
+      if (applied >= last) return // committed by an attempt whose acknowledgement was lost
+      for (const e of batch) if (e.seq > applied) await e.job(tx)
       await tx.run(
         'INSERT INTO koplus_writer (writer, last_seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at',
-        [this.writerId, e.seq, this.#opts.now()],
+        [this.writerId, last, this.#opts.now()],
       )
     })
   }

@@ -160,3 +160,56 @@ if (pgBackend) {
     },
   )
 }
+
+for (const b of backends) {
+  t.test(`${b.name}: a burst is written in a few grouped transactions, in order, each job whole`, async (t) => {
+    const store = await b.openStore(t)
+    const q = new WriteQueue(store.db, { retryMinMs: 10, retryMaxMs: 50, maxBatch: 16 })
+    t.teardown(() => q.close())
+    const order: number[] = []
+    q.on('written', (seq: number) => order.push(seq))
+    for (let i = 1; i <= 100; i++) q.enqueue(`ARRIVE c${i}`, eventJob(store, i))
+    await q.drained()
+    t.same(
+      order,
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      'every job reported written, in order',
+    )
+    t.same(
+      (await store.events.list()).map((e) => e.callId),
+      Array.from({ length: 100 }, (_, i) => `c${i + 1}`),
+    )
+    t.ok(q.commits <= 100 / 16 + 2, `100 jobs in ${q.commits} commits (at most 16 a transaction)`)
+    t.ok(q.commits >= 100 / 16, 'no transaction held more than maxBatch jobs')
+    t.strictSame(await store.db.get('SELECT last_seq FROM koplus_writer WHERE writer = ?', [q.writerId]), {
+      last_seq: 100,
+    })
+  })
+
+  t.test(
+    `${b.name}: a job that cannot succeed inside a batch: only it is rejected, its batch-mates are written`,
+    async (t) => {
+      const store = await b.openStore(t)
+      const q = new WriteQueue(store.db, { retryMinMs: 10, retryMaxMs: 50, maxBatch: 8 })
+      t.teardown(() => q.close())
+      for (let i = 1; i <= 10; i++) q.enqueue(`ARRIVE c${i}`, eventJob(store, i === 5 ? 4 : i)) // the 5th repeats c4
+      await q.drained()
+      t.same(
+        (await store.events.list()).map((e) => e.callId),
+        ['c1', 'c2', 'c3', 'c4', 'c6', 'c7', 'c8', 'c9', 'c10'],
+        'the duplicate wrote nothing, every other job is there once',
+      )
+      t.match(q.health(), { state: 'ok', written: 9, rejected: 1, queued: 0 })
+      t.match(q.rejected(), [{ seq: 5, label: 'ARRIVE c5' }])
+    },
+  )
+
+  t.test(`${b.name}: maxBatch 1 keeps one transaction per job`, async (t) => {
+    const store = await b.openStore(t)
+    const q = new WriteQueue(store.db, { maxBatch: 1 })
+    t.teardown(() => q.close())
+    for (let i = 1; i <= 5; i++) q.enqueue(`ARRIVE c${i}`, eventJob(store, i))
+    await q.drained()
+    t.equal(q.commits, 5)
+  })
+}
