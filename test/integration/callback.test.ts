@@ -5,58 +5,8 @@
  * endpoint of the simulator (the default callback.dialString) that answers and presses 1, or not.
  */
 import t from 'tap'
-import type { Test } from 'tap'
-import type { QueueSettings } from '../../src/core/model.js'
-import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
-import { heardOf, sound, startJourney, until, type Journey } from '../helpers/journey-fixture.js'
-import { VirtualTime } from '../helpers/virtual-time.js'
-
-const sv = (id: string) => sound('sv', id)
-const CB: Partial<QueueSettings> = {
-  callbackKey: '1',
-  announcePosition: true,
-  positionIntervalSec: 30,
-  callbackRetries: 1,
-  callbackRetryMin: 1,
-}
-const GATEWAY = /^sofia\/gateway\/default\//
-const PERSON_ANSWERS: EndpointBehaviour = { answerAfterMs: 500, pressKeys: { keys: '1', afterMs: 3000 } }
-
-async function setup(
-  t: Test,
-  over: Partial<QueueSettings> = {},
-  person: EndpointBehaviour = PERSON_ANSWERS,
-): Promise<{ j: Journey; time: VirtualTime }> {
-  const time = new VirtualTime()
-  const j = await startJourney(t, {
-    time,
-    queues: [{ number: '5000', settings: { ...CB, ...over } }],
-    agents: [{ extension: '1001', loggedIn: ['5000'] }],
-  })
-  j.sim.endpoint(GATEWAY, person)
-  j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
-  return { j, time }
-}
-
-/** A caller waits, hears the offer after the position, presses 1, confirms (1) or types `typed`; the call ends. */
-async function askCallback(j: Journey, time: VirtualTime, from: string, typed?: string) {
-  const call = j.sim.placeCall({ to: '5000', from })
-  await time.run(j.sim.waitFor(() => heardOf(call, sv('callback-offer')).length > 0, 5000, 'the callback offer'))
-  call.pressKeys('1')
-  const ask =
-    typed === undefined || from === 'anonymous'
-      ? typed === undefined
-        ? 'callback-accept-or-type'
-        : 'callback-type-number'
-      : 'callback-accept-or-type'
-  await time.run(j.sim.waitFor(() => heardOf(call, sv(ask)).length > 0, 5000, `asked: ${ask}`))
-  call.pressKeys(typed === undefined ? '1' : `${typed}#`)
-  await time.run(j.sim.waitFor(() => call.channel.hungUp, 20000, 'the call ends after the confirmation'))
-  return call
-}
-
-const queued = (j: Journey) =>
-  j.daemon.status().queues[0].callers.map((c) => ({ callId: c.callId, callback: c.callback?.number }))
+import { askCallback, queued, setup, sv } from '../helpers/callback-fixture.js'
+import { heardOf, until } from '../helpers/journey-fixture.js'
 
 t.test(
   'accept with 1: place kept while hung up, agent rung first, whisper, person dialled and bridged on 1',
