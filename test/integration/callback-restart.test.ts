@@ -84,6 +84,12 @@ t.test(
     await j.restart()
     await time.run(j.sim.waitFor(() => agent.hungUp, 5000, "the agent's leg is ended"))
     t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free at once')
+    const record = j.daemon.store.calls.find(call.uuid)
+    t.same(
+      [record?.outcome, record?.endedAt],
+      ['callback', null],
+      'the call record stays open: not closed as abandoned by the restart',
+    )
     t.same(
       j.daemon.status().queues[0].callers.map((c) => [c.callId, c.callback?.attempts]),
       [[call.uuid, 1]],
