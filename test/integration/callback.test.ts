@@ -192,3 +192,39 @@ t.test('closed at the due time: held until the next opening (audited), then call
     'resumed at the opening',
   )
 })
+
+t.test(
+  'the queue deleted, or its callback switched off: the waiting callback ends as cancelled, audited',
+  async (t) => {
+    const { j, time } = await setup(t)
+    const off = await askCallback(j, time, '0701234567')
+    const queueId = j.seeded.queues['5000']
+    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '' } })
+    j.daemon.reloadConfig()
+    t.same(
+      [j.daemon.store.callbacks.get(off.uuid)?.state, j.daemon.store.callbacks.get(off.uuid)?.reason],
+      ['cancelled', 'callback-off'],
+      'callback switched off: cancelled with the reason',
+    )
+    t.same(queued(j), [], 'its place is given up')
+
+    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '1' } })
+    j.daemon.reloadConfig()
+    const gone = await askCallback(j, time, '0702222222')
+    j.daemon.dispatch({ type: 'agent-logout', agentId: j.seeded.agents['1001'], source: 'api' })
+    j.daemon.store.queues.remove(queueId)
+    j.daemon.reloadConfig()
+    t.same(
+      [j.daemon.store.callbacks.get(gone.uuid)?.state, j.daemon.store.callbacks.get(gone.uuid)?.reason],
+      ['cancelled', 'queue-deleted'],
+      'queue deleted: cancelled with the reason',
+    )
+    const audit = j.daemon.store.events.list({ callId: gone.uuid, event: 'CALLBACKCANCELLED' })
+    t.same(
+      audit.map((e) => (e.data as { reason: string; source: string }).reason),
+      ['queue-deleted'],
+      'in the event log',
+    )
+    t.equal(j.daemon.store.calls.find(gone.uuid)?.outcome, 'callback-cancelled', 'the call record is closed')
+  },
+)
