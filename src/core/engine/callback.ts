@@ -230,11 +230,7 @@ function accept(st: EngineState, caller: CallerRt, cb: CallbackRt): void {
 
 /** Is this virtual caller's turn allowed now? (matching: only while open and after a retry's delay). */
 export function callbackDue(st: EngineState, caller: CallerRt): boolean {
-  const cb = caller.callback
-  if (!cb || cb.state === 'setup') return true // still on the line: offered like any caller (the setup is dropped on answer)
-  if (cb.state !== 'waiting' || cb.restoring || cb.nextAttemptAt > st.now) return false
-  const queue = st.queues.get(caller.queueId)
-  return !!queue && st.openStates.get(queue.id) !== false
+  return !caller.callback?.restoring && dueBarRestore(st, caller)
 }
 
 /**
@@ -242,12 +238,15 @@ export function callbackDue(st: EngineState, caller: CallerRt): boolean {
  * callers behind it are not offered meanwhile, so it keeps its turn (matching).
  */
 export function callbackBlocks(st: EngineState, caller: CallerRt): boolean {
+  return !!caller.callback?.restoring && dueBarRestore(st, caller)
+}
+
+function dueBarRestore(st: EngineState, caller: CallerRt): boolean {
   const cb = caller.callback
-  if (!cb?.restoring) return false
-  cb.restoring = false
-  const due = callbackDue(st, caller)
-  cb.restoring = true
-  return due
+  if (!cb || cb.state === 'setup') return true // still on the line: offered like any caller (the setup is dropped on answer)
+  if (cb.state !== 'waiting' || cb.nextAttemptAt > st.now) return false
+  const queue = st.queues.get(caller.queueId)
+  return !!queue && st.openStates.get(queue.id) !== false
 }
 
 /** The queue closed with this callback waiting: held until the next opening (or the expiry). Audited. */
