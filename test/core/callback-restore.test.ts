@@ -167,6 +167,13 @@ t.test('restart during the whisper (only the agent leg): the leg ends, offered a
     ['LA'],
     'the agent leg is hung up',
   )
+  t.same(
+    ofType(found, 'offer-record')
+      .filter((r) => r.legId === 'LA')
+      .map((r) => [r.legId, r.result, r.endedAt]),
+    [['LA', 'answered', h.now]],
+    'its offer, left open by the daemon that stopped, is closed',
+  )
   t.equal(lastOriginate(found)?.callId, 'c1', 'offered again (the attempt had not started)')
 })
 

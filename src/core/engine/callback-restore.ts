@@ -87,6 +87,18 @@ export function callbackLegsFound(st: EngineState, legs: readonly FoundLeg[]): v
     for (const l of group) {
       if (kept.has(l.legId)) continue
       emit(st, { type: 'hangup-leg', legId: l.legId, cause: l.answered ? CAUSE.normal : CAUSE.cancel })
+      // The agent's offer, left open by the daemon that stopped, ends here.
+      if (l.agentId)
+        emit(st, {
+          type: 'offer-record',
+          legId: l.legId,
+          callId,
+          agentId: l.agentId,
+          at: st.now,
+          result: l.answered ? 'answered' : 'cancelled',
+          cause: 'DAEMON_RESTART',
+          endedAt: st.now,
+        })
     }
   }
   releaseRestored(st)
