@@ -187,6 +187,15 @@ t.test('legs of no pending callback are hung up; FreeSWITCH not read in time rel
     ofType(found, 'hangup-leg').map((c) => c.legId),
     ['X1', 'X2'],
   )
+  // A conversation with an agent this daemon does not know (removed meanwhile): never cut, not followed.
+  const talk = h.send({
+    type: 'callback-legs-found',
+    legs: [
+      agentLeg({ callId: 'old', legId: 'Y1', agentId: 'gone', bridgedWith: 'Y2' }),
+      personLeg({ callId: 'old', legId: 'Y2', answered: true, bridgedWith: 'Y1' }),
+    ],
+  })
+  t.same(ofType(talk, 'hangup-leg'), [], 'a conversation is never cut')
   const late = restarted((h) => [stored(h, { nextAttemptAt: h.now })])
   t.same(ofType(late.advance(RESTORE_WAIT_SEC * 1000 - 1000), 'originate'), [], 'held while FreeSWITCH is read')
   t.equal(lastOriginate(late.advance(1000))?.callId, 'c1', `released after ${RESTORE_WAIT_SEC} s`)

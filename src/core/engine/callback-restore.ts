@@ -19,7 +19,16 @@
  */
 import type { FoundLeg, StoredCallback } from '../events.js'
 import { initialAnnounceState } from '../journey/index.js'
-import { type CallerRt, type EngineState, type LegRt, CAUSE, emit, queueLog, setTimer } from './engine-state.js'
+import {
+  type CallerRt,
+  type EngineState,
+  type LegRt,
+  CAUSE,
+  clearTimer,
+  emit,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { giveUp, holdCallback, callbacksOpenChanged } from './callback.js'
 import { askToConfirm } from './callback-call.js'
 import { callbackNoLonger } from './callback-config.js'
@@ -110,7 +119,7 @@ export function callbacksRestoreTimeout(st: EngineState): void {
 }
 
 function releaseRestored(st: EngineState): void {
-  st.timers.delete(RESTORE_TIMER)
+  clearTimer(st, RESTORE_TIMER)
   for (const c of [...st.callers.values()]) {
     const cb = c.callback
     if (!cb?.restoring) continue
@@ -124,19 +133,21 @@ function releaseRestored(st: EngineState): void {
 
 /** The legs of one callback: those carried on (the rest are hung up by the caller of this). */
 function carryOn(st: EngineState, callId: string, group: FoundLeg[]): Set<string> {
-  const person = group.find((l) => l.agentId === '')
-  const agentLeg = group.find(
-    (l) => l.agentId !== '' && l.answered && st.agents.has(l.agentId) && !st.legs.has(l.legId),
-  )
   const caller = st.callers.get(callId)
-  if (!person || !agentLeg) return new Set()
-  const bridged = person.bridgedWith === agentLeg.legId || agentLeg.bridgedWith === person.legId
-  if (bridged) {
+  const person = group.find((l) => l.agentId === '')
+  if (!person) return new Set()
+  const followable = (l: FoundLeg) => l.answered && st.agents.has(l.agentId) && !st.legs.has(l.legId)
+  const talking = group.find(
+    (l) => l.agentId !== '' && (l.bridgedWith === person.legId || person.bridgedWith === l.legId),
+  )
+  if (talking) {
     // A conversation under way is never cut, even when it cannot be followed (its queue or agent unknown).
     const known = caller?.callback?.restoring && caller.phase === 'queued' ? caller : undefined
-    if (!caller || known) connected(st, callId, agentLeg, person, known)
-    return new Set([agentLeg.legId, person.legId])
+    if (followable(talking) && (!caller || known)) connected(st, callId, talking, person, known)
+    return new Set([talking.legId, person.legId])
   }
+  const agentLeg = group.find((l) => l.agentId !== '' && followable(l))
+  if (!agentLeg) return new Set()
   if (!caller?.callback?.restoring || caller.phase !== 'queued' || caller.callback.state !== 'waiting') return new Set()
   const agent = st.agents.get(agentLeg.agentId)!
   takeAttempt(st, caller, agentLeg, person)
