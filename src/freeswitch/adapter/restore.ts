@@ -236,7 +236,8 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
 /**
  * Two answered koplus legs bridged with each other (a callback: the agent's leg and the person's, joined by
  * uuid_bridge): each gets `bridgedWith` the other, when both name each other as bridge partner (bridge_uuid,
- * Other-Leg-Unique-ID or signal_bond: switch_ivr_uuid_bridge sets signal_bond, the bridge sets bridge_uuid).
+ * Other-Leg-Unique-ID or signal_bond: switch_ivr_bridge.c `switch_ivr_uuid_bridge` sets bridge_uuid and
+ * signal_bond on both channels; the bridge's end clears bridge_uuid).
  */
 function pairBridgedLegs(legs: Map<string, LiveLeg>, byId: Map<string, Record<string, string>>): void {
   const partners = (d: Record<string, string> | undefined) =>
