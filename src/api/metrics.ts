@@ -3,7 +3,9 @@
  * `observeEvent` / `observeCommands` around every `center.handle(event, now)` (offers, answers, arrival→first ring,
  * queue outcomes and answer waits from the engine's call records, event-processing lag), `setEslConnected` from the
  * ESL client's connect/close, and `observeStatus` with the engine's status at each scrape (queue lengths, longest
- * waits, agent states per queue). Every per-queue series is labelled `queue` = the queue id; `koplus_queue_info`
+ * waits, agent states per queue). Callbacks (issue 14) are counted from the engine's CALLBACK* event log entries:
+ * requested, completed, failed / cancelled by reason, pending per queue, time from request to connection. Every
+ * per-queue series is labelled `queue` = the queue id; `koplus_queue_info`
  * maps it to the number, name and tenant. Names follow https://prometheus.io/docs/practices/naming/ and pass
  * `promtool check metrics` (test/api/metrics.test.ts); docs/metrics.md lists them.
  */
@@ -177,6 +179,46 @@ export class KoplusMetrics {
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   })
+  // ── callbacks (issue 14, docs/callback.md), from the engine's CALLBACK* event log entries ──
+  readonly callbacksRequested = new Counter({
+    name: 'koplus_callbacks_requested_total',
+    help: 'Callbacks requested (the caller confirmed a number and hung up, keeping the place)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly callbacksCompleted = new Counter({
+    name: 'koplus_callbacks_completed_total',
+    help: 'Callbacks that reached the person: connected to an agent',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly callbacksFailed = new Counter({
+    name: 'koplus_callbacks_failed_total',
+    help: 'Callbacks given up, by reason (no-answer, busy, not-confirmed, failed, expired)',
+    labelNames: ['queue', 'reason'],
+    registers: [this.registry],
+  })
+  readonly callbacksCancelled = new Counter({
+    name: 'koplus_callbacks_cancelled_total',
+    help: 'Callbacks cancelled, by reason (cancelled by an operator, queue-deleted, callback-off)',
+    labelNames: ['queue', 'reason'],
+    registers: [this.registry],
+  })
+  readonly callbacksPending = new Gauge({
+    name: 'koplus_queue_pending_callbacks',
+    help: 'Callbacks keeping a place in the queue now (waiting for their turn, or being dialled)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  })
+  readonly callbackToConnection = new Histogram({
+    name: 'koplus_callback_request_to_connection_seconds',
+    help: 'From the callback request to the person being connected to an agent',
+    labelNames: ['queue'],
+    buckets: [60, 300, 600, 900, 1200, 1800, 2700, 3600, 7200, 14400, 28800, 86400],
+    registers: [this.registry],
+  })
+  /** Pending callbacks: call id → queue id (requested or rebuilt at start-up, until connected or ended). */
+  #callbacks = new Map<string, string>()
   /** Queue and entry time of callers in a queue, from the engine's call records, until they are answered or leave. */
   #inQueue = new Map<string, { queueId: string; enteredAt?: number }>()
   #arrivedAt = new Map<string, number>()
@@ -216,6 +258,10 @@ export class KoplusMetrics {
         this.#arrivedAt.delete(c.callId)
       } else if (c.type === 'call-record') {
         this.#observeRecord(c.record)
+      } else if (c.type === 'log' && c.event.startsWith('CALLBACK')) {
+        this.#observeCallback(c)
+      } else if (c.type === 'log' && c.event === 'RESTORED' && c.data?.callback === true) {
+        this.#callbackPending(c.callId, c.queueId)
       }
     }
   }
@@ -238,6 +284,47 @@ export class KoplusMetrics {
     } else if (r.endedAt !== undefined) {
       this.#inQueue.delete(r.callId)
     }
+  }
+
+  /** One CALLBACK* entry of the event log (src/core/engine/callback*.ts). */
+  #observeCallback(c: Extract<Command, { type: 'log' }>): void {
+    const queue = { queue: c.queueId }
+    const reason = typeof c.data?.reason === 'string' ? c.data.reason : 'unknown'
+    switch (c.event) {
+      case 'CALLBACKREQUESTED':
+        this.callbacksRequested.inc(queue)
+        return this.#callbackPending(c.callId, c.queueId)
+      case 'CALLBACKRESTORED':
+        if (c.data?.state === 'connected') return this.#callbackEnded(c.callId)
+        return this.#callbackPending(c.callId, c.queueId)
+      case 'CALLBACKCONNECTED': {
+        this.callbacksCompleted.inc(queue)
+        const sec = c.data?.sinceRequestSec
+        if (typeof sec === 'number') this.callbackToConnection.observe(queue, Math.max(0, sec))
+        return this.#callbackEnded(c.callId)
+      }
+      case 'CALLBACKFAILED':
+        this.callbacksFailed.inc({ ...queue, reason })
+        return this.#callbackEnded(c.callId)
+      case 'CALLBACKCANCELLED':
+        this.callbacksCancelled.inc({ ...queue, reason })
+        return this.#callbackEnded(c.callId)
+    }
+  }
+
+  #callbackPending(callId: string, queueId: string): void {
+    const before = this.#callbacks.get(callId)
+    if (before === queueId) return
+    if (before !== undefined) this.callbacksPending.dec({ queue: before })
+    this.#callbacks.set(callId, queueId)
+    this.callbacksPending.inc({ queue: queueId })
+  }
+
+  #callbackEnded(callId: string): void {
+    const queueId = this.#callbacks.get(callId)
+    if (queueId === undefined) return
+    this.#callbacks.delete(callId)
+    this.callbacksPending.dec({ queue: queueId })
   }
 
   setEslConnected(connected: boolean): void {

@@ -130,8 +130,12 @@ export interface CallRecordUpdate {
 /** A callback's lifecycle as stored (the store's callbacks table). */
 export type CallbackState = 'waiting' | 'dialing' | 'completed' | 'failed' | 'cancelled'
 
-/** Why a callback ended without a conversation. */
-export type CallbackFailReason = 'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled'
+/**
+ * Why a callback ended without a conversation. Cancelled (state 'cancelled'): by an operator ('cancelled'), its queue
+ * deleted ('queue-deleted') or its queue's callback switched off ('callback-off'); the others are failures.
+ */
+export type CallbackFailReason =
+  'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled' | 'queue-deleted' | 'callback-off'
 
 export interface CallbackRecordUpdate {
   /** The call id of the call that asked for the callback. */

@@ -85,6 +85,12 @@ export type CoreEvent =
   | { type: 'callback-cancel'; callId: string; source: Source }
   /** 1 = first in its queue. */
   | { type: 'callback-move'; callId: string; position: number; source: Source }
+  /**
+   * After every read of FreeSWITCH's channels (a rebuild): the koplus legs found whose call has no channel of its
+   * own, i.e. the legs of callback attempts (the agent's, and the called person's with agentId ''). The core
+   * carries on with those of its callbacks and ends the others (callback-restore.ts).
+   */
+  | { type: 'callback-legs-found'; legs: FoundLeg[] }
   // ── time ──
   | { type: 'timer'; id: string }
   /**
@@ -162,6 +168,22 @@ export interface CoreConfig {
   callbackDialString?: string
   /** Callbacks still pending at start-up (stored), rebuilt as virtual callers in their places. */
   callbacks?: StoredCallback[]
+}
+
+/** A live leg of a callback attempt found in FreeSWITCH after a restart (koplus_role=agent, koplus_call = callback). */
+export interface FoundLeg {
+  legId: string
+  /** The callback's call id (koplus_call). */
+  callId: string
+  /** koplus_agent: the agent's leg; '' for the called person's leg. */
+  agentId: string
+  /** koplus_queue_id of the originate, when set. */
+  queueId?: string
+  answered: boolean
+  /** The leg it is bridged with (both sides name each other), when bridged. */
+  bridgedWith?: string
+  /** When it was bridged (epoch ms), when FreeSWITCH says. */
+  bridgedAt?: number
 }
 
 /** A pending callback as the store keeps it. */

@@ -56,7 +56,8 @@ export async function closeOrphanRecords(
   const run: StoreReader = o.run ?? ((_label, fn) => store.tx(fn))
   const figures: ReconcileFigures = { checked: 0, closed: { answered: 0, abandoned: 0, unknown: 0 } }
   for (const rec of await run('read the open call records', (s) => s.calls.inProgress())) {
-    if (o.isLive(rec.callId)) continue
+    // A pending callback (issue 14) has no channel by design: its record stays open until it is called back.
+    if (o.isLive(rec.callId) || rec.outcome === 'callback') continue
     figures.checked++
     let exists: boolean
     try {

@@ -273,6 +273,8 @@ t.test('operators cancel and move a callback; a restart rebuilds pending callbac
     'rebuilt in order',
   )
   r.startAgents(['a1'])
+  t.same(ofType(r.all, 'originate'), [], 'not offered before FreeSWITCH was read (an attempt may still be up there)')
+  r.send({ type: 'callback-legs-found', legs: [] })
   t.equal(lastOriginate(r.all)?.callId, 'c3', 'and called back first')
 })
 

@@ -5,58 +5,8 @@
  * endpoint of the simulator (the default callback.dialString) that answers and presses 1, or not.
  */
 import t from 'tap'
-import type { Test } from 'tap'
-import type { QueueSettings } from '../../src/core/model.js'
-import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
-import { heardOf, sound, startJourney, until, type Journey } from '../helpers/journey-fixture.js'
-import { VirtualTime } from '../helpers/virtual-time.js'
-
-const sv = (id: string) => sound('sv', id)
-const CB: Partial<QueueSettings> = {
-  callbackKey: '1',
-  announcePosition: true,
-  positionIntervalSec: 30,
-  callbackRetries: 1,
-  callbackRetryMin: 1,
-}
-const GATEWAY = /^sofia\/gateway\/default\//
-const PERSON_ANSWERS: EndpointBehaviour = { answerAfterMs: 500, pressKeys: { keys: '1', afterMs: 3000 } }
-
-async function setup(
-  t: Test,
-  over: Partial<QueueSettings> = {},
-  person: EndpointBehaviour = PERSON_ANSWERS,
-): Promise<{ j: Journey; time: VirtualTime }> {
-  const time = new VirtualTime()
-  const j = await startJourney(t, {
-    time,
-    queues: [{ number: '5000', settings: { ...CB, ...over } }],
-    agents: [{ extension: '1001', loggedIn: ['5000'] }],
-  })
-  j.sim.endpoint(GATEWAY, person)
-  j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: true, source: 'api' })
-  return { j, time }
-}
-
-/** A caller waits, hears the offer after the position, presses 1, confirms (1) or types `typed`; the call ends. */
-async function askCallback(j: Journey, time: VirtualTime, from: string, typed?: string) {
-  const call = j.sim.placeCall({ to: '5000', from })
-  await time.run(j.sim.waitFor(() => heardOf(call, sv('callback-offer')).length > 0, 5000, 'the callback offer'))
-  call.pressKeys('1')
-  const ask =
-    typed === undefined || from === 'anonymous'
-      ? typed === undefined
-        ? 'callback-accept-or-type'
-        : 'callback-type-number'
-      : 'callback-accept-or-type'
-  await time.run(j.sim.waitFor(() => heardOf(call, sv(ask)).length > 0, 5000, `asked: ${ask}`))
-  call.pressKeys(typed === undefined ? '1' : `${typed}#`)
-  await time.run(j.sim.waitFor(() => call.channel.hungUp, 20000, 'the call ends after the confirmation'))
-  return call
-}
-
-const queued = (j: Journey) =>
-  j.daemon.status().queues[0].callers.map((c) => ({ callId: c.callId, callback: c.callback?.number }))
+import { askCallback, queued, setup, sv } from '../helpers/callback-fixture.js'
+import { heardOf, until } from '../helpers/journey-fixture.js'
 
 t.test(
   'accept with 1: place kept while hung up, agent rung first, whisper, person dialled and bridged on 1',
@@ -242,3 +192,39 @@ t.test('closed at the due time: held until the next opening (audited), then call
     'resumed at the opening',
   )
 })
+
+t.test(
+  'the queue deleted, or its callback switched off: the waiting callback ends as cancelled, audited',
+  async (t) => {
+    const { j, time } = await setup(t)
+    const off = await askCallback(j, time, '0701234567')
+    const queueId = j.seeded.queues['5000']
+    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '' } })
+    j.daemon.reloadConfig()
+    t.same(
+      [j.daemon.store.callbacks.get(off.uuid)?.state, j.daemon.store.callbacks.get(off.uuid)?.reason],
+      ['cancelled', 'callback-off'],
+      'callback switched off: cancelled with the reason',
+    )
+    t.same(queued(j), [], 'its place is given up')
+
+    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '1' } })
+    j.daemon.reloadConfig()
+    const gone = await askCallback(j, time, '0702222222')
+    j.daemon.dispatch({ type: 'agent-logout', agentId: j.seeded.agents['1001'], source: 'api' })
+    j.daemon.store.queues.remove(queueId)
+    j.daemon.reloadConfig()
+    t.same(
+      [j.daemon.store.callbacks.get(gone.uuid)?.state, j.daemon.store.callbacks.get(gone.uuid)?.reason],
+      ['cancelled', 'queue-deleted'],
+      'queue deleted: cancelled with the reason',
+    )
+    const audit = j.daemon.store.events.list({ callId: gone.uuid, event: 'CALLBACKCANCELLED' })
+    t.same(
+      audit.map((e) => (e.data as { reason: string; source: string }).reason),
+      ['queue-deleted'],
+      'in the event log',
+    )
+    t.equal(j.daemon.store.calls.find(gone.uuid)?.outcome, 'callback-cancelled', 'the call record is closed')
+  },
+)

@@ -49,8 +49,10 @@ import { restoreCaller } from './restore.js'
 import { agentStatus, queueStatus, queueTallies } from './status-views.js'
 import { timerFired } from './timers.js'
 import { endWrapUpByAgent } from './wrap-up.js'
-import { cancelCallback, moveCallback, restoreCallbacks } from './callback.js'
+import { cancelCallback, moveCallback } from './callback.js'
 import { callbackLegEvent } from './callback-call.js'
+import { callbacksConfigChanged } from './callback-config.js'
+import { callbackLegsFound, restoreCallbacks } from './callback-restore.js'
 
 export type { CallCenterDeps, WaitEstimatorLike } from './engine-state.js'
 export {
@@ -63,7 +65,10 @@ export {
 
 /** Routes one event to the part of the engine that handles it. */
 function route(st: EngineState, e: CoreEvent): void {
-  if (isConfigChange(e)) return applyConfigChange(st, e)
+  if (isConfigChange(e)) {
+    applyConfigChange(st, e)
+    return callbacksConfigChanged(st)
+  }
   switch (e.type) {
     case 'leg-answered':
     case 'leg-failed':
@@ -82,6 +87,8 @@ function route(st: EngineState, e: CoreEvent): void {
       return cancelCallback(st, e.callId, e.source)
     case 'callback-move':
       return moveCallback(st, e.callId, e.position, e.source)
+    case 'callback-legs-found':
+      return callbackLegsFound(st, e.legs)
     case 'call-arrived':
       return e.restored ? restoreCaller(st, e, e.restored) : callArrived(st, e)
     case 'call-answered': {

@@ -27,6 +27,7 @@ import {
   setTimer,
 } from './engine-state.js'
 import { callbackDue, giveUp, sayDigits } from './callback.js'
+import { callbackNoLonger } from './callback-config.js'
 import { insertInLine } from './journey.js'
 import { endConversation } from './offers.js'
 
@@ -96,7 +97,17 @@ export function dialCallback(st: EngineState, caller: CallerRt, agentLeg: LegRt)
     number: cb.number,
     legId,
   })
-  emit(st, { type: 'callback-record', record: { callId: caller.callId, state: 'dialing', attempts: cb.attempts } })
+  // Stored with the retry time as if this attempt fails: a daemon that stops now and finds the attempt's legs gone
+  // at the restart then waits callbackRetryMin as after a failure (callback-restore.ts).
+  emit(st, {
+    type: 'callback-record',
+    record: {
+      callId: caller.callId,
+      state: 'dialing',
+      attempts: cb.attempts,
+      nextAttemptAt: st.now + s.callbackRetryMin * 60_000,
+    },
+  })
 }
 
 /**
@@ -127,19 +138,7 @@ export function callbackLegEvent(
   switch (e.type) {
     case 'leg-answered':
       if (caller.phase !== 'connecting') return true
-      cb.confirming = true
-      cb.token = newToken(st, 'cbconfirm', id)
-      {
-        const queue = st.queues.get(caller.queueId)!
-        emit(st, {
-          type: 'play-leg',
-          legId: id,
-          files: promptFiles(st, ['callback-greeting'], queue.settings.language, queue),
-          token: cb.token,
-          collectDigit: true,
-        })
-      }
-      setTimer(st, `cbconfirm:${id}`, st.now + CONFIRM_TIMEOUT_SEC * 1000)
+      askToConfirm(st, caller, id)
       return true
     case 'prompt-finished':
       if (cb.confirming && e.token === cb.token) {
@@ -157,6 +156,23 @@ export function callbackLegEvent(
       else if (caller.phase === 'connecting') attemptFailed(st, caller, reasonOf(e.cause), false)
       return true
   }
+}
+
+/** The person answered: "Hello, this is your callback. Press 1 to be connected." (CONFIRM_TIMEOUT_SEC to do so). */
+export function askToConfirm(st: EngineState, caller: CallerRt, legId: string): void {
+  const cb = caller.callback!
+  const queue = st.queues.get(caller.queueId)
+  cb.confirming = true
+  cb.token = newToken(st, 'cbconfirm', legId)
+  if (queue)
+    emit(st, {
+      type: 'play-leg',
+      legId,
+      files: promptFiles(st, ['callback-greeting'], queue.settings.language, queue),
+      token: cb.token,
+      collectDigit: true,
+    })
+  setTimer(st, `cbconfirm:${legId}`, st.now + CONFIRM_TIMEOUT_SEC * 1000)
 }
 
 function reasonOf(cause: string): 'no-answer' | 'busy' | 'failed' {
@@ -183,7 +199,7 @@ export function callbackConfirmMissed(st: EngineState, legId: string): void {
 /** The person pressed 1: the agent's music stops and the two legs are bridged. */
 function connectCallback(st: EngineState, caller: CallerRt): void {
   const cb = caller.callback!
-  const queue = st.queues.get(caller.queueId)!
+  const queue = st.queues.get(caller.queueId)
   const legId = caller.legId!
   const leg = st.legs.get(legId)
   const customer = cb.customerLegId!
@@ -195,13 +211,13 @@ function connectCallback(st: EngineState, caller: CallerRt): void {
   caller.answeredAt = st.now
   if (leg) leg.state = 'won'
   const offer = leg ? st.offers.get(leg.offerId) : undefined
-  queueLog(st, 'CONNECT', caller.callId, queue.id, caller.agentId ?? '', {
+  queueLog(st, 'CONNECT', caller.callId, caller.queueId, caller.agentId ?? '', {
     holdSec: Math.round((st.now - caller.joinedAt) / 1000),
     ringMs: offer ? st.now - offer.startedAt : 0,
     legId,
     callback: true,
   })
-  queueLog(st, 'CALLBACKCONNECTED', caller.callId, queue.id, caller.agentId ?? '', {
+  queueLog(st, 'CALLBACKCONNECTED', caller.callId, caller.queueId, caller.agentId ?? '', {
     attempt: cb.attempts,
     sinceRequestSec: Math.round((st.now - cb.requestedAt) / 1000),
     number: cb.number,
@@ -217,7 +233,12 @@ function connectCallback(st: EngineState, caller: CallerRt): void {
       agentId: caller.agentId,
     },
   })
-  estimatorOf(st, queue).recordAnswered(st.now, st.now - caller.joinedAt, offer ? st.now - offer.startedAt : undefined)
+  if (queue)
+    estimatorOf(st, queue).recordAnswered(
+      st.now,
+      st.now - caller.joinedAt,
+      offer ? st.now - offer.startedAt : undefined,
+    )
   if (offer) st.offers.delete(offer.id)
   caller.offerId = undefined
 }
@@ -253,7 +274,6 @@ function attemptFailed(
   hangupCustomer: boolean,
 ): void {
   const cb = caller.callback!
-  const s = st.queues.get(caller.queueId)!.settings
   if (hangupCustomer && cb.customerLegId) emit(st, { type: 'hangup-leg', legId: cb.customerLegId, cause: CAUSE.normal })
   if (cb.customerLegId) {
     clearTimer(st, `cbconfirm:${cb.customerLegId}`)
@@ -262,9 +282,12 @@ function attemptFailed(
   cb.customerLegId = undefined
   cb.confirming = false
   freeAgent(st, caller)
-  if (cb.attempts > s.callbackRetries) {
+  // The queue went or stopped offering callback during the attempt: no further one (callback-config.ts).
+  const gone = callbackNoLonger(st, caller.queueId)
+  const s = st.queues.get(caller.queueId)?.settings
+  if (gone || !s || cb.attempts > s.callbackRetries) {
     caller.phase = 'ending'
-    return giveUp(st, caller, reason)
+    return giveUp(st, caller, gone ?? reason)
   }
   cb.nextAttemptAt = st.now + s.callbackRetryMin * 60_000
   queueLog(st, 'CALLBACKRETRY', caller.callId, caller.queueId, '', {

@@ -12,11 +12,11 @@
  *   queue is open and its retry delay is over (`callbackDue`, used by matching); the attempt itself is in
  *   callback-call.ts.
  * - Operators cancel a callback or move it to another place; pending callbacks are stored (`callback-record`) and
- *   rebuilt in order at start-up (`restoreCallbacks`).
+ *   rebuilt in order at start-up (callback-restore.ts); a queue deleted or no longer offering callback cancels
+ *   its callbacks (callback-config.ts).
  */
-import type { StoredCallback } from '../events.js'
+import type { CallbackFailReason } from '../commands.js'
 import type { Source } from '../events.js'
-import { initialAnnounceState } from '../journey/index.js'
 import type { Queue } from '../model.js'
 import { sayNumber, sayWait } from '../speech/index.js'
 import {
@@ -170,6 +170,14 @@ export function callbackInputTimeout(st: EngineState, caller: CallerRt): void {
   backToWaiting(st, caller, 'timeout')
 }
 
+/** The setup is dropped (the queue went or stopped offering callback): the caller waits on, if the queue is there. */
+export function abandonSetup(st: EngineState, caller: CallerRt, why: string): void {
+  if (st.queues.has(caller.queueId)) return backToWaiting(st, caller, why)
+  clearTimer(st, `cbinput:${caller.callId}`)
+  caller.callback = undefined
+  queueLog(st, 'CALLBACKABANDONED', caller.callId, caller.queueId, '', { why })
+}
+
 function backToWaiting(st: EngineState, caller: CallerRt, why: string): void {
   clearTimer(st, `cbinput:${caller.callId}`)
   caller.callback = undefined
@@ -222,6 +230,18 @@ function accept(st: EngineState, caller: CallerRt, cb: CallbackRt): void {
 
 /** Is this virtual caller's turn allowed now? (matching: only while open and after a retry's delay). */
 export function callbackDue(st: EngineState, caller: CallerRt): boolean {
+  return !caller.callback?.restoring && dueBarRestore(st, caller)
+}
+
+/**
+ * A callback rebuilt at start-up that would be due but waits for FreeSWITCH to be read (callback-restore.ts): the
+ * callers behind it are not offered meanwhile, so it keeps its turn (matching).
+ */
+export function callbackBlocks(st: EngineState, caller: CallerRt): boolean {
+  return !!caller.callback?.restoring && dueBarRestore(st, caller)
+}
+
+function dueBarRestore(st: EngineState, caller: CallerRt): boolean {
   const cb = caller.callback
   if (!cb || cb.state === 'setup') return true // still on the line: offered like any caller (the setup is dropped on answer)
   if (cb.state !== 'waiting' || cb.nextAttemptAt > st.now) return false
@@ -268,15 +288,13 @@ export function callbackExpired(st: EngineState, caller: CallerRt): void {
   giveUp(st, caller, 'expired')
 }
 
+/** Reasons that end a callback as cancelled (not failed): an operator, its queue deleted, callback switched off. */
+export const CANCEL_REASONS: ReadonlySet<CallbackFailReason> = new Set(['cancelled', 'queue-deleted', 'callback-off'])
+
 /** The callback ends without a conversation (retries used up, expired, cancelled): recorded with why. */
-export function giveUp(
-  st: EngineState,
-  caller: CallerRt,
-  reason: 'no-answer' | 'busy' | 'not-confirmed' | 'failed' | 'expired' | 'cancelled',
-  source?: Source,
-): void {
+export function giveUp(st: EngineState, caller: CallerRt, reason: CallbackFailReason, source?: Source): void {
   const cb = caller.callback!
-  const cancelled = reason === 'cancelled'
+  const cancelled = CANCEL_REASONS.has(reason)
   queueLog(st, cancelled ? 'CALLBACKCANCELLED' : 'CALLBACKFAILED', caller.callId, caller.queueId, '', {
     reason,
     attempts: cb.attempts,
@@ -329,45 +347,4 @@ export function moveCallback(st: EngineState, callId: string, position: number, 
   insertInLine(st, c)
   queueLog(st, 'CALLBACKMOVED', c.callId, c.queueId, '', { from, to: i + 1, source })
   emit(st, { type: 'callback-record', record: { callId: c.callId, seq: c.seq, joinedAt: c.joinedAt } })
-}
-
-/** Start-up: stored pending callbacks become virtual callers again, in their places (by seq). */
-export function restoreCallbacks(st: EngineState, list: readonly StoredCallback[] | undefined): void {
-  for (const s of [...(list ?? [])].sort((a, b) => a.seq - b.seq)) {
-    if (st.callers.has(s.callId) || st.callbacksKnown.has(s.callId)) continue
-    const queue = st.queues.get(s.queueId)
-    if (!queue) continue
-    st.callbacksKnown.add(s.callId)
-    const caller: CallerRt = {
-      callId: s.callId,
-      queueId: queue.id,
-      tenantId: queue.tenantId,
-      callerNumber: s.callerNumber,
-      callerName: '',
-      arrivedAt: s.joinedAt,
-      phase: 'queued',
-      answered: true,
-      seq: s.seq,
-      joinedAt: s.joinedAt,
-      announce: { ...initialAnnounceState(), welcomeDone: true },
-      tried: new Set(),
-      callback: {
-        state: 'waiting',
-        number: s.number,
-        requestedAt: s.requestedAt,
-        attempts: s.attempts,
-        nextAttemptAt: s.nextAttemptAt,
-        typed: '',
-        refused: 0,
-        ...(s.heldSince != null ? { heldSince: s.heldSince } : {}),
-      },
-    }
-    st.callers.set(caller.callId, caller)
-    st.seq = Math.max(st.seq, Math.floor(s.seq) + 1)
-    insertInLine(st, caller)
-    queueLog(st, 'RESTORED', caller.callId, queue.id, '', { callback: true })
-    if (s.nextAttemptAt > st.now) setTimer(st, `cbretry:${caller.callId}`, s.nextAttemptAt)
-    if (st.openStates.get(queue.id) === false) holdCallback(st, caller)
-    else if (caller.callback!.heldSince !== undefined) callbacksOpenChanged(st, queue.id, true)
-  }
 }

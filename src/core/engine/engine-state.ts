@@ -142,6 +142,11 @@ export interface CallbackRt {
   /** setup: digits typed so far, and how many numbers were refused. */
   typed: string
   refused: number
+  /**
+   * Rebuilt from the store at start-up and not offered until FreeSWITCH has been read (an attempt under way when
+   * the daemon stopped may still have its legs there: callback-restore.ts).
+   */
+  restoring?: boolean
   /** dialing: the called person's leg, and whether it answered and is asked to press 1. */
   customerLegId?: string
   confirming?: boolean

@@ -6,7 +6,7 @@ import { chooseAgents, type FreeAgent } from '../distribution/index.js'
 import { type AgentRt, type CallerRt, cmp, type EngineState } from './engine-state.js'
 import { isFree } from './agent-availability.js'
 import { offerCall } from './offers.js'
-import { callbackDue } from './callback.js'
+import { callbackBlocks, callbackDue } from './callback.js'
 
 /**
  * Match waiting callers with free agents, as long as any match can be made. The candidates are the first
@@ -20,8 +20,10 @@ export function matchCallers(st: EngineState): void {
     if (free.length === 0) return
     const heads: CallerRt[] = []
     for (const list of st.waiting.values()) {
-      const head = list.find((c) => c.phase === 'queued' && !c.offerId && (!c.callback || callbackDue(st, c)))
-      if (head) heads.push(head)
+      const head = list.find(
+        (c) => c.phase === 'queued' && !c.offerId && (!c.callback || callbackDue(st, c) || callbackBlocks(st, c)),
+      )
+      if (head && !callbackBlocks(st, head)) heads.push(head)
     }
     if (heads.length === 0) return
     heads.sort(

@@ -12,6 +12,7 @@ import { reviewOpenState } from './open-state.js'
 import { endWrapUp } from './wrap-up.js'
 import { callbackExpired, callbackInputTimeout } from './callback.js'
 import { callbackConfirmMissed } from './callback-call.js'
+import { callbacksRestoreTimeout } from './callback-restore.js'
 
 export function timerFired(st: EngineState, id: string): void {
   const at = st.timers.get(id)
@@ -61,6 +62,8 @@ export function timerFired(st: EngineState, id: string): void {
     }
     case 'cbconfirm':
       return callbackConfirmMissed(st, key)
+    case 'cbrestore':
+      return callbacksRestoreTimeout(st)
     case 'cbretry':
       return // matching runs after every event and now sees the callback due
     case 'cbexpire': {

@@ -5,10 +5,10 @@
  * hang-ups and playback ends went to the old connection: those are settled here.
  */
 import type { Logger } from 'pino'
-import type { CoreEvent } from '../../core/events.js'
+import type { CoreEvent, FoundLeg } from '../../core/events.js'
 import type { ChannelTable } from './channels.js'
 import type { Outbound } from './outbound.js'
-import type { LiveChannels } from './restore.js'
+import type { LiveChannels, LiveLeg } from './restore.js'
 import { pipelined } from './pipelined.js'
 
 type Arrival = Extract<CoreEvent, { type: 'call-arrived' }>
@@ -26,6 +26,8 @@ export class Reconciler {
    */
   #rebuilding = false
   #held: Arrival[] = []
+  /** Legs of callback attempts found by the rebuild's reconcile, reported at end() (see #adoptCallbackLegs). */
+  #found: FoundLeg[] | undefined
 
   constructor(table: ChannelTable, outbound: Outbound, emit: (event: CoreEvent) => void, log: Logger) {
     this.#table = table
@@ -48,6 +50,14 @@ export class Reconciler {
       const call = this.#table.call(e.callId)
       if (call && !call.gone) this.#emit(e)
     }
+    // After the restored callers, so that a callback released now does not overtake one restored before it.
+    this.#reportFound()
+  }
+
+  #reportFound(): void {
+    const found = this.#found
+    this.#found = undefined
+    if (found) this.#emit({ type: 'callback-legs-found', legs: found.filter((l) => this.#table.isLeg(l.legId)) })
   }
 
   /** A caller arrived (CHANNEL_PARK or restored): reported now, or held while a rebuild runs. */
@@ -108,9 +118,11 @@ export class Reconciler {
       })
     }
     for (const e of inQueueOrder(restoredNow)) this.arrive(e)
-    const lostLegs = [...live.legs.values()].filter(
+    const untracked = [...live.legs.values()].filter(
       (l) => !table.isLeg(l.legId) && live.calls.get(l.callId)?.restored.bridgedTo?.legId !== l.legId,
     )
+    const lostLegs = untracked.filter((l) => live.calls.has(l.callId) || table.isCall(l.callId))
+    this.#adoptCallbackLegs(untracked.filter((l) => !lostLegs.includes(l)))
     await pipelined(lostLegs, async (l) => {
       // Ringing (or answered but not yet bridged) when the daemon went away: its offer is lost; end the leg, the
       // core offers the caller again.
@@ -124,6 +136,34 @@ export class Reconciler {
       }
     })
     this.#settleLostPlays()
+    // Outside a rebuild (begin … end) only legs found are worth an event; a rebuild reports even none at end().
+    if (!this.#rebuilding) {
+      if (this.#found?.length) this.#reportFound()
+      this.#found = undefined
+    }
+  }
+
+  /**
+   * Legs whose call has no channel: a callback's (the agent's and the called person's legs of an attempt, or of a
+   * conversation; issue 14, docs/callback.md). Followed from now on, and reported to the core once the rebuild is
+   * over (`callback-legs-found`, also when there are none: the core then knows FreeSWITCH was read); the core
+   * carries on with its callbacks' legs and hangs up the rest.
+   */
+  #adoptCallbackLegs(legs: LiveLeg[]): void {
+    const found = (this.#found ??= [])
+    for (const l of legs) {
+      const leg = this.#table.addLeg(l.legId, l.callId, l.offerId, l.agentId, l.answered ? 'answered' : 'ringing', true)
+      leg.log.info({ answered: l.answered, bridgedWith: l.bridgedWith }, 'found a leg of a callback attempt')
+      found.push({
+        legId: l.legId,
+        callId: l.callId,
+        agentId: l.agentId,
+        answered: l.answered,
+        ...(l.queueId ? { queueId: l.queueId } : {}),
+        ...(l.bridgedWith ? { bridgedWith: l.bridgedWith } : {}),
+        ...(l.bridgedAt !== undefined ? { bridgedAt: l.bridgedAt } : {}),
+      })
+    }
   }
 
   /**

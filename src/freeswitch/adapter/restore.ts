@@ -28,6 +28,12 @@ export interface LiveLeg {
   agentId: string
   offerId: string
   answered: boolean
+  /** koplus_queue_id of the originate. */
+  queueId?: string
+  /** Another koplus leg it is bridged with (a callback's agent and person: both name each other). */
+  bridgedWith?: string
+  /** Caller-Channel-Bridged-Time in ms, when set. */
+  bridgedAt?: number
 }
 
 /** What FreeSWITCH has now, as koplus reads it after a (re)connect. */
@@ -149,6 +155,7 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
         agentId: d.variable_koplus_agent ?? '',
         offerId: d.variable_koplus_offer ?? '',
         answered: d['Answer-State'] === 'answered',
+        ...(d.variable_koplus_queue_id ? { queueId: d.variable_koplus_queue_id } : {}),
       })
       continue
     }
@@ -208,6 +215,7 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
     }
   }
   deriveSeqs(calls, badSeq, createdOf)
+  pairBridgedLegs(legs, byId)
   for (const leg of legs.values()) {
     const call = calls.get(leg.callId)
     const ld = byId.get(leg.legId)
@@ -223,6 +231,29 @@ export function classifyChannels(dumps: Record<string, string>[], now: number, w
       call.restored.bridgedTo = { legId: leg.legId, agentId: leg.agentId }
   }
   return { calls, legs, privateCalls }
+}
+
+/**
+ * Two answered koplus legs bridged with each other (a callback: the agent's leg and the person's, joined by
+ * uuid_bridge): each gets `bridgedWith` the other, when both name each other as bridge partner (bridge_uuid,
+ * Other-Leg-Unique-ID or signal_bond: switch_ivr_bridge.c `switch_ivr_uuid_bridge` sets bridge_uuid and
+ * signal_bond on both channels; the bridge's end clears bridge_uuid).
+ */
+function pairBridgedLegs(legs: Map<string, LiveLeg>, byId: Map<string, Record<string, string>>): void {
+  const partners = (d: Record<string, string> | undefined) =>
+    d ? [d.variable_bridge_uuid, d['Other-Leg-Unique-ID'], d.variable_signal_bond].filter((x) => !!x) : []
+  for (const leg of legs.values()) {
+    if (!leg.answered) continue
+    const d = byId.get(leg.legId)
+    for (const other of partners(d)) {
+      const o = legs.get(other)
+      if (!o || !o.answered || !partners(byId.get(other)).includes(leg.legId)) continue
+      leg.bridgedWith = other
+      const us = num(d?.['Caller-Channel-Bridged-Time'])
+      if (us !== undefined && us > 0) leg.bridgedAt = Math.floor(us / 1000)
+      break
+    }
+  }
 }
 
 /**
