@@ -1,0 +1,164 @@
+/**
+ * Issue 12, items 2 and 3 together: two simulated FreeSWITCH nodes on one simulated SIP network, two real daemon
+ * processes (active/standby over a private PostgreSQL 15), each daemon with its own ESL link to each node
+ * (test/helpers/pair-rig.ts). Agent 1001's phone is registered on node A; callers arrive on both nodes. The leader
+ * is killed with SIGKILL while they wait: the standby takes over, every caller keeps its place (across nodes) and
+ * is connected — the callers on node B through the inter-node dial string, originated from node B — each offered
+ * once, and the records are closed.
+ *
+ * Data: where the daemons keep it is said once, in pairConfig (test/helpers/pair-rig.ts).
+ */
+import t from 'tap'
+import { rmSync } from 'node:fs'
+import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
+import { SipNetwork } from '../../src/simulator/sip-network.js'
+import { Store } from '../../src/store/index.js'
+import { seed, until } from '../helpers/journey-fixture.js'
+import { commandsOf, startPairDaemon, stopPairDaemon, type PairDaemon, type SimNode } from '../helpers/pair-rig.js'
+import { startPostgres } from '../helpers/postgres.js'
+
+const pg = await startPostgres(t)
+
+if (pg) {
+  const url = await pg.createDatabase('pairnodes')
+  const seeded = seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  const network = new SipNetwork()
+  const simA = new FreeSwitchSimulator({ sipDomain: 'default', sipNetwork: network, sipAddress: '10.9.1.1' })
+  const simB = new FreeSwitchSimulator({ sipDomain: 'default', sipNetwork: network, sipAddress: '10.9.1.2:5080' })
+  simA.endpoint('1001', { registered: false }) // the agent's phone belongs to node A; not reachable yet
+  const nodes: SimNode[] = [
+    { id: 'a', eslPort: await simA.listen(0, '127.0.0.1'), sipAddress: '10.9.1.1' },
+    { id: 'b', eslPort: await simB.listen(0, '127.0.0.1'), sipAddress: '10.9.1.2:5080' },
+  ]
+  const sims: Record<string, FreeSwitchSimulator> = { a: simA, b: simB }
+  const db = Store.open(seeded.dbPath)
+  const daemons: PairDaemon[] = []
+  t.teardown(async () => {
+    for (const d of daemons) await stopPairDaemon(d)
+    db.close()
+    await simA.close()
+    await simB.close()
+    rmSync(seeded.dir, { recursive: true, force: true })
+  })
+  const start = async (name: string) => {
+    const d = await startPairDaemon({
+      name,
+      nodes,
+      pgPort: pg.port,
+      dbUrl: url,
+      dbPath: seeded.dbPath,
+      dir: seeded.dir,
+    })
+    daemons.push(d)
+    return d
+  }
+  /** Resolves when `d` leads and has rebuilt its view of both nodes. */
+  const leadsAndRebuilt = (d: PairDaemon) =>
+    Promise.all(
+      nodes.map((n) =>
+        d.proc.waitForLog(
+          (l) => /^rebuilt the view/.test(l.msg) && l.node === n.id,
+          20_000,
+          `${d.name} rebuilt node ${n.id} as leader`,
+        ),
+      ),
+    )
+  const offers = (call: SimCall, node: string) =>
+    sims[node].originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`)).map((o) => o.arg)
+
+  const a = await start('pair-a')
+  await leadsAndRebuilt(a)
+  const b = await start('pair-b')
+  await b.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'b standing by')
+
+  await t.test(
+    'kill -9 of the leader while callers wait on two nodes: the standby connects them in their order, across nodes',
+    async (t) => {
+      // Interleaved arrivals: B, A, B. Agent 1001 (phone on node A) is not registered yet, so all three wait.
+      const placed: { call: SimCall; node: string }[] = []
+      for (const [i, node] of ['b', 'a', 'b'].entries()) {
+        const call = sims[node].placeCall({ to: '5000', from: `0704000${i + 1}` })
+        await sims[node].waitFor(() => !!call.variable('koplus_seq'), 5000, `caller ${i + 1} queued on node ${node}`)
+        placed.push({ call, node })
+      }
+      const calls = placed.map((p) => p.call)
+      await until(
+        () => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null),
+        3000,
+        'queue entries written',
+      )
+      t.same(commandsOf(b), [], 'the standby, connected to both nodes, sent neither a command')
+      t.ok(
+        [...b.taps.values()].every((tap) => tap.frames.some((f) => f.line.startsWith('event json'))),
+        'the standby subscribed to events on both nodes',
+      )
+
+      a.proc.child.kill('SIGKILL')
+      const killedAt = performance.now()
+      await a.proc.exited
+      await leadsAndRebuilt(b)
+      t.comment(`the new leader had rebuilt both nodes ${(performance.now() - killedAt).toFixed(0)} ms after kill -9`)
+      t.same(
+        calls.map((c) => c.state),
+        calls.map(() => 'answered'),
+        'every caller still waits, on its own node',
+      )
+
+      simA.endpoint('1001', { registered: true, answerAfterMs: 50, hangupAfterMs: 150 }) // sofia::register on node A
+      const order: string[] = []
+      const rangOnA: boolean[] = []
+      for (const { call, node } of placed) {
+        await call.waitForState('bridged', 10_000)
+        order.push(call.uuid)
+        if (node === 'b')
+          rangOnA.push(simA.channels().some((c) => c.variables.get('dialed_user') === '1001' && c.answered))
+        await call.waitForState('hungup', 5000)
+      }
+      t.same(
+        order,
+        calls.map((c) => c.uuid),
+        'connected in their original order, across the two nodes',
+      )
+      for (const [i, { call, node }] of placed.entries()) {
+        const other = node === 'a' ? 'b' : 'a'
+        const own = offers(call, node)
+        t.equal(own.length, 1, `caller ${i + 1} (node ${node}) offered once, from its own node`)
+        t.same(offers(call, other), [], `caller ${i + 1}: no command for it went to node ${other}`)
+        if (node === 'b')
+          t.match(
+            own[0],
+            /sofia\/internal\/1001@10\.9\.1\.1 &park\(\)$/,
+            `caller ${i + 1}: through the inter-node dial string to node A`,
+          )
+        else t.notMatch(own[0], /sofia\/internal\/1001@/, `caller ${i + 1}: the phone dialled locally on node A`)
+      }
+      t.same(rangOnA, [true, true], "node A rang and connected 1001's phone for both callers on node B")
+      const after = commandsOf(b)
+      t.ok(after.length > 0 && after.every((c) => c.at > killedAt), 'the new leader commanded only after the kill')
+      t.same(
+        [...new Set(after.filter((c) => /originate/.test(c.line)).map((c) => c.node))].sort(),
+        ['a', 'b'],
+        'and originated on both nodes',
+      )
+
+      const recs = await until(
+        () => {
+          const r = calls.map((c) => db.calls.find(c.uuid))
+          return r.every((x) => x?.outcome) ? r : undefined
+        },
+        5000,
+        'records closed',
+      )
+      t.same(
+        recs.map((r) => r!.outcome),
+        calls.map(() => 'answered'),
+        'every record closed as answered',
+      )
+      t.same(
+        b.proc.lines.filter((l) => l.level >= 50).map((l) => l.msg),
+        [],
+        'no error logged by the new leader',
+      )
+    },
+  )
+}
