@@ -3,10 +3,11 @@
  * FreeSWITCH nodes (issue 12). Each daemon reaches each node through its own EslTap (which daemon sent which
  * command to which node, and when) and PostgreSQL through its own TcpProxy (a partition cuts that link only).
  *
- * `pairConfig` is the one place that says where a daemon's data lives. Today the pair shares one SQLite file for
- * the data and uses PostgreSQL for the leader lock only (docs/scale-out.md, "State of this round"); once the
- * daemon's data is on PostgreSQL when `database.url` is set, drop `path` from `database` there (and seed the
- * PostgreSQL database instead of the file).
+ * `pairConfig` is the one place that says where a daemon's data lives: its `database` line. Today the pair shares
+ * one SQLite file (`path`) for the data and uses PostgreSQL (`url`) for the leader lock only (docs/scale-out.md,
+ * "State of this round"). When the daemon keeps its data on PostgreSQL, that line is the switch; `path`'s directory
+ * stays the data directory (the CLI token file). Tests built on this rig should configure and read through the
+ * daemons' APIs, not a store (test/integration/pair-nodes.test.ts does), so nothing else changes.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -6,14 +6,17 @@
  * is connected — the callers on node B through the inter-node dial string, originated from node B — each offered
  * once, and the records are closed.
  *
- * Data: where the daemons keep it is said once, in pairConfig (test/helpers/pair-rig.ts).
+ * The test touches no store: the queue, the agent, its membership and its log-in are sent to the *standby's* API
+ * (forwarded to the leader, src/api/forward-to-leader.ts), and the call records are read through the APIs. So
+ * where the daemons keep their data is said once, in pairConfig (test/helpers/pair-rig.ts).
  */
 import t from 'tap'
-import { rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import { SipNetwork } from '../../src/simulator/sip-network.js'
-import { Store } from '../../src/store/index.js'
-import { seed, until } from '../helpers/journey-fixture.js'
+import { QUIET } from '../helpers/journey-fixture.js'
 import { commandsOf, startPairDaemon, stopPairDaemon, type PairDaemon, type SimNode } from '../helpers/pair-rig.js'
 import { startPostgres } from '../helpers/postgres.js'
 
@@ -21,7 +24,8 @@ const pg = await startPostgres(t)
 
 if (pg) {
   const url = await pg.createDatabase('pairnodes')
-  const seeded = seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-pair-nodes-'))
+  const dbPath = join(dir, 'koplus.sqlite') // created by the first daemon
   const network = new SipNetwork()
   const simA = new FreeSwitchSimulator({ sipDomain: 'default', sipNetwork: network, sipAddress: '10.9.1.1' })
   const simB = new FreeSwitchSimulator({ sipDomain: 'default', sipNetwork: network, sipAddress: '10.9.1.2:5080' })
@@ -31,14 +35,12 @@ if (pg) {
     { id: 'b', eslPort: await simB.listen(0, '127.0.0.1'), sipAddress: '10.9.1.2:5080' },
   ]
   const sims: Record<string, FreeSwitchSimulator> = { a: simA, b: simB }
-  const db = Store.open(seeded.dbPath)
   const daemons: PairDaemon[] = []
   t.teardown(async () => {
     for (const d of daemons) await stopPairDaemon(d)
-    db.close()
     await simA.close()
     await simB.close()
-    rmSync(seeded.dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
   })
   const start = async (name: string) => {
     const d = await startPairDaemon({
@@ -46,8 +48,8 @@ if (pg) {
       nodes,
       pgPort: pg.port,
       dbUrl: url,
-      dbPath: seeded.dbPath,
-      dir: seeded.dir,
+      dbPath,
+      dir,
     })
     daemons.push(d)
     return d
@@ -63,6 +65,14 @@ if (pg) {
         ),
       ),
     )
+  /** Polls an asynchronous condition (an API read) every 50 ms for up to 5 s. */
+  async function untilAsync(f: () => Promise<boolean | undefined>, what: string): Promise<void> {
+    const end = performance.now() + 5000
+    while (!(await f())) {
+      if (performance.now() > end) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
   const offers = (call: SimCall, node: string) =>
     sims[node].originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`)).map((o) => o.arg)
 
@@ -70,6 +80,57 @@ if (pg) {
   await leadsAndRebuilt(a)
   const b = await start('pair-b')
   await b.proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH' && l.role === 'standby', 1000, 'b standing by')
+  const apiOf = async (d: PairDaemon) =>
+    String((await d.proc.waitForLog((l) => l.msg === 'control API listening', 10_000, 'API')).address)
+  const standbyApi = await apiOf(b)
+  const token = readFileSync(join(dir, 'cli-token'), 'utf8').trim() // the CLI's operator token (either daemon's)
+  async function api<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${method} ${path} on ${base}: ${res.status} ${text}`)
+    return JSON.parse(text) as T
+  }
+  interface CallRecord {
+    callId: string
+    enteredQueueAt: number | null
+    outcome: string | null
+  }
+  const records = async (base: string) =>
+    new Map((await api<{ items: CallRecord[] }>(base, 'GET', '/calls?limit=100')).items.map((r) => [r.callId, r]))
+
+  // The standby learns who leads at its next poll of the lock (≤ 200 ms); until then it answers changes 503.
+  await untilAsync(
+    async () =>
+      !!(await api<{ leadership?: { leader?: { nodeId: string } } }>(standbyApi, 'GET', '/status')).leadership?.leader,
+    'the standby names the leader',
+  )
+  // The configuration, sent to the standby: each change is applied by the leader.
+  const queue = await api<{ id: string }>(standbyApi, 'POST', '/queues', {
+    number: '5000',
+    name: 'Pair',
+    settings: QUIET,
+  })
+  const agent = await api<{ id: string }>(standbyApi, 'POST', '/agents', {
+    extension: '1001',
+    name: 'Agent 1001',
+    plan: 'pro',
+  })
+  await api(standbyApi, 'POST', '/memberships', { agentId: agent.id, queueId: queue.id })
+  await api(standbyApi, 'POST', `/agents/${agent.id}/login`, {})
+  t.same(
+    a.proc.lines.filter((l) => l.msg === 'api change').map((l) => l.route),
+    ['queues.create', 'agents.create', 'memberships.add', 'agents.login'],
+    'the four changes sent to the standby were applied by the leader',
+  )
+  t.notOk(
+    b.proc.lines.some((l) => l.msg === 'api change'),
+    'and none by the standby',
+  )
+  t.same(commandsOf(b), [], 'the standby commanded nothing')
 
   await t.test(
     'kill -9 of the leader while callers wait on two nodes: the standby connects them in their order, across nodes',
@@ -82,11 +143,10 @@ if (pg) {
         placed.push({ call, node })
       }
       const calls = placed.map((p) => p.call)
-      await until(
-        () => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null),
-        3000,
-        'queue entries written',
-      )
+      await untilAsync(async () => {
+        const r = await records(standbyApi)
+        return calls.every((c) => r.get(c.uuid)?.enteredQueueAt != null)
+      }, 'queue entries written, read on the standby')
       t.same(commandsOf(b), [], 'the standby, connected to both nodes, sent neither a command')
       t.ok(
         [...b.taps.values()].every((tap) => tap.frames.some((f) => f.line.startsWith('event json'))),
@@ -141,18 +201,15 @@ if (pg) {
         'and originated on both nodes',
       )
 
-      const recs = await until(
-        () => {
-          const r = calls.map((c) => db.calls.find(c.uuid))
-          return r.every((x) => x?.outcome) ? r : undefined
-        },
-        5000,
-        'records closed',
-      )
+      await untilAsync(async () => {
+        const r = await records(standbyApi)
+        return calls.every((c) => r.get(c.uuid)?.outcome)
+      }, 'records closed')
+      const recs = await records(standbyApi)
       t.same(
-        recs.map((r) => r!.outcome),
+        calls.map((c) => recs.get(c.uuid)?.outcome),
         calls.map(() => 'answered'),
-        'every record closed as answered',
+        'every record closed as answered (read through the API)',
       )
       t.same(
         b.proc.lines.filter((l) => l.level >= 50).map((l) => l.msg),
