@@ -167,6 +167,10 @@ function forward(
       } else void reply.send(res)
       done({ answered: true })
     })
+    // A caller that goes away before its body is sent: the leader must not wait for the rest (nor apply half).
+    request.raw.once('close', () => {
+      if (!request.raw.complete) out.destroy(new Error('the caller closed the connection before sending its body'))
+    })
     request.raw.pipe(out)
   })
 }

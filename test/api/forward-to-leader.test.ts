@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import http from 'node:http'
+import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { ANSWERED_BY_HEADER, FORWARDED_BY_HEADER } from '../../src/api/forward-to-leader.js'
 import type { LeadershipView } from '../../src/api/engine-view.js'
@@ -214,6 +215,34 @@ t.test('no leader known, or unreachable: 503 NOT_LEADER naming it; nothing writt
     body: { number: '5403', name: 'x' },
   })
   t.match(fenced.body.error.message, /this daemon \(b\) is fenced and stopping/)
+})
+
+t.test('a caller that goes away mid-body: the leader is not left waiting for the rest', async (t) => {
+  let reached!: () => void
+  const arrived = new Promise<void>((r) => (reached = r))
+  let closed!: (complete: boolean) => void
+  const leaderSaw = new Promise<boolean>((r) => (closed = r))
+  const server = http.createServer((req) => {
+    reached()
+    req.resume()
+    req.on('close', () => closed(req.complete))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  view = {
+    role: 'standby',
+    nodeId: 'b',
+    leader: { nodeId: 'a', api: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+  }
+  const { port } = new URL(standby.url)
+  const client = net.connect(Number(port), '127.0.0.1')
+  client.on('error', () => undefined)
+  client.write(
+    'POST /api/v1/queues HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"num',
+  )
+  await arrived
+  client.destroy()
+  t.equal(await leaderSaw, false, "the leader's request ends incomplete at once (no 30 s wait for the body)")
 })
 
 t.test('a leader (or a single daemon) serves changes itself', async (t) => {
