@@ -178,8 +178,8 @@ if (primary) {
       const oldLast = commandsOf(a).at(-1)
       const newFirst = commandsOf(b)[0]
       t.ok(
-        oldLast && newFirst && oldLast.at < stoppedAt && newFirst.at > stoppedAt,
-        'the old leader commanded only before the primary stopped, the new one only after',
+        oldLast && newFirst && oldLast.at < newFirst.at && newFirst.at > stoppedAt,
+        "the old leader's last command came before the new leader's first, which came after the primary stopped",
       )
     },
   )
