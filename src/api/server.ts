@@ -26,6 +26,7 @@ import {
 import { acceptsType, JSON_LIMIT, parseQuery, readJson, receiveToFile } from './body.js'
 import { ApiError, toApiError } from './errors.js'
 import type { ApiServer, ApiServerOptions } from './server-options.js'
+import { forwardWritesToLeader } from './forward-to-leader.js'
 import { registerOpenApi } from './openapi.js'
 import { receiveMultipartFile } from './upload.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -277,6 +278,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // form uploads: the file part is streamed by its route (upload.ts) under the route's cap
   void app.register(fastifyMultipart)
 
+  forwardWritesToLeader(app, { leadership: () => opts.live.leadership?.(), logger: log }) // a standby's changes
   // Who is calling, before any body is read (401 and CSRF 403 come first), and the query's typed values.
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.config.koplusRoute

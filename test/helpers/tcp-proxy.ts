@@ -10,7 +10,7 @@ export class TcpProxy {
   connections = 0
 
   constructor(
-    readonly targetPort: number,
+    public targetPort: number,
     readonly targetHost = '127.0.0.1',
   ) {
     this.#server = net.createServer((client) => {
@@ -66,6 +66,14 @@ export class TcpProxy {
       upstream.pause()
     }
     this.#links.clear()
+  }
+
+  /**
+   * Points new links at another port (a virtual IP or DNS name moved to a promoted replica). Open links stay on
+   * the old target until it closes them; drop() cuts them at once.
+   */
+  retarget(port: number): void {
+    this.targetPort = port
   }
 
   up(): void {

@@ -8,7 +8,7 @@
  *   agent, none is offered twice, their records are closed; the standby sent no command before.
  * - partition between the leader and PostgreSQL: it fences itself and exits (3); the old leader's last command is
  *   before the new one's first.
- * - standby restart: the leader is untouched; the standby names the leader in its status and answers a change 503.
+ * - standby restart: the leader is untouched; the standby names the leader in its status and forwards a change to it.
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
@@ -225,7 +225,7 @@ if (pg) {
   )
 
   await t.test(
-    'standby restart: the leader goes on; a standby answers reads, names the leader and refuses changes with 503',
+    'standby restart: the leader goes on; a standby answers reads, names the leader and forwards changes to it',
     async (t) => {
       const leaderTakes = b.proc.lines.filter((l) => /^leadership: took/.test(l.msg)).length
       let s = await start('node-s')
@@ -265,13 +265,22 @@ if (pg) {
         headers,
         body: JSON.stringify({ number: '5999', name: 'new' }),
       })
-      t.equal(res.status, 503, 'a change on the standby: 503')
-      const body = (await res.json()) as { error: { code: string; message: string } }
-      t.equal(body.error.code, 'NOT_LEADER')
-      t.match(
-        body.error.message,
-        new RegExp(`leader ${b.name} at ${leaderApi.replace(/[.]/g, '\\.')}`),
-        'naming the leader and where to send it',
+      t.equal(res.status, 201, "a change on the standby: forwarded, the leader's 201 (src/api/forward-to-leader.ts)")
+      t.equal(res.headers.get('x-koplus-answered-by'), b.name, 'answered by the leader')
+      const numbers = async (api: string) =>
+        (
+          (await (await fetch(`${api}/api/v1/queues`, { headers })).json()) as { items: { number: string }[] }
+        ).items.map((q) => q.number)
+      t.ok((await numbers(leaderApi)).includes('5999'), 'the new queue is read on the leader')
+      t.ok((await numbers(standbyApi)).includes('5999'), 'and on the standby')
+      t.equal(
+        b.proc.lines.filter((l) => l.msg === 'api change' && l.route === 'queues.create').length,
+        1,
+        'the leader applied it, once',
+      )
+      t.notOk(
+        s.proc.lines.some((l) => l.msg === 'api change'),
+        'the standby applied nothing itself',
       )
       const leaderStatus = (await (await fetch(`${leaderApi}/api/v1/status`, { headers })).json()) as typeof status
       t.equal(leaderStatus.leadership?.role, 'leader', 'the leader says it leads')

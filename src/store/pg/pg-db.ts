@@ -84,9 +84,18 @@ export class PgSqlDb implements AsyncSqlDb {
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     let broken = false
+    // A checked-out client has no pool 'error' listener: a connection lost mid-transaction (the server stopped, a
+    // failover) would be an uncaught exception. Keep the error; the next statement fails with it (retryable).
+    let lost: Error | undefined
+    const onLost = (err: Error): void => {
+      lost = err
+      broken = true
+    }
+    client.on('error', onLost)
     try {
       await client.query('BEGIN')
-      const r = await fn(runnerOf((sql, params) => client.query(sql, params)))
+      const r = await fn(runnerOf((sql, params) => (lost ? Promise.reject(lost) : client.query(sql, params))))
+      if (lost) throw lost
       await client.query('COMMIT')
       return r
     } catch (err) {
@@ -97,6 +106,7 @@ export class PgSqlDb implements AsyncSqlDb {
       }
       throw err
     } finally {
+      client.removeListener('error', onLost)
       client.release(broken)
     }
   }
