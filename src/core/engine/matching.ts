@@ -12,14 +12,19 @@ import { callbackDue } from './callback.js'
  * Match waiting callers with free agents, as long as any match can be made. The candidates are the first
  * caller not yet ringing in each queue, longest wait first (queue priority breaks ties); each is offered
  * per its queue's strategy to free agents logged in to its queue.
+ *
+ * Only the idle agents of the agent index are looked at (not every agent), and only the queues one of them is
+ * logged in to (a queue without a free agent cannot match): the same choice as a pass over everyone.
  */
 export function matchCallers(st: EngineState): void {
   for (;;) {
-    const free: AgentRt[] = []
-    for (const a of st.agents.values()) if (isFree(st, a)) free.push(a)
-    if (free.length === 0) return
+    if (st.agentIndex.idle.size === 0) return
+    const free = new Set<AgentRt>()
+    for (const a of st.agentIndex.idle) if (isFree(st, a)) free.add(a)
+    if (free.size === 0) return
     const heads: CallerRt[] = []
-    for (const list of st.waiting.values()) {
+    for (const [queueId, list] of st.waiting) {
+      if (!hasFree(st, queueId, free)) continue
       const head = list.find((c) => c.phase === 'queued' && !c.offerId && (!c.callback || callbackDue(st, c)))
       if (head) heads.push(head)
     }
@@ -43,10 +48,16 @@ export function matchCallers(st: EngineState): void {
   }
 }
 
+function hasFree(st: EngineState, queueId: string, free: ReadonlySet<AgentRt>): boolean {
+  for (const a of st.agentIndex.idleIn(queueId)) if (free.has(a)) return true
+  return false
+}
+
 /** The agent(s) to ring for a caller: untried agents first ("the offer moves on"), else anyone who fits. */
-function pickAgents(st: EngineState, caller: CallerRt, free: AgentRt[]): AgentRt[] {
+function pickAgents(st: EngineState, caller: CallerRt, free: ReadonlySet<AgentRt>): AgentRt[] {
   const queue = st.queues.get(caller.queueId)!
-  const inQueue = free.filter((a) => a.queues.has(queue.id))
+  const inQueue: AgentRt[] = []
+  for (const a of st.agentIndex.idleIn(queue.id)) if (free.has(a)) inQueue.push(a)
   if (inQueue.length === 0) return []
   const waitedSec = (st.now - caller.joinedAt) / 1000
   const view = (list: AgentRt[]): FreeAgent[] =>

@@ -25,28 +25,14 @@ export function findQueueByNumber(st: EngineState, domain: string, number: strin
 }
 
 export function loggedInCount(st: EngineState, queueId: string): number {
-  let n = 0
-  for (const a of st.agents.values()) if (a.queues.has(queueId)) n++
-  return n
-}
-
-/** Agents serving the queue (logged in, not paused) and, of those, how many are busy now. */
-function servingCount(st: EngineState, queueId: string): { serving: number; busy: number } {
-  let serving = 0
-  let busy = 0
-  for (const a of st.agents.values()) {
-    if (!a.queues.has(queueId) || a.paused) continue
-    serving++
-    if (a.busy !== 'none') busy++
-  }
-  return { serving, busy }
+  return st.agentIndex.counts(queueId).loggedIn
 }
 
 export function estimateWait(st: EngineState, queue: Queue, position: number): number | undefined {
   // Memoised within one event: nothing the estimate depends on changes between announcements of one instant.
   const key = `${queue.id}|${position}|${st.now}`
   if (st.estimates.has(key)) return st.estimates.get(key)
-  const { serving, busy } = servingCount(st, queue.id)
+  const { serving, busy } = st.agentIndex.counts(queue.id)
   const est = estimatorOf(st, queue).estimate(position, serving, busy, st.now)
   st.estimates.set(key, est)
   return est
