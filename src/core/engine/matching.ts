@@ -13,18 +13,16 @@ import { callbackDue } from './callback.js'
  * caller not yet ringing in each queue, longest wait first (queue priority breaks ties); each is offered
  * per its queue's strategy to free agents logged in to its queue.
  *
- * Only the idle agents of the agent index are looked at (not every agent), and only the queues one of them is
- * logged in to (a queue without a free agent cannot match): the same choice as a pass over everyone.
+ * Only the queues with an idle agent (agent index) are looked at, and only their idle agents are checked for the
+ * rest of "free" (isFree, once per agent and round): the same choice as a pass over every agent, at a cost that
+ * does not grow with the agents on calls or the callers waiting behind the first of each line.
  */
 export function matchCallers(st: EngineState): void {
   for (;;) {
     if (st.agentIndex.idle.size === 0) return
-    const free = new Set<AgentRt>()
-    for (const a of st.agentIndex.idle) if (isFree(st, a)) free.add(a)
-    if (free.size === 0) return
     const heads: CallerRt[] = []
     for (const [queueId, list] of st.waiting) {
-      if (!hasFree(st, queueId, free)) continue
+      if (list.length === 0 || st.agentIndex.idleIn(queueId).size === 0) continue
       const head = list.find((c) => c.phase === 'queued' && !c.offerId && (!c.callback || callbackDue(st, c)))
       if (head) heads.push(head)
     }
@@ -35,6 +33,7 @@ export function matchCallers(st: EngineState): void {
         cmp(st.queues.get(y.queueId)!.settings.priority, st.queues.get(x.queueId)!.settings.priority) ||
         cmp(x.seq, y.seq),
     )
+    const free = new Map<AgentRt, boolean>()
     let offered = false
     for (const caller of heads) {
       const chosen = pickAgents(st, caller, free)
@@ -48,16 +47,18 @@ export function matchCallers(st: EngineState): void {
   }
 }
 
-function hasFree(st: EngineState, queueId: string, free: ReadonlySet<AgentRt>): boolean {
-  for (const a of st.agentIndex.idleIn(queueId)) if (free.has(a)) return true
-  return false
-}
-
-/** The agent(s) to ring for a caller: untried agents first ("the offer moves on"), else anyone who fits. */
-function pickAgents(st: EngineState, caller: CallerRt, free: ReadonlySet<AgentRt>): AgentRt[] {
+/**
+ * The agent(s) to ring for a caller: untried agents first ("the offer moves on"), else anyone who fits. `free`
+ * remembers isFree per agent within one round (nothing changes between the callers of a round).
+ */
+function pickAgents(st: EngineState, caller: CallerRt, free: Map<AgentRt, boolean>): AgentRt[] {
   const queue = st.queues.get(caller.queueId)!
   const inQueue: AgentRt[] = []
-  for (const a of st.agentIndex.idleIn(queue.id)) if (free.has(a)) inQueue.push(a)
+  for (const a of st.agentIndex.idleIn(queue.id)) {
+    let ok = free.get(a)
+    if (ok === undefined) free.set(a, (ok = isFree(st, a)))
+    if (ok) inQueue.push(a)
+  }
   if (inQueue.length === 0) return []
   const waitedSec = (st.now - caller.joinedAt) / 1000
   const view = (list: AgentRt[]): FreeAgent[] =>
