@@ -12,6 +12,7 @@ import type { Agent, EndAction, Language, Queue, Tenant } from '../model.js'
 import { type AnnounceState, type OverflowState } from '../journey/index.js'
 import { WaitEstimator } from '../ewt/wait-estimator.js'
 import { AgentIndex } from './agent-index.js'
+import type { OldestInLine } from './waiting-line.js'
 
 /**
  * The wait estimator the engine feeds, one per queue (src/core/ewt/wait-estimator.ts, WaitEstimator). Times in ms,
@@ -224,6 +225,8 @@ export class EngineState {
   callers = new Map<string, CallerRt>()
   /** Per queue: callers who entered and wait (including those ringing an agent), in arrival order (seq). */
   waiting = new Map<string, CallerRt[]>()
+  /** Per queue: the longest wait in its line (waiting-line.ts), kept by insertInLine / removeFromLine. */
+  oldestInLine = new Map<string, OldestInLine>()
   offers = new Map<string, OfferRt>()
   legs = new Map<string, LegRt>()
   features = new Map<string, FeatureRt>()
@@ -316,4 +319,9 @@ export function recordStaffing(st: EngineState): void {
     } else st.lastStaffing.set(q.id, { serving, busy, queued })
     est.recordState(st.now, serving, busy, queued)
   }
+}
+
+/** The joinedAt of the caller waiting longest in a queue's line; undefined when nobody waits. O(log n). */
+export function oldestJoinedAt(st: EngineState, queueId: string): number | undefined {
+  return st.oldestInLine.get(queueId)?.oldest()
 }

@@ -4,7 +4,7 @@
  */
 import type { Queue, Tenant } from '../model.js'
 import { updateOverflow, type QueueLoad } from '../journey/index.js'
-import { type EngineState, estimatorOf, queueLog } from './engine-state.js'
+import { type EngineState, estimatorOf, oldestJoinedAt, queueLog } from './engine-state.js'
 
 /**
  * The tenant of a call's domain (koplus_tenant = ${domain_name} in our dialplan). A single-tenant install works
@@ -40,7 +40,8 @@ export function estimateWait(st: EngineState, queue: Queue, position: number): n
 
 export function queueLoad(st: EngineState, queue: Queue): QueueLoad {
   const line = st.waiting.get(queue.id) ?? []
-  const longest = line.length ? (st.now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000 : 0
+  const oldest = line.length ? oldestJoinedAt(st, queue.id) : undefined
+  const longest = oldest !== undefined ? (st.now - oldest) / 1000 : 0
   return {
     waiting: line.length,
     longestWaitSec: Math.max(0, longest),

@@ -3,7 +3,7 @@
  */
 import type { Queue } from '../model.js'
 import type { AgentStateName, AgentStatus, CallbackStatus, QueueStatus } from './status.js'
-import { type AgentRt, type CallbackRt, type EngineState } from './engine-state.js'
+import { type AgentRt, type CallbackRt, type EngineState, oldestJoinedAt } from './engine-state.js'
 import { activeDeviceOf, deviceRegistered, isDeviceBusy, isFree } from './agent-availability.js'
 import { estimateWait } from './queue-load.js'
 
@@ -66,9 +66,7 @@ export function queueStatus(
     name: q.name,
     strategy: q.settings.strategy,
     waiting: line.length,
-    longestWaitSec: line.length
-      ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000))
-      : 0,
+    longestWaitSec: line.length ? Math.max(0, Math.round((now - (oldestJoinedAt(st, q.id) ?? now)) / 1000)) : 0,
     callers: !withCallers
       ? []
       : line.map((c, i) => ({
