@@ -21,11 +21,11 @@ export function matchCallers(st: EngineState): void {
   for (;;) {
     if (st.agentIndex.idle.size === 0) return
     const heads: CallerRt[] = []
-    for (const [queueId, list] of st.waiting) {
-      if (list.length === 0 || st.agentIndex.idleIn(queueId).size === 0) continue
+    st.waiting.forEach((list, queueId) => {
+      if (list.length === 0 || st.agentIndex.idleIn(queueId).size === 0) return
       const head = list.find((c) => c.phase === 'queued' && !c.offerId && (!c.callback || callbackDue(st, c)))
       if (head) heads.push(head)
-    }
+    })
     if (heads.length === 0) return
     heads.sort(
       (x, y) =>
