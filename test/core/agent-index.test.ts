@@ -150,3 +150,42 @@ t.test('tracked agents: changing to the same value or re-adding a queue changes 
   t.same(index.counts('q1'), { loggedIn: 0, serving: 0, busy: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 })
   t.equal(index.idle.size, 0)
 })
+
+t.test('matching through the index leaves no free agent beside a caller nobody rings (busy days)', async (t) => {
+  // Longest-idle and ring-parallel queues offer any free member; skills queues may rightly leave one free. Refused
+  // legs (busyProb) would pause an agent for FAILED_DEVICE_PAUSE_MS, invisible in the status, so none here.
+  for (const seed of [21, 22]) {
+    let checked = 0
+    const problems: string[] = []
+    runDay({
+      seed,
+      queues: 4,
+      agents: 10,
+      calls: 1500,
+      dayMs: 3 * 3600_000,
+      strategies: ['longest-idle', 'ring-parallel'],
+      queuesPerAgent: 2,
+      busyProb: 0,
+      noAnswerProb: 0.2,
+      agentActionMeanSec: 30,
+      settings: { wrapUpSec: 5 },
+      wantStatus: true,
+      onStep: (e, _cmds, s) => {
+        for (const q of s!.queues) {
+          const unrung = q.callers.filter((c) => c.ringing.length === 0 && !c.callback)
+          if (unrung.length === 0) continue
+          checked++
+          const free = s!.agents.filter(
+            (a) => a.queues.includes(q.queueId) && a.state === 'free' && a.registered && !a.deviceBusy,
+          )
+          if (free.length && problems.length < 5)
+            problems.push(
+              `${e.type}: ${q.queueId} has ${unrung.length} unrung, free ${free.map((a) => a.agentId).join(',')}`,
+            )
+        }
+      },
+    })
+    t.ok(checked > 1000, `seed ${seed}: ${checked} snapshots with a caller nobody rings`)
+    t.same(problems, [], `seed ${seed}`)
+  }
+})
