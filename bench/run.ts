@@ -9,9 +9,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const wanted = process.argv.slice(2)
-const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.js'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+// A name picks its own file when one has exactly that name (`scale` is scale.bench, not also scale-daemon.bench),
+// else every file it begins.
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.js'))
+const files = all
+  .filter(
+    (f) =>
+      wanted.length === 0 ||
+      wanted.some((w) => (all.includes(`${w}.bench.js`) ? f === `${w}.bench.js` : f.startsWith(w))),
+  )
   .sort()
 if (files.length === 0) {
   console.error('no benchmarks found')

@@ -16,7 +16,7 @@ import { CallCenter } from '../src/core/engine/call-center.js'
 import type { Command } from '../src/core/commands.js'
 import { KoplusMetrics } from '../src/api/metrics.js'
 import { hostLine, percentile } from './helpers/stats.js'
-import { DOMAIN, SCALE_DEFAULTS, scaleConfig, scaleWorld, T0 } from './sim/scale-world.js'
+import { DOMAIN, SCALE_DEFAULTS, scaleConfig, scaleWorld, type ScaleWorld, T0 } from './sim/scale-world.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -72,24 +72,32 @@ async function measureSize(
   return { costs, waitingAt: [atStart, w.waiting()], req, events }
 }
 
-/** The 10k scenario's measurement played against the real clock: how late the event loop runs. */
+/**
+ * The 10k scenario's measurement played against the real clock: how late the event loop runs. `w` absent: the same
+ * loop with no engine work, the host's own share of the lateness (other processes, the scheduler).
+ */
 async function lateness(
-  waiting: number,
+  w: ScaleWorld | undefined,
   realMs: number,
-): Promise<{ p50: number; p99: number; max: number; events: number }> {
-  const w = scaleWorld({ ...SCALE_DEFAULTS, waiting, measureMs: realMs })
-  w.runUntil(w.measureFrom - 1)
-  w.scheduleMeasurement()
+): Promise<{ p50: number; p99: number; max: number; events: number; cpuMs: number }> {
   const h = monitorEventLoopDelay({ resolution: 1 })
   const start = performance.now()
+  const cpu0 = process.cpuUsage()
   let events = 0
   h.enable()
   while (performance.now() - start < realMs) {
-    events += w.runUntil(w.measureFrom + (performance.now() - start))
+    if (w) events += w.runUntil(w.measureFrom + (performance.now() - start))
     await new Promise((r) => setTimeout(r, 1))
   }
   h.disable()
-  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, events }
+  const cpu = process.cpuUsage(cpu0)
+  return {
+    p50: h.percentile(50) / 1e6,
+    p99: h.percentile(99) / 1e6,
+    max: h.max / 1e6,
+    events,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  }
 }
 
 function heapAndRss(): { heap: number; rss: number } {
@@ -182,9 +190,19 @@ export default async function scaleBench(): Promise<void> {
   )
   console.log(`| /metrics scrape (snapshot + render) | ${results.map((r) => med(r.req.metricsMs)).join(' | ')} |`)
   const biggest = Math.max(...sizes)
-  const late = await lateness(biggest, Number(process.env.SCALE_REALTIME_MS ?? 10_000))
+  const realMs = Number(process.env.SCALE_REALTIME_MS ?? 10_000)
+  const w = scaleWorld({ ...SCALE_DEFAULTS, waiting: biggest, measureMs: realMs })
+  w.runUntil(w.measureFrom - 1)
+  w.scheduleMeasurement()
+  gc()
+  const idle = await lateness(undefined, realMs)
+  const late = await lateness(w, realMs)
+  const sec = realMs / 1000
   console.log(
-    `\nevent-loop lateness, ${biggest.toLocaleString('en')} waiting played in real time (${late.events} events): p50 ${ms(late.p50)} ms, p99 ${ms(late.p99)} ms (target < 5), max ${ms(late.max)} ms`,
+    `\nevent-loop lateness, ${biggest.toLocaleString('en')} waiting played in real time for ${sec} s (${late.events} events, CPU ${(late.cpuMs / sec).toFixed(0)} ms/s): p50 ${ms(late.p50)} ms, p99 ${ms(late.p99)} ms (target < 5), max ${ms(late.max)} ms`,
+  )
+  console.log(
+    `  the same loop without the engine, just before (the host's share): p50 ${ms(idle.p50)} ms, p99 ${ms(idle.p99)} ms, max ${ms(idle.max)} ms (CPU ${(idle.cpuMs / sec).toFixed(0)} ms/s)`,
   )
   console.log(hostLine())
 }

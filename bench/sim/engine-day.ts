@@ -43,6 +43,8 @@ export interface DaySimOptions {
   /** Extra events at given instants (e.g. an operator's closure mid-day). */
   extraEvents?: { at: number; event: CoreEvent }[]
   wantStatus?: boolean
+  /** The engine to drive (default: a fresh CallCenter), e.g. to inspect it after every step. */
+  engine?: CallCenter
 }
 
 export interface DaySimResult {
@@ -127,7 +129,7 @@ export function runDay(o: DaySimOptions): DaySimResult {
   const rng = new Prng(o.seed)
   const dayMs = o.dayMs ?? 10 * 3600_000
   const t0 = Date.UTC(2026, 10, 25, 7, 0, 0)
-  const cc = new CallCenter()
+  const cc = o.engine ?? new CallCenter()
   const heap = new MinHeap<Item>()
   let seq = 0
   const push = (at: number, event: CoreEvent, timer?: string): void =>

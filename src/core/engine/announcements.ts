@@ -19,10 +19,12 @@ import {
 } from './engine-state.js'
 import { playToCaller, startHoldMusic } from './journey.js'
 import { estimateWait } from './queue-load.js'
+import { lineIndexOf } from './waiting-line.js'
 import { callbackOfferPrompts } from './callback.js'
 
 export function positionOf(st: EngineState, caller: CallerRt): number {
-  return (st.waiting.get(caller.queueId)?.indexOf(caller) ?? -1) + 1
+  const line = st.waiting.get(caller.queueId)
+  return (line ? lineIndexOf(line, caller) : -1) + 1
 }
 
 export function annCtx(st: EngineState, caller: CallerRt): AnnouncementContext {

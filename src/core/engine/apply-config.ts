@@ -6,7 +6,8 @@ import type { ConfigChange, CoreConfig } from '../events.js'
 import { applyChange, PromptFiles } from './configuration.js'
 import { OpenStateBook } from './open-state.js'
 import { DEFAULT_FEATURE_CODES } from './feature-codes.js'
-import { type AgentRt, type EngineState } from './engine-state.js'
+import { type EngineState } from './engine-state.js'
+import { TrackedAgent } from './agent-index.js'
 import { logoutQueues } from './agent-sessions.js'
 import { reviewOpenState } from './open-state.js'
 
@@ -33,7 +34,7 @@ export function applyConfig(st: EngineState, config: CoreConfig): void {
       rt.regKey = undefined
       continue
     }
-    const fresh: AgentRt = { agent, queues: new Set(), paused: false, busy: 'none', idleSince: st.now, unanswered: 0 }
+    const fresh = new TrackedAgent(st.agentIndex, agent, st.now)
     for (const s of config.sessions) {
       if (s.agentId !== agent.id || !st.queues.has(s.queueId)) continue
       fresh.queues.add(s.queueId)

@@ -49,6 +49,7 @@ import { restoreCaller } from './restore.js'
 import { agentStatus, queueStatus, queueTallies } from './status-views.js'
 import { timerFired } from './timers.js'
 import { endWrapUpByAgent } from './wrap-up.js'
+import { indexDisagreements } from './agent-index.js'
 import { cancelCallback, moveCallback } from './callback.js'
 import { callbackLegEvent } from './callback-call.js'
 import { callbacksConfigChanged } from './callback-config.js'
@@ -188,6 +189,14 @@ export class CallCenter {
    */
   checkLogin(agentId: string, queueIds?: string[]): LoginCheck {
     return checkLogin(this.#s, agentId, queueIds)
+  }
+
+  /**
+   * Self-check of the incremental agent index (agent-index.ts) against a recount over every agent: where they
+   * disagree, in words; empty when they agree. O(agents): for tests and diagnostics, not for every event.
+   */
+  indexDisagreements(): string[] {
+    return indexDisagreements(this.#s.agentIndex, this.#s.agents.values())
   }
 
   /**

@@ -11,6 +11,8 @@ import { OpenStateBook } from './open-state.js'
 import type { Agent, EndAction, Language, Queue, Tenant } from '../model.js'
 import { type AnnounceState, type OverflowState } from '../journey/index.js'
 import { WaitEstimator } from '../ewt/wait-estimator.js'
+import { AgentIndex } from './agent-index.js'
+import type { OldestInLine } from './waiting-line.js'
 
 /**
  * The wait estimator the engine feeds, one per queue (src/core/ewt/wait-estimator.ts, WaitEstimator). Times in ms,
@@ -223,9 +225,13 @@ export class EngineState {
   queues = new Map<string, Queue>()
   members = new Set<string>()
   agents = new Map<string, AgentRt>()
+  /** The agents by queue: counts by state and the idle agents, kept up to date by every agent (agent-index.ts). */
+  agentIndex = new AgentIndex()
   callers = new Map<string, CallerRt>()
   /** Per queue: callers who entered and wait (including those ringing an agent), in arrival order (seq). */
   waiting = new Map<string, CallerRt[]>()
+  /** Per queue: the longest wait in its line (waiting-line.ts), kept by insertInLine / removeFromLine. */
+  oldestInLine = new Map<string, OldestInLine>()
   offers = new Map<string, OfferRt>()
   legs = new Map<string, LegRt>()
   features = new Map<string, FeatureRt>()
@@ -241,7 +247,8 @@ export class EngineState {
   busyDevices = new Set<string>()
   timers = new Map<string, number>()
   estimates = new Map<string, number | undefined>()
-  lastStaffing = new Map<string, string>()
+  /** Per queue: serving, busy and queued as last told to its estimator. */
+  lastStaffing = new Map<string, { serving: number; busy: number; queued: number }>()
   seq = 1
   ids = 0
   tokens = 0
@@ -297,29 +304,29 @@ export function estimatorOf(st: EngineState, queue: Queue): WaitEstimatorLike {
   return e
 }
 
-/** Tell every queue's estimator how it is staffed and how many wait, after each event. */
+/**
+ * Tell every queue's estimator how it is staffed and how many wait, after each event: one look-up per queue in the
+ * agent index (no pass over the agents).
+ */
 export function recordStaffing(st: EngineState): void {
-  const counts = new Map<string, { serving: number; busy: number }>()
-  for (const a of st.agents.values()) {
-    if (a.paused) continue
-    for (const q of a.queues) {
-      let c = counts.get(q)
-      if (!c) counts.set(q, (c = { serving: 0, busy: 0 }))
-      c.serving++
-      if (a.busy !== 'none') c.busy++
-    }
-  }
   for (const q of st.queues.values()) {
     const est = estimatorOf(st, q)
     if (!est.recordState) continue
-    const c = counts.get(q.id)
-    const serving = c?.serving ?? 0
-    const busy = c?.busy ?? 0
+    const { serving, busy } = st.agentIndex.counts(q.id)
     const queued = st.waiting.get(q.id)?.length ?? 0
     // Only changes: an unchanged state adds nothing the next change would not account for.
-    const sig = `${serving}|${busy}|${queued}`
-    if (st.lastStaffing.get(q.id) === sig) continue
-    st.lastStaffing.set(q.id, sig)
+    const last = st.lastStaffing.get(q.id)
+    if (last && last.serving === serving && last.busy === busy && last.queued === queued) continue
+    if (last) {
+      last.serving = serving
+      last.busy = busy
+      last.queued = queued
+    } else st.lastStaffing.set(q.id, { serving, busy, queued })
     est.recordState(st.now, serving, busy, queued)
   }
+}
+
+/** The joinedAt of the caller waiting longest in a queue's line; undefined when nobody waits. O(log n). */
+export function oldestJoinedAt(st: EngineState, queueId: string): number | undefined {
+  return st.oldestInLine.get(queueId)?.oldest()
 }

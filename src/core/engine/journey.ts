@@ -31,6 +31,7 @@ import { callbackDtmf, callbackPromptFinished } from './callback.js'
 import { featureStepDone, recordChoice } from './feature-calls.js'
 import { cancelOffer, connect, endConversation, releaseLeg } from './offers.js'
 import { findQueueByNumber, loggedInCount, queueLoad } from './queue-load.js'
+import { lineIndexOf, OldestInLine } from './waiting-line.js'
 
 export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call-arrived' }>): void {
   if (st.callers.has(e.callId)) return
@@ -165,12 +166,18 @@ export function insertInLine(st: EngineState, caller: CallerRt): void {
   let i = line.length
   while (i > 0 && line[i - 1].seq > caller.seq) i--
   line.splice(i, 0, caller)
+  let oldest = st.oldestInLine.get(caller.queueId)
+  if (!oldest) st.oldestInLine.set(caller.queueId, (oldest = new OldestInLine()))
+  oldest.add(caller)
 }
 
 export function removeFromLine(st: EngineState, caller: CallerRt): number {
   const line = st.waiting.get(caller.queueId)
-  const i = line ? line.indexOf(caller) : -1
-  if (i >= 0) line!.splice(i, 1)
+  const i = line ? lineIndexOf(line, caller) : -1
+  if (i >= 0) {
+    line!.splice(i, 1)
+    st.oldestInLine.get(caller.queueId)?.remove(caller)
+  }
   return i + 1
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Queue, Tenant } from '../model.js'
 import { updateOverflow, type QueueLoad } from '../journey/index.js'
-import { type EngineState, estimatorOf, queueLog } from './engine-state.js'
+import { type EngineState, estimatorOf, oldestJoinedAt, queueLog } from './engine-state.js'
 
 /**
  * The tenant of a call's domain (koplus_tenant = ${domain_name} in our dialplan). A single-tenant install works
@@ -25,28 +25,14 @@ export function findQueueByNumber(st: EngineState, domain: string, number: strin
 }
 
 export function loggedInCount(st: EngineState, queueId: string): number {
-  let n = 0
-  for (const a of st.agents.values()) if (a.queues.has(queueId)) n++
-  return n
-}
-
-/** Agents serving the queue (logged in, not paused) and, of those, how many are busy now. */
-function servingCount(st: EngineState, queueId: string): { serving: number; busy: number } {
-  let serving = 0
-  let busy = 0
-  for (const a of st.agents.values()) {
-    if (!a.queues.has(queueId) || a.paused) continue
-    serving++
-    if (a.busy !== 'none') busy++
-  }
-  return { serving, busy }
+  return st.agentIndex.counts(queueId).loggedIn
 }
 
 export function estimateWait(st: EngineState, queue: Queue, position: number): number | undefined {
   // Memoised within one event: nothing the estimate depends on changes between announcements of one instant.
   const key = `${queue.id}|${position}|${st.now}`
   if (st.estimates.has(key)) return st.estimates.get(key)
-  const { serving, busy } = servingCount(st, queue.id)
+  const { serving, busy } = st.agentIndex.counts(queue.id)
   const est = estimatorOf(st, queue).estimate(position, serving, busy, st.now)
   st.estimates.set(key, est)
   return est
@@ -54,7 +40,8 @@ export function estimateWait(st: EngineState, queue: Queue, position: number): n
 
 export function queueLoad(st: EngineState, queue: Queue): QueueLoad {
   const line = st.waiting.get(queue.id) ?? []
-  const longest = line.length ? (st.now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000 : 0
+  const oldest = line.length ? oldestJoinedAt(st, queue.id) : undefined
+  const longest = oldest !== undefined ? (st.now - oldest) / 1000 : 0
   return {
     waiting: line.length,
     longestWaitSec: Math.max(0, longest),
@@ -69,13 +56,15 @@ export function queueLoad(st: EngineState, queue: Queue): QueueLoad {
  * (Added by the issue-4 journey tests, journey-overflow.test.ts; closing is still decided at an arrival.)
  */
 export function reopenDrainedOverflows(st: EngineState): void {
-  for (const [queueId, prev] of st.overflow) {
-    if (!prev.overflowing) continue
+  // forEach, not for…of over entries: runs after every event, and an [id, state] pair per queue per event was a
+  // third of the engine's garbage (issue 13, allocation profile of the scale bench).
+  st.overflow.forEach((prev, queueId) => {
+    if (!prev.overflowing) return
     const queue = st.queues.get(queueId)
-    if (!queue) continue
+    if (!queue) return
     const next = updateOverflow(queue.settings, queueLoad(st, queue), prev, st.now)
-    if (next.overflowing) continue
+    if (next.overflowing) return
     st.overflow.set(queueId, next)
     queueLog(st, 'OVERFLOWEND', '', queueId, '', { reason: prev.reason })
-  }
+  })
 }

@@ -3,7 +3,7 @@
  */
 import type { Queue } from '../model.js'
 import type { AgentStateName, AgentStatus, CallbackStatus, QueueStatus } from './status.js'
-import { type AgentRt, type CallbackRt, type EngineState } from './engine-state.js'
+import { type AgentRt, type CallbackRt, type EngineState, oldestJoinedAt } from './engine-state.js'
 import { activeDeviceOf, deviceRegistered, isDeviceBusy, isFree } from './agent-availability.js'
 import { estimateWait } from './queue-load.js'
 
@@ -16,24 +16,24 @@ export interface QueueTallies {
 }
 
 /**
- * One pass over the agents and one over the callers for every queue at once (issue 13: the status of 50 queues
- * at 10,000 callers and 2,000 agents walked both tables once per queue).
+ * The agents' counts come from the agent index (issue 13: no pass over 2,000 agents per request); free = idle and
+ * reachable (isFree) is checked on the idle agents only. One pass over the callers for the connected ones.
  */
 export function queueTallies(st: EngineState): QueueTallies {
   const agents = new Map<string, AgentCounts>()
-  for (const a of st.agents.values()) {
-    if (a.queues.size === 0) continue
-    const free = a.busy === 'none' && !a.paused && isFree(st, a)
-    for (const q of a.queues) {
-      let c = agents.get(q)
-      if (!c) agents.set(q, (c = { loggedIn: 0, free: 0, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 }))
-      c.loggedIn++
-      if (a.busy === 'ringing') c.ringing++
-      else if (a.busy === 'on-call') c.onCall++
-      else if (a.busy === 'wrap-up') c.wrapUp++
-      else if (a.paused) c.paused++
-      else if (free) c.free++
-    }
+  for (const q of st.queues.keys()) {
+    const c = st.agentIndex.counts(q)
+    if (c.loggedIn === 0) continue
+    let free = 0
+    for (const a of st.agentIndex.idleIn(q)) if (isFree(st, a)) free++
+    agents.set(q, {
+      loggedIn: c.loggedIn,
+      free,
+      ringing: c.ringing,
+      onCall: c.onCall,
+      wrapUp: c.wrapUp,
+      paused: c.paused,
+    })
   }
   const connected = new Map<string, number>()
   for (const c of st.callers.values())
@@ -66,9 +66,7 @@ export function queueStatus(
     name: q.name,
     strategy: q.settings.strategy,
     waiting: line.length,
-    longestWaitSec: line.length
-      ? Math.max(0, Math.round((now - line.reduce((m, c) => Math.min(m, c.joinedAt), Infinity)) / 1000))
-      : 0,
+    longestWaitSec: line.length ? Math.max(0, Math.round((now - (oldestJoinedAt(st, q.id) ?? now)) / 1000)) : 0,
     callers: !withCallers
       ? []
       : line.map((c, i) => ({

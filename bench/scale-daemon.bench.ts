@@ -1,0 +1,211 @@
+/**
+ * Issue 13 item 2, end to end: the built koplus daemon (its own process, dist/) against the FreeSWITCH simulator
+ * over TCP on 127.0.0.1, with thousands of callers waiting. The simulator runs with FreeSWITCH's Event Socket
+ * delivery rule on (eslPollMs 20: mod_event_socket.c read_packet sends queued events when its listener wakes — its
+ * 20 ms poll or a byte from the client; src/simulator/event-delivery.ts) and the daemon with its usual LF wake-ups.
+ *
+ * One queue (5000, the bench rig's: no announcements, music on hold, longest idle, wrap-up 0) and A agents whose
+ * phones answer after 20 ms and hang up `talk` after the bridge, with talk = A / R: the agents free at about R per
+ * second. Fill: callers arrive at FILL_RATE/s until W wait. Measurement: callers arrive at R/s for MEASURE_MS, so
+ * about W keep waiting (first in, first out).
+ *
+ * Prints per size W:
+ *   - arrival → first command: the caller's CHANNEL_PARK sent → the daemon's answer received (the arrival's cost);
+ *   - agent free → agent ring: the agent leg's CHANNEL_HANGUP sent → the originate of the next caller to that agent
+ *     received. With W waiting a new caller is rung only after the W ahead of it; the ring that follows an agent
+ *     coming free is the daemon's part of arrival → ring (what a caller arriving to a free agent measures in
+ *     `npm run bench -- event-path`);
+ *   - the daemon's event-loop lateness (monitorEventLoopDelay, beyond its 5 ms tick), CPU, and memory per waiting
+ *     caller (RSS and heap growth from the empty queue to W waiting, divided by W; no forced gc).
+ *
+ * Run: npm run bench -- scale-daemon
+ *   (DAEMON_SCALE_SIZES=2000,5000  DAEMON_SCALE_AGENTS=200  DAEMON_SCALE_RATE=100  DAEMON_SCALE_MEASURE_MS=15000
+ *    DAEMON_SCALE_FILL_RATE=500 to change)
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { placeCaller } from './helpers/callers.js'
+import type { SimEventInfo } from './helpers/sim-probe.js'
+import { BenchRig, sleep } from './helpers/rig.js'
+import { formatSummary, hostLine, summarize } from './helpers/stats.js'
+import { epochMs } from './helpers/clock.js'
+
+const num = (name: string, dflt: number): number => Number(process.env[name] ?? dflt)
+const SIZES = (process.env.DAEMON_SCALE_SIZES ?? '2000,5000').split(',').map(Number)
+const AGENTS = num('DAEMON_SCALE_AGENTS', 200)
+const RATE = num('DAEMON_SCALE_RATE', 100)
+const MEASURE_MS = num('DAEMON_SCALE_MEASURE_MS', 15_000)
+const FILL_RATE = num('DAEMON_SCALE_FILL_RATE', 500)
+const ANSWER_MS = 20
+const ESL_POLL_MS = 20
+/** A bound on the fill: a host that cannot keep up stops here and says so. */
+const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
+
+const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
+const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
+
+/** Places callers at `perSec` (in 10 ms ticks) while `more()` says so; resolves when it stops. */
+async function arrivals(rig: BenchRig, perSec: number, more: () => boolean, onPlace: (uuid: string) => void) {
+  const t0 = performance.now()
+  let placed = 0
+  while (more()) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * perSec)
+    while (placed < due && more()) {
+      placed++
+      onPlace(placeCaller(rig).uuid)
+    }
+    await sleep(10)
+  }
+  return placed
+}
+
+async function runSize(waitingTarget: number): Promise<void> {
+  const talkMs = Math.max(50, Math.round((AGENTS / RATE) * 1000) - ANSWER_MS)
+  const rig = await BenchRig.start({
+    agents: AGENTS,
+    eslPollMs: ESL_POLL_MS,
+    phone: { answerAfterMs: ANSWER_MS },
+  })
+  const simLoop = monitorEventLoopDelay({ resolution: 5 })
+  const waiting = new Set<string>()
+  const arrivedAt = new Map<string, number>()
+  const rungAfter: number[] = []
+  let measuring = false
+  try {
+    rig.probe.onEvent = ({ ev }) => {
+      if (ev.name === 'CHANNEL_BRIDGE') {
+        const caller = header(ev, 'Bridge-A-Unique-ID')
+        const leg = header(ev, 'Bridge-B-Unique-ID')
+        if (caller) waiting.delete(caller)
+        if (leg)
+          setTimeout(() => {
+            const call = rig.sim.call(leg)
+            if (call && call.state !== 'hungup') rig.sim.hangup(call.channel, 'NORMAL_CLEARING')
+          }, talkMs)
+      } else if (ev.name === 'CHANNEL_HANGUP' && ev.uuid) waiting.delete(ev.uuid)
+    }
+    rig.probe.onOriginate = (o) => {
+      const at = arrivedAt.get(o.callId)
+      if (measuring && at !== undefined) rungAfter.push(o.at - at)
+    }
+    const before = await rig.stats()
+
+    // Fill: until W wait (bounded in time).
+    const fillStart = performance.now()
+    const fillEnd = fillStart + FILL_LIMIT_MS
+    await arrivals(
+      rig,
+      FILL_RATE,
+      () => waiting.size < waitingTarget && performance.now() < fillEnd,
+      (u) => waiting.add(u),
+    )
+    const fillSec = (performance.now() - fillStart) / 1000
+    const reached = waiting.size
+    await sleep(1000)
+    const filled = await rig.stats()
+
+    // Measurement: R arrivals per second, agents freeing at about the same rate.
+    rig.probe.reset()
+    await rig.reset()
+    simLoop.enable()
+    const simCpu0 = process.cpuUsage()
+    measuring = true
+    const atStart = waiting.size
+    const t0 = performance.now()
+    let rssPeak = filled.rss
+    const peak = setInterval(() => {
+      rig.stats().then(
+        (s) => (rssPeak = Math.max(rssPeak, s.rss)),
+        () => undefined, // a starved daemon answers late: the peak is a sample
+      )
+    }, 1000)
+    const placed = await arrivals(
+      rig,
+      RATE,
+      () => performance.now() - t0 < MEASURE_MS,
+      (u) => {
+        waiting.add(u)
+        arrivedAt.set(u, epochMs())
+      },
+    )
+    clearInterval(peak)
+    measuring = false
+    const secs = (performance.now() - t0) / 1000
+    const d = await rig.stats()
+    const simCpu = process.cpuUsage(simCpu0)
+    simLoop.disable()
+    const p = rig.probe
+
+    console.log(
+      `\n${waitingTarget.toLocaleString('en')} waiting: ${AGENTS} agents (answer ${ANSWER_MS} ms, talk ${talkMs} ms), ${RATE} arrivals/s`,
+    )
+    console.log(
+      `fill: ${reached.toLocaleString('en')} waiting after ${fillSec.toFixed(1)} s at up to ${FILL_RATE} arrivals/s` +
+        (reached < waitingTarget ? `  — STOPPED at the ${FILL_LIMIT_MS / 1000} s limit: the host did not keep up` : ''),
+    )
+    console.log(
+      `measured ${secs.toFixed(1)} s: ${placed} arrivals, ${(p.bridges / secs).toFixed(0)} bridged/s, waiting ${atStart} → ${waiting.size}; ` +
+        `${(p.eventsToDaemon / secs).toFixed(0)} ESL events/s to the daemon`,
+    )
+    const lag = (k: Parameters<typeof p.lags.get>[0]): number[] => p.lags.get(k) ?? []
+    console.log(
+      formatSummary('  arrival → first command (answer)', summarize(lag('caller parked → first command (answer)'))),
+    )
+    console.log(
+      formatSummary(
+        '  agent free → agent ring (next caller)',
+        summarize(lag('agent hung up → next originate to that agent')),
+      ),
+    )
+    console.log(
+      formatSummary('  agent answered → bridge command', summarize(lag('agent answered → first command (bridge)'))),
+    )
+    if (rungAfter.length)
+      console.log(
+        formatSummary(
+          '  arrival → ring of callers arrived meanwhile (= wait)',
+          summarize(rungAfter.map((x) => x / 1000)),
+          2,
+          's',
+        ),
+      )
+    else console.log(`  (no caller who arrived during the measurement was rung yet: the ${atStart} ahead come first)`)
+    const late = (x: number): string => Math.max(0, x - 5).toFixed(2)
+    const cpuMs = (d.cpuUserUs + d.cpuSystemUs - filled.cpuUserUs - filled.cpuSystemUs) / 1000
+    console.log(
+      `daemon: event-loop lateness (beyond its 5 ms tick) p50 ${late(d.loopDelay.p50)} ms, p99 ${late(d.loopDelay.p99)} ms, max ${late(d.loopDelay.max)} ms; ` +
+        `CPU ${((cpuMs / (secs * 1000)) * 100).toFixed(0)} % of a core, engine ${((d.engineMs / (secs * 1000)) * 100).toFixed(1)} % / SQLite ${((d.persistMs / (secs * 1000)) * 100).toFixed(1)} % of the wall time`,
+    )
+    const perType = Object.entries(d.engineByType)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 5)
+      .map(([k, v]) => `${k} ${((v.ms / (d.handled[k] ?? 1)) * 1000).toFixed(0)} µs (max ${v.max.toFixed(2)} ms)`)
+    console.log(`  engine step, mean by event: ${perType.join(', ')}`)
+    const kb = (b: number): string => `${(b / Math.max(1, reached) / 1024).toFixed(2)} KB`
+    console.log(
+      `  memory: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller RSS ${kb(filled.rss - before.rss)}, heap ${kb(filled.heapUsed - before.heapUsed)} (no forced gc)`,
+    )
+    console.log(
+      `simulator + harness process: CPU ${(((simCpu.user + simCpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of a core, event-loop lateness p99 ${Math.max(0, simLoop.percentile(99) / 1e6 - 5).toFixed(2)} ms`,
+    )
+  } finally {
+    await rig.stop()
+  }
+}
+
+/** One size; a daemon too starved to answer the rig's requests (10 s) is reported, and the next size still runs. */
+async function tryRunSize(w: number): Promise<void> {
+  try {
+    await runSize(w)
+  } catch (err) {
+    console.log(`\n${w.toLocaleString('en')} waiting: not measured — ${(err as Error).message} (${hostLine()})`)
+  }
+}
+
+export default async function (): Promise<void> {
+  console.log(
+    `koplus at scale: daemon process (dist/) ↔ FreeSWITCH simulator over TCP 127.0.0.1, Event Socket delivery rule ON (eslPollMs ${ESL_POLL_MS}, mod_event_socket read_packet), the daemon's LF wake-ups on`,
+  )
+  console.log(hostLine())
+  for (const w of SIZES) await tryRunSize(w)
+  console.log(`\n${hostLine()} (at the end)`)
+}
