@@ -257,15 +257,34 @@ export async function readLiveChannels(
   now: number,
   warn?: RestoreWarning,
   window = PIPELINE_WINDOW,
+  timings?: ReadTimings,
 ): Promise<LiveChannels> {
+  const t0 = performance.now()
   const uuids = parseShowChannels(await port.api('show channels as json'))
   const bodies = await pipelined(uuids, (uuid) => port.api(`uuid_dump ${uuid} json`), window)
+  const t1 = performance.now()
   const dumps: Record<string, string>[] = []
   for (const body of bodies) {
     const d = parseUuidDump(body)
     if (d) dumps.push(d)
   }
-  return classifyChannels(dumps, now, warn)
+  const live = classifyChannels(dumps, now, warn)
+  if (timings) {
+    timings.fetchMs = t1 - t0
+    timings.parseMs = performance.now() - t1
+    timings.channels = uuids.length
+  }
+  return live
+}
+
+/** Where the time of readLiveChannels went (wall-clock ms), for the rebuild's figures (bench/recovery). */
+export interface ReadTimings {
+  /** `show channels` and every `uuid_dump` over the Event Socket (framing included). */
+  fetchMs: number
+  /** The dumps' JSON parsed and classified. */
+  parseMs: number
+  /** Channels listed by `show channels`. */
+  channels: number
 }
 
 /**
