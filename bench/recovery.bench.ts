@@ -90,6 +90,31 @@ async function runSize(n: number): Promise<void> {
     console.log(
       `  restart (SIGKILL, new process): ESL connection accepted → rebuild done ${r.connectToReadyMs.toFixed(0)} ms (${((r.connectToReadyMs / n) * 100).toFixed(1)} ms per 100 calls); spawn → rebuild done ${r.spawnToReadyMs.toFixed(0)} ms`,
     )
+    const stats = await rig.stats()
+    const rb = stats.rebuild
+    if (rb) {
+      // The engine's share of the dispatch: center.handle timed in the daemon process (daemon-child.ts).
+      const core = (stats.engineByType['calls-restored']?.ms ?? 0) + (stats.engineByType['call-arrived']?.ms ?? 0)
+      const phase = (label: string, ms: number): string =>
+        `${label} ${ms.toFixed(1)} ms (${((ms / rb.calls) * 100).toFixed(1)} per 100)`
+      console.log(
+        `  rebuild in the daemon, ${rb.calls} calls of ${rb.channels} channels, ${rb.totalMs.toFixed(0)} ms from 'ready': ` +
+          [
+            phase('registrations', rb.registrationsMs),
+            phase('ESL fetch', rb.fetchMs),
+            phase('parse', rb.parseMs),
+            phase('reconcile', rb.reconcileMs),
+            phase('core', core),
+            phase('commands', Math.max(0, rb.dispatchMs - core)),
+          ].join(', '),
+      )
+      console.log(
+        `  engine steps at the rebuild: ${Object.entries(stats.handled)
+          .filter(([k]) => k === 'calls-restored' || k === 'call-arrived')
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
+      )
+    }
     const hungUp = calls.filter((c) => c.state === 'hungup').length
     const bridged = calls.filter((c) => c.state === 'bridged').length
     await rig.sim.waitFor(() => ringingLegs() === ringing, 10_000, 'the lost offers made again').catch(() => undefined)
