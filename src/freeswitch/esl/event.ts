@@ -11,6 +11,7 @@
  */
 import type { EslFrame } from './parser.js'
 import { setHeader } from './parser.js'
+import { scanJsonEvent, ScannedJsonEvent } from './json-event.js'
 
 /** A FreeSWITCH event, as decoded from a plain or json event frame. */
 export interface EslEvent {
@@ -134,9 +135,13 @@ export function peekEventName(frame: EslFrame): string | undefined {
 }
 
 function decodeJsonEvent(body: Buffer): EslEvent | undefined {
+  const text = body.toString('utf8')
+  // FreeSWITCH's own shape is read without JSON.parse (json-event.ts); anything else goes through JSON.parse.
+  const scanned = scanJsonEvent(text)
+  if (scanned) return new ScannedJsonEvent(scanned.names, scanned.values, scanned.body)
   let obj: unknown
   try {
-    obj = JSON.parse(body.toString('utf8'))
+    obj = JSON.parse(text)
   } catch {
     return undefined
   }
@@ -147,14 +152,14 @@ function decodeJsonEvent(body: Buffer): EslEvent | undefined {
   // so non-string values are flattened when read (Event#get, Event#headers); decoding is JSON.parse and no more.
   if (!Object.prototype.hasOwnProperty.call(o, '_body')) return new Event(o, undefined, false)
   const headers: Record<string, string> = {}
-  let text: string | undefined
+  let inner: string | undefined
   for (const k of Object.keys(o)) {
     const v = o[k]
-    if (k === '_body') text = typeof v === 'string' ? v : JSON.stringify(v)
+    if (k === '_body') inner = typeof v === 'string' ? v : JSON.stringify(v)
     else if (typeof v === 'string') setHeader(headers, k, v)
     else if (v !== null && v !== undefined) setHeader(headers, k, flattenJsonValue(v))
   }
-  return new Event(headers, text)
+  return new Event(headers, inner)
 }
 
 function decodePlainEvent(body: Buffer): EslEvent | undefined {
