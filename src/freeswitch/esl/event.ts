@@ -151,7 +151,7 @@ function decodeJsonEvent(body: Buffer): EslEvent | undefined {
   const text = body.toString('utf8')
   // FreeSWITCH's own shape is read without JSON.parse (json-event.ts); anything else goes through JSON.parse.
   const scanned = scanJsonEvent(text)
-  if (scanned) return new ScannedJsonEvent(scanned.names, scanned.values, scanned.body)
+  if (scanned) return new ScannedJsonEvent(scanned, text)
   let obj: unknown
   try {
     obj = JSON.parse(text)
