@@ -10,6 +10,7 @@
 import type { RestoredCall } from '../../core/events.js'
 import type { EslPort } from './port.js'
 import { pipelined, PIPELINE_WINDOW } from './pipelined.js'
+import { setHeader } from '../esl/parser.js'
 
 /** A koplus queue call found in FreeSWITCH. */
 export interface LiveCall {
@@ -50,14 +51,24 @@ export function parseShowChannels(body: string): string[] {
 function parseUuidDump(body: string): Record<string, string> | undefined {
   const text = body.trim()
   if (!text || text.startsWith('-ERR')) return undefined
+  let obj: unknown
   try {
-    const obj = JSON.parse(text) as Record<string, unknown>
-    const out: Record<string, string> = {}
-    for (const [k, v] of Object.entries(obj)) if (typeof v === 'string') out[k] = v
-    return out
+    obj = JSON.parse(text)
   } catch {
     return undefined
   }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined
+  const o = obj as Record<string, unknown>
+  // FreeSWITCH writes strings (arrays only for array variables, e.g. DP_MATCH): the parsed object is used as it is
+  // unless one value is not a string; a copy of every dump was a third of the rebuild's parse time (issue 13).
+  for (const k in o) if (typeof o[k] !== 'string') return onlyStrings(o)
+  return o as Record<string, string>
+}
+
+function onlyStrings(obj: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(obj)) if (typeof v === 'string') setHeader(out, k, v)
+  return out
 }
 
 function num(v: string | undefined): number | undefined {
