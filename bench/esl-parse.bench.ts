@@ -89,7 +89,7 @@ function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
       for (const f of fs) {
         if (decode === 'daemon') {
           const name = peekEventName(f)
-          if (name === undefined) unpeeked++
+          if (name === undefined && f.headers['Content-Type']?.startsWith('text/event-')) unpeeked++
           if (name !== undefined && !daemonSubs.wants(name)) {
             skipped++
             continue
@@ -98,7 +98,7 @@ function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
         const ev = eventFromFrame(f)
         if (ev) {
           names += ev.name.length
-          if (decode === 'object') names += Object.keys(ev.headers).length
+          if (decode === 'object') names += ev.headers['Event-Name'].length
           decoded++
         }
       }
@@ -138,7 +138,7 @@ function line(label: string, f: Figures): string {
   const cps = f.frames / f.cpuSeconds
   const mbs = f.bytes / MB / f.seconds
   const skip = f.skipped
-    ? `, ${f.skipped} skipped undecoded (${((f.skipped / f.frames) * 100).toFixed(0)} %; name unread for ${f.unpeeked ?? 0})`
+    ? `, ${f.skipped} skipped undecoded (${((f.skipped / f.frames) * 100).toFixed(0)} %; event name unread for ${f.unpeeked ?? 0})`
     : ''
   const dec = f.decoded !== undefined ? `, ${f.decoded} decoded${skip}` : ''
   return `  ${label.padEnd(44)} ${(fps / 1000).toFixed(0).padStart(6)}k frames/s ${(cps / 1000).toFixed(0).padStart(6)}k frames/CPU-s ${mbs.toFixed(1).padStart(8)} MB/s   (${f.frames} frames${dec}, ${(f.bytes / MB).toFixed(0)} MB, ${f.seconds.toFixed(2)} s, ${f.cpuSeconds.toFixed(2)} CPU-s)`
