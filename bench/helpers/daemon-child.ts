@@ -168,7 +168,9 @@ if (settings.api) {
 }
 
 await daemon.whenRebuilt()
-send({ type: 'ready', apiUrl: api?.url })
+// The daemon's own instant of the end of its first rebuild (epochMs), before anything else runs.
+const doneAt = epochMs()
+send({ type: 'ready', apiUrl: api?.url, doneAt })
 
 // Keep the process alive while the parent is connected (the daemon's timers are unref'd).
 const keepAlive = setInterval(() => undefined, 1 << 30)
