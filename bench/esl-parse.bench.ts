@@ -6,7 +6,9 @@
  * Rates are given per wall-clock second and per CPU second of this process (process.cpuUsage): on a shared host the
  * wall figure drops with the load, the CPU one much less. Three ways through our client's path:
  *   - framing only (EslParser);
- *   - full decode: every event frame decoded (eventFromFrame), as a client subscribed to ALL does;
+ *   - full decode: every event frame decoded (eventFromFrame: every header's name and value read and unescaped), as
+ *     a client subscribed to ALL does; "+ header object" also builds the object of all headers (EslEvent#headers),
+ *     which json events build only when asked (src/freeswitch/esl/json-event.ts);
  *   - the daemon's subscription: events the daemon does not use are framed and skipped by name (peekEventName,
  *     Subscriptions#wants, as EslClient does), the rest decoded.
  */
@@ -59,9 +61,12 @@ interface Figures {
   seconds: number
   cpuSeconds: number
   decoded?: number
+  skipped?: number
+  /** Event frames whose name peekEventName could not read (decoded to learn it). */
+  unpeeked?: number
 }
 
-type Decode = 'none' | 'all' | 'daemon'
+type Decode = 'none' | 'all' | 'object' | 'daemon'
 
 const daemonSubs = new Subscriptions(DAEMON_EVENTS)
 
@@ -70,6 +75,8 @@ function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
   let bytes = 0
   let names = 0
   let decoded = 0
+  let skipped = 0
+  let unpeeked = 0
   const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let r = 0; r < reps; r++) {
@@ -82,11 +89,16 @@ function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
       for (const f of fs) {
         if (decode === 'daemon') {
           const name = peekEventName(f)
-          if (name !== undefined && !daemonSubs.wants(name)) continue
+          if (name === undefined && f.headers['Content-Type']?.startsWith('text/event-')) unpeeked++
+          if (name !== undefined && !daemonSubs.wants(name)) {
+            skipped++
+            continue
+          }
         }
         const ev = eventFromFrame(f)
         if (ev) {
           names += ev.name.length
+          if (decode === 'object') names += ev.headers['Event-Name'].length
           decoded++
         }
       }
@@ -95,7 +107,7 @@ function ours(chunks: Buffer[], reps: number, decode: Decode): Figures {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
   const cpu = process.cpuUsage(c0)
   if (decode !== 'none' && names === 0) throw new Error('no events decoded')
-  return { frames, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, decoded }
+  return { frames, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, decoded, skipped, unpeeked }
 }
 
 type ModeslParser = new (socket: EventEmitter) => EventEmitter
@@ -125,7 +137,10 @@ function line(label: string, f: Figures): string {
   const fps = f.frames / f.seconds
   const cps = f.frames / f.cpuSeconds
   const mbs = f.bytes / MB / f.seconds
-  const dec = f.decoded !== undefined ? `, ${f.decoded} decoded` : ''
+  const skip = f.skipped
+    ? `, ${f.skipped} skipped undecoded (${((f.skipped / f.frames) * 100).toFixed(0)} %; event name unread for ${f.unpeeked ?? 0})`
+    : ''
+  const dec = f.decoded !== undefined ? `, ${f.decoded} decoded${skip}` : ''
   return `  ${label.padEnd(44)} ${(fps / 1000).toFixed(0).padStart(6)}k frames/s ${(cps / 1000).toFixed(0).padStart(6)}k frames/CPU-s ${mbs.toFixed(1).padStart(8)} MB/s   (${f.frames} frames${dec}, ${(f.bytes / MB).toFixed(0)} MB, ${f.seconds.toFixed(2)} s, ${f.cpuSeconds.toFixed(2)} CPU-s)`
 }
 
@@ -160,6 +175,7 @@ export default async function (): Promise<void> {
     console.log(line('koplus EslParser (framing only)', ours(chunks, reps, 'none')))
     const full = ours(chunks, reps, 'all')
     console.log(line('koplus full decode (every event)', full))
+    console.log(line('koplus full decode + header object', ours(chunks, reps, 'object')))
     console.log(line('koplus, daemon subscription (rest skipped)', ours(chunks, reps, 'daemon')))
     if (Parser) {
       const theirs = modesl(Parser, chunks, reps)

@@ -32,13 +32,13 @@ export default async function forwardBench(): Promise<void> {
   const n = Number(process.env.FORWARD_N ?? 300)
   const dir = mkdtempSync(join(tmpdir(), 'koplus-forward-bench-'))
   const path = join(dir, 'koplus.sqlite')
-  const seedStore = Store.open(path)
-  const queue = seedStore.queues.create({ number: '5000', name: 'Bench' })
-  const account = seedStore.accounts.create({ username: 'op', password: 'bench password 1', role: 'operator' })
-  const token = seedStore.accounts.createToken(account.id, 'bench').token
-  seedStore.close()
-  const leaderStore = Store.open(path)
-  const standbyStore = Store.open(path)
+  const seedStore = await Store.open(path)
+  const queue = await seedStore.queues.create({ number: '5000', name: 'Bench' })
+  const account = await seedStore.accounts.create({ username: 'op', password: 'bench password 1', role: 'operator' })
+  const token = (await seedStore.accounts.createToken(account.id, 'bench')).token
+  await seedStore.close()
+  const leaderStore = await Store.open(path)
+  const standbyStore = await Store.open(path)
   const leader = await startApiServer({ store: leaderStore, live: live(), promptDir: dir })
   const standby = await startApiServer({
     store: standbyStore,
@@ -68,7 +68,7 @@ export default async function forwardBench(): Promise<void> {
     }
     direct.sort((x, y) => x - y)
     forwarded.sort((x, y) => x - y)
-    const renamed = leaderStore.queues.get(queue.id)?.name
+    const renamed = (await leaderStore.queues.get(queue.id))?.name
     const row = (label: string, s: number[]) =>
       `${label.padEnd(24)} p50 ${pct(s, 50).toFixed(2).padStart(6)} ms   p99 ${pct(s, 99).toFixed(2).padStart(6)} ms`
     console.log(`${n} changes each (PATCH /api/v1/queues/:id), one at a time; last name written: ${renamed}`)
@@ -80,8 +80,8 @@ export default async function forwardBench(): Promise<void> {
   } finally {
     await standby.close()
     await leader.close()
-    leaderStore.close()
-    standbyStore.close()
+    await leaderStore.close()
+    await standbyStore.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }

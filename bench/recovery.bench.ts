@@ -4,8 +4,12 @@
  * the same database. Prints, for N = 100 and 1,000:
  * - reading FreeSWITCH's channels (`show channels as json` + one `uuid_dump` per channel) over one ESL connection,
  *   one round trip each (as before) and pipelined (src/freeswitch/adapter/pipelined.ts), per 100 and per N calls;
- * - the restart: new ESL connection accepted → the daemon's rebuild done (its first `whenRebuilt`), and process
- *   spawn → rebuild done; then that every caller is still there (none hung up, the talking still bridged).
+ * - the restart: new ESL connection accepted → the daemon's rebuild done (its first `whenRebuilt`, by its own clock
+ *   moved onto ours), and process spawn → rebuild done; also when this process read the daemon's 'ready' (later:
+ *   this process runs the simulator, which first carries out the rebuild's commands);
+ * - where the daemon's rebuild went (its `lastRebuild`: registrations, ESL fetch, parse, reconcile, and the one
+ *   engine step with its commands split into core and commands);
+ * - then that every caller is still there (none hung up, the talking still bridged).
  * Bounded: at most 1,000 calls, about a minute in all; everything stops by itself.
  *
  * Run: npm run bench -- recovery        (RECOVERY_SIZES=100,1000 to change)
@@ -88,8 +92,36 @@ async function runSize(n: number): Promise<void> {
     )
     const r = await rig.restart()
     console.log(
-      `  restart (SIGKILL, new process): ESL connection accepted → rebuild done ${r.connectToReadyMs.toFixed(0)} ms (${((r.connectToReadyMs / n) * 100).toFixed(1)} ms per 100 calls); spawn → rebuild done ${r.spawnToReadyMs.toFixed(0)} ms`,
+      `  restart (SIGKILL, new process), by the daemon's clock: ESL connection accepted → rebuild done ${r.connectToDoneMs.toFixed(0)} ms (${per100(r.connectToDoneMs)}); spawn → rebuild done ${r.spawnToDoneMs.toFixed(0)} ms`,
     )
+    console.log(
+      `  the same as this process read the daemon's 'ready' (it runs the simulator too, busy with the rebuild's commands): ${r.connectToReadyMs.toFixed(0)} ms; spawn → 'ready' ${r.spawnToReadyMs.toFixed(0)} ms`,
+    )
+    const stats = await rig.stats()
+    const rb = stats.rebuild
+    if (rb) {
+      // The engine's share of the dispatch: center.handle timed in the daemon process (daemon-child.ts).
+      const core = (stats.engineByType['calls-restored']?.ms ?? 0) + (stats.engineByType['call-arrived']?.ms ?? 0)
+      const phase = (label: string, ms: number): string =>
+        `${label} ${ms.toFixed(1)} ms (${((ms / rb.calls) * 100).toFixed(1)} per 100)`
+      console.log(
+        `  rebuild in the daemon, ${rb.calls} calls of ${rb.channels} channels, ${rb.totalMs.toFixed(0)} ms from 'ready': ` +
+          [
+            phase('registrations', rb.registrationsMs),
+            phase('ESL fetch', rb.fetchMs),
+            phase('parse', rb.parseMs),
+            phase('reconcile', rb.reconcileMs),
+            phase('core', core),
+            phase('commands', Math.max(0, rb.dispatchMs - core)),
+          ].join(', '),
+      )
+      console.log(
+        `  engine steps at the rebuild: ${Object.entries(stats.handled)
+          .filter(([k]) => k === 'calls-restored' || k === 'call-arrived')
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
+      )
+    }
     const hungUp = calls.filter((c) => c.state === 'hungup').length
     const bridged = calls.filter((c) => c.state === 'bridged').length
     await rig.sim.waitFor(() => ringingLegs() === ringing, 10_000, 'the lost offers made again').catch(() => undefined)

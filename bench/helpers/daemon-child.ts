@@ -19,6 +19,7 @@ import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
 import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
+import type { RebuildFigures } from '../../src/daemon/freeswitch-link.js'
 
 /** What the parent passes on the command line. */
 export interface ChildSettings {
@@ -71,6 +72,8 @@ export interface ChildStats {
   elu: number
   /** Event-loop delay since the last reset (ms). */
   loopDelay: { p50: number; p99: number; max: number }
+  /** Where the last rebuild from FreeSWITCH went (the first node's; bench/recovery). */
+  rebuild?: RebuildFigures
 }
 
 type Request = { type: 'stats' } | { type: 'probes' } | { type: 'reset' } | { type: 'stop' } | { type: 'clock' }
@@ -160,7 +163,9 @@ if (settings.api) {
 }
 
 await daemon.whenRebuilt()
-send({ type: 'ready', apiUrl: api?.url })
+// The daemon's own instant of the end of its first rebuild (epochMs), before anything else runs.
+const doneAt = epochMs()
+send({ type: 'ready', apiUrl: api?.url, doneAt })
 
 // Keep the process alive while the parent is connected (the daemon's timers are unref'd).
 const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -182,6 +187,8 @@ process.on('message', (m: Request) => {
         elu: performance.eventLoopUtilization(eluBase).utilization,
         loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
       }
+      const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
+      if (rebuild) stats.rebuild = rebuild
       send({ type: 'stats', stats })
       return
     }

@@ -132,7 +132,13 @@ export class BenchRig {
    * the same database (issue 13, recovery). Returns ms from the new process's spawn and from its ESL connection
    * being accepted to its first rebuild done ('ready').
    */
-  async restart(): Promise<{ spawnToReadyMs: number; connectToReadyMs: number }> {
+  async restart(): Promise<{
+    spawnToReadyMs: number
+    connectToReadyMs: number
+    /** The same two spans ending when the daemon's rebuild was done by its own clock (moved onto ours). */
+    spawnToDoneMs: number
+    connectToDoneMs: number
+  }> {
     const old = this.child
     if (old.exitCode === null) {
       const exited = new Promise<void>((resolve) => old.once('exit', () => resolve()))
@@ -141,17 +147,30 @@ export class BenchRig {
     }
     await this.sim.waitFor(() => this.sim.connectionCount === 0, 5000, 'the old ESL connection closed')
     let connectedAt = NaN
+    let connectedAtEpoch = NaN
     const poll = setInterval(() => {
-      if (Number.isNaN(connectedAt) && this.sim.connectionCount > 0) connectedAt = performance.now()
+      if (Number.isNaN(connectedAt) && this.sim.connectionCount > 0) {
+        connectedAt = performance.now()
+        connectedAtEpoch = epochMs()
+      }
     }, 1)
     const spawned = performance.now()
+    const spawnedEpoch = epochMs()
     try {
-      const { child, apiUrl } = await spawnDaemonChild(this.#settings!)
+      const { child, apiUrl, doneAt } = await spawnDaemonChild(this.#settings!)
       const ready = performance.now()
       this.child = child
       this.apiUrl = apiUrl
       await this.#calibrate()
-      return { spawnToReadyMs: ready - spawned, connectToReadyMs: ready - connectedAt }
+      // This process also runs the simulator: busy with the commands of the rebuild, it may read the 'ready'
+      // message late. The daemon's own time of the end of the rebuild does not wait for that.
+      const done = doneAt === undefined ? NaN : doneAt - this.clockOffsetMs
+      return {
+        spawnToReadyMs: ready - spawned,
+        connectToReadyMs: ready - connectedAt,
+        spawnToDoneMs: done - spawnedEpoch,
+        connectToDoneMs: done - connectedAtEpoch,
+      }
     } finally {
       clearInterval(poll)
     }
@@ -235,8 +254,11 @@ export class BenchRig {
 }
 
 /** Starts ./daemon-child.js with `settings` and waits for its 'ready' (first rebuild done). */
-async function spawnDaemonChild(settings: ChildSettings): Promise<{ child: ChildProcess; apiUrl: string | undefined }> {
+async function spawnDaemonChild(
+  settings: ChildSettings,
+): Promise<{ child: ChildProcess; apiUrl: string | undefined; doneAt: number | undefined }> {
   let apiUrl: string | undefined
+  let doneAt: number | undefined
   const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
   // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
@@ -247,9 +269,10 @@ async function spawnDaemonChild(settings: ChildSettings): Promise<{ child: Child
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)
       child.once('exit', (code) => reject(new Error(`the daemon exited (${code}) before it was ready`)))
-      child.on('message', (m: { type: string; apiUrl?: string }) => {
+      child.on('message', (m: { type: string; apiUrl?: string; doneAt?: number }) => {
         if (m.type === 'ready') {
           apiUrl = m.apiUrl
+          doneAt = m.doneAt
           clearTimeout(timer)
           resolve()
         }
@@ -259,7 +282,7 @@ async function spawnDaemonChild(settings: ChildSettings): Promise<{ child: Child
     child.kill('SIGKILL')
     throw err
   }
-  return { child, apiUrl }
+  return { child, apiUrl, doneAt }
 }
 
 /** Resolves after `ms` of real time. */

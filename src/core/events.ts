@@ -34,6 +34,9 @@ export interface RestoredCall {
   repaired?: boolean
 }
 
+/** A caller's arrival (CHANNEL_PARK with koplus_queue), or a caller rebuilt after a restart (`restored`). */
+export type CallArrived = Extract<CoreEvent, { type: 'call-arrived' }>
+
 export type CoreEvent =
   // ── configuration: the whole of it at start-up, then one event per operator change ──
   | { type: 'config'; config: CoreConfig }
@@ -49,6 +52,12 @@ export type CoreEvent =
       callerName: string
       restored?: RestoredCall
     }
+  /**
+   * The callers rebuilt from FreeSWITCH after a (re)connect, in one step (issue 13, recovery): each is handled as its
+   * `call-arrived` would be, in the order given (queue order), then matching runs once. The daemon carries out the
+   * commands of the whole rebuild once (one store transaction instead of one per caller).
+   */
+  | { type: 'calls-restored'; calls: CallArrived[] }
   /** The caller's channel was answered (CHANNEL_ANSWER). */
   | { type: 'call-answered'; callId: string }
   /** A `play` command finished (completed or was interrupted). */

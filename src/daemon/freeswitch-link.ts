@@ -13,7 +13,7 @@ import type { CoreEvent } from '../core/events.js'
 import type { BackoffOptions } from '../freeswitch/esl/backoff.js'
 import { EslClient } from '../freeswitch/esl/client.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
-import { parseRegistrations, readLiveChannels } from '../freeswitch/adapter/restore.js'
+import { parseRegistrations, readLiveChannels, type ReadTimings } from '../freeswitch/adapter/restore.js'
 import { FreeSwitchNodes } from '../freeswitch/nodes/nodes.js'
 import { gatedPort } from './command-gate.js'
 import type { Store } from '../store/index.js'
@@ -68,6 +68,23 @@ export interface FreeSwitchSettings {
   idleProbeTimeoutMs?: number
 }
 
+/**
+ * Where the last rebuild of a node went (wall-clock ms, from the connection's 'ready'), for the recovery bench and
+ * diagnostics: `show registrations`, the channels read (`show channels` + `uuid_dump`s), their JSON parsed and
+ * classified, the reconcile (store lookups, `uuid_exists` of calls not listed, lost offers ended), and the restored
+ * callers handed to the engine in one step with its commands carried out (`dispatchMs`: engine + commands).
+ */
+export interface RebuildFigures {
+  calls: number
+  channels: number
+  registrationsMs: number
+  fetchMs: number
+  parseMs: number
+  reconcileMs: number
+  dispatchMs: number
+  totalMs: number
+}
+
 /** One node's connection, for `koplus status`, doctor and /metrics. */
 export interface FreeSwitchNodeState {
   id: string
@@ -75,6 +92,8 @@ export interface FreeSwitchNodeState {
   connected: boolean
   lastError?: string
   rebuiltAt?: number
+  /** Where the last rebuild's time went. */
+  lastRebuild?: RebuildFigures
   /** Down past the grace time: its calls were ended. */
   lost: boolean
   /** Queue calls and agent legs handled on this node, SIP users registered on it. */
@@ -105,6 +124,7 @@ interface NodeLink {
   rebuilt: boolean
   lastError?: string
   rebuiltAt?: number
+  lastRebuild?: RebuildFigures
   rescanTimer?: TimerHandle
 }
 
@@ -194,6 +214,7 @@ export class FreeSwitchLink {
           connected: l.connected,
           ...(l.lastError ? { lastError: l.lastError } : {}),
           ...(l.rebuiltAt !== undefined ? { rebuiltAt: l.rebuiltAt } : {}),
+          ...(l.lastRebuild ? { lastRebuild: l.lastRebuild } : {}),
           lost: f.lost,
           calls: f.calls,
           legs: f.legs,
@@ -336,11 +357,26 @@ export class FreeSwitchLink {
     clock.clearTimeout(l.rescanTimer)
     l.rescanTimer = undefined
     adapter.beginRebuild()
+    const t0 = performance.now()
+    const read: ReadTimings = { fetchMs: 0, parseMs: 0, channels: 0 }
+    let registrationsMs = 0
+    let reconcileMs = 0
+    let calls = 0
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await l.client.api('show registrations as json')))
-      const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
+      registrationsMs = performance.now() - t0
+      const live = await readLiveChannels(
+        l.client,
+        clock.now(),
+        (call, problems) => this.#onInvalid(call, problems),
+        undefined,
+        read,
+      )
+      calls = live.calls.size
+      const t1 = performance.now()
       await this.#run('rebuild: read the call records', (s) => annotateFromStore(s, live))
       await adapter.reconcile(live)
+      reconcileMs = performance.now() - t1
       // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end — once every
       // node has been read, so that a call of another node is not taken for dead.
       let orphans = {}
@@ -363,7 +399,20 @@ export class FreeSwitchLink {
     } catch (err) {
       log.error({ err, node: l.id }, 'rebuild from FreeSWITCH failed')
     } finally {
+      // The restored callers go to the engine here, in one step (calls-restored), and its commands are carried out.
+      const t2 = performance.now()
       adapter.endRebuild()
+      const end = performance.now()
+      l.lastRebuild = {
+        calls,
+        channels: read.channels,
+        registrationsMs,
+        fetchMs: read.fetchMs,
+        parseMs: read.parseMs,
+        reconcileMs,
+        dispatchMs: end - t2,
+        totalMs: end - t0,
+      }
       l.rebuilt = l.connected
       if (this.#links.length === 1 || this.#allRebuilt()) {
         const waiters = this.#rebuildWaiters

@@ -426,8 +426,9 @@ t.test(
     const { adapter, events, sent } = setup((cmd) => (cmd.startsWith('uuid_exists') ? 'false' : '+OK'))
     await adapter.reconcile(live)
     t.same(
-      events.map((e) => e.type === 'call-arrived' && e.callId),
-      ['q1', 'q2'],
+      events.map((e) => e.type === 'calls-restored' && e.calls.map((c) => c.callId)),
+      [['q1', 'q2']],
+      'both restored callers in one calls-restored event',
     )
     t.same(
       sent.map((s) => s.command),
@@ -437,7 +438,7 @@ t.test(
     adapter.handleEslEvent(ev({ 'Event-Name': 'CHANNEL_HANGUP', 'Unique-ID': 'L2', 'Hangup-Cause': 'NORMAL_CLEARING' }))
     adapter.handleEslEvent(park('q2', { koplus_queue: '5000' }))
     t.same(
-      events.slice(2).map((e) => e.type),
+      events.slice(1).map((e) => e.type),
       ['leg-hungup', 'call-parked-after-bridge'],
     )
     // A second reconcile where q1 is gone reports its hang-up.

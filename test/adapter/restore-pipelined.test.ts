@@ -84,3 +84,32 @@ t.test('pipelined keeps the order of results and the window', async (t) => {
   t.equal(max, 2, 'never more than the window at once')
   t.same(await pipelined([], async () => 1), [], 'nothing to do')
 })
+
+t.test(
+  'dumps are used as parsed; a non-string value is dropped, a bad dump skipped; timings are reported',
+  async (t) => {
+    const dumps: Record<string, string> = {
+      plain: dump('plain', 1),
+      array: JSON.stringify({ ...(JSON.parse(dump('array', 2)) as object), variable_DP_MATCH: ['lab-5000', '5000'] }),
+      proto: dump('proto', 3).replace('{', '{"__proto__":"x",'),
+      notjson: '{"Unique-ID":',
+      list: '["not","an","object"]',
+    }
+    const uuids = Object.keys(dumps)
+    const port = {
+      api: async (command: string): Promise<string> =>
+        command === 'show channels as json'
+          ? JSON.stringify({ row_count: uuids.length, rows: uuids.map((uuid) => ({ uuid })) })
+          : dumps[command.split(' ')[1]],
+    }
+    const timings = { fetchMs: -1, parseMs: -1, channels: 0 }
+    const live = await readLiveChannels(port, NOW, undefined, undefined, timings)
+    t.same([...live.calls.keys()], ['plain', 'array', 'proto'], 'the two bad dumps are skipped')
+    t.same(
+      [...live.calls.values()].map((c) => c.restored.seq),
+      [1, 2, 3],
+    )
+    t.equal(timings.channels, 5)
+    t.ok(timings.fetchMs >= 0 && timings.parseMs >= 0, 'fetch and parse timed')
+  },
+)

@@ -155,8 +155,9 @@ function adapterSetup() {
     sendmsg: async () => '+OK',
   }
   const adapter = new FreeSwitchAdapter(port, (e) => events.push(e), { now: () => NOW })
+  // Restored callers come in one calls-restored event (one engine step: issue 13, recovery); flattened here.
   const arrivals = () =>
-    events.filter((e): e is Extract<CoreEvent, { type: 'call-arrived' }> => e.type === 'call-arrived')
+    events.flatMap((e) => (e.type === 'calls-restored' ? e.calls : e.type === 'call-arrived' ? [e] : []))
   return { adapter, events, arrivals }
 }
 const parkEvent = (h: Record<string, string>) => makeEvent({ 'Event-Name': 'CHANNEL_PARK', ...h })

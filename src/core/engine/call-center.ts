@@ -92,6 +92,14 @@ function route(st: EngineState, e: CoreEvent): void {
       return callbackLegsFound(st, e.legs)
     case 'call-arrived':
       return e.restored ? restoreCaller(st, e, e.restored) : callArrived(st, e)
+    case 'calls-restored':
+      for (const c of e.calls) {
+        // Estimates cached in this step would be stale once the next caller is in line.
+        st.estimates.clear()
+        if (c.restored) restoreCaller(st, c, c.restored)
+        else callArrived(st, c)
+      }
+      return
     case 'call-answered': {
       const c = st.callers.get(e.callId)
       if (c) c.answered = true

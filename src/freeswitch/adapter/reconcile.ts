@@ -41,17 +41,30 @@ export class Reconciler {
     this.#rebuilding = true
   }
 
-  /** The rebuild is over (or failed): the held arrivals are reported, restored callers in queue order first. */
+  /**
+   * The rebuild is over (or failed): the held arrivals are reported, restored callers in queue order first. The
+   * restored callers go to the core in one `calls-restored` event (one engine step, one store transaction: issue 13,
+   * recovery), then the callers who parked during the rebuild one `call-arrived` each, in the order they came.
+   */
   end(): void {
     this.#rebuilding = false
     const held = this.#held
     this.#held = []
+    const restored: Arrival[] = []
+    const fresh: Arrival[] = []
     for (const e of inQueueOrder(held)) {
       const call = this.#table.call(e.callId)
-      if (call && !call.gone) this.#emit(e)
+      if (call && !call.gone) (e.restored ? restored : fresh).push(e)
     }
+    this.#emitRestored(restored)
+    for (const e of fresh) this.#emit(e)
     // After the restored callers, so that a callback released now does not overtake one restored before it.
     this.#reportFound()
+  }
+
+  #emitRestored(calls: Arrival[]): void {
+    if (calls.length === 1) this.#emit(calls[0])
+    else if (calls.length > 1) this.#emit({ type: 'calls-restored', calls })
   }
 
   #reportFound(): void {
@@ -117,7 +130,8 @@ export class Reconciler {
         restored: c.restored,
       })
     }
-    for (const e of inQueueOrder(restoredNow)) this.arrive(e)
+    if (this.#rebuilding) for (const e of inQueueOrder(restoredNow)) this.arrive(e)
+    else this.#emitRestored(inQueueOrder(restoredNow))
     const untracked = [...live.legs.values()].filter(
       (l) => !table.isLeg(l.legId) && live.calls.get(l.callId)?.restored.bridgedTo?.legId !== l.legId,
     )

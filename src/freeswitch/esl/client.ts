@@ -269,7 +269,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       // The +OK bye reply is consumed in order; FreeSWITCH then closes the socket.
       this.#queue.add('exit', undefined).catch(() => undefined)
       this.#writer.write('exit\n\n')
-      socket.end()
+      this.#writer.end()
     } else {
       socket.destroy()
     }

@@ -11,6 +11,7 @@
  */
 import type { EslFrame } from './parser.js'
 import { setHeader } from './parser.js'
+import { scanJsonEvent, ScannedJsonEvent } from './json-event.js'
 
 /** A FreeSWITCH event, as decoded from a plain or json event frame. */
 export interface EslEvent {
@@ -93,50 +94,67 @@ export function eventFromFrame(frame: EslFrame): EslEvent | undefined {
   return undefined
 }
 
-const JSON_NAME_PREFIX = Buffer.from('{"Event-Name":"')
-const PLAIN_NAME_PREFIX = Buffer.from('Event-Name: ')
-const JSON_NAME_AGAIN = Buffer.from(',"Event-Name":')
-const PLAIN_NAME_AGAIN = Buffer.from('\nEvent-Name:')
+const JSON_NAME_FIRST = Buffer.from('{"Event-Name":')
+const JSON_NAME_LATER = Buffer.from(',"Event-Name":')
+const PLAIN_NAME_FIRST = Buffer.from('Event-Name:')
+const PLAIN_NAME_LATER = Buffer.from('\nEvent-Name:')
 
 /**
  * The Event-Name of an event frame without decoding it, or undefined when it cannot be read cheaply (then the
- * caller decodes the frame). FreeSWITCH mostly writes Event-Name first (switch_event_create adds it before any other
- * header; switch_event_serialize and switch_event_serialize_json walk the headers in order; in the captures all
- * but CUSTOM, where Event-Subclass comes first, and PRIVATE_COMMAND): plain bodies start `Event-Name: NAME\n`, json bodies `{"Event-Name":"NAME"`. Event names are
- * [A-Z_] words, never URL- or JSON-escaped; anything else falls back to a full decode.
+ * caller decodes the frame). Decoding keeps the last Event-Name, so this reads the last one: json `"Event-Name":"NAME"`
+ * after `{` or `,` (a quote inside a JSON string is escaped, so that text is always a key), plain `Event-Name: NAME`
+ * at the start of a line of the header block (values are URL-encoded: no raw newline inside one). FreeSWITCH writes
+ * it first (switch_event_create adds it before any other header) except in CUSTOM events (Event-Subclass first) and
+ * PRIVATE_COMMAND (the sendmsg's headers first): those are found with one indexOf. Event names are [A-Z0-9_] words,
+ * never URL- or JSON-escaped; anything else falls back to a full decode.
  */
 export function peekEventName(frame: EslFrame): string | undefined {
   const body = frame.body
   if (!body) return undefined
   const type = frame.headers['Content-Type']
-  let prefix: Buffer
-  let again: Buffer
+  let at: number
   let end: number
   if (type === 'text/event-json') {
-    prefix = JSON_NAME_PREFIX
-    again = JSON_NAME_AGAIN
-    end = 0x22 // "
+    const later = body.lastIndexOf(JSON_NAME_LATER)
+    if (later !== -1) at = later + JSON_NAME_LATER.length
+    else if (startsWith(body, JSON_NAME_FIRST)) at = JSON_NAME_FIRST.length
+    else return undefined
+    if (body[at++] !== 0x22) return undefined // "
+    end = 0x22
   } else if (type === 'text/event-plain') {
-    prefix = PLAIN_NAME_PREFIX
-    again = PLAIN_NAME_AGAIN
+    // Only the header block: an inner body (after the first empty line) may hold any text.
+    const headerEnd = body.indexOf('\n\n')
+    const later = body.lastIndexOf(PLAIN_NAME_LATER, headerEnd === -1 ? body.length : headerEnd)
+    if (later !== -1) at = later + PLAIN_NAME_LATER.length
+    else if (startsWith(body, PLAIN_NAME_FIRST)) at = PLAIN_NAME_FIRST.length
+    else return undefined
+    if (body[at++] !== 0x20) return undefined // the space after the colon, as FreeSWITCH writes it
     end = 0x0a // LF
   } else return undefined
-  const n = prefix.length
-  if (body.length <= n) return undefined
-  for (let i = 0; i < n; i++) if (body[i] !== prefix[i]) return undefined
-  const limit = Math.min(body.length, n + 64)
-  for (let i = n; i < limit; i++) {
+  const limit = Math.min(body.length, at + 64)
+  for (let i = at; i < limit; i++) {
     const c = body[i]
-    if (c === end) return i > n && body.indexOf(again, i) === -1 ? body.toString('latin1', n, i) : undefined
+    if (c === end) return i > at ? body.toString('latin1', at, i) : undefined
     if (!((c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x30 && c <= 0x39))) return undefined
   }
   return undefined
 }
 
+function startsWith(body: Buffer, prefix: Buffer): boolean {
+  const n = prefix.length
+  if (body.length <= n) return false
+  for (let i = 0; i < n; i++) if (body[i] !== prefix[i]) return false
+  return true
+}
+
 function decodeJsonEvent(body: Buffer): EslEvent | undefined {
+  const text = body.toString('utf8')
+  // FreeSWITCH's own shape is read without JSON.parse (json-event.ts); anything else goes through JSON.parse.
+  const scanned = scanJsonEvent(text)
+  if (scanned) return new ScannedJsonEvent(scanned, text)
   let obj: unknown
   try {
-    obj = JSON.parse(body.toString('utf8'))
+    obj = JSON.parse(text)
   } catch {
     return undefined
   }
@@ -147,14 +165,14 @@ function decodeJsonEvent(body: Buffer): EslEvent | undefined {
   // so non-string values are flattened when read (Event#get, Event#headers); decoding is JSON.parse and no more.
   if (!Object.prototype.hasOwnProperty.call(o, '_body')) return new Event(o, undefined, false)
   const headers: Record<string, string> = {}
-  let text: string | undefined
+  let inner: string | undefined
   for (const k of Object.keys(o)) {
     const v = o[k]
-    if (k === '_body') text = typeof v === 'string' ? v : JSON.stringify(v)
+    if (k === '_body') inner = typeof v === 'string' ? v : JSON.stringify(v)
     else if (typeof v === 'string') setHeader(headers, k, v)
     else if (v !== null && v !== undefined) setHeader(headers, k, flattenJsonValue(v))
   }
-  return new Event(headers, text)
+  return new Event(headers, inner)
 }
 
 function decodePlainEvent(body: Buffer): EslEvent | undefined {
