@@ -7,7 +7,7 @@
  *   const time = new VirtualTime()
  *   const j = await startJourney(t, { time, ... })          // daemon and simulator on time.clock
  *   await time.run(call.waitForState('bridged'), 'bridged')   // advances timer by timer until the promise settles
- *   await time.until(() => store.calls.find(id)?.endedAt, 'record ended')
+ *   await time.until(async () => (await store.calls.find(id))?.endedAt, 'record ended')
  *   await time.advance(400)                                   // a 400 ms conversation
  *
  * "Nothing in flight" is exact, not a quiet period: node:diagnostics_channel reports every socket this process
@@ -88,13 +88,17 @@ export class VirtualTime {
   }
 
   /** Lets time pass until `fn()` is truthy: settles, checks, fires the next due timer(s), and again. */
-  async until<T>(fn: () => T | undefined | false | null, what = 'condition', opts: UntilOptions = {}): Promise<T> {
+  async until<T>(
+    fn: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+    what = 'condition',
+    opts: UntilOptions = {},
+  ): Promise<T> {
     const start = this.clock.now()
     const deadline = start + (opts.maxMs ?? 120_000)
     const realEnd = performance.now() + (opts.realTimeoutMs ?? 5000)
     for (;;) {
       await this.settle()
-      const v = fn()
+      const v = await fn()
       if (v !== undefined && v !== false && v !== null) return v
       const next = this.clock.nextDue()
       if (next !== undefined && next <= deadline) {
@@ -116,10 +120,14 @@ export class VirtualTime {
    * Waits on real time, with virtual time standing still, until `fn()` is truthy: for what happens on real time
    * only (a connection cut or made, the ESL client's back-off), so no virtual timer fires meanwhile.
    */
-  async realUntil<T>(fn: () => T | undefined | false | null, what = 'condition', realTimeoutMs = 5000): Promise<T> {
+  async realUntil<T>(
+    fn: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+    what = 'condition',
+    realTimeoutMs = 5000,
+  ): Promise<T> {
     const end = performance.now() + realTimeoutMs
     for (;;) {
-      const v = fn()
+      const v = await fn()
       if (v !== undefined && v !== false && v !== null) return v
       if (performance.now() > end) throw new Error(`timed out waiting for ${what} (${realTimeoutMs} ms of real time)`)
       await realSleep(5)
