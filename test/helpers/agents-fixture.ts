@@ -15,7 +15,7 @@ import { Store } from '../../src/store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../../src/util/clock.js'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
-import type { VirtualTime } from './virtual-time.js'
+import type { Truthy, VirtualTime } from './virtual-time.js'
 
 export interface QueueSpec {
   number: string
@@ -251,15 +251,11 @@ export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
  * Polls `fn` (state the daemon changes when it handles events from the simulator; a store read resolves) until it is
  * truthy.
  */
-export async function until<T>(
-  fn: () => T | undefined | false | null | Promise<T | undefined | false | null>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<T> {
+export async function until<R>(fn: () => R | Promise<R>, timeoutMs = 5000, what = 'condition'): Promise<Truthy<R>> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
-    if (v !== undefined && v !== false && v !== null) return v
+    if (v !== undefined && v !== false && v !== null) return v as Truthy<R>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

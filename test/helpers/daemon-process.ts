@@ -124,12 +124,19 @@ export function writeConfig(
   return path
 }
 
-/** Polls `fn` (e.g. a SQLite read by another process) until it returns a value other than undefined/false. */
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+/**
+ * Polls `fn` (e.g. a store read of what another process wrote) until it returns (or resolves to) a value other than
+ * undefined/false.
+ */
+export async function until<R>(
+  fn: () => R | Promise<R>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<Exclude<R, undefined | false>> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = fn()
-    if (v !== undefined && v !== false) return v
+    const v = await fn()
+    if (v !== undefined && v !== false) return v as Exclude<R, undefined | false>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }

@@ -234,15 +234,15 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
  * Polls `fn` (a store read or the daemon's status: things that change without a simulator event, which is what
  * `sim.waitFor` re-checks on) every 10 ms until it returns (or resolves to) a value other than undefined/false.
  */
-export async function until<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
+export async function until<R>(
+  fn: () => R | Promise<R>,
   timeoutMs = 5000,
   what = 'condition',
-): Promise<T> {
+): Promise<Exclude<R, undefined | false>> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
-    if (v !== undefined && v !== false) return v
+    if (v !== undefined && v !== false) return v as Exclude<R, undefined | false>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

@@ -44,13 +44,13 @@ t.test('TimerTable: set, replace, clear, fire once', async (t) => {
 })
 
 t.test('persist: call records, event log, sessions, ewt; errors are logged, not thrown', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
   const { lines, stream } = sink()
   const log = createLogger('info', { pretty: false, destination: stream })
-  const q = store.queues.create({ number: '5000', name: 'Support' })
-  const a = store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
-  store.memberships.add(a.id, q.id)
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
+  const a = await store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
+  await store.memberships.add(a.id, q.id)
   persist(
     store,
     {
@@ -80,7 +80,7 @@ t.test('persist: call records, event log, sessions, ewt; errors are logged, not 
     { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: true, paused: false, at: 500, source: 'api' },
     log,
   )
-  const rec = store.calls.get('c1')
+  const rec = await store.calls.get('c1')
   t.match(rec, {
     queueId: q.id,
     callerNumber: '070',
@@ -92,26 +92,26 @@ t.test('persist: call records, event log, sessions, ewt; errors are logged, not 
     waitMs: 3900,
     talkMs: 4000,
   })
-  t.match(store.events.list({ callId: 'c1' }), [
+  t.match(await store.events.list({ callId: 'c1' }), [
     { event: 'ENTERQUEUE', queueId: q.id, agentId: null, data: { position: 1 } },
   ])
-  t.equal(store.sessions.list({ agentId: a.id }).length, 1)
-  t.match(store.ewt.forCall('c1'), [{ position: 1 }])
+  t.equal((await store.sessions.list({ agentId: a.id })).length, 1)
+  t.match(await store.ewt.forCall('c1'), [{ position: 1 }])
   persist(
     store,
     { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: false, paused: false, at: 600, source: 'api' },
     log,
   )
-  t.equal(store.sessions.list({ agentId: a.id }).length, 0)
+  t.equal((await store.sessions.list({ agentId: a.id })).length, 0)
   persist(store, { type: 'call-record', record: { callId: 'unknown', endedAt: 1 } }, log)
   persist(store, { type: 'call-record', record: { callId: 'c1', outcome: 'no-such-outcome' } }, log)
   t.equal(lines.filter((l) => l.msg === 'failed to persist a core command').length, 2)
 })
 
 t.test('EngineView: CoreConfig from the store, prompts, open state with closures', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
-  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, { soundsDir: '/snd', dialTemplates: { softphone: 'user/${target}@${domain}' } })
   const cfg = view.load()
   t.equal(cfg.queues.length, 1)
@@ -120,12 +120,12 @@ t.test('EngineView: CoreConfig from the store, prompts, open state with closures
   const queue = cfg.queues[0]
   t.equal(view.prompt('welcome', 'sv', queue), '/snd/sv/welcome.wav')
   t.equal(view.prompt('/x/y.wav', 'sv', queue), '/x/y.wav')
-  store.prompts.put({ tenantId: 'default', queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
+  await store.prompts.put({ tenantId: 'default', queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
   view.load()
   t.equal(view.prompt('welcome', 'sv', queue), '/rec/w.wav')
   const now = Date.now()
   t.equal(view.isOpen(queue, now).open, true, 'no schedule: open')
-  store.closures.create({
+  await store.closures.create({
     scope: { kind: 'queues', queueIds: [q.id] },
     from: now - 1000,
     reason: 'fire drill',
@@ -252,7 +252,8 @@ t.test(
       )
       t.equal(err.message, message, code)
       t.equal(err.code, 'KOPLUS_STARTUP_FAILED')
-      t.equal(store?.db.open, false, `${code}: the store was closed`)
+      t.ok(store, `${code}: the daemon had opened its store`)
+      if (store) await t.rejects(store.db.get('SELECT 1'), `${code}: the store was closed (a query is refused)`)
     }
     t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
   },
