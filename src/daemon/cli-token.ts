@@ -15,18 +15,18 @@ export { CLI_ACCOUNT, CLI_TOKEN_FILE }
 /** Create/rotate the CLI token and write it to <dataDir>/cli-token (0640). Returns the file path. */
 export async function writeCliToken(store: Store, dataDir: string): Promise<string> {
   const account =
-    store.accounts.getByUsername(CLI_ACCOUNT) ??
-    store.accounts.create({
+    (await store.accounts.getByUsername(CLI_ACCOUNT)) ??
+    (await store.accounts.create({
       username: CLI_ACCOUNT,
       role: 'operator',
       tenantId: null,
       agentId: null,
       password: newSecret(),
-    })
-  const secret = store.tx(() => {
-    for (const t of store.accounts.listTokens(account.id))
-      if (t.name === CLI_TOKEN_FILE) store.accounts.revokeToken(t.id)
-    return store.accounts.createToken(account.id, CLI_TOKEN_FILE, null).token
+    }))
+  const secret = await store.tx(async (s) => {
+    for (const t of await s.accounts.listTokens(account.id))
+      if (t.name === CLI_TOKEN_FILE) await s.accounts.revokeToken(t.id)
+    return (await s.accounts.createToken(account.id, CLI_TOKEN_FILE, null)).token
   })
   await mkdir(dataDir, { recursive: true })
   const path = join(dataDir, CLI_TOKEN_FILE)

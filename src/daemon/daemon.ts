@@ -7,19 +7,24 @@
  *
  *   const daemon = await startDaemon(settings, { logger })
  *   daemon.dispatch({ type: 'agent-login', agentId, source: 'api' })   // → Command[] (already carried out)
- *   store.queues.update(...); daemon.reloadConfig()                    // after every operator change: the engine
+ *   await store.queues.update(...); await daemon.reloadConfig()        // after every operator change: the engine
  *                                                                      // gets one event per entity that changed
  *   daemon.status()                                                    // CenterStatus (per queue / agent)
  *   daemon.freeswitch                                                  // { connected, address, lastError }
  *   await daemon.stop()                                                // leaves live calls alone
  *
- * - `dispatch(event)` runs the engine synchronously at `clock.now()` and returns its commands; the persistence
- *   commands in it are committed before it returns, so an API handler can acknowledge afterwards. A `rejected`
- *   command in the result tells the API why an agent action was refused.
+ * - `dispatch(event)` runs the engine synchronously at `clock.now()`, carries out its commands and returns them.
+ *   FreeSWITCH's commands go first; the step's persistence commands are then queued as one job of the store's write
+ *   queue (./persist.ts: one transaction, in order, retried through an outage), so the call path never waits for
+ *   the store (SQLite or PostgreSQL). A `rejected` command in the result tells the API why an agent action was
+ *   refused.
  * - `reloadConfig()` re-reads tenants, queues, agents, memberships, schedules, calendars, closures and prompts from
- *   SQLite and feeds the engine one ConfigChange event per entity added, changed or removed since the last time
+ *   the store and feeds the engine one ConfigChange event per entity added, changed or removed since the last time
  *   (EngineView.changes; e.g. a closure added is one `closure-added`): the operator's change takes effect at once.
- *   The whole `config` event is sent once, at start-up. The engine times opening and closing itself.
+ *   The whole `config` event is sent once, at start-up. The engine times opening and closing itself. Reloads run
+ *   one at a time (a chain), their reads go through the write queue (so they see every write queued before), and
+ *   each one's changes reach the engine in one synchronous go: an API change and a core event never interleave
+ *   half-applied.
  *
  * Restart recovery: on every (re)connection to a FreeSWITCH node the daemon reads its registrations and every live
  * channel (`show channels as json` + `uuid_dump`) and reconciles (adapter.reconcile): waiting callers are handed back
@@ -38,7 +43,8 @@ import { Store } from '../store/index.js'
 import { RealClock, type Clock } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { FreeSwitchLink, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
-import { isPersistCommand, persist } from './persist.js'
+import { isPersistCommand, persistStep } from './persist.js'
+import { QueuedWork } from './queued-work.js'
 import { TimerTable } from './timers.js'
 import { Leadership } from './leadership.js'
 
@@ -53,8 +59,10 @@ export {
 
 /** What the daemon needs to run (built from the config file by runDaemonCommand). */
 export interface DaemonSettings extends EngineSettings {
-  /** SQLite file (created and migrated if missing). */
+  /** SQLite file (created and migrated if missing); not used when databaseUrl is set. */
   databasePath: string
+  /** database.url: a postgres:// URL puts all the daemon's data on PostgreSQL (migrated if needed). */
+  databaseUrl?: string
   /** The FreeSWITCH node(s): host/port/password, or `nodes` (./freeswitch-link.ts). */
   freeswitch: FreeSwitchSettings
   /**
@@ -74,7 +82,7 @@ export interface DaemonSettings extends EngineSettings {
 export interface DaemonOptions {
   clock?: Clock
   logger?: Logger
-  /** Use this open store instead of opening databasePath (the daemon then does not close it on stop). */
+  /** Use this open store instead of opening databaseUrl/databasePath (the daemon then does not close it on stop). */
   store?: Store
   /**
    * Connect to FreeSWITCH at once (default true). false: only when `connectFreeSwitch()` is called, so that
@@ -99,8 +107,11 @@ export interface Daemon {
   readonly leadership?: Leadership
   /** Runs the engine on one event now and carries out its commands; returns them. Never throws. */
   dispatch(event: CoreEvent): Command[]
-  /** Re-reads the configuration from SQLite and feeds it to the engine (after every operator change). */
-  reloadConfig(): void
+  /**
+   * Re-reads the configuration from the store and feeds the changes to the engine (after every operator change).
+   * Reloads run one after another; the promise settles when this one's changes are in the engine.
+   */
+  reloadConfig(): Promise<void>
   /** Queue and agent status now. */
   status(): CenterStatus
   /** Starts connecting to FreeSWITCH (in the background, retrying), if not started yet. */
@@ -112,7 +123,7 @@ export interface Daemon {
    * the wall-clock milliseconds the dispatch took (for metrics and the live stream). Returns an unsubscribe function.
    */
   onHandled(listener: HandledListener): () => void
-  /** Stops: timers off, ESL closed with `exit` (calls untouched), store closed. Idempotent. */
+  /** Stops: timers off, ESL closed with `exit` (calls untouched), queued writes drained, store closed. Idempotent. */
   stop(): Promise<void>
 }
 
@@ -134,8 +145,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const clock = opts.clock ?? new RealClock()
   const log = opts.logger ?? pino({ level: 'silent' })
   const ownStore = !opts.store
-  const store = opts.store ?? Store.open(settings.databasePath, { logger: log.child({ module: 'store' }), clock })
-  const view = new EngineView(store, settings)
+  const store =
+    opts.store ??
+    (await Store.open(settings.databaseUrl ?? settings.databasePath, { logger: log.child({ module: 'store' }), clock }))
+  const queued = new QueuedWork(store)
+  const view = new EngineView(store, settings, { read: (label, fn) => queued.run(label, fn) })
   const center = new CallCenter()
   const lead = settings.leadership
     ? new Leadership({ ...settings.leadership, logger: log.child({ module: 'leadership' }) })
@@ -149,6 +163,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     clock,
     log,
     store,
+    queued,
     dispatch: (ev) => dispatch(ev),
     ...(lead ? { mayCommand: () => lead.mayCommand() } : {}),
     leading: () => leading,
@@ -173,16 +188,15 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       return []
     }
     logEvent(event)
-    // Telephony first, bookkeeping second: the ESL commands and timers of this step go out before its SQLite
-    // writes, so an agent's phone does not wait for commits (bench/connect: ~0.4 ms median, most of the p99 tail).
-    // The writes then share one transaction (one commit per event instead of one per row); they are still
-    // committed before dispatch returns, so an API change is durable before it is acknowledged.
+    // Telephony first, bookkeeping second: the ESL commands and timers of this step go out, then its writes are
+    // queued as one job of the write queue (one transaction per event, in order) and the call path goes on without
+    // waiting for the store (issue 12).
     const writes: Command[] = []
     for (const cmd of commands) {
       if (isPersistCommand(cmd)) writes.push(cmd)
       else carryOut(cmd)
     }
-    if (writes.length > 0) persistAll(writes)
+    if (writes.length > 0) persistAll(event, writes)
     const tookMs = performance.now() - started
     for (const l of handledListeners) {
       try {
@@ -226,21 +240,22 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     log.warn({ command: cmd.type }, 'no handler for a core command')
   }
 
-  /** Carries out persistence commands in one transaction (persist() logs and swallows a failing row). */
-  function persistAll(cmds: Command[]): void {
+  /** Queues an event's persistence commands as one write-queue job (./persist.ts); returns at once. */
+  function persistAll(event: CoreEvent, cmds: Command[]): void {
     try {
-      store.tx(() => {
-        for (const cmd of cmds) persist(store, cmd, log)
-      })
+      persistStep(store, stepLabel(event), cmds, log)
     } catch (err) {
-      log.error({ err }, 'failed to commit the writes of an event')
+      // only a closed queue (the daemon is stopping) throws here
+      log.error({ err, event: event.type }, 'could not queue the writes of an event')
     }
     // A prompt recorded by phone is the queue's prompt from the next caller on: one `prompt-override-set` for the
-    // engine (after this event's commands are carried out).
+    // engine, in the reload chain (a reload whose read was queued before this write must not take it away again).
     for (const c of cmds) {
       if (c.type !== 'prompt-recorded') continue
-      const change = view.promptRecorded(c)
-      queueMicrotask(() => dispatch(change))
+      void serialised(async () => {
+        if (stopped || !leading) return
+        dispatch(view.promptRecorded(c))
+      }).catch((err: unknown) => log.error({ err }, 'applying a recorded prompt failed'))
     }
   }
 
@@ -259,23 +274,41 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   }
 
   let configured = false
-  /** Start-up: the whole configuration; afterwards: one event per entity that changed in the store. */
-  function reloadConfig(): void {
-    if (stopped || !leading) return
-    if (!configured) {
-      configured = true
-      dispatch({ type: 'config', config: view.load() })
-      return
-    }
-    for (const change of view.changes()) dispatch(change)
+  /** The reload chain: configuration changes reach the engine one reload at a time, in order. */
+  let chain: Promise<unknown> = Promise.resolve()
+  function serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const next = chain.then(fn)
+    chain = next.catch(() => undefined)
+    return next
+  }
+  /**
+   * Start-up: the whole configuration; afterwards: one event per entity that changed in the store. The read is
+   * awaited (through the write queue); its events are then dispatched in one synchronous go.
+   */
+  function reloadConfig(): Promise<void> {
+    return serialised(async () => {
+      if (stopped || !leading) return
+      if (!configured) {
+        const config = await view.load()
+        if (stopped || !leading) return
+        configured = true
+        dispatch({ type: 'config', config })
+        return
+      }
+      const changes = await view.changes()
+      if (stopped) return
+      for (const change of changes) dispatch(change)
+    })
   }
 
   lead?.on('leading', () => {
     if (stopped) return
     leading = true
     log.info({ nodeId: lead.nodeId }, 'leading: rebuilding from FreeSWITCH and the store, then commanding')
-    reloadConfig()
-    link.rebuildAll()
+    reloadConfig().then(
+      () => link.rebuildAll(),
+      (err: unknown) => log.error({ err }, 'reading the configuration from the store failed on taking the lead'),
+    )
   })
   lead?.on('fenced', (reason) => {
     leading = false
@@ -283,7 +316,12 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     link.stopRescans()
     opts.onFenced?.(reason)
   })
-  reloadConfig()
+  try {
+    await reloadConfig()
+  } catch (err) {
+    if (ownStore) await store.close()
+    throw err
+  }
   const connectFreeSwitch = (): void => {
     if (connecting || stopped) return
     connecting = true
@@ -315,11 +353,18 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       await link.stop()
       // After the ESL connections: releasing the lock lets a standby take over at once.
       await lead?.stop()
-      if (ownStore) store.close()
+      // The writes still queued are written first (store.close drains the queue, up to 5 s).
+      if (ownStore) await store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')
     },
   }
   return daemon
+}
+
+/** The write-queue label of an event's writes (logged when a write fails): the event and its ids. */
+function stepLabel(e: CoreEvent): string {
+  const ids = Object.values(eventIds(e))
+  return ids.length ? `${e.type} ${ids.join(' ')}` : e.type
 }
 
 function eventIds(e: CoreEvent): Record<string, string> {

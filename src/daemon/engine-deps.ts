@@ -4,6 +4,10 @@
  * holiday calendar, closure or prompt added, changed or removed, found by comparing with the last snapshot). The
  * engine evaluates opening hours and resolves prompt files itself from that data (src/core/engine/open-state.ts,
  * configuration.ts); `isOpen` and `prompt` here answer the same from the same snapshot, for the shell's own use.
+ *
+ * The store is asynchronous (SQLite or PostgreSQL): `load` and `changes` read every table in one transaction,
+ * through `opts.read` when given (the daemon passes its write queue, ./queued-work.ts, so the read sees every write
+ * the call path queued before it).
  */
 import type { Command } from '../core/commands.js'
 import type { ConfigChange, CoreConfig, PromptOverride } from '../core/events.js'
@@ -61,22 +65,25 @@ const promptKey = (p: Omit<PromptOverride, 'path'>): string =>
   `${p.tenantId}|${p.queueId ?? ''}|${p.language}|${p.name}`
 const memberKey = (m: { agentId: string; queueId: string }): string => `${m.agentId}|${m.queueId}`
 
+/** Runs a read of the store as one unit (the daemon: a job of its write queue); see EngineView. */
+export type StoreReader = <T>(label: string, fn: (s: Store) => Promise<T>) => Promise<T>
+
 /** The store's state as the engine sees it: the last configuration sent to it. */
 export class EngineView {
-  readonly #store: Store
   readonly #settings: EngineSettings
+  readonly #readVia: StoreReader
   #config: CoreConfig | undefined
   #openBook = new OpenStateBook({})
   #prompts = new PromptFiles({})
 
-  constructor(store: Store, settings: EngineSettings = {}) {
-    this.#store = store
+  constructor(store: Store, settings: EngineSettings = {}, opts: { read?: StoreReader } = {}) {
     this.#settings = settings
+    this.#readVia = opts.read ?? ((_label, fn) => store.tx(fn))
   }
 
-  /** Reads everything the engine needs from SQLite; returns the CoreConfig to feed it (a `config` event). */
-  load(): CoreConfig {
-    return this.#remember(this.#read())
+  /** Reads everything the engine needs from the store; returns the CoreConfig to feed it (a `config` event). */
+  async load(): Promise<CoreConfig> {
+    return this.#remember(await this.#read())
   }
 
   /**
@@ -84,9 +91,9 @@ export class EngineView {
    * when nothing changed), in an order that keeps every step consistent: additions and changes of tenants, queues,
    * agents, memberships, calendars, closures and prompts (a schedule before its queue), then removals, innermost first.
    */
-  changes(): ConfigChange[] {
+  async changes(): Promise<ConfigChange[]> {
+    const next = await this.#read()
     const prev = this.#config
-    const next = this.#read()
     if (!prev) {
       this.#remember(next)
       return []
@@ -173,11 +180,22 @@ export class EngineView {
     return config
   }
 
-  #read(): CoreConfig {
-    const s = this.#store
-    const queues = s.queues.list()
+  #read(): Promise<CoreConfig> {
+    return this.#readVia('read the configuration', (s) => this.#readFrom(s))
+  }
+
+  async #readFrom(s: Store): Promise<CoreConfig> {
+    const queues = await s.queues.list()
+    const tenants = await s.tenants.list()
+    const agents = await s.agents.list()
+    const memberships = await s.memberships.list()
+    const sessions = await s.sessions.list()
+    const calendars = await s.holidayCalendars.list()
+    const closures = await s.closures.list(undefined, 100_000)
+    const prompts = await s.prompts.list()
+    const callbacks = await s.callbacks.pending()
     return {
-      tenants: s.tenants.list().map((t) => ({ id: t.id, name: t.name, domain: t.domain })),
+      tenants: tenants.map((t) => ({ id: t.id, name: t.name, domain: t.domain })),
       queues: queues.map((q) => ({
         id: q.id,
         tenantId: q.tenantId,
@@ -186,7 +204,7 @@ export class EngineView {
         tags: q.tags,
         settings: q.settings,
       })),
-      agents: s.agents.list().map((a) => ({
+      agents: agents.map((a) => ({
         id: a.id,
         tenantId: a.tenantId,
         extension: a.extension,
@@ -198,8 +216,8 @@ export class EngineView {
         wrapUpSec: a.wrapUpSec,
         skills: a.skills,
       })),
-      memberships: s.memberships.list().map((m) => ({ agentId: m.agentId, queueId: m.queueId })),
-      sessions: s.sessions.list().map((x) => ({
+      memberships: memberships.map((m) => ({ agentId: m.agentId, queueId: m.queueId })),
+      sessions: sessions.map((x) => ({
         agentId: x.agentId,
         queueId: x.queueId,
         since: x.since,
@@ -210,15 +228,19 @@ export class EngineView {
       featureCodes: { ...DEFAULT_FEATURE_CODES, ...(this.#settings.featureCodes ?? {}) },
       unknownQueueAction: parseEndAction(this.#settings.unknownQueueAction),
       schedules: Object.fromEntries(queues.map((q) => [q.id, q.schedule])),
-      calendars: s.holidayCalendars.list(),
-      closures: s.closures.list(undefined, 100_000),
-      promptOverrides: s.prompts
-        .list()
-        .map((p) => ({ tenantId: p.tenantId, queueId: p.queueId, language: p.language, name: p.name, path: p.path })),
+      calendars,
+      closures,
+      promptOverrides: prompts.map((p) => ({
+        tenantId: p.tenantId,
+        queueId: p.queueId,
+        language: p.language,
+        name: p.name,
+        path: p.path,
+      })),
       soundsDir: this.#settings.soundsDir ?? DEFAULT_SOUNDS_DIR,
       ...(this.#settings.recordingsDir ? { recordingsDir: this.#settings.recordingsDir } : {}),
       ...(this.#settings.callbackDialString ? { callbackDialString: this.#settings.callbackDialString } : {}),
-      callbacks: s.callbacks.pending(),
+      callbacks,
     }
   }
 

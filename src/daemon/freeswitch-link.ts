@@ -18,6 +18,8 @@ import { FreeSwitchNodes } from '../freeswitch/nodes/nodes.js'
 import { gatedPort } from './command-gate.js'
 import type { Store } from '../store/index.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
+import type { StoreReader } from './engine-deps.js'
+import type { QueuedWork } from './queued-work.js'
 import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
 
 /** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
@@ -111,6 +113,8 @@ export interface FreeSwitchLinkDeps {
   clock: Clock
   log: Logger
   store: Store
+  /** Store reads and writes of a rebuild, in the write queue's order (./queued-work.ts); default: plain transactions. */
+  queued?: QueuedWork
   dispatch: (event: CoreEvent) => void
   /**
    * Active/standby (./leadership.ts): whether this daemon may command FreeSWITCH now. Every command leaves through a
@@ -335,7 +339,7 @@ export class FreeSwitchLink {
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await l.client.api('show registrations as json')))
       const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
-      annotateFromStore(store, live)
+      await this.#run('rebuild: read the call records', (s) => annotateFromStore(s, live))
       await adapter.reconcile(live)
       // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end — once every
       // node has been read, so that a call of another node is not taken for dead.
@@ -345,8 +349,9 @@ export class FreeSwitchLink {
           isLive: (id) => live.calls.has(id) || this.nodes.knownCalls().includes(id),
           exists: (id) => this.#existsAnywhere(id),
           log,
+          run: this.#run,
         })
-        const offersClosed = closeOrphanOffers(store, (leg) => this.nodes.knownLegs().includes(leg))
+        const offersClosed = await closeOrphanOffers(store, (leg) => this.nodes.knownLegs().includes(leg), this.#run)
         orphans = { recordsClosed: records.closed, offersClosed }
       }
       l.rebuiltAt = clock.now()
@@ -368,6 +373,10 @@ export class FreeSwitchLink {
     }
   }
 
+  /** A rebuild's store work, after the writes the call path queued before it. */
+  readonly #run: StoreReader = (label, fn) =>
+    this.#deps.queued ? this.#deps.queued.run(label, fn) : this.#deps.store.tx(fn)
+
   /** uuid_exists on every connected node: live if any says so (or cannot say). */
   async #existsAnywhere(id: string): Promise<boolean> {
     for (const o of this.#links) {
@@ -383,7 +392,7 @@ export class FreeSwitchLink {
    * A second look after the lag finds it (calls already known are left alone by reconcile).
    */
   async #lookAgain(l: NodeLink): Promise<void> {
-    const { clock, store, log } = this.#deps
+    const { clock, log } = this.#deps
     l.rescanTimer = undefined
     if (this.#stopped || !l.connected) return
     const adapter = this.nodes.adapter(l.id)
@@ -391,7 +400,7 @@ export class FreeSwitchLink {
     adapter.beginRebuild()
     try {
       const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
-      annotateFromStore(store, live)
+      await this.#run('second look: read the call records', (s) => annotateFromStore(s, live))
       await adapter.reconcile(live)
     } catch (err) {
       log.warn({ err, node: l.id }, 'second look at the live calls failed')

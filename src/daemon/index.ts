@@ -15,6 +15,7 @@ import { CONFIG_REDACT_PATHS, loadConfig, redactConfig, type Config, type LogFor
 import { dataDirOf, SIMULATE_DB_FILE } from '../config/data-dir.js'
 import { removeRuntimeInfo, writeRuntimeInfo } from '../config/runtime-file.js'
 import { ensureDir } from '../store/files.js'
+import { redactUrl } from '../store/pg/pg-db.js'
 import type { FreeSwitchSimulator } from '../simulator/simulator.js'
 import type { Daemon } from './daemon.js'
 import { prepareSimulation, type SimulatedWorld, type SimulationOptions } from './simulate.js'
@@ -198,7 +199,8 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       pid: process.pid,
       ...(api ? { api: api.url } : {}),
       freeswitch: { ...fsAddress, simulated: !!opts.simulate },
-      database: config.database.path,
+      // where the data is: the SQLite file, or the PostgreSQL URL without its password
+      database: config.database.url !== null && !world ? redactUrl(config.database.url) : config.database.path,
       startedAt: Date.now(),
     })
     log.debug({ path }, 'runtime file written (the CLI and doctor read it)')

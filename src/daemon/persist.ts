@@ -1,29 +1,26 @@
 /**
- * Carrying out the core's persistence commands against the store: `log`, `call-record`, `offer-record`, `agent-session`,
- * `agent-device`, `ewt`, `prompt-recorded`, `callback-record`. Each write is committed before the next command runs (better-sqlite3
- * is synchronous). A store error (e.g. an invalid value) is logged and does not stop the other commands.
+ * Carrying out the core's persistence commands against the store: `log`, `call-record`, `offer-record`,
+ * `agent-session`, `agent-device`, `ewt`, `prompt-recorded`, `callback-record`.
+ *
+ * The call path never waits for the store (issue 12): the daemon sends FreeSWITCH a step's commands first, then
+ * `persistStep` queues the step's persistence commands as ONE job of the store's write queue (store.writes: one
+ * transaction, applied in order, retried through an outage; SQLite and PostgreSQL alike) and returns at once. The
+ * reads a command needs (call-record's "is there a record yet?") happen inside that job, so they see every write
+ * queued before it.
+ *
+ * One command that fails for a reason retrying cannot cure (an invalid value, a record not known) is rolled back
+ * to its savepoint and logged with the call/agent id; the step's other commands are still written. A connection
+ * error is rethrown, so the queue retries the whole job.
  */
 import type { Logger } from 'pino'
 import type { Command } from '../core/commands.js'
 import type { Language } from '../core/model.js'
-import type { Agents } from '../store/agents.js'
-import type { Callbacks } from '../store/callbacks.js'
+import { isRetryable, type SqlRunner } from '../store/index.js'
 import type { CallOutcome, Calls } from '../store/calls.js'
-import type { EventLog } from '../store/events.js'
-import type { EwtLog } from '../store/ewt.js'
-import type { Prompts } from '../store/prompts.js'
-import type { AgentSessions } from '../store/sessions.js'
+import type { Store } from '../store/index.js'
 
 /** The repositories persistence needs (a Store has them all). */
-interface PersistStore {
-  calls: Calls
-  callbacks: Callbacks
-  events: EventLog
-  sessions: AgentSessions
-  agents: Agents
-  ewt: EwtLog
-  prompts: Prompts
-}
+type PersistStore = Pick<Store, 'calls' | 'callbacks' | 'events' | 'sessions' | 'agents' | 'ewt' | 'prompts'>
 
 const PERSIST_TYPES = new Set([
   'log',
@@ -41,29 +38,46 @@ export function isPersistCommand(cmd: Command): boolean {
   return PERSIST_TYPES.has(cmd.type)
 }
 
-/** Applies one persistence command; never throws (failures are logged with the call/agent id). */
-export function persist(store: PersistStore, cmd: Command, log: Logger): void {
-  try {
-    apply(store, cmd)
-  } catch (err) {
-    const ids =
-      cmd.type === 'offer-record'
-        ? { call: cmd.callId, leg: cmd.legId }
-        : 'callId' in cmd
-          ? { call: cmd.callId }
-          : 'agentId' in cmd
-            ? { agent: cmd.agentId }
-            : cmd.type === 'call-record'
-              ? { call: cmd.record.callId }
-              : {}
-    log.error({ ...ids, command: cmd.type, err }, 'failed to persist a core command')
-  }
+/**
+ * Queue one engine step's persistence commands as one write-queue job (one transaction, after the writes queued
+ * before); returns its sequence number at once. Never throws for the store.
+ */
+export function persistStep(store: Store, label: string, cmds: readonly Command[], log: Logger): number {
+  return store.writes.enqueue(label, async (tx) => {
+    const s = store.within(tx)
+    for (const cmd of cmds) await persistInJob(s, tx, cmd, log)
+  })
 }
 
-function apply(store: PersistStore, cmd: Command): void {
+/**
+ * Applies one persistence command inside an open transaction, under a savepoint: a failure that retrying cannot
+ * cure is rolled back to it and logged (the transaction goes on: PostgreSQL would refuse every later statement
+ * after an error otherwise); a connection failure is rethrown for the queue to retry the job.
+ */
+export async function persistInJob(s: PersistStore, tx: SqlRunner, cmd: Command, log: Logger): Promise<void> {
+  await tx.run('SAVEPOINT koplus_cmd')
+  try {
+    await apply(s, cmd)
+  } catch (err) {
+    if (isRetryable(err)) throw err
+    await tx.run('ROLLBACK TO SAVEPOINT koplus_cmd')
+    log.error({ ...commandIds(cmd), command: cmd.type, err }, 'failed to persist a core command')
+  }
+  await tx.run('RELEASE SAVEPOINT koplus_cmd')
+}
+
+function commandIds(cmd: Command): Record<string, string> {
+  if (cmd.type === 'offer-record') return { call: cmd.callId, leg: cmd.legId }
+  if ('callId' in cmd) return { call: cmd.callId }
+  if ('agentId' in cmd) return { agent: cmd.agentId }
+  if (cmd.type === 'call-record') return { call: cmd.record.callId }
+  return {}
+}
+
+async function apply(store: PersistStore, cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'log':
-      store.events.append({
+      await store.events.append({
         at: cmd.at,
         callId: cmd.callId || null,
         queueId: cmd.queueId || null,
@@ -74,12 +88,12 @@ function apply(store: PersistStore, cmd: Command): void {
       return
     case 'call-record': {
       const r = cmd.record
-      const existing = store.calls.find(r.callId)
+      const existing = await store.calls.find(r.callId)
       if (!existing) {
         if (!r.tenantId || !r.queueId || r.arrivedAt === undefined) {
           throw new Error(`call record ${r.callId} is not known yet and the update lacks tenantId/queueId/arrivedAt`)
         }
-        store.calls.start({
+        await store.calls.start({
           callId: r.callId,
           tenantId: r.tenantId,
           queueId: r.queueId,
@@ -96,16 +110,16 @@ function apply(store: PersistStore, cmd: Command): void {
       if (r.outcome !== undefined) patch.outcome = r.outcome as CallOutcome
       if (r.agentId !== undefined) patch.agentId = r.agentId
       if (r.queueId !== undefined && existing && existing.queueId !== r.queueId) patch.queueId = r.queueId
-      if (Object.keys(patch).length) store.calls.update(r.callId, patch)
-      if (r.answeredAt !== undefined) store.ewt.resolve(r.callId, r.answeredAt)
+      if (Object.keys(patch).length) await store.calls.update(r.callId, patch)
+      if (r.answeredAt !== undefined) await store.ewt.resolve(r.callId, r.answeredAt)
       return
     }
     case 'offer-record': {
       // One row per agent leg, found again by the leg uuid (the daemon chose it: origination_uuid).
-      let offer = store.calls.findOfferByLeg(cmd.legId)
+      let offer = await store.calls.findOfferByLeg(cmd.legId)
       if (!offer) {
         if (cmd.device === undefined) return // a leg of a call restored after a restart: its offer was not recorded by us
-        offer = store.calls.addOffer({
+        offer = await store.calls.addOffer({
           callId: cmd.callId,
           agentId: cmd.agentId,
           offeredAt: cmd.at,
@@ -115,7 +129,7 @@ function apply(store: PersistStore, cmd: Command): void {
       }
       const result = cmd.result ?? offer.result
       if (result === null) return
-      store.calls.finishOffer(offer.id, {
+      await store.calls.finishOffer(offer.id, {
         result,
         ...(cmd.cause !== undefined ? { cause: cmd.cause } : {}),
         ...(cmd.answeredAt !== undefined ? { answeredAt: cmd.answeredAt } : {}),
@@ -125,17 +139,17 @@ function apply(store: PersistStore, cmd: Command): void {
     }
     case 'agent-session':
       if (cmd.loggedIn) {
-        store.sessions.login(cmd.agentId, cmd.queueId, cmd.at)
-        store.sessions.setPaused(cmd.agentId, cmd.paused, cmd.paused ? (cmd.pauseReason ?? null) : null, cmd.at)
+        await store.sessions.login(cmd.agentId, cmd.queueId, cmd.at)
+        await store.sessions.setPaused(cmd.agentId, cmd.paused, cmd.paused ? (cmd.pauseReason ?? null) : null, cmd.at)
       } else {
-        store.sessions.logout(cmd.agentId, cmd.queueId || undefined)
+        await store.sessions.logout(cmd.agentId, cmd.queueId || undefined)
       }
       return
     case 'agent-device':
-      store.agents.setActiveDevice(cmd.agentId, cmd.deviceIndex)
+      await store.agents.setActiveDevice(cmd.agentId, cmd.deviceIndex)
       return
     case 'ewt':
-      store.ewt.record({
+      await store.ewt.record({
         callId: cmd.callId,
         queueId: cmd.queueId,
         at: cmd.at,
@@ -144,10 +158,10 @@ function apply(store: PersistStore, cmd: Command): void {
       })
       return
     case 'callback-record':
-      store.callbacks.record(cmd.record)
+      await store.callbacks.record(cmd.record)
       return
     case 'prompt-recorded':
-      store.prompts.put({
+      await store.prompts.put({
         tenantId: cmd.tenantId,
         queueId: cmd.queueId,
         language: cmd.language as Language,

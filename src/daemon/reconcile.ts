@@ -11,16 +11,21 @@
  *
  * Also `annotateFromStore`: what the database knows of a live call that the channel may not (the queue id of calls
  * from an older daemon; whether the record was already closed, so a restored end is not recorded twice).
+ *
+ * The store is asynchronous: the daemon runs these reads and writes as jobs of its write queue (`run`, see
+ * ./queued-work.ts), so they come after the call path's writes queued before them; by default `run` is a plain
+ * transaction.
  */
 import type { Logger } from 'pino'
 import type { LiveChannels } from '../freeswitch/adapter/adapter.js'
 import type { CallOutcome, CallRecord } from '../store/calls.js'
 import type { Store } from '../store/index.js'
+import type { StoreReader } from './engine-deps.js'
 
 /** Fills in `restored.queueId` (when the channel lacks it) and `recordClosed` from the call records. */
-export function annotateFromStore(store: Pick<Store, 'calls'>, live: LiveChannels): void {
+export async function annotateFromStore(store: Pick<Store, 'calls'>, live: LiveChannels): Promise<void> {
   for (const c of live.calls.values()) {
-    const rec = store.calls.find(c.callId)
+    const rec = await store.calls.find(c.callId)
     if (!rec) continue
     if (!c.restored.queueId) c.restored.queueId = rec.queueId
     c.restored.hasRecord = true
@@ -40,11 +45,17 @@ interface ReconcileFigures {
  * (`show channels` lags behind a call that appeared just before the crash), and a call is closed only on a clear no.
  */
 export async function closeOrphanRecords(
-  store: Pick<Store, 'calls' | 'events' | 'tx'>,
-  o: { isLive: (callId: string) => boolean; exists: (callId: string) => Promise<boolean>; log: Logger },
+  store: Pick<Store, 'tx'>,
+  o: {
+    isLive: (callId: string) => boolean
+    exists: (callId: string) => Promise<boolean>
+    log: Logger
+    run?: StoreReader
+  },
 ): Promise<ReconcileFigures> {
+  const run: StoreReader = o.run ?? ((_label, fn) => store.tx(fn))
   const figures: ReconcileFigures = { checked: 0, closed: { answered: 0, abandoned: 0, unknown: 0 } }
-  for (const rec of store.calls.inProgress()) {
+  for (const rec of await run('read the open call records', (s) => s.calls.inProgress())) {
     if (o.isLive(rec.callId)) continue
     figures.checked++
     let exists: boolean
@@ -57,7 +68,7 @@ export async function closeOrphanRecords(
     // Checked again after the await: the call may have come back (its CHANNEL_PARK) meanwhile.
     if (exists || o.isLive(rec.callId)) continue
     try {
-      const outcome = store.tx(() => closeRecord(store, rec))
+      const outcome = await run(`close the record of ${rec.callId}`, (s) => closeRecord(s, rec))
       if (outcome) {
         figures.closed[outcome as keyof ReconcileFigures['closed']]++
         o.log.info({ call: rec.callId, outcome }, 'closed the record of a call that ended while the daemon was away')
@@ -76,27 +87,31 @@ export async function closeOrphanRecords(
  * Offers left ringing by a daemon that went away, whose legs are gone (the rebuild cancels such legs: their offer
  * was lost): closed as 'cancelled' at the last time known of them. Returns how many.
  */
-export function closeOrphanOffers(store: Pick<Store, 'calls' | 'tx'>, isLegLive: (legUuid: string) => boolean): number {
-  let n = 0
-  store.tx(() => {
-    for (const f of store.calls.openOffers()) {
+export function closeOrphanOffers(
+  store: Pick<Store, 'tx'>,
+  isLegLive: (legUuid: string) => boolean,
+  run: StoreReader = (_label, fn) => store.tx(fn),
+): Promise<number> {
+  return run('close the orphan offers', async (s) => {
+    let n = 0
+    for (const f of await s.calls.openOffers()) {
       if (f.legUuid !== null && isLegLive(f.legUuid)) continue
-      store.calls.finishOffer(f.id, {
+      await s.calls.finishOffer(f.id, {
         result: 'cancelled',
         cause: 'DAEMON_RESTART',
         endedAt: Math.max(f.offeredAt, f.answeredAt ?? 0),
       })
       n++
     }
+    return n
   })
-  return n
 }
 
-function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): CallOutcome | undefined {
-  const cur = store.calls.find(rec.callId)
+async function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): Promise<CallOutcome | undefined> {
+  const cur = await store.calls.find(rec.callId)
   if (!cur || cur.endedAt !== null) return undefined
-  const events = store.events.list({ callId: rec.callId, limit: 10000 })
-  const offers = store.calls.offersForCall(rec.callId)
+  const events = await store.events.list({ callId: rec.callId, limit: 10000 })
+  const offers = await store.calls.offersForCall(rec.callId)
   const connect = events.find((e) => e.event === 'CONNECT')
   const answeredAt = cur.answeredAt ?? connect?.at ?? null
   const agentId = cur.agentId ?? connect?.agentId ?? null
@@ -109,7 +124,7 @@ function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): C
   ]
   const endedAt = Math.max(...times.filter((x): x is number => typeof x === 'number'))
   const outcome: CallOutcome = answeredAt !== null ? 'answered' : cur.enteredQueueAt !== null ? 'abandoned' : 'unknown'
-  store.calls.update(rec.callId, {
+  await store.calls.update(rec.callId, {
     endedAt,
     outcome,
     ...(answeredAt !== null && cur.answeredAt === null ? { answeredAt } : {}),
@@ -118,14 +133,14 @@ function closeRecord(store: Pick<Store, 'calls' | 'events'>, rec: CallRecord): C
   for (const f of offers) {
     if (f.result !== null) continue
     const won = answeredAt !== null && f.agentId === agentId
-    store.calls.finishOffer(f.id, {
+    await store.calls.finishOffer(f.id, {
       result: won ? 'answered' : 'cancelled',
       cause: 'DAEMON_RESTART',
       endedAt,
       ...(won && f.answeredAt === null ? { answeredAt } : {}),
     })
   }
-  store.events.append({
+  await store.events.append({
     at: endedAt,
     callId: rec.callId,
     queueId: cur.queueId,

@@ -53,20 +53,22 @@ function removeDatabase(path: string): void {
 const AGENTS = ['1001', '1002', '1003', '1004']
 
 /** Creates the demo call centre in `store`. */
-function seedDemo(store: Store, now: number): void {
-  const support = store.queues.create({
+async function seedDemo(store: Store, now: number): Promise<void> {
+  const support = await store.queues.create({
     number: '5000',
     name: 'Support',
     tags: ['support'],
     settings: { strategy: 'longest-idle', ringTimeSec: 15, wrapUpSec: 5, language: 'en' },
   })
-  const sales = store.queues.create({
+  const sales = await store.queues.create({
     number: '5001',
     name: 'Sales',
     tags: ['sales'],
     settings: { strategy: 'ring-parallel', parallelCount: 2, ringTimeSec: 15, wrapUpSec: 5, language: 'en' },
   })
-  const ids = AGENTS.map((ext) => store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' }).id)
+  const ids: string[] = []
+  for (const ext of AGENTS)
+    ids.push((await store.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })).id)
   const members: [number, string][] = [
     [0, support.id],
     [1, support.id],
@@ -75,8 +77,8 @@ function seedDemo(store: Store, now: number): void {
     [2, sales.id],
     [3, sales.id],
   ]
-  for (const [i, q] of members) store.memberships.add(ids[i], q)
-  members.forEach(([i, q], n) => store.sessions.login(ids[i], q, now - (members.length - n) * 1000))
+  for (const [i, q] of members) await store.memberships.add(ids[i], q)
+  for (const [n, [i, q]] of members.entries()) await store.sessions.login(ids[i], q, now - (members.length - n) * 1000)
 }
 
 /**
@@ -120,19 +122,19 @@ export async function prepareSimulation(
 
   const databasePath = opts.databasePath ?? ':memory:'
   if (opts.fresh && databasePath !== ':memory:') removeDatabase(databasePath)
-  const store = Store.open(databasePath, { logger: log.child({ module: 'store' }), clock })
-  if (store.queues.list().length === 0) {
-    seedDemo(store, clock.now())
+  const store = await Store.open(databasePath, { logger: log.child({ module: 'store' }), clock })
+  if ((await store.queues.list()).length === 0) {
+    await seedDemo(store, clock.now())
     simLog.info({ database: databasePath }, `demo call centre created in ${databasePath}`)
   } else {
     const now = clock.now()
-    const open = store.calls.inProgress()
+    const open = await store.calls.inProgress()
     for (const c of open) {
-      store.tx(() => {
-        for (const o of store.calls.offersForCall(c.callId))
+      await store.tx(async (s) => {
+        for (const o of await s.calls.offersForCall(c.callId))
           if (o.result === null)
-            store.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
-        store.calls.update(c.callId, {
+            await s.calls.finishOffer(o.id, { result: 'cancelled', endedAt: Math.max(now, o.offeredAt) })
+        await s.calls.update(c.callId, {
           endedAt: Math.max(now, c.arrivedAt),
           outcome: c.answeredAt !== null ? 'answered' : 'failed',
         })
@@ -201,7 +203,7 @@ export async function prepareSimulation(
     startTraffic,
     async close() {
       await simulator.close()
-      store.close()
+      await store.close()
     },
   }
 }

@@ -36,9 +36,13 @@ export function settingsFromConfig(config: Config): DaemonSettings {
     featureCodes: config.featureCodes,
     unknownQueueAction: config.calls.unknownQueueAction,
     callbackDialString: tpl(config.callback.dialString),
-    // Two or more daemons on one PostgreSQL: one leads (./leadership.ts). KOPLUS_NODE_ID names this one.
+    // database.url: all the daemon's data on PostgreSQL (database.path is then not used), and two or more daemons
+    // on it: one leads (./leadership.ts, on a connection of its own). KOPLUS_NODE_ID names this one.
     ...(config.database.url !== null
-      ? { leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) } }
+      ? {
+          databaseUrl: config.database.url,
+          leadership: { url: config.database.url, nodeId: nodeIdOf(process.env) },
+        }
       : {}),
   }
 }
