@@ -34,7 +34,7 @@ for (const b of backends) {
       callerNumber: '+4612345',
       enteredQueueAt: T0 + 2000,
     })
-    t.same(c, {
+    t.strictSame(c, {
       callId: 'c1',
       tenantId: 'default',
       queueId: 'q1',
@@ -53,7 +53,7 @@ for (const b of backends) {
     const dup = await storeError(t, calls.start({ callId: 'c1', tenantId: 'default', queueId: 'q1', arrivedAt: T0 }))
     t.equal(dup.code, 'KOPLUS_STORE_DUPLICATE')
     t.equal(dup.message, "call 'c1' already recorded")
-    t.same(
+    t.strictSame(
       (await calls.inProgress()).map((r) => r.callId),
       ['c1'],
     )
@@ -62,7 +62,7 @@ for (const b of backends) {
     const ended = await calls.update('c1', { endedAt: T0 + 92_000, outcome: 'answered' })
     t.equal(ended.talkMs, 60_000)
     t.equal(ended.waitMs, 30_000)
-    t.same(await calls.inProgress(), [])
+    t.strictSame(await calls.inProgress(), [])
     t.equal((await storeError(t, calls.update('nope', { endedAt: T0 }))).code, 'KOPLUS_STORE_NOT_FOUND')
     const bad = await storeError(t, calls.update('c1', { outcome: 'exploded' as never }))
     t.equal(bad.code, 'KOPLUS_STORE_INVALID')
@@ -86,22 +86,22 @@ for (const b of backends) {
     const o2 = await calls.addOffer({ callId: 'c1', agentId: 'a2', offeredAt: T0 + 1000 })
     t.equal(typeof o1.id, 'number')
     t.ok(o2.id > o1.id, 'ids increase')
-    t.same((await calls.findOfferByLeg('leg-1'))?.id, o1.id)
-    t.same(await calls.findOfferByLeg('leg-x'), undefined)
-    t.same(
+    t.strictSame((await calls.findOfferByLeg('leg-1'))?.id, o1.id)
+    t.strictSame(await calls.findOfferByLeg('leg-x'), undefined)
+    t.strictSame(
       (await calls.openOffers()).map((o) => o.id),
       [o1.id, o2.id],
     )
     const answered = await calls.finishOffer(o1.id, { result: 'answered', answeredAt: T0 + 5000 })
-    t.same(
+    t.strictSame(
       [answered.result, answered.answeredAt, answered.endedAt, answered.device],
       ['answered', T0 + 5000, null, 'softphone:1001'],
     )
     const ended = await calls.finishOffer(o1.id, { result: 'answered', endedAt: T0 + 65_000 })
-    t.same([ended.answeredAt, ended.endedAt], [T0 + 5000, T0 + 65_000], 'answeredAt kept')
+    t.strictSame([ended.answeredAt, ended.endedAt], [T0 + 5000, T0 + 65_000], 'answeredAt kept')
     await calls.finishOffer(o2.id, { result: 'lost-race', cause: 'LOSE_RACE' })
-    t.same(await calls.openOffers(), [])
-    t.same(
+    t.strictSame(await calls.openOffers(), [])
+    t.strictSame(
       (await calls.offersForCall('c1')).map((o) => [o.agentId, o.result, o.cause]),
       [
         ['a1', 'answered', null],
@@ -126,32 +126,32 @@ for (const b of backends) {
       await events.append({ at: T0 + 10, agentId: 'a1', event: 'AGENTLOGIN' }),
       await events.append({ at: T0 + 5, callId: 'c2', queueId: 'q1', event: 'ARRIVE' }),
     ]
-    t.same(
+    t.strictSame(
       [...ids].sort((x, y) => x - y),
       ids,
       'ids ascend in append order',
     )
     const all = await events.list()
-    t.same(
+    t.strictSame(
       all.map((e) => e.event),
       ['ARRIVE', 'ARRIVE', 'ENTERQUEUE', 'AGENTLOGIN'],
       'ordered by at, then id',
     )
-    t.same(all[0].data, { callerNumber: '+46 1?', note: "it's" }, 'a ? inside a value is data, not a placeholder')
-    t.same(all[3].data, null)
-    t.same(
+    t.strictSame(all[0].data, { callerNumber: '+46 1?', note: "it's" }, 'a ? inside a value is data, not a placeholder')
+    t.strictSame(all[3].data, null)
+    t.strictSame(
       (await events.list({ callId: 'c1' })).map((e) => e.event),
       ['ARRIVE', 'ENTERQUEUE'],
     )
-    t.same(
+    t.strictSame(
       (await events.list({ since: T0 + 5, until: T0 + 10 })).map((e) => e.callId),
       ['c2'],
     )
-    t.same(
+    t.strictSame(
       (await events.list({ afterId: ids[2], event: 'ARRIVE' })).map((e) => e.callId),
       ['c2'],
     )
-    t.same((await events.list({ limit: 1 })).length, 1)
+    t.strictSame((await events.list({ limit: 1 })).length, 1)
     t.equal((await storeError(t, events.append({ at: T0, event: 'not-upper' }))).field, 'event.event')
   })
 
@@ -161,7 +161,7 @@ for (const b of backends) {
     await ewt.record({ callId: 'c1', queueId: 'q1', at: T0 + 60_000, position: 1, announcedSeconds: null })
     await ewt.record({ callId: 'c1', queueId: 'q1', at: T0 + 100_000, position: 1, announcedSeconds: 10 })
     t.equal(await ewt.resolve('c1', T0 + 90_000), 3)
-    t.same(
+    t.strictSame(
       (await ewt.forCall('c1')).map((e) => [e.position, e.announcedSeconds, e.actualWaitMs]),
       [
         [3, 120, 90_000],
@@ -190,37 +190,37 @@ for (const b of backends) {
         await calls.start({ callId: id, tenantId: 'default', queueId: q, arrivedAt: at })
       await calls.update('c', { answeredAt: T0 + 2000, agentId: 'a1' })
       await calls.update('a', { endedAt: T0 + 3000, outcome: 'abandoned' })
-      t.same(
+      t.strictSame(
         (await calls.list()).map((c) => c.callId),
         ['c', 'a', 'B'],
         'newest first, then call id descending in byte order',
       )
-      t.same(
+      t.strictSame(
         (await calls.list({ queueId: 'q1' })).map((c) => c.callId),
         ['a', 'B'],
       )
-      t.same(
+      t.strictSame(
         (await calls.list({ agentId: 'a1' })).map((c) => c.callId),
         ['c'],
       )
-      t.same(
+      t.strictSame(
         (await calls.list({ outcome: 'abandoned', since: T0, until: T0 + 1 })).map((c) => c.callId),
         ['a'],
       )
-      t.same(
+      t.strictSame(
         (await calls.list({ tenantId: 'other' })).map((c) => c.callId),
         [],
       )
-      t.same(
+      t.strictSame(
         (await calls.list({ limit: 1 })).map((c) => c.callId),
         ['c'],
       )
-      t.same(
+      t.strictSame(
         (await calls.inProgress()).map((c) => c.callId),
         ['B', 'c'],
         'oldest first, byte order among equals',
       )
-      t.same(await calls.get('c'), await calls.find('c'))
+      t.strictSame(await calls.get('c'), await calls.find('c'))
       t.equal((await storeError(t, calls.get('zz'))).code, 'KOPLUS_STORE_NOT_FOUND')
       t.equal((await storeError(t, calls.getOffer(12345))).code, 'KOPLUS_STORE_NOT_FOUND')
 
@@ -230,8 +230,11 @@ for (const b of backends) {
         { at: T0 + 10, agentId: 'a2', event: 'AGENTLOGOFF', data: { reason: 'x' } },
       ])
       t.equal(last, (await events.list()).at(-1)!.id, 'appendMany returns the last id')
-      t.same(await events.last({ agentId: 'a1', event: 'AGENTLOGOFF' }).then((e) => [e?.at, e?.data]), [T0 + 10, null])
-      t.same((await events.last({ agentId: 'a1', until: T0 + 10 }))?.data, { reason: 'auto-logout' })
+      t.strictSame(await events.last({ agentId: 'a1', event: 'AGENTLOGOFF' }).then((e) => [e?.at, e?.data]), [
+        T0 + 10,
+        null,
+      ])
+      t.strictSame((await events.last({ agentId: 'a1', until: T0 + 10 }))?.data, { reason: 'auto-logout' })
       t.equal(await events.last({ agentId: 'a3' }), undefined)
       t.equal(await events.appendMany([]), 0)
       const bad = await storeError(
@@ -256,8 +259,8 @@ for (const b of backends) {
       }),
       /boom/,
     )
-    t.same(await store.calls.find('c1'), undefined)
-    t.same(await store.events.list(), [])
+    t.strictSame(await store.calls.find('c1'), undefined)
+    t.strictSame(await store.events.list(), [])
     await store.tx(async (s) => {
       await s.calls.start({ callId: 'c1', tenantId: 'default', queueId: 'q1', arrivedAt: T0 })
       await s.calls.update('c1', { enteredQueueAt: T0 + 1 })
