@@ -13,11 +13,11 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   t.teardown(() => store.close())
   const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, { soundsDir: '/snd', recordingsDir: '/rec' })
-  const cfg = view.load()
+  const cfg = await view.load()
   t.equal(cfg.soundsDir, '/snd')
   t.equal(cfg.recordingsDir, '/rec')
   t.same(cfg.schedules, { [q.id]: null }, 'schedules are part of the configuration')
-  t.same(view.changes(), [], 'nothing changed: no event')
+  t.same(await view.changes(), [], 'nothing changed: no event')
 
   const cl = await store.closures.create({
     scope: { kind: 'queues', queueIds: [q.id] },
@@ -25,7 +25,7 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
     reason: 'fire drill',
     by: 'test',
   })
-  const added = view.changes()
+  const added = await view.changes()
   t.same(
     added.map((e) => e.type),
     ['closure-added'],
@@ -36,7 +36,7 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
 
   await store.closures.reopen(cl.id, 'test', NOW)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['closure-changed'],
   )
 
@@ -47,27 +47,27 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   }
   await store.queues.update(q.id, { schedule })
   t.same(
-    view.changes(),
+    await view.changes(),
     [{ type: 'schedule-changed', queueId: q.id, schedule: (await store.queues.get(q.id)).schedule }],
     'a schedule changed is one event',
   )
 
   await store.queues.update(q.id, { name: 'Support 2' })
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['queue-changed'],
   )
 
   const a = await store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
   await store.memberships.add(a.id, q.id)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['agent-added', 'membership-added'],
     'agent before its membership',
   )
 
   await store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
-  t.same(view.changes(), [
+  t.same(await view.changes(), [
     {
       type: 'prompt-override-set',
       override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' },
@@ -77,7 +77,7 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
 
   const q2 = await store.queues.create({ number: '6000', name: 'Sales', schedule })
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['schedule-changed', 'queue-added'],
     'a new queue’s schedule first, so it is never open for a moment',
   )
@@ -85,7 +85,7 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   await store.memberships.remove(a.id, q.id)
   await store.queues.remove(q2.id)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['membership-removed', 'queue-removed'],
   )
 })
@@ -95,7 +95,7 @@ t.test('EngineView.promptRecorded: the one change for the engine, remembered so 
   t.teardown(() => store.close())
   const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, {})
-  view.load()
+  await view.load()
   const cmd = {
     type: 'prompt-recorded' as const,
     tenantId: q.tenantId,
@@ -109,7 +109,7 @@ t.test('EngineView.promptRecorded: the one change for the engine, remembered so 
     override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' },
   })
   await store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' })
-  t.same(view.changes(), [], 'already known')
+  t.same(await view.changes(), [], 'already known')
 })
 
 t.test(
@@ -126,7 +126,7 @@ t.test(
     t.teardown(() => daemon.stop())
     const seen: string[] = []
     daemon.onHandled((e) => seen.push(e.type))
-    daemon.reloadConfig()
+    await daemon.reloadConfig()
     t.same(seen, [], 'nothing changed: nothing sent')
     const now = daemon.clock.now()
     await store.closures.create({
@@ -136,7 +136,7 @@ t.test(
       reason: 'fire drill',
       by: 'test',
     })
-    daemon.reloadConfig()
+    await daemon.reloadConfig()
     t.same(seen, ['closure-added'], 'one event, not a whole config')
     const cmds = daemon.dispatch({
       type: 'call-arrived',
