@@ -281,7 +281,7 @@ await t.test('whisper: the agent hears the queue name, then is bridged', async (
     name: 'queue-name',
     path: file,
   })
-  rig.daemon.reloadConfig()
+  await rig.daemon.reloadConfig()
   const call = rig.sim.placeCall({ to: '5700', from: '0701000700' })
   await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.equal(rig.bridgedAgent(call), rig.agentId('8001'))

@@ -197,7 +197,7 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
     by: 'test',
     messagePrompt: 'transferring',
   })
-  j.daemon.reloadConfig()
+  await j.daemon.reloadConfig()
   const call = j.sim.placeCall({ to: '5000', from: '0702000004' })
   await assertTurnedAway(t, time, j, call, sound('sv', 'transferring'), 'busy')
   const closed = await store.events.list({ callId: call.uuid, event: 'CLOSED' })
@@ -210,7 +210,7 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
   other.hangup()
 
   await store.closures.reopen(closure.id, 'test')
-  j.daemon.reloadConfig()
+  await j.daemon.reloadConfig()
   const after = j.sim.placeCall({ to: '5000', from: '0702000006' })
   await time.run(after.waitForState('bridged', 5000), 'after bridged')
   t.pass('after reopening the queue connects again')
@@ -225,7 +225,7 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
     from: now,
     until: now + 1500,
   })
-  j.daemon.reloadConfig()
+  await j.daemon.reloadConfig()
   const during = j.sim.placeCall({ to: '5000', from: '0702000007' })
   await assertTurnedAway(t, time, j, during, sound('sv', 'closed'), 'busy')
   await time.advanceTo(now + 1600) // the window ends

@@ -169,7 +169,7 @@ async function startWorld(): Promise<World> {
   await s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
   await s.accounts.create({ ...USERS.admin, role: 'tenant-admin', tenantId: 'default' })
   await s.accounts.create({ ...USERS.agent, role: 'agent', tenantId: 'default', agentId: agent.id })
-  daemon.reloadConfig()
+  await daemon.reloadConfig()
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
