@@ -105,7 +105,15 @@ export class DaemonProcess {
 /** Writes a koplus config file for the daemon under test. */
 export function writeConfig(
   dir: string,
-  o: { dbPath: string; fsPort: number; password?: string; idleProbeSeconds?: number; idleProbeTimeoutSeconds?: number },
+  o: {
+    dbPath: string
+    /** database.url: the store on PostgreSQL (dbPath then only names the data directory). */
+    dbUrl?: string
+    fsPort: number
+    password?: string
+    idleProbeSeconds?: number
+    idleProbeTimeoutSeconds?: number
+  },
 ): string {
   const path = join(dir, 'koplus.json')
   const probe = {
@@ -113,7 +121,7 @@ export function writeConfig(
     ...(o.idleProbeTimeoutSeconds !== undefined ? { idleProbeTimeoutSeconds: o.idleProbeTimeoutSeconds } : {}),
   }
   const cfg = {
-    database: { path: o.dbPath },
+    database: { path: o.dbPath, ...(o.dbUrl !== undefined ? { url: o.dbUrl } : {}) },
     freeswitch: { host: '127.0.0.1', port: o.fsPort, password: o.password ?? 'ClueCon', ...probe },
     api: { host: '127.0.0.1', port: 0 },
     sounds: { dir: join(ROOT, 'sounds') },
