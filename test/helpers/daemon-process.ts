@@ -85,7 +85,12 @@ export class DaemonProcess {
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for ${what}; last log lines: ${this.#tail()}; stderr: ${this.raw.join('').slice(-2000)}`,
+            ),
+          ),
         timeoutMs,
       )
       this.#waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) })
@@ -93,6 +98,14 @@ export class DaemonProcess {
         reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
       )
     })
+  }
+
+  /** The last few log lines (their messages and errors), for a failure message. */
+  #tail(): string {
+    return this.lines
+      .slice(-5)
+      .map((l) => JSON.stringify({ msg: l.msg, ...(l.err ? { err: l.err } : {}) }))
+      .join(' | ')
   }
 
   /** SIGTERM and wait for the exit. */

@@ -58,13 +58,13 @@ if (pg) {
 
   await t.test('the operator creates a queue and an agent through the API; the agent logs in', async (t) => {
     const q = await send('POST', '/queues', { number: '5000', name: 'Support', settings: QUIET })
-    t.equal(q.status, 201, 'queue created')
+    t.equal(q.status, 201, 'queue created', { answer: q.body })
     const a = await send('POST', '/agents', { extension: '1001', name: 'Anna', plan: 'pro' })
-    t.equal(a.status, 201, 'agent created')
+    t.equal(a.status, 201, 'agent created', { answer: a.body })
     const m = await send('POST', '/memberships', { agentId: a.body.id, queueId: q.body.id })
-    t.equal(m.status, 201, 'member of the queue')
+    t.equal(m.status, 201, 'member of the queue', { answer: m.body })
     const login = await send('POST', `/agents/${a.body.id}/login`, {})
-    t.ok(login.status >= 200 && login.status < 300, `logged in (${login.status})`)
+    t.ok(login.status >= 200 && login.status < 300, `logged in (${login.status})`, { answer: login.body })
   })
 
   await t.test('a caller is connected; the record and the events are in PostgreSQL', async (t) => {
