@@ -30,9 +30,9 @@ interface Node {
   exited: Promise<unknown>
 }
 
-async function waitFor(what: string, f: () => boolean, ms: number): Promise<void> {
+async function waitFor(what: string, f: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const end = performance.now() + ms
-  while (!f()) {
+  while (!(await f())) {
     if (performance.now() > end) throw new Error(`failover bench: timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
@@ -56,18 +56,23 @@ export default async function failover(): Promise<void> {
     await pg.start()
     const url = await pg.createDatabase('koplus')
     const dbPath = join(dir, 'koplus.sqlite')
-    const seed = Store.open(dbPath)
-    const q = seed.queues.create({ number: '5000', name: 'Failover', settings: { ...BENCH_QUEUE, ringTimeSec: 30 } })
+    // database.url puts all the daemons' data on PostgreSQL (the SQLite path is not used): seeded there
+    const seed = await Store.open(url)
+    const q = await seed.queues.create({
+      number: '5000',
+      name: 'Failover',
+      settings: { ...BENCH_QUEUE, ringTimeSec: 30 },
+    })
     const now = Date.now()
     const exts: string[] = []
     for (let i = 0; i < agents; i++) {
       const ext = String(2001 + i)
       exts.push(ext)
-      const a = seed.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })
-      seed.memberships.add(a.id, q.id)
-      seed.sessions.login(a.id, q.id, now - 600_000 + i * 10)
+      const a = await seed.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })
+      await seed.memberships.add(a.id, q.id)
+      await seed.sessions.login(a.id, q.id, now - 600_000 + i * 10)
     }
-    seed.close()
+    await seed.close()
     // Agents answer at once and talk for 3 s: the first `agents` callers are talking when the leader dies.
     for (const ext of exts) sim.endpoint(ext, { registered: true, answerAfterMs: 20, hangupAfterMs: 3000 })
     const fsPort = await sim.listen(0, '127.0.0.1')
@@ -159,11 +164,23 @@ export default async function failover(): Promise<void> {
     const firstOffer = (c: SimCall) => sim.originates.findIndex((o) => o.arg.includes(`koplus_call=${c.uuid}`))
     const offerOrder = queued.map(firstOffer)
     const outOfOrder = offerOrder.filter((v, i) => i > 0 && v < offerOrder[i - 1]).length
-    db.store = Store.open(dbPath)
-    await waitFor('records closed', () => calls.every((c) => db.store!.calls.find(c.uuid)?.outcome), 10_000).catch(
-      () => undefined,
-    )
-    const wrong = calls.filter((c) => db.store!.calls.find(c.uuid)?.outcome !== 'answered').length
+    const store = await Store.open(url)
+    db.store = store
+    const outcomes = async (): Promise<(string | null | undefined)[]> => {
+      const out: (string | null | undefined)[] = []
+      for (const c of calls) out.push((await store.calls.find(c.uuid))?.outcome)
+      return out
+    }
+    let last: (string | null | undefined)[] = []
+    await waitFor(
+      'records closed',
+      async () => {
+        last = await outcomes()
+        return last.every(Boolean)
+      },
+      10_000,
+    ).catch(() => undefined)
+    const wrong = last.filter((o) => o !== 'answered').length
 
     console.log(
       `daemons: 2 (leader lock on PostgreSQL ${pg.port}), agents: ${agents}, callers: ${agents + waiting} placed; at the kill ${talkingAtKill} talking, ${waitingAtKill} waiting`,
@@ -179,7 +196,7 @@ export default async function failover(): Promise<void> {
     console.log(`callers offered twice:                   ${twice} (target 0)`)
     console.log(`records not closed as answered:          ${wrong} of ${calls.length} (target 0)`)
   } finally {
-    db.store?.close()
+    await db.store?.close()
     for (const n of nodes) {
       if (n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGTERM')
       await n.exited

@@ -88,28 +88,23 @@ const daemon = await startDaemon({
 })
 
 /**
- * Time spent in the store's repositories used by src/daemon/persist.ts (every method of calls, events, ewt,
- * sessions, agents, prompts is wrapped with a timer; behaviour unchanged).
+ * Time spent in the store's write-queue jobs: the persistence of src/daemon/persist.ts, one job per event, written
+ * after the event's FreeSWITCH commands (every job is wrapped with a timer; behaviour unchanged). The synchronous
+ * SQLite work of a job runs on the event loop; PostgreSQL's is mostly waiting.
  */
 let persistMs = 0
 let persistBase = 0
-const store = daemon.store as unknown as Record<string, Record<string, unknown>>
-for (const repoName of ['calls', 'events', 'ewt', 'sessions', 'agents', 'prompts']) {
-  const repo = store[repoName]
-  if (!repo) continue
-  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(repo))) {
-    const fn = repo[name]
-    if (name === 'constructor' || typeof fn !== 'function') continue
-    repo[name] = function (this: unknown, ...args: unknown[]) {
-      const t0 = performance.now()
-      try {
-        return (fn as (...a: unknown[]) => unknown).apply(repo, args)
-      } finally {
-        persistMs += performance.now() - t0
-      }
+const writes = daemon.store.writes
+const enqueue = writes.enqueue.bind(writes)
+writes.enqueue = (label, job) =>
+  enqueue(label, async (tx) => {
+    const t0 = performance.now()
+    try {
+      await job(tx)
+    } finally {
+      persistMs += performance.now() - t0
     }
-  }
-}
+  })
 
 const probes: OfferProbe[] = []
 const wrapUpEnds = new Map<string, number>()

@@ -72,9 +72,9 @@ export class BenchRig {
     const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'koplus-bench-'))
     const databasePath = join(dir, 'koplus.sqlite')
     const extensionOf = new Map<string, string>()
-    const seed = Store.open(databasePath)
+    const seed = await Store.open(databasePath)
     try {
-      const q = seed.queues.create({
+      const q = await seed.queues.create({
         number: '5000',
         name: 'Bench',
         settings: { ...BENCH_QUEUE, ...(opts.queue ?? {}) },
@@ -82,13 +82,13 @@ export class BenchRig {
       const now = Date.now()
       for (let i = 0; i < opts.agents; i++) {
         const ext = agentExtension(i)
-        const a = seed.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })
-        seed.memberships.add(a.id, q.id)
-        seed.sessions.login(a.id, q.id, now - 600_000 + i * 10)
+        const a = await seed.agents.create({ extension: ext, name: `Agent ${ext}`, plan: 'pro' })
+        await seed.memberships.add(a.id, q.id)
+        await seed.sessions.login(a.id, q.id, now - 600_000 + i * 10)
         extensionOf.set(a.id, ext)
       }
     } finally {
-      seed.close()
+      await seed.close()
     }
 
     const sim = new FreeSwitchSimulator({ sipDomain: 'default', eslPollMs: opts.eslPollMs ?? 0 })

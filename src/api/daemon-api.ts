@@ -94,6 +94,7 @@ export async function startDaemonApi(
     freeswitchNodes: () => engine.freeswitch()?.nodes ?? [],
     queuesOpen: () => queuesOpenAt(daemon.store, daemon.clock.now()),
     leading: () => !daemon.leadership || daemon.leadership.role === 'leader',
+    store: () => daemon.store.health(),
   })
   // Live stream and metrics follow every engine decision. Notifications are coalesced to one per turn of the
   // event loop, so a burst of ESL events costs one status snapshot per listener, not one per event.
@@ -127,16 +128,16 @@ export async function startDaemonApi(
   })
   mountWeb(server.server) // the web admin, agent page and wallboard (src/api/static.ts) beside the API
   // Expired web sessions are deleted hourly (and once at start), so the table does not grow without bound.
-  const purge = (): void => {
+  const purge = async (): Promise<void> => {
     try {
-      const n = daemon.store.accounts.purgeSessions(daemon.clock.now())
+      const n = await daemon.store.accounts.purgeSessions(daemon.clock.now())
       if (n > 0) logger.debug({ sessions: n }, 'expired web sessions purged')
     } catch (err) {
       logger.warn({ err }, 'purging expired web sessions failed')
     }
   }
-  purge()
-  const purgeTimer = setInterval(purge, 3600_000)
+  await purge()
+  const purgeTimer = setInterval(() => void purge(), 3600_000)
   purgeTimer.unref()
   const tokenPath = await writeCliToken(daemon.store, dataDirOf(config))
   logger.info({ path: tokenPath }, 'CLI token written')

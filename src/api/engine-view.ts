@@ -54,15 +54,18 @@ export interface EngineView {
 
 /** The API's way in: events to the engine, and a reload after an operator change. */
 export interface EngineFeed {
-  /** Runs the engine on one event now; returns its commands (a `rejected` one refuses the request). */
-  submit(event: CoreEvent): readonly Command[]
+  /**
+   * Runs the engine on one event now; resolves with its commands (a `rejected` one refuses the request) once the
+   * event's writes are in the store (or queued while the store is unreachable).
+   */
+  submit(event: CoreEvent): Promise<readonly Command[]>
   /** Re-reads the configuration from the store into the engine. */
   reloadConfig(): unknown
 }
 
 /** The view and feed of a running daemon, with nothing else of it. */
 export function engineViewOf(
-  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
+  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'persisted' | 'reloadConfig' | 'status' | 'freeswitch'> &
     Partial<Pick<Daemon, 'leadership'>>,
 ): EngineView & EngineFeed {
   const lead = daemon.leadership
@@ -71,7 +74,11 @@ export function engineViewOf(
     status: (opts) => (opts ? daemon.center.status(daemon.clock.now(), opts) : daemon.status()),
     checkLogin: (agentId, queueIds) => daemon.center.checkLogin(agentId, queueIds),
     freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),
-    submit: (event) => daemon.dispatch(event),
+    submit: async (event) => {
+      const commands = daemon.dispatch(event)
+      await daemon.persisted()
+      return commands
+    },
     reloadConfig: () => daemon.reloadConfig(),
   }
 }

@@ -101,7 +101,8 @@ export function daemonLive(
     },
     dispatch: async (event) => {
       memo = undefined
-      const commands = engine.submit(event)
+      const commands = await engine.submit(event)
+      memo = undefined
       changes.notify()
       return commands
     },

@@ -126,6 +126,21 @@ export class KoplusMetrics {
     help: '1 when connected and authenticated to FreeSWITCH (every node)',
     registers: [this.registry],
   })
+  readonly storeWritesQueued = new Gauge({
+    name: 'koplus_store_writes_queued',
+    help: 'Writes of the call path waiting in the store write queue (grows while the store is unreachable)',
+    registers: [this.registry],
+  })
+  readonly storeDegraded = new Gauge({
+    name: 'koplus_store_degraded',
+    help: '1 while the store is failing and writes are queued in memory (degraded or overflow), else 0',
+    registers: [this.registry],
+  })
+  readonly storeDegradedSince = new Gauge({
+    name: 'koplus_store_degraded_since_seconds',
+    help: 'Unix time the current store outage began (0 when the store is healthy)',
+    registers: [this.registry],
+  })
   readonly leader = new Gauge({
     name: 'koplus_leader',
     help: 'Active/standby: 1 while this daemon leads (commands FreeSWITCH), 0 while it stands by or is fenced (a single daemon always leads)',
@@ -304,6 +319,13 @@ export class KoplusMetrics {
 
   #source: MetricsSource | undefined
 
+  /** The store's write queue: queued writes and whether the store is degraded (src/store/write-queue.ts). */
+  setStoreHealth(h: StoreHealthFigures): void {
+    this.storeWritesQueued.set(h.writes.queued)
+    this.storeDegraded.set(h.writes.state === 'ok' ? 0 : 1)
+    this.storeDegradedSince.set(h.writes.degradedSince === null ? 0 : h.writes.degradedSince / 1000)
+  }
+
   /** Read queue lengths, agent states, open queues and the ESL state from the daemon at every scrape. */
   bindSource(source: MetricsSource): void {
     this.#source = source
@@ -313,7 +335,9 @@ export class KoplusMetrics {
     if (this.#source) {
       this.observeStatus(this.#source.status() as Record<string, unknown>)
       this.setEslConnected(this.#source.eslConnected())
-      if (this.#source.queuesOpen) this.setQueuesOpen(this.#source.queuesOpen())
+      if (this.#source.queuesOpen) this.setQueuesOpen(await this.#source.queuesOpen())
+      const store = this.#source.store?.()
+      if (store) this.setStoreHealth(store)
       const leading = this.#source.leading?.()
       if (leading !== undefined) this.leader.set(leading ? 1 : 0)
       if (this.#source.freeswitchNodes) this.setNodes(this.#source.freeswitchNodes())
@@ -327,11 +351,18 @@ interface MetricsSource {
   status(): object
   eslConnected(): boolean
   /** Queue id → open now (schedule, holidays, closures). */
-  queuesOpen?(): Record<string, boolean>
+  queuesOpen?(): Record<string, boolean> | Promise<Record<string, boolean>>
+  /** The store's health (src/store/index.ts StoreHealth). */
+  store?(): StoreHealthFigures
   /** Active/standby: whether this daemon leads (undefined: a single daemon). */
   leading?(): boolean | undefined
   /** Per FreeSWITCH node (src/daemon/freeswitch-link.ts FreeSwitchNodeState). */
   freeswitchNodes?(): readonly FreeSwitchNodeFigures[]
+}
+
+/** What /metrics shows of the store's health. */
+interface StoreHealthFigures {
+  writes: { state: 'ok' | 'degraded' | 'overflow'; queued: number; degradedSince: number | null }
 }
 
 /** What /metrics shows of one FreeSWITCH node. */

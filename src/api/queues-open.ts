@@ -10,11 +10,11 @@ import type { Store } from '../store/index.js'
 const ALWAYS_OPEN: Schedule = { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: true }
 
 /** Queue id → open at `now`. */
-export function queuesOpenAt(store: Store, now: number): Record<string, boolean> {
-  const calendars = store.holidayCalendars.list()
-  const closures = store.closures.list(undefined, 100_000)
+export async function queuesOpenAt(store: Store, now: number): Promise<Record<string, boolean>> {
+  const calendars = await store.holidayCalendars.list()
+  const closures = await store.closures.list(undefined, 100_000)
   const out: Record<string, boolean> = {}
-  for (const q of store.queues.list())
+  for (const q of await store.queues.list())
     out[q.id] = stateAt(q.schedule ?? ALWAYS_OPEN, calendars, closures, q.id, now).open
   return out
 }

@@ -87,7 +87,7 @@ export interface Route {
    * Resolves the target of the request for the access check (404 when the target does not exist). Absent for
    * 'public', 'any' and 'operator' routes.
    */
-  scope?: (ctx: Ctx) => Scope
+  scope?: (ctx: Ctx) => Scope | Promise<Scope>
   body?: JsonSchema
   query?: QueryParam[]
   /**

@@ -119,21 +119,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
    */
   const streams = new Map<ServerResponse, { accountId: string; token?: string; sessionId?: string }>()
   let recheckTimer: NodeJS.Timeout | undefined
-  function credentialValid(c: { accountId: string; token?: string; sessionId?: string }): boolean {
+  async function credentialValid(c: { accountId: string; token?: string; sessionId?: string }): Promise<boolean> {
     const now = nowFn()
     const account =
       c.token !== undefined
-        ? store.accounts.tokenAccount(c.token, now)
+        ? await store.accounts.tokenAccount(c.token, now)
         : c.sessionId !== undefined
-          ? store.accounts.getSession(c.sessionId, now)?.account
+          ? (await store.accounts.getSession(c.sessionId, now))?.account
           : undefined
     return account?.id === c.accountId
   }
-  function recheckStreams(): void {
-    for (const [res, c] of streams) {
+  async function recheckStreams(): Promise<void> {
+    for (const [res, c] of [...streams]) {
       let ok = false
       try {
-        ok = credentialValid(c)
+        ok = await credentialValid(c)
       } catch (err) {
         log.error({ err }, "checking an event stream's credential failed")
       }
@@ -155,7 +155,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     streams.set(res, c)
     res.once('close', () => streams.delete(res))
     if (!recheckTimer) {
-      recheckTimer = setInterval(recheckStreams, opts.streamRecheckMs ?? 5000)
+      recheckTimer = setInterval(() => void recheckStreams(), opts.streamRecheckMs ?? 5000)
       recheckTimer.unref()
     }
   }
@@ -169,13 +169,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (auth) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth)
       if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"')
-      const account = store.accounts.verifyToken(m[1], now)
+      const account = await store.accounts.verifyToken(m[1], now)
       if (!account) throw new ApiError(401, 'UNAUTHENTICATED', 'invalid or expired API token')
       return { account, via: 'token', token: m[1] }
     }
     const sid = cookies[SESSION_COOKIE]
     if (sid) {
-      const session = store.accounts.getSession(sid, now)
+      const session = await store.accounts.getSession(sid, now)
       if (session) return { account: session.account, via: 'session', csrfToken: session.csrfToken, sessionId: sid }
     }
     return undefined
@@ -211,7 +211,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       throw new ApiError(401, 'UNAUTHENTICATED', 'wrong username or password')
     }
     limiter.succeeded(username, ip)
-    const { sessionId, csrfToken } = store.accounts.createSession(account.id, serverOpts.sessionTtlSec * 1000, nowFn())
+    const { sessionId, csrfToken } = await store.accounts.createSession(
+      account.id,
+      serverOpts.sessionTtlSec * 1000,
+      nowFn(),
+    )
     log.info({ username, role: account.role, ip }, 'login')
     return {
       body: { account, csrfToken },
@@ -220,15 +224,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   /** The access rule of a route, for an authenticated account (the scope is resolved by the caller). */
-  function authorize(route: Route, ctx: Ctx): void {
+  async function authorize(route: Route, ctx: Ctx): Promise<void> {
     const acc = ctx.account
     if (route.access === 'any') return
     if (route.access === 'operator') {
-      if (route.scope) route.scope(ctx) // 404 for a missing target, even for operators
+      if (route.scope) await route.scope(ctx) // 404 for a missing target, even for operators
       if (acc.role !== 'operator') throw new ApiError(403, 'FORBIDDEN', 'operators only')
       return
     }
-    const scope = route.scope!(ctx)
+    const scope = await route.scope!(ctx)
     if (acc.role === 'operator') return
     // another tenant's entities do not exist for this account
     if (scope.tenantId === null || scope.tenantId !== acc.tenantId) {
@@ -237,7 +241,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (acc.role === 'tenant-admin') return
     if (route.access === 'self' && scope.agentId !== undefined && scope.agentId === acc.agentId) return
-    if (route.access === 'member' && scope.queueId && acc.agentId && store.memberships.has(acc.agentId, scope.queueId))
+    if (
+      route.access === 'member' &&
+      scope.queueId &&
+      acc.agentId &&
+      (await store.memberships.has(acc.agentId, scope.queueId))
+    )
       return
     throw new ApiError(403, 'FORBIDDEN', 'not allowed for an agent account')
   }
@@ -331,7 +340,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     ;(req as unknown as { koplusSessionId?: string }).koplusSessionId = principal?.sessionId
     let result: Result
     try {
-      if (route.access !== 'public') authorize(route, ctx)
+      if (route.access !== 'public') await authorize(route, ctx)
       // an event stream writes its own answer
       if (route.response?.contentTypes?.includes('text/event-stream')) reply.hijack()
       result = await route.handler(ctx)
@@ -352,7 +361,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const warnings = (result.body as { warnings?: unknown } | undefined)?.warnings
       if (Array.isArray(warnings) && warnings.length)
         log.warn({ route: route.id, actor: ctx.actor, params, warnings }, 'api change with warnings')
-      if (streams.size > 0) recheckStreams() // a revoked token, an ended session or a removed account ends its streams now
+      if (streams.size > 0) await recheckStreams() // a revoked token, an ended session or a removed account ends its streams now
     }
     reply.code(result.status ?? 200)
     if (result.text) {

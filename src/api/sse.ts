@@ -9,7 +9,11 @@ import type { Ctx } from './router.js'
 /** Least time between two status events of one stream, ms: the last change is always sent, at most this late. */
 export const SSE_MIN_INTERVAL_MS = 250
 
-export function openSse(ctx: Ctx, snapshot: () => unknown, minIntervalMs = SSE_MIN_INTERVAL_MS): void {
+export function openSse(
+  ctx: Ctx,
+  snapshot: () => unknown,
+  minIntervalMs = SSE_MIN_INTERVAL_MS,
+): void {
   const { res, req } = ctx
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -21,12 +25,22 @@ export function openSse(ctx: Ctx, snapshot: () => unknown, minIntervalMs = SSE_M
   let pending = false
   let lastSent = 0
   let timer: NodeJS.Timeout | undefined
+  // The snapshot may read the store (an account's queues): the events of one stream are written in order.
+  let writing: Promise<void> = Promise.resolve()
   const send = (): void => {
     pending = false
     timer = undefined
     if (res.writableEnded) return
     lastSent = performance.now()
-    res.write(`id: ${++seq}\nevent: status\ndata: ${JSON.stringify(snapshot())}\n\n`)
+    writing = writing.then(async () => {
+      let data: unknown
+      try {
+        data = await snapshot()
+      } catch {
+        return // the store failed this once: the next change sends a fresh snapshot
+      }
+      if (!res.writableEnded) res.write(`id: ${++seq}\nevent: status\ndata: ${JSON.stringify(data)}\n\n`)
+    })
   }
   send()
   const unsubscribe = ctx.live.onChange(() => {

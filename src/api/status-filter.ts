@@ -14,23 +14,25 @@ function itemId(item: unknown, key: 'queueId' | 'agentId'): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
-export function filterStatus(
+export async function filterStatus(
   snapshot: StatusSnapshot,
   ctx: Ctx,
-  agentQueueIds: (ctx: Ctx) => string[],
-): StatusSnapshot {
+  agentQueueIds: (ctx: Ctx) => Promise<string[]>,
+): Promise<StatusSnapshot> {
   const acc = ctx.account
   if (acc.role === 'operator') return snapshot
   const tenantId = acc.tenantId
   const queues = new Set(
-    acc.role === 'agent' ? agentQueueIds(ctx) : ctx.store.queues.list(tenantId ?? undefined).map((q) => q.id),
+    acc.role === 'agent'
+      ? await agentQueueIds(ctx)
+      : (await ctx.store.queues.list(tenantId ?? undefined)).map((q) => q.id),
   )
   const agents = new Set(
     acc.role === 'agent'
       ? acc.agentId
         ? [acc.agentId]
         : []
-      : ctx.store.agents.list(tenantId ?? undefined).map((a) => a.id),
+      : (await ctx.store.agents.list(tenantId ?? undefined)).map((a) => a.id),
   )
   const out = { ...snapshot } as Record<string, unknown>
   if (Array.isArray(snapshot.queues))

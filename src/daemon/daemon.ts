@@ -105,8 +105,17 @@ export interface Daemon {
   readonly freeswitch: FreeSwitchState
   /** Active/standby (settings.leadership); undefined for a single daemon, which always leads. */
   readonly leadership?: Leadership
-  /** Runs the engine on one event now and carries out its commands; returns them. Never throws. */
+  /**
+   * Runs the engine on one event now and carries out its commands; returns them. Never throws. The event's writes
+   * are queued (see `persisted`).
+   */
   dispatch(event: CoreEvent): Command[]
+  /**
+   * Resolves once the writes of every event dispatched so far are in the store (the API answers an agent action or a
+   * callback change after them), or after `timeoutMs` (default 5000) while the store is unreachable: the writes stay
+   * queued and are written when it is back.
+   */
+  persisted(timeoutMs?: number): Promise<void>
   /**
    * Re-reads the configuration from the store and feeds the changes to the engine (after every operator change).
    * Reloads run one after another; the promise settles when this one's changes are in the engine.
@@ -240,10 +249,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     log.warn({ command: cmd.type }, 'no handler for a core command')
   }
 
+  let lastWrite = 0
   /** Queues an event's persistence commands as one write-queue job (./persist.ts); returns at once. */
   function persistAll(event: CoreEvent, cmds: Command[]): void {
     try {
-      persistStep(store, stepLabel(event), cmds, log)
+      lastWrite = persistStep(store, stepLabel(event), cmds, log)
     } catch (err) {
       // only a closed queue (the daemon is stopping) throws here
       log.error({ err, event: event.type }, 'could not queue the writes of an event')
@@ -343,6 +353,16 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       return () => handledListeners.delete(l)
     },
     reloadConfig,
+    persisted: async (timeoutMs = 5000) => {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        queued.settled(lastWrite),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs)
+        }),
+      ])
+      clearTimeout(timer)
+    },
     connectFreeSwitch,
     status: () => center.status(clock.now()),
     whenRebuilt: () => link.whenRebuilt(),

@@ -17,6 +17,9 @@ interface Waiting {
 export class QueuedWork {
   readonly #store: Store
   readonly #waiting = new Map<number, Waiting>()
+  /** The last sequence number written or given up (jobs finish in order). */
+  #done = 0
+  readonly #settling: { seq: number; resolve(): void }[] = []
 
   constructor(store: Store) {
     this.#store = store
@@ -24,12 +27,30 @@ export class QueuedWork {
       const w = this.#waiting.get(seq)
       this.#waiting.delete(seq)
       w?.resolve()
+      this.#finished(seq)
     })
     store.writes.on('rejected', (seq: number, _label: string, err: unknown) => {
       const w = this.#waiting.get(seq)
       this.#waiting.delete(seq)
       w?.reject(err)
+      this.#finished(seq)
     })
+  }
+
+  /** Resolves once the job `seq` of the write queue (and so every one before it) is written or given up. */
+  settled(seq: number): Promise<void> {
+    if (seq <= this.#done) return Promise.resolve()
+    return new Promise((resolve) => this.#settling.push({ seq, resolve }))
+  }
+
+  #finished(seq: number): void {
+    this.#done = Math.max(this.#done, seq)
+    for (let i = this.#settling.length - 1; i >= 0; i--) {
+      const s = this.#settling[i]
+      if (s.seq > this.#done) continue
+      this.#settling.splice(i, 1)
+      s.resolve()
+    }
   }
 
   /** Run fn on the repositories of one write-queue job; resolves with its result once committed. */

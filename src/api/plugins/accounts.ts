@@ -21,8 +21,8 @@ export function accountsRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const accountScope = (ctx: Ctx): Scope => {
-    const a = need(ctx.store.accounts.find(ctx.params.accountId), 'account', ctx.params.accountId)
+  const accountScope = async (ctx: Ctx): Promise<Scope> => {
+    const a = need(await ctx.store.accounts.find(ctx.params.accountId), 'account', ctx.params.accountId)
     return { tenantId: a.tenantId, agentId: a.agentId ?? undefined }
   }
   add({
@@ -33,10 +33,10 @@ export function accountsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT],
     summary: "Accounts (tenant admins: their tenant's)",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') return listResult([publicAccount(ctx.account)])
       const tenant = queryTenant(ctx)
-      return listResult(ctx.store.accounts.list(tenant).map(publicAccount))
+      return listResult((await ctx.store.accounts.list(tenant)).map(publicAccount))
     },
   })
   add({
@@ -57,16 +57,17 @@ export function accountsRoutes(): Route[] {
         agentId?: string | null
       }
       const tenantId = b.role === 'operator' ? (b.tenantId ?? null) : (b.tenantId ?? ctx.account.tenantId ?? null)
-      checkAccountGrant(ctx, b.role, tenantId, b.agentId ?? null)
-      if (ctx.store.accounts.getByUsername(b.username)) throw conflict(`username '${b.username}' is taken`, 'username')
-      const created = ctx.store.accounts.create({
+      await checkAccountGrant(ctx, b.role, tenantId, b.agentId ?? null)
+      if (await ctx.store.accounts.getByUsername(b.username))
+        throw conflict(`username '${b.username}' is taken`, 'username')
+      const created = await ctx.store.accounts.create({
         username: b.username,
         role: b.role,
         tenantId,
         agentId: b.agentId ?? null,
         password: b.password,
       })
-      ctx.store.audit.record({
+      await ctx.store.audit.record({
         actor: ctx.actor,
         tenantId,
         action: 'create',
@@ -85,7 +86,7 @@ export function accountsRoutes(): Route[] {
     access: 'self',
     scope: accountScope,
     summary: 'An account',
-    handler: (ctx) => ({ body: publicAccount(ctx.store.accounts.find(ctx.params.accountId)!) }),
+    handler: async (ctx) => ({ body: publicAccount((await ctx.store.accounts.find(ctx.params.accountId))!) }),
   })
   add({
     id: 'accounts.update',
@@ -97,11 +98,11 @@ export function accountsRoutes(): Route[] {
     body: S.ACCOUNT_PATCH,
     summary: 'Change the password',
     handler: async (ctx) => {
-      const target = ctx.store.accounts.find(ctx.params.accountId)!
+      const target = (await ctx.store.accounts.find(ctx.params.accountId))!
       if (target.role === 'operator' && ctx.account.role !== 'operator') throw forbidden()
       const b = ctx.body as { password?: string }
-      if (b.password) ctx.store.accounts.setPassword(target.id, b.password)
-      return { body: publicAccount(ctx.store.accounts.get(target.id)) }
+      if (b.password) await ctx.store.accounts.setPassword(target.id, b.password)
+      return { body: publicAccount(await ctx.store.accounts.get(target.id)) }
     },
   })
   add({
@@ -114,20 +115,22 @@ export function accountsRoutes(): Route[] {
     summary: 'Remove an account',
     handler: async (ctx) => {
       if (ctx.params.accountId === ctx.account.id) throw conflict('an account cannot remove itself')
-      ctx.store.accounts.remove(ctx.params.accountId)
-      ctx.store.audit.record({
-        actor: ctx.actor,
-        tenantId: ctx.account.tenantId,
-        action: 'remove',
-        entity: 'account',
-        entityId: ctx.params.accountId,
+      await ctx.store.tx(async (s) => {
+        await s.accounts.remove(ctx.params.accountId)
+        await s.audit.record({
+          actor: ctx.actor,
+          tenantId: ctx.account.tenantId,
+          action: 'remove',
+          entity: 'account',
+          entityId: ctx.params.accountId,
+        })
       })
       return { status: 204 }
     },
   })
-  const tokenScope = (ctx: Ctx): Scope => {
-    const t = need(findToken(ctx.store, ctx.params.tokenId), 'token', ctx.params.tokenId)
-    const owner = need(ctx.store.accounts.find(t.accountId), 'token', ctx.params.tokenId)
+  const tokenScope = async (ctx: Ctx): Promise<Scope> => {
+    const t = need(await findToken(ctx.store, ctx.params.tokenId), 'token', ctx.params.tokenId)
+    const owner = need(await ctx.store.accounts.find(t.accountId), 'token', ctx.params.tokenId)
     if (ctx.account.role !== 'operator' && owner.id !== ctx.account.id) throw notFound('token', t.id)
     return { tenantId: owner.tenantId, agentId: owner.agentId ?? undefined }
   }
@@ -138,13 +141,13 @@ export function accountsRoutes(): Route[] {
     tag: 'accounts',
     access: 'any',
     summary: 'API tokens of the calling account (operators: all)',
-    handler: (ctx) => {
-      const owners = ctx.account.role === 'operator' ? ctx.store.accounts.list() : [ctx.account]
-      return listResult(
-        owners.flatMap((a) =>
-          ctx.store.accounts.listTokens(a.id).map((t) => ({ ...t, accountId: a.id, username: a.username })),
-        ),
-      )
+    handler: async (ctx) => {
+      const owners = ctx.account.role === 'operator' ? await ctx.store.accounts.list() : [ctx.account]
+      const items: unknown[] = []
+      for (const a of owners)
+        for (const t of await ctx.store.accounts.listTokens(a.id))
+          items.push({ ...t, accountId: a.id, username: a.username })
+      return listResult(items)
     },
   })
   add({
@@ -157,7 +160,7 @@ export function accountsRoutes(): Route[] {
     summary: 'Create an API token for the calling account; the secret is shown once (only its SHA-256 is stored)',
     handler: async (ctx) => {
       const b = ctx.body as { name: string; expiresInDays?: number }
-      const { id, token } = ctx.store.accounts.createToken(
+      const { id, token } = await ctx.store.accounts.createToken(
         ctx.account.id,
         b.name,
         b.expiresInDays ? ctx.now + b.expiresInDays * DAY : null,
@@ -174,7 +177,7 @@ export function accountsRoutes(): Route[] {
     scope: tokenScope,
     summary: 'Revoke an API token',
     handler: async (ctx) => {
-      ctx.store.accounts.revokeToken(ctx.params.tokenId)
+      await ctx.store.accounts.revokeToken(ctx.params.tokenId)
       return { status: 204 }
     },
   })

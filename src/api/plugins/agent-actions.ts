@@ -30,9 +30,9 @@ export function agentActionsRoutes(): Route[] {
       body,
       summary,
       handler: async (ctx) => {
-        const agent = ctx.store.agents.find(ctx.params.agentId)!
+        const agent = (await ctx.store.agents.find(ctx.params.agentId))!
         await run(ctx, agent)
-        return { body: { ok: true, status: filterStatus(ctx.live.status(), ctx, agentQueueIds) } }
+        return { body: { ok: true, status: await filterStatus(ctx.live.status(), ctx, agentQueueIds) } }
       },
     })
   /** Hand an agent action to the engine; a `rejected` command becomes the HTTP error. */
@@ -61,8 +61,8 @@ export function agentActionsRoutes(): Route[] {
     async (ctx, agent) => {
       requireQueuePlan(agent)
       const queueIds = (ctx.body as { queueIds?: string[] } | undefined)?.queueIds
-      checkQueueIdsOfAgent(ctx, agent, queueIds)
-      if (!queueIds && ctx.store.memberships.list({ agentId: agent.id }).length === 0)
+      await checkQueueIdsOfAgent(ctx, agent, queueIds)
+      if (!queueIds && (await ctx.store.memberships.list({ agentId: agent.id })).length === 0)
         throw conflict(`agent ${agent.extension} is not a member of any queue`)
       const check = ctx.live.checkLogin?.(agent.id, queueIds)
       if (check && !check.ok)
@@ -76,7 +76,7 @@ export function agentActionsRoutes(): Route[] {
   )
   live('agents.logout', 'logout', 'Log out of the given queues (default: all)', S.LOGIN_QUEUES, async (ctx, agent) => {
     const queueIds = (ctx.body as { queueIds?: string[] } | undefined)?.queueIds
-    checkQueueIdsOfAgent(ctx, agent, queueIds)
+    await checkQueueIdsOfAgent(ctx, agent, queueIds)
     await act(ctx, { type: 'agent-logout', agentId: agent.id, ...(queueIds ? { queueIds } : {}), source: source(ctx) })
   })
   live('agents.pause', 'pause', 'Pause (no calls offered) with an optional reason', S.PAUSE, async (ctx, agent) => {
@@ -101,7 +101,7 @@ export function agentActionsRoutes(): Route[] {
       const index = (ctx.body as { index: number }).index
       if (index >= agent.devices.length)
         throw validation('index', `index: agent ${agent.extension} has ${agent.devices.length} device(s)`)
-      ctx.store.agents.setActiveDevice(agent.id, index) // durable first
+      await ctx.store.agents.setActiveDevice(agent.id, index) // durable first
       await act(ctx, { type: 'agent-device', agentId: agent.id, deviceIndex: index, source: source(ctx) })
     },
   )

@@ -20,10 +20,12 @@ export function agentsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT],
     summary: 'List agents (agents see themselves)',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent')
-        return listResult(ctx.store.agents.list(ctx.account.tenantId!).filter((a) => a.id === ctx.account.agentId))
-      return listResult(ctx.store.agents.list(queryTenant(ctx)))
+        return listResult(
+          (await ctx.store.agents.list(ctx.account.tenantId!)).filter((a) => a.id === ctx.account.agentId),
+        )
+      return listResult(await ctx.store.agents.list(queryTenant(ctx)))
     },
   })
   add({
@@ -39,11 +41,10 @@ export function agentsRoutes(): Route[] {
       const body = ctx.body as AgentInput
       if (body.devices && body.activeDevice !== undefined && body.activeDevice >= body.devices.length)
         throw validation('activeDevice', 'activeDevice: no such device')
+      const tenantId = (await bodyTenantScope(ctx)).tenantId!
       return {
         status: 201,
-        body: await apply(ctx, 'create', 'agent', null, () =>
-          ctx.store.agents.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! }),
-        ),
+        body: await apply(ctx, 'create', 'agent', null, (s) => s.agents.create({ ...body, tenantId })),
       }
     },
   })
@@ -55,7 +56,7 @@ export function agentsRoutes(): Route[] {
     access: 'self',
     scope: agentScope,
     summary: 'An agent',
-    handler: (ctx) => ({ body: ctx.store.agents.find(ctx.params.agentId) }),
+    handler: async (ctx) => ({ body: await ctx.store.agents.find(ctx.params.agentId) }),
   })
   add({
     id: 'agents.update',
@@ -68,14 +69,14 @@ export function agentsRoutes(): Route[] {
     summary: 'Change an agent (devices, skills, plan, wrap-up override …)',
     handler: async (ctx) => {
       const body = ctx.body as Partial<Agent>
-      const current = ctx.store.agents.find(ctx.params.agentId)!
+      const current = (await ctx.store.agents.find(ctx.params.agentId))!
       const devices = body.devices ?? current.devices
       const active = body.activeDevice ?? current.activeDevice
       if (devices.length > 0 && active >= devices.length)
         throw validation('activeDevice', 'activeDevice: no such device')
       return {
-        body: await apply(ctx, 'update', 'agent', ctx.params.agentId, () =>
-          ctx.store.agents.update(ctx.params.agentId, body as AgentPatch),
+        body: await apply(ctx, 'update', 'agent', ctx.params.agentId, (s) =>
+          s.agents.update(ctx.params.agentId, body as AgentPatch),
         ),
       }
     },
@@ -89,9 +90,7 @@ export function agentsRoutes(): Route[] {
     scope: agentScope,
     summary: 'Remove an agent',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'agent', ctx.params.agentId, () =>
-        ctx.store.agents.remove(ctx.params.agentId, ctx.now),
-      )
+      await apply(ctx, 'remove', 'agent', ctx.params.agentId, (s) => s.agents.remove(ctx.params.agentId, ctx.now))
       return { status: 204 }
     },
   })
@@ -107,9 +106,9 @@ export function agentsRoutes(): Route[] {
     handler: async (ctx) => {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ctx.params.skill))
         throw validation('skill', 'skill: letters, digits, _ . - only')
-      const a = ctx.store.agents.find(ctx.params.agentId)!
+      const a = (await ctx.store.agents.find(ctx.params.agentId))!
       const skills = { ...a.skills, [ctx.params.skill]: (ctx.body as { level: number }).level }
-      return { body: await apply(ctx, 'update', 'agent', a.id, () => ctx.store.agents.update(a.id, { skills })) }
+      return { body: await apply(ctx, 'update', 'agent', a.id, (s) => s.agents.update(a.id, { skills })) }
     },
   })
   add({
@@ -121,11 +120,11 @@ export function agentsRoutes(): Route[] {
     scope: agentScope,
     summary: 'Remove a skill',
     handler: async (ctx) => {
-      const a = ctx.store.agents.find(ctx.params.agentId)!
+      const a = (await ctx.store.agents.find(ctx.params.agentId))!
       if (!(ctx.params.skill in a.skills)) throw notFound('skill', ctx.params.skill)
       const skills = { ...a.skills }
       delete skills[ctx.params.skill]
-      return { body: await apply(ctx, 'update', 'agent', a.id, () => ctx.store.agents.update(a.id, { skills })) }
+      return { body: await apply(ctx, 'update', 'agent', a.id, (s) => s.agents.update(a.id, { skills })) }
     },
   })
   return routes

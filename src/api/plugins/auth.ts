@@ -33,7 +33,7 @@ export function authRoutes(): Route[] {
         ctx.principal?.via === 'session'
           ? (ctx.req as unknown as { koplusSessionId?: string }).koplusSessionId
           : undefined
-      if (sid) ctx.store.accounts.endSession(sid)
+      if (sid) await ctx.store.accounts.endSession(sid)
       return { status: 204, headers: { 'set-cookie': sessionCookie('', 0, ctx.server.secure) } }
     },
   })

@@ -11,8 +11,8 @@ export function calendarsRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const calendarScope = (ctx: Ctx): Scope => {
-    const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
+  const calendarScope = async (ctx: Ctx): Promise<Scope> => {
+    const c = need(await ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
     return { tenantId: c.tenantId }
   }
   add({
@@ -23,12 +23,12 @@ export function calendarsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT],
     summary: "Holiday calendars (shared ones and the tenant's own)",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const tenant = queryTenant(ctx)
       return listResult(
-        ctx.store.holidayCalendars
-          .list()
-          .filter((c) => (tenant === undefined ? true : c.tenantId === null || c.tenantId === tenant)),
+        (await ctx.store.holidayCalendars.list()).filter((c) =>
+          tenant === undefined ? true : c.tenantId === null || c.tenantId === tenant,
+        ),
       )
     },
   })
@@ -39,8 +39,8 @@ export function calendarsRoutes(): Route[] {
     tag: 'calendars',
     access: 'any',
     summary: 'A holiday calendar',
-    handler: (ctx) => {
-      const c = need(ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
+    handler: async (ctx) => {
+      const c = need(await ctx.store.holidayCalendars.find(ctx.params.calendarId), 'calendar', ctx.params.calendarId)
       if (ctx.account.role !== 'operator' && c.tenantId !== null && c.tenantId !== ctx.account.tenantId)
         throw notFound('calendar', c.id)
       return { body: c }
@@ -65,8 +65,8 @@ export function calendarsRoutes(): Route[] {
       const tenantId = body.tenantId === null ? null : (body.tenantId ?? ctx.account.tenantId ?? 'default')
       return {
         status: 201,
-        body: await apply(ctx, 'create', 'calendar', null, () =>
-          ctx.store.holidayCalendars.create({ ...body, tenantId, customDates: body.customDates ?? [] }),
+        body: await apply(ctx, 'create', 'calendar', null, (s) =>
+          s.holidayCalendars.create({ ...body, tenantId, customDates: body.customDates ?? [] }),
         ),
       }
     },
@@ -81,8 +81,8 @@ export function calendarsRoutes(): Route[] {
     body: S.CALENDAR_PATCH,
     summary: 'Change a holiday calendar',
     handler: async (ctx) => ({
-      body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId, () =>
-        ctx.store.holidayCalendars.update(ctx.params.calendarId, ctx.body as object),
+      body: await apply(ctx, 'update', 'calendar', ctx.params.calendarId, (s) =>
+        s.holidayCalendars.update(ctx.params.calendarId, ctx.body as object),
       ),
     }),
   })
@@ -95,8 +95,8 @@ export function calendarsRoutes(): Route[] {
     scope: calendarScope,
     summary: 'Remove a holiday calendar',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId, () =>
-        ctx.store.holidayCalendars.remove(ctx.params.calendarId),
+      await apply(ctx, 'remove', 'calendar', ctx.params.calendarId, (s) =>
+        s.holidayCalendars.remove(ctx.params.calendarId),
       )
       return { status: 204 }
     },

@@ -15,16 +15,15 @@ export function callbacksRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const callbackScope = (ctx: Ctx): Scope => ({
-    tenantId: need(ctx.store.callbacks.get(ctx.params.callId), 'callback', ctx.params.callId).tenantId,
+  const callbackScope = async (ctx: Ctx): Promise<Scope> => ({
+    tenantId: need(await ctx.store.callbacks.get(ctx.params.callId), 'callback', ctx.params.callId).tenantId,
   })
   const source = (ctx: Ctx): 'web' | 'cli' | 'api' =>
     ctx.principal?.via === 'session' ? 'web' : ctx.req.headers['user-agent']?.startsWith('koplus-cli') ? 'cli' : 'api'
   /** Only a callback still waiting (or being dialled) can be changed. */
-  const pending = (ctx: Ctx) => {
-    const cb = ctx.store.callbacks.get(ctx.params.callId)!
+  const pending = async (ctx: Ctx): Promise<void> => {
+    const cb = (await ctx.store.callbacks.get(ctx.params.callId))!
     if (cb.state !== 'waiting' && cb.state !== 'dialing') throw conflict(`callback ${cb.callId} is ${cb.state}`)
-    return cb
   }
   add({
     id: 'callbacks.list',
@@ -38,11 +37,15 @@ export function callbacksRoutes(): Route[] {
       { name: 'state', schema: str({ enum: [...STATES] }), description: 'pending = waiting or being dialled' },
     ],
     summary: 'Callbacks, newest request first (pending ones keep a place in their queue); operators and tenant admins',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
       const state = ctx.query.state as (typeof STATES)[number] | undefined
       return listResult(
-        ctx.store.callbacks.list({ tenantId: queryTenant(ctx), queueId: ctx.query.queue as string | undefined, state }),
+        await ctx.store.callbacks.list({
+          tenantId: queryTenant(ctx),
+          queueId: ctx.query.queue as string | undefined,
+          state,
+        }),
       )
     },
   })
@@ -55,10 +58,10 @@ export function callbacksRoutes(): Route[] {
     query: [Q_TENANT, Q_FROM, Q_TO],
     summary:
       'Callbacks requested in the period: completed, failed by reason, cancelled, pending; seconds from request to connection',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
-      const { from, to } = range(ctx, 7)
-      return { body: { from, to, ...ctx.store.callbacks.stats(from, to, queryTenant(ctx)) } }
+      const { from, to } = await range(ctx, 7)
+      return { body: { from, to, ...(await ctx.store.callbacks.stats(from, to, queryTenant(ctx))) } }
     },
   })
   add({
@@ -70,9 +73,9 @@ export function callbacksRoutes(): Route[] {
     scope: callbackScope,
     summary: 'Cancel a pending callback: its place in the queue is given up',
     handler: async (ctx) => {
-      pending(ctx)
+      await pending(ctx)
       await ctx.live.dispatch({ type: 'callback-cancel', callId: ctx.params.callId, source: source(ctx) })
-      return { body: ctx.store.callbacks.get(ctx.params.callId) }
+      return { body: await ctx.store.callbacks.get(ctx.params.callId) }
     },
   })
   add({
@@ -85,10 +88,10 @@ export function callbacksRoutes(): Route[] {
     body: obj({ position: int(1, 100_000) }, ['position']),
     summary: 'Re-prioritise a pending callback: move it to this place in its queue (1 = next)',
     handler: async (ctx) => {
-      pending(ctx)
+      await pending(ctx)
       const position = (ctx.body as { position: number }).position
       await ctx.live.dispatch({ type: 'callback-move', callId: ctx.params.callId, position, source: source(ctx) })
-      return { body: ctx.store.callbacks.get(ctx.params.callId) }
+      return { body: await ctx.store.callbacks.get(ctx.params.callId) }
     },
   })
   return routes

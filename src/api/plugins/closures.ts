@@ -1,4 +1,5 @@
 /** Routes: closures (part of the route table; see src/api/README.md). */
+import type { ClosureRecord } from '../../store/index.js'
 import { conflict, validation } from '../errors.js'
 import type { Ctx, Scope } from '../router.js'
 import * as S from '../schemas.js'
@@ -24,8 +25,8 @@ export function closuresRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const closureScope = (ctx: Ctx): Scope => {
-    const c = need(ctx.store.closures.find(ctx.params.closureId), 'closure', ctx.params.closureId)
+  const closureScope = async (ctx: Ctx): Promise<Scope> => {
+    const c = need(await ctx.store.closures.find(ctx.params.closureId), 'closure', ctx.params.closureId)
     return { tenantId: c.tenantId }
   }
   add({
@@ -43,14 +44,14 @@ export function closuresRoutes(): Route[] {
       },
     ],
     summary: 'Temporary closures with their audit fields',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') {
-        const ids = new Set(agentQueueIds(ctx))
+        const ids = new Set(await agentQueueIds(ctx))
         return listResult(
-          ctx.store.closures.list(ctx.account.tenantId!).filter((c) => c.queueIds.some((q) => ids.has(q))),
+          (await ctx.store.closures.list(ctx.account.tenantId!)).filter((c) => c.queueIds.some((q) => ids.has(q))),
         )
       }
-      let items = ctx.store.closures.list(queryTenant(ctx))
+      let items = await ctx.store.closures.list(queryTenant(ctx))
       if (ctx.query.active === 'true')
         items = items.filter((c) => c.reopenedAt === undefined && (c.until === undefined || c.until > ctx.now))
       return listResult(items)
@@ -76,15 +77,15 @@ export function closuresRoutes(): Route[] {
         reason: string
         messagePrompt?: string
       }
-      const tenantId = bodyTenantScope(ctx).tenantId!
-      const resolved = resolveClosureScope(ctx, tenantId, body)
-      const zone = queueZones(ctx.store)(resolved.queueIds[0] ?? '')
+      const tenantId = (await bodyTenantScope(ctx)).tenantId!
+      const resolved = await resolveClosureScope(ctx, tenantId, body)
+      const zone = (await queueZones(ctx.store))(resolved.queueIds[0] ?? '')
       const from = body.from !== undefined ? parseInstant('from', body.from, ctx.now, zone) : ctx.now
       const until = body.until !== undefined ? parseInstant('until', body.until, ctx.now, zone) : undefined
       if (until !== undefined && until <= from) throw validation('until', "until: must be after 'from'")
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
-      const created = await applyClosure(ctx, 'close', () =>
-        ctx.store.closures.create({
+      const created = await applyClosure(ctx, 'close', (s) =>
+        s.closures.create({
           tenantId,
           scope: resolved.scope,
           from,
@@ -105,7 +106,7 @@ export function closuresRoutes(): Route[] {
     access: 'admin',
     scope: closureScope,
     summary: 'A closure',
-    handler: (ctx) => ({ body: ctx.store.closures.find(ctx.params.closureId) }),
+    handler: async (ctx) => ({ body: await ctx.store.closures.find(ctx.params.closureId) }),
   })
   add({
     id: 'closures.reopen',
@@ -116,9 +117,9 @@ export function closuresRoutes(): Route[] {
     scope: closureScope,
     summary: 'End a closure now (reopen its queues unless something else keeps them closed)',
     handler: async (ctx) => {
-      const c = ctx.store.closures.find(ctx.params.closureId)!
+      const c = (await ctx.store.closures.find(ctx.params.closureId))!
       if (c.reopenedAt !== undefined) throw conflict(`closure '${c.id}' was already reopened`)
-      return { body: await applyClosure(ctx, 'reopen', () => ctx.store.closures.reopen(c.id, ctx.actor, ctx.now)) }
+      return { body: await applyClosure(ctx, 'reopen', (s) => s.closures.reopen(c.id, ctx.actor, ctx.now)) }
     },
   })
   add({
@@ -131,13 +132,15 @@ export function closuresRoutes(): Route[] {
     body: S.QUEUE_CLOSE,
     summary: 'Close one queue now (until a time or until reopened)',
     handler: async (ctx) => {
-      const q = ctx.store.queues.find(ctx.params.queueId)!
+      const q = (await ctx.store.queues.find(ctx.params.queueId))!
       const body = ctx.body as { until?: unknown; reason: string; messagePrompt?: string }
       const until =
-        body.until !== undefined ? parseInstant('until', body.until, ctx.now, queueZones(ctx.store)(q.id)) : undefined
+        body.until !== undefined
+          ? parseInstant('until', body.until, ctx.now, (await queueZones(ctx.store))(q.id))
+          : undefined
       if (until !== undefined && until <= ctx.now) throw validation('until', 'until: is in the past')
-      const created = await applyClosure(ctx, 'close', () =>
-        ctx.store.closures.create({
+      const created = await applyClosure(ctx, 'close', (s) =>
+        s.closures.create({
           tenantId: q.tenantId,
           scope: { kind: 'queues', queueIds: [q.id] },
           from: ctx.now,
@@ -159,37 +162,34 @@ export function closuresRoutes(): Route[] {
     scope: queueScope,
     summary: 'Reopen a queue: end every closure in force that covers only this queue, and remove it from wider ones',
     handler: async (ctx) => {
-      const q = ctx.store.queues.find(ctx.params.queueId)!
-      const inForce = ctx.store.closures
-        .active(ctx.now, q.tenantId)
-        .filter(
-          (c) =>
-            c.queueIds.includes(q.id) &&
-            c.reopenedAt === undefined &&
-            c.from <= ctx.now &&
-            (c.until === undefined || c.until > ctx.now),
-        )
-      if (inForce.length === 0) throw conflict(`queue ${q.number} has no closure in force`)
-      const reopened = await applyClosure(ctx, 'reopen', () =>
-        ctx.store.tx(() =>
-          inForce.map((c) => {
-            const done = ctx.store.closures.reopen(c.id, ctx.actor, ctx.now)
-            const rest = c.queueIds.filter((id) => id !== q.id)
-            // a closure of many queues: end it and re-create it for the others, so the audit trail shows both
-            if (rest.length)
-              ctx.store.closures.create({
-                tenantId: c.tenantId,
-                scope: { kind: 'queues', queueIds: rest },
-                from: ctx.now,
-                until: c.until,
-                reason: c.reason,
-                by: c.by,
-                messagePrompt: c.messagePrompt,
-              })
-            return done
-          }),
-        ),
+      const q = (await ctx.store.queues.find(ctx.params.queueId))!
+      const inForce = (await ctx.store.closures.active(ctx.now, q.tenantId)).filter(
+        (c) =>
+          c.queueIds.includes(q.id) &&
+          c.reopenedAt === undefined &&
+          c.from <= ctx.now &&
+          (c.until === undefined || c.until > ctx.now),
       )
+      if (inForce.length === 0) throw conflict(`queue ${q.number} has no closure in force`)
+      const reopened = await applyClosure(ctx, 'reopen', async (s) => {
+        const out: ClosureRecord[] = []
+        for (const c of inForce) {
+          out.push(await s.closures.reopen(c.id, ctx.actor, ctx.now))
+          const rest = c.queueIds.filter((id) => id !== q.id)
+          // a closure of many queues: end it and re-create it for the others, so the audit trail shows both
+          if (rest.length)
+            await s.closures.create({
+              tenantId: c.tenantId,
+              scope: { kind: 'queues', queueIds: rest },
+              from: ctx.now,
+              until: c.until,
+              reason: c.reason,
+              by: c.by,
+              messagePrompt: c.messagePrompt,
+            })
+        }
+        return out
+      })
       return { body: { items: reopened } }
     },
   })

@@ -9,7 +9,7 @@ import {
   transitions as scheduleTransitions,
 } from '../../core/schedule/index.js'
 import { DEFAULT_TIME_ZONE, type Closure, type HolidayCalendar, type Schedule } from '../../core/schedule/types.js'
-import { type Account, type ClosureScope, type Role, type Store } from '../../store/index.js'
+import { type Account, type ClosureScope, type PromptRecord, type Role, type Store } from '../../store/index.js'
 import { placeholderDomainWarning } from '../../store/index.js'
 import { ApiError, forbidden, notFound, validation } from '../errors.js'
 import type { Ctx, Result, Scope } from '../router.js'
@@ -40,23 +40,23 @@ export function parseInstant(field: string, v: unknown, now: number, zone: strin
   throw validation(field, `${field}: expected epoch milliseconds or an ISO 8601 date-time, got ${JSON.stringify(v)}`)
 }
 
-export const queueScope = (ctx: Ctx): Scope => {
-  const q = need(ctx.store.queues.find(ctx.params.queueId), 'queue', ctx.params.queueId)
+export const queueScope = async (ctx: Ctx): Promise<Scope> => {
+  const q = need(await ctx.store.queues.find(ctx.params.queueId), 'queue', ctx.params.queueId)
   return { tenantId: q.tenantId, queueId: q.id }
 }
-export const agentScope = (ctx: Ctx): Scope => {
-  const a = need(ctx.store.agents.find(ctx.params.agentId), 'agent', ctx.params.agentId)
+export const agentScope = async (ctx: Ctx): Promise<Scope> => {
+  const a = need(await ctx.store.agents.find(ctx.params.agentId), 'agent', ctx.params.agentId)
   return { tenantId: a.tenantId, agentId: a.id }
 }
-export const tenantScope = (ctx: Ctx): Scope => {
-  const t = need(ctx.store.tenants.find(ctx.params.tenantId), 'tenant', ctx.params.tenantId)
+export const tenantScope = async (ctx: Ctx): Promise<Scope> => {
+  const t = need(await ctx.store.tenants.find(ctx.params.tenantId), 'tenant', ctx.params.tenantId)
   return { tenantId: t.id }
 }
 /** A create request's tenant: body.tenantId, or the caller's own tenant when omitted. */
-export const bodyTenantScope = (ctx: Ctx): Scope => {
+export const bodyTenantScope = async (ctx: Ctx): Promise<Scope> => {
   const body = (ctx.body ?? {}) as { tenantId?: string }
   const tenantId = body.tenantId ?? ctx.account.tenantId ?? 'default'
-  need(ctx.store.tenants.find(tenantId), 'tenant', tenantId)
+  need(await ctx.store.tenants.find(tenantId), 'tenant', tenantId)
   return { tenantId }
 }
 /** Tenant named in the query (?tenant=), or the caller's own. */
@@ -67,9 +67,9 @@ export function queryTenant(ctx: Ctx): string | undefined {
   return ctx.account.tenantId ?? undefined
 }
 /** Queue ids an agent account may see (its memberships). */
-export function agentQueueIds(ctx: Ctx): string[] {
+export async function agentQueueIds(ctx: Ctx): Promise<string[]> {
   if (!ctx.account.agentId) return []
-  return ctx.store.memberships.list({ agentId: ctx.account.agentId }).map((m) => m.queueId)
+  return (await ctx.store.memberships.list({ agentId: ctx.account.agentId })).map((m) => m.queueId)
 }
 
 export function listResult<T>(items: T[]): Result {
@@ -106,11 +106,11 @@ export function requireQueuePlan(agent: Agent): void {
   }
 }
 
-export function checkQueueIdsOfAgent(ctx: Ctx, agent: Agent, queueIds: string[] | undefined): void {
+export async function checkQueueIdsOfAgent(ctx: Ctx, agent: Agent, queueIds: string[] | undefined): Promise<void> {
   if (!queueIds) return
-  const member = new Set(ctx.store.memberships.list({ agentId: agent.id }).map((m) => m.queueId))
-  queueIds.forEach((id, i) => {
-    const q = ctx.store.queues.find(id)
+  const member = new Set((await ctx.store.memberships.list({ agentId: agent.id })).map((m) => m.queueId))
+  for (const [i, id] of queueIds.entries()) {
+    const q = await ctx.store.queues.find(id)
     if (!q || q.tenantId !== agent.tenantId)
       throw new ApiError(404, 'NOT_FOUND', `queue '${id}' not found`, `queueIds[${i}]`)
     if (!member.has(id))
@@ -120,7 +120,7 @@ export function checkQueueIdsOfAgent(ctx: Ctx, agent: Agent, queueIds: string[] 
         `agent ${agent.extension} is not a member of queue ${q.number}`,
         `queueIds[${i}]`,
       )
-  })
+  }
 }
 
 /** Validate a whole schedule with the evaluator's own checks; the error names the field ('schedule.rules[0].rrule'). */
@@ -142,14 +142,14 @@ export function newRuleId(): string {
 }
 
 /** Resolve a closure's scope (list, tag or all of a tenant) into queue ids of that tenant. */
-export function resolveClosureScope(
+export async function resolveClosureScope(
   ctx: Ctx,
   tenantId: string,
   body: { queueIds?: string[]; tag?: string; all?: boolean },
-): { scope: ClosureScope; queueIds: string[] } {
+): Promise<{ scope: ClosureScope; queueIds: string[] }> {
   const chosen = [body.queueIds !== undefined, body.tag !== undefined, body.all === true].filter(Boolean).length
   if (chosen !== 1) throw validation('queueIds', 'give exactly one of queueIds, tag or all=true')
-  const queues = ctx.store.queues.list(tenantId)
+  const queues = await ctx.store.queues.list(tenantId)
   if (body.queueIds) {
     if (body.queueIds.length === 0) throw validation('queueIds', 'queueIds: must not be empty')
     body.queueIds.forEach((id, i) => {
@@ -169,7 +169,12 @@ export function resolveClosureScope(
 }
 
 /** Roles an account may grant: operators anything; tenant admins tenant-admin/agent accounts of their tenant. */
-export function checkAccountGrant(ctx: Ctx, role: Role, tenantId: string | null, agentId: string | null): void {
+export async function checkAccountGrant(
+  ctx: Ctx,
+  role: Role,
+  tenantId: string | null,
+  agentId: string | null,
+): Promise<void> {
   const me = ctx.account
   if (role === 'operator') {
     if (me.role !== 'operator') throw forbidden('only operators can create operator accounts')
@@ -178,10 +183,10 @@ export function checkAccountGrant(ctx: Ctx, role: Role, tenantId: string | null,
   }
   if (!tenantId) throw validation('tenantId', `tenantId: is required for role ${role}`)
   if (me.role !== 'operator' && tenantId !== me.tenantId) throw notFound('tenant', tenantId)
-  need(ctx.store.tenants.find(tenantId), 'tenant', tenantId)
+  need(await ctx.store.tenants.find(tenantId), 'tenant', tenantId)
   if (role === 'agent') {
     if (!agentId) throw validation('agentId', 'agentId: is required for role agent')
-    const agent = ctx.store.agents.find(agentId)
+    const agent = await ctx.store.agents.find(agentId)
     if (!agent || agent.tenantId !== tenantId)
       throw new ApiError(404, 'NOT_FOUND', `agent '${agentId}' not found`, 'agentId')
   } else if (agentId) {
@@ -191,20 +196,22 @@ export function checkAccountGrant(ctx: Ctx, role: Role, tenantId: string | null,
 
 /**
  * Apply an operator change: write it to the store together with its audit row (one transaction: durable), then
- * have the running daemon reload its configuration — both before the response is sent.
+ * have the running daemon reload its configuration — both before the response is sent. `write` gets the
+ * repositories of that transaction and must use them (not ctx.store: another connection, or, on SQLite, a wait for
+ * this very transaction).
  */
 export async function apply<T>(
   ctx: Ctx,
   action: string,
   entity: string,
   entityId: string | null,
-  write: () => T,
+  write: (s: Store) => Promise<T>,
 ): Promise<T> {
-  const result = ctx.store.tx(() => {
-    const r = write()
+  const result = await ctx.store.tx(async (s) => {
+    const r = await write(s)
     const id = entityId ?? ((r as { id?: unknown } | undefined)?.id as string | undefined) ?? null
     const tenantId = ((r as { tenantId?: unknown } | undefined)?.tenantId as string | undefined) ?? ctx.account.tenantId
-    ctx.store.audit.record({
+    await s.audit.record({
       at: ctx.now,
       actor: ctx.actor,
       tenantId,
@@ -236,7 +243,7 @@ export async function numberWarnings(ctx: Ctx, number: string): Promise<string[]
 }
 
 /** A closure change: durable, then the engine re-evaluates which queues are open. */
-export async function applyClosure<T>(ctx: Ctx, action: string, write: () => T): Promise<T> {
+export async function applyClosure<T>(ctx: Ctx, action: string, write: (s: Store) => Promise<T>): Promise<T> {
   const r = await apply(ctx, action, 'closure', null, write)
   await ctx.live.dispatch({ type: 'reevaluate' })
   return r
@@ -246,17 +253,17 @@ export async function applyClosure<T>(ctx: Ctx, action: string, write: () => T):
  * What validateSchedule cannot see alone: the calendars it names must exist and be the queue's tenant's or shared,
  * and every rule must occur at least once from today on (30 February never does).
  */
-function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
+async function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): Promise<void> {
   if (!schedule) return
-  const tenantId = ctx.store.queues.get(ctx.params.queueId).tenantId
-  schedule.calendarIds.forEach((id, i) => {
-    const c = ctx.store.holidayCalendars.find(id)
+  const tenantId = (await ctx.store.queues.get(ctx.params.queueId)).tenantId
+  for (const [i, id] of schedule.calendarIds.entries()) {
+    const c = await ctx.store.holidayCalendars.find(id)
     if (!c || (c.tenantId !== null && c.tenantId !== tenantId))
       throw validation(
         `schedule.calendarIds[${i}]`,
         `schedule.calendarIds[${i}]: no holiday calendar '${id}' in this tenant or shared`,
       )
-  })
+  }
   schedule.rules.forEach((r, i) => {
     if (ruleOccurrence(r, schedule.timeZone, ctx.now) === 'never')
       throw validation(
@@ -267,7 +274,7 @@ function checkScheduleAgainst(ctx: Ctx, schedule: Schedule | null): void {
 }
 
 /** Warnings about a saved schedule: rules that ended, and a queue the schedule keeps closed for the next year. */
-export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] {
+export async function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): Promise<string[]> {
   if (!schedule || schedule.alwaysOpen) return []
   const out: string[] = []
   schedule.rules.forEach((r, i) => {
@@ -275,7 +282,7 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
       out.push(`rules[${i}] (${r.label ?? r.id}) ended on ${r.until}; it opens or closes nothing any more`)
   })
   const ids = new Set(schedule.calendarIds)
-  const calendars = ctx.store.holidayCalendars.list().filter((c) => ids.has(c.id))
+  const calendars = (await ctx.store.holidayCalendars.list()).filter((c) => ids.has(c.id))
   const horizon = ctx.now + 366 * DAY
   if (
     !stateAt(schedule, calendars, [], ctx.params.queueId, ctx.now).open &&
@@ -290,17 +297,17 @@ export function scheduleWarnings(ctx: Ctx, schedule: Schedule | null): string[] 
 
 export async function setSchedule(ctx: Ctx, schedule: Schedule | null): Promise<Schedule | null> {
   validateSchedule(schedule)
-  checkScheduleAgainst(ctx, schedule)
-  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId, () =>
-    ctx.store.queues.update(ctx.params.queueId, { schedule }),
+  await checkScheduleAgainst(ctx, schedule)
+  const q = await apply(ctx, 'update', 'schedule', ctx.params.queueId, (s) =>
+    s.queues.update(ctx.params.queueId, { schedule }),
   )
   await ctx.live.dispatch({ type: 'reevaluate' })
   return q.schedule
 }
 
 /** queue id → the zone its times are shown in: its schedule's, else the default (a removed queue: the default). */
-export function queueZones(store: Store): (queueId: string) => string {
-  const m = new Map(store.queues.list().map((q) => [q.id, q.schedule?.timeZone ?? DEFAULT_TIME_ZONE]))
+export async function queueZones(store: Store): Promise<(queueId: string) => string> {
+  const m = new Map((await store.queues.list()).map((q) => [q.id, q.schedule?.timeZone ?? DEFAULT_TIME_ZONE]))
   return (id) => m.get(id) ?? DEFAULT_TIME_ZONE
 }
 
@@ -311,13 +318,13 @@ function sharedZone(queues: readonly { schedule: Schedule | null }[]): string {
 }
 
 /** The inputs of the schedule evaluator for a queue: its schedule (none = always open), calendars and closures. */
-export function scheduleInputs(ctx: Ctx): {
+export async function scheduleInputs(ctx: Ctx): Promise<{
   schedule: Schedule
   calendars: HolidayCalendar[]
   closures: Closure[]
   queueId: string
-} {
-  const q = ctx.store.queues.get(ctx.params.queueId)
+}> {
+  const q = await ctx.store.queues.get(ctx.params.queueId)
   const schedule: Schedule = q.schedule ?? {
     timeZone: 'Europe/Stockholm',
     rules: [],
@@ -325,18 +332,22 @@ export function scheduleInputs(ctx: Ctx): {
     alwaysOpen: true,
   }
   const ids = new Set(schedule.calendarIds)
-  const calendars = ctx.store.holidayCalendars.list(q.tenantId).filter((c) => ids.has(c.id))
-  const closures = ctx.store.closures.list(q.tenantId, 10_000)
+  const calendars = (await ctx.store.holidayCalendars.list(q.tenantId)).filter((c) => ids.has(c.id))
+  const closures = await ctx.store.closures.list(q.tenantId, 10_000)
   return { schedule, calendars, closures, queueId: q.id }
 }
 
-export function explainQueue(ctx: Ctx, at: number): ReturnType<typeof explainSchedule> {
-  const i = scheduleInputs(ctx)
+export async function explainQueue(ctx: Ctx, at: number): Promise<ReturnType<typeof explainSchedule>> {
+  const i = await scheduleInputs(ctx)
   return explainSchedule(i.schedule, i.calendars, i.closures, i.queueId, at)
 }
 
-export function queueTransitions(ctx: Ctx, from: number, to: number): ReturnType<typeof scheduleTransitions> {
-  const i = scheduleInputs(ctx)
+export async function queueTransitions(
+  ctx: Ctx,
+  from: number,
+  to: number,
+): Promise<ReturnType<typeof scheduleTransitions>> {
+  const i = await scheduleInputs(ctx)
   return scheduleTransitions(i.schedule, i.calendars, i.closures, i.queueId, from, to)
 }
 
@@ -345,14 +356,18 @@ export function queueTransitions(ctx: Ctx, from: number, to: number): ReturnType
  * and, when closed, why and until when (schedule, holiday or closure); and the daemon's FreeSWITCH connection
  * (`connected: false` means no call can be taken; operators also see the address and the last error).
  */
-export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusSnapshot {
+export async function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): Promise<StatusSnapshot> {
   const out = { ...snapshot } as Record<string, unknown>
   if (Array.isArray(out.queues)) {
-    out.queues = (out.queues as Record<string, unknown>[]).map((q) => {
-      const queue = typeof q.queueId === 'string' ? ctx.store.queues.find(q.queueId) : undefined
-      if (!queue) return q
-      const e = explainQueue({ ...ctx, params: { ...ctx.params, queueId: queue.id } }, ctx.now)
-      return {
+    const queues: Record<string, unknown>[] = []
+    for (const q of out.queues as Record<string, unknown>[]) {
+      const queue = typeof q.queueId === 'string' ? await ctx.store.queues.find(q.queueId) : undefined
+      if (!queue) {
+        queues.push(q)
+        continue
+      }
+      const e = await explainQueue({ ...ctx, params: { ...ctx.params, queueId: queue.id } }, ctx.now)
+      queues.push({
         ...q,
         open: e.open,
         ...(e.open
@@ -362,8 +377,9 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
               closedBy: e.decidedBy,
               ...(e.nextChange !== undefined ? { closedUntil: e.nextChange } : {}),
             }),
-      }
-    })
+      })
+    }
+    out.queues = queues
   }
   const fs = ctx.live.freeswitch?.()
   if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
@@ -372,13 +388,13 @@ export function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): StatusS
   return out
 }
 
-export function findPrompt(store: Store, id: string): ReturnType<Store['prompts']['list']>[number] | undefined {
-  return store.prompts.list().find((p) => p.id === id)
+export async function findPrompt(store: Store, id: string): Promise<PromptRecord | undefined> {
+  return (await store.prompts.list()).find((p) => p.id === id)
 }
 
-export function findToken(store: Store, id: string): { id: string; accountId: string } | undefined {
-  for (const a of store.accounts.list()) {
-    if (store.accounts.listTokens(a.id).some((t) => t.id === id)) return { id, accountId: a.id }
+export async function findToken(store: Store, id: string): Promise<{ id: string; accountId: string } | undefined> {
+  for (const a of await store.accounts.list()) {
+    if ((await store.accounts.listTokens(a.id)).some((t) => t.id === id)) return { id, accountId: a.id }
   }
   return undefined
 }
@@ -386,10 +402,12 @@ export function findToken(store: Store, id: string): { id: string; accountId: st
 export const DAY = 86_400_000
 
 /** ?from=&to= as instants; default the last `defaultDays` days up to now. */
-export function range(ctx: Ctx, defaultDays: number): { from: number; to: number } {
+export async function range(ctx: Ctx, defaultDays: number): Promise<{ from: number; to: number }> {
   // a date-time without an offset: in the queue's zone (?queue= or the path's), else the zone the tenant's queues share
   const queueId = ctx.params.queueId ?? (ctx.query.queue as string | undefined)
-  const zone = queueId ? queueZones(ctx.store)(queueId) : sharedZone(ctx.store.queues.list(queryTenant(ctx)))
+  const zone = queueId
+    ? (await queueZones(ctx.store))(queueId)
+    : sharedZone(await ctx.store.queues.list(queryTenant(ctx)))
   const to = ctx.query.to !== undefined ? parseInstant('to', ctx.query.to, ctx.now, zone) : ctx.now
   const from =
     ctx.query.from !== undefined ? parseInstant('from', ctx.query.from, ctx.now, zone) : to - defaultDays * DAY
@@ -416,7 +434,7 @@ export const Q_TO = {
 }
 
 /** A tenant answer, with `warnings` when a tenant is left on the placeholder domain in a multi-tenant install. */
-export function withTenantWarnings<T extends object>(ctx: Ctx, tenant: T): T & { warnings?: string[] } {
-  const warning = placeholderDomainWarning(ctx.store.tenants.usage())
+export async function withTenantWarnings<T extends object>(ctx: Ctx, tenant: T): Promise<T & { warnings?: string[] }> {
+  const warning = placeholderDomainWarning(await ctx.store.tenants.usage())
   return warning ? { ...tenant, warnings: [warning] } : tenant
 }

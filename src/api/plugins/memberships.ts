@@ -18,23 +18,24 @@ export function membershipsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT, { name: 'agent', schema: S.ID }, { name: 'queue', schema: S.ID }],
     summary: 'Queue memberships (who may log in where)',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const filter = { agentId: ctx.query.agent as string | undefined, queueId: ctx.query.queue as string | undefined }
       if (ctx.account.role === 'agent')
         return listResult(
-          ctx.store.memberships
-            .list({ agentId: ctx.account.agentId! })
-            .filter((m) => !filter.queueId || m.queueId === filter.queueId),
+          (await ctx.store.memberships.list({ agentId: ctx.account.agentId! })).filter(
+            (m) => !filter.queueId || m.queueId === filter.queueId,
+          ),
         )
       const tenant = queryTenant(ctx)
-      const inTenant = tenant === undefined ? undefined : new Set(ctx.store.queues.list(tenant).map((q) => q.id))
-      return listResult(ctx.store.memberships.list(filter).filter((m) => !inTenant || inTenant.has(m.queueId)))
+      const inTenant =
+        tenant === undefined ? undefined : new Set((await ctx.store.queues.list(tenant)).map((q) => q.id))
+      return listResult((await ctx.store.memberships.list(filter)).filter((m) => !inTenant || inTenant.has(m.queueId)))
     },
   })
-  const membershipScope = (ctx: Ctx): Scope => {
+  const membershipScope = async (ctx: Ctx): Promise<Scope> => {
     const { agentId, queueId } = (ctx.body ?? ctx.params) as { agentId: string; queueId: string }
-    const a = ctx.store.agents.find(agentId)
-    const q = ctx.store.queues.find(queueId)
+    const a = await ctx.store.agents.find(agentId)
+    const q = await ctx.store.queues.find(queueId)
     if (!a) throw new ApiError(404, 'NOT_FOUND', `agent '${agentId}' not found`, 'agentId')
     if (!q) throw new ApiError(404, 'NOT_FOUND', `queue '${queueId}' not found`, 'queueId')
     if (a.tenantId !== q.tenantId)
@@ -54,8 +55,8 @@ export function membershipsRoutes(): Route[] {
       const { agentId, queueId } = ctx.body as { agentId: string; queueId: string }
       return {
         status: 201,
-        body: await apply(ctx, 'create', 'membership', `${agentId}/${queueId}`, () =>
-          ctx.store.memberships.add(agentId, queueId, ctx.now),
+        body: await apply(ctx, 'create', 'membership', `${agentId}/${queueId}`, (s) =>
+          s.memberships.add(agentId, queueId, ctx.now),
         ),
       }
     },
@@ -69,8 +70,8 @@ export function membershipsRoutes(): Route[] {
     scope: (ctx) => membershipScope({ ...ctx, body: undefined }),
     summary: 'Revoke a membership',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, () =>
-        ctx.store.memberships.remove(ctx.params.agentId, ctx.params.queueId, ctx.now),
+      await apply(ctx, 'remove', 'membership', `${ctx.params.agentId}/${ctx.params.queueId}`, (s) =>
+        s.memberships.remove(ctx.params.agentId, ctx.params.queueId, ctx.now),
       )
       return { status: 204 }
     },

@@ -12,8 +12,8 @@ export function promptsRoutes(): Route[] {
   const add = (r: Route): void => {
     routes.push(r)
   }
-  const promptScope = (ctx: Ctx): Scope => {
-    const p = need(findPrompt(ctx.store, ctx.params.promptId), 'prompt', ctx.params.promptId)
+  const promptScope = async (ctx: Ctx): Promise<Scope> => {
+    const p = need(await findPrompt(ctx.store, ctx.params.promptId), 'prompt', ctx.params.promptId)
     return { tenantId: p.tenantId }
   }
   add({
@@ -24,9 +24,9 @@ export function promptsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT],
     summary: 'Prompts replaced by the tenant',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
-      return listResult(ctx.store.prompts.list(queryTenant(ctx)))
+      return listResult(await ctx.store.prompts.list(queryTenant(ctx)))
     },
   })
   add({
@@ -35,12 +35,12 @@ export function promptsRoutes(): Route[] {
     path: `${V1}/prompts/upload`,
     tag: 'prompts',
     access: 'admin',
-    scope: (ctx) => {
+    scope: async (ctx) => {
       const tenantId = (ctx.query.tenant as string | undefined) ?? ctx.account.tenantId ?? 'default'
-      need(ctx.store.tenants.find(tenantId), 'tenant', tenantId)
+      need(await ctx.store.tenants.find(tenantId), 'tenant', tenantId)
       const queueId = ctx.query.queue as string | undefined
       if (queueId) {
-        const q = ctx.store.queues.find(queueId)
+        const q = await ctx.store.queues.find(queueId)
         if (!q || q.tenantId !== tenantId) throw new ApiError(404, 'NOT_FOUND', `queue '${queueId}' not found`, 'queue')
       }
       return { tenantId }
@@ -72,8 +72,8 @@ export function promptsRoutes(): Route[] {
         baseName: `${tenantId}-${queueId ?? 'all'}-${language}-${name}`,
         contentType: ctx.raw?.contentType ?? ctx.req.headers['content-type'],
       })
-      const { prompt, replacedPath } = await apply(ctx, 'upload', 'prompt', null, () =>
-        ctx.store.prompts.put({ tenantId, queueId, language: language as 'sv' | 'en', name, path }),
+      const { prompt, replacedPath } = await apply(ctx, 'upload', 'prompt', null, (s) =>
+        s.prompts.put({ tenantId, queueId, language: language as 'sv' | 'en', name, path }),
       )
       if (replacedPath && replacedPath !== path) await rm(replacedPath, { force: true })
       return { status: 201, body: prompt }
@@ -90,7 +90,7 @@ export function promptsRoutes(): Route[] {
     response: { status: 200, description: 'audio/wav', contentTypes: ['audio/wav'] },
     handler: async (ctx) => {
       const { readFile } = await import('node:fs/promises')
-      const p = findPrompt(ctx.store, ctx.params.promptId)!
+      const p = (await findPrompt(ctx.store, ctx.params.promptId))!
       return { text: { contentType: 'audio/wav', data: await readFile(p.path) } }
     },
   })
@@ -103,8 +103,8 @@ export function promptsRoutes(): Route[] {
     scope: promptScope,
     summary: 'Go back to the default prompt',
     handler: async (ctx) => {
-      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId, () =>
-        ctx.store.prompts.remove(ctx.params.promptId),
+      const path = await apply(ctx, 'remove', 'prompt', ctx.params.promptId, (s) =>
+        s.prompts.remove(ctx.params.promptId),
       )
       await rm(path, { force: true })
       return { status: 204 }

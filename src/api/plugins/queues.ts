@@ -27,12 +27,12 @@ export function queuesRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT],
     summary: 'List queues (agents: the queues they are members of)',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') {
-        const ids = new Set(agentQueueIds(ctx))
-        return listResult(ctx.store.queues.list(ctx.account.tenantId!).filter((q) => ids.has(q.id)))
+        const ids = new Set(await agentQueueIds(ctx))
+        return listResult((await ctx.store.queues.list(ctx.account.tenantId!)).filter((q) => ids.has(q.id)))
       }
-      return listResult(ctx.store.queues.list(queryTenant(ctx)))
+      return listResult(await ctx.store.queues.list(queryTenant(ctx)))
     },
   })
   add({
@@ -46,9 +46,8 @@ export function queuesRoutes(): Route[] {
     summary: "Create a queue (tenantId defaults to the caller's tenant)",
     handler: async (ctx) => {
       const body = ctx.body as QueueInput
-      const queue = await apply(ctx, 'create', 'queue', null, () =>
-        ctx.store.queues.create({ ...body, tenantId: bodyTenantScope(ctx).tenantId! }),
-      )
+      const tenantId = (await bodyTenantScope(ctx)).tenantId!
+      const queue = await apply(ctx, 'create', 'queue', null, (s) => s.queues.create({ ...body, tenantId }))
       return { status: 201, body: { ...queue, warnings: await numberWarnings(ctx, queue.number) } }
     },
   })
@@ -60,7 +59,7 @@ export function queuesRoutes(): Route[] {
     access: 'member',
     scope: queueScope,
     summary: 'A queue with its settings',
-    handler: (ctx) => ({ body: ctx.store.queues.find(ctx.params.queueId) }),
+    handler: async (ctx) => ({ body: await ctx.store.queues.find(ctx.params.queueId) }),
   })
   add({
     id: 'queues.update',
@@ -72,8 +71,8 @@ export function queuesRoutes(): Route[] {
     body: S.QUEUE_PATCH,
     summary: 'Change a queue; settings are merged over the current ones',
     handler: async (ctx) => {
-      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId, () =>
-        ctx.store.queues.update(ctx.params.queueId, ctx.body as object),
+      const queue = await apply(ctx, 'update', 'queue', ctx.params.queueId, (s) =>
+        s.queues.update(ctx.params.queueId, ctx.body as object),
       )
       // a renumbered queue: the same warnings as at creation (the change is made either way)
       return {
@@ -94,9 +93,7 @@ export function queuesRoutes(): Route[] {
     scope: queueScope,
     summary: 'Remove a queue',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'queue', ctx.params.queueId, () =>
-        ctx.store.queues.remove(ctx.params.queueId, ctx.now),
-      )
+      await apply(ctx, 'remove', 'queue', ctx.params.queueId, (s) => s.queues.remove(ctx.params.queueId, ctx.now))
       return { status: 204 }
     },
   })

@@ -1,6 +1,6 @@
 /** Routes: reports (part of the route table; see src/api/README.md). */
 import { DEFAULT_TIME_ZONE } from '../../core/schedule/types.js'
-import { DEFAULT_REPORT_TIME_ZONE } from '../../store/index.js'
+import { DEFAULT_REPORT_TIME_ZONE, type QueueStatsRow } from '../../store/index.js'
 import { forbidden, notFound } from '../errors.js'
 import type { Ctx } from '../router.js'
 import * as S from '../schemas.js'
@@ -38,20 +38,25 @@ export function reportsRoutes(): Route[] {
       Q_FORMAT,
     ],
     summary: 'Recent call records, newest first (agents: their own calls)',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const limit = (ctx.query.limit as number | undefined) ?? 50
       const queueId = ctx.query.queue as string | undefined
       if (queueId) {
-        const q = ctx.store.queues.find(queueId)
+        const q = await ctx.store.queues.find(queueId)
         if (!q || (ctx.account.role !== 'operator' && q.tenantId !== ctx.account.tenantId))
           throw notFound('queue', queueId)
       }
       const rows =
         ctx.account.role === 'agent'
-          ? ctx.store.calls.list({ tenantId: ctx.account.tenantId!, agentId: ctx.account.agentId!, queueId, limit })
-          : ctx.store.calls.list({ tenantId: queryTenant(ctx), queueId, limit })
+          ? await ctx.store.calls.list({
+              tenantId: ctx.account.tenantId!,
+              agentId: ctx.account.agentId!,
+              queueId,
+              limit,
+            })
+          : await ctx.store.calls.list({ tenantId: queryTenant(ctx), queueId, limit })
       if (ctx.query.format === 'csv') {
-        const zone = queueZones(ctx.store)
+        const zone = await queueZones(ctx.store)
         return csvOrJson(
           ctx,
           rows.map((r) => ({
@@ -67,10 +72,10 @@ export function reportsRoutes(): Route[] {
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'calls.csv')
     },
   })
-  const statsQueue = (ctx: Ctx): string | undefined => {
+  const statsQueue = async (ctx: Ctx): Promise<string | undefined> => {
     const queueId = ctx.query.queue as string | undefined
     if (!queueId) return undefined
-    const q = ctx.store.queues.find(queueId)
+    const q = await ctx.store.queues.find(queueId)
     if (!q || (ctx.account.role !== 'operator' && q.tenantId !== ctx.account.tenantId)) throw notFound('queue', queueId)
     return queueId
   }
@@ -91,34 +96,30 @@ export function reportsRoutes(): Route[] {
     ],
     summary:
       'Per queue per day or hour: offered, answered, abandoned, service level, average and 90th-percentile wait, average talk',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
-      const { from, to } = range(ctx, 7)
+      const { from, to } = await range(ctx, 7)
       const tenantId = queryTenant(ctx)
-      const queueId = statsQueue(ctx)
+      const queueId = await statsQueue(ctx)
       // Each queue's days and hours are those of its own zone (its schedule's, else the default); one query per zone.
-      const zone = queueZones(ctx.store)
+      const zone = await queueZones(ctx.store)
       const zones = new Set(
-        ctx.store.queues
-          .list(tenantId)
-          .filter((q) => !queueId || q.id === queueId)
-          .map((q) => zone(q.id)),
+        (await ctx.store.queues.list(tenantId)).filter((q) => !queueId || q.id === queueId).map((q) => zone(q.id)),
       )
       if (zones.size === 0) zones.add(DEFAULT_TIME_ZONE)
-      const rows = [...zones].flatMap((timeZone) =>
-        ctx.store.report
-          .queueStats({
-            tenantId,
-            queueId,
-            since: from,
-            until: to,
-            bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day',
-            serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20,
-            timeZone,
-          })
-          .filter((r) => zones.size === 1 || zone(r.queueId) === timeZone)
-          .map((r) => ({ ...r, timeZone })),
-      )
+      const rows: (QueueStatsRow & { timeZone: string })[] = []
+      for (const timeZone of zones) {
+        const stats = await ctx.store.report.queueStats({
+          tenantId,
+          queueId,
+          since: from,
+          until: to,
+          bucket: (ctx.query.by as 'day' | 'hour' | 'total' | undefined) ?? 'day',
+          serviceLevelSec: (ctx.query.sl as number | undefined) ?? 20,
+          timeZone,
+        })
+        for (const r of stats) if (zones.size === 1 || zone(r.queueId) === timeZone) rows.push({ ...r, timeZone })
+      }
       if (zones.size > 1)
         rows.sort((a, b) =>
           a.queueId < b.queueId
@@ -140,7 +141,7 @@ export function reportsRoutes(): Route[] {
           })),
           'queue-stats.csv',
         )
-      return csvOrJson(ctx, rows, 'queue-stats.csv')
+      return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'queue-stats.csv')
     },
   })
   add({
@@ -151,17 +152,17 @@ export function reportsRoutes(): Route[] {
     access: 'any',
     query: [Q_TENANT, Q_FROM, Q_TO, Q_FORMAT],
     summary: 'Per agent: answered, missed, talk time, wrap-up time (agents: their own row)',
-    handler: (ctx) => {
-      const { from, to } = range(ctx, 7)
+    handler: async (ctx) => {
+      const { from, to } = await range(ctx, 7)
       const rows =
         ctx.account.role === 'agent'
-          ? ctx.store.report.agentStats({
+          ? await ctx.store.report.agentStats({
               tenantId: ctx.account.tenantId!,
               agentId: ctx.account.agentId!,
               since: from,
               until: to,
             })
-          : ctx.store.report.agentStats({ tenantId: queryTenant(ctx), since: from, until: to })
+          : await ctx.store.report.agentStats({ tenantId: queryTenant(ctx), since: from, until: to })
       return csvOrJson(ctx, rows as unknown as Record<string, unknown>[], 'agent-stats.csv')
     },
   })
@@ -174,14 +175,14 @@ export function reportsRoutes(): Route[] {
     scope: queueScope,
     query: [Q_FROM, Q_TO],
     summary: 'Accuracy of the announced wait estimates against the actual waits',
-    handler: (ctx) => {
-      const { from, to } = range(ctx, 30)
+    handler: async (ctx) => {
+      const { from, to } = await range(ctx, 30)
       return {
         body: {
           queueId: ctx.params.queueId,
           since: from,
           until: to,
-          ...ctx.store.report.ewtAccuracy({ queueId: ctx.params.queueId, since: from, until: to }),
+          ...(await ctx.store.report.ewtAccuracy({ queueId: ctx.params.queueId, since: from, until: to })),
         },
       }
     },
@@ -198,9 +199,9 @@ export function reportsRoutes(): Route[] {
       Q_FORMAT,
     ],
     summary: 'Users who held a licence in the month (member of at least one queue at any time in it; one per user)',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       if (ctx.account.role === 'agent') throw forbidden()
-      const rows = ctx.store.report.licences(ctx.query.month as string, queryTenant(ctx))
+      const rows = await ctx.store.report.licences(ctx.query.month as string, queryTenant(ctx))
       if (ctx.query.format === 'csv')
         return csvOrJson(
           ctx,

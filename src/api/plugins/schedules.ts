@@ -32,7 +32,7 @@ export function schedulesRoutes(): Route[] {
     access: 'member',
     scope: queueScope,
     summary: "The queue's opening schedule (null: always open)",
-    handler: (ctx) => ({ body: { schedule: ctx.store.queues.get(ctx.params.queueId).schedule } }),
+    handler: async (ctx) => ({ body: { schedule: (await ctx.store.queues.get(ctx.params.queueId)).schedule } }),
   })
   add({
     id: 'schedule.set',
@@ -52,7 +52,7 @@ export function schedulesRoutes(): Route[] {
       }
       validateSchedule(schedule)
       const saved = await setSchedule(ctx, schedule)
-      const warnings = scheduleWarnings(ctx, saved)
+      const warnings = await scheduleWarnings(ctx, saved)
       return { body: { schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
@@ -73,14 +73,14 @@ export function schedulesRoutes(): Route[] {
         const field = issue.field.replace(/^rule\./, '')
         throw validation(field, `${field}: ${issue.problem}`)
       }
-      const current = ctx.store.queues.get(ctx.params.queueId).schedule ?? {
+      const current = (await ctx.store.queues.get(ctx.params.queueId)).schedule ?? {
         timeZone: 'Europe/Stockholm',
         rules: [],
         calendarIds: [],
       }
       if (current.rules.some((r) => r.id === rule.id)) throw conflict(`rule '${rule.id}' exists`, 'id')
       const saved = await setSchedule(ctx, { ...current, rules: [...current.rules, rule] })
-      const warnings = scheduleWarnings(ctx, saved)
+      const warnings = await scheduleWarnings(ctx, saved)
       return { status: 201, body: { rule, schedule: saved, ...(warnings.length ? { warnings } : {}) } }
     },
   })
@@ -93,7 +93,7 @@ export function schedulesRoutes(): Route[] {
     scope: queueScope,
     summary: 'Remove one opening rule',
     handler: async (ctx) => {
-      const current = ctx.store.queues.get(ctx.params.queueId).schedule
+      const current = (await ctx.store.queues.get(ctx.params.queueId)).schedule
       if (!current || !current.rules.some((r) => r.id === ctx.params.ruleId)) throw notFound('rule', ctx.params.ruleId)
       await setSchedule(ctx, { ...current, rules: current.rules.filter((r) => r.id !== ctx.params.ruleId) })
       return { status: 204 }
@@ -114,13 +114,11 @@ export function schedulesRoutes(): Route[] {
       },
     ],
     summary: 'Open or closed at an instant, which rule decided, and when it next changes',
-    handler: (ctx) => {
-      const at =
-        ctx.query.at !== undefined
-          ? parseInstant('at', ctx.query.at, ctx.now, scheduleInputs(ctx).schedule.timeZone)
-          : ctx.now
+    handler: async (ctx) => {
+      const timeZone = (await scheduleInputs(ctx)).schedule.timeZone
+      const at = ctx.query.at !== undefined ? parseInstant('at', ctx.query.at, ctx.now, timeZone) : ctx.now
       // timeZone: the zone the reason's times of day are in (docs/api.md "Times and time zones")
-      return { body: { at, ...explainQueue(ctx, at), timeZone: scheduleInputs(ctx).schedule.timeZone } }
+      return { body: { at, ...(await explainQueue(ctx, at)), timeZone } }
     },
   })
   add({
@@ -132,13 +130,13 @@ export function schedulesRoutes(): Route[] {
     scope: queueScope,
     query: [{ name: 'days', schema: int(1, 366), description: 'how many days ahead (default 14)' }],
     summary: 'The coming open/closed transitions',
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const days = (ctx.query.days as number | undefined) ?? 14
       // timeZone: the zone of the times of day in the reasons, as for explain
       return {
         body: {
-          items: queueTransitions(ctx, ctx.now, ctx.now + days * DAY),
-          timeZone: scheduleInputs(ctx).schedule.timeZone,
+          items: await queueTransitions(ctx, ctx.now, ctx.now + days * DAY),
+          timeZone: (await scheduleInputs(ctx)).schedule.timeZone,
         },
       }
     },

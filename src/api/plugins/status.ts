@@ -16,7 +16,9 @@ export function statusRoutes(): Route[] {
     tag: 'status',
     access: 'any',
     summary: "The engine's status now (agents: their queues and themselves)",
-    handler: (ctx) => ({ body: statusWithOpenState(ctx, filterStatus(ctx.live.status(), ctx, agentQueueIds)) }),
+    handler: async (ctx) => ({
+      body: await statusWithOpenState(ctx, await filterStatus(ctx.live.status(), ctx, agentQueueIds)),
+    }),
   })
   add({
     id: 'events.stream',

@@ -15,9 +15,11 @@ export function tenantsRoutes(): Route[] {
     tag: 'tenants',
     access: 'any',
     summary: 'List tenants (others than operators see their own)',
-    handler: (ctx) =>
+    handler: async (ctx) =>
       listResult(
-        ctx.store.tenants.list().filter((t) => ctx.account.role === 'operator' || t.id === ctx.account.tenantId),
+        (await ctx.store.tenants.list()).filter(
+          (t) => ctx.account.role === 'operator' || t.id === ctx.account.tenantId,
+        ),
       ),
   })
   add({
@@ -32,10 +34,10 @@ export function tenantsRoutes(): Route[] {
       'The answer carries `warnings` when the built-in tenant still has its placeholder domain and queues or agents: with two tenants its calls stop (docs/security.md, tenant boundaries).',
     handler: async (ctx) => ({
       status: 201,
-      body: withTenantWarnings(
+      body: await withTenantWarnings(
         ctx,
-        await apply(ctx, 'create', 'tenant', null, () =>
-          ctx.store.tenants.create(ctx.body as { name: string; domain: string }),
+        await apply(ctx, 'create', 'tenant', null, (s) =>
+          s.tenants.create(ctx.body as { name: string; domain: string }),
         ),
       ),
     }),
@@ -48,7 +50,7 @@ export function tenantsRoutes(): Route[] {
     access: 'admin',
     scope: tenantScope,
     summary: 'A tenant',
-    handler: (ctx) => ({ body: ctx.store.tenants.find(ctx.params.tenantId) }),
+    handler: async (ctx) => ({ body: await ctx.store.tenants.find(ctx.params.tenantId) }),
   })
   add({
     id: 'tenants.update',
@@ -60,10 +62,10 @@ export function tenantsRoutes(): Route[] {
     body: S.TENANT_PATCH,
     summary: 'Change a tenant',
     handler: async (ctx) => ({
-      body: withTenantWarnings(
+      body: await withTenantWarnings(
         ctx,
-        await apply(ctx, 'update', 'tenant', ctx.params.tenantId, () =>
-          ctx.store.tenants.update(ctx.params.tenantId, ctx.body as object),
+        await apply(ctx, 'update', 'tenant', ctx.params.tenantId, (s) =>
+          s.tenants.update(ctx.params.tenantId, ctx.body as object),
         ),
       ),
     }),
@@ -77,7 +79,7 @@ export function tenantsRoutes(): Route[] {
     scope: tenantScope,
     summary: 'Remove a tenant (refused while it has queues or agents)',
     handler: async (ctx) => {
-      await apply(ctx, 'remove', 'tenant', ctx.params.tenantId, () => ctx.store.tenants.remove(ctx.params.tenantId))
+      await apply(ctx, 'remove', 'tenant', ctx.params.tenantId, (s) => s.tenants.remove(ctx.params.tenantId))
       return { status: 204 }
     },
   })
