@@ -1,9 +1,11 @@
 /**
  * Web/API accounts, API tokens and web sessions. Secrets are never stored: tokens and session ids as
- * SHA-256, passwords as scrypt hashes (hashPassword / verifyPassword).
+ * SHA-256, passwords as scrypt hashes (hashPassword / verifyPassword). Asynchronous, on SQLite and PostgreSQL alike
+ * (RepoContext).
  */
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
-import type { StoreContext } from './context.js'
+import type { RepoContext } from './repo-context.js'
+import { textOrder, where } from './sql/clauses.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, newId, requireInt, requireString } from './util.js'
 
@@ -86,17 +88,17 @@ export function verifyPasswordAsync(password: string, stored: string): Promise<b
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 export class Accounts {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
-  /** Create an account; the password is hashed here. */
-  create(input: {
+  /** Create an account; the password is hashed here. The checks and the insert are one transaction. */
+  async create(input: {
     id?: string
     username: string
     password: string
     role: Role
     tenantId?: string | null
     agentId?: string | null
-  }): Account {
+  }): Promise<Account> {
     const id = chooseId('u', input.id, 'account')
     const username = requireString('account.username', input.username, {
       re: USERNAME_RE,
@@ -112,56 +114,62 @@ export class Accounts {
       if (tenantId === null) throw invalid('account.tenantId', 'a tenant-admin account needs a tenant')
       if (agentId !== null) throw invalid('account.agentId', 'a tenant-admin account is not an agent')
     }
-    if (input.role === 'agent') {
-      if (agentId === null) throw invalid('account.agentId', 'an agent account needs an agent')
-      const a = this.ctx.sql('SELECT tenant_id FROM agents WHERE id = ?').get(agentId) as
-        { tenant_id: string } | undefined
-      if (!a) throw notFound('agent', agentId)
-      if (tenantId !== null && tenantId !== a.tenant_id)
-        throw invalid('account.tenantId', `agent '${agentId}' is in tenant ${a.tenant_id}`)
-      tenantId = a.tenant_id
-    }
-    if (tenantId !== null && !this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId))
-      throw notFound('tenant', tenantId)
-    if (this.getByUsername(username))
-      throw new StoreError('DUPLICATE', `account username '${username}' already exists`, 'account.username')
-    if (this.find(id)) throw new StoreError('DUPLICATE', `account '${id}' already exists`, 'account.id')
-    const hash = hashPassword(input.password)
-    const now = this.ctx.clock.now()
-    this.ctx
-      .sql(
-        'INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    return this.ctx.tx(async (ctx) => {
+      if (input.role === 'agent') {
+        if (agentId === null) throw invalid('account.agentId', 'an agent account needs an agent')
+        const a = await ctx.db.get<{ tenant_id: string }>('SELECT tenant_id FROM agents WHERE id = ?', [agentId])
+        if (!a) throw notFound('agent', agentId)
+        if (tenantId !== null && tenantId !== a.tenant_id)
+          throw invalid('account.tenantId', `agent '${agentId}' is in tenant ${a.tenant_id}`)
+        tenantId = a.tenant_id
+      }
+      if (tenantId !== null && !(await ctx.db.get('SELECT 1 AS x FROM tenants WHERE id = ?', [tenantId])))
+        throw notFound('tenant', tenantId)
+      if (await ctx.db.get('SELECT 1 AS x FROM accounts WHERE username = ?', [username]))
+        throw new StoreError('DUPLICATE', `account username '${username}' already exists`, 'account.username')
+      if (await ctx.db.get('SELECT 1 AS x FROM accounts WHERE id = ?', [id]))
+        throw new StoreError('DUPLICATE', `account '${id}' already exists`, 'account.id')
+      const hash = hashPassword(input.password)
+      const now = this.ctx.clock.now()
+      const r = await ctx.db.get<AccountRow>(
+        'INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',
+        [id, username, input.role, tenantId, agentId, hash, now, now],
       )
-      .run(id, username, input.role, tenantId, agentId, hash, now, now)
-    return this.get(id)
+      return toAccount(r!)
+    })
   }
 
-  find(id: string): Account | undefined {
-    const r = this.ctx.sql('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined
+  async find(id: string): Promise<Account | undefined> {
+    const r = await this.ctx.db.get<AccountRow>('SELECT * FROM accounts WHERE id = ?', [id])
     return r && toAccount(r)
   }
 
-  get(id: string): Account {
-    const a = this.find(id)
+  async get(id: string): Promise<Account> {
+    const a = await this.find(id)
     if (!a) throw notFound('account', id)
     return a
   }
 
-  getByUsername(username: string): Account | undefined {
-    const r = this.ctx.sql('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined
+  async getByUsername(username: string): Promise<Account | undefined> {
+    const r = await this.ctx.db.get<AccountRow>('SELECT * FROM accounts WHERE username = ?', [username])
     return r && toAccount(r)
   }
 
-  list(tenantId?: string): Account[] {
-    const rows = this.ctx
-      .sql('SELECT * FROM accounts WHERE (? IS NULL OR tenant_id = ?) ORDER BY username')
-      .all(tenantId ?? null, tenantId ?? null) as AccountRow[]
+  async list(tenantId?: string): Promise<Account[]> {
+    const w = where([['tenant_id = ?', tenantId ?? undefined]])
+    const rows = await this.ctx.db.all<AccountRow>(
+      `SELECT * FROM accounts ${w.sql} ORDER BY ${textOrder(this.ctx.dialect, 'username')}`,
+      w.params,
+    )
     return rows.map(toAccount)
   }
 
-  /** The account if username and password match, else undefined (rate limiting is the API's job). */
-  authenticate(username: string, password: string): Account | undefined {
-    const r = this.ctx.sql('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined
+  /**
+   * The account if username and password match, else undefined (rate limiting is the API's job). The hashing
+   * blocks the event loop (~50 ms): the API's login uses authenticateAsync.
+   */
+  async authenticate(username: string, password: string): Promise<Account | undefined> {
+    const r = await this.ctx.db.get<AccountRow>('SELECT * FROM accounts WHERE username = ?', [username])
     if (!r) {
       verifyPassword(password, DUMMY_HASH) // same work whether or not the user exists
       return undefined
@@ -171,81 +179,90 @@ export class Accounts {
 
   /** authenticate() with the hashing off the event loop (the API's login). */
   async authenticateAsync(username: string, password: string): Promise<Account | undefined> {
-    const r = this.ctx.sql('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined
+    const r = await this.ctx.db.get<AccountRow>('SELECT * FROM accounts WHERE username = ?', [username])
     if (!r) {
       await verifyPasswordAsync(password, DUMMY_HASH) // same work whether or not the user exists
       return undefined
     }
     if (!(await verifyPasswordAsync(password, r.password_hash))) return undefined
     // the account may have been removed, or its password changed, while the hash ran
-    const now = this.ctx.sql('SELECT * FROM accounts WHERE id = ?').get(r.id) as AccountRow | undefined
+    const now = await this.ctx.db.get<AccountRow>('SELECT * FROM accounts WHERE id = ?', [r.id])
     return now && now.password_hash === r.password_hash ? toAccount(now) : undefined
   }
 
-  setPassword(id: string, password: string): void {
-    this.get(id)
-    this.ctx
-      .sql('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?')
-      .run(hashPassword(password), this.ctx.clock.now(), id)
+  async setPassword(id: string, password: string): Promise<void> {
+    await this.get(id)
+    const hash = hashPassword(password)
+    const r = await this.ctx.db.run('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?', [
+      hash,
+      this.ctx.clock.now(),
+      id,
+    ])
+    if (r.changes === 0) throw notFound('account', id)
   }
 
   /** Remove an account with its tokens and sessions. */
-  remove(id: string): void {
-    this.get(id)
-    this.ctx.sql('DELETE FROM accounts WHERE id = ?').run(id)
+  async remove(id: string): Promise<void> {
+    const r = await this.ctx.db.run('DELETE FROM accounts WHERE id = ?', [id])
+    if (r.changes === 0) throw notFound('account', id)
   }
 
   // ---- API tokens ----
 
   /** Create an API token; the token itself is returned once and only its SHA-256 is stored. */
-  createToken(accountId: string, name: string, expiresAt: number | null = null): { id: string; token: string } {
-    this.get(accountId)
+  async createToken(
+    accountId: string,
+    name: string,
+    expiresAt: number | null = null,
+  ): Promise<{ id: string; token: string }> {
+    await this.get(accountId)
     requireString('token.name', name, { max: 100 })
     if (expiresAt !== null) requireInt('token.expiresAt', expiresAt, 0, 8.64e15)
     const id = newId('tok')
     const token = `kp_${randomBytes(24).toString('base64url')}`
-    this.ctx
-      .sql(
-        'INSERT INTO api_tokens (id, account_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, accountId, sha256(token), name, this.ctx.clock.now(), expiresAt)
+    await this.ctx.db.run(
+      'INSERT INTO api_tokens (id, account_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [id, accountId, sha256(token), name, this.ctx.clock.now(), expiresAt],
+    )
     return { id, token }
   }
 
   /** The account a token belongs to (and marks it used), or undefined if unknown or expired. */
-  verifyToken(token: string, now: number = this.ctx.clock.now()): Account | undefined {
+  async verifyToken(token: string, now: number = this.ctx.clock.now()): Promise<Account | undefined> {
     if (typeof token !== 'string' || token.length < 8) return undefined
-    const r = this.ctx
-      .sql('SELECT id, account_id, expires_at FROM api_tokens WHERE token_hash = ?')
-      .get(sha256(token)) as { id: string; account_id: string; expires_at: number | null } | undefined
+    const r = await this.ctx.db.get<{ id: string; account_id: string; expires_at: number | null }>(
+      'SELECT id, account_id, expires_at FROM api_tokens WHERE token_hash = ?',
+      [sha256(token)],
+    )
     if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
-    this.ctx.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, r.id)
+    await this.ctx.db.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [now, r.id])
     return this.find(r.account_id)
   }
 
   /** The account a token belongs to, or undefined if unknown or expired; unlike verifyToken it does not mark it used. */
-  tokenAccount(token: string, now: number = this.ctx.clock.now()): Account | undefined {
+  async tokenAccount(token: string, now: number = this.ctx.clock.now()): Promise<Account | undefined> {
     if (typeof token !== 'string' || token.length < 8) return undefined
-    const r = this.ctx.sql('SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?').get(sha256(token)) as
-      { account_id: string; expires_at: number | null } | undefined
+    const r = await this.ctx.db.get<{ account_id: string; expires_at: number | null }>(
+      'SELECT account_id, expires_at FROM api_tokens WHERE token_hash = ?',
+      [sha256(token)],
+    )
     if (!r || (r.expires_at !== null && r.expires_at <= now)) return undefined
     return this.find(r.account_id)
   }
 
-  listTokens(
+  async listTokens(
     accountId: string,
-  ): { id: string; name: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }[] {
-    const rows = this.ctx
-      .sql(
-        'SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE account_id = ? ORDER BY created_at',
-      )
-      .all(accountId) as {
+  ): Promise<{ id: string; name: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }[]> {
+    const rows = await this.ctx.db.all<{
       id: string
       name: string
       created_at: number
       expires_at: number | null
       last_used_at: number | null
-    }[]
+    }>(
+      'SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE account_id = ? ORDER BY created_at',
+      [accountId],
+    )
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -255,50 +272,52 @@ export class Accounts {
     }))
   }
 
-  revokeToken(id: string): void {
-    if (this.ctx.sql('DELETE FROM api_tokens WHERE id = ?').run(id).changes === 0) throw notFound('token', id)
+  async revokeToken(id: string): Promise<void> {
+    if ((await this.ctx.db.run('DELETE FROM api_tokens WHERE id = ?', [id])).changes === 0) throw notFound('token', id)
   }
 
   // ---- web sessions ----
 
   /** Start a web session; the session id (cookie value) is returned once, stored as SHA-256. */
-  createSession(
+  async createSession(
     accountId: string,
     ttlMs: number,
     now: number = this.ctx.clock.now(),
-  ): { sessionId: string; csrfToken: string; expiresAt: number } {
-    this.get(accountId)
+  ): Promise<{ sessionId: string; csrfToken: string; expiresAt: number }> {
+    await this.get(accountId)
     requireInt('session.ttlMs', ttlMs, 1000, 90 * 86400_000)
     const sessionId = randomBytes(32).toString('base64url')
     const csrfToken = randomBytes(24).toString('base64url')
     const expiresAt = now + ttlMs
-    this.ctx
-      .sql('INSERT INTO web_sessions (id_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(sha256(sessionId), accountId, csrfToken, now, expiresAt)
+    await this.ctx.db.run(
+      'INSERT INTO web_sessions (id_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      [sha256(sessionId), accountId, csrfToken, now, expiresAt],
+    )
     return { sessionId, csrfToken, expiresAt }
   }
 
   /** The session's account and CSRF token, or undefined if unknown or expired. */
-  getSession(
+  async getSession(
     sessionId: string,
     now: number = this.ctx.clock.now(),
-  ): { account: Account; csrfToken: string; expiresAt: number } | undefined {
+  ): Promise<{ account: Account; csrfToken: string; expiresAt: number } | undefined> {
     if (typeof sessionId !== 'string' || sessionId.length < 8) return undefined
-    const r = this.ctx
-      .sql('SELECT account_id, csrf_token, expires_at FROM web_sessions WHERE id_hash = ?')
-      .get(sha256(sessionId)) as { account_id: string; csrf_token: string; expires_at: number } | undefined
+    const r = await this.ctx.db.get<{ account_id: string; csrf_token: string; expires_at: number }>(
+      'SELECT account_id, csrf_token, expires_at FROM web_sessions WHERE id_hash = ?',
+      [sha256(sessionId)],
+    )
     if (!r || r.expires_at <= now) return undefined
-    const account = this.find(r.account_id)
+    const account = await this.find(r.account_id)
     return account && { account, csrfToken: r.csrf_token, expiresAt: r.expires_at }
   }
 
-  endSession(sessionId: string): void {
-    this.ctx.sql('DELETE FROM web_sessions WHERE id_hash = ?').run(sha256(sessionId))
+  async endSession(sessionId: string): Promise<void> {
+    await this.ctx.db.run('DELETE FROM web_sessions WHERE id_hash = ?', [sha256(sessionId)])
   }
 
   /** Delete expired sessions; returns how many. */
-  purgeSessions(now: number = this.ctx.clock.now()): number {
-    return this.ctx.sql('DELETE FROM web_sessions WHERE expires_at <= ?').run(now).changes
+  async purgeSessions(now: number = this.ctx.clock.now()): Promise<number> {
+    return (await this.ctx.db.run('DELETE FROM web_sessions WHERE expires_at <= ?', [now])).changes
   }
 }
 

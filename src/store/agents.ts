@@ -1,8 +1,10 @@
 /** Agents: extension unique per tenant, plan, devices (one active), wrap-up override, skills. */
 import type { Agent, Device, DeviceType, Plan } from '../core/model.js'
-import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { validateSkills } from './queue-settings.js'
+import type { RepoContext } from './repo-context.js'
+import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, describe, isPlainObject, parseJson, rejectUnknownKeys, requireInt, requireString } from './util.js'
 
 export interface AgentRecord extends Agent {
@@ -86,43 +88,51 @@ function validateDevices(field: string, v: unknown): Device[] {
 }
 
 export class Agents {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
-  list(tenantId?: string): AgentRecord[] {
+  async list(tenantId?: string): Promise<AgentRecord[]> {
+    const d = this.ctx.dialect
     const rows =
       tenantId === undefined
-        ? this.ctx.sql('SELECT * FROM agents ORDER BY tenant_id, extension').all()
-        : this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? ORDER BY extension').all(tenantId)
-    return (rows as Row[]).map(toAgent)
+        ? await this.ctx.db.all<Row>(
+            `SELECT * FROM agents ORDER BY ${textOrder(d, 'tenant_id')}, ${textOrder(d, 'extension')}`,
+          )
+        : await this.ctx.db.all<Row>(`SELECT * FROM agents WHERE tenant_id = ? ORDER BY ${textOrder(d, 'extension')}`, [
+            tenantId,
+          ])
+    return rows.map(toAgent)
   }
 
-  find(id: string): AgentRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM agents WHERE id = ?').get(id) as Row | undefined
+  async find(id: string): Promise<AgentRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM agents WHERE id = ?', [id])
     return r && toAgent(r)
   }
 
   /** Throws NOT_FOUND. */
-  get(id: string): AgentRecord {
-    const a = this.find(id)
+  async get(id: string): Promise<AgentRecord> {
+    const a = await this.find(id)
     if (!a) throw notFound('agent', id)
     return a
   }
 
-  getByExtension(tenantId: string, extension: string): AgentRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM agents WHERE tenant_id = ? AND extension = ?').get(tenantId, extension) as
-      Row | undefined
+  async getByExtension(tenantId: string, extension: string): Promise<AgentRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM agents WHERE tenant_id = ? AND extension = ?', [
+      tenantId,
+      extension,
+    ])
     return r && toAgent(r)
   }
 
   /** The agent a feature-code call belongs to, by its authenticated SIP user. */
-  getBySipUser(tenantId: string, sipUser: string): AgentRecord | undefined {
-    const r = this.ctx
-      .sql("SELECT * FROM agents WHERE tenant_id = ? AND sip_user = ? AND sip_user <> ''")
-      .get(tenantId, sipUser) as Row | undefined
+  async getBySipUser(tenantId: string, sipUser: string): Promise<AgentRecord | undefined> {
+    const r = await this.ctx.db.get<Row>(
+      "SELECT * FROM agents WHERE tenant_id = ? AND sip_user = ? AND sip_user <> ''",
+      [tenantId, sipUser],
+    )
     return r && toAgent(r)
   }
 
-  create(input: AgentInput): AgentRecord {
+  async create(input: AgentInput): Promise<AgentRecord> {
     rejectUnknownKeys('agent', input as unknown as Record<string, unknown>, [
       'id',
       'tenantId',
@@ -136,47 +146,60 @@ export class Agents {
       'skills',
     ])
     const tenantId = input.tenantId ?? 'default'
-    if (!this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId)) throw notFound('tenant', tenantId)
-    const id = chooseId('a', input.id, 'agent')
-    const extension = requireString('agent.extension', input.extension, { re: EXTENSION_RE, what: '2-10 digits' })
-    const sipUser =
-      input.sipUser === undefined
-        ? extension
-        : requireString('agent.sipUser', input.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
-    const v = this.validate({
-      name: input.name,
-      plan: input.plan,
-      devices: input.devices ?? [{ type: 'softphone', target: sipUser }],
-      activeDevice: input.activeDevice ?? 0,
-      wrapUpSec: input.wrapUpSec ?? null,
-      skills: input.skills ?? {},
+    return this.ctx.tx(async (c) => {
+      const agents = new Agents(c)
+      if (!(await c.db.get('SELECT 1 FROM tenants WHERE id = ?', [tenantId]))) throw notFound('tenant', tenantId)
+      const id = chooseId('a', input.id, 'agent')
+      const extension = requireString('agent.extension', input.extension, { re: EXTENSION_RE, what: '2-10 digits' })
+      const sipUser =
+        input.sipUser === undefined
+          ? extension
+          : requireString('agent.sipUser', input.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
+      const v = agents.validate({
+        name: input.name,
+        plan: input.plan,
+        devices: input.devices ?? [{ type: 'softphone', target: sipUser }],
+        activeDevice: input.activeDevice ?? 0,
+        wrapUpSec: input.wrapUpSec ?? null,
+        skills: input.skills ?? {},
+      })
+      const assertAll = async () => {
+        if (await agents.find(id)) throw new StoreError('DUPLICATE', `agent '${id}' already exists`, 'agent.id')
+        await agents.assertFree(tenantId, extension, sipUser, undefined)
+      }
+      await assertAll()
+      const now = c.clock.now()
+      let r: Row | undefined
+      try {
+        r = await c.db.get<Row>(
+          `INSERT INTO agents (id, tenant_id, extension, name, plan, sip_user, devices, active_device, wrap_up_sec, skills, created_at, updated_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+          [
+            id,
+            tenantId,
+            extension,
+            v.name,
+            v.plan,
+            sipUser,
+            JSON.stringify(v.devices),
+            v.activeDevice,
+            v.wrapUpSec,
+            JSON.stringify(v.skills),
+            now,
+            now,
+          ],
+        )
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound('tenant', tenantId)
+        throw err
+      }
+      if (r) return toAgent(r)
+      await assertAll() // a concurrent writer took the id, the extension or the SIP user: say which
+      throw new StoreError('DUPLICATE', `agent '${id}' already exists`, 'agent.id')
     })
-    if (this.find(id)) throw new StoreError('DUPLICATE', `agent '${id}' already exists`, 'agent.id')
-    this.assertFree(tenantId, extension, sipUser, undefined)
-    const now = this.ctx.clock.now()
-    this.ctx
-      .sql(
-        `INSERT INTO agents (id, tenant_id, extension, name, plan, sip_user, devices, active_device, wrap_up_sec, skills, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        tenantId,
-        extension,
-        v.name,
-        v.plan,
-        sipUser,
-        JSON.stringify(v.devices),
-        v.activeDevice,
-        v.wrapUpSec,
-        JSON.stringify(v.skills),
-        now,
-        now,
-      )
-    return this.get(id)
   }
 
-  update(id: string, patch: AgentPatch): AgentRecord {
+  async update(id: string, patch: AgentPatch): Promise<AgentRecord> {
     rejectUnknownKeys('agent', patch, [
       'extension',
       'name',
@@ -187,74 +210,89 @@ export class Agents {
       'wrapUpSec',
       'skills',
     ])
-    const cur = this.get(id)
-    const extension =
-      patch.extension === undefined
-        ? cur.extension
-        : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
-    const sipUser =
-      patch.sipUser === undefined
-        ? cur.sipUser
-        : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
-    const v = this.validate({
-      name: patch.name ?? cur.name,
-      plan: patch.plan ?? cur.plan,
-      devices: patch.devices ?? cur.devices,
-      activeDevice: patch.activeDevice ?? (patch.devices !== undefined ? 0 : cur.activeDevice),
-      wrapUpSec: patch.wrapUpSec === undefined ? cur.wrapUpSec : patch.wrapUpSec,
-      skills: patch.skills ?? cur.skills,
-    })
-    this.assertFree(cur.tenantId, extension, sipUser, id)
-    this.ctx.db.transaction(() => {
-      this.ctx
-        .sql(
+    return this.ctx.tx(async (c) => {
+      const agents = new Agents(c)
+      const cur = await agents.get(id)
+      const extension =
+        patch.extension === undefined
+          ? cur.extension
+          : requireString('agent.extension', patch.extension, { re: EXTENSION_RE, what: '2-10 digits' })
+      const sipUser =
+        patch.sipUser === undefined
+          ? cur.sipUser
+          : requireString('agent.sipUser', patch.sipUser, { re: SIP_USER_RE, what: 'a SIP user name' })
+      const v = agents.validate({
+        name: patch.name ?? cur.name,
+        plan: patch.plan ?? cur.plan,
+        devices: patch.devices ?? cur.devices,
+        activeDevice: patch.activeDevice ?? (patch.devices !== undefined ? 0 : cur.activeDevice),
+        wrapUpSec: patch.wrapUpSec === undefined ? cur.wrapUpSec : patch.wrapUpSec,
+        skills: patch.skills ?? cur.skills,
+      })
+      await agents.assertFree(cur.tenantId, extension, sipUser, id)
+      let r: Row | undefined
+      try {
+        r = await c.db.get<Row>(
           `UPDATE agents SET extension = ?, name = ?, plan = ?, sip_user = ?, devices = ?, active_device = ?, wrap_up_sec = ?, skills = ?, updated_at = ?
-                  WHERE id = ?`,
+                  WHERE id = ? RETURNING *`,
+          [
+            extension,
+            v.name,
+            v.plan,
+            sipUser,
+            JSON.stringify(v.devices),
+            v.activeDevice,
+            v.wrapUpSec,
+            JSON.stringify(v.skills),
+            c.clock.now(),
+            id,
+          ],
         )
-        .run(
-          extension,
-          v.name,
-          v.plan,
-          sipUser,
-          JSON.stringify(v.devices),
-          v.activeDevice,
-          v.wrapUpSec,
-          JSON.stringify(v.skills),
-          this.ctx.clock.now(),
-          id,
-        )
+      } catch (err) {
+        const which = uniqueViolation(err)
+        if (which === undefined) throw err
+        // a concurrent writer took the extension or the SIP user between the check and the write
+        throw which.includes('sip_user')
+          ? sipUserTaken(sipUser, undefined, cur.tenantId, err)
+          : extensionTaken(extension, cur.tenantId, err)
+      }
+      if (!r) throw notFound('agent', id)
       // keep the licence report's copy of the agent's details current for open intervals
-      this.ctx
-        .sql('UPDATE membership_history SET extension = ?, name = ?, plan = ? WHERE agent_id = ? AND until_at IS NULL')
-        .run(extension, v.name, v.plan, id)
-    })()
-    return this.get(id)
+      await c.db.run(
+        'UPDATE membership_history SET extension = ?, name = ?, plan = ? WHERE agent_id = ? AND until_at IS NULL',
+        [extension, v.name, v.plan, id],
+      )
+      return toAgent(r)
+    })
   }
 
   /** Choose the active device (index into devices). */
-  setActiveDevice(id: string, index: number): AgentRecord {
-    const a = this.get(id)
-    if (a.devices.length === 0) throw invalid('agent.activeDevice', `agent ${a.extension} has no devices`)
-    requireInt('agent.activeDevice', index, 0, a.devices.length - 1)
-    return this.update(id, { activeDevice: index })
+  async setActiveDevice(id: string, index: number): Promise<AgentRecord> {
+    return this.ctx.tx(async (c) => {
+      const agents = new Agents(c)
+      const a = await agents.get(id)
+      if (a.devices.length === 0) throw invalid('agent.activeDevice', `agent ${a.extension} has no devices`)
+      requireInt('agent.activeDevice', index, 0, a.devices.length - 1)
+      return agents.update(id, { activeDevice: index })
+    })
   }
 
   /**
    * Remove an agent. Refuses (IN_USE) while logged in anywhere; memberships end (history kept for the
    * licence report).
    */
-  remove(id: string, at: number = this.ctx.clock.now()): void {
-    const a = this.get(id)
-    this.ctx.db.transaction(() => {
-      const n = (this.ctx.sql('SELECT count(*) AS n FROM agent_sessions WHERE agent_id = ?').get(id) as { n: number }).n
+  async remove(id: string, at: number = this.ctx.clock.now()): Promise<void> {
+    await this.ctx.tx(async (c) => {
+      const a = await new Agents(c).get(id)
+      const n = (await c.db.get<{ n: number }>('SELECT count(*) AS n FROM agent_sessions WHERE agent_id = ?', [id]))!.n
       if (n > 0)
         throw new StoreError(
           'IN_USE',
           `agent ${a.extension} in tenant ${a.tenantId} is logged in to ${n} queue(s); log them out first`,
         )
-      this.ctx.sql('UPDATE membership_history SET until_at = ? WHERE agent_id = ? AND until_at IS NULL').run(at, id)
-      this.ctx.sql('DELETE FROM agents WHERE id = ?').run(id)
-    })()
+      await c.db.run('UPDATE membership_history SET until_at = ? WHERE agent_id = ? AND until_at IS NULL', [at, id])
+      await c.db.run('DELETE FROM agents WHERE id = ?', [id])
+    })
   }
 
   private validate(v: {
@@ -278,20 +316,41 @@ export class Agents {
     return { name, plan: v.plan as Plan, devices, activeDevice, wrapUpSec, skills }
   }
 
-  private assertFree(tenantId: string, extension: string, sipUser: string, exceptId: string | undefined): void {
-    const byExt = this.getByExtension(tenantId, extension)
-    if (byExt && byExt.id !== exceptId)
-      throw new StoreError(
-        'DUPLICATE',
-        `agent extension ${extension} already exists in tenant ${tenantId}`,
-        'agent.extension',
-      )
-    const bySip = this.getBySipUser(tenantId, sipUser)
-    if (bySip && bySip.id !== exceptId)
-      throw new StoreError(
-        'DUPLICATE',
-        `agent SIP user '${sipUser}' already belongs to agent ${bySip.extension} in tenant ${tenantId}`,
-        'agent.sipUser',
-      )
+  private async assertFree(
+    tenantId: string,
+    extension: string,
+    sipUser: string,
+    exceptId: string | undefined,
+  ): Promise<void> {
+    const byExt = await this.getByExtension(tenantId, extension)
+    if (byExt && byExt.id !== exceptId) throw extensionTaken(extension, tenantId)
+    const bySip = await this.getBySipUser(tenantId, sipUser)
+    if (bySip && bySip.id !== exceptId) throw sipUserTaken(sipUser, bySip.extension, tenantId)
   }
+}
+
+function extensionTaken(extension: string, tenantId: string, cause?: unknown): StoreError {
+  return new StoreError(
+    'DUPLICATE',
+    `agent extension ${extension} already exists in tenant ${tenantId}`,
+    'agent.extension',
+    {
+      cause,
+    },
+  )
+}
+
+/** ownerExtension undefined: not known (a concurrent writer's, seen only as the database's unique violation). */
+function sipUserTaken(
+  sipUser: string,
+  ownerExtension: string | undefined,
+  tenantId: string,
+  cause?: unknown,
+): StoreError {
+  return new StoreError(
+    'DUPLICATE',
+    `agent SIP user '${sipUser}' already belongs to ${ownerExtension === undefined ? 'another agent' : `agent ${ownerExtension}`} in tenant ${tenantId}`,
+    'agent.sipUser',
+    { cause },
+  )
 }

@@ -1,5 +1,6 @@
-/** The audit trail: who changed what, when. */
-import type { StoreContext } from './context.js'
+/** The audit trail: who changed what, when. Asynchronous, SQLite and PostgreSQL alike (RepoContext). */
+import type { RepoContext } from './repo-context.js'
+import { where } from './sql/clauses.js'
 import { requireString } from './util.js'
 
 export interface AuditEntry {
@@ -19,16 +20,28 @@ export interface AuditEntry {
 export type AuditInput = Omit<AuditEntry, 'id' | 'at' | 'tenantId' | 'entityId' | 'detail'> &
   Partial<Pick<AuditEntry, 'at' | 'tenantId' | 'entityId' | 'detail'>>
 
-export class Audit {
-  constructor(private readonly ctx: StoreContext) {}
+interface Row {
+  id: number
+  at: number
+  actor: string
+  tenant_id: string | null
+  action: string
+  entity: string
+  entity_id: string | null
+  detail: string | null
+}
 
-  record(e: AuditInput): number {
+export class Audit {
+  constructor(private readonly ctx: RepoContext) {}
+
+  /** Record an entry; returns its id. Inside `store.tx(…)` it commits (or not) with the change it describes. */
+  async record(e: AuditInput): Promise<number> {
     requireString('audit.actor', e.actor, { max: 200 })
     requireString('audit.action', e.action, { max: 64 })
     requireString('audit.entity', e.entity, { max: 64 })
-    const r = this.ctx
-      .sql('INSERT INTO audit (at, actor, tenant_id, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
+    const r = await this.ctx.db.get<{ id: number }>(
+      'INSERT INTO audit (at, actor, tenant_id, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [
         e.at ?? this.ctx.clock.now(),
         e.actor,
         e.tenantId ?? null,
@@ -36,36 +49,25 @@ export class Audit {
         e.entity,
         e.entityId ?? null,
         e.detail === undefined ? null : JSON.stringify(e.detail),
-      )
-    return Number(r.lastInsertRowid)
+      ],
+    )
+    return r!.id
   }
 
   /** Newest first. */
-  list(
+  async list(
     f: { tenantId?: string; entity?: string; entityId?: string; since?: number; limit?: number } = {},
-  ): AuditEntry[] {
-    const rows = this.ctx
-      .sql(
-        `SELECT * FROM audit WHERE (@tenantId IS NULL OR tenant_id = @tenantId) AND (@entity IS NULL OR entity = @entity)
-                  AND (@entityId IS NULL OR entity_id = @entityId) AND (@since IS NULL OR at >= @since)
-                ORDER BY at DESC, id DESC LIMIT @limit`,
-      )
-      .all({
-        tenantId: f.tenantId ?? null,
-        entity: f.entity ?? null,
-        entityId: f.entityId ?? null,
-        since: f.since ?? null,
-        limit: Math.min(Math.max(1, f.limit ?? 200), 10000),
-      }) as {
-      id: number
-      at: number
-      actor: string
-      tenant_id: string | null
-      action: string
-      entity: string
-      entity_id: string | null
-      detail: string | null
-    }[]
+  ): Promise<AuditEntry[]> {
+    const w = where([
+      ['tenant_id = ?', f.tenantId],
+      ['entity = ?', f.entity],
+      ['entity_id = ?', f.entityId],
+      ['at >= ?', f.since],
+    ])
+    const rows = await this.ctx.db.all<Row>(`SELECT * FROM audit ${w.sql} ORDER BY at DESC, id DESC LIMIT ?`, [
+      ...w.params,
+      Math.min(Math.max(1, Math.floor(f.limit ?? 200)), 10000),
+    ])
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

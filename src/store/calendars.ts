@@ -1,8 +1,10 @@
 /** Holiday calendars (S3), shared between queues; the definition is src/core/schedule's HolidayCalendar. */
 import type { HolidayCalendar } from '../core/schedule/types.js'
 import { calendarIssues } from '../core/schedule/holidays.js'
-import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
+import type { RepoContext } from './repo-context.js'
+import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, describe, isPlainObject, parseJson, requireString } from './util.js'
 
 export interface HolidayCalendarRecord extends HolidayCalendar {
@@ -47,88 +49,133 @@ function definitionOf(c: Partial<HolidayCalendar>): Omit<HolidayCalendar, 'id' |
   return rest
 }
 
+/** Whether a queue's stored schedule (JSON text) lists the calendar in calendarIds; unreadable JSON lists none. */
+function scheduleUses(schedule: string, calendarId: string): boolean {
+  try {
+    const ids = (JSON.parse(schedule) as { calendarIds?: unknown } | null)?.calendarIds
+    return Array.isArray(ids) && ids.includes(calendarId)
+  } catch {
+    return false
+  }
+}
+
 export class HolidayCalendars {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Calendars visible to a tenant (its own and the shared ones), or all. */
-  list(tenantId?: string): HolidayCalendarRecord[] {
+  async list(tenantId?: string): Promise<HolidayCalendarRecord[]> {
+    const order = textOrder(this.ctx.dialect, 'name')
     const rows =
       tenantId === undefined
-        ? this.ctx.sql('SELECT * FROM holiday_calendars ORDER BY name').all()
-        : this.ctx
-            .sql('SELECT * FROM holiday_calendars WHERE tenant_id = ? OR tenant_id IS NULL ORDER BY name')
-            .all(tenantId)
-    return (rows as Row[]).map(toCalendar)
+        ? await this.ctx.db.all<Row>(`SELECT * FROM holiday_calendars ORDER BY ${order}`)
+        : await this.ctx.db.all<Row>(
+            `SELECT * FROM holiday_calendars WHERE tenant_id = ? OR tenant_id IS NULL ORDER BY ${order}`,
+            [tenantId],
+          )
+    return rows.map(toCalendar)
   }
 
-  find(id: string): HolidayCalendarRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM holiday_calendars WHERE id = ?').get(id) as Row | undefined
+  async find(id: string): Promise<HolidayCalendarRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM holiday_calendars WHERE id = ?', [id])
     return r && toCalendar(r)
   }
 
-  get(id: string): HolidayCalendarRecord {
-    const c = this.find(id)
+  async get(id: string): Promise<HolidayCalendarRecord> {
+    const c = await this.find(id)
     if (!c) throw notFound('holiday calendar', id)
     return c
   }
 
   /** Create a calendar (validate its content with src/core/schedule first). tenantId null = shared. */
-  create(input: Omit<HolidayCalendar, 'id'> & { id?: string; tenantId?: string | null }): HolidayCalendarRecord {
+  async create(
+    input: Omit<HolidayCalendar, 'id'> & { id?: string; tenantId?: string | null },
+  ): Promise<HolidayCalendarRecord> {
     if (!isPlainObject(input)) throw invalid('calendar', `expected an object, got ${describe(input)}`)
     const id = chooseId('hc', input.id, 'calendar')
     const name = requireString('calendar.name', input.name, { max: 100 })
     const tenantId = input.tenantId ?? null
-    if (tenantId !== null && !this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId))
-      throw notFound('tenant', tenantId)
-    const def = definitionOf(input)
-    if (this.find(id)) throw new StoreError('DUPLICATE', `holiday calendar '${id}' already exists`, 'calendar.id')
-    this.assertNameFree(tenantId, name, undefined)
-    const now = this.ctx.clock.now()
-    this.ctx
-      .sql(
-        'INSERT INTO holiday_calendars (id, tenant_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, tenantId, name, JSON.stringify(def), now, now)
-    return this.get(id)
+    return this.ctx.tx(async (c) => {
+      const calendars = new HolidayCalendars(c)
+      if (tenantId !== null && !(await c.db.get('SELECT 1 FROM tenants WHERE id = ?', [tenantId])))
+        throw notFound('tenant', tenantId)
+      const def = definitionOf(input)
+      const assertAll = async () => {
+        if (await calendars.find(id))
+          throw new StoreError('DUPLICATE', `holiday calendar '${id}' already exists`, 'calendar.id')
+        await calendars.assertNameFree(tenantId, name, undefined)
+      }
+      await assertAll()
+      const now = c.clock.now()
+      let r: Row | undefined
+      try {
+        r = await c.db.get<Row>(
+          'INSERT INTO holiday_calendars (id, tenant_id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *',
+          [id, tenantId, name, JSON.stringify(def), now, now],
+        )
+      } catch (err) {
+        if (isForeignKeyViolation(err) && tenantId !== null) throw notFound('tenant', tenantId)
+        throw err
+      }
+      if (r) return toCalendar(r)
+      await assertAll() // a concurrent writer took the id or the name: say which
+      throw new StoreError('DUPLICATE', `holiday calendar '${id}' already exists`, 'calendar.id')
+    })
   }
 
   /** Replace the calendar's content (name and definition). */
-  update(id: string, patch: Partial<Omit<HolidayCalendar, 'id'>>): HolidayCalendarRecord {
-    const cur = this.get(id)
-    const name = patch.name === undefined ? cur.name : requireString('calendar.name', patch.name, { max: 100 })
-    const def = definitionOf({ ...cur, ...patch })
-    if (name !== cur.name) this.assertNameFree(cur.tenantId, name, id)
-    this.ctx
-      .sql('UPDATE holiday_calendars SET name = ?, definition = ?, updated_at = ? WHERE id = ?')
-      .run(name, JSON.stringify(def), this.ctx.clock.now(), id)
-    return this.get(id)
+  async update(id: string, patch: Partial<Omit<HolidayCalendar, 'id'>>): Promise<HolidayCalendarRecord> {
+    return this.ctx.tx(async (c) => {
+      const calendars = new HolidayCalendars(c)
+      const cur = await calendars.get(id)
+      const name = patch.name === undefined ? cur.name : requireString('calendar.name', patch.name, { max: 100 })
+      const def = definitionOf({ ...cur, ...patch })
+      if (name !== cur.name) await calendars.assertNameFree(cur.tenantId, name, id)
+      try {
+        const r = await c.db.get<Row>(
+          'UPDATE holiday_calendars SET name = ?, definition = ?, updated_at = ? WHERE id = ? RETURNING *',
+          [name, JSON.stringify(def), c.clock.now(), id],
+        )
+        if (!r) throw notFound('holiday calendar', id)
+        return toCalendar(r)
+      } catch (err) {
+        if (uniqueViolation(err) !== undefined) throw nameTaken(cur.tenantId, name, err)
+        throw err
+      }
+    })
   }
 
   /** Refuses (IN_USE) while a queue's schedule lists the calendar in calendarIds. */
-  remove(id: string): void {
-    this.get(id)
-    const users = this.ctx
-      .sql(
-        "SELECT q.number, q.tenant_id FROM queues q WHERE q.schedule IS NOT NULL AND json_valid(q.schedule) AND EXISTS (SELECT 1 FROM json_each(q.schedule, '$.calendarIds') WHERE value = ?) ORDER BY q.number",
+  async remove(id: string): Promise<void> {
+    await this.ctx.tx(async (c) => {
+      await new HolidayCalendars(c).get(id)
+      // read in JavaScript, the same on both engines (PostgreSQL 15 has no json_valid for a stored text)
+      const queues = await c.db.all<{ number: string; schedule: string }>(
+        `SELECT number, schedule FROM queues WHERE schedule IS NOT NULL ORDER BY ${textOrder(c.dialect, 'number')}`,
       )
-      .all(id) as { number: string; tenant_id: string }[]
-    if (users.length)
-      throw new StoreError(
-        'IN_USE',
-        `holiday calendar '${id}' is used by queue(s) ${users.map((u) => u.number).join(', ')}`,
-      )
-    this.ctx.sql('DELETE FROM holiday_calendars WHERE id = ?').run(id)
+      const users = queues.filter((q) => scheduleUses(q.schedule, id))
+      if (users.length)
+        throw new StoreError(
+          'IN_USE',
+          `holiday calendar '${id}' is used by queue(s) ${users.map((u) => u.number).join(', ')}`,
+        )
+      await c.db.run('DELETE FROM holiday_calendars WHERE id = ?', [id])
+    })
   }
 
-  private assertNameFree(tenantId: string | null, name: string, exceptId: string | undefined): void {
-    const other = this.ctx
-      .sql("SELECT id FROM holiday_calendars WHERE COALESCE(tenant_id, '') = ? AND name = ?")
-      .get(tenantId ?? '', name) as { id: string } | undefined
-    if (other && other.id !== exceptId)
-      throw new StoreError(
-        'DUPLICATE',
-        `holiday calendar '${name}' already exists${tenantId ? ` in tenant ${tenantId}` : ''}`,
-        'calendar.name',
-      )
+  private async assertNameFree(tenantId: string | null, name: string, exceptId: string | undefined): Promise<void> {
+    const other = await this.ctx.db.get<{ id: string }>(
+      "SELECT id FROM holiday_calendars WHERE COALESCE(tenant_id, '') = ? AND name = ?",
+      [tenantId ?? '', name],
+    )
+    if (other && other.id !== exceptId) throw nameTaken(tenantId, name)
   }
+}
+
+function nameTaken(tenantId: string | null, name: string, cause?: unknown): StoreError {
+  return new StoreError(
+    'DUPLICATE',
+    `holiday calendar '${name}' already exists${tenantId ? ` in tenant ${tenantId}` : ''}`,
+    'calendar.name',
+    { cause },
+  )
 }

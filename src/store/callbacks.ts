@@ -3,10 +3,15 @@
  * commands. Pending ones (waiting / dialing) are handed back to the core at start-up in seq order, so the virtual
  * callers keep their places across restarts and failover. Also the statistics: requested, completed, failed by
  * reason, time from request to connection.
+ *
+ * Asynchronous, on SQLite and PostgreSQL alike (RepoContext). The daemon writes `callback-record` through the write
+ * queue: `store.writes.enqueue('callback c1', (tx) => store.within(tx).callbacks.record(u))`.
  */
 import type { CallbackRecordUpdate, CallbackState } from '../core/commands.js'
 import type { StoredCallback } from '../core/events.js'
-import type { StoreContext } from './context.js'
+import type { RepoContext } from './repo-context.js'
+import type { SqlValue } from './sql/async-db.js'
+import { textOrder, where } from './sql/clauses.js'
 import { requireInstant, requireString } from './util.js'
 
 export interface CallbackRow {
@@ -98,88 +103,86 @@ function row(r: Raw): CallbackRow {
 }
 
 export class Callbacks {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Apply one `callback-record`: the first carries every start field (insert), later ones patch. */
-  record(u: CallbackRecordUpdate): void {
+  async record(u: CallbackRecordUpdate): Promise<void> {
     requireString('callback.callId', u.callId, { max: 128 })
-    const existing = this.get(u.callId)
-    if (!existing) {
-      if (
-        !u.tenantId ||
-        !u.queueId ||
-        !u.number ||
-        u.requestedAt === undefined ||
-        u.joinedAt === undefined ||
-        u.seq === undefined
-      ) {
-        throw new Error(`callback ${u.callId} is not known yet and the update lacks its start fields`)
-      }
-      requireInstant('callback.requestedAt', u.requestedAt)
-      this.ctx
-        .sql(
+    await this.ctx.tx(async (ctx) => {
+      const existing = await ctx.db.get<{ call_id: string }>('SELECT call_id FROM callbacks WHERE call_id = ?', [
+        u.callId,
+      ])
+      if (!existing) {
+        if (
+          !u.tenantId ||
+          !u.queueId ||
+          !u.number ||
+          u.requestedAt === undefined ||
+          u.joinedAt === undefined ||
+          u.seq === undefined
+        ) {
+          throw new Error(`callback ${u.callId} is not known yet and the update lacks its start fields`)
+        }
+        requireInstant('callback.requestedAt', u.requestedAt)
+        await ctx.db.run(
           `INSERT INTO callbacks (call_id, tenant_id, queue_id, number, caller_number, requested_at, joined_at, seq, state, attempts, next_attempt_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            u.callId,
+            u.tenantId,
+            u.queueId,
+            u.number,
+            u.callerNumber ?? '',
+            u.requestedAt,
+            u.joinedAt,
+            u.seq,
+            u.state ?? 'waiting',
+            u.attempts ?? 0,
+            u.nextAttemptAt ?? u.requestedAt,
+          ],
         )
-        .run(
-          u.callId,
-          u.tenantId,
-          u.queueId,
-          u.number,
-          u.callerNumber ?? '',
-          u.requestedAt,
-          u.joinedAt,
-          u.seq,
-          u.state ?? 'waiting',
-          u.attempts ?? 0,
-          u.nextAttemptAt ?? u.requestedAt,
-        )
-      return
-    }
-    const sets: string[] = []
-    const values: (string | number | null)[] = []
-    for (const [k, col] of Object.entries(COLUMNS)) {
-      const v = u[k as keyof CallbackRecordUpdate]
-      if (v === undefined) continue
-      sets.push(`${col} = ?`)
-      values.push(v)
-    }
-    if (sets.length) this.ctx.sql(`UPDATE callbacks SET ${sets.join(', ')} WHERE call_id = ?`).run(...values, u.callId)
+        return
+      }
+      const sets: string[] = []
+      const values: SqlValue[] = []
+      for (const [k, col] of Object.entries(COLUMNS)) {
+        const v = u[k as keyof CallbackRecordUpdate]
+        if (v === undefined) continue
+        sets.push(`${col} = ?`)
+        values.push(v)
+      }
+      if (sets.length)
+        await ctx.db.run(`UPDATE callbacks SET ${sets.join(', ')} WHERE call_id = ?`, [...values, u.callId])
+    })
   }
 
-  get(callId: string): CallbackRow | undefined {
-    const r = this.ctx.sql('SELECT * FROM callbacks WHERE call_id = ?').get(callId) as Raw | undefined
+  async get(callId: string): Promise<CallbackRow | undefined> {
+    const r = await this.ctx.db.get<Raw>('SELECT * FROM callbacks WHERE call_id = ?', [callId])
     return r ? row(r) : undefined
   }
 
   /** Callbacks, newest request first; `pending` = waiting or dialing. */
-  list(
+  async list(
     f: { queueId?: string; tenantId?: string; state?: CallbackState | 'pending'; limit?: number } = {},
-  ): CallbackRow[] {
-    const where: string[] = []
-    const args: (string | number)[] = []
-    if (f.queueId) {
-      where.push('queue_id = ?')
-      args.push(f.queueId)
-    }
-    if (f.tenantId) {
-      where.push('tenant_id = ?')
-      args.push(f.tenantId)
-    }
-    if (f.state === 'pending') where.push("state IN ('waiting', 'dialing')")
-    else if (f.state) {
-      where.push('state = ?')
-      args.push(f.state)
-    }
-    const sql = `SELECT * FROM callbacks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY requested_at DESC, call_id LIMIT ?`
-    return (this.ctx.sql(sql).all(...args, Math.min(f.limit ?? 500, 10_000)) as Raw[]).map(row)
+  ): Promise<CallbackRow[]> {
+    const w = where([
+      ['queue_id = ?', f.queueId || undefined],
+      ['tenant_id = ?', f.tenantId || undefined],
+      ...(f.state === 'pending' ? ["state IN ('waiting', 'dialing')"] : []),
+      ['state = ?', f.state && f.state !== 'pending' ? f.state : undefined],
+    ])
+    const rows = await this.ctx.db.all<Raw>(
+      `SELECT * FROM callbacks ${w.sql} ORDER BY requested_at DESC, ${textOrder(this.ctx.dialect, 'call_id')} LIMIT ?`,
+      [...w.params, Math.min(Math.floor(f.limit ?? 500), 10_000)],
+    )
+    return rows.map(row)
   }
 
   /** What the core rebuilds at start-up: pending callbacks in queue order (seq). A dialing one waits again. */
-  pending(): StoredCallback[] {
-    const rows = this.ctx
-      .sql("SELECT * FROM callbacks WHERE state IN ('waiting', 'dialing') ORDER BY seq, call_id")
-      .all() as Raw[]
+  async pending(): Promise<StoredCallback[]> {
+    const rows = await this.ctx.db.all<Raw>(
+      `SELECT * FROM callbacks WHERE state IN ('waiting', 'dialing') ORDER BY seq, ${textOrder(this.ctx.dialect, 'call_id')}`,
+    )
     return rows.map((r) => ({
       callId: r.call_id,
       queueId: r.queue_id,
@@ -195,15 +198,16 @@ export class Callbacks {
   }
 
   /** Requested in [from, to): how many completed, failed (by reason), were cancelled or still wait; time to connection. */
-  stats(from: number, to: number, tenantId?: string): CallbackStats {
-    const rows = this.ctx
-      .sql(
-        `SELECT state, reason, requested_at, connected_at FROM callbacks WHERE requested_at >= ? AND requested_at < ? ${tenantId ? 'AND tenant_id = ?' : ''}`,
-      )
-      .all(...(tenantId ? [from, to, tenantId] : [from, to])) as Pick<
-      Raw,
-      'state' | 'reason' | 'requested_at' | 'connected_at'
-    >[]
+  async stats(from: number, to: number, tenantId?: string): Promise<CallbackStats> {
+    const w = where([
+      ['requested_at >= ?', from],
+      ['requested_at < ?', to],
+      ['tenant_id = ?', tenantId || undefined],
+    ])
+    const rows = await this.ctx.db.all<Pick<Raw, 'state' | 'reason' | 'requested_at' | 'connected_at'>>(
+      `SELECT state, reason, requested_at, connected_at FROM callbacks ${w.sql}`,
+      w.params,
+    )
     const out: CallbackStats = {
       requested: rows.length,
       completed: 0,

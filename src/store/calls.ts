@@ -2,8 +2,13 @@
  * Call records (one row per queue call) and offers (one row per agent leg). Rows are written as the
  * call progresses: start() at arrival, update() at queue entry / answer / end. wait_ms and talk_ms are
  * derived on end when not given: wait = (answered or ended) - entered queue; talk = ended - answered.
+ *
+ * Asynchronous, on SQLite and PostgreSQL alike (RepoContext): the daemon's call path writes through the write queue,
+ * `store.writes.enqueue('CONNECT c1', (tx) => store.within(tx).calls.update('c1', { answeredAt }))`, and a restart
+ * or a takeover reads `inProgress()` and `openOffers()` to re-adopt what was going on.
  */
-import type { StoreContext } from './context.js'
+import type { RepoContext } from './repo-context.js'
+import { textOrder, where } from './sql/clauses.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { describe, rejectUnknownKeys, requireInstant, requireString } from './util.js'
 
@@ -165,10 +170,10 @@ export interface CallFilter {
 }
 
 export class Calls {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Record a call's arrival. DUPLICATE if the call id exists (a restart re-adopting a call should use find()). */
-  start(c: CallStart): CallRecord {
+  async start(c: CallStart): Promise<CallRecord> {
     rejectUnknownKeys('call', c, [
       'callId',
       'tenantId',
@@ -183,13 +188,11 @@ export class Calls {
     requireString('call.queueId', c.queueId, { max: 64 })
     requireInstant('call.arrivedAt', c.arrivedAt)
     if (c.enteredQueueAt != null) requireInstant('call.enteredQueueAt', c.enteredQueueAt)
-    if (this.find(c.callId)) throw new StoreError('DUPLICATE', `call '${c.callId}' already recorded`, 'call.callId')
-    this.ctx
-      .sql(
-        `INSERT INTO call_records (call_id, tenant_id, queue_id, caller_number, caller_name, arrived_at, entered_queue_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    // One statement: a second arrival of the same id inserts nothing and returns no row, on both engines.
+    const r = await this.ctx.db.get<CallRow>(
+      `INSERT INTO call_records (call_id, tenant_id, queue_id, caller_number, caller_name, arrived_at, entered_queue_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING RETURNING *`,
+      [
         c.callId,
         c.tenantId,
         c.queueId,
@@ -197,127 +200,148 @@ export class Calls {
         c.callerName ?? '',
         c.arrivedAt,
         c.enteredQueueAt ?? null,
-      )
-    return this.get(c.callId)
+      ],
+    )
+    if (!r) throw new StoreError('DUPLICATE', `call '${c.callId}' already recorded`, 'call.callId')
+    return toCallRecord(r)
   }
 
   /** Update a call; on end (endedAt set) wait/talk are derived unless given. */
-  update(callId: string, patch: CallPatch): CallRecord {
+  async update(callId: string, patch: CallPatch): Promise<CallRecord> {
     rejectUnknownKeys('call', patch, Object.keys(COLUMN))
-    const cur = this.get(callId)
-    for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const)
-      if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
-    for (const k of ['waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
-    if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
-      throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
-    }
-    const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
-    if (patch.endedAt != null || patch.answeredAt != null) {
-      if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
-        next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)
+    return this.ctx.tx(async (ctx) => {
+      const cur = await this.#get(ctx, callId)
+      for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const)
+        if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
+      for (const k of ['waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
+      if (patch.outcome != null && !CALL_OUTCOMES.includes(patch.outcome)) {
+        throw invalid('call.outcome', `expected one of ${CALL_OUTCOMES.join(', ')}, got ${describe(patch.outcome)}`)
       }
-      if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null)
-        next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
-    }
-    const cols = Object.entries(COLUMN)
-    this.ctx
-      .sql(`UPDATE call_records SET ${cols.map(([, c]) => `${c} = @${c}`).join(', ')} WHERE call_id = @call_id`)
-      .run({ call_id: callId, ...Object.fromEntries(cols.map(([k, c]) => [c, next[k as keyof CallPatch] ?? null])) })
-    return this.get(callId)
+      const next = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
+      if (patch.endedAt != null || patch.answeredAt != null) {
+        if (patch.waitMs === undefined && next.enteredQueueAt !== null && (next.answeredAt ?? next.endedAt) !== null) {
+          next.waitMs = Math.max(0, (next.answeredAt ?? next.endedAt)! - next.enteredQueueAt)
+        }
+        if (patch.talkMs === undefined && next.answeredAt !== null && next.endedAt !== null)
+          next.talkMs = Math.max(0, next.endedAt - next.answeredAt)
+      }
+      const cols = Object.entries(COLUMN)
+      const r = await ctx.db.get<CallRow>(
+        `UPDATE call_records SET ${cols.map(([, c]) => `${c} = ?`).join(', ')} WHERE call_id = ? RETURNING *`,
+        [...cols.map(([k]) => next[k as keyof CallPatch] ?? null), callId],
+      )
+      return toCallRecord(r!)
+    })
   }
 
-  find(callId: string): CallRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM call_records WHERE call_id = ?').get(callId) as CallRow | undefined
+  async find(callId: string): Promise<CallRecord | undefined> {
+    const r = await this.ctx.db.get<CallRow>('SELECT * FROM call_records WHERE call_id = ?', [callId])
     return r && toCallRecord(r)
   }
 
-  get(callId: string): CallRecord {
-    const c = this.find(callId)
-    if (!c) throw notFound('call', callId)
-    return c
+  get(callId: string): Promise<CallRecord> {
+    return this.#get(this.ctx, callId)
+  }
+
+  async #get(ctx: RepoContext, callId: string): Promise<CallRecord> {
+    const r = await ctx.db.get<CallRow>('SELECT * FROM call_records WHERE call_id = ?', [callId])
+    if (!r) throw notFound('call', callId)
+    return toCallRecord(r)
   }
 
   /** Call records, newest first. */
-  list(f: CallFilter = {}): CallRecord[] {
+  async list(f: CallFilter = {}): Promise<CallRecord[]> {
     const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 100)), 10000)
-    const rows = this.ctx
-      .sql(
-        `SELECT * FROM call_records
-                 WHERE (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
-                   AND (@agentId IS NULL OR agent_id = @agentId) AND (@outcome IS NULL OR outcome = @outcome)
-                   AND (@since IS NULL OR arrived_at >= @since) AND (@until IS NULL OR arrived_at < @until)
-                 ORDER BY arrived_at DESC, call_id DESC LIMIT @limit`,
-      )
-      .all({
-        tenantId: f.tenantId ?? null,
-        queueId: f.queueId ?? null,
-        agentId: f.agentId ?? null,
-        outcome: f.outcome ?? null,
-        since: f.since ?? null,
-        until: f.until ?? null,
-        limit,
-      }) as CallRow[]
+    const w = where([
+      ['tenant_id = ?', f.tenantId],
+      ['queue_id = ?', f.queueId],
+      ['agent_id = ?', f.agentId],
+      ['outcome = ?', f.outcome],
+      ['arrived_at >= ?', f.since],
+      ['arrived_at < ?', f.until],
+    ])
+    const rows = await this.ctx.db.all<CallRow>(
+      `SELECT * FROM call_records ${w.sql} ORDER BY arrived_at DESC, ${textOrder(this.ctx.dialect, 'call_id')} DESC LIMIT ?`,
+      [...w.params, limit],
+    )
     return rows.map(toCallRecord)
   }
 
-  /** Calls not yet ended (to re-adopt after a restart), oldest first. */
-  inProgress(): CallRecord[] {
-    return (
-      this.ctx.sql('SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, call_id').all() as CallRow[]
-    ).map(toCallRecord)
+  /** Calls not yet ended (to re-adopt after a restart or a takeover), oldest first. */
+  async inProgress(): Promise<CallRecord[]> {
+    const rows = await this.ctx.db.all<CallRow>(
+      `SELECT * FROM call_records WHERE ended_at IS NULL ORDER BY arrived_at, ${textOrder(this.ctx.dialect, 'call_id')}`,
+    )
+    return rows.map(toCallRecord)
   }
 
   /** Record an offer (an agent leg ringing); returns it with its id. */
-  addOffer(o: { callId: string; agentId: string; offeredAt: number; legUuid?: string; device?: string }): CallOffer {
+  async addOffer(o: {
+    callId: string
+    agentId: string
+    offeredAt: number
+    legUuid?: string
+    device?: string
+  }): Promise<CallOffer> {
     requireString('offer.callId', o.callId, { max: 128 })
     requireString('offer.agentId', o.agentId, { max: 64 })
     requireInstant('offer.offeredAt', o.offeredAt)
     if (o.device !== undefined) requireString('offer.device', o.device, { max: 300 })
-    const r = this.ctx
-      .sql('INSERT INTO call_offers (call_id, agent_id, leg_uuid, offered_at, device) VALUES (?, ?, ?, ?, ?)')
-      .run(o.callId, o.agentId, o.legUuid ?? null, o.offeredAt, o.device ?? null)
-    return this.getOffer(Number(r.lastInsertRowid))
+    const r = await this.ctx.db.get<OfferRow>(
+      'INSERT INTO call_offers (call_id, agent_id, leg_uuid, offered_at, device) VALUES (?, ?, ?, ?, ?) RETURNING *',
+      [o.callId, o.agentId, o.legUuid ?? null, o.offeredAt, o.device ?? null],
+    )
+    return toOffer(r!)
   }
 
   /** The offer of an agent leg (the leg uuid the daemon chose), if recorded. */
-  findOfferByLeg(legUuid: string): CallOffer | undefined {
-    const r = this.ctx.sql('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1').get(legUuid) as
-      OfferRow | undefined
+  async findOfferByLeg(legUuid: string): Promise<CallOffer | undefined> {
+    const r = await this.ctx.db.get<OfferRow>('SELECT * FROM call_offers WHERE leg_uuid = ? ORDER BY id DESC LIMIT 1', [
+      legUuid,
+    ])
     return r && toOffer(r)
   }
 
   /** Offers without a result yet (ringing, or left so by a daemon that went away), oldest first. */
-  openOffers(): CallOffer[] {
-    return (
-      this.ctx.sql('SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id').all() as OfferRow[]
-    ).map(toOffer)
+  async openOffers(): Promise<CallOffer[]> {
+    const rows = await this.ctx.db.all<OfferRow>(
+      'SELECT * FROM call_offers WHERE result IS NULL ORDER BY offered_at, id',
+    )
+    return rows.map(toOffer)
   }
 
   /** Finish an offer: answered (set answeredAt) or not, and later ended. Fields left out are kept. */
-  finishOffer(
+  async finishOffer(
     id: number,
     p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number },
-  ): CallOffer {
-    const cur = this.getOffer(id)
+  ): Promise<CallOffer> {
+    await this.getOffer(id)
     if (!OFFER_RESULTS.includes(p.result))
       throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
     if (p.answeredAt != null) requireInstant('offer.answeredAt', p.answeredAt)
     if (p.endedAt != null) requireInstant('offer.endedAt', p.endedAt)
-    this.ctx
-      .sql('UPDATE call_offers SET result = ?, cause = ?, answered_at = ?, ended_at = ? WHERE id = ?')
-      .run(p.result, p.cause ?? cur.cause, p.answeredAt ?? cur.answeredAt, p.endedAt ?? cur.endedAt, id)
-    return this.getOffer(id)
-  }
-
-  getOffer(id: number): CallOffer {
-    const r = this.ctx.sql('SELECT * FROM call_offers WHERE id = ?').get(id) as OfferRow | undefined
+    // COALESCE keeps what is not given, in the same statement (no read-then-write race between two writers).
+    const r = await this.ctx.db.get<OfferRow>(
+      `UPDATE call_offers SET result = ?, cause = COALESCE(?, cause), answered_at = COALESCE(?, answered_at),
+              ended_at = COALESCE(?, ended_at)
+        WHERE id = ? RETURNING *`,
+      [p.result, p.cause ?? null, p.answeredAt ?? null, p.endedAt ?? null, id],
+    )
     if (!r) throw notFound('offer', String(id))
     return toOffer(r)
   }
 
-  offersForCall(callId: string): CallOffer[] {
-    return (
-      this.ctx.sql('SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id').all(callId) as OfferRow[]
-    ).map(toOffer)
+  async getOffer(id: number): Promise<CallOffer> {
+    const r = await this.ctx.db.get<OfferRow>('SELECT * FROM call_offers WHERE id = ?', [id])
+    if (!r) throw notFound('offer', String(id))
+    return toOffer(r)
+  }
+
+  async offersForCall(callId: string): Promise<CallOffer[]> {
+    const rows = await this.ctx.db.all<OfferRow>(
+      'SELECT * FROM call_offers WHERE call_id = ? ORDER BY offered_at, id',
+      [callId],
+    )
+    return rows.map(toOffer)
   }
 }

@@ -3,8 +3,11 @@
  * future window; until a time or until reopened. The queues are resolved when the closure is created.
  */
 import type { Closure } from '../core/schedule/types.js'
-import type { StoreContext } from './context.js'
 import { StoreError, invalid, notFound } from './errors.js'
+import type { RepoContext } from './repo-context.js'
+import { isForeignKeyViolation } from './sql/constraint.js'
+import { textOrder, where } from './sql/clauses.js'
+import { jsonArrayHas } from './sql/json.js'
 import { chooseId, describe, parseJson, requireInstant, requireString } from './util.js'
 
 export type ClosureScope = { kind: 'queues'; queueIds: string[] } | { kind: 'tag'; tag: string } | { kind: 'tenant' }
@@ -62,108 +65,135 @@ function toClosure(r: Row): ClosureRecord {
 }
 
 export class Closures {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Create a closure; INVALID when it resolves to no queue or names a queue of another tenant. */
-  create(input: ClosureInput): ClosureRecord {
+  async create(input: ClosureInput): Promise<ClosureRecord> {
     const tenantId = input.tenantId ?? 'default'
-    if (!this.ctx.sql('SELECT 1 FROM tenants WHERE id = ?').get(tenantId)) throw notFound('tenant', tenantId)
-    const id = chooseId('cl', input.id, 'closure')
-    const now = this.ctx.clock.now()
-    const from = input.from === undefined ? now : requireInstant('closure.from', input.from)
-    if (input.until !== undefined) {
-      requireInstant('closure.until', input.until)
-      if (input.until <= from) throw invalid('closure.until', 'must be after closure.from')
-    }
-    const reason = requireString('closure.reason', input.reason, { max: 200 })
-    const by = requireString('closure.by', input.by, { max: 100 })
-    const messagePrompt =
-      input.messagePrompt === undefined
-        ? null
-        : requireString('closure.messagePrompt', input.messagePrompt, { max: 500 })
-    const queueIds = this.resolve(tenantId, input.scope)
-    if (queueIds.length === 0) throw invalid('closure.scope', `selects no queue in tenant ${tenantId}`)
-    if (this.find(id)) throw new StoreError('DUPLICATE', `closure '${id}' already exists`, 'closure.id')
-    this.ctx
-      .sql(
-        `INSERT INTO closures (id, tenant_id, scope, queue_ids, from_at, until_at, reason, created_by, created_at, message_prompt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        tenantId,
-        JSON.stringify(input.scope),
-        JSON.stringify(queueIds),
-        from,
-        input.until ?? null,
-        reason,
-        by,
-        now,
-        messagePrompt,
-      )
-    return this.get(id)
+    return this.ctx.tx(async (c) => {
+      const closures = new Closures(c)
+      if (!(await c.db.get('SELECT 1 FROM tenants WHERE id = ?', [tenantId]))) throw notFound('tenant', tenantId)
+      const id = chooseId('cl', input.id, 'closure')
+      const now = c.clock.now()
+      const from = input.from === undefined ? now : requireInstant('closure.from', input.from)
+      if (input.until !== undefined) {
+        requireInstant('closure.until', input.until)
+        if (input.until <= from) throw invalid('closure.until', 'must be after closure.from')
+      }
+      const reason = requireString('closure.reason', input.reason, { max: 200 })
+      const by = requireString('closure.by', input.by, { max: 100 })
+      const messagePrompt =
+        input.messagePrompt === undefined
+          ? null
+          : requireString('closure.messagePrompt', input.messagePrompt, { max: 500 })
+      const queueIds = await closures.resolve(tenantId, input.scope)
+      if (queueIds.length === 0) throw invalid('closure.scope', `selects no queue in tenant ${tenantId}`)
+      const duplicate = () => new StoreError('DUPLICATE', `closure '${id}' already exists`, 'closure.id')
+      if (await closures.find(id)) throw duplicate()
+      let r: Row | undefined
+      try {
+        r = await c.db.get<Row>(
+          `INSERT INTO closures (id, tenant_id, scope, queue_ids, from_at, until_at, reason, created_by, created_at, message_prompt)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+          [
+            id,
+            tenantId,
+            JSON.stringify(input.scope),
+            JSON.stringify(queueIds),
+            from,
+            input.until ?? null,
+            reason,
+            by,
+            now,
+            messagePrompt,
+          ],
+        )
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound('tenant', tenantId)
+        throw err
+      }
+      if (!r) throw duplicate() // a concurrent writer took the id between the check and the write
+      return toClosure(r)
+    })
   }
 
   /** Reopen by hand (ends the closure now). NOT_FOUND / INVALID when already reopened. */
-  reopen(id: string, by: string, at: number = this.ctx.clock.now()): ClosureRecord {
-    const c = this.get(id)
-    requireString('closure.reopenedBy', by, { max: 100 })
-    if (c.reopenedAt !== undefined) throw invalid('closure.reopenedAt', `closure '${id}' was already reopened`)
-    this.ctx.sql('UPDATE closures SET reopened_at = ?, reopened_by = ? WHERE id = ?').run(at, by, id)
-    return this.get(id)
+  async reopen(id: string, by: string, at: number = this.ctx.clock.now()): Promise<ClosureRecord> {
+    return this.ctx.tx(async (c) => {
+      const cur = await new Closures(c).get(id)
+      requireString('closure.reopenedBy', by, { max: 100 })
+      const reopened = () => invalid('closure.reopenedAt', `closure '${id}' was already reopened`)
+      if (cur.reopenedAt !== undefined) throw reopened()
+      const r = await c.db.get<Row>(
+        'UPDATE closures SET reopened_at = ?, reopened_by = ? WHERE id = ? AND reopened_at IS NULL RETURNING *',
+        [at, by, id],
+      )
+      if (!r) throw reopened() // a concurrent writer reopened it between the check and the write
+      return toClosure(r)
+    })
   }
 
-  find(id: string): ClosureRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM closures WHERE id = ?').get(id) as Row | undefined
+  async find(id: string): Promise<ClosureRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM closures WHERE id = ?', [id])
     return r && toClosure(r)
   }
 
-  get(id: string): ClosureRecord {
-    const c = this.find(id)
+  async get(id: string): Promise<ClosureRecord> {
+    const c = await this.find(id)
     if (!c) throw notFound('closure', id)
     return c
   }
 
   /** Closures not reopened and not yet over at `at` (current and future ones), oldest first. */
-  active(at: number = this.ctx.clock.now(), tenantId?: string): ClosureRecord[] {
-    const rows = this.ctx
-      .sql(
-        'SELECT * FROM closures WHERE reopened_at IS NULL AND (until_at IS NULL OR until_at > ?) AND (? IS NULL OR tenant_id = ?) ORDER BY from_at, id',
-      )
-      .all(at, tenantId ?? null, tenantId ?? null) as Row[]
+  async active(at: number = this.ctx.clock.now(), tenantId?: string): Promise<ClosureRecord[]> {
+    const w = where([
+      ['reopened_at IS NULL AND (until_at IS NULL OR until_at > ?)', at],
+      ['tenant_id = ?', tenantId],
+    ])
+    const rows = await this.ctx.db.all<Row>(
+      `SELECT * FROM closures ${w.sql} ORDER BY from_at, ${textOrder(this.ctx.dialect, 'id')}`,
+      w.params,
+    )
     return rows.map(toClosure)
   }
 
   /** Every closure (the audit trail), newest first. */
-  list(tenantId?: string, limit = 200): ClosureRecord[] {
-    const rows = this.ctx
-      .sql('SELECT * FROM closures WHERE (? IS NULL OR tenant_id = ?) ORDER BY created_at DESC, id DESC LIMIT ?')
-      .all(tenantId ?? null, tenantId ?? null, limit) as Row[]
+  async list(tenantId?: string, limit = 200): Promise<ClosureRecord[]> {
+    const w = where([['tenant_id = ?', tenantId]])
+    const rows = await this.ctx.db.all<Row>(
+      `SELECT * FROM closures ${w.sql} ORDER BY created_at DESC, ${textOrder(this.ctx.dialect, 'id')} DESC LIMIT ?`,
+      [...w.params, limit],
+    )
     return rows.map(toClosure)
   }
 
-  private resolve(tenantId: string, scope: ClosureScope): string[] {
+  private async resolve(tenantId: string, scope: ClosureScope): Promise<string[]> {
+    const d = this.ctx.dialect
     if (scope?.kind === 'tenant') {
       return (
-        this.ctx.sql('SELECT id FROM queues WHERE tenant_id = ? ORDER BY number').all(tenantId) as { id: string }[]
+        await this.ctx.db.all<{ id: string }>(
+          `SELECT id FROM queues WHERE tenant_id = ? ORDER BY ${textOrder(d, 'number')}`,
+          [tenantId],
+        )
       ).map((r) => r.id)
     }
     if (scope?.kind === 'tag') {
       requireString('closure.scope.tag', scope.tag, { max: 64 })
       return (
-        this.ctx
-          .sql(
-            'SELECT id FROM queues q WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM json_each(q.tags) WHERE value = ?) ORDER BY number',
-          )
-          .all(tenantId, scope.tag) as { id: string }[]
+        await this.ctx.db.all<{ id: string }>(
+          `SELECT id FROM queues q WHERE tenant_id = ? AND ${jsonArrayHas(d, 'q.tags')} ORDER BY ${textOrder(d, 'number')}`,
+          [tenantId, scope.tag],
+        )
       ).map((r) => r.id)
     }
     if (scope?.kind === 'queues') {
       if (!Array.isArray(scope.queueIds))
         throw invalid('closure.scope.queueIds', `expected an array of queue ids, got ${describe(scope.queueIds)}`)
       for (const q of scope.queueIds) {
-        const row = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(q) as
-          { tenant_id: string } | undefined
+        const row =
+          typeof q === 'string'
+            ? await this.ctx.db.get<{ tenant_id: string }>('SELECT tenant_id FROM queues WHERE id = ?', [q])
+            : undefined
         if (!row) throw notFound('queue', String(q))
         if (row.tenant_id !== tenantId)
           throw invalid('closure.scope.queueIds', `queue '${q}' is not in tenant ${tenantId}`)

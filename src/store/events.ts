@@ -1,10 +1,12 @@
 /**
  * The append-only event log, in the spirit of Asterisk's queue_log (`epoch|callid|queue|agent|EVENT|data`).
- * The append path uses one prepared statement; appendMany() writes a batch in one transaction.
+ * append() is one INSERT … RETURNING id; appendMany() writes a batch in one transaction. Asynchronous, on SQLite
+ * and PostgreSQL alike (RepoContext); the call path appends through the write queue (`store.within(tx).events`).
  */
-import type Database from 'better-sqlite3'
-import type { StoreContext } from './context.js'
 import { invalid } from './errors.js'
+import type { RepoContext } from './repo-context.js'
+import type { SqlRunner } from './sql/async-db.js'
+import { where } from './sql/clauses.js'
 
 /**
  * Event names the reports read (others may be logged too: any UPPER_SNAKE name is accepted).
@@ -123,83 +125,66 @@ export interface EventFilter {
 }
 
 export class EventLog {
-  readonly #insert: Database.Statement
-  readonly #insertMany: (events: readonly EventInput[]) => number
+  constructor(private readonly ctx: RepoContext) {}
 
-  constructor(private readonly ctx: StoreContext) {
-    this.#insert = ctx.sql(
-      'INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    this.#insertMany = ctx.db.transaction((events: readonly EventInput[]) => {
+  /** Append one event (committed before the promise resolves, or with the transaction it runs in); returns its id. */
+  append(e: EventInput): Promise<number> {
+    return insert(this.ctx.db, e)
+  }
+
+  /** Append many events in one transaction; returns the last id (0 for none). */
+  async appendMany(events: readonly EventInput[]): Promise<number> {
+    for (const e of events) check(e)
+    return this.ctx.tx(async (c) => {
       let last = 0
-      for (const e of events) last = this.#run(e)
+      for (const e of events) last = await insert(c.db, e)
       return last
     })
   }
 
-  /** Append one event (committed before returning); returns its id. */
-  append(e: EventInput): number {
-    return this.#run(e)
-  }
-
-  /** Append many events in one transaction; returns the last id. */
-  appendMany(events: readonly EventInput[]): number {
-    return this.#insertMany(events)
-  }
-
-  list(f: EventFilter = {}): LoggedEvent[] {
+  async list(f: EventFilter = {}): Promise<LoggedEvent[]> {
     const limit = Math.min(Math.max(1, Math.floor(f.limit ?? 1000)), 100000)
-    const rows = this.ctx
-      .sql(
-        `SELECT * FROM event_log
-                 WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until) AND (@afterId IS NULL OR id > @afterId)
-                   AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
-                   AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
-                 ORDER BY at, id LIMIT @limit`,
-      )
-      .all({
-        since: f.since ?? null,
-        until: f.until ?? null,
-        afterId: f.afterId ?? null,
-        callId: f.callId ?? null,
-        queueId: f.queueId ?? null,
-        agentId: f.agentId ?? null,
-        event: f.event ?? null,
-        limit,
-      }) as Row[]
+    const w = filter(f)
+    const rows = await this.ctx.db.all<Row>(`SELECT * FROM event_log ${w.sql} ORDER BY at, id LIMIT ?`, [
+      ...w.params,
+      limit,
+    ])
     return rows.map(toEvent)
   }
 
   /** The newest event matching the filter (e.g. an agent's last AGENTLOGOFF, to show an auto-logout reason). */
-  last(f: Omit<EventFilter, 'limit' | 'afterId'> = {}): LoggedEvent | undefined {
-    const r = this.ctx
-      .sql(
-        `SELECT * FROM event_log
-             WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
-               AND (@callId IS NULL OR call_id = @callId) AND (@queueId IS NULL OR queue_id = @queueId)
-               AND (@agentId IS NULL OR agent_id = @agentId) AND (@event IS NULL OR event = @event)
-             ORDER BY at DESC, id DESC LIMIT 1`,
-      )
-      .get({
-        since: f.since ?? null,
-        until: f.until ?? null,
-        callId: f.callId ?? null,
-        queueId: f.queueId ?? null,
-        agentId: f.agentId ?? null,
-        event: f.event ?? null,
-      }) as Row | undefined
+  async last(f: Omit<EventFilter, 'limit' | 'afterId'> = {}): Promise<LoggedEvent | undefined> {
+    const w = filter(f)
+    const r = await this.ctx.db.get<Row>(`SELECT * FROM event_log ${w.sql} ORDER BY at DESC, id DESC LIMIT 1`, w.params)
     return r && toEvent(r)
   }
+}
 
-  #run(e: EventInput): number {
-    if (typeof e.event !== 'string' || !EVENT_RE.test(e.event))
-      throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
-    if (typeof e.at !== 'number' || !Number.isFinite(e.at))
-      throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
-    const data = e.data === undefined || e.data === null ? null : JSON.stringify(e.data)
-    return Number(
-      this.#insert.run(Math.round(e.at), e.callId ?? null, e.queueId ?? null, e.agentId ?? null, e.event, data)
-        .lastInsertRowid,
-    )
-  }
+function filter(f: EventFilter): ReturnType<typeof where> {
+  return where([
+    ['at >= ?', f.since],
+    ['at < ?', f.until],
+    ['id > ?', f.afterId],
+    ['call_id = ?', f.callId],
+    ['queue_id = ?', f.queueId],
+    ['agent_id = ?', f.agentId],
+    ['event = ?', f.event],
+  ])
+}
+
+function check(e: EventInput): void {
+  if (typeof e.event !== 'string' || !EVENT_RE.test(e.event))
+    throw invalid('event.event', `expected an UPPER_SNAKE event name, got ${JSON.stringify(e.event)}`)
+  if (typeof e.at !== 'number' || !Number.isFinite(e.at))
+    throw invalid('event.at', `expected epoch milliseconds, got ${JSON.stringify(e.at)}`)
+}
+
+async function insert(db: SqlRunner, e: EventInput): Promise<number> {
+  check(e)
+  const data = e.data === undefined || e.data === null ? null : JSON.stringify(e.data)
+  const r = await db.get<{ id: number }>(
+    'INSERT INTO event_log (at, call_id, queue_id, agent_id, event, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+    [Math.round(e.at), e.callId ?? null, e.queueId ?? null, e.agentId ?? null, e.event, data],
+  )
+  return r!.id
 }

@@ -1,5 +1,5 @@
-/** Announced wait estimates and the waits that followed (Q5 accuracy). */
-import type { StoreContext } from './context.js'
+/** Announced wait estimates and the waits that followed (Q5 accuracy). Asynchronous, SQLite and PostgreSQL alike. */
+import type { RepoContext } from './repo-context.js'
 import { requireInstant, requireInt, requireString } from './util.js'
 
 export interface EwtEntry {
@@ -14,46 +14,52 @@ export interface EwtEntry {
   actualWaitMs: number | null
 }
 
+interface Row {
+  id: number
+  call_id: string
+  queue_id: string
+  at: number
+  position: number
+  announced_seconds: number | null
+  actual_wait_ms: number | null
+}
+
 export class EwtLog {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Log an announcement; returns its id. */
-  record(e: {
+  async record(e: {
     callId: string
     queueId: string
     at: number
     position: number
     announcedSeconds: number | null
-  }): number {
+  }): Promise<number> {
     requireString('ewt.callId', e.callId, { max: 128 })
     requireString('ewt.queueId', e.queueId, { max: 64 })
     requireInstant('ewt.at', e.at)
     requireInt('ewt.position', e.position, 1, 1_000_000)
     if (e.announcedSeconds !== null) requireInt('ewt.announcedSeconds', e.announcedSeconds, 0, 86400 * 7)
-    const r = this.ctx
-      .sql('INSERT INTO ewt_log (call_id, queue_id, at, position, announced_seconds) VALUES (?, ?, ?, ?, ?)')
-      .run(e.callId, e.queueId, e.at, e.position, e.announcedSeconds)
-    return Number(r.lastInsertRowid)
+    const r = await this.ctx.db.get<{ id: number }>(
+      'INSERT INTO ewt_log (call_id, queue_id, at, position, announced_seconds) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      [e.callId, e.queueId, e.at, e.position, e.announcedSeconds],
+    )
+    return r!.id
   }
 
   /** When the call is answered: fill in the actual remaining wait of each of its announcements. Returns rows updated. */
-  resolve(callId: string, answeredAt: number): number {
+  async resolve(callId: string, answeredAt: number): Promise<number> {
     requireInstant('ewt.answeredAt', answeredAt)
-    return this.ctx
-      .sql('UPDATE ewt_log SET actual_wait_ms = MAX(0, ? - at) WHERE call_id = ? AND actual_wait_ms IS NULL')
-      .run(answeredAt, callId).changes
+    // CASE rather than SQLite's scalar MAX() / PostgreSQL's GREATEST(): the same text runs on both.
+    const r = await this.ctx.db.run(
+      'UPDATE ewt_log SET actual_wait_ms = CASE WHEN at < ? THEN ? - at ELSE 0 END WHERE call_id = ? AND actual_wait_ms IS NULL',
+      [answeredAt, answeredAt, callId],
+    )
+    return r.changes
   }
 
-  forCall(callId: string): EwtEntry[] {
-    const rows = this.ctx.sql('SELECT * FROM ewt_log WHERE call_id = ? ORDER BY at, id').all(callId) as {
-      id: number
-      call_id: string
-      queue_id: string
-      at: number
-      position: number
-      announced_seconds: number | null
-      actual_wait_ms: number | null
-    }[]
+  async forCall(callId: string): Promise<EwtEntry[]> {
+    const rows = await this.ctx.db.all<Row>('SELECT * FROM ewt_log WHERE call_id = ? ORDER BY at, id', [callId])
     return rows.map((r) => ({
       id: r.id,
       callId: r.call_id,

@@ -12,14 +12,11 @@
  * commands first and queues the event's writes (write-queue.ts: one transaction per event, in order, retried
  * through an outage). Errors are StoreError with a code.
  *
- * Conversion in progress (issue 12): repositories still written against the synchronous better-sqlite3 context
- * (context.ts) are wrapped by `promisify` and work on SQLite only; converted ones take a RepoContext
- * (repo-context.ts) and run on both engines. When every repository is converted, `legacy` and context.ts go.
+ * Every repository takes a RepoContext (repo-context.ts) and runs unchanged on both engines (issue 12).
  */
 import pino, { type Logger } from 'pino'
 import { RealClock, type Clock } from '../util/clock.js'
 import { Accounts } from './accounts.js'
-import { isPostgresUrl } from './async-store.js'
 import { AgentSessions } from './sessions.js'
 import { Agents } from './agents.js'
 import { Audit } from './audit.js'
@@ -27,7 +24,6 @@ import { HolidayCalendars } from './calendars.js'
 import { Callbacks } from './callbacks.js'
 import { Calls } from './calls.js'
 import { Closures } from './closures.js'
-import { makeContext, type StoreContext } from './context.js'
 import { StoreError } from './errors.js'
 import { EventLog } from './events.js'
 import { EwtLog } from './ewt.js'
@@ -64,55 +60,30 @@ export interface StoreHealth {
   writes: WriteQueueHealth
 }
 
-/** A repository's methods, each returning a promise (for the not yet converted synchronous ones). */
-export type Async<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : T[K]
+/** database.url: `postgres://…` (or `postgresql://…`) selects PostgreSQL. */
+export function isPostgresUrl(url: string | undefined): url is string {
+  return typeof url === 'string' && /^postgres(ql)?:\/\//i.test(url)
 }
 
-/** Wrap a synchronous repository: every method returns a promise (a throw becomes a rejection). */
-function promisify<T extends object>(repo: T): Async<T> {
-  return new Proxy(repo, {
-    get(target, prop, receiver) {
-      const v: unknown = Reflect.get(target, prop, receiver)
-      if (typeof v !== 'function') return v
-      return (...args: unknown[]) => {
-        try {
-          return Promise.resolve((v as (...a: unknown[]) => unknown).apply(target, args))
-        } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)))
-        }
-      }
-    },
-  }) as unknown as Async<T>
-}
-
-/** A not yet converted repository on PostgreSQL: every method rejects, saying so. */
-function unavailable<T extends object>(name: string): Async<T> {
-  return new Proxy({} as T, {
-    get(_t, prop) {
-      if (prop === 'then') return undefined
-      return () =>
-        Promise.reject(new StoreError('INVALID', `store.${name}.${String(prop)} is not available on PostgreSQL yet`))
-    },
-  }) as unknown as Async<T>
-}
+/** Another URL scheme (mysql://, sqlite://, http://…): refused rather than taken for a file name. */
+const OTHER_URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i
 
 export class Store {
-  readonly tenants: Async<Tenants>
-  readonly queues: Async<Queues>
-  readonly holidayCalendars: Async<HolidayCalendars>
-  readonly closures: Async<Closures>
-  readonly agents: Async<Agents>
-  readonly memberships: Async<Memberships>
-  readonly sessions: Async<AgentSessions>
-  readonly calls: Async<Calls>
-  readonly callbacks: Async<Callbacks>
-  readonly events: Async<EventLog>
-  readonly ewt: Async<EwtLog>
-  readonly prompts: Async<Prompts>
-  readonly accounts: Async<Accounts>
-  readonly audit: Async<Audit>
-  readonly report: Async<Reports>
+  readonly tenants: Tenants
+  readonly queues: Queues
+  readonly holidayCalendars: HolidayCalendars
+  readonly closures: Closures
+  readonly agents: Agents
+  readonly memberships: Memberships
+  readonly sessions: AgentSessions
+  readonly calls: Calls
+  readonly callbacks: Callbacks
+  readonly events: EventLog
+  readonly ewt: EwtLog
+  readonly prompts: Prompts
+  readonly accounts: Accounts
+  readonly audit: Audit
+  readonly report: Reports
 
   private constructor(
     /** The connection (SQLite or PostgreSQL), for tests and maintenance; prefer the repositories. */
@@ -120,33 +91,26 @@ export class Store {
     /** The call path's ordered write queue (shared by every view of this store). */
     readonly writes: WriteQueue,
     ctx: RepoContext,
-    /** The synchronous context of the repositories not yet converted (SQLite only). */
-    legacy: StoreContext | undefined,
   ) {
-    const old = <T extends object>(name: string, make: (c: StoreContext) => T): Async<T> =>
-      legacy ? promisify(make(legacy)) : unavailable<T>(name)
-    void ctx // the converted repositories take it: `this.queues = new Queues(ctx)`
-    this.tenants = old('tenants', (c) => new Tenants(c))
-    this.queues = old('queues', (c) => new Queues(c))
-    this.holidayCalendars = old('holidayCalendars', (c) => new HolidayCalendars(c))
-    this.closures = old('closures', (c) => new Closures(c))
-    this.agents = old('agents', (c) => new Agents(c))
-    this.memberships = old('memberships', (c) => new Memberships(c))
-    this.sessions = old('sessions', (c) => new AgentSessions(c))
-    this.calls = old('calls', (c) => new Calls(c))
-    this.callbacks = old('callbacks', (c) => new Callbacks(c))
-    this.events = old('events', (c) => new EventLog(c))
-    this.ewt = old('ewt', (c) => new EwtLog(c))
-    this.prompts = old('prompts', (c) => new Prompts(c))
-    this.accounts = old('accounts', (c) => new Accounts(c))
-    this.audit = old('audit', (c) => new Audit(c))
-    this.report = old('report', (c) => new Reports(c))
+    this.tenants = new Tenants(ctx)
+    this.queues = new Queues(ctx)
+    this.holidayCalendars = new HolidayCalendars(ctx)
+    this.closures = new Closures(ctx)
+    this.agents = new Agents(ctx)
+    this.memberships = new Memberships(ctx)
+    this.sessions = new AgentSessions(ctx)
+    this.calls = new Calls(ctx)
+    this.callbacks = new Callbacks(ctx)
+    this.events = new EventLog(ctx)
+    this.ewt = new EwtLog(ctx)
+    this.prompts = new Prompts(ctx)
+    this.accounts = new Accounts(ctx)
+    this.audit = new Audit(ctx)
+    this.report = new Reports(ctx)
     this.#ctx = ctx
-    this.#legacy = legacy
   }
 
   readonly #ctx: RepoContext
-  readonly #legacy: StoreContext | undefined
 
   /**
    * Open (creating and migrating as needed) the store: a postgres:// URL, or the path of the SQLite file
@@ -156,7 +120,8 @@ export class Store {
     const logger = opts.logger ?? pino({ level: 'silent' })
     const clock = opts.clock ?? new RealClock()
     let db: AsyncSqlDb
-    let legacy: StoreContext | undefined
+    if (OTHER_URL_RE.test(pathOrUrl) && !isPostgresUrl(pathOrUrl))
+      throw new StoreError('INVALID', `database.url must be a postgres:// URL (got ${redactUrl(pathOrUrl)})`)
     if (isPostgresUrl(pathOrUrl)) {
       const pgDb = new PgSqlDb(pathOrUrl, { logger, connectTimeoutMs: opts.connectTimeoutMs })
       try {
@@ -174,11 +139,10 @@ export class Store {
         busyTimeoutMs: opts.busyTimeoutMs,
         schemaPath: opts.schemaPath,
       })
-      legacy = makeContext(sqlite.db, clock, logger)
       db = sqlite
     }
     const writes = new WriteQueue(db, { ...opts.writeQueue, logger })
-    return new Store(db, writes, databaseContext(db, clock, logger), legacy)
+    return new Store(db, writes, databaseContext(db, clock, logger))
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -193,12 +157,12 @@ export class Store {
   /** Run fn in one transaction: every repository of the store it gets writes in it; a throw rolls it all back. */
   tx<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     if (this.#ctx.inTransaction) return fn(this)
-    return this.#ctx.tx((c) => fn(new Store(this.db, this.writes, c, this.#legacy)))
+    return this.#ctx.tx((c) => fn(new Store(this.db, this.writes, c)))
   }
 
   /** The repositories bound to an open transaction, e.g. a write-queue job's: `store.within(tx).calls.update(…)`. */
   within(tx: SqlRunner): Store {
-    return new Store(this.db, this.writes, transactionContext(tx, this.#ctx), this.#legacy)
+    return new Store(this.db, this.writes, transactionContext(tx, this.#ctx))
   }
 
   health(): StoreHealth {
@@ -262,8 +226,6 @@ export {
   type EwtAccuracy,
   type AbandonedCaller,
 } from './reports.js'
-// The asynchronous store (SQLite or PostgreSQL) and its write queue: docs/scale-out.md.
-export { AsyncStore, isPostgresUrl, type AsyncStoreOptions, type AsyncStoreHealth } from './async-store.js'
-export { CallPathRepository, type EventQuery } from './call-path-repository.js'
+// The call path's write queue (SQLite or PostgreSQL): docs/scale-out.md.
 export { WriteQueue, isRetryable, type WriteJob, type WriteQueueHealth, type WriteQueueOptions } from './write-queue.js'
 export type { AsyncSqlDb, SqlRunner, SqlValue } from './sql/async-db.js'

@@ -1,9 +1,14 @@
 /**
  * Report queries: licences (T1–T3), per-queue and per-agent statistics, EWT accuracy. Buckets and
  * months are local to a time zone (default Europe/Stockholm).
+ *
+ * The same figures on SQLite and PostgreSQL: the SQL only selects rows (and sums integers, cast back to BIGINT);
+ * buckets, months, averages, percentiles and ratios are computed here in JavaScript (timezone.ts, Intl), never
+ * with either engine's date functions or division.
  */
 import type { Plan } from '../core/model.js'
-import type { StoreContext } from './context.js'
+import type { RepoContext } from './repo-context.js'
+import { textOrder, where } from './sql/clauses.js'
 import { invalid } from './errors.js'
 import { EVENTS } from './events.js'
 import { MISSED_RESULTS, type CallOutcome } from './calls.js'
@@ -114,13 +119,13 @@ function zone(tz: string | undefined): string {
 }
 
 export class Reports {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /**
    * Licences for a month 'YYYY-MM': every agent who was a member of at least one queue at any time
    * of the month (local to timeZone), one row per agent however many queues (T1–T3).
    */
-  licences(month: string, tenantId?: string, opts: { timeZone?: string } = {}): LicenceRow[] {
+  async licences(month: string, tenantId?: string, opts: { timeZone?: string } = {}): Promise<LicenceRow[]> {
     let range: { start: number; end: number }
     try {
       range = monthRange(month, zone(opts.timeZone))
@@ -128,15 +133,12 @@ export class Reports {
       if (err instanceof RangeError) throw invalid('month', err.message.replace(/^month: /, ''))
       throw err
     }
-    const rows = this.ctx
-      .sql(
-        `SELECT h.*, a.extension AS cur_extension, a.name AS cur_name, a.plan AS cur_plan
-                  FROM membership_history h LEFT JOIN agents a ON a.id = h.agent_id
-                 WHERE h.from_at < @end AND (h.until_at IS NULL OR (h.until_at > @start AND h.until_at > h.from_at))
-                   AND (@tenantId IS NULL OR h.tenant_id = @tenantId)
-                 ORDER BY h.from_at, h.id`,
-      )
-      .all({ start: range.start, end: range.end, tenantId: tenantId ?? null }) as {
+    const w = where([
+      ['h.from_at < ?', range.end],
+      ['(h.until_at IS NULL OR (h.until_at > ? AND h.until_at > h.from_at))', range.start],
+      ['h.tenant_id = ?', tenantId ?? undefined],
+    ])
+    const rows = await this.ctx.db.all<{
       tenant_id: string
       agent_id: string
       queue_id: string
@@ -147,7 +149,13 @@ export class Reports {
       cur_extension: string | null
       cur_name: string | null
       cur_plan: Plan | null
-    }[]
+    }>(
+      `SELECT h.*, a.extension AS cur_extension, a.name AS cur_name, a.plan AS cur_plan
+         FROM membership_history h LEFT JOIN agents a ON a.id = h.agent_id
+         ${w.sql}
+        ORDER BY h.from_at, h.id`,
+      w.params,
+    )
     const byAgent = new Map<string, LicenceRow & { queueSet: Set<string> }>()
     for (const r of rows) {
       let l = byAgent.get(r.agent_id)
@@ -173,19 +181,18 @@ export class Reports {
   }
 
   /** Per-queue statistics per local day, hour, or for the whole range, from call_records. */
-  queueStats(q: QueueStatsQuery): QueueStatsRow[] {
+  async queueStats(q: QueueStatsQuery): Promise<QueueStatsRow[]> {
     checkRange(q.since, q.until)
     const tz = zone(q.timeZone)
     const bucket = q.bucket ?? 'day'
     const slMs = (q.serviceLevelSec ?? 20) * 1000
-    const rows = this.ctx
-      .sql(
-        `SELECT * FROM call_records
-                 WHERE arrived_at >= @since AND arrived_at < @until
-                   AND (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
-                 ORDER BY arrived_at, call_id`,
-      )
-      .all({ since: q.since, until: q.until, tenantId: q.tenantId ?? null, queueId: q.queueId ?? null }) as {
+    const w = where([
+      ['arrived_at >= ?', q.since],
+      ['arrived_at < ?', q.until],
+      ['tenant_id = ?', q.tenantId],
+      ['queue_id = ?', q.queueId],
+    ])
+    const rows = await this.ctx.db.all<{
       call_id: string
       queue_id: string
       caller_number: string
@@ -197,7 +204,7 @@ export class Reports {
       outcome: CallOutcome | null
       wait_ms: number | null
       talk_ms: number | null
-    }[]
+    }>(`SELECT * FROM call_records ${w.sql} ORDER BY arrived_at, ${textOrder(this.ctx.dialect, 'call_id')}`, w.params)
     interface Acc {
       row: QueueStatsRow
       waits: number[]
@@ -271,98 +278,98 @@ export class Reports {
    * Per-agent statistics over [since, until): offers (call_offers), talk time (call_records answered in
    * the range), wrap-up time (event_log WRAPUPSTART → next WRAPUPEND of the same agent, start in the range).
    */
-  agentStats(q: {
+  async agentStats(q: {
     since: number
     until: number
     tenantId?: string
     queueId?: string
     agentId?: string
-  }): AgentStatsRow[] {
+  }): Promise<AgentStatsRow[]> {
     checkRange(q.since, q.until)
-    const p = {
-      since: q.since,
-      until: q.until,
-      tenantId: q.tenantId ?? null,
-      queueId: q.queueId ?? null,
-      agentId: q.agentId ?? null,
-    }
     const stats = new Map<string, AgentStatsRow>()
     const get = (agentId: string): AgentStatsRow => {
       let s = stats.get(agentId)
       if (!s) {
-        const a = this.ctx.sql('SELECT extension, name FROM agents WHERE id = ?').get(agentId) as
-          { extension: string; name: string } | undefined
-        s = {
-          agentId,
-          extension: a?.extension ?? null,
-          name: a?.name ?? null,
-          offered: 0,
-          answered: 0,
-          missed: 0,
-          talkMs: 0,
-          wrapUpMs: 0,
-        }
+        s = { agentId, extension: null, name: null, offered: 0, answered: 0, missed: 0, talkMs: 0, wrapUpMs: 0 }
         stats.set(agentId, s)
       }
       return s
     }
-    const offers = this.ctx
-      .sql(
-        `SELECT o.agent_id, o.result FROM call_offers o LEFT JOIN call_records c ON c.call_id = o.call_id
-                 WHERE o.offered_at >= @since AND o.offered_at < @until AND (@agentId IS NULL OR o.agent_id = @agentId)
-                   AND (@tenantId IS NULL OR c.tenant_id = @tenantId) AND (@queueId IS NULL OR c.queue_id = @queueId)`,
-      )
-      .all(p) as { agent_id: string; result: string | null }[]
+    const ow = where([
+      ['o.offered_at >= ?', q.since],
+      ['o.offered_at < ?', q.until],
+      ['o.agent_id = ?', q.agentId],
+      ['c.tenant_id = ?', q.tenantId],
+      ['c.queue_id = ?', q.queueId],
+    ])
+    const offers = await this.ctx.db.all<{ agent_id: string; result: string | null }>(
+      `SELECT o.agent_id, o.result FROM call_offers o LEFT JOIN call_records c ON c.call_id = o.call_id ${ow.sql}`,
+      ow.params,
+    )
     for (const o of offers) {
       const s = get(o.agent_id)
       s.offered++
       if (o.result === 'answered') s.answered++
       else if (o.result !== null && (MISSED_RESULTS as readonly string[]).includes(o.result)) s.missed++
     }
-    const talks = this.ctx
-      .sql(
-        `SELECT agent_id, SUM(COALESCE(talk_ms, 0)) AS talk FROM call_records
-                 WHERE agent_id IS NOT NULL AND answered_at >= @since AND answered_at < @until AND (@agentId IS NULL OR agent_id = @agentId)
-                   AND (@tenantId IS NULL OR tenant_id = @tenantId) AND (@queueId IS NULL OR queue_id = @queueId)
-                 GROUP BY agent_id`,
-      )
-      .all(p) as { agent_id: string; talk: number }[]
+    const tw = where([
+      'agent_id IS NOT NULL',
+      ['answered_at >= ?', q.since],
+      ['answered_at < ?', q.until],
+      ['agent_id = ?', q.agentId],
+      ['tenant_id = ?', q.tenantId],
+      ['queue_id = ?', q.queueId],
+    ])
+    // SUM of a BIGINT is NUMERIC on PostgreSQL (a string to node-postgres): cast back to BIGINT, a number on both.
+    const talks = await this.ctx.db.all<{ agent_id: string; talk: number }>(
+      `SELECT agent_id, CAST(SUM(COALESCE(talk_ms, 0)) AS BIGINT) AS talk FROM call_records ${tw.sql} GROUP BY agent_id`,
+      tw.params,
+    )
     for (const t of talks) get(t.agent_id).talkMs += t.talk
-    const wraps = this.ctx
-      .sql(
-        `SELECT agent_id, event, at, queue_id FROM event_log
-                 WHERE event IN ('${EVENTS.WRAPUPSTART}', '${EVENTS.WRAPUPEND}') AND agent_id IS NOT NULL
-                   AND at >= @since AND (@agentId IS NULL OR agent_id = @agentId)
-                 ORDER BY agent_id, at, id`,
-      )
-      .all({ since: q.since, agentId: q.agentId ?? null }) as {
-      agent_id: string
-      event: string
-      at: number
-      queue_id: string | null
-    }[]
+    const ww = where([
+      `event IN ('${EVENTS.WRAPUPSTART}', '${EVENTS.WRAPUPEND}')`,
+      'agent_id IS NOT NULL',
+      ['at >= ?', q.since],
+      ['agent_id = ?', q.agentId],
+    ])
+    const wraps = await this.ctx.db.all<{ agent_id: string; event: string; at: number; queue_id: string | null }>(
+      `SELECT agent_id, event, at, queue_id FROM event_log ${ww.sql} ORDER BY agent_id, at, id`,
+      ww.params,
+    )
     let open: { agentId: string; at: number; queueId: string | null } | undefined
     for (const w of wraps) {
       if (open && open.agentId !== w.agent_id) open = undefined
       if (w.event === EVENTS.WRAPUPSTART) {
         open = w.at < q.until ? { agentId: w.agent_id, at: w.at, queueId: w.queue_id } : undefined
       } else if (open) {
-        if (this.wrapUpCounts(open, q)) get(open.agentId).wrapUpMs += w.at - open.at
+        if (await this.wrapUpCounts(open, q)) get(open.agentId).wrapUpMs += w.at - open.at
         open = undefined
       }
+    }
+    for (const s of stats.values()) {
+      const a = await this.ctx.db.get<{ extension: string; name: string }>(
+        'SELECT extension, name FROM agents WHERE id = ?',
+        [s.agentId],
+      )
+      s.extension = a?.extension ?? null
+      s.name = a?.name ?? null
     }
     return [...stats.values()].sort((a, b) => (a.extension ?? a.agentId).localeCompare(b.extension ?? b.agentId))
   }
 
   /** EWT accuracy over announcements that had an estimate and whose call was answered. */
-  ewtAccuracy(q: { queueId?: string; since?: number; until?: number } = {}): EwtAccuracy {
-    const rows = this.ctx
-      .sql(
-        `SELECT announced_seconds * 1000 - actual_wait_ms AS err FROM ewt_log
-                 WHERE announced_seconds IS NOT NULL AND actual_wait_ms IS NOT NULL
-                   AND (@queueId IS NULL OR queue_id = @queueId) AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)`,
-      )
-      .all({ queueId: q.queueId ?? null, since: q.since ?? null, until: q.until ?? null }) as { err: number }[]
+  async ewtAccuracy(q: { queueId?: string; since?: number; until?: number } = {}): Promise<EwtAccuracy> {
+    const w = where([
+      'announced_seconds IS NOT NULL',
+      'actual_wait_ms IS NOT NULL',
+      ['queue_id = ?', q.queueId],
+      ['at >= ?', q.since],
+      ['at < ?', q.until],
+    ])
+    const rows = await this.ctx.db.all<{ err: number }>(
+      `SELECT announced_seconds * 1000 - actual_wait_ms AS err FROM ewt_log ${w.sql}`,
+      w.params,
+    )
     const n = rows.length
     if (n === 0) return { n: 0, maeSeconds: null, biasSeconds: null, within60Share: null }
     const abs = rows.map((r) => Math.abs(r.err))
@@ -374,12 +381,16 @@ export class Reports {
     }
   }
 
-  private wrapUpCounts(open: { queueId: string | null }, q: { tenantId?: string; queueId?: string }): boolean {
+  private async wrapUpCounts(
+    open: { queueId: string | null },
+    q: { tenantId?: string; queueId?: string },
+  ): Promise<boolean> {
     if (q.queueId !== undefined && open.queueId !== q.queueId) return false
     if (q.tenantId !== undefined) {
       if (open.queueId === null) return false
-      const t = this.ctx.sql('SELECT tenant_id FROM queues WHERE id = ?').get(open.queueId) as
-        { tenant_id: string } | undefined
+      const t = await this.ctx.db.get<{ tenant_id: string }>('SELECT tenant_id FROM queues WHERE id = ?', [
+        open.queueId,
+      ])
       if (t?.tenant_id !== q.tenantId) return false
     }
     return true

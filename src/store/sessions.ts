@@ -1,6 +1,8 @@
 /** Agent sessions: which agent is logged in to which queue since when, and paused — restored after a restart. */
-import type { StoreContext } from './context.js'
 import { StoreError, notFound } from './errors.js'
+import type { RepoContext } from './repo-context.js'
+import { isForeignKeyViolation } from './sql/constraint.js'
+import { textOrder, where } from './sql/clauses.js'
 import { requireInstant, requireString } from './util.js'
 
 export interface AgentSession {
@@ -31,15 +33,18 @@ const toSession = (r: Row): AgentSession => ({
 })
 
 export class AgentSessions {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
   /** Every session, or those of one agent / one queue. */
-  list(filter: { agentId?: string; queueId?: string } = {}): AgentSession[] {
-    const rows = this.ctx
-      .sql(
-        'SELECT * FROM agent_sessions WHERE (@agentId IS NULL OR agent_id = @agentId) AND (@queueId IS NULL OR queue_id = @queueId) ORDER BY since, agent_id, queue_id',
-      )
-      .all({ agentId: filter.agentId ?? null, queueId: filter.queueId ?? null }) as Row[]
+  async list(filter: { agentId?: string; queueId?: string } = {}): Promise<AgentSession[]> {
+    const w = where([
+      ['agent_id = ?', filter.agentId],
+      ['queue_id = ?', filter.queueId],
+    ])
+    const rows = await this.ctx.db.all<Row>(
+      `SELECT * FROM agent_sessions ${w.sql} ORDER BY since, ${textOrder(this.ctx.dialect, 'agent_id')}, ${textOrder(this.ctx.dialect, 'queue_id')}`,
+      w.params,
+    )
     return rows.map(toSession)
   }
 
@@ -47,45 +52,66 @@ export class AgentSessions {
    * Log an agent in to a queue. Only members may (INVALID otherwise); logging in again keeps the
    * original `since`. The plan gate (T4) is the caller's business: it needs a spoken refusal.
    */
-  login(agentId: string, queueId: string, at: number = this.ctx.clock.now()): AgentSession {
+  async login(agentId: string, queueId: string, at: number = this.ctx.clock.now()): Promise<AgentSession> {
     requireInstant('session.at', at)
-    if (!this.ctx.sql('SELECT 1 FROM agents WHERE id = ?').get(agentId)) throw notFound('agent', agentId)
-    if (!this.ctx.sql('SELECT 1 FROM queues WHERE id = ?').get(queueId)) throw notFound('queue', queueId)
-    if (!this.ctx.sql('SELECT 1 FROM memberships WHERE agent_id = ? AND queue_id = ?').get(agentId, queueId)) {
-      throw new StoreError('INVALID', `agent '${agentId}' is not a member of queue '${queueId}'`, 'queueId')
-    }
-    // a new session inherits the agent's pause state from their other sessions
-    const other = this.ctx
-      .sql('SELECT paused, pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1')
-      .get(agentId) as Pick<Row, 'paused' | 'pause_reason' | 'paused_at'> | undefined
-    this.ctx
-      .sql(
-        'INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING',
+    return this.ctx.tx(async (c) => {
+      if (!(await c.db.get('SELECT 1 FROM agents WHERE id = ?', [agentId]))) throw notFound('agent', agentId)
+      if (!(await c.db.get('SELECT 1 FROM queues WHERE id = ?', [queueId]))) throw notFound('queue', queueId)
+      if (!(await c.db.get('SELECT 1 FROM memberships WHERE agent_id = ? AND queue_id = ?', [agentId, queueId]))) {
+        throw notMember(agentId, queueId)
+      }
+      // a new session inherits the agent's pause state from their other sessions
+      const other = await c.db.get<Pick<Row, 'paused' | 'pause_reason' | 'paused_at'>>(
+        'SELECT paused, pause_reason, paused_at FROM agent_sessions WHERE agent_id = ? AND paused = 1 LIMIT 1',
+        [agentId],
       )
-      .run(agentId, queueId, at, other ? 1 : 0, other?.pause_reason ?? null, other?.paused_at ?? null)
-    return toSession(
-      this.ctx.sql('SELECT * FROM agent_sessions WHERE agent_id = ? AND queue_id = ?').get(agentId, queueId) as Row,
-    )
+      try {
+        await c.db.run(
+          'INSERT INTO agent_sessions (agent_id, queue_id, since, paused, pause_reason, paused_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, queue_id) DO NOTHING',
+          [agentId, queueId, at, other ? 1 : 0, other?.pause_reason ?? null, other?.paused_at ?? null],
+        )
+      } catch (err) {
+        // the membership's agent or queue was removed meanwhile by another writer
+        if (isForeignKeyViolation(err)) throw notMember(agentId, queueId, err)
+        throw err
+      }
+      return toSession(
+        (await c.db.get<Row>('SELECT * FROM agent_sessions WHERE agent_id = ? AND queue_id = ?', [agentId, queueId]))!,
+      )
+    })
   }
 
   /** Log out of one queue, or of every queue when queueId is omitted. Returns the queues left. */
-  logout(agentId: string, queueId?: string): string[] {
-    const rows = this.list({ agentId, queueId })
-    if (queueId === undefined) this.ctx.sql('DELETE FROM agent_sessions WHERE agent_id = ?').run(agentId)
-    else this.ctx.sql('DELETE FROM agent_sessions WHERE agent_id = ? AND queue_id = ?').run(agentId, queueId)
-    return rows.map((r) => r.queueId)
+  async logout(agentId: string, queueId?: string): Promise<string[]> {
+    return this.ctx.tx(async (c) => {
+      const rows = await new AgentSessions(c).list({ agentId, queueId })
+      if (queueId === undefined) await c.db.run('DELETE FROM agent_sessions WHERE agent_id = ?', [agentId])
+      else await c.db.run('DELETE FROM agent_sessions WHERE agent_id = ? AND queue_id = ?', [agentId, queueId])
+      return rows.map((r) => r.queueId)
+    })
   }
 
   /** Pause (with an optional reason) or unpause an agent in all their sessions. Returns how many sessions changed. */
-  setPaused(agentId: string, paused: boolean, reason: string | null = null, at: number = this.ctx.clock.now()): number {
+  async setPaused(
+    agentId: string,
+    paused: boolean,
+    reason: string | null = null,
+    at: number = this.ctx.clock.now(),
+  ): Promise<number> {
     if (reason !== null) requireString('session.pauseReason', reason, { max: 64 })
     const r = paused
-      ? this.ctx
-          .sql('UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?')
-          .run(reason, at, agentId)
-      : this.ctx
-          .sql('UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?')
-          .run(agentId)
+      ? await this.ctx.db.run(
+          'UPDATE agent_sessions SET paused = 1, pause_reason = ?, paused_at = ? WHERE agent_id = ?',
+          [reason, at, agentId],
+        )
+      : await this.ctx.db.run(
+          'UPDATE agent_sessions SET paused = 0, pause_reason = NULL, paused_at = NULL WHERE agent_id = ?',
+          [agentId],
+        )
     return r.changes
   }
+}
+
+function notMember(agentId: string, queueId: string, cause?: unknown): StoreError {
+  return new StoreError('INVALID', `agent '${agentId}' is not a member of queue '${queueId}'`, 'queueId', { cause })
 }

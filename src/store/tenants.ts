@@ -1,7 +1,9 @@
 /** Tenants: each maps to a FreeSWITCH domain. */
 import type { Tenant } from '../core/model.js'
-import type { StoreContext } from './context.js'
 import { StoreError, notFound } from './errors.js'
+import type { RepoContext } from './repo-context.js'
+import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
+import { textOrder } from './sql/clauses.js'
 import { chooseId, rejectUnknownKeys, requireString } from './util.js'
 
 export interface TenantRecord extends Tenant {
@@ -57,80 +59,121 @@ export const TENANT_USAGE_SQL =
 const toTenant = (r: Row): TenantRecord => ({ id: r.id, name: r.name, domain: r.domain, createdAt: r.created_at })
 
 export class Tenants {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: RepoContext) {}
 
-  list(): TenantRecord[] {
-    return (this.ctx.sql('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map(toTenant)
+  async list(): Promise<TenantRecord[]> {
+    return (
+      await this.ctx.db.all<Row>(`SELECT * FROM tenants ORDER BY created_at, ${textOrder(this.ctx.dialect, 'id')}`)
+    ).map(toTenant)
   }
 
-  find(id: string): TenantRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined
+  async find(id: string): Promise<TenantRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM tenants WHERE id = ?', [id])
     return r && toTenant(r)
   }
 
   /** Throws NOT_FOUND. */
-  get(id: string): TenantRecord {
-    const t = this.find(id)
+  async get(id: string): Promise<TenantRecord> {
+    const t = await this.find(id)
     if (!t) throw notFound('tenant', id)
     return t
   }
 
   /** Every tenant with its number of queues and agents. */
-  usage(): TenantUse[] {
-    return this.ctx.sql(TENANT_USAGE_SQL).all() as TenantUse[]
+  async usage(): Promise<TenantUse[]> {
+    const sql =
+      this.ctx.dialect === 'postgres' ? TENANT_USAGE_SQL.replace(/t\.id$/, 't.id COLLATE "C"') : TENANT_USAGE_SQL
+    return this.ctx.db.all<TenantUse>(sql)
   }
 
-  getByDomain(domain: string): TenantRecord | undefined {
-    const r = this.ctx.sql('SELECT * FROM tenants WHERE domain = ?').get(domain) as Row | undefined
+  async getByDomain(domain: string): Promise<TenantRecord | undefined> {
+    const r = await this.ctx.db.get<Row>('SELECT * FROM tenants WHERE domain = ?', [domain])
     return r && toTenant(r)
   }
 
-  create(input: { id?: string; name: string; domain: string }): TenantRecord {
+  async create(input: { id?: string; name: string; domain: string }): Promise<TenantRecord> {
     rejectUnknownKeys('tenant', input, ['id', 'name', 'domain'])
     const id = chooseId('t', input.id, 'tenant')
     const name = requireString('tenant.name', input.name, { max: 100 })
     const domain = requireString('tenant.domain', input.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
-    if (this.find(id)) throw new StoreError('DUPLICATE', `tenant '${id}' already exists`, 'tenant.id')
-    if (this.getByDomain(domain))
-      throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
-    this.ctx
-      .sql('INSERT INTO tenants (id, name, domain, created_at) VALUES (?, ?, ?, ?)')
-      .run(id, name, domain, this.ctx.clock.now())
-    return this.get(id)
+    return this.ctx.tx(async (c) => {
+      const tenants = new Tenants(c)
+      await tenants.assertFree(id, domain)
+      const r = await c.db.get<Row>(
+        'INSERT INTO tenants (id, name, domain, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *',
+        [id, name, domain, c.clock.now()],
+      )
+      if (r) return toTenant(r)
+      await tenants.assertFree(id, domain) // a concurrent writer took the id or the domain: say which
+      throw new StoreError('DUPLICATE', `tenant '${id}' already exists`, 'tenant.id')
+    })
   }
 
-  update(id: string, patch: { name?: string; domain?: string }): TenantRecord {
+  async update(id: string, patch: { name?: string; domain?: string }): Promise<TenantRecord> {
     rejectUnknownKeys('tenant', patch, ['name', 'domain'])
-    const cur = this.get(id)
-    const name = patch.name === undefined ? cur.name : requireString('tenant.name', patch.name, { max: 100 })
-    const domain =
-      patch.domain === undefined
-        ? cur.domain
-        : requireString('tenant.domain', patch.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
-    const other = this.getByDomain(domain)
-    if (other && other.id !== id)
-      throw new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain')
-    this.ctx.sql('UPDATE tenants SET name = ?, domain = ? WHERE id = ?').run(name, domain, id)
-    return this.get(id)
+    return this.ctx.tx(async (c) => {
+      const tenants = new Tenants(c)
+      const cur = await tenants.get(id)
+      const name = patch.name === undefined ? cur.name : requireString('tenant.name', patch.name, { max: 100 })
+      const domain =
+        patch.domain === undefined
+          ? cur.domain
+          : requireString('tenant.domain', patch.domain, { re: DOMAIN_RE, what: DOMAIN_WHAT })
+      const other = await tenants.getByDomain(domain)
+      if (other && other.id !== id) throw domainTaken(domain)
+      try {
+        const r = await c.db.get<Row>('UPDATE tenants SET name = ?, domain = ? WHERE id = ? RETURNING *', [
+          name,
+          domain,
+          id,
+        ])
+        if (!r) throw notFound('tenant', id)
+        return toTenant(r)
+      } catch (err) {
+        if (uniqueViolation(err) !== undefined) throw domainTaken(domain, err)
+        throw err
+      }
+    })
   }
 
   /**
    * Refuses (IN_USE) while the tenant still has queues, agents or calendars. Its closures go with it: once its
    * queues are gone they close nothing, and no route removes a closure (their history stays in the audit log).
    */
-  remove(id: string): void {
-    this.get(id)
-    for (const [table, what] of [
-      ['queues', 'queues'],
-      ['agents', 'agents'],
-      ['holiday_calendars', 'holiday calendars'],
-    ] as const) {
-      const n = (this.ctx.sql(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`).get(id) as { n: number }).n
-      if (n > 0) throw new StoreError('IN_USE', `tenant '${id}' still has ${n} ${what}; remove them first`)
-    }
-    this.ctx.db.transaction(() => {
-      this.ctx.sql('DELETE FROM closures WHERE tenant_id = ?').run(id)
-      this.ctx.sql('DELETE FROM tenants WHERE id = ?').run(id)
-    })()
+  async remove(id: string): Promise<void> {
+    await this.ctx.tx(async (c) => {
+      await new Tenants(c).get(id)
+      for (const [table, what] of [
+        ['queues', 'queues'],
+        ['agents', 'agents'],
+        ['holiday_calendars', 'holiday calendars'],
+      ] as const) {
+        const n = (await c.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?`, [id]))!.n
+        if (n > 0) throw new StoreError('IN_USE', `tenant '${id}' still has ${n} ${what}; remove them first`)
+      }
+      try {
+        await c.db.run('DELETE FROM closures WHERE tenant_id = ?', [id])
+        await c.db.run('DELETE FROM tenants WHERE id = ?', [id])
+      } catch (err) {
+        // a queue, agent or calendar added meanwhile by another writer
+        if (isForeignKeyViolation(err))
+          throw new StoreError(
+            'IN_USE',
+            `tenant '${id}' is still in use; remove its queues, agents and calendars first`,
+            undefined,
+            { cause: err },
+          )
+        throw err
+      }
+    })
   }
+
+  private async assertFree(id: string, domain: string): Promise<void> {
+    if (await this.find(id)) throw new StoreError('DUPLICATE', `tenant '${id}' already exists`, 'tenant.id')
+    if (await this.getByDomain(domain)) throw domainTaken(domain)
+  }
+}
+
+function domainTaken(domain: string, cause?: unknown): StoreError {
+  return new StoreError('DUPLICATE', `tenant domain '${domain}' already exists`, 'tenant.domain', { cause })
 }

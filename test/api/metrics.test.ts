@@ -169,10 +169,10 @@ t.test('koplus_queue_open follows schedules and closures as the engine does', as
   const w = await world()
   t.teardown(() => w.close())
   t.same(queuesOpenAt(w.store, w.now.t), { qa: true, qa2: true, qb: true }, 'no schedule: open')
-  w.store.queues.update('qa2', {
+  await w.store.queues.update('qa2', {
     schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: false },
   })
-  w.store.closures.create({
+  await w.store.closures.create({
     tenantId: 'tb',
     scope: { kind: 'queues', queueIds: ['qb'] },
     from: w.now.t - 1000,

@@ -26,7 +26,7 @@ function fakeEngine() {
     checkLogin: () => ({ ok: true }) as never,
     submit: () => {
       version++
-      return []
+      return Promise.resolve([])
     },
     reloadConfig: () => undefined,
   }

@@ -78,14 +78,14 @@ export const QUIET: Partial<QueueSettings> = {
 }
 
 /** A temp SQLite file with the default tenant, the queues and the agents (logged in `now - 60 s`). */
-export function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.now()): Seeded {
+export async function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.now()): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-journey-'))
   const dbPath = join(dir, 'koplus.sqlite')
-  const store = Store.open(dbPath)
+  const store = await Store.open(dbPath)
   try {
     const qids: Record<string, string> = {}
     for (const q of queues) {
-      const rec = store.queues.create({
+      const rec = await store.queues.create({
         number: q.number,
         name: q.name ?? `Queue ${q.number}`,
         ...(q.tags ? { tags: q.tags } : {}),
@@ -95,16 +95,16 @@ export function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.now())
       qids[q.number] = rec.id
     }
     const aids: Record<string, string> = {}
-    agents.forEach((a, i) => {
-      const rec = store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
+    for (const [i, a] of agents.entries()) {
+      const rec = await store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
       aids[a.extension] = rec.id
-      for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) store.memberships.add(rec.id, qids[n])
+      for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) await store.memberships.add(rec.id, qids[n])
       // Earlier agents have been idle longer.
-      for (const n of a.loggedIn ?? []) store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
-    })
+      for (const n of a.loggedIn ?? []) await store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
+    }
     return { dir, dbPath, queues: qids, agents: aids }
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
@@ -133,17 +133,17 @@ export async function startJourney(
     time?: VirtualTime
     shortPrompts?: boolean
     /** More seeding (calendars, schedules) before the daemon starts. */
-    prepare?: (store: Store, seeded: Seeded) => void
+    prepare?: (store: Store, seeded: Seeded) => void | Promise<void>
   },
 ): Promise<Journey> {
   const clock = o.time?.clock ?? o.clock ?? new RealClock()
-  const seeded = seed(o.queues, o.agents, clock.now())
+  const seeded = await seed(o.queues, o.agents, clock.now())
   if (o.prepare) {
-    const store = Store.open(seeded.dbPath)
+    const store = await Store.open(seeded.dbPath)
     try {
-      o.prepare(store, seeded)
+      await o.prepare(store, seeded)
     } finally {
-      store.close()
+      await store.close()
     }
   }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(o.time ? { clock: o.time.clock } : {}) })
@@ -231,14 +231,18 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
 }
 
 /**
- * Polls `fn` (a SQLite read or the daemon's status: things that change without a simulator event, which is what
- * `sim.waitFor` re-checks on) every 10 ms until it returns a value other than undefined/false.
+ * Polls `fn` (a store read or the daemon's status: things that change without a simulator event, which is what
+ * `sim.waitFor` re-checks on) every 10 ms until it returns (or resolves to) a value other than undefined/false.
  */
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function until<R>(
+  fn: () => R | Promise<R>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<Exclude<R, undefined | false>> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = fn()
-    if (v !== undefined && v !== false) return v
+    const v = await fn()
+    if (v !== undefined && v !== false) return v as Exclude<R, undefined | false>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

@@ -4,12 +4,14 @@
  *
  *   const backends = await storeBackends(t)
  *   for (const b of backends) t.test(`${b.name}: …`, async (t) => { const db = await b.open(t); … })
+ *   for (const b of backends) t.test(`${b.name}: …`, async (t) => { const store = await b.openStore(t, { clock }); … })
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migratePg } from '../../src/store/pg/migrate.js'
 import { PgSqlDb } from '../../src/store/pg/pg-db.js'
+import { Store, type StoreOptions } from '../../src/store/index.js'
 import type { AsyncSqlDb } from '../../src/store/sql/async-db.js'
 import { SqliteSqlDb } from '../../src/store/sql/sqlite-db.js'
 import { startPostgres, type PrivatePostgres } from './postgres.js'
@@ -22,6 +24,11 @@ export interface StoreBackend {
   name: 'sqlite' | 'postgres'
   /** A fresh, migrated, empty store (closed and removed with t). */
   open(t: Teardown): Promise<AsyncSqlDb>
+  /**
+   * A fresh whole Store (`Store.open(path or url, opts)`: created, migrated, the default tenant only), closed and
+   * removed with t.
+   */
+  openStore(t: Teardown, opts?: StoreOptions): Promise<Store>
   pg?: PrivatePostgres
 }
 
@@ -39,6 +46,15 @@ export function sqliteBackend(): StoreBackend {
       })
       return db
     },
+    async openStore(t, opts = {}) {
+      const dir = mkdtempSync(join(tmpdir(), 'koplus-store-'))
+      const store = await Store.open(join(dir, 'koplus.sqlite'), opts)
+      t.teardown(async () => {
+        await store.close()
+        rmSync(dir, { recursive: true, force: true })
+      })
+      return store
+    },
   }
 }
 
@@ -52,6 +68,12 @@ export function postgresBackend(pg: PrivatePostgres): StoreBackend {
       t.teardown(() => db.close())
       await migratePg(db)
       return db
+    },
+    async openStore(t, opts = {}) {
+      const url = await pg.createDatabase(`koplus_t${++dbCounter}`)
+      const store = await Store.open(url, { connectTimeoutMs: 1000, ...opts })
+      t.teardown(() => store.close())
+      return store
     },
   }
 }

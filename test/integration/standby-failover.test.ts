@@ -33,11 +33,11 @@ interface Node {
 
 if (pg) {
   const url = await pg.createDatabase('pair')
-  const seeded = seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  const seeded = await seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   const fsPort = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
-  const db = Store.open(seeded.dbPath)
+  const db = await Store.open(seeded.dbPath)
   const nodes: Node[] = []
   t.teardown(async () => {
     for (const n of nodes) {
@@ -45,7 +45,7 @@ if (pg) {
       await n.tap.close()
       await n.pgLink.close()
     }
-    db.close()
+    await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
@@ -113,7 +113,8 @@ if (pg) {
     async (t) => {
       const calls = await waitingCallers(5, '07010000')
       await until(
-        () => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null),
+        async () =>
+          (await Promise.all(calls.map((c) => db.calls.find(c.uuid)))).every((r) => r?.enteredQueueAt != null),
         3000,
         'queue entries written',
       )
@@ -150,8 +151,8 @@ if (pg) {
         'each caller offered once',
       )
       const recs = await until(
-        () => {
-          const r = calls.map((c) => db.calls.find(c.uuid))
+        async () => {
+          const r = await Promise.all(calls.map((c) => db.calls.find(c.uuid)))
           return r.every((x) => x?.outcome) ? r : undefined
         },
         5000,

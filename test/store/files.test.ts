@@ -17,10 +17,10 @@ function tmp(t: { teardown: (fn: () => void) => void }): string {
   return dir
 }
 
-/** The StoreError `fn` throws, or a failure. */
-function storeError(fn: () => unknown): StoreError {
+/** The StoreError `p` rejects with, or a failure. */
+async function storeError(p: Promise<unknown>): Promise<StoreError> {
   try {
-    fn()
+    await p
   } catch (e) {
     if (e instanceof StoreError) return e
     throw e
@@ -33,9 +33,9 @@ t.test('a new database: data directories 0700, the file, its -wal and -shm 0600,
   const old = process.umask(0o000) // the most permissive umask: the modes must not come from it
   t.teardown(() => process.umask(old))
   const path = join(dir, 'data', 'sub', 'koplus.sqlite')
-  const store = Store.open(path)
+  const store = await Store.open(path)
   t.teardown(() => store.close())
-  store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' }) // a write: the WAL holds data
+  await store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' }) // a write: the WAL holds data
   t.equal(mode(join(dir, 'data')), '700', 'data directory')
   t.equal(mode(join(dir, 'data', 'sub')), '700', 'and the one inside it')
   t.equal(mode(path), '600', 'database')
@@ -49,7 +49,7 @@ t.test(
   async (t) => {
     const dir = tmp(t)
     const path = join(dir, 'koplus.sqlite')
-    Store.open(path).close()
+    await (await Store.open(path)).close()
     writeFileSync(`${path}-wal`, '')
     chmodSync(path, 0o644)
     chmodSync(`${path}-wal`, 0o644)
@@ -71,16 +71,16 @@ t.test(
 t.test('a parent that is a file: one line naming it, not "EEXIST … mkdir"', async (t) => {
   const dir = tmp(t)
   writeFileSync(join(dir, 'file'), 'x')
-  let e = storeError(() => Store.open(join(dir, 'file', 'koplus.sqlite')))
+  let e = await storeError(Store.open(join(dir, 'file', 'koplus.sqlite')))
   t.equal(e.storeCode, 'FILE')
   t.equal(e.message, `${join(dir, 'file')} is a file, not a directory`)
-  e = storeError(() => Store.open(join(dir, 'file', 'deeper', 'koplus.sqlite')))
+  e = await storeError(Store.open(join(dir, 'file', 'deeper', 'koplus.sqlite')))
   t.equal(
     e.message,
     `${join(dir, 'file')} is a file, not a directory, so ${join(dir, 'file', 'deeper')} cannot be made`,
   )
   t.notMatch(e.message, /EEXIST/)
-  e = storeError(() => Store.open(dir))
+  e = await storeError(Store.open(dir))
   t.equal(e.message, `${dir} is a directory; give the path of the SQLite file`)
 })
 
@@ -89,10 +89,10 @@ t.test(
   { skip: !existsSync('/proc/self') && 'no /proc here' },
   async (t) => {
     const started = performance.now()
-    let e = storeError(() => Store.open('/proc/koplus-test/data/koplus.sqlite'))
+    let e = await storeError(Store.open('/proc/koplus-test/data/koplus.sqlite'))
     t.equal(e.storeCode, 'FILE')
     t.match(e.message, /^cannot create the directory \/proc\/koplus-test: .*\(ENOENT\)$/)
-    e = storeError(() => Store.open('/proc/koplus-test.sqlite'))
+    e = await storeError(Store.open('/proc/koplus-test.sqlite'))
     t.match(e.message, /^cannot create the database file \/proc\/koplus-test\.sqlite: .*\(ENOENT\)$/)
     t.ok(performance.now() - started < 1000, 'without hanging')
     t.notMatch(e.message, /\n/, 'one line')

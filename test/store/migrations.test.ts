@@ -1,4 +1,7 @@
-/** Schema creation and migration: a fresh file, a version-1 file, versions we refuse. */
+/**
+ * Schema creation and migration: a fresh store (SQLite and PostgreSQL), a version-1 SQLite file, versions we refuse.
+ * (PostgreSQL's own migrations: pg-schema.test.ts.)
+ */
 import t from 'tap'
 import Database from 'better-sqlite3'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -6,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store, CURRENT_VERSION } from '../../src/store/index.js'
 import { declaredVersion, defaultSchemaPath } from '../../src/store/db.js'
+import { SqliteSqlDb } from '../../src/store/sql/sqlite-db.js'
+import { storeBackends } from '../helpers/store-backends.js'
 
 /** The version-1 schema (the spine), as koplus 0.1 created it. */
 const V1_SCHEMA = `
@@ -45,6 +50,14 @@ INSERT INTO event_log (at, call_id, queue_id, event) VALUES (11000, 'c1', 'q_sup
 `
 
 const dir = mkdtempSync(join(tmpdir(), 'koplus-store-'))
+// Before any t.test: the private PostgreSQL is torn down when the root test's queue runs dry.
+const backends = await storeBackends(t)
+
+/** The better-sqlite3 connection under a SQLite store (for PRAGMAs and sqlite_master). */
+function sqlite(store: Store): Database.Database {
+  if (!(store.db instanceof SqliteSqlDb)) throw new Error(`expected a SQLite store, got ${store.backend}`)
+  return store.db.db
+}
 
 /** Tables, columns, indexes and foreign keys of a database, normalised for comparison. */
 function shape(db: Database.Database): unknown {
@@ -94,28 +107,40 @@ t.test('schema.sql declares the version the migrations lead to', async (t) => {
   t.ok(CURRENT_VERSION >= 2)
 })
 
-t.test('a fresh file gets schema.sql, WAL and the default tenant', async (t) => {
+t.test('a fresh SQLite file gets schema.sql and WAL', async (t) => {
   const path = join(dir, 'fresh', 'koplus.sqlite') // the directory does not exist yet
-  const store = Store.open(path)
+  const store = await Store.open(path)
   t.teardown(() => store.close())
-  t.equal(store.version, CURRENT_VERSION)
-  t.equal(store.db.pragma('journal_mode', { simple: true }), 'wal')
-  t.equal(store.db.pragma('foreign_keys', { simple: true }), 1)
-  t.equal(store.db.pragma('synchronous', { simple: true }), 1, 'synchronous=NORMAL')
-  t.equal(store.db.pragma('busy_timeout', { simple: true }), 5000)
-  const def = store.tenants.get('default')
-  t.equal(def.domain, 'default')
-  t.ok(Math.abs(def.createdAt - Date.now()) < 60_000, 'created_at is epoch milliseconds (now)')
-  // reopening leaves everything as it is
-  store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' })
-  store.close()
-  const again = Store.open(path)
-  t.teardown(() => again.close())
-  t.same(
-    again.tenants.list().map((x) => x.id),
-    ['default', 'acme'],
-  )
+  t.equal(await store.version(), CURRENT_VERSION)
+  const db = sqlite(store)
+  t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  t.equal(db.pragma('foreign_keys', { simple: true }), 1)
+  t.equal(db.pragma('synchronous', { simple: true }), 1, 'synchronous=NORMAL')
+  t.equal(db.pragma('busy_timeout', { simple: true }), 5000)
 })
+
+for (const b of backends) {
+  t.test(`${b.name}: a fresh store has the default tenant; reopening leaves everything as it is`, async (t) => {
+    const where = b.pg
+      ? await b.pg.createDatabase('koplus_reopen')
+      : join(mkdtempSync(join(dir, 'reopen-')), 'koplus.sqlite')
+    const store = await Store.open(where)
+    t.equal(await store.version(), CURRENT_VERSION)
+    const def = await store.tenants.get('default')
+    t.equal(def.domain, 'default')
+    t.equal(typeof def.createdAt, 'number')
+    t.ok(Math.abs(def.createdAt - Date.now()) < 60_000, 'created_at is epoch milliseconds (now)')
+    await store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' })
+    await store.close()
+    const again = await Store.open(where)
+    t.teardown(() => again.close())
+    t.equal(await again.version(), CURRENT_VERSION)
+    t.same(
+      (await again.tenants.list()).map((x) => x.id),
+      ['default', 'acme'],
+    )
+  })
+}
 
 t.test('a version-1 file is migrated to the current version, data kept, same shape as fresh', async (t) => {
   const path = join(dir, 'v1.sqlite')
@@ -123,11 +148,11 @@ t.test('a version-1 file is migrated to the current version, data kept, same sha
   v1.exec(V1_SCHEMA)
   v1.close()
 
-  const store = Store.open(path)
+  const store = await Store.open(path)
   t.teardown(() => store.close())
-  t.equal(store.version, CURRENT_VERSION)
+  t.equal(await store.version(), CURRENT_VERSION)
 
-  const q = store.queues.get('q_support')
+  const q = await store.queues.get('q_support')
   t.equal(q.settings.language, 'en', 'v1 language column folded into settings')
   t.equal(q.settings.ringTimeSec, 15, 'v1 settings kept')
   t.equal(q.settings.wrapUpSec, 10, 'defaults merged on read')
@@ -135,28 +160,28 @@ t.test('a version-1 file is migrated to the current version, data kept, same sha
   t.equal(q.schedule, null)
   t.equal(q.updatedAt, 2000)
 
-  const a = store.agents.get('a_anna')
+  const a = await store.agents.get('a_anna')
   t.equal(a.sipUser, '1001', 'sip_user backfilled from the extension')
   t.same(a.skills, {})
   t.equal(a.wrapUpSec, null)
 
   t.same(
-    store.memberships.history('a_anna'),
+    await store.memberships.history('a_anna'),
     [{ agentId: 'a_anna', queueId: 'q_support', tenantId: 'default', from: 4000, until: null }],
     'history backfilled',
   )
-  t.same(store.sessions.list(), [
+  t.same(await store.sessions.list(), [
     { agentId: 'a_anna', queueId: 'q_support', since: 5000, paused: false, pauseReason: null, pausedAt: null },
   ])
-  const c = store.calls.get('c1')
+  const c = await store.calls.get('c1')
   t.equal(c.waitMs, 30000)
   t.equal(c.talkMs, 60000)
-  t.equal(store.events.list().length, 1)
+  t.equal((await store.events.list()).length, 1)
 
-  const fresh = Store.open(':memory:')
+  const fresh = await Store.open(':memory:')
   t.teardown(() => fresh.close())
-  t.same(shape(store.db), shape(fresh.db), 'migrated schema equals the fresh schema')
-  t.same(store.db.pragma('foreign_key_check'), [])
+  t.same(shape(sqlite(store)), shape(sqlite(fresh)), 'migrated schema equals the fresh schema')
+  t.same(sqlite(store).pragma('foreign_key_check'), [])
 })
 
 t.test('a failing migration leaves the file at its old version', async (t) => {
@@ -166,7 +191,7 @@ t.test('a failing migration leaves the file at its old version', async (t) => {
   // a table the v2 step wants to create already exists: the step fails half-way
   v1.exec('CREATE TABLE call_offers (x INTEGER)')
   v1.close()
-  t.throws(() => Store.open(path), /call_offers already exists/)
+  await t.rejects(Store.open(path), /call_offers already exists/)
   const db = new Database(path)
   t.teardown(() => db.close())
   t.equal(db.pragma('user_version', { simple: true }), 1)
@@ -182,7 +207,7 @@ t.test('refuses a newer file and a non-koplus file', async (t) => {
   const db = new Database(newer)
   db.pragma(`user_version = ${CURRENT_VERSION + 1}`)
   db.close()
-  t.throws(() => Store.open(newer), {
+  await t.rejects(Store.open(newer), {
     name: 'StoreError',
     code: 'KOPLUS_STORE_SCHEMA',
     message: /newer than this koplus/,
@@ -192,7 +217,7 @@ t.test('refuses a newer file and a non-koplus file', async (t) => {
   const db2 = new Database(other)
   db2.exec('CREATE TABLE something (x)')
   db2.close()
-  t.throws(() => Store.open(other), /not a koplus database/)
+  await t.rejects(Store.open(other), /not a koplus database/)
 })
 
 t.test('refuses a schema.sql whose version disagrees with the migrations', async (t) => {
@@ -204,5 +229,5 @@ t.test('refuses a schema.sql whose version disagrees with the migrations', async
       `PRAGMA user_version = ${CURRENT_VERSION + 5}`,
     ),
   )
-  t.throws(() => Store.open(':memory:', { schemaPath: bad }), /declares version/)
+  await t.rejects(Store.open(':memory:', { schemaPath: bad }), /declares version/)
 })
