@@ -81,8 +81,8 @@ export interface EngineFeed {
 
 /** The view and feed of a running daemon, with nothing else of it. */
 export function engineViewOf(
-  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'persisted' | 'reloadConfig' | 'status' | 'freeswitch'> &
-    Partial<Pick<Daemon, 'leadership' | 'store'>>,
+  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
+    Partial<Pick<Daemon, 'leadership' | 'store' | 'persisted'>>,
 ): EngineView & EngineFeed {
   const lead = daemon.leadership
   const store = daemon.store
@@ -94,7 +94,7 @@ export function engineViewOf(
     freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),
     submit: async (event) => {
       const commands = daemon.dispatch(event)
-      await daemon.persisted()
+      await daemon.persisted?.()
       return commands
     },
     reloadConfig: () => daemon.reloadConfig(),
