@@ -199,6 +199,7 @@ function modCallcenterModel(): void {
 export default async function (): Promise<void> {
   console.log('koplus connect latency: real daemon process ↔ FreeSWITCH simulator over TCP 127.0.0.1 (times in ms)')
   console.log(hostLine())
+  console.log(`store: ${process.env.BENCH_STORE === 'postgres' ? 'PostgreSQL (BENCH_STORE=postgres)' : 'SQLite'}`)
   await arrivalToRing()
   await hangupToRing()
   await wrapUpToRing()
