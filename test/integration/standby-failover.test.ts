@@ -203,7 +203,10 @@ if (pg) {
           ),
         ),
       ])
-      t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)')
+      t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)', {
+        lastLines: old.proc.lines.slice(-8).map((l) => ({ msg: l.msg, ...(l.err ? { err: l.err } : {}) })),
+        stderr: old.proc.raw.join('').slice(-2000),
+      })
       t.ok(
         old.proc.lines.some((l) => /^leadership: fenced/.test(l.msg)),
         'and says why',
