@@ -16,28 +16,40 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CallPathRepository } from '../src/store/call-path-repository.js'
+import pino from 'pino'
+import { Calls } from '../src/store/calls.js'
 import { openDatabase } from '../src/store/db.js'
+import { EventLog } from '../src/store/events.js'
+import { transactionContext } from '../src/store/repo-context.js'
 import { migratePg } from '../src/store/pg/migrate.js'
 import { PgSqlDb } from '../src/store/pg/pg-db.js'
 import type { AsyncSqlDb, SqlRunner } from '../src/store/sql/async-db.js'
 import { SqliteSqlDb } from '../src/store/sql/sqlite-db.js'
 import { WriteQueue } from '../src/store/write-queue.js'
+import { RealClock } from '../src/util/clock.js'
 import { PrivatePostgres, postgresUnavailable } from './helpers/private-postgres.js'
 import { formatSummary, hostLine, summarize } from './helpers/stats.js'
 
 const CALLS = Number(process.env.N ?? 500)
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0)
 
+const repoBase = { clock: new RealClock(), logger: pino({ level: 'silent' }) }
+
+/** The store's call-path repositories bound to one transaction (as `store.within(tx)` gives the daemon). */
+function repos(dialect: AsyncSqlDb['dialect'], tx: SqlRunner): { calls: Calls; events: EventLog } {
+  const ctx = transactionContext(tx, { dialect, ...repoBase })
+  return { calls: new Calls(ctx), events: new EventLog(ctx) }
+}
+
 /** The four event transactions of call i, in order. */
-function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void>)[] {
+function callEvents(dialect: AsyncSqlDb['dialect'], prefix: string, i: number): ((tx: SqlRunner) => Promise<void>)[] {
   const callId = `${prefix}-${i}`
   const at = T0 + i * 1000
   let offerId = 0
   return [
     async (tx) => {
-      const r = new CallPathRepository(tx)
-      await r.startCall({
+      const r = repos(dialect, tx)
+      await r.calls.start({
         callId,
         tenantId: 'default',
         queueId: 'q1',
@@ -45,12 +57,12 @@ function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void
         enteredQueueAt: at + 10,
         callerNumber: '+46701234567',
       })
-      await r.appendEvent({ at, callId, queueId: 'q1', event: 'ARRIVE', data: { callerNumber: '+46701234567' } })
+      await r.events.append({ at, callId, queueId: 'q1', event: 'ARRIVE', data: { callerNumber: '+46701234567' } })
     },
     async (tx) => {
-      const r = new CallPathRepository(tx)
+      const r = repos(dialect, tx)
       offerId = (
-        await r.addOffer({
+        await r.calls.addOffer({
           callId,
           agentId: 'a1',
           offeredAt: at + 20,
@@ -58,13 +70,13 @@ function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void
           device: 'softphone:1001',
         })
       ).id
-      await r.appendEvent({ at: at + 20, callId, queueId: 'q1', agentId: 'a1', event: 'RING', data: { offerId } })
+      await r.events.append({ at: at + 20, callId, queueId: 'q1', agentId: 'a1', event: 'RING', data: { offerId } })
     },
     async (tx) => {
-      const r = new CallPathRepository(tx)
-      await r.updateCall(callId, { answeredAt: at + 5000, agentId: 'a1' })
-      await r.finishOffer(offerId, { result: 'answered', answeredAt: at + 5000 })
-      await r.appendEvent({
+      const r = repos(dialect, tx)
+      await r.calls.update(callId, { answeredAt: at + 5000, agentId: 'a1' })
+      await r.calls.finishOffer(offerId, { result: 'answered', answeredAt: at + 5000 })
+      await r.events.append({
         at: at + 5000,
         callId,
         queueId: 'q1',
@@ -74,9 +86,9 @@ function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void
       })
     },
     async (tx) => {
-      const r = new CallPathRepository(tx)
-      await r.updateCall(callId, { endedAt: at + 65_000, outcome: 'answered' })
-      await r.appendEvent({
+      const r = repos(dialect, tx)
+      await r.calls.update(callId, { endedAt: at + 65_000, outcome: 'answered' })
+      await r.events.append({
         at: at + 65_000,
         callId,
         queueId: 'q1',
@@ -90,10 +102,10 @@ function callEvents(prefix: string, i: number): ((tx: SqlRunner) => Promise<void
 
 async function measure(label: string, db: AsyncSqlDb): Promise<void> {
   // warm-up: statement caches, connections
-  for (const job of callEvents('warm', 0)) await db.transaction(job)
+  for (const job of callEvents(db.dialect, 'warm', 0)) await db.transaction(job)
   const samples: number[] = []
   for (let i = 0; i < CALLS; i++) {
-    for (const job of callEvents('lat', i)) {
+    for (const job of callEvents(db.dialect, 'lat', i)) {
       const t0 = performance.now()
       await db.transaction(job)
       samples.push(performance.now() - t0)
@@ -103,7 +115,7 @@ async function measure(label: string, db: AsyncSqlDb): Promise<void> {
 
   const q = new WriteQueue(db)
   const t0 = performance.now()
-  for (let i = 0; i < CALLS; i++) for (const job of callEvents('q', i)) q.enqueue(`q-${i}`, job)
+  for (let i = 0; i < CALLS; i++) for (const job of callEvents(db.dialect, 'q', i)) q.enqueue(`q-${i}`, job)
   const enqueuedMs = performance.now() - t0
   await q.drained()
   const ms = performance.now() - t0

@@ -23,6 +23,8 @@ import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
 /** What the parent passes on the command line. */
 export interface ChildSettings {
   databasePath: string
+  /** database.url: the store on PostgreSQL (databasePath is then not used). */
+  databaseUrl?: string
   port: number
   soundsDir: string
   /**
@@ -83,6 +85,7 @@ const send = (m: unknown): void => {
 if (settings.wakeupMs !== undefined) setDefaultWakeups({ intervalMs: settings.wakeupMs })
 const daemon = await startDaemon({
   databasePath: settings.databasePath,
+  ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
   soundsDir: settings.soundsDir,
   freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
 })

@@ -45,6 +45,7 @@ function runnerOf(q: (sql: string, params: SqlValue[]) => Promise<pg.QueryResult
 export class PgSqlDb implements AsyncSqlDb {
   readonly dialect = 'postgres' as const
   readonly pool: pg.Pool
+  readonly #log: Logger | undefined
   readonly #runner: SqlRunner
 
   constructor(
@@ -65,6 +66,7 @@ export class PgSqlDb implements AsyncSqlDb {
       },
     })
     const log = opts.logger
+    this.#log = log
     this.pool.on('error', (err) => log?.warn({ err }, 'an idle PostgreSQL connection failed'))
     this.#runner = runnerOf((sql, params) => this.pool.query(sql, params))
   }
@@ -84,6 +86,13 @@ export class PgSqlDb implements AsyncSqlDb {
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     let broken = false
+    // A checked-out client has no listener of the pool's: its connection dying (a reset, a partition) would be an
+    // unhandled 'error' event and end the process. The failing query rejects anyway; the client is not reused.
+    const onError = (err: Error): void => {
+      broken = true
+      this.#log?.warn({ err }, 'a PostgreSQL connection failed during a transaction')
+    }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       const r = await fn(runnerOf((sql, params) => client.query(sql, params)))
@@ -97,6 +106,7 @@ export class PgSqlDb implements AsyncSqlDb {
       }
       throw err
     } finally {
+      client.removeListener('error', onError)
       client.release(broken)
     }
   }
