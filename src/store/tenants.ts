@@ -52,9 +52,11 @@ export function placeholderDomainWarning(tenants: readonly TenantUse[]): string 
   )
 }
 
-/** Every tenant with its number of queues and agents (also read by `koplus doctor` from the file directly). */
-export const TENANT_USAGE_SQL =
-  'SELECT t.id, t.domain, (SELECT count(*) FROM queues q WHERE q.tenant_id = t.id) AS queues, (SELECT count(*) FROM agents a WHERE a.tenant_id = t.id) AS agents FROM tenants t ORDER BY t.id'
+const TENANT_USAGE_SELECT =
+  'SELECT t.id, t.domain, (SELECT count(*) FROM queues q WHERE q.tenant_id = t.id) AS queues, (SELECT count(*) FROM agents a WHERE a.tenant_id = t.id) AS agents FROM tenants t'
+
+/** Every tenant with its number of queues and agents (also read by `koplus doctor` from the SQLite file directly). */
+export const TENANT_USAGE_SQL = `${TENANT_USAGE_SELECT} ORDER BY t.id`
 
 const toTenant = (r: Row): TenantRecord => ({ id: r.id, name: r.name, domain: r.domain, createdAt: r.created_at })
 
@@ -81,9 +83,7 @@ export class Tenants {
 
   /** Every tenant with its number of queues and agents. */
   async usage(): Promise<TenantUse[]> {
-    const sql =
-      this.ctx.dialect === 'postgres' ? TENANT_USAGE_SQL.replace(/t\.id$/, 't.id COLLATE "C"') : TENANT_USAGE_SQL
-    return this.ctx.db.all<TenantUse>(sql)
+    return this.ctx.db.all<TenantUse>(`${TENANT_USAGE_SELECT} ORDER BY ${textOrder(this.ctx.dialect, 't.id')}`)
   }
 
   async getByDomain(domain: string): Promise<TenantRecord | undefined> {

@@ -47,12 +47,13 @@ async function openWithLocale(t: Test, b: StoreBackend, clock: VirtualClock): Pr
 }
 
 /** Resolves once another PostgreSQL session waits for a lock (the concurrent writer is blocked on our row). */
-async function someoneWaits(store: Store): Promise<void> {
-  for (;;) {
+async function someoneWaits(store: Store, gaveUp: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !gaveUp(); i++) {
     const r = await store.db.get<{ n: number }>('SELECT count(*) AS n FROM pg_locks WHERE NOT granted')
     if (r && r.n > 0) return
     await new Promise((resolve) => setImmediate(resolve))
   }
+  if (!gaveUp()) throw new Error('the concurrent writer never waited for the open transaction')
 }
 
 /**
@@ -74,10 +75,12 @@ async function race<T>(
     wrote()
     await held
   })
-  await written
+  await Promise.race([written, tx]) // (tx: first failed)
   const other = second()
   const settled = Promise.allSettled([other])
-  if (b.pg) await someoneWaits(store)
+  let done = false
+  void settled.then(() => (done = true))
+  if (b.pg) await Promise.race([someoneWaits(store, () => done), settled]) // (settled: it did not wait after all)
   release()
   await tx
   return (await settled)[0]
@@ -108,6 +111,16 @@ for (const b of backends) {
       (await store.tenants.list()).map((x) => x.id).filter((id) => id !== 'default'),
       ['A', 'B', 'a', 'b'],
       'tenants (same created_at) by id',
+    )
+    t.strictSame(
+      (await store.tenants.usage()).filter((u) => u.id !== 'default'),
+      [
+        { id: 'A', domain: 'a2.example', queues: 0, agents: 0 },
+        { id: 'B', domain: 'b2.example', queues: 0, agents: 0 },
+        { id: 'a', domain: 'a.example', queues: 0, agents: 0 },
+        { id: 'b', domain: 'b.example', queues: 0, agents: 0 },
+      ],
+      'usage: by id, counts as numbers',
     )
     t.same(
       (await store.holidayCalendars.list()).map((x) => x.name),
@@ -242,5 +255,36 @@ for (const b of backends) {
       ((tenant as PromiseRejectedResult).reason as StoreError).message,
       "tenant domain 'acme.example' already exists",
     )
+  })
+
+  t.test(`${b.name}: a concurrent writer's reference is the same StoreError as a checked one`, async (t) => {
+    const store = await b.openStore(t, { clock: new VirtualClock(T0) })
+    await store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' })
+    const removed = await race(
+      b,
+      store,
+      (s) => s.queues.create({ tenantId: 'acme', number: '5000', name: 'Support' }),
+      () => store.tenants.remove('acme'),
+    )
+    t.equal(removed.status, 'rejected')
+    const e = (removed as PromiseRejectedResult).reason as StoreError
+    t.ok(e instanceof StoreError, 'a StoreError, not the database error')
+    t.equal(e.storeCode, 'IN_USE')
+    t.match(e.message, /^tenant 'acme' (still has 1 queues; remove them first|is still in use; remove its)/)
+    t.equal((await store.tenants.get('acme')).domain, 'acme.example', 'the tenant is still there')
+
+    const q = await store.queues.create({ id: 'q1', number: '5001', name: 'Sales' })
+    await store.agents.create({ id: 'anna', extension: '1001', name: 'Anna', plan: 'pro' })
+    const added = await race(
+      b,
+      store,
+      (s) => s.agents.remove('anna'),
+      () => store.memberships.add('anna', q.id),
+    )
+    t.equal(added.status, 'rejected')
+    const m = (added as PromiseRejectedResult).reason as StoreError
+    t.ok(m instanceof StoreError, 'a StoreError, not the database error')
+    t.equal(m.storeCode, 'NOT_FOUND')
+    t.same(await store.memberships.list(), [])
   })
 }

@@ -1,9 +1,8 @@
 /**
- * AsyncSqlDb over SQLite: its own better-sqlite3 connection to the store's file (opened and migrated by db.ts,
- * so the schema is the one the synchronous Store uses), with the statements run synchronously and handed back as
- * promises. Transactions are BEGIN IMMEDIATE … COMMIT on this connection, one at a time (a mutex), so an async
- * transaction never mixes with another's statements; the synchronous Store's own connection is separate and
- * SQLite's locking (WAL, busy_timeout) orders the two.
+ * AsyncSqlDb over SQLite: a better-sqlite3 connection to the store's file (opened and migrated by db.ts), with the
+ * statements run synchronously and handed back as promises. Transactions are BEGIN IMMEDIATE … COMMIT on this
+ * connection, one at a time (a mutex), so a transaction never mixes with another's statements; another process on
+ * the same file (e.g. `koplus doctor`) is ordered by SQLite's locking (WAL, busy_timeout).
  */
 import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
