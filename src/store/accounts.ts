@@ -6,6 +6,7 @@
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import type { RepoContext } from './repo-context.js'
 import { textOrder, where } from './sql/clauses.js'
+import { isForeignKeyViolation, uniqueViolation } from './sql/constraint.js'
 import { StoreError, invalid, notFound } from './errors.js'
 import { chooseId, newId, requireInt, requireString } from './util.js'
 
@@ -131,11 +132,15 @@ export class Accounts {
         throw new StoreError('DUPLICATE', `account '${id}' already exists`, 'account.id')
       const hash = hashPassword(input.password)
       const now = this.ctx.clock.now()
-      const r = await ctx.db.get<AccountRow>(
-        'INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',
-        [id, username, input.role, tenantId, agentId, hash, now, now],
-      )
-      return toAccount(r!)
+      try {
+        const r = await ctx.db.get<AccountRow>(
+          'INSERT INTO accounts (id, username, role, tenant_id, agent_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',
+          [id, username, input.role, tenantId, agentId, hash, now, now],
+        )
+        return toAccount(r!)
+      } catch (err) {
+        throw createConflict(err, { id, username, tenantId, agentId })
+      }
     })
   }
 
@@ -319,6 +324,25 @@ export class Accounts {
   async purgeSessions(now: number = this.ctx.clock.now()): Promise<number> {
     return (await this.ctx.db.run('DELETE FROM web_sessions WHERE expires_at <= ?', [now])).changes
   }
+}
+
+/**
+ * What a concurrent writer slipped in between create()'s checks and its insert (PostgreSQL, READ COMMITTED), as the
+ * StoreError the checks give: the same username or id (unique), the agent or tenant removed (foreign key).
+ */
+function createConflict(
+  err: unknown,
+  a: { id: string; username: string; tenantId: string | null; agentId: string | null },
+): unknown {
+  const unique = uniqueViolation(err)
+  if (unique !== undefined) {
+    return /username/.test(unique)
+      ? new StoreError('DUPLICATE', `account username '${a.username}' already exists`, 'account.username')
+      : new StoreError('DUPLICATE', `account '${a.id}' already exists`, 'account.id')
+  }
+  if (isForeignKeyViolation(err))
+    return a.agentId !== null ? notFound('agent', a.agentId) : notFound('tenant', a.tenantId!)
+  return err
 }
 
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'

@@ -147,6 +147,19 @@ for (const b of backends) {
     },
   )
 
+  t.test(`${b.name}: two creates of one username at once: one account, the other a DUPLICATE`, async (t) => {
+    const store = await b.openStore(t)
+    const results = await Promise.allSettled(
+      ['u_1', 'u_2', 'u_3'].map((id) =>
+        store.accounts.create({ id, username: 'same', password: 'correct horse', role: 'operator' }),
+      ),
+    )
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one created')
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      t.match(r.reason, { code: 'KOPLUS_STORE_DUPLICATE', field: 'account.username' })
+    t.equal((await store.accounts.list()).length, 1)
+  })
+
   t.test(`${b.name}: API tokens and web sessions: hashed, expiring, removed with their account`, async (t) => {
     const clock = new VirtualClock(T0)
     const store = await b.openStore(t, { clock })

@@ -5,7 +5,9 @@
  */
 import t from 'tap'
 import { alsoUnderZones } from '../helpers/under-zones.js'
+import type { Plan } from '../../src/core/model.js'
 import type { Store } from '../../src/store/index.js'
+import { VirtualClock } from '../../src/util/clock.js'
 import { bucketOf, localToInstant, monthRange } from '../../src/store/timezone.js'
 import { storeBackends } from '../helpers/store-backends.js'
 
@@ -44,13 +46,6 @@ t.test('time zone helpers: month ranges and buckets in Europe/Stockholm', async 
   t.throws(() => monthRange('2026-13', 'UTC'), /expected YYYY-MM/)
 })
 
-async function addTenant(store: Store, id: string): Promise<void> {
-  await store.db.run('INSERT INTO tenants (id, name, domain, created_at) VALUES (?, ?, ?, 1)', [
-    id,
-    id,
-    `${id}.example`,
-  ])
-}
 async function addQueue(store: Store, id: string, number: string, tenant = 'default'): Promise<void> {
   await store.db.run('INSERT INTO queues (id, tenant_id, number, name, created_at) VALUES (?, ?, ?, ?, 1)', [
     id,
@@ -162,33 +157,42 @@ async function seed(store: Store): Promise<void> {
 
 for (const b of backends) {
   t.test(`${b.name}: licences: any membership in the month, one per agent, across month boundaries`, async (t) => {
-    const store = await b.openStore(t)
-    await addTenant(store, 'acme')
-    await addQueue(store, 'q1', '5000')
-    await addQueue(store, 'q2', '5001')
-    await addQueue(store, 'qa', '5000', 'acme')
-    await addAgent(store, 'anna', '1001', 'Anna', 'pro')
-    await addAgent(store, 'bo', '1002', 'Bo', 'business')
-    await addAgent(store, 'cia', '1003', 'Cia', 'basic')
-    await addAgent(store, 'dan', '1004', 'Dan', 'pro')
-    await addAgent(store, 'eve', '2001', 'Eve', 'enterprise', 'acme')
-    await addAgent(store, 'fia', '1006', 'Fia', 'pro')
+    // Through the repositories, as an operator makes the changes: memberships.add / remove write the intervals.
+    const clock = new VirtualClock(cet('2026-09-01', '08:00'))
+    const store = await b.openStore(t, { clock })
+    await store.tenants.create({ id: 'acme', name: 'Acme', domain: 'acme.example' })
+    await store.queues.create({ id: 'q1', number: '5000', name: 'Support' })
+    await store.queues.create({ id: 'q2', number: '5001', name: 'Sales' })
+    await store.queues.create({ id: 'qa', tenantId: 'acme', number: '5000', name: 'Acme' })
+    const agent = (id: string, extension: string, name: string, plan: Plan, tenantId?: string) =>
+      store.agents.create({ id, extension, name, plan, ...(tenantId ? { tenantId } : {}) })
+    await agent('anna', '1001', 'Anna', 'pro')
+    await agent('bo', '1002', 'Bo', 'business')
+    await agent('cia', '1003', 'Cia', 'basic')
+    await agent('dan', '1004', 'Dan', 'pro')
+    await agent('eve', '2001', 'Eve', 'enterprise', 'acme')
+    await agent('fia', '1006', 'Fia', 'pro')
+    const m = store.memberships
 
     // Anna: a member 2026-10-28 .. 2026-11-02 → October and November
-    await member(store, 'anna', 'q1', cet('2026-10-28', '10:00'), cet('2026-11-02', '12:00'))
+    await m.add('anna', 'q1', cet('2026-10-28', '10:00'))
+    await m.remove('anna', 'q1', cet('2026-11-02', '12:00'))
     // Bo: two queues all of November → one licence
-    await member(store, 'bo', 'q1', cet('2026-11-01', '00:00'))
-    await member(store, 'bo', 'q2', cet('2026-11-05', '09:00'))
+    await m.add('bo', 'q1', cet('2026-11-01', '00:00'))
+    await m.add('bo', 'q2', cet('2026-11-05', '09:00'))
     // Cia: September only → no licence in October
-    await member(store, 'cia', 'q1', cest('2026-09-10', '09:00'), cest('2026-09-20', '09:00'))
+    await m.add('cia', 'q1', cest('2026-09-10', '09:00'))
+    await m.remove('cia', 'q1', cest('2026-09-20', '09:00'))
     // Dan: removed exactly at local midnight 1 November → October only
-    await member(store, 'dan', 'q2', cest('2026-10-15', '09:00'), cet('2026-11-01', '00:00'))
+    await m.add('dan', 'q2', cest('2026-10-15', '09:00'))
+    await m.remove('dan', 'q2', cet('2026-11-01', '00:00'))
     // Eve: another tenant, joins 1 December 00:30 local (30 November 23:30 UTC) → December in Stockholm time
-    await member(store, 'eve', 'qa', cet('2026-12-01', '00:30'))
+    await m.add('eve', 'qa', cet('2026-12-01', '00:30'))
     // Fia: member in November, then removed as an agent → still reported under her name
-    await member(store, 'fia', 'q2', cet('2026-11-10', '09:00'), cet('2026-11-20', '09:00'))
-    await store.db.run("DELETE FROM agents WHERE id = 'fia'")
-    // A membership added and removed at the same instant counts for nothing.
+    await m.add('fia', 'q2', cet('2026-11-10', '09:00'))
+    clock.runUntil(cet('2026-11-20', '09:00'))
+    await store.agents.remove('fia')
+    // A membership interval of no length counts for nothing.
     await member(store, 'cia', 'q2', cet('2026-11-15', '09:00'), cet('2026-11-15', '09:00'))
 
     const oct = await store.report.licences('2026-10')
