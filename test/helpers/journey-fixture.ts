@@ -83,29 +83,42 @@ export async function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.
   const dbPath = join(dir, 'koplus.sqlite')
   const store = await Store.open(dbPath)
   try {
-    const qids: Record<string, string> = {}
-    for (const q of queues) {
-      const rec = await store.queues.create({
-        number: q.number,
-        name: q.name ?? `Queue ${q.number}`,
-        ...(q.tags ? { tags: q.tags } : {}),
-        settings: { ...QUIET, ...(q.settings ?? {}) },
-        ...(q.schedule !== undefined ? { schedule: q.schedule } : {}),
-      })
-      qids[q.number] = rec.id
-    }
-    const aids: Record<string, string> = {}
-    for (const [i, a] of agents.entries()) {
-      const rec = await store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
-      aids[a.extension] = rec.id
-      for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) await store.memberships.add(rec.id, qids[n])
-      // Earlier agents have been idle longer.
-      for (const n of a.loggedIn ?? []) await store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
-    }
-    return { dir, dbPath, queues: qids, agents: aids }
+    return { dir, dbPath, ...(await seedStore(store, queues, agents, now)) }
   } finally {
     await store.close()
   }
+}
+
+/**
+ * The queues and the agents (logged in `now - 60 s`) in an open store, SQLite or PostgreSQL (a daemon with
+ * database.url keeps its data there).
+ */
+export async function seedStore(
+  store: Store,
+  queues: QueueSeed[],
+  agents: AgentSeed[],
+  now = Date.now(),
+): Promise<Pick<Seeded, 'queues' | 'agents'>> {
+  const qids: Record<string, string> = {}
+  for (const q of queues) {
+    const rec = await store.queues.create({
+      number: q.number,
+      name: q.name ?? `Queue ${q.number}`,
+      ...(q.tags ? { tags: q.tags } : {}),
+      settings: { ...QUIET, ...(q.settings ?? {}) },
+      ...(q.schedule !== undefined ? { schedule: q.schedule } : {}),
+    })
+    qids[q.number] = rec.id
+  }
+  const aids: Record<string, string> = {}
+  for (const [i, a] of agents.entries()) {
+    const rec = await store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
+    aids[a.extension] = rec.id
+    for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) await store.memberships.add(rec.id, qids[n])
+    // Earlier agents have been idle longer.
+    for (const n of a.loggedIn ?? []) await store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
+  }
+  return { queues: qids, agents: aids }
 }
 
 export interface Journey {

@@ -59,7 +59,7 @@ await t.test('a spoofed caller id without sip_auth_username logs nobody in', asy
   t.equal(call.variable('sip_auth_username'), undefined, 'the INVITE was not authenticated')
   t.same(rig.heardNames(call), ['error'], 'the caller hears the error prompt')
   t.equal(status(a1001).state, 'logged-out')
-  t.same(sessions(a1001), [])
+  t.same(await sessions(a1001), [])
   t.ok(
     (await rig.store.events.list({ callId: call.uuid, event: 'FEATUREREFUSED' })).length === 1,
     'FEATUREREFUSED logged',
@@ -74,7 +74,7 @@ await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', asy
   t.equal(call.hangupCause, 'NORMAL_CLEARING', 'the daemon hangs up after the confirmation')
   t.same(status(a1001).queues, [q5000, q5001].sort())
   t.equal(status(a1001).state, 'free')
-  t.same(sessions(a1001), [q5000, q5001].sort(), 'both sessions in SQLite')
+  t.same(await sessions(a1001), [q5000, q5001].sort(), 'both sessions in SQLite')
   const logins = await rig.store.events.list({ agentId: a1001, event: 'AGENTLOGIN', since })
   t.equal(logins.length, 2)
   t.ok(
@@ -86,21 +86,21 @@ await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', asy
 await t.test('*72<queue> logs out of one queue, *72 of all', async (t) => {
   let call = await dial('*725000', '1001')
   t.same(rig.heardNames(call), sayLoggedIn(1, 'sv'), 'still logged in to one queue')
-  t.same(sessions(a1001), [q5001])
+  t.same(await sessions(a1001), [q5001])
   t.same(status(a1001).queues, [q5001])
   call = await dial('*72', '1001')
   t.same(rig.heardNames(call), ['agent-logged-out'])
-  t.same(sessions(a1001), [])
+  t.same(await sessions(a1001), [])
   t.equal(status(a1001).state, 'logged-out')
 })
 
 await t.test('*71<queue> logs in to one queue; an unknown queue number is refused', async (t) => {
   let call = await dial('*719999', '1001')
   t.same(rig.heardNames(call), ['agent-unknown-queue'])
-  t.same(sessions(a1001), [])
+  t.same(await sessions(a1001), [])
   call = await dial('*715001', '1001')
   t.same(rig.heardNames(call), ['agent-logged-in-to', 'num-1-common', 'queue'], '"inloggad i en kö"')
-  t.same(sessions(a1001), [q5001])
+  t.same(await sessions(a1001), [q5001])
   t.same(status(a1001).queues, [q5001])
 })
 
@@ -168,7 +168,7 @@ await t.test('plan gate: a Basic-plan agent dialling *71 hears the refusal and i
   const call = await dial('*71', '1002')
   t.same(rig.heardNames(call), ['agent-plan-not-allowed'])
   t.equal(status(a1002).state, 'logged-out')
-  t.same(sessions(a1002), [])
+  t.same(await sessions(a1002), [])
   const rejected = await rig.store.events.list({ agentId: a1002, event: 'REJECTED', since })
   t.equal(rejected.length, 1)
   t.equal((rejected[0].data as { reason?: string }).reason, 'plan')
@@ -180,10 +180,10 @@ await t.test('membership gate: *71<queue> of a queue the agent is not a member o
   const a1003 = rig.agentId('1003')
   const call = await dial('*715001', '1003')
   t.same(rig.heardNames(call), ['agent-not-member'])
-  t.same(sessions(a1003), [])
+  t.same(await sessions(a1003), [])
   const ok = await dial('*71', '1003')
   t.same(rig.heardNames(ok), sayLoggedIn(1, 'sv'), '*71 logs in to the queues the agent is a member of')
-  t.same(sessions(a1003), [q5000])
+  t.same(await sessions(a1003), [q5000])
   await dial('*72', '1003')
 })
 

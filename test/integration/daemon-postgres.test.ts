@@ -91,7 +91,11 @@ if (pg) {
       10_000,
       'call record ended',
     )
-    t.match(rec, { queueId: queue!.id, agentId, outcome: 'answered', callerNumber: '0701234567' })
+    t.match(
+      rec,
+      { queueId: queue!.id, agentId, outcome: 'answered', callerNumber: '0701234567' },
+      'the call record: queue, agent, answered, caller',
+    )
     t.ok(rec.answeredAt! >= rec.arrivedAt && rec.endedAt! >= rec.answeredAt!, 'arrival ≤ answer ≤ end')
     const events = (await db.events.list({ callId: call.uuid })).map((e) => e.event)
     for (const e of ['ENTERQUEUE', 'CONNECT']) t.ok(events.includes(e), `event log has ${e} (${events.join(', ')})`)

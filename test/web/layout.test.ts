@@ -60,6 +60,7 @@ t.before(async () => {
     }
   }
   await w.store.queues.create({ id: 'qa3', tenantId: 'ta', number: '5002', name: 'Returns and exchanges', tags: [] })
+  await w.live.refresh() // the recording live status reports the queues as of its last read
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     env: browserEnv(),
