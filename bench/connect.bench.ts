@@ -73,7 +73,7 @@ async function arrivalToRing(): Promise<void> {
       s.add('  breakdown: engine step (answer+enter+offer)', p.end - p.start)
       if (p.afterSync !== undefined) {
         s.add('  breakdown: engine step end → commands carried out', p.afterSync - p.end)
-        if (p.persistMs !== undefined) s.add('    of which SQLite (persist commands)', p.persistMs)
+        if (p.persistMs !== undefined) s.add('    of which store writes (queued: 0)', p.persistMs)
         s.add('  breakdown: commands carried out → originate in', ring - p.afterSync)
       }
       if (p.start < park) negative++
@@ -199,6 +199,7 @@ function modCallcenterModel(): void {
 export default async function (): Promise<void> {
   console.log('koplus connect latency: real daemon process ↔ FreeSWITCH simulator over TCP 127.0.0.1 (times in ms)')
   console.log(hostLine())
+  console.log(`store: ${process.env.BENCH_STORE === 'postgres' ? 'PostgreSQL (BENCH_STORE=postgres)' : 'SQLite'}`)
   await arrivalToRing()
   await hangupToRing()
   await wrapUpToRing()

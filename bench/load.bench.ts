@@ -161,7 +161,7 @@ async function runPhase(ph: Phase, seed: number): Promise<void> {
     const cpuMs = (d1.cpuUserUs + d1.cpuSystemUs - d0.cpuUserUs - d0.cpuSystemUs) / 1000
     console.log(
       `daemon process:  CPU ${((cpuMs / (secs * 1000)) * 100).toFixed(1)} % of one core (${((cpuMs / Math.max(1, p.eventsToDaemon)) * 1000).toFixed(0)} µs per ESL event), ` +
-        `wall time in engine ${((d1.engineMs / (secs * 1000)) * 100).toFixed(1)} % / in SQLite ${((d1.persistMs / (secs * 1000)) * 100).toFixed(1)} %, event-loop utilisation ${(d1.elu * 100).toFixed(0)} %, RSS ${mb(d1.rss)} (peak ${mb(rssPeak)}), heap ${mb(d1.heapUsed)}`,
+        `wall time in engine ${((d1.engineMs / (secs * 1000)) * 100).toFixed(1)} % / in store jobs ${((d1.persistMs / (secs * 1000)) * 100).toFixed(1)} %, event-loop utilisation ${(d1.elu * 100).toFixed(0)} %, RSS ${mb(d1.rss)} (peak ${mb(rssPeak)}), heap ${mb(d1.heapUsed)}`,
     )
     const perType = Object.entries(d1.engineByType)
       .sort((a, b) => b[1].ms - a[1].ms)

@@ -24,6 +24,8 @@ import type { RebuildFigures } from '../../src/daemon/freeswitch-link.js'
 /** What the parent passes on the command line. */
 export interface ChildSettings {
   databasePath: string
+  /** database.url: the store on PostgreSQL (databasePath is then not used). */
+  databaseUrl?: string
   port: number
   soundsDir: string
   /**
@@ -86,6 +88,7 @@ const send = (m: unknown): void => {
 if (settings.wakeupMs !== undefined) setDefaultWakeups({ intervalMs: settings.wakeupMs })
 const daemon = await startDaemon({
   databasePath: settings.databasePath,
+  ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
   soundsDir: settings.soundsDir,
   freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
 })

@@ -18,6 +18,7 @@ import { Store } from '../../src/store/index.js'
 import type { ChildSettings, ChildStats, OfferProbe } from './daemon-child.js'
 import { epochMs } from './clock.js'
 import { SimProbe } from './sim-probe.js'
+import { PrivatePostgres, postgresUnavailable } from './private-postgres.js'
 
 /** The queue's settings in every benchmark unless overridden: no spoken prompts, so the offer is made at entry. */
 export const BENCH_QUEUE: Partial<QueueSettings> = {
@@ -71,8 +72,11 @@ export class BenchRig {
     // BENCH_DB_DIR=<dir> puts the SQLite file elsewhere (e.g. /dev/shm, to take the disk out of the figures).
     const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'koplus-bench-'))
     const databasePath = join(dir, 'koplus.sqlite')
+    // BENCH_STORE=postgres: the daemon's store on a private PostgreSQL of this rig (database.url), not SQLite.
+    const pg = process.env.BENCH_STORE === 'postgres' ? await privatePostgres() : undefined
+    const databaseUrl = pg ? await pg.createDatabase('koplus') : undefined
     const extensionOf = new Map<string, string>()
-    const seed = await Store.open(databasePath)
+    const seed = await Store.open(databaseUrl ?? databasePath)
     try {
       const q = await seed.queues.create({
         number: '5000',
@@ -97,6 +101,7 @@ export class BenchRig {
 
     const settings: ChildSettings = {
       databasePath,
+      ...(databaseUrl ? { databaseUrl } : {}),
       port,
       soundsDir,
       ...(opts.api ? { api: opts.api } : {}),
@@ -108,6 +113,7 @@ export class BenchRig {
       ;({ child, apiUrl } = await spawnDaemonChild(settings))
     } catch (err) {
       await sim.close()
+      await pg?.destroy()
       rmSync(dir, { recursive: true, force: true })
       throw err
     }
@@ -115,12 +121,19 @@ export class BenchRig {
     const probe = new SimProbe(sim)
     const rig = new BenchRig(sim, probe, child, dir, extensionOf)
     rig.#settings = settings
+    rig.#pg = pg
     rig.apiUrl = apiUrl
     await rig.#calibrate()
     return rig
   }
 
   #settings: ChildSettings | undefined
+  #pg: PrivatePostgres | undefined
+
+  /** The store the daemon runs on: 'sqlite', or 'postgres' with BENCH_STORE=postgres. */
+  get store(): 'sqlite' | 'postgres' {
+    return this.#pg ? 'postgres' : 'sqlite'
+  }
 
   /** The simulator's Event Socket port on 127.0.0.1. */
   get eslPort(): number {
@@ -249,8 +262,19 @@ export class BenchRig {
       clearTimeout(timer)
     }
     await this.sim.close()
+    await this.#pg?.destroy()
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+/** A private PostgreSQL for one rig (BENCH_STORE=postgres); stopped and removed with it. */
+async function privatePostgres(): Promise<PrivatePostgres> {
+  const missing = postgresUnavailable()
+  if (missing) throw new Error(`BENCH_STORE=postgres: ${missing}`)
+  const pg = new PrivatePostgres()
+  await pg.init()
+  await pg.start()
+  return pg
 }
 
 /** Starts ./daemon-child.js with `settings` and waits for its 'ready' (first rebuild done). */

@@ -40,6 +40,20 @@ export interface LeadershipView {
   lastError?: string
 }
 
+/** The store's health (src/store/index.ts StoreHealth): backend and the call path's write queue. */
+export interface StoreHealthView {
+  backend: 'sqlite' | 'postgres'
+  writes: {
+    state: 'ok' | 'degraded' | 'overflow'
+    queued: number
+    written: number
+    rejected: number
+    failures: number
+    degradedSince: number | null
+    lastError: string | null
+  }
+}
+
 /** Read-only: what the API reads from the engine. */
 export interface EngineView {
   /** Queue and agent status now; `callers: false` leaves out the list of every waiting caller (counts only). */
@@ -50,6 +64,8 @@ export interface EngineView {
   freeswitch(): FreeSwitchLink | undefined
   /** Active/standby: this daemon's role and who leads (absent for a single daemon, which always leads). */
   leadership?(): LeadershipView
+  /** The store's health: backend, write-queue state, queued writes, degraded since (absent: no store here). */
+  store?(): StoreHealthView
 }
 
 /** The API's way in: events to the engine, and a reload after an operator change. */
@@ -65,18 +81,20 @@ export interface EngineFeed {
 
 /** The view and feed of a running daemon, with nothing else of it. */
 export function engineViewOf(
-  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'persisted' | 'reloadConfig' | 'status' | 'freeswitch'> &
-    Partial<Pick<Daemon, 'leadership'>>,
+  daemon: Pick<Daemon, 'center' | 'clock' | 'dispatch' | 'reloadConfig' | 'status' | 'freeswitch'> &
+    Partial<Pick<Daemon, 'leadership' | 'store' | 'persisted'>>,
 ): EngineView & EngineFeed {
   const lead = daemon.leadership
+  const store = daemon.store
   return {
     ...(lead ? { leadership: () => lead.state() } : {}),
+    ...(store ? { store: () => store.health() } : {}),
     status: (opts) => (opts ? daemon.center.status(daemon.clock.now(), opts) : daemon.status()),
     checkLogin: (agentId, queueIds) => daemon.center.checkLogin(agentId, queueIds),
     freeswitch: () => (daemon.freeswitch ? { ...daemon.freeswitch } : undefined),
     submit: async (event) => {
       const commands = daemon.dispatch(event)
-      await daemon.persisted()
+      await daemon.persisted?.()
       return commands
     },
     reloadConfig: () => daemon.reloadConfig(),

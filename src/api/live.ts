@@ -7,10 +7,17 @@
  */
 import type { CoreEvent } from '../core/events.js'
 import type { CenterStatus } from '../core/engine/status.js'
-import type { EngineFeed, EngineView, FreeSwitchLink, LeadershipView, LoginCheck } from './engine-view.js'
+import type {
+  EngineFeed,
+  EngineView,
+  FreeSwitchLink,
+  LeadershipView,
+  LoginCheck,
+  StoreHealthView,
+} from './engine-view.js'
 import { statusFingerprint } from './status-watch.js'
 
-export type { FreeSwitchLink, LeadershipView }
+export type { FreeSwitchLink, LeadershipView, StoreHealthView }
 
 export type StatusSnapshot = CenterStatus | Record<string, unknown>
 
@@ -28,6 +35,8 @@ export interface LiveControl {
   freeswitch?(): FreeSwitchLink
   /** Active/standby: this daemon's role and who leads (absent for a single daemon). */
   leadership?(): LeadershipView
+  /** The store's health: backend and the write queue (absent when the API runs without a daemon). */
+  store?(): StoreHealthView
   /** Whether the agent may log in (plan, membership); the engine's login check (EngineView.checkLogin). */
   checkLogin?(agentId: string, queueIds?: string[]): LoginCheck
   /** Subscribe to engine state changes; returns an unsubscribe function. */
@@ -120,6 +129,7 @@ export function daemonLive(
       engine.freeswitch() ?? { address: '-', connected: false, lastError: 'no FreeSWITCH connection in this process' },
     checkLogin: (agentId, queueIds) => engine.checkLogin(agentId, queueIds),
     ...(engine.leadership ? { leadership: () => engine.leadership!() } : {}),
+    ...(engine.store ? { store: () => engine.store!() } : {}),
     onChange: (l) => {
       const off = changes.subscribe(l)
       watch()

@@ -9,11 +9,7 @@ import type { Ctx } from './router.js'
 /** Least time between two status events of one stream, ms: the last change is always sent, at most this late. */
 export const SSE_MIN_INTERVAL_MS = 250
 
-export function openSse(
-  ctx: Ctx,
-  snapshot: () => unknown,
-  minIntervalMs = SSE_MIN_INTERVAL_MS,
-): void {
+export function openSse(ctx: Ctx, snapshot: () => unknown, minIntervalMs = SSE_MIN_INTERVAL_MS): void {
   const { res, req } = ctx
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',

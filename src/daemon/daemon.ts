@@ -39,7 +39,7 @@ import type { CoreEvent } from '../core/events.js'
 import { CallCenter } from '../core/engine/call-center.js'
 import type { CenterStatus } from '../core/engine/status.js'
 import { FreeSwitchAdapter } from '../freeswitch/adapter/adapter.js'
-import { Store } from '../store/index.js'
+import { Store, type StoreOptions } from '../store/index.js'
 import { RealClock, type Clock } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { FreeSwitchLink, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
@@ -84,6 +84,8 @@ export interface DaemonOptions {
   logger?: Logger
   /** Use this open store instead of opening databaseUrl/databasePath (the daemon then does not close it on stop). */
   store?: Store
+  /** Options of the store the daemon opens (e.g. the write queue's retry timing; tests). */
+  storeOptions?: Pick<StoreOptions, 'busyTimeoutMs' | 'synchronous' | 'connectTimeoutMs' | 'writeQueue'>
   /**
    * Connect to FreeSWITCH at once (default true). false: only when `connectFreeSwitch()` is called, so that
    * `koplus daemon` binds the API port first and a port conflict fails before anything is sent to FreeSWITCH.
@@ -156,7 +158,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const ownStore = !opts.store
   const store =
     opts.store ??
-    (await Store.open(settings.databaseUrl ?? settings.databasePath, { logger: log.child({ module: 'store' }), clock }))
+    (await Store.open(settings.databaseUrl ?? settings.databasePath, {
+      ...opts.storeOptions,
+      logger: log.child({ module: 'store' }),
+      clock,
+    }))
   const queued = new QueuedWork(store)
   const view = new EngineView(store, settings, { read: (label, fn) => queued.run(label, fn) })
   const center = new CallCenter()

@@ -70,7 +70,7 @@ function commandIds(cmd: Command): Record<string, string> {
   if (cmd.type === 'offer-record') return { call: cmd.callId, leg: cmd.legId }
   if ('callId' in cmd) return { call: cmd.callId }
   if ('agentId' in cmd) return { agent: cmd.agentId }
-  if (cmd.type === 'call-record') return { call: cmd.record.callId }
+  if (cmd.type === 'call-record' || cmd.type === 'callback-record') return { call: cmd.record.callId }
   return {}
 }
 

@@ -122,7 +122,13 @@ export async function prepareSimulation(
 
   const databasePath = opts.databasePath ?? ':memory:'
   if (opts.fresh && databasePath !== ':memory:') removeDatabase(databasePath)
-  const store = await Store.open(databasePath, { logger: log.child({ module: 'store' }), clock })
+  let store: Store
+  try {
+    store = await Store.open(databasePath, { logger: log.child({ module: 'store' }), clock })
+  } catch (err) {
+    await simulator.close() // nothing stays behind when the demo database cannot be opened
+    throw err
+  }
   if ((await store.queues.list()).length === 0) {
     await seedDemo(store, clock.now())
     simLog.info({ database: databasePath }, `demo call centre created in ${databasePath}`)

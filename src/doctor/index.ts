@@ -31,6 +31,7 @@ import type { EslEvent } from '../freeswitch/esl/event.js'
 import { packageRoot } from '../config/paths.js'
 import { stockExtensionsCatching } from './vanilla-dialplan.js'
 import Database from 'better-sqlite3'
+import { PgSqlDb, redactUrl } from '../store/pg/pg-db.js'
 import { placeholderDomainWarning, TENANT_USAGE_SQL, type TenantUse } from '../store/tenants.js'
 
 /** Modules koplus relies on, and why (shown when one is missing). */
@@ -67,6 +68,8 @@ export interface DoctorOptions {
   logger?: Logger
   /** koplus's SQLite file, for the tenants check (read only; the check is left out without it). */
   databasePath?: string
+  /** database.url: the tenants check reads PostgreSQL instead of databasePath (read only). */
+  databaseUrl?: string | null
 }
 
 export interface CheckResult {
@@ -126,7 +129,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       for (const n of ['version', 'modules', 'events', 'dialplan'])
         add(n, false, 'not checked: no connection to FreeSWITCH')
       await checkSounds(opts.soundsDir, add)
-      if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
+      if (opts.databasePath !== undefined || opts.databaseUrl) add('tenants', ...(await checkTenants(opts)))
       return { ok: false, checks }
     }
 
@@ -265,21 +268,42 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     await client.close().catch(() => undefined)
   }
   await checkSounds(opts.soundsDir, add)
-  if (opts.databasePath !== undefined) add('tenants', ...checkTenants(opts.databasePath))
+  if (opts.databasePath !== undefined || opts.databaseUrl) add('tenants', ...(await checkTenants(opts)))
   return { ok: checks.every((c) => c.ok), checks }
 }
 
-/** No tenant with queues or agents left on the placeholder domain in a multi-tenant install (read only). */
-function checkTenants(path: string): [boolean, string] {
+/** The tenants check's verdict on the tenants' use (shared by both stores). */
+function tenantsVerdict(usage: readonly TenantUse[]): [boolean, string] {
+  const warning = placeholderDomainWarning(usage)
+  return warning
+    ? [false, warning]
+    : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
+}
+
+/**
+ * No tenant with queues or agents left on the placeholder domain in a multi-tenant install (read only): in
+ * PostgreSQL when database.url is set (the password never appears in the answer), else in the SQLite file.
+ */
+async function checkTenants(opts: Pick<DoctorOptions, 'databasePath' | 'databaseUrl'>): Promise<[boolean, string]> {
+  if (opts.databaseUrl) {
+    const db = new PgSqlDb(opts.databaseUrl, { max: 1 })
+    try {
+      return tenantsVerdict(await db.all<TenantUse>(TENANT_USAGE_SQL))
+    } catch (err) {
+      return [false, `cannot read the tenants from ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`]
+    } finally {
+      await db.close().catch(() => undefined)
+    }
+  }
+  return checkTenantsFile(opts.databasePath ?? ':memory:')
+}
+
+function checkTenantsFile(path: string): [boolean, string] {
   if (path === ':memory:') return [true, 'not checked: in-memory database']
   let db: Database.Database | undefined
   try {
     db = new Database(path, { readonly: true, fileMustExist: true })
-    const usage = db.prepare(TENANT_USAGE_SQL).all() as TenantUse[]
-    const warning = placeholderDomainWarning(usage)
-    return warning
-      ? [false, warning]
-      : [true, `${usage.length} tenant(s): ${usage.map((t) => `${t.id} (${t.domain})`).join(', ') || 'none yet'}`]
+    return tenantsVerdict(db.prepare(TENANT_USAGE_SQL).all() as TenantUse[])
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'SQLITE_CANTOPEN') return [true, `no database at ${path} yet`]

@@ -24,7 +24,13 @@ export async function runDoctorNodes(
   const checks: CheckResult[] = []
   const reports = await Promise.all(
     nodes.map((n, i) =>
-      run({ ...opts, host: n.host, port: n.port, password: n.password, ...(i > 0 ? { databasePath: undefined } : {}) }),
+      run({
+        ...opts,
+        host: n.host,
+        port: n.port,
+        password: n.password,
+        ...(i > 0 ? { databasePath: undefined, databaseUrl: undefined } : {}),
+      }),
     ),
   )
   reports.forEach((r, i) => {

@@ -323,14 +323,14 @@ t.test('SSE: a revocation made outside the API (the CLI) ends the stream at the 
     streamRecheckMs: 20,
   })
   t.teardown(() => api.close())
-  const acc = w.store.accounts.getByUsername('agent-a')!
-  const { id, token } = w.store.accounts.createToken(acc.id, 'kiosk')
+  const acc = (await w.store.accounts.getByUsername('agent-a'))!
+  const { id, token } = await w.store.accounts.createToken(acc.id, 'kiosk')
   const events = await readStream(api.url, { authorization: `Bearer ${token}` }, async () => {
-    w.store.accounts.revokeToken(id)
+    await w.store.accounts.revokeToken(id)
   })
   t.same(events, ['status', 'revoked'])
   // an expiring token: the stream ends when it expires
-  const exp = w.store.accounts.createToken(acc.id, 'short', w.now.t + 60_000)
+  const exp = await w.store.accounts.createToken(acc.id, 'short', w.now.t + 60_000)
   const expired = await readStream(api.url, { authorization: `Bearer ${exp.token}` }, async () => {
     w.now.t += 61_000
   })
@@ -391,7 +391,7 @@ function post(
 t.test('oversized bodies: 413 with the JSON error, not a cut connection', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  const before = w.store.tenants.list().length
+  const before = (await w.store.tenants.list()).length
   const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), domain: 'big.example' }))
   for (const chunked of [false, true]) {
     const r = await post(w.url, '/api/v1/tenants', w.tokens.operator, 'application/json', big, chunked)
@@ -399,7 +399,7 @@ t.test('oversized bodies: 413 with the JSON error, not a cut connection', async 
     t.same(r.json, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body larger than 1048576 bytes' } })
     t.equal(r.headers.connection, 'close')
   }
-  t.equal(w.store.tenants.list().length, before, 'nothing created')
+  t.equal((await w.store.tenants.list()).length, before, 'nothing created')
   t.equal(
     (await call(w.url, 'GET', '/api/v1/tenants', { token: w.tokens.operator })).status,
     200,
@@ -464,5 +464,5 @@ copyFileSync(input, a[a.indexOf('signed-integer') + 1])
     t.equal(r.json.error?.code, 'PAYLOAD_TOO_LARGE')
     t.same(uploads(), [], 'nothing is left of the refused upload')
   }
-  t.equal(w.store.prompts.list().filter((p) => p.name === 'welcome').length, 0, 'no prompt replaced')
+  t.equal((await w.store.prompts.list()).filter((p) => p.name === 'welcome').length, 0, 'no prompt replaced')
 })

@@ -33,7 +33,8 @@ const world = (): Promise<World> => realWorld({ soxPath: fakeSox })
 type Actor = 'operator' | 'adminA' | 'adminB' | 'agentA' | 'agentA2' | 'agentB'
 interface Case {
   method: string
-  path: (w: World) => string
+  /** The path (the ids of entities in the store are read from it). */
+  path: (w: World) => string | Promise<string>
   body?: unknown
   raw?: { data: Buffer; contentType: string }
   /** The least-privileged account that may call it (default adminA). */
@@ -45,10 +46,10 @@ interface Case {
 }
 
 /** Extra tenant-A entities the cases refer to. */
-function seed(w: World): void {
+async function seed(w: World): Promise<void> {
   const s = w.store
-  s.tenants.create({ id: 'tempty', name: 'Empty', domain: 'empty.example' })
-  s.queues.update('qa', {
+  await s.tenants.create({ id: 'tempty', name: 'Empty', domain: 'empty.example' })
+  await s.queues.update('qa', {
     schedule: {
       timeZone: 'Europe/Stockholm',
       calendarIds: [],
@@ -57,16 +58,16 @@ function seed(w: World): void {
       ],
     },
   })
-  s.holidayCalendars.create({ id: 'hca', tenantId: 'ta', name: 'A holidays', customDates: [] })
-  s.closures.create({
+  await s.holidayCalendars.create({ id: 'hca', tenantId: 'ta', name: 'A holidays', customDates: [] })
+  await s.closures.create({
     id: 'cla',
     tenantId: 'ta',
     scope: { kind: 'queues', queueIds: ['qa2'] },
     reason: 'meeting',
     by: 'test',
   })
-  s.agents.update('aa', { skills: { sv: 5 } })
-  s.callbacks.record({
+  await s.agents.update('aa', { skills: { sv: 5 } })
+  await s.callbacks.record({
     callId: 'cba',
     tenantId: 'ta',
     queueId: 'qa',
@@ -79,14 +80,21 @@ function seed(w: World): void {
     attempts: 0,
     nextAttemptAt: 1,
   })
-  s.prompts.put({ tenantId: 'ta', queueId: 'qa', language: 'sv', name: 'welcome', path: `${w.promptDir}/seed.wav` })
-  const adminA = s.accounts.getByUsername('admin-a')!
-  s.accounts.createToken(adminA.id, 'second')
+  await s.prompts.put({
+    tenantId: 'ta',
+    queueId: 'qa',
+    language: 'sv',
+    name: 'welcome',
+    path: `${w.promptDir}/seed.wav`,
+  })
+  const adminA = (await s.accounts.getByUsername('admin-a'))!
+  await s.accounts.createToken(adminA.id, 'second')
 }
-const promptId = (w: World): string => w.store.prompts.list('ta')[0].id
-const accountId = (w: World, username: string): string => w.store.accounts.getByUsername(username)!.id
-const tokenId = (w: World): string =>
-  w.store.accounts.listTokens(accountId(w, 'admin-a')).find((x) => x.name === 'second')!.id
+const promptId = async (w: World): Promise<string> => (await w.store.prompts.list('ta'))[0].id
+const accountId = async (w: World, username: string): Promise<string> =>
+  (await w.store.accounts.getByUsername(username))!.id
+const tokenId = async (w: World): Promise<string> =>
+  (await w.store.accounts.listTokens(await accountId(w, 'admin-a'))).find((x) => x.name === 'second')!.id
 
 const CASES: Record<string, Case> = {
   'auth.logout': { method: 'POST', path: () => '/api/v1/auth/logout', filtered: true, allowed: 'agentA' },
@@ -175,8 +183,8 @@ const CASES: Record<string, Case> = {
     path: () => '/api/v1/prompts/upload?tenant=ta&queue=qa&language=sv&name=closed',
     raw: { data: tinyWav(), contentType: 'audio/wav' },
   },
-  'prompts.audio': { method: 'GET', path: (w) => `/api/v1/prompts/${promptId(w)}/audio` },
-  'prompts.remove': { method: 'DELETE', path: (w) => `/api/v1/prompts/${promptId(w)}` },
+  'prompts.audio': { method: 'GET', path: async (w) => `/api/v1/prompts/${await promptId(w)}/audio` },
+  'prompts.remove': { method: 'DELETE', path: async (w) => `/api/v1/prompts/${await promptId(w)}` },
   'accounts.list': { method: 'GET', path: () => '/api/v1/accounts', filtered: true, allowed: 'agentA' },
   'accounts.create': {
     method: 'POST',
@@ -184,14 +192,18 @@ const CASES: Record<string, Case> = {
     body: { username: 'new-admin', password: 'a long password', role: 'tenant-admin', tenantId: 'ta' },
     filtered: true,
   },
-  'accounts.get': { method: 'GET', path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a')}`, allowed: 'agentA' },
+  'accounts.get': {
+    method: 'GET',
+    path: async (w) => `/api/v1/accounts/${await accountId(w, 'agent-a')}`,
+    allowed: 'agentA',
+  },
   'accounts.update': {
     method: 'PATCH',
-    path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a')}`,
+    path: async (w) => `/api/v1/accounts/${await accountId(w, 'agent-a')}`,
     body: { password: 'another long one' },
     allowed: 'agentA',
   },
-  'accounts.remove': { method: 'DELETE', path: (w) => `/api/v1/accounts/${accountId(w, 'agent-a2')}` },
+  'accounts.remove': { method: 'DELETE', path: async (w) => `/api/v1/accounts/${await accountId(w, 'agent-a2')}` },
   'tokens.list': { method: 'GET', path: () => '/api/v1/tokens', filtered: true, allowed: 'agentA' },
   'tokens.create': {
     method: 'POST',
@@ -200,7 +212,7 @@ const CASES: Record<string, Case> = {
     filtered: true,
     allowed: 'agentA',
   },
-  'tokens.remove': { method: 'DELETE', path: (w) => `/api/v1/tokens/${tokenId(w)}` },
+  'tokens.remove': { method: 'DELETE', path: async (w) => `/api/v1/tokens/${await tokenId(w)}` },
   'status.get': { method: 'GET', path: () => '/api/v1/status', filtered: true, allowed: 'agentA' },
   'events.stream': { method: 'GET', path: () => '/api/v1/events', filtered: true, allowed: 'agentA' },
   'calls.list': { method: 'GET', path: () => '/api/v1/calls', filtered: true, allowed: 'agentA' },
@@ -243,9 +255,10 @@ t.test('every route the Fastify server serves has a boundary case', async (t) =>
 
 /** Send a case as an actor; SSE streams are read up to the first event and then closed. */
 async function send(w: World, c: Case, token: string | undefined): Promise<{ status: number; text: string }> {
-  if (c.path(w) === '/api/v1/events') {
+  const path = await c.path(w)
+  if (path === '/api/v1/events') {
     const ac = new AbortController()
-    const res = await fetch(w.url + c.path(w), {
+    const res = await fetch(w.url + path, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       signal: ac.signal,
     })
@@ -258,7 +271,7 @@ async function send(w: World, c: Case, token: string | undefined): Promise<{ sta
     } else text = await res.text()
     return { status: res.status, text }
   }
-  const r = await call(w.url, c.method, c.path(w), {
+  const r = await call(w.url, c.method, path, {
     token,
     body: c.body,
     raw: c.raw?.data,
@@ -277,7 +290,7 @@ t.test('boundaries per route', async (t) => {
     await t.test(`${route.id} (${route.method} ${route.path}, access ${route.access})`, async (t) => {
       // denied calls on one world (they must not change anything, and are checked not to)
       const w = await world()
-      seed(w)
+      await seed(w)
       try {
         const anon = await send(w, c, undefined)
         t.equal(anon.status, 401, 'anonymous → 401')
@@ -311,7 +324,7 @@ t.test('boundaries per route', async (t) => {
       }
       // the allowed call on a fresh world
       const w2 = await world()
-      seed(w2)
+      await seed(w2)
       try {
         const who = c.allowed ?? 'adminA'
         const r = await send(w2, c, w2.tokens[who])

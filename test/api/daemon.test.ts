@@ -22,24 +22,24 @@ t.test('API over the running daemon', async (t) => {
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   const port = await sim.listen(0)
   sim.endpoint('1001', { neverAnswer: true })
-  const store = Store.open(':memory:')
-  const q = store.queues.create({ number: '5000', name: 'Support', settings: { ringTimeSec: 30 } })
-  const anna = store.agents.create({
+  const store = await Store.open(':memory:')
+  const q = await store.queues.create({ number: '5000', name: 'Support', settings: { ringTimeSec: 30 } })
+  const anna = await store.agents.create({
     extension: '1001',
     name: 'Anna',
     plan: 'pro',
     sipUser: '1001',
     devices: [{ type: 'softphone', target: '1001' }],
   })
-  const basic = store.agents.create({
+  const basic = await store.agents.create({
     extension: '1002',
     name: 'Bo',
     plan: 'basic',
     sipUser: '1002',
     devices: [{ type: 'softphone', target: '1002' }],
   })
-  store.memberships.add(anna.id, q.id)
-  store.memberships.add(basic.id, q.id)
+  await store.memberships.add(anna.id, q.id)
+  await store.memberships.add(basic.id, q.id)
   const config = defaultConfig()
   config.database.path = join(dir, 'koplus.sqlite')
   config.api.port = 0
@@ -55,7 +55,7 @@ t.test('API over the running daemon', async (t) => {
     await api.close()
     await daemon.stop()
     await sim.close()
-    store.close()
+    await store.close()
   })
 
   // the CLI token
@@ -69,7 +69,7 @@ t.test('API over the running daemon', async (t) => {
   t.equal(login.status, 200, login.text)
   const me = daemon.status().agents.find((a) => a.agentId === anna.id)!
   t.same(me.queues, [q.id])
-  t.equal(store.sessions.list({ agentId: anna.id }).length, 1, 'the session is durable')
+  t.equal((await store.sessions.list({ agentId: anna.id })).length, 1, 'the session is durable')
 
   // the engine refuses: not in wrap-up
   const wrap = await call(api.url, 'POST', `/api/v1/agents/${anna.id}/end-wrapup`, op)

@@ -13,6 +13,7 @@ import type { CoreEvent } from '../../src/core/events.js'
 function fakeDaemon() {
   const submitted: CoreEvent[] = []
   let reloads = 0
+  let persistedWaits = 0
   const status = { at: 5, queues: [], agents: [] }
   const daemon = {
     center: {
@@ -25,13 +26,19 @@ function fakeDaemon() {
       submitted.push(event)
       return [{ type: 'rejected', agentId: 'a1' }]
     },
+    /** The daemon's "the writes of the events so far are in the store" (submit waits for it). */
+    persisted: () => {
+      persistedWaits++
+      return Promise.resolve()
+    },
     reloadConfig: () => {
       reloads++
+      return Promise.resolve()
     },
     status: () => status,
     freeswitch: { address: '127.0.0.1:8021', connected: true },
   }
-  return { daemon, submitted, status, reloads: () => reloads }
+  return { daemon, submitted, status, reloads: () => reloads, persistedWaits: () => persistedWaits }
 }
 
 t.test('engineViewOf: the view and feed, nothing else of the daemon', async (t) => {
@@ -49,9 +56,14 @@ t.test('engineViewOf: the view and feed, nothing else of the daemon', async (t) 
   t.same(link, { address: '127.0.0.1:8021', connected: true })
   link.connected = false
   t.equal(f.daemon.freeswitch.connected, true, 'the link handed out is a copy (read-only view)')
-  t.same(view.submit({ type: 'reevaluate' }), [{ type: 'rejected', agentId: 'a1' }], 'submit returns the commands')
+  t.same(
+    await view.submit({ type: 'reevaluate' }),
+    [{ type: 'rejected', agentId: 'a1' }],
+    'submit resolves with the commands',
+  )
   t.same(f.submitted, [{ type: 'reevaluate' }])
-  view.reloadConfig()
+  t.equal(f.persistedWaits(), 1, 'after the event’s writes are in the store')
+  await view.reloadConfig()
   t.equal(f.reloads(), 1)
 })
 

@@ -13,8 +13,8 @@ t.test(
     // the change is in the store when the daemon reloads, and the reload happens before the response
     let seenAtReload: string[] = []
     const reload = w.live.reloadConfig.bind(w.live)
-    w.live.reloadConfig = () => {
-      seenAtReload = w.store.queues.list('ta').map((q) => q.number)
+    w.live.reloadConfig = async () => {
+      seenAtReload = (await w.store.queues.list('ta')).map((q) => q.number)
       return reload()
     }
     const created = await call(w.url, 'POST', '/api/v1/queues', {
@@ -87,7 +87,7 @@ t.test(
     t.equal((await call(w.url, 'GET', `/api/v1/queues/${id}`, admin(w))).status, 404)
     t.equal((await call(w.url, 'GET', '/api/v1/queues/nope', op(w))).status, 404, 'unknown id → 404 for operators too')
 
-    const audit = w.store.audit.list({ tenantId: 'ta', entity: 'queue' })
+    const audit = await w.store.audit.list({ tenantId: 'ta', entity: 'queue' })
     t.same(audit.map((a) => a.action).sort(), ['create', 'remove', 'update'], 'every change audited')
     t.equal(audit[0].actor, 'admin-a')
   },
@@ -219,7 +219,7 @@ t.test('live agent actions reach the engine; plan gate; membership; device', asy
 
   const dev = await call(w.url, 'POST', '/api/v1/agents/aa/device', { ...agentTok, body: { index: 1 } })
   t.equal(dev.status, 200)
-  t.equal(w.store.agents.get('aa').activeDevice, 1, 'device choice durable')
+  t.equal((await w.store.agents.get('aa')).activeDevice, 1, 'device choice durable')
   t.match(w.live.events.at(-1), { type: 'agent-device', deviceIndex: 1 })
   const noDev = await call(w.url, 'POST', '/api/v1/agents/aa/device', { ...agentTok, body: { index: 5 } })
   t.equal(noDev.body.error.field, 'index')
@@ -285,7 +285,7 @@ t.test('schedules: rules, explain, next; bad RRULE names the field and saves not
   t.equal(badRule.status, 400)
   t.equal(badRule.body.error.field, 'rrule')
   t.match(badRule.body.error.message, /FREQ/)
-  t.equal(w.store.queues.get('qa').schedule!.rules.length, 1, 'nothing saved')
+  t.equal((await w.store.queues.get('qa')).schedule!.rules.length, 1, 'nothing saved')
   const badTime = await call(w.url, 'POST', '/api/v1/queues/qa/schedule/rules', {
     ...admin(w),
     body: { kind: 'open', rrule: 'FREQ=DAILY', start: '25:00', durationMinutes: 60 },
@@ -511,7 +511,7 @@ t.test('accounts, tokens, login sessions, CSRF, rate limit, secrets not logged',
   t.equal((await call(w.url, 'GET', '/api/v1/auth/me', { token: tok.body.token })).body.account.username, 'admin-a')
   const listed = await call(w.url, 'GET', '/api/v1/tokens', admin(w))
   t.notOk(listed.text.includes(tok.body.token), 'the secret is never listed')
-  const dump = JSON.stringify(w.store.db.prepare('SELECT * FROM api_tokens').all())
+  const dump = JSON.stringify(await w.store.db.all('SELECT * FROM api_tokens'))
   t.notOk(dump.includes(tok.body.token), 'only a hash is stored')
   t.equal((await call(w.url, 'DELETE', `/api/v1/tokens/${tok.body.id}`, admin(w))).status, 204)
   t.equal((await call(w.url, 'GET', '/api/v1/auth/me', { token: tok.body.token })).status, 401)
@@ -535,7 +535,7 @@ t.test('reports: calls, stats (JSON and CSV), EWT accuracy, licences', async (t)
   t.teardown(() => w.close())
   const s = w.store
   const at = w.now.t - 3600_000
-  s.calls.start({
+  await s.calls.start({
     callId: 'c1',
     tenantId: 'ta',
     queueId: 'qa',
@@ -543,7 +543,7 @@ t.test('reports: calls, stats (JSON and CSV), EWT accuracy, licences', async (t)
     callerNumber: '0701',
     enteredQueueAt: at,
   })
-  s.calls.update('c1', {
+  await s.calls.update('c1', {
     answeredAt: at + 15_000,
     endedAt: at + 75_000,
     outcome: 'answered',
@@ -551,7 +551,7 @@ t.test('reports: calls, stats (JSON and CSV), EWT accuracy, licences', async (t)
     waitMs: 15_000,
     talkMs: 60_000,
   })
-  s.calls.start({
+  await s.calls.start({
     callId: 'c2',
     tenantId: 'ta',
     queueId: 'qa',
@@ -559,8 +559,8 @@ t.test('reports: calls, stats (JSON and CSV), EWT accuracy, licences', async (t)
     callerNumber: '0702, "x"',
     enteredQueueAt: at + 1000,
   })
-  s.calls.update('c2', { endedAt: at + 40_000, outcome: 'abandoned', waitMs: 39_000 })
-  s.calls.start({ callId: 'c3', tenantId: 'tb', queueId: 'qb', arrivedAt: at, callerNumber: '0703' })
+  await s.calls.update('c2', { endedAt: at + 40_000, outcome: 'abandoned', waitMs: 39_000 })
+  await s.calls.start({ callId: 'c3', tenantId: 'tb', queueId: 'qb', arrivedAt: at, callerNumber: '0703' })
 
   const calls = await call(w.url, 'GET', '/api/v1/calls', admin(w))
   t.same(calls.body.items.map((c: { callId: string }) => c.callId).sort(), ['c1', 'c2'], 'only own tenant')
@@ -594,8 +594,8 @@ t.test('reports: calls, stats (JSON and CSV), EWT accuracy, licences', async (t)
     ['aa'],
   )
 
-  s.ewt.record({ callId: 'c1', queueId: 'qa', at, position: 1, announcedSeconds: 30 })
-  s.ewt.resolve('c1', at + 15_000)
+  await s.ewt.record({ callId: 'c1', queueId: 'qa', at, position: 1, announcedSeconds: 30 })
+  await s.ewt.resolve('c1', at + 15_000)
   const ewt = await call(w.url, 'GET', '/api/v1/queues/qa/stats/ewt', admin(w))
   t.match(ewt.body, { queueId: 'qa', n: 1, maeSeconds: 15 })
 

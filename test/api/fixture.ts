@@ -5,7 +5,7 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Store } from '../../src/store/index.js'
+import { Store, type AgentRecord, type QueueRecord } from '../../src/store/index.js'
 import type { CoreEvent } from '../../src/core/events.js'
 import { ChangeNotifier, type LiveControl } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
@@ -17,24 +17,37 @@ export interface RecordingLive extends LiveControl {
   events: CoreEvent[]
   reloads: number
   changes: ChangeNotifier
+  /** Re-read the queues and agents status() reports. */
+  refresh(): Promise<void>
 }
 
-/** A LiveControl that records reloads and dispatched events, and reports a status built from the store. */
+/**
+ * A LiveControl that records reloads and dispatched events, and reports a status built from the store: the queues
+ * and agents as they were at the last `refresh()` (the API reloads after every operator change; status() is
+ * synchronous and the store is not).
+ */
 export function recordingLive(store: Store, now: () => number): RecordingLive {
   const changes = new ChangeNotifier()
   const loggedIn = new Map<string, Set<string>>()
+  let queues: QueueRecord[] = []
+  let agents: AgentRecord[] = []
   const live: RecordingLive = {
     events: [],
     reloads: 0,
     changes,
-    reloadConfig() {
+    async refresh() {
+      queues = await store.queues.list()
+      agents = await store.agents.list()
+    },
+    async reloadConfig() {
       live.reloads++
+      await live.refresh()
       changes.notify()
     },
-    dispatch(event) {
+    async dispatch(event) {
       live.events.push(event)
       if (event.type === 'agent-login') {
-        const qs = event.queueIds ?? store.memberships.list({ agentId: event.agentId }).map((m) => m.queueId)
+        const qs = event.queueIds ?? (await store.memberships.list({ agentId: event.agentId })).map((m) => m.queueId)
         loggedIn.set(event.agentId, new Set([...(loggedIn.get(event.agentId) ?? []), ...qs]))
       } else if (event.type === 'agent-logout') {
         if (event.queueIds) for (const q of event.queueIds) loggedIn.get(event.agentId)?.delete(q)
@@ -45,7 +58,7 @@ export function recordingLive(store: Store, now: () => number): RecordingLive {
     status() {
       return {
         at: now(),
-        queues: store.queues.list().map((q) => ({
+        queues: queues.map((q) => ({
           queueId: q.id,
           tenantId: q.tenantId,
           number: q.number,
@@ -53,7 +66,7 @@ export function recordingLive(store: Store, now: () => number): RecordingLive {
           waiting: 0,
           callers: [],
         })),
-        agents: store.agents.list().map((a) => ({
+        agents: agents.map((a) => ({
           agentId: a.id,
           tenantId: a.tenantId,
           extension: a.extension,
@@ -90,7 +103,7 @@ export interface World {
 }
 
 type Tokens = World['tokens']
-let template: { path: string; tokens: Tokens } | undefined
+let template: Promise<{ path: string; tokens: Tokens }> | undefined
 const tmpRoot = mkdtempSync(join(tmpdir(), 'koplus-api-test-'))
 process.on('exit', () => rmSync(tmpRoot, { recursive: true, force: true }))
 const START = Date.UTC(2026, 10, 25, 12, 0, 0)
@@ -98,16 +111,21 @@ const START = Date.UTC(2026, 10, 25, 12, 0, 0)
 export const FIXTURE_MONTH = new Date(START).toISOString().slice(0, 7)
 
 /** The seeded database, built once per process (scrypt hashing is slow on purpose) and copied for each world. */
-function buildTemplate(): { path: string; tokens: Tokens } {
-  if (template) return template
+function buildTemplate(): Promise<{ path: string; tokens: Tokens }> {
+  return (template ??= seedTemplate())
+}
+
+async function seedTemplate(): Promise<{ path: string; tokens: Tokens }> {
   const path = join(tmpRoot, 'template.sqlite')
-  const store = Store.open(path, { clock: { now: () => START, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} } })
-  store.tenants.create({ id: 'ta', name: 'Tenant A', domain: 'a.example' })
-  store.tenants.create({ id: 'tb', name: 'Tenant B', domain: 'b.example' })
-  store.queues.create({ id: 'qa', tenantId: 'ta', number: '5000', name: 'Support A', tags: ['support'] })
-  store.queues.create({ id: 'qa2', tenantId: 'ta', number: '5001', name: 'Sales A', tags: ['sales'] })
-  store.queues.create({ id: 'qb', tenantId: 'tb', number: '6000', name: 'Support B', tags: ['support'] })
-  store.agents.create({
+  const store = await Store.open(path, {
+    clock: { now: () => START, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} },
+  })
+  await store.tenants.create({ id: 'ta', name: 'Tenant A', domain: 'a.example' })
+  await store.tenants.create({ id: 'tb', name: 'Tenant B', domain: 'b.example' })
+  await store.queues.create({ id: 'qa', tenantId: 'ta', number: '5000', name: 'Support A', tags: ['support'] })
+  await store.queues.create({ id: 'qa2', tenantId: 'ta', number: '5001', name: 'Sales A', tags: ['sales'] })
+  await store.queues.create({ id: 'qb', tenantId: 'tb', number: '6000', name: 'Support B', tags: ['support'] })
+  await store.agents.create({
     id: 'aa',
     tenantId: 'ta',
     extension: '1001',
@@ -119,7 +137,7 @@ function buildTemplate(): { path: string; tokens: Tokens } {
       { type: 'mobile', target: '0701234567' },
     ],
   })
-  store.agents.create({
+  await store.agents.create({
     id: 'aa2',
     tenantId: 'ta',
     extension: '1002',
@@ -128,7 +146,7 @@ function buildTemplate(): { path: string; tokens: Tokens } {
     sipUser: '1002',
     devices: [{ type: 'softphone', target: '1002' }],
   })
-  store.agents.create({
+  await store.agents.create({
     id: 'ab',
     tenantId: 'tb',
     extension: '2001',
@@ -137,29 +155,30 @@ function buildTemplate(): { path: string; tokens: Tokens } {
     sipUser: '2001',
     devices: [{ type: 'softphone', target: '2001' }],
   })
-  store.memberships.add('aa', 'qa')
-  store.memberships.add('aa2', 'qa')
-  store.memberships.add('ab', 'qb')
-  const mk = (
+  await store.memberships.add('aa', 'qa')
+  await store.memberships.add('aa2', 'qa')
+  await store.memberships.add('ab', 'qb')
+  const mk = async (
     username: string,
     role: 'operator' | 'tenant-admin' | 'agent',
     tenantId: string | null,
     agentId: string | null,
-  ): string => {
-    const acc = store.accounts.create({ username, password: PASSWORD, role, tenantId, agentId })
-    return store.accounts.createToken(acc.id, 'test').token
+  ): Promise<string> => {
+    const acc = await store.accounts.create({ username, password: PASSWORD, role, tenantId, agentId })
+    return (await store.accounts.createToken(acc.id, 'test')).token
   }
   const tokens = {
-    operator: mk('op', 'operator', null, null),
-    adminA: mk('admin-a', 'tenant-admin', 'ta', null),
-    adminB: mk('admin-b', 'tenant-admin', 'tb', null),
-    agentA: mk('agent-a', 'agent', 'ta', 'aa'),
-    agentA2: mk('agent-a2', 'agent', 'ta', 'aa2'),
-    agentB: mk('agent-b', 'agent', 'tb', 'ab'),
+    operator: await mk('op', 'operator', null, null),
+    adminA: await mk('admin-a', 'tenant-admin', 'ta', null),
+    adminB: await mk('admin-b', 'tenant-admin', 'tb', null),
+    agentA: await mk('agent-a', 'agent', 'ta', 'aa'),
+    agentA2: await mk('agent-a2', 'agent', 'ta', 'aa2'),
+    agentB: await mk('agent-b', 'agent', 'tb', 'ab'),
   }
-  store.db.pragma('wal_checkpoint(TRUNCATE)')
-  store.close()
-  return (template = { path, tokens })
+  // SQLite: everything in the main file before it is copied (closing the last connection checkpoints too)
+  if (store.backend === 'sqlite') await store.db.get('PRAGMA wal_checkpoint(TRUNCATE)')
+  await store.close()
+  return { path, tokens }
 }
 
 /** The password of every test account. */
@@ -170,13 +189,14 @@ let seq = 0
 export async function world(
   opts: { soxPath?: string; limiter?: LoginRateLimiter; metricsToken?: string } = {},
 ): Promise<World> {
-  const tpl = buildTemplate()
+  const tpl = await buildTemplate()
   const now = { t: START }
   const clock = { now: () => now.t, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} }
   const path = join(tmpRoot, `w${++seq}.sqlite`)
   copyFileSync(tpl.path, path)
-  const store = Store.open(path, { clock })
+  const store = await Store.open(path, { clock })
   const live = recordingLive(store, clock.now)
+  await live.refresh()
   const promptDir = mkdtempSync(join(tmpRoot, 'prompts-'))
   writeFileSync(join(promptDir, 'seed.wav'), 'x')
   const metrics = new KoplusMetrics()
@@ -211,7 +231,7 @@ export async function world(
     },
     async close() {
       await api.close()
-      store.close()
+      await store.close()
     },
   }
 }

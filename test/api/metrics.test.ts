@@ -168,18 +168,22 @@ t.test(
 t.test('koplus_queue_open follows schedules and closures as the engine does', async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  t.same(queuesOpenAt(w.store, w.now.t), { qa: true, qa2: true, qb: true }, 'no schedule: open')
-  w.store.queues.update('qa2', {
+  t.same(await queuesOpenAt(w.store, w.now.t), { qa: true, qa2: true, qb: true }, 'no schedule: open')
+  await w.store.queues.update('qa2', {
     schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [], alwaysOpen: false },
   })
-  w.store.closures.create({
+  await w.store.closures.create({
     tenantId: 'tb',
     scope: { kind: 'queues', queueIds: ['qb'] },
     from: w.now.t - 1000,
     reason: 'meeting',
     by: 'test',
   })
-  t.same(queuesOpenAt(w.store, w.now.t), { qa: true, qa2: false, qb: false }, 'no opening rule, or a closure: closed')
+  t.same(
+    await queuesOpenAt(w.store, w.now.t),
+    { qa: true, qa2: false, qb: false },
+    'no opening rule, or a closure: closed',
+  )
 })
 
 t.test('api.metricsTokenFile: /metrics needs the bearer token; the file is checked at start-up', async (t) => {

@@ -63,7 +63,7 @@ t.test('a multipart prompt upload is streamed to a file and converted', async (t
   t.ok(s.input.startsWith(join(w.promptDir, '.upload-')), 'from a temporary file in the prompt directory')
   t.equal(s.type, 'mp3', "the part's own content type tells sox the format")
   t.same(uploads(), [], 'the temporary file is removed afterwards')
-  t.equal(w.store.prompts.list('ta').filter((p) => p.name === 'closed').length, 1, 'stored as the prompt')
+  t.equal((await w.store.prompts.list('ta')).filter((p) => p.name === 'closed').length, 1, 'stored as the prompt')
 
   const big = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', {
     token: w.tokens.adminA,
@@ -72,7 +72,7 @@ t.test('a multipart prompt upload is streamed to a file and converted', async (t
   t.equal(big.status, 413)
   t.equal(JSON.parse(big.text).error.code, 'PAYLOAD_TOO_LARGE')
   t.same(uploads(), [], 'nothing is left of the refused upload')
-  t.equal(w.store.prompts.list('ta').filter((p) => p.name === 'welcome').length, 0, 'and nothing was stored')
+  t.equal((await w.store.prompts.list('ta')).filter((p) => p.name === 'welcome').length, 0, 'and nothing was stored')
 
   const none = await call(api.url, 'POST', '/api/v1/prompts/upload?language=sv&name=welcome', {
     token: w.tokens.adminA,

@@ -54,7 +54,7 @@ t.test('API: create and renumber answer with warnings and still make the change'
   const created = await call(w.url, 'POST', '/api/v1/queues', { ...admin, body: { number: '5900', name: 'Parked' } })
   t.equal(created.status, 201, 'not blocked')
   t.match(created.body.warnings, [/stock extension 'park'/])
-  t.ok(w.store.queues.getByNumber('ta', '5900'), 'the queue exists')
+  t.ok(await w.store.queues.getByNumber('ta', '5900'), 'the queue exists')
 
   const clean = await call(w.url, 'POST', '/api/v1/queues', { ...admin, body: { number: '5500', name: 'Clean' } })
   t.same(clean.body.warnings, [])

@@ -26,7 +26,7 @@ function fakeEngine() {
     checkLogin: () => ({ ok: true }) as never,
     submit: () => {
       version++
-      return []
+      return Promise.resolve([])
     },
     reloadConfig: () => undefined,
   }
@@ -67,6 +67,7 @@ t.test('a stream sends at most one status per interval, and always the last chan
   openSse(ctx, () => (snapshots++, { state }), 40)
   t.teardown(() => req.emit('close'))
   const events = () => res.chunks.filter((c) => c.startsWith('id:'))
+  await turn() // the snapshot may read the store (store-src): written once it resolves, before any change
   t.equal(events().length, 1, 'the status at once')
   for (let i = 0; i < 500; i++) {
     state = i + 1

@@ -80,8 +80,8 @@ t.test(
     t.equal(bad.status, 400)
     t.match(bad.body.error.message, /not audio/)
     t.same(readFileSync(up.body.path), before, 'the prompt file was not replaced')
-    t.equal(w.store.prompts.list('ta').length, 1)
-    t.equal(w.store.prompts.list('ta')[0].id, up.body.id, 'the prompt record was not replaced')
+    t.equal((await w.store.prompts.list('ta')).length, 1)
+    t.equal((await w.store.prompts.list('ta'))[0].id, up.body.id, 'the prompt record was not replaced')
 
     const noName = await call(w.url, 'POST', '/api/v1/prompts/upload?language=sv', {
       token: w.tokens.adminA,
@@ -101,7 +101,7 @@ t.test(
       contentType: 'audio/wav',
     })
     t.equal(replaced.status, 201)
-    t.equal(w.store.prompts.list('ta').length, 1, 'replaced, not added')
+    t.equal((await w.store.prompts.list('ta')).length, 1, 'replaced, not added')
 
     t.equal(
       (await call(w.url, 'DELETE', `/api/v1/prompts/${replaced.body.id}`, { token: w.tokens.adminA })).status,

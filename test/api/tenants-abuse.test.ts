@@ -52,12 +52,12 @@ t.test('adding a second tenant warns in the answer and the log', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-tenants-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const clock = { now: () => START, setTimeout: () => ({ id: 0 }), clearTimeout: () => {} }
-  const store = Store.open(join(dir, 'k.sqlite'), { clock })
+  const store = await Store.open(join(dir, 'k.sqlite'), { clock })
   t.teardown(() => store.close())
-  store.queues.create({ number: '5000', name: 'Support' })
-  store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
-  const op = store.accounts.create({ username: 'op', password: 'a long password', role: 'operator' })
-  const token = store.accounts.createToken(op.id, 't').token
+  await store.queues.create({ number: '5000', name: 'Support' })
+  await store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
+  const op = await store.accounts.create({ username: 'op', password: 'a long password', role: 'operator' })
+  const token = (await store.accounts.createToken(op.id, 't')).token
   const lines: string[] = []
   const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }))
   const api = await startApiServer({
@@ -151,10 +151,10 @@ t.test('a tenant that had closures can be removed once its queues and agents are
   t.equal((await call(w.url, 'DELETE', `/api/v1/queues/${q.body.id}`, op)).status, 204)
   const removed = await call(w.url, 'DELETE', '/api/v1/tenants/tc', op)
   t.equal(removed.status, 204, 'its closures go with it')
-  t.equal(w.store.tenants.find('tc'), undefined)
-  t.same(w.store.closures.list('tc'), [])
+  t.equal(await w.store.tenants.find('tc'), undefined)
+  t.same(await w.store.closures.list('tc'), [])
   t.same(
-    w.store.audit.list({ tenantId: 'tc', entity: 'closure' }).map((a) => a.action),
+    (await w.store.audit.list({ tenantId: 'tc', entity: 'closure' })).map((a) => a.action),
     ['close'],
     'the audit trail keeps the closure history',
   )

@@ -27,8 +27,8 @@ const weekdays = (timeZone: string) => ({
 t.test("instants without an offset are read in the queue's zone", async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  w.store.queues.update('qa', { schedule: weekdays('Europe/Stockholm') })
-  w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
+  await w.store.queues.update('qa', { schedule: weekdays('Europe/Stockholm') })
+  await w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
 
   const sto = await call(w.url, 'GET', '/api/v1/queues/qa/schedule/explain?at=2026-11-25T13:00', op(w))
   t.equal(sto.status, 200)
@@ -76,14 +76,14 @@ t.test("instants without an offset are read in the queue's zone", async (t) => {
 t.test("stats buckets in each queue's zone; CSV instants with the offset", async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
+  await w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
   // 2026-11-25 02:00Z: the 25th in Stockholm (03:00), the 24th in New York (21:00)
   const at = Z('2026-11-25T02:00:00Z')
   for (const [id, queueId] of [
     ['c1', 'qa'],
     ['c2', 'qa2'],
   ] as const) {
-    w.store.calls.start({
+    await w.store.calls.start({
       callId: id,
       tenantId: 'ta',
       queueId,
@@ -91,7 +91,7 @@ t.test("stats buckets in each queue's zone; CSV instants with the offset", async
       callerNumber: '0701',
       enteredQueueAt: at,
     })
-    w.store.calls.update(id, {
+    await w.store.calls.update(id, {
       answeredAt: at + 10_000,
       endedAt: at + 70_000,
       outcome: 'answered',
@@ -134,7 +134,7 @@ t.test("stats buckets in each queue's zone; CSV instants with the offset", async
   )
   t.match(statsCsv.text, /^queueId,bucket,.*,timeZone,/)
   t.match(statsCsv.text, /\r\nqa,2026-11-25,.*,Europe\/Stockholm,/)
-  w.store.memberships.add('aa', 'qa2')
+  await w.store.memberships.add('aa', 'qa2')
   const lic = await call(w.url, 'GET', '/api/v1/reports/licences?month=2026-11&tenant=ta&format=csv', op(w))
   t.match(
     lic.text,
@@ -146,10 +146,10 @@ t.test("stats buckets in each queue's zone; CSV instants with the offset", async
 t.test("no queue named: from/to in the zone the tenant's queues share", async (t) => {
   const w = await world()
   t.teardown(() => w.close())
-  for (const id of ['qa', 'qa2']) w.store.queues.update(id, { schedule: weekdays('America/New_York') })
+  for (const id of ['qa', 'qa2']) await w.store.queues.update(id, { schedule: weekdays('America/New_York') })
   // 03:00Z on the 25th is 22:00 on the 24th in New York: before a New York '2026-11-25', after a Stockholm one
   const at = Z('2026-11-25T03:00:00Z')
-  w.store.calls.start({
+  await w.store.calls.start({
     callId: 'n1',
     tenantId: 'ta',
     queueId: 'qa',

@@ -45,11 +45,11 @@ t.test('callbacks from the CLI', { skip: !built && !process.env.CI && `no build 
     attempts: 0,
     nextAttemptAt: now,
   }
-  w.store.callbacks.record({ ...base, callId: 'cb-1', number: '0701234567', seq: 1, state: 'waiting' })
-  w.store.callbacks.record({ ...base, callId: 'cb-2', number: '0812345678', seq: 2, state: 'waiting' })
-  w.store.callbacks.record({ ...base, callId: 'cb-3', number: '0823456789', seq: 3, state: 'waiting' })
-  w.store.callbacks.record({ callId: 'cb-3', state: 'completed', attempts: 1, connectedAt: now - 300_000 })
-  w.store.callbacks.record({ callId: 'cb-2', state: 'failed', reason: 'no-answer', attempts: 3 })
+  await w.store.callbacks.record({ ...base, callId: 'cb-1', number: '0701234567', seq: 1, state: 'waiting' })
+  await w.store.callbacks.record({ ...base, callId: 'cb-2', number: '0812345678', seq: 2, state: 'waiting' })
+  await w.store.callbacks.record({ ...base, callId: 'cb-3', number: '0823456789', seq: 3, state: 'waiting' })
+  await w.store.callbacks.record({ callId: 'cb-3', state: 'completed', attempts: 1, connectedAt: now - 300_000 })
+  await w.store.callbacks.record({ callId: 'cb-2', state: 'failed', reason: 'no-answer', attempts: 3 })
   const k = (...args: string[]) => run(['--api', w.url, '--token', w.tokens.operator, ...args])
 
   const list = await k('callbacks', '--state', 'pending', '--json')

@@ -81,7 +81,7 @@ t.test(
         tags: ['support'],
         settings: { ringTimeSec: 25, closedAction: { type: 'busy' } },
       })
-      t.ok(w.store.queues.getByNumber('ta', '5300'), 'in the store')
+      t.ok(await w.store.queues.getByNumber('ta', '5300'), 'in the store')
       t.ok(w.live.reloads > 0, 'the daemon reloaded')
 
       const dup = await kj('queue', 'add', '5300', 'Again', '--tenant', 'ta')
@@ -118,7 +118,7 @@ t.test(
 
       const rm = await kj('queue', 'remove', '5300')
       t.equal(rm.code, 0)
-      t.notOk(w.store.queues.getByNumber('ta', '5300'))
+      t.notOk(await w.store.queues.getByNumber('ta', '5300'))
     })
 
     await t.test('agents and membership, live actions', async (t) => {
@@ -153,7 +153,7 @@ t.test(
       const again = await kj('member', 'add', '1050', '5000')
       t.equal(again.code, 1)
       t.match(again.stderr, /already a member/)
-      t.ok(w.store.memberships.has(add.json.id, 'qa'))
+      t.ok(await w.store.memberships.has(add.json.id, 'qa'))
 
       const login = await kj('agent', 'login', '1050')
       t.equal(login.code, 0, login.stderr)
@@ -172,7 +172,7 @@ t.test(
       t.match(w.live.events.at(-1), { type: 'agent-pause', paused: true, reason: 'lunch' })
       t.equal((await kj('agent', 'unpause', '1050')).code, 0)
       t.equal((await kj('agent', 'device', '1050', '2')).code, 0)
-      t.equal(w.store.agents.get(add.json.id).activeDevice, 1)
+      t.equal((await w.store.agents.get(add.json.id)).activeDevice, 1)
       const badIndex = await kj('agent', 'device', '1050', '7')
       t.equal(badIndex.code, 1)
       t.match(badIndex.stderr, /index/)
@@ -191,7 +191,7 @@ t.test(
       t.match(show.stdout, /device 2: mobile 0705551234 {2}\(active\)/)
 
       t.equal((await kj('member', 'remove', '1050', '5000')).code, 0)
-      t.notOk(w.store.memberships.has(add.json.id, 'qa'))
+      t.notOk(await w.store.memberships.has(add.json.id, 'qa'))
       t.equal((await kj('agent', 'remove', '1050')).code, 0)
       const gone = await kj('agent', 'show', '1050')
       t.match(gone.stderr, /unknown agent '1050'/)
@@ -285,7 +285,7 @@ t.test(
 
     await t.test('calls, stats, ewt, licences', async (t) => {
       const at = w.now.t - 3600_000
-      w.store.calls.start({
+      await w.store.calls.start({
         callId: 'cli-1',
         tenantId: 'ta',
         queueId: 'qa',
@@ -293,7 +293,7 @@ t.test(
         callerNumber: '0701',
         enteredQueueAt: at,
       })
-      w.store.calls.update('cli-1', {
+      await w.store.calls.update('cli-1', {
         answeredAt: at + 10_000,
         endedAt: at + 70_000,
         outcome: 'answered',
@@ -375,7 +375,7 @@ t.test(
       t.equal(add.code, 0, add.stderr)
       t.match(add.json, { username: 'root', role: 'operator' })
       t.notOk(add.stdout.includes('a very long password'))
-      t.ok(w.store.accounts.authenticate('root', 'a very long password'), 'the password works')
+      t.ok(await w.store.accounts.authenticate('root', 'a very long password'), 'the password works')
       const admin = await run(
         [
           '--api',
@@ -414,8 +414,8 @@ t.test(
       const path = await writeCliToken(w.store, dataDir)
       t.equal(statSync(path).mode & 0o777, 0o640, 'mode 0640: the owner and its group')
       const token = readFileSync(path, 'utf8').trim()
-      t.ok(w.store.accounts.verifyToken(token), 'a valid operator token')
-      t.equal(w.store.accounts.verifyToken(token)!.role, 'operator')
+      t.ok(await w.store.accounts.verifyToken(token), 'a valid operator token')
+      t.equal((await w.store.accounts.verifyToken(token))!.role, 'operator')
       const port = Number(new URL(w.url).port)
       const cfg = join(dataDir, 'koplus.json')
       writeFileSync(
@@ -427,7 +427,7 @@ t.test(
       t.equal(viaFile.json.length, 3, 'the operator sees all queues')
       // a second start rotates the token: the old one stops working
       await writeCliToken(w.store, dataDir)
-      t.notOk(w.store.accounts.verifyToken(token), 'rotated')
+      t.notOk(await w.store.accounts.verifyToken(token), 'rotated')
       const stale = await run(['--api', w.url, '--token', token, 'queue', 'list'])
       t.equal(stale.code, 1)
       t.match(stale.stderr, /invalid or expired API token/)

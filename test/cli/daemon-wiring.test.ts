@@ -57,6 +57,6 @@ t.test(
     await running.stop()
     stopped = true
     t.equal(readRuntimeInfo(dir, { anyPid: true }), undefined, 'stop removes daemon.json')
-    t.equal(running.daemon.store.db.open, false, 'and closes the demo database')
+    await t.rejects(running.daemon.store.db.get('SELECT 1'), 'and closes the demo database (a query is refused)')
   },
 )

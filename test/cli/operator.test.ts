@@ -156,7 +156,7 @@ t.test(
       })
       const set = await koplus(['tenant', 'set', 'acme', 'name=Acme Sverige AB'])
       t.equal(set.code, 0, set.stderr)
-      t.equal(running.daemon.store.tenants.get('acme').name, 'Acme Sverige AB')
+      t.equal((await running.daemon.store.tenants.get('acme')).name, 'Acme Sverige AB')
       const badKey = await koplus(['tenant', 'set', 'acme', 'colour=red'])
       t.equal(badKey.code, 1)
       t.match(badKey.stderr, /unknown tenant field 'colour'/)
@@ -175,7 +175,7 @@ t.test(
         'a long enough password\n',
       )
       t.equal(acc.code, 0, acc.stderr)
-      t.equal(running.daemon.store.accounts.getByUsername('boss')?.tenantId, 'acme')
+      t.equal((await running.daemon.store.accounts.getByUsername('boss'))?.tenantId, 'acme')
       const all = await koplus(['close', '--all', '--tenant', 'acme', '--reason', 'Fire drill'])
       t.equal(all.code, 0, all.stderr)
       t.match(all.stdout, /1 queue closed/)
@@ -187,7 +187,7 @@ t.test(
       t.equal(other.code, 0, other.stderr)
       const rm = await koplus(['tenant', 'remove', 'beta'])
       t.equal(rm.code, 0, rm.stderr)
-      t.notOk(running.daemon.store.tenants.find('beta'))
+      t.notOk(await running.daemon.store.tenants.find('beta'))
     })
 
     await t.test('status without FreeSWITCH: says so and exits 3', async (t) => {
@@ -211,21 +211,21 @@ t.test(
       const down = await koplus(['status'])
       t.equal(down.code, 2, 'no daemon: exit 2')
       // a call the last run left open (its simulated switch is gone): closed at the next start
-      const db = Store.open(join(dir, 'simulate.sqlite'))
-      const q5000 = db.queues.list().find((q) => q.number === '5000')!
-      db.calls.start({
+      const db = await Store.open(join(dir, 'simulate.sqlite'))
+      const q5000 = (await db.queues.list()).find((q) => q.number === '5000')!
+      await db.calls.start({
         callId: 'left-open',
         tenantId: 'default',
         queueId: q5000.id,
         arrivedAt: Date.now() - 60_000,
         callerNumber: '0701234567',
       })
-      const offer = db.calls.addOffer({
+      const offer = await db.calls.addOffer({
         callId: 'left-open',
-        agentId: db.agents.list()[0].id,
+        agentId: (await db.agents.list())[0].id,
         offeredAt: Date.now() - 50_000,
       })
-      db.close()
+      await db.close()
 
       ;({ running, logs } = await start())
       t.ok(
@@ -234,20 +234,24 @@ t.test(
       )
       const q = JSON.parse((await koplus(['queue', 'show', '5000', '--json'])).stdout)
       t.equal(q.name, 'Helpdesk', 'the change survived')
-      t.ok(running.daemon.store.tenants.find('acme'), 'and the tenant')
+      t.ok(await running.daemon.store.tenants.find('acme'), 'and the tenant')
       t.match(
-        running.daemon.store.calls.get('left-open'),
+        await running.daemon.store.calls.get('left-open'),
         { outcome: 'failed', endedAt: Number },
         'the call left open is closed',
       )
-      t.match(running.daemon.store.calls.getOffer(offer.id), { result: 'cancelled', endedAt: Number }, 'and its offer')
-      t.same(running.daemon.store.calls.inProgress(), [], 'nothing stays in progress')
+      t.match(
+        await running.daemon.store.calls.getOffer(offer.id),
+        { result: 'cancelled', endedAt: Number },
+        'and its offer',
+      )
+      t.same(await running.daemon.store.calls.inProgress(), [], 'nothing stays in progress')
       await running.stop()
 
       ;({ running, logs } = await start(true))
       t.ok(logs.some((l) => /^demo call centre created in /.test(l.msg)))
       t.equal(JSON.parse((await koplus(['queue', 'show', '5000', '--json'])).stdout).name, 'Support', 'fresh demo')
-      t.notOk(running.daemon.store.tenants.find('acme'))
+      t.notOk(await running.daemon.store.tenants.find('acme'))
     })
 
     await t.test('--fresh without --simulate is refused', async (t) => {

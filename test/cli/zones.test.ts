@@ -74,8 +74,8 @@ t.test(
   async (t) => {
     const w: World = await world()
     t.teardown(() => w.close())
-    w.store.queues.update('qa', { schedule: weekdays('Europe/Stockholm') })
-    w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
+    await w.store.queues.update('qa', { schedule: weekdays('Europe/Stockholm') })
+    await w.store.queues.update('qa2', { schedule: weekdays('America/New_York') })
 
     for (const tz of HOST_ZONES) {
       await t.test(`TZ=${tz}`, async (t) => {
@@ -108,7 +108,7 @@ t.test(
         t.equal(atNine.json.at, Z('2026-11-25T08:00:00Z'), "explain --at HH:MM is today in the queue's zone")
 
         // the reporter's closure: the reason's time and the next change agree
-        const c = w.store.closures.create({
+        const c = await w.store.closures.create({
           tenantId: 'ta',
           scope: { kind: 'queues', queueIds: ['qa'] },
           reason: 'Outage',
@@ -126,7 +126,7 @@ t.test(
           list.stdout,
           new RegExp(`${c.id}\\s+5000\\s+2026-11-25 13:00:00 \\+01:00\\s+2026-11-25 16:02:00 \\+01:00\\s+Outage`),
         )
-        w.store.closures.reopen(c.id, 'op', c.from) // gone for the next host zone's run
+        await w.store.closures.reopen(c.id, 'op', c.from) // gone for the next host zone's run
 
         // close --from 13:00 --until 15:00 typed at 16:00: tomorrow's window (the next such times)
         const late = Z('2026-11-25T15:00:00Z')
@@ -149,11 +149,12 @@ t.test(
             /1 queue closed from 2026-11-25 23:00:00 \+01:00 until 2026-11-26 01:00:00 \+01:00/,
             'an overnight window; said with dates and offsets',
           )
-          for (const x of w.store.closures.list('ta')) if (!x.reopenedAt) w.store.closures.reopen(x.id, 'op', late)
+          for (const x of await w.store.closures.list('ta'))
+            if (!x.reopenedAt) await w.store.closures.reopen(x.id, 'op', late)
         } else if (process.env.CI) t.fail('libfaketime is missing in CI (.ci/run installs the Debian package faketime)')
         else t.comment('faketime not installed: close --from HH:MM at a set clock not run')
 
-        const open = w.store.closures.create({
+        const open = await w.store.closures.create({
           tenantId: 'ta',
           scope: { kind: 'queues', queueIds: ['qa'] },
           reason: 'Storm',
@@ -164,10 +165,10 @@ t.test(
         t.match(active.stdout, /Storm/)
         t.match(active.stdout, /until reopened/, 'an open-ended closure in force')
         t.notMatch(active.stdout, /reopened by hand/)
-        w.store.closures.reopen(open.id, 'op', open.from)
+        await w.store.closures.reopen(open.id, 'op', open.from)
         w.now.t = Z('2026-11-25T12:00:00Z')
 
-        w.store.calls.start({
+        await w.store.calls.start({
           callId: `z-${tz}`,
           tenantId: 'ta',
           queueId: 'qa2',
@@ -205,7 +206,7 @@ t.test('small ones (issue 10 item 7)', { skip: !built && !process.env.CI && 'no 
   t.match(badRing.stderr, /settings\.ringTimeSec: expected an integer.*"soon"/)
 
   const at = w.now.t - 3600_000
-  w.store.calls.start({
+  await w.store.calls.start({
     callId: 's1',
     tenantId: 'ta',
     queueId: 'qa',
@@ -213,7 +214,7 @@ t.test('small ones (issue 10 item 7)', { skip: !built && !process.env.CI && 'no 
     callerNumber: '0701',
     enteredQueueAt: at,
   })
-  w.store.calls.update('s1', {
+  await w.store.calls.update('s1', {
     answeredAt: at + 10_000,
     endedAt: at + 70_000,
     outcome: 'answered',
@@ -241,12 +242,18 @@ t.test('small ones (issue 10 item 7)', { skip: !built && !process.env.CI && 'no 
   t.equal(limit.code, 1)
   t.match(limit.stderr, /--limit: expected a whole number 1-1000, got 'abc'/)
 
-  w.store.ewt.record({ callId: 'e1', queueId: 'qa', at: w.now.t - 60_000, position: 1, announcedSeconds: 30 })
-  w.store.ewt.resolve('e1', w.now.t - 45_000)
+  await w.store.ewt.record({ callId: 'e1', queueId: 'qa', at: w.now.t - 60_000, position: 1, announcedSeconds: 30 })
+  await w.store.ewt.resolve('e1', w.now.t - 45_000)
   const ewt = await k('stats', 'ewt', '5000')
   t.match(ewt.stdout, /queue 5000: 1 announcement; /)
 
-  w.store.prompts.put({ tenantId: 'ta', queueId: 'qa', language: 'sv', name: 'welcome', path: '/tmp/welcome.wav' })
+  await w.store.prompts.put({
+    tenantId: 'ta',
+    queueId: 'qa',
+    language: 'sv',
+    name: 'welcome',
+    path: '/tmp/welcome.wav',
+  })
   const prompts = await k('prompt', 'list')
   t.match(prompts.stdout, /welcome\s+sv\s+ta\s+5000\s+/, 'the queue number, not its id')
 })

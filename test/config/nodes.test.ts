@@ -139,7 +139,7 @@ t.test('--simulate with freeswitch.nodes configured talks to its own simulator, 
   const world = await prepareSimulation(config, pino({ level: 'silent' }), { traffic: false })
   t.teardown(async () => {
     await world.simulator.close()
-    world.store.close()
+    await world.store.close()
   })
   t.equal(world.config.freeswitch.nodes, null)
   t.same(nodesOf(settingsFromConfig(world.config).freeswitch), [

@@ -9,23 +9,23 @@ import { Store } from '../../src/store/index.js'
 const NOW = Date.UTC(2026, 10, 25, 9, 0, 0)
 
 t.test('EngineView.changes: one event per entity added, changed or removed; none when nothing changed', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
-  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, { soundsDir: '/snd', recordingsDir: '/rec' })
-  const cfg = view.load()
+  const cfg = await view.load()
   t.equal(cfg.soundsDir, '/snd')
   t.equal(cfg.recordingsDir, '/rec')
   t.same(cfg.schedules, { [q.id]: null }, 'schedules are part of the configuration')
-  t.same(view.changes(), [], 'nothing changed: no event')
+  t.same(await view.changes(), [], 'nothing changed: no event')
 
-  const cl = store.closures.create({
+  const cl = await store.closures.create({
     scope: { kind: 'queues', queueIds: [q.id] },
     from: NOW - 1000,
     reason: 'fire drill',
     by: 'test',
   })
-  const added = view.changes()
+  const added = await view.changes()
   t.same(
     added.map((e) => e.type),
     ['closure-added'],
@@ -34,9 +34,9 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   t.match(added[0], { closure: { id: cl.id, queueIds: [q.id], reason: 'fire drill' } })
   t.equal(view.isOpen(cfg.queues[0], NOW).open, false, 'the view answers from the same data')
 
-  store.closures.reopen(cl.id, 'test', NOW)
+  await store.closures.reopen(cl.id, 'test', NOW)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['closure-changed'],
   )
 
@@ -45,29 +45,29 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
     rules: [{ id: 'r', kind: 'open' as const, rrule: 'FREQ=DAILY', start: '08:00', durationMinutes: 60 }],
     calendarIds: [],
   }
-  store.queues.update(q.id, { schedule })
+  await store.queues.update(q.id, { schedule })
   t.same(
-    view.changes(),
-    [{ type: 'schedule-changed', queueId: q.id, schedule: store.queues.get(q.id).schedule }],
+    await view.changes(),
+    [{ type: 'schedule-changed', queueId: q.id, schedule: (await store.queues.get(q.id)).schedule }],
     'a schedule changed is one event',
   )
 
-  store.queues.update(q.id, { name: 'Support 2' })
+  await store.queues.update(q.id, { name: 'Support 2' })
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['queue-changed'],
   )
 
-  const a = store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
-  store.memberships.add(a.id, q.id)
+  const a = await store.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
+  await store.memberships.add(a.id, q.id)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['agent-added', 'membership-added'],
     'agent before its membership',
   )
 
-  store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
-  t.same(view.changes(), [
+  await store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
+  t.same(await view.changes(), [
     {
       type: 'prompt-override-set',
       override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' },
@@ -75,27 +75,27 @@ t.test('EngineView.changes: one event per entity added, changed or removed; none
   ])
   t.equal(view.prompt('welcome', 'sv', cfg.queues[0]), '/rec/w.wav')
 
-  const q2 = store.queues.create({ number: '6000', name: 'Sales', schedule })
+  const q2 = await store.queues.create({ number: '6000', name: 'Sales', schedule })
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['schedule-changed', 'queue-added'],
     'a new queue’s schedule first, so it is never open for a moment',
   )
 
-  store.memberships.remove(a.id, q.id)
-  store.queues.remove(q2.id)
+  await store.memberships.remove(a.id, q.id)
+  await store.queues.remove(q2.id)
   t.same(
-    view.changes().map((e) => e.type),
+    (await view.changes()).map((e) => e.type),
     ['membership-removed', 'queue-removed'],
   )
 })
 
 t.test('EngineView.promptRecorded: the one change for the engine, remembered so it is not sent again', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
-  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, {})
-  view.load()
+  await view.load()
   const cmd = {
     type: 'prompt-recorded' as const,
     tenantId: q.tenantId,
@@ -108,17 +108,17 @@ t.test('EngineView.promptRecorded: the one change for the engine, remembered so 
     type: 'prompt-override-set',
     override: { tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' },
   })
-  store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' })
-  t.same(view.changes(), [], 'already known')
+  await store.prompts.put({ tenantId: q.tenantId, queueId: q.id, language: 'sv', name: 'closed', path: '/rec/c.wav' })
+  t.same(await view.changes(), [], 'already known')
 })
 
 t.test(
   'daemon.reloadConfig after an operator change hands the engine the change alone; the engine closes the queue',
   async (t) => {
     const { startDaemon } = await import('../../src/daemon/daemon.js')
-    const store = Store.open(':memory:')
+    const store = await Store.open(':memory:')
     t.teardown(() => store.close())
-    const q = store.queues.create({ number: '5000', name: 'Support' })
+    const q = await store.queues.create({ number: '5000', name: 'Support' })
     const daemon = await startDaemon(
       { databasePath: ':memory:', freeswitch: { host: '127.0.0.1', port: 1, password: 'x' } },
       { store, connect: false },
@@ -126,17 +126,17 @@ t.test(
     t.teardown(() => daemon.stop())
     const seen: string[] = []
     daemon.onHandled((e) => seen.push(e.type))
-    daemon.reloadConfig()
+    await daemon.reloadConfig()
     t.same(seen, [], 'nothing changed: nothing sent')
     const now = daemon.clock.now()
-    store.closures.create({
+    await store.closures.create({
       scope: { kind: 'queues', queueIds: [q.id] },
       from: now - 1000,
       until: now + 3_600_000,
       reason: 'fire drill',
       by: 'test',
     })
-    daemon.reloadConfig()
+    await daemon.reloadConfig()
     t.same(seen, ['closure-added'], 'one event, not a whole config')
     const cmds = daemon.dispatch({
       type: 'call-arrived',

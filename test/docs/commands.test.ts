@@ -292,10 +292,10 @@ t.test(
           ...daemonEnv,
         }
         /** Values for the `<name>` placeholders the docs may use (docs/cli.md, "How to read the examples"). */
-        const PLACEHOLDERS: Record<string, () => string | undefined> = {
+        const PLACEHOLDERS: Record<string, () => string | undefined | Promise<string | undefined>> = {
           password: () => PASSWORD,
-          'closure-id': () => store.closures.list(undefined, 1000).find((c) => c.reopenedAt == null)?.id,
-          'prompt-id': () => store.prompts.list().at(-1)?.id,
+          'closure-id': async () => (await store.closures.list(undefined, 1000)).find((c) => c.reopenedAt == null)?.id,
+          'prompt-id': async () => (await store.prompts.list()).at(-1)?.id,
         }
 
         for (const c of commands) {
@@ -305,10 +305,12 @@ t.test(
             continue
           }
           let unknown: string | undefined
+          const values = new Map<string, string | undefined>()
+          for (const [, name] of c.text.matchAll(/<([a-z][a-z0-9-]*)>/g)) values.set(name, await PLACEHOLDERS[name]?.())
           const command = c.text
             .replaceAll('node bin/koplus.js', 'koplus')
             .replace(/<([a-z][a-z0-9-]*)>/g, (_m, name: string) => {
-              const value = PLACEHOLDERS[name]?.()
+              const value = values.get(name)
               if (value === undefined) {
                 unknown ??= name
                 return `<${name}>`

@@ -15,7 +15,7 @@ import { Store } from '../../src/store/index.js'
 import { RealClock, type Clock, type TimerHandle } from '../../src/util/clock.js'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import type { EndpointBehaviour } from '../../src/simulator/endpoints.js'
-import type { VirtualTime } from './virtual-time.js'
+import type { Truthy, VirtualTime } from './virtual-time.js'
 
 export interface QueueSpec {
   number: string
@@ -107,7 +107,7 @@ export interface Rig {
   /** Base names (without .wav) of the files a call heard, in order. */
   heardNames(call: SimCall): string[]
   /** Event-log rows (event names) for an agent since `since`. */
-  agentEvents(agentId: string, since?: number): string[]
+  agentEvents(agentId: string, since?: number): Promise<string[]>
   /** Stops the daemon (live calls stay in the simulator) and starts a new one on the same SQLite file. */
   restartDaemon(): Promise<void>
   stop(): Promise<void>
@@ -123,7 +123,10 @@ export interface Seeded {
 }
 
 /** A temp directory with a SQLite file holding the queues, agents, memberships and sessions of `opts`. */
-export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: Clock = new RealClock()): Seeded {
+export async function seedAgents(
+  opts: Pick<RigOptions, 'queues' | 'agents'>,
+  clock: Clock = new RealClock(),
+): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-agents-'))
   const dbPath = join(dir, 'koplus.sqlite')
   const recordingsDir = join(dir, 'recordings')
@@ -131,10 +134,10 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: C
   const now = clock.now()
   const queueIds = new Map<string, string>()
   const agentIds = new Map<string, string>()
-  const seed = Store.open(dbPath, { clock })
+  const seed = await Store.open(dbPath, { clock })
   try {
     for (const q of opts.queues) {
-      const rec = seed.queues.create({
+      const rec = await seed.queues.create({
         number: q.number,
         name: q.name ?? `Queue ${q.number}`,
         settings: { ...TEST_QUEUE_DEFAULTS, ...(q.settings ?? {}) },
@@ -142,7 +145,7 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: C
       queueIds.set(q.number, rec.id)
     }
     for (const a of opts.agents) {
-      const rec = seed.agents.create({
+      const rec = await seed.agents.create({
         extension: a.extension,
         name: `Agent ${a.extension}`,
         plan: a.plan ?? 'pro',
@@ -152,11 +155,12 @@ export function seedAgents(opts: Pick<RigOptions, 'queues' | 'agents'>, clock: C
         ...(a.wrapUpSec !== undefined ? { wrapUpSec: a.wrapUpSec } : {}),
       })
       agentIds.set(a.extension, rec.id)
-      for (const n of a.memberOf) seed.memberships.add(rec.id, queueIds.get(n)!)
-      for (const n of a.loggedIn ?? []) seed.sessions.login(rec.id, queueIds.get(n)!, now - (a.loggedInAgoMs ?? 60_000))
+      for (const n of a.memberOf) await seed.memberships.add(rec.id, queueIds.get(n)!)
+      for (const n of a.loggedIn ?? [])
+        await seed.sessions.login(rec.id, queueIds.get(n)!, now - (a.loggedInAgoMs ?? 60_000))
     }
   } finally {
-    seed.close()
+    await seed.close()
   }
   return { dir, dbPath, recordingsDir, queueIds, agentIds }
 }
@@ -191,7 +195,7 @@ export function dialledFor(sim: FreeSwitchSimulator, callId: string): string[][]
 
 /** Seeds the store, starts the simulator and the daemon, and waits for the daemon's first rebuild. */
 export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
-  const { dir, dbPath, recordingsDir, queueIds, agentIds } = seedAgents(opts, opts.time?.clock)
+  const { dir, dbPath, recordingsDir, queueIds, agentIds } = await seedAgents(opts, opts.time?.clock)
   const { sim, port } = await startAgentsSimulator(opts)
   const clock = opts.clock ?? opts.time?.clock
 
@@ -227,7 +231,8 @@ export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
     dialled: (callId) => dialledFor(sim, callId),
     bridgedAgent: (call) => (call.bridgedTo ? sim.channel(call.bridgedTo)?.variables.get('koplus_agent') : undefined),
     heardNames: (call) => call.heard().map((h) => basename(h.file).replace(/\.wav$/, '')),
-    agentEvents: (agentId, since = 0) => rig.daemon.store.events.list({ agentId, since }).map((e) => e.event),
+    agentEvents: async (agentId, since = 0) =>
+      (await rig.daemon.store.events.list({ agentId, since })).map((e) => e.event),
     async restartDaemon() {
       await rig.daemon.stop()
       await until(() => sim.connectionCount === 0, 3000, 'ESL connection closed')
@@ -242,16 +247,15 @@ export async function startAgentsRig(opts: RigOptions): Promise<Rig> {
   return rig
 }
 
-/** Polls `fn` (state the daemon changes when it handles events from the simulator) until it is truthy. */
-export async function until<T>(
-  fn: () => T | undefined | false | null,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<T> {
+/**
+ * Polls `fn` (state the daemon changes when it handles events from the simulator; a store read resolves) until it is
+ * truthy.
+ */
+export async function until<R>(fn: () => R | Promise<R>, timeoutMs = 5000, what = 'condition'): Promise<Truthy<R>> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = fn()
-    if (v !== undefined && v !== false && v !== null) return v
+    const v = await fn()
+    if (v !== undefined && v !== false && v !== null) return v as Truthy<R>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

@@ -85,7 +85,12 @@ export class DaemonProcess {
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for ${what}; last log lines: ${this.#tail()}; stderr: ${this.raw.join('').slice(-2000)}`,
+            ),
+          ),
         timeoutMs,
       )
       this.#waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) })
@@ -93,6 +98,14 @@ export class DaemonProcess {
         reject(new Error(`daemon exited (${code}) before ${what}; stderr: ${this.raw.join('').slice(-2000)}`)),
       )
     })
+  }
+
+  /** The last few log lines (their messages and errors), for a failure message. */
+  #tail(): string {
+    return this.lines
+      .slice(-5)
+      .map((l) => JSON.stringify({ msg: l.msg, ...(l.err ? { err: l.err } : {}) }))
+      .join(' | ')
   }
 
   /** SIGTERM and wait for the exit. */
@@ -105,7 +118,15 @@ export class DaemonProcess {
 /** Writes a koplus config file for the daemon under test. */
 export function writeConfig(
   dir: string,
-  o: { dbPath: string; fsPort: number; password?: string; idleProbeSeconds?: number; idleProbeTimeoutSeconds?: number },
+  o: {
+    dbPath: string
+    /** database.url: the store on PostgreSQL (dbPath then only names the data directory). */
+    dbUrl?: string
+    fsPort: number
+    password?: string
+    idleProbeSeconds?: number
+    idleProbeTimeoutSeconds?: number
+  },
 ): string {
   const path = join(dir, 'koplus.json')
   const probe = {
@@ -113,7 +134,7 @@ export function writeConfig(
     ...(o.idleProbeTimeoutSeconds !== undefined ? { idleProbeTimeoutSeconds: o.idleProbeTimeoutSeconds } : {}),
   }
   const cfg = {
-    database: { path: o.dbPath },
+    database: { path: o.dbPath, ...(o.dbUrl !== undefined ? { url: o.dbUrl } : {}) },
     freeswitch: { host: '127.0.0.1', port: o.fsPort, password: o.password ?? 'ClueCon', ...probe },
     api: { host: '127.0.0.1', port: 0 },
     sounds: { dir: join(ROOT, 'sounds') },
@@ -124,12 +145,19 @@ export function writeConfig(
   return path
 }
 
-/** Polls `fn` (e.g. a SQLite read by another process) until it returns a value other than undefined/false. */
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+/**
+ * Polls `fn` (e.g. a store read of what another process wrote) until it returns (or resolves to) a value other than
+ * undefined/false.
+ */
+export async function until<R>(
+  fn: () => R | Promise<R>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<Exclude<R, undefined | false>> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = fn()
-    if (v !== undefined && v !== false) return v
+    const v = await fn()
+    if (v !== undefined && v !== false) return v as Exclude<R, undefined | false>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }

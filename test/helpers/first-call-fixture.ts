@@ -25,12 +25,12 @@ export interface Seeded {
  * announcements so the test is quick, music on hold kept) and agents 1001 and 1002 logged in to it, 1001 first
  * (so 1001 has been idle longest).
  */
-export function seedFirstCall(now = Date.now()): Seeded {
+export async function seedFirstCall(now = Date.now()): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-it-'))
   const dbPath = join(dir, 'koplus.sqlite')
-  const store = Store.open(dbPath)
+  const store = await Store.open(dbPath)
   try {
-    const queue = store.queues.create({
+    const queue = await store.queues.create({
       number: '5000',
       name: 'Support',
       settings: {
@@ -47,18 +47,19 @@ export function seedFirstCall(now = Date.now()): Seeded {
     })
     // The store accepts ring times of 5 s and up (an operator's sane minimum); the test rings for RING_SEC so it
     // runs fast, written under the validation.
-    store.db
-      .prepare("UPDATE queues SET settings = json_set(settings, '$.ringTimeSec', ?) WHERE id = ?")
-      .run(RING_SEC, queue.id)
-    const a1 = store.agents.create({ extension: '1001', name: 'Agent 1001', plan: 'pro' })
-    const a2 = store.agents.create({ extension: '1002', name: 'Agent 1002', plan: 'business' })
-    store.memberships.add(a1.id, queue.id)
-    store.memberships.add(a2.id, queue.id)
-    store.sessions.login(a1.id, queue.id, now - 60_000)
-    store.sessions.login(a2.id, queue.id, now - 30_000)
+    await store.db.run("UPDATE queues SET settings = json_set(settings, '$.ringTimeSec', ?) WHERE id = ?", [
+      RING_SEC,
+      queue.id,
+    ])
+    const a1 = await store.agents.create({ extension: '1001', name: 'Agent 1001', plan: 'pro' })
+    const a2 = await store.agents.create({ extension: '1002', name: 'Agent 1002', plan: 'business' })
+    await store.memberships.add(a1.id, queue.id)
+    await store.memberships.add(a2.id, queue.id)
+    await store.sessions.login(a1.id, queue.id, now - 60_000)
+    await store.sessions.login(a2.id, queue.id, now - 30_000)
     return { dir, dbPath, queueId: queue.id, agent1001: a1.id, agent1002: a2.id }
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

@@ -78,34 +78,47 @@ export const QUIET: Partial<QueueSettings> = {
 }
 
 /** A temp SQLite file with the default tenant, the queues and the agents (logged in `now - 60 s`). */
-export function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.now()): Seeded {
+export async function seed(queues: QueueSeed[], agents: AgentSeed[], now = Date.now()): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'koplus-journey-'))
   const dbPath = join(dir, 'koplus.sqlite')
-  const store = Store.open(dbPath)
+  const store = await Store.open(dbPath)
   try {
-    const qids: Record<string, string> = {}
-    for (const q of queues) {
-      const rec = store.queues.create({
-        number: q.number,
-        name: q.name ?? `Queue ${q.number}`,
-        ...(q.tags ? { tags: q.tags } : {}),
-        settings: { ...QUIET, ...(q.settings ?? {}) },
-        ...(q.schedule !== undefined ? { schedule: q.schedule } : {}),
-      })
-      qids[q.number] = rec.id
-    }
-    const aids: Record<string, string> = {}
-    agents.forEach((a, i) => {
-      const rec = store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
-      aids[a.extension] = rec.id
-      for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) store.memberships.add(rec.id, qids[n])
-      // Earlier agents have been idle longer.
-      for (const n of a.loggedIn ?? []) store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
-    })
-    return { dir, dbPath, queues: qids, agents: aids }
+    return { dir, dbPath, ...(await seedStore(store, queues, agents, now)) }
   } finally {
-    store.close()
+    await store.close()
   }
+}
+
+/**
+ * The queues and the agents (logged in `now - 60 s`) in an open store, SQLite or PostgreSQL (a daemon with
+ * database.url keeps its data there).
+ */
+export async function seedStore(
+  store: Store,
+  queues: QueueSeed[],
+  agents: AgentSeed[],
+  now = Date.now(),
+): Promise<Pick<Seeded, 'queues' | 'agents'>> {
+  const qids: Record<string, string> = {}
+  for (const q of queues) {
+    const rec = await store.queues.create({
+      number: q.number,
+      name: q.name ?? `Queue ${q.number}`,
+      ...(q.tags ? { tags: q.tags } : {}),
+      settings: { ...QUIET, ...(q.settings ?? {}) },
+      ...(q.schedule !== undefined ? { schedule: q.schedule } : {}),
+    })
+    qids[q.number] = rec.id
+  }
+  const aids: Record<string, string> = {}
+  for (const [i, a] of agents.entries()) {
+    const rec = await store.agents.create({ extension: a.extension, name: `Agent ${a.extension}`, plan: 'pro' })
+    aids[a.extension] = rec.id
+    for (const n of [...(a.member ?? []), ...(a.loggedIn ?? [])]) await store.memberships.add(rec.id, qids[n])
+    // Earlier agents have been idle longer.
+    for (const n of a.loggedIn ?? []) await store.sessions.login(rec.id, qids[n], now - 60_000 + i * 1000)
+  }
+  return { queues: qids, agents: aids }
 }
 
 export interface Journey {
@@ -133,17 +146,17 @@ export async function startJourney(
     time?: VirtualTime
     shortPrompts?: boolean
     /** More seeding (calendars, schedules) before the daemon starts. */
-    prepare?: (store: Store, seeded: Seeded) => void
+    prepare?: (store: Store, seeded: Seeded) => void | Promise<void>
   },
 ): Promise<Journey> {
   const clock = o.time?.clock ?? o.clock ?? new RealClock()
-  const seeded = seed(o.queues, o.agents, clock.now())
+  const seeded = await seed(o.queues, o.agents, clock.now())
   if (o.prepare) {
-    const store = Store.open(seeded.dbPath)
+    const store = await Store.open(seeded.dbPath)
     try {
-      o.prepare(store, seeded)
+      await o.prepare(store, seeded)
     } finally {
-      store.close()
+      await store.close()
     }
   }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default', ...(o.time ? { clock: o.time.clock } : {}) })
@@ -231,14 +244,18 @@ export function assertOrder(t: Test, heard: string[], expected: string[], msg: s
 }
 
 /**
- * Polls `fn` (a SQLite read or the daemon's status: things that change without a simulator event, which is what
- * `sim.waitFor` re-checks on) every 10 ms until it returns a value other than undefined/false.
+ * Polls `fn` (a store read or the daemon's status: things that change without a simulator event, which is what
+ * `sim.waitFor` re-checks on) every 10 ms until it returns (or resolves to) a value other than undefined/false.
  */
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function until<R>(
+  fn: () => R | Promise<R>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<Exclude<R, undefined | false>> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = fn()
-    if (v !== undefined && v !== false) return v
+    const v = await fn()
+    if (v !== undefined && v !== false) return v as Exclude<R, undefined | false>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

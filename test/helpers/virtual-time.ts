@@ -7,7 +7,7 @@
  *   const time = new VirtualTime()
  *   const j = await startJourney(t, { time, ... })          // daemon and simulator on time.clock
  *   await time.run(call.waitForState('bridged'), 'bridged')   // advances timer by timer until the promise settles
- *   await time.until(() => store.calls.find(id)?.endedAt, 'record ended')
+ *   await time.until(async () => (await store.calls.find(id))?.endedAt, 'record ended')
  *   await time.advance(400)                                   // a 400 ms conversation
  *
  * "Nothing in flight" is exact, not a quiet period: node:diagnostics_channel reports every socket this process
@@ -19,6 +19,9 @@
 import dc from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { VirtualClock } from '../../src/util/clock.js'
+
+/** What a polled condition resolves to once it holds (undefined, false and null mean "not yet"). */
+export type Truthy<R> = Exclude<R, undefined | false | null>
 
 const sockets = new Set<Socket>()
 const track = (msg: unknown): void => {
@@ -88,14 +91,14 @@ export class VirtualTime {
   }
 
   /** Lets time pass until `fn()` is truthy: settles, checks, fires the next due timer(s), and again. */
-  async until<T>(fn: () => T | undefined | false | null, what = 'condition', opts: UntilOptions = {}): Promise<T> {
+  async until<R>(fn: () => R | Promise<R>, what = 'condition', opts: UntilOptions = {}): Promise<Truthy<R>> {
     const start = this.clock.now()
     const deadline = start + (opts.maxMs ?? 120_000)
     const realEnd = performance.now() + (opts.realTimeoutMs ?? 5000)
     for (;;) {
       await this.settle()
-      const v = fn()
-      if (v !== undefined && v !== false && v !== null) return v
+      const v = await fn()
+      if (v !== undefined && v !== false && v !== null) return v as Truthy<R>
       const next = this.clock.nextDue()
       if (next !== undefined && next <= deadline) {
         if (process.env.VT_DEBUG) console.error(`[vt] ${what}: +${this.clock.now() - start} → +${next - start}`)
@@ -116,11 +119,11 @@ export class VirtualTime {
    * Waits on real time, with virtual time standing still, until `fn()` is truthy: for what happens on real time
    * only (a connection cut or made, the ESL client's back-off), so no virtual timer fires meanwhile.
    */
-  async realUntil<T>(fn: () => T | undefined | false | null, what = 'condition', realTimeoutMs = 5000): Promise<T> {
+  async realUntil<R>(fn: () => R | Promise<R>, what = 'condition', realTimeoutMs = 5000): Promise<Truthy<R>> {
     const end = performance.now() + realTimeoutMs
     for (;;) {
-      const v = fn()
-      if (v !== undefined && v !== false && v !== null) return v
+      const v = await fn()
+      if (v !== undefined && v !== false && v !== null) return v as Truthy<R>
       if (performance.now() > end) throw new Error(`timed out waiting for ${what} (${realTimeoutMs} ms of real time)`)
       await realSleep(5)
     }

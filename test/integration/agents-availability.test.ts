@@ -117,18 +117,18 @@ await t.test(
     t.equal(s.state, 'logged-out', 'logged out')
     t.same(s.queues, [], 'of every queue, 5401 too')
     t.match(s.autoLogoutReason ?? '', /2 unanswered/, 'the reason shows in the status')
-    t.same(rig.store.sessions.list({ agentId: a5001 }), [], 'sessions gone from SQLite')
-    const auto = rig.store.events.list({ agentId: a5001, event: 'AUTOLOGOUT', since })
+    t.same(await rig.store.sessions.list({ agentId: a5001 }), [], 'sessions gone from SQLite')
+    const auto = await rig.store.events.list({ agentId: a5001, event: 'AUTOLOGOUT', since })
     t.equal(auto.length, 1, 'AUTOLOGOUT in the event log')
     t.match((auto[0].data as { reason?: string }).reason ?? '', /unanswered/)
     t.equal(
-      rig.store.events.list({ agentId: a5001, event: 'AGENTLOGOFF', since }).length,
+      (await rig.store.events.list({ agentId: a5001, event: 'AGENTLOGOFF', since })).length,
       2,
       'AGENTLOGOFF for both queues',
     )
-    const causes = rig.store.events
-      .list({ agentId: a5001, event: 'RINGNOANSWER', since })
-      .map((e) => (e.data as { cause?: string }).cause)
+    const causes = (await rig.store.events.list({ agentId: a5001, event: 'RINGNOANSWER', since })).map(
+      (e) => (e.data as { cause?: string }).cause,
+    )
     t.same(causes, ['USER_BUSY', 'NO_ANSWER'])
     second.hangup()
   },
@@ -201,7 +201,7 @@ await t.test(
     const took = time.now() - since
     t.same(rig.dialled(call.uuid), [[MOBILE_VM], [MOBILE_OK]], 'the voicemail mobile first, then the next agent')
     t.equal(rig.bridgedAgent(call), rig.agentId('7002'), 'the agent who pressed 1 (during the prompt) has the caller')
-    const missed = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
+    const missed = await rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
     t.equal(missed.length, 1)
     t.equal(missed[0].agentId, a7001)
     t.match(missed[0].data, { reason: 'not confirmed', answered: true }, 'answered but not confirmed')
@@ -218,7 +218,7 @@ await t.test(
     t.ok(took < 15_000, `the offer moved on when the voicemail did not confirm, not after a long timeout (${took} ms)`)
     t.comment(`voicemail → next agent bridged in ${took} ms`)
     call.hangup()
-    await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
+    await time.until(async () => (await rig.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
   },
 )
 
@@ -274,14 +274,14 @@ await t.test('whisper: the agent hears the queue name, then is bridged', async (
   // The queue's name as an imported prompt (D3), as an operator would upload it.
   const file = join(rig.dir, 'queue-name-5700.wav')
   writeFileSync(file, makeWav(300))
-  rig.store.prompts.put({
+  await rig.store.prompts.put({
     tenantId: 'default',
     queueId: rig.queueId('5700'),
     language: 'sv',
     name: 'queue-name',
     path: file,
   })
-  rig.daemon.reloadConfig()
+  await rig.daemon.reloadConfig()
   const call = rig.sim.placeCall({ to: '5700', from: '0701000700' })
   await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.equal(rig.bridgedAgent(call), rig.agentId('8001'))
@@ -338,9 +338,9 @@ await t.test("the licence report lists this month's members, one row per user", 
   const lastMonth = previousMonth(thisMonth)
   const lastFrom = Date.parse(`${lastMonth}-05T10:00:00Z`)
   const lastTo = Date.parse(`${lastMonth}-06T10:00:00Z`)
-  rig.store.memberships.add(rig.agentId('6002'), rig.queueId('5400'), lastFrom)
-  rig.store.memberships.remove(rig.agentId('6002'), rig.queueId('5400'), lastTo)
-  const rows = rig.store.report.licences(thisMonth)
+  await rig.store.memberships.add(rig.agentId('6002'), rig.queueId('5400'), lastFrom)
+  await rig.store.memberships.remove(rig.agentId('6002'), rig.queueId('5400'), lastTo)
+  const rows = await rig.store.report.licences(thisMonth)
   const exts = rows.map((r) => r.extension).sort()
   t.same(
     exts,
@@ -354,7 +354,7 @@ await t.test("the licence report lists this month's members, one row per user", 
     1,
     "6002's membership of last month does not count this month",
   )
-  const previous = rig.store.report.licences(lastMonth)
+  const previous = await rig.store.report.licences(lastMonth)
   t.same(
     previous.map((r) => r.extension),
     ['6002'],

@@ -114,14 +114,18 @@ await t.test(
       t.equal(status(rig.agentId(ext)).state, 'free', `${ext} is free again`)
     }
     t.equal(
-      rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since }).length,
+      (await rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })).length,
       0,
       'no RINGNOANSWER logged',
     )
-    t.equal(rig.store.events.list({ callId: call.uuid, event: 'RINGING', since }).length, 3, 'RINGING logged per leg')
+    t.equal(
+      (await rig.store.events.list({ callId: call.uuid, event: 'RINGING', since })).length,
+      3,
+      'RINGING logged per leg',
+    )
     call.hangup()
-    await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
-    t.equal(rig.store.calls.get(call.uuid).agentId, rig.agentId('2002'))
+    await time.until(async () => (await rig.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
+    t.equal((await rig.store.calls.get(call.uuid)).agentId, rig.agentId('2002'))
   },
 )
 
@@ -134,7 +138,7 @@ await t.test('ring-parallel: a busy leg counts as unanswered, a leg that lost th
   await time.run(call.waitForState('bridged', 5000), 'call bridged')
   t.same(rig.dialled(call.uuid), [['2001', '2003', '2004']], 'the three longest idle: 2002 just had a call')
   t.equal(rig.bridgedAgent(call), rig.agentId('2004'))
-  const noAnswer = rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
+  const noAnswer = await rig.store.events.list({ callId: call.uuid, event: 'RINGNOANSWER', since })
   t.same(
     noAnswer.map((e) => [e.agentId, (e.data as { cause?: string }).cause]),
     [[rig.agentId('2003'), 'USER_BUSY']],
@@ -143,7 +147,7 @@ await t.test('ring-parallel: a busy leg counts as unanswered, a leg that lost th
   t.equal(status(rig.agentId('2003')).unanswered, 1, '2003 (busy) counted')
   t.equal(status(rig.agentId('2001')).unanswered, 0, '2001 (lost the race) not counted')
   call.hangup()
-  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
+  await time.until(async () => (await rig.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
 })
 
 await t.test(
@@ -154,7 +158,7 @@ await t.test(
     t.same(rig.dialled(call.uuid), [['3002']], 'only 3002 (norsk 5 ≥ 3) rang; 3001 (norsk 1) idle longer did not')
     t.equal(rig.bridgedAgent(call), rig.agentId('3002'))
     call.hangup()
-    await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
+    await time.until(async () => (await rig.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
   },
 )
 
@@ -179,7 +183,7 @@ await t.test(
       `offered only when wrap-up ended (${time.now() - wrapStart} ms into a 2 s wrap-up)`,
     )
     t.same(rig.dialled(second.uuid), [['4001']])
-    const log = rig.store.events.list({ agentId: a4001, since: wrapStart })
+    const log = await rig.store.events.list({ agentId: a4001, since: wrapStart })
     const wrapUpEnd = log.findIndex((e) => e.event === 'WRAPUPEND')
     t.ok(
       wrapUpEnd >= 0 && wrapUpEnd < log.findIndex((e) => e.event === 'RINGING' && e.callId === second.uuid),
@@ -196,9 +200,9 @@ await t.test("an agent's own wrap-up time overrides the queue's", async (t) => {
   const call = rig.sim.placeCall({ to: '5302', from: '0701000302' })
   await time.run(call.waitForState('bridged', 5000), 'call bridged')
   call.hangup()
-  await time.until(() => rig.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
+  await time.until(async () => (await rig.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
   t.equal(status(a4002).state, 'free', 'free at once (agent 0 s, queue 60 s)')
-  t.notOk(rig.agentEvents(a4002, since).includes('WRAPUPSTART'), 'no wrap-up')
+  t.notOk((await rig.agentEvents(a4002, since)).includes('WRAPUPSTART'), 'no wrap-up')
 })
 
 await t.test(

@@ -45,11 +45,7 @@ const a1002 = rig.agentId('1002')
 const q5000 = rig.queueId('5000')
 const q5001 = rig.queueId('5001')
 const status = (agentId: string) => rig.daemon.status().agents.find((a) => a.agentId === agentId)!
-const sessions = (agentId: string) =>
-  rig.store.sessions
-    .list({ agentId })
-    .map((s) => s.queueId)
-    .sort()
+const sessions = async (agentId: string) => (await rig.store.sessions.list({ agentId })).map((s) => s.queueId).sort()
 
 /** Dials a feature code as SIP user `sipUser` and waits until the daemon has answered, replied and hung up. */
 async function dial(code: string, sipUser: string | undefined, from = sipUser ?? '1001'): Promise<SimCall> {
@@ -63,8 +59,11 @@ await t.test('a spoofed caller id without sip_auth_username logs nobody in', asy
   t.equal(call.variable('sip_auth_username'), undefined, 'the INVITE was not authenticated')
   t.same(rig.heardNames(call), ['error'], 'the caller hears the error prompt')
   t.equal(status(a1001).state, 'logged-out')
-  t.same(sessions(a1001), [])
-  t.ok(rig.store.events.list({ callId: call.uuid, event: 'FEATUREREFUSED' }).length === 1, 'FEATUREREFUSED logged')
+  t.same(await sessions(a1001), [])
+  t.ok(
+    (await rig.store.events.list({ callId: call.uuid, event: 'FEATUREREFUSED' })).length === 1,
+    'FEATUREREFUSED logged',
+  )
 })
 
 await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', async (t) => {
@@ -75,8 +74,8 @@ await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', asy
   t.equal(call.hangupCause, 'NORMAL_CLEARING', 'the daemon hangs up after the confirmation')
   t.same(status(a1001).queues, [q5000, q5001].sort())
   t.equal(status(a1001).state, 'free')
-  t.same(sessions(a1001), [q5000, q5001].sort(), 'both sessions in SQLite')
-  const logins = rig.store.events.list({ agentId: a1001, event: 'AGENTLOGIN', since })
+  t.same(await sessions(a1001), [q5000, q5001].sort(), 'both sessions in SQLite')
+  const logins = await rig.store.events.list({ agentId: a1001, event: 'AGENTLOGIN', since })
   t.equal(logins.length, 2)
   t.ok(
     logins.every((e) => (e.data as { source?: string } | null)?.source === 'phone'),
@@ -87,28 +86,28 @@ await t.test('*71 logs in to all my queues: "Du är nu inloggad i 2 köer"', asy
 await t.test('*72<queue> logs out of one queue, *72 of all', async (t) => {
   let call = await dial('*725000', '1001')
   t.same(rig.heardNames(call), sayLoggedIn(1, 'sv'), 'still logged in to one queue')
-  t.same(sessions(a1001), [q5001])
+  t.same(await sessions(a1001), [q5001])
   t.same(status(a1001).queues, [q5001])
   call = await dial('*72', '1001')
   t.same(rig.heardNames(call), ['agent-logged-out'])
-  t.same(sessions(a1001), [])
+  t.same(await sessions(a1001), [])
   t.equal(status(a1001).state, 'logged-out')
 })
 
 await t.test('*71<queue> logs in to one queue; an unknown queue number is refused', async (t) => {
   let call = await dial('*719999', '1001')
   t.same(rig.heardNames(call), ['agent-unknown-queue'])
-  t.same(sessions(a1001), [])
+  t.same(await sessions(a1001), [])
   call = await dial('*715001', '1001')
   t.same(rig.heardNames(call), ['agent-logged-in-to', 'num-1-common', 'queue'], '"inloggad i en kö"')
-  t.same(sessions(a1001), [q5001])
+  t.same(await sessions(a1001), [q5001])
   t.same(status(a1001).queues, [q5001])
 })
 
 await t.test('*73<n> chooses the device calls are delivered to; *75 ends wrap-up', async (t) => {
   let call = await dial('*732', '1001')
   t.same(rig.heardNames(call), ['agent-device-deskphone'])
-  t.equal(rig.store.agents.get(a1001).activeDevice, 1, 'active device saved in SQLite')
+  t.equal((await rig.store.agents.get(a1001)).activeDevice, 1, 'active device saved in SQLite')
   t.equal(status(a1001).activeDevice?.target, '1101')
 
   const caller = rig.sim.placeCall({ to: '5001', from: '0701111111' })
@@ -123,16 +122,16 @@ await t.test('*73<n> chooses the device calls are delivered to; *75 ends wrap-up
   call = await dial('*75', '1001')
   t.same(rig.heardNames(call), ['agent-wrapup-ended'])
   t.equal(status(a1001).state, 'free', 'free at once')
-  const end = rig.store.events.list({ agentId: a1001, event: 'WRAPUPEND', since })
+  const end = await rig.store.events.list({ agentId: a1001, event: 'WRAPUPEND', since })
   t.equal(end.length, 1)
   t.equal((end[0].data as { source?: string }).source, 'phone')
 
   call = await dial('*739', '1001')
   t.same(rig.heardNames(call), ['invalid-entry'], 'a device the agent does not have')
-  t.equal(rig.store.agents.get(a1001).activeDevice, 1, 'unchanged')
+  t.equal((await rig.store.agents.get(a1001)).activeDevice, 1, 'unchanged')
   call = await dial('*731', '1001')
   t.same(rig.heardNames(call), ['agent-device-softphone'])
-  t.equal(rig.store.agents.get(a1001).activeDevice, 0)
+  t.equal((await rig.store.agents.get(a1001)).activeDevice, 0)
 })
 
 await t.test('*74 pauses (with a reason code) and unpauses; a paused agent is not offered calls', async (t) => {
@@ -140,7 +139,7 @@ await t.test('*74 pauses (with a reason code) and unpauses; a paused agent is no
   t.same(rig.heardNames(call), ['agent-paused'])
   t.equal(status(a1001).state, 'paused')
   t.equal(status(a1001).pauseReason, '12')
-  const s = rig.store.sessions.list({ agentId: a1001 })
+  const s = await rig.store.sessions.list({ agentId: a1001 })
   t.ok(s.length === 1 && s[0].paused && s[0].pauseReason === '12', 'pause and reason in SQLite')
 
   const caller = rig.sim.placeCall({ to: '5001', from: '0702222222' })
@@ -157,7 +156,7 @@ await t.test('*74 pauses (with a reason code) and unpauses; a paused agent is no
   t.same(rig.heardNames(call), ['agent-unpaused'])
   await time.run(caller.waitForState('bridged', 5000), 'caller bridged')
   t.same(rig.dialled(caller.uuid), [['1001']], 'offered as soon as the pause ended')
-  t.notOk(rig.store.sessions.list({ agentId: a1001 })[0].paused)
+  t.notOk((await rig.store.sessions.list({ agentId: a1001 }))[0].paused)
   caller.hangup()
   await time.until(() => status(a1001).state === 'wrap-up', 'wrap-up')
   await dial('*75', '1001')
@@ -169,8 +168,8 @@ await t.test('plan gate: a Basic-plan agent dialling *71 hears the refusal and i
   const call = await dial('*71', '1002')
   t.same(rig.heardNames(call), ['agent-plan-not-allowed'])
   t.equal(status(a1002).state, 'logged-out')
-  t.same(sessions(a1002), [])
-  const rejected = rig.store.events.list({ agentId: a1002, event: 'REJECTED', since })
+  t.same(await sessions(a1002), [])
+  const rejected = await rig.store.events.list({ agentId: a1002, event: 'REJECTED', since })
   t.equal(rejected.length, 1)
   t.equal((rejected[0].data as { reason?: string }).reason, 'plan')
   const recording = await dial('*7915000', '1002')
@@ -181,10 +180,10 @@ await t.test('membership gate: *71<queue> of a queue the agent is not a member o
   const a1003 = rig.agentId('1003')
   const call = await dial('*715001', '1003')
   t.same(rig.heardNames(call), ['agent-not-member'])
-  t.same(sessions(a1003), [])
+  t.same(await sessions(a1003), [])
   const ok = await dial('*71', '1003')
   t.same(rig.heardNames(ok), sayLoggedIn(1, 'sv'), '*71 logs in to the queues the agent is a member of')
-  t.same(sessions(a1003), [q5000])
+  t.same(await sessions(a1003), [q5000])
   await dial('*72', '1003')
 })
 
@@ -226,11 +225,11 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
   await time.run(call.waitForState('hungup', 5000), 'call hungup')
   t.equal(rig.heardNames(call).at(-1), 'prompt-saved', '"your message has been saved"')
 
-  const row = rig.store.prompts.lookup('default', q5000, 'sv', 'welcome')
+  const row = await rig.store.prompts.lookup('default', q5000, 'sv', 'welcome')
   t.ok(row, 'a prompt row in SQLite')
   t.equal(row?.path, second, 'the kept take')
   t.ok(existsSync(second), 'the recording exists (its directory was created for FreeSWITCH)')
-  t.equal(rig.store.events.list({ callId: call.uuid, event: 'PROMPTRECORDED' }).length, 1)
+  t.equal((await rig.store.events.list({ callId: call.uuid, event: 'PROMPTRECORDED' })).length, 1)
 
   // The queue now plays it to callers.
   const caller = rig.sim.placeCall({ to: '5000', from: '0703333333' })
@@ -240,15 +239,15 @@ await t.test('*79<n><queue>: beep, record until # (or silence), playback, 2 reco
 })
 
 await t.test('*79: hanging up while recording keeps nothing, and the daemon carries on', async (t) => {
-  const before = rig.store.prompts.list().length
+  const before = (await rig.store.prompts.list()).length
   const call = rig.sim.placeCall({ to: '*7925000', from: '1001', sipUser: '1001' })
   await time.run(rig.sim.waitFor(() => call.channel.running?.call.app === 'record', 5000, 'recording'))
   call.talk(true)
   call.hangup()
   const next = await dial('*75', '1001')
   t.same(rig.heardNames(next), ['agent-wrapup-ended'], 'the next feature call is served')
-  t.equal(rig.store.prompts.list().length, before, 'no prompt row for the abandoned recording')
-  t.equal(rig.store.prompts.lookup('default', q5000, 'sv', 'queue-first'), undefined)
+  t.equal((await rig.store.prompts.list()).length, before, 'no prompt row for the abandoned recording')
+  t.equal(await rig.store.prompts.lookup('default', q5000, 'sv', 'queue-first'), undefined)
 })
 
 await t.test('what agents set by phone survives a daemon restart: queues, pause and reason, device', async (t) => {

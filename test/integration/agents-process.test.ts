@@ -13,7 +13,7 @@ import { dialledFor, seedAgents, startAgentsSimulator, until } from '../helpers/
 import { basename } from 'node:path'
 
 const MOBILE = '0701900001'
-const seeded = seedAgents({
+const seeded = await seedAgents({
   queues: [{ number: '5900', name: 'Process' }],
   agents: [
     {
@@ -37,14 +37,14 @@ const { sim, port } = await startAgentsSimulator({
   ],
 })
 const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
-const db = Store.open(seeded.dbPath)
+const db = await Store.open(seeded.dbPath)
 const daemon = new DaemonProcess(configPath)
 const a1901 = seeded.agentIds.get('1901')!
 const q5900 = seeded.queueIds.get('5900')!
 
 t.teardown(async () => {
   await daemon.stop()
-  db.close()
+  await db.close()
   await sim.close()
   rmSync(seeded.dir, { recursive: true, force: true })
 })
@@ -62,12 +62,12 @@ await t.test(
   async (t) => {
     t.same(await dial('*71'), sayLoggedIn(1, 'sv'), '"inloggad i en kö"')
     t.same(
-      db.sessions.list({ agentId: a1901 }).map((s) => s.queueId),
+      (await db.sessions.list({ agentId: a1901 })).map((s) => s.queueId),
       [q5900],
       'session in SQLite',
     )
     t.same(await dial('*732'), ['agent-device-mobile'])
-    t.equal(db.agents.get(a1901).activeDevice, 1)
+    t.equal((await db.agents.get(a1901)).activeDevice, 1)
     const call = sim.placeCall({ to: '5900', from: '0701000900' })
     await call.waitForState('bridged', 8000)
     t.same(dialledFor(sim, call.uuid), [[MOBILE]])
@@ -79,8 +79,8 @@ await t.test(
       'the mobile heard "press 1" and pressed it',
     )
     call.hangup()
-    await until(() => db.calls.find(call.uuid)?.endedAt != null, 5000, 'call record ended')
-    t.equal(db.calls.get(call.uuid).agentId, a1901)
+    await until(async () => (await db.calls.find(call.uuid))?.endedAt != null, 5000, 'call record ended')
+    t.equal((await db.calls.get(call.uuid)).agentId, a1901)
   },
 )
 

@@ -10,7 +10,7 @@ import { startDaemon } from '../../src/daemon/daemon.js'
 import { dialledFor, seedAgents, startAgentsSimulator, until } from '../helpers/agents-fixture.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
-const seeded = seedAgents({
+const seeded = await seedAgents({
   queues: [{ number: '5950', name: 'Reconnect', settings: { wrapUpSec: 0 } }],
   agents: [
     { extension: '9501', memberOf: ['5950'], loggedIn: ['5950'], loggedInAgoMs: 400_000 },

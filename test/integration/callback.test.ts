@@ -37,7 +37,7 @@ t.test(
       ],
       'status: callback first, marked',
     )
-    t.equal(j.daemon.store.callbacks.get(call.uuid)?.state, 'waiting', 'stored')
+    t.equal((await j.daemon.store.callbacks.get(call.uuid))?.state, 'waiting', 'stored')
 
     j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
     await time.run(
@@ -49,13 +49,17 @@ t.test(
     )
     const dial = j.sim.originates.find((o) => JSON.stringify(o).includes('sofia/gateway/default/0701234567'))!
     t.match(JSON.stringify(dial), /origination_caller_id_number=5000/, "the queue's number as caller ID")
-    await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 10000, 'connected'))
-    const cb = j.daemon.store.callbacks.get(call.uuid)!
+    await time.run(
+      until(async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'completed', 10000, 'connected'),
+    )
+    const cb = (await j.daemon.store.callbacks.get(call.uuid))!
     t.ok(cb.connectedAt! >= cb.requestedAt, 'time from request to connection recorded')
-    t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length, 1)
-    const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
+    t.equal((await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' })).length, 1)
+    const dials = await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
     t.equal(dials.length, 1, 'one attempt')
-    const agentLeg = j.daemon.store.events.list({ callId: call.uuid, event: 'RINGING' })[0].data as { legId: string }
+    const agentLeg = (await j.daemon.store.events.list({ callId: call.uuid, event: 'RINGING' }))[0].data as {
+      legId: string
+    }
     const personLeg = (dials[0].data as { legId: string }).legId
     const agentHeard = j.sim.channel(agentLeg.legId)!.heard.map((h) => h.file)
     t.ok(
@@ -76,10 +80,10 @@ t.test(
 t.test('typed number ending with #, and an anonymous caller who must type one', async (t) => {
   const { j, time } = await setup(t)
   const typed = await askCallback(j, time, '0701234567', '0812345678')
-  t.equal(j.daemon.store.callbacks.get(typed.uuid)?.number, '0812345678', 'the typed number')
+  t.equal((await j.daemon.store.callbacks.get(typed.uuid))?.number, '0812345678', 'the typed number')
   const anon = await askCallback(j, time, 'anonymous', '0823456789')
   t.equal(heardOf(anon, sv('callback-your-number')).length, 0, 'nothing read back to an anonymous caller')
-  t.equal(j.daemon.store.callbacks.get(anon.uuid)?.number, '0823456789')
+  t.equal((await j.daemon.store.callbacks.get(anon.uuid))?.number, '0823456789')
   t.same(
     queued(j).map((c) => c.callback),
     ['0812345678', '0823456789'],
@@ -94,14 +98,14 @@ t.test(
     const call = await askCallback(j, time, '0701234567')
     j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
     await time.run(
-      until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'failed', 200_000, 'given up'),
+      until(async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'failed', 200_000, 'given up'),
       'the callback given up',
       { maxMs: 300_000 },
     )
-    const cb = j.daemon.store.callbacks.get(call.uuid)!
+    const cb = (await j.daemon.store.callbacks.get(call.uuid))!
     t.same([cb.attempts, cb.reason], [2, 'no-answer'], 'two attempts, no answer')
-    const retries = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRETRY' })
-    const dials = j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
+    const retries = await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRETRY' })
+    const dials = await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKDIAL' })
     t.equal(retries.length, 1)
     t.ok(
       dials[1].at - retries[0].at >= 60_000,
@@ -115,8 +119,10 @@ t.test('busy: the attempt fails at once with busy', async (t) => {
   const { j, time } = await setup(t, { callbackRetries: 0 }, { reject: 'USER_BUSY', rejectAfterMs: 200 })
   const call = await askCallback(j, time, '0701234567')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'failed', 20_000, 'given up'))
-  t.equal(j.daemon.store.callbacks.get(call.uuid)?.reason, 'busy')
+  await time.run(
+    until(async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'failed', 20_000, 'given up'),
+  )
+  t.equal((await j.daemon.store.callbacks.get(call.uuid))?.reason, 'busy')
   t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free at once')
 })
 
@@ -127,11 +133,15 @@ t.test('restart in the middle: the callback is rebuilt in its place and called b
   t.same(queued(j), [{ callId: call.uuid, callback: '0701234567' }], 'rebuilt from the store')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
   await time.run(
-    until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 20_000, 'connected after the restart'),
+    until(
+      async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'completed',
+      20_000,
+      'connected after the restart',
+    ),
   )
-  t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'RESTORED' }).length, 1, 'rebuilt once')
+  t.equal((await j.daemon.store.events.list({ callId: call.uuid, event: 'RESTORED' })).length, 1, 'rebuilt once')
   t.equal(
-    j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' }).length,
+    (await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKCONNECTED' })).length,
     1,
     'connected after the restart',
   )
@@ -141,7 +151,7 @@ t.test('an operator cancels a waiting callback', async (t) => {
   const { j, time } = await setup(t)
   const call = await askCallback(j, time, '0701234567')
   j.daemon.dispatch({ type: 'callback-cancel', callId: call.uuid, source: 'cli' })
-  t.equal(j.daemon.store.callbacks.get(call.uuid)?.state, 'cancelled')
+  t.equal((await j.daemon.store.callbacks.get(call.uuid))?.state, 'cancelled')
   t.same(queued(j), [], 'the place is given up')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
   t.notOk(
@@ -166,7 +176,7 @@ t.test('closed at the due time: held until the next opening (audited), then call
   j.daemon.dispatch({ type: 'closure-added', closure })
   await time.run(
     until(
-      () => j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKHELD' }).length === 1,
+      async () => (await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKHELD' })).length === 1,
       5000,
       'held at the closing',
     ),
@@ -174,20 +184,20 @@ t.test('closed at the due time: held until the next opening (audited), then call
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
   await time.run(
     until(
-      () => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed',
+      async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'completed',
       200_000,
       'called back after the opening',
     ),
     'the callback after the opening',
     { maxMs: 300_000 },
   )
-  const connected = j.daemon.store.callbacks.get(call.uuid)!.connectedAt!
+  const connected = (await j.daemon.store.callbacks.get(call.uuid))!.connectedAt!
   t.ok(
     connected >= from + 120_000,
     `connected ${connected - from} ms after the closing began (not before the opening at 120000)`,
   )
   t.equal(
-    j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRESUMED' }).length,
+    (await j.daemon.store.events.list({ callId: call.uuid, event: 'CALLBACKRESUMED' })).length,
     1,
     'resumed at the opening',
   )

@@ -12,7 +12,7 @@ import { VirtualTime } from '../helpers/virtual-time.js'
 
 t.test('a queue call reaches the longest-idle agent; restart mid-wait keeps the caller', async (t) => {
   const time = new VirtualTime()
-  const seeded = seedFirstCall(time.now())
+  const seeded = await seedFirstCall(time.now())
   const { sim, port } = await startSimulator(time.clock)
   t.teardown(async () => {
     await sim.close()
@@ -31,8 +31,8 @@ t.test('a queue call reaches the longest-idle agent; restart mid-wait keeps the 
     'the caller heard music on hold',
   )
   call.hangup()
-  await time.until(() => daemon.store.calls.find(call.uuid)?.endedAt != null, 'call record ended')
-  const rec = daemon.store.calls.get(call.uuid)
+  await time.until(async () => (await daemon.store.calls.find(call.uuid))?.endedAt != null, 'call record ended')
+  const rec = await daemon.store.calls.get(call.uuid)
   t.equal(rec.outcome, 'answered')
   t.equal(rec.agentId, seeded.agent1001)
 
@@ -51,10 +51,10 @@ t.test('a queue call reaches the longest-idle agent; restart mid-wait keeps the 
   await time.run(second.waitForState('bridged', (RING_SEC + 4) * 1000))
   t.pass('restored caller connected after the restart')
   second.hangup()
-  await time.until(() => daemon.store.calls.find(second.uuid)?.endedAt != null, 'second record ended')
-  const store = Store.open(seeded.dbPath)
+  await time.until(async () => (await daemon.store.calls.find(second.uuid))?.endedAt != null, 'second record ended')
+  const store = await Store.open(seeded.dbPath)
   t.teardown(() => store.close())
-  t.ok(store.events.list({ callId: call.uuid }).length > 0, 'event log rows')
+  t.ok((await store.events.list({ callId: call.uuid })).length > 0, 'event log rows')
 })
 
 t.test(
@@ -62,7 +62,7 @@ t.test(
   async (t) => {
     const { TcpProxy } = await import('../helpers/tcp-proxy.js')
     const time = new VirtualTime()
-    const seeded = seedFirstCall(time.now())
+    const seeded = await seedFirstCall(time.now())
     const { sim, port } = await startSimulator(time.clock)
     const proxy = new TcpProxy(port)
     const proxyPort = await proxy.listen()
@@ -102,7 +102,7 @@ t.test(
     t.equal(daemon.freeswitch.connected, true)
     await time.run(stays.waitForState('bridged', (RING_SEC * 2 + 4) * 1000))
     t.pass('the waiting caller was connected after the reconnect')
-    const gone = daemon.store.calls.find(leaves.uuid)
+    const gone = await daemon.store.calls.find(leaves.uuid)
     t.ok(gone?.endedAt != null, 'the caller who hung up during the outage has an ended record')
     t.not(gone?.outcome, 'answered')
     stays.hangup()

@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { VirtualClock } from '../../src/util/clock.js'
 import { VirtualTime } from '../helpers/virtual-time.js'
 import { TimerTable } from '../../src/daemon/timers.js'
-import { persist } from '../../src/daemon/persist.js'
+import { persistStep } from '../../src/daemon/persist.js'
+import type { Command } from '../../src/core/commands.js'
 import { EngineView } from '../../src/daemon/engine-deps.js'
 import { createLogger, runDaemonCommand } from '../../src/daemon/index.js'
 import { startSimulation } from '../../src/daemon/simulate.js'
@@ -44,14 +45,19 @@ t.test('TimerTable: set, replace, clear, fire once', async (t) => {
 })
 
 t.test('persist: call records, event log, sessions, ewt; errors are logged, not thrown', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
   const { lines, stream } = sink()
   const log = createLogger('info', { pretty: false, destination: stream })
-  const q = store.queues.create({ number: '5000', name: 'Support' })
-  const a = store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
-  store.memberships.add(a.id, q.id)
-  persist(
+  /** One command as one engine step: queued on the store's write queue, then waited for. */
+  const persist = async (s: Store, cmd: Command, l: typeof log): Promise<void> => {
+    persistStep(s, cmd.type, [cmd], l)
+    await s.writes.drained()
+  }
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
+  const a = await store.agents.create({ extension: '1001', name: 'A', plan: 'pro' })
+  await store.memberships.add(a.id, q.id)
+  await persist(
     store,
     {
       type: 'call-record',
@@ -66,21 +72,21 @@ t.test('persist: call records, event log, sessions, ewt; errors are logged, not 
     },
     log,
   )
-  persist(store, { type: 'call-record', record: { callId: 'c1', enteredQueueAt: 1100 } }, log)
-  persist(store, { type: 'ewt', callId: 'c1', queueId: q.id, at: 1200, position: 1, seconds: 30 }, log)
-  persist(store, { type: 'call-record', record: { callId: 'c1', answeredAt: 5000, agentId: a.id } }, log)
-  persist(store, { type: 'call-record', record: { callId: 'c1', endedAt: 9000, outcome: 'answered' } }, log)
-  persist(
+  await persist(store, { type: 'call-record', record: { callId: 'c1', enteredQueueAt: 1100 } }, log)
+  await persist(store, { type: 'ewt', callId: 'c1', queueId: q.id, at: 1200, position: 1, seconds: 30 }, log)
+  await persist(store, { type: 'call-record', record: { callId: 'c1', answeredAt: 5000, agentId: a.id } }, log)
+  await persist(store, { type: 'call-record', record: { callId: 'c1', endedAt: 9000, outcome: 'answered' } }, log)
+  await persist(
     store,
     { type: 'log', at: 1100, callId: 'c1', queueId: q.id, agentId: '', event: 'ENTERQUEUE', data: { position: 1 } },
     log,
   )
-  persist(
+  await persist(
     store,
     { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: true, paused: false, at: 500, source: 'api' },
     log,
   )
-  const rec = store.calls.get('c1')
+  const rec = await store.calls.get('c1')
   t.match(rec, {
     queueId: q.id,
     callerNumber: '070',
@@ -92,46 +98,46 @@ t.test('persist: call records, event log, sessions, ewt; errors are logged, not 
     waitMs: 3900,
     talkMs: 4000,
   })
-  t.match(store.events.list({ callId: 'c1' }), [
+  t.match(await store.events.list({ callId: 'c1' }), [
     { event: 'ENTERQUEUE', queueId: q.id, agentId: null, data: { position: 1 } },
   ])
-  t.equal(store.sessions.list({ agentId: a.id }).length, 1)
-  t.match(store.ewt.forCall('c1'), [{ position: 1 }])
-  persist(
+  t.equal((await store.sessions.list({ agentId: a.id })).length, 1)
+  t.match(await store.ewt.forCall('c1'), [{ position: 1 }])
+  await persist(
     store,
     { type: 'agent-session', agentId: a.id, queueId: q.id, loggedIn: false, paused: false, at: 600, source: 'api' },
     log,
   )
-  t.equal(store.sessions.list({ agentId: a.id }).length, 0)
-  persist(store, { type: 'call-record', record: { callId: 'unknown', endedAt: 1 } }, log)
-  persist(store, { type: 'call-record', record: { callId: 'c1', outcome: 'no-such-outcome' } }, log)
+  t.equal((await store.sessions.list({ agentId: a.id })).length, 0)
+  await persist(store, { type: 'call-record', record: { callId: 'unknown', endedAt: 1 } }, log)
+  await persist(store, { type: 'call-record', record: { callId: 'c1', outcome: 'no-such-outcome' } }, log)
   t.equal(lines.filter((l) => l.msg === 'failed to persist a core command').length, 2)
 })
 
 t.test('EngineView: CoreConfig from the store, prompts, open state with closures', async (t) => {
-  const store = Store.open(':memory:')
+  const store = await Store.open(':memory:')
   t.teardown(() => store.close())
-  const q = store.queues.create({ number: '5000', name: 'Support' })
+  const q = await store.queues.create({ number: '5000', name: 'Support' })
   const view = new EngineView(store, { soundsDir: '/snd', dialTemplates: { softphone: 'user/${target}@${domain}' } })
-  const cfg = view.load()
+  const cfg = await view.load()
   t.equal(cfg.queues.length, 1)
   t.equal(cfg.tenants[0].domain, 'default')
   t.equal(cfg.featureCodes.login, '*71')
   const queue = cfg.queues[0]
   t.equal(view.prompt('welcome', 'sv', queue), '/snd/sv/welcome.wav')
   t.equal(view.prompt('/x/y.wav', 'sv', queue), '/x/y.wav')
-  store.prompts.put({ tenantId: 'default', queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
-  view.load()
+  await store.prompts.put({ tenantId: 'default', queueId: q.id, language: 'sv', name: 'welcome', path: '/rec/w.wav' })
+  await view.load()
   t.equal(view.prompt('welcome', 'sv', queue), '/rec/w.wav')
   const now = Date.now()
   t.equal(view.isOpen(queue, now).open, true, 'no schedule: open')
-  store.closures.create({
+  await store.closures.create({
     scope: { kind: 'queues', queueIds: [q.id] },
     from: now - 1000,
     reason: 'fire drill',
     by: 'test',
   })
-  view.load()
+  await view.load()
   t.equal(view.isOpen(queue, now).open, false, 'a closure closes it')
 })
 
@@ -252,7 +258,8 @@ t.test(
       )
       t.equal(err.message, message, code)
       t.equal(err.code, 'KOPLUS_STARTUP_FAILED')
-      t.equal(store?.db.open, false, `${code}: the store was closed`)
+      t.ok(store, `${code}: the daemon had opened its store`)
+      if (store) await t.rejects(store.db.get('SELECT 1'), `${code}: the store was closed (a query is refused)`)
     }
     t.equal(fs.connections.length, 0, 'no ESL connection was ever made')
   },

@@ -14,7 +14,7 @@ import { TcpProxy } from '../helpers/tcp-proxy.js'
 const IDLE_MS = 300
 const PROBE_TIMEOUT_MS = 300
 
-const seeded = seedAgents({
+const seeded = await seedAgents({
   queues: [{ number: '5960', name: 'Freeze', settings: { wrapUpSec: 0, ringTimeSec: 10 } }],
   agents: [{ extension: '9601', memberOf: ['5960'], loggedIn: ['5960'], loggedInAgoMs: 100_000 }],
 })

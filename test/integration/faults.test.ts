@@ -82,11 +82,11 @@ interface Caller {
   bridges: number
 }
 
-const seeded = seed(
+const seeded = await seed(
   [{ number: '5000', settings: { ringTimeSec: 4 } }],
   AGENTS.map((extension) => ({ extension, loggedIn: ['5000'] })),
 )
-const db = Store.open(seeded.dbPath)
+const db = await Store.open(seeded.dbPath)
 const callers: Caller[] = []
 const byUuid = new Map<string, Caller>()
 let sim = await startSwitch()
@@ -133,7 +133,7 @@ t.teardown(async () => {
   await daemon.stop()
   await proxy.close()
   await sim.close()
-  db.close()
+  await db.close()
   rmSync(seeded.dir, { recursive: true, force: true })
 })
 
@@ -176,8 +176,18 @@ async function generate(): Promise<void> {
   }
 }
 
+/** The callers among `cs` whose call record exists and is not closed (no outcome). */
+async function openRecords<C extends { call: { uuid: string } }>(cs: C[]): Promise<C[]> {
+  const open: C[] = []
+  for (const c of cs) {
+    const r = await db.calls.find(c.call.uuid)
+    if (r && r.outcome == null) open.push(c)
+  }
+  return open
+}
+
 /** Callers connected so far, as the daemon recorded them. */
-const connects = (): number => db.events.list({ event: 'CONNECT', limit: 100_000 }).length
+const connects = async (): Promise<number> => (await db.events.list({ event: 'CONNECT', limit: 100_000 })).length
 
 const rebuilds = (d: DaemonProcess) => d.lines.filter((l) => /^rebuilt the view/.test(l.msg)).length
 async function rebuiltAgain(d: DaemonProcess, before: number, timeoutMs = 30_000): Promise<void> {
@@ -189,15 +199,12 @@ async function check(t: Test, label: string): Promise<void> {
   // Every ended call's record gets closed (give the daemon a moment for the last hang-ups).
   const ended = () => callers.filter(isOver)
   // (A caller who came and went while no daemon was connected has no record at all: nothing to close.)
-  const open = () =>
-    ended()
-      .filter((c) => {
-        const r = db.calls.find(c.call.uuid)
-        return r && r.outcome == null
-      })
-      .map((c) => `${c.call.uuid} ${c.selfHangup ?? ''} bridges ${c.bridges} ${c.call.hangupCause}`)
-  await until(() => open().length === 0, 5000, 'records of ended calls closed').catch(() => undefined)
-  t.same(open(), [], `${label}: every ended call's record is closed`)
+  const open = async () =>
+    (await openRecords(ended())).map(
+      (c) => `${c.call.uuid} ${c.selfHangup ?? ''} bridges ${c.bridges} ${c.call.hangupCause}`,
+    )
+  await until(async () => (await open()).length === 0, 5000, 'records of ended calls closed').catch(() => undefined)
+  t.same(await open(), [], `${label}: every ended call's record is closed`)
   const twice = callers.filter((c) => c.bridges > 1).map((c) => `${c.call.uuid} ×${c.bridges}`)
   t.same(twice, [], `${label}: nobody connected twice`)
   if (process.env.KOPLUS_FAULT_DEBUG)
@@ -264,9 +271,9 @@ await t.test(
     for (let round = 1; round <= KILL_ROUNDS; round++) {
       // Killed once it has connected a few more callers (their CONNECT lines written; a kill between a bridge and
       // its write loses the line: the known window of issue 9's closing note, not what this round is about).
-      const connectsBefore = connects()
+      const connectsBefore = await connects()
       const n = between(1, 4)
-      await until(() => connects() >= connectsBefore + n, 15_000, `${n} more callers connected`)
+      await until(async () => (await connects()) >= connectsBefore + n, 15_000, `${n} more callers connected`)
       const waiting = callers.filter((c) => !isOver(c) && !c.call.channel.bridge).length
       const talking = callers.filter((c) => !isOver(c) && !!c.call.channel.bridge)
       daemon.child.kill('SIGKILL')
@@ -323,15 +330,11 @@ await t.test(
     sim = await startSwitch(simPort)
     await rebuiltAgain(daemon, before)
     // The old switch's calls died with it (no events): their records must be closed by the rebuild.
-    const open = () =>
-      live
-        .filter((c) => {
-          const r = db.calls.find(c.call.uuid)
-          return r && r.outcome == null
-        })
-        .map((c) => c.call.uuid)
-    await until(() => open().length === 0, 5000, 'records of the dropped calls closed').catch(() => undefined)
-    t.same(open(), [], `all ${live.length} calls dropped by the switch restart have closed records`)
+    const open = async () => (await openRecords(live)).map((c) => c.call.uuid)
+    await until(async () => (await open()).length === 0, 5000, 'records of the dropped calls closed').catch(
+      () => undefined,
+    )
+    t.same(await open(), [], `all ${live.length} calls dropped by the switch restart have closed records`)
     // Traffic flows through the new switch: one of its callers connected before the invariants are checked.
     await until(
       () => callers.some((c) => c.sim === sim && c.bridges > 0),
@@ -353,7 +356,7 @@ await t.test('drain: traffic stops, every waiting caller is served; the figures'
   )
   await check(t, 'end')
   t.same(
-    db.calls.inProgress().map((r) => r.callId),
+    (await db.calls.inProgress()).map((r) => r.callId),
     [],
     'no call record left in progress',
   )
@@ -367,10 +370,10 @@ await t.test('drain: traffic stops, every waiting caller is served; the figures'
   )
   const outcomes: Record<string, number> = {}
   for (const c of callers) {
-    const o = db.calls.find(c.call.uuid)?.outcome ?? 'none'
+    const o = (await db.calls.find(c.call.uuid))?.outcome ?? 'none'
     outcomes[o] = (outcomes[o] ?? 0) + 1
   }
-  const stats = db.report.agentStats({ since: start - 60_000, until: Date.now() + 60_000 })
+  const stats = await db.report.agentStats({ since: start - 60_000, until: Date.now() + 60_000 })
   t.ok(stats.reduce((n, s) => n + s.answered, 0) >= served, 'per-agent answered offers cover every connection')
   t.comment(
     `seed ${SEED}: ${callers.length} callers; served ${served}, abandoned ${abandoned}, dropped by the switch restart ${dropped}`,

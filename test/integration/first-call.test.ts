@@ -9,16 +9,16 @@ import type { SimCall } from '../../src/simulator/simulator.js'
 import { DaemonProcess, until, writeConfig } from '../helpers/daemon-process.js'
 import { RING_SEC, seedFirstCall, startSimulator } from '../helpers/first-call-fixture.js'
 
-const seeded = seedFirstCall()
+const seeded = await seedFirstCall()
 const { sim, port } = await startSimulator()
 const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
 // A reader of the daemon's database (WAL: reads while the daemon writes).
-const db = Store.open(seeded.dbPath)
+const db = await Store.open(seeded.dbPath)
 let daemon = new DaemonProcess(configPath)
 
 t.teardown(async () => {
   await daemon.stop()
-  db.close()
+  await db.close()
   await sim.close()
   rmSync(seeded.dir, { recursive: true, force: true })
 })
@@ -29,8 +29,8 @@ const dialled = (callId: string): string[] =>
   sim.originates
     .filter((o) => o.arg.includes(`koplus_call=${callId}`))
     .map((o) => /\]user\/(\d+)/.exec(o.arg)?.[1] ?? '?')
-const wrapUpEnded = (agentId: string, after: number) => () =>
-  db.events.list({ agentId, event: 'WRAPUPEND', since: after }).length > 0
+const wrapUpEnded = (agentId: string, after: number) => async () =>
+  (await db.events.list({ agentId, event: 'WRAPUPEND', since: after })).length > 0
 
 await t.test('the daemon connects and rebuilds its view', async (t) => {
   await daemon.waitForLog((l) => l.msg === 'connected to FreeSWITCH', 15_000, 'connection')
@@ -64,8 +64,8 @@ await t.test(
 
     call.hangup()
     const rec = await until(
-      () => {
-        const r = db.calls.find(call.uuid)
+      async () => {
+        const r = await db.calls.find(call.uuid)
         return r?.endedAt != null ? r : undefined
       },
       5000,
@@ -76,7 +76,7 @@ await t.test(
     t.equal(rec.outcome, 'answered')
     t.equal(rec.callerNumber, '0701234567')
     t.ok(rec.answeredAt! >= rec.arrivedAt && rec.endedAt! >= rec.answeredAt!, 'arrival ≤ answer ≤ end')
-    const events = db.events.list({ callId: call.uuid }).map((e) => e.event)
+    const events = (await db.events.list({ callId: call.uuid })).map((e) => e.event)
     for (const e of ['ENTERQUEUE', 'RINGING', 'CONNECT']) t.ok(events.includes(e), `event log has ${e}`)
     t.ok(
       events.some((e) => e.startsWith('COMPLETE')),
@@ -91,7 +91,7 @@ await t.test('second call goes to 1002', async (t) => {
   t.same(dialled(call.uuid), ['1002'])
   t.equal(agentOf(call), seeded.agent1002)
   call.hangup()
-  await until(() => db.calls.find(call.uuid)?.endedAt != null, 5000, 'second record ended')
+  await until(async () => (await db.calls.find(call.uuid))?.endedAt != null, 5000, 'second record ended')
 })
 
 await t.test('1001 does not answer within the ring time: the offer moves to 1002', async (t) => {
@@ -104,11 +104,11 @@ await t.test('1001 does not answer within the ring time: the offer moves to 1002
   t.same(dialled(call.uuid), ['1001', '1002'], '1001 first, then 1002')
   t.equal(agentOf(call), seeded.agent1002)
   t.ok(Date.now() - started >= RING_SEC * 1000 - 100, 'moved on only after the ring time')
-  const noAnswer = db.events.list({ callId: call.uuid, event: 'RINGNOANSWER' })
+  const noAnswer = await db.events.list({ callId: call.uuid, event: 'RINGNOANSWER' })
   t.equal(noAnswer.length, 1)
   t.equal(noAnswer[0].agentId, seeded.agent1001)
   call.hangup()
-  await until(() => db.calls.find(call.uuid)?.endedAt != null, 5000, 'third record ended')
+  await until(async () => (await db.calls.find(call.uuid))?.endedAt != null, 5000, 'third record ended')
   sim.endpoint('1001', { registered: true, answerAfterMs: 300 })
 })
 
@@ -137,16 +137,20 @@ await t.test('daemon restarted while callers wait: they keep their places and ar
   t.equal(agentOf(first), seeded.agent1001, 'the first caller is connected first')
   t.equal(second.state, 'answered', 'the second caller still waits')
   t.same([first.variable('koplus_joined_at'), second.variable('koplus_joined_at')], joined, 'join times kept')
-  t.equal(db.calls.list({ since }).filter((r) => r.callId === first.uuid).length, 1, 'one call record, not a new call')
-  t.ok(db.events.list({ callId: first.uuid, event: 'RESTORED' }).length === 1, 'RESTORED logged')
+  t.equal(
+    (await db.calls.list({ since })).filter((r) => r.callId === first.uuid).length,
+    1,
+    'one call record, not a new call',
+  )
+  t.ok((await db.events.list({ callId: first.uuid, event: 'RESTORED' })).length === 1, 'RESTORED logged')
 
   first.hangup()
   sim.endpoint('1002', { registered: true, answerAfterMs: 200 })
   await second.waitForState('bridged', (RING_SEC * 2 + 5) * 1000)
   second.hangup()
   const rec = await until(
-    () => {
-      const r = db.calls.find(second.uuid)
+    async () => {
+      const r = await db.calls.find(second.uuid)
       return r?.endedAt != null ? r : undefined
     },
     5000,

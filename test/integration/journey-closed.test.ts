@@ -118,11 +118,12 @@ t.test('closed by schedule: a weekly rule that does not cover now → closing me
   await assertTurnedAway(t, time, j, call, sound('sv', 'closed'), 'busy')
   assertRealFiles(t, call, 'sv')
   const rec = await time.until(
-    () => j.daemon.store.calls.find(call.uuid)?.endedAt != null && j.daemon.store.calls.find(call.uuid),
+    async () =>
+      (await j.daemon.store.calls.find(call.uuid))?.endedAt != null && (await j.daemon.store.calls.find(call.uuid)),
     'record ended',
   )
   t.equal(rec.outcome, 'closed')
-  t.ok(j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' }).length === 1, 'CLOSED logged')
+  t.ok((await j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' })).length === 1, 'CLOSED logged')
 })
 
 t.test(
@@ -134,16 +135,16 @@ t.test(
       time,
       queues: [{ number: '5000', settings: { closedAction: { type: 'forward', destination: FORWARD_TO } } }],
       agents: [{ extension: '1001', loggedIn: ['5000'] }],
-      prepare(store, seeded) {
-        const cal = store.holidayCalendars.create({ name: 'Sverige', country: 'SE', customDates: [] })
-        store.queues.update(seeded.queues['5000'], {
+      async prepare(store, seeded) {
+        const cal = await store.holidayCalendars.create({ name: 'Sverige', country: 'SE', customDates: [] })
+        await store.queues.update(seeded.queues['5000'], {
           schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [cal.id], alwaysOpen: true },
         })
       },
     })
     const call = j.sim.placeCall({ to: '5000', from: '0702000002' })
     await assertTurnedAway(t, time, j, call, sound('sv', 'closed'), 'forward')
-    const closed = j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' })
+    const closed = await j.daemon.store.events.list({ callId: call.uuid, event: 'CLOSED' })
     t.equal(closed.length, 1, 'CLOSED logged')
     t.match(
       JSON.stringify(closed[0].data),
@@ -162,13 +163,13 @@ t.test(
       time,
       queues: [{ number: '5001', settings: { language: 'en', closedAction: { type: 'hangup' } } }],
       agents: [{ extension: '1001', loggedIn: ['5001'] }],
-      prepare(store, seeded) {
-        const cal = store.holidayCalendars.create({
+      async prepare(store, seeded) {
+        const cal = await store.holidayCalendars.create({
           name: 'Company days',
           country: 'SE',
           customDates: [{ date: today, name: 'Staff day', closed: true }],
         })
-        store.queues.update(seeded.queues['5001'], {
+        await store.queues.update(seeded.queues['5001'], {
           schedule: { timeZone: 'Europe/Stockholm', rules: [], calendarIds: [cal.id], alwaysOpen: true },
         })
       },
@@ -190,16 +191,16 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
     agents: [{ extension: '1001', loggedIn: ['5000', '5002'] }],
   })
   const store = j.daemon.store
-  const closure = store.closures.create({
+  const closure = await store.closures.create({
     scope: { kind: 'tag', tag: 'support' },
     reason: 'staff meeting',
     by: 'test',
     messagePrompt: 'transferring',
   })
-  j.daemon.reloadConfig()
+  await j.daemon.reloadConfig()
   const call = j.sim.placeCall({ to: '5000', from: '0702000004' })
   await assertTurnedAway(t, time, j, call, sound('sv', 'transferring'), 'busy')
-  const closed = store.events.list({ callId: call.uuid, event: 'CLOSED' })
+  const closed = await store.events.list({ callId: call.uuid, event: 'CLOSED' })
   t.match(JSON.stringify(closed[0]?.data ?? {}), /staff meeting|closure/, 'the reason names the closure')
 
   // Another tag is not closed.
@@ -208,8 +209,8 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
   t.pass('a queue outside the closure still connects')
   other.hangup()
 
-  store.closures.reopen(closure.id, 'test')
-  j.daemon.reloadConfig()
+  await store.closures.reopen(closure.id, 'test')
+  await j.daemon.reloadConfig()
   const after = j.sim.placeCall({ to: '5000', from: '0702000006' })
   await time.run(after.waitForState('bridged', 5000), 'after bridged')
   t.pass('after reopening the queue connects again')
@@ -217,14 +218,14 @@ t.test('temporary closure made while the daemon runs (by tag, own message), then
 
   // A closure with an end: from now for 1.5 s; it reopens by itself.
   const now = time.now()
-  store.closures.create({
+  await store.closures.create({
     scope: { kind: 'queues', queueIds: [j.seeded.queues['5000']] },
     reason: 'short',
     by: 'test',
     from: now,
     until: now + 1500,
   })
-  j.daemon.reloadConfig()
+  await j.daemon.reloadConfig()
   const during = j.sim.placeCall({ to: '5000', from: '0702000007' })
   await assertTurnedAway(t, time, j, during, sound('sv', 'closed'), 'busy')
   await time.advanceTo(now + 1600) // the window ends

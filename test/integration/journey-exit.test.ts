@@ -23,16 +23,16 @@ t.test('maximum wait: the caller leaves with its action at joinedAt + maxWait', 
   await time.run(
     j.sim.waitFor(() => call.channel.profile.destination === FORWARD_TO, 5000, 'forwarded at the maximum wait'),
   )
-  const joined = Number(call.variable('koplus_joined_at') ?? j.daemon.store.calls.get(call.uuid).enteredQueueAt)
+  const joined = Number(call.variable('koplus_joined_at') ?? (await j.daemon.store.calls.get(call.uuid)).enteredQueueAt)
   const transferAt = Number((call.variable('transfer_source') ?? '').split(':')[0]) * 1000
   const moh = heardOf(call, sv('moh'))
   t.ok(moh.length >= 1 && moh.every((m) => m.interrupted), 'the music was cut')
   const left = moh.at(-1)!.endedAt! - joined
   t.ok(left >= 1950 && left < 2300, `left after ${left} ms (max wait 2000)`)
   t.ok(transferAt > 0, 'transferred')
-  const ev = j.daemon.store.events.list({ callId: call.uuid, event: 'EXITWITHTIMEOUT' })
+  const ev = await j.daemon.store.events.list({ callId: call.uuid, event: 'EXITWITHTIMEOUT' })
   t.equal(ev.length, 1, 'EXITWITHTIMEOUT logged')
-  t.equal(j.daemon.store.calls.get(call.uuid).outcome, 'max-wait')
+  t.equal((await j.daemon.store.calls.get(call.uuid)).outcome, 'max-wait')
   call.hangup()
 })
 
@@ -58,9 +58,9 @@ t.test('exit key 0 pressed on hold → forward at once; other keys do nothing', 
   const took = time.now() - pressedAt
   t.ok(took < 300, `forwarded ${took} ms after the key`)
   t.ok(heardOf(call, sv('moh')).at(-1)!.interrupted, 'the music was stopped')
-  const exits = j.daemon.store.events.list({ callId: call.uuid, event: 'EXITWITHKEY' })
+  const exits = await j.daemon.store.events.list({ callId: call.uuid, event: 'EXITWITHKEY' })
   t.equal(exits.length, 1, 'EXITWITHKEY logged once')
   t.equal((exits[0]?.data as { key?: string } | null)?.key, '0', 'by the exit key, not by the 5 before it')
-  t.equal(j.daemon.store.calls.get(call.uuid).outcome, 'exit-key')
+  t.equal((await j.daemon.store.calls.get(call.uuid)).outcome, 'exit-key')
   call.hangup()
 })

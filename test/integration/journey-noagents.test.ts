@@ -30,7 +30,7 @@ t.test('no agent logged in: forwarded at entry after the no-agents message', asy
   t.notOk(msg.interrupted, 'in full')
   t.ok(call.channel.progressMediaAt > 0 && call.channel.progressMediaAt <= msg.startedAt, 'early media')
   t.ok(call.channel.answeredAt === 0 || call.channel.answeredAt >= msg.endedAt!, 'not answered by koplus')
-  t.equal(j.daemon.store.events.list({ callId: call.uuid, event: 'NOAGENTS' }).length, 1, 'NOAGENTS logged')
+  t.equal((await j.daemon.store.events.list({ callId: call.uuid, event: 'NOAGENTS' })).length, 1, 'NOAGENTS logged')
   call.hangup()
 })
 
@@ -85,5 +85,5 @@ t.test('the last agent logs out: waiting callers are forwarded after the grace p
     t.equal(c.channel.profile.destination, FORWARD_TO)
     c.hangup()
   }
-  t.equal(j.daemon.store.events.list({ event: 'NOAGENTS' }).length, 2, 'NOAGENTS logged for each')
+  t.equal((await j.daemon.store.events.list({ event: 'NOAGENTS' })).length, 2, 'NOAGENTS logged for each')
 })

@@ -45,7 +45,7 @@ t.test('open with agents: welcome → first message → position + wait → musi
     agents: [{ extension: '1001', loggedIn: ['5000'] }],
   })
   const { sim } = j
-  const store = Store.open(j.seeded.dbPath)
+  const store = await Store.open(j.seeded.dbPath)
   t.teardown(() => store.close())
 
   // ── 1. A free agent: the call is offered as soon as the caller enters the queue, and the first message that is
@@ -77,11 +77,11 @@ t.test('open with agents: welcome → first message → position + wait → musi
   // A short conversation, so the queue has a handle time to estimate from.
   await time.advance(400)
   a.hangup()
-  await time.until(() => store.calls.find(a.uuid)?.endedAt != null, 'A ended')
+  await time.until(async () => (await store.calls.find(a.uuid))?.endedAt != null, 'A ended')
 
   // ── 2. The agent is busy with B; C waits and hears the whole journey.
   await time.until(
-    () => store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' }).length > 0,
+    async () => (await store.events.list({ agentId: j.seeded.agents['1001'], event: 'WRAPUPEND' })).length > 0,
     'wrap-up over',
   )
   const b = sim.placeCall({ to: '5000', from: '0701000002' })
@@ -157,16 +157,16 @@ t.test('open with agents: welcome → first message → position + wait → musi
 
   // ── 3. EWT accounting: the estimate announced to C was logged, and its actual wait filled in at the answer.
   c.hangup()
-  await time.until(() => store.calls.find(c.uuid)?.endedAt != null, 'C ended')
-  const logged = store.ewt.forCall(c.uuid)
+  await time.until(async () => (await store.calls.find(c.uuid))?.endedAt != null, 'C ended')
+  const logged = await store.ewt.forCall(c.uuid)
   t.ok(logged.length >= 1, 'the announced estimate was logged (ewt_log)')
   t.ok(
     logged.every((e) => e.announcedSeconds !== null && e.actualWaitMs !== null),
     'the actual wait was filled in at the answer',
   )
-  const rec = store.calls.get(c.uuid)
+  const rec = await store.calls.get(c.uuid)
   t.ok(Math.abs(logged[0].actualWaitMs! - (rec.answeredAt! - logged[0].at)) < 5, 'actual wait = answer − announcement')
-  const acc = store.report.ewtAccuracy({ queueId: j.seeded.queues['5000'] })
+  const acc = await store.report.ewtAccuracy({ queueId: j.seeded.queues['5000'] })
   t.ok(acc.n > 0, `ewtAccuracy has n = ${acc.n}`)
   t.type(acc.maeSeconds, 'number')
 })

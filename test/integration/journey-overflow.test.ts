@@ -59,7 +59,7 @@ t.test('overflow by length (max 2 waiting, reopen below 0.5 × 2): busy, with hy
   t.equal(c3.channel.answeredAt, 0, 'not answered (early media)')
   t.ok(c3.channel.progressMediaAt > 0, 'pre_answer')
   t.equal(c3.hangupCause, 'USER_BUSY', 'busy')
-  t.equal(j.daemon.store.events.list({ event: 'OVERFLOWSTART' }).length, 1, 'OVERFLOWSTART logged once')
+  t.equal((await j.daemon.store.events.list({ event: 'OVERFLOWSTART' })).length, 1, 'OVERFLOWSTART logged once')
 
   // One caller leaves: 1 waiting is not below 0.5 × 2 — still overflowing (hysteresis).
   c1.hangup()
@@ -76,11 +76,15 @@ t.test('overflow by length (max 2 waiting, reopen below 0.5 × 2): busy, with hy
     false,
     'the status shows the queue reopened as soon as it drained (not at the next arrival)',
   )
-  t.equal(j.daemon.store.events.list({ event: 'OVERFLOWEND' }).length, 1, 'OVERFLOWEND logged when the queue drained')
+  t.equal(
+    (await j.daemon.store.events.list({ event: 'OVERFLOWEND' })).length,
+    1,
+    'OVERFLOWEND logged when the queue drained',
+  )
   const c5 = j.sim.placeCall({ to: '5000', from: '0703000005' })
   await queued(time, j, c5)
   t.ok(c5.channel.answeredAt > 0, 'the queue reopened: the caller is answered and queued')
-  t.equal(j.daemon.store.events.list({ event: 'OVERFLOWEND' }).length, 1, 'OVERFLOWEND logged once')
+  t.equal((await j.daemon.store.events.list({ event: 'OVERFLOWEND' })).length, 1, 'OVERFLOWEND logged once')
   c5.hangup()
 })
 
@@ -172,7 +176,7 @@ t.test('overflow forwarded to another koplus queue: the caller is taken up by th
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1002'], paused: false, source: 'api' })
   await time.run(c2.waitForState('bridged', 5000), 'c2 bridged')
   t.match(j.sim.channel(c2.bridgedTo!)?.name ?? '', /1002/, 'connected to the agent of queue 5001')
-  const rec = j.daemon.store.calls.find(c2.uuid)
+  const rec = await j.daemon.store.calls.find(c2.uuid)
   t.equal(rec?.queueId, j.seeded.queues['5001'], 'the call record follows the caller to 5001')
   c1.hangup()
   c2.hangup()

@@ -17,7 +17,7 @@ const PERIODIC_SEC = 6
 const FORWARD_TO = '0709990000'
 
 t.test('restart mid-wait: place, time waited and announcements carry on; then connected', async (t) => {
-  const seeded = seed(
+  const seeded = await seed(
     [
       {
         number: '5000',
@@ -45,11 +45,11 @@ t.test('restart mid-wait: place, time waited and announcements carry on; then co
   // The agent's phone is not registered: callers wait until it registers.
   sim.endpoint('1001', { registered: false, answerAfterMs: 200 })
   const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
-  const db = Store.open(seeded.dbPath)
+  const db = await Store.open(seeded.dbPath)
   let daemon = new DaemonProcess(configPath)
   t.teardown(async () => {
     await daemon.stop()
-    db.close()
+    await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
@@ -96,27 +96,27 @@ t.test('restart mid-wait: place, time waited and announcements carry on; then co
   sim.register('1001')
   await call.waitForState('bridged', 8000)
   const rec = await until(
-    () => {
-      const r = db.calls.find(call.uuid)
+    async () => {
+      const r = await db.calls.find(call.uuid)
       return r?.answeredAt != null ? r : undefined
     },
     3000,
     'answered record',
   )
   t.equal(rec.enteredQueueAt, joinedAt, 'the call record keeps the original entry time')
-  const connect = db.events.list({ callId: call.uuid, event: 'CONNECT' })[0]
+  const connect = (await db.events.list({ callId: call.uuid, event: 'CONNECT' }))[0]
   const waited = Math.round((call.channel.bridgedAt - joinedAt) / 1000)
   t.ok(
     Math.abs(((connect?.data as { holdSec?: number } | null)?.holdSec ?? -99) - waited) <= 1,
     `time waited came back: holdSec ${(connect?.data as { holdSec?: number } | null)?.holdSec} ≈ ${waited}`,
   )
-  t.equal(db.events.list({ callId: call.uuid, event: 'RESTORED' }).length, 1, 'RESTORED logged')
-  t.equal(db.events.list({ callId: call.uuid, event: 'ENTERQUEUE' }).length, 1, 'entered the queue once')
+  t.equal((await db.events.list({ callId: call.uuid, event: 'RESTORED' })).length, 1, 'RESTORED logged')
+  t.equal((await db.events.list({ callId: call.uuid, event: 'ENTERQUEUE' })).length, 1, 'entered the queue once')
 
   // The forwarded caller was not taken back into the queue by the new daemon.
   t.equal(gone.channel.profile.destination, FORWARD_TO, 'the forwarded caller stays with the forward target')
   t.equal(gone.heard().length, goneHeard, 'and hears nothing from koplus after the restart')
-  t.equal(db.events.list({ callId: gone.uuid, event: 'RESTORED' }).length, 0, 'not restored')
+  t.equal((await db.events.list({ callId: gone.uuid, event: 'RESTORED' })).length, 0, 'not restored')
   for (const [name, d] of [
     ['first', firstDaemon],
     ['second', daemon],
@@ -178,7 +178,7 @@ t.test(
     const { TcpProxy } = await import('../helpers/tcp-proxy.js')
     const { startDaemon } = await import('../../src/daemon/daemon.js')
     const time = new VirtualTime()
-    const seeded = seed(
+    const seeded = await seed(
       [
         {
           number: '5000',

@@ -12,7 +12,7 @@ import { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
 import { SipNetwork } from '../../src/simulator/sip-network.js'
 import { seedAgents, until } from '../helpers/agents-fixture.js'
 
-const seeded = seedAgents({
+const seeded = await seedAgents({
   queues: [{ number: '5970', name: 'Nodes', settings: { wrapUpSec: 0 } }],
   agents: [
     { extension: '9701', memberOf: ['5970'], loggedIn: ['5970'], loggedInAgoMs: 100_000 },

@@ -17,16 +17,16 @@ import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator
 import { DaemonProcess, writeConfig, type LogLine } from '../helpers/daemon-process.js'
 import { seed, until } from '../helpers/journey-fixture.js'
 
-const seeded = seed([{ number: '5000' }, { number: '5200' }], [{ extension: '1001', loggedIn: ['5000', '5200'] }])
+const seeded = await seed([{ number: '5000' }, { number: '5200' }], [{ extension: '1001', loggedIn: ['5000', '5200'] }])
 const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
 const port = await sim.listen(0, '127.0.0.1')
 sim.endpoint('1001', { registered: true, answerAfterMs: 150 })
 const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
-const db = Store.open(seeded.dbPath)
+const db = await Store.open(seeded.dbPath)
 let daemon = new DaemonProcess(configPath)
 t.teardown(async () => {
   await daemon.stop()
-  db.close()
+  await db.close()
   await sim.close()
   rmSync(seeded.dir, { recursive: true, force: true })
 })
@@ -65,7 +65,7 @@ await t.test(
     // talking, as the daemon knew it: the connection is in its database (commands go before the write, so the kill
     // waits for the write; a kill inside that window loses the CONNECT line, see the closing note of issue 9)
     await until(
-      () => db.events.list({ callId: call.uuid, event: 'CONNECT' }).length === 1,
+      async () => (await db.events.list({ callId: call.uuid, event: 'CONNECT' })).length === 1,
       3000,
       'the CONNECT line written',
     )
@@ -81,8 +81,8 @@ await t.test(
     t.equal(call.hangupCause, 'NORMAL_CLEARING', 'hung up as after the agent hang-up')
     t.equal(offersTo(call), offersBefore, 'not offered to an agent again')
     const rec = await until(
-      () => {
-        const r = db.calls.find(call.uuid)
+      async () => {
+        const r = await db.calls.find(call.uuid)
         return r?.outcome ? r : undefined
       },
       3000,
@@ -92,9 +92,13 @@ await t.test(
     t.equal(rec.answeredAt, connectedAt, 'answer time kept')
     t.ok(rec.endedAt! >= connectedAt, 'an end time')
     t.equal(rec.agentId, seeded.agents['1001'])
-    t.equal(db.events.list({ callId: call.uuid, event: 'COMPLETEAGENT' }).length, 1, 'the conversation is logged once')
-    t.equal(db.events.list({ callId: call.uuid, event: 'CONNECT' }).length, 1, 'connected once')
-    const offers = db.calls.offersForCall(call.uuid)
+    t.equal(
+      (await db.events.list({ callId: call.uuid, event: 'COMPLETEAGENT' })).length,
+      1,
+      'the conversation is logged once',
+    )
+    t.equal((await db.events.list({ callId: call.uuid, event: 'CONNECT' })).length, 1, 'connected once')
+    const offers = await db.calls.offersForCall(call.uuid)
     t.same(
       offers.map((o) => o.result),
       ['answered'],
@@ -122,7 +126,7 @@ await t.test('a queue renumbered while the daemon was down keeps its 5 waiting c
     'each channel carries the queue id',
   )
   await kill()
-  db.queues.update(seeded.queues['5200'], { number: '5300' })
+  await db.queues.update(seeded.queues['5200'], { number: '5300' })
   await start()
   // The new daemon has taken the callers back when it has written the new number on their channels.
   await until(
@@ -166,13 +170,13 @@ await t.test('a caller who hangs up while the daemon is down: the record is clos
   sim.endpoint('1001', { registered: false })
   const call = sim.placeCall({ to: '5000', from: '0703000001' })
   await sim.waitFor(() => !!call.variable('koplus_seq'), 5000, 'in the queue')
-  await until(() => db.calls.find(call.uuid)?.enteredQueueAt != null, 3000, 'entered queue recorded')
+  await until(async () => (await db.calls.find(call.uuid))?.enteredQueueAt != null, 3000, 'entered queue recorded')
   await kill()
   call.hangup()
   const d = await start()
   const rec = await until(
-    () => {
-      const r = db.calls.find(call.uuid)
+    async () => {
+      const r = await db.calls.find(call.uuid)
       return r?.outcome ? r : undefined
     },
     3000,
@@ -181,10 +185,7 @@ await t.test('a caller who hangs up while the daemon is down: the record is clos
   t.equal(rec.outcome, 'abandoned')
   t.ok(rec.endedAt! >= rec.enteredQueueAt!, 'with an end time')
   t.same(
-    db.calls
-      .inProgress()
-      .filter((r) => !sim.channel(r.callId))
-      .map((r) => r.callId),
+    (await db.calls.inProgress()).filter((r) => !sim.channel(r.callId)).map((r) => r.callId),
     [],
     'no record left open for a channel that is gone',
   )

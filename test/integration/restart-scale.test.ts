@@ -16,7 +16,7 @@ import { DaemonProcess, writeConfig } from '../helpers/daemon-process.js'
 import { seed, until } from '../helpers/journey-fixture.js'
 
 const CALLERS = 300
-const seeded = seed(
+const seeded = await seed(
   [{ number: '5000', settings: { ringTimeSec: 120 } }],
   [
     { extension: '1001', loggedIn: ['5000'] },
@@ -29,11 +29,11 @@ const port = await sim.listen(0, '127.0.0.1')
 sim.endpoint('1001', { registered: true, answerAfterMs: 50 })
 sim.endpoint('1002', { registered: true, neverAnswer: true })
 const configPath = writeConfig(seeded.dir, { dbPath: seeded.dbPath, fsPort: port })
-const db = Store.open(seeded.dbPath)
+const db = await Store.open(seeded.dbPath)
 let daemon = new DaemonProcess(configPath)
 t.teardown(async () => {
   await daemon.stop()
-  db.close()
+  await db.close()
   await sim.close()
   rmSync(seeded.dir, { recursive: true, force: true })
 })
@@ -71,8 +71,8 @@ t.test(`${CALLERS} live calls survive a SIGKILL restart, every caller in place`,
   t.equal(done.calls, CALLERS, `the rebuild found all ${CALLERS} calls`)
 
   const restored = await until(
-    () => {
-      const ev = db.events.list({ event: 'RESTORED', since })
+    async () => {
+      const ev = await db.events.list({ event: 'RESTORED', since })
       return ev.length >= CALLERS ? ev : undefined
     },
     20_000,

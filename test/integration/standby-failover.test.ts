@@ -2,7 +2,7 @@
  * Issue 12, item 2: two real daemon processes, one FreeSWITCH simulator, one private PostgreSQL 15 (the leader
  * lock, test/helpers/postgres.ts). Each daemon reaches the simulator through its own EslTap (which daemon sent which
  * command, and when) and PostgreSQL through its own TcpProxy (a partition cuts the PostgreSQL link, not the ESL).
- * The daemons' data is one SQLite file both open (docs/scale-out.md, "State of this round").
+ * The daemons' data is on that PostgreSQL too (database.url): seeded and read back there.
  *
  * - kill -9 of the leader while callers wait: the standby takes over, the callers keep their place and get an
  *   agent, none is offered twice, their records are closed; the standby sent no command before.
@@ -12,13 +12,14 @@
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import { Store } from '../../src/store/index.js'
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js'
 import { EslTap } from '../../bench/helpers/esl-tap.js'
-import { seed, until } from '../helpers/journey-fixture.js'
+import { seedStore, until } from '../helpers/journey-fixture.js'
 import { startPostgres } from '../helpers/postgres.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
@@ -33,11 +34,15 @@ interface Node {
 
 if (pg) {
   const url = await pg.createDatabase('pair')
-  const seeded = seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  // database.url holds all the daemons' data: the queue and the agent are seeded in PostgreSQL; the directory is
+  // the data directory (config files, cli-token), database.path is not used.
+  const db = await Store.open(url)
+  await seedStore(db, [{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-pair-'))
+  const seeded = { dir, dbPath: join(dir, 'koplus.sqlite') }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   const fsPort = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
-  const db = Store.open(seeded.dbPath)
   const nodes: Node[] = []
   t.teardown(async () => {
     for (const n of nodes) {
@@ -45,7 +50,7 @@ if (pg) {
       await n.tap.close()
       await n.pgLink.close()
     }
-    db.close()
+    await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
@@ -113,7 +118,8 @@ if (pg) {
     async (t) => {
       const calls = await waitingCallers(5, '07010000')
       await until(
-        () => calls.every((c) => db.calls.find(c.uuid)?.enteredQueueAt != null),
+        async () =>
+          (await Promise.all(calls.map((c) => db.calls.find(c.uuid)))).every((r) => r?.enteredQueueAt != null),
         3000,
         'queue entries written',
       )
@@ -150,8 +156,8 @@ if (pg) {
         'each caller offered once',
       )
       const recs = await until(
-        () => {
-          const r = calls.map((c) => db.calls.find(c.uuid))
+        async () => {
+          const r = await Promise.all(calls.map((c) => db.calls.find(c.uuid)))
           return r.every((x) => x?.outcome) ? r : undefined
         },
         5000,
@@ -197,7 +203,10 @@ if (pg) {
           ),
         ),
       ])
-      t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)')
+      t.equal(exit.code, 3, 'the fenced leader exits with 3 (systemd restarts it as a standby)', {
+        lastLines: old.proc.lines.slice(-8).map((l) => ({ msg: l.msg, ...(l.err ? { err: l.err } : {}) })),
+        stderr: old.proc.raw.join('').slice(-2000),
+      })
       t.ok(
         old.proc.lines.some((l) => /^leadership: fenced/.test(l.msg)),
         'and says why',

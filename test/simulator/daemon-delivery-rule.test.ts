@@ -9,10 +9,11 @@ import t from 'tap'
 import { rmSync } from 'node:fs'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import { FreeSwitchSimulator } from '../../src/simulator/index.js'
+import { until } from '../helpers/agents-fixture.js'
 import { seedFirstCall } from '../helpers/first-call-fixture.js'
 
 t.test('a queue call is offered, bridged and recorded with the 20 ms delivery rule on', async (t) => {
-  const seeded = seedFirstCall()
+  const seeded = await seedFirstCall()
   const sim = new FreeSwitchSimulator({ sipDomain: 'default', eslPollMs: 20 })
   const port = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: true, answerAfterMs: 100 })
@@ -40,8 +41,9 @@ t.test('a queue call is offered, bridged and recorded with the 20 ms delivery ru
     `the daemon woke the listener with ${sim.eslStats.clientLfBytes} LF while the call was live`,
   )
   call.hangup()
-  await sim.waitFor(() => daemon.store.calls.find(call.uuid)?.endedAt != null, 3000, 'call record ended')
-  const rec = daemon.store.calls.get(call.uuid)
+  // the record is written after the hang-up event, through the store's write queue: polled (not a simulator event)
+  await until(async () => (await daemon.store.calls.find(call.uuid))?.endedAt != null, 3000, 'call record ended')
+  const rec = await daemon.store.calls.get(call.uuid)
   t.equal(rec.outcome, 'answered')
   t.equal(rec.agentId, seeded.agent1001)
 })

@@ -79,7 +79,7 @@ async function startWorld(): Promise<World> {
   mountWeb(api.server)
   const s = daemon.store
   // a long wrap-up, so the keyboard test has time to end it by hand
-  const queue = s.queues.create({
+  const queue = await s.queues.create({
     tenantId: 'default',
     number: '5010',
     name: 'Support',
@@ -88,8 +88,8 @@ async function startWorld(): Promise<World> {
   })
   // a second queue with opening hours (open, closed and special rules) and a closure, so the admin pages show
   // their week grid, pills and tables filled; and two calls of a minute ago for the statistics
-  const sales = s.queues.create({ tenantId: 'default', number: '5020', name: 'Försäljning', tags: ['sales'] })
-  s.queues.update(sales.id, {
+  const sales = await s.queues.create({ tenantId: 'default', number: '5020', name: 'Försäljning', tags: ['sales'] })
+  await s.queues.update(sales.id, {
     schedule: {
       timeZone: 'Europe/Stockholm',
       calendarIds: [],
@@ -121,7 +121,7 @@ async function startWorld(): Promise<World> {
       ],
     },
   })
-  s.closures.create({
+  await s.closures.create({
     tenantId: 'default',
     scope: { kind: 'queues', queueIds: [sales.id] },
     from: Date.now(),
@@ -130,7 +130,7 @@ async function startWorld(): Promise<World> {
     by: 'admin',
   })
   const minuteAgo = Date.now() - 60_000
-  s.calls.start({
+  await s.calls.start({
     callId: 'c-answered',
     tenantId: 'default',
     queueId: sales.id,
@@ -138,14 +138,14 @@ async function startWorld(): Promise<World> {
     callerNumber: '0701112233',
     enteredQueueAt: minuteAgo,
   })
-  s.calls.update('c-answered', {
+  await s.calls.update('c-answered', {
     answeredAt: minuteAgo + 12_000,
     endedAt: minuteAgo + 40_000,
     outcome: 'answered',
     waitMs: 12_000,
     talkMs: 28_000,
   })
-  s.calls.start({
+  await s.calls.start({
     callId: 'c-abandoned',
     tenantId: 'default',
     queueId: sales.id,
@@ -153,8 +153,8 @@ async function startWorld(): Promise<World> {
     callerNumber: '0709998877',
     enteredQueueAt: minuteAgo,
   })
-  s.calls.update('c-abandoned', { endedAt: minuteAgo + 30_000, outcome: 'abandoned', waitMs: 30_000 })
-  const agent = s.agents.create({
+  await s.calls.update('c-abandoned', { endedAt: minuteAgo + 30_000, outcome: 'abandoned', waitMs: 30_000 })
+  const agent = await s.agents.create({
     tenantId: 'default',
     extension: '1001',
     name: 'Anna Berg',
@@ -165,11 +165,11 @@ async function startWorld(): Promise<World> {
       { type: 'mobile', target: '0701234567' },
     ],
   })
-  s.memberships.add(agent.id, queue.id)
-  s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
-  s.accounts.create({ ...USERS.admin, role: 'tenant-admin', tenantId: 'default' })
-  s.accounts.create({ ...USERS.agent, role: 'agent', tenantId: 'default', agentId: agent.id })
-  daemon.reloadConfig()
+  await s.memberships.add(agent.id, queue.id)
+  await s.accounts.create({ ...USERS.operator, role: 'operator', tenantId: null })
+  await s.accounts.create({ ...USERS.admin, role: 'tenant-admin', tenantId: 'default' })
+  await s.accounts.create({ ...USERS.agent, role: 'agent', tenantId: 'default', agentId: agent.id })
+  await daemon.reloadConfig()
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -379,10 +379,10 @@ t.test('the agent page with the keyboard only: log in, pause, choose a device, e
   await kb.press('ArrowDown')
   await page.waitForFunction(() => document.querySelector('input[name=device][value="1"]')?.checked === true)
   await page.waitForFunction(() => document.activeElement?.matches('input[name=device]') === true)
-  t.equal(w.daemon.store.agents.get(w.agentId).activeDevice, 1, 'the mobile chosen with an arrow key')
+  t.equal((await w.daemon.store.agents.get(w.agentId)).activeDevice, 1, 'the mobile chosen with an arrow key')
   await kb.press('ArrowUp')
   await page.waitForFunction(() => document.querySelector('input[name=device][value="0"]')?.checked === true)
-  t.equal(w.daemon.store.agents.get(w.agentId).activeDevice, 0, 'and back to the softphone')
+  t.equal((await w.daemon.store.agents.get(w.agentId)).activeDevice, 0, 'and back to the softphone')
 
   // a call is answered and ends: wrap-up, ended with the keyboard
   const call = w.sim.placeCall({ to: '5010', from: '0701112233' })

@@ -28,16 +28,21 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   const dir = mkdtempSync(join(tmpdir(), 'koplus-web-cb-'))
   const dbPath = join(dir, 'koplus.db')
   const now = Date.now()
-  const seed = Store.open(dbPath)
-  const q = seed.queues.create({
+  const seed = await Store.open(dbPath)
+  const q = await seed.queues.create({
     number: '5000',
     name: 'Support',
     settings: { callbackKey: '1', welcomePrompt: '', firstMessagePrompt: '' },
   })
-  const a = seed.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
-  seed.memberships.add(a.id, q.id)
-  seed.accounts.create({ username: 'admin', password: 'admin-password-1', role: 'tenant-admin', tenantId: q.tenantId })
-  seed.accounts.create({
+  const a = await seed.agents.create({ extension: '1001', name: 'Anna', plan: 'pro' })
+  await seed.memberships.add(a.id, q.id)
+  await seed.accounts.create({
+    username: 'admin',
+    password: 'admin-password-1',
+    role: 'tenant-admin',
+    tenantId: q.tenantId,
+  })
+  await seed.accounts.create({
     username: 'anna',
     password: 'anna-password-1',
     role: 'agent',
@@ -53,9 +58,15 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
     attempts: 0,
     nextAttemptAt: now - 60_000,
   }
-  seed.callbacks.record({ ...base, callId: 'cb-first', number: '0701111111', callerNumber: '0701111111', seq: 1 })
-  seed.callbacks.record({ ...base, callId: 'cb-second', number: '0702222222', callerNumber: '0702222222', seq: 2 })
-  seed.close()
+  await seed.callbacks.record({ ...base, callId: 'cb-first', number: '0701111111', callerNumber: '0701111111', seq: 1 })
+  await seed.callbacks.record({
+    ...base,
+    callId: 'cb-second',
+    number: '0702222222',
+    callerNumber: '0702222222',
+    seq: 2,
+  })
+  await seed.close()
 
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   sim.endpoint('1001', { registered: true, neverAnswer: true })
@@ -117,7 +128,7 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
   )
   await page.locator('tr[data-callback=cb-first] button[data-action=cancel]').click()
   await page.locator('tr[data-callback=cb-first]').waitFor({ state: 'detached' })
-  t.equal(daemon.store.callbacks.get('cb-first')?.state, 'cancelled', 'cancelled in the store')
+  t.equal((await daemon.store.callbacks.get('cb-first'))?.state, 'cancelled', 'cancelled in the store')
   t.match(await page.locator('#callback-stats').innerText(), /Beställda 2/, 'the 7-day figures')
 
   // The agent logs in: the callback rings the agent's phone (which never answers), and the agent page says so.

@@ -59,7 +59,8 @@ t.before(async () => {
       })),
     }
   }
-  w.store.queues.create({ id: 'qa3', tenantId: 'ta', number: '5002', name: 'Returns and exchanges', tags: [] })
+  await w.store.queues.create({ id: 'qa3', tenantId: 'ta', number: '5002', name: 'Returns and exchanges', tags: [] })
+  await w.live.refresh() // the recording live status reports the queues as of its last read
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     env: browserEnv(),
@@ -246,7 +247,7 @@ t.test("the login error speaks the page's language only", async (t) => {
 })
 
 t.test("hours and closures are in the queue's zone, not the browser's", async (t) => {
-  w.store.queues.update('qa', {
+  await w.store.queues.update('qa', {
     schedule: {
       timeZone: 'Europe/Stockholm',
       calendarIds: [],
@@ -255,7 +256,7 @@ t.test("hours and closures are in the queue's zone, not the browser's", async (t
       ],
     },
   })
-  w.store.queues.update('qa2', {
+  await w.store.queues.update('qa2', {
     schedule: { timeZone: 'America/New_York', calendarIds: [], rules: [], alwaysOpen: true },
   })
   for (const browserZone of ['UTC', 'Asia/Kolkata']) {
@@ -288,7 +289,7 @@ t.test("hours and closures are in the queue's zone, not the browser's", async (t
     t.same(errors, [], 'no page errors')
     await close()
   }
-  const c = w.store.closures.create({
+  const c = await w.store.closures.create({
     tenantId: 'ta',
     scope: { kind: 'queues', queueIds: ['qa2'] },
     reason: 'Storm',
@@ -307,5 +308,5 @@ t.test("hours and closures are in the queue's zone, not the browser's", async (t
     "the end in the queue's zone (New York) with its offset, not Kolkata's 22:30",
   )
   await close()
-  w.store.closures.reopen(c.id, 'op', c.from)
+  await w.store.closures.reopen(c.id, 'op', c.from)
 })

@@ -74,7 +74,7 @@ async function startWorld(): Promise<World> {
   await daemon.whenRebuilt()
   // the daemon's own API wiring: web pages mounted, and the live stream (SSE) fed by the daemon after every event
   const api = await startDaemonApi(daemon, config, logger)
-  daemon.store.accounts.create({
+  await daemon.store.accounts.create({
     username: ADMIN.username,
     password: ADMIN.password,
     role: 'tenant-admin',
@@ -191,7 +191,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await qf.getByRole('button', { name: 'Skapa' }).click()
   const row = page.locator('#queue-table tr', { hasText: 'Support' })
   await row.waitFor()
-  const queue = w.daemon.store.queues.list('default').find((q) => q.number === '5010')
+  const queue = (await w.daemon.store.queues.list('default')).find((q) => q.number === '5010')
   t.ok(queue, 'the queue is in the store')
   t.same(queue!.settings.closedAction, { type: 'forward', destination: '0812345678' }, 'with the closed action chosen')
   t.same(queue!.tags, ['support', 'sthlm'])
@@ -235,7 +235,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await rf.getByLabel('Namn').fill('Kvällsjour')
   await rf.getByRole('button', { name: 'Lägg till' }).click()
   await page.locator('#rule-table tr', { hasText: 'Kvällsjour' }).waitFor()
-  const schedule = w.daemon.store.queues.get(queue!.id).schedule!
+  const schedule = (await w.daemon.store.queues.get(queue!.id)).schedule!
   t.equal(schedule.rules.length, 2, 'two opening rules saved')
   t.same(
     schedule.rules.map((r) => r.rrule),
@@ -264,15 +264,15 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await af.getByRole('button', { name: 'Skapa' }).click()
   await page.locator('#agent-table tr', { hasText: 'Anna Berg' }).waitFor()
   await shot(page, '05c-admin-agents')
-  const agent = w.daemon.store.agents.list('default').find((a) => a.extension === '1001')!
+  const agent = (await w.daemon.store.agents.list('default')).find((a) => a.extension === '1001')!
   t.ok(agent, 'the agent is in the store')
   t.same(agent.devices, [
     { type: 'softphone', target: '1001' },
     { type: 'mobile', target: '0701234567' },
   ])
   t.same(agent.skills, { support: 7, english: 4 })
-  t.ok(w.daemon.store.memberships.has(agent.id, queue!.id), 'the agent is granted the queue')
-  t.equal(w.daemon.store.accounts.getByUsername(AGENT.username)?.agentId, agent.id, 'with a login of their own')
+  t.ok(await w.daemon.store.memberships.has(agent.id, queue!.id), 'the agent is granted the queue')
+  t.equal((await w.daemon.store.accounts.getByUsername(AGENT.username))?.agentId, agent.id, 'with a login of their own')
 
   // ── the agent, on a phone-sized screen ──
   const ag = await newPage(w, { width: 390, height: 844 })
@@ -357,7 +357,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
     /not audio sox can read|sox is not installed/,
     'a bad file shows the API error',
   )
-  t.equal(w.daemon.store.prompts.list().length, 0, 'and nothing was replaced')
+  t.equal((await w.daemon.store.prompts.list()).length, 0, 'and nothing was replaced')
   if (existsSync('/usr/bin/sox') || process.env.CI) {
     const good = join(w.dir, 'welcome.wav')
     writeFileSync(good, makeWav(600, 16000))
@@ -365,7 +365,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
     await pf.getByLabel('Gäller').selectOption(queue!.id)
     await pf.getByRole('button', { name: 'Ladda upp' }).click()
     await page.locator('#prompt-table audio').waitFor()
-    t.equal(w.daemon.store.prompts.list().length, 1, 'a good file is stored as a prompt')
+    t.equal((await w.daemon.store.prompts.list()).length, 1, 'a good file is stored as a prompt')
     const src = await page.locator('#prompt-table audio').getAttribute('src')
     const audio = await page.evaluate(async (u) => {
       const r = await fetch(u!)
@@ -387,7 +387,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await cf.getByRole('button', { name: 'Stäng köerna' }).click()
   const closureRow = page.locator('#closure-table tr', { hasText: 'Personalmöte' })
   await closureRow.waitFor()
-  const closure = w.daemon.store.closures.list('default').find((c) => c.reason === 'Personalmöte')!
+  const closure = (await w.daemon.store.closures.list('default')).find((c) => c.reason === 'Personalmöte')!
   t.equal(closure.queueIds.length, 2, 'both queues closed at once')
   t.ok(closure.until && closure.until > Date.now(), 'until the chosen time')
   await wb.page.locator(`.wb-queue[data-queue="${queue!.id}"] .wb-pill.closed`).waitFor({ timeout: 5000 })
@@ -396,7 +396,7 @@ t.test('admin, agent page and wallboard against the daemon and the simulator', a
   await shot(page, '04-admin-closures')
   await closureRow.getByRole('button', { name: 'Öppna igen' }).click()
   await closureRow.waitFor({ state: 'detached' })
-  t.ok(w.daemon.store.closures.find(closure.id)?.reopenedAt, 'reopened')
+  t.ok((await w.daemon.store.closures.find(closure.id))?.reopenedAt, 'reopened')
 
   // ── statistics ──
   await page.locator('a[data-section=stats]').click()

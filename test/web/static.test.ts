@@ -26,7 +26,7 @@ t.test('web handler in front of the API server', async (t) => {
   writeFileSync(join(staticDir, 'favicon.svg'), '<svg/>')
   writeFileSync(join(scriptDir, 'admin.js'), 'export {}')
   writeFileSync(join(dir, 'secret.txt'), 'do not serve')
-  const store = Store.open(join(dir, 'db.sqlite'))
+  const store = await Store.open(join(dir, 'db.sqlite'))
   const changes = new ChangeNotifier()
   const live: LiveControl = {
     reloadConfig: () => undefined,
@@ -38,7 +38,7 @@ t.test('web handler in front of the API server', async (t) => {
   mountWeb(api.server, { staticDir, scriptDir })
   t.teardown(async () => {
     await api.close()
-    store.close()
+    await store.close()
     rmSync(dir, { recursive: true, force: true })
   })
 

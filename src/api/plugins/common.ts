@@ -354,7 +354,8 @@ export async function queueTransitions(
 /**
  * `GET /status` adds to the engine's snapshot what an operator must see first: per queue whether it is open now
  * and, when closed, why and until when (schedule, holiday or closure); and the daemon's FreeSWITCH connection
- * (`connected: false` means no call can be taken; operators also see the address and the last error).
+ * (`connected: false` means no call can be taken; operators also see the address and the last error), and the
+ * store's health (`store.writes.state` 'degraded': writes are queued in memory while the store is unreachable).
  */
 export async function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): Promise<StatusSnapshot> {
   const out = { ...snapshot } as Record<string, unknown>
@@ -385,6 +386,11 @@ export async function statusWithOpenState(ctx: Ctx, snapshot: StatusSnapshot): P
   if (fs) out.freeswitch = ctx.account.role === 'operator' ? fs : { connected: fs.connected }
   const lead = ctx.live.leadership?.()
   if (lead) out.leadership = lead
+  // the store: operators see the write queue's figures and last error; others whether it is healthy
+  const store = ctx.live.store?.()
+  if (store)
+    out.store =
+      ctx.account.role === 'operator' ? store : { backend: store.backend, writes: { state: store.writes.state } }
   return out
 }
 

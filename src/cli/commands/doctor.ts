@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { ApiClient, apiToken, apiUrl, cliConfig, CliError, runtimeInfo } from '../client.js'
 import { collect, type Items, type Kit, type Queue } from '../kit.js'
+import { storeHealthLine, type StoreHealthRow } from './status.js'
 
 export function registerDoctorCommand(program: Command, kit: Kit): void {
   const { out, env, g, show } = kit
@@ -28,14 +29,16 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
       // the queue numbers come from the running daemon; without it only the feature codes are tested
       let queues: { number: string; name?: string }[] | undefined
       let queuesProblem: string | undefined
+      let store: StoreHealthRow | undefined
       try {
         const tokenOpts = g(cmd)
-        queues = (
-          await new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env)).request<Items<Queue>>(
-            'GET',
-            '/api/v1/queues',
-          )
-        ).items.map((q) => ({ number: q.number, name: q.name }))
+        const api = new ApiClient(apiUrl(tokenOpts, env), apiToken(tokenOpts, env))
+        queues = (await api.request<Items<Queue>>('GET', '/api/v1/queues')).items.map((q) => ({
+          number: q.number,
+          name: q.name,
+        }))
+        // the running daemon's store: its write queue is healthy, or writes wait in memory for the store
+        store = (await api.request<{ store?: StoreHealthRow }>('GET', '/api/v1/status')).store
       } catch (err) {
         queuesProblem = (err as Error).message
       }
@@ -46,6 +49,7 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
         soundsDir: config.sounds.dir,
         timeoutMs: Number(o.timeout) || 5000,
         databasePath: config.database.path,
+        databaseUrl: config.database.url,
       }
       // Several FreeSWITCH nodes (freeswitch.nodes): every node is checked, its lines named after it.
       const nodes = !sim && config.freeswitch.nodes ? config.freeswitch.nodes : undefined
@@ -57,6 +61,11 @@ export function registerDoctorCommand(program: Command, kit: Kit): void {
             password: config.freeswitch.password,
             ...checks,
           })
+      if (store) {
+        const ok = store.writes.state === 'ok'
+        report.checks.push({ name: 'store', ok, detail: storeHealthLine(store).replace(/^Store: /, '') })
+        if (!ok) report.ok = false
+      }
       if (queuesProblem)
         report.checks.push({
           name: 'queues',

@@ -66,6 +66,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           }[]
         }
         leadership?: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } }
+        store?: StoreHealthRow
       }>('GET', '/api/v1/status')
       const n = await names(cmd, api)
       const fs = s.freeswitch
@@ -81,11 +82,13 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           ? `Leader: this daemon (${lead.nodeId})`
           : `Leader: ${lead.leader ? `${lead.leader.nodeId}${lead.leader.api ? ` at ${lead.leader.api}` : ''}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
       const nodeLines = freeswitchNodeLines(fs?.nodes)
+      const storeLine = s.store ? storeHealthLine(s.store) : undefined
       show(cmd, s, () =>
         [
           fsLine,
           ...nodeLines,
           ...(leadLine ? [leadLine] : []),
+          ...(storeLine ? [storeLine] : []),
           '',
           table(s.queues, [
             { header: 'QUEUE', get: (q) => q.number },
@@ -136,6 +139,25 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           3,
         )
     })
+}
+
+/** The store's health as GET /api/v1/status gives it (operators: every figure; others: the state). */
+export interface StoreHealthRow {
+  backend: string
+  writes: { state: string; queued?: number; degradedSince?: number | null; lastError?: string | null }
+}
+
+/** `Store: sqlite, ok` or, while the store is unreachable, how many writes wait in memory and since when. */
+export function storeHealthLine(h: StoreHealthRow): string {
+  const w = h.writes
+  if (w.state === 'ok') return `Store: ${h.backend}, ok${w.queued ? ` (${w.queued} write(s) being written)` : ''}`
+  return [
+    `Store: ${h.backend} ${w.state.toUpperCase()}`,
+    w.degradedSince ? ` since ${instant(w.degradedSince)}` : '',
+    w.queued !== undefined ? ` — ${w.queued} write(s) queued in memory` : '',
+    w.lastError ? `: ${w.lastError}` : '',
+    ' (calls go on; the writes are retried until the store is back)',
+  ].join('')
 }
 
 /** Several FreeSWITCH nodes (freeswitch.nodes): one status line each; none for a single node. */

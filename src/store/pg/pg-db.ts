@@ -45,6 +45,7 @@ function runnerOf(q: (sql: string, params: SqlValue[]) => Promise<pg.QueryResult
 export class PgSqlDb implements AsyncSqlDb {
   readonly dialect = 'postgres' as const
   readonly pool: pg.Pool
+  readonly #log: Logger | undefined
   readonly #runner: SqlRunner
 
   constructor(
@@ -65,6 +66,7 @@ export class PgSqlDb implements AsyncSqlDb {
       },
     })
     const log = opts.logger
+    this.#log = log
     this.pool.on('error', (err) => log?.warn({ err }, 'an idle PostgreSQL connection failed'))
     this.#runner = runnerOf((sql, params) => this.pool.query(sql, params))
   }
@@ -90,6 +92,7 @@ export class PgSqlDb implements AsyncSqlDb {
     const onLost = (err: Error): void => {
       lost = err
       broken = true
+      this.#log?.warn({ err }, 'a PostgreSQL connection failed during a transaction')
     }
     client.on('error', onLost)
     try {
