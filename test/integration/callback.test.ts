@@ -151,6 +151,7 @@ t.test('an operator cancels a waiting callback', async (t) => {
   const { j, time } = await setup(t)
   const call = await askCallback(j, time, '0701234567')
   j.daemon.dispatch({ type: 'callback-cancel', callId: call.uuid, source: 'cli' })
+  await j.daemon.persisted() // the step's writes are queued (store-src): read the store once they are in
   t.equal((await j.daemon.store.callbacks.get(call.uuid))?.state, 'cancelled')
   t.same(queued(j), [], 'the place is given up')
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
