@@ -56,11 +56,11 @@ t.test('a change on the standby is applied by the leader and its answer returned
   t.equal(created.body.number, '5200')
   t.equal(created.headers.get(ANSWERED_BY_HEADER), 'a', 'marked as answered by the leader a')
   t.ok(
-    leader.store.queues.list('ta').some((q) => q.number === '5200'),
+    (await leader.store.queues.list('ta')).some((q) => q.number === '5200'),
     "in the leader's store",
   )
   t.notOk(
-    standby.store.queues.list('ta').some((q) => q.number === '5200'),
+    (await standby.store.queues.list('ta')).some((q) => q.number === '5200'),
     "not written by the standby (in a pair both read the leader's write from the shared store)",
   )
   t.equal(leader.live.reloads, 1, "the leader's engine reloaded its configuration")
@@ -205,7 +205,7 @@ t.test('no leader known, or unreachable: 503 NOT_LEADER naming it; nothing writt
   t.match(broke.body.error.message, /did not answer \(ECONNRESET\); the change may have been applied/)
   t.equal(breaks.seen.length, 1, 'it had reached the leader')
   t.notOk(
-    standby.store.queues.list('ta').some((q) => q.number.startsWith('54')),
+    (await standby.store.queues.list('ta')).some((q) => q.number.startsWith('54')),
     'the standby wrote none of them',
   )
 
@@ -253,5 +253,5 @@ t.test('a leader (or a single daemon) serves changes itself', async (t) => {
   })
   t.equal(res.status, 201)
   t.equal(res.headers.get(ANSWERED_BY_HEADER), null)
-  t.ok(standby.store.queues.list('ta').some((q) => q.number === '5500'))
+  t.ok((await standby.store.queues.list('ta')).some((q) => q.number === '5500'))
 })

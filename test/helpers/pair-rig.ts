@@ -3,11 +3,10 @@
  * FreeSWITCH nodes (issue 12). Each daemon reaches each node through its own EslTap (which daemon sent which
  * command to which node, and when) and PostgreSQL through its own TcpProxy (a partition cuts that link only).
  *
- * `pairConfig` is the one place that says where a daemon's data lives: its `database` line. Today the pair shares
- * one SQLite file (`path`) for the data and uses PostgreSQL (`url`) for the leader lock only (docs/scale-out.md,
- * "State of this round"). When the daemon keeps its data on PostgreSQL, that line is the switch; `path`'s directory
- * stays the data directory (the CLI token file). Tests built on this rig should configure and read through the
- * daemons' APIs, not a store (test/integration/pair-nodes.test.ts does), so nothing else changes.
+ * `pairConfig` is the one place that says where a daemon's data lives: its `database` line. With `url` set, all the
+ * pair's data is on PostgreSQL (the leader lock too); `path` is then not used for data, its directory stays the data
+ * directory (the CLI token file). Tests built on this rig configure and read through the daemons' APIs, or a Store
+ * opened on the same URL.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,7 +41,7 @@ export function pairConfig(o: {
   dir: string
 }): Record<string, unknown> {
   return {
-    database: { path: o.dbPath, url: o.url }, // data on PostgreSQL: { url: o.url }
+    database: { path: o.dbPath, url: o.url }, // url set: every daemon's data is on PostgreSQL
     freeswitch: {
       password: 'ClueCon',
       nodes: o.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port, sipAddress: n.sipAddress })),

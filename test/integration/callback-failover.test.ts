@@ -1,18 +1,19 @@
 /**
  * Issue 14: a callback survives a takeover. Two real daemon processes (active/standby over a private PostgreSQL 15
- * leader lock, test/helpers/postgres.ts, both on one SQLite data file as in standby-failover.test.ts), one
+ * leader lock and all their data, test/helpers/postgres.ts, as in standby-failover.test.ts), one
  * FreeSWITCH simulator. A caller asks for a callback under the first leader and hangs up; a second caller waits
  * behind it; the leader is killed (-9). The standby takes over and calls back — the callback first, in its place,
  * then the caller behind it.
  */
 import t from 'tap'
-import { readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import { Store } from '../../src/store/index.js'
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js'
 import { EslTap } from '../../bench/helpers/esl-tap.js'
-import { seed, until } from '../helpers/journey-fixture.js'
+import { seedStore, until } from '../helpers/journey-fixture.js'
 import { startPostgres } from '../helpers/postgres.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
@@ -27,7 +28,10 @@ interface Node {
 
 if (pg) {
   const url = await pg.createDatabase('callback_pair')
-  const seeded = seed(
+  // database.url holds all the daemons' data: the queue and the agent are seeded in PostgreSQL.
+  const db = await Store.open(url)
+  const agents = await seedStore(
+    db,
     [
       {
         number: '5000',
@@ -36,6 +40,8 @@ if (pg) {
     ],
     [{ extension: '1001', loggedIn: ['5000'] }],
   )
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-callback-pair-'))
+  const seeded = { dir, dbPath: join(dir, 'koplus.sqlite') }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   // Every prompt short (real time): the test is about the takeover, not the words.
   for (const lang of ['sv', 'en'])
@@ -44,7 +50,6 @@ if (pg) {
   const fsPort = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
   sim.endpoint(/^sofia\/gateway\/[^/]+\/0701234567$/, { answerAfterMs: 100, pressKeys: { keys: '1', afterMs: 300 } })
-  const db = Store.open(seeded.dbPath)
   const nodes: Node[] = []
   t.teardown(async () => {
     for (const n of nodes) {
@@ -52,7 +57,7 @@ if (pg) {
       await n.tap.close()
       await n.pgLink.close()
     }
-    db.close()
+    await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
@@ -96,7 +101,7 @@ if (pg) {
     await sim.waitFor(() => heard(caller, 'callback-accept-or-type'), 10_000, 'the number read back')
     caller.pressKeys('1')
     await caller.waitForState('hungup', 15_000)
-    await until(() => db.callbacks.get(caller.uuid)?.state === 'waiting', 3000, 'stored as waiting')
+    await until(async () => (await db.callbacks.get(caller.uuid))?.state === 'waiting', 3000, 'stored as waiting')
     const behind = sim.placeCall({ to: '5000', from: '0709999999' })
     await sim.waitFor(() => !!behind.variable('koplus_seq'), 5000, 'the second caller in the queue')
     t.same(b.tap.commands(), [], 'the standby sent FreeSWITCH no command')
@@ -105,14 +110,19 @@ if (pg) {
     const killedAt = performance.now()
     await a.proc.exited
     await leads(b)
+    const open = await db.calls.find(caller.uuid)
     t.same(
-      [db.calls.find(caller.uuid)?.outcome, db.calls.find(caller.uuid)?.endedAt],
+      [open?.outcome, open?.endedAt],
       ['callback', null],
       "the takeover's rebuild did not close its call record as abandoned",
     )
     sim.endpoint('1001', { registered: true, answerAfterMs: 50, hangupAfterMs: 3000 })
-    await until(() => db.callbacks.get(caller.uuid)?.state === 'completed', 20_000, 'called back by the new leader')
-    const cb = db.callbacks.get(caller.uuid)!
+    await until(
+      async () => (await db.callbacks.get(caller.uuid))?.state === 'completed',
+      20_000,
+      'called back by the new leader',
+    )
+    const cb = (await db.callbacks.get(caller.uuid))!
     t.ok(cb.connectedAt! >= cb.requestedAt, 'connected, time from the request recorded')
     t.ok(
       b.tap.commands().some((c) => /sofia\/gateway\/[^/]+\/0701234567/.test(c.line)) &&
@@ -123,11 +133,14 @@ if (pg) {
     const first = sim.originates.findIndex((o) => o.arg.includes(`koplus_call=${caller.uuid}`))
     const second = sim.originates.findIndex((o) => o.arg.includes(`koplus_call=${behind.uuid}`))
     t.ok(first >= 0 && first < second, 'the callback kept its place: offered before the caller behind it')
-    t.equal(db.callbacks.get(caller.uuid)?.attempts, 1, 'one attempt')
-    const record = await until(() => (db.calls.find(caller.uuid)?.endedAt ? db.calls.find(caller.uuid) : undefined))
+    t.equal((await db.callbacks.get(caller.uuid))?.attempts, 1, 'one attempt')
+    const record = await until(async () => {
+      const r = await db.calls.find(caller.uuid)
+      return r?.endedAt ? r : undefined
+    })
     t.same(
       [record.outcome, record.agentId],
-      ['answered', seeded.agents['1001']],
+      ['answered', agents.agents['1001']],
       'its call record closes as answered by the agent',
     )
   })

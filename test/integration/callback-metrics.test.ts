@@ -39,13 +39,17 @@ t.test('callbacks requested, completed, failed and cancelled by reason, pending,
   t.equal(value(body, `koplus_callbacks_cancelled_total{queue="${q}",reason="cancelled"}`), 1, 'one cancelled')
 
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  await time.run(until(() => j.daemon.store.callbacks.get(answers.uuid)?.state === 'completed', 20_000, 'connected'))
-  const cb = j.daemon.store.callbacks.get(answers.uuid)!
+  await time.run(
+    until(async () => (await j.daemon.store.callbacks.get(answers.uuid))?.state === 'completed', 20_000, 'connected'),
+  )
+  const cb = (await j.daemon.store.callbacks.get(answers.uuid))!
   const personLeg = (
-    j.daemon.store.events.list({ callId: answers.uuid, event: 'CALLBACKDIAL' })[0].data as { legId: string }
+    (await j.daemon.store.events.list({ callId: answers.uuid, event: 'CALLBACKDIAL' }))[0].data as { legId: string }
   ).legId
   j.sim.hangup(j.sim.channel(personLeg)!)
-  await time.run(until(() => j.daemon.store.callbacks.get(busy.uuid)?.state === 'failed', 20_000, 'busy: given up'))
+  await time.run(
+    until(async () => (await j.daemon.store.callbacks.get(busy.uuid))?.state === 'failed', 20_000, 'busy: given up'),
+  )
   body = (await metrics.render()).body
   t.equal(value(body, `koplus_callbacks_completed_total{queue="${q}"}`), 1, 'one completed')
   t.equal(value(body, `koplus_callbacks_failed_total{queue="${q}",reason="busy"}`), 1, 'one failed: busy')

@@ -21,17 +21,26 @@ async function attemptStarted(
 ): Promise<{ agent: Channel; person: Channel }> {
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
   const dial = await time.run(
-    until(() => j.daemon.store.events.list({ callId, event: 'CALLBACKDIAL' })[0], 10_000, 'the person is dialled'),
+    until(
+      async () => (await j.daemon.store.events.list({ callId, event: 'CALLBACKDIAL' }))[0],
+      10_000,
+      'the person is dialled',
+    ),
   )
   const personLeg = (dial.data as { legId: string }).legId
   await time.run(j.sim.waitFor(() => !!j.sim.channel(personLeg), 5000, "the person's leg exists"))
-  const agentLeg = (j.daemon.store.events.list({ callId, event: 'RINGING' })[0].data as { legId: string }).legId
+  await j.daemon.persisted()
+  const agentLeg = ((await j.daemon.store.events.list({ callId, event: 'RINGING' }))[0].data as { legId: string }).legId
   return { agent: j.sim.channel(agentLeg)!, person: j.sim.channel(personLeg)! }
 }
 
-const events = (j: Journey, callId: string, event: string) => j.daemon.store.events.list({ callId, event })
-const restoredState = (j: Journey, callId: string) =>
-  (events(j, callId, 'CALLBACKRESTORED')[0]?.data as { state?: string } | undefined)?.state
+/** The event log of a call, once the daemon's queued writes are in. */
+const events = async (j: Journey, callId: string, event: string) => {
+  await j.daemon.persisted()
+  return j.daemon.store.events.list({ callId, event })
+}
+const restoredState = async (j: Journey, callId: string) =>
+  ((await events(j, callId, 'CALLBACKRESTORED'))[0]?.data as { state?: string } | undefined)?.state
 
 t.test('restart while the person is ringing: the same attempt goes on, answered and connected', async (t) => {
   const { j, time } = await setup(t, { callbackRingSec: 60 }, RINGING)
@@ -40,34 +49,41 @@ t.test('restart while the person is ringing: the same attempt goes on, answered 
   await j.restart()
   t.equal(agent.hungUp || person.hungUp, false, 'neither leg was hung up by the new daemon')
   t.equal(j.daemon.status().agents[0].state, 'on-call', 'the agent is busy with the callback')
-  t.equal(restoredState(j, call.uuid), 'ringing', 'audited')
+  t.equal(await restoredState(j, call.uuid), 'ringing', 'audited')
   j.sim.answer(person)
   await time.run(
     j.sim.waitFor(() => person.heard.some((h) => h.file === sv('callback-greeting')), 5000, 'the greeting'),
   )
   j.sim.receiveDtmf(person, '1')
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 10_000, 'connected'))
+  await time.run(
+    until(async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'completed', 10_000, 'connected'),
+  )
   t.equal(agent.bridge?.uuid, person.uuid, 'the agent and the person are bridged')
-  t.equal(events(j, call.uuid, 'CALLBACKDIAL').length, 1, 'one attempt: nobody dialled twice')
-  t.equal(j.daemon.store.callbacks.get(call.uuid)?.attempts, 1)
+  t.equal((await events(j, call.uuid, 'CALLBACKDIAL')).length, 1, 'one attempt: nobody dialled twice')
+  t.equal((await j.daemon.store.callbacks.get(call.uuid))?.attempts, 1)
 })
 
 t.test('restart during the conversation: not cut; its end is recorded and the agent goes on', async (t) => {
   const { j, time } = await setup(t, { wrapUpSec: 0 }, PERSON_ANSWERS)
   const call = await askCallback(j, time, '0701234567')
   const { agent, person } = await attemptStarted(j, time, call.uuid)
-  await time.run(until(() => j.daemon.store.callbacks.get(call.uuid)?.state === 'completed', 10_000, 'connected'))
+  await time.run(
+    until(async () => (await j.daemon.store.callbacks.get(call.uuid))?.state === 'completed', 10_000, 'connected'),
+  )
   await j.restart()
   await time.advance(5000)
   t.equal(agent.hungUp || person.hungUp, false, 'the conversation goes on after the restart')
   t.equal(j.daemon.status().agents[0].state, 'on-call', 'the agent is on the call')
-  t.equal(restoredState(j, call.uuid), 'connected', 'audited')
+  t.equal(await restoredState(j, call.uuid), 'connected', 'audited')
   j.sim.hangup(person)
   const record = await time.run(
-    until(() => (j.daemon.store.calls.find(call.uuid)?.endedAt ? j.daemon.store.calls.find(call.uuid) : undefined)),
+    until(async () => {
+      const r = await j.daemon.store.calls.find(call.uuid)
+      return r?.endedAt ? r : undefined
+    }),
   )
   t.equal(record.outcome, 'answered', 'the call record completes as answered')
-  t.equal(events(j, call.uuid, 'COMPLETECALLER').length, 1, 'the person hung up')
+  t.equal((await events(j, call.uuid, 'COMPLETECALLER')).length, 1, 'the person hung up')
   await time.run(j.sim.waitFor(() => agent.hungUp, 5000, "the agent's leg ends too"))
   t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free for the next call')
 })
@@ -78,13 +94,14 @@ t.test(
     const { j, time } = await setup(t, { callbackRingSec: 60 }, RINGING)
     const call = await askCallback(j, time, '0701234567')
     const { agent, person } = await attemptStarted(j, time, call.uuid)
-    const firstDial = events(j, call.uuid, 'CALLBACKDIAL')[0].at
+    const firstDial = (await events(j, call.uuid, 'CALLBACKDIAL'))[0].at
     await j.daemon.stop()
     j.sim.hangup(person, 'NO_ANSWER')
     await j.restart()
     await time.run(j.sim.waitFor(() => agent.hungUp, 5000, "the agent's leg is ended"))
     t.equal(j.daemon.status().agents[0].state, 'free', 'the agent is free at once')
-    const record = j.daemon.store.calls.find(call.uuid)
+    await j.daemon.persisted()
+    const record = await j.daemon.store.calls.find(call.uuid)
     t.same(
       [record?.outcome, record?.endedAt],
       ['callback', null],
@@ -96,11 +113,11 @@ t.test(
       'the callback keeps its place, one attempt counted',
     )
     await time.run(
-      until(() => events(j, call.uuid, 'CALLBACKDIAL')[1], 200_000, 'the second attempt'),
+      until(async () => (await events(j, call.uuid, 'CALLBACKDIAL'))[1], 200_000, 'the second attempt'),
       'the retry',
       { maxMs: 300_000 },
     )
-    const second = events(j, call.uuid, 'CALLBACKDIAL')[1]
+    const second = (await events(j, call.uuid, 'CALLBACKDIAL'))[1]
     t.ok(second.at - firstDial >= 60_000, `retried ${second.at - firstDial} ms after the first attempt (1 minute)`)
     t.equal((second.data as { attempt: number }).attempt, 2, 'as attempt 2')
   },

@@ -210,32 +210,37 @@ t.test(
     const { j, time } = await setup(t)
     const off = await askCallback(j, time, '0701234567')
     const queueId = j.seeded.queues['5000']
-    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '' } })
-    j.daemon.reloadConfig()
+    await j.daemon.store.queues.update(queueId, { settings: { callbackKey: '' } })
+    await j.daemon.reloadConfig()
+    await j.daemon.persisted()
+    const offRow = await j.daemon.store.callbacks.get(off.uuid)
     t.same(
-      [j.daemon.store.callbacks.get(off.uuid)?.state, j.daemon.store.callbacks.get(off.uuid)?.reason],
+      [offRow?.state, offRow?.reason],
       ['cancelled', 'callback-off'],
       'callback switched off: cancelled with the reason',
     )
     t.same(queued(j), [], 'its place is given up')
 
-    j.daemon.store.queues.update(queueId, { settings: { callbackKey: '1' } })
-    j.daemon.reloadConfig()
+    await j.daemon.store.queues.update(queueId, { settings: { callbackKey: '1' } })
+    await j.daemon.reloadConfig()
     const gone = await askCallback(j, time, '0702222222')
     j.daemon.dispatch({ type: 'agent-logout', agentId: j.seeded.agents['1001'], source: 'api' })
-    j.daemon.store.queues.remove(queueId)
-    j.daemon.reloadConfig()
+    await j.daemon.persisted()
+    await j.daemon.store.queues.remove(queueId)
+    await j.daemon.reloadConfig()
+    await j.daemon.persisted()
+    const goneRow = await j.daemon.store.callbacks.get(gone.uuid)
     t.same(
-      [j.daemon.store.callbacks.get(gone.uuid)?.state, j.daemon.store.callbacks.get(gone.uuid)?.reason],
+      [goneRow?.state, goneRow?.reason],
       ['cancelled', 'queue-deleted'],
       'queue deleted: cancelled with the reason',
     )
-    const audit = j.daemon.store.events.list({ callId: gone.uuid, event: 'CALLBACKCANCELLED' })
+    const audit = await j.daemon.store.events.list({ callId: gone.uuid, event: 'CALLBACKCANCELLED' })
     t.same(
       audit.map((e) => (e.data as { reason: string; source: string }).reason),
       ['queue-deleted'],
       'in the event log',
     )
-    t.equal(j.daemon.store.calls.find(gone.uuid)?.outcome, 'callback-cancelled', 'the call record is closed')
+    t.equal((await j.daemon.store.calls.find(gone.uuid))?.outcome, 'callback-cancelled', 'the call record is closed')
   },
 )

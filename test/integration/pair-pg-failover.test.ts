@@ -12,15 +12,15 @@
  * degraded, writes queued, time to a new leader) are printed as tap comments.
  */
 import { once } from 'node:events'
-import { rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
-import { CallPathRepository } from '../../src/store/call-path-repository.js'
-import { migratePg } from '../../src/store/pg/migrate.js'
-import { PgSqlDb } from '../../src/store/pg/pg-db.js'
+import { Store } from '../../src/store/index.js'
 import type { SqlRunner } from '../../src/store/sql/async-db.js'
 import { WriteQueue, type WriteQueueHealth } from '../../src/store/write-queue.js'
-import { seed } from '../helpers/journey-fixture.js'
+import { seedStore } from '../helpers/journey-fixture.js'
 import { commandsOf, startPairDaemon, stopPairDaemon, type PairDaemon } from '../helpers/pair-rig.js'
 import { promote, startReplica } from '../helpers/pg-replica.js'
 import { startPostgres } from '../helpers/postgres.js'
@@ -29,32 +29,39 @@ import { TcpProxy } from '../helpers/tcp-proxy.js'
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0)
 
 /** One event's writes, as the call path queues them: the call's record and its event row. */
-function eventJob(i: number) {
+function eventJob(store: Store, i: number) {
   return async (tx: SqlRunner) => {
-    const repo = new CallPathRepository(tx)
-    await repo.startCall({ callId: `c${i}`, tenantId: 'default', queueId: 'q1', arrivedAt: T0 + i })
-    await repo.appendEvent({ at: T0 + i, callId: `c${i}`, queueId: 'q1', event: 'ARRIVE', data: { i } })
+    const s = store.within(tx)
+    await s.calls.start({ callId: `c${i}`, tenantId: 'default', queueId: 'q1', arrivedAt: T0 + i })
+    await s.events.append({ at: T0 + i, callId: `c${i}`, queueId: 'q1', event: 'ARRIVE', data: { i } })
   }
 }
 
 const primary = await startPostgres(t)
 
 if (primary) {
+  // The daemons' data (database 'pair') apart from the write-queue check's ('koplus'), both on the failing cluster.
+  const pairOnPrimary = await primary.createDatabase('pair')
   const replica = await startReplica(primary, t)
   t.comment(`streaming replica on 127.0.0.1:${replica.port}: pg_basebackup ${replica.copyMs.toFixed(0)} ms`)
   const vip = new TcpProxy(primary.port)
   const vipPort = await vip.listen()
   t.teardown(() => vip.close())
   const url = `postgres://koplus@127.0.0.1:${vipPort}/koplus`
-  const db = new PgSqlDb(url, { connectTimeoutMs: 1000 })
-  await migratePg(db)
+  const store = await Store.open(url, { connectTimeoutMs: 1000 })
+  const db = store.db
   const queue = new WriteQueue(db) // the defaults: retry after 100 ms, doubling to 5 s
   t.teardown(async () => {
     await queue.close()
-    await db.close()
+    await store.close()
   })
 
-  const seeded = seed([{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  const pairUrl = pairOnPrimary.replace(`:${primary.port}/`, `:${vipPort}/`)
+  const pairStore = await Store.open(pairUrl)
+  await seedStore(pairStore, [{ number: '5000' }], [{ extension: '1001', loggedIn: ['5000'] }])
+  await pairStore.close()
+  const dir = mkdtempSync(join(tmpdir(), 'koplus-pgfo-'))
+  const seeded = { dir, dbPath: join(dir, 'koplus.sqlite') }
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   sim.endpoint('1001', { registered: false })
   const nodes = [{ id: 'a', eslPort: await sim.listen(0, '127.0.0.1'), sipAddress: '127.0.0.1' }]
@@ -69,7 +76,7 @@ if (primary) {
       name,
       nodes,
       pgPort: vipPort,
-      dbUrl: url,
+      dbUrl: pairUrl,
       dbPath: seeded.dbPath,
       dir: seeded.dir,
     })
@@ -89,7 +96,7 @@ if (primary) {
     'primary stopped, replica promoted, the address moved: writes queue and drain in order exactly once; a daemon leads again',
     async (t) => {
       let n = 0
-      for (let i = 0; i < 10; i++) queue.enqueue(`ARRIVE c${++n}`, eventJob(n))
+      for (let i = 0; i < 10; i++) queue.enqueue(`ARRIVE c${++n}`, eventJob(store, n))
       await queue.drained()
       const calls: SimCall[] = []
       for (let i = 1; i <= 2; i++) {
@@ -101,7 +108,7 @@ if (primary) {
       // The call path goes on writing, one event every 20 ms, through the whole failover.
       let peakQueued = 0
       const feeder = setInterval(() => {
-        queue.enqueue(`ARRIVE c${++n}`, eventJob(n))
+        queue.enqueue(`ARRIVE c${++n}`, eventJob(store, n))
         peakQueued = Math.max(peakQueued, queue.health().queued)
       }, 20)
       t.teardown(() => clearInterval(feeder))
@@ -138,7 +145,7 @@ if (primary) {
           `primary stopped → new leader rebuilt ${(ledAt - stoppedAt).toFixed(0)} ms`,
       )
 
-      const events = await new CallPathRepository(db).listEvents({ limit: 10_000 })
+      const events = await store.events.list({ limit: 10_000 })
       t.same(
         events.map((e) => e.callId),
         Array.from({ length: n }, (_, i) => `c${i + 1}`),
