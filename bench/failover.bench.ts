@@ -195,6 +195,13 @@ export default async function failover(): Promise<void> {
     console.log(`offers out of arrival order:             ${outOfOrder} (target 0)`)
     console.log(`callers offered twice:                   ${twice} (target 0)`)
     console.log(`records not closed as answered:          ${wrong} of ${calls.length} (target 0)`)
+    // what went wrong, when something did: the daemons' error lines (first of each kind)
+    const errors = new Map<string, string>()
+    for (const n of nodes)
+      for (const l of n.lines)
+        if (typeof l.level === 'number' && l.level >= 50 && !errors.has(l.msg))
+          errors.set(l.msg, `${n.name}: ${l.msg}${l.err ? ` (${(l.err as { message?: string }).message ?? ''})` : ''}`)
+    for (const e of errors.values()) console.log(`daemon error: ${e}`)
   } finally {
     await db.store?.close()
     for (const n of nodes) {

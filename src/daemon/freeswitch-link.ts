@@ -20,7 +20,7 @@ import type { Store } from '../store/index.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { StoreReader } from './engine-deps.js'
 import type { QueuedWork } from './queued-work.js'
-import { annotateFromStore, closeOrphanOffers, closeOrphanRecords } from './reconcile.js'
+import { annotateFromStore, closeOrphanOffers, closeOrphanRecords, recreateLostRecords } from './reconcile.js'
 
 /** How long after a rebuild the channels are read again (`show channels` lags new channels by up to a second). */
 export const SHOW_CHANNELS_LAG_MS = 1500
@@ -339,7 +339,11 @@ export class FreeSwitchLink {
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await l.client.api('show registrations as json')))
       const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
-      await this.#run('rebuild: read the call records', (s) => annotateFromStore(s, live))
+      const known = new Set(this.nodes.knownCalls())
+      await this.#run('rebuild: read the call records', async (s) => {
+        await annotateFromStore(s, live)
+        await recreateLostRecords(s, live, { skip: (id) => known.has(id), log })
+      })
       await adapter.reconcile(live)
       // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end — once every
       // node has been read, so that a call of another node is not taken for dead.
@@ -400,7 +404,11 @@ export class FreeSwitchLink {
     adapter.beginRebuild()
     try {
       const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
-      await this.#run('second look: read the call records', (s) => annotateFromStore(s, live))
+      const known = new Set(this.nodes.knownCalls())
+      await this.#run('second look: read the call records', async (s) => {
+        await annotateFromStore(s, live)
+        await recreateLostRecords(s, live, { skip: (id) => known.has(id), log })
+      })
       await adapter.reconcile(live)
     } catch (err) {
       log.warn({ err, node: l.id }, 'second look at the live calls failed')

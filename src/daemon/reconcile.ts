@@ -33,6 +33,44 @@ export async function annotateFromStore(store: Pick<Store, 'calls'>, live: LiveC
   }
 }
 
+/**
+ * Live callers without a call record: their start was still in the write queue of a daemon that was killed (the
+ * queue is in memory), so the record never reached the store. The record is made again from the channel (queue,
+ * tenant, caller, joined-at as the arrival), so the new leader's updates (answer, end) have a row to go to: without
+ * it they fail as "not known yet" and the call is never recorded. Calls `skip` names (already tracked by this
+ * daemon: their own start is queued) are left alone. Returns how many records were made.
+ */
+export async function recreateLostRecords(
+  store: Pick<Store, 'calls' | 'tenants' | 'queues'>,
+  live: LiveChannels,
+  o: { skip: (callId: string) => boolean; log: Logger },
+): Promise<number> {
+  let n = 0
+  for (const c of live.calls.values()) {
+    if (c.restored.hasRecord || o.skip(c.callId)) continue
+    let queue = c.restored.queueId ? await store.queues.find(c.restored.queueId) : undefined
+    if (!queue) {
+      const tenant = await store.tenants.getByDomain(c.tenantDomain)
+      queue = tenant ? (await store.queues.list(tenant.id)).find((q) => q.number === c.queueNumber) : undefined
+    }
+    if (!queue) continue // its queue is gone: the engine ends the call (restoredQueueGone) without a record
+    await store.calls.start({
+      callId: c.callId,
+      tenantId: queue.tenantId,
+      queueId: queue.id,
+      arrivedAt: c.restored.joinedAt,
+      enteredQueueAt: c.restored.joinedAt,
+      callerNumber: c.callerNumber,
+      callerName: c.callerName,
+    })
+    c.restored.hasRecord = true
+    c.restored.queueId ??= queue.id
+    n++
+    o.log.info({ call: c.callId, queue: queue.id }, 'made again the call record a stopped daemon had not written yet')
+  }
+  return n
+}
+
 interface ReconcileFigures {
   /** Open records looked at (not live). */
   checked: number
