@@ -7,9 +7,10 @@
  * - node B: an inbound SIP channel from A and the outbound leg to the phone (`dialed_user` set, as `user/` does),
  *   ringing and answering with the phone; either end hanging up hangs up the others.
  * A phone not registered on B: B's `user/` bridge fails with USER_NOT_REGISTERED, which B answers with SIP 480
- * (switch_channel.c hangup cause → SIP: USER_NOT_REGISTERED → 480), and A's leg ends with NO_USER_RESPONSE
- * (mod_sofia sofia_glue_sip_cause_to_freeswitch: 480 → NO_USER_RESPONSE); a user B does not know: SIP 404 →
- * UNALLOCATED_NUMBER.
+ * (mod_sofia.c hangup_cause_to_sip: USER_NOT_REGISTERED is not among its cases, so the `default: return 480`), and
+ * A's leg ends with NO_USER_RESPONSE (sofia_glue.c sofia_glue_sip_cause_to_freeswitch: 480 → NO_USER_RESPONSE); a
+ * user B does not know: B's NO_ROUTE_DESTINATION/UNALLOCATED_NUMBER → SIP 404 → UNALLOCATED_NUMBER on A (1.10; older
+ * releases mapped 404 to NO_ROUTE_DESTINATION). Read in the FreeSWITCH source, not yet seen on a real pair of nodes.
  */
 import { randomUUID } from 'node:crypto'
 import type { Channel } from './channel.js'
