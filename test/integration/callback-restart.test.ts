@@ -20,17 +20,27 @@ async function attemptStarted(
   callId: string,
 ): Promise<{ agent: Channel; person: Channel }> {
   j.daemon.dispatch({ type: 'agent-pause', agentId: j.seeded.agents['1001'], paused: false, source: 'api' })
-  const dial = await time.run(
-    until(
-      async () => (await j.daemon.store.events.list({ callId, event: 'CALLBACKDIAL' }))[0],
+  // Watched on the simulator, not polled in the store: a poll of the store lets the virtual clock run on between
+  // reads (a store read is not a byte in flight), so the person's phone could ring out before the poll saw the dial.
+  const legOf = (dial: RegExp) => {
+    const o = j.sim.originates.find((x) => x.arg.includes(`koplus_call=${callId}`) && dial.test(x.arg))
+    return o && /origination_uuid=([0-9a-f-]+)/.exec(o.arg)?.[1]
+  }
+  await time.run(
+    j.sim.waitFor(
+      () => {
+        const id = legOf(/sofia\/gateway\//)
+        return !!id && !!j.sim.channel(id)
+      },
       10_000,
       'the person is dialled',
     ),
   )
-  const personLeg = (dial.data as { legId: string }).legId
-  await time.run(j.sim.waitFor(() => !!j.sim.channel(personLeg), 5000, "the person's leg exists"))
-  await j.daemon.persisted()
-  const agentLeg = ((await j.daemon.store.events.list({ callId, event: 'RINGING' }))[0].data as { legId: string }).legId
+  const personLeg = legOf(/sofia\/gateway\//)!
+  const agentLeg = legOf(/user\/1001/)!
+  const dial = (await events(j, callId, 'CALLBACKDIAL'))[0]
+  if ((dial?.data as { legId?: string } | undefined)?.legId !== personLeg)
+    throw new Error(`the dial logged (${JSON.stringify(dial)}) is not the person's leg ${personLeg}`)
   return { agent: j.sim.channel(agentLeg)!, person: j.sim.channel(personLeg)! }
 }
 

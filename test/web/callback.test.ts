@@ -118,9 +118,8 @@ t.test('callbacks on the admin page, the agent page and the wallboard', async (t
     'listed in queue order',
   )
   await page.locator('tr[data-callback=cb-second] button[data-action=first]').click()
-  await page.waitForFunction(
-    "document.querySelector('#callback-table tbody tr')?.getAttribute('data-callback') === 'cb-second'",
-  )
+  // A locator, not a string predicate: page.waitForFunction(string) is an eval, which the pages' CSP refuses.
+  await page.locator('#callback-table tbody tr:first-child[data-callback=cb-second]').waitFor()
   t.same(
     daemon.status().queues[0].callers.map((c) => c.callId),
     ['cb-second', 'cb-first'],
