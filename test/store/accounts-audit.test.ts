@@ -2,26 +2,14 @@
  * Accounts (passwords, API tokens, web sessions) and the audit trail on SQLite and PostgreSQL: the same records,
  * errors and order on both; an audit entry written in a transaction goes with it.
  */
-import t, { type Test } from 'tap'
-import { StoreError } from '../../src/store/errors.js'
+import t from 'tap'
 import type { Store } from '../../src/store/index.js'
 import { VirtualClock } from '../../src/util/clock.js'
 import { storeBackends } from '../helpers/store-backends.js'
+import { storeError } from '../helpers/store-error.js'
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0)
 const backends = await storeBackends(t)
-
-async function storeError(t: Test, p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof StoreError) return e
-    t.fail(`expected a StoreError, got ${String(e)}`)
-    throw e
-  }
-  t.fail('expected a StoreError, nothing was thrown')
-  throw new Error('no error')
-}
 
 /** A tenant 'acme' and agents 'anna' (default tenant) and 'eve' (acme), with plain SQL. */
 async function seed(store: Store): Promise<void> {

@@ -3,23 +3,11 @@
  * ewt.ts) — on both stores (SQLite and a private PostgreSQL 15): the same records, the same validation and errors,
  * the same order; one transaction per write-queue job.
  */
-import t, { type Test } from 'tap'
-import { StoreError } from '../../src/store/errors.js'
+import t from 'tap'
 import { storeBackends } from '../helpers/store-backends.js'
+import { storeError } from '../helpers/store-error.js'
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0)
-
-async function storeError(t: Test, p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof StoreError) return e
-    t.fail(`expected a StoreError, got ${String(e)}`)
-    throw e
-  }
-  t.fail('expected a StoreError, nothing was thrown')
-  throw new Error('no error')
-}
 
 const backends = await storeBackends(t)
 

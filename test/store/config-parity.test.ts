@@ -8,20 +8,9 @@ import t, { type Test } from 'tap'
 import { StoreError, Store } from '../../src/store/index.js'
 import { VirtualClock } from '../../src/util/clock.js'
 import { storeBackends, type StoreBackend } from '../helpers/store-backends.js'
+import { storeError } from '../helpers/store-error.js'
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0)
-
-async function storeError(t: Test, p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof StoreError) return e
-    t.fail(`expected a StoreError, got ${String(e)}`)
-    throw e
-  }
-  t.fail('expected a StoreError, nothing was thrown')
-  throw new Error('no error')
-}
 
 let icuCounter = 0
 

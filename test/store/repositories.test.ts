@@ -1,9 +1,10 @@
 /** The repositories: validation, uniqueness, relations, and the error codes and messages — on SQLite and PostgreSQL. */
 import t, { type Test } from 'tap'
-import { StoreError, validateQueueSettings, verifyPassword, type Store } from '../../src/store/index.js'
+import { validateQueueSettings, verifyPassword, type Store } from '../../src/store/index.js'
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/core/model.js'
 import { VirtualClock } from '../../src/util/clock.js'
 import { storeBackends, type StoreBackend } from '../helpers/store-backends.js'
+import { storeError as err } from '../helpers/store-error.js'
 
 async function open(t: Test, b: StoreBackend): Promise<{ store: Store; clock: VirtualClock }> {
   const clock = new VirtualClock(Date.UTC(2026, 10, 2, 9, 0, 0))
@@ -11,18 +12,6 @@ async function open(t: Test, b: StoreBackend): Promise<{ store: Store; clock: Vi
 }
 
 /** The StoreError p rejects with (fails the test if it rejects with something else or resolves). */
-async function err(t: Test, p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof StoreError) return e
-    t.fail(`expected a StoreError, got ${String(e)}`)
-    throw e
-  }
-  t.fail('expected a StoreError, nothing was thrown')
-  throw new Error('no error')
-}
-
 const backends = await storeBackends(t)
 
 for (const b of backends) {
