@@ -6,25 +6,17 @@
  * then the caller behind it.
  */
 import t from 'tap'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import { Store } from '../../src/store/index.js'
-import { DaemonProcess, ROOT } from '../helpers/daemon-process.js'
-import { EslTap } from '../../bench/helpers/esl-tap.js'
+import { ROOT } from '../helpers/daemon-process.js'
 import { seedStore, until } from '../helpers/journey-fixture.js'
 import { startPostgres } from '../helpers/postgres.js'
-import { TcpProxy } from '../helpers/tcp-proxy.js'
+import { daemonPair } from '../helpers/daemon-pair.js'
 
 const pg = await startPostgres(t)
-
-interface Node {
-  name: string
-  proc: DaemonProcess
-  tap: EslTap
-  pgLink: TcpProxy
-}
 
 if (pg) {
   const url = await pg.createDatabase('callback_pair')
@@ -50,43 +42,15 @@ if (pg) {
   const fsPort = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
   sim.endpoint(/^sofia\/gateway\/[^/]+\/0701234567$/, { answerAfterMs: 100, pressKeys: { keys: '1', afterMs: 300 } })
-  const nodes: Node[] = []
+  const pair = daemonPair({ pgPort: pg.port, url, fsPort, dir: seeded.dir })
+  const { start, leads } = pair
   t.teardown(async () => {
-    for (const n of nodes) {
-      await n.proc.stop()
-      await n.tap.close()
-      await n.pgLink.close()
-    }
+    await pair.stopAll()
     await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
 
-  async function start(name: string): Promise<Node> {
-    const tap = new EslTap(fsPort)
-    const tapPort = await tap.listen()
-    const pgLink = new TcpProxy(pg!.port)
-    const pgPort = await pgLink.listen()
-    const configPath = join(seeded.dir, `koplus-${name}.json`)
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        database: { path: seeded.dbPath, url: url.replace(`:${pg!.port}/`, `:${pgPort}/`) },
-        freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
-        api: { host: '127.0.0.1', port: 0 },
-        sounds: { dir: join(ROOT, 'sounds') },
-        recordings: { dir: join(seeded.dir, 'recordings') },
-        log: { level: 'info' },
-      }),
-    )
-    const proc = new DaemonProcess(configPath, { KOPLUS_NODE_ID: name })
-    const node = { name, proc, tap, pgLink }
-    nodes.push(node)
-    await proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH', 20_000, `${name} connected`)
-    return node
-  }
-  const leads = (n: Node) =>
-    n.proc.waitForLog((l) => /^rebuilt the view/.test(l.msg), 20_000, `${n.name} rebuilt as leader`)
   const heard = (c: SimCall, id: string) => c.heard().some((h) => h.file.endsWith(`/${id}.wav`))
 
   const a = await start('node-a')

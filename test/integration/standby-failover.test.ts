@@ -12,25 +12,17 @@
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FreeSwitchSimulator, type SimCall } from '../../src/simulator/simulator.js'
 import { Store } from '../../src/store/index.js'
-import { DaemonProcess, ROOT } from '../helpers/daemon-process.js'
-import { EslTap } from '../../bench/helpers/esl-tap.js'
+import { ROOT } from '../helpers/daemon-process.js'
 import { seedStore, until } from '../helpers/journey-fixture.js'
 import { startPostgres } from '../helpers/postgres.js'
-import { TcpProxy } from '../helpers/tcp-proxy.js'
+import { daemonPair, type PairNode } from '../helpers/daemon-pair.js'
 
 const pg = await startPostgres(t)
-
-interface Node {
-  name: string
-  proc: DaemonProcess
-  tap: EslTap
-  pgLink: TcpProxy
-}
 
 if (pg) {
   const url = await pg.createDatabase('pair')
@@ -43,45 +35,16 @@ if (pg) {
   const sim = new FreeSwitchSimulator({ sipDomain: 'default' })
   const fsPort = await sim.listen(0, '127.0.0.1')
   sim.endpoint('1001', { registered: false })
-  const nodes: Node[] = []
+  const pair = daemonPair({ pgPort: pg.port, url, fsPort, dir: seeded.dir })
+  const { start, leads } = pair
   t.teardown(async () => {
-    for (const n of nodes) {
-      await n.proc.stop()
-      await n.tap.close()
-      await n.pgLink.close()
-    }
+    await pair.stopAll()
     await db.close()
     await sim.close()
     rmSync(seeded.dir, { recursive: true, force: true })
   })
 
-  /** Starts daemon `name` with its own ESL tap and PostgreSQL link; resolves once it is connected to FreeSWITCH. */
-  async function start(name: string): Promise<Node> {
-    const tap = new EslTap(fsPort)
-    const tapPort = await tap.listen()
-    const pgLink = new TcpProxy(pg!.port)
-    const pgPort = await pgLink.listen()
-    const configPath = join(seeded.dir, `koplus-${name}.json`)
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        database: { path: seeded.dbPath, url: url.replace(`:${pg!.port}/`, `:${pgPort}/`) },
-        freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
-        api: { host: '127.0.0.1', port: 0 },
-        sounds: { dir: join(ROOT, 'sounds') },
-        recordings: { dir: join(seeded.dir, 'recordings') },
-        log: { level: 'info' },
-      }),
-    )
-    const proc = new DaemonProcess(configPath, { KOPLUS_NODE_ID: name })
-    const node = { name, proc, tap, pgLink }
-    nodes.push(node)
-    await proc.waitForLog((l) => l.msg === 'connected to FreeSWITCH', 20_000, `${name} connected`)
-    return node
-  }
-  const leads = (n: Node) =>
-    n.proc.waitForLog((l) => /^rebuilt the view/.test(l.msg), 20_000, `${n.name} rebuilt as leader`)
-  const apiOf = async (n: Node) =>
+  const apiOf = async (n: PairNode) =>
     String((await n.proc.waitForLog((l) => l.msg === 'control API listening', 10_000, 'API')).address)
   const offersTo = (call: SimCall) => sim.originates.filter((o) => o.arg.includes(`koplus_call=${call.uuid}`)).length
 
