@@ -11,6 +11,7 @@
  * IPC (child → parent): {type:'ready'}, and one reply of the same type to each request.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import pino from 'pino'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
@@ -86,12 +87,17 @@ const send = (m: unknown): void => {
 }
 
 if (settings.wakeupMs !== undefined) setDefaultWakeups({ intervalMs: settings.wakeupMs })
-const daemon = await startDaemon({
-  databasePath: settings.databasePath,
-  ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
-  soundsDir: settings.soundsDir,
-  freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
-})
+// BENCH_LOG=<file>: the daemon's log (pino, info and up) goes there, to see what it did during a bench; else silent.
+const logFile = process.env.BENCH_LOG
+const daemon = await startDaemon(
+  {
+    databasePath: settings.databasePath,
+    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
+    soundsDir: settings.soundsDir,
+    freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
+  },
+  logFile ? { logger: pino({ level: 'info' }, pino.destination(logFile)) } : {},
+)
 
 /**
  * Time spent in the store's write-queue jobs: the persistence of src/daemon/persist.ts, one job per event, written

@@ -13,7 +13,7 @@ import type { CoreEvent } from '../core/events.js'
 import type { BackoffOptions } from '../freeswitch/esl/backoff.js'
 import { EslClient } from '../freeswitch/esl/client.js'
 import type { EslEvent } from '../freeswitch/esl/event.js'
-import { parseRegistrations, readLiveChannels, type ReadTimings } from '../freeswitch/adapter/restore.js'
+import { parseRegistrations, readLiveChannels, withoutEnded, type ReadTimings } from '../freeswitch/adapter/restore.js'
 import { FreeSwitchNodes } from '../freeswitch/nodes/nodes.js'
 import { gatedPort } from './command-gate.js'
 import type { Store } from '../store/index.js'
@@ -357,6 +357,7 @@ export class FreeSwitchLink {
     clock.clearTimeout(l.rescanTimer)
     l.rescanTimer = undefined
     adapter.beginRebuild()
+    const hangups = adapter.watchHangups()
     const t0 = performance.now()
     const read: ReadTimings = { fetchMs: 0, parseMs: 0, channels: 0 }
     let registrationsMs = 0
@@ -365,13 +366,14 @@ export class FreeSwitchLink {
     try {
       adapter.registrationsFromSwitch(parseRegistrations(await l.client.api('show registrations as json')))
       registrationsMs = performance.now() - t0
-      const live = await readLiveChannels(
+      let live = await readLiveChannels(
         l.client,
         clock.now(),
         (call, problems) => this.#onInvalid(call, problems),
         undefined,
         read,
       )
+      live = withoutEnded(live, hangups.ended)
       calls = live.calls.size
       const t1 = performance.now()
       const known = new Set(this.nodes.knownCalls())
@@ -379,6 +381,8 @@ export class FreeSwitchLink {
         await annotateFromStore(s, live)
         await recreateLostRecords(s, live, { skip: (id) => known.has(id), log })
       })
+      // Channels that ended while the store was read are not restored either.
+      live = withoutEnded(live, hangups.ended)
       await adapter.reconcile(live)
       reconcileMs = performance.now() - t1
       // Records of calls that ended while no daemon watched (e.g. after kill -9) get their real end — once every
@@ -403,6 +407,7 @@ export class FreeSwitchLink {
     } catch (err) {
       log.error({ err, node: l.id }, 'rebuild from FreeSWITCH failed')
     } finally {
+      hangups.stop()
       // The restored callers go to the engine here, in one step (calls-restored), and its commands are carried out.
       const t2 = performance.now()
       adapter.endRebuild()
@@ -443,28 +448,41 @@ export class FreeSwitchLink {
    * `show channels` lags new channels by up to a second (capture inbound-introspection): a caller that parked just
    * before a rebuild — while no daemon listened — is not listed, and parks only once, so it would wait forever.
    * A second look after the lag finds it (calls already known are left alone by reconcile).
+   *
+   * FreeSWITCH is read first with arrivals flowing: usually everything listed is known by now, and then neither the
+   * store nor the arrivals are touched. Only when the reading holds something new are arrivals held (so that the
+   * callers found keep their place before new ones), the store read through the write queue and the view
+   * reconciled. Holding every arrival for the whole look cost callers seconds when the write queue was long
+   * (issue 12: the load bench on PostgreSQL, caller parked → answer p90 3.2 s).
    */
   async #lookAgain(l: NodeLink): Promise<void> {
     const { clock, log } = this.#deps
     l.rescanTimer = undefined
     if (this.#stopped || !l.connected) return
     const adapter = this.nodes.adapter(l.id)
-    const before = adapter.knownCalls().length
-    adapter.beginRebuild()
+    let holding = false
+    let found = 0
+    const hangups = adapter.watchHangups()
     try {
-      const live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
+      let live = await readLiveChannels(l.client, clock.now(), (call, problems) => this.#onInvalid(call, problems))
+      live = withoutEnded(live, hangups.ended)
+      if (this.#stopped || !adapter.hasUnknown(live)) return
+      adapter.beginRebuild()
+      holding = true
       const known = new Set(this.nodes.knownCalls())
+      for (const id of live.calls.keys()) if (!known.has(id)) found++
       await this.#run('second look: read the call records', async (s) => {
         await annotateFromStore(s, live)
         await recreateLostRecords(s, live, { skip: (id) => known.has(id), log })
       })
+      live = withoutEnded(live, hangups.ended)
       await adapter.reconcile(live)
     } catch (err) {
       log.warn({ err, node: l.id }, 'second look at the live calls failed')
     } finally {
-      adapter.endRebuild()
+      hangups.stop()
+      if (holding) adapter.endRebuild()
     }
-    const found = adapter.knownCalls().length - before
     if (found > 0) log.info({ found, node: l.id }, 'found calls FreeSWITCH had not listed yet at the rebuild')
   }
 }

@@ -41,6 +41,8 @@ export class FreeSwitchAdapter {
   readonly #outbound: Outbound
   readonly #reconciler: Reconciler
   readonly #inbound: Inbound
+  /** Channels that hung up while a reading of FreeSWITCH was under way, one set per watch (see watchHangups). */
+  readonly #watches = new Set<Set<string>>()
 
   /**
    * @param port the ESL client (or a fake): api / bgapi / sendmsg
@@ -83,6 +85,19 @@ export class FreeSwitchAdapter {
   }
 
   /**
+   * Whether a reading of FreeSWITCH's channels holds something this adapter does not follow: a queue call, an
+   * agent leg or a phone's private call it has not seen. The daemon's second look (src/daemon/freeswitch-link.ts)
+   * reconciles only then.
+   */
+  hasUnknown(live: LiveChannels): boolean {
+    const t = this.#table
+    for (const id of live.calls.keys()) if (!t.tracked(id)) return true
+    for (const id of live.legs.keys()) if (!t.tracked(id)) return true
+    for (const id of live.privateCalls?.keys() ?? []) if (!t.isPrivateCall(id)) return true
+    return false
+  }
+
+  /**
    * The FreeSWITCH behind this adapter is taken as lost (src/freeswitch/nodes: its connection stayed down past
    * the grace time): every call and leg it carried is reported ended with `cause`, and every registration it held
    * is reported gone. If it comes back, the rebuild after the reconnect restores what still lives there.
@@ -92,8 +107,22 @@ export class FreeSwitchAdapter {
     this.#registrations.fromSwitch([])
   }
 
+  /**
+   * Notes every channel that hangs up from now on, until `stop()`: a reading of FreeSWITCH's channels (`show
+   * channels` + `uuid_dump`, restore.ts) is a snapshot, and a channel listed in it may end before the reading is
+   * reconciled. Its CHANNEL_HANGUP comes after the dump's reply on the one ordered socket, so every such channel is
+   * in `ended` by the time the reading is used (prune it with restore.ts `withoutEnded`). Without this a rebuild
+   * or second look under load restored callers who had already hung up and offered them to agents.
+   */
+  watchHangups(): { ended: ReadonlySet<string>; stop(): void } {
+    const ended = new Set<string>()
+    this.#watches.add(ended)
+    return { ended, stop: () => this.#watches.delete(ended) }
+  }
+
   /** Maps one ESL event; never throws. */
   handleEslEvent(ev: EslEvent): void {
+    if (this.#watches.size > 0 && ev.name === 'CHANNEL_HANGUP' && ev.uuid) for (const w of this.#watches) w.add(ev.uuid)
     try {
       this.#inbound.handle(ev)
     } catch (err) {

@@ -319,6 +319,17 @@ export async function readLiveChannels(
   return live
 }
 
+/** The reading without the channels that have ended since it was taken (FreeSwitchAdapter.watchHangups). */
+export function withoutEnded(live: LiveChannels, ended: ReadonlySet<string>): LiveChannels {
+  if (ended.size === 0) return live
+  const keep = <V>(m: Map<string, V>): Map<string, V> => new Map([...m].filter(([uuid]) => !ended.has(uuid)))
+  return {
+    calls: keep(live.calls),
+    legs: keep(live.legs),
+    ...(live.privateCalls ? { privateCalls: keep(live.privateCalls) } : {}),
+  }
+}
+
 /** Where the time of readLiveChannels went (wall-clock ms), for the rebuild's figures (bench/recovery). */
 export interface ReadTimings {
   /** `show channels` and every `uuid_dump` over the Event Socket (framing included). */
