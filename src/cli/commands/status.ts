@@ -100,11 +100,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
           : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
       const lead = s.leadership
-      const leadLine = !lead
-        ? undefined
-        : lead.role === 'leader'
-          ? `Leader: this daemon (${lead.nodeId})`
-          : `Leader: ${lead.leader ? `${lead.leader.nodeId}${lead.leader.api ? ` at ${lead.leader.api}` : ''}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
+      const leadLine = lead ? leaderLine(lead) : undefined
       const nodeLines = freeswitchNodeLines(fs?.nodes)
       const storeLine = s.store ? storeHealthLine(s.store) : undefined
       show(cmd, s, () =>
@@ -169,6 +165,13 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           STATUS_EXIT.storeDegraded,
         )
     })
+}
+
+/** Which daemon leads and the API address it advertises to the others (api.advertiseUrl; docs/scale-out.md). */
+export function leaderLine(lead: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } }): string {
+  const at = (api: string | undefined): string => (api ? ` at ${api}` : ', its API not advertised')
+  if (lead.role === 'leader') return `Leader: this daemon (${lead.nodeId})${at(lead.leader?.api)}`
+  return `Leader: ${lead.leader ? `${lead.leader.nodeId}${at(lead.leader.api)}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
 }
 
 /** The store's health as GET /api/v1/status gives it (operators: every figure; others: the state). */

@@ -1,7 +1,7 @@
 /**
- * `koplus status`'s exit status (docs/cli.md): 0 all well, 1 refused, 2 daemon unreachable, 3 no FreeSWITCH, 4 the
- * store degraded (writes queued in memory) — so scripts and monitoring checks see a degraded store without parsing
- * the `Store:` line. The CLI runs in-process (main) against a stand-in API answering GET /api/v1/status with the
+ * `koplus status`: its exit status (docs/cli.md): 0 all well, 1 refused, 2 daemon unreachable, 3 no FreeSWITCH, 4
+ * the store degraded (writes queued in memory) — so scripts and monitoring checks see a degraded store without
+ * parsing the `Store:` line; and its `Leader:` line (who leads, at which advertised API). The CLI runs in-process (main) against a stand-in API answering GET /api/v1/status with the
  * shapes the daemon sends (src/api/plugins/common.ts, `store` from the write queue's health).
  */
 import t from 'tap'
@@ -116,4 +116,33 @@ t.test('`koplus status --help` lists the exit statuses', async (t) => {
     r.stdout,
     /Exit status[^]*0 +all well[^]*2 +the daemon cannot be reached[^]*3 +the daemon is not connected to FreeSWITCH[^]*4 +the store is degraded/,
   )
+})
+
+t.test('the Leader line: who leads and the API it advertises, on the leader and on a standby', async (t) => {
+  const cases: [Body, string][] = [
+    [
+      { role: 'leader', nodeId: 'a', leader: { nodeId: 'a', api: 'http://10.0.0.5:8080' } },
+      'Leader: this daemon (a) at http://10.0.0.5:8080',
+    ],
+    [
+      { role: 'standby', nodeId: 'b', leader: { nodeId: 'a', api: 'http://10.0.0.5:8080' } },
+      'Leader: a at http://10.0.0.5:8080 — this daemon (b) is standby',
+    ],
+    [
+      { role: 'standby', nodeId: 'b', leader: { nodeId: 'a' } },
+      'Leader: a, its API not advertised — this daemon (b) is standby',
+    ],
+    [{ role: 'standby', nodeId: 'b' }, 'Leader: none known — this daemon (b) is standby'],
+  ]
+  for (const [leadership, line] of cases) {
+    status = { ...base, freeswitch: connected, store: okStore, leadership }
+    const r = await koplus('status')
+    t.equal(r.code, 0)
+    t.equal(
+      r.stdout.split('\n').find((l) => l.startsWith('Leader:')),
+      line,
+    )
+  }
+  status = { ...base, freeswitch: connected, store: okStore }
+  t.notMatch((await koplus('status')).stdout, /^Leader:/m, 'a single daemon: no Leader line')
 })
