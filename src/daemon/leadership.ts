@@ -136,6 +136,7 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
   #watchdog: NodeJS.Timeout | undefined
   #inFlight = false
   #stopped = false
+  #warnedNoApi = false
 
   constructor(opts: LeadershipOptions) {
     super()
@@ -220,9 +221,17 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
   }
 
   async #connect(): Promise<pg.Client> {
+    const name = applicationName(this.nodeId, this.#o.apiUrl)
+    if (this.#o.apiUrl && !parseApplicationName(name)?.api && !this.#warnedNoApi) {
+      this.#warnedNoApi = true
+      this.#o.logger?.warn(
+        { nodeId: this.nodeId, api: this.#o.apiUrl },
+        'leadership: "koplus <node id> <API URL>" exceeds the 63 bytes PostgreSQL keeps of application_name, so the API is not advertised and standbys answer changes 503; shorten KOPLUS_NODE_ID or set a shorter api.advertiseUrl',
+      )
+    }
     const c = new pg.Client({
       connectionString: this.#o.url,
-      application_name: applicationName(this.nodeId, this.#o.apiUrl),
+      application_name: name,
       connectionTimeoutMillis: Math.max(1000, this.#o.fenceMs),
       keepAlive: true,
       keepAliveInitialDelayMillis: 1000,

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { advertisedApi, parseApplicationName } from '../../src/daemon/leadership.js'
+import pino from 'pino'
+import { advertisedApi, Leadership, parseApplicationName } from '../../src/daemon/leadership.js'
 import { createLogger, runDaemonCommand } from '../../src/daemon/index.js'
 
 const base = { nodeId: 'node-a', advertiseUrl: null, host: '10.0.0.5', listening: 'http://10.0.0.5:8080' }
@@ -123,4 +124,44 @@ t.test('a single daemon (no database.url) advertises nothing and may listen on 0
   )
   t.ok(reached, 'the start went on to the API')
   t.match(err?.message, /^api\.port: no permission/, 'and stopped there (the stub), not on api.advertiseUrl')
+})
+
+t.test('a lock connection that cannot carry its API URL says so in the log (after the start-up check)', async (t) => {
+  // e.g. api.host names a host whose address, known only once the API listens, is longer than the name was
+  for (const [nodeId, warns] of [
+    ['n'.repeat(40), true],
+    ['a', false],
+  ] as const) {
+    const logs: { msg: string }[] = []
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          logs.push(JSON.parse(chunk.toString()) as { msg: string })
+          cb()
+        },
+      }),
+    )
+    // nothing listens on port 1: the connection fails at once, after the name was chosen
+    const l = new Leadership({
+      url: 'postgres://koplus@127.0.0.1:1/koplus',
+      nodeId,
+      apiUrl: 'http://10.0.0.5:8080',
+      logger,
+    })
+    l.start()
+    const end = performance.now() + 5000
+    while (!logs.some((x) => /cannot reach PostgreSQL/.test(x.msg)) && performance.now() < end)
+      await new Promise((r) => setTimeout(r, 10))
+    await l.stop()
+    t.ok(
+      logs.some((x) => /cannot reach PostgreSQL/.test(x.msg)),
+      `${nodeId.length}-byte id: it tried to connect`,
+    )
+    t.equal(
+      logs.some((x) => /exceeds the 63 bytes PostgreSQL keeps of application_name/.test(x.msg)),
+      warns,
+      `${nodeId.length}-byte id: ${warns ? 'warned' : 'no warning'}`,
+    )
+  }
 })
