@@ -5,12 +5,14 @@
  * name that URL as the leader's API and forward a change through it, not to the listening address.
  */
 import t from 'tap'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FreeSwitchSimulator } from '../../src/simulator/simulator.js'
 import { Store } from '../../src/store/index.js'
 import { daemonPair, type PairNode } from '../helpers/daemon-pair.js'
+import { ROOT } from '../helpers/daemon-process.js'
 import { seedStore } from '../helpers/journey-fixture.js'
 import { startPostgres } from '../helpers/postgres.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
@@ -62,6 +64,27 @@ if (pg) {
     )
     const leaderStatus = (await (await fetch(`${leaderApi}/api/v1/status`, { headers })).json()) as Status
     t.same(leaderStatus.leadership?.leader, { nodeId: 'node-a', api: frontUrl }, 'the leader says the same')
+
+    const cliStatus = (api: string) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [join(ROOT, 'bin/koplus.js'), '--api', api, '--token', token, 'status'],
+          { timeout: 20_000 },
+          (err, stdout) => (err ? reject(new Error(err.message, { cause: err })) : resolve(stdout)),
+        ),
+      )
+    const esc = (s: string) => s.replace(/[.]/g, '\\.')
+    t.match(
+      await cliStatus(standbyApi),
+      new RegExp(`^Leader: node-a at ${esc(frontUrl)} — this daemon \\(node-b\\) is standby$`, 'm'),
+      '`koplus status` on the standby names the advertised URL',
+    )
+    t.match(
+      await cliStatus(leaderApi),
+      new RegExp(`^Leader: this daemon \\(node-a\\) at ${esc(frontUrl)}$`, 'm'),
+      'and on the leader',
+    )
 
     const before = front.connections
     const res = await fetch(`${standbyApi}/api/v1/queues`, {
