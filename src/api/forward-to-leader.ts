@@ -13,10 +13,12 @@
  * and that answer goes back to the caller through the first standby. So a request makes at most one hop.
  *
  * Failures: not connected to the leader (refused, no route, connect timeout) → 503 NOT_LEADER, nothing was sent, the
- * caller may retry. The connection broke after the request was sent, or no answer within `timeoutMs` → 503 NOT_LEADER
+ * caller may retry (for an https:// leader: until its TLS session is up, so a certificate it fails on sends nothing).
+ * The connection broke after the request was sent, or no answer within `timeoutMs` → 503 NOT_LEADER
  * saying the change may have been applied (the caller should read before retrying).
  */
 import http from 'node:http'
+import https from 'node:https'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { LeadershipView } from './engine-view.js'
@@ -139,12 +141,15 @@ function forward(
     }
     // A fresh connection per change (no keep-alive pool): a pooled socket the leader has closed would fail a
     // change after it may have been sent; changes are rare enough for a connect (~0.1 ms on a LAN) not to matter.
-    const out = http.request(target, { method: request.method, headers, agent: false })
+    // An https:// leader (api.advertiseUrl behind a TLS proxy): its certificate is verified against Node's CAs
+    // (NODE_EXTRA_CA_CERTS adds a private CA), and the change counts as sent only once the TLS session is up.
+    const secure = target.protocol === 'https:'
+    const out = (secure ? https : http).request(target, { method: request.method, headers, agent: false })
     const connectTimer = setTimeout(() => {
       if (!connected) out.destroy(new Error(`no connection within ${o.connectTimeoutMs} ms`))
     }, o.connectTimeoutMs)
     out.on('socket', (socket) => {
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         connected = true
         clearTimeout(connectTimer)
         out.setTimeout(o.timeoutMs, () => out.destroy(new Error(`no answer within ${o.timeoutMs} ms`)))

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { KoplusError } from '../errors.js'
 import { packageRoot } from './paths.js'
 import { checkNodes } from './nodes.js'
+import { checkAdvertiseUrl } from './advertise-url.js'
 import {
   CONFIG_SPEC,
   envName,
@@ -50,10 +51,14 @@ export interface Config {
     interNodeDialString: string
     nodeLostSeconds: number
   }
-  /** metricsTokenFile: absolute path, or null (no token on /metrics). */
+  /**
+   * metricsTokenFile: absolute path, or null (no token on /metrics). advertiseUrl: this API's origin as the other
+   * daemons reach it, or null (the listening address).
+   */
   api: {
     host: string
     port: number
+    advertiseUrl: string | null
     metricsTokenFile: string | null
     clientAddressHeader: 'none' | 'x-forwarded-for' | 'x-real-ip'
     trustedProxies: string[]
@@ -153,6 +158,8 @@ function check(kind: KeyKind, v: unknown, fromEnv: boolean, field: string): Conf
       return checkPostgresUrl(v)
     case 'nodes':
       return checkNodes(v, fromEnv)
+    case 'advertiseUrl':
+      return checkAdvertiseUrl(v, fromEnv)
   }
   throw new ValueProblem(`unsupported kind for ${field}`)
 }
@@ -351,6 +358,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     api: {
       host: v.api.host,
       port: v.api.port,
+      advertiseUrl: v.api.advertiseUrl,
       metricsTokenFile: v.api.metricsTokenFile === null ? null : abs(v.api.metricsTokenFile),
       clientAddressHeader: v.api.clientAddressHeader,
       trustedProxies: (v.api.trustedProxies as string).split(','),

@@ -22,6 +22,8 @@ export type KeyKind =
   | { type: 'postgresUrl'; nullMeans: string }
   /** `freeswitch.nodes`: a JSON array of { id, host, port?, password?, sipAddress? } (null: one node from host/port). */
   | { type: 'nodes'; nullMeans: string }
+  /** An http(s):// origin another machine can connect to (src/config/advertise-url.ts). */
+  | { type: 'advertiseUrl'; nullMeans: string }
 
 export interface KeySpec {
   kind: KeyKind
@@ -45,6 +47,12 @@ export type ConfigValue = string | number | null | NodeConfig[]
 
 export const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$|^::1$/
 const HOST = { type: 'string', re: HOST_RE, what: 'a host name or IP address' } as const
+/** Where the API listens: a host, or the wildcards 0.0.0.0 (in HOST_RE) and :: (every IPv6 and IPv4 address). */
+const LISTEN_HOST = {
+  type: 'string',
+  re: new RegExp(`${HOST_RE.source}|^::$`),
+  what: 'a host name or IP address (0.0.0.0 or :: for every address)',
+} as const
 const DIAL_VARS = ['target', 'domain', 'gateway'] as const
 
 export const CONFIG_SPEC = {
@@ -110,7 +118,7 @@ export const CONFIG_SPEC = {
   },
   api: {
     host: {
-      kind: HOST,
+      kind: LISTEN_HOST,
       default: '127.0.0.1',
       doc: 'Address the control API and web pages listen on. Keep it on loopback unless a TLS proxy is in front.',
     },
@@ -118,6 +126,11 @@ export const CONFIG_SPEC = {
       kind: { type: 'int', min: 0, max: 65535 },
       default: 8080,
       doc: 'Port of the control API and web pages (0 = any free port, for tests).',
+    },
+    advertiseUrl: {
+      kind: { type: 'advertiseUrl', nullMeans: 'the address the API listens on (api.host:api.port)' },
+      default: null,
+      doc: "Active/standby (database.url): this daemon's API as the other daemons reach it, e.g. http://10.0.0.5:8080; a standby forwards changes there. Required when api.host is 0.0.0.0 or :: (docs/scale-out.md).",
     },
     metricsTokenFile: {
       kind: { type: 'path', nullMeans: 'no token: /metrics answers whoever reaches api.host' },

@@ -19,7 +19,8 @@ import { redactUrl } from '../store/pg/pg-db.js'
 import type { FreeSwitchSimulator } from '../simulator/simulator.js'
 import type { Daemon } from './daemon.js'
 import { prepareSimulation, type SimulatedWorld, type SimulationOptions } from './simulate.js'
-import { StartupError, startDaemon } from './start.js'
+import { advertisedApi } from './leadership.js'
+import { nodeIdOf, StartupError, startDaemon } from './start.js'
 
 export { type Daemon, type DaemonOptions, type DaemonSettings, type FreeSwitchState } from './daemon.js'
 export { settingsFromConfig, startDaemon, StartupError } from './start.js'
@@ -142,6 +143,18 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
     opts.simulate ? 'koplus daemon starting against the built-in FreeSWITCH simulator' : 'koplus daemon starting',
   )
 
+  // A daemon of a pair tells the others where its API is; refuse now what would leave them unable to forward to it.
+  const advertised =
+    wanted.database.url === null
+      ? undefined
+      : advertisedApi({
+          nodeId: nodeIdOf(process.env),
+          advertiseUrl: wanted.api.advertiseUrl,
+          host: wanted.api.host,
+          listening: `http://${wanted.api.host.includes(':') ? `[${wanted.api.host}]` : wanted.api.host}:${wanted.api.port || 65535}`,
+        })
+  if (advertised && 'problem' in advertised) throw new StartupError(advertised.key, advertised.problem)
+
   // --simulate adds a simulator and points the config at it; everything else is built the same way.
   let world: SimulatedWorld | undefined
   if (opts.simulate) {
@@ -186,7 +199,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions = {}): Promise<Run
       .catch((e: unknown) => log.warn({ err: e }, 'stopping the simulator after a failed start failed'))
     throw apiListenError(err, config.api.host, config.api.port)
   }
-  if (daemon.leadership && api) daemon.leadership.apiUrl = api.url
+  if (daemon.leadership && api) daemon.leadership.apiUrl = config.api.advertiseUrl ?? api.url
   daemon.connectFreeSwitch()
   let stopTraffic: (() => void) | undefined
   if (world) {

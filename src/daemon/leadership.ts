@@ -21,6 +21,7 @@
 import { EventEmitter } from 'node:events'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { isWildcardHost } from '../config/advertise-url.js'
 import { redactUrl } from '../store/pg/pg-db.js'
 
 /** pg_advisory_lock(classid, objid) keys: 'kopl' 'lead' in ASCII (the migration lock uses the single-key form). */
@@ -72,6 +73,40 @@ interface LeadershipEvents {
   standby: []
 }
 
+/** PostgreSQL keeps this many bytes of application_name (NAMEDATALEN - 1); the rest is cut off. */
+const APPLICATION_NAME_MAX = 63
+
+/**
+ * What this daemon advertises as its API (api.advertiseUrl, else the address it listens on), or the problem that
+ * makes the daemon refuse to start (the caller throws it as a StartupError naming `key`). Only a daemon of a pair
+ * (database.url) advertises. Refused:
+ * - api.host a wildcard (0.0.0.0, ::) without api.advertiseUrl: `http://0.0.0.0:8080` names no machine; a standby
+ *   forwarding there reaches itself (docs/scale-out.md, "Which address a daemon advertises").
+ * - `koplus <nodeId> <url>` longer than PostgreSQL keeps of application_name: the URL would be cut off, and the
+ *   standbys would not know where to forward.
+ * `listening` is the listening URL, or, before the API listens, `http://<api.host>:<api.port>`.
+ */
+export function advertisedApi(o: {
+  nodeId: string
+  advertiseUrl: string | null
+  host: string
+  listening: string
+}): { url: string } | { key: 'api.advertiseUrl'; problem: string } {
+  if (o.advertiseUrl === null && isWildcardHost(o.host))
+    return {
+      key: 'api.advertiseUrl',
+      problem: `api.host ${o.host} listens on every address, so the other daemons of the pair (database.url) cannot be told where this one's API is; set api.advertiseUrl to this host's address as they reach it, e.g. http://10.0.0.5:8080 (docs/scale-out.md)`,
+    }
+  const url = o.advertiseUrl ?? o.listening
+  const name = `koplus ${o.nodeId.replace(/\s+/g, '_')} ${url}`
+  if (Buffer.byteLength(name) > APPLICATION_NAME_MAX)
+    return {
+      key: 'api.advertiseUrl',
+      problem: `"${name}" is ${Buffer.byteLength(name)} bytes; PostgreSQL keeps ${APPLICATION_NAME_MAX} of the lock connection's application_name, which tells the standbys who leads and where its API is; shorten KOPLUS_NODE_ID or the advertised URL ${url} (an IP address, a short host name)`,
+    }
+  return { url }
+}
+
 /** application_name of a lock connection: `koplus <nodeId> <apiUrl>` (PostgreSQL keeps 63 bytes). */
 function applicationName(nodeId: string, apiUrl: string | undefined): string {
   const name = `koplus ${nodeId.replace(/\s+/g, '_')}${apiUrl ? ` ${apiUrl}` : ''}`
@@ -101,6 +136,7 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
   #watchdog: NodeJS.Timeout | undefined
   #inFlight = false
   #stopped = false
+  #warnedNoApi = false
 
   constructor(opts: LeadershipOptions) {
     super()
@@ -185,9 +221,17 @@ export class Leadership extends EventEmitter<LeadershipEvents> {
   }
 
   async #connect(): Promise<pg.Client> {
+    const name = applicationName(this.nodeId, this.#o.apiUrl)
+    if (this.#o.apiUrl && !parseApplicationName(name)?.api && !this.#warnedNoApi) {
+      this.#warnedNoApi = true
+      this.#o.logger?.warn(
+        { nodeId: this.nodeId, api: this.#o.apiUrl },
+        'leadership: "koplus <node id> <API URL>" exceeds the 63 bytes PostgreSQL keeps of application_name, so the API is not advertised and standbys answer changes 503; shorten KOPLUS_NODE_ID or set a shorter api.advertiseUrl',
+      )
+    }
     const c = new pg.Client({
       connectionString: this.#o.url,
-      application_name: applicationName(this.nodeId, this.#o.apiUrl),
+      application_name: name,
       connectionTimeoutMillis: Math.max(1000, this.#o.fenceMs),
       keepAlive: true,
       keepAliveInitialDelayMillis: 1000,

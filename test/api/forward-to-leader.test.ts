@@ -217,6 +217,38 @@ t.test('no leader known, or unreachable: 503 NOT_LEADER naming it; nothing writt
   t.match(fenced.body.error.message, /this daemon \(b\) is fenced and stopping/)
 })
 
+t.test(
+  'an https:// leader (api.advertiseUrl behind TLS) is spoken to over TLS; until it is up nothing is sent',
+  async (t) => {
+    // A TCP server standing for a TLS front that fails the handshake: it keeps the first bytes it receives and closes.
+    const firstBytes: Buffer[] = []
+    const tlsFront = net.createServer((socket) => {
+      socket.once('data', (b: Buffer) => {
+        firstBytes.push(b)
+        socket.destroy()
+      })
+      socket.on('error', () => undefined)
+    })
+    await new Promise<void>((resolve) => tlsFront.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise((resolve) => tlsFront.close(resolve)))
+    const api = `https://127.0.0.1:${(tlsFront.address() as AddressInfo).port}`
+    view = { role: 'standby', nodeId: 'b', leader: { nodeId: 'a', api } }
+    const res = await call(standby.url, 'POST', '/api/v1/queues', {
+      ...admin(standby),
+      body: { number: '5600', name: 'x' },
+    })
+    t.equal(firstBytes.length, 1, 'the standby connected to the advertised https address')
+    // RFC 8446 §5.1: a TLS record of type handshake (22) opens the connection, not "POST /api/…"
+    t.equal(firstBytes[0]?.[0], 22, 'and opened it with a TLS handshake record')
+    t.notMatch(firstBytes[0]?.toString('latin1') ?? '', /POST \/api/, 'no plain HTTP request')
+    t.equal(res.status, 503, 'the TLS session never came up')
+    t.match(res.body.error, {
+      code: 'NOT_LEADER',
+      message: new RegExp(`leader a at https://127\\.0\\.0\\.1:\\d+ cannot be reached .*try again`),
+    })
+  },
+)
+
 t.test('a caller that goes away mid-body: the leader is not left waiting for the rest', async (t) => {
   let reached!: () => void
   const arrived = new Promise<void>((r) => (reached = r))

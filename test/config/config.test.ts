@@ -51,6 +51,7 @@ t.test('defaults', async (t) => {
   t.same(c.api, {
     host: '127.0.0.1',
     port: 8080,
+    advertiseUrl: null,
     metricsTokenFile: null,
     clientAddressHeader: 'none',
     trustedProxies: ['127.0.0.1', '::1'],
@@ -296,6 +297,7 @@ t.test('api.clientAddressHeader and api.trustedProxies (login throttling behind 
   t.same(c.api, {
     host: '127.0.0.1',
     port: 8080,
+    advertiseUrl: null,
     metricsTokenFile: null,
     clientAddressHeader: 'x-forwarded-for',
     trustedProxies: ['10.0.0.5', 'fd00::5'],

@@ -24,8 +24,11 @@ export interface PairNode {
 export function daemonPair(o: { pgPort: number; url: string; fsPort: number; dir: string }) {
   const nodes: PairNode[] = []
 
-  /** Starts daemon `name` with its own ESL tap and PostgreSQL link; resolves once it is connected to FreeSWITCH. */
-  async function start(name: string): Promise<PairNode> {
+  /**
+   * Starts daemon `name` with its own ESL tap and PostgreSQL link; resolves once it is connected to FreeSWITCH.
+   * `api`: more keys of its api section (e.g. advertiseUrl).
+   */
+  async function start(name: string, api: Record<string, unknown> = {}): Promise<PairNode> {
     const tap = new EslTap(o.fsPort)
     const tapPort = await tap.listen()
     const pgLink = new TcpProxy(o.pgPort)
@@ -36,7 +39,7 @@ export function daemonPair(o: { pgPort: number; url: string; fsPort: number; dir
       JSON.stringify({
         database: { path: join(o.dir, 'koplus.sqlite'), url: o.url.replace(`:${o.pgPort}/`, `:${pgPort}/`) },
         freeswitch: { host: '127.0.0.1', port: tapPort, password: 'ClueCon' },
-        api: { host: '127.0.0.1', port: 0 },
+        api: { host: '127.0.0.1', port: 0, ...api },
         sounds: { dir: join(ROOT, 'sounds') },
         recordings: { dir: join(o.dir, 'recordings') },
         log: { level: 'info' },

@@ -279,8 +279,8 @@ if (pg) {
       )
       t.match(
         await cliStatus(leaderApi),
-        new RegExp(`^Leader: this daemon \\(${b.name}\\)$`, 'm'),
-        '`koplus status` on the leader says so',
+        new RegExp(`^Leader: this daemon \\(${b.name}\\) at ${leaderApi.replace(/[.]/g, '\\.')}$`, 'm'),
+        '`koplus status` on the leader says so, with the API it advertises',
       )
     },
   )

@@ -14,6 +14,7 @@ import { renderAgents } from './admin-agents.js'
 import { renderPrompts } from './admin-prompts.js'
 import { renderStats } from './admin-stats.js'
 import { renderCallbacks } from './admin-callbacks.js'
+import { daemonLine } from './admin-daemon.js'
 
 type Section = (app: HTMLElement, ctx: AdminCtx) => Promise<void>
 
@@ -107,7 +108,11 @@ async function main(): Promise<void> {
       return () => listeners.delete(cb)
     },
   }
-  langSwitch(byId('lang-switch'), () => void show(base))
+  const renderDaemonLine = daemonLine()
+  langSwitch(byId('lang-switch'), () => {
+    renderDaemonLine()
+    void show(base)
+  })
   subscribeStatus((s) => {
     status = s
     for (const l of [...listeners]) l()

@@ -3,6 +3,7 @@
  * is kept in localStorage. Static HTML marks translatable text with data-i18n="key" (see `translatePage`).
  */
 import { CALLBACK_EN, CALLBACK_SV } from './i18n-callback.js'
+import { DAEMON_EN, DAEMON_SV } from './i18n-daemon.js'
 
 export type Lang = 'sv' | 'en'
 
@@ -182,6 +183,7 @@ const SV: Record<string, string> = {
   'wb.paused': 'Paus',
   'wb.noQueues': 'Inga köer att visa.',
   ...CALLBACK_SV,
+  ...DAEMON_SV,
 }
 
 const EN: Record<string, string> = {
@@ -360,6 +362,7 @@ const EN: Record<string, string> = {
   'wb.paused': 'Paused',
   'wb.noQueues': 'No queues to show.',
   ...CALLBACK_EN,
+  ...DAEMON_EN,
 }
 
 const DICTS: Record<Lang, Record<string, string>> = { sv: SV, en: EN }

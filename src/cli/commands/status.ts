@@ -1,6 +1,7 @@
 /**
- * `koplus status`: the FreeSWITCH connection, which daemon leads (active/standby), every queue (open or closed, waiting, agents) and every agent's state;
- * exit 3 when the daemon has no FreeSWITCH.
+ * `koplus status`: the FreeSWITCH connection, which daemon leads (active/standby), the store's health, every queue
+ * (open or closed, waiting, agents) and every agent's state. The status is printed in every case; the exit status
+ * says whether all is well (STATUS_EXIT_HELP; docs/cli.md), so a script or a monitoring check need not parse it.
  */
 import type { Command } from 'commander'
 import { CliError } from '../client.js'
@@ -39,13 +40,36 @@ export interface AgentStatusRow {
   autoLogoutReason?: string | null
 }
 
+/** `koplus status`'s exit statuses, most severe first when several apply (FreeSWITCH gone beats a slow store). */
+export const STATUS_EXIT = {
+  ok: 0,
+  /** Refused by the daemon (a bad token, …): the CLI's usual 1. */
+  refused: 1,
+  /** The daemon cannot be reached: the CLI's usual 2. */
+  unreachable: 2,
+  /** The daemon runs but has no FreeSWITCH: no call can be queued or offered. */
+  noFreeSwitch: 3,
+  /** The store is degraded (writes queued in memory) or overflowing: calls go on, records wait. */
+  storeDegraded: 4,
+} as const
+
+const STATUS_EXIT_HELP = `
+Exit status (the status is printed in every case):
+  0  all well: FreeSWITCH connected, the store ok
+  1  refused by the daemon (e.g. a bad token)
+  2  the daemon cannot be reached
+  3  the daemon is not connected to FreeSWITCH (no call can be queued or offered)
+  4  the store is degraded: writes wait in memory until it is back (calls go on)
+When both 3 and 4 apply: 3.`
+
 export function registerStatusCommand(program: Command, kit: Kit): void {
   const { client, show, names } = kit
   program
     .command('status')
     .description(
-      'FreeSWITCH connection; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH',
+      'FreeSWITCH connection, who leads, the store; per queue: open or closed (why, until when), waiting, longest wait, agents logged in / free; per agent: state. Exit 3 when the daemon has no FreeSWITCH, 4 when its store is degraded',
     )
+    .addHelpText('after', STATUS_EXIT_HELP)
     .action(async (_o, cmd: Command) => {
       const api = client(cmd)
       const s = await api.request<{
@@ -76,11 +100,7 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
           ? `FreeSWITCH: connected${fs.address ? ` (${fs.address})` : ''}`
           : `FreeSWITCH: NOT CONNECTED${fs.address ? ` to ${fs.address}` : ''}${fs.lastError ? `: ${fs.lastError}` : ''} — no call can be queued or offered until it is back`
       const lead = s.leadership
-      const leadLine = !lead
-        ? undefined
-        : lead.role === 'leader'
-          ? `Leader: this daemon (${lead.nodeId})`
-          : `Leader: ${lead.leader ? `${lead.leader.nodeId}${lead.leader.api ? ` at ${lead.leader.api}` : ''}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
+      const leadLine = lead ? leaderLine(lead) : undefined
       const nodeLines = freeswitchNodeLines(fs?.nodes)
       const storeLine = s.store ? storeHealthLine(s.store) : undefined
       show(cmd, s, () =>
@@ -136,9 +156,22 @@ export function registerStatusCommand(program: Command, kit: Kit): void {
       if (fs && !fs.connected)
         throw new CliError(
           `the daemon is not connected to FreeSWITCH${fs.address ? ` at ${fs.address}` : ''}${fs.lastError ? ` (${fs.lastError})` : ''}; 'koplus doctor' checks the connection`,
-          3,
+          STATUS_EXIT.noFreeSwitch,
+        )
+      const store = s.store
+      if (store && store.writes.state !== 'ok')
+        throw new CliError(
+          `the daemon's store (${store.backend}) is ${store.writes.state}${store.writes.queued !== undefined ? `: ${store.writes.queued} write(s) wait in memory` : ''}${store.writes.lastError ? ` (${store.writes.lastError})` : ''}; calls go on and the writes are retried until it is back`,
+          STATUS_EXIT.storeDegraded,
         )
     })
+}
+
+/** Which daemon leads and the API address it advertises to the others (api.advertiseUrl; docs/scale-out.md). */
+export function leaderLine(lead: { role: string; nodeId: string; leader?: { nodeId: string; api?: string } }): string {
+  const at = (api: string | undefined): string => (api ? ` at ${api}` : ', its API not advertised')
+  if (lead.role === 'leader') return `Leader: this daemon (${lead.nodeId})${at(lead.leader?.api)}`
+  return `Leader: ${lead.leader ? `${lead.leader.nodeId}${at(lead.leader.api)}` : 'none known'} — this daemon (${lead.nodeId}) is ${lead.role}`
 }
 
 /** The store's health as GET /api/v1/status gives it (operators: every figure; others: the state). */
