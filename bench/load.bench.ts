@@ -124,11 +124,13 @@ async function runPhase(ph: Phase, seed: number): Promise<void> {
     const d0 = await rig.stats()
     const t0 = Date.now()
     let rssPeak = d0.rss
+    let queuedPeak = d0.storeQueued
     const end = t0 + ph.measureMs
     while (Date.now() < end) {
       await sleep(500)
       const s = await rig.stats()
       rssPeak = Math.max(rssPeak, s.rss)
+      queuedPeak = Math.max(queuedPeak, s.storeQueued)
     }
     const d1: ChildStats = await rig.stats()
     const secs = (Date.now() - t0) / 1000
@@ -169,6 +171,10 @@ async function runPhase(ph: Phase, seed: number): Promise<void> {
       .map(([k, v]) => `${k} ${((v.ms / (d1.handled[k] ?? 1)) * 1000).toFixed(0)} µs (max ${v.max.toFixed(2)} ms)`)
     console.log(`  engine step, mean by event: ${perType.join(', ')}`)
     console.log(`daemon CPU per completed call: ${(cpuMs / Math.max(1, p.callerHangups)).toFixed(2)} ms`)
+    // Whether the store keeps up: a queue that only grows means its writes fall further behind the calls.
+    console.log(
+      `store (${rig.store}) write queue: ${((d1.storeWritten - d0.storeWritten) / secs).toFixed(0)} jobs/s written; ${d0.storeQueued} queued at the start, ${d1.storeQueued} at the end, peak ${queuedPeak} (sampled every 0.5 s)`,
+    )
     // monitorEventLoopDelay's samples include its own 5 ms tick: the lateness is the excess over it.
     const late = (x: number): string => Math.max(0, x - 5).toFixed(2)
     console.log(

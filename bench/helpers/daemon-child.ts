@@ -75,6 +75,9 @@ export interface ChildStats {
   elu: number
   /** Event-loop delay since the last reset (ms). */
   loopDelay: { p50: number; p99: number; max: number }
+  /** The store's write queue now: jobs waiting (incl. the one being written) and jobs committed since start. */
+  storeQueued: number
+  storeWritten: number
   /** Where the last rebuild from FreeSWITCH went (the first node's; bench/recovery). */
   rebuild?: RebuildFigures
 }
@@ -109,10 +112,10 @@ let persistBase = 0
 const writes = daemon.store.writes
 const enqueue = writes.enqueue.bind(writes)
 writes.enqueue = (label, job) =>
-  enqueue(label, async (tx) => {
+  enqueue(label, async (tx, attempt) => {
     const t0 = performance.now()
     try {
-      await job(tx)
+      await job(tx, attempt)
     } finally {
       persistMs += performance.now() - t0
     }
@@ -195,6 +198,8 @@ process.on('message', (m: Request) => {
         persistMs: persistMs - persistBase,
         elu: performance.eventLoopUtilization(eluBase).utilization,
         loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+        storeQueued: writes.health().queued,
+        storeWritten: writes.health().written,
       }
       const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
       if (rebuild) stats.rebuild = rebuild

@@ -207,10 +207,14 @@ export class Calls {
   }
 
   /** Update a call; on end (endedAt set) wait/talk are derived unless given. */
-  async update(callId: string, patch: CallPatch): Promise<CallRecord> {
+  /**
+   * `current`: the record as this same transaction just read or wrote it (the call path's persistence has it), which
+   * saves reading it again: one round trip less on PostgreSQL.
+   */
+  async update(callId: string, patch: CallPatch, current?: CallRecord): Promise<CallRecord> {
     rejectUnknownKeys('call', patch, Object.keys(COLUMN))
     return this.ctx.tx(async (ctx) => {
-      const cur = await this.#get(ctx, callId)
+      const cur = current?.callId === callId ? current : await this.#get(ctx, callId)
       for (const k of ['enteredQueueAt', 'answeredAt', 'endedAt'] as const)
         if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
       for (const k of ['waitMs', 'talkMs'] as const) if (patch[k] != null) requireInstant(`call.${k}`, patch[k])
@@ -315,7 +319,6 @@ export class Calls {
     id: number,
     p: { result: OfferResult; cause?: string; answeredAt?: number; endedAt?: number },
   ): Promise<CallOffer> {
-    await this.getOffer(id)
     if (!OFFER_RESULTS.includes(p.result))
       throw invalid('offer.result', `expected one of ${OFFER_RESULTS.join(', ')}, got ${describe(p.result)}`)
     if (p.answeredAt != null) requireInstant('offer.answeredAt', p.answeredAt)

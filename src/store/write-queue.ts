@@ -19,6 +19,10 @@
  *   events, so the queue keeps up with bursts far above one event per commit latency. If a job of a batch fails for
  *   a reason retrying cannot cure, the batch is rolled back and its jobs are written one by one, so only that job
  *   is rejected.
+ * - Careful retry: that holds for a batch of one too. A job's first attempt runs with `careful: false`; if it fails
+ *   for a reason retrying cannot cure, it runs once more, alone, with `careful: true`, and is rejected only if that
+ *   fails too. So a job of many writes need not pay for a savepoint per write on every attempt (each one a round
+ *   trip on PostgreSQL; src/daemon/persist.ts) to be able to skip just the bad one.
  * - Memory bound: past maxQueued jobs, enqueue() still accepts (a call is never refused for the store) but
  *   health() reports 'overflow' so an operator is paged before memory runs out.
  */
@@ -27,7 +31,13 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { AsyncSqlDb, SqlRunner } from './sql/async-db.js'
 
-export type WriteJob = (tx: SqlRunner) => Promise<void>
+/**
+ * One job. `attempt.careful` is false on the first, optimistic attempt and true when the job is run again alone
+ * after an attempt failed for a reason retrying cannot cure (see "Careful retry" above): a job made of several
+ * independent writes may then guard each with a savepoint, so that only the failing one is skipped. A job that
+ * ignores it is simply run once more.
+ */
+export type WriteJob = (tx: SqlRunner, attempt: { careful: boolean }) => Promise<void>
 
 export interface WriteQueueHealth {
   /** ok: empty or draining normally; degraded: the store is failing and writes are queued; overflow: degraded past maxQueued. */
@@ -228,8 +238,8 @@ export class WriteQueue extends EventEmitter {
             delay = Math.min(delay * 2, this.#opts.retryMaxMs)
             continue
           }
-          if (batch.length > 1) {
-            // Which job failed is not known from outside the transaction: write these one by one.
+          if (head.seq > this.#singleUntil) {
+            // Which job failed is not known from outside the transaction: write these one by one, carefully.
             this.#singleUntil = batch[batch.length - 1].seq
             continue
           }
@@ -268,7 +278,8 @@ export class WriteQueue extends EventEmitter {
       ])
       const applied = done ? Number(done.last_seq) : 0
       if (applied >= last) return // committed by an attempt whose acknowledgement was lost
-      for (const e of batch) if (e.seq > applied) await e.job(tx)
+      const careful = batch.length === 1 && batch[0].seq <= this.#singleUntil
+      for (const e of batch) if (e.seq > applied) await e.job(tx, { careful })
       await tx.run(
         'INSERT INTO koplus_writer (writer, last_seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at',
         [this.writerId, last, this.#opts.now()],

@@ -9,8 +9,8 @@ import t from 'tap'
 import pino from 'pino'
 import { Writable } from 'node:stream'
 import type { Command } from '../../src/core/commands.js'
-import { persistInJob, persistStep } from '../../src/daemon/persist.js'
-import type { Store } from '../../src/store/index.js'
+import { persistCommands, persistInJob, persistStep } from '../../src/daemon/persist.js'
+import type { SqlRunner, Store } from '../../src/store/index.js'
 import { storeBackends } from '../helpers/store-backends.js'
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0, 0)
@@ -106,6 +106,7 @@ for (const b of backends) {
       persistStep(store, 'callback c3', [arrived(q, 'c3'), bad, logged(q, 'c3', 'CALLBACK')], log)
       await store.writes.drained()
       t.equal(store.writes.health().rejected, 0, 'the job committed')
+      t.equal(store.writes.health().failures, 1, 'after one failed plain attempt, then a careful one')
       t.ok(await store.calls.find('c3'), 'the command before the failing one is written')
       t.same(
         (await store.events.list({ callId: 'c3' })).map((e) => e.event),
@@ -121,6 +122,40 @@ for (const b of backends) {
       )
     },
   )
+
+  t.test(`${b.name}: a step's first attempt takes no savepoints (each is a round trip on PostgreSQL)`, async (t) => {
+    const store = await b.openStore(t)
+    const q = await seedQueue(store)
+    const { log } = capture()
+    const statements: string[] = []
+    const attempts: boolean[] = []
+    store.writes.enqueue('counted', async (tx, attempt) => {
+      attempts.push(attempt.careful)
+      const counting: SqlRunner = {
+        all: (sql, params) => (statements.push(sql), tx.all(sql, params)),
+        get: (sql, params) => (statements.push(sql), tx.get(sql, params)),
+        run: (sql, params) => (statements.push(sql), tx.run(sql, params)),
+      }
+      const answered: Command = { type: 'call-record', record: { callId: 'c5', answeredAt: T0 + 5 } }
+      const cmds = [arrived(q, 'c5'), logged(q, 'c5', 'ENTERQUEUE'), answered, logged(q, 'c5', 'CONNECT', T0 + 5)]
+      await persistCommands(store.within(counting), counting, cmds, log, attempt)
+    })
+    await store.writes.drained()
+    t.same(attempts, [false], 'one attempt, not a careful one')
+    t.same(
+      statements.filter((sql) => /SAVEPOINT/.test(sql)),
+      [],
+      'no savepoint around the four commands',
+    )
+    t.equal(
+      statements.filter((sql) => /FROM call_records/.test(sql)).length,
+      2,
+      'the record read once per call-record command (does it exist?), not again by the update',
+    )
+    t.equal((await store.calls.get('c5')).answeredAt, T0 + 5, 'the update written')
+    t.ok(await store.calls.find('c5'), 'the record written')
+    t.equal((await store.events.list({ callId: 'c5' })).length, 2, 'and both log rows')
+  })
 
   t.test(`${b.name}: a connection failure is not swallowed: the job is retried, then written once`, async (t) => {
     const store = await b.openStore(t, { writeQueue: { retryMinMs: 1, retryMaxMs: 2 } })

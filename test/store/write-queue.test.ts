@@ -75,6 +75,41 @@ for (const b of backends) {
     t.match(q.rejected(), [{ seq: 2, label: 'ARRIVE c1 again', error: "call 'c1' already recorded" }])
   })
 
+  t.test(`${b.name}: a job that fails for good runs once more alone, carefully, before it is rejected`, async (t) => {
+    const store = await b.openStore(t)
+    const q = new WriteQueue(store.db, { retryMinMs: 10, retryMaxMs: 50 })
+    t.teardown(() => q.close())
+    const attempts: { label: string; careful: boolean }[] = []
+    const job =
+      (label: string, i: number, fail: 'never' | 'plain' | 'always') =>
+      async (tx: SqlRunner, attempt: { careful: boolean }) => {
+        attempts.push({ label, careful: attempt.careful })
+        await eventJob(store, i)(tx)
+        if (fail === 'always' || (fail === 'plain' && !attempt.careful)) throw new Error(`${label}: bad data`)
+      }
+    q.enqueue('cured', job('cured', 1, 'plain'))
+    await q.drained()
+    q.enqueue('hopeless', job('hopeless', 2, 'always'))
+    await q.drained()
+    t.same(
+      attempts,
+      [
+        { label: 'cured', careful: false },
+        { label: 'cured', careful: true },
+        { label: 'hopeless', careful: false },
+        { label: 'hopeless', careful: true },
+      ],
+      'each alone: a plain attempt, then a careful one',
+    )
+    t.same(
+      (await store.events.list()).map((e) => e.callId),
+      ['c1'],
+      'the job its careful attempt cured is written once; the hopeless one left nothing',
+    )
+    t.match(q.health(), { written: 1, rejected: 1, failures: 3 })
+    t.match(q.rejected(), [{ label: 'hopeless', error: 'hopeless: bad data' }])
+  })
+
   t.test(`${b.name}: a commit whose acknowledgement was lost is not applied twice on retry`, async (t) => {
     const store = await b.openStore(t)
     const db = store.db
