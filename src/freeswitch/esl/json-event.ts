@@ -15,6 +15,7 @@
  */
 import type { EslEvent } from './event.js'
 import { setHeader } from './parser.js'
+import { ownString } from './own-string.js'
 
 const QUOTE = 34 // "
 const BACKSLASH = 92
@@ -149,7 +150,8 @@ export class ScannedJsonEvent implements EslEvent {
     const { names, values, body } = scanned
     this.#names = names
     this.#values = values
-    // The values are slices of the text: keeping it costs no memory.
+    // The values are slices of the text: keeping it while the event lives costs no memory. What `get` hands out is
+    // copied (ownString), so a value kept after the event does not keep the text.
     if (scanned.flat) this.#text = text
     this.name = this.get('Event-Name') ?? ''
     const sub = this.get('Event-Subclass')
@@ -173,7 +175,7 @@ export class ScannedJsonEvent implements EslEvent {
   get(name: string): string | undefined {
     // A repeated name keeps the last value, as JSON.parse does.
     const j = this.#names.lastIndexOf(name)
-    return j === -1 ? undefined : this.#values[j]
+    return j === -1 ? undefined : ownString(this.#values[j])
   }
 
   variable(name: string): string | undefined {
