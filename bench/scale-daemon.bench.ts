@@ -206,6 +206,11 @@ async function runSize(waitingTarget: number): Promise<void> {
     console.log(
       `  memory without a forced gc: heap ${mb(filledNoGc.heapUsed)}; per waiting caller heap ${kb(filledNoGc.heapUsed - beforeNoGc.heapUsed)}, RSS ${kb(filledNoGc.rss - beforeNoGc.rss)}`,
     )
+    const cp = d.checkpoints
+    if (cp)
+      console.log(
+        `  SQLite WAL checkpoints on the worker thread: ${cp.checkpoints} (${cp.restarts} RESTART), WAL at most ${cp.maxWalPages} pages, now ${cp.walPages}, longest ${cp.maxMs.toFixed(1)} ms${cp.lastError ? `, last error: ${cp.lastError}` : ''}`,
+      )
     console.log(
       `simulator + harness process: CPU ${(((simCpu.user + simCpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of a core, event-loop lateness p99 ${Math.max(0, simLoop.percentile(99) / 1e6 - 5).toFixed(2)} ms`,
     )

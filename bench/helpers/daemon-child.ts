@@ -23,6 +23,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
 import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
 import type { RebuildFigures } from '../../src/daemon/freeswitch-link.js'
+import type { CheckpointerStats } from '../../src/daemon/wal-checkpointer.js'
 
 /** What the parent passes on the command line. */
 export interface ChildSettings {
@@ -85,6 +86,8 @@ export interface ChildStats {
   loopDelay: { p50: number; p99: number; max: number }
   /** Where the last rebuild from FreeSWITCH went (the first node's; bench/recovery). */
   rebuild?: RebuildFigures
+  /** The SQLite WAL checkpoint worker's figures (src/daemon/wal-checkpointer.ts). */
+  checkpoints?: CheckpointerStats
 }
 
 type Request =
@@ -221,6 +224,7 @@ process.on('message', (m: Request) => {
         elu: performance.eventLoopUtilization(eluBase).utilization,
         loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
       }
+      if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
       const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
       if (rebuild) stats.rebuild = rebuild
       send({ type: 'stats', stats })
