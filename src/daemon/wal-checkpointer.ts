@@ -22,13 +22,14 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 
-/** The daemon's own connection checkpoints only past this many WAL pages (4 KiB each: ~40 MB), if the worker fell behind. */
-export const SAFETY_NET_PAGES = 10_000
+/** The daemon's own connection checkpoints only past this many WAL pages (4 KiB each: ~80 MB), if the worker fell behind. */
+export const SAFETY_NET_PAGES = 20_000
 
 export interface CheckpointerOptions {
-  /** Milliseconds between PASSIVE checkpoints (default 500). */
+  /** Milliseconds between PASSIVE checkpoints (default 100: the WAL starts again only after a checkpoint that ended
+   * between two of the daemon's transactions, so it tries often; one with nothing to copy costs next to nothing). */
   everyMs?: number
-  /** WAL pages beyond which the worker runs a RESTART checkpoint (default 4,000, ~16 MB). */
+  /** WAL pages beyond which the worker runs a RESTART checkpoint (default 8,000, ~32 MB). */
   restartPages?: number
   logger?: Logger
 }
@@ -105,8 +106,8 @@ export class WalCheckpointer {
       workerData: {
         module: createRequire(import.meta.url).resolve('better-sqlite3'),
         path,
-        everyMs: opts.everyMs ?? 500,
-        restartPages: opts.restartPages ?? 4_000,
+        everyMs: opts.everyMs ?? 100,
+        restartPages: opts.restartPages ?? 8_000,
       },
     })
     // The worker's timer must not keep the process up on its own (the daemon's own handles decide that).
