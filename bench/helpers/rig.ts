@@ -297,8 +297,10 @@ async function spawnDaemonChild(
   const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
   // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+  // BENCH_DAEMON_NODE_FLAGS='--max-semi-space-size=64 …': V8/Node flags for the daemon process (e.g. GC settings).
+  const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
   // --expose-gc: `stats({ gc: true })` samples memory after a full collection; nothing collects unless asked.
-  const child = spawn(process.execPath, ['--expose-gc', ...prof, childPath, JSON.stringify(settings)], {
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, ...prof, childPath, JSON.stringify(settings)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   try {
