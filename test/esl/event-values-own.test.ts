@@ -70,6 +70,22 @@ for (const format of ['json', 'plain'] as const) {
   })
 }
 
+t.test('json: a decoded event holds its text, not a copy of every header', (t) => {
+  // json-event.ts finds a header in the text when it is read; cutting every name and value at decode time cost
+  // ~300 strings per event (the daemon's main garbage at 10,000 waiting callers).
+  const frame = parkFrame('inbound-queue-call.json')
+  const uuid = eventFromFrame(frame)!.uuid!
+  const textBytes = frame.body!.length
+  const frames = Array.from({ length: N }, (_, i) => variant(frame, uuid, i))
+  const before = heapAfterGc()
+  const events = frames.map((f) => eventFromFrame(f)!)
+  const perEvent = (heapAfterGc() - before) / N
+  t.equal(events[N - 1].uuid, `${(N - 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`)
+  t.equal(events[0].variable('koplus_queue'), eventFromFrame(frame)!.variable('koplus_queue'))
+  t.ok(perEvent < 2 * textBytes, `${perEvent.toFixed(0)} B per event kept, under twice its ${textBytes} B of text`)
+  t.end()
+})
+
 t.test('ownString: the same characters; short strings as they are', (t) => {
   const text = 'x'.repeat(100) + '6f1c2a8e-4b7d-4e0a-9c3b-5d2e8f71a604'
   const cut = text.slice(100)
