@@ -149,22 +149,27 @@ function valueAt(text: string, start: number, end: number): string | undefined {
 /** An event decoded by scanJsonEvent: its text, headers found in it when read, the object of all built on first use. */
 export class ScannedJsonEvent implements EslEvent {
   readonly name: string
-  readonly subclass?: string
   readonly uuid?: string
   readonly body?: string
   readonly #text: string
   readonly #scanned: ScannedJson
   #headers: Record<string, string> | undefined
+  /** Event-Subclass, looked up when first asked for (only CUSTOM events have one: a lookup that finds nothing
+   * reads the whole text). */
+  #subclass: string | undefined | null = null
 
   constructor(scanned: ScannedJson, text: string) {
     this.#text = text
     this.#scanned = scanned
     this.name = this.get('Event-Name') ?? ''
-    const sub = this.get('Event-Subclass')
-    if (sub !== undefined) this.subclass = sub
     const uuid = this.get('Unique-ID')
     if (uuid !== undefined) this.uuid = uuid
     if (scanned.body !== undefined) this.body = scanned.body
+  }
+
+  get subclass(): string | undefined {
+    if (this.#subclass === null) this.#subclass = this.get('Event-Subclass')
+    return this.#subclass
   }
 
   get headers(): Readonly<Record<string, string>> {
