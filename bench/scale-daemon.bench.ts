@@ -16,11 +16,16 @@
  *     coming free is the daemon's part of arrival → ring (what a caller arriving to a free agent measures in
  *     `npm run bench -- event-path`);
  *   - the daemon's event-loop lateness (monitorEventLoopDelay, beyond its 5 ms tick), CPU, and memory per waiting
- *     caller (RSS and heap growth from the empty queue to W waiting, divided by W; no forced gc).
+ *     caller: RSS and heap growth from the empty queue to W waiting, divided by the number waiting, sampled after a
+ *     full collection in the daemon (the child runs with --expose-gc), and beside it without one (what the last
+ *     scavenge left: garbage, not what a caller holds).
+ * And once, first: memory per logged-in agent, the daemon's heap and RSS after a collection once its first rebuild is
+ * done, with A agents against 1 agent, divided by A − 1.
  *
  * Run: npm run bench -- scale-daemon
  *   (DAEMON_SCALE_SIZES=2000,5000  DAEMON_SCALE_AGENTS=200  DAEMON_SCALE_RATE=100  DAEMON_SCALE_MEASURE_MS=15000
- *    DAEMON_SCALE_FILL_RATE=500 to change)
+ *    DAEMON_SCALE_FILL_RATE=500 to change; DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon empty and
+ *    at W waiting, written into <dir>, to see what holds the memory: bench/helpers/heap-diff.ts compares them)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { placeCaller } from './helpers/callers.js'
@@ -39,6 +44,7 @@ const ANSWER_MS = 20
 const ESL_POLL_MS = 20
 /** A bound on the fill: a host that cannot keep up stops here and says so. */
 const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
+const HEAP_SNAPSHOT_DIR = process.env.DAEMON_SCALE_HEAP_SNAPSHOT
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
@@ -64,6 +70,7 @@ async function runSize(waitingTarget: number): Promise<void> {
     agents: AGENTS,
     eslPollMs: ESL_POLL_MS,
     phone: { answerAfterMs: ANSWER_MS },
+    probes: false,
   })
   const simLoop = monitorEventLoopDelay({ resolution: 5 })
   const waiting = new Set<string>()
@@ -87,7 +94,10 @@ async function runSize(waitingTarget: number): Promise<void> {
       const at = arrivedAt.get(o.callId)
       if (measuring && at !== undefined) rungAfter.push(o.at - at)
     }
-    const before = await rig.stats()
+    const before = await rig.stats({ gc: true })
+    const beforeNoGc = await rig.stats()
+    if (HEAP_SNAPSHOT_DIR)
+      console.log(`heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, 'empty')}`)
 
     // Fill: until W wait (bounded in time).
     const fillStart = performance.now()
@@ -101,7 +111,13 @@ async function runSize(waitingTarget: number): Promise<void> {
     const fillSec = (performance.now() - fillStart) / 1000
     const reached = waiting.size
     await sleep(1000)
-    const filled = await rig.stats()
+    const filledNoGc = await rig.stats()
+    const filled = await rig.stats({ gc: true })
+    const waitingAtSample = waiting.size
+    if (HEAP_SNAPSHOT_DIR)
+      console.log(
+        `heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, `${waitingAtSample}-waiting`)}`,
+      )
 
     // Measurement: R arrivals per second, agents freeing at about the same rate.
     rig.probe.reset()
@@ -180,10 +196,21 @@ async function runSize(waitingTarget: number): Promise<void> {
       .slice(0, 5)
       .map(([k, v]) => `${k} ${((v.ms / (d.handled[k] ?? 1)) * 1000).toFixed(0)} µs (max ${v.max.toFixed(2)} ms)`)
     console.log(`  engine step, mean by event: ${perType.join(', ')}`)
-    const kb = (b: number): string => `${(b / Math.max(1, reached) / 1024).toFixed(2)} KB`
+    const kb = (b: number): string => `${(b / Math.max(1, waitingAtSample) / 1024).toFixed(2)} KB`
     console.log(
-      `  memory: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller RSS ${kb(filled.rss - before.rss)}, heap ${kb(filled.heapUsed - before.heapUsed)} (no forced gc)`,
+      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}`,
     )
+    console.log(
+      `  memory after gc, where: heap total ${mb(filled.heapTotal)} (empty ${mb(before.heapTotal)}), external ${mb(filled.external)} (empty ${mb(before.external)}), RSS beyond the heap ${mb(filled.rss - filled.heapTotal)} (empty ${mb(before.rss - before.heapTotal)})`,
+    )
+    console.log(
+      `  memory without a forced gc: heap ${mb(filledNoGc.heapUsed)}; per waiting caller heap ${kb(filledNoGc.heapUsed - beforeNoGc.heapUsed)}, RSS ${kb(filledNoGc.rss - beforeNoGc.rss)}`,
+    )
+    const cp = d.checkpoints
+    if (cp)
+      console.log(
+        `  SQLite WAL checkpoints on the worker thread: ${cp.checkpoints} (${cp.restarts} RESTART), WAL at most ${cp.maxWalPages} pages, now ${cp.walPages}, longest ${cp.maxMs.toFixed(1)} ms${cp.lastError ? `, last error: ${cp.lastError}` : ''}`,
+      )
     console.log(
       `simulator + harness process: CPU ${(((simCpu.user + simCpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of a core, event-loop lateness p99 ${Math.max(0, simLoop.percentile(99) / 1e6 - 5).toFixed(2)} ms`,
     )
@@ -201,11 +228,38 @@ async function tryRunSize(w: number): Promise<void> {
   }
 }
 
+/** The daemon's heap and RSS after gc once rebuilt, with `agents` logged in (and their phones registered). */
+async function memoryAtRest(agents: number): Promise<{ heapUsed: number; rss: number }> {
+  const rig = await BenchRig.start({
+    agents,
+    eslPollMs: ESL_POLL_MS,
+    phone: { answerAfterMs: ANSWER_MS },
+    probes: false,
+  })
+  try {
+    await sleep(500)
+    return await rig.stats({ gc: true })
+  } finally {
+    await rig.stop()
+  }
+}
+
+/** Memory per logged-in agent: A agents against 1, after gc, divided by A − 1. */
+async function agentMemory(): Promise<void> {
+  const one = await memoryAtRest(1)
+  const all = await memoryAtRest(AGENTS)
+  const kb = (b: number): string => `${(b / (AGENTS - 1) / 1024).toFixed(2)} KB`
+  console.log(
+    `memory per logged-in agent (${AGENTS} against 1, after gc, phones registered): heap ${kb(all.heapUsed - one.heapUsed)}, RSS ${kb(all.rss - one.rss)}`,
+  )
+}
+
 export default async function (): Promise<void> {
   console.log(
     `koplus at scale: daemon process (dist/) ↔ FreeSWITCH simulator over TCP 127.0.0.1, Event Socket delivery rule ON (eslPollMs ${ESL_POLL_MS}, mod_event_socket read_packet), the daemon's LF wake-ups on`,
   )
   console.log(hostLine())
+  if (AGENTS > 1) await agentMemory()
   for (const w of SIZES) await tryRunSize(w)
   console.log(`\n${hostLine()} (at the end)`)
 }

@@ -7,10 +7,13 @@
  * engine's `center.handle` (read-only: it times the call and looks at the commands returned) to learn when the
  * engine decided an offer — the "queue entry" instant, which no ESL traffic reveals.
  *
- * IPC (parent → child): {type:'stats'} | {type:'probes'} | {type:'reset'} | {type:'stop'}.
+ * IPC (parent → child): {type:'stats', gc?} | {type:'probes'} | {type:'reset'} | {type:'stop'} | {type:'clock'} |
+ * {type:'heap-snapshot', dir, label}. With gc the stats are sampled after a full collection (the child runs with --expose-gc).
  * IPC (child → parent): {type:'ready'}, and one reply of the same type to each request.
  */
+import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
 import pino from 'pino'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
@@ -21,6 +24,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
 import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
 import type { RebuildFigures } from '../../src/daemon/freeswitch-link.js'
+import type { CheckpointerStats } from '../../src/daemon/wal-checkpointer.js'
 
 /** What the parent passes on the command line. */
 export interface ChildSettings {
@@ -36,6 +40,8 @@ export interface ChildSettings {
   api?: { clientAddressHeader?: 'none' | 'x-forwarded-for' | 'x-real-ip' }
   /** The ESL client's LF wake-up interval, ms (0: none); default: the client's own default. */
   wakeupMs?: number
+  /** Keep the offer probes for `offerProbes()` (default true); a bench that never drains them turns this off. */
+  probes?: boolean
 }
 
 /** One engine step that produced an `originate` (an offer), timed in epoch ms with sub-ms precision. */
@@ -63,6 +69,10 @@ export interface ChildStats {
   cpuSystemUs: number
   rss: number
   heapUsed: number
+  /** The V8 heap's size (used and free), and memory outside it (Buffers: external, arrayBuffers). */
+  heapTotal: number
+  external: number
+  arrayBuffers: number
   /** Core events handled by the engine, by type, since the last reset. */
   handled: Record<string, number>
   /** Total time inside center.handle since the last reset (ms, wall clock). */
@@ -80,9 +90,28 @@ export interface ChildStats {
   storeWritten: number
   /** Where the last rebuild from FreeSWITCH went (the first node's; bench/recovery). */
   rebuild?: RebuildFigures
+  /** The SQLite WAL checkpoint worker's figures (src/daemon/wal-checkpointer.ts). */
+  checkpoints?: CheckpointerStats
 }
 
-type Request = { type: 'stats' } | { type: 'probes' } | { type: 'reset' } | { type: 'stop' } | { type: 'clock' }
+type Request =
+  | { type: 'stats'; gc?: boolean }
+  | { type: 'probes' }
+  | { type: 'reset' }
+  | { type: 'stop' }
+  | { type: 'clock' }
+  | { type: 'heap-snapshot'; dir: string; label: string }
+
+/**
+ * A full, compacting collection before a memory sample (the rig starts this process with --expose-gc): without it
+ * heapUsed and RSS count whatever garbage the last scavenges left, and per-caller figures read that garbage.
+ */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('stats with gc: start the daemon child with --expose-gc')
+  gc()
+  gc()
+}
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as ChildSettings
 const send = (m: unknown): void => {
@@ -147,6 +176,7 @@ center.handle = (event: CoreEvent, now: number): Command[] => {
       const at = wrapUpEnds.get(event.id)
       if (at !== undefined) p.scheduledAt = at
     }
+    if (settings.probes === false) continue
     probes.push(p)
     const base = persistMs
     queueMicrotask(() => {
@@ -185,6 +215,7 @@ const keepAlive = setInterval(() => undefined, 1 << 30)
 process.on('message', (m: Request) => {
   switch (m.type) {
     case 'stats': {
+      if (m.gc) collectGarbage()
       const cpu = process.cpuUsage()
       const mem = process.memoryUsage()
       const stats: ChildStats = {
@@ -192,6 +223,9 @@ process.on('message', (m: Request) => {
         cpuSystemUs: cpu.system,
         rss: mem.rss,
         heapUsed: mem.heapUsed,
+        heapTotal: mem.heapTotal,
+        external: mem.external,
+        arrayBuffers: mem.arrayBuffers,
         handled: { ...handled },
         engineMs,
         engineByType: structuredClone(engineByType),
@@ -201,9 +235,19 @@ process.on('message', (m: Request) => {
         storeQueued: writes.health().queued,
         storeWritten: writes.health().written,
       }
+      if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
       const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
       if (rebuild) stats.rebuild = rebuild
       send({ type: 'stats', stats })
+      return
+    }
+    case 'heap-snapshot': {
+      // A heap snapshot of this process (after a collection), for finding what holds memory per call.
+      collectGarbage()
+      send({
+        type: 'heap-snapshot',
+        path: writeHeapSnapshot(join(m.dir, `koplus-daemon-${process.pid}-${m.label}.heapsnapshot`)),
+      })
       return
     }
     case 'clock':

@@ -47,6 +47,8 @@ export interface RigOptions {
   eslPollMs?: number
   /** The daemon's ESL LF wake-up interval (ChildSettings.wakeupMs; default: the client's). */
   wakeupMs?: number
+  /** Keep offer probes in the daemon for `offerProbes()` (default true; off for a bench that never reads them). */
+  probes?: boolean
 }
 
 /** Extension of agent i (0-based). */
@@ -106,6 +108,7 @@ export class BenchRig {
       soundsDir,
       ...(opts.api ? { api: opts.api } : {}),
       ...(opts.wakeupMs !== undefined ? { wakeupMs: opts.wakeupMs } : {}),
+      ...(opts.probes === false ? { probes: false } : {}),
     }
     let child: ChildProcess
     let apiUrl: string | undefined
@@ -211,9 +214,9 @@ export class BenchRig {
     this.clockErrorMs = best / 2
   }
 
-  #request<T>(type: string, key: string): Promise<T> {
+  #request<T>(type: string, key: string, extra: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} reply from the daemon`)), 10_000)
+      const timer = setTimeout(() => reject(new Error(`no ${type} reply from the daemon`)), timeoutMs)
       const on = (m: Record<string, unknown>): void => {
         if (m.type !== type) return
         this.child.off('message', on)
@@ -221,13 +224,21 @@ export class BenchRig {
         resolve(m[key] as T)
       }
       this.child.on('message', on)
-      this.child.send({ type })
+      this.child.send({ type, ...extra })
     })
   }
 
-  /** The daemon process's CPU, memory, event loop and engine counters. */
-  stats(): Promise<ChildStats> {
-    return this.#request<ChildStats>('stats', 'stats')
+  /**
+   * The daemon process's CPU, memory, event loop and engine counters. `{ gc: true }`: memory sampled after a full
+   * collection in the daemon (what is live, not what the last scavenge left).
+   */
+  stats(opts: { gc?: boolean } = {}): Promise<ChildStats> {
+    return this.#request<ChildStats>('stats', 'stats', opts.gc ? { gc: true } : {})
+  }
+
+  /** Writes a heap snapshot of the daemon process (after a collection) into `dir`; returns its path. */
+  heapSnapshot(dir: string, label: string): Promise<string> {
+    return this.#request<string>('heap-snapshot', 'path', { dir, label }, 300_000)
   }
 
   /**
@@ -286,7 +297,10 @@ async function spawnDaemonChild(
   const childPath = fileURLToPath(new URL('./daemon-child.js', import.meta.url))
   // BENCH_CPU_PROF=<dir>: the daemon process writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const child = spawn(process.execPath, [...prof, childPath, JSON.stringify(settings)], {
+  // BENCH_DAEMON_NODE_FLAGS='--max-semi-space-size=64 …': V8/Node flags for the daemon process (e.g. GC settings).
+  const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
+  // --expose-gc: `stats({ gc: true })` samples memory after a full collection; nothing collects unless asked.
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, ...prof, childPath, JSON.stringify(settings)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   try {

@@ -47,6 +47,7 @@ import { isPersistCommand, persistStep } from './persist.js'
 import { QueuedWork } from './queued-work.js'
 import { TimerTable } from './timers.js'
 import { Leadership } from './leadership.js'
+import { SAFETY_NET_PAGES, WalCheckpointer } from './wal-checkpointer.js'
 
 export {
   DAEMON_EVENTS,
@@ -107,6 +108,8 @@ export interface Daemon {
   readonly freeswitch: FreeSwitchState
   /** Active/standby (settings.leadership); undefined for a single daemon, which always leads. */
   readonly leadership?: Leadership
+  /** The WAL checkpoints' worker (a SQLite file the daemon opened itself; ./wal-checkpointer.ts). */
+  readonly checkpointer?: WalCheckpointer
   /**
    * Runs the engine on one event now and carries out its commands; returns them. Never throws. The event's writes
    * are queued (see `persisted`).
@@ -163,6 +166,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       logger: log.child({ module: 'store' }),
       clock,
     }))
+  // SQLite's WAL checkpoints (the fsyncs) on a worker thread, not inside the daemon's COMMITs (./wal-checkpointer.ts).
+  const checkpointer =
+    ownStore && store.db.dialect === 'sqlite' && !settings.databaseUrl && settings.databasePath !== ':memory:'
+      ? await startCheckpointer(store, settings.databasePath, log)
+      : undefined
   const queued = new QueuedWork(store)
   const view = new EngineView(store, settings, { read: (label, fn) => queued.run(label, fn) })
   const center = new CallCenter()
@@ -225,8 +233,11 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
 
   function logEvent(event: CoreEvent): void {
     if (event.type === 'config' || event.type === 'timer') return
+    const info = INFO_EVENTS.has(event.type)
+    // The line's objects are built only when it is written (every event passes here: at 10,000 waiting, thousands a second).
+    if (!log.isLevelEnabled(info ? 'info' : 'debug')) return
     const ids = eventIds(event)
-    if (INFO_EVENTS.has(event.type)) log.info({ ...ids, event: event.type, ...eventDetail(event) }, event.type)
+    if (info) log.info({ ...ids, event: event.type, ...eventDetail(event) }, event.type)
     else log.debug({ ...ids, event: event.type }, event.type)
   }
 
@@ -247,8 +258,9 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     }
     if (cmd.type === 'record') ensureRecordingDir(cmd.path)
     if (FreeSwitchAdapter.handles(cmd)) {
-      if (INFO_COMMANDS.has(cmd.type)) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
-      else log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
+      if (INFO_COMMANDS.has(cmd.type)) {
+        if (log.isLevelEnabled('info')) log.info({ ...commandIds(cmd), command: cmd.type }, cmd.type)
+      } else if (log.isLevelEnabled('debug')) log.debug({ ...commandIds(cmd), command: cmd.type }, cmd.type)
       void link.execute(cmd)
       return
     }
@@ -353,6 +365,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     logger: log,
     freeswitch: fsState,
     ...(lead ? { leadership: lead } : {}),
+    ...(checkpointer ? { checkpointer } : {}),
     dispatch,
     onHandled: (l: HandledListener) => {
       handledListeners.add(l)
@@ -379,6 +392,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
       await link.stop()
       // After the ESL connections: releasing the lock lets a standby take over at once.
       await lead?.stop()
+      await checkpointer?.stop()
       // The writes still queued are written first (store.close drains the queue, up to 5 s).
       if (ownStore) await store.close()
       log.info('koplus daemon stopped; live calls were left in FreeSWITCH')
@@ -424,4 +438,10 @@ function commandIds(c: Command): Record<string, unknown> {
   if (c.type === 'hangup' || c.type === 'hangup-leg') out.cause = c.cause
   if (c.type === 'transfer') out.destination = c.destination
   return out
+}
+
+/** Hands the store's WAL checkpoints to a worker thread; the daemon's connection keeps only a far safety net. */
+async function startCheckpointer(store: Store, path: string, log: Logger): Promise<WalCheckpointer> {
+  await store.db.get(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`)
+  return new WalCheckpointer(path, { logger: log.child({ module: 'wal-checkpoint' }) })
 }

@@ -23,6 +23,11 @@
  *   for a reason retrying cannot cure, it runs once more, alone, with `careful: true`, and is rejected only if that
  *   fails too. So a job of many writes need not pay for a savepoint per write on every attempt (each one a round
  *   trip on PostgreSQL; src/daemon/persist.ts) to be able to skip just the bad one.
+ * - Short turns on SQLite (issue 13, the daemon's event-loop lateness): SQLite's statements run on the event loop, so
+ *   a transaction is one synchronous stretch. Past `sliceMs` of jobs it commits with the jobs done so far (the rest
+ *   go in the next), and the queue yields to the event loop between transactions: a backlog of thousands of jobs
+ *   used to be written in one turn (every await resolved at once), holding ESL events and timers for 100+ ms.
+ *   PostgreSQL's statements are waits, not work: no budget there.
  * - Memory bound: past maxQueued jobs, enqueue() still accepts (a call is never refused for the store) but
  *   health() reports 'overflow' so an operator is paged before memory runs out.
  */
@@ -69,6 +74,10 @@ export interface WriteQueueOptions {
   now?: () => number
   /** At most this many waiting jobs are written in one transaction (default 64; 1 = one transaction per job). */
   maxBatch?: number
+  /** SQLite: a transaction commits once its jobs have taken this many ms (default 4; see the file header). */
+  sliceMs?: number
+  /** Monotonic ms for sliceMs (default performance.now; tests). */
+  monotonic?: () => number
 }
 
 interface Entry {
@@ -143,6 +152,8 @@ export class WriteQueue extends EventEmitter {
       logEveryMs: opts.logEveryMs ?? 30_000,
       now: opts.now ?? Date.now,
       maxBatch: Math.max(1, opts.maxBatch ?? 64),
+      sliceMs: opts.sliceMs ?? 4,
+      monotonic: opts.monotonic ?? (() => performance.now()),
     }
   }
 
@@ -224,12 +235,14 @@ export class WriteQueue extends EventEmitter {
           // Formed after the await: the jobs queued meanwhile join this transaction.
           const size = head.seq <= this.#singleUntil ? 1 : Math.min(this.#opts.maxBatch, this.#entries.length)
           batch = this.#entries.slice(0, size)
-          await this.#apply(batch)
+          batch = batch.slice(0, await this.#apply(batch))
           this.#entries.splice(0, batch.length)
           this.#written += batch.length
           this.#commits++
           delay = this.#opts.retryMinMs
           for (const e of batch) this.emit('written', e.seq, e.label)
+          // A turn of the event loop between transactions (see the file header).
+          if (this.#entries.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
         } catch (err) {
           this.#failures++
           if (isRetryable(err)) {
@@ -270,21 +283,33 @@ export class WriteQueue extends EventEmitter {
     }
   }
 
-  async #apply(batch: readonly Entry[]): Promise<void> {
-    const last = batch[batch.length - 1].seq
+  /** Writes the batch, or its first jobs when SQLite's sliceMs runs out, in one transaction; returns how many. */
+  async #apply(batch: readonly Entry[]): Promise<number> {
+    const budget = this.#db.dialect === 'sqlite' ? this.#opts.sliceMs : Infinity
+    let count = batch.length
     await this.#db.transaction(async (tx) => {
+      count = batch.length
       const done = await tx.get<{ last_seq: number }>('SELECT last_seq FROM koplus_writer WHERE writer = ?', [
         this.writerId,
       ])
       const applied = done ? Number(done.last_seq) : 0
-      if (applied >= last) return // committed by an attempt whose acknowledgement was lost
+      if (applied >= batch[batch.length - 1].seq) return // committed by an attempt whose acknowledgement was lost
       const careful = batch.length === 1 && batch[0].seq <= this.#singleUntil
-      for (const e of batch) if (e.seq > applied) await e.job(tx, { careful })
+      const started = this.#opts.monotonic()
+      for (let i = 0; i < batch.length; i++) {
+        if (batch[i].seq > applied) await batch[i].job(tx, { careful })
+        if (i < batch.length - 1 && this.#opts.monotonic() - started >= budget) {
+          count = i + 1
+          break
+        }
+      }
+      const last = batch[count - 1].seq
       await tx.run(
         'INSERT INTO koplus_writer (writer, last_seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at',
         [this.writerId, last, this.#opts.now()],
       )
     })
+    return count
   }
 
   #markDegraded(err: unknown, head: Entry): void {

@@ -5,35 +5,60 @@
  * for device-busy). Inbound (ESL events), outbound (commands) and reconcile all read and change it here.
  *
  * The state changes the core must hear about are reported from here, once each: call-hungup, leg-failed /
- * leg-hungup, device-busy. Every call and leg carries a child logger bound to its callId / legId / agentId.
+ * leg-hungup, device-busy. Every call and leg has a logger bound to its callId / legId / agentId, made when a line is
+ * logged (a pino child per call, kept for its life, was ~70 B of object plus its bindings' string per caller: with
+ * 10,000 waiting that is memory for lines mostly never written).
  */
 import type { Logger } from 'pino'
 import type { CoreEvent } from '../../core/events.js'
 
-interface CallState {
-  callId: string
-  answered: boolean
+class CallState {
   /** The leg currently bridged to the caller, if any. */
-  bridgedLeg?: string
+  bridgedLeg: string | undefined
   /** true once a bridge was seen, so the next CHANNEL_PARK is the park_after_bridge one. */
   awaitingParkAfterBridge: boolean
-  gone: boolean
-  /** Logger bound to { callId }. */
-  log: Logger
+  gone = false
+  readonly #root: Logger
+
+  constructor(
+    readonly callId: string,
+    public answered: boolean,
+    bridgedLeg: string | undefined,
+    root: Logger,
+  ) {
+    this.bridgedLeg = bridgedLeg
+    this.awaitingParkAfterBridge = !!bridgedLeg
+    this.#root = root
+  }
+
+  /** Logger bound to { callId } (made on use). */
+  get log(): Logger {
+    return this.#root.child({ callId: this.callId })
+  }
 }
 
 type LegPhase = 'dialing' | 'ringing' | 'answered' | 'bridged' | 'done'
 
-export interface LegState {
-  legId: string
-  callId: string
-  offerId: string
-  agentId: string
-  phase: LegPhase
-  /** A channel event was seen for this leg (it exists in FreeSWITCH). */
-  seen: boolean
-  /** Logger bound to { callId, legId, agentId }. */
-  log: Logger
+export class LegState {
+  readonly #root: Logger
+
+  constructor(
+    readonly legId: string,
+    readonly callId: string,
+    readonly offerId: string,
+    readonly agentId: string,
+    public phase: LegPhase,
+    /** A channel event was seen for this leg (it exists in FreeSWITCH). */
+    public seen: boolean,
+    root: Logger,
+  ) {
+    this.#root = root
+  }
+
+  /** Logger bound to { callId, legId, agentId } (made on use). */
+  get log(): Logger {
+    return this.#root.child({ callId: this.callId, legId: this.legId, agentId: this.agentId })
+  }
 }
 
 export interface PlayState {
@@ -148,32 +173,22 @@ export class ChannelTable {
 
   /** Starts following a queue or feature-code call. */
   addCall(callId: string, answered: boolean, bridgedLeg?: string): CallState {
-    const call: CallState = {
-      callId,
-      answered,
-      bridgedLeg,
-      awaitingParkAfterBridge: !!bridgedLeg,
-      gone: false,
-      log: this.#log.child({ callId }),
-    }
+    const call = new CallState(callId, answered, bridgedLeg, this.#log)
     this.#calls.set(callId, call)
     return call
   }
 
   /** Starts following an agent leg of an offer (`phase` 'dialing' for a new originate). */
   addLeg(legId: string, callId: string, offerId: string, agentId: string, phase: LegPhase, seen: boolean): LegState {
-    const leg: LegState = {
-      legId,
-      callId,
-      offerId,
-      agentId,
-      phase,
-      seen,
-      log: this.#log.child({ callId, legId, agentId }),
-    }
+    const leg = new LegState(legId, callId, offerId, agentId, phase, seen, this.#log)
     this.#legs.set(legId, leg)
     if (offerId) this.#offers.set(offerId, [...(this.#offers.get(offerId) ?? []), legId])
     return leg
+  }
+
+  /** True when lines at `level` are written (to skip building a line, and its logger, that would be dropped). */
+  logs(level: 'debug' | 'info'): boolean {
+    return this.#log.isLevelEnabled(level)
   }
 
   /** The logger of a channel: its call's or leg's, else one bound to the uuid as callId. */

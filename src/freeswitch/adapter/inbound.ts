@@ -188,7 +188,7 @@ export class Inbound {
     leg.seen = true
     call.bridgedLeg = legId
     call.awaitingParkAfterBridge = true
-    leg.log.debug('bridged with the caller')
+    if (table.logs('debug')) leg.log.debug('bridged with the caller')
     this.#emit({ type: 'bridged', callId, legId })
   }
 

@@ -12,6 +12,7 @@
 import type { EslFrame } from './parser.js'
 import { setHeader } from './parser.js'
 import { scanJsonEvent, ScannedJsonEvent } from './json-event.js'
+import { ownString } from './own-string.js'
 
 /** A FreeSWITCH event, as decoded from a plain or json event frame. */
 export interface EslEvent {
@@ -25,7 +26,10 @@ export interface EslEvent {
   readonly headers: Readonly<Record<string, string>>
   /** Inner body (plain: the bytes after the inner Content-Length, as UTF-8; json: `_body`). */
   readonly body?: string
-  /** The header's value, or undefined. */
+  /**
+   * The header's value, or undefined. A value of its own: keeping it does not keep the event's text (own-string.ts);
+   * `headers` may hold views of that text (read them, do not keep them).
+   */
   get(name: string): string | undefined
   /** A channel variable: get('variable_' + name). */
   variable(name: string): string | undefined
@@ -47,7 +51,7 @@ class Event implements EslEvent {
     const sub = headers['Event-Subclass']
     if (typeof sub === 'string') this.subclass = sub
     const uuid = headers['Unique-ID']
-    if (typeof uuid === 'string') this.uuid = uuid
+    if (typeof uuid === 'string') this.uuid = ownString(uuid)
     if (body !== undefined) this.body = body
   }
   get headers(): Readonly<Record<string, string>> {
@@ -62,7 +66,7 @@ class Event implements EslEvent {
   get(name: string): string | undefined {
     if (!Object.prototype.hasOwnProperty.call(this.#headers, name)) return undefined
     const v = this.#headers[name]
-    return typeof v === 'string' ? v : flattenJsonValue(v)
+    return typeof v === 'string' ? ownString(v) : flattenJsonValue(v)
   }
   variable(name: string): string | undefined {
     return this.get('variable_' + name)

@@ -4,10 +4,11 @@
  * FreeSWITCH writes an event as one flat JSON object (switch_event_serialize_json → cJSON_PrintUnformatted): no
  * whitespace, every header a string, array headers as arrays of strings (e.g. `variable_DP_MATCH`), the body under
  * `_body`. Profiling showed `JSON.parse` spends most of its time building a ~150-property object (dictionary mode,
- * every key internalised), not reading the text. This decoder reads that exact shape with `indexOf` and `slice` into
- * two arrays (names and values): every header is decoded (JSON escapes included), nothing is left for later, and
- * the object of all headers is built only if a caller asks for it (`EslEvent#headers`). Lookups (`get`) search the
- * names array; with ~150 headers that costs less than building the object.
+ * every key internalised), not reading the text. This decoder checks that exact shape with `indexOf` (escapes
+ * included) and keeps the text; a header is found in it when read (`get`: `"name":` after `{` or `,`) and only that
+ * value is cut. Cutting every name and value of every event (~300 strings) was most of the daemon's garbage at
+ * 10,000 waiting callers (issue 13: ~130 MB/s, 8.5 scavenges a second). The object of all headers is built only if
+ * a caller asks for it (`EslEvent#headers`).
  *
  * Anything outside that shape (whitespace, numbers, nested objects, a non-string in an array, an escaped name)
  * returns undefined and the caller falls back to JSON.parse, so the result never differs from JSON.parse on valid
@@ -15,6 +16,7 @@
  */
 import type { EslEvent } from './event.js'
 import { setHeader } from './parser.js'
+import { ownString } from './own-string.js'
 
 const QUOTE = 34 // "
 const BACKSLASH = 92
@@ -48,63 +50,65 @@ function stringAt(text: string, open: number, close: number): string | undefined
   }
 }
 
-/**
- * Reads `{"name":"value",…}` as FreeSWITCH writes it into `names` / `values` (array headers flattened as plain
- * shows them, `ARRAY::a|:b`); `_body` is returned apart. Undefined when the text is not in that shape.
- */
+/** What scanJsonEvent learnt of a text in FreeSWITCH's shape (nothing per header: values are cut when read). */
 export interface ScannedJson {
-  names: string[]
-  values: string[]
   body?: string
   /** Only string headers, no `_body`: JSON.parse of the text is exactly the object of the headers. */
   flat: boolean
+  /** A backslash somewhere in the text: string ends are found past escaped quotes, values unescaped when read. */
+  escapes: boolean
 }
 
+/** Called by walkJsonEvent for each header but `_body`: the name's and the value's spans ([ or " included). */
+type Visit = (nameStart: number, nameEnd: number, valueStart: number, valueEnd: number) => void
+
+/**
+ * Checks that `text` is `{"name":"value",…}` as FreeSWITCH writes it (array headers as arrays of strings, `_body`
+ * a string) and finds `_body`; undefined when it is not in that shape. Nothing is cut per header (issue 13: the
+ * names and values cut for every header of every event were most of the daemon's garbage at 10,000 waiting
+ * callers): `ScannedJsonEvent#get` finds a header in the text when asked.
+ */
 export function scanJsonEvent(text: string): ScannedJson | undefined {
+  return walkJsonEvent(text)
+}
+
+function walkJsonEvent(text: string, visit?: Visit): ScannedJson | undefined {
   const n = text.length
   if (n < 2 || text.charCodeAt(0) !== OPEN_BRACE || text.charCodeAt(n - 1) !== CLOSE_BRACE) return undefined
-  const names: string[] = []
-  const values: string[] = []
-  let body: string | undefined
-  if (n === 2) return { names, values, flat: true }
-  let flat = true
   // Most events have no escape at all: then a string ends at the next quote and needs no unescaping.
   const escapes = text.indexOf('\\') !== -1
+  if (n === 2) return { flat: true, escapes }
+  let body: string | undefined
+  let flat = true
   let i = 1
   for (;;) {
     // "name":
     if (text.charCodeAt(i) !== QUOTE) return undefined
     const ke = text.indexOf('"', i + 1)
     if (ke === -1 || text.charCodeAt(ke + 1) !== COLON) return undefined
-    const name = text.slice(i + 1, ke)
-    if (escapes && name.indexOf('\\') !== -1) return undefined
+    if (escapes) {
+      const bs = text.indexOf('\\', i + 1)
+      if (bs !== -1 && bs < ke) return undefined
+    }
+    const isBody = ke - i === 6 && text.startsWith('_body', i + 1)
+    const nameStart = i + 1
     i = ke + 2
     // "value" or ["a","b"]
-    let value: string | undefined
+    const valueStart = i
     const c = text.charCodeAt(i)
     if (c === QUOTE) {
-      if (!escapes) {
-        const e = text.indexOf('"', i + 1)
-        if (e === -1) return undefined
-        value = text.slice(i + 1, e)
-        i = e + 1
-      } else {
-        const e = closingQuote(text, i)
-        if (e === -1) return undefined
-        value = stringAt(text, i, e)
-        i = e + 1
-      }
-    } else if (c === OPEN_BRACKET && name !== '_body') {
-      const items: string[] = []
+      const e = escapes ? closingQuote(text, i) : text.indexOf('"', i + 1)
+      if (e === -1) return undefined
+      if (escapes && !validEscapes(text, i, e)) return undefined
+      if (isBody) body = stringAt(text, i, e)
+      i = e + 1
+    } else if (c === OPEN_BRACKET && !isBody) {
       i++
       if (text.charCodeAt(i) !== CLOSE_BRACKET) {
         for (;;) {
           if (text.charCodeAt(i) !== QUOTE) return undefined
           const e = closingQuote(text, i)
-          if (e === -1) return undefined
-          const item = stringAt(text, i, e)
-          if (item === undefined) return undefined
-          items.push(item)
+          if (e === -1 || !validEscapes(text, i, e)) return undefined
           i = e + 1
           const d = text.charCodeAt(i)
           if (d === COMMA) i++
@@ -113,67 +117,99 @@ export function scanJsonEvent(text: string): ScannedJson | undefined {
         }
       }
       i++
-      value = 'ARRAY::' + items.join('|:')
       flat = false
     } else return undefined
-    if (value === undefined) return undefined
-    if (name === '_body') body = value
-    else {
-      names.push(name)
-      values.push(value)
-    }
+    if (!isBody) visit?.(nameStart, ke, valueStart, i)
     const d = text.charCodeAt(i)
     if (d === COMMA) {
       i++
       continue
     }
-    if (d === CLOSE_BRACE && i === n - 1)
-      return body === undefined ? { names, values, flat } : { names, values, body, flat: false }
+    if (d === CLOSE_BRACE && i === n - 1) return body === undefined ? { flat, escapes } : { body, flat: false, escapes }
     return undefined
   }
 }
 
-/** An event decoded by scanJsonEvent: headers in two arrays, the object of them built on first use. */
+/** The string from `open` to `close` has only valid JSON escapes (checked only when it has a backslash). */
+function validEscapes(text: string, open: number, close: number): boolean {
+  const bs = text.indexOf('\\', open + 1)
+  return bs === -1 || bs > close || stringAt(text, open, close) !== undefined
+}
+
+/** The header value whose JSON text runs from `start` to `end` (a string, or an array as plain shows it). */
+function valueAt(text: string, start: number, end: number): string | undefined {
+  if (text.charCodeAt(start) === QUOTE) return stringAt(text, start, end - 1)
+  try {
+    return 'ARRAY::' + (JSON.parse(text.slice(start, end)) as string[]).join('|:')
+  } catch {
+    return undefined
+  }
+}
+
+/** An event decoded by scanJsonEvent: its text, headers found in it when read, the object of all built on first use. */
 export class ScannedJsonEvent implements EslEvent {
   readonly name: string
-  readonly subclass?: string
   readonly uuid?: string
   readonly body?: string
-  readonly #names: string[]
-  readonly #values: string[]
+  readonly #text: string
+  readonly #scanned: ScannedJson
   #headers: Record<string, string> | undefined
-  /** The event's text when JSON.parse of it is the header object (see ScannedJson.flat). */
-  readonly #text: string | undefined
+  /** Event-Subclass, looked up when first asked for (only CUSTOM events have one: a lookup that finds nothing
+   * reads the whole text). */
+  #subclass: string | undefined | null = null
 
   constructor(scanned: ScannedJson, text: string) {
-    const { names, values, body } = scanned
-    this.#names = names
-    this.#values = values
-    // The values are slices of the text: keeping it costs no memory.
-    if (scanned.flat) this.#text = text
+    this.#text = text
+    this.#scanned = scanned
     this.name = this.get('Event-Name') ?? ''
-    const sub = this.get('Event-Subclass')
-    if (sub !== undefined) this.subclass = sub
     const uuid = this.get('Unique-ID')
     if (uuid !== undefined) this.uuid = uuid
-    if (body !== undefined) this.body = body
+    if (scanned.body !== undefined) this.body = scanned.body
+  }
+
+  get subclass(): string | undefined {
+    if (this.#subclass === null) this.#subclass = this.get('Event-Subclass')
+    return this.#subclass
   }
 
   get headers(): Readonly<Record<string, string>> {
     if (this.#headers) return this.#headers
-    // V8 builds a big object fastest from JSON; with arrays or _body, from the arrays.
-    if (this.#text !== undefined) return (this.#headers = JSON.parse(this.#text) as Record<string, string>)
+    const text = this.#text
+    // V8 builds a big object fastest from JSON; with arrays or _body, from a walk of the text.
+    if (this.#scanned.flat) return (this.#headers = JSON.parse(text) as Record<string, string>)
     const h: Record<string, string> = {}
-    const names = this.#names
-    const values = this.#values
-    for (let i = 0; i < names.length; i++) setHeader(h, names[i], values[i])
+    walkJsonEvent(text, (ns, ne, vs, ve) => setHeader(h, text.slice(ns, ne), valueAt(text, vs, ve) ?? ''))
     return (this.#headers = h)
   }
 
   get(name: string): string | undefined {
-    // A repeated name keeps the last value, as JSON.parse does.
-    const j = this.#names.lastIndexOf(name)
-    return j === -1 ? undefined : this.#values[j]
+    if (name === '_body') return undefined
+    const text = this.#text
+    // The last `"name":` whose quote follows `{` or `,` (a repeated name keeps the last value, as JSON.parse does).
+    // A quote inside a JSON string follows a backslash, and an array item is never followed by a colon, so such a
+    // quote opens a key. indexOf forward: V8's lastIndexOf is ~3x slower.
+    const key = '"' + name + '":'
+    let at = -1
+    for (let k = text.indexOf(key); k !== -1; k = text.indexOf(key, k + 1)) {
+      const prev = text.charCodeAt(k - 1)
+      if (prev === COMMA || (k === 1 && prev === OPEN_BRACE)) at = k
+    }
+    if (at === -1) return undefined
+    const start = at + key.length
+    let end: number
+    if (text.charCodeAt(start) === QUOTE) {
+      end = (this.#scanned.escapes ? closingQuote(text, start) : text.indexOf('"', start + 1)) + 1
+    } else {
+      // An array: its items' ends, past escaped quotes and brackets inside them.
+      end = start + 1
+      while (text.charCodeAt(end) !== CLOSE_BRACKET) {
+        end = closingQuote(text, end) + 1
+        if (text.charCodeAt(end) === COMMA) end++
+      }
+      end++
+    }
+    const v = valueAt(text, start, end)
+    return v === undefined ? undefined : ownString(v)
   }
 
   variable(name: string): string | undefined {
