@@ -4,19 +4,15 @@
  * world's `live.leadership` stands for the daemon's Leadership (GET /api/v1/status `leadership`).
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
+
 import { chromium } from 'playwright-core'
 import { mountWeb } from '../../src/api/static.js'
 import type { LeadershipView } from '../../src/api/engine-view.js'
 import { PASSWORD, world } from '../api/fixture.js'
 import { browserEnv } from '../helpers/faketime.js'
+import { requireChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) throw new Error(`no ${CHROMIUM} in CI`)
-  t.plan(0, `no ${CHROMIUM}`)
-  process.exit(0)
-}
+const CHROMIUM = requireChromium()
 
 t.test('the admin footer names the leader and its advertised API; hidden for a single daemon', async (t) => {
   const w = await world()

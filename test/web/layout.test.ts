@@ -6,13 +6,14 @@
  * web pages mounted. Screenshots in /tmp/koplus-shots/ (not in the repository).
  */
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { mountWeb } from '../../src/api/static.js'
 import { LoginRateLimiter } from '../../src/api/auth.js'
 import { PASSWORD, world, type World } from '../api/fixture.js'
 import { browserEnv } from '../helpers/faketime.js'
+import { requireChromium } from '../helpers/chromium.js'
 
 // The page.evaluate callbacks run in the browser; the test project has no DOM lib, so name what they use here.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -21,14 +22,8 @@ declare const getComputedStyle: (el: any) => { visibility: string; overflow: str
 declare const innerWidth: number
 type HTMLElement = any
 
-const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = requireChromium()
 const SHOTS = '/tmp/koplus-shots'
-
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) throw new Error(`no ${CHROMIUM} in CI: .ci/run should have installed the chromium package`)
-  t.plan(0, `no ${CHROMIUM}: install the Debian chromium package (apt-get install -y chromium)`)
-  process.exit(0)
-}
 
 let w: World
 let browser: Browser
