@@ -19,20 +19,12 @@
  */
 import type { FoundLeg, StoredCallback } from '../events.js'
 import { initialAnnounceState } from '../journey/index.js'
-import {
-  type CallerRt,
-  type EngineState,
-  type LegRt,
-  CAUSE,
-  clearTimer,
-  emit,
-  queueLog,
-  setTimer,
-} from './engine-state.js'
+import { type CallerRt, type EngineState, CAUSE, clearTimer, emit, queueLog, setTimer } from './engine-state.js'
 import { giveUp, holdCallback, callbacksOpenChanged } from './callback.js'
 import { askToConfirm } from './callback-call.js'
 import { callbackNoLonger } from './callback-config.js'
 import { insertInLine, removeFromLine } from './journey.js'
+import { bindFoundLeg } from './restore.js'
 
 /** Restored callbacks wait at most this long for FreeSWITCH to be read before they are offered. */
 export const RESTORE_WAIT_SEC = 30
@@ -166,22 +158,7 @@ function takeAttempt(st: EngineState, caller: CallerRt, agentLeg: FoundLeg, pers
   const agent = st.agents.get(agentLeg.agentId)!
   const cb = caller.callback!
   removeFromLine(st, caller)
-  const leg: LegRt = {
-    legId: agentLeg.legId,
-    offerId: '',
-    callId: caller.callId,
-    agentId: agent.agent.id,
-    confirm: false,
-    whisper: false,
-    state: 'won',
-  }
-  st.legs.set(leg.legId, leg)
-  caller.phase = 'connecting'
-  caller.agentId = agent.agent.id
-  caller.legId = leg.legId
-  agent.busy = 'on-call'
-  agent.legId = leg.legId
-  agent.callId = caller.callId
+  bindFoundLeg(st, caller, agent, agentLeg.legId, 'connecting')
   cb.restoring = false
   cb.state = 'dialing'
   cb.customerLegId = person.legId

@@ -5,7 +5,7 @@
 import type { CoreEvent, RestoredCall } from '../events.js'
 import type { Queue } from '../model.js'
 import { decodeAnnounceState } from '../journey/index.js'
-import { CAUSE, type CallerRt, type LegRt, type EngineState, emit, queueLog } from './engine-state.js'
+import { CAUSE, type AgentRt, type CallerRt, type LegRt, type EngineState, emit, queueLog } from './engine-state.js'
 import { announceIfDue, positionOf } from './announcements.js'
 import {
   armQueueTimers,
@@ -53,23 +53,8 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
   if (r.repaired || !r.queueId) persist(st, caller)
   const agent = r.bridgedTo ? st.agents.get(r.bridgedTo.agentId) : undefined
   if (r.bridgedTo && agent) {
-    const leg: LegRt = {
-      legId: r.bridgedTo.legId,
-      offerId: '',
-      callId: caller.callId,
-      agentId: agent.agent.id,
-      confirm: false,
-      whisper: false,
-      state: 'won',
-    }
-    st.legs.set(leg.legId, leg)
-    caller.phase = 'bridged'
-    caller.agentId = agent.agent.id
-    caller.legId = leg.legId
+    bindFoundLeg(st, caller, agent, r.bridgedTo.legId, 'bridged')
     caller.answeredAt = r.connected?.at ?? st.now
-    agent.busy = 'on-call'
-    agent.legId = leg.legId
-    agent.callId = caller.callId
     queueLog(st, 'RESTORED', caller.callId, queue.id, agent.agent.id, { bridged: true })
     return
   }
@@ -143,4 +128,34 @@ function restoredQueueGone(st: EngineState, e: Extract<CoreEvent, { type: 'call-
   }
   if (action.type === 'forward') emit(st, { type: 'transfer', callId: e.callId, destination: action.destination })
   else emit(st, { type: 'hangup', callId: e.callId, cause: action.type === 'busy' ? CAUSE.busy : CAUSE.normal })
+}
+
+/**
+ * An agent leg found in FreeSWITCH after a restart that joins `caller` and `agent` (a restored conversation, or a
+ * callback attempt taken up again): followed as the won leg, and caller and agent bound to it.
+ */
+export function bindFoundLeg(
+  st: EngineState,
+  caller: CallerRt,
+  agent: AgentRt,
+  legId: string,
+  phase: CallerRt['phase'],
+): LegRt {
+  const leg: LegRt = {
+    legId,
+    offerId: '',
+    callId: caller.callId,
+    agentId: agent.agent.id,
+    confirm: false,
+    whisper: false,
+    state: 'won',
+  }
+  st.legs.set(legId, leg)
+  caller.phase = phase
+  caller.agentId = agent.agent.id
+  caller.legId = legId
+  agent.busy = 'on-call'
+  agent.legId = legId
+  agent.callId = caller.callId
+  return leg
 }
