@@ -6,26 +6,13 @@
  * failure is retried, not skipped.
  */
 import t from 'tap'
-import pino from 'pino'
-import { Writable } from 'node:stream'
 import type { Command } from '../../src/core/commands.js'
 import { persistCommands, persistInJob, persistStep } from '../../src/daemon/persist.js'
 import type { SqlRunner, Store } from '../../src/store/index.js'
 import { storeBackends } from '../helpers/store-backends.js'
+import { capture } from '../helpers/log-lines.js'
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0, 0)
-
-/** A logger whose lines the test reads. */
-function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = []
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
-      cb()
-    },
-  })
-  return { log: pino({ level: 'debug' }, dest), lines }
-}
 
 async function seedQueue(store: Store): Promise<string> {
   return (await store.queues.create({ number: '5000', name: 'Support' })).id

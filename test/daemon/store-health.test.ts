@@ -8,11 +8,9 @@
  * - stop() drains the queue: writes queued during the outage are in the store after the daemon stopped.
  */
 import t from 'tap'
-import pino from 'pino'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { once } from 'node:events'
 import { startApiServer } from '../../src/api/server.js'
 import { engineViewOf } from '../../src/api/engine-view.js'
@@ -22,19 +20,9 @@ import { storeHealthLine } from '../../src/cli/commands/status.js'
 import { startDaemon } from '../../src/daemon/daemon.js'
 import { Store } from '../../src/store/index.js'
 import { VirtualClock } from '../../src/util/clock.js'
+import { capture } from '../helpers/log-lines.js'
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0, 0)
-
-function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = []
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
-      cb()
-    },
-  })
-  return { log: pino({ level: 'info' }, dest), lines }
-}
 
 /** A write-queue job that fails as a dropped connection does until `release()`. */
 function outage(store: Store): { release(): void } {
@@ -68,7 +56,7 @@ t.test('a store outage: calls go on, health is loud everywhere, stop drains the 
   await seed.close()
 
   const clock = new VirtualClock(T0)
-  const { log, lines } = capture()
+  const { log, lines } = capture('info')
   const daemon = await startDaemon(
     { databasePath, freeswitch: { host: '127.0.0.1', port: 1, password: 'ClueCon' } },
     { clock, logger: log, connect: false, storeOptions: { writeQueue: { retryMinMs: 2, retryMaxMs: 10 } } },

@@ -14,18 +14,7 @@ import { createLogger, runDaemonCommand } from '../../src/daemon/index.js'
 import { startSimulation } from '../../src/daemon/simulate.js'
 import { loadConfig } from '../../src/config/index.js'
 import { Store } from '../../src/store/index.js'
-
-function sink() {
-  const lines: Record<string, unknown>[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n'))
-        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>)
-      cb()
-    },
-  })
-  return { lines, stream }
-}
+import { logLines } from '../helpers/log-lines.js'
 
 t.test('TimerTable: set, replace, clear, fire once', async (t) => {
   const clock = new VirtualClock(1000)
@@ -47,7 +36,7 @@ t.test('TimerTable: set, replace, clear, fire once', async (t) => {
 t.test('persist: call records, event log, sessions, ewt; errors are logged, not thrown', async (t) => {
   const store = await Store.open(':memory:')
   t.teardown(() => store.close())
-  const { lines, stream } = sink()
+  const { lines, stream } = logLines()
   const log = createLogger('info', { pretty: false, destination: stream })
   /** One command as one engine step: queued on the store's write queue, then waited for. */
   const persist = async (s: Store, cmd: Command, l: typeof log): Promise<void> => {
@@ -142,7 +131,7 @@ t.test('EngineView: CoreConfig from the store, prompts, open state with closures
 })
 
 t.test('logger redacts the ESL password; invalid config names the key', async (t) => {
-  const { lines, stream } = sink()
+  const { lines, stream } = logLines()
   const log = createLogger('info', { pretty: false, destination: stream })
   log.info({ config: { freeswitch: { password: 'S3cret' } } }, 'x')
   t.notOk(JSON.stringify(lines).includes('S3cret'))
@@ -157,7 +146,7 @@ t.test('logger redacts the ESL password; invalid config names the key', async (t
 })
 
 t.test('--simulate: the demo call centre connects a generated call', async (t) => {
-  const { lines, stream } = sink()
+  const { lines, stream } = logLines()
   const log = createLogger('info', { pretty: false, destination: stream })
   const config = loadConfig({ env: {} })
   // A fixed "random": every agent answers after 2.6 s; the first caller dials 5000. On virtual time (the demo's
@@ -243,7 +232,7 @@ t.test(
     ]
     for (const [code, message] of cases) {
       let store: Store | undefined
-      const { stream } = sink()
+      const { stream } = logLines()
       const err = await runDaemonCommand({
         env,
         handleSignals: false,
