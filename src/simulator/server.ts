@@ -37,8 +37,10 @@ export class EslServer {
         this.#closedLf += c.lfBytes
         this.#closedWakes += c.wakes
         this.#conns.delete(c)
+        sim.connectionsChanged()
       })
       this.#conns.add(c)
+      sim.connectionsChanged()
     })
   }
 

@@ -324,7 +324,8 @@ export class FreeSwitchSimulator {
   }
 
   /**
-   * Resolves once `predicate` is true, checked now and after every event the simulator emits.
+   * Resolves once `predicate` is true, checked now, after every event the simulator emits and whenever an ESL
+   * connection opens or closes.
    * The timeout runs on real time (a safety net for tests), not on the simulator's clock.
    */
   waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
@@ -453,6 +454,19 @@ export class FreeSwitchSimulator {
         this.log.error({ err }, 'event listener failed')
       }
     }
+    this.#checkWaiters()
+  }
+
+  /**
+   * The ESL server's connections changed (one opened or closed): a waitFor on connectionCount is checked now. A
+   * closed connection is no event, so a test waiting for a killed daemon's socket to close otherwise waited for
+   * whatever event came next, and timed out when the calls were quiet.
+   */
+  connectionsChanged(): void {
+    this.#checkWaiters()
+  }
+
+  #checkWaiters(): void {
     if (this.#waiters.length) {
       const ready = this.#waiters.filter((w) => w.test())
       if (ready.length) {
