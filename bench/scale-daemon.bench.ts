@@ -25,9 +25,17 @@
  * Run: npm run bench -- scale-daemon
  *   (DAEMON_SCALE_SIZES=2000,5000  DAEMON_SCALE_AGENTS=200  DAEMON_SCALE_RATE=100  DAEMON_SCALE_MEASURE_MS=15000
  *    DAEMON_SCALE_FILL_RATE=500 to change; DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon empty and
- *    at W waiting, written into <dir>, to see what holds the memory: bench/helpers/heap-diff.ts compares them)
+ *    at W waiting, written into <dir>, to see what holds the memory: bench/helpers/heap-diff.ts compares them;
+ *    DAEMON_SCALE_ALLOC_PROFILE=<dir>: V8's sampling heap profile of the daemon over the measurement, every
+ *    allocation counted whether collected or not, written into <dir> and summarised per ESL event: where the
+ *    allocation that drives the collections comes from; bench/helpers/alloc-profile.ts; with
+ *    DAEMON_SCALE_ALLOC_SURVIVORS=1 only what outlived a scavenge: the promotion behind the mark-compacts)
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { startIdleProbe } from './helpers/idle-probe.js'
+import { formatAllocations, summarizeAllocations, type ProfileNode } from './helpers/alloc-profile.js'
 import { placeCaller } from './helpers/callers.js'
 import type { SimEventInfo } from './helpers/sim-probe.js'
 import { BenchRig, sleep } from './helpers/rig.js'
@@ -45,6 +53,8 @@ const ESL_POLL_MS = 20
 /** A bound on the fill: a host that cannot keep up stops here and says so. */
 const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
 const HEAP_SNAPSHOT_DIR = process.env.DAEMON_SCALE_HEAP_SNAPSHOT
+const ALLOC_PROFILE_DIR = process.env.DAEMON_SCALE_ALLOC_PROFILE
+const ALLOC_SURVIVORS = process.env.DAEMON_SCALE_ALLOC_SURVIVORS === '1'
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
@@ -73,6 +83,7 @@ async function runSize(waitingTarget: number): Promise<void> {
     probes: false,
   })
   const simLoop = monitorEventLoopDelay({ resolution: 5 })
+  const idle = startIdleProbe(process.env.BENCH_DAEMON_CPUS)
   const waiting = new Set<string>()
   const arrivedAt = new Map<string, number>()
   const rungAfter: number[] = []
@@ -123,7 +134,9 @@ async function runSize(waitingTarget: number): Promise<void> {
     rig.probe.reset()
     await rig.reset()
     simLoop.enable()
+    await idle.reset()
     const simCpu0 = process.cpuUsage()
+    if (ALLOC_PROFILE_DIR) await rig.allocStart({ survivors: ALLOC_SURVIVORS })
     measuring = true
     const atStart = waiting.size
     const t0 = performance.now()
@@ -147,6 +160,10 @@ async function runSize(waitingTarget: number): Promise<void> {
     measuring = false
     const secs = (performance.now() - t0) / 1000
     const d = await rig.stats()
+    const floor = await idle.read()
+    const allocFile = ALLOC_PROFILE_DIR
+      ? await rig.allocStop(join(ALLOC_PROFILE_DIR, `koplus-daemon-${waitingTarget}-waiting.heapprofile`))
+      : undefined
     const simCpu = process.cpuUsage(simCpu0)
     simLoop.disable()
     const p = rig.probe
@@ -191,6 +208,14 @@ async function runSize(waitingTarget: number): Promise<void> {
       `daemon: event-loop lateness (beyond its 5 ms tick) p50 ${late(d.loopDelay.p50)} ms, p99 ${late(d.loopDelay.p99)} ms, max ${late(d.loopDelay.max)} ms; ` +
         `CPU ${((cpuMs / (secs * 1000)) * 100).toFixed(0)} % of a core, engine ${((d.engineMs / (secs * 1000)) * 100).toFixed(1)} % / SQLite ${((d.persistMs / (secs * 1000)) * 100).toFixed(1)} % of the wall time`,
     )
+    console.log(`  garbage collection on the daemon's main thread: ${gcLine(d.gcPauses, secs)}`)
+    const lt = d.lateTicks
+    console.log(
+      `  5 ms ticks more than 5 ms late: ${lt.late} of ${lt.ticks} (${((lt.late / Math.max(1, lt.ticks)) * 100).toFixed(2)} %), ${lt.gc} of them with a GC pause ≥ 2 ms inside`,
+    )
+    console.log(
+      `host floor: an idle Node process ${process.env.BENCH_DAEMON_CPUS ? `on the daemon's CPUs (${process.env.BENCH_DAEMON_CPUS})` : 'beside them'}, event-loop lateness (beyond its 5 ms tick) p50 ${late(floor.p50)} ms, p99 ${late(floor.p99)} ms, max ${late(floor.max)} ms`,
+    )
     const perType = Object.entries(d.engineByType)
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, 5)
@@ -211,12 +236,35 @@ async function runSize(waitingTarget: number): Promise<void> {
       console.log(
         `  SQLite WAL checkpoints on the worker thread: ${cp.checkpoints} (${cp.restarts} RESTART), WAL at most ${cp.maxWalPages} pages, now ${cp.walPages}, longest ${cp.maxMs.toFixed(1)} ms${cp.lastError ? `, last error: ${cp.lastError}` : ''}`,
       )
+    if (allocFile) {
+      const events = p.eventsToDaemon
+      const summary = summarizeAllocations((JSON.parse(readFileSync(allocFile, 'utf8')) as { head: ProfileNode }).head)
+      console.log(
+        `  ${ALLOC_SURVIVORS ? 'allocation that outlived a scavenge' : 'allocation'} during the measurement (${allocFile}), per ESL event sent to the daemon:`,
+      )
+      for (const l of formatAllocations(summary, 15, Math.max(1, events), '/event')) console.log(l)
+    }
     console.log(
       `simulator + harness process: CPU ${(((simCpu.user + simCpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of a core, event-loop lateness p99 ${Math.max(0, simLoop.percentile(99) / 1e6 - 5).toFixed(2)} ms`,
     )
   } finally {
+    idle.stop()
     await rig.stop()
   }
+}
+
+/** GC pauses by kind: how many a second, p99 and longest (ms). */
+function gcLine(pauses: Record<string, number[]>, secs: number): string {
+  const parts = Object.entries(pauses)
+    .sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0))
+    .map(([kind, ms]) => {
+      const s = summarize(ms)
+      return `${kind} ${(ms.length / secs).toFixed(1)}/s p99 ${s.p99.toFixed(1)} max ${s.max.toFixed(1)} ms`
+    })
+  const total = Object.values(pauses)
+    .flat()
+    .reduce((x, y) => x + y, 0)
+  return `${((total / (secs * 1000)) * 100).toFixed(1)} % of the wall time; ${parts.join('; ') || 'none'}`
 }
 
 /** One size; a daemon too starved to answer the rig's requests (10 s) is reported, and the next size still runs. */

@@ -8,12 +8,14 @@
  * engine decided an offer — the "queue entry" instant, which no ESL traffic reveals.
  *
  * IPC (parent → child): {type:'stats', gc?} | {type:'probes'} | {type:'reset'} | {type:'stop'} | {type:'clock'} |
- * {type:'heap-snapshot', dir, label}. With gc the stats are sampled after a full collection (the child runs with --expose-gc).
+ * {type:'heap-snapshot', dir, label} | {type:'alloc-start'} | {type:'alloc-stop', path}. With gc the stats are sampled after a full collection (the child runs with --expose-gc).
  * IPC (child → parent): {type:'ready'}, and one reply of the same type to each request.
  */
 import { join } from 'node:path'
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { writeHeapSnapshot } from 'node:v8'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import pino from 'pino'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
@@ -85,6 +87,10 @@ export interface ChildStats {
   elu: number
   /** Event-loop delay since the last reset (ms). */
   loopDelay: { p50: number; p99: number; max: number }
+  /** The main thread's GC pauses since the last reset, by kind (scavenge, mark-compact, incremental, …), ms. */
+  gcPauses: Record<string, number[]>
+  /** 5 ms ticks since the last reset, those more than 5 ms late, and of those the ones with a GC pause inside. */
+  lateTicks: { ticks: number; late: number; gc: number }
   /** The store's write queue now: jobs waiting (incl. the one being written) and jobs committed since start. */
   storeQueued: number
   storeWritten: number
@@ -101,6 +107,34 @@ type Request =
   | { type: 'stop' }
   | { type: 'clock' }
   | { type: 'heap-snapshot'; dir: string; label: string }
+  | { type: 'alloc-start'; survivors?: boolean }
+  | { type: 'alloc-stop'; path: string }
+
+/**
+ * V8's sampling heap profiler over the inspector, counting what was allocated, collected or not
+ * (includeObjectsCollectedByMinor/MajorGC): where the allocation that drives the scavenges and mark-compacts comes
+ * from. One sample per 16 KB allocated on average, so it costs little.
+ */
+let allocSession: Session | undefined
+async function allocStart(survivors = false): Promise<void> {
+  allocSession = new Session()
+  allocSession.connect()
+  await allocSession.post('HeapProfiler.enable')
+  await allocSession.post('HeapProfiler.startSampling', {
+    samplingInterval: 16 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    // survivors: only what outlived a scavenge (promoted, or still young at the end): what makes mark-compacts.
+    includeObjectsCollectedByMinorGC: !survivors,
+  })
+}
+async function allocStop(path: string): Promise<string> {
+  if (!allocSession) throw new Error('alloc-stop without alloc-start')
+  const { profile } = await allocSession.post('HeapProfiler.stopSampling')
+  allocSession.disconnect()
+  allocSession = undefined
+  writeFileSync(path, JSON.stringify(profile))
+  return path
+}
 
 /**
  * A full, compacting collection before a memory sample (the rig starts this process with --expose-gc): without it
@@ -191,6 +225,46 @@ center.handle = (event: CoreEvent, now: number): Command[] => {
 // 5 ms sampling: finer costs the daemon process a timer wake-up every millisecond.
 const eld = monitorEventLoopDelay({ resolution: 5 })
 eld.enable()
+/**
+ * The main thread's garbage-collection pauses since the last reset, by kind (perf_hooks 'gc' entries: a scavenge,
+ * a mark-compact's final pause, an incremental marking step), to tell the collector's share of the loop's lateness.
+ */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+}
+let gcPauses: Record<string, number[]> = {}
+/** The last GC pauses' [start, end] (performance.now() ms), to tell which late ticks a collection explains. */
+const gcSpans: Array<[number, number]> = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = GC_KINDS[(e as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other'
+    ;(gcPauses[kind] ??= []).push(e.duration)
+    gcSpans.push([e.startTime, e.startTime + e.duration])
+    if (gcSpans.length > 4096) gcSpans.splice(0, 2048)
+  }
+}).observe({ entryTypes: ['gc'] })
+
+/**
+ * Late ticks: a 5 ms timer like monitorEventLoopDelay's, keeping each tick more than 5 ms late and whether a GC pause
+ * of ≥ 2 ms fell inside its window (the collector's part of the lateness; the rest is our code or the host).
+ */
+let lateTicks = { late: 0, gc: 0, ticks: 0 }
+let tickAt = performance.now()
+const lateTimer = setInterval(() => {
+  const now = performance.now()
+  const late = now - tickAt - 5
+  lateTicks.ticks++
+  if (late > 5) {
+    lateTicks.late++
+    // The observer reports a pause after it ends: look at spans inside (tickAt, now].
+    if (gcSpans.some(([a, b]) => b > tickAt && a < now && b - a >= 2)) lateTicks.gc++
+  }
+  tickAt = now
+}, 5)
+lateTimer.unref()
 let eluBase = performance.eventLoopUtilization()
 
 let api: ApiServer | undefined
@@ -232,6 +306,8 @@ process.on('message', (m: Request) => {
         persistMs: persistMs - persistBase,
         elu: performance.eventLoopUtilization(eluBase).utilization,
         loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+        gcPauses: structuredClone(gcPauses),
+        lateTicks: { ...lateTicks },
         storeQueued: writes.health().queued,
         storeWritten: writes.health().written,
       }
@@ -250,6 +326,12 @@ process.on('message', (m: Request) => {
       })
       return
     }
+    case 'alloc-start':
+      void allocStart(m.survivors).then(() => send({ type: 'alloc-start', ok: true }))
+      return
+    case 'alloc-stop':
+      void allocStop(m.path).then((path) => send({ type: 'alloc-stop', path }))
+      return
     case 'clock':
       send({ type: 'clock', now: epochMs() })
       return
@@ -262,6 +344,8 @@ process.on('message', (m: Request) => {
       engineMs = 0
       persistBase = persistMs
       eld.reset()
+      gcPauses = {}
+      lateTicks = { late: 0, gc: 0, ticks: 0 }
       eluBase = performance.eventLoopUtilization()
       send({ type: 'reset' })
       return

@@ -237,6 +237,19 @@ export class BenchRig {
   }
 
   /** Writes a heap snapshot of the daemon process (after a collection) into `dir`; returns its path. */
+  /**
+   * Starts V8's sampling heap profiler in the daemon: every allocation counted, collected or not; `survivors`: only
+   * what outlived a scavenge (the promotion that drives mark-compacts).
+   */
+  allocStart(opts: { survivors?: boolean } = {}): Promise<boolean> {
+    return this.#request<boolean>('alloc-start', 'ok', opts.survivors ? { survivors: true } : {})
+  }
+
+  /** Stops it and writes the profile (.heapprofile JSON) to `path`; see ./alloc-profile.ts. */
+  allocStop(path: string): Promise<string> {
+    return this.#request<string>('alloc-stop', 'path', { path }, 60_000)
+  }
+
   heapSnapshot(dir: string, label: string): Promise<string> {
     return this.#request<string>('heap-snapshot', 'path', { dir, label }, 300_000)
   }
@@ -300,9 +313,13 @@ async function spawnDaemonChild(
   // BENCH_DAEMON_NODE_FLAGS='--max-semi-space-size=64 …': V8/Node flags for the daemon process (e.g. GC settings).
   const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)
   // --expose-gc: `stats({ gc: true })` samples memory after a full collection; nothing collects unless asked.
-  const child = spawn(process.execPath, ['--expose-gc', ...flags, ...prof, childPath, JSON.stringify(settings)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+  const args = ['--expose-gc', ...flags, ...prof, childPath, JSON.stringify(settings)]
+  // BENCH_DAEMON_CPUS=1: the daemon process on those CPUs only (taskset), e.g. with the bench itself on the others
+  // (`taskset -c 0 npm run bench …`): FreeSWITCH not beside the daemon, as in production.
+  const cpus = process.env.BENCH_DAEMON_CPUS
+  const child = cpus
+    ? spawn('taskset', ['-c', cpus, process.execPath, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the daemon did not get ready within 20 s')), 20_000)

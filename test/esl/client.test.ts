@@ -519,6 +519,41 @@ t.test('100,000 events in one read; throwing and rejecting listeners are caught 
   t.equal(errors.filter((e) => e.msg === 'ESL listener rejected').length, 1)
 })
 
+t.test(
+  'a burst is handled in slices: a timer due meanwhile runs before the burst ends (sliceMs 2, and 0)',
+  async (t) => {
+    const one = FakeConnection.jsonEvent({ 'Event-Name': 'HEARTBEAT', 'Event-Sequence': '1' })
+    const all = Buffer.alloc(one.length * 2_000)
+    for (let i = 0; i < 2_000; i++) one.copy(all, i * one.length)
+    for (const sliceMs of [2, 0]) {
+      const { server, client } = await setup(t, { sliceMs })
+      await client.connect()
+      const conn = await server.connection(0)
+      let seen = 0
+      let seenWhenTimerRan = -1
+      client.on('event', (e) => {
+        if (e.name !== 'HEARTBEAT') return
+        // A real timer, due as soon as the loop turns (the test clock drives only the client's own timers).
+        if (++seen === 1) setTimeout(() => (seenWhenTimerRan = seen), 0)
+        // Each event takes 50 µs of work: a 2 ms slice is ~40 of them, one 64 KB read ~800.
+        for (const end = performance.now() + 0.05; performance.now() < end;);
+      })
+      const p = client.api('status')
+      await conn.nextCommand()
+      conn.write(all)
+      conn.apiResponse('UP')
+      t.equal(await p, 'UP', `sliceMs ${sliceMs}: the reply after the burst still reaches its command`)
+      t.equal(seen, 2_000, 'every event handled, before the reply that followed them')
+      await until(() => seenWhenTimerRan !== -1, 'the timer')
+      // Between two reads the loop turns anyway (libuv), so unsliced the timer waits for the first read's ~800 events.
+      if (sliceMs > 0)
+        t.ok(seenWhenTimerRan <= 400, `sliced: the timer ran after ${seenWhenTimerRan} events (≤ 400, half a read)`)
+      else t.ok(seenWhenTimerRan > 400, `unsliced: the timer waited for a whole read (${seenWhenTimerRan} events)`)
+      await client.close()
+    }
+  },
+)
+
 t.test('backpressure: writes wait for drain when the socket is full', async (t) => {
   const { server, client } = await setup(t)
   await client.connect()

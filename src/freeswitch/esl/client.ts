@@ -24,6 +24,7 @@ import net from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { RealClock, type Clock, type TimerHandle } from '../../util/clock.js'
+import { FrameSlices } from './frame-slices.js'
 import { EslParser, type EslFrame } from './parser.js'
 import { eventFromFrame, peekEventName, type EslEvent } from './event.js'
 import { CommandsQueue } from './commands-queue.js'
@@ -74,6 +75,11 @@ export interface EslClientOptions {
    * idle poll (wakeups.ts; default every 2 ms while hot, nothing when quiet; `{ intervalMs: 0 }` turns them off).
    */
   wakeups?: WakeupOptions
+  /**
+   * A burst of frames read at once is handled in slices of at most this many ms, the event loop turning between
+   * them (frame-slices.ts; default 2; 0: a whole read at once).
+   */
+  sliceMs?: number
   /** Reconnect back-off (default on: 250 ms .. 10 s, x2, ±20 %); false: never reconnect. */
   reconnect?: false | BackoffOptions
   logger?: Logger
@@ -167,6 +173,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   /** Clock time of the last chunk received, and a count of chunks (liveness, see #onIdle). */
   #lastRxAt = 0
   #rxChunks = 0
+  /** The frames read on the current connection and not handled yet (frame-slices.ts). */
+  #slices: FrameSlices | undefined
+  readonly #sliceMs: number
+  /** The socket this client destroyed itself (#fail, close): frames still waiting from it are dropped. */
+  #destroyed: net.Socket | undefined
   #idleTimer: TimerHandle | undefined
   /** Idle probes sent since the client was made (diagnostics, logged at debug). */
   #probes = 0
@@ -189,6 +200,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#idleProbeTimeoutMs = Math.max(1, opts.idleProbeTimeoutMs ?? 3000)
     this.#reconnect = opts.reconnect === undefined ? {} : opts.reconnect
     this.#clock = opts.clock ?? new RealClock()
+    this.#sliceMs = Math.max(0, opts.sliceMs ?? 2)
     this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ freeswitch: this.#address })
     this.#queue = new CommandsQueue(this.#clock)
     this.#jobs = new BackgroundJobs(this.#clock)
@@ -264,14 +276,14 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#closingFromReady = wasReady
     this.#state = 'closing'
     this.#closed = deferred()
-    this.#closeTimer = this.#clock.setTimeout(() => socket.destroy(), this.#commandTimeoutMs)
+    this.#closeTimer = this.#clock.setTimeout(() => this.#destroy(socket), this.#commandTimeoutMs)
     if (wasReady && this.#writer) {
       // The +OK bye reply is consumed in order; FreeSWITCH then closes the socket.
       this.#queue.add('exit', undefined).catch(() => undefined)
       this.#writer.write('exit\n\n')
       this.#writer.end()
     } else {
-      socket.destroy()
+      this.#destroy(socket)
     }
     return this.#closed.promise
   }
@@ -440,6 +452,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     const socket = net.connect({ host: this.#host, port: this.#port })
     this.#socket = socket
     this.#writer = new SocketWriter(socket)
+    this.#slices = new FrameSlices((frame) => {
+      if (this.#socket !== socket || this.#destroyed === socket) return false
+      this.#onFrame(socket, frame)
+      return true
+    }, this.#sliceMs)
     socket.setNoDelay(true)
     this.#connectTimer = this.#clock.setTimeout(() => {
       this.#connectTimer = undefined
@@ -466,6 +483,11 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   #fail(socket: net.Socket, err: Error): void {
     if (this.#socket !== socket) return
     this.#failure ??= err
+    this.#destroy(socket)
+  }
+
+  #destroy(socket: net.Socket): void {
+    this.#destroyed = socket
     socket.destroy()
   }
 
@@ -504,10 +526,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       )
       return
     }
-    for (const frame of frames) {
-      if (this.#socket !== socket || socket.destroyed) return
-      this.#onFrame(socket, frame)
-    }
+    this.#slices?.push(frames)
   }
 
   #onFrame(socket: net.Socket, frame: EslFrame): void {
@@ -624,6 +643,9 @@ export class EslClient extends EventEmitter<EslClientEvents> {
 
   #onClose(socket: net.Socket): void {
     if (this.#socket !== socket) return
+    // Frames read before the close are handled first, as they would have been without slicing.
+    this.#slices?.drain()
+    this.#slices = undefined
     const wasReady = this.#state === 'ready'
     const closing = this.#state === 'closing'
     this.#socket = undefined
