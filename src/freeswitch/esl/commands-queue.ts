@@ -5,6 +5,10 @@
  *
  * A command that times out keeps its place in the queue (marked abandoned): its late reply is
  * consumed and dropped rather than handed to the next command's caller.
+ *
+ * One timer for the whole queue, armed at the earliest deadline, not one per command: at thousands of commands a
+ * second a timer each (closure, Node Timeout, the clock's bookkeeping) was a good part of what every command left
+ * for the collector, and most of it outlived a scavenge while the reply was on its way (issue 13).
  */
 import type { Clock, TimerHandle } from '../../util/clock.js'
 import type { EslFrame } from './parser.js'
@@ -15,7 +19,9 @@ interface Waiter {
   label: string
   resolve: (frame: EslFrame) => void
   reject: (err: Error) => void
-  timer: TimerHandle | undefined
+  /** Clock ms after which it is rejected (Infinity: no timeout), and the timeout it came from (for the error). */
+  deadline: number
+  timeoutMs: number
   abandoned: boolean
 }
 
@@ -23,6 +29,9 @@ export class CommandsQueue {
   #waiting: Waiter[] = []
   #head = 0
   readonly #clock: Clock
+  /** The one timer, and the deadline it is armed for (Infinity: none). */
+  #timer: TimerHandle | undefined
+  #timerAt = Infinity
 
   constructor(clock: Clock) {
     this.#clock = clock
@@ -39,17 +48,34 @@ export class CommandsQueue {
    */
   add(label: string, timeoutMs: number | undefined): Promise<EslFrame> {
     return new Promise<EslFrame>((resolve, reject) => {
-      const w: Waiter = { label, resolve, reject, timer: undefined, abandoned: false }
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        w.timer = this.#clock.setTimeout(() => {
-          w.timer = undefined
-          if (w.abandoned) return
-          w.abandoned = true
-          reject(new EslTimeoutError(label, timeoutMs))
-        }, timeoutMs)
-      }
-      this.#waiting.push(w)
+      const limited = timeoutMs !== undefined && timeoutMs > 0
+      const deadline = limited ? this.#clock.now() + timeoutMs : Infinity
+      this.#waiting.push({ label, resolve, reject, deadline, timeoutMs: limited ? timeoutMs : 0, abandoned: false })
+      if (deadline < this.#timerAt) this.#arm(deadline)
     })
+  }
+
+  #arm(at: number): void {
+    this.#clock.clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), at - this.#clock.now())
+  }
+
+  /** Rejects every waiter past its deadline and arms the timer for the next one. */
+  #expire(): void {
+    this.#timer = undefined
+    this.#timerAt = Infinity
+    const now = this.#clock.now()
+    let next = Infinity
+    for (let i = this.#head; i < this.#waiting.length; i++) {
+      const w = this.#waiting[i]
+      if (w.abandoned) continue
+      if (w.deadline <= now) {
+        w.abandoned = true
+        w.reject(new EslTimeoutError(w.label, w.timeoutMs))
+      } else if (w.deadline < next) next = w.deadline
+    }
+    if (next < Infinity) this.#arm(next)
   }
 
   /**
@@ -65,7 +91,6 @@ export class CommandsQueue {
       this.#waiting = this.#waiting.slice(this.#head)
       this.#head = 0
     }
-    this.#clock.clearTimeout(w.timer)
     if (!w.abandoned) {
       w.abandoned = true
       w.resolve(frame)
@@ -78,8 +103,10 @@ export class CommandsQueue {
     const all = this.#waiting.slice(this.#head)
     this.#waiting = []
     this.#head = 0
+    this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = Infinity
     for (const w of all) {
-      this.#clock.clearTimeout(w.timer)
       if (!w.abandoned) {
         w.abandoned = true
         w.reject(err)
