@@ -231,6 +231,9 @@ async function runSize(waitingTarget: number): Promise<void> {
     console.log(
       `  memory without a forced gc: heap ${mb(filledNoGc.heapUsed)}; per waiting caller heap ${kb(filledNoGc.heapUsed - beforeNoGc.heapUsed)}, RSS ${kb(filledNoGc.rss - beforeNoGc.rss)}`,
     )
+    console.log(
+      `  store write queue: ${((d.storeWritten - filled.storeWritten) / secs).toFixed(0)} jobs/s in ${((d.storeCommits - filled.storeCommits) / secs).toFixed(0)} transactions/s, ${d.storeQueued} queued at the end`,
+    )
     const cp = d.checkpoints
     if (cp)
       console.log(

@@ -94,6 +94,8 @@ export interface ChildStats {
   /** The store's write queue now: jobs waiting (incl. the one being written) and jobs committed since start. */
   storeQueued: number
   storeWritten: number
+  /** Transactions committed by the write queue since start. */
+  storeCommits: number
   /** Where the last rebuild from FreeSWITCH went (the first node's; bench/recovery). */
   rebuild?: RebuildFigures
   /** The SQLite WAL checkpoint worker's figures (src/daemon/wal-checkpointer.ts). */
@@ -310,6 +312,7 @@ process.on('message', (m: Request) => {
         lateTicks: { ...lateTicks },
         storeQueued: writes.health().queued,
         storeWritten: writes.health().written,
+        storeCommits: writes.commits,
       }
       if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
       const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild

@@ -40,6 +40,7 @@ import { CallCenter } from '../core/engine/call-center.js'
 import type { CenterStatus } from '../core/engine/status.js'
 import { FreeSwitchAdapter } from '../freeswitch/adapter/adapter.js'
 import { Store, type StoreOptions } from '../store/index.js'
+import { SQLITE_GROUP_MS } from '../store/write-queue.js'
 import { RealClock, type Clock } from '../util/clock.js'
 import { EngineView, type EngineSettings } from './engine-deps.js'
 import { FreeSwitchLink, type FreeSwitchSettings, type FreeSwitchState } from './freeswitch-link.js'
@@ -163,6 +164,8 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
     opts.store ??
     (await Store.open(settings.databaseUrl ?? settings.databasePath, {
       ...opts.storeOptions,
+      // SQLite's group commit (write-queue.ts); PostgreSQL ignores it.
+      writeQueue: { groupMs: SQLITE_GROUP_MS, ...opts.storeOptions?.writeQueue },
       logger: log.child({ module: 'store' }),
       clock,
     }))

@@ -28,6 +28,11 @@
  *   go in the next), and the queue yields to the event loop between transactions: a backlog of thousands of jobs
  *   used to be written in one turn (every await resolved at once), holding ESL events and timers for 100+ ms.
  *   PostgreSQL's statements are waits, not work: no budget there.
+ * - Group commit on SQLite under load (groupMs, the daemon's SQLITE_GROUP_MS): while the queue commits more than
+ *   groupAbovePerSec transactions a second, jobs that come one by one are gathered for up to groupMs after the last
+ *   commit, so a transaction carries many of them; each commit rewrites every page it touched into the WAL, and
+ *   hundreds of small commits a second were most of the store's cost. A full batch waiting is written at once; a
+ *   quiet store writes at once. PostgreSQL gathers by itself while it waits on the network: no window there.
  * - Memory bound: past maxQueued jobs, enqueue() still accepts (a call is never refused for the store) but
  *   health() reports 'overflow' so an operator is paged before memory runs out.
  */
@@ -76,9 +81,28 @@ export interface WriteQueueOptions {
   maxBatch?: number
   /** SQLite: a transaction commits once its jobs have taken this many ms (default 4; see the file header). */
   sliceMs?: number
-  /** Monotonic ms for sliceMs (default performance.now; tests). */
+  /**
+   * SQLite: group commit under load. While more than groupAbovePerSec transactions a second are committed, the next
+   * one starts no sooner than groupMs after the last, unless maxBatch jobs are already waiting (default 0: never;
+   * the daemon uses SQLITE_GROUP_MS). See the file header.
+   */
+  groupMs?: number
+  /** The commit rate (per second) above which groupMs applies (default 100; 0: always). */
+  groupAbovePerSec?: number
+  /** Monotonic ms for sliceMs and groupMs (default performance.now; tests). */
   monotonic?: () => number
 }
+
+/**
+ * The daemon's SQLite group-commit window (ms). At 200 arrivals/s the jobs came ~2.5 to a transaction, ~315
+ * commits a second, and BEGIN/COMMIT (the WAL writes of every page a transaction touched) was the biggest single
+ * cost on the daemon's event loop after the collector; 10 ms makes it ~50 commits a second with the same writes
+ * (issue 13, bench/scale-daemon). It only delays: a job is written at most 10 ms later, as one of a batch.
+ */
+export const SQLITE_GROUP_MS = 10
+
+/** How many recent commit instants the queue keeps to know its commit rate (groupAbovePerSec is at most this). */
+const RATE_WINDOW = 256
 
 interface Entry {
   seq: number
@@ -128,6 +152,8 @@ export class WriteQueue extends EventEmitter {
   #seq = 0
   #written = 0
   #commits = 0
+  /** When the last RATE_WINDOW transactions committed (monotonic ms, a ring), for groupMs. */
+  readonly #commitTimes = new Float64Array(RATE_WINDOW).fill(-Infinity)
   /** Jobs of a batch that failed for a non-retryable reason are written one by one until this sequence number. */
   #singleUntil = 0
   #failures = 0
@@ -153,6 +179,8 @@ export class WriteQueue extends EventEmitter {
       now: opts.now ?? Date.now,
       maxBatch: Math.max(1, opts.maxBatch ?? 64),
       sliceMs: opts.sliceMs ?? 4,
+      groupMs: Math.max(0, opts.groupMs ?? 0),
+      groupAbovePerSec: Math.min(RATE_WINDOW, Math.max(0, Math.floor(opts.groupAbovePerSec ?? 100))),
       monotonic: opts.monotonic ?? (() => performance.now()),
     }
   }
@@ -228,6 +256,8 @@ export class WriteQueue extends EventEmitter {
     try {
       let delay = this.#opts.retryMinMs
       while (!this.#closed && this.#entries.length > 0) {
+        await this.#groupWait()
+        if (this.#closed) break
         const head = this.#entries[0]
         let batch: Entry[] = [head]
         try {
@@ -238,6 +268,7 @@ export class WriteQueue extends EventEmitter {
           batch = batch.slice(0, await this.#apply(batch))
           this.#entries.splice(0, batch.length)
           this.#written += batch.length
+          this.#commitTimes[this.#commits % RATE_WINDOW] = this.#opts.monotonic()
           this.#commits++
           delay = this.#opts.retryMinMs
           for (const e of batch) this.emit('written', e.seq, e.label)
@@ -330,6 +361,25 @@ export class WriteQueue extends EventEmitter {
         'the store is still unreachable; writes queued',
       )
     }
+  }
+
+  /**
+   * SQLite's group commit: under load (more than groupAbovePerSec commits in the last second) waits out the rest of
+   * groupMs since the last commit, unless a full batch is waiting. A quiet store writes at once, so a change is in
+   * the file when the next read comes (an operator's, a test's).
+   */
+  async #groupWait(): Promise<void> {
+    const { groupMs, groupAbovePerSec, maxBatch, monotonic } = this.#opts
+    if (groupMs <= 0 || this.#db.dialect !== 'sqlite' || this.#entries.length >= maxBatch) return
+    const n = this.#commits
+    const now = monotonic()
+    if (
+      groupAbovePerSec > 0 &&
+      !(now - this.#commitTimes[(n - groupAbovePerSec + RATE_WINDOW * 2) % RATE_WINDOW] < 1000)
+    )
+      return
+    const wait = this.#commitTimes[(n - 1 + RATE_WINDOW) % RATE_WINDOW] + groupMs - now
+    if (wait > 0) await this.#sleep(wait)
   }
 
   #sleep(ms: number): Promise<void> {
