@@ -25,6 +25,7 @@ import { ChangeNotifier, daemonLive } from '../../src/api/live.js'
 import { startApiServer, type ApiServer } from '../../src/api/server.js'
 import { epochMs } from './clock.js'
 import { setDefaultWakeups } from '../../src/freeswitch/esl/wakeups.js'
+import { setDefaultSliceMs } from '../../src/freeswitch/esl/frame-slices.js'
 import type { RebuildFigures } from '../../src/daemon/freeswitch-link.js'
 import type { CheckpointerStats } from '../../src/daemon/wal-checkpointer.js'
 
@@ -155,6 +156,8 @@ const send = (m: unknown): void => {
 }
 
 if (settings.wakeupMs !== undefined) setDefaultWakeups({ intervalMs: settings.wakeupMs })
+// BENCH_ESL_SLICE_MS: the ESL client's slice for a burst of frames (src/freeswitch/esl/frame-slices.ts; 0: none).
+if (process.env.BENCH_ESL_SLICE_MS) setDefaultSliceMs(Number(process.env.BENCH_ESL_SLICE_MS))
 // BENCH_LOG=<file>: the daemon's log (pino, info and up) goes there, to see what it did during a bench; else silent.
 const logFile = process.env.BENCH_LOG
 const daemon = await startDaemon(
@@ -164,7 +167,17 @@ const daemon = await startDaemon(
     soundsDir: settings.soundsDir,
     freeswitch: { host: '127.0.0.1', port: settings.port, password: 'ClueCon' },
   },
-  logFile ? { logger: pino({ level: 'info' }, pino.destination(logFile)) } : {},
+  {
+    ...(logFile ? { logger: pino({ level: 'info' }, pino.destination(logFile)) } : {}),
+    // BENCH_SQLITE_GROUP_MS / BENCH_SQLITE_SLICE_MS: the write queue's group-commit window and transaction slice
+    // (src/store/write-queue.ts; defaults SQLITE_GROUP_MS and 4), to compare settings in the same minutes.
+    storeOptions: {
+      writeQueue: {
+        ...(process.env.BENCH_SQLITE_GROUP_MS ? { groupMs: Number(process.env.BENCH_SQLITE_GROUP_MS) } : {}),
+        ...(process.env.BENCH_SQLITE_SLICE_MS ? { sliceMs: Number(process.env.BENCH_SQLITE_SLICE_MS) } : {}),
+      },
+    },
+  },
 )
 
 /**

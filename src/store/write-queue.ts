@@ -79,7 +79,7 @@ export interface WriteQueueOptions {
   now?: () => number
   /** At most this many waiting jobs are written in one transaction (default 64; 1 = one transaction per job). */
   maxBatch?: number
-  /** SQLite: a transaction commits once its jobs have taken this many ms (default 4; see the file header). */
+  /** SQLite: a transaction commits once its jobs have taken this many ms (default 2; see the file header). */
   sliceMs?: number
   /**
    * SQLite: group commit under load. While more than groupAbovePerSec transactions a second are committed, the next
@@ -178,7 +178,7 @@ export class WriteQueue extends EventEmitter {
       logEveryMs: opts.logEveryMs ?? 30_000,
       now: opts.now ?? Date.now,
       maxBatch: Math.max(1, opts.maxBatch ?? 64),
-      sliceMs: opts.sliceMs ?? 4,
+      sliceMs: opts.sliceMs ?? 2,
       groupMs: Math.max(0, opts.groupMs ?? 0),
       groupAbovePerSec: Math.min(RATE_WINDOW, Math.max(0, Math.floor(opts.groupAbovePerSec ?? 100))),
       monotonic: opts.monotonic ?? (() => performance.now()),

@@ -24,7 +24,7 @@ import net from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { RealClock, type Clock, type TimerHandle } from '../../util/clock.js'
-import { FrameSlices } from './frame-slices.js'
+import { defaultSliceMs, FrameSlices } from './frame-slices.js'
 import { EslParser, type EslFrame } from './parser.js'
 import { eventFromFrame, peekEventName, type EslEvent } from './event.js'
 import { CommandsQueue } from './commands-queue.js'
@@ -77,7 +77,7 @@ export interface EslClientOptions {
   wakeups?: WakeupOptions
   /**
    * A burst of frames read at once is handled in slices of at most this many ms, the event loop turning between
-   * them (frame-slices.ts; default 2; 0: a whole read at once).
+   * them (frame-slices.ts; default 1; 0: a whole read at once).
    */
   sliceMs?: number
   /** Reconnect back-off (default on: 250 ms .. 10 s, x2, ±20 %); false: never reconnect. */
@@ -200,7 +200,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#idleProbeTimeoutMs = Math.max(1, opts.idleProbeTimeoutMs ?? 3000)
     this.#reconnect = opts.reconnect === undefined ? {} : opts.reconnect
     this.#clock = opts.clock ?? new RealClock()
-    this.#sliceMs = Math.max(0, opts.sliceMs ?? 2)
+    this.#sliceMs = Math.max(0, opts.sliceMs ?? defaultSliceMs())
     this.#log = (opts.logger ?? pino({ level: 'silent' })).child({ freeswitch: this.#address })
     this.#queue = new CommandsQueue(this.#clock)
     this.#jobs = new BackgroundJobs(this.#clock)

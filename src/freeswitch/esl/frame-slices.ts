@@ -14,6 +14,21 @@
 import { performance } from 'node:perf_hooks'
 import type { EslFrame } from './parser.js'
 
+let defaultSlice = 1
+
+/**
+ * The slice of clients created without their own `sliceMs` (default 1 ms). For benchmarks comparing settings (the
+ * daemon creates its clients itself), like setDefaultWakeups.
+ */
+export function setDefaultSliceMs(ms: number): void {
+  defaultSlice = Math.max(0, ms)
+}
+
+/** The slice a client without its own `sliceMs` uses. */
+export function defaultSliceMs(): number {
+  return defaultSlice
+}
+
 /** Handles one frame; false stops the slices (the connection is gone) and drops what is left. */
 export type FrameHandler = (frame: EslFrame) => boolean
 
