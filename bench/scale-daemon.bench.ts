@@ -30,6 +30,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { placeCaller } from './helpers/callers.js'
 import type { SimEventInfo } from './helpers/sim-probe.js'
+import type { ChildStats } from './helpers/daemon-child.js'
+import { formatRssWhere } from './helpers/smaps.js'
 import { BenchRig, sleep } from './helpers/rig.js'
 import { formatSummary, hostLine, summarize } from './helpers/stats.js'
 import { epochMs } from './helpers/clock.js'
@@ -45,6 +47,11 @@ const ESL_POLL_MS = 20
 /** A bound on the fill: a host that cannot keep up stops here and says so. */
 const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
 const HEAP_SNAPSHOT_DIR = process.env.DAEMON_SCALE_HEAP_SNAPSHOT
+/** DAEMON_SCALE_ONLY=agents: only the memory per agent; =callers: only the sizes. */
+const ONLY = process.env.DAEMON_SCALE_ONLY
+/** At rest: the young generation given back (below this many resident bytes), waited for at most this long. */
+const REST_NEW_SPACE = 2 * 1024 * 1024
+const REST_LIMIT_MS = num('DAEMON_SCALE_REST_LIMIT_MS', 90_000)
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
@@ -228,8 +235,16 @@ async function tryRunSize(w: number): Promise<void> {
   }
 }
 
-/** The daemon's heap and RSS after gc once rebuilt, with `agents` logged in (and their phones registered). */
-async function memoryAtRest(agents: number): Promise<{ heapUsed: number; rss: number }> {
+/** The daemon's young generation (new space) in resident bytes. */
+const newSpace = (s: ChildStats): number => s.heapSpaces.new_space?.physical ?? 0
+
+/**
+ * The daemon's memory with `agents` logged in (and their phones registered), after gc: right after its first
+ * rebuild, and at rest — once V8 has given back the young generation the start-up grew (its memory reducer does
+ * when the daemon allocates little: ~15–35 s after the rebuild), bounded by REST_LIMIT_MS.
+ * DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: a heap snapshot of the daemon at rest too.
+ */
+async function memoryAtRest(agents: number): Promise<{ rebuilt: ChildStats; rest: ChildStats; waitedMs: number }> {
   const rig = await BenchRig.start({
     agents,
     eslPollMs: ESL_POLL_MS,
@@ -238,20 +253,42 @@ async function memoryAtRest(agents: number): Promise<{ heapUsed: number; rss: nu
   })
   try {
     await sleep(500)
-    return await rig.stats({ gc: true })
+    const rebuilt = await rig.stats({ gc: true })
+    const t0 = performance.now()
+    while (newSpace(await rig.stats()) > REST_NEW_SPACE && performance.now() - t0 < REST_LIMIT_MS) await sleep(1000)
+    const waitedMs = performance.now() - t0
+    const rest = await rig.stats({ gc: true })
+    if (HEAP_SNAPSHOT_DIR)
+      console.log(`heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, `${agents}-agents`)}`)
+    return { rebuilt, rest, waitedMs }
   } finally {
     await rig.stop()
   }
 }
 
-/** Memory per logged-in agent: A agents against 1, after gc, divided by A − 1. */
+/**
+ * Memory per logged-in agent: A agents against 1, after gc, divided by A − 1 — at rest (the figure), and right
+ * after the rebuild (the young generation as the start-up left it: grown by the work of loading A agents, given
+ * back later; not memory an agent holds).
+ */
 async function agentMemory(): Promise<void> {
   const one = await memoryAtRest(1)
   const all = await memoryAtRest(AGENTS)
   const kb = (b: number): string => `${(b / (AGENTS - 1) / 1024).toFixed(2)} KB`
+  const s = (w: number): string => `${(w / 1000).toFixed(0)} s`
   console.log(
-    `memory per logged-in agent (${AGENTS} against 1, after gc, phones registered): heap ${kb(all.heapUsed - one.heapUsed)}, RSS ${kb(all.rss - one.rss)}`,
+    `memory per logged-in agent (${AGENTS} against 1, phones registered, after gc), at rest (young generation given back by V8 ${s(one.waitedMs)} / ${s(all.waitedMs)} after the rebuild): ` +
+      `heap ${kb(all.rest.heapUsed - one.rest.heapUsed)}, RSS ${kb(all.rest.rss - one.rest.rss)}`,
   )
+  console.log(
+    `  right after the rebuild: heap ${kb(all.rebuilt.heapUsed - one.rebuilt.heapUsed)}, RSS ${kb(all.rebuilt.rss - one.rebuilt.rss)} ` +
+      `(young generation ${mb(newSpace(one.rebuilt))} / ${mb(newSpace(all.rebuilt))}: grown by the start-up's work, given back at rest)`,
+  )
+  for (const [n, m] of [
+    [1, one],
+    [AGENTS, all],
+  ] as const)
+    if (m.rest.where) console.log(`  RSS, where, ${n} agent(s) at rest: ${formatRssWhere(m.rest.where)}`)
 }
 
 export default async function (): Promise<void> {
@@ -259,7 +296,7 @@ export default async function (): Promise<void> {
     `koplus at scale: daemon process (dist/) ↔ FreeSWITCH simulator over TCP 127.0.0.1, Event Socket delivery rule ON (eslPollMs ${ESL_POLL_MS}, mod_event_socket read_packet), the daemon's LF wake-ups on`,
   )
   console.log(hostLine())
-  if (AGENTS > 1) await agentMemory()
-  for (const w of SIZES) await tryRunSize(w)
+  if (AGENTS > 1 && ONLY !== 'callers') await agentMemory()
+  if (ONLY !== 'agents') for (const w of SIZES) await tryRunSize(w)
   console.log(`\n${hostLine()} (at the end)`)
 }

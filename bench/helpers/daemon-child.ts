@@ -13,7 +13,8 @@
  */
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
-import { writeHeapSnapshot } from 'node:v8'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
+import { rssWhere, type RssWhere } from './smaps.js'
 import pino from 'pino'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
@@ -73,6 +74,10 @@ export interface ChildStats {
   heapTotal: number
   external: number
   arrayBuffers: number
+  /** The V8 heap by space (new_space, old_space, code_space, large_object_space, …): bytes. */
+  heapSpaces: Record<string, { size: number; used: number; physical: number }>
+  /** With gc: where the RSS is, from /proc/self/smaps (./smaps.ts; absent where /proc is not readable). */
+  where?: RssWhere
   /** Core events handled by the engine, by type, since the last reset. */
   handled: Record<string, number>
   /** Total time inside center.handle since the last reset (ms, wall clock). */
@@ -226,6 +231,12 @@ process.on('message', (m: Request) => {
         heapTotal: mem.heapTotal,
         external: mem.external,
         arrayBuffers: mem.arrayBuffers,
+        heapSpaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((h) => [
+            h.space_name,
+            { size: h.space_size, used: h.space_used_size, physical: h.physical_space_size },
+          ]),
+        ),
         handled: { ...handled },
         engineMs,
         engineByType: structuredClone(engineByType),
@@ -234,6 +245,11 @@ process.on('message', (m: Request) => {
         loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
         storeQueued: writes.health().queued,
         storeWritten: writes.health().written,
+      }
+      if (m.gc) {
+        const v8Heap = Object.values(stats.heapSpaces).reduce((sum, h) => sum + h.physical, 0)
+        const where = rssWhere(v8Heap)
+        if (where) stats.where = where
       }
       if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
       const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
