@@ -52,6 +52,11 @@ const ONLY = process.env.DAEMON_SCALE_ONLY
 /** At rest: the young generation given back (below this many resident bytes), waited for at most this long. */
 const REST_NEW_SPACE = 2 * 1024 * 1024
 const REST_LIMIT_MS = num('DAEMON_SCALE_REST_LIMIT_MS', 90_000)
+/** The smaller size of the marginal cost per waiting caller (0: none); used when below W. */
+const MARGINAL_FROM = num('DAEMON_SCALE_MARGINAL_FROM', 2000)
+
+/** The daemon's young generation (new space) in resident bytes. */
+const newSpace = (s: ChildStats): number => s.heapSpaces.new_space?.physical ?? 0
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
@@ -69,6 +74,16 @@ async function arrivals(rig: BenchRig, perSec: number, more: () => boolean, onPl
     await sleep(10)
   }
   return placed
+}
+
+/**
+ * Before a memory sample after the fill: 1 s, and the daemon's write queue drained (at most 15 s more), so that
+ * the sample counts the callers, not the fill's backlog of jobs.
+ */
+async function settle(rig: BenchRig): Promise<void> {
+  await sleep(1000)
+  const t0 = performance.now()
+  while ((await rig.stats()).storeQueued > 0 && performance.now() - t0 < 15_000) await sleep(200)
 }
 
 async function runSize(waitingTarget: number): Promise<void> {
@@ -107,17 +122,31 @@ async function runSize(waitingTarget: number): Promise<void> {
       console.log(`heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, 'empty')}`)
 
     // Fill: until W wait (bounded in time).
+    // On the way, a sample at MARGINAL_FROM waiting (the fill paused for it): the marginal cost of a caller is
+    // the difference to W, in the same process under the same traffic.
     const fillStart = performance.now()
-    const fillEnd = fillStart + FILL_LIMIT_MS
-    await arrivals(
-      rig,
-      FILL_RATE,
-      () => waiting.size < waitingTarget && performance.now() < fillEnd,
-      (u) => waiting.add(u),
-    )
-    const fillSec = (performance.now() - fillStart) / 1000
+    let fillEnd = fillStart + FILL_LIMIT_MS
+    const fill = (upTo: number): Promise<number> =>
+      arrivals(
+        rig,
+        FILL_RATE,
+        () => waiting.size < upTo && performance.now() < fillEnd,
+        (u) => waiting.add(u),
+      )
+    let mid: { waiting: number; stats: ChildStats } | undefined
+    let midMs = 0
+    if (MARGINAL_FROM > 0 && MARGINAL_FROM < waitingTarget) {
+      await fill(MARGINAL_FROM)
+      const paused = performance.now()
+      await settle(rig)
+      mid = { stats: await rig.stats({ gc: true }), waiting: waiting.size }
+      midMs = performance.now() - paused
+      fillEnd += midMs
+    }
+    await fill(waitingTarget)
+    const fillSec = (performance.now() - fillStart - midMs) / 1000
     const reached = waiting.size
-    await sleep(1000)
+    await settle(rig)
     const filledNoGc = await rig.stats()
     const filled = await rig.stats({ gc: true })
     const waitingAtSample = waiting.size
@@ -205,8 +234,21 @@ async function runSize(waitingTarget: number): Promise<void> {
     console.log(`  engine step, mean by event: ${perType.join(', ')}`)
     const kb = (b: number): string => `${(b / Math.max(1, waitingAtSample) / 1024).toFixed(2)} KB`
     console.log(
-      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}`,
+      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller from empty (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}`,
     )
+    if (mid) {
+      const n = waitingAtSample - mid.waiting
+      const per = (b: number): string => `${(b / Math.max(1, n) / 1024).toFixed(2)} KB`
+      console.log(
+        `  per waiting caller, marginal (the same run, ${mid.waiting} → ${waitingAtSample} waiting, after gc): heap ${per(filled.heapUsed - mid.stats.heapUsed)}, RSS ${per(filled.rss - mid.stats.rss)} ` +
+          `— what one more waiting caller costs once calls flow; the figure from empty above also counts what traffic grows whatever the number waiting (young generation ${mb(newSpace(before))} empty, ${mb(newSpace(mid.stats))} at ${mid.waiting}, ${mb(newSpace(filled))} at ${waitingAtSample})`,
+      )
+    }
+    if (before.where && filled.where) {
+      console.log(`  RSS, where, empty: ${formatRssWhere(before.where)}`)
+      if (mid?.stats.where) console.log(`  RSS, where, ${mid.waiting} waiting: ${formatRssWhere(mid.stats.where)}`)
+      console.log(`  RSS, where, ${waitingAtSample} waiting: ${formatRssWhere(filled.where)}`)
+    }
     console.log(
       `  memory after gc, where: heap total ${mb(filled.heapTotal)} (empty ${mb(before.heapTotal)}), external ${mb(filled.external)} (empty ${mb(before.external)}), RSS beyond the heap ${mb(filled.rss - filled.heapTotal)} (empty ${mb(before.rss - before.heapTotal)})`,
     )
@@ -234,9 +276,6 @@ async function tryRunSize(w: number): Promise<void> {
     console.log(`\n${w.toLocaleString('en')} waiting: not measured — ${(err as Error).message} (${hostLine()})`)
   }
 }
-
-/** The daemon's young generation (new space) in resident bytes. */
-const newSpace = (s: ChildStats): number => s.heapSpaces.new_space?.physical ?? 0
 
 /**
  * The daemon's memory with `agents` logged in (and their phones registered), after gc: right after its first
