@@ -54,6 +54,8 @@ const REST_NEW_SPACE = 2 * 1024 * 1024
 const REST_LIMIT_MS = num('DAEMON_SCALE_REST_LIMIT_MS', 90_000)
 /** The smaller size of the marginal cost per waiting caller (0: none); used when below W. */
 const MARGINAL_FROM = num('DAEMON_SCALE_MARGINAL_FROM', 2000)
+/** The daemon has caught up when it uses less than this share of a core (see settle). */
+const SETTLED_CPU = 0.6
 
 /** The daemon's young generation (new space) in resident bytes. */
 const newSpace = (s: ChildStats): number => s.heapSpaces.new_space?.physical ?? 0
@@ -77,13 +79,23 @@ async function arrivals(rig: BenchRig, perSec: number, more: () => boolean, onPl
 }
 
 /**
- * Before a memory sample after the fill: 1 s, and the daemon's write queue drained (at most 15 s more), so that
- * the sample counts the callers, not the fill's backlog of jobs.
+ * Before a memory sample after the fill: 1 s, then until the daemon has caught up — its write queue drained and
+ * under SETTLED_CPU of a core over half a second (the calls still flowing cost ~30 %; a backlog of events and
+ * commands runs it near 100 %) — at most 15 s. Else the sample counts the fill's backlog (write jobs, ESL
+ * commands awaiting their replies, decoded events), not the callers.
  */
-async function settle(rig: BenchRig): Promise<void> {
+async function settle(rig: BenchRig): Promise<{ ms: number; settled: boolean }> {
   await sleep(1000)
   const t0 = performance.now()
-  while ((await rig.stats()).storeQueued > 0 && performance.now() - t0 < 15_000) await sleep(200)
+  let a = await rig.stats()
+  for (;;) {
+    await sleep(500)
+    const b = await rig.stats()
+    const cpu = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000 / 500
+    if (b.storeQueued === 0 && cpu < SETTLED_CPU) return { ms: performance.now() - t0 + 1000, settled: true }
+    if (performance.now() - t0 > 15_000) return { ms: performance.now() - t0 + 1000, settled: false }
+    a = b
+  }
 }
 
 async function runSize(waitingTarget: number): Promise<void> {
@@ -133,20 +145,20 @@ async function runSize(waitingTarget: number): Promise<void> {
         () => waiting.size < upTo && performance.now() < fillEnd,
         (u) => waiting.add(u),
       )
-    let mid: { waiting: number; stats: ChildStats } | undefined
+    let mid: { waiting: number; stats: ChildStats; settled: boolean } | undefined
     let midMs = 0
     if (MARGINAL_FROM > 0 && MARGINAL_FROM < waitingTarget) {
       await fill(MARGINAL_FROM)
       const paused = performance.now()
-      await settle(rig)
-      mid = { stats: await rig.stats({ gc: true }), waiting: waiting.size }
+      const st = await settle(rig)
+      mid = { stats: await rig.stats({ gc: true }), waiting: waiting.size, settled: st.settled }
       midMs = performance.now() - paused
       fillEnd += midMs
     }
     await fill(waitingTarget)
     const fillSec = (performance.now() - fillStart - midMs) / 1000
     const reached = waiting.size
-    await settle(rig)
+    const settledAtW = (await settle(rig)).settled
     const filledNoGc = await rig.stats()
     const filled = await rig.stats({ gc: true })
     const waitingAtSample = waiting.size
@@ -234,14 +246,14 @@ async function runSize(waitingTarget: number): Promise<void> {
     console.log(`  engine step, mean by event: ${perType.join(', ')}`)
     const kb = (b: number): string => `${(b / Math.max(1, waitingAtSample) / 1024).toFixed(2)} KB`
     console.log(
-      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller from empty (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}`,
+      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller from empty (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}${settledAtW ? '' : ' (NOT SETTLED: the daemon was still behind after 15 s, the sample counts its backlog)'}`,
     )
     if (mid) {
       const n = waitingAtSample - mid.waiting
       const per = (b: number): string => `${(b / Math.max(1, n) / 1024).toFixed(2)} KB`
       console.log(
         `  per waiting caller, marginal (the same run, ${mid.waiting} → ${waitingAtSample} waiting, after gc): heap ${per(filled.heapUsed - mid.stats.heapUsed)}, RSS ${per(filled.rss - mid.stats.rss)} ` +
-          `— what one more waiting caller costs once calls flow; the figure from empty above also counts what traffic grows whatever the number waiting (young generation ${mb(newSpace(before))} empty, ${mb(newSpace(mid.stats))} at ${mid.waiting}, ${mb(newSpace(filled))} at ${waitingAtSample})`,
+          `${mid.settled && settledAtW ? '' : '(NOT SETTLED: the daemon was still behind, the samples count its backlog) '}— what one more waiting caller costs once calls flow; the figure from empty above also counts what traffic grows whatever the number waiting (young generation ${mb(newSpace(before))} empty, ${mb(newSpace(mid.stats))} at ${mid.waiting}, ${mb(newSpace(filled))} at ${waitingAtSample})`,
       )
     }
     if (before.where && filled.where) {
