@@ -16,16 +16,25 @@
  *     coming free is the daemon's part of arrival → ring (what a caller arriving to a free agent measures in
  *     `npm run bench -- event-path`);
  *   - the daemon's event-loop lateness (monitorEventLoopDelay, beyond its 5 ms tick), CPU, and memory per waiting
- *     caller: RSS and heap growth from the empty queue to W waiting, divided by the number waiting, sampled after a
- *     full collection in the daemon (the child runs with --expose-gc), and beside it without one (what the last
- *     scavenge left: garbage, not what a caller holds).
- * And once, first: memory per logged-in agent, the daemon's heap and RSS after a collection once its first rebuild is
- * done, with A agents against 1 agent, divided by A − 1.
+ *     caller, sampled after a full collection in the daemon (the child runs with --expose-gc) once it has caught up
+ *     with the fill (settle):
+ *       from empty: RSS and heap growth from the empty queue to W waiting, divided by the number waiting. It also
+ *       counts what traffic grows whatever the number waiting (the young generation growing to its 2 × 16 MB
+ *       semi-spaces, old-space pages and malloc's high-water from the fill's peak);
+ *       marginal: the growth from MARGINAL_FROM (2,000) to W waiting in the same process under the same traffic,
+ *       divided by the callers added: what one more waiting caller costs;
+ *     and beside them without a forced collection (what the last scavenge left: garbage, not what a caller holds),
+ *     and "RSS, where" from /proc/<pid>/smaps (./helpers/smaps.ts: V8 heap, malloc arenas, other anonymous, code).
+ * And once, first: memory per logged-in agent, the daemon's heap and RSS after a collection with A agents against
+ * 1 agent, divided by A − 1: at rest (once V8 has given back the young generation the start-up grew, ~15–35 s after
+ * the rebuild: the figure) and right after the first rebuild.
  *
  * Run: npm run bench -- scale-daemon
  *   (DAEMON_SCALE_SIZES=2000,5000  DAEMON_SCALE_AGENTS=200  DAEMON_SCALE_RATE=100  DAEMON_SCALE_MEASURE_MS=15000
- *    DAEMON_SCALE_FILL_RATE=500 to change; DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon empty and
- *    at W waiting, written into <dir>, to see what holds the memory: bench/helpers/heap-diff.ts compares them)
+ *    DAEMON_SCALE_FILL_RATE=500  DAEMON_SCALE_MARGINAL_FROM=2000 to change; DAEMON_SCALE_ONLY=agents: only the
+ *    memory per agent (=callers: only the sizes); DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon
+ *    with 1 and A agents at rest, and empty and at W waiting, written into <dir>, to see what holds the memory:
+ *    `node dist/bench/helpers/heap-diff.js a.heapsnapshot b.heapsnapshot --per N` compares two by constructor)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { placeCaller } from './helpers/callers.js'
