@@ -16,16 +16,25 @@
  *     coming free is the daemon's part of arrival → ring (what a caller arriving to a free agent measures in
  *     `npm run bench -- event-path`);
  *   - the daemon's event-loop lateness (monitorEventLoopDelay, beyond its 5 ms tick), CPU, and memory per waiting
- *     caller: RSS and heap growth from the empty queue to W waiting, divided by the number waiting, sampled after a
- *     full collection in the daemon (the child runs with --expose-gc), and beside it without one (what the last
- *     scavenge left: garbage, not what a caller holds).
- * And once, first: memory per logged-in agent, the daemon's heap and RSS after a collection once its first rebuild is
- * done, with A agents against 1 agent, divided by A − 1.
+ *     caller, sampled after a full collection in the daemon (the child runs with --expose-gc) once it has caught up
+ *     with the fill (settle):
+ *       from empty: RSS and heap growth from the empty queue to W waiting, divided by the number waiting. It also
+ *       counts what traffic grows whatever the number waiting (the young generation growing to its 2 × 16 MB
+ *       semi-spaces, old-space pages and malloc's high-water from the fill's peak);
+ *       marginal: the growth from MARGINAL_FROM (2,000) to W waiting in the same process under the same traffic,
+ *       divided by the callers added: what one more waiting caller costs;
+ *     and beside them without a forced collection (what the last scavenge left: garbage, not what a caller holds),
+ *     and "RSS, where" from /proc/<pid>/smaps (./helpers/smaps.ts: V8 heap, malloc arenas, other anonymous, code).
+ * And once, first: memory per logged-in agent, the daemon's heap and RSS after a collection with A agents against
+ * 1 agent, divided by A − 1: at rest (once V8 has given back the young generation the start-up grew, ~15–35 s after
+ * the rebuild: the figure) and right after the first rebuild.
  *
  * Run: npm run bench -- scale-daemon
  *   (DAEMON_SCALE_SIZES=2000,5000  DAEMON_SCALE_AGENTS=200  DAEMON_SCALE_RATE=100  DAEMON_SCALE_MEASURE_MS=15000
- *    DAEMON_SCALE_FILL_RATE=500 to change; DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon empty and
- *    at W waiting, written into <dir>, to see what holds the memory: bench/helpers/heap-diff.ts compares them;
+ *    DAEMON_SCALE_FILL_RATE=500  DAEMON_SCALE_MARGINAL_FROM=2000 to change; DAEMON_SCALE_ONLY=agents: only the
+ *    memory per agent (=callers: only the sizes); DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: heap snapshots of the daemon
+ *    with 1 and A agents at rest, and empty and at W waiting, written into <dir>, to see what holds the memory:
+ *    `node dist/bench/helpers/heap-diff.js a.heapsnapshot b.heapsnapshot --per N` compares two by constructor;
  *    DAEMON_SCALE_ALLOC_PROFILE=<dir>: V8's sampling heap profile of the daemon over the measurement, every
  *    allocation counted whether collected or not, written into <dir> and summarised per ESL event: where the
  *    allocation that drives the collections comes from; bench/helpers/alloc-profile.ts; with
@@ -38,6 +47,8 @@ import { startIdleProbe } from './helpers/idle-probe.js'
 import { formatAllocations, summarizeAllocations, type ProfileNode } from './helpers/alloc-profile.js'
 import { placeCaller } from './helpers/callers.js'
 import type { SimEventInfo } from './helpers/sim-probe.js'
+import type { ChildStats } from './helpers/daemon-child.js'
+import { formatRssWhere } from './helpers/smaps.js'
 import { BenchRig, sleep } from './helpers/rig.js'
 import { formatSummary, hostLine, summarize } from './helpers/stats.js'
 import { epochMs } from './helpers/clock.js'
@@ -55,6 +66,18 @@ const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
 const HEAP_SNAPSHOT_DIR = process.env.DAEMON_SCALE_HEAP_SNAPSHOT
 const ALLOC_PROFILE_DIR = process.env.DAEMON_SCALE_ALLOC_PROFILE
 const ALLOC_SURVIVORS = process.env.DAEMON_SCALE_ALLOC_SURVIVORS === '1'
+/** DAEMON_SCALE_ONLY=agents: only the memory per agent; =callers: only the sizes. */
+const ONLY = process.env.DAEMON_SCALE_ONLY
+/** At rest: the young generation given back (below this many resident bytes), waited for at most this long. */
+const REST_NEW_SPACE = 2 * 1024 * 1024
+const REST_LIMIT_MS = num('DAEMON_SCALE_REST_LIMIT_MS', 90_000)
+/** The smaller size of the marginal cost per waiting caller (0: none); used when below W. */
+const MARGINAL_FROM = num('DAEMON_SCALE_MARGINAL_FROM', 2000)
+/** The daemon has caught up when it uses less than this share of a core (see settle). */
+const SETTLED_CPU = 0.6
+
+/** The daemon's young generation (new space) in resident bytes. */
+const newSpace = (s: ChildStats): number => s.heapSpaces.new_space?.physical ?? 0
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 const header = (ev: SimEventInfo['ev'], name: string): string | undefined => ev.headers.find(([k]) => k === name)?.[1]
@@ -72,6 +95,26 @@ async function arrivals(rig: BenchRig, perSec: number, more: () => boolean, onPl
     await sleep(10)
   }
   return placed
+}
+
+/**
+ * Before a memory sample after the fill: 1 s, then until the daemon has caught up — its write queue drained and
+ * under SETTLED_CPU of a core over half a second (the calls still flowing cost ~30 %; a backlog of events and
+ * commands runs it near 100 %) — at most 15 s. Else the sample counts the fill's backlog (write jobs, ESL
+ * commands awaiting their replies, decoded events), not the callers.
+ */
+async function settle(rig: BenchRig): Promise<{ ms: number; settled: boolean }> {
+  await sleep(1000)
+  const t0 = performance.now()
+  let a = await rig.stats()
+  for (;;) {
+    await sleep(500)
+    const b = await rig.stats()
+    const cpu = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000 / 500
+    if (b.storeQueued === 0 && cpu < SETTLED_CPU) return { ms: performance.now() - t0 + 1000, settled: true }
+    if (performance.now() - t0 > 15_000) return { ms: performance.now() - t0 + 1000, settled: false }
+    a = b
+  }
 }
 
 async function runSize(waitingTarget: number): Promise<void> {
@@ -111,17 +154,31 @@ async function runSize(waitingTarget: number): Promise<void> {
       console.log(`heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, 'empty')}`)
 
     // Fill: until W wait (bounded in time).
+    // On the way, a sample at MARGINAL_FROM waiting (the fill paused for it): the marginal cost of a caller is
+    // the difference to W, in the same process under the same traffic.
     const fillStart = performance.now()
-    const fillEnd = fillStart + FILL_LIMIT_MS
-    await arrivals(
-      rig,
-      FILL_RATE,
-      () => waiting.size < waitingTarget && performance.now() < fillEnd,
-      (u) => waiting.add(u),
-    )
-    const fillSec = (performance.now() - fillStart) / 1000
+    let fillEnd = fillStart + FILL_LIMIT_MS
+    const fill = (upTo: number): Promise<number> =>
+      arrivals(
+        rig,
+        FILL_RATE,
+        () => waiting.size < upTo && performance.now() < fillEnd,
+        (u) => waiting.add(u),
+      )
+    let mid: { waiting: number; stats: ChildStats; settled: boolean } | undefined
+    let midMs = 0
+    if (MARGINAL_FROM > 0 && MARGINAL_FROM < waitingTarget) {
+      await fill(MARGINAL_FROM)
+      const paused = performance.now()
+      const st = await settle(rig)
+      mid = { stats: await rig.stats({ gc: true }), waiting: waiting.size, settled: st.settled }
+      midMs = performance.now() - paused
+      fillEnd += midMs
+    }
+    await fill(waitingTarget)
+    const fillSec = (performance.now() - fillStart - midMs) / 1000
     const reached = waiting.size
-    await sleep(1000)
+    const settledAtW = (await settle(rig)).settled
     const filledNoGc = await rig.stats()
     const filled = await rig.stats({ gc: true })
     const waitingAtSample = waiting.size
@@ -223,8 +280,21 @@ async function runSize(waitingTarget: number): Promise<void> {
     console.log(`  engine step, mean by event: ${perType.join(', ')}`)
     const kb = (b: number): string => `${(b / Math.max(1, waitingAtSample) / 1024).toFixed(2)} KB`
     console.log(
-      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}`,
+      `  memory after gc: RSS ${mb(filled.rss)} (peak ${mb(rssPeak)}), heap ${mb(filled.heapUsed)}; per waiting caller from empty (${waitingAtSample} waiting) heap ${kb(filled.heapUsed - before.heapUsed)}, RSS ${kb(filled.rss - before.rss)}${settledAtW ? '' : ' (NOT SETTLED: the daemon was still behind after 15 s, the sample counts its backlog)'}`,
     )
+    if (mid) {
+      const n = waitingAtSample - mid.waiting
+      const per = (b: number): string => `${(b / Math.max(1, n) / 1024).toFixed(2)} KB`
+      console.log(
+        `  per waiting caller, marginal (the same run, ${mid.waiting} → ${waitingAtSample} waiting, after gc): heap ${per(filled.heapUsed - mid.stats.heapUsed)}, RSS ${per(filled.rss - mid.stats.rss)} ` +
+          `${mid.settled && settledAtW ? '' : '(NOT SETTLED: the daemon was still behind, the samples count its backlog) '}— what one more waiting caller costs once calls flow; the figure from empty above also counts what traffic grows whatever the number waiting (young generation ${mb(newSpace(before))} empty, ${mb(newSpace(mid.stats))} at ${mid.waiting}, ${mb(newSpace(filled))} at ${waitingAtSample})`,
+      )
+    }
+    if (before.where && filled.where) {
+      console.log(`  RSS, where, empty: ${formatRssWhere(before.where)}`)
+      if (mid?.stats.where) console.log(`  RSS, where, ${mid.waiting} waiting: ${formatRssWhere(mid.stats.where)}`)
+      console.log(`  RSS, where, ${waitingAtSample} waiting: ${formatRssWhere(filled.where)}`)
+    }
     console.log(
       `  memory after gc, where: heap total ${mb(filled.heapTotal)} (empty ${mb(before.heapTotal)}), external ${mb(filled.external)} (empty ${mb(before.external)}), RSS beyond the heap ${mb(filled.rss - filled.heapTotal)} (empty ${mb(before.rss - before.heapTotal)})`,
     )
@@ -279,8 +349,13 @@ async function tryRunSize(w: number): Promise<void> {
   }
 }
 
-/** The daemon's heap and RSS after gc once rebuilt, with `agents` logged in (and their phones registered). */
-async function memoryAtRest(agents: number): Promise<{ heapUsed: number; rss: number }> {
+/**
+ * The daemon's memory with `agents` logged in (and their phones registered), after gc: right after its first
+ * rebuild, and at rest — once V8 has given back the young generation the start-up grew (its memory reducer does
+ * when the daemon allocates little: ~15–35 s after the rebuild), bounded by REST_LIMIT_MS.
+ * DAEMON_SCALE_HEAP_SNAPSHOT=<dir>: a heap snapshot of the daemon at rest too.
+ */
+async function memoryAtRest(agents: number): Promise<{ rebuilt: ChildStats; rest: ChildStats; waitedMs: number }> {
   const rig = await BenchRig.start({
     agents,
     eslPollMs: ESL_POLL_MS,
@@ -289,20 +364,42 @@ async function memoryAtRest(agents: number): Promise<{ heapUsed: number; rss: nu
   })
   try {
     await sleep(500)
-    return await rig.stats({ gc: true })
+    const rebuilt = await rig.stats({ gc: true })
+    const t0 = performance.now()
+    while (newSpace(await rig.stats()) > REST_NEW_SPACE && performance.now() - t0 < REST_LIMIT_MS) await sleep(1000)
+    const waitedMs = performance.now() - t0
+    const rest = await rig.stats({ gc: true })
+    if (HEAP_SNAPSHOT_DIR)
+      console.log(`heap snapshot of the daemon: ${await rig.heapSnapshot(HEAP_SNAPSHOT_DIR, `${agents}-agents`)}`)
+    return { rebuilt, rest, waitedMs }
   } finally {
     await rig.stop()
   }
 }
 
-/** Memory per logged-in agent: A agents against 1, after gc, divided by A − 1. */
+/**
+ * Memory per logged-in agent: A agents against 1, after gc, divided by A − 1 — at rest (the figure), and right
+ * after the rebuild (the young generation as the start-up left it: grown by the work of loading A agents, given
+ * back later; not memory an agent holds).
+ */
 async function agentMemory(): Promise<void> {
   const one = await memoryAtRest(1)
   const all = await memoryAtRest(AGENTS)
   const kb = (b: number): string => `${(b / (AGENTS - 1) / 1024).toFixed(2)} KB`
+  const s = (w: number): string => `${(w / 1000).toFixed(0)} s`
   console.log(
-    `memory per logged-in agent (${AGENTS} against 1, after gc, phones registered): heap ${kb(all.heapUsed - one.heapUsed)}, RSS ${kb(all.rss - one.rss)}`,
+    `memory per logged-in agent (${AGENTS} against 1, phones registered, after gc), at rest (young generation given back by V8 ${s(one.waitedMs)} / ${s(all.waitedMs)} after the rebuild): ` +
+      `heap ${kb(all.rest.heapUsed - one.rest.heapUsed)}, RSS ${kb(all.rest.rss - one.rest.rss)}`,
   )
+  console.log(
+    `  right after the rebuild: heap ${kb(all.rebuilt.heapUsed - one.rebuilt.heapUsed)}, RSS ${kb(all.rebuilt.rss - one.rebuilt.rss)} ` +
+      `(young generation ${mb(newSpace(one.rebuilt))} / ${mb(newSpace(all.rebuilt))}: grown by the start-up's work, given back at rest)`,
+  )
+  for (const [n, m] of [
+    [1, one],
+    [AGENTS, all],
+  ] as const)
+    if (m.rest.where) console.log(`  RSS, where, ${n} agent(s) at rest: ${formatRssWhere(m.rest.where)}`)
 }
 
 export default async function (): Promise<void> {
@@ -310,7 +407,7 @@ export default async function (): Promise<void> {
     `koplus at scale: daemon process (dist/) ↔ FreeSWITCH simulator over TCP 127.0.0.1, Event Socket delivery rule ON (eslPollMs ${ESL_POLL_MS}, mod_event_socket read_packet), the daemon's LF wake-ups on`,
   )
   console.log(hostLine())
-  if (AGENTS > 1) await agentMemory()
-  for (const w of SIZES) await tryRunSize(w)
+  if (AGENTS > 1 && ONLY !== 'callers') await agentMemory()
+  if (ONLY !== 'agents') for (const w of SIZES) await tryRunSize(w)
   console.log(`\n${hostLine()} (at the end)`)
 }

@@ -13,9 +13,10 @@
  */
 import { join } from 'node:path'
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
-import { writeHeapSnapshot } from 'node:v8'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { rssWhere, type RssWhere } from './smaps.js'
 import pino from 'pino'
 import type { Command } from '../../src/core/commands.js'
 import type { CoreEvent } from '../../src/core/events.js'
@@ -76,6 +77,10 @@ export interface ChildStats {
   heapTotal: number
   external: number
   arrayBuffers: number
+  /** The V8 heap by space (new_space, old_space, code_space, large_object_space, …): bytes. */
+  heapSpaces: Record<string, { size: number; used: number; physical: number }>
+  /** With gc: where the RSS is, from /proc/self/smaps (./smaps.ts; absent where /proc is not readable). */
+  where?: RssWhere
   /** Core events handled by the engine, by type, since the last reset. */
   handled: Record<string, number>
   /** Total time inside center.handle since the last reset (ms, wall clock). */
@@ -301,36 +306,61 @@ send({ type: 'ready', apiUrl: api?.url, doneAt })
 // Keep the process alive while the parent is connected (the daemon's timers are unref'd).
 const keepAlive = setInterval(() => undefined, 1 << 30)
 
+/** The stats reply; with `gc` (sampled after a collection) also where the RSS is, from smaps. */
+function sendStats(gc: boolean): void {
+  const cpu = process.cpuUsage()
+  const mem = process.memoryUsage()
+  const stats: ChildStats = {
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    rss: mem.rss,
+    heapUsed: mem.heapUsed,
+    heapTotal: mem.heapTotal,
+    external: mem.external,
+    arrayBuffers: mem.arrayBuffers,
+    heapSpaces: Object.fromEntries(
+      getHeapSpaceStatistics().map((h) => [
+        h.space_name,
+        { size: h.space_size, used: h.space_used_size, physical: h.physical_space_size },
+      ]),
+    ),
+    handled: { ...handled },
+    engineMs,
+    engineByType: structuredClone(engineByType),
+    persistMs: persistMs - persistBase,
+    elu: performance.eventLoopUtilization(eluBase).utilization,
+    loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+    gcPauses: structuredClone(gcPauses),
+    lateTicks: { ...lateTicks },
+    storeQueued: writes.health().queued,
+    storeWritten: writes.health().written,
+    storeCommits: writes.commits,
+  }
+  if (gc) {
+    const v8Heap = Object.values(stats.heapSpaces).reduce((sum, h) => sum + h.physical, 0)
+    const where = rssWhere(v8Heap)
+    if (where) stats.where = where
+  }
+  if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
+  const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
+  if (rebuild) stats.rebuild = rebuild
+  send({ type: 'stats', stats })
+}
+
 process.on('message', (m: Request) => {
   switch (m.type) {
     case 'stats': {
-      if (m.gc) collectGarbage()
-      const cpu = process.cpuUsage()
-      const mem = process.memoryUsage()
-      const stats: ChildStats = {
-        cpuUserUs: cpu.user,
-        cpuSystemUs: cpu.system,
-        rss: mem.rss,
-        heapUsed: mem.heapUsed,
-        heapTotal: mem.heapTotal,
-        external: mem.external,
-        arrayBuffers: mem.arrayBuffers,
-        handled: { ...handled },
-        engineMs,
-        engineByType: structuredClone(engineByType),
-        persistMs: persistMs - persistBase,
-        elu: performance.eventLoopUtilization(eluBase).utilization,
-        loopDelay: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
-        gcPauses: structuredClone(gcPauses),
-        lateTicks: { ...lateTicks },
-        storeQueued: writes.health().queued,
-        storeWritten: writes.health().written,
-        storeCommits: writes.commits,
+      if (!m.gc) {
+        sendStats(false)
+        return
       }
-      if (daemon.checkpointer) stats.checkpoints = daemon.checkpointer.stats
-      const rebuild = daemon.freeswitch.nodes?.[0]?.lastRebuild
-      if (rebuild) stats.rebuild = rebuild
-      send({ type: 'stats', stats })
+      // Collected, then again 300 ms later: V8 gives the pages a collection freed back to the system from a
+      // background task, and RSS read at once still counted them (up to ~35 MB of "other anonymous").
+      collectGarbage()
+      setTimeout(() => {
+        collectGarbage()
+        sendStats(true)
+      }, 300)
       return
     }
     case 'heap-snapshot': {

@@ -174,7 +174,8 @@ export class EngineView {
   }
 
   #remember(config: CoreConfig): CoreConfig {
-    this.#config = config
+    // Sessions and pending callbacks are not compared (changes() leaves them to the engine): not kept.
+    this.#config = { ...config, sessions: [], callbacks: [] }
     this.#openBook = new OpenStateBook(config)
     this.#prompts = new PromptFiles(config)
     return config
@@ -185,6 +186,16 @@ export class EngineView {
   }
 
   async #readFrom(s: Store): Promise<CoreConfig> {
+    // Every row comes with strings of its own: an agent's id in its membership and session, a queue's and a
+    // tenant's id in each row naming them, the plan. One string per value instead (the engine keeps these objects:
+    // issue 13, memory per agent).
+    const strings = new Map<string, string>()
+    const one = (x: string): string => {
+      const s = strings.get(x)
+      if (s !== undefined) return s
+      strings.set(x, x)
+      return x
+    }
     const queues = await s.queues.list()
     const tenants = await s.tenants.list()
     const agents = await s.agents.list()
@@ -195,31 +206,31 @@ export class EngineView {
     const prompts = await s.prompts.list()
     const callbacks = await s.callbacks.pending()
     return {
-      tenants: tenants.map((t) => ({ id: t.id, name: t.name, domain: t.domain })),
+      tenants: tenants.map((t) => ({ id: one(t.id), name: t.name, domain: t.domain })),
       queues: queues.map((q) => ({
-        id: q.id,
-        tenantId: q.tenantId,
+        id: one(q.id),
+        tenantId: one(q.tenantId),
         number: q.number,
         name: q.name,
         tags: q.tags,
         settings: q.settings,
       })),
       agents: agents.map((a) => ({
-        id: a.id,
-        tenantId: a.tenantId,
+        id: one(a.id),
+        tenantId: one(a.tenantId),
         extension: a.extension,
         name: a.name,
-        plan: a.plan,
+        plan: one(a.plan) as typeof a.plan,
         sipUser: a.sipUser,
         devices: a.devices,
         activeDevice: a.activeDevice,
         wrapUpSec: a.wrapUpSec,
         skills: a.skills,
       })),
-      memberships: memberships.map((m) => ({ agentId: m.agentId, queueId: m.queueId })),
+      memberships: memberships.map((m) => ({ agentId: one(m.agentId), queueId: one(m.queueId) })),
       sessions: sessions.map((x) => ({
-        agentId: x.agentId,
-        queueId: x.queueId,
+        agentId: one(x.agentId),
+        queueId: one(x.queueId),
         since: x.since,
         paused: x.paused,
         ...(x.pauseReason ? { pauseReason: x.pauseReason } : {}),

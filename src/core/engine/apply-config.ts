@@ -17,7 +17,9 @@ export function applyConfigChange(st: EngineState, e: ConfigChange): void {
 }
 
 export function applyConfig(st: EngineState, config: CoreConfig): void {
-  st.config = { ...config, featureCodes: { ...DEFAULT_FEATURE_CODES, ...config.featureCodes } }
+  // The start-up sessions apply once, below, to agents this engine has not seen: the configuration kept drops them
+  // (as applyChange does), so a session per agent is not held for the daemon's life (issue 13: memory per agent).
+  st.config = { ...config, sessions: [], featureCodes: { ...DEFAULT_FEATURE_CODES, ...config.featureCodes } }
   st.openBook = new OpenStateBook(config)
   st.promptFiles = new PromptFiles(config)
   st.tenants = new Map(config.tenants.map((t) => [t.id, t]))

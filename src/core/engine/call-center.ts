@@ -141,17 +141,17 @@ function route(st: EngineState, e: CoreEvent): void {
       endWrapUpByAgent(st, e.agentId, e.source)
       return
     case 'registration': {
+      // A refresh (registered again) counts nothing twice: the count moves only when `registered` changes.
       const key = `${e.sipUser}@${e.domain}`.toLowerCase()
       const user = e.sipUser.toLowerCase()
-      const domains = st.registeredIn.get(user) ?? new Set<string>()
       if (e.registered) {
+        if (st.registered.has(key)) return
         st.registered.add(key)
-        domains.add(e.domain.toLowerCase())
-        st.registeredIn.set(user, domains)
-      } else {
-        st.registered.delete(key)
-        domains.delete(e.domain.toLowerCase())
-        if (domains.size === 0) st.registeredIn.delete(user)
+        st.registeredIn.set(user, (st.registeredIn.get(user) ?? 0) + 1)
+      } else if (st.registered.delete(key)) {
+        const n = (st.registeredIn.get(user) ?? 1) - 1
+        if (n > 0) st.registeredIn.set(user, n)
+        else st.registeredIn.delete(user)
       }
       return
     }

@@ -7,12 +7,16 @@
 import type { Logger } from 'pino'
 import type { CoreEvent } from '../../core/events.js'
 import type { EslEvent } from '../esl/event.js'
+import { addOne, deleteOne, sizeOf, type OneOrMany } from '../../util/one-or-many.js'
 
 export class Registrations {
   readonly #emit: (event: CoreEvent) => void
   readonly #log: Logger
-  /** Registered SIP users (key user@domain, lower case) and the Call-IDs of their registrations. */
-  readonly #contacts = new Map<string, { sipUser: string; domain: string; callIds: Set<string> }>()
+  /**
+   * Registered SIP users (key user@domain, lower case) and the Call-IDs of their registrations (almost always one:
+   * a string, a Set only from the second, src/util/one-or-many.ts).
+   */
+  readonly #contacts = new Map<string, { sipUser: string; domain: string; callIds: OneOrMany | undefined }>()
 
   constructor(emit: (event: CoreEvent) => void, log: Logger) {
     this.#emit = emit
@@ -50,8 +54,8 @@ export class Registrations {
   #contactUp(sipUser: string, domain: string, callId: string): void {
     const key = `${sipUser}@${domain}`.toLowerCase()
     let c = this.#contacts.get(key)
-    if (!c) this.#contacts.set(key, (c = { sipUser, domain, callIds: new Set() }))
-    c.callIds.add(callId)
+    if (!c) this.#contacts.set(key, (c = { sipUser, domain, callIds: undefined }))
+    c.callIds = addOne(c.callIds, callId)
     this.#emit({ type: 'registration', sipUser, domain, registered: true })
   }
 
@@ -64,12 +68,11 @@ export class Registrations {
     const key = `${sipUser}@${domain}`.toLowerCase()
     const c = this.#contacts.get(key)
     if (c) {
-      c.callIds.delete(callId)
       // '' = a registration read at start-up without its token: it cannot be told apart, so it does not count.
-      c.callIds.delete('')
-      if (c.callIds.size > 0) {
+      c.callIds = deleteOne(deleteOne(c.callIds, callId), '')
+      if (c.callIds !== undefined) {
         this.#log.debug(
-          { sipUser, domain, callId, remaining: c.callIds.size },
+          { sipUser, domain, callId, remaining: sizeOf(c.callIds) },
           'a contact went away; the user is still registered',
         )
         return

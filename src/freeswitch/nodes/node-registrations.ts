@@ -6,16 +6,20 @@
  * union; `whereRegistered` says which nodes hold a user, for the inter-node dial string.
  */
 import type { CoreEvent } from '../../core/events.js'
+import { addOne, deleteOne, hasOne, membersOf, type OneOrMany } from '../../util/one-or-many.js'
 
 type Registration = Extract<CoreEvent, { type: 'registration' }>
 type DeviceBusy = Extract<CoreEvent, { type: 'device-busy' }>
 
 export class NodeRegistrations {
   readonly #emit: (event: CoreEvent) => void
-  /** user@domain (lower case) → node ids holding it. */
-  readonly #registered = new Map<string, Set<string>>()
-  /** user (lower case) → node ids holding it in any domain. */
-  readonly #byUser = new Map<string, Map<string, number>>()
+  /**
+   * user@domain (lower case) → node ids holding it. Almost always one node, one domain: the one-or-many sets
+   * (src/util/one-or-many.ts) keep a string, not a Set, per phone (issue 13: memory per agent).
+   */
+  readonly #registered = new Map<string, OneOrMany>()
+  /** user (lower case) → its keys (user@domain, the same strings as #registered's) held by any node. */
+  readonly #byUser = new Map<string, OneOrMany>()
   /** device target → node ids on which it is busy. */
   readonly #busy = new Map<string, Set<string>>()
   /** node|target → our inter-node legs ringing that phone there now (its call there is ours, not private). */
@@ -30,28 +34,25 @@ export class NodeRegistrations {
   /** A node's adapter reported a registration change. */
   registration(node: string, e: Registration): void {
     const key = `${e.sipUser}@${e.domain}`.toLowerCase()
-    const nodes = this.#registered.get(key) ?? new Set<string>()
-    const had = nodes.has(node)
     const user = e.sipUser.toLowerCase()
-    const perUser = this.#byUser.get(user) ?? new Map<string, number>()
-    if (e.registered) {
-      nodes.add(node)
-      this.#registered.set(key, nodes)
-      if (!had) perUser.set(node, (perUser.get(node) ?? 0) + 1)
-      this.#byUser.set(user, perUser)
+    const before = this.#registered.get(key)
+    const nodes = e.registered ? addOne(before, node) : deleteOne(before, node)
+    if (nodes === undefined) {
+      this.#registered.delete(key)
+      if (before !== undefined) this.#setByUser(user, deleteOne(this.#byUser.get(user), key))
     } else {
-      nodes.delete(node)
-      if (nodes.size === 0) this.#registered.delete(key)
-      if (had) {
-        const n = (perUser.get(node) ?? 1) - 1
-        if (n > 0) perUser.set(node, n)
-        else perUser.delete(node)
-        if (perUser.size === 0) this.#byUser.delete(user)
-      }
+      this.#registered.set(key, nodes)
+      // New here: `key` is now #registered's own key string, shared by #byUser.
+      if (before === undefined) this.#setByUser(user, addOne(this.#byUser.get(user), key))
     }
     // A refresh is passed on (the core treats it as idempotent); an unregister only when no node holds it any more.
-    if (e.registered || nodes.size === 0)
+    if (e.registered || nodes === undefined)
       this.#emit({ type: 'registration', sipUser: e.sipUser, domain: e.domain, registered: e.registered })
+  }
+
+  #setByUser(user: string, keys: OneOrMany | undefined): void {
+    if (keys === undefined) this.#byUser.delete(user)
+    else this.#byUser.set(user, keys)
   }
 
   /** A node's adapter reported a phone busy / free on a call that is not ours. */
@@ -87,15 +88,19 @@ export class NodeRegistrations {
    * has no domain) in any domain, else in that domain.
    */
   whereRegistered(sipUser: string, domain: string): string[] {
-    if (!domain || domain.toLowerCase() === 'default')
-      return [...(this.#byUser.get(sipUser.toLowerCase())?.keys() ?? [])]
-    return [...(this.#registered.get(`${sipUser}@${domain}`.toLowerCase()) ?? [])]
+    if (!domain || domain.toLowerCase() === 'default') {
+      const out = new Set<string>()
+      for (const key of membersOf(this.#byUser.get(sipUser.toLowerCase())))
+        for (const node of membersOf(this.#registered.get(key))) out.add(node)
+      return [...out]
+    }
+    return membersOf(this.#registered.get(`${sipUser}@${domain}`.toLowerCase()))
   }
 
   /** How many SIP users a node holds registered (for metrics and doctor). */
   countOn(node: string): number {
     let n = 0
-    for (const nodes of this.#registered.values()) if (nodes.has(node)) n++
+    for (const nodes of this.#registered.values()) if (hasOne(nodes, node)) n++
     return n
   }
 }
