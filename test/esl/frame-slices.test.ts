@@ -14,6 +14,7 @@ const turn = () => new Promise<void>((r) => setImmediate(r))
 function rig(sliceMs: number) {
   let now = 0
   const seen: number[] = []
+  const holds: boolean[] = []
   let stopAt = -1
   const slices = new FrameSlices(
     (f) => {
@@ -24,16 +25,17 @@ function rig(sliceMs: number) {
       return true
     },
     sliceMs,
-    () => now,
+    { now: () => now, onHold: (held) => holds.push(held) },
   )
-  return { slices, seen, stop: (n: number) => (stopAt = n) }
+  return { slices, seen, holds, stop: (n: number) => (stopAt = n) }
 }
 
 t.test('a burst is handled in slices of sliceMs, in order, one slice per turn of the loop', async (t) => {
-  const { slices, seen } = rig(3)
+  const { slices, seen, holds } = rig(3)
   slices.push(frames(0, 10))
   t.same(seen, [0, 1, 2], 'the first slice at once: 3 frames of 1 ms')
   t.equal(slices.pending, 7)
+  t.same(holds, [true], 'reading held while frames wait')
   await turn()
   t.same(seen, [0, 1, 2, 3, 4, 5], 'the next slice on the next turn')
   slices.push(frames(10, 2))
@@ -47,13 +49,15 @@ t.test('a burst is handled in slices of sliceMs, in order, one slice per turn of
     'all in order',
   )
   t.equal(slices.pending, 0)
+  t.same(holds, [true, false], 'and let go once they are all handled')
 })
 
 t.test('sliceMs 0: the whole burst at once', async (t) => {
-  const { slices, seen } = rig(0)
+  const { slices, seen, holds } = rig(0)
   slices.push(frames(0, 50))
   t.equal(seen.length, 50)
   t.equal(slices.pending, 0)
+  t.same(holds, [], 'never held')
 })
 
 t.test('drain handles the rest now; clear drops it; a handler returning false drops the rest', async (t) => {
@@ -70,6 +74,7 @@ t.test('drain handles the rest now; clear drops it; a handler returning false dr
   b.slices.clear()
   await turn()
   t.same(b.seen, [0, 1], 'cleared: the rest never handled')
+  t.same(b.holds, [true, false], 'and reading let go')
   b.slices.push(frames(100, 1))
   t.same(b.seen, [0, 1, 100], 'and the next read is handled at once')
 

@@ -452,11 +452,22 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     const socket = net.connect({ host: this.#host, port: this.#port })
     this.#socket = socket
     this.#writer = new SocketWriter(socket)
-    this.#slices = new FrameSlices((frame) => {
-      if (this.#socket !== socket || this.#destroyed === socket) return false
-      this.#onFrame(socket, frame)
-      return true
-    }, this.#sliceMs)
+    this.#slices = new FrameSlices(
+      (frame) => {
+        if (this.#socket !== socket || this.#destroyed === socket) return false
+        this.#onFrame(socket, frame)
+        return true
+      },
+      this.#sliceMs,
+      {
+        // Reading waits while a burst is being handled in slices (frame-slices.ts): one read afterwards, not many.
+        onHold: (held) => {
+          if (socket.destroyed) return
+          if (held) socket.pause()
+          else socket.resume()
+        },
+      },
+    )
     socket.setNoDelay(true)
     this.#connectTimer = this.#clock.setTimeout(() => {
       this.#connectTimer = undefined
