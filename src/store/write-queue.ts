@@ -94,10 +94,11 @@ export interface WriteQueueOptions {
 }
 
 /**
- * The daemon's SQLite group-commit window (ms). At 200 arrivals/s the jobs came ~2.5 to a transaction, ~315
+ * The daemon's SQLite group-commit window (ms). At 200 arrivals/s the jobs came ~2.6 to a transaction, 371–419
  * commits a second, and BEGIN/COMMIT (the WAL writes of every page a transaction touched) was the biggest single
- * cost on the daemon's event loop after the collector; 10 ms makes it ~50 commits a second with the same writes
- * (issue 13, bench/scale-daemon). It only delays: a job is written at most 10 ms later, as one of a batch.
+ * cost on the daemon's event loop after the collector; with this window above 100 commits a second it settles at
+ * ~104 commits a second for the same writes (issue 13, bench/scale-daemon). It only delays: a job is written at
+ * most 10 ms later, as one of a batch.
  */
 export const SQLITE_GROUP_MS = 10
 
