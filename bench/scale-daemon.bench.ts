@@ -38,13 +38,16 @@
  *    DAEMON_SCALE_ALLOC_PROFILE=<dir>: V8's sampling heap profile of the daemon over the measurement, every
  *    allocation counted whether collected or not, written into <dir> and summarised per ESL event: where the
  *    allocation that drives the collections comes from; bench/helpers/alloc-profile.ts; with
- *    DAEMON_SCALE_ALLOC_SURVIVORS=1 only what outlived a scavenge: the promotion behind the mark-compacts)
+ *    DAEMON_SCALE_ALLOC_SURVIVORS=1 only what outlived a scavenge: the promotion behind the mark-compacts;
+ *    DAEMON_SCALE_CPU_PROFILE=<dir>: V8's CPU profile of the daemon over the measurement, written into <dir>, and
+ *    what its event loop's turns of 5 ms or more ran (bench/helpers/long-turns.ts): what makes the lateness)
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { startIdleProbe } from './helpers/idle-probe.js'
 import { formatAllocations, summarizeAllocations, type ProfileNode } from './helpers/alloc-profile.js'
+import { formatLongTurns, longTurns, type CpuProfile } from './helpers/long-turns.js'
 import { placeCaller } from './helpers/callers.js'
 import type { SimEventInfo } from './helpers/sim-probe.js'
 import type { ChildStats } from './helpers/daemon-child.js'
@@ -66,6 +69,7 @@ const FILL_LIMIT_MS = num('DAEMON_SCALE_FILL_LIMIT_MS', 120_000)
 const HEAP_SNAPSHOT_DIR = process.env.DAEMON_SCALE_HEAP_SNAPSHOT
 const ALLOC_PROFILE_DIR = process.env.DAEMON_SCALE_ALLOC_PROFILE
 const ALLOC_SURVIVORS = process.env.DAEMON_SCALE_ALLOC_SURVIVORS === '1'
+const CPU_PROFILE_DIR = process.env.DAEMON_SCALE_CPU_PROFILE
 /** DAEMON_SCALE_ONLY=agents: only the memory per agent; =callers: only the sizes. */
 const ONLY = process.env.DAEMON_SCALE_ONLY
 /** At rest: the young generation given back (below this many resident bytes), waited for at most this long. */
@@ -194,6 +198,7 @@ async function runSize(waitingTarget: number): Promise<void> {
     await idle.reset()
     const simCpu0 = process.cpuUsage()
     if (ALLOC_PROFILE_DIR) await rig.allocStart({ survivors: ALLOC_SURVIVORS })
+    if (CPU_PROFILE_DIR) await rig.cpuStart()
     measuring = true
     const atStart = waiting.size
     const t0 = performance.now()
@@ -220,6 +225,9 @@ async function runSize(waitingTarget: number): Promise<void> {
     const floor = await idle.read()
     const allocFile = ALLOC_PROFILE_DIR
       ? await rig.allocStop(join(ALLOC_PROFILE_DIR, `koplus-daemon-${waitingTarget}-waiting.heapprofile`))
+      : undefined
+    const cpuFile = CPU_PROFILE_DIR
+      ? await rig.cpuStop(join(CPU_PROFILE_DIR, `koplus-daemon-${waitingTarget}-waiting.cpuprofile`))
       : undefined
     const simCpu = process.cpuUsage(simCpu0)
     simLoop.disable()
@@ -316,6 +324,11 @@ async function runSize(waitingTarget: number): Promise<void> {
         `  ${ALLOC_SURVIVORS ? 'allocation that outlived a scavenge' : 'allocation'} during the measurement (${allocFile}), per ESL event sent to the daemon:`,
       )
       for (const l of formatAllocations(summary, 15, Math.max(1, events), '/event')) console.log(l)
+    }
+    if (cpuFile) {
+      console.log(`  CPU profile of the daemon during the measurement (${cpuFile}):`)
+      const profile = JSON.parse(readFileSync(cpuFile, 'utf8')) as CpuProfile
+      for (const l of formatLongTurns(longTurns(profile, 5), 12)) console.log(l)
     }
     console.log(
       `simulator + harness process: CPU ${(((simCpu.user + simCpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of a core, event-loop lateness p99 ${Math.max(0, simLoop.percentile(99) / 1e6 - 5).toFixed(2)} ms`,

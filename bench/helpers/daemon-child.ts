@@ -8,13 +8,13 @@
  * engine decided an offer — the "queue entry" instant, which no ESL traffic reveals.
  *
  * IPC (parent → child): {type:'stats', gc?} | {type:'probes'} | {type:'reset'} | {type:'stop'} | {type:'clock'} |
- * {type:'heap-snapshot', dir, label} | {type:'alloc-start'} | {type:'alloc-stop', path}. With gc the stats are sampled after a full collection (the child runs with --expose-gc).
+ * {type:'heap-snapshot', dir, label} | {type:'alloc-start'} | {type:'alloc-stop', path} | {type:'cpu-start'} | {type:'cpu-stop', path}. With gc the stats are sampled after a full collection (the child runs with --expose-gc).
  * IPC (child → parent): {type:'ready'}, and one reply of the same type to each request.
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { rssWhere, type RssWhere } from './smaps.js'
 import pino from 'pino'
@@ -117,6 +117,8 @@ type Request =
   | { type: 'heap-snapshot'; dir: string; label: string }
   | { type: 'alloc-start'; survivors?: boolean }
   | { type: 'alloc-stop'; path: string }
+  | { type: 'cpu-start' }
+  | { type: 'cpu-stop'; path: string }
 
 /**
  * V8's sampling heap profiler over the inspector, counting what was allocated, collected or not
@@ -140,6 +142,30 @@ async function allocStop(path: string): Promise<string> {
   const { profile } = await allocSession.post('HeapProfiler.stopSampling')
   allocSession.disconnect()
   allocSession = undefined
+  // The directory given by DAEMON_SCALE_ALLOC_PROFILE need not exist yet.
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, JSON.stringify(profile))
+  return path
+}
+
+/**
+ * V8's CPU profiler over the inspector, sampling every 250 µs: the samples carry their times, and the profiler marks
+ * the event loop's waits as (idle), so ./long-turns.ts can cut the profile into turns and say what the long ones ran.
+ */
+let cpuSession: Session | undefined
+async function cpuStart(): Promise<void> {
+  cpuSession = new Session()
+  cpuSession.connect()
+  await cpuSession.post('Profiler.enable')
+  await cpuSession.post('Profiler.setSamplingInterval', { interval: 250 })
+  await cpuSession.post('Profiler.start')
+}
+async function cpuStop(path: string): Promise<string> {
+  if (!cpuSession) throw new Error('cpu-stop without cpu-start')
+  const { profile } = await cpuSession.post('Profiler.stop')
+  cpuSession.disconnect()
+  cpuSession = undefined
+  mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, JSON.stringify(profile))
   return path
 }
@@ -377,6 +403,12 @@ process.on('message', (m: Request) => {
       return
     case 'alloc-stop':
       void allocStop(m.path).then((path) => send({ type: 'alloc-stop', path }))
+      return
+    case 'cpu-start':
+      void cpuStart().then(() => send({ type: 'cpu-start', ok: true }))
+      return
+    case 'cpu-stop':
+      void cpuStop(m.path).then((path) => send({ type: 'cpu-stop', path }))
       return
     case 'clock':
       send({ type: 'clock', now: epochMs() })

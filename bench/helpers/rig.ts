@@ -236,7 +236,6 @@ export class BenchRig {
     return this.#request<ChildStats>('stats', 'stats', opts.gc ? { gc: true } : {})
   }
 
-  /** Writes a heap snapshot of the daemon process (after a collection) into `dir`; returns its path. */
   /**
    * Starts V8's sampling heap profiler in the daemon: every allocation counted, collected or not; `survivors`: only
    * what outlived a scavenge (the promotion that drives mark-compacts).
@@ -250,6 +249,17 @@ export class BenchRig {
     return this.#request<string>('alloc-stop', 'path', { path }, 60_000)
   }
 
+  /** Starts V8's CPU profiler in the daemon (250 µs samples, waits marked idle); see ./long-turns.ts. */
+  cpuStart(): Promise<boolean> {
+    return this.#request<boolean>('cpu-start', 'ok', {})
+  }
+
+  /** Stops it and writes the profile (.cpuprofile JSON) to `path`. */
+  cpuStop(path: string): Promise<string> {
+    return this.#request<string>('cpu-stop', 'path', { path }, 60_000)
+  }
+
+  /** Writes a heap snapshot of the daemon process (after a collection) into `dir`; returns its path. */
   heapSnapshot(dir: string, label: string): Promise<string> {
     return this.#request<string>('heap-snapshot', 'path', { dir, label }, 300_000)
   }

@@ -473,6 +473,33 @@ t.test("plain events with '%' garbage: decoded without throwing, the client keep
   t.equal(got[0].variable('d'), 'Kö Plus')
 })
 
+t.test('a repeated Event-Name: the decoded (last) one decides whether the event is wanted', async (t) => {
+  const { server, client } = await setup(t, { events: ['CHANNEL_PARK'] })
+  await client.connect()
+  const conn = await server.connection(0)
+  const got: EslEvent[] = []
+  client.on('event', (e) => got.push(e))
+  // Two Event-Name keys in one json object: JSON.parse, and so decoding, keeps the last.
+  const raw = (json: string): string =>
+    `Content-Length: ${Buffer.byteLength(json)}\nContent-Type: text/event-json\n\n${json}`
+  conn.write(raw('{"Event-Name":"CHANNEL_PARK","Unique-ID":"u-1","Event-Name":"HEARTBEAT"}'))
+  conn.write(raw('{"Event-Name":"CODEC","Unique-ID":"u-2","Event-Name":"CHANNEL_PARK"}'))
+  conn.write(raw('{"Event-Name":"CHANNEL_PARK","Unique-ID":"u-3"}'))
+  const p = client.api('status')
+  await conn.nextCommand()
+  conn.apiResponse('UP')
+  t.equal(await p, 'UP', 'the reply after them is whole')
+  t.same(
+    got.map((e) => [e.name, e.uuid]),
+    [
+      ['CHANNEL_PARK', 'u-2'],
+      ['CHANNEL_PARK', 'u-3'],
+    ],
+    'leading CODEC but last CHANNEL_PARK: delivered; leading CHANNEL_PARK but last HEARTBEAT: not',
+  )
+  t.equal(client.skippedEvents, 1, 'the HEARTBEAT one counted as skipped')
+})
+
 t.test('a 10 MB api body', async (t) => {
   const { server, client } = await setup(t)
   await client.connect()

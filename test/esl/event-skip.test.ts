@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { EslParser, type EslFrame } from '../../src/freeswitch/esl/parser.js'
-import { eventFromFrame, peekEventName } from '../../src/freeswitch/esl/event.js'
+import { eventFromFrame, peekEventName, peekLeadingEventName } from '../../src/freeswitch/esl/event.js'
 import { Subscriptions } from '../../src/freeswitch/esl/subscriptions.js'
 import { captureNames, readRx } from '../fixtures/esl/captures.js'
 
@@ -86,6 +86,59 @@ t.test(
     )
     t.equal(peekEventName(frame('command/reply', 'Event-Name: X\n')), undefined, 'not an event frame')
     t.equal(peekEventName({ headers: { 'Content-Type': 'text/event-json' } }), undefined, 'no body')
+  },
+)
+
+t.test(
+  'peekLeadingEventName reads only a first Event-Name: the decoded name of every captured event that has one first',
+  async (t) => {
+    let leading = 0
+    let total = 0
+    const notFirst = new Set<string>()
+    const differs = new Set<string>()
+    for (const name of captureNames()) {
+      for (const f of eventFrames(name)) {
+        total++
+        const ev = eventFromFrame(f)!
+        const p = peekLeadingEventName(f)
+        if (p === undefined) notFirst.add(ev.name)
+        else {
+          leading++
+          if (p !== ev.name) differs.add(`${p} → ${ev.name}`)
+        }
+      }
+    }
+    t.ok(leading > 3000, `${leading} of ${total} captured events start with their Event-Name`)
+    t.same(
+      [...notFirst].sort(),
+      ['CUSTOM', 'PRIVATE_COMMAND'],
+      'CUSTOM (Event-Subclass first) and PRIVATE_COMMAND do not',
+    )
+    // A recorded PRIVATE_COMMAND (inbound-record) starts `Event-Name: COMMAND` and repeats Event-Name further on:
+    // the leading name is not the decoded one there, which is why the client decodes before it trusts it.
+    t.same([...differs], ['COMMAND → PRIVATE_COMMAND'], 'the one real event whose first Event-Name is not its own')
+    const frame = (type: string, body: string): EslFrame => ({
+      headers: { 'Content-Type': type },
+      body: Buffer.from(body),
+    })
+    t.equal(
+      peekLeadingEventName(frame('text/event-json', '{"Core-UUID":"x","Event-Name":"API"}')),
+      undefined,
+      'not first',
+    )
+    t.equal(peekLeadingEventName(frame('text/event-plain', 'Core-UUID: x\nEvent-Name: API\n\n')), undefined)
+    t.equal(
+      peekLeadingEventName(frame('text/event-json', '{"Event-Name":"COMMAND","a":"b","Event-Name":"PRIVATE_COMMAND"}')),
+      'COMMAND',
+      'the first only: the client decodes before trusting it (a later one wins in decoding)',
+    )
+    t.equal(
+      peekLeadingEventName(frame('text/event-plain', 'Event-Name: CHANNEL_PARK\nCore-UUID: x\n\n')),
+      'CHANNEL_PARK',
+    )
+    t.equal(peekLeadingEventName(frame('text/event-json', '{"Event-Name":"A\\u0042"}')), undefined, 'escaped name')
+    t.equal(peekLeadingEventName(frame('command/reply', 'Event-Name: X\n')), undefined, 'not an event frame')
+    t.equal(peekLeadingEventName({ headers: { 'Content-Type': 'text/event-json' } }), undefined, 'no body')
   },
 )
 

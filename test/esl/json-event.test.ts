@@ -86,6 +86,19 @@ t.test('escapes, unicode and arrays: the same as JSON.parse', async (t) => {
     t.ok(scanJsonEvent(text), `fast path: ${text.slice(0, 40)}`)
     same(t, eventFromFrame(jsonFrame(text)), text, text.slice(0, 40))
   }
+  const dup = eventFromFrame(jsonFrame(cases[5]))!
+  t.equal(dup.get('dup'), 'last', 'a repeated name: the last value, as JSON.parse')
+  // Names are found by where they start in the text: a name that is a prefix of another, or that runs on past
+  // a name's closing quote into the text after it, is not that header.
+  const tricky = eventFromFrame(jsonFrame('{"Event-Name":"X","ab":"1","abc":"2","a":"3","":"4"}'))!
+  t.equal(tricky.get('ab'), '1')
+  t.equal(tricky.get('abc'), '2')
+  t.equal(tricky.get('a'), '3')
+  t.equal(tricky.get(''), '4', 'the empty name is a name')
+  t.equal(tricky.get('a":"3'), undefined, 'a name with a quote is never one of the text')
+  t.equal(tricky.get('ab":"1","abc'), undefined)
+  t.equal(tricky.get('b'), undefined, 'the end of a name is not a name')
+  t.equal(tricky.get('Event-Name\\'), undefined)
   const proto = eventFromFrame(jsonFrame(cases[6]))!
   t.equal(Object.getPrototypeOf(proto.headers), Object.prototype, '__proto__ is a header, not the prototype')
   t.equal(proto.get('__proto__'), 'p')

@@ -26,7 +26,7 @@ import { pino, type Logger } from 'pino'
 import { RealClock, type Clock, type TimerHandle } from '../../util/clock.js'
 import { defaultSliceMs, FrameSlices } from './frame-slices.js'
 import { EslParser, type EslFrame } from './parser.js'
-import { eventFromFrame, peekEventName, type EslEvent } from './event.js'
+import { eventFromFrame, peekEventName, peekLeadingEventName, type EslEvent } from './event.js'
 import { CommandsQueue } from './commands-queue.js'
 import { BackgroundJobs, type BgapiResult } from './background-jobs.js'
 import { ExecutionTracker, type ExecutionResult } from './executions.js'
@@ -553,15 +553,26 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       case 'text/event-json':
       case 'text/event-plain': {
         // An event nobody asked for (e.g. one FreeSWITCH sends beside a named subscription) is framed, counted and
-        // dropped without being decoded; its name is read from the body's first bytes (peekEventName).
-        const name = peekEventName(frame)
-        if (name !== undefined && !this.#subs.wants(name)) {
-          this.#skippedEvents++
-          return
+        // dropped without being decoded; its name is read from the body's bytes (peekEventName). A wanted event's
+        // name is read from its first bytes only (peekLeadingEventName): the exact peek searches the whole body for
+        // a later Event-Name, and decoding reads the last one anyway (checked below).
+        const leading = peekLeadingEventName(frame)
+        const wantedLeading = leading !== undefined && this.#subs.wants(leading)
+        if (!wantedLeading) {
+          const name = peekEventName(frame)
+          if (name !== undefined && !this.#subs.wants(name)) {
+            this.#skippedEvents++
+            return
+          }
         }
         const ev = eventFromFrame(frame)
         if (!ev) {
           this.#log.warn({ type, bytes: frame.body?.length ?? 0 }, 'undecodable ESL event dropped')
+          return
+        }
+        if (wantedLeading && ev.name !== leading && !this.#subs.wants(ev.name)) {
+          // A later Event-Name (the one decoding keeps) nobody asked for.
+          this.#skippedEvents++
           return
         }
         this.#waker.onEvent(ev.name, ev.uuid)
