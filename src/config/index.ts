@@ -35,7 +35,7 @@ export { packageRoot } from './paths.js'
 
 export interface Config {
   /** url: a postgres:// URL (PostgreSQL store) or null (SQLite at path). */
-  database: { url: string | null; path: string; synchronous: 'NORMAL' | 'FULL' }
+  database: { url: string | null; path: string; synchronous: 'NORMAL' | 'FULL'; cacheMb: number }
   /**
    * nodes: several FreeSWITCH nodes (each with its password resolved), or null for one node at host/port/password.
    * interNodeDialString / nodeLostSeconds: see docs/scale-out.md.
@@ -340,6 +340,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       url: v.database.url,
       path: v.database.path === ':memory:' ? ':memory:' : abs(v.database.path),
       synchronous: v.database.synchronous,
+      cacheMb: v.database.cacheMb,
     },
     freeswitch: {
       host: v.freeswitch.host,

@@ -65,6 +65,8 @@ export interface DaemonSettings extends EngineSettings {
   databasePath: string
   /** database.url: a postgres:// URL puts all the daemon's data on PostgreSQL (migrated if needed). */
   databaseUrl?: string
+  /** SQLite's settings (database.synchronous, database.cacheMb); PostgreSQL ignores them. */
+  database?: { synchronous?: 'NORMAL' | 'FULL'; cacheMb?: number }
   /** The FreeSWITCH node(s): host/port/password, or `nodes` (./freeswitch-link.ts). */
   freeswitch: FreeSwitchSettings
   /**
@@ -163,6 +165,7 @@ export async function startDaemon(settings: DaemonSettings, opts: DaemonOptions 
   const store =
     opts.store ??
     (await Store.open(settings.databaseUrl ?? settings.databasePath, {
+      ...settings.database,
       ...opts.storeOptions,
       // SQLite's group commit (write-queue.ts); PostgreSQL ignores it.
       writeQueue: { groupMs: SQLITE_GROUP_MS, ...opts.storeOptions?.writeQueue },

@@ -15,6 +15,7 @@ export function settingsFromConfig(config: Config): DaemonSettings {
   const tpl = (s: string) => s.replaceAll('${gateway}', gw)
   return {
     databasePath: config.database.path,
+    database: { synchronous: config.database.synchronous, cacheMb: config.database.cacheMb },
     freeswitch: {
       host: config.freeswitch.host,
       port: config.freeswitch.port,

@@ -47,6 +47,8 @@ export interface StoreOptions {
   synchronous?: 'NORMAL' | 'FULL'
   /** SQLite: milliseconds to wait for another connection's lock. */
   busyTimeoutMs?: number
+  /** SQLite: the page cache in MB (database.cacheMb; default 2). */
+  cacheMb?: number
   /** Override the location of schema.sql / schema.pg.sql (tests). */
   schemaPath?: string
   /** PostgreSQL: milliseconds to wait for a connection before a query fails (default 2000). */
@@ -137,6 +139,7 @@ export class Store {
         logger,
         synchronous: opts.synchronous,
         busyTimeoutMs: opts.busyTimeoutMs,
+        ...(opts.cacheMb !== undefined ? { cacheMb: opts.cacheMb } : {}),
         schemaPath: opts.schemaPath,
       })
       db = sqlite

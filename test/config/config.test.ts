@@ -36,7 +36,7 @@ function configError(t: Test, fn: () => unknown): ConfigError {
 
 t.test('defaults', async (t) => {
   const c = loadConfig({ env: {}, cwd: '/srv/koplus' })
-  t.same(c.database, { url: null, path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL' })
+  t.same(c.database, { url: null, path: '/srv/koplus/data/koplus.sqlite', synchronous: 'NORMAL', cacheMb: 2 })
   t.same(c.freeswitch, {
     host: '127.0.0.1',
     port: 8021,

@@ -317,6 +317,19 @@ t.test('execute: sendmsg with event-lock and our Event-UUID; settles on the matc
   t.equal(cmd2.headers['event-lock'], undefined)
   conn.reply('-ERR invalid session id [chan-1]')
   await t.rejects(q, { code: 'KOPLUS_ESL_COMMAND_FAILED' })
+
+  // Bad input and a closed client reject the promise (execute never throws).
+  let thrown: unknown
+  let bad: Promise<unknown> | undefined
+  try {
+    bad = client.execute('chan-1\nsendmsg other', 'playback')
+  } catch (err) {
+    thrown = err
+  }
+  t.equal(thrown, undefined, 'a uuid with a newline does not throw')
+  await t.rejects(bad!, /channel uuid/, 'it rejects')
+  await client.close()
+  await t.rejects(client.execute('chan-1', 'playback', 'x.wav'), /not connected|closed/i, 'closed: rejects')
 })
 
 t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs → EslTimeoutError', async (t) => {

@@ -187,3 +187,38 @@ t.test('timeout and flush', async (t) => {
   t.equal(tracker.size, 0)
   t.equal(clock.pendingCount, 0)
 })
+
+t.test(
+  'several executions on one channel: each settled by its own events, in any order; fail() rejects one',
+  async (t) => {
+    const clock = new VirtualClock()
+    const tracker = new ExecutionTracker(clock)
+    const complete = (appUuid: string, response: string): EslEvent =>
+      makeEvent({
+        'Event-Name': 'CHANNEL_EXECUTE_COMPLETE',
+        'Unique-ID': 'c',
+        'Application-UUID': appUuid,
+        'Application-Response': response,
+      })
+    const a = tracker.register('c', 'a', 1, 'execute a')
+    t.equal(tracker.size, 1)
+    const b = tracker.register('c', 'b', 1, 'execute b')
+    const c = tracker.register('c', 'c', 1, 'execute c')
+    const other = tracker.register('d', 'x', 1, 'execute x')
+    t.equal(tracker.size, 4)
+    tracker.onEvent(complete('b', 'B'))
+    t.equal((await b).response, 'B', 'the middle one first')
+    tracker.fail('c', 'a', new Error('-ERR no such channel'))
+    await t.rejects(a, /-ERR no such channel/, 'fail() rejects that execution with the error')
+    tracker.fail('c', 'a', new Error('again'))
+    t.equal(tracker.size, 2, 'failing it again changes nothing')
+    tracker.onEvent(complete('c', 'C'))
+    t.equal((await c).response, 'C', 'the last one, alone on its channel by then')
+    tracker.fail('d', 'nope', new Error('not that one'))
+    t.equal(tracker.size, 1, 'fail() of an unknown execution leaves the others')
+    tracker.cancel('d', 'x')
+    t.equal(tracker.size, 0, 'cancel forgets without settling')
+    const settled = await Promise.race([other.then(() => 'settled'), new Promise((r) => setImmediate(() => r('open')))])
+    t.equal(settled, 'open', 'a cancelled execution stays unsettled')
+  },
+)

@@ -19,7 +19,16 @@
  */
 import type { FoundLeg, StoredCallback } from '../events.js'
 import { initialAnnounceState } from '../journey/index.js'
-import { type CallerRt, type EngineState, CAUSE, clearTimer, emit, queueLog, setTimer } from './engine-state.js'
+import {
+  type CallerRt,
+  type EngineState,
+  CAUSE,
+  clearTimer,
+  emit,
+  newCaller,
+  queueLog,
+  setTimer,
+} from './engine-state.js'
 import { giveUp, holdCallback, callbacksOpenChanged } from './callback.js'
 import { askToConfirm } from './callback-call.js'
 import { callbackNoLonger } from './callback-config.js'
@@ -37,7 +46,7 @@ export function restoreCallbacks(st: EngineState, list: readonly StoredCallback[
     if (st.callers.has(s.callId) || st.callbacksKnown.has(s.callId)) continue
     st.callbacksKnown.add(s.callId)
     const queue = st.queues.get(s.queueId)
-    const caller: CallerRt = {
+    const caller = newCaller({
       callId: s.callId,
       queueId: s.queueId,
       tenantId: queue?.tenantId ?? '',
@@ -49,7 +58,6 @@ export function restoreCallbacks(st: EngineState, list: readonly StoredCallback[
       seq: s.seq,
       joinedAt: s.joinedAt,
       announce: { ...initialAnnounceState(), welcomeDone: true },
-      tried: new Set(),
       callback: {
         state: 'waiting',
         number: s.number,
@@ -61,7 +69,7 @@ export function restoreCallbacks(st: EngineState, list: readonly StoredCallback[
         restoring: true,
         ...(s.heldSince != null ? { heldSince: s.heldSince } : {}),
       },
-    }
+    })
     st.callers.set(caller.callId, caller)
     const gone = callbackNoLonger(st, s.queueId)
     if (gone) {
@@ -180,21 +188,30 @@ function connected(
   const queue = st.queues.get(known?.queueId ?? agentLeg.queueId ?? person.queueId ?? '')
   const at = Math.min(st.now, agentLeg.bridgedAt ?? person.bridgedAt ?? st.now)
   if (!queue) return
-  const caller: CallerRt = known ?? {
-    callId,
-    queueId: queue.id,
-    tenantId: queue.tenantId,
-    callerNumber: '',
-    callerName: '',
-    arrivedAt: at,
-    phase: 'queued',
-    answered: true,
-    seq: 0,
-    joinedAt: at,
-    announce: { ...initialAnnounceState(), welcomeDone: true },
-    tried: new Set(),
-    callback: { state: 'waiting', number: '', requestedAt: at, attempts: 1, nextAttemptAt: at, typed: '', refused: 0 },
-  }
+  const caller: CallerRt =
+    known ??
+    newCaller({
+      callId,
+      queueId: queue.id,
+      tenantId: queue.tenantId,
+      callerNumber: '',
+      callerName: '',
+      arrivedAt: at,
+      phase: 'queued',
+      answered: true,
+      seq: 0,
+      joinedAt: at,
+      announce: { ...initialAnnounceState(), welcomeDone: true },
+      callback: {
+        state: 'waiting',
+        number: '',
+        requestedAt: at,
+        attempts: 1,
+        nextAttemptAt: at,
+        typed: '',
+        refused: 0,
+      },
+    })
   st.callers.set(callId, caller)
   st.callbacksKnown.add(callId)
   takeAttempt(st, caller, agentLeg, person)

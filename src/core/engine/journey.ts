@@ -24,6 +24,7 @@ import {
   promptFiles,
   queueLog,
   setTimer,
+  newCaller,
 } from './engine-state.js'
 import { annCtx, announceIfDue, continueAfterPrompt, positionOf, scheduleAnnouncement } from './announcements.js'
 import { confirmPromptEnded } from './confirmation.js'
@@ -41,7 +42,7 @@ export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call
     emit(st, { type: 'hangup', callId: e.callId, cause: CAUSE.unallocated })
     return
   }
-  const caller: CallerRt = {
+  const caller = newCaller({
     callId: e.callId,
     queueId: queue.id,
     tenantId: queue.tenantId,
@@ -53,8 +54,7 @@ export function callArrived(st: EngineState, e: Extract<CoreEvent, { type: 'call
     seq: 0,
     joinedAt: 0,
     announce: initialAnnounceState(),
-    tried: new Set(),
-  }
+  })
   st.callers.set(caller.callId, caller)
   emit(st, {
     type: 'call-record',

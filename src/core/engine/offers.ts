@@ -22,6 +22,7 @@ import {
   promptFiles,
   queueLog,
   setTimer,
+  markTried,
 } from './engine-state.js'
 import { activeDeviceOf, dialStringOf } from './agent-availability.js'
 import { countUnanswered } from './auto-logout.js'
@@ -213,7 +214,7 @@ export function releaseLeg(
       ...(why ? { reason: why } : {}),
       answered: wasAnswered,
     })
-    caller?.tried.add(leg.agentId)
+    if (caller) markTried(caller, leg.agentId)
     if (agent) countUnanswered(st, agent, st.queues.get(offer.queueId))
   }
   if (offer && offer.legs.every((l) => l.state === 'done')) endOffer(st, offer)
@@ -252,7 +253,8 @@ export function legFailed(st: EngineState, legId: string, cause: string): void {
   if (!leg) return
   if (leg.state === 'won' || leg.state === 'whisper') {
     // The agent hung up after answering, before the bridge: the caller waits again, trying others first.
-    st.callers.get(leg.callId)?.tried.add(leg.agentId)
+    const waiting = st.callers.get(leg.callId)
+    if (waiting) markTried(waiting, leg.agentId)
     releaseLeg(st, leg, cause, false, 'hung up before bridge', false)
     return
   }

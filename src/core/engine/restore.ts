@@ -5,7 +5,16 @@
 import type { CoreEvent, RestoredCall } from '../events.js'
 import type { Queue } from '../model.js'
 import { decodeAnnounceState } from '../journey/index.js'
-import { CAUSE, type AgentRt, type CallerRt, type LegRt, type EngineState, emit, queueLog } from './engine-state.js'
+import {
+  CAUSE,
+  type AgentRt,
+  type CallerRt,
+  type LegRt,
+  type EngineState,
+  emit,
+  newCaller,
+  queueLog,
+} from './engine-state.js'
 import { announceIfDue, positionOf } from './announcements.js'
 import {
   armQueueTimers,
@@ -30,7 +39,7 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
     const { restored: _r, ...fresh } = e
     return callArrived(st, fresh)
   }
-  const caller: CallerRt = {
+  const caller = newCaller({
     callId: e.callId,
     queueId: queue.id,
     tenantId: queue.tenantId,
@@ -42,8 +51,7 @@ export function restoreCaller(st: EngineState, e: Extract<CoreEvent, { type: 'ca
     seq: r.seq,
     joinedAt: r.joinedAt,
     announce: { ...decodeAnnounceState(r.announce), welcomeDone: true },
-    tried: new Set(),
-  }
+  })
   st.callers.set(caller.callId, caller)
   st.seq = Math.max(st.seq, Math.floor(r.seq) + 1)
   if (queue.number !== e.queueNumber) {

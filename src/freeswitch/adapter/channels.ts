@@ -75,23 +75,32 @@ export interface PlayState {
  * walking every play of every caller (with 1,000 callers on hold music, a rebuild's 1,000 stop-audio were O(n²)).
  */
 export class PlaysByChannel {
-  readonly #byChannel = new Map<string, Set<PlayState>>()
+  /**
+   * A channel's plays: the play itself while it is the only one (hold music on a waiting caller, nearly always), a
+   * Set only from the second. A Set per channel was ~150 bytes of heap per waiting caller (bench/scale-daemon heap
+   * snapshots, issue 13: memory per waiting caller).
+   */
+  readonly #byChannel = new Map<string, PlayState | Set<PlayState>>()
 
   add(p: PlayState): void {
-    let set = this.#byChannel.get(p.channel)
-    if (!set) this.#byChannel.set(p.channel, (set = new Set()))
-    set.add(p)
+    const had = this.#byChannel.get(p.channel)
+    if (had === undefined || had === p) this.#byChannel.set(p.channel, p)
+    else if (had instanceof Set) had.add(p)
+    else this.#byChannel.set(p.channel, new Set([had, p]))
   }
 
   delete(p: PlayState): void {
-    const set = this.#byChannel.get(p.channel)
-    if (!set?.delete(p)) return
-    if (set.size === 0) this.#byChannel.delete(p.channel)
+    const had = this.#byChannel.get(p.channel)
+    if (had === p) this.#byChannel.delete(p.channel)
+    else if (had instanceof Set && had.delete(p)) {
+      if (had.size === 1) for (const only of had) this.#byChannel.set(p.channel, only)
+    }
   }
 
   /** The plays running on one channel. */
-  of(channel: string): ReadonlySet<PlayState> {
-    return this.#byChannel.get(channel) ?? NO_PLAYS
+  of(channel: string): Iterable<PlayState> {
+    const had = this.#byChannel.get(channel)
+    return had === undefined ? NO_PLAYS : had instanceof Set ? had : [had]
   }
 
   /** Forgets every play of one channel. */
@@ -105,12 +114,12 @@ export class PlaysByChannel {
 
   get size(): number {
     let n = 0
-    for (const set of this.#byChannel.values()) n += set.size
+    for (const had of this.#byChannel.values()) n += had instanceof Set ? had.size : 1
     return n
   }
 }
 
-const NO_PLAYS: ReadonlySet<PlayState> = new Set()
+const NO_PLAYS: readonly PlayState[] = []
 
 /** What the adapter knows of every live channel it follows (see the file header). */
 export class ChannelTable {

@@ -25,6 +25,7 @@ import { EslChannelGoneError, EslCommandError, EslDisconnectedError } from '../e
 import type { ChannelTable, PlayState } from './channels.js'
 import { hangupCause, jobFailureCause, originateCommand, playbackArgument } from './dial.js'
 import type { EslPort } from './port.js'
+import type { ExecutionResult } from '../esl/executions.js'
 
 /** A `-ERR …` reply (an api body, or an EslCommandError's reply) saying the channel does not exist any more. */
 const NO_SUCH_CHANNEL = /no such channel/i
@@ -191,39 +192,47 @@ export class Outbound {
     table.plays.add(play)
     // A newer play on the channel supersedes one lost to a disconnect.
     table.lostPlays.delete(channel)
-    const app = kind === 'record' ? 'record' : 'playback'
-    const done = this.#port.execute(channel, app, arg, opts)
-    done.then(
-      (result) => {
-        table.plays.delete(play)
-        if (kind === 'hold' || !table.tracked(channel)) return
-        const terminator = result.event?.variable('playback_terminator_used')
-        const interrupted = play.interrupted || (kind === 'play' && !!terminator)
-        this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted })
-      },
-      (err: unknown) => {
-        table.plays.delete(play)
-        if (err instanceof EslChannelGoneError) {
-          table.channelGone(channel, err.hangupCause)
-          return
-        }
-        const log = table.logFor(channel)
-        if (err instanceof EslDisconnectedError) {
-          // Not a failure of the playback: FreeSWITCH plays on (calls survive a lost connection,
-          // inbound-reconnect-1/2), but its end is reported on the old connection. Reporting it finished now
-          // would make the core start the next audio on a dead connection, and the caller would hear silence
-          // after the prompt. `reconcile` settles it after the reconnect (journey-restart.test.ts).
-          if (table.isCall(channel) && !play.interrupted) table.lostPlays.set(channel, play)
-          log.debug({ app, kind }, 'playback outcome lost with the ESL connection')
-          return
-        }
-        log.warn({ app, err }, 'playback failed')
-        // The core must not wait forever for this prompt: report it as interrupted.
-        if (kind !== 'hold' && table.tracked(channel))
-          this.#emit({ type: 'prompt-finished', callId: channel, token, interrupted: true })
-      },
+    // The handlers hold only `this` and the play: a waiting caller's hold music waits here for minutes, and a
+    // closure over every local was ~60 bytes more per waiting caller (issue 13, bench/scale-daemon heap snapshots).
+    this.#port.execute(channel, kind === 'record' ? 'record' : 'playback', arg, opts).then(
+      (result) => this.#played(play, result),
+      (err: unknown) => this.#playFailed(play, err),
     )
     return Promise.resolve()
+  }
+
+  #played(play: PlayState, result: ExecutionResult): void {
+    const table = this.#table
+    table.plays.delete(play)
+    if (play.kind === 'hold' || !table.tracked(play.channel)) return
+    const terminator = result.event?.variable('playback_terminator_used')
+    const interrupted = play.interrupted || (play.kind === 'play' && !!terminator)
+    this.#emit({ type: 'prompt-finished', callId: play.channel, token: play.token, interrupted })
+  }
+
+  #playFailed(play: PlayState, err: unknown): void {
+    const table = this.#table
+    const { channel, kind } = play
+    table.plays.delete(play)
+    if (err instanceof EslChannelGoneError) {
+      table.channelGone(channel, err.hangupCause)
+      return
+    }
+    const app = kind === 'record' ? 'record' : 'playback'
+    const log = table.logFor(channel)
+    if (err instanceof EslDisconnectedError) {
+      // Not a failure of the playback: FreeSWITCH plays on (calls survive a lost connection,
+      // inbound-reconnect-1/2), but its end is reported on the old connection. Reporting it finished now
+      // would make the core start the next audio on a dead connection, and the caller would hear silence
+      // after the prompt. `reconcile` settles it after the reconnect (journey-restart.test.ts).
+      if (table.isCall(channel) && !play.interrupted) table.lostPlays.set(channel, play)
+      log.debug({ app, kind }, 'playback outcome lost with the ESL connection')
+      return
+    }
+    log.warn({ app, err }, 'playback failed')
+    // The core must not wait forever for this prompt: report it as interrupted.
+    if (kind !== 'hold' && table.tracked(channel))
+      this.#emit({ type: 'prompt-finished', callId: channel, token: play.token, interrupted: true })
   }
 
   #originate(cmd: Extract<Command, { type: 'originate' }>): Promise<unknown> {

@@ -32,7 +32,6 @@ interface Execution {
   channel: string
   appUuid: string
   loops: number
-  label: string
   resolve: (r: ExecutionResult) => void
   reject: (e: Error) => void
   timer: TimerHandle | undefined
@@ -53,8 +52,12 @@ function timestamp(ev: EslEvent): number | undefined {
 }
 
 export class ExecutionTracker {
-  /** Executions by channel UUID, in the order they were sent. */
-  #byChannel = new Map<string, Execution[]>()
+  /**
+   * Executions by channel UUID, in the order they were sent: the execution itself while it is the only one on its
+   * channel (hold music on a waiting caller, nearly always), an array from the second. An array per channel was
+   * ~200 bytes of heap per waiting caller (bench/scale-daemon heap snapshots, issue 13).
+   */
+  #byChannel = new Map<string, Execution | Execution[]>()
   readonly #clock: Clock
 
   constructor(clock: Clock) {
@@ -64,7 +67,7 @@ export class ExecutionTracker {
   /** Number of executions not yet settled. */
   get size(): number {
     let n = 0
-    for (const l of this.#byChannel.values()) n += l.length
+    for (const l of this.#byChannel.values()) n += Array.isArray(l) ? l.length : 1
     return n
   }
 
@@ -84,7 +87,6 @@ export class ExecutionTracker {
         channel,
         appUuid,
         loops,
-        label,
         resolve,
         reject,
         timer: undefined,
@@ -99,55 +101,75 @@ export class ExecutionTracker {
           if (this.#remove(ex)) reject(new EslTimeoutError(label, timeoutMs))
         }, timeoutMs)
       }
-      const list = this.#byChannel.get(channel)
-      if (list) list.push(ex)
-      else this.#byChannel.set(channel, [ex])
+      const had = this.#byChannel.get(channel)
+      if (had === undefined) this.#byChannel.set(channel, ex)
+      else if (Array.isArray(had)) had.push(ex)
+      else this.#byChannel.set(channel, [had, ex])
     })
   }
 
   /** Forgets an execution without settling it (its sendmsg failed; the caller rejects instead). */
   cancel(channel: string, appUuid: string): void {
-    const ex = this.#byChannel.get(channel)?.find((e) => e.appUuid === appUuid)
+    const ex = this.#find(channel, appUuid)
     if (ex) this.#remove(ex)
+  }
+
+  /** Rejects an execution with `err` (its sendmsg failed), unless it has settled already. */
+  fail(channel: string, appUuid: string, err: Error): void {
+    const ex = this.#find(channel, appUuid)
+    if (ex && this.#remove(ex)) ex.reject(err)
+  }
+
+  #find(channel: string, appUuid: string): Execution | undefined {
+    const had = this.#byChannel.get(channel)
+    if (had === undefined) return undefined
+    if (!Array.isArray(had)) return had.appUuid === appUuid ? had : undefined
+    return had.find((e) => e.appUuid === appUuid)
   }
 
   /** Feeds one event; settles the executions it ends. */
   onEvent(ev: EslEvent): void {
     const channel = ev.uuid
     if (channel === undefined) return
-    const list = this.#byChannel.get(channel)
-    if (!list) return
+    const had = this.#byChannel.get(channel)
+    if (had === undefined) return
     const appUuid = ev.get('Application-UUID')
-    for (const ex of [...list]) {
-      if (ex.possiblyFinal && !(ev.name === 'CHANNEL_EXECUTE' && appUuid === ex.appUuid)) {
-        this.#settle(ex, ex.possiblyFinal)
-        continue
-      }
-      switch (ev.name) {
-        case 'CHANNEL_EXECUTE':
-          if (appUuid === ex.appUuid) {
-            ex.possiblyFinal = undefined
-            ex.roundStart = timestamp(ev)
-            ex.roundBreak = false
-            ex.roundDtmf = false
-          }
-          break
-        case 'PLAYBACK_STOP':
-          if (ex.roundStart !== undefined && ev.get('Playback-Status') === 'break') ex.roundBreak = true
-          break
-        case 'DTMF':
-          if (ex.roundStart !== undefined) ex.roundDtmf = true
-          break
-        case 'CHANNEL_EXECUTE_COMPLETE':
-          if (appUuid === ex.appUuid) {
-            if (this.#isFinalRound(ex, ev)) this.#settle(ex, ev)
-            else ex.possiblyFinal = ev
-          }
-          break
-        case 'CHANNEL_HANGUP':
-          if (this.#remove(ex)) ex.reject(new EslChannelGoneError(channel, ev.get('Hangup-Cause')))
-          break
-      }
+    if (!Array.isArray(had)) {
+      this.#onEventFor(had, ev, channel, appUuid)
+      return
+    }
+    for (const ex of [...had]) this.#onEventFor(ex, ev, channel, appUuid)
+  }
+
+  #onEventFor(ex: Execution, ev: EslEvent, channel: string, appUuid: string | undefined): void {
+    if (ex.possiblyFinal && !(ev.name === 'CHANNEL_EXECUTE' && appUuid === ex.appUuid)) {
+      this.#settle(ex, ex.possiblyFinal)
+      return
+    }
+    switch (ev.name) {
+      case 'CHANNEL_EXECUTE':
+        if (appUuid === ex.appUuid) {
+          ex.possiblyFinal = undefined
+          ex.roundStart = timestamp(ev)
+          ex.roundBreak = false
+          ex.roundDtmf = false
+        }
+        break
+      case 'PLAYBACK_STOP':
+        if (ex.roundStart !== undefined && ev.get('Playback-Status') === 'break') ex.roundBreak = true
+        break
+      case 'DTMF':
+        if (ex.roundStart !== undefined) ex.roundDtmf = true
+        break
+      case 'CHANNEL_EXECUTE_COMPLETE':
+        if (appUuid === ex.appUuid) {
+          if (this.#isFinalRound(ex, ev)) this.#settle(ex, ev)
+          else ex.possiblyFinal = ev
+        }
+        break
+      case 'CHANNEL_HANGUP':
+        if (this.#remove(ex)) ex.reject(new EslChannelGoneError(channel, ev.get('Hangup-Cause')))
+        break
     }
   }
 
@@ -177,12 +199,17 @@ export class ExecutionTracker {
   }
 
   #remove(ex: Execution): boolean {
-    const list = this.#byChannel.get(ex.channel)
-    if (!list) return false
-    const i = list.indexOf(ex)
-    if (i === -1) return false
-    list.splice(i, 1)
-    if (list.length === 0) this.#byChannel.delete(ex.channel)
+    const had = this.#byChannel.get(ex.channel)
+    if (had === undefined) return false
+    if (!Array.isArray(had)) {
+      if (had !== ex) return false
+      this.#byChannel.delete(ex.channel)
+    } else {
+      const i = had.indexOf(ex)
+      if (i === -1) return false
+      had.splice(i, 1)
+      if (had.length === 1) this.#byChannel.set(ex.channel, had[0])
+    }
     this.#clock.clearTimeout(ex.timer)
     return true
   }

@@ -19,7 +19,13 @@ export class SqliteSqlDb implements AsyncSqlDb {
   /** Open (creating and migrating as needed, exactly like Store.open) the SQLite file at path. */
   static open(
     path: string,
-    opts: { logger?: Logger; synchronous?: 'NORMAL' | 'FULL'; busyTimeoutMs?: number; schemaPath?: string } = {},
+    opts: {
+      logger?: Logger
+      synchronous?: 'NORMAL' | 'FULL'
+      busyTimeoutMs?: number
+      cacheMb?: number
+      schemaPath?: string
+    } = {},
   ): SqliteSqlDb {
     return new SqliteSqlDb(openDatabase(path, opts))
   }
