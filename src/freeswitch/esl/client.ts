@@ -363,7 +363,7 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       headers['Event-UUID'] = eventUuid
       if (opts?.loops !== undefined) headers['loops'] = String(opts.loops)
     } catch (err) {
-      return Promise.reject(err as Error)
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
     // The execution's own promise is what the caller gets: no async function and no chain waiting on it (those
     // were ~450 bytes of heap per waiting caller's hold music, bench/scale-daemon heap snapshots, issue 13). A
