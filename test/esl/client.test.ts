@@ -513,6 +513,46 @@ t.test('a repeated Event-Name: the decoded (last) one decides whether the event 
   t.equal(client.skippedEvents, 1, 'the HEARTBEAT one counted as skipped')
 })
 
+t.test(
+  'reads into one buffer: a long burst handled in slices arrives whole and in order, reads after it too',
+  async (t) => {
+    const { server, client } = await setup(t, { events: ['CHANNEL_PARK'], sliceMs: 1 })
+    await client.connect()
+    const conn = await server.connection(0)
+    const got: string[] = []
+    client.on('event', (e) => {
+      // A slow listener: the burst takes many slices, the socket is paused between them, and the reads that follow
+      // land in the same buffer only once the frames of the one before are handled.
+      const until = performance.now() + 0.02
+      while (performance.now() < until);
+      got.push(`${e.uuid}:${e.get('variable_pad')?.length}`)
+    })
+    const want: string[] = []
+    for (let w = 0; w < 5; w++) {
+      const events: Buffer[] = []
+      for (let i = 0; i < 1000; i++) {
+        const n = w * 1000 + i
+        events.push(
+          FakeConnection.jsonEvent({
+            'Event-Name': 'CHANNEL_PARK',
+            'Unique-ID': `u-${n}`,
+            variable_pad: 'é'.repeat(n % 97),
+          }),
+        )
+        want.push(`u-${n}:${n % 97}`)
+      }
+      conn.write(Buffer.concat(events))
+    }
+    const p = client.api('status')
+    await conn.nextCommand()
+    conn.apiResponse('UP')
+    t.equal(await p, 'UP', 'the reply after the burst is whole')
+    await until(() => got.length >= want.length, 'every event')
+    t.equal(got.length, want.length)
+    t.same(got, want, 'every event intact, in order')
+  },
+)
+
 t.test('a 10 MB api body', async (t) => {
   const { server, client } = await setup(t)
   await client.connect()

@@ -210,3 +210,47 @@ t.test('json events: values as given, _body, CUSTOM subclass; malformed json →
   t.equal(eventFromFrame(feed([bad])[0]), undefined)
   t.equal(eventFromFrame({ headers: { 'Content-Type': 'command/reply' } }), undefined)
 })
+
+t.test('nothing of a chunk is kept after push: one read buffer reused for every read (net onread)', async (t) => {
+  // Every kind of frame, with a body that spans many reads and headers cut anywhere.
+  const big = Buffer.alloc(200_000, 'b')
+  const wire = Buffer.concat([
+    B('Content-Type: auth/request\n\n'),
+    B('Content-Type: api/response\nContent-Length: 11\n\nhello\n\nthere'),
+    B(`Content-Type: api/response\nContent-Length: ${big.length}\n\n`),
+    big,
+    ...Array.from({ length: 300 }, (_, i) => {
+      const json = Buffer.from(
+        JSON.stringify({ 'Event-Name': 'CHANNEL_PARK', 'Unique-ID': `u-${i}`, pad: 'é'.repeat(i) }),
+      )
+      return Buffer.concat([B(`Content-Length: ${json.length}\nContent-Type: text/event-json\n\n`), json])
+    }),
+    B('Content-Type: command/reply\nReply-Text: +OK\n\n'),
+  ])
+  const reference = feed([wire]).map((f) => ({ headers: f.headers, body: f.body?.toString('latin1') }))
+  for (const size of [1, 7, 100, 4096, 65536]) {
+    const shared = Buffer.alloc(size)
+    const parser = new EslParser()
+    const got: Array<{ headers: Record<string, string>; body?: string }> = []
+    for (let at = 0; at < wire.length; at += size) {
+      const n = wire.copy(shared, 0, at, Math.min(wire.length, at + size))
+      // The frames of a read are used before the next read, as the client does; then the buffer is overwritten.
+      for (const f of parser.push(shared.subarray(0, n)))
+        got.push({ headers: f.headers, body: f.body?.toString('latin1') })
+      shared.fill(0xff)
+    }
+    t.equal(got.length, reference.length, `${size}-byte reads: every frame`)
+    t.same(got, reference, `${size}-byte reads: the same frames as one read`)
+  }
+})
+
+t.test('a Content-Length over 1 GiB is a framing error (its body would be allocated at once)', async (t) => {
+  const p = new EslParser()
+  t.throws(() => p.push(B(`Content-Type: api/response\nContent-Length: ${2 ** 30 + 1}\n\n`)), EslFramingError)
+  t.equal(p.bufferedBytes, 0, 'reset')
+  t.same(
+    p.push(B('Content-Type: api/response\nContent-Length: 2\n\nok')).map((f) => f.body?.toString()),
+    ['ok'],
+    'the parser goes on with the next frame',
+  )
+})

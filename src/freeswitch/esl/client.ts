@@ -44,6 +44,9 @@ import {
   EslTimeoutError,
 } from './errors.js'
 
+/** One read's buffer, per connection (Node's own reads take 64 KB at a time as well). */
+const READ_BUFFER_BYTES = 64 * 1024
+
 export interface EslClientOptions {
   host: string
   port: number
@@ -175,6 +178,8 @@ export class EslClient extends EventEmitter<EslClientEvents> {
   #rxChunks = 0
   /** The frames read on the current connection and not handled yet (frame-slices.ts). */
   #slices: FrameSlices | undefined
+  /** The connection's read buffer (net onread): frames of one read point into it until the next read. */
+  #readBuffer: Buffer | undefined
   readonly #sliceMs: number
   /** The socket this client destroyed itself (#fail, close): frames still waiting from it are dropped. */
   #destroyed: net.Socket | undefined
@@ -453,7 +458,24 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     this.#failure = undefined
     this.#parser.reset()
     this.#log.debug('connecting')
-    const socket = net.connect({ host: this.#host, port: this.#port })
+    // Every read lands in one buffer of this connection (net's `onread`), not in a new 64 KB buffer per read that
+    // Node shrinks to the bytes read and frees when the collector gets to it: at 200 arrivals/s that churn of
+    // native memory was what glibc's heap kept from the daemon's first minutes (bench/scale-daemon, "RSS, where").
+    // The parser keeps nothing of a chunk, and the frames of one read are handled before the next read: the socket
+    // is paused while frames wait (onHold below).
+    const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)
+    this.#readBuffer = readBuffer
+    const socket = net.connect({
+      host: this.#host,
+      port: this.#port,
+      onread: {
+        buffer: readBuffer,
+        callback: (bytes: number) => {
+          this.#onData(socket, readBuffer.subarray(0, bytes))
+          return true
+        },
+      },
+    })
     this.#socket = socket
     this.#writer = new SocketWriter(socket)
     this.#slices = new FrameSlices(
@@ -487,7 +509,6 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       }
     }, this.#connectTimeoutMs)
     socket.on('connect', () => socket.setKeepAlive(true, 10_000))
-    socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk))
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.#socket === socket) this.#failure ??= this.#socketError(err)
     })
@@ -552,7 +573,10 @@ export class EslClient extends EventEmitter<EslClientEvents> {
         return
       case 'command/reply':
       case 'api/response':
-        if (!this.#queue.resolveNext(frame)) this.#log.warn({ type }, 'ESL reply with no command waiting; dropped')
+        // A reply's body is read by whoever awaits it, later than this read: it gets bytes of its own (the read
+        // buffer is reused for the next read).
+        if (!this.#queue.resolveNext(this.#owned(frame)))
+          this.#log.warn({ type }, 'ESL reply with no command waiting; dropped')
         return
       case 'text/event-json':
       case 'text/event-plain': {
@@ -607,6 +631,13 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       default:
         this.#log.debug({ type }, 'unhandled ESL frame')
     }
+  }
+
+  /** The frame with a body of its own when its body is a view of the read buffer (a body over several reads is). */
+  #owned(frame: EslFrame): EslFrame {
+    const body = frame.body
+    if (!body || body.buffer !== this.#readBuffer?.buffer) return frame
+    return { headers: frame.headers, body: Buffer.from(body) }
   }
 
   #onAuthRequest(socket: net.Socket): void {

@@ -9,6 +9,11 @@
  * before it has been cut, so multi-byte UTF-8 characters split across TCP reads are safe.
  * The end of the header block may itself be split across reads (one `\n` in each read).
  * The parser never recurses per frame: a single read holding 100,000 frames is a flat loop.
+ *
+ * Nothing of a chunk is kept after `push` returns: a partial header block is copied, and a body that spans reads is
+ * copied into one buffer of its full length. The frames returned may point into the chunk, so a caller may read
+ * into one buffer over and over (net's `onread`, client.ts) as long as it is done with the frames before the next
+ * read.
  */
 import { EslFramingError } from './errors.js'
 
@@ -20,6 +25,8 @@ export interface EslFrame {
 
 const LF = 0x0a
 const EMPTY = Buffer.alloc(0)
+/** A body longer than this (1 GiB) is a framing error: its buffer is allocated at its full length when it starts. */
+export const MAX_BODY = 2 ** 30
 
 /** Thrown (from push) for a Content-Length that is not a non-negative integer; the parser is reset. */
 export { EslFramingError }
@@ -70,9 +77,8 @@ export class EslParser {
   #scanFrom = 0
   /** Headers of the frame whose body is being collected, or undefined while reading headers. */
   #pendingHeaders: Record<string, string> | undefined
-  /** Body bytes still to come for #pendingHeaders, and the parts collected so far. */
-  #bodyLength = 0
-  #bodyParts: Buffer[] = []
+  /** The body being collected for #pendingHeaders (its full length), and how much of it has come. */
+  #body: Buffer = EMPTY
   #bodyHave = 0
 
   /** Bytes held in the parser that do not yet form a whole frame. */
@@ -85,8 +91,7 @@ export class EslParser {
     this.#buf = EMPTY
     this.#scanFrom = 0
     this.#pendingHeaders = undefined
-    this.#bodyLength = 0
-    this.#bodyParts = []
+    this.#body = EMPTY
     this.#bodyHave = 0
   }
 
@@ -95,16 +100,17 @@ export class EslParser {
     if (chunk.length === 0) return frames
     let buf: Buffer
     if (this.#pendingHeaders !== undefined) {
-      // Collecting a body: keep the parts and concatenate once, so a 10 MB body in 64 KiB reads
-      // costs one copy, not a quadratic series of them.
-      this.#bodyParts.push(chunk)
-      this.#bodyHave += chunk.length
-      if (this.#bodyHave < this.#bodyLength) return frames
-      const all = this.#bodyParts.length === 1 ? this.#bodyParts[0] : Buffer.concat(this.#bodyParts, this.#bodyHave)
-      frames.push({ headers: this.#pendingHeaders, body: all.subarray(0, this.#bodyLength) })
-      buf = all.subarray(this.#bodyLength)
+      // Collecting a body: copied into one buffer of its length, so a 10 MB body in 64 KiB reads costs one copy,
+      // not a quadratic series of them.
+      const body = this.#body
+      const take = Math.min(body.length - this.#bodyHave, chunk.length)
+      chunk.copy(body, this.#bodyHave, 0, take)
+      this.#bodyHave += take
+      if (this.#bodyHave < body.length) return frames
+      frames.push({ headers: this.#pendingHeaders, body })
+      buf = chunk.subarray(take)
       this.#pendingHeaders = undefined
-      this.#bodyParts = []
+      this.#body = EMPTY
       this.#bodyHave = 0
       this.#scanFrom = 0
     } else if (this.#buf.length === 0) {
@@ -138,8 +144,8 @@ export class EslParser {
         i = nl + 1
       }
       if (end === -1) {
-        // Header block incomplete: keep it; resume at its last byte (it may be the first LF).
-        this.#buf = buf.subarray(pos)
+        // Header block incomplete: keep a copy; resume at its last byte (it may be the first LF).
+        this.#buf = Buffer.from(buf.subarray(pos))
         this.#scanFrom = Math.max(0, len - 1 - pos)
         return frames
       }
@@ -152,7 +158,7 @@ export class EslParser {
         continue
       }
       const n = parseContentLength(cl)
-      if (n < 0) {
+      if (n < 0 || n > MAX_BODY) {
         this.reset()
         throw new EslFramingError(`bad Content-Length ${JSON.stringify(cl.slice(0, 40))}`)
       }
@@ -168,10 +174,8 @@ export class EslParser {
       }
       // Body incomplete: wait for more reads.
       this.#pendingHeaders = headers
-      this.#bodyLength = n
-      const rest = buf.subarray(pos)
-      this.#bodyParts = rest.length > 0 ? [rest] : []
-      this.#bodyHave = rest.length
+      this.#body = Buffer.allocUnsafe(n)
+      this.#bodyHave = buf.copy(this.#body, 0, pos)
       this.#buf = EMPTY
       this.#scanFrom = 0
       return frames
