@@ -7,8 +7,8 @@
  */
 import { KoplusError } from '../errors.js'
 import type { BgapiResult } from '../freeswitch/esl/background-jobs.js'
-import type { ExecutionResult } from '../freeswitch/esl/executions.js'
-import type { EslPort } from '../freeswitch/adapter/port.js'
+import type { ExecutionDone, ExecutionResult } from '../freeswitch/esl/executions.js'
+import { executeVia, type EslPort } from '../freeswitch/adapter/port.js'
 
 /** `api` commands that only read FreeSWITCH's state. */
 const READ_ONLY_API =
@@ -73,6 +73,22 @@ export function gatedPort(client: EslPort, mayCommand: () => boolean): EslPort &
         return Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       return client.execute(uuid, app, arg, opts)
+    },
+    executeThen(
+      uuid: string,
+      app: string,
+      arg: string | undefined,
+      opts: { loops?: number } | undefined,
+      done: ExecutionDone,
+    ): void {
+      try {
+        allow(`execute ${app}`)
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err))
+        queueMicrotask(() => done(e))
+        return
+      }
+      executeVia(client, uuid, app, arg, opts, done)
     },
     sendmsg(uuid: string, headers: Record<string, string>, body?: string): Promise<string> {
       try {

@@ -65,3 +65,33 @@ t.test(
     t.same(port.counters, { sent: 2, refused: 4 })
   },
 )
+
+t.test(
+  'executeThen (the hold music path): refused like execute while the daemon may not command, never synchronously',
+  async (t) => {
+    let may = false
+    const client = recorder()
+    const port = gatedPort(client, () => may)
+    const outcome = (): Promise<{ err?: Error; sync: boolean }> =>
+      new Promise((resolve) => {
+        let returned = false
+        port.executeThen!('abc', 'playback', 'moh.wav', { loops: -1 }, (err) =>
+          resolve(err ? { err, sync: !returned } : { sync: !returned }),
+        )
+        returned = true
+      })
+    const refused = await outcome()
+    t.type(refused.err, NotLeaderError, 'refused with NotLeaderError')
+    t.equal(refused.sync, false, 'the callback came after executeThen returned')
+    t.same(client.sent, [], 'nothing written')
+    may = true
+    const ok = await outcome()
+    t.equal(ok.err, undefined, 'allowed: the client ran it')
+    t.same(
+      client.sent,
+      ['execute abc playback moh.wav'],
+      'through the client (its execute, as this fake has no executeThen)',
+    )
+    t.same(port.counters, { sent: 1, refused: 1 })
+  },
+)

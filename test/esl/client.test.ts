@@ -332,6 +332,42 @@ t.test('execute: sendmsg with event-lock and our Event-UUID; settles on the matc
   await t.rejects(client.execute('chan-1', 'playback', 'x.wav'), /not connected|closed/i, 'closed: rejects')
 })
 
+t.test('executeThen: the same execution with a callback, called once and never synchronously', async (t) => {
+  const { server, client } = await setup(t)
+  await client.connect()
+  const conn = await server.connection(0)
+  const run = (uuid: string): { result: Promise<{ err?: Error; response?: string }>; sync: () => boolean } => {
+    let returned = false
+    let sync = false
+    const result = new Promise<{ err?: Error; response?: string }>((resolve) => {
+      let calls = 0
+      client.executeThen(uuid, 'playback', 'moh.wav', { loops: -1 }, (err, r) => {
+        calls++
+        if (calls > 1) t.fail('called twice')
+        sync = !returned
+        resolve(err ? { err } : { response: r?.response ?? '' })
+      })
+    })
+    returned = true
+    return { result, sync: () => sync }
+  }
+  const a = run('chan-1')
+  const cmd = await conn.nextCommand()
+  t.equal(cmd.headers['loops'], '-1')
+  conn.reply('+OK')
+  conn.event({ 'Event-Name': 'CHANNEL_HANGUP', 'Unique-ID': 'chan-1', 'Hangup-Cause': 'NORMAL_CLEARING' })
+  const ra = await a.result
+  t.type(ra.err, EslChannelGoneError, 'the caller hung up: the error execute() rejects with')
+  t.equal(a.sync(), false)
+  const b = run('chan-2')
+  await conn.nextCommand()
+  conn.reply('-ERR invalid session id [chan-2]')
+  t.match((await b.result).err, { code: 'KOPLUS_ESL_COMMAND_FAILED' }, 'a failed sendmsg ends it')
+  const c = run('bad\nuuid')
+  t.match((await c.result).err?.message, /channel uuid/, 'bad input: the callback, not a throw')
+  t.equal(c.sync(), false, 'and not synchronously')
+})
+
 t.test('execute: the channel hangs up first → EslChannelGoneError; timeoutMs → EslTimeoutError', async (t) => {
   const { server, clock, client } = await setup(t)
   await client.connect()

@@ -24,7 +24,7 @@ import type { CoreEvent } from '../../core/events.js'
 import { EslChannelGoneError, EslCommandError, EslDisconnectedError } from '../esl/errors.js'
 import type { ChannelTable, PlayState } from './channels.js'
 import { hangupCause, jobFailureCause, originateCommand, playbackArgument } from './dial.js'
-import type { EslPort } from './port.js'
+import { executeVia, type EslPort } from './port.js'
 import type { ExecutionResult } from '../esl/executions.js'
 
 /** A `-ERR …` reply (an api body, or an EslCommandError's reply) saying the channel does not exist any more. */
@@ -194,10 +194,10 @@ export class Outbound {
     table.lostPlays.delete(channel)
     // The handlers hold only `this` and the play: a waiting caller's hold music waits here for minutes, and a
     // closure over every local was ~60 bytes more per waiting caller (issue 13, bench/scale-daemon heap snapshots).
-    this.#port.execute(channel, kind === 'record' ? 'record' : 'playback', arg, opts).then(
-      (result) => this.#played(play, result),
-      (err: unknown) => this.#playFailed(play, err),
-    )
+    executeVia(this.#port, channel, kind === 'record' ? 'record' : 'playback', arg, opts, (err, result) => {
+      if (err) this.#playFailed(play, err)
+      else this.#played(play, result!)
+    })
     return Promise.resolve()
   }
 

@@ -4,7 +4,7 @@
  * issued one after the other without awaiting reach FreeSWITCH in that order.
  */
 import type { BgapiResult } from '../esl/background-jobs.js'
-import type { ExecutionResult } from '../esl/executions.js'
+import type { ExecutionDone, ExecutionResult } from '../esl/executions.js'
 
 export interface EslPort {
   /** `api <command>`: the response body (an api body may itself start with `-ERR`). */
@@ -16,6 +16,34 @@ export interface EslPort {
    * with code ESL_CHANNEL_GONE if the channel hangs up first.
    */
   execute(uuid: string, app: string, arg?: string, opts?: { loops?: number }): Promise<ExecutionResult>
+  /**
+   * execute() with a callback called once, never synchronously (EslClient#executeThen): no promise per execution,
+   * for the hold music of every waiting caller. Optional: a port without it is used through execute().
+   */
+  executeThen?(
+    uuid: string,
+    app: string,
+    arg: string | undefined,
+    opts: { loops?: number } | undefined,
+    done: ExecutionDone,
+  ): void
   /** Raw sendmsg (call-command: hangup …). */
   sendmsg(uuid: string, headers: Record<string, string>, body?: string): Promise<string>
+}
+
+/** Runs `execute` through the port's executeThen when it has one, else through its promise. */
+export function executeVia(
+  port: EslPort,
+  uuid: string,
+  app: string,
+  arg: string | undefined,
+  opts: { loops?: number } | undefined,
+  done: ExecutionDone,
+): void {
+  if (port.executeThen) port.executeThen(uuid, app, arg, opts, done)
+  else
+    port.execute(uuid, app, arg, opts).then(
+      (result) => done(undefined, result),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    )
 }

@@ -29,7 +29,7 @@ import { EslParser, type EslFrame } from './parser.js'
 import { eventFromFrame, peekEventName, peekLeadingEventName, type EslEvent } from './event.js'
 import { CommandsQueue } from './commands-queue.js'
 import { BackgroundJobs, type BgapiResult } from './background-jobs.js'
-import { ExecutionTracker, type ExecutionResult } from './executions.js'
+import { ExecutionTracker, type ExecutionDone, type ExecutionResult } from './executions.js'
 import { Subscriptions } from './subscriptions.js'
 import { SocketWriter } from './socket-writer.js'
 import { backoffDelay, type BackoffOptions } from './backoff.js'
@@ -349,6 +349,23 @@ export class EslClient extends EventEmitter<EslClientEvents> {
     arg?: string,
     opts?: { loops?: number; eventLock?: boolean; timeoutMs?: number },
   ): Promise<ExecutionResult> {
+    return new Promise<ExecutionResult>((resolve, reject) =>
+      this.executeThen(uuid, app, arg, opts, (err, result) => (err ? reject(err) : resolve(result!))),
+    )
+  }
+
+  /**
+   * execute() with a callback, called once (never synchronously): with the result, or the error execute() would
+   * reject with. No promise is made: a waiting caller's hold music runs for minutes, and a promise and the chain
+   * on it were ~400 bytes of heap per waiting caller (issue 13, bench/scale-daemon heap snapshots).
+   */
+  executeThen(
+    uuid: string,
+    app: string,
+    arg: string | undefined,
+    opts: { loops?: number; eventLock?: boolean; timeoutMs?: number } | undefined,
+    done: ExecutionDone,
+  ): void {
     let headers: Record<string, string>
     let body: string | undefined
     const eventUuid = randomUUID()
@@ -368,22 +385,15 @@ export class EslClient extends EventEmitter<EslClientEvents> {
       headers['Event-UUID'] = eventUuid
       if (opts?.loops !== undefined) headers['loops'] = String(opts.loops)
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+      const e = err instanceof Error ? err : new Error(String(err))
+      queueMicrotask(() => done(e))
+      return
     }
-    // The execution's own promise is what the caller gets: no async function and no chain waiting on it (those
-    // were ~450 bytes of heap per waiting caller's hold music, bench/scale-daemon heap snapshots, issue 13). A
-    // failed sendmsg rejects it with the sendmsg's error.
-    const done = this.#executions.register(
-      uuid,
-      eventUuid,
-      opts?.loops ?? 1,
-      `execute ${app} on ${uuid}`,
-      opts?.timeoutMs,
-    )
+    // A failed sendmsg ends the execution with the sendmsg's error.
+    this.#executions.track(uuid, eventUuid, opts?.loops ?? 1, `execute ${app} on ${uuid}`, opts?.timeoutMs, done)
     this.sendmsg(uuid, headers, body).catch((err: unknown) =>
       this.#executions.fail(uuid, eventUuid, err instanceof Error ? err : new Error(String(err))),
     )
-    return done
   }
 
   /** Raw `sendmsg <uuid>` with the given headers (and body); returns Reply-Text. */

@@ -28,12 +28,17 @@ export interface ExecutionResult {
   event?: EslEvent
 }
 
+/**
+ * Called once when an execution ends: with its result, or with the error that ended it (the channel hung up, the
+ * connection was lost, the sendmsg failed, the timeout).
+ */
+export type ExecutionDone = (err: Error | undefined, result?: ExecutionResult) => void
+
 interface Execution {
   channel: string
   appUuid: string
   loops: number
-  resolve: (r: ExecutionResult) => void
-  reject: (e: Error) => void
+  done: ExecutionDone
   timer: TimerHandle | undefined
   /** Event-Date-Timestamp (µs) of the current round's CHANNEL_EXECUTE. */
   roundStart: number | undefined
@@ -44,6 +49,14 @@ interface Execution {
 }
 
 const SHORT_ROUND_US = 460_000
+
+/**
+ * Calls an execution's `done` in a microtask, as a promise's handlers run: after the listeners of the event that
+ * ended it (the adapter reads a CHANNEL_EXECUTE_COMPLETE itself before it learns its prompt finished).
+ */
+function finish(ex: Execution, err: Error | undefined, result?: ExecutionResult): void {
+  queueMicrotask(() => ex.done(err, result))
+}
 
 function timestamp(ev: EslEvent): number | undefined {
   const v = ev.get('Event-Date-Timestamp')
@@ -83,29 +96,47 @@ export class ExecutionTracker {
     timeoutMs?: number,
   ): Promise<ExecutionResult> {
     return new Promise<ExecutionResult>((resolve, reject) => {
-      const ex: Execution = {
-        channel,
-        appUuid,
-        loops,
-        resolve,
-        reject,
-        timer: undefined,
-        roundStart: undefined,
-        roundBreak: false,
-        roundDtmf: false,
-        possiblyFinal: undefined,
-      }
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        ex.timer = this.#clock.setTimeout(() => {
-          ex.timer = undefined
-          if (this.#remove(ex)) reject(new EslTimeoutError(label, timeoutMs))
-        }, timeoutMs)
-      }
-      const had = this.#byChannel.get(channel)
-      if (had === undefined) this.#byChannel.set(channel, ex)
-      else if (Array.isArray(had)) had.push(ex)
-      else this.#byChannel.set(channel, [had, ex])
+      this.track(channel, appUuid, loops, label, timeoutMs, (err, result) => {
+        if (err) reject(err)
+        else resolve(result!)
+      })
     })
+  }
+
+  /**
+   * register() with a callback instead of a promise. A waiting caller's hold music is an execution that runs for
+   * minutes: a promise with its resolving functions and the chain a caller hangs on it were ~400 bytes of heap
+   * per waiting caller (issue 13, bench/scale-daemon heap snapshots); the callback is one closure.
+   */
+  track(
+    channel: string,
+    appUuid: string,
+    loops: number,
+    label: string,
+    timeoutMs: number | undefined,
+    done: ExecutionDone,
+  ): void {
+    const ex: Execution = {
+      channel,
+      appUuid,
+      loops,
+      done,
+      timer: undefined,
+      roundStart: undefined,
+      roundBreak: false,
+      roundDtmf: false,
+      possiblyFinal: undefined,
+    }
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      ex.timer = this.#clock.setTimeout(() => {
+        ex.timer = undefined
+        if (this.#remove(ex)) finish(ex, new EslTimeoutError(label, timeoutMs))
+      }, timeoutMs)
+    }
+    const had = this.#byChannel.get(channel)
+    if (had === undefined) this.#byChannel.set(channel, ex)
+    else if (Array.isArray(had)) had.push(ex)
+    else this.#byChannel.set(channel, [had, ex])
   }
 
   /** Forgets an execution without settling it (its sendmsg failed; the caller rejects instead). */
@@ -117,7 +148,7 @@ export class ExecutionTracker {
   /** Rejects an execution with `err` (its sendmsg failed), unless it has settled already. */
   fail(channel: string, appUuid: string, err: Error): void {
     const ex = this.#find(channel, appUuid)
-    if (ex && this.#remove(ex)) ex.reject(err)
+    if (ex && this.#remove(ex)) finish(ex, err)
   }
 
   #find(channel: string, appUuid: string): Execution | undefined {
@@ -168,7 +199,7 @@ export class ExecutionTracker {
         }
         break
       case 'CHANNEL_HANGUP':
-        if (this.#remove(ex)) ex.reject(new EslChannelGoneError(channel, ev.get('Hangup-Cause')))
+        if (this.#remove(ex)) finish(ex, new EslChannelGoneError(channel, ev.get('Hangup-Cause')))
         break
     }
   }
@@ -179,7 +210,7 @@ export class ExecutionTracker {
     this.#byChannel.clear()
     for (const ex of all) {
       this.#clock.clearTimeout(ex.timer)
-      ex.reject(err)
+      finish(ex, err)
     }
   }
 
@@ -195,7 +226,8 @@ export class ExecutionTracker {
   }
 
   #settle(ex: Execution, complete: EslEvent): void {
-    if (this.#remove(ex)) ex.resolve({ response: complete.get('Application-Response') ?? '', event: complete })
+    if (this.#remove(ex))
+      finish(ex, undefined, { response: complete.get('Application-Response') ?? '', event: complete })
   }
 
   #remove(ex: Execution): boolean {
