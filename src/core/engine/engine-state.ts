@@ -151,7 +151,7 @@ export const NO_TRIED: ReadonlySet<string> = new Set()
 /**
  * A caller with every field there from the start, in one order: V8 keeps such objects in one shape with their
  * fields inside the object. Fields added later (offerId, playing, …) moved them to a shape chain with an
- * out-of-line property array, and a Set for `tried` from the start cost ~170 bytes more: together ~250 bytes per
+ * out-of-line property array, and a Set for `tried` from the start cost ~170 bytes more: together ~150 bytes more per
  * waiting caller (issue 13, bench/scale-daemon heap snapshots).
  */
 export function newCaller(c: NewCaller): CallerRt {

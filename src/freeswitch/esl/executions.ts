@@ -139,12 +139,6 @@ export class ExecutionTracker {
     else this.#byChannel.set(channel, [had, ex])
   }
 
-  /** Forgets an execution without settling it (its sendmsg failed; the caller rejects instead). */
-  cancel(channel: string, appUuid: string): void {
-    const ex = this.#find(channel, appUuid)
-    if (ex) this.#remove(ex)
-  }
-
   /** Rejects an execution with `err` (its sendmsg failed), unless it has settled already. */
   fail(channel: string, appUuid: string, err: Error): void {
     const ex = this.#find(channel, appUuid)

@@ -5,7 +5,7 @@
  * whitespace, every header a string, array headers as arrays of strings (e.g. `variable_DP_MATCH`), the body under
  * `_body`. Profiling showed `JSON.parse` spends most of its time building a ~150-property object (dictionary mode,
  * every key internalised), not reading the text. This decoder checks that exact shape with `indexOf` (escapes
- * included) and keeps the text; a header is found in it when read (`get`: `"name":` after `{` or `,`) and only that
+ * included) and keeps the text; a header is found in it when read (`get`, by where the names start: below) and only that
  * value is cut. Cutting every name and value of every event (~300 strings) was most of the daemon's garbage at
  * 10,000 waiting callers (issue 13: ~130 MB/s, 8.5 scavenges a second). The object of all headers is built only if
  * a caller asks for it (`EslEvent#headers`).
